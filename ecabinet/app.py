@@ -1,0 +1,77 @@
+"""The application factory: ``create_app(settings)`` returns the Starlette app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .db import Database
+from .errors import EcabinetError
+from .settings import Settings, ensure_session_secret, load_settings
+from .web import pages
+from .web.csrf import CsrfSeedMiddleware
+from .web.errors import (
+    handle_ecabinet_error,
+    handle_http_exception,
+    handle_unexpected,
+    render_error,
+)
+from .web.routing import page
+from .web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
+from .web.templating import STATIC_DIR, make_environment
+
+# Paths whose bodies may be as large as a document upload; all others get the small limit.
+UPLOAD_PATH_PREFIXES: tuple[str, ...] = ("/api/documents", "/documents")
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        page("/", pages.home, name="home"),
+        page("/language", pages.choose_language, methods=["POST"], name="language"),
+        Route("/healthz", pages.healthz, name="healthz"),
+        Route("/readyz", pages.readyz, name="readyz"),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
+    settings = ensure_session_secret(settings or load_settings())
+    logging.basicConfig(level=settings.log_level.upper())
+    database = db or Database(settings.database_url)
+
+    def limit_for(path: str) -> int:
+        if path.startswith(UPLOAD_PATH_PREFIXES):
+            return settings.upload_limit_bytes
+        return settings.max_body_bytes
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if db is None:
+            await database.dispose()
+
+    app = Starlette(
+        routes=routes(),
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, origin=settings.origin),
+            Middleware(CsrfSeedMiddleware, secure=settings.secure_cookies),
+            Middleware(BodyLimitMiddleware, limit_for=limit_for, render=render_error),
+        ],
+        exception_handlers={
+            EcabinetError: handle_ecabinet_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.templates = make_environment()
+    return app

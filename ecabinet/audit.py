@@ -1,0 +1,135 @@
+"""Append-only, hash-chained audit log.
+
+Each event's hash covers the canonical JSON of (previous hash, the event), so altering,
+removing or reordering any row breaks the chain from there on. Events are written in the
+same transaction as the change they record. Nothing in the application updates or deletes
+an audit row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .models import AuditEvent, AuditHead, utcnow
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str).encode("utf-8")
+
+
+def event_hash(
+    *, prev_hash: str, seq: int, at: datetime, actor_id: int | None, kind: str,
+    body_id: int | None, subject: str, data: dict[str, Any],
+) -> str:
+    record = {
+        "prev": prev_hash, "seq": seq, "at": at.isoformat(timespec="microseconds"),
+        "actor": actor_id, "kind": kind, "body": body_id, "subject": subject, "data": data,
+    }
+    return hashlib.sha256(canonical(record)).hexdigest()
+
+
+async def record(
+    session: AsyncSession, kind: str, *, actor_id: int | None = None,
+    body_id: int | None = None, subject: str = "", **data: Any,
+) -> AuditEvent:
+    """Append one event to the chain inside the caller's transaction."""
+    head = await _locked_head(session)
+    at = utcnow()
+    # JSON round trip so the hashed data is exactly what the database will give back.
+    clean = json.loads(canonical(data))
+    seq = head.seq + 1
+    digest = event_hash(prev_hash=head.hash, seq=seq, at=at, actor_id=actor_id, kind=kind,
+                        body_id=body_id, subject=subject, data=clean)
+    row = AuditEvent(seq=seq, at=at, actor_id=actor_id, kind=kind, body_id=body_id,
+                     subject=subject, data=clean, prev_hash=head.hash, hash=digest)
+    head.seq, head.hash = seq, digest
+    session.add(row)
+    session.add(head)
+    await session.flush()
+    return row
+
+
+async def _locked_head(session: AsyncSession) -> AuditHead:
+    # FOR UPDATE serialises appends across server processes on PostgreSQL; SQLite
+    # write transactions are already serial (BEGIN IMMEDIATE).
+    result = await session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    head = result.first()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+        await session.flush()
+    return head
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    head: str
+    broken_seq: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_seq is None
+
+
+async def _events(session: AsyncSession, batch: int = 2000) -> AsyncIterator[AuditEvent]:
+    last = 0
+    while True:
+        result = await session.exec(
+            select(AuditEvent).where(AuditEvent.seq > last).order_by(col(AuditEvent.seq))
+            .limit(batch)
+        )
+        rows = list(result.all())
+        if not rows:
+            return
+        for row in rows:
+            yield row
+        last = rows[-1].seq
+
+
+async def verify_chain(session: AsyncSession) -> ChainReport:
+    """Recompute every hash; report the first event whose link is broken."""
+    prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    async for row in _events(session):
+        if row.seq != expected_seq:
+            return ChainReport(checked, prev, expected_seq,
+                               f"event #{expected_seq} is missing (next found is #{row.seq})")
+        if row.prev_hash != prev:
+            return ChainReport(checked, prev, row.seq,
+                               f"event #{row.seq} ({row.kind}) does not point at the hash "
+                               "of the event before it")
+        recomputed = event_hash(prev_hash=prev, seq=row.seq, at=row.at, actor_id=row.actor_id,
+                                kind=row.kind, body_id=row.body_id, subject=row.subject,
+                                data=row.data)
+        if recomputed != row.hash:
+            return ChainReport(checked, prev, row.seq,
+                               f"event #{row.seq} ({row.kind}) was altered: its content no "
+                               "longer matches its hash")
+        prev = row.hash
+        expected_seq += 1
+        checked += 1
+    head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).first()
+    if head is not None and (head.seq, head.hash) != (checked, prev):
+        return ChainReport(checked, prev, checked + 1,
+                           f"the chain head says #{head.seq} but the log ends at #{checked}: "
+                           "events were removed from the end")
+    return ChainReport(checked, prev)
+
+
+async def head_hash(session: AsyncSession) -> str:
+    head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).first()
+    return GENESIS if head is None else head.hash

@@ -1,0 +1,1 @@
+"""Who is acting: sign-in sessions, passkeys and permissions."""

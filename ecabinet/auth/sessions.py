@@ -1,0 +1,85 @@
+"""Signed-in sessions: a random token in an HttpOnly cookie, its hash in the database.
+
+The server can end a session at once (sign-out, a revoked passkey, a timeout) because
+the cookie is only a key to a row, not the session itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..models import LoginSession, Membership, Person, utcnow
+from ..settings import Settings
+from .actor import ANONYMOUS, Actor
+
+SESSION_COOKIE = "ecab_session"
+# Writing last_seen on every request would make every page a write; a minute is fine
+# for an idle timeout counted in tens of minutes.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def start_session(
+    session: AsyncSession, person: Person, *, credential_id: int | None, fresh_minutes: int = 5,
+    user_agent: str = "",
+) -> str:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    assert person.id is not None
+    session.add(LoginSession(
+        token_hash=hash_token(token), person_id=person.id, credential_id=credential_id,
+        created_at=now, last_seen_at=now, fresh_until=now + timedelta(minutes=fresh_minutes),
+        user_agent=user_agent[:255],
+    ))
+    await session.flush()
+    return token
+
+
+def is_expired(login: LoginSession, settings: Settings) -> bool:
+    now = utcnow()
+    return (
+        login.ended_at is not None
+        or now - login.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
+        or now - login.created_at > timedelta(hours=settings.session_absolute_hours)
+    )
+
+
+async def actor_for_token(session: AsyncSession, token: str | None, settings: Settings) -> Actor:
+    if not token:
+        return ANONYMOUS
+    login = (await session.exec(
+        select(LoginSession).where(LoginSession.token_hash == hash_token(token))
+    )).first()
+    if login is None or is_expired(login, settings):
+        return ANONYMOUS
+    person = await session.get(Person, login.person_id)
+    if person is None or person.disabled_at is not None:
+        return ANONYMOUS
+    seats = (await session.exec(
+        select(Membership).where(Membership.person_id == person.id, col(Membership.active))
+    )).all()
+    if utcnow() - login.last_seen_at > TOUCH_INTERVAL:
+        login.last_seen_at = utcnow()
+        session.add(login)
+        await session.commit()
+    return Actor(person=person, login=login, memberships={m.body_id: m for m in seats})
+
+
+async def end_session(session: AsyncSession, token: str | None) -> LoginSession | None:
+    if not token:
+        return None
+    login = (await session.exec(
+        select(LoginSession).where(LoginSession.token_hash == hash_token(token))
+    )).first()
+    if login is not None and login.ended_at is None:
+        login.ended_at = utcnow()
+        session.add(login)
+    return login

@@ -1,0 +1,1 @@
+"""Ballots: votes cast with a passkey, bound to their content, verifiable offline."""

@@ -1,0 +1,210 @@
+"""The ``ecabinet`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from . import audit
+from .db import Database
+from .errors import EcabinetError
+from .migrate import upgrade
+from .settings import Settings, ensure_session_secret, load_settings
+from .vocab import Classification, Role
+
+Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+def _print(*lines: str) -> None:
+    for line in lines:
+        print(line, flush=True)
+
+
+async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db.engine)
+    finally:
+        await db.dispose()
+    _print("The database schema is current.")
+    return 0
+
+
+async def cmd_body_create(args: argparse.Namespace, settings: Settings) -> int:
+    from .actions.bodies import create_body
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as tx:
+            body = await create_body(tx, actor_id=None, slug=args.slug, name=args.name,
+                                     name_en=args.name_en or "")
+    finally:
+        await db.dispose()
+    _print(f"Created body {body.slug} (#{body.id}): {body.name}")
+    return 0
+
+
+async def cmd_member_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .actions.bodies import add_member, body_by_slug
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as tx:
+            body = await body_by_slug(tx, args.body)
+            seat = await add_member(
+                tx, actor_id=None, body=body, full_name=args.name, role=Role(args.role),
+                title=args.title or "", email=args.email,
+                clearance=Classification[args.clearance.upper()],
+            )
+    finally:
+        await db.dispose()
+    _print(f"Seated person #{seat.person_id} in {body.slug} as {seat.role}.")
+    return 0
+
+
+async def cmd_member_invite(args: argparse.Namespace, settings: Settings) -> int:
+    from .actions.enrollment import issue_enrollment
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as tx:
+            url = await issue_enrollment(tx, settings, actor_id=None, person_id=args.person)
+    finally:
+        await db.dispose()
+    _print(f"Enrollment link (valid {settings.enrollment_valid_hours} h, one use):", url)
+    return 0
+
+
+async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database(settings.database_url)
+    try:
+        async with db.read() as session:
+            report = await audit.verify_chain(session)
+    finally:
+        await db.dispose()
+    if report.ok:
+        _print(f"Audit chain intact: {report.checked} events, head {report.head}.")
+        return 0
+    _print(f"Audit chain BROKEN at event #{report.broken_seq}: {report.problem}.",
+           f"The {report.checked} events before it are intact.")
+    return 1
+
+
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from .demo.seed import prepare_demo
+
+    seats = await prepare_demo(settings)
+    _print("", "e-Cabinet demo: the Government's regular session is ready.",
+           f"Open {settings.origin}/ in a browser (Chrome, Edge or Safari).", "",
+           "Each seat signs in with a passkey. Open a seat's one-time link on the device "
+           "that will hold its passkey:")
+    for seat in seats:
+        _print(f"  {seat.label:<58} {seat.enroll_url}")
+    _print("", f"Database: {settings.database_url}", "Stop with Ctrl+C.", "")
+    if args.no_serve:
+        return 0
+    _serve(settings, host=args.host, port=args.port, workers=1)
+    return 0
+
+
+def _serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from .app import create_app
+
+    if workers > 1:
+        # Each worker process builds its own app from the same ECABINET_* environment.
+        uvicorn.run("ecabinet.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, proxy_headers=True, ws_per_message_deflate=False)
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True,
+                    ws_per_message_deflate=False)
+
+
+async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.is_sqlite:
+        # The embedded default keeps itself current; PostgreSQL is upgraded by the operator.
+        await cmd_db_upgrade(args, settings)
+    _serve(settings, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ecabinet", description="e-Cabinet meeting server")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def serve_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+
+    serve = sub.add_parser("serve", help="run the server")
+    serve_options(serve)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=cmd_serve)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="create or upgrade the schema").set_defaults(
+        handler=cmd_db_upgrade)
+
+    body = sub.add_parser("body", help="bodies").add_subparsers(dest="body_cmd", required=True)
+    create = body.add_parser("create", help="create a body")
+    create.add_argument("slug")
+    create.add_argument("name")
+    create.add_argument("--name-en")
+    create.set_defaults(handler=cmd_body_create)
+
+    member = sub.add_parser("member", help="people").add_subparsers(dest="member_cmd",
+                                                                     required=True)
+    add = member.add_parser("add", help="seat a person in a body")
+    add.add_argument("body", help="the body's code")
+    add.add_argument("name")
+    add.add_argument("--role", choices=[r.value for r in Role], default=Role.MEMBER.value)
+    add.add_argument("--title")
+    add.add_argument("--email")
+    add.add_argument("--clearance", choices=[c.name.lower() for c in Classification],
+                     default="internal")
+    add.set_defaults(handler=cmd_member_add)
+    invite = member.add_parser("invite", help="print a one-time passkey enrollment link")
+    invite.add_argument("person", type=int, help="the person's number")
+    invite.set_defaults(handler=cmd_member_invite)
+
+    audit_cmd = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_cmd",
+                                                                          required=True)
+    audit_cmd.add_parser("verify", help="recompute the hash chain").set_defaults(
+        handler=cmd_audit_verify)
+
+    demo = sub.add_parser("demo", help="create a demo Government and serve it")
+    serve_options(demo)
+    demo.add_argument("--data-dir", default="./ecabinet-demo",
+                      help="where the demo database lives (default ./ecabinet-demo)")
+    demo.add_argument("--no-serve", action="store_true", help="prepare the demo and exit")
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides: dict[str, Any] = {}
+    if args.command == "demo":
+        import os
+
+        if "ECABINET_DATA_DIR" not in os.environ:
+            overrides["data_dir"] = args.data_dir
+        if "ECABINET_ORIGIN" not in os.environ:
+            overrides["origin"] = f"http://localhost:{args.port}"
+    try:
+        settings = ensure_session_secret(load_settings(**overrides))
+        handler: Handler = args.handler
+        return asyncio.run(handler(args, settings))
+    except EcabinetError as exc:
+        print(f"ecabinet: {exc.detail}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Fictional demo content: a Government, its members and a monthly session's agenda."""

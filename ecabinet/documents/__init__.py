@@ -1,0 +1,1 @@
+"""Draft documents: content-addressed storage, upload checks, watermarking."""

@@ -1,0 +1,70 @@
+"""Bodies (a Government, a provincial committee, a board) and their rules profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from ..vocab import Classification, RevotePolicy, SilencePolicy, ThresholdBase, TieBreak
+from .base import at_field, json_field
+
+GOVERNMENT_VOTE_OPTIONS = ["for", "against", "abstain"]
+
+
+class Body(SQLModel, table=True):
+    """A decision-making body. Its columns from ``quorum_numerator`` on are the rules that
+    differ between bodies; the defaults are the Government's (DOMAIN.md)."""
+
+    __tablename__ = "body"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=255)
+    name_en: str = Field(default="", max_length=255)
+    short_name: str = Field(default="", max_length=64)
+    created_at: datetime = at_field(default_now=True)
+
+    # Quorum: at least numerator/denominator of ALL members present (Government: 2/3).
+    quorum_numerator: int = 2
+    quorum_denominator: int = 3
+    # Pass: MORE than numerator/denominator of the base voting for (Government: 1/2 of all).
+    pass_numerator: int = 1
+    pass_denominator: int = 2
+    pass_base: str = Field(default=ThresholdBase.ALL_MEMBERS.value, max_length=16)
+    tie_break: str = Field(default=TieBreak.CHAIR_SIDE.value, max_length=16)
+    vote_options: list[str] = json_field(lambda: list(GOVERNMENT_VOTE_OPTIONS))
+    secret_ballot_allowed: bool = False
+    revote_policy: str = Field(default=RevotePolicy.UNTIL_CLOSE.value, max_length=16)
+    stand_in_may_vote: bool = False
+    poll_silence: str = Field(default=SilencePolicy.NOT_A_VOTE.value, max_length=16)
+    poll_window_days: int = 5
+    document_lead_days: int = 3
+    missing_position_contested: bool = False
+    # The highest classification this system may hold for the body at all.
+    max_classification: int = Classification.MAT.value
+    # Documents above this level are never kept offline on a tablet.
+    offline_max_classification: int = Classification.INTERNAL.value
+    # Empty: any authenticator. Otherwise only these AAGUIDs (managed tablets).
+    aaguid_allowlist: list[str] = json_field(list)
+
+
+class BodyCounter(SQLModel, table=True):
+    """Per-body running numbers (session numbers), kept apart so numbering can lock a row."""
+
+    __tablename__ = "body_counter"
+
+    body_id: int = Field(foreign_key="body.id", primary_key=True)
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = 0
+
+
+def rules_of(body: Body) -> dict[str, Any]:
+    """The rules profile as a plain mapping (what the rules module and exports read)."""
+    return {
+        column.name: getattr(body, column.name)
+        for column in sa.inspect(Body).columns
+        if column.name not in {"id", "slug", "name", "name_en", "short_name", "created_at"}
+    }

@@ -1,0 +1,70 @@
+"""Polls (live votes and written polls), their questions and the signed ballots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from ..vocab import PollState
+from .base import at_field, json_field, text_field
+
+
+class Poll(SQLModel, table=True):
+    __tablename__ = "poll"
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    item_id: int | None = Field(default=None, foreign_key="agenda_item.id")
+    kind: str = Field(max_length=16)
+    title: str = Field(max_length=500)
+    description: str = text_field()
+    secret: bool = False
+    options: list[str] = json_field(list)
+    state: str = Field(default=PollState.DRAFT.value, max_length=16)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    approved_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = at_field(default_now=True)
+    opened_at: datetime | None = at_field(nullable=True)
+    deadline: datetime | None = at_field(nullable=True)
+    closed_at: datetime | None = at_field(nullable=True)
+    # The rules profile in force when the poll opened: later edits of the body's rules
+    # must not change how an already running poll is decided.
+    rules: dict[str, Any] = json_field(dict)
+    # Number of members entitled to vote when the poll opened (the base of "all members").
+    electorate: int | None = None
+
+
+class PollQuestion(SQLModel, table=True):
+    __tablename__ = "poll_question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", index=True)
+    ordinal: int = 0
+    text: str = text_field()
+    outcome: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON, nullable=True)
+
+
+class Ballot(SQLModel, table=True):
+    """A ballot and its WebAuthn evidence, enough to re-verify it offline years later."""
+
+    __tablename__ = "ballot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", index=True)
+    question_id: int = Field(foreign_key="poll_question.id", index=True)
+    membership_id: int = Field(foreign_key="membership.id", index=True)
+    choice: str = Field(max_length=16)
+    payload: str = text_field()  # canonical JSON that was hashed into the challenge
+    receipt: str = Field(max_length=64, unique=True)  # SHA-256 hex of the payload
+    credential_id: int = Field(foreign_key="passkey_credential.id")
+    authenticator_data: bytes = Field(sa_type=sa.LargeBinary)
+    client_data_json: bytes = Field(sa_type=sa.LargeBinary)
+    signature: bytes = Field(sa_type=sa.LargeBinary)
+    public_key_spki_pem: str = text_field()
+    cast_at: datetime = at_field(default_now=True)
+    # A re-vote (when the body allows it) supersedes the earlier ballot, which is kept.
+    superseded_by_id: int | None = Field(default=None, foreign_key="ballot.id")

@@ -1,0 +1,1 @@
+"""PDF generation helpers shared by minutes, drafts and exports."""

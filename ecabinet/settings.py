@@ -1,0 +1,160 @@
+"""One table of settings, read from ``ECABINET_*`` environment variables.
+
+Every setting has a name, a default and a help text; the README's settings table is
+checked against :data:`SETTINGS` by a test, so the documentation cannot drift.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+ENV_PREFIX = "ECABINET_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database_url", "", "SQLAlchemy async URL. Empty: a SQLite file `ecabinet.db` "
+            "in the data directory. Production: `postgresql+asyncpg://user@host/db`."),
+    Setting("data_dir", "./data", "Directory for the SQLite file, stored documents and the "
+            "generated session secret."),
+    Setting("origin", "http://localhost:8000", "Public origin the browsers use (scheme, host, "
+            "port). WebAuthn and the Origin checks compare against it."),
+    Setting("rp_id", "", "WebAuthn relying-party ID. Empty: the host of `origin`."),
+    Setting("rp_name", "e-Cabinet", "Relying-party name shown by the authenticator."),
+    Setting("session_secret", "", "Key that signs session and CSRF cookies. Empty: generated "
+            "on first start and kept in `data_dir/session_secret` (mode 600)."),
+    Setting("default_locale", "vi", "Language of pages for a visitor who chose none (vi, en)."),
+    Setting("max_body_bytes", 1_048_576, "Largest request body accepted outside document "
+            "uploads, in bytes.", int),
+    Setting("upload_limit_bytes", 104_857_600, "Largest document upload, in bytes.", int),
+    Setting("session_idle_minutes", 30, "Sign-out after this long without a request.", int),
+    Setting("session_absolute_hours", 12, "Sign-out after this long whatever the activity.",
+            int),
+    Setting("enrollment_valid_hours", 72, "How long a passkey enrollment link stays valid.",
+            int),
+    Setting("challenge_valid_seconds", 300, "How long a WebAuthn challenge may be answered.",
+            int),
+    Setting("log_level", "info", "Log level of the server (debug, info, warning, error)."),
+)
+
+_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    origin: str
+    rp_id: str
+    rp_name: str
+    session_secret: str
+    default_locale: str
+    max_body_bytes: int
+    upload_limit_bytes: int
+    session_idle_minutes: int
+    session_absolute_hours: int
+    enrollment_valid_hours: int
+    challenge_valid_seconds: int
+    log_level: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.origin.startswith("https://")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Read settings from the environment; keyword overrides win (tests use them)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.name in overrides:
+            values[setting.name] = overrides.pop(setting.name)
+            continue
+        raw = env.get(setting.env)
+        if raw is None:
+            values[setting.name] = setting.default
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigurationError(f"{setting.env}: {exc}") from exc
+    if overrides:
+        raise ConfigurationError(f"unknown settings: {', '.join(sorted(overrides))}")
+    return _complete(values)
+
+
+def _complete(values: dict[str, Any]) -> Settings:
+    data_dir = Path(values["data_dir"]).expanduser().resolve()
+    values["data_dir"] = data_dir
+    if not values["database_url"]:
+        values["database_url"] = f"sqlite+aiosqlite:///{data_dir / 'ecabinet.db'}"
+    origin = str(values["origin"]).rstrip("/")
+    parts = urlsplit(origin)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigurationError(f"{ENV_PREFIX}ORIGIN must look like https://host, not {origin!r}")
+    values["origin"] = origin
+    if not values["rp_id"]:
+        values["rp_id"] = parts.hostname
+    if values["default_locale"] not in {"vi", "en"}:
+        raise ConfigurationError(f"{ENV_PREFIX}DEFAULT_LOCALE must be vi or en")
+    return Settings(**values)
+
+
+def ensure_session_secret(settings: Settings) -> Settings:
+    """Return settings with a session secret, generating and keeping one if none was set."""
+    if settings.session_secret:
+        return settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / "session_secret"
+    if not path.exists():
+        # O_EXCL so that two processes starting at once cannot write different secrets.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    secret = path.read_text().strip()
+    if len(secret) < 32:
+        raise ConfigurationError(f"{path} holds a secret shorter than 32 characters")
+    return replace(settings, session_secret=secret)
+
+
+def setting_named(name: str) -> Setting:
+    return _BY_NAME[name]

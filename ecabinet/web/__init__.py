@@ -1,0 +1,1 @@
+"""The thin web layer: middleware, routing helpers, pages and the JSON API."""

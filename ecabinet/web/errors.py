@@ -1,0 +1,92 @@
+"""One handler for every refusal: an HTML page for browsers, problem+json under /api."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
+
+from .. import audit
+from ..errors import EcabinetError, MethodNotAllowed, NotFound
+from ..i18n import gettext_for
+from .templating import locale_of, render
+
+log = logging.getLogger(__name__)
+
+
+class InternalError(EcabinetError):
+    status = 500
+    title = "Something went wrong"
+    kind = "internal"
+
+
+def wants_json(connection: HTTPConnection) -> bool:
+    return connection.url.path.startswith("/api/") or connection.url.path == "/api"
+
+
+def problem(connection: HTTPConnection, error: EcabinetError) -> JSONResponse:
+    """RFC 9457 problem details; title and detail in the reader's language."""
+    _ = gettext_for(locale_of(connection))
+    body = {
+        "type": f"urn:ecabinet:problem:{error.kind}",
+        "title": _(error.title),
+        "status": error.status,
+        "detail": _(error.message, **error.params),
+        "instance": connection.url.path,
+    }
+    return JSONResponse(body, status_code=error.status, media_type="application/problem+json")
+
+
+async def render_error(scope: Scope, error: EcabinetError) -> Response:
+    connection = HTTPConnection(scope)
+    if error.audit:
+        await _audit_refusal(connection, error)
+    if wants_json(connection):
+        return problem(connection, error)
+    return render(connection, "error.html", {"error": error}, status=error.status)
+
+
+async def _audit_refusal(connection: HTTPConnection, error: EcabinetError) -> None:
+    actor = connection.scope.get("state", {}).get("actor")
+    client = connection.client.host if connection.client else ""
+    try:
+        async with connection.app.state.db.transaction() as tx:
+            await audit.record(
+                tx.session, f"refused.{error.kind}",
+                actor_id=None if actor is None else actor.person_id,
+                subject=connection.url.path[:128],
+                method=connection.scope.get("method", "WS"), reason=error.detail, client=client,
+            )
+    except Exception:
+        # The refusal must still reach the person even if the log cannot be written.
+        log.exception("could not audit a refusal")
+
+
+async def handle_ecabinet_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, EcabinetError)
+    return await render_error(request.scope, exc)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    error: EcabinetError
+    if exc.status_code == 404:
+        error = NotFound("There is no page at this address.")
+    elif exc.status_code == 405:
+        error = MethodNotAllowed("This address does not accept %(method)s.",
+                                 method=request.method)
+    else:
+        error = EcabinetError(str(exc.detail))
+    return await render_error(request.scope, error)
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return await render_error(
+        request.scope,
+        InternalError("The server could not complete this request. Nothing was changed; "
+                      "please try again, and tell the secretariat if it happens again."),
+    )

@@ -1,0 +1,83 @@
+"""Route factories that every view goes through, so no view can forget the checks.
+
+``page`` routes serve browsers: unsafe methods need the form's CSRF token.
+``api`` routes serve tablets and integrators: unsafe methods need the CSRF header, or a
+JSON body (which no cross-site form can send) from our own origin.
+Both load the actor before the endpoint runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..auth.sessions import SESSION_COOKIE, actor_for_token
+from ..errors import CsrfRefused, UnsupportedMediaType
+from . import csrf
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+async def load_actor(request: Request) -> None:
+    db = request.app.state.db
+    async with db.read() as session:
+        actor = await actor_for_token(
+            session, request.cookies.get(SESSION_COOKIE), request.app.state.settings
+        )
+    request.scope.setdefault("state", {})["actor"] = actor
+
+
+async def _check_page_csrf(request: Request) -> None:
+    settings = request.app.state.settings
+    csrf.check_origin(request, settings.origin)
+    submitted = request.headers.get(csrf.HEADER)
+    if submitted is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            # Starlette keeps the parsed form on the request, so the view reads it again free.
+            form = await request.form()
+            value = form.get(csrf.FORM_FIELD)
+            submitted = value if isinstance(value, str) else None
+    csrf.check_token(request, submitted, settings.session_secret)
+
+
+async def _check_api_csrf(request: Request) -> None:
+    settings = request.app.state.settings
+    csrf.check_origin(request, settings.origin)
+    submitted = request.headers.get(csrf.HEADER)
+    if submitted is not None:
+        csrf.check_token(request, submitted, settings.session_secret)
+        return
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if request.headers.get("content-length", "0") not in {"0", ""} or content_type:
+        if content_type != "application/json":
+            raise UnsupportedMediaType("Send JSON (Content-Type: application/json).")
+        return
+    # A body-less unsafe request (DELETE) carries nothing that a cross-site form cannot
+    # forge, so it needs the token.
+    raise CsrfRefused("The request lacks its X-CSRF-Token header and was refused.")
+
+
+def _wrap(endpoint: Endpoint, check: Callable[[Request], Awaitable[None]]) -> Endpoint:
+    async def guarded(request: Request) -> Response:
+        await load_actor(request)
+        if request.method not in csrf.SAFE_METHODS:
+            await check(request)
+        return await endpoint(request)
+
+    guarded.__name__ = endpoint.__name__
+    guarded.__doc__ = endpoint.__doc__
+    return guarded
+
+
+def page(path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",),
+         name: str | None = None) -> Route:
+    return Route(path, _wrap(endpoint, _check_page_csrf), methods=list(methods), name=name)
+
+
+def api(path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",),
+        name: str | None = None) -> Route:
+    return Route(path, _wrap(endpoint, _check_api_csrf), methods=list(methods), name=name)

@@ -1,0 +1,63 @@
+"""Jinja2 pages, rendered in the reader's language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import HTTPConnection
+from starlette.responses import HTMLResponse
+
+from ..errors import ConfigurationError
+from ..i18n import gettext_for, pick_locale
+from .csrf import token_for
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+LOCALE_COOKIE = "ecab_lang"
+
+
+def make_environment() -> jinja2.Environment:
+    if not TEMPLATES_DIR.is_dir():
+        raise ConfigurationError(
+            f"templates not found at {TEMPLATES_DIR}: install e-Cabinet from its source tree "
+            "with `pip install -e .`"
+        )
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def locale_of(connection: HTTPConnection) -> str:
+    default: str = connection.app.state.settings.default_locale
+    return pick_locale(connection.cookies.get(LOCALE_COOKIE), default)
+
+
+def page_context(connection: HTTPConnection) -> dict[str, Any]:
+    settings = connection.app.state.settings
+    locale = locale_of(connection)
+    seed = connection.scope.get("state", {}).get("csrf_seed", "")
+    state = connection.scope.get("state", {})
+    return {
+        "_": gettext_for(locale),
+        "locale": locale,
+        "csrf_token": token_for(seed, settings.session_secret) if seed else "",
+        "actor": state.get("actor"),
+        "request": connection,
+        "path": connection.url.path,
+    }
+
+
+def render(
+    connection: HTTPConnection, template: str, context: dict[str, Any] | None = None,
+    *, status: int = 200, headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    env: jinja2.Environment = connection.app.state.templates
+    html = env.get_template(template).render({**page_context(connection), **(context or {})})
+    return HTMLResponse(html, status_code=status, headers=headers)

@@ -1,0 +1,104 @@
+"""A fresh, migrated database per test: SQLite by default, PostgreSQL when
+ECABINET_TEST_DATABASE_URL points at one (the suite then runs unchanged on it)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+
+from ecabinet.app import create_app
+from ecabinet.db import Database, make_engine
+from ecabinet.migrate import upgrade
+from ecabinet.settings import Settings, load_settings
+
+ORIGIN = "http://localhost:8000"
+PG_URL = os.environ.get("ECABINET_TEST_DATABASE_URL", "")
+
+
+def on_postgres() -> bool:
+    return PG_URL.startswith("postgresql")
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    url = make_url(PG_URL)
+    connection = await asyncpg.connect(
+        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
+        password=url.password, database=url.database or "postgres",
+    )
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate once; every test then starts from a copy (a file copy or a PG template)."""
+    if on_postgres():
+        name = f"ecab_tpl_{os.getpid()}"
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}"'))
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(_migrate(str(make_url(PG_URL).set(database=name))))
+        yield name
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+        yield str(path)
+
+
+@pytest.fixture
+def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
+    if on_postgres():
+        name = f"ecab_t_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+        yield str(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path / "ecabinet.db"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return load_settings(environ={}, database_url=database_url, data_dir=str(tmp_path / "data"),
+                         origin=ORIGIN, session_secret="test-secret-" + "x" * 40)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings.database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database) -> Starlette:
+    return create_app(settings, db=db)
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as http:
+        yield http
