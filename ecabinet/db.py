@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .errors import EcabinetError
 from .events import Event, EventBus
 
 
@@ -80,6 +81,12 @@ class Database:
             try:
                 yield tx
                 await session.commit()
+            except EcabinetError as error:
+                if error.keep_changes:
+                    await session.commit()
+                else:
+                    await session.rollback()
+                raise
             except BaseException:
                 await session.rollback()
                 raise

@@ -25,6 +25,10 @@ class EcabinetError(Exception):
         """
         self.message = message
         self.params = params
+        # Set by an action that recorded the refusal itself (with side effects that must
+        # survive it, such as a burned challenge): the transaction then commits what was
+        # done before raising, and the error handler does not audit it a second time.
+        self.keep_changes = False
         super().__init__(self.detail)
 
     @property

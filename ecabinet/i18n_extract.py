@@ -25,11 +25,30 @@ from .i18n import LOCALE_DIR
 
 PACKAGE = Path(__file__).parent
 ROOT = PACKAGE.parent
-ERROR_NAMES = {
+BASE_ERROR_NAMES = {
     name for name, value in vars(errors).items()
     if inspect.isclass(value) and issubclass(value, errors.EcabinetError)
-} | {"InternalError"}
+}
 EXTRA_GETTEXT_NAMES = {"gettext", "_", "N_"}
+
+
+def _trees() -> list[ast.Module]:
+    return [ast.parse(path.read_text(), filename=str(path)) for path in sorted(PACKAGE.rglob("*.py"))]
+
+
+def _error_classes(trees: list[ast.Module]) -> dict[str, ast.ClassDef]:
+    """Every class in the package that descends from an error of ``errors``."""
+    classes = {node.name: node for tree in trees for node in ast.walk(tree)
+               if isinstance(node, ast.ClassDef)}
+    names = set(BASE_ERROR_NAMES)
+    grew = True
+    while grew:
+        grew = False
+        for name, node in classes.items():
+            if name not in names and any(_called_name(b) in names for b in node.bases):
+                names.add(name)
+                grew = True
+    return {name: classes[name] for name in names if name in classes}
 
 
 def template_messages() -> Iterator[str]:
@@ -42,22 +61,31 @@ def template_messages() -> Iterator[str]:
 
 
 def code_messages() -> Iterator[str]:
-    for path in sorted(PACKAGE.rglob("*.py")):
-        tree = ast.parse(path.read_text(), filename=str(path))
+    trees = _trees()
+    wanted = set(_error_classes(trees)) | EXTRA_GETTEXT_NAMES
+    for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and node.args:
-                name = _called_name(node.func)
                 first = node.args[0]
-                if (name in ERROR_NAMES or name in EXTRA_GETTEXT_NAMES) and isinstance(
+                if _called_name(node.func) in wanted and isinstance(
                     first, ast.Constant
                 ) and isinstance(first.value, str):
                     yield first.value
 
 
 def error_titles() -> Iterator[str]:
-    for name in sorted(ERROR_NAMES - {"InternalError"}):
-        yield getattr(errors, name).title
-    yield "Something went wrong"
+    for node in _error_classes(_trees()).values():
+        for statement in node.body:
+            if (isinstance(statement, ast.Assign | ast.AnnAssign)
+                    and _assigned_name(statement) == "title"
+                    and isinstance(statement.value, ast.Constant)
+                    and isinstance(statement.value.value, str)):
+                yield statement.value.value
+
+
+def _assigned_name(statement: ast.Assign | ast.AnnAssign) -> str:
+    target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
+    return target.id if isinstance(target, ast.Name) else ""
 
 
 def _called_name(func: ast.expr) -> str:

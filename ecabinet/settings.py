@@ -62,6 +62,10 @@ SETTINGS: tuple[Setting, ...] = (
             int),
     Setting("challenge_valid_seconds", 300, "How long a WebAuthn challenge may be answered.",
             int),
+    Setting("signin_attempts_per_minute", 30, "Sign-in and enrollment attempts allowed per "
+            "client address per minute; more are refused with 429.", int),
+    Setting("fresh_auth_minutes", 5, "How long after a passkey check a sensitive action "
+            "(signing minutes, changing roles) is allowed without a new one.", int),
     Setting("log_level", "info", "Log level of the server (debug, info, warning, error)."),
 )
 
@@ -83,6 +87,8 @@ class Settings:
     session_absolute_hours: int
     enrollment_valid_hours: int
     challenge_valid_seconds: int
+    signin_attempts_per_minute: int
+    fresh_auth_minutes: int
     log_level: str
     extra: Mapping[str, Any] = field(default_factory=dict)
 

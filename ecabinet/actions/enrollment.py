@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
+
+from sqlmodel import select
 
 from .. import audit
+from ..auth import passkeys
 from ..auth.sessions import hash_token
 from ..db import Tx
 from ..errors import NotFound
-from ..models import Enrollment, Person, utcnow
+from ..models import Enrollment, PasskeyCredential, Person, utcnow
 from ..settings import Settings
+
+PURPOSE = "enroll"
+
+
+class EnrollmentRefused(passkeys.PasskeyRefused):
+    title = "Enrollment link not valid"
+    kind = "enrollment"
 
 
 async def issue_enrollment(
@@ -28,3 +39,45 @@ async def issue_enrollment(
     await audit.record(tx.session, "enrollment.issued", actor_id=actor_id,
                        subject=f"person:{person_id}", expires_at=expires.isoformat())
     return f"{settings.origin}/enroll/{token}"
+
+
+async def open_enrollment(tx: Tx, token: str) -> tuple[Enrollment, Person]:
+    """The enrollment behind a link, or a refusal saying why it cannot be used."""
+    enrollment = (await tx.session.exec(select(Enrollment).where(
+        Enrollment.token_hash == hash_token(token)).with_for_update())).first()
+    if enrollment is None:
+        await passkeys.refuse(tx, EnrollmentRefused(
+            "This enrollment link is not valid. Ask the secretariat for a new one."),
+            subject="enrollment:unknown")
+    subject = f"person:{enrollment.person_id}"
+    if enrollment.used_at is not None:
+        await passkeys.refuse(tx, EnrollmentRefused(
+            "This enrollment link was already used. Each link registers one device; ask the "
+            "secretariat for a new one."), subject=subject, enrollment=enrollment.id)
+    if enrollment.expires_at < utcnow():
+        await passkeys.refuse(tx, EnrollmentRefused(
+            "This enrollment link has expired. Ask the secretariat for a new one."),
+            subject=subject, enrollment=enrollment.id)
+    person = await tx.session.get(Person, enrollment.person_id)
+    assert person is not None
+    return enrollment, person
+
+
+async def enrollment_options(
+    tx: Tx, settings: Settings, token: str, *, client: passkeys.Client,
+) -> dict[str, Any]:
+    await passkeys.check_rate(tx, settings, client=client, purposes=(PURPOSE,))
+    enrollment, person = await open_enrollment(tx, token)
+    return await passkeys.registration_options(tx, settings, person, client=client,
+                                               purpose=PURPOSE, enrollment=enrollment.id)
+
+
+async def finish_enrollment(
+    tx: Tx, settings: Settings, token: str, credential: dict[str, Any], *, device_name: str,
+) -> tuple[Person, PasskeyCredential]:
+    enrollment, person = await open_enrollment(tx, token)
+    row = await passkeys.register_credential(tx, settings, person, credential, purpose=PURPOSE,
+                                             device_name=device_name, actor_id=None)
+    enrollment.used_at = utcnow()
+    tx.session.add(enrollment)
+    return person, row

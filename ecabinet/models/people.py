@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,6 +17,9 @@ class Person(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     full_name: str = Field(max_length=200)
+    # The WebAuthn user handle: random, so an authenticator never learns who the person is.
+    webauthn_user_id: str = Field(default_factory=lambda: secrets.token_urlsafe(32),
+                                  max_length=64, unique=True)
     email: str | None = Field(default=None, max_length=254, unique=True)
     locale: str = Field(default="vi", max_length=8)
     # A system administrator manages bodies and people; it gives no vote anywhere.

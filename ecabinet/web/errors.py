@@ -42,7 +42,7 @@ def problem(connection: HTTPConnection, error: EcabinetError) -> JSONResponse:
 
 async def render_error(scope: Scope, error: EcabinetError) -> Response:
     connection = HTTPConnection(scope)
-    if error.audit:
+    if error.audit and not error.keep_changes:
         await _audit_refusal(connection, error)
     if wants_json(connection):
         return problem(connection, error)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 18:19:15.946376
+Create Date: 2026-11-23 18:23:47.910003
 """
 
 from __future__ import annotations
@@ -76,13 +76,15 @@ def upgrade() -> None:
     op.create_table('person',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('full_name', sa.String(length=200), nullable=False),
+    sa.Column('webauthn_user_id', sa.String(length=64), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('locale', sa.String(length=8), nullable=False),
     sa.Column('is_admin', sa.Boolean(), nullable=False),
     sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person')),
-    sa.UniqueConstraint('email', name=op.f('uq_person_email'))
+    sa.UniqueConstraint('email', name=op.f('uq_person_email')),
+    sa.UniqueConstraint('webauthn_user_id', name=op.f('uq_person_webauthn_user_id'))
     )
     op.create_table('stored_blob',
     sa.Column('sha256', sa.String(length=64), nullable=False),

@@ -1,0 +1,401 @@
+"""Passkeys (WebAuthn) through py_webauthn: challenges, registration and assertions.
+
+Every check has its own refusal with a message a person can act on and an audit event.
+Challenges live on the server, are single use and expire; the origin and RP ID come from
+settings; user verification is required on every verification.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, NoReturn
+
+from cryptography.hazmat.primitives import serialization
+from sqlmodel import col, func, select
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, parse_client_data_json
+from webauthn.helpers.cose import COSEAlgorithmIdentifier
+from webauthn.helpers.decode_credential_public_key import decode_credential_public_key
+from webauthn.helpers.decoded_public_key_to_cryptography import (
+    decoded_public_key_to_cryptography,
+)
+from webauthn.helpers.exceptions import (
+    InvalidAuthenticationResponse,
+    InvalidJSONStructure,
+    InvalidRegistrationResponse,
+)
+from webauthn.helpers.structs import (
+    AttestationConveyancePreference,
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from .. import audit
+from ..db import Tx
+from ..errors import BadRequest, EcabinetError, Forbidden, TooManyRequests
+from ..models import Body, Membership, PasskeyCredential, Person, WebAuthnChallenge, utcnow
+from ..settings import Settings
+
+SUPPORTED_ALGORITHMS = [
+    COSEAlgorithmIdentifier.EDDSA,
+    COSEAlgorithmIdentifier.ECDSA_SHA_256,
+    COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256,  # older Windows Hello
+]
+
+
+class PasskeyRefused(Forbidden):
+    title = "Passkey not accepted"
+    kind = "passkey"
+
+
+class UserNotVerified(PasskeyRefused):
+    kind = "user-not-verified"
+
+
+class ChallengeRefused(PasskeyRefused):
+    kind = "challenge"
+
+
+class CredentialRefused(PasskeyRefused):
+    kind = "credential"
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a request came from, for rate limits and the audit log."""
+
+    address: str
+    user_agent: str = ""
+
+
+# --- refusals -------------------------------------------------------------------------
+
+
+async def refuse(tx: Tx, error: EcabinetError, *, actor_id: int | None = None,
+                 subject: str = "", **data: Any) -> NoReturn:
+    """Record the refusal in this transaction and raise it; what was done so far (a
+    burned challenge, a flagged credential) is committed with it."""
+    await audit.record(tx.session, f"refused.{error.kind}", actor_id=actor_id,
+                       subject=subject, reason=error.detail, **data)
+    error.keep_changes = True
+    raise error
+
+
+def _explain(exc: Exception) -> EcabinetError:
+    """Translate py_webauthn's findings into refusals a minister understands."""
+    text = str(exc)
+    if "User verification" in text:
+        return UserNotVerified(
+            "Your fingerprint or face could not be verified. Try again and touch the sensor "
+            "or look at the camera when asked."
+        )
+    if "challenge" in text:
+        return ChallengeRefused("This passkey answer was made for another request. "
+                                "Try again from the start.")
+    if "origin" in text:
+        return PasskeyRefused("This passkey answer came from another web address (%(why)s).",
+                              why=text)
+    if "RP ID" in text:
+        return PasskeyRefused("This passkey belongs to another site.")
+    if "signature" in text.lower():
+        return CredentialRefused("The passkey's signature is not valid.")
+    return PasskeyRefused("The passkey answer could not be verified: %(why)s.", why=text)
+
+
+# --- challenges -----------------------------------------------------------------------
+
+
+async def issue_challenge(
+    tx: Tx, settings: Settings, *, purpose: str, client: Client, person_id: int | None = None,
+    challenge: bytes | None = None, **context: Any,
+) -> bytes:
+    value = challenge if challenge is not None else secrets.token_bytes(32)
+    tx.session.add(WebAuthnChallenge(
+        challenge=bytes_to_base64url(value), purpose=purpose, person_id=person_id,
+        context={"client": client.address, **context},
+        expires_at=utcnow() + timedelta(seconds=settings.challenge_valid_seconds),
+    ))
+    await tx.session.flush()
+    return value
+
+
+async def check_rate(tx: Tx, settings: Settings, *, client: Client, purposes: tuple[str, ...]
+                     ) -> None:
+    """Count the challenges this client asked for in the last minute. The challenges live in
+    the database, so the limit holds across all server processes."""
+    since = utcnow() - timedelta(minutes=1)
+    recent = (await tx.session.exec(
+        select(func.count()).select_from(WebAuthnChallenge).where(
+            col(WebAuthnChallenge.purpose).in_(purposes),
+            col(WebAuthnChallenge.created_at) > since,
+            col(WebAuthnChallenge.context)["client"].as_string() == client.address,
+        )
+    )).one()
+    if recent >= settings.signin_attempts_per_minute:
+        await refuse(tx, TooManyRequests(
+            "Too many sign-in attempts from this device. Wait a minute and try again."),
+            subject="client:" + client.address, purposes=list(purposes))
+
+
+async def consume_challenge(tx: Tx, challenge: bytes, *, purpose: str) -> WebAuthnChallenge:
+    """Mark the challenge used, or refuse: unknown, for another purpose, used, or expired."""
+    encoded = bytes_to_base64url(challenge)
+    row = (await tx.session.exec(select(WebAuthnChallenge).where(
+        WebAuthnChallenge.challenge == encoded).with_for_update())).first()
+    if row is None or row.purpose != purpose:
+        await refuse(tx, ChallengeRefused(
+            "This passkey answer does not match any request of ours. Try again from the "
+            "start."), subject=f"challenge:{encoded[:16]}", purpose=purpose)
+    if row.used_at is not None:
+        await refuse(tx, ChallengeRefused(
+            "This passkey answer was already used once and cannot be used again."),
+            subject=f"challenge:{encoded[:16]}", purpose=purpose)
+    row.used_at = utcnow()
+    tx.session.add(row)
+    await tx.session.flush()
+    if row.expires_at < row.used_at:
+        await refuse(tx, ChallengeRefused(
+            "The request expired before the passkey answered. Try again."),
+            subject=f"challenge:{encoded[:16]}", purpose=purpose)
+    return row
+
+
+def challenge_of(credential: dict[str, Any]) -> bytes:
+    """The challenge the client says it answered (verified against ours afterwards)."""
+    try:
+        raw = base64url_to_bytes(credential["response"]["clientDataJSON"])
+        return parse_client_data_json(raw).challenge
+    except (KeyError, TypeError, ValueError, InvalidJSONStructure) as exc:
+        raise BadRequest("The passkey answer is malformed: clientDataJSON is missing or "
+                         "unreadable.") from exc
+
+
+# --- registration ---------------------------------------------------------------------
+
+
+async def registration_options(
+    tx: Tx, settings: Settings, person: Person, *, client: Client, purpose: str,
+    **context: Any,
+) -> dict[str, Any]:
+    existing = (await tx.session.exec(select(PasskeyCredential).where(
+        PasskeyCredential.person_id == person.id,
+        col(PasskeyCredential.revoked_at).is_(None)))).all()
+    challenge = await issue_challenge(tx, settings, purpose=purpose, client=client,
+                                      person_id=person.id, **context)
+    options = generate_registration_options(
+        rp_id=settings.rp_id, rp_name=settings.rp_name,
+        user_id=person.webauthn_user_id.encode(), user_name=person.email or person.full_name,
+        user_display_name=person.full_name, challenge=challenge,
+        timeout=settings.challenge_valid_seconds * 1000,
+        attestation=AttestationConveyancePreference.NONE,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.REQUIRED,
+            user_verification=UserVerificationRequirement.REQUIRED,
+        ),
+        exclude_credentials=[
+            PublicKeyCredentialDescriptor(id=base64url_to_bytes(c.credential_id))
+            for c in existing
+        ],
+        supported_pub_key_algs=SUPPORTED_ALGORITHMS,
+    )
+    result: dict[str, Any] = json.loads(options_to_json(options))
+    return result
+
+
+def spki_pem(public_key_cose: bytes) -> str:
+    key = decoded_public_key_to_cryptography(decode_credential_public_key(public_key_cose))
+    return key.public_bytes(serialization.Encoding.PEM,
+                            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+async def _allowed_aaguids(tx: Tx, person_id: int) -> set[str] | None:
+    """The union of the allow-lists of the person's bodies; None when no body restricts."""
+    lists = (await tx.session.exec(select(Body.aaguid_allowlist).join(
+        Membership, col(Membership.body_id) == Body.id).where(
+        Membership.person_id == person_id, col(Membership.active)))).all()
+    restricting = [set(a) for a in lists if a]
+    if not restricting:
+        return None
+    return set.intersection(*restricting)
+
+
+async def register_credential(
+    tx: Tx, settings: Settings, person: Person, credential: dict[str, Any], *,
+    purpose: str, device_name: str, actor_id: int | None,
+) -> PasskeyCredential:
+    assert person.id is not None
+    challenge = await consume_challenge(tx, challenge_of(credential), purpose=purpose)
+    if challenge.person_id != person.id:
+        await refuse(tx, ChallengeRefused("This enrollment was started for another person."),
+                     subject=f"person:{person.id}")
+    try:
+        verified = verify_registration_response(
+            credential=credential, expected_challenge=base64url_to_bytes(challenge.challenge),
+            expected_rp_id=settings.rp_id, expected_origin=settings.origin,
+            require_user_verification=True, supported_pub_key_algs=SUPPORTED_ALGORITHMS,
+        )
+    except (InvalidRegistrationResponse, InvalidJSONStructure) as exc:
+        await refuse(tx, _explain(exc), actor_id=actor_id, subject=f"person:{person.id}",
+                     step="registration")
+    allowed = await _allowed_aaguids(tx, person.id)
+    if allowed is not None and verified.aaguid not in allowed:
+        await refuse(tx, CredentialRefused(
+            "This device is not one of the managed tablets approved for your body. Use the "
+            "tablet issued to you."), actor_id=actor_id, subject=f"person:{person.id}",
+            aaguid=verified.aaguid)
+    credential_id = bytes_to_base64url(verified.credential_id)
+    if (await tx.session.exec(select(PasskeyCredential).where(
+            PasskeyCredential.credential_id == credential_id))).first():
+        await refuse(tx, CredentialRefused("This passkey is already registered."),
+                     actor_id=actor_id, subject=f"person:{person.id}")
+    row = PasskeyCredential(
+        person_id=person.id, credential_id=credential_id,
+        public_key_cose=verified.credential_public_key,
+        public_key_spki_pem=spki_pem(verified.credential_public_key),
+        algorithm=_algorithm_of(verified.credential_public_key),
+        sign_count=verified.sign_count, aaguid=verified.aaguid,
+        transports=list(credential.get("response", {}).get("transports") or []),
+        device_name=_clean_device_name(device_name),
+        backup_eligible=verified.credential_device_type == "multi_device",
+    )
+    tx.session.add(row)
+    await tx.session.flush()
+    await audit.record(tx.session, "passkey.registered", actor_id=actor_id or person.id,
+                       subject=f"person:{person.id}", credential=row.id,
+                       device=row.device_name, aaguid=row.aaguid, algorithm=row.algorithm)
+    return row
+
+
+def _algorithm_of(public_key_cose: bytes) -> int:
+    return int(decode_credential_public_key(public_key_cose).alg)
+
+
+def _clean_device_name(name: str) -> str:
+    cleaned = " ".join(name.split())[:100]
+    return cleaned or "Thiết bị"
+
+
+# --- assertions -----------------------------------------------------------------------
+
+
+async def authentication_options(
+    tx: Tx, settings: Settings, *, client: Client, purpose: str, person_id: int | None = None,
+    challenge: bytes | None = None, **context: Any,
+) -> dict[str, Any]:
+    """Request options. Without a person the list of credentials is empty, so the browser
+    offers the discoverable passkeys it holds: nobody types a name."""
+    allow: list[PublicKeyCredentialDescriptor] = []
+    if person_id is not None:
+        rows = (await tx.session.exec(select(PasskeyCredential.credential_id).where(
+            PasskeyCredential.person_id == person_id,
+            col(PasskeyCredential.revoked_at).is_(None)))).all()
+        allow = [PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in rows]
+    value = await issue_challenge(tx, settings, purpose=purpose, client=client,
+                                  person_id=person_id, challenge=challenge, **context)
+    options = generate_authentication_options(
+        rp_id=settings.rp_id, challenge=value, timeout=settings.challenge_valid_seconds * 1000,
+        allow_credentials=allow, user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    result: dict[str, Any] = json.loads(options_to_json(options))
+    return result
+
+
+@dataclass(frozen=True)
+class Assertion:
+    person: Person
+    credential: PasskeyCredential
+    challenge: WebAuthnChallenge
+    authenticator_data: bytes
+    client_data_json: bytes
+    signature: bytes
+
+
+async def verify_assertion(
+    tx: Tx, settings: Settings, credential: dict[str, Any], *, purpose: str,
+) -> Assertion:
+    """Verify an assertion against its single-use challenge and the stored credential."""
+    challenge = await consume_challenge(tx, challenge_of(credential), purpose=purpose)
+    credential_id = str(credential.get("id", ""))
+    row = (await tx.session.exec(select(PasskeyCredential).where(
+        PasskeyCredential.credential_id == credential_id).with_for_update())).first()
+    if row is None:
+        await refuse(tx, CredentialRefused(
+            "This passkey is not registered with e-Cabinet. Ask the secretariat for an "
+            "enrollment link."), subject=f"credential:{credential_id[:16]}", purpose=purpose)
+    subject = f"person:{row.person_id}"
+    if row.revoked_at is not None:
+        await refuse(tx, CredentialRefused(
+            "This passkey was revoked. Sign in with another device or ask the secretariat "
+            "for a new enrollment link."), actor_id=row.person_id, subject=subject,
+            credential=row.id, purpose=purpose)
+    if challenge.person_id is not None and challenge.person_id != row.person_id:
+        await refuse(tx, ChallengeRefused("This request was made for another person."),
+                     actor_id=row.person_id, subject=subject, purpose=purpose)
+    person = await tx.session.get(Person, row.person_id)
+    if person is None or person.disabled_at is not None:
+        await refuse(tx, CredentialRefused("This account is disabled. Contact the secretariat."),
+                     subject=subject, purpose=purpose)
+    if not _user_handle_matches(credential, person):
+        await refuse(tx, CredentialRefused("This passkey answer names another person."),
+                     actor_id=row.person_id, subject=subject, purpose=purpose)
+    try:
+        # The stored count is checked below by our own rule, so py_webauthn gets 0.
+        verified = verify_authentication_response(
+            credential=credential, expected_challenge=base64url_to_bytes(challenge.challenge),
+            expected_rp_id=settings.rp_id, expected_origin=settings.origin,
+            credential_public_key=row.public_key_cose, credential_current_sign_count=0,
+            require_user_verification=True,
+        )
+    except (InvalidAuthenticationResponse, InvalidJSONStructure) as exc:
+        await refuse(tx, _explain(exc), actor_id=row.person_id, subject=subject,
+                     credential=row.id, purpose=purpose)
+    if sign_count_went_backwards(row.sign_count, verified.new_sign_count):
+        row.suspected_clone = True
+        tx.session.add(row)
+        await refuse(tx, CredentialRefused(
+            "This passkey reported a use counter lower than before, which happens when a "
+            "key has been copied. It is blocked; contact the secretariat."),
+            actor_id=row.person_id, subject=subject, credential=row.id,
+            stored=row.sign_count, reported=verified.new_sign_count)
+    if row.suspected_clone:
+        await refuse(tx, CredentialRefused(
+            "This passkey is blocked because it may have been copied. Contact the "
+            "secretariat."), actor_id=row.person_id, subject=subject, credential=row.id)
+    row.sign_count = verified.new_sign_count
+    row.last_used_at = utcnow()
+    tx.session.add(row)
+    await tx.session.flush()
+    response = credential["response"]
+    return Assertion(
+        person=person, credential=row, challenge=challenge,
+        authenticator_data=base64url_to_bytes(response["authenticatorData"]),
+        client_data_json=base64url_to_bytes(response["clientDataJSON"]),
+        signature=base64url_to_bytes(response["signature"]),
+    )
+
+
+def sign_count_went_backwards(stored: int, reported: int) -> bool:
+    """WebAuthn §6.1.1: when either count is non-zero the new one must be greater.
+    Synced passkeys report 0 always, which is no evidence of anything."""
+    return (stored > 0 or reported > 0) and reported <= stored
+
+
+def _user_handle_matches(credential: dict[str, Any], person: Person) -> bool:
+    handle = credential.get("response", {}).get("userHandle")
+    if not handle:
+        return True  # optional for non-discoverable use; the credential id binds the key
+    try:
+        return base64url_to_bytes(str(handle)) == person.webauthn_user_id.encode()
+    except ValueError:
+        return False

@@ -1,0 +1,199 @@
+"""JSON API: enrollment, sign-in, the signed-in person and their passkeys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from ..actions import devices, enrollment, signin
+from ..auth.permissions import ensure_signed_in
+from ..auth.sessions import SESSION_COOKIE
+from ..models import Body, Membership, PasskeyCredential, Person
+from .common import (
+    actor_of,
+    clear_session_cookie,
+    client_of,
+    credential_in,
+    db_of,
+    int_param,
+    json_body,
+    set_session_cookie,
+    settings_of,
+)
+from .routing import api
+
+
+def passkey_json(row: PasskeyCredential) -> dict[str, Any]:
+    return {
+        "id": row.id, "deviceName": row.device_name, "createdAt": row.created_at.isoformat(),
+        "lastUsedAt": row.last_used_at.isoformat() if row.last_used_at else None,
+        "revokedAt": row.revoked_at.isoformat() if row.revoked_at else None,
+        "algorithm": row.algorithm, "aaguid": row.aaguid, "suspectedClone": row.suspected_clone,
+        "synced": row.backup_eligible,
+    }
+
+
+def person_json(person: Person) -> dict[str, Any]:
+    return {"id": person.id, "fullName": person.full_name, "email": person.email,
+            "isAdmin": person.is_admin}
+
+
+async def enrollment_options(request: Request) -> Response:
+    async with db_of(request).transaction() as tx:
+        options = await enrollment.enrollment_options(
+            tx, settings_of(request), request.path_params["token"], client=client_of(request))
+    return JSONResponse(options)
+
+
+async def enroll(request: Request) -> Response:
+    body = await json_body(request)
+    settings = settings_of(request)
+    async with db_of(request).transaction() as tx:
+        person, row = await enrollment.finish_enrollment(
+            tx, settings, request.path_params["token"], credential_in(body),
+            device_name=str(body.get("deviceName", "")))
+        assert person.id is not None and row.id is not None
+        token = await signin.open_session_after_enrollment(tx, settings, person.id, row.id,
+                                                           client_of(request))
+    response = JSONResponse({"person": person_json(person), "passkey": passkey_json(row)},
+                            status_code=201)
+    set_session_cookie(response, token, settings)
+    return response
+
+
+async def session_options(request: Request) -> Response:
+    async with db_of(request).transaction() as tx:
+        options = await signin.signin_options(tx, settings_of(request),
+                                              client=client_of(request))
+    return JSONResponse(options)
+
+
+async def start_session(request: Request) -> Response:
+    body = await json_body(request)
+    settings = settings_of(request)
+    async with db_of(request).transaction() as tx:
+        token = await signin.finish_signin(tx, settings, credential_in(body),
+                                           client=client_of(request))
+    response = JSONResponse({"status": "signed-in"})
+    set_session_cookie(response, token, settings)
+    return response
+
+
+async def end_session(request: Request) -> Response:
+    async with db_of(request).transaction() as tx:
+        await signin.sign_out(tx, actor_of(request), request.cookies.get(SESSION_COOKIE))
+    response = Response(status_code=204)
+    clear_session_cookie(response, settings_of(request))
+    return response
+
+
+async def fresh_options(request: Request) -> Response:
+    async with db_of(request).transaction() as tx:
+        options = await signin.fresh_options(tx, settings_of(request), actor_of(request),
+                                             client=client_of(request))
+    return JSONResponse(options)
+
+
+async def confirm_fresh(request: Request) -> Response:
+    body = await json_body(request)
+    async with db_of(request).transaction() as tx:
+        await signin.confirm_fresh(tx, settings_of(request), actor_of(request),
+                                   credential_in(body))
+    return JSONResponse({"status": "confirmed"})
+
+
+async def me(request: Request) -> Response:
+    actor = actor_of(request)
+    ensure_signed_in(actor)
+    assert actor.person is not None and actor.person_id is not None
+    async with db_of(request).transaction() as tx:
+        rows = await devices.passkeys_of(tx, actor.person_id)
+        seats = (await tx.session.exec(select(Membership, Body).join(
+            Body, Body.id == Membership.body_id).where(  # type: ignore[arg-type]
+            Membership.person_id == actor.person_id))).all()
+    return JSONResponse({
+        "person": person_json(actor.person),
+        "bodies": [{"id": b.id, "slug": b.slug, "name": b.name, "role": m.role,
+                    "title": m.title, "clearance": m.clearance, "active": m.active}
+                   for m, b in seats],
+        "passkeys": [passkey_json(r) for r in rows],
+    })
+
+
+async def rename_passkey(request: Request) -> Response:
+    body = await json_body(request)
+    async with db_of(request).transaction() as tx:
+        row = await devices.rename_passkey(tx, actor_of(request), int_param(request, "id"),
+                                           str(body.get("deviceName", "")))
+    return JSONResponse(passkey_json(row))
+
+
+async def revoke_passkey(request: Request) -> Response:
+    async with db_of(request).transaction() as tx:
+        row = await devices.revoke_own_passkey(tx, actor_of(request), int_param(request, "id"))
+    return JSONResponse(passkey_json(row))
+
+
+async def add_device_options(request: Request) -> Response:
+    async with db_of(request).transaction() as tx:
+        options = await devices.add_device_options(tx, settings_of(request), actor_of(request),
+                                                   client=client_of(request))
+    return JSONResponse(options)
+
+
+async def add_device(request: Request) -> Response:
+    body = await json_body(request)
+    async with db_of(request).transaction() as tx:
+        row = await devices.add_device(tx, settings_of(request), actor_of(request),
+                                       credential_in(body), str(body.get("deviceName", "")))
+    return JSONResponse(passkey_json(row), status_code=201)
+
+
+async def issue_enrollment(request: Request) -> Response:
+    actor = actor_of(request)
+    person_id = int_param(request, "id")
+    async with db_of(request).transaction() as tx:
+        await devices.ensure_manages(tx, actor, person_id)
+        url = await enrollment.issue_enrollment(tx, settings_of(request),
+                                                actor_id=actor.person_id, person_id=person_id)
+    return JSONResponse({"url": url}, status_code=201)
+
+
+async def person_passkeys(request: Request) -> Response:
+    person_id = int_param(request, "id")
+    async with db_of(request).transaction() as tx:
+        await devices.ensure_manages(tx, actor_of(request), person_id)
+        rows = await devices.passkeys_of(tx, person_id)
+    return JSONResponse({"passkeys": [passkey_json(r) for r in rows]})
+
+
+async def revoke_person_passkey(request: Request) -> Response:
+    async with db_of(request).transaction() as tx:
+        row = await devices.revoke_for_person(
+            tx, actor_of(request), int_param(request, "id"), int_param(request, "passkey"),
+            reason=request.query_params.get("reason", "lost device"))
+    return JSONResponse(passkey_json(row))
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        api("/api/enrollments/{token}/options", enrollment_options, methods=["POST"]),
+        api("/api/enrollments/{token}", enroll, methods=["POST"]),
+        api("/api/session/options", session_options, methods=["POST"]),
+        api("/api/session", start_session, methods=["POST"]),
+        api("/api/session", end_session, methods=["DELETE"]),
+        api("/api/session/fresh/options", fresh_options, methods=["POST"]),
+        api("/api/session/fresh", confirm_fresh, methods=["POST"]),
+        api("/api/me", me),
+        api("/api/me/passkeys/options", add_device_options, methods=["POST"]),
+        api("/api/me/passkeys", add_device, methods=["POST"]),
+        api("/api/me/passkeys/{id}", rename_passkey, methods=["PATCH"]),
+        api("/api/me/passkeys/{id}", revoke_passkey, methods=["DELETE"]),
+        api("/api/people/{id}/enrollments", issue_enrollment, methods=["POST"]),
+        api("/api/people/{id}/passkeys", person_passkeys),
+        api("/api/people/{id}/passkeys/{passkey}", revoke_person_passkey, methods=["DELETE"]),
+    ]

@@ -1,0 +1,74 @@
+"""Small helpers shared by the views: the actor, the client, JSON bodies, cookies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+
+from ..auth.actor import ANONYMOUS, Actor
+from ..auth.passkeys import Client
+from ..auth.sessions import SESSION_COOKIE
+from ..db import Database
+from ..errors import BadRequest, NotFound
+from ..settings import Settings
+
+
+def actor_of(connection: HTTPConnection) -> Actor:
+    actor = connection.scope.get("state", {}).get("actor")
+    return actor if isinstance(actor, Actor) else ANONYMOUS
+
+
+def settings_of(connection: HTTPConnection) -> Settings:
+    settings: Settings = connection.app.state.settings
+    return settings
+
+
+def db_of(connection: HTTPConnection) -> Database:
+    db: Database = connection.app.state.db
+    return db
+
+
+def client_of(connection: HTTPConnection) -> Client:
+    address = connection.client.host if connection.client else "unknown"
+    return Client(address=address, user_agent=connection.headers.get("user-agent", ""))
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("The request body is not valid JSON.") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
+def credential_in(body: dict[str, Any]) -> dict[str, Any]:
+    """The WebAuthn credential JSON, sent bare or as ``{"credential": ...}``."""
+    credential = body.get("credential", body)
+    if not isinstance(credential, dict) or "id" not in credential or "response" not in credential:
+        raise BadRequest("Send the passkey answer as the credential's JSON "
+                         "(credential.toJSON() in the browser).")
+    return credential
+
+
+def int_param(request: Request, name: str) -> int:
+    try:
+        return int(request.path_params[name])
+    except (KeyError, ValueError) as exc:
+        raise NotFound("There is no page at this address.") from exc
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_absolute_hours * 3600,
+                        httponly=True, samesite="strict", secure=settings.secure_cookies,
+                        path="/")
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict",
+                           secure=settings.secure_cookies, path="/")
