@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from .db import Database
 from .errors import EcabinetError
 from .settings import Settings, ensure_session_secret, load_settings
-from .web import api_auth, pages
+from .web import api_auth, api_ballots, pages
 from .web.csrf import CsrfSeedMiddleware
 from .web.errors import (
     handle_ecabinet_error,
@@ -38,6 +38,7 @@ def routes() -> list[BaseRoute]:
         Route("/healthz", pages.healthz, name="healthz"),
         Route("/readyz", pages.readyz, name="readyz"),
         *api_auth.routes(),
+        *api_ballots.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

@@ -33,7 +33,8 @@ EXTRA_GETTEXT_NAMES = {"gettext", "_", "N_"}
 
 
 def _trees() -> list[ast.Module]:
-    return [ast.parse(path.read_text(), filename=str(path)) for path in sorted(PACKAGE.rglob("*.py"))]
+    paths = sorted(PACKAGE.rglob("*.py"))
+    return [ast.parse(path.read_text(), filename=str(path)) for path in paths]
 
 
 def _error_classes(trees: list[ast.Module]) -> dict[str, ast.ClassDef]:

@@ -1,0 +1,215 @@
+"""Ballots, shared by written polls and live votes.
+
+The server builds the ballot's payload; the WebAuthn challenge is the SHA-256 of its
+canonical JSON, so the member's passkey signs the ballot itself. The payload and the whole
+assertion (authenticatorData, clientDataJSON, signature) are kept with the credential's
+public key, so anyone can re-verify the ballot offline (ecabinet.ballots.evidence).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from .. import audit
+from ..auth import passkeys
+from ..auth.actor import Actor
+from ..auth.permissions import Permission, ensure
+from ..ballots.evidence import ballot_challenge, canonical_json
+from ..db import Tx
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..events import Event
+from ..models import Ballot, Body, Membership, Poll, PollQuestion, utcnow
+from ..settings import Settings
+from ..vocab import PollKind, PollState, RevotePolicy, Role
+
+PURPOSE = "ballot"
+PAYLOAD_VERSION = 1
+VOTING_ROLES = (Role.CHAIR.value, Role.MEMBER.value)
+
+
+class BallotRefused(Forbidden):
+    title = "Ballot not accepted"
+    kind = "ballot"
+
+
+class PollNotOpen(Conflict):
+    title = "Voting is not open"
+    kind = "poll-not-open"
+    audit = True
+
+
+def receipt_of(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+async def entitled_voters(tx: Tx, body_id: int) -> list[Membership]:
+    """The members who vote: chair and members, active, not stand-ins (a stand-in votes
+    only where the body allows it, in the live session)."""
+    rows = await tx.session.exec(select(Membership).where(
+        Membership.body_id == body_id, col(Membership.active),
+        col(Membership.role).in_(VOTING_ROLES), col(Membership.stand_in_for_id).is_(None),
+    ).order_by(col(Membership.seat_order)))
+    return list(rows.all())
+
+
+@dataclass(frozen=True)
+class BallotTarget:
+    poll: Poll
+    question: PollQuestion
+    seat: Membership
+
+
+async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int, *,
+                  lock: bool = False) -> BallotTarget:
+    query = select(Poll).where(Poll.id == poll_id)
+    poll = (await tx.session.exec(query.with_for_update() if lock else query)).first()
+    if poll is None:
+        raise NotFound("There is no poll with the number %(id)s.", id=poll_id)
+    seat = ensure(actor, Permission.VOTE, poll.body_id)
+    if seat is None or seat.role not in VOTING_ROLES or seat.stand_in_for_id is not None:
+        await passkeys.refuse(tx, BallotRefused("Only members of the body may vote."),
+                              actor_id=actor.person_id, subject=f"poll:{poll_id}")
+    question = await tx.session.get(PollQuestion, question_id)
+    if question is None or question.poll_id != poll.id:
+        raise NotFound("This poll has no question with the number %(id)s.", id=question_id)
+    return BallotTarget(poll, question, seat)
+
+
+async def _ensure_open(tx: Tx, actor: Actor, poll: Poll) -> None:
+    now = utcnow()
+    if poll.state != PollState.OPEN.value:
+        await passkeys.refuse(tx, PollNotOpen(
+            "Voting on this poll is not open (it is %(state)s); the ballot was not recorded.",
+            state=poll.state), actor_id=actor.person_id, subject=f"poll:{poll.id}")
+    if poll.deadline is not None and now > poll.deadline:
+        await passkeys.refuse(tx, PollNotOpen(
+            "The deadline of this poll has passed; the ballot was not recorded."),
+            actor_id=actor.person_id, subject=f"poll:{poll.id}")
+
+
+async def current_ballot(tx: Tx, question_id: int, membership_id: int) -> Ballot | None:
+    return (await tx.session.exec(select(Ballot).where(
+        Ballot.question_id == question_id, Ballot.membership_id == membership_id,
+        col(Ballot.superseded_by_id).is_(None)))).first()
+
+
+async def _ensure_may_vote_again(tx: Tx, actor: Actor, target: BallotTarget) -> Ballot | None:
+    assert target.seat.id is not None and target.question.id is not None
+    earlier = await current_ballot(tx, target.question.id, target.seat.id)
+    if earlier is not None and target.poll.rules.get("revote_policy") == RevotePolicy.ONCE.value:
+        await passkeys.refuse(tx, BallotRefused(
+            "You have already voted on this question and this body does not allow changing a "
+            "vote."), actor_id=actor.person_id, subject=f"poll:{target.poll.id}")
+    return earlier
+
+
+def build_payload(target: BallotTarget, choice: str, *, origin: str) -> dict[str, Any]:
+    return {
+        "v": PAYLOAD_VERSION,
+        "origin": origin,
+        "body": target.poll.body_id,
+        "poll": target.poll.id,
+        "pollKind": target.poll.kind,
+        "question": target.question.id,
+        "questionText": target.question.text,
+        "voter": target.seat.id,
+        "person": target.seat.person_id,
+        "choice": choice,
+        "nonce": secrets.token_urlsafe(16),
+        "issuedAt": utcnow().isoformat(timespec="seconds"),
+    }
+
+
+async def ballot_options(
+    tx: Tx, settings: Settings, actor: Actor, *, poll_id: int, question_id: int, choice: str,
+    client: passkeys.Client,
+) -> dict[str, Any]:
+    """The payload to sign and the WebAuthn request options whose challenge is its hash."""
+    target = await _target(tx, actor, poll_id, question_id)
+    await _ensure_open(tx, actor, target.poll)
+    if choice not in target.poll.options:
+        raise ValidationFailed("%(choice)s is not one of this poll's options.", choice=choice)
+    await _ensure_may_vote_again(tx, actor, target)
+    payload = build_payload(target, choice, origin=settings.origin)
+    options = await passkeys.authentication_options(
+        tx, settings, client=client, purpose=PURPOSE, person_id=actor.person_id,
+        challenge=ballot_challenge(payload), payload=payload)
+    return {"payload": payload, "publicKey": options}
+
+
+async def cast_ballot(
+    tx: Tx, settings: Settings, actor: Actor, *, poll_id: int, payload: dict[str, Any],
+    credential: dict[str, Any],
+) -> Ballot:
+    """Verify the signed ballot and record it; refusals are precise and audited."""
+    if not isinstance(payload.get("question"), int):
+        raise ValidationFailed("The ballot's payload names no question.")
+    target = await _target(tx, actor, poll_id, payload["question"], lock=True)
+    await _ensure_open(tx, actor, target.poll)
+    assertion = await passkeys.verify_assertion(tx, settings, credential, purpose=PURPOSE)
+    subject = f"poll:{poll_id}"
+    if assertion.person.id != actor.person_id:
+        await passkeys.refuse(tx, BallotRefused(
+            "This ballot was signed with another member's passkey."),
+            actor_id=actor.person_id, subject=subject)
+    if assertion.challenge.context.get("payload") != payload or \
+            passkeys.challenge_of(credential) != ballot_challenge(payload):
+        await passkeys.refuse(tx, BallotRefused(
+            "The ballot differs from the one your passkey signed; nothing was recorded."),
+            actor_id=actor.person_id, subject=subject)
+    if payload.get("voter") != target.seat.id or payload.get("poll") != poll_id:
+        await passkeys.refuse(tx, BallotRefused(
+            "This ballot was issued for another member or another poll."),
+            actor_id=actor.person_id, subject=subject)
+    earlier = await _ensure_may_vote_again(tx, actor, target)
+    return await _record(tx, target, payload, assertion, earlier)
+
+
+async def _record(tx: Tx, target: BallotTarget, payload: dict[str, Any],
+                  assertion: passkeys.Assertion, earlier: Ballot | None) -> Ballot:
+    assert target.question.id is not None and target.seat.id is not None
+    assert target.poll.id is not None and assertion.credential.id is not None
+    ballot = Ballot(
+        poll_id=target.poll.id, question_id=target.question.id, membership_id=target.seat.id,
+        choice=str(payload["choice"]), payload=canonical_json(payload).decode("utf-8"),
+        receipt=receipt_of(payload), credential_id=assertion.credential.id,
+        authenticator_data=assertion.authenticator_data,
+        client_data_json=assertion.client_data_json, signature=assertion.signature,
+        public_key_spki_pem=assertion.credential.public_key_spki_pem,
+    )
+    tx.session.add(ballot)
+    await tx.session.flush()
+    if earlier is not None:
+        earlier.superseded_by_id = ballot.id
+        tx.session.add(earlier)
+    # A secret ballot's audit entry proves that the member voted, not how.
+    choice = None if target.poll.secret else ballot.choice
+    await audit.record(tx.session, "ballot.cast", actor_id=target.seat.person_id,
+                       body_id=target.poll.body_id, subject=f"poll:{target.poll.id}",
+                       question=target.question.id, receipt=ballot.receipt, choice=choice,
+                       replaces=None if earlier is None else earlier.receipt)
+    tx.emit(Event("ballot.cast", {"poll_id": target.poll.id, "question_id": target.question.id},
+                  body_id=target.poll.body_id, meeting_id=target.poll.meeting_id,
+                  audience="body"))
+    return ballot
+
+
+async def current_ballots(tx: Tx, poll_id: int) -> list[Ballot]:
+    rows = await tx.session.exec(select(Ballot).where(
+        Ballot.poll_id == poll_id, col(Ballot.superseded_by_id).is_(None)))
+    return list(rows.all())
+
+
+def poll_kind_label(poll: Poll) -> str:
+    return "live" if poll.kind == PollKind.LIVE.value else "written"
+
+
+async def body_of(tx: Tx, poll: Poll) -> Body:
+    body = await tx.session.get(Body, poll.body_id)
+    assert body is not None
+    return body

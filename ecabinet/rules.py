@@ -1,0 +1,167 @@
+"""The body's decision rules as pure functions: quorum, pass threshold, tie-break, the
+meaning of silence in written polls, triage. No I/O; tests call them directly.
+
+Defaults are the Government's (DOMAIN.md): quorum two thirds of ALL members; a decision
+needs MORE than half of ALL members voting for; on a tie the chair's side prevails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from .vocab import Choice, SilencePolicy, Stance, ThresholdBase, TieBreak
+
+
+@dataclass(frozen=True)
+class Rules:
+    quorum: Fraction = Fraction(2, 3)
+    pass_share: Fraction = Fraction(1, 2)
+    pass_base: ThresholdBase = ThresholdBase.ALL_MEMBERS
+    tie_break: TieBreak = TieBreak.CHAIR_SIDE
+    silence: SilencePolicy = SilencePolicy.NOT_A_VOTE
+    missing_position_contested: bool = False
+
+    @classmethod
+    def from_profile(cls, profile: Mapping[str, Any]) -> Rules:
+        """From a body's rules columns (or a poll's frozen copy of them)."""
+        return cls(
+            quorum=Fraction(profile["quorum_numerator"], profile["quorum_denominator"]),
+            pass_share=Fraction(profile["pass_numerator"], profile["pass_denominator"]),
+            pass_base=ThresholdBase(profile["pass_base"]),
+            tie_break=TieBreak(profile["tie_break"]),
+            silence=SilencePolicy(profile["poll_silence"]),
+            missing_position_contested=bool(profile.get("missing_position_contested", False)),
+        )
+
+
+def at_least(share: Fraction, total: int) -> int:
+    """The smallest whole number that is at least ``share`` of ``total``."""
+    product = share * total
+    return product.numerator // product.denominator + (product.denominator != 1)
+
+
+def more_than(share: Fraction, total: int) -> int:
+    """The smallest whole number that is MORE than ``share`` of ``total``."""
+    product = share * total
+    return product.numerator // product.denominator + 1
+
+
+def quorum_needed(rules: Rules, members: int) -> int:
+    return at_least(rules.quorum, members)
+
+
+def has_quorum(rules: Rules, members: int, present: int) -> bool:
+    return members > 0 and present >= quorum_needed(rules, members)
+
+
+@dataclass(frozen=True)
+class Tally:
+    for_: int = 0
+    against: int = 0
+    abstain: int = 0
+
+    @property
+    def cast(self) -> int:
+        return self.for_ + self.against + self.abstain
+
+    @classmethod
+    def of(cls, choices: Iterable[str]) -> Tally:
+        counts = {c.value: 0 for c in Choice}
+        for choice in choices:
+            counts[choice] += 1
+        return cls(counts["for"], counts["against"], counts["abstain"])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``rule`` names what decided, so the result can say it in words."""
+
+    passed: bool
+    rule: str
+    tally: Tally
+    needed: int
+    base: int
+    silent: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "rule": self.rule, "for": self.tally.for_,
+                "against": self.tally.against, "abstain": self.tally.abstain,
+                "needed": self.needed, "base": self.base, "silent": self.silent}
+
+
+def _base(rules: Rules, tally: Tally, electorate: int, present: int) -> int:
+    if rules.pass_base is ThresholdBase.ALL_MEMBERS:
+        return electorate
+    if rules.pass_base is ThresholdBase.PRESENT:
+        return present
+    return tally.for_ + tally.against
+
+
+def decide(rules: Rules, tally: Tally, *, electorate: int, present: int,
+           chair_choice: str | None) -> Outcome:
+    """The outcome of a vote whose ballots are all in."""
+    base = _base(rules, tally, electorate, present)
+    needed = more_than(rules.pass_share, base)
+    if tally.for_ >= needed:
+        return Outcome(True, "majority_for", tally, needed, base)
+    if tally.for_ == tally.against and tally.for_ > 0:
+        if rules.tie_break is TieBreak.CHAIR_SIDE and chair_choice == Choice.FOR.value:
+            return Outcome(True, "tie_chair_for", tally, needed, base)
+        if rules.tie_break is TieBreak.CHAIR_SIDE and chair_choice == Choice.AGAINST.value:
+            return Outcome(False, "tie_chair_against", tally, needed, base)
+        return Outcome(False, "tie_no_chair_side", tally, needed, base)
+    return Outcome(False, "not_enough_for", tally, needed, base)
+
+
+def decide_written_poll(rules: Rules, tally: Tally, *, electorate: int,
+                        chair_choice: str | None) -> Outcome:
+    """A written poll at its deadline: the body's silence policy says what no answer means."""
+    silent = max(electorate - tally.cast, 0)
+    counted = tally
+    if rules.silence is SilencePolicy.AGREE:
+        counted = Tally(tally.for_ + silent, tally.against, tally.abstain)
+    outcome = decide(rules, counted, electorate=electorate, present=electorate,
+                     chair_choice=chair_choice)
+    rule = outcome.rule + ("_with_silence_as_agreement"
+                           if rules.silence is SilencePolicy.AGREE and silent else "")
+    return Outcome(outcome.passed, rule, counted, outcome.needed, outcome.base, silent)
+
+
+def settled_written_poll(rules: Rules, tally: Tally, *, electorate: int,
+                         chair_choice: str | None, chair_has_voted: bool) -> Outcome | None:
+    """The outcome if no remaining answer can change it, else None.
+
+    Tries every way the members who have not answered could still answer (a Government has
+    a few dozen members, so this is small) and every answer the chair could still give.
+    """
+    remaining = max(electorate - tally.cast, 0)
+    chair_options = [chair_choice] if chair_has_voted else [c.value for c in Choice]
+    results: set[bool] = set()
+    for extra_for in range(remaining + 1):
+        for extra_against in range(remaining - extra_for + 1):
+            for extra_abstain in range(remaining - extra_for - extra_against + 1):
+                final = Tally(tally.for_ + extra_for, tally.against + extra_against,
+                              tally.abstain + extra_abstain)
+                for chair in chair_options:
+                    results.add(decide_written_poll(rules, final, electorate=electorate,
+                                                    chair_choice=chair).passed)
+                if len(results) > 1:
+                    return None
+    return decide_written_poll(rules, tally, electorate=electorate, chair_choice=chair_choice)
+
+
+CONTESTING = frozenset({Stance.DISAGREE.value, Stance.DISCUSS.value})
+
+
+def is_contested(rules: Rules, stances: Iterable[str | None]) -> bool:
+    """An item is contested when anyone disagrees or wishes to discuss; a missing position
+    contests it only when the body says so."""
+    for stance in stances:
+        if stance in CONTESTING:
+            return True
+        if stance is None and rules.missing_position_contested:
+            return True
+    return False

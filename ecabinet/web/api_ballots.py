@@ -1,0 +1,46 @@
+"""JSON API for ballots, shared by written polls and live votes."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from ..actions import ballots
+from ..errors import ValidationFailed
+from .common import actor_of, client_of, credential_in, db_of, int_param, json_body, settings_of
+from .routing import api
+
+
+async def ballot_options(request: Request) -> Response:
+    body = await json_body(request)
+    question, choice = body.get("question"), body.get("choice")
+    if not isinstance(question, int) or not isinstance(choice, str):
+        raise ValidationFailed('Send {"question": <number>, "choice": "for" | "against" | '
+                               '"abstain"}.')
+    async with db_of(request).transaction() as tx:
+        result = await ballots.ballot_options(
+            tx, settings_of(request), actor_of(request), poll_id=int_param(request, "poll"),
+            question_id=question, choice=choice, client=client_of(request))
+    return JSONResponse(result)
+
+
+async def cast_ballot(request: Request) -> Response:
+    body = await json_body(request)
+    payload = body.get("payload")
+    if not isinstance(payload, dict):
+        raise ValidationFailed("Send the ballot's payload exactly as it was issued.")
+    async with db_of(request).transaction() as tx:
+        ballot = await ballots.cast_ballot(
+            tx, settings_of(request), actor_of(request), poll_id=int_param(request, "poll"),
+            payload=payload, credential=credential_in(body))
+    return JSONResponse({"receipt": ballot.receipt, "choice": ballot.choice,
+                         "question": ballot.question_id, "castAt": ballot.cast_at.isoformat()},
+                        status_code=201)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        api("/api/polls/{poll}/ballots/options", ballot_options, methods=["POST"]),
+        api("/api/polls/{poll}/ballots", cast_ballot, methods=["POST"]),
+    ]

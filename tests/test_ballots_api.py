@@ -1,0 +1,186 @@
+"""Ballots signed with passkeys: recorded with evidence that verifies offline, and every
+refusal precise and audited."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import text
+from sqlmodel import select
+
+from ecabinet.ballots.evidence import BallotEvidence, verify_ballot_evidence
+from ecabinet.db import Database
+from ecabinet.models import AuditEvent, Ballot, Body, Poll, PollQuestion, rules_of, utcnow
+from ecabinet.settings import Settings
+from ecabinet.softauthn import SoftAuthenticator
+from ecabinet.vocab import PollKind, PollState
+
+from .factories import authenticator, enroll, seat_people
+
+
+async def open_poll(db: Database, body_id: int, *, secret: bool = False) -> tuple[int, int]:
+    async with db.transaction() as tx:
+        body = await tx.session.get(Body, body_id)
+        assert body is not None
+        poll = Poll(body_id=body_id, kind=PollKind.WRITTEN.value, title="Lấy ý kiến",
+                    options=list(body.vote_options), state=PollState.OPEN.value,
+                    rules=rules_of(body), secret=secret, opened_at=utcnow(),
+                    deadline=utcnow() + timedelta(days=1))
+        tx.session.add(poll)
+        await tx.session.flush()
+        assert poll.id is not None
+        question = PollQuestion(poll_id=poll.id, ordinal=1,
+                                text="Thông qua dự thảo Nghị quyết?")
+        tx.session.add(question)
+        await tx.session.flush()
+        assert question.id is not None
+        return poll.id, question.id
+
+
+async def vote(client: httpx.AsyncClient, device: SoftAuthenticator, poll: int, question: int,
+               choice: str) -> tuple[dict, httpx.Response]:  # type: ignore[type-arg]
+    issued = await client.post(f"/api/polls/{poll}/ballots/options",
+                               json={"question": question, "choice": choice})
+    assert issued.status_code == 200, issued.text
+    body = issued.json()
+    assertion = device.assert_(body["publicKey"])
+    cast = await client.post(f"/api/polls/{poll}/ballots",
+                             json={"payload": body["payload"], "credential": assertion})
+    return body, cast
+
+
+async def last_event(db: Database) -> AuditEvent:
+    async with db.read() as session:
+        return (await session.exec(select(AuditEvent).order_by(
+            AuditEvent.seq.desc()))).first()  # type: ignore[attr-defined,return-value]
+
+
+async def test_a_ballot_is_recorded_with_evidence_anyone_can_verify(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    device = authenticator(settings, "Ed25519")
+    await enroll(client, seats["member"].token, device)
+    poll, question = await open_poll(db, seats["member"].body_id)
+    issued, cast = await vote(client, device, poll, question, "for")
+    assert cast.status_code == 201, cast.text
+    receipt = cast.json()["receipt"]
+    assert len(receipt) == 64
+    async with db.read() as session:
+        ballot = (await session.exec(select(Ballot))).one()
+    assert ballot.receipt == receipt and ballot.choice == "for"
+    evidence = BallotEvidence(
+        payload=json.loads(ballot.payload), authenticator_data=ballot.authenticator_data,
+        client_data_json=ballot.client_data_json, signature=ballot.signature,
+        public_key_spki_pem=ballot.public_key_spki_pem)
+    verify_ballot_evidence(evidence, expected_origin=settings.origin,
+                           expected_rp_id=settings.rp_id)
+    assert evidence.payload == issued["payload"]
+    event = await last_event(db)
+    assert event.kind == "ballot.cast" and event.data["choice"] == "for"
+
+
+async def test_a_replayed_ballot_is_refused(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    device = authenticator(settings)
+    await enroll(client, seats["member"].token, device)
+    poll, question = await open_poll(db, seats["member"].body_id)
+    issued, _ = await vote(client, device, poll, question, "for")
+    again = await client.post(f"/api/polls/{poll}/ballots", json={
+        "payload": issued["payload"], "credential": device.replay_last_assertion()})
+    assert again.status_code == 403
+    assert (await last_event(db)).kind == "refused.challenge"
+
+
+async def test_a_payload_that_differs_from_the_signed_one_is_refused(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    device = authenticator(settings)
+    await enroll(client, seats["member"].token, device)
+    poll, question = await open_poll(db, seats["member"].body_id)
+    issued = (await client.post(f"/api/polls/{poll}/ballots/options",
+                                json={"question": question, "choice": "for"})).json()
+    assertion = device.assert_(issued["publicKey"])
+    forged = {**issued["payload"], "choice": "against"}
+    response = await client.post(f"/api/polls/{poll}/ballots",
+                                 json={"payload": forged, "credential": assertion})
+    assert response.status_code == 403
+    assert (await last_event(db)).kind == "refused.ballot"
+    async with db.read() as session:
+        assert (await session.exec(select(Ballot))).all() == []
+
+
+async def test_a_ballot_for_another_member_is_refused(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    chair_device, member_device = authenticator(settings), authenticator(settings)
+    chair = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
+    await enroll(chair, seats["chair"].token, chair_device)
+    await enroll(client, seats["member"].token, member_device)
+    poll, question = await open_poll(db, seats["member"].body_id)
+    chair_issued = (await chair.post(f"/api/polls/{poll}/ballots/options",
+                                     json={"question": question, "choice": "against"})).json()
+    # The member's session submits the chair's ballot, signed with the member's passkey.
+    assertion = member_device.assert_challenge(
+        __import__("base64").urlsafe_b64decode(chair_issued["publicKey"]["challenge"] + "=="))
+    response = await client.post(f"/api/polls/{poll}/ballots",
+                                 json={"payload": chair_issued["payload"],
+                                       "credential": assertion})
+    assert response.status_code == 403
+    assert (await last_event(db)).kind in {"refused.ballot", "refused.challenge"}
+    await chair.aclose()
+
+
+async def test_a_ballot_on_a_closed_poll_is_refused(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    device = authenticator(settings)
+    await enroll(client, seats["member"].token, device)
+    poll, question = await open_poll(db, seats["member"].body_id)
+    issued = (await client.post(f"/api/polls/{poll}/ballots/options",
+                                json={"question": question, "choice": "for"})).json()
+    async with db.engine.begin() as connection:
+        await connection.execute(text("UPDATE poll SET state = 'closed'"))
+    response = await client.post(f"/api/polls/{poll}/ballots", json={
+        "payload": issued["payload"], "credential": device.assert_(issued["publicKey"])})
+    assert response.status_code == 409
+    assert "không còn mở" in response.json()["detail"] or "not open" in \
+        response.json()["detail"]
+    assert (await last_event(db)).kind == "refused.poll-not-open"
+
+
+async def test_observers_and_secretariat_cannot_vote(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    poll, question = await open_poll(db, seats["member"].body_id)
+    for role in ("observer", "secretariat"):
+        client.cookies.clear()
+        await enroll(client, seats[role].token, authenticator(settings))
+        response = await client.post(f"/api/polls/{poll}/ballots/options",
+                                     json={"question": question, "choice": "for"})
+        assert response.status_code == 403, role
+
+
+async def test_a_changed_vote_supersedes_and_keeps_the_first(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    device = authenticator(settings)
+    await enroll(client, seats["member"].token, device)
+    poll, question = await open_poll(db, seats["member"].body_id, secret=True)
+    await vote(client, device, poll, question, "for")
+    _, second = await vote(client, device, poll, question, "against")
+    assert second.status_code == 201
+    async with db.read() as session:
+        rows = (await session.exec(select(Ballot).order_by(Ballot.id))).all()  # type: ignore[arg-type]
+    assert [r.choice for r in rows] == ["for", "against"]
+    assert rows[0].superseded_by_id == rows[1].id and rows[1].superseded_by_id is None
+    assert (await last_event(db)).data["choice"] is None  # secret: the log says who, not how
