@@ -74,6 +74,13 @@ def code_messages() -> Iterator[str]:
                     yield first.value
 
 
+def declared_messages() -> Iterator[str]:
+    """Message tables kept as data (e.g. outcomes.SENTENCES)."""
+    from .outcomes import SENTENCES
+
+    yield from SENTENCES.values()
+
+
 def error_titles() -> Iterator[str]:
     for node in _error_classes(_trees()).values():
         for statement in node.body:
@@ -98,7 +105,8 @@ def _called_name(func: ast.expr) -> str:
 
 
 def all_messages() -> list[str]:
-    return sorted(set(template_messages()) | set(code_messages()) | set(error_titles()))
+    return sorted(set(template_messages()) | set(code_messages()) | set(error_titles())
+                  | set(declared_messages()))
 
 
 def po_path(locale: str) -> Path:
