@@ -43,6 +43,7 @@ def person_json(person: Person) -> dict[str, Any]:
 
 
 async def enrollment_options(request: Request) -> Response:
+    """Creation options for registering a passkey with a one-time enrollment link."""
     async with db_of(request).transaction() as tx:
         options = await enrollment.enrollment_options(
             tx, settings_of(request), request.path_params["token"], client=client_of(request))
@@ -50,6 +51,7 @@ async def enrollment_options(request: Request) -> Response:
 
 
 async def enroll(request: Request) -> Response:
+    """Register the passkey made from the creation options; signs the person in (201)."""
     body = await json_body(request)
     settings = settings_of(request)
     async with db_of(request).transaction() as tx:
@@ -66,6 +68,7 @@ async def enroll(request: Request) -> Response:
 
 
 async def session_options(request: Request) -> Response:
+    """Request options for signing in with a discoverable passkey (no name typed)."""
     async with db_of(request).transaction() as tx:
         options = await signin.signin_options(tx, settings_of(request),
                                               client=client_of(request))
@@ -73,6 +76,7 @@ async def session_options(request: Request) -> Response:
 
 
 async def start_session(request: Request) -> Response:
+    """Sign in with a passkey assertion; sets the HttpOnly session cookie."""
     body = await json_body(request)
     settings = settings_of(request)
     async with db_of(request).transaction() as tx:
@@ -84,6 +88,7 @@ async def start_session(request: Request) -> Response:
 
 
 async def end_session(request: Request) -> Response:
+    """Sign out: the session ends on the server and the cookie is cleared."""
     async with db_of(request).transaction() as tx:
         await signin.sign_out(tx, actor_of(request), request.cookies.get(SESSION_COOKIE))
     response = Response(status_code=204)
@@ -92,6 +97,7 @@ async def end_session(request: Request) -> Response:
 
 
 async def fresh_options(request: Request) -> Response:
+    """Request options for re-confirming identity before a sensitive action."""
     async with db_of(request).transaction() as tx:
         options = await signin.fresh_options(tx, settings_of(request), actor_of(request),
                                              client=client_of(request))
@@ -99,6 +105,7 @@ async def fresh_options(request: Request) -> Response:
 
 
 async def confirm_fresh(request: Request) -> Response:
+    """Re-confirm identity with a passkey; sensitive actions are allowed for a few minutes."""
     body = await json_body(request)
     async with db_of(request).transaction() as tx:
         await signin.confirm_fresh(tx, settings_of(request), actor_of(request),
@@ -107,6 +114,7 @@ async def confirm_fresh(request: Request) -> Response:
 
 
 async def me(request: Request) -> Response:
+    """The signed-in person, their bodies and roles, and their passkeys."""
     actor = actor_of(request)
     ensure_signed_in(actor)
     assert actor.person is not None and actor.person_id is not None
@@ -125,6 +133,7 @@ async def me(request: Request) -> Response:
 
 
 async def rename_passkey(request: Request) -> Response:
+    """Rename one of my passkeys."""
     body = await json_body(request)
     async with db_of(request).transaction() as tx:
         row = await devices.rename_passkey(tx, actor_of(request), int_param(request, "id"),
@@ -133,12 +142,14 @@ async def rename_passkey(request: Request) -> Response:
 
 
 async def revoke_passkey(request: Request) -> Response:
+    """Revoke one of my passkeys; sessions opened with it end."""
     async with db_of(request).transaction() as tx:
         row = await devices.revoke_own_passkey(tx, actor_of(request), int_param(request, "id"))
     return JSONResponse(passkey_json(row))
 
 
 async def add_device_options(request: Request) -> Response:
+    """Creation options for adding another device (needs a fresh passkey check)."""
     async with db_of(request).transaction() as tx:
         options = await devices.add_device_options(tx, settings_of(request), actor_of(request),
                                                    client=client_of(request))
@@ -146,6 +157,7 @@ async def add_device_options(request: Request) -> Response:
 
 
 async def add_device(request: Request) -> Response:
+    """Register another device's passkey (needs a fresh passkey check)."""
     body = await json_body(request)
     async with db_of(request).transaction() as tx:
         row = await devices.add_device(tx, settings_of(request), actor_of(request),
@@ -154,6 +166,7 @@ async def add_device(request: Request) -> Response:
 
 
 async def issue_enrollment(request: Request) -> Response:
+    """Issue a one-time enrollment link for a person (secretariat)."""
     actor = actor_of(request)
     person_id = int_param(request, "id")
     async with db_of(request).transaction() as tx:
@@ -164,6 +177,7 @@ async def issue_enrollment(request: Request) -> Response:
 
 
 async def person_passkeys(request: Request) -> Response:
+    """A person's passkeys (secretariat)."""
     person_id = int_param(request, "id")
     async with db_of(request).transaction() as tx:
         await devices.ensure_manages(tx, actor_of(request), person_id)
@@ -172,6 +186,7 @@ async def person_passkeys(request: Request) -> Response:
 
 
 async def revoke_person_passkey(request: Request) -> Response:
+    """Revoke a person's lost or stolen device (secretariat); `?reason=`."""
     async with db_of(request).transaction() as tx:
         row = await devices.revoke_for_person(
             tx, actor_of(request), int_param(request, "id"), int_param(request, "passkey"),

@@ -13,6 +13,7 @@ from .routing import api
 
 
 async def ballot_options(request: Request) -> Response:
+    """The ballot payload to sign and WebAuthn request options whose challenge is its SHA-256."""
     body = await json_body(request)
     question, choice = body.get("question"), body.get("choice")
     if not isinstance(question, int) or not isinstance(choice, str):
@@ -26,6 +27,9 @@ async def ballot_options(request: Request) -> Response:
 
 
 async def cast_ballot(request: Request) -> Response:
+    """Cast a ballot: the payload as issued and the passkey assertion over it.
+
+    Answers 201 with the ballot's receipt (the SHA-256 of its canonical payload)."""
     body = await json_body(request)
     payload = body.get("payload")
     if not isinstance(payload, dict):

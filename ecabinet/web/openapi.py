@@ -1,0 +1,99 @@
+"""/api/openapi.json, generated from the routes themselves so it cannot miss one.
+
+Each API endpoint's docstring gives the summary (first line) and description (the rest);
+request bodies that follow the WebAuthn JSON forms are named in REQUEST_BODIES.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from .. import __version__
+from .routing import api
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+CREDENTIAL = {
+    "type": "object",
+    "description": "A WebAuthn credential as the browser's credential.toJSON() gives it.",
+    "required": ["id", "rawId", "type", "response"],
+    "properties": {"id": {"type": "string"}, "rawId": {"type": "string"},
+                   "type": {"const": "public-key"}, "response": {"type": "object"}},
+}
+REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/enrollments/{token}"): {
+        "type": "object", "properties": {"credential": CREDENTIAL, "deviceName": {
+            "type": "string", "maxLength": 100}}},
+    ("POST", "/api/session"): {"type": "object", "properties": {"credential": CREDENTIAL}},
+    ("POST", "/api/session/fresh"): {"type": "object", "properties": {"credential": CREDENTIAL}},
+    ("POST", "/api/me/passkeys"): {"type": "object", "properties": {
+        "credential": CREDENTIAL, "deviceName": {"type": "string"}}},
+    ("POST", "/api/polls/{poll}/ballots/options"): {
+        "type": "object", "required": ["question", "choice"], "properties": {
+            "question": {"type": "integer"},
+            "choice": {"enum": ["for", "against", "abstain"]}}},
+    ("POST", "/api/polls/{poll}/ballots"): {
+        "type": "object", "required": ["payload", "credential"], "properties": {
+            "payload": {"type": "object", "description": "The payload exactly as issued."},
+            "credential": CREDENTIAL}},
+}
+
+
+def _operation(method: str, route: Route) -> dict[str, Any]:
+    doc = inspect.getdoc(route.endpoint) or route.name.replace("_", " ")
+    summary, _, description = doc.partition("\n")
+    operation: dict[str, Any] = {
+        "operationId": f"{method.lower()}_{route.name}",
+        "summary": summary.strip(),
+        "responses": {
+            "2XX": {"description": "Success", "content": {"application/json": {}}},
+            "4XX": {"description": "Refused; `detail` says why in the reader's language.",
+                    "content": {"application/problem+json": {"schema": PROBLEM}}},
+        },
+    }
+    if description.strip():
+        operation["description"] = description.strip()
+    parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for name in route.param_convertors]
+    if parameters:
+        operation["parameters"] = parameters
+    body = REQUEST_BODIES.get((method, route.path))
+    if body is not None:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/json": {"schema": body}}}
+    return operation
+
+
+def document(routes: list[BaseRoute]) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        if not isinstance(route, Route) or not route.path.startswith("/api/"):
+            continue
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            paths.setdefault(route.path, {})[method.lower()] = _operation(method, route)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "e-Cabinet API", "version": __version__,
+                 "description": "JSON API for tablets and integrators. Unsafe requests need "
+                                "a JSON body (or the X-CSRF-Token header) and the session "
+                                "cookie; errors are RFC 9457 problem details."},
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": {"Problem": {
+            "type": "object",
+            "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                           "status": {"type": "integer"}, "detail": {"type": "string"},
+                           "instance": {"type": "string"}}}}},
+    }
+
+
+async def openapi_json(request: Request) -> Response:
+    """The OpenAPI description of this API."""
+    return JSONResponse(document(request.app.routes))
+
+
+def routes() -> list[BaseRoute]:
+    return [api("/api/openapi.json", openapi_json, name="openapi")]
