@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from .db import Database
 from .errors import EcabinetError
 from .settings import Settings, ensure_session_secret, load_settings
-from .web import api_auth, api_ballots, pages
+from .web import api_auth, api_ballots, openapi, pages
 from .web.csrf import CsrfSeedMiddleware
 from .web.errors import (
     handle_ecabinet_error,
@@ -39,6 +39,7 @@ def routes() -> list[BaseRoute]:
         Route("/readyz", pages.readyz, name="readyz"),
         *api_auth.routes(),
         *api_ballots.routes(),
+        *openapi.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
