@@ -15,7 +15,8 @@ def test_every_message_is_translated_to_vietnamese() -> None:
 def test_placeholders_survive_translation() -> None:
     catalog = load_catalog("vi")
     for message in catalog:
-        if message.id and isinstance(message.id, str) and "%(" in message.id:
+        # An empty translation falls back to the English; the test above catches it.
+        if message.id and message.string and isinstance(message.id, str) and "%(" in message.id:
             assert set(_slots(message.id)) == set(_slots(str(message.string))), message.id
 
 
