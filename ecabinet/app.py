@@ -12,10 +12,35 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from . import sweeper as sweep
 from .db import Database
 from .errors import EcabinetError
+from .realtime import endpoint as live_endpoint
+from .realtime import outbox
+from .realtime.hub import Hub
 from .settings import Settings, ensure_session_secret, load_settings
-from .web import api_auth, api_ballots, openapi, pages
+from .web import (
+    api_auth,
+    api_ballots,
+    api_comments,
+    api_documents,
+    api_meetings,
+    api_polls,
+    api_positions,
+    api_session,
+    offline,
+    openapi,
+    pages,
+    pages_auth,
+    pages_comments,
+    pages_live,
+    pages_meetings,
+    pages_polls,
+    pages_positions,
+    pages_triage,
+    pages_workspace,
+)
+from .web import minutes as minutes_web
 from .web.csrf import CsrfSeedMiddleware
 from .web.errors import (
     handle_ecabinet_error,
@@ -28,7 +53,8 @@ from .web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from .web.templating import STATIC_DIR, make_environment
 
 # Paths whose bodies may be as large as a document upload; all others get the small limit.
-UPLOAD_PATH_PREFIXES: tuple[str, ...] = ("/api/documents", "/documents")
+UPLOAD_PATH_PREFIXES: tuple[str, ...] = ("/api/documents", "/documents", "/api/items/",
+                                         "/minutes/verify")
 
 
 def routes() -> list[BaseRoute]:
@@ -38,8 +64,25 @@ def routes() -> list[BaseRoute]:
         Route("/healthz", pages.healthz, name="healthz"),
         Route("/readyz", pages.readyz, name="readyz"),
         *api_auth.routes(),
+        *pages_auth.routes(),
         *api_ballots.routes(),
+        *api_positions.routes(),
+        *api_polls.routes(),
+        *api_comments.routes(),
+        *pages_positions.routes(),
+        *pages_triage.routes(),
+        *pages_polls.routes(),
+        *pages_comments.routes(),
+        *api_meetings.routes(),
+        *api_documents.routes(),
+        *pages_meetings.routes(),
+        *pages_workspace.routes(),
+        *offline.routes(),
         *openapi.routes(),
+        *api_session.routes(),
+        *pages_live.routes(),
+        *live_endpoint.routes(),
+        *minutes_web.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -48,6 +91,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     settings = ensure_session_secret(settings or load_settings())
     logging.basicConfig(level=settings.log_level.upper())
     database = db or Database(settings.database_url)
+    outbox.install(database)
+    hub = Hub(database, settings)
 
     def limit_for(path: str) -> int:
         if path.startswith(UPLOAD_PATH_PREFIXES):
@@ -56,7 +101,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        sweeper = sweep.start(database, settings)
+        await hub.start()
         yield
+        await hub.stop()
+        await sweep.stop(sweeper)
         if db is None:
             await database.dispose()
 
@@ -76,5 +125,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.hub = hub
     app.state.templates = make_environment()
     return app

@@ -12,6 +12,7 @@ from . import audit
 from .db import Database
 from .errors import EcabinetError
 from .migrate import upgrade
+from .minutes.commands import add_commands as add_minutes_commands
 from .settings import Settings, ensure_session_secret, load_settings
 from .vocab import Classification, Role
 
@@ -97,20 +98,37 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from .demo.seed import prepare_demo
 
     seats = await prepare_demo(settings)
+    settings = _demo_signing(settings)
+    if args.simulate:
+        from .demo.simulate import simulate
+
+        # The room display's address comes first, so a person can watch the session.
+        return await simulate(settings, seats, port=args.port, pace=args.pace, say=_print)
     _print("", "e-Cabinet demo: the Government's regular session is ready.",
            f"Open {settings.origin}/ in a browser (Chrome, Edge or Safari).", "",
            "Each seat signs in with a passkey. Open a seat's one-time link on the device "
            "that will hold its passkey:")
     for seat in seats:
         _print(f"  {seat.label:<58} {seat.enroll_url}")
-    _print("", f"Database: {settings.database_url}", "Stop with Ctrl+C.", "")
+    _print("", f"Database: {settings.database_url}",
+           f"Minutes are signed with a local demo CA; trust {settings.minutes_trust_roots}",
+           "Stop with Ctrl+C.", "")
     if args.no_serve:
         return 0
-    _serve(settings, host=args.host, port=args.port, workers=1)
+    await _serve(settings, host=args.host, port=args.port, workers=1)
     return 0
 
 
-def _serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
+def _demo_signing(settings: Settings) -> Settings:
+    from .demo import government as gov
+    from .minutes.commands import demo_signing
+
+    chair = next(p for p in gov.MEMBERS if p.role == "chair")
+    return demo_signing(settings, secretary_name=gov.SECRETARIAT[0].full_name,
+                        chair_name=chair.full_name, organization=gov.BODY.short_name)
+
+
+async def _serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from .app import create_app
@@ -120,15 +138,22 @@ def _serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
         uvicorn.run("ecabinet.app:create_app", factory=True, host=host, port=port,
                     workers=workers, proxy_headers=True, ws_per_message_deflate=False)
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True,
-                    ws_per_message_deflate=False)
+        # The command already runs in an event loop: uvicorn.run would start a second one.
+        await uvicorn.Server(uvicorn.Config(
+            create_app(settings), host=host, port=port, proxy_headers=True,
+            ws_per_message_deflate=False)).serve()
 
 
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.is_sqlite and args.workers > 1:
+        # Live events cross processes through PostgreSQL LISTEN/NOTIFY; SQLite has none.
+        print("ecabinet: several worker processes need PostgreSQL (ECABINET_DATABASE_URL); "
+              "on SQLite run one.", file=sys.stderr)
+        return 2
     if settings.is_sqlite:
         # The embedded default keeps itself current; PostgreSQL is upgraded by the operator.
         await cmd_db_upgrade(args, settings)
-    _serve(settings, host=args.host, port=args.port, workers=args.workers)
+    await _serve(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
@@ -181,7 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-dir", default="./ecabinet-demo",
                       help="where the demo database lives (default ./ecabinet-demo)")
     demo.add_argument("--no-serve", action="store_true", help="prepare the demo and exit")
+    demo.add_argument("--simulate", action="store_true",
+                      help="play a scripted session through the API, sign its minutes, exit")
+    demo.add_argument("--pace", type=float, default=0.3,
+                      help="seconds between the simulation's steps (default 0.3)")
     demo.set_defaults(handler=cmd_demo)
+    add_minutes_commands(sub)
     return parser
 
 
@@ -196,7 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "ECABINET_ORIGIN" not in os.environ:
             overrides["origin"] = f"http://localhost:{args.port}"
     try:
-        settings = ensure_session_secret(load_settings(**overrides))
+        settings = load_settings(**overrides)
+        if args.command != "minutes":  # verifying a PDF needs no server secret
+            settings = ensure_session_secret(settings)
         handler: Handler = args.handler
         return asyncio.run(handler(args, settings))
     except EcabinetError as exc:

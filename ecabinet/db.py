@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,11 +58,17 @@ class Tx:
         self.events.append(event)
 
 
+# Runs inside a transaction just before it commits, on success only (numbering live
+# events, PostgreSQL NOTIFY): what it writes commits, or rolls back, with the change.
+CommitHook = Callable[[Tx], Awaitable[None]]
+
+
 class Database:
     def __init__(self, url: str, bus: EventBus | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.bus = bus or EventBus()
+        self.before_commit: list[CommitHook] = []
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -80,6 +86,8 @@ class Database:
                 await session.connection(execution_options={"sqlite_immediate": True})
             try:
                 yield tx
+                for hook in self.before_commit:
+                    await hook(tx)
                 await session.commit()
             except EcabinetError as error:
                 if error.keep_changes:

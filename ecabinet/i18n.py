@@ -50,3 +50,8 @@ def pick_locale(cookie: str | None, default: str) -> str:
     often set up in English, and the working language of the body is Vietnamese.
     """
     return cookie if cookie in LOCALES else default
+
+
+def N_(message: str) -> str:
+    """Marks an English msgid for extraction where it is translated later, at rendering."""
+    return message

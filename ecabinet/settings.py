@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from .errors import ConfigurationError
 
@@ -66,7 +67,46 @@ SETTINGS: tuple[Setting, ...] = (
             "client address per minute; more are refused with 429.", int),
     Setting("fresh_auth_minutes", 5, "How long after a passkey check a sensitive action "
             "(signing minutes, changing roles) is allowed without a new one.", int),
+    Setting("minutes_secretary_key", "", "The secretary's signing key for minutes: a PKCS#12 "
+            "file (.p12/.pfx) or a PEM private key. `ecabinet demo` makes one from a local CA."),
+    Setting("minutes_secretary_cert", "", "PEM certificate (and chain) of the secretary's key "
+            "when the key is a PEM file; empty for PKCS#12."),
+    Setting("minutes_secretary_passphrase_file", "", "File holding the passphrase of the "
+            "secretary's key. Empty: the key is not encrypted."),
+    Setting("minutes_chair_key", "", "The chair's signing key for minutes: a PKCS#12 file "
+            "(.p12/.pfx) or a PEM private key."),
+    Setting("minutes_chair_cert", "", "PEM certificate (and chain) of the chair's key when the "
+            "key is a PEM file; empty for PKCS#12."),
+    Setting("minutes_chair_passphrase_file", "", "File holding the passphrase of the chair's "
+            "key. Empty: the key is not encrypted."),
+    Setting("minutes_tsa_url", "", "RFC 3161 time-stamp authority that stamps each signature "
+            "of the minutes (PAdES B-T). Empty: no time stamp (PAdES B-B)."),
+    Setting("minutes_trust_roots", "", "PEM file of the CA certificates that the minutes "
+            "verification page trusts. Empty: signatures are checked but no signer is "
+            "trusted."),
     Setting("log_level", "info", "Log level of the server (debug, info, warning, error)."),
+    Setting("smtp_host", "", "SMTP server that sends notifications by e-mail. Empty: "
+            "notifications stay in the app."),
+    Setting("smtp_port", 587, "Port of the SMTP server.", int),
+    Setting("smtp_user", "", "User name for the SMTP server. Empty: no login."),
+    Setting("smtp_password", "", "Password for the SMTP server."),
+    Setting("smtp_from", "ecabinet@localhost", "Sender address of notification e-mails."),
+    Setting("smtp_starttls", True, "Upgrade the SMTP connection with STARTTLS before "
+            "logging in and sending.", _bool),
+    Setting("sweep_seconds", 30, "How often each server process looks for deadlines that "
+            "passed (triage at the opinion deadline, closing written polls), due reminders "
+            "and e-mails to send. 0: never (tests, one-off commands).", int),
+    Setting("reminder_hours", 24, "A reminder goes to the members (and their assistants) who "
+            "have not answered when this many hours remain before an opinion or poll "
+            "deadline.", int),
+    Setting("time_zone", "Asia/Ho_Chi_Minh", "Time zone in which meeting times are shown and "
+            "entered, and in which download watermarks state the time (IANA name)."),
+    Setting("ws_heartbeat_seconds", 15, "Seconds between heartbeats on each tablet's live "
+            "connection (/ws); a tablet silent for three heartbeats is disconnected.", int),
+    Setting("presence_grace_seconds", 45, "A checked-in member whose tablet has had no live "
+            "connection for this long is shown as away and not counted for the quorum.", int),
+    Setting("ws_queue_messages", 256, "Messages that may wait for one slow tablet; beyond "
+            "that its queue is dropped and it is told to fetch a fresh snapshot.", int),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -89,7 +129,27 @@ class Settings:
     challenge_valid_seconds: int
     signin_attempts_per_minute: int
     fresh_auth_minutes: int
+    minutes_secretary_key: str
+    minutes_secretary_cert: str
+    minutes_secretary_passphrase_file: str
+    minutes_chair_key: str
+    minutes_chair_cert: str
+    minutes_chair_passphrase_file: str
+    minutes_tsa_url: str
+    minutes_trust_roots: str
     log_level: str
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_from: str
+    smtp_starttls: bool
+    sweep_seconds: int
+    reminder_hours: int
+    time_zone: str
+    ws_heartbeat_seconds: int
+    presence_grace_seconds: int
+    ws_queue_messages: int
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -99,6 +159,11 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where uploads wait while they are received and checked; emptied as they leave."""
+        return self.data_dir / "incoming"
 
 
 def load_settings(
@@ -138,7 +203,18 @@ def _complete(values: dict[str, Any]) -> Settings:
         values["rp_id"] = parts.hostname
     if values["default_locale"] not in {"vi", "en"}:
         raise ConfigurationError(f"{ENV_PREFIX}DEFAULT_LOCALE must be vi or en")
+    if not _is_time_zone(values["time_zone"]):
+        raise ConfigurationError(f"{ENV_PREFIX}TIME_ZONE must be an IANA time zone such as "
+                                 f"Asia/Ho_Chi_Minh, not {values['time_zone']!r}")
     return Settings(**values)
+
+
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
 
 
 def ensure_session_secret(settings: Settings) -> Settings:

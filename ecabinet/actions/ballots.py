@@ -26,6 +26,7 @@ from ..events import Event
 from ..models import Ballot, Body, Membership, Poll, PollQuestion, utcnow
 from ..settings import Settings
 from ..vocab import PollKind, PollState, RevotePolicy, Role
+from .attendance import live_voter
 
 PURPOSE = "ballot"
 PAYLOAD_VERSION = 1
@@ -61,7 +62,8 @@ async def entitled_voters(tx: Tx, body_id: int) -> list[Membership]:
 class BallotTarget:
     poll: Poll
     question: PollQuestion
-    seat: Membership
+    seat: Membership  # the seat the ballot counts for
+    signer: int | None = None  # whose passkey signs: the seat's holder, or their stand-in
 
 
 async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int, *,
@@ -71,13 +73,30 @@ async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int, *,
     if poll is None:
         raise NotFound("There is no poll with the number %(id)s.", id=poll_id)
     seat = ensure(actor, Permission.VOTE, poll.body_id)
-    if seat is None or seat.role not in VOTING_ROLES or seat.stand_in_for_id is not None:
+    if seat is not None and poll.kind == PollKind.LIVE.value and poll.meeting_id is not None:
+        seat = await _live_seat(tx, actor, poll, seat)
+    elif seat is None or seat.role not in VOTING_ROLES or seat.stand_in_for_id is not None:
         await passkeys.refuse(tx, BallotRefused("Only members of the body may vote."),
                               actor_id=actor.person_id, subject=f"poll:{poll_id}")
+    if poll.voter_ids and seat.id not in poll.voter_ids:
+        await passkeys.refuse(tx, BallotRefused(
+            "You were not among the members asked in this poll, so you cannot answer it."),
+            actor_id=actor.person_id, subject=f"poll:{poll_id}")
     question = await tx.session.get(PollQuestion, question_id)
     if question is None or question.poll_id != poll.id:
         raise NotFound("This poll has no question with the number %(id)s.", id=question_id)
-    return BallotTarget(poll, question, seat)
+    return BallotTarget(poll, question, seat, actor.person_id)
+
+
+async def _live_seat(tx: Tx, actor: Actor, poll: Poll, seat: Membership) -> Membership:
+    """In the session only checked-in members vote, and a stand-in only where the body
+    allows it, on the seat of the member they stand in for."""
+    assert poll.meeting_id is not None
+    counted, why = await live_voter(tx.session, poll.meeting_id, poll.voter_ids, seat)
+    if counted is None:
+        await passkeys.refuse(tx, BallotRefused(why), actor_id=actor.person_id,
+                              subject=f"poll:{poll.id}")
+    return counted
 
 
 async def _ensure_open(tx: Tx, actor: Actor, poll: Poll) -> None:
@@ -118,7 +137,7 @@ def build_payload(target: BallotTarget, choice: str, *, origin: str) -> dict[str
         "question": target.question.id,
         "questionText": target.question.text,
         "voter": target.seat.id,
-        "person": target.seat.person_id,
+        "person": target.signer or target.seat.person_id,
         "choice": choice,
         "nonce": secrets.token_urlsafe(16),
         "issuedAt": utcnow().isoformat(timespec="seconds"),
@@ -189,7 +208,8 @@ async def _record(tx: Tx, target: BallotTarget, payload: dict[str, Any],
         tx.session.add(earlier)
     # A secret ballot's audit entry proves that the member voted, not how.
     choice = None if target.poll.secret else ballot.choice
-    await audit.record(tx.session, "ballot.cast", actor_id=target.seat.person_id,
+    signer = target.signer or target.seat.person_id
+    await audit.record(tx.session, "ballot.cast", actor_id=signer,
                        body_id=target.poll.body_id, subject=f"poll:{target.poll.id}",
                        question=target.question.id, receipt=ballot.receipt, choice=choice,
                        replaces=None if earlier is None else earlier.receipt)

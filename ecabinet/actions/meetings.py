@@ -1,16 +1,31 @@
-"""Meetings and their agendas, as the secretariat prepares them."""
+"""Meetings as the secretariat prepares them, and the moves between their states.
+
+The ``create_meeting`` and ``publish_meeting`` functions do the change for a trusted caller
+(the demo, the CLI); ``schedule``, ``update``, ``publish``, ``open_session`` and ``close``
+check the actor and the meeting's state first, for the API and the pages.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from .. import audit
+from ..auth.actor import Actor
+from ..auth.permissions import Permission, ensure
 from ..db import Tx
-from ..errors import ValidationFailed
-from ..models import AgendaItem, Body, BodyCounter, Meeting
-from ..vocab import ItemKind, MeetingForm, MeetingKind, MeetingState
+from ..errors import Conflict, ValidationFailed
+from ..i18n import N_
+from ..models import AgendaItem, Body, BodyCounter, Document, Meeting, utcnow
+from ..vocab import MeetingForm, MeetingKind, MeetingState
+from .access import ensure_prepares, load_body, load_meeting
+from .meeting_events import notify
+from .meeting_states import Change, ensure_allows, ensure_can_move
+
+TITLE_LIMIT = 255
 
 
 async def next_number(tx: Tx, body_id: int, counter: str) -> int:
@@ -25,21 +40,45 @@ async def next_number(tx: Tx, body_id: int, counter: str) -> int:
     return row.value
 
 
+@dataclass(frozen=True)
+class MeetingDetails:
+    title: str
+    starts_at: datetime
+    kind: MeetingKind = MeetingKind.REGULAR
+    form: MeetingForm = MeetingForm.IN_PERSON
+    place: str = ""
+    opinion_deadline: datetime | None = None
+
+
+DETAIL_FIELDS = ("title", "starts_at", "kind", "form", "place", "opinion_deadline")
+
+
+def check_details(details: MeetingDetails) -> MeetingDetails:
+    title = " ".join(details.title.split())
+    if not title:
+        raise ValidationFailed("A meeting needs a title.")
+    if len(title) > TITLE_LIMIT or len(details.place) > TITLE_LIMIT:
+        raise ValidationFailed("A title or a place has at most %(limit)s characters.",
+                               limit=TITLE_LIMIT)
+    deadline = details.opinion_deadline
+    if deadline is not None and deadline >= details.starts_at:
+        raise ValidationFailed("The deadline for written positions must be before the meeting.")
+    return replace(details, title=title, place=details.place.strip())
+
+
 async def create_meeting(
     tx: Tx, *, actor_id: int | None, body: Body, title: str, starts_at: datetime,
     kind: MeetingKind = MeetingKind.REGULAR, form: MeetingForm = MeetingForm.IN_PERSON,
     place: str = "", opinion_deadline: datetime | None = None,
 ) -> Meeting:
-    if not title.strip():
-        raise ValidationFailed("A meeting needs a title.")
-    if opinion_deadline is not None and opinion_deadline >= starts_at:
-        raise ValidationFailed("The deadline for written positions must be before the meeting.")
+    details = check_details(MeetingDetails(title, starts_at, kind, form, place,
+                                           opinion_deadline))
     assert body.id is not None
     meeting = Meeting(
-        body_id=body.id, number=await next_number(tx, body.id, "meeting"), title=title.strip(),
-        kind=kind.value, form=form.value, place=place, starts_at=starts_at,
-        opinion_deadline=opinion_deadline, state=MeetingState.DRAFT.value,
-        created_by_id=actor_id,
+        body_id=body.id, number=await next_number(tx, body.id, "meeting"), title=details.title,
+        kind=details.kind.value, form=details.form.value, place=details.place,
+        starts_at=starts_at, opinion_deadline=opinion_deadline,
+        state=MeetingState.DRAFT.value, created_by_id=actor_id,
     )
     tx.session.add(meeting)
     await tx.session.flush()
@@ -49,40 +88,132 @@ async def create_meeting(
     return meeting
 
 
-async def add_item(
-    tx: Tx, *, actor_id: int | None, meeting: Meeting, title: str, kind: ItemKind,
-    presenter: str = "", summary: str = "", title_en: str = "",
-) -> AgendaItem:
-    if meeting.state == MeetingState.CLOSED.value:
-        raise ValidationFailed("The meeting is closed; its agenda can no longer change.")
-    count = len((await tx.session.exec(
-        select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id))).all())
-    assert meeting.id is not None
-    item = AgendaItem(meeting_id=meeting.id, ordinal=count + 1, title=title.strip(),
-                      title_en=title_en.strip(), presenter=presenter, summary=summary,
-                      kind=kind.value)
-    tx.session.add(item)
-    await tx.session.flush()
-    await audit.record(tx.session, "agenda.item_added", actor_id=actor_id,
-                       body_id=meeting.body_id, subject=f"item:{item.id}",
-                       meeting_id=meeting.id, title=item.title)
-    return item
+async def schedule(tx: Tx, actor: Actor, body_id: int, details: MeetingDetails) -> Meeting:
+    ensure_prepares(actor, body_id)
+    if details.starts_at <= utcnow():
+        raise ValidationFailed("The meeting must start in the future.")
+    body = await load_body(tx.session, body_id)
+    return await create_meeting(
+        tx, actor_id=actor.person_id, body=body, title=details.title,
+        starts_at=details.starts_at, kind=details.kind, form=details.form,
+        place=details.place, opinion_deadline=details.opinion_deadline)
 
 
-async def publish_meeting(tx: Tx, *, actor_id: int | None, meeting: Meeting) -> Meeting:
+def details_of(meeting: Meeting) -> MeetingDetails:
+    return MeetingDetails(meeting.title, meeting.starts_at, MeetingKind(meeting.kind),
+                          MeetingForm(meeting.form), meeting.place, meeting.opinion_deadline)
+
+
+async def update(tx: Tx, actor: Actor, meeting_id: int, changes: dict[str, Any]) -> Meeting:
+    """Change some of the meeting's details; the tablets hear of it once published."""
+    meeting = await load_meeting(tx.session, meeting_id, lock=True)
+    ensure_prepares(actor, meeting.body_id)
+    ensure_allows(meeting, Change.EDIT_DETAILS)
+    before = details_of(meeting)
+    after = check_details(replace(before, **changes))
+    if after.starts_at != before.starts_at and after.starts_at <= utcnow():
+        raise ValidationFailed("The meeting must start in the future.")
+    changed = {name: [_plain(getattr(before, name)), _plain(getattr(after, name))]
+               for name in DETAIL_FIELDS if getattr(before, name) != getattr(after, name)}
+    if not changed:
+        return meeting
+    meeting.title, meeting.place = after.title, after.place
+    meeting.kind, meeting.form = after.kind.value, after.form.value
+    meeting.starts_at, meeting.opinion_deadline = after.starts_at, after.opinion_deadline
+    tx.session.add(meeting)
+    await audit.record(tx.session, "meeting.updated", actor_id=actor.person_id,
+                       body_id=meeting.body_id, subject=f"meeting:{meeting.id}",
+                       changes=changed)
+    await notify(tx, meeting, "meeting.updated", {"changed": sorted(changed)})
+    return meeting
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+@dataclass(frozen=True)
+class PacketWarning:
+    code: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def packet_warnings(meeting: Meeting, body: Body, bare_items: list[str],
+                    now: datetime) -> list[PacketWarning]:
+    """What the secretariat should know before the packet goes out (DOMAIN.md: documents
+    reach members at least the body's lead time, 3 days for the Government, before)."""
+    warnings = []
+    lead = timedelta(days=body.document_lead_days)
+    if meeting.starts_at - now < lead:
+        hours = max(int((meeting.starts_at - now).total_seconds() // 3600), 0)
+        warnings.append(PacketWarning("late", N_(
+            "The packet reaches members %(hours)s hours before the meeting, later than the "
+            "body's lead time of %(days)s days."), {"hours": hours,
+                                                   "days": body.document_lead_days}))
+    if bare_items:
+        warnings.append(PacketWarning("items_without_documents", N_(
+            "%(count)s items have no document: %(titles)s."),
+            {"count": len(bare_items), "titles": "; ".join(bare_items)}))
+    return warnings
+
+
+async def bare_items(tx: Tx, meeting: Meeting) -> list[str]:
+    items = (await tx.session.exec(select(AgendaItem).where(
+        AgendaItem.meeting_id == meeting.id).order_by(col(AgendaItem.ordinal)))).all()
+    with_documents = set((await tx.session.exec(select(Document.item_id).where(
+        col(Document.item_id).in_([item.id for item in items])))).all())
+    return [item.title for item in items if item.id not in with_documents]
+
+
+async def publish_meeting(tx: Tx, *, actor_id: int | None, meeting: Meeting,
+                          warnings: list[PacketWarning] | None = None) -> Meeting:
     """Send the packet to the tablets: the agenda and documents become visible to members."""
-    from ..events import Event
-    from ..models import utcnow
-
-    if meeting.state != MeetingState.DRAFT.value:
-        raise ValidationFailed("Only a draft meeting can be published; this one is %(state)s.",
-                               state=meeting.state)
+    ensure_can_move(meeting, MeetingState.PUBLISHED)
     meeting.state = MeetingState.PUBLISHED.value
     meeting.published_at = utcnow()
     tx.session.add(meeting)
     await tx.session.flush()
     await audit.record(tx.session, "meeting.published", actor_id=actor_id,
-                       body_id=meeting.body_id, subject=f"meeting:{meeting.id}")
-    tx.emit(Event("meeting.published", {"meeting_id": meeting.id}, body_id=meeting.body_id,
-                  meeting_id=meeting.id, audience="body"))
+                       body_id=meeting.body_id, subject=f"meeting:{meeting.id}",
+                       warnings=[w.code for w in warnings or []])
+    await notify(tx, meeting, "meeting.published", {"title": meeting.title})
+    return meeting
+
+
+async def publish(tx: Tx, actor: Actor, meeting_id: int) -> tuple[Meeting, list[PacketWarning]]:
+    meeting = await load_meeting(tx.session, meeting_id, lock=True)
+    ensure_prepares(actor, meeting.body_id)
+    ensure_can_move(meeting, MeetingState.PUBLISHED)
+    if not (await tx.session.exec(select(AgendaItem.id).where(
+            AgendaItem.meeting_id == meeting.id))).first():
+        raise Conflict("The agenda is empty: add at least one item before publishing.")
+    body = await load_body(tx.session, meeting.body_id)
+    warnings = packet_warnings(meeting, body, await bare_items(tx, meeting), utcnow())
+    await publish_meeting(tx, actor_id=actor.person_id, meeting=meeting, warnings=warnings)
+    return meeting, warnings
+
+
+async def open_session(tx: Tx, actor: Actor, meeting_id: int) -> Meeting:
+    meeting = await load_meeting(tx.session, meeting_id, lock=True)
+    ensure(actor, Permission.RUN_SESSION, meeting.body_id)
+    ensure_can_move(meeting, MeetingState.IN_SESSION)
+    meeting.state, meeting.opened_at = MeetingState.IN_SESSION.value, utcnow()
+    return await _moved(tx, actor, meeting, "meeting.session_opened")
+
+
+async def close(tx: Tx, actor: Actor, meeting_id: int) -> Meeting:
+    """Close the meeting; from now on classified documents are recalled from the tablets."""
+    meeting = await load_meeting(tx.session, meeting_id, lock=True)
+    ensure(actor, Permission.RUN_SESSION, meeting.body_id)
+    ensure_can_move(meeting, MeetingState.CLOSED)
+    meeting.state, meeting.closed_at = MeetingState.CLOSED.value, utcnow()
+    return await _moved(tx, actor, meeting, "meeting.closed")
+
+
+async def _moved(tx: Tx, actor: Actor, meeting: Meeting, kind: str) -> Meeting:
+    tx.session.add(meeting)
+    await audit.record(tx.session, kind, actor_id=actor.person_id, body_id=meeting.body_id,
+                       subject=f"meeting:{meeting.id}")
+    await notify(tx, meeting, kind, {"state": meeting.state})
     return meeting

@@ -10,6 +10,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -67,10 +69,22 @@ async def actor_for_token(session: AsyncSession, token: str | None, settings: Se
         select(Membership).where(Membership.person_id == person.id, col(Membership.active))
     )).all()
     if utcnow() - login.last_seen_at > TOUCH_INTERVAL:
-        login.last_seen_at = utcnow()
-        session.add(login)
-        await session.commit()
+        await _touch(session, login)
     return Actor(person=person, login=login, memberships={m.body_id: m for m in seats})
+
+
+async def _touch(session: AsyncSession, login: LoginSession) -> None:
+    """Record activity for the idle timeout. It is bookkeeping: when SQLite refuses to turn
+    this read into a write because another writer holds the lock ("database is locked"),
+    the touch waits for a later request instead of failing this one."""
+    session.expunge_all()  # what was read stays intact whatever happens to the write
+    login.last_seen_at = utcnow()
+    try:
+        await session.exec(update(LoginSession).where(col(LoginSession.id) == login.id)
+                           .values(last_seen_at=login.last_seen_at))
+        await session.commit()
+    except OperationalError:
+        await session.rollback()
 
 
 async def end_session(session: AsyncSession, token: str | None) -> LoginSession | None:

@@ -96,6 +96,27 @@ def verify_ballot_evidence(
     _check_signature(evidence)
 
 
+def verify_challenge_assertion(
+    *, challenge: bytes, authenticator_data: bytes, client_data_json: bytes, signature: bytes,
+    public_key_spki_pem: str, expected_origin: str, expected_rp_id: str,
+) -> None:
+    """The same checks for an assertion over a given challenge rather than a ballot: the
+    chair's approval of minutes signs SHA-256 of the PDF itself."""
+    client_data = _parse_client_data(client_data_json)
+    _check_type(client_data)
+    try:
+        signed_challenge = _b64url_decode(client_data["challenge"])
+    except (ValueError, binascii.Error) as exc:
+        raise EvidenceError("clientDataJSON challenge is not base64url") from exc
+    if signed_challenge != challenge:
+        raise EvidenceError("challenge mismatch: the passkey signed another challenge than "
+                            "the one expected")
+    _check_origin(client_data, expected_origin)
+    _check_authenticator_data(authenticator_data, expected_rp_id)
+    _check_signature(BallotEvidence({}, authenticator_data, client_data_json, signature,
+                                    public_key_spki_pem))
+
+
 # ---------------------------------------------------------------------------- steps
 
 

@@ -16,12 +16,15 @@ from sqlalchemy.engine import Connection
 from sqlmodel import select
 
 from .. import audit
+from ..actions.agenda import add_item
 from ..actions.bodies import add_member, create_body
 from ..actions.documents import add_version, create_document
 from ..actions.enrollment import issue_enrollment
-from ..actions.meetings import add_item, create_meeting, publish_meeting
+from ..actions.meetings import create_meeting, publish_meeting
 from ..db import Database, Tx
+from ..documents.checks import check_upload
 from ..documents.storage import store_for
+from ..documents.uploads import staged_bytes
 from ..errors import ConfigurationError
 from ..migrate import upgrade
 from ..models import AuditEvent, Body, Membership, metadata
@@ -143,9 +146,11 @@ async def _prepare_session(tx: Tx, settings: Settings, body: Body, secretary_id:
                                              title=doc.title_vi, classification=level,
                                              basis=doc.classification_basis)
             pdf = render_draft_pdf(agenda_item.title_vi, doc, issuing_agency=agenda_item.presenter)
-            await add_version(tx, store, actor_id=secretary_id, document=document, data=pdf,
-                              filename=f"du-thao-{document.id}.pdf", media_type="application/pdf",
-                              change_note="Bản trình phiên họp")
+            # The demo's drafts go through the same checks and store as any upload.
+            with staged_bytes(pdf, f"du-thao-{document.id}.pdf", settings.upload_dir) as staged:
+                await add_version(tx, store, actor_id=secretary_id, document=document,
+                                  checked=check_upload(staged),
+                                  change_note="Bản trình phiên họp")
     await publish_meeting(tx, actor_id=secretary_id, meeting=meeting)
 
 

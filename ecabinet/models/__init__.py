@@ -6,9 +6,11 @@ from .audit import AuditEvent, AuditHead
 from .base import utcnow
 from .bodies import Body, BodyCounter, rules_of
 from .deliberation import Comment, Position, PositionRevision
-from .documents import Document, DocumentVersion, StoredBlob
+from .documents import BlobChunk, Document, DocumentReading, DocumentVersion, StoredBlob
+from .live import LiveConnection
 from .meetings import AgendaItem, Attendance, ItemGuest, Meeting
 from .minutes import Minutes
+from .notices import Notification
 from .people import (
     Enrollment,
     LoginSession,
@@ -17,7 +19,7 @@ from .people import (
     Person,
     WebAuthnChallenge,
 )
-from .polls import Ballot, Poll, PollQuestion
+from .polls import Ballot, Poll, PollAttachment, PollQuestion
 
 metadata = SQLModel.metadata
 
@@ -27,20 +29,25 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Ballot",
+    "BlobChunk",
     "Body",
     "BodyCounter",
     "Comment",
     "Document",
+    "DocumentReading",
     "DocumentVersion",
     "Enrollment",
     "ItemGuest",
+    "LiveConnection",
     "LoginSession",
     "Meeting",
     "Membership",
     "Minutes",
+    "Notification",
     "PasskeyCredential",
     "Person",
     "Poll",
+    "PollAttachment",
     "PollQuestion",
     "Position",
     "PositionRevision",

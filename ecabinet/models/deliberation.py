@@ -38,6 +38,8 @@ class PositionRevision(SQLModel, table=True):
     text: str = text_field()
     changed_by_id: int | None = Field(default=None, foreign_key="person.id")
     changed_at: datetime = at_field(default_now=True)
+    # "drafted" (by an assistant, not yet counted) or "submitted" (by the member).
+    action: str = Field(default="submitted", max_length=16)
 
 
 class Comment(SQLModel, table=True):

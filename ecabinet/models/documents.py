@@ -21,6 +21,8 @@ class Document(SQLModel, table=True):
     classification: int = Classification.PUBLIC.value
     # The law forbids marking as secret what has no basis: a level above internal needs one.
     classification_basis: str = text_field()
+    classified_by_id: int | None = Field(default=None, foreign_key="person.id")
+    classified_at: datetime | None = at_field(nullable=True)
     ordinal: int = 0
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = at_field(default_now=True)
@@ -44,11 +46,36 @@ class DocumentVersion(SQLModel, table=True):
 
 
 class StoredBlob(SQLModel, table=True):
-    """Content-addressed bytes for the database storage backend (several servers share it)."""
+    """Content-addressed bytes for the database storage backend (several servers share it).
+
+    The bytes live in fixed-size chunks, so a file is written and served a piece at a time
+    and a byte range reads only the chunks it covers.
+    """
 
     __tablename__ = "stored_blob"
 
     sha256: str = Field(primary_key=True, max_length=64)
     size: int
-    data: bytes = Field(sa_type=sa.LargeBinary)
+    chunk_size: int
     created_at: datetime = at_field(default_now=True)
+
+
+class BlobChunk(SQLModel, table=True):
+    __tablename__ = "blob_chunk"
+
+    sha256: str = Field(foreign_key="stored_blob.sha256", primary_key=True, max_length=64)
+    seq: int = Field(primary_key=True)
+    data: bytes = Field(sa_type=sa.LargeBinary)
+
+
+class DocumentReading(SQLModel, table=True):
+    """The latest version of a document a person has opened: what "changed" is measured by."""
+
+    __tablename__ = "document_reading"
+    __table_args__ = (sa.UniqueConstraint("person_id", "document_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    version_number: int
+    read_at: datetime = at_field(default_now=True)

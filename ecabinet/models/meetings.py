@@ -81,3 +81,6 @@ class Attendance(SQLModel, table=True):
     stand_in_membership_id: int | None = Field(default=None, foreign_key="membership.id")
     checked_in_at: datetime | None = at_field(nullable=True)
     left_at: datetime | None = at_field(nullable=True)
+    # Set while the checked-in tablet has lost its live connection (beyond the grace
+    # period); such a member is shown as away and does not count towards the quorum.
+    away_since: datetime | None = at_field(nullable=True)

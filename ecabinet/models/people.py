@@ -44,6 +44,9 @@ class Membership(SQLModel, table=True):
     clearance: int = 1
     # A deputy who attends in a member's place points at that member's seat.
     stand_in_for_id: int | None = Field(default=None, foreign_key="membership.id")
+    # An assistant drafts written positions for the member whose seat this points at; the
+    # member submits them. Reminders go to both.
+    assists_id: int | None = Field(default=None, foreign_key="membership.id")
     seat_order: int = 0
     active: bool = True
     created_at: datetime = at_field(default_now=True)

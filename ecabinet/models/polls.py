@@ -36,6 +36,8 @@ class Poll(SQLModel, table=True):
     rules: dict[str, Any] = json_field(dict)
     # Number of members entitled to vote when the poll opened (the base of "all members").
     electorate: int | None = None
+    # Their seats (membership ids), frozen with the count: who is asked, and who is silent.
+    voter_ids: list[int] = json_field(list)
 
 
 class PollQuestion(SQLModel, table=True):
@@ -68,3 +70,14 @@ class Ballot(SQLModel, table=True):
     cast_at: datetime = at_field(default_now=True)
     # A re-vote (when the body allows it) supersedes the earlier ballot, which is kept.
     superseded_by_id: int | None = Field(default=None, foreign_key="ballot.id")
+
+
+class PollAttachment(SQLModel, table=True):
+    """A document sent with a written poll (the draft the members are asked about)."""
+
+    __tablename__ = "poll_attachment"
+    __table_args__ = (sa.UniqueConstraint("poll_id", "document_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", index=True)
+    document_id: int = Field(foreign_key="document.id", index=True)

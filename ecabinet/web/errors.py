@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Scope
 
 from .. import audit
-from ..errors import EcabinetError, MethodNotAllowed, NotFound
+from ..errors import EcabinetError, MethodNotAllowed, NotFound, Unauthenticated
 from ..i18n import gettext_for
 from .templating import locale_of, render
 
@@ -46,7 +47,19 @@ async def render_error(scope: Scope, error: EcabinetError) -> Response:
         await _audit_refusal(connection, error)
     if wants_json(connection):
         return problem(connection, error)
+    if isinstance(error, Unauthenticated):
+        return RedirectResponse(signin_address(connection), status_code=303)
     return render(connection, "error.html", {"error": error}, status=error.status)
+
+
+def signin_address(connection: HTTPConnection) -> str:
+    """A browser without a session goes to the sign-in page, and then back to the page
+    it asked for (only a GET can be asked for again)."""
+    if connection.scope.get("method") not in {"GET", "HEAD"}:
+        return "/signin"
+    query = connection.url.query
+    target = connection.url.path + (f"?{query}" if query else "")
+    return "/signin?" + urlencode({"next": target})
 
 
 async def _audit_refusal(connection: HTTPConnection, error: EcabinetError) -> None:

@@ -14,6 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .. import __version__
+from .openapi_deliberation import BODIES as deliberation_bodies
+from .packet_schemas import PACKET_BODIES
 from .routing import api
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -40,6 +42,28 @@ REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "type": "object", "required": ["payload", "credential"], "properties": {
             "payload": {"type": "object", "description": "The payload exactly as issued."},
             "credential": CREDENTIAL}},
+    **deliberation_bodies,
+    ("PUT", "/api/items/{item}/record"): {"type": "object", "properties": {
+        "discussionNotes": {"type": "string"}, "conclusion": {"type": "string"}}},
+    ("POST", "/api/meetings/{meeting}/minutes/draft"): {"type": "object", "properties": {
+        "language": {"enum": ["vi", "en"]}}},
+    ("POST", "/api/meetings/{meeting}/minutes/approval"): {
+        "type": "object", "properties": {"credential": CREDENTIAL}},
+    ("POST", "/api/meetings/{meeting}/minutes/signatures"): {
+        "type": "object", "required": ["as"], "properties": {
+            "as": {"enum": ["secretary", "chair"]}}},
+    ("POST", "/api/meetings/{meeting}/checkin/options"): {
+        "type": "object", "properties": {"mode": {"enum": ["room", "remote"]}}},
+    ("POST", "/api/meetings/{meeting}/checkin"): {
+        "type": "object", "required": ["credential"], "properties": {"credential": CREDENTIAL}},
+    ("POST", "/api/meetings/{meeting}/session/next"): {
+        "type": "object", "properties": {"item": {"type": "integer"}}},
+    ("POST", "/api/items/{item}/polls"): {
+        "type": "object", "properties": {"question": {"type": "string", "maxLength": 1000},
+                                         "secret": {"type": "boolean"}}},
+    ("POST", "/api/items/{item}/conclusion"): {
+        "type": "object", "properties": {"text": {"type": "string", "maxLength": 20000},
+                                         "defer": {"type": "boolean"}}},
 }
 
 
@@ -65,6 +89,10 @@ def _operation(method: str, route: Route) -> dict[str, Any]:
     if body is not None:
         operation["requestBody"] = {"required": True,
                                     "content": {"application/json": {"schema": body}}}
+    elif (method, route.path) in PACKET_BODIES:
+        content_type, schema = PACKET_BODIES[(method, route.path)]
+        operation["requestBody"] = {"required": True, "content": {content_type: {
+            "schema": schema}}}
     return operation
 
 

@@ -9,6 +9,8 @@ import jinja2
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse
 
+from ..auth.actor import Actor
+from ..auth.permissions import Permission, can
 from ..errors import ConfigurationError
 from ..i18n import gettext_for, pick_locale
 from .csrf import token_for
@@ -39,6 +41,14 @@ def locale_of(connection: HTTPConnection) -> str:
     return pick_locale(connection.cookies.get(LOCALE_COOKIE), default)
 
 
+def managed_bodies(actor: Actor | None) -> list[int]:
+    """The bodies whose members the actor manages, for the top bar's links."""
+    if actor is None:
+        return []
+    return [body_id for body_id in actor.memberships
+            if can(actor, Permission.MANAGE_MEMBERS, body_id)]
+
+
 def page_context(connection: HTTPConnection) -> dict[str, Any]:
     settings = connection.app.state.settings
     locale = locale_of(connection)
@@ -49,6 +59,7 @@ def page_context(connection: HTTPConnection) -> dict[str, Any]:
         "locale": locale,
         "csrf_token": token_for(seed, settings.session_secret) if seed else "",
         "actor": state.get("actor"),
+        "managed_bodies": managed_bodies(state.get("actor")),
         "request": connection,
         "path": connection.url.path,
     }

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 18:23:47.910003
+Create Date: 2026-11-23 18:58:54.380216
 """
 
 from __future__ import annotations
@@ -89,9 +89,16 @@ def upgrade() -> None:
     op.create_table('stored_blob',
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('chunk_size', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('sha256', name=op.f('pk_stored_blob'))
+    )
+    op.create_table('blob_chunk',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['sha256'], ['stored_blob.sha256'], name=op.f('fk_blob_chunk_sha256_stored_blob')),
+    sa.PrimaryKeyConstraint('sha256', 'seq', name=op.f('pk_blob_chunk'))
     )
     op.create_table('body_counter',
     sa.Column('body_id', sa.Integer(), nullable=False),
@@ -125,9 +132,11 @@ def upgrade() -> None:
     sa.Column('title_en', sa.String(length=255), nullable=False),
     sa.Column('clearance', sa.Integer(), nullable=False),
     sa.Column('stand_in_for_id', sa.Integer(), nullable=True),
+    sa.Column('assists_id', sa.Integer(), nullable=True),
     sa.Column('seat_order', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assists_id'], ['membership.id'], name=op.f('fk_membership_assists_id_membership')),
     sa.ForeignKeyConstraint(['body_id'], ['body.id'], name=op.f('fk_membership_body_id_body')),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_membership_person_id_person')),
     sa.ForeignKeyConstraint(['stand_in_for_id'], ['membership.id'], name=op.f('fk_membership_stand_in_for_id_membership')),
@@ -137,6 +146,30 @@ def upgrade() -> None:
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_membership_body_id'), ['body_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_membership_person_id'), ['person_id'], unique=False)
+
+    op.create_table('notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('body_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=48), nullable=False),
+    sa.Column('subject', sa.String(length=64), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('link', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('mailed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('mail_tried_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('mail_attempts', sa.Integer(), nullable=False),
+    sa.Column('mail_error', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['body_id'], ['body.id'], name=op.f('fk_notification_body_id_body')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_notification_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification'))
+    )
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_subject'), ['subject'], unique=False)
 
     op.create_table('passkey_credential',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -251,6 +284,7 @@ def upgrade() -> None:
     sa.Column('stand_in_membership_id', sa.Integer(), nullable=True),
     sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('left_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('away_since', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_attendance_meeting_id_meeting')),
     sa.ForeignKeyConstraint(['membership_id'], ['membership.id'], name=op.f('fk_attendance_membership_id_membership')),
     sa.ForeignKeyConstraint(['stand_in_membership_id'], ['membership.id'], name=op.f('fk_attendance_stand_in_membership_id_membership')),
@@ -261,19 +295,53 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_attendance_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendance_membership_id'), ['membership_id'], unique=False)
 
+    op.create_table('live_connection',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('login_id', sa.Integer(), nullable=True),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('process', sa.String(length=80), nullable=False),
+    sa.Column('connected_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['login_id'], ['login_session.id'], name=op.f('fk_live_connection_login_id_login_session')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_live_connection_meeting_id_meeting')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_live_connection_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_connection'))
+    )
+    with op.batch_alter_table('live_connection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_live_connection_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_live_connection_seen_at'), ['seen_at'], unique=False)
+
     op.create_table('minutes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=24), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('draft_sha256', sa.String(length=64), nullable=False),
+    sa.Column('secretary_sha256', sa.String(length=64), nullable=False),
     sa.Column('signed_sha256', sa.String(length=64), nullable=False),
+    sa.Column('notice_draft_sha256', sa.String(length=64), nullable=False),
+    sa.Column('notice_secretary_sha256', sa.String(length=64), nullable=False),
+    sa.Column('notice_signed_sha256', sa.String(length=64), nullable=False),
+    sa.Column('evidence_sha256', sa.String(length=64), nullable=False),
     sa.Column('audit_head', sa.String(length=64), nullable=False),
+    sa.Column('rendered_by_id', sa.Integer(), nullable=True),
+    sa.Column('rendered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approval', sa.JSON(), nullable=False),
+    sa.Column('secretary_signed_by_id', sa.Integer(), nullable=True),
+    sa.Column('secretary_signed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('chair_signed_by_id', sa.Integer(), nullable=True),
+    sa.Column('chair_signed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['approved_by_id'], ['person.id'], name=op.f('fk_minutes_approved_by_id_person')),
+    sa.ForeignKeyConstraint(['chair_signed_by_id'], ['person.id'], name=op.f('fk_minutes_chair_signed_by_id_person')),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_minutes_meeting_id_meeting')),
+    sa.ForeignKeyConstraint(['rendered_by_id'], ['person.id'], name=op.f('fk_minutes_rendered_by_id_person')),
+    sa.ForeignKeyConstraint(['secretary_signed_by_id'], ['person.id'], name=op.f('fk_minutes_secretary_signed_by_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_minutes'))
     )
     with op.batch_alter_table('minutes', schema=None) as batch_op:
@@ -286,10 +354,13 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=500), nullable=False),
     sa.Column('classification', sa.Integer(), nullable=False),
     sa.Column('classification_basis', sa.Text(), nullable=False),
+    sa.Column('classified_by_id', sa.Integer(), nullable=True),
+    sa.Column('classified_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ordinal', sa.Integer(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['body_id'], ['body.id'], name=op.f('fk_document_body_id_body')),
+    sa.ForeignKeyConstraint(['classified_by_id'], ['person.id'], name=op.f('fk_document_classified_by_id_person')),
     sa.ForeignKeyConstraint(['created_by_id'], ['person.id'], name=op.f('fk_document_created_by_id_person')),
     sa.ForeignKeyConstraint(['item_id'], ['agenda_item.id'], name=op.f('fk_document_item_id_agenda_item')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document'))
@@ -330,6 +401,7 @@ def upgrade() -> None:
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('rules', sa.JSON(), nullable=False),
     sa.Column('electorate', sa.Integer(), nullable=True),
+    sa.Column('voter_ids', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['approved_by_id'], ['person.id'], name=op.f('fk_poll_approved_by_id_person')),
     sa.ForeignKeyConstraint(['body_id'], ['body.id'], name=op.f('fk_poll_body_id_body')),
     sa.ForeignKeyConstraint(['created_by_id'], ['person.id'], name=op.f('fk_poll_created_by_id_person')),
@@ -360,6 +432,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_position_item_id'), ['item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_position_membership_id'), ['membership_id'], unique=False)
 
+    op.create_table('document_reading',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('version_number', sa.Integer(), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_document_reading_document_id_document')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_document_reading_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_reading')),
+    sa.UniqueConstraint('person_id', 'document_id', name=op.f('uq_document_reading_person_id'))
+    )
+    with op.batch_alter_table('document_reading', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_reading_document_id'), ['document_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_reading_person_id'), ['person_id'], unique=False)
+
     op.create_table('document_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=False),
@@ -381,6 +468,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_document_version_document_id'), ['document_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_version_sha256'), ['sha256'], unique=False)
 
+    op.create_table('poll_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('poll_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_poll_attachment_document_id_document')),
+    sa.ForeignKeyConstraint(['poll_id'], ['poll.id'], name=op.f('fk_poll_attachment_poll_id_poll')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_poll_attachment')),
+    sa.UniqueConstraint('poll_id', 'document_id', name=op.f('uq_poll_attachment_poll_id'))
+    )
+    with op.batch_alter_table('poll_attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_poll_attachment_document_id'), ['document_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_poll_attachment_poll_id'), ['poll_id'], unique=False)
+
     op.create_table('poll_question',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('poll_id', sa.Integer(), nullable=False),
@@ -400,6 +500,7 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('changed_by_id', sa.Integer(), nullable=True),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['changed_by_id'], ['person.id'], name=op.f('fk_position_revision_changed_by_id_person')),
     sa.ForeignKeyConstraint(['position_id'], ['position.id'], name=op.f('fk_position_revision_position_id_position')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_position_revision'))
@@ -480,11 +581,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_poll_question_poll_id'))
 
     op.drop_table('poll_question')
+    with op.batch_alter_table('poll_attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_poll_attachment_poll_id'))
+        batch_op.drop_index(batch_op.f('ix_poll_attachment_document_id'))
+
+    op.drop_table('poll_attachment')
     with op.batch_alter_table('document_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_version_sha256'))
         batch_op.drop_index(batch_op.f('ix_document_version_document_id'))
 
     op.drop_table('document_version')
+    with op.batch_alter_table('document_reading', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_reading_person_id'))
+        batch_op.drop_index(batch_op.f('ix_document_reading_document_id'))
+
+    op.drop_table('document_reading')
     with op.batch_alter_table('position', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_position_membership_id'))
         batch_op.drop_index(batch_op.f('ix_position_item_id'))
@@ -508,6 +619,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_minutes_meeting_id'))
 
     op.drop_table('minutes')
+    with op.batch_alter_table('live_connection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_live_connection_seen_at'))
+        batch_op.drop_index(batch_op.f('ix_live_connection_person_id'))
+
+    op.drop_table('live_connection')
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attendance_membership_id'))
         batch_op.drop_index(batch_op.f('ix_attendance_meeting_id'))
@@ -530,6 +646,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_passkey_credential_person_id'))
 
     op.drop_table('passkey_credential')
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notification_subject'))
+        batch_op.drop_index(batch_op.f('ix_notification_person_id'))
+        batch_op.drop_index(batch_op.f('ix_notification_kind'))
+
+    op.drop_table('notification')
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_membership_person_id'))
         batch_op.drop_index(batch_op.f('ix_membership_body_id'))
@@ -540,6 +662,7 @@ def downgrade() -> None:
 
     op.drop_table('enrollment')
     op.drop_table('body_counter')
+    op.drop_table('blob_chunk')
     op.drop_table('stored_blob')
     op.drop_table('person')
     op.drop_table('body')

@@ -1,0 +1,323 @@
+"""Document distribution: 50 tablets fetch a 20 MB meeting packet at the same moment.
+
+Two real uvicorn servers on loopback, one process each, serve the same files:
+- e-Cabinet's ``GET /api/versions/{id}/file`` (session check, clearance and recall check,
+  an audit event and a "last read" row per download, ETag, Range), and
+- a plain Starlette ``FileResponse`` app with no checks at all, as the floor to compare with.
+A third run has the tablets revalidate the packet they already hold (If-None-Match: 304).
+
+Each tablet fetches the packet's documents one after another over one keep-alive
+connection, as a tablet syncing its packet does. Reported: aggregate throughput and the
+time until the last tablet has the whole packet. Everything is bounded (timeouts, a fixed
+amount of work) and stops by itself; only 127.0.0.1 is used.
+
+    python bench/bench_documents.py [--tablets 50] [--packet-mb 20] [--documents 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+HOST = "127.0.0.1"
+RUN_TIMEOUT = 300.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def big_pdf(size: int, label: str) -> bytes:
+    """A valid one-page PDF of about ``size`` bytes: incompressible bytes ride along as an
+    embedded file, so the upload checks (it must parse, unencrypted) pass as for any draft."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_attachment(f"{label}.bin", os.urandom(size))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class Packet:
+    urls: list[str]
+    cookies: list[str]
+    paths: list[Path]
+    total_bytes: int
+
+
+async def prepare(data_dir: Path, database_url: str, tablets: int, packet_bytes: int,
+                  documents: int) -> Packet:
+    """A body, a secretariat and one member per tablet, each with a signed-in session; a
+    published meeting whose documents add up to the packet size. The baseline serves the
+    same bytes from files: on PostgreSQL they are copied out of the database first."""
+    from ecabinet.actions.agenda import add_item
+    from ecabinet.actions.bodies import add_member, create_body
+    from ecabinet.actions.documents import add_version, create_document
+    from ecabinet.actions.meetings import create_meeting, publish_meeting
+    from ecabinet.auth.sessions import start_session
+    from ecabinet.db import Database
+    from ecabinet.documents.checks import check_upload
+    from ecabinet.documents.storage import DirectoryStore, store_for
+    from ecabinet.documents.uploads import staged_bytes
+    from ecabinet.migrate import upgrade
+    from ecabinet.models import Person, utcnow
+    from ecabinet.settings import load_settings
+    from ecabinet.vocab import Classification, ItemKind, Role
+
+    settings = load_settings(environ={}, data_dir=str(data_dir), database_url=database_url)
+    db = Database(settings.database_url)
+    await upgrade(db.engine)
+    store = store_for(settings.database_url, settings.data_dir)
+    files = DirectoryStore(settings.data_dir / "blobs")
+    cookies, urls, digests = [], [], []
+    async with db.transaction() as tx:
+        body = await create_body(tx, actor_id=None, slug="bench", name="Bench")
+        secretary = await add_member(tx, actor_id=None, body=body, full_name="Thư ký",
+                                     role=Role.SECRETARIAT, clearance=Classification.MAT)
+        meeting = await create_meeting(tx, actor_id=secretary.person_id, body=body,
+                                       title="Phiên họp", starts_at=utcnow().replace(
+                                           year=utcnow().year + 1))
+        item = await add_item(tx, actor_id=None, meeting=meeting, title="Nội dung",
+                              kind=ItemKind.DECISION)
+        for number in range(documents):
+            document = await create_document(tx, actor_id=None, body=body, item=item,
+                                             title=f"Tài liệu {number + 1}",
+                                             classification=Classification.INTERNAL)
+            data = big_pdf(packet_bytes // documents, f"doc{number}")
+            with staged_bytes(data, f"tai-lieu-{number + 1}.pdf", settings.upload_dir) as f:
+                version = await add_version(tx, store, actor_id=None, document=document,
+                                            checked=check_upload(f), change_note="")
+            urls.append(f"/api/versions/{version.id}/file")
+            digests.append(version.sha256)
+        await publish_meeting(tx, actor_id=None, meeting=meeting)
+        for number in range(tablets):
+            seat = await add_member(tx, actor_id=None, body=body, role=Role.MEMBER,
+                                    full_name=f"Thành viên {number + 1}")
+            person = await tx.session.get(Person, seat.person_id)
+            assert person is not None
+            token = await start_session(tx.session, person, credential_id=None)
+            cookies.append(f"ecab_session={token}")
+    for sha in digests:
+        if not files.path_of(sha).exists():
+            async with store.local_copy(db.read, sha) as copy:
+                files.path_of(sha).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(copy, files.path_of(sha))
+    await db.dispose()
+    paths = [files.path_of(sha) for sha in digests]
+    return Packet(urls, cookies, paths, sum(p.stat().st_size for p in paths))
+
+
+async def fetch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str,
+                headers: dict[str, str]) -> tuple[int, int]:
+    """One GET over a kept-alive connection; the body is read and thrown away."""
+    lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}", *[f"{k}: {v}" for k, v in
+                                                         headers.items()], "", ""]
+    writer.write("\r\n".join(lines).encode())
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    remaining = length
+    while remaining:
+        chunk = await reader.read(min(remaining, 1 << 20))
+        if not chunk:
+            raise ConnectionError("the server closed the connection early")
+        remaining -= len(chunk)
+    return status, length
+
+
+async def tablet(port: int, paths: list[str], headers: dict[str, str], start: asyncio.Event
+                 ) -> tuple[float, int]:
+    reader, writer = await asyncio.open_connection(HOST, port)
+    await start.wait()
+    began = time.perf_counter()
+    received = 0
+    for path in paths:
+        status, length = await fetch(reader, writer, path, headers)
+        if status not in (200, 304):
+            raise RuntimeError(f"{path}: HTTP {status}")
+        received += length
+    writer.close()
+    return time.perf_counter() - began, received
+
+
+async def run(port: int, paths: list[str], headers: list[dict[str, str]]) -> dict[str, float]:
+    start = asyncio.Event()
+    tasks = [asyncio.create_task(tablet(port, paths, h, start)) for h in headers]
+    await asyncio.sleep(0.2)  # every connection open, then all ask at once
+    began = time.perf_counter()
+    start.set()
+    results = await asyncio.wait_for(asyncio.gather(*tasks), RUN_TIMEOUT)
+    wall = time.perf_counter() - began
+    durations = [seconds for seconds, _ in results]
+    received = sum(size for _, size in results)
+    return {"wall_s": wall, "received_mb": received / 1e6,
+            "throughput_mb_s": received / 1e6 / wall, "p50_tablet_s": statistics.median(
+                durations), "last_tablet_s": max(durations)}
+
+
+def start_server(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex((HOST, port)) == 0:
+                return process
+        if process.poll() is not None:
+            raise RuntimeError(process.stderr.read().decode() if process.stderr else "died")
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def baseline_app() -> object:
+    """Starlette's FileResponse over the same blob files, no checks: the floor."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import FileResponse
+    from starlette.routing import Route
+
+    root = Path(os.environ["BENCH_BLOB_ROOT"])
+
+    async def serve(request: Request) -> FileResponse:
+        sha = request.path_params["sha"]
+        return FileResponse(root / sha[:2] / sha, media_type="application/pdf")
+
+    return Starlette(routes=[Route("/files/{sha}", serve)])
+
+
+def uvicorn_command(target: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", target, "--factory", "--host", HOST, "--port",
+            str(port), "--log-level", "warning", "--no-access-log"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tablets", type=int, default=50)
+    parser.add_argument("--packet-mb", type=float, default=20)
+    parser.add_argument("--documents", type=int, default=4)
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to run on "
+                        "instead of SQLite, e.g. postgresql+asyncpg://postgres@127.0.0.1/postgres;"
+                        " a scratch database is created there and dropped afterwards")
+    options = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ecabinet-bench-"))
+    scratch = f"ecabinet_bench_{os.getpid()}"
+    database_url = f"sqlite+aiosqlite:///{work / 'ecabinet.db'}"
+    if options.postgres:
+        database_url = asyncio.run(scratch_database(options.postgres, scratch, create=True))
+    try:
+        packet = asyncio.run(prepare(work, database_url, options.tablets,
+                                     int(options.packet_mb * 1e6), options.documents))
+        rows = measure(work, database_url, packet)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if options.postgres:
+            asyncio.run(scratch_database(options.postgres, scratch, create=False))
+    report(options, packet, rows, "PostgreSQL" if options.postgres else "SQLite")
+
+
+async def scratch_database(admin_url: str, name: str, *, create: bool) -> str:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    connection = await asyncpg.connect(host=url.host or HOST, port=url.port or 5432,
+                                       user=url.username or "postgres", password=url.password,
+                                       database=url.database or "postgres")
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def measure(work: Path, database_url: str, packet: Packet) -> dict[str, dict[str, float]]:
+    env = {**os.environ, "ECABINET_DATA_DIR": str(work), "ECABINET_LOG_LEVEL": "warning",
+           "ECABINET_DATABASE_URL": database_url,
+           "ECABINET_SESSION_SECRET": "bench-" + "x" * 40, "PYTHONPATH": str(ROOT),
+           "BENCH_BLOB_ROOT": str(work / "blobs")}
+    rows: dict[str, dict[str, float]] = {}
+    port = free_port()
+    env["ECABINET_ORIGIN"] = f"http://localhost:{port}"
+    server = start_server(uvicorn_command("ecabinet.app:create_app", port), env, port)
+    try:
+        headers = [{"Cookie": cookie} for cookie in packet.cookies]
+        rows["e-Cabinet /api/versions/{id}/file"] = asyncio.run(run(port, packet.urls,
+                                                                    headers))
+        etags = [f'"{path.name}"' for path in packet.paths]
+        rows["e-Cabinet, tablets revalidating (304)"] = asyncio.run(run(
+            port, packet.urls, headers=[
+                {"Cookie": cookie, "If-None-Match": ", ".join(etags)}
+                for cookie in packet.cookies]))
+    finally:
+        stop(server)
+    port = free_port()
+    server = start_server(uvicorn_command("bench.bench_documents:baseline_app", port), env,
+                          port)
+    try:
+        paths = [f"/files/{path.name}" for path in packet.paths]
+        rows["Starlette FileResponse (no checks)"] = asyncio.run(run(
+            port, paths, [{} for _ in packet.cookies]))
+    finally:
+        stop(server)
+    return rows
+
+
+def report(options: argparse.Namespace, packet: Packet, rows: dict[str, dict[str, float]],
+           database: str) -> None:
+    machine = f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, " \
+              f"Python {platform.python_version()}"
+    print(f"\n{options.tablets} tablets, packet of {options.documents} PDFs, "
+          f"{packet.total_bytes / 1e6:.1f} MB each tablet; {database}; {machine}; "
+          "client and servers on the same machine\n")
+    print("| server | data sent | throughput | median tablet | last tablet |")
+    print("|---|---|---|---|---|")
+    for name, row in rows.items():
+        print(f"| {name} | {row['received_mb']:.0f} MB | {row['throughput_mb_s']:.0f} MB/s | "
+              f"{row['p50_tablet_s']:.2f} s | {row['last_tablet_s']:.2f} s |")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"documents-{database.lower()}.json").write_text(json.dumps(
+        {"tablets": options.tablets, "packet_bytes": packet.total_bytes, "machine": machine,
+         "database": database, "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Who sees what of a meeting: only bodies one belongs to, drafts only for the secretariat,
+documents at or below one's clearance, and for an invited guest only their items.
+
+Every refusal is a Forbidden that says why; the error handler audits it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..auth.actor import Actor
+from ..auth.permissions import Permission, can, ensure_signed_in
+from ..errors import Forbidden, NotFound
+from ..models import AgendaItem, Body, Document, ItemGuest, Meeting
+from ..vocab import Classification, MeetingState
+
+# A guest without a seat in the body reads what is not classified, never more.
+GUEST_CLEARANCE = Classification.INTERNAL
+
+
+@dataclass(frozen=True)
+class MeetingAccess:
+    meeting: Meeting
+    prepares: bool
+    clearance: int
+    # None: every item. Otherwise only these (an invited guest).
+    item_ids: frozenset[int] | None
+
+    def sees_item(self, item_id: int | None) -> bool:
+        return self.item_ids is None or item_id in self.item_ids
+
+    def may_read(self, document: Document) -> bool:
+        return document.classification <= self.clearance
+
+    def recalled(self, document: Document) -> bool:
+        """Classified documents go back after the meeting; the secretariat keeps them."""
+        return (not self.prepares and self.meeting.state == MeetingState.CLOSED.value
+                and document.classification >= Classification.MAT)
+
+
+async def meeting_access(session: AsyncSession, actor: Actor, meeting: Meeting
+                         ) -> MeetingAccess:
+    ensure_signed_in(actor)
+    seat = actor.seat(meeting.body_id)
+    if seat is not None and can(actor, Permission.PREPARE_MEETINGS, meeting.body_id):
+        return MeetingAccess(meeting, True, seat.clearance, None)
+    if meeting.state == MeetingState.DRAFT.value and seat is not None:
+        raise Forbidden("This meeting is still being prepared; members see it once the "
+                        "secretariat publishes it.")
+    if seat is not None and can(actor, Permission.READ_DOCUMENTS, meeting.body_id):
+        return MeetingAccess(meeting, False, seat.clearance, None)
+    invited = await guest_items(session, actor, meeting)
+    if invited and meeting.state != MeetingState.DRAFT.value:
+        return MeetingAccess(meeting, False, int(GUEST_CLEARANCE), frozenset(invited))
+    raise Forbidden("You have no seat in the body that holds this meeting, and you are not "
+                    "invited to it.")
+
+
+async def guest_items(session: AsyncSession, actor: Actor, meeting: Meeting) -> list[int]:
+    if actor.person_id is None:
+        return []
+    rows = await session.exec(select(ItemGuest.item_id).join(
+        AgendaItem, col(AgendaItem.id) == ItemGuest.item_id).where(
+        AgendaItem.meeting_id == meeting.id, ItemGuest.person_id == actor.person_id))
+    return list(rows.all())
+
+
+def ensure_prepares(actor: Actor, body_id: int) -> None:
+    """The secretariat's permission, or a refusal that names it."""
+    ensure_signed_in(actor)
+    if not can(actor, Permission.PREPARE_MEETINGS, body_id):
+        raise Forbidden("Only the secretariat of this body prepares its meetings.")
+
+
+async def load_meeting(session: AsyncSession, meeting_id: int, *, lock: bool = False
+                       ) -> Meeting:
+    query = select(Meeting).where(Meeting.id == meeting_id)
+    if lock:
+        query = query.with_for_update()
+    meeting = (await session.exec(query)).first()
+    if meeting is None:
+        raise NotFound("There is no meeting number %(id)s.", id=meeting_id)
+    return meeting
+
+
+async def load_body(session: AsyncSession, body_id: int) -> Body:
+    body = await session.get(Body, body_id)
+    if body is None:
+        raise NotFound("There is no body number %(id)s.", id=body_id)
+    return body
+
+
+async def load_item(session: AsyncSession, item_id: int) -> AgendaItem:
+    item = await session.get(AgendaItem, item_id)
+    if item is None:
+        raise NotFound("There is no agenda item number %(id)s.", id=item_id)
+    return item
+
+
+async def load_document(session: AsyncSession, document_id: int) -> Document:
+    document = await session.get(Document, document_id)
+    if document is None:
+        raise NotFound("There is no document number %(id)s.", id=document_id)
+    return document
+
+
+async def document_access(session: AsyncSession, actor: Actor, document: Document
+                          ) -> MeetingAccess:
+    """Refuse unless the actor may read this document now; say why otherwise."""
+    if document.item_id is None:
+        raise NotFound("There is no document number %(id)s.", id=document.id)
+    item = await load_item(session, document.item_id)
+    meeting = await load_meeting(session, item.meeting_id)
+    return await reader_access(session, actor, meeting, item, document)
+
+
+async def reader_access(session: AsyncSession, actor: Actor, meeting: Meeting,
+                        item: AgendaItem, document: Document) -> MeetingAccess:
+    access = await meeting_access(session, actor, meeting)
+    if not access.sees_item(item.id):
+        raise Forbidden("You are invited to other items of this meeting, not to this one.")
+    if not access.may_read(document):
+        raise Forbidden("This document's classification is above your clearance, so it "
+                        "cannot be opened. Ask the secretariat if you need it.")
+    if access.recalled(document):
+        raise Forbidden("This classified document was recalled when the meeting closed; it "
+                        "can no longer be opened.")
+    return access

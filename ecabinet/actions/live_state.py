@@ -1,0 +1,178 @@
+"""The state of a live session as the tablets and the room display show it.
+
+``snapshot`` is the same for everyone entitled to watch the meeting, so the server can
+serialise it once for all of them; ``personal`` adds what only the viewer sees (their own
+attendance and ballot). A secret ballot appears as counts only, here and everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..auth.actor import Actor
+from ..i18n import LOCALES, gettext_for
+from ..models import AgendaItem, Ballot, Body, Meeting, Poll, PollQuestion
+from ..outcomes import describe
+from ..rules import Outcome, Tally
+from ..vocab import MeetingState, PollKind, PollState
+from .access import load_meeting, meeting_access
+from .attendance import Quorum, Seat, quorum_of, seats_of
+from .session import Phase, may_run
+
+
+def _at(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(timespec="seconds")
+
+
+def outcome_from(data: dict[str, Any]) -> Outcome:
+    return Outcome(bool(data["passed"]), str(data["rule"]),
+                   Tally(data["for"], data["against"], data["abstain"]),
+                   int(data["needed"]), int(data["base"]), int(data.get("silent", 0)))
+
+
+def sentences(outcome: Outcome) -> dict[str, str]:
+    """The sentence that says which rule decided, in each language (the same message
+    goes to every tablet, whatever its language)."""
+    return {locale: describe(outcome, gettext_for(locale)) for locale in LOCALES}
+
+
+async def live_polls(session: AsyncSession, meeting_id: int
+                     ) -> list[tuple[Poll, PollQuestion]]:
+    rows = await session.exec(select(Poll, PollQuestion).join(
+        PollQuestion, col(PollQuestion.poll_id) == Poll.id).where(
+        Poll.meeting_id == meeting_id, Poll.kind == PollKind.LIVE.value).order_by(
+        col(Poll.id)))
+    return [(poll, question) for poll, question in rows.all()]
+
+
+async def ballot_count(session: AsyncSession, question_id: int) -> int:
+    count = (await session.exec(select(func.count()).select_from(Ballot).where(
+        Ballot.question_id == question_id, col(Ballot.superseded_by_id).is_(None)))).one()
+    return int(count)
+
+
+def _item(item: AgendaItem) -> dict[str, Any]:
+    return {"id": item.id, "ordinal": item.ordinal, "title": item.title,
+            "title_en": item.title_en, "kind": item.kind, "status": item.status,
+            "conclusion": item.conclusion}
+
+
+def _seat(seat: Seat, body: Body) -> dict[str, Any]:
+    row = seat.attendance
+    return {"seat": seat.membership.id, "name": seat.person.full_name,
+            "title": seat.membership.title, "role": seat.membership.role,
+            "checked_in": seat.checked_in, "present": seat.present(body), "away": seat.away,
+            "mode": None if row is None or not seat.checked_in else row.mode,
+            "stand_in": None if seat.stand_in is None else seat.stand_in.full_name}
+
+
+def _phase(meeting: Meeting, open_poll: Poll | None) -> Phase:
+    if meeting.state != MeetingState.IN_SESSION.value:
+        return {MeetingState.DRAFT.value: Phase.DRAFT,
+                MeetingState.PUBLISHED.value: Phase.PUBLISHED}.get(meeting.state, Phase.CLOSED)
+    if open_poll is not None:
+        return Phase.VOTING
+    return Phase.OPEN if meeting.current_item_id is None else Phase.ITEM
+
+
+async def _open_poll(session: AsyncSession, poll: Poll, question: PollQuestion,
+                     quorum: Quorum) -> dict[str, Any]:
+    assert question.id is not None
+    return {"id": poll.id, "question_id": question.id, "item": poll.item_id,
+            "question": question.text, "secret": poll.secret, "options": poll.options,
+            "cast": await ballot_count(session, question.id), "electorate": poll.electorate,
+            "present": quorum.present, "opened_at": _at(poll.opened_at)}
+
+
+async def _result(session: AsyncSession, poll: Poll, question: PollQuestion,
+                  seats: Sequence[Seat]) -> dict[str, Any]:
+    assert question.outcome is not None and question.id is not None
+    outcome = outcome_from(question.outcome)
+    by_choice: dict[str, list[str]] | None = None
+    if not poll.secret:
+        rows = await session.exec(select(Ballot.membership_id, Ballot.choice).where(
+            Ballot.question_id == question.id, col(Ballot.superseded_by_id).is_(None)))
+        choices = dict(rows.all())
+        by_choice = {option: [] for option in poll.options}
+        for seat in seats:  # in seat order, as the minutes list them
+            choice = choices.get(seat.membership.id or 0)
+            if choice is not None:
+                by_choice.setdefault(choice, []).append(seat.person.full_name)
+    return {"poll": poll.id, "item": poll.item_id, "question": question.text,
+            "secret": poll.secret, "outcome": question.outcome, "passed": outcome.passed,
+            "rule": outcome.rule, "sentence": sentences(outcome), "by_choice": by_choice,
+            "closed_at": _at(poll.closed_at)}
+
+
+async def snapshot(session: AsyncSession, meeting: Meeting, *, attendance: bool = True
+                   ) -> dict[str, Any]:
+    """The live state; without ``attendance`` the list of members is left out (the quorum
+    counts stay), for a change that did not touch who is present."""
+    assert meeting.id is not None
+    body = await session.get(Body, meeting.body_id)
+    assert body is not None
+    items = list((await session.exec(select(AgendaItem).where(
+        AgendaItem.meeting_id == meeting.id).order_by(col(AgendaItem.ordinal),
+                                                     col(AgendaItem.id)))).all())
+    seats = await seats_of(session, meeting)
+    quorum = quorum_of(body, seats)
+    polls = await live_polls(session, meeting.id)
+    open_poll = next(((p, q) for p, q in polls if p.state == PollState.OPEN.value), None)
+    results = [await _result(session, p, q, seats) for p, q in polls
+               if p.state == PollState.CLOSED.value and q.outcome is not None]
+    state: dict[str, Any] = {
+        "meeting": {"id": meeting.id, "body": meeting.body_id, "title": meeting.title,
+                    "number": meeting.number, "state": meeting.state,
+                    "opened_at": _at(meeting.opened_at), "closed_at": _at(meeting.closed_at)},
+        "seq": meeting.event_seq,
+        "phase": _phase(meeting, None if open_poll is None else open_poll[0]).value,
+        "current_item": meeting.current_item_id,
+        "consent_adopted_at": _at(meeting.consent_adopted_at),
+        "agenda": [_item(item) for item in items],
+        "quorum": quorum.as_dict(),
+        "attendance": [_seat(seat, body) for seat in seats],
+        "poll": None if open_poll is None else await _open_poll(session, *open_poll, quorum),
+        "results": results,
+        "secret_ballot_allowed": body.secret_ballot_allowed,
+        "options": body.vote_options,
+    }
+    if not attendance:
+        del state["attendance"]
+    return state
+
+
+async def personal(session: AsyncSession, meeting: Meeting, actor: Actor,
+                   state: dict[str, Any]) -> dict[str, Any]:
+    """What only the viewer sees: may they run the session, vote, and their own ballot."""
+    seat = actor.seat(meeting.body_id)
+    counted_seat = None if seat is None else (seat.stand_in_for_id or seat.id)
+    me: dict[str, Any] = {"person": actor.person_id, "seat": counted_seat,
+                          "role": None if seat is None else seat.role,
+                          "stand_in": seat is not None and seat.stand_in_for_id is not None,
+                          "may_run": may_run(actor, meeting), "ballot": None}
+    line = next((a for a in state["attendance"] if a["seat"] == counted_seat), None)
+    me["checked_in"] = bool(line and line["checked_in"])
+    me["may_check_in"] = seat is not None and (line is not None or seat.stand_in_for_id
+                                                is not None)
+    poll = state["poll"]
+    if poll is not None and counted_seat is not None:
+        ballot = (await session.exec(select(Ballot).where(
+            Ballot.question_id == poll["question_id"], Ballot.membership_id == counted_seat,
+            col(Ballot.superseded_by_id).is_(None)))).first()
+        if ballot is not None:
+            me["ballot"] = {"receipt": ballot.receipt, "cast_at": _at(ballot.cast_at),
+                            "choice": None if poll["secret"] else ballot.choice}
+    return me
+
+
+async def view(session: AsyncSession, actor: Actor, meeting_id: int) -> dict[str, Any]:
+    """The snapshot a tablet fetches on opening, after a gap and after reconnecting."""
+    meeting = await load_meeting(session, meeting_id)
+    await meeting_access(session, actor, meeting)
+    state = await snapshot(session, meeting)
+    return {**state, "me": await personal(session, meeting, actor, state)}

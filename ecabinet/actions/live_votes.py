@@ -1,0 +1,165 @@
+"""Live votes in the session: the chair opens a vote on the current item, members vote on
+their tablets with passkey-signed ballots (actions/ballots.py), the chair closes it and the
+body's rules decide.
+
+A live vote asks one question with the body's options, by open or secret ballot (secret
+only where the body allows it), and opens only with a quorum present. Its rules and its
+electorate (all voting members) are frozen when it opens. The outcome, with the rule that
+decided it, is stored on the question; the item is adopted or rejected accordingly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from ..auth.actor import Actor
+from ..db import Tx
+from ..errors import NotFound, ValidationFailed
+from ..models import (
+    AgendaItem,
+    Ballot,
+    Body,
+    Meeting,
+    Membership,
+    Poll,
+    PollQuestion,
+    rules_of,
+    utcnow,
+)
+from ..rules import Outcome, Rules, Tally, decide
+from ..vocab import ItemStatus, PollKind, PollState, Role
+from . import session
+from .access import load_meeting
+from .attendance import quorum_of, seats_of
+
+MAX_QUESTION = 1_000
+
+
+@dataclass(frozen=True)
+class Closed:
+    poll: Poll
+    question: PollQuestion
+    outcome: Outcome
+    item: AgendaItem | None
+
+
+async def _body(tx: Tx, body_id: int) -> Body:
+    body = await tx.session.get(Body, body_id)
+    assert body is not None
+    return body
+
+
+def default_question(item: AgendaItem) -> str:
+    return f"Thông qua: {item.title}?"
+
+
+async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
+                    secret: bool = False) -> Poll:
+    item = await tx.session.get(AgendaItem, item_id)
+    if item is None:
+        raise NotFound("There is no agenda item with the number %(id)s.", id=item_id)
+    meeting = await session.runnable(tx, actor, item.meeting_id, session.Step.OPEN_VOTE)
+    if meeting.current_item_id != item.id:
+        raise session.SessionRefused("A vote can be opened only on the item being taken.")
+    if item.status in session.SETTLED:
+        raise session.SessionRefused("This item was already decided (%(status)s).",
+                                     status=item.status)
+    body = await _body(tx, meeting.body_id)
+    if secret and not body.secret_ballot_allowed:
+        raise ValidationFailed("This body does not vote by secret ballot.")
+    text = " ".join(question.split()) or default_question(item)
+    if len(text) > MAX_QUESTION:
+        raise ValidationFailed("A question has at most %(limit)s characters.",
+                               limit=MAX_QUESTION)
+    seats = await seats_of(tx.session, meeting)
+    quorum = quorum_of(body, seats)
+    if not quorum.met:
+        raise session.SessionRefused(
+            "There is no quorum: %(present)s of %(members)s members are present and "
+            "%(needed)s are needed. The vote was not opened.",
+            present=quorum.present, members=quorum.members, needed=quorum.needed)
+    poll = Poll(body_id=body.id or 0, meeting_id=meeting.id, item_id=item.id,
+                kind=PollKind.LIVE.value, title=item.title[:500], secret=secret,
+                options=list(body.vote_options), state=PollState.OPEN.value,
+                created_by_id=actor.person_id, opened_at=utcnow(), rules=rules_of(body),
+                electorate=len(seats), voter_ids=[s.membership.id or 0 for s in seats])
+    tx.session.add(poll)
+    await tx.session.flush()
+    assert poll.id is not None
+    tx.session.add(PollQuestion(poll_id=poll.id, ordinal=1, text=text))
+    await tx.session.flush()
+    await session.record(tx, actor, meeting, "vote.opened", poll=poll.id, item=item.id,
+                         question=text, secret=secret, present=quorum.present,
+                         electorate=len(seats))
+    return poll
+
+
+async def question_of(tx: Tx, poll: Poll) -> PollQuestion:
+    question = (await tx.session.exec(select(PollQuestion).where(
+        PollQuestion.poll_id == poll.id).order_by(col(PollQuestion.ordinal)))).first()
+    assert question is not None
+    return question
+
+
+async def chair_seat_id(tx: Tx, meeting: Meeting) -> int | None:
+    """Whose side breaks a tie: the chair of this meeting, else the body's chair."""
+    if meeting.chair_membership_id is not None:
+        return meeting.chair_membership_id
+    row = (await tx.session.exec(select(Membership.id).where(
+        Membership.body_id == meeting.body_id, Membership.role == Role.CHAIR.value,
+        col(Membership.active)))).first()
+    return row
+
+
+async def current_ballots(tx: Tx, question_id: int) -> list[Ballot]:
+    rows = await tx.session.exec(select(Ballot).where(
+        Ballot.question_id == question_id, col(Ballot.superseded_by_id).is_(None)))
+    return list(rows.all())
+
+
+async def close_vote(tx: Tx, actor: Actor, poll_id: int) -> Closed:
+    poll = (await tx.session.exec(select(Poll).where(Poll.id == poll_id)
+                                  .with_for_update())).first()
+    if poll is None or poll.kind != PollKind.LIVE.value or poll.meeting_id is None:
+        raise NotFound("There is no live vote with the number %(id)s.", id=poll_id)
+    meeting = await load_meeting(tx.session, poll.meeting_id, lock=True)
+    session.ensure_runs(actor, meeting)
+    if poll.state != PollState.OPEN.value:
+        raise session.SessionRefused("This vote is already %(state)s.", state=poll.state)
+    await session.ensure_step(tx, meeting, session.Step.CLOSE_VOTE)
+    question = await question_of(tx, poll)
+    assert question.id is not None
+    ballots = await current_ballots(tx, question.id)
+    chair = await chair_seat_id(tx, meeting)
+    chair_choice = next((b.choice for b in ballots if b.membership_id == chair), None)
+    body = await _body(tx, meeting.body_id)
+    present = quorum_of(body, await seats_of(tx.session, meeting)).present
+    outcome = decide(Rules.from_profile(poll.rules), Tally.of(b.choice for b in ballots),
+                     electorate=poll.electorate or 0, present=present,
+                     chair_choice=chair_choice)
+    poll.state, poll.closed_at = PollState.CLOSED.value, utcnow()
+    question.outcome = {**outcome.as_dict(), "present": present}
+    item = await _settle_item(tx, poll, outcome)
+    tx.session.add(poll)
+    tx.session.add(question)
+    await session.record(tx, actor, meeting, "vote.closed", poll=poll.id, item=poll.item_id,
+                         outcome=question.outcome,
+                         receipts=sorted(b.receipt for b in ballots))
+    return Closed(poll, question, outcome, item)
+
+
+async def _settle_item(tx: Tx, poll: Poll, outcome: Outcome) -> AgendaItem | None:
+    item = None if poll.item_id is None else await tx.session.get(AgendaItem, poll.item_id)
+    if item is not None:
+        item.status = (ItemStatus.ADOPTED if outcome.passed else ItemStatus.REJECTED).value
+        tx.session.add(item)
+    return item
+
+
+def signer_of(ballot: Ballot) -> int | None:
+    """The person whose passkey signed the ballot (a stand-in's, for a deputy)."""
+    person = json.loads(ballot.payload).get("person")
+    return person if isinstance(person, int) else None

@@ -1,0 +1,75 @@
+"""What the minutes page shows: the state of the minutes and what this person may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from ..auth.actor import Actor
+from ..auth.permissions import Permission, can, ensure
+from ..db import Tx
+from ..models import AgendaItem, Meeting, Minutes
+from ..vocab import MeetingState, MinutesState
+from .minutes import meeting_of, minutes_row
+from .minutes_signing import approver_name, is_chair_of, may_read_drafts
+
+
+@dataclass(frozen=True)
+class Workspace:
+    meeting: Meeting
+    minutes: Minutes
+    items: list[AgendaItem]
+    approved_by: str
+    may_edit: bool
+    may_approve: bool
+    may_sign_as_secretary: bool
+    may_sign_as_chair: bool
+    may_read_drafts: bool
+
+    @property
+    def closed(self) -> bool:
+        return self.meeting.state == MeetingState.CLOSED.value
+
+    @property
+    def editable(self) -> bool:
+        return self.minutes.state in (MinutesState.DRAFT.value, MinutesState.APPROVED.value)
+
+    def as_json(self) -> dict[str, Any]:
+        minutes = self.minutes
+        return {
+            "meeting": self.meeting.id, "state": minutes.state, "language": minutes.language,
+            "draftSha256": minutes.draft_sha256 or None,
+            "secretarySha256": minutes.secretary_sha256 or None,
+            "signedSha256": minutes.signed_sha256 or None,
+            "noticeSignedSha256": minutes.notice_signed_sha256 or None,
+            "evidenceSha256": minutes.evidence_sha256 or None,
+            "auditHead": minutes.audit_head or None,
+            "approvedBy": self.approved_by or None, "approvedAt": _iso(minutes.approved_at),
+            "secretarySignedAt": _iso(minutes.secretary_signed_at),
+            "chairSignedAt": _iso(minutes.chair_signed_at),
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+async def workspace(tx: Tx, actor: Actor, *, meeting_id: int) -> Workspace:
+    meeting = await meeting_of(tx, meeting_id)
+    ensure(actor, Permission.VIEW_BODY, meeting.body_id)
+    minutes = await minutes_row(tx, meeting)
+    items = list((await tx.session.exec(select(AgendaItem).where(
+        AgendaItem.meeting_id == meeting.id).order_by(col(AgendaItem.ordinal)))).all())
+    body = meeting.body_id
+    return Workspace(
+        meeting=meeting, minutes=minutes, items=items,
+        approved_by=await approver_name(tx, minutes),
+        may_edit=can(actor, Permission.EDIT_MINUTES, body),
+        may_approve=is_chair_of(actor, meeting),
+        may_sign_as_secretary=can(actor, Permission.SIGN_MINUTES_AS_SECRETARY, body),
+        may_sign_as_chair=is_chair_of(actor, meeting),
+        may_read_drafts=may_read_drafts(actor, meeting),
+    )

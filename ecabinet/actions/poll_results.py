@@ -1,0 +1,276 @@
+"""Deciding written polls: at the deadline, or as soon as the result cannot change; what
+a poll shows (counts so far, the outcome and the rule that decided it); reminders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from .. import audit
+from ..auth.actor import Actor
+from ..auth.permissions import Permission, ensure
+from ..db import Tx
+from ..errors import Conflict
+from ..events import Event
+from ..i18n import N_
+from ..models import Ballot, Body, Membership, Person, Poll, PollQuestion, utcnow
+from ..rules import Outcome, Rules, Tally, decide_written_poll, settled_written_poll
+from ..vocab import PollKind, PollState, Role
+from . import notifications, polls
+from .ballots import current_ballots
+
+
+@dataclass
+class QuestionState:
+    question: PollQuestion
+    ballots: list[Ballot] = field(default_factory=list)
+
+    @property
+    def tally(self) -> Tally:
+        return Tally.of(b.choice for b in self.ballots)
+
+    def ballot_of(self, membership_id: int | None) -> Ballot | None:
+        return next((b for b in self.ballots if b.membership_id == membership_id), None)
+
+
+@dataclass(frozen=True)
+class PollTally:
+    poll: Poll
+    questions: list[QuestionState]
+    voters: list[Membership]
+
+    @property
+    def chair(self) -> Membership | None:
+        return next((v for v in self.voters if v.role == Role.CHAIR.value), None)
+
+    def silent_on(self, state: QuestionState) -> list[Membership]:
+        answered = {b.membership_id for b in state.ballots}
+        return [v for v in self.voters if v.id not in answered]
+
+
+async def poll_state(tx: Tx, poll: Poll) -> PollTally:
+    """The poll's questions with the current ballot of each member of its electorate."""
+    questions = await polls.questions_of(tx, poll.id)
+    voter_ids = list(poll.voter_ids)
+    voters = list((await tx.session.exec(select(Membership).where(
+        col(Membership.id).in_(voter_ids)).order_by(col(Membership.seat_order),
+                                                    col(Membership.id)))).all()
+                  ) if voter_ids else []
+    counted = set(voter_ids)
+    by_question = {q.id: QuestionState(q) for q in questions}
+    for ballot in await current_ballots(tx, poll.id or 0):
+        if ballot.question_id in by_question and (not counted or ballot.membership_id in counted):
+            by_question[ballot.question_id].ballots.append(ballot)
+    return PollTally(poll, list(by_question.values()), voters)
+
+
+def decide(state: PollTally, question: QuestionState, *, final: bool) -> Outcome | None:
+    """At the deadline (``final``) the outcome; before it, the outcome only if settled."""
+    rules = Rules.from_profile(state.poll.rules)
+    chair = state.chair
+    chair_ballot = question.ballot_of(None if chair is None else chair.id)
+    chair_choice = None if chair_ballot is None else chair_ballot.choice
+    electorate = state.poll.electorate or len(state.voters)
+    if final:
+        return decide_written_poll(rules, question.tally, electorate=electorate,
+                                   chair_choice=chair_choice)
+    return settled_written_poll(rules, question.tally, electorate=electorate,
+                                chair_choice=chair_choice,
+                                chair_has_voted=chair is None or chair_ballot is not None)
+
+
+async def _close(tx: Tx, state: PollTally, outcomes: dict[int, Outcome], *, early: bool
+                 ) -> None:
+    poll, now = state.poll, utcnow()
+    for question in state.questions:
+        assert question.question.id is not None
+        outcome = outcomes[question.question.id]
+        question.question.outcome = {**outcome.as_dict(), "early": early,
+                                     "decidedAt": now.isoformat()}
+        tx.session.add(question.question)
+    poll.state, poll.closed_at = polls.ensure_transition(poll, "close").value, now
+    tx.session.add(poll)
+    await tx.session.flush()
+    await audit.record(tx.session, "poll.decided", body_id=poll.body_id,
+                       subject=f"poll:{poll.id}", early=early,
+                       outcomes={str(q): o.as_dict() for q, o in outcomes.items()})
+    tx.emit(Event("poll.closed", {"poll_id": poll.id}, body_id=poll.body_id,
+                  audience="body"))
+    await notifications.notify(
+        tx, [v.person_id for v in state.voters] + await _secretariat(tx, poll.body_id),
+        kind="poll.decided", body_id=poll.body_id, subject=f"poll:{poll.id}",
+        link=f"/polls/{poll.id}", message=N_("The written poll \"%(title)s\" is decided."),
+        title=poll.title)
+
+
+async def _secretariat(tx: Tx, body_id: int) -> list[int]:
+    rows = await tx.session.exec(select(Membership.person_id).where(
+        Membership.body_id == body_id, Membership.role == Role.SECRETARIAT.value,
+        col(Membership.active)))
+    return list(rows.all())
+
+
+def _decidable(poll: Poll) -> bool:
+    """An open written poll that was sent (its electorate frozen) through polls.send."""
+    return (poll.kind == PollKind.WRITTEN.value and poll.state == PollState.OPEN.value
+            and bool(poll.voter_ids))
+
+
+async def settle_if_decided(tx: Tx, poll_id: int) -> bool:
+    """Close a written poll once no remaining answer can change any question's result."""
+    poll = await polls.load_poll(tx, poll_id, lock=True)
+    if not _decidable(poll):
+        return False
+    state = await poll_state(tx, poll)
+    outcomes: dict[int, Outcome] = {}
+    for question in state.questions:
+        outcome = decide(state, question, final=False)
+        if outcome is None:
+            return False
+        assert question.question.id is not None
+        outcomes[question.question.id] = outcome
+    await _close(tx, state, outcomes, early=True)
+    return True
+
+
+async def close_if_due(tx: Tx, poll_id: int) -> bool:
+    """At the deadline: decide every question by the frozen rules, and close."""
+    poll = await polls.load_poll(tx, poll_id, lock=True)
+    if not _decidable(poll) or poll.deadline is None or utcnow() < poll.deadline:
+        return False
+    state = await poll_state(tx, poll)
+    outcomes = {q.question.id: decide(state, q, final=True) for q in state.questions
+                if q.question.id is not None}
+    await _close(tx, state, {q: o for q, o in outcomes.items() if o is not None}, early=False)
+    return True
+
+
+async def result(tx: Tx, actor: Actor, poll_id: int) -> PollTally:
+    """What the poll shows now; a poll whose deadline passed is decided first."""
+    poll = await polls.visible_poll(tx, actor, poll_id)
+    if poll.state == PollState.OPEN.value and poll.deadline and utcnow() >= poll.deadline:
+        await close_if_due(tx, poll_id)
+    return await poll_state(tx, poll)
+
+
+def outcome_of(question: PollQuestion) -> Outcome | None:
+    data = question.outcome
+    if not data:
+        return None
+    return Outcome(bool(data["passed"]), str(data["rule"]),
+                   Tally(data["for"], data["against"], data["abstain"]), int(data["needed"]),
+                   int(data["base"]), int(data.get("silent", 0)))
+
+
+async def open_polls(tx: Tx) -> list[Poll]:
+    rows = await tx.session.exec(select(Poll).where(
+        Poll.kind == PollKind.WRITTEN.value, Poll.state == PollState.OPEN.value))
+    return list(rows.all())
+
+
+async def silent_voters(tx: Tx, poll: Poll) -> list[Membership]:
+    """Who has not yet answered every question."""
+    state = await poll_state(tx, poll)
+    silent: dict[int | None, Membership] = {}
+    for question in state.questions:
+        silent.update({m.id: m for m in state.silent_on(question)})
+    return [v for v in state.voters if v.id in silent]
+
+
+async def remind(tx: Tx, actor: Actor | None, poll: Poll, *, once: bool) -> int:
+    """Remind the members who have not answered (and their assistants)."""
+    if poll.state != PollState.OPEN.value:
+        raise Conflict("Only an open poll has members to remind.")
+    people = await notifications.with_assistants(tx, await silent_voters(tx, poll))
+    deadline = poll.deadline.strftime("%Y-%m-%d %H:%M UTC") if poll.deadline else ""
+    sent = await notifications.notify(
+        tx, people, kind="poll.reminder", body_id=poll.body_id, subject=f"poll:{poll.id}",
+        link=f"/polls/{poll.id}", once=once, title=poll.title, deadline=deadline,
+        message=N_("Reminder: the written poll \"%(title)s\" awaits your answer by "
+                   "%(deadline)s."))
+    if sent or actor is not None:  # a sweep that reminded nobody is not news
+        await audit.record(tx.session, "poll.reminded", actor_id=None if actor is None
+                           else actor.person_id, body_id=poll.body_id, subject=f"poll:{poll.id}",
+                           people=[n.person_id for n in sent], automatic=actor is None)
+    return len(sent)
+
+
+async def remind_now(tx: Tx, actor: Actor, poll_id: int) -> int:
+    poll = await polls.visible_poll(tx, actor, poll_id)
+    ensure(actor, Permission.PREPARE_MEETINGS, poll.body_id)
+    return await remind(tx, actor, poll, once=False)
+
+
+async def remind_due(tx: Tx, hours: int) -> int:
+    """The sweeper's reminders: once per poll and person, ``hours`` before the deadline."""
+    sent = 0
+    soon = utcnow() + timedelta(hours=hours)
+    for poll in await open_polls(tx):
+        if poll.deadline is not None and utcnow() < poll.deadline <= soon:
+            sent += await remind(tx, None, poll, once=True)
+    return sent
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the result notice (PDF) states."""
+
+    body: Body
+    state: PollTally
+    people: dict[int, Person]
+
+    def name_of(self, seat: Membership) -> str:
+        person = self.people.get(seat.person_id)
+        return person.full_name if person else ""
+
+
+async def notice(tx: Tx, actor: Actor, poll_id: int) -> Notice:
+    state = await result(tx, actor, poll_id)
+    if state.poll.state != PollState.CLOSED.value:
+        raise Conflict("The result notice exists once the poll is decided.")
+    body = await tx.session.get(Body, state.poll.body_id)
+    assert body is not None
+    ids = [v.person_id for v in state.voters]
+    people = {p.id: p for p in (await tx.session.exec(select(Person).where(
+        col(Person.id).in_(ids)))).all() if p.id is not None} if ids else {}
+    await audit.record(tx.session, "poll.notice_made", actor_id=actor.person_id,
+                       body_id=body.id, subject=f"poll:{poll_id}")
+    return Notice(body, state, people)
+
+
+def as_json(state: PollTally, actor: Actor, *, sentence: Any) -> dict[str, Any]:
+    """``sentence``: (Outcome) -> the words that say which rule decided."""
+    poll = state.poll
+    seat = actor.seat(poll.body_id)
+    mine = None if seat is None else seat.id
+    return {
+        "id": poll.id, "kind": poll.kind, "title": poll.title,
+        "description": poll.description, "state": poll.state, "secret": poll.secret,
+        "options": poll.options, "electorate": poll.electorate,
+        "deadline": poll.deadline.isoformat() if poll.deadline else None,
+        "openedAt": poll.opened_at.isoformat() if poll.opened_at else None,
+        "closedAt": poll.closed_at.isoformat() if poll.closed_at else None,
+        "rules": poll.rules or None,
+        "questions": [_question_json(state, q, mine, sentence) for q in state.questions],
+    }
+
+
+def _question_json(state: PollTally, question: QuestionState, mine: int | None,
+                   sentence: Any) -> dict[str, Any]:
+    tally = question.tally
+    outcome = outcome_of(question.question)
+    own = question.ballot_of(mine) if mine is not None else None
+    return {
+        "id": question.question.id, "ordinal": question.question.ordinal,
+        "text": question.question.text,
+        "counts": {"for": tally.for_, "against": tally.against, "abstain": tally.abstain,
+                   "answered": tally.cast,
+                   "silent": max((state.poll.electorate or 0) - tally.cast, 0)},
+        "outcome": None if outcome is None else {
+            **(question.question.outcome or {}), "sentence": sentence(outcome)},
+        "myBallot": None if own is None else {"choice": own.choice, "receipt": own.receipt,
+                                              "castAt": own.cast_at.isoformat()},
+    }

@@ -1,0 +1,329 @@
+"""Read everything the minutes of one meeting say from the database, once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..actions.ballots import entitled_voters
+from ..audit import GENESIS
+from ..db import Tx
+from ..errors import NotFound
+from ..models import (
+    AgendaItem,
+    Attendance,
+    AuditEvent,
+    AuditHead,
+    Ballot,
+    Body,
+    ItemGuest,
+    Meeting,
+    Membership,
+    Person,
+    Poll,
+    PollQuestion,
+    Position,
+    rules_of,
+)
+from ..rules import Rules, Tally, decide, decide_written_poll, quorum_needed
+from ..settings import Settings
+from ..vocab import AttendanceMode, ItemStatus, PollKind, PollState, Role, ThresholdBase
+from .record import (
+    AuditHeadAt,
+    BallotRecord,
+    ItemRecord,
+    MinutesRecord,
+    PositionLine,
+    Presence,
+    Quorum,
+    Seat,
+    VoteRecord,
+)
+
+PRESENT_MODES = (AttendanceMode.ROOM.value, AttendanceMode.REMOTE.value)
+NO_POSITION = "none"
+CONSENT_ADOPTED = "session.consent_adopted"  # the audit event of ecabinet.actions.session
+
+
+async def collect(session: AsyncSession, settings: Settings, meeting_id: int, *,
+                  secretary_membership_id: int | None = None) -> MinutesRecord:
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("There is no meeting with the number %(id)s.", id=meeting_id)
+    body = await session.get(Body, meeting.body_id)
+    assert body is not None and meeting.id is not None and body.id is not None
+    seats = await _seats(session, body.id)
+    voters = [seats[m.id] for m in await entitled_voters(Tx(session), body.id) if m.id]
+    attendance = list((await session.exec(select(Attendance).where(
+        Attendance.meeting_id == meeting.id))).all())
+    rules = Rules.from_profile(rules_of(body))
+    chair = _chair(meeting, seats)
+    context = _Context(session, seats, voters, attendance, chair, body)
+    items = list((await session.exec(select(AgendaItem).where(
+        AgendaItem.meeting_id == meeting.id).order_by(col(AgendaItem.ordinal)))).all())
+    records = [await _item(context, item, meeting) for item in items]
+    consent = await _consent_ids(session, meeting.id) | {
+        r.id for r in records if r.status == ItemStatus.CONSENT.value}
+    present_at_opening = _present(voters, attendance, meeting.opened_at,
+                                  stand_ins_count=body.stand_in_may_vote)
+    return MinutesRecord(
+        origin=settings.origin, rp_id=settings.rp_id, time_zone=_time_zone(settings),
+        body_id=body.id, body_name=body.name, body_name_en=body.name_en,
+        body_short_name=body.short_name or body.name, meeting_id=meeting.id,
+        number=meeting.number, title=meeting.title, kind=meeting.kind, form=meeting.form,
+        place=meeting.place, starts_at=meeting.starts_at, opened_at=meeting.opened_at,
+        closed_at=meeting.closed_at, chair=chair,
+        secretary=_secretary(seats, secretary_membership_id),
+        voters=tuple(voters), attendance=tuple(_presences(voters, attendance, seats)),
+        invitees=tuple(_invitees(voters, attendance, seats)),
+        quorum=Quorum(len(voters), present_at_opening, quorum_needed(rules, len(voters))),
+        consent_adopted_at=meeting.consent_adopted_at,
+        consent_items=tuple(r for r in records if r.id in consent),
+        debated_items=tuple(r for r in records if r.id not in consent),
+        written_votes=tuple(await _written_votes(context, meeting)),
+        audit_head=await _audit_head(session, meeting.closed_at),
+    )
+
+
+async def _consent_ids(session: AsyncSession, meeting_id: int) -> set[int]:
+    """The items the session adopted as its consent block (their status is then "adopted",
+    so the session's audit event says which they were)."""
+    rows = await session.exec(select(AuditEvent.data).where(
+        AuditEvent.kind == CONSENT_ADOPTED, AuditEvent.subject == f"meeting:{meeting_id}"))
+    return {int(i) for data in rows.all() for i in data.get("items", [])}
+
+
+def _time_zone(settings: Settings) -> str:
+    return str(getattr(settings, "time_zone", "Asia/Ho_Chi_Minh"))
+
+
+class _Context:
+    """What every item and vote of one meeting is read against."""
+
+    def __init__(self, session: AsyncSession, seats: dict[int, Seat], voters: list[Seat],
+                 attendance: list[Attendance], chair: Seat | None, body: Body) -> None:
+        self.session = session
+        self.seats = seats
+        self.voters = voters
+        self.attendance = attendance
+        self.chair = chair
+        self.body = body
+
+
+async def _seats(session: AsyncSession, body_id: int) -> dict[int, Seat]:
+    rows = await session.exec(select(Membership, Person).join(
+        Person, col(Person.id) == Membership.person_id).where(Membership.body_id == body_id))
+    return {m.id: Seat(m.id, p.full_name, m.title, m.title_en, m.role)
+            for m, p in rows.all() if m.id is not None}
+
+
+def _chair(meeting: Meeting, seats: dict[int, Seat]) -> Seat | None:
+    if meeting.chair_membership_id in seats:
+        return seats[meeting.chair_membership_id]
+    return next((s for s in seats.values() if s.role == Role.CHAIR.value), None)
+
+
+def _secretary(seats: dict[int, Seat], membership_id: int | None) -> Seat | None:
+    if membership_id in seats:
+        return seats[membership_id]
+    return next((s for s in seats.values() if s.role == Role.SECRETARIAT.value), None)
+
+
+def _stand_ins(attendance: Iterable[Attendance], seats: dict[int, Seat]) -> dict[int, Seat]:
+    """Member seat -> the deputy who attended in that member's place."""
+    return {row.membership_id: seats[row.stand_in_membership_id] for row in attendance
+            if row.stand_in_membership_id in seats and row.mode != AttendanceMode.ABSENT.value}
+
+
+def _was_present(row: Attendance, moment: datetime | None) -> bool:
+    if row.mode not in PRESENT_MODES or row.checked_in_at is None:
+        return False
+    if moment is None:
+        return True
+    arrived = row.checked_in_at <= moment
+    return arrived and (row.left_at is None or row.left_at > moment)
+
+
+def _present(voters: Sequence[Seat], attendance: Iterable[Attendance], moment: datetime | None,
+             *, stand_ins_count: bool) -> int:
+    """Voting members present in person at ``moment``; a stand-in counts only when the
+    body lets stand-ins vote."""
+    ids = {s.membership_id for s in voters}
+    present = 0
+    for row in attendance:
+        if row.membership_id not in ids or not _was_present(row, moment):
+            continue
+        if row.stand_in_membership_id is None or stand_ins_count:
+            present += 1
+    return present
+
+
+def _presences(voters: Sequence[Seat], attendance: Iterable[Attendance],
+               seats: dict[int, Seat]) -> list[Presence]:
+    rows = {row.membership_id: row for row in attendance}
+    stand_ins = _stand_ins(attendance, seats)
+    presences = []
+    for seat in voters:
+        row = rows.get(seat.membership_id)
+        if row is None:
+            presences.append(Presence(seat, AttendanceMode.ABSENT.value, recorded=False))
+            continue
+        mode = row.mode
+        if seat.membership_id in stand_ins:
+            mode = AttendanceMode.ABSENT.value  # the member is away; the deputy attends
+        presences.append(Presence(seat, mode, row.absence_reason,
+                                  stand_ins.get(seat.membership_id)))
+    return presences
+
+
+def _invitees(voters: Sequence[Seat], attendance: Iterable[Attendance],
+              seats: dict[int, Seat]) -> list[Presence]:
+    """Non-voting attendees (observers, invited heads of bodies), not the stand-ins."""
+    voter_ids = {s.membership_id for s in voters}
+    stand_in_ids = {s.membership_id for s in _stand_ins(attendance, seats).values()}
+    return [Presence(seats[row.membership_id], row.mode) for row in attendance
+            if row.membership_id in seats and row.membership_id not in voter_ids
+            and row.membership_id not in stand_in_ids and row.mode in PRESENT_MODES
+            and seats[row.membership_id].role != Role.SECRETARIAT.value]
+
+
+async def _item(context: _Context, item: AgendaItem, meeting: Meeting) -> ItemRecord:
+    assert item.id is not None
+    positions = list((await context.session.exec(select(Position).where(
+        Position.item_id == item.id))).all())
+    guests = (await context.session.exec(select(ItemGuest).where(
+        ItemGuest.item_id == item.id).order_by(col(ItemGuest.id)))).all()
+    polls = (await context.session.exec(select(Poll).where(
+        Poll.item_id == item.id, Poll.kind == PollKind.LIVE.value,
+        Poll.state == PollState.CLOSED.value).order_by(col(Poll.opened_at), col(Poll.id)))).all()
+    votes = [vote for poll in polls for vote in await _votes(context, poll, meeting)]
+    return ItemRecord(
+        id=item.id, ordinal=item.ordinal, title=item.title, title_en=item.title_en,
+        presenter=item.presenter, kind=item.kind, status=item.status,
+        status_reason=item.status_reason, discussion_notes=item.discussion_notes,
+        conclusion=item.conclusion, stance_counts=_stance_counts(context.voters, positions),
+        positions=tuple(_position_lines(context, positions)), votes=tuple(votes),
+        guests=tuple((g.name, g.affiliation) for g in guests),
+    )
+
+
+def _stance_counts(voters: Sequence[Seat], positions: Iterable[Position]) -> dict[str, int]:
+    by_seat = {p.membership_id: p.stance for p in positions if p.submitted_at is not None}
+    return dict(Counter(by_seat.get(s.membership_id, NO_POSITION) for s in voters))
+
+
+def _position_lines(context: _Context, positions: Iterable[Position]) -> list[PositionLine]:
+    """The positions that say something beyond plain agreement, in seat order."""
+    order = {s.membership_id: n for n, s in enumerate(context.voters)}
+    lines = [PositionLine(context.seats[p.membership_id], p.stance, p.text.strip())
+             for p in positions if p.submitted_at is not None and p.text.strip()
+             and p.membership_id in context.seats]
+    return sorted(lines, key=lambda line: order.get(line.seat.membership_id, len(order)))
+
+
+async def _votes(context: _Context, poll: Poll, meeting: Meeting | None) -> list[VoteRecord]:
+    assert poll.id is not None
+    questions = (await context.session.exec(select(PollQuestion).where(
+        PollQuestion.poll_id == poll.id).order_by(col(PollQuestion.ordinal)))).all()
+    ballots = (await context.session.exec(select(Ballot).where(
+        Ballot.poll_id == poll.id, col(Ballot.superseded_by_id).is_(None)))).all()
+    profile = poll.rules or rules_of(context.body)
+    chair = context.chair if meeting is not None else _chair_of_body(context)
+    votes = []
+    for question in questions:
+        assert question.id is not None
+        own = [b for b in ballots if b.question_id == question.id]
+        voters = _roll(context.voters, own)
+        electorate = poll.electorate or len(context.voters)
+        present = _vote_present(context, poll, question, profile)
+        outcome = question.outcome or _decide(poll, profile, own, electorate, present, chair)
+        votes.append(VoteRecord(
+            poll_id=poll.id, question_id=question.id, kind=poll.kind, title=poll.title,
+            question=question.text, options=tuple(poll.options), secret=poll.secret,
+            rules=profile, electorate=electorate, present=present,
+            chair_membership_id=None if chair is None else chair.membership_id,
+            outcome=outcome, ballots=tuple(_ballot_records(own, voters)),
+            voters=tuple(voters), item_id=poll.item_id, closed_at=poll.closed_at,
+        ))
+    return votes
+
+
+def _chair_of_body(context: _Context) -> Seat | None:
+    return next((s for s in context.voters if s.role == Role.CHAIR.value), None)
+
+
+def _roll(voters: Sequence[Seat], ballots: Iterable[Ballot]) -> list[int]:
+    """The entitled seats, then anyone else who cast a ballot (a stand-in who may vote)."""
+    roll = [s.membership_id for s in voters]
+    roll += sorted({b.membership_id for b in ballots} - set(roll))
+    return roll
+
+
+def _vote_present(context: _Context, poll: Poll, question: PollQuestion,
+                  profile: dict[str, Any]) -> int:
+    if poll.kind == PollKind.WRITTEN.value:
+        return poll.electorate or len(context.voters)
+    recorded = question.outcome or {}
+    if "present" in recorded:  # what the session counted when it closed the vote
+        return int(recorded["present"])
+    if profile.get("pass_base") == ThresholdBase.PRESENT.value and "base" in recorded:
+        return int(recorded["base"])
+    return _present(context.voters, context.attendance, poll.closed_at,
+                    stand_ins_count=bool(profile.get("stand_in_may_vote")))
+
+
+def _decide(poll: Poll, profile: dict[str, Any], ballots: Sequence[Ballot], electorate: int,
+            present: int, chair: Seat | None) -> dict[str, Any]:
+    """The outcome of a closed vote that has none recorded, by the same pure rules."""
+    rules = Rules.from_profile(profile)
+    tally = Tally.of(b.choice for b in ballots)
+    chair_choice = next((b.choice for b in ballots
+                         if chair is not None and b.membership_id == chair.membership_id), None)
+    if poll.kind == PollKind.WRITTEN.value:
+        return decide_written_poll(rules, tally, electorate=electorate,
+                                   chair_choice=chair_choice).as_dict()
+    return decide(rules, tally, electorate=electorate, present=present,
+                  chair_choice=chair_choice).as_dict()
+
+
+def _ballot_records(ballots: Iterable[Ballot], roll: Sequence[int]) -> list[BallotRecord]:
+    order = {membership_id: n for n, membership_id in enumerate(roll)}
+    records = [BallotRecord(
+        membership_id=b.membership_id, choice=b.choice, receipt=b.receipt, payload=b.payload,
+        authenticator_data=b.authenticator_data, client_data_json=b.client_data_json,
+        signature=b.signature, public_key_spki_pem=b.public_key_spki_pem) for b in ballots]
+    return sorted(records, key=lambda r: (order.get(r.membership_id, len(order)), r.receipt))
+
+
+async def _written_votes(context: _Context, meeting: Meeting) -> list[VoteRecord]:
+    """Written polls of the body decided between the previous session and this one."""
+    until = meeting.closed_at or meeting.starts_at
+    previous = (await context.session.exec(select(Meeting.closed_at).where(
+        Meeting.body_id == meeting.body_id, Meeting.id != meeting.id,
+        col(Meeting.closed_at).is_not(None), col(Meeting.closed_at) < until,
+    ).order_by(col(Meeting.closed_at).desc()))).first()
+    query = select(Poll).where(
+        Poll.body_id == meeting.body_id, Poll.kind == PollKind.WRITTEN.value,
+        Poll.state == PollState.CLOSED.value, col(Poll.closed_at) <= until)
+    if previous is not None:
+        query = query.where(col(Poll.closed_at) > previous)
+    polls = (await context.session.exec(query.order_by(col(Poll.closed_at)))).all()
+    return [vote for poll in polls for vote in await _votes(context, poll, None)]
+
+
+async def _audit_head(session: AsyncSession, closed_at: datetime | None) -> AuditHeadAt:
+    """The head of the audit chain when the session closed (now, if it has not)."""
+    if closed_at is None:
+        head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).first()
+        return AuditHeadAt(0, GENESIS, None) if head is None else \
+            AuditHeadAt(head.seq, head.hash, None)
+    event = (await session.exec(select(AuditEvent).where(
+        col(AuditEvent.at) <= closed_at).order_by(col(AuditEvent.seq).desc()))).first()
+    if event is None:
+        return AuditHeadAt(0, GENESIS, closed_at)
+    return AuditHeadAt(event.seq, event.hash, event.at)

@@ -1,0 +1,82 @@
+"""The ``ecabinet minutes`` commands and the demo's signing set-up."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import anyio
+
+from ..i18n import gettext_for
+from ..settings import Settings
+from .ca import prepare_demo_signing
+from .findings import Report
+from .verify import load_trust_roots, verify_pdf
+
+
+def report_text(report: Report, gettext: Callable[..., str]) -> str:
+    lines = [gettext("Checking %(file)s", file=report.file_name),
+             f"SHA-256 {report.file_sha256}", ""]
+    for section in report.sections:
+        lines.append(gettext(section.title))
+        for finding in section.findings:
+            mark = "  ✓ " if finding.ok else "  ✗ "
+            lines.append(mark + finding.text(gettext))
+        lines.append("")
+    if report.ok:
+        lines.append(gettext("RESULT: VERIFIED. The document is intact, signed by both "
+                             "signatories, and every vote recounts as recorded."))
+    else:
+        lines.append(gettext("RESULT: NOT VERIFIED, %(n)s problem(s):", n=len(report.problems)))
+        lines += ["  ✗ " + finding.text(gettext) for finding in report.problems]
+    return "\n".join(lines)
+
+
+async def cmd_minutes_verify(args: argparse.Namespace, settings: Settings) -> int:
+    trust = [Path(p) for p in args.trust] or \
+        ([Path(settings.minutes_trust_roots)] if settings.minutes_trust_roots else [])
+    path = Path(args.file)
+    try:
+        data = await anyio.Path(path).read_bytes()
+        roots = load_trust_roots(trust)
+    except OSError as exc:
+        print(f"ecabinet: {exc}", flush=True)
+        return 2
+    report = await verify_pdf(data, trust_roots=roots, file_name=path.name)
+    print(report_text(report, gettext_for(args.lang or settings.default_locale)), flush=True)
+    return 0 if report.ok else 1
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    minutes = sub.add_parser("minutes", help="signed minutes").add_subparsers(
+        dest="minutes_cmd", required=True)
+    verify = minutes.add_parser("verify", help="verify signed minutes or a conclusion notice")
+    verify.add_argument("file", help="the PDF to check")
+    verify.add_argument("--trust", action="append", default=[], metavar="CA.pem",
+                        help="certificate of an authority to trust (repeatable); default: "
+                             "ECABINET_MINUTES_TRUST_ROOTS")
+    verify.add_argument("--lang", choices=["vi", "en"], help="language of the report")
+    verify.set_defaults(handler=cmd_minutes_verify)
+
+
+KEY_SETTINGS = ("minutes_secretary_key", "minutes_chair_key")
+
+
+def demo_signing(settings: Settings, *, secretary_name: str, chair_name: str,
+                 organization: str) -> Settings:
+    """A local CA and the demo signers' keys, unless the environment names real ones."""
+    if any(os.environ.get(f"ECABINET_{name.upper()}") for name in KEY_SETTINGS):
+        return settings
+    made = prepare_demo_signing(settings.data_dir / "signing", secretary_name=secretary_name,
+                                chair_name=chair_name, organization=organization)
+    return replace(
+        settings,
+        minutes_secretary_key=str(made.secretary.key_file),
+        minutes_secretary_passphrase_file=str(made.secretary.passphrase_file or ""),
+        minutes_chair_key=str(made.chair.key_file),
+        minutes_chair_passphrase_file=str(made.chair.passphrase_file or ""),
+        minutes_trust_roots=str(made.ca_certificate),
+    )

@@ -1,0 +1,176 @@
+"""What the minutes say, as plain data: collected once from the database, then rendered
+to PDF, written into the evidence file and checked, without any further I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..rules import Outcome, Tally
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A person as the minutes name them, with the seat they hold."""
+
+    membership_id: int
+    name: str
+    title: str = ""
+    title_en: str = ""
+    role: str = "member"
+
+    def title_in(self, locale: str) -> str:
+        return self.title_en or self.title if locale == "en" else self.title
+
+
+@dataclass(frozen=True)
+class Presence:
+    seat: Seat
+    mode: str  # vocab.AttendanceMode; "absent" when no attendance was recorded
+    reason: str = ""
+    stand_in: Seat | None = None
+    recorded: bool = True
+
+
+@dataclass(frozen=True)
+class Quorum:
+    members: int
+    present: int
+    needed: int
+
+    @property
+    def reached(self) -> bool:
+        return self.members > 0 and self.present >= self.needed
+
+
+@dataclass(frozen=True)
+class BallotRecord:
+    membership_id: int
+    choice: str
+    receipt: str
+    payload: str  # the canonical JSON the voter's passkey signed (through its hash)
+    authenticator_data: bytes
+    client_data_json: bytes
+    signature: bytes
+    public_key_spki_pem: str
+
+
+@dataclass(frozen=True)
+class VoteRecord:
+    poll_id: int
+    question_id: int
+    kind: str  # vocab.PollKind
+    title: str
+    question: str
+    options: tuple[str, ...]
+    secret: bool
+    rules: dict[str, Any]
+    electorate: int
+    present: int
+    chair_membership_id: int | None
+    outcome: dict[str, Any]  # rules.Outcome.as_dict(), as recorded when the vote closed
+    ballots: tuple[BallotRecord, ...]
+    voters: tuple[int, ...]  # entitled seats, in roll-call order
+    item_id: int | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def decided(self) -> Outcome:
+        return outcome_from_dict(self.outcome)
+
+    def ballot_of(self, membership_id: int) -> BallotRecord | None:
+        return next((b for b in self.ballots if b.membership_id == membership_id), None)
+
+
+@dataclass(frozen=True)
+class PositionLine:
+    seat: Seat
+    stance: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    id: int
+    ordinal: int
+    title: str
+    title_en: str
+    presenter: str
+    kind: str
+    status: str
+    status_reason: str = ""
+    discussion_notes: str = ""
+    conclusion: str = ""
+    stance_counts: dict[str, int] = field(default_factory=dict)
+    positions: tuple[PositionLine, ...] = ()
+    votes: tuple[VoteRecord, ...] = ()
+    guests: tuple[tuple[str, str], ...] = ()  # (name, affiliation)
+
+    def title_in(self, locale: str) -> str:
+        return self.title_en or self.title if locale == "en" else self.title
+
+
+@dataclass(frozen=True)
+class AuditHeadAt:
+    seq: int
+    hash: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class MinutesRecord:
+    origin: str
+    rp_id: str
+    time_zone: str
+    body_id: int
+    body_name: str
+    body_name_en: str
+    body_short_name: str
+    meeting_id: int
+    number: int | None
+    title: str
+    kind: str
+    form: str
+    place: str
+    starts_at: datetime
+    opened_at: datetime | None
+    closed_at: datetime | None
+    chair: Seat | None
+    secretary: Seat | None
+    voters: tuple[Seat, ...]
+    attendance: tuple[Presence, ...]
+    invitees: tuple[Presence, ...]
+    quorum: Quorum
+    consent_adopted_at: datetime | None
+    consent_items: tuple[ItemRecord, ...]
+    debated_items: tuple[ItemRecord, ...]
+    written_votes: tuple[VoteRecord, ...]
+    audit_head: AuditHeadAt
+
+    @property
+    def seats(self) -> dict[int, Seat]:
+        """Every seat the minutes mention, by membership id."""
+        found: dict[int, Seat] = {s.membership_id: s for s in self.voters}
+        for presence in (*self.attendance, *self.invitees):
+            found[presence.seat.membership_id] = presence.seat
+            if presence.stand_in is not None:
+                found[presence.stand_in.membership_id] = presence.stand_in
+        for extra in (self.chair, self.secretary):
+            if extra is not None:
+                found.setdefault(extra.membership_id, extra)
+        return found
+
+    @property
+    def votes(self) -> tuple[VoteRecord, ...]:
+        """Every vote in the order the minutes print them."""
+        live = tuple(v for item in self.debated_items for v in item.votes)
+        return live + self.written_votes
+
+
+def outcome_from_dict(data: dict[str, Any]) -> Outcome:
+    return Outcome(
+        passed=bool(data["passed"]), rule=str(data["rule"]),
+        tally=Tally(int(data["for"]), int(data["against"]), int(data["abstain"])),
+        needed=int(data["needed"]), base=int(data["base"]), silent=int(data.get("silent", 0)),
+    )

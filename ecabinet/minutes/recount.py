@@ -1,0 +1,172 @@
+"""Check the evidence file of signed minutes: verify every ballot offline, check that it
+belongs to the vote it is counted in, then recount each vote under the rules it was decided
+by and compare with the outcome the minutes record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..ballots.evidence import BallotEvidence, EvidenceError, canonical_json, verify_ballot_evidence
+from ..i18n import N_
+from ..rules import Outcome, Rules, Tally, decide, decide_written_poll
+from ..vocab import PollKind, SilencePolicy
+from .evidence import FORMAT, b64url_decode
+from .findings import Msg, Report, Section, failed, passed
+from .labels import short_receipt
+
+COMPARED = ("passed", "rule", "for", "against", "abstain", "needed", "base")
+
+
+def check_evidence(report: Report, raw: bytes) -> None:
+    section = report.section(N_("Ballot evidence"))
+    try:
+        evidence = json.loads(raw)
+        if evidence.get("format") != FORMAT:
+            raise ValueError(f"unknown format {evidence.get('format')!r}")
+        votes = list(evidence["votes"])
+        origin, rp_id = str(evidence["origin"]), str(evidence["rpId"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        section.add(failed(N_("The evidence file is unreadable: %(why)s"), why=str(exc)))
+        return
+    section.add(passed(N_("Ballots were cast on %(origin)s (relying party %(rp)s)."),
+                       origin=origin, rp=rp_id))
+    members = evidence.get("members") or {}
+    for vote in votes:
+        try:
+            _check_vote(section, vote, members, origin, rp_id)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            section.add(failed(N_("Vote %(n)s: its evidence is malformed: %(why)s"),
+                               n=vote.get("number", "?") if isinstance(vote, dict) else "?",
+                               why=str(exc)))
+    head = evidence.get("auditHead") or {}
+    audit = report.section(N_("Audit log"))
+    audit.add(passed(N_("Head of the audit chain when the session closed: event %(seq)s, "
+                     "%(hash)s. The server's `ecabinet audit verify` confirms the chain up to "
+                     "it."), seq=head.get("seq", "?"), hash=head.get("hash", "?")))
+
+
+def _name(members: Mapping[str, Any], membership_id: Any) -> str:
+    entry = members.get(str(membership_id)) or {}
+    return str(entry.get("name") or f"#{membership_id}")
+
+
+def _check_vote(section: Section, vote: dict[str, Any], members: Mapping[str, Any],
+                origin: str, rp_id: str) -> None:
+    number = vote["number"]
+    recorded = vote["outcome"]
+    # Under "silence counts as agreement" the recorded "for" includes those who did not answer.
+    silent = int(recorded.get("silent", 0)) \
+        if Rules.from_profile(vote["rules"]).silence is SilencePolicy.AGREE else 0
+    cast = int(recorded["for"]) + int(recorded["against"]) + int(recorded["abstain"]) - silent
+    if vote.get("secret"):
+        _check_secret(section, vote, cast)
+        return
+    ballots = list(vote["ballots"])
+    if len(ballots) != cast:
+        missing = cast - len(ballots)
+        section.add(failed(N_("Vote %(n)s: the minutes record %(cast)s ballots but the evidence "
+                           "holds %(found)s: %(what)s."), n=number, cast=cast,
+                           found=len(ballots), what=f"{missing} missing" if missing > 0
+                           else f"{-missing} too many"))
+    valid = [b for b in ballots if _check_ballot(section, vote, b, members, origin, rp_id)]
+    _recount(section, vote, valid, len(ballots))
+
+
+def _check_secret(section: Section, vote: dict[str, Any], cast: int) -> None:
+    receipts = list(vote.get("receipts") or [])
+    number = vote["number"]
+    if len(receipts) != cast or len(set(receipts)) != len(receipts):
+        section.add(failed(N_("Vote %(n)s (secret ballot): the minutes record %(cast)s ballots "
+                           "but list %(found)s distinct receipts."), n=number, cast=cast,
+                           found=len(set(receipts))))
+        return
+    section.add(passed(N_("Vote %(n)s is a secret ballot: its %(cast)s receipts are listed so "
+                       "that each member can find their own; the ballots stay on the server to "
+                       "keep the vote secret, so this count is not re-checked here."),
+                       n=number, cast=cast))
+
+
+def _check_ballot(section: Section, vote: dict[str, Any], ballot: dict[str, Any],
+                  members: Mapping[str, Any], origin: str, rp_id: str) -> bool:
+    payload = ballot["payload"]
+    who = _name(members, payload.get("voter"))
+    receipt = short_receipt(str(ballot.get("receipt", "")))
+    problem = _binding_problem(vote, ballot, payload, origin)
+    if problem is None:
+        try:
+            verify_ballot_evidence(BallotEvidence(
+                payload=payload, authenticator_data=b64url_decode(ballot["authenticatorData"]),
+                client_data_json=b64url_decode(ballot["clientDataJSON"]),
+                signature=b64url_decode(ballot["signature"]),
+                public_key_spki_pem=ballot["publicKey"],
+            ), expected_origin=origin, expected_rp_id=rp_id)
+        except EvidenceError as exc:
+            problem = str(exc)
+    if problem is None:
+        return True
+    section.add(failed(N_("Vote %(n)s, ballot %(receipt)s of %(who)s: %(why)s"),
+                       n=vote["number"], receipt=receipt, who=who, why=problem))
+    return False
+
+
+def _binding_problem(vote: dict[str, Any], ballot: dict[str, Any], payload: dict[str, Any],
+                     origin: str) -> str | None:
+    """A genuine ballot counted in the wrong place is as wrong as a forged one."""
+    if hashlib.sha256(canonical_json(payload)).hexdigest() != ballot.get("receipt"):
+        return "the receipt is not the hash of this ballot's content: the ballot was altered"
+    if payload.get("poll") != vote["poll"] or payload.get("question") != vote["question"]:
+        return "the ballot was cast in another vote"
+    if payload.get("voter") not in vote["voters"]:
+        return "the voter is not entitled to vote here"
+    if payload.get("choice") not in vote["options"]:
+        return f"the choice {payload.get('choice')!r} is not one of the vote's options"
+    if payload.get("origin") != origin:
+        return f"the ballot was issued by {payload.get('origin')!r}, not {origin!r}"
+    return None
+
+
+def _recount(section: Section, vote: dict[str, Any], valid: list[dict[str, Any]],
+             total: int) -> None:
+    number = vote["number"]
+    voters = [b["payload"]["voter"] for b in valid]
+    if len(set(voters)) != len(voters):
+        section.add(failed(N_("Vote %(n)s: a member's ballot is counted twice."), n=number))
+        return
+    outcome = _decide(vote, valid)
+    recorded = vote["outcome"]
+    counted = outcome.as_dict()
+    if any(counted[key] != recorded.get(key) for key in COMPARED):
+        section.add(failed(
+            N_("Vote %(n)s: the recount from the evidence gives %(for)s for, %(against)s against, "
+            "%(abstain)s abstaining (%(verdict)s), but the minutes record %(rfor)s for, "
+            "%(ragainst)s against, %(rabstain)s abstaining (%(rverdict)s)."), n=number,
+            **_numbers(counted), **{f"r{k}": v for k, v in _numbers(recorded).items()}))
+        return
+    if len(valid) == total:
+        section.add(passed(N_("Vote %(n)s (%(text)s): all %(count)s ballots verify; the recount "
+                           "gives %(for)s for, %(against)s against, %(abstain)s abstaining "
+                           "(%(verdict)s), as recorded."), n=number, text=vote.get("text", ""),
+                           count=total, **_numbers(counted)))
+
+
+def _decide(vote: dict[str, Any], ballots: list[dict[str, Any]]) -> Outcome:
+    rules = Rules.from_profile(vote["rules"])
+    tally = Tally.of(b["payload"]["choice"] for b in ballots)
+    chair = vote.get("chairMembership")
+    chair_choice = next((b["payload"]["choice"] for b in ballots
+                         if chair is not None and b["payload"]["voter"] == chair), None)
+    electorate = int(vote["electorate"])
+    if vote.get("kind") == PollKind.WRITTEN.value:
+        return decide_written_poll(rules, tally, electorate=electorate,
+                                   chair_choice=chair_choice)
+    return decide(rules, tally, electorate=electorate, present=int(vote["present"]),
+                  chair_choice=chair_choice)
+
+
+def _numbers(outcome: Mapping[str, Any]) -> dict[str, Any]:
+    verdict = Msg(N_("adopted")) if outcome.get("passed") else Msg(N_("not adopted"))
+    return {"for": outcome.get("for"), "against": outcome.get("against"),
+            "abstain": outcome.get("abstain"), "verdict": verdict}

@@ -1,0 +1,121 @@
+"""PAdES signatures on the minutes, through pyHanko.
+
+A signer's key comes from a :class:`KeySource`. Today that is a PKCS#12 or PEM file named
+in the settings; officials' keys usually live on USB tokens, and a PKCS#11 source only has
+to return pyHanko's ``pkcs11.PKCS11Signer`` from ``signer()`` to take a file's place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.stamp import TextStampStyle
+
+from ..errors import ConfigurationError, Conflict
+from ..settings import Settings
+from . import pdfdoc
+
+SignerRole = Literal["secretary", "chair"]
+PKCS12_SUFFIXES = (".p12", ".pfx")
+# pyHanko's built-in stamp font has no Vietnamese glyphs; the page itself prints the
+# signatory's role and name in Vietnamese around the box, the stamp only the time.
+STAMP = TextStampStyle(stamp_text="Digitally signed\n%(ts)s", border_width=1)
+
+
+class SigningNotConfigured(Conflict):
+    title = "Signing is not set up"
+    kind = "signing-not-configured"
+
+
+class KeySource(Protocol):
+    @property
+    def description(self) -> str: ...
+
+    def signer(self) -> signers.Signer: ...
+
+
+@dataclass(frozen=True)
+class FileKeySource:
+    """A key and certificate in a PKCS#12 file, or a PEM key with a PEM certificate (and
+    chain) beside it; an optional file holds the passphrase."""
+
+    key_file: Path
+    cert_file: Path | None = None
+    passphrase_file: Path | None = None
+
+    @property
+    def description(self) -> str:
+        return str(self.key_file)
+
+    def signer(self) -> signers.Signer:
+        passphrase = self._passphrase()
+        simple: Any = signers.SimpleSigner  # its loaders are untyped
+        try:
+            if self.cert_file is None or self.key_file.suffix.lower() in PKCS12_SUFFIXES:
+                loaded = simple.load_pkcs12(str(self.key_file), passphrase=passphrase)
+            else:
+                loaded = simple.load(str(self.key_file), str(self.cert_file),
+                                     key_passphrase=passphrase)
+        except (OSError, ValueError, TypeError) as exc:
+            raise ConfigurationError("The signing key %(file)s cannot be read: %(why)s",
+                                     file=str(self.key_file), why=str(exc)) from exc
+        if loaded is None:  # pyHanko logs the reason and returns nothing
+            raise ConfigurationError("The signing key %(file)s cannot be read (wrong "
+                                     "passphrase or format?).", file=str(self.key_file))
+        signer: signers.Signer = loaded
+        return signer
+
+    def _passphrase(self) -> bytes | None:
+        if self.passphrase_file is None:
+            return None
+        try:
+            return self.passphrase_file.read_bytes().strip() or None
+        except OSError as exc:
+            raise ConfigurationError("The passphrase file %(file)s cannot be read.",
+                                     file=str(self.passphrase_file)) from exc
+
+
+def _path(value: str) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+def key_source(settings: Settings, role: SignerRole) -> KeySource:
+    """The configured key of the secretary or of the chair."""
+    key = _path(getattr(settings, f"minutes_{role}_key"))
+    if key is None:
+        raise SigningNotConfigured(
+            "No signing key is configured for the %(role)s on this server; the administrator "
+            "sets ECABINET_MINUTES_%(env)s_KEY.", role=role, env=role.upper())
+    return FileKeySource(key, _path(getattr(settings, f"minutes_{role}_cert")),
+                         _path(getattr(settings, f"minutes_{role}_passphrase_file")))
+
+
+def timestamper(settings: Settings) -> TimeStamper | None:
+    url = settings.minutes_tsa_url
+    return HTTPTimeStamper(url, timeout=20) if url else None
+
+
+async def sign_pdf(pdf: bytes, *, field: str, key: KeySource, reason: str = "",
+                   location: str = "", stamper: TimeStamper | None = None,
+                   attachments: Mapping[str, bytes] | None = None) -> bytes:
+    """Fill the empty signature field ``field`` in a new revision (PAdES B-B, or B-T with a
+    time-stamp authority). Files in ``attachments`` join the document in the same revision,
+    so the signature covers them."""
+    writer = pdfdoc.incremental(pdf)
+    for name, content in (attachments or {}).items():
+        pdfdoc.attach(writer, name, content)
+    metadata = signers.PdfSignatureMetadata(
+        field_name=field, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
+        reason=reason or None, location=location or None)
+    pdf_signer = signers.PdfSigner(metadata, key.signer(), timestamper=stamper,
+                                   stamp_style=STAMP)
+    output: Any = await pdf_signer.async_sign_pdf(writer, existing_fields_only=True)
+    data: bytes = output.getvalue()
+    return data

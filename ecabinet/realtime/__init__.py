@@ -1,0 +1,1 @@
+"""Live updates: the websocket hub, the bus between server processes, presence."""

@@ -1,0 +1,131 @@
+"""``/ws``: one websocket per tablet.
+
+The handshake is refused (and the refusal audited) unless it comes from our own origin
+(browsers always send Origin on a websocket, and cookies ride along cross-site, so this
+check is what stops another site from opening a tablet's socket) and carries a live
+session cookie. The tablet then says which meeting it shows (``{"type": "watch",
+"meeting": id}``); it receives that meeting's frames if it may see the meeting, and
+answers the heartbeat (``{"type": "pong"}``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from .. import audit
+from ..actions.access import load_meeting, meeting_access
+from ..auth.actor import Actor
+from ..auth.sessions import SESSION_COOKIE, actor_for_token
+from ..errors import CsrfRefused, EcabinetError, Unauthenticated
+from ..i18n import gettext_for
+from ..web.common import db_of, settings_of
+from ..web.templating import locale_of
+from . import frames
+from .connection import Connection
+from .hub import Hub
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE = 4096
+
+
+async def refuse(websocket: WebSocket, error: EcabinetError, actor: Actor | None = None,
+                 **data: Any) -> None:
+    """Audit the refusal, then close the handshake (the browser sees a 403)."""
+    client = websocket.client.host if websocket.client else ""
+    try:
+        async with db_of(websocket).transaction() as tx:
+            await audit.record(tx.session, f"refused.{error.kind}",
+                               actor_id=None if actor is None else actor.person_id,
+                               subject="/ws", method="WS", reason=error.detail,
+                               client=client, **data)
+    except Exception:
+        log.exception("could not audit a websocket refusal")
+    await websocket.close(code=1008)
+
+
+async def live_socket(websocket: WebSocket) -> None:
+    settings = settings_of(websocket)
+    origin = websocket.headers.get("origin")
+    if origin is None or origin.rstrip("/") != settings.origin:
+        await refuse(websocket, CsrfRefused(
+            "The live connection came from another site (%(origin)s) and was refused.",
+            origin=str(origin)), origin=str(origin))
+        return
+    async with db_of(websocket).read() as session:
+        actor = await actor_for_token(session, websocket.cookies.get(SESSION_COOKIE), settings)
+    if not actor.signed_in:
+        await refuse(websocket, Unauthenticated("Sign in with your passkey to continue."))
+        return
+    await websocket.accept()
+    hub: Hub = websocket.app.state.hub
+    connection = Connection(websocket, actor, limit=settings.ws_queue_messages)
+    await hub.attach(connection)
+    connection.offer(frames.dump({"type": "hello", "person": actor.person_id,
+                                  "heartbeat": settings.ws_heartbeat_seconds}))
+    try:
+        await _listen(websocket, hub, connection)
+    finally:
+        await connection.stop()
+        await hub.detach(connection)
+
+
+async def _listen(websocket: WebSocket, hub: Hub, connection: Connection) -> None:
+    while not connection.closed:
+        try:
+            text = await websocket.receive_text()
+        except (WebSocketDisconnect, RuntimeError, KeyError):
+            return
+        connection.last_heard = time.monotonic()
+        if len(text) > MAX_MESSAGE:
+            await connection.close(1009, "message too large")
+            return
+        try:
+            message = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(message, dict):
+            await _handle(websocket, hub, connection, message)
+
+
+async def _handle(websocket: WebSocket, hub: Hub, connection: Connection,
+                  message: dict[str, Any]) -> None:
+    kind = message.get("type")
+    if kind == "ping":
+        connection.offer(frames.dump({"type": "pong"}))
+    elif kind == "watch" and isinstance(message.get("meeting"), int):
+        await _watch(websocket, hub, connection, message["meeting"])
+    elif kind == "unwatch":
+        hub.unwatch(connection)
+
+
+async def _watch(websocket: WebSocket, hub: Hub, connection: Connection,
+                 meeting_id: int) -> None:
+    try:
+        async with db_of(websocket).read() as session:
+            meeting = await load_meeting(session, meeting_id)
+            await meeting_access(session, connection.actor, meeting)
+    except EcabinetError as error:
+        if error.audit:
+            await _audit_watch_refusal(websocket, connection, error, meeting_id)
+        _ = gettext_for(locale_of(websocket))
+        connection.offer(frames.error(_(error.message, **error.params)))
+        return
+    hub.watch(connection, meeting_id)
+    connection.offer(frames.dump({"type": "watching", "meeting": meeting_id}))
+
+
+async def _audit_watch_refusal(websocket: WebSocket, connection: Connection,
+                               error: EcabinetError, meeting_id: int) -> None:
+    async with db_of(websocket).transaction() as tx:
+        await audit.record(tx.session, f"refused.{error.kind}", actor_id=connection.person_id,
+                           subject=f"meeting:{meeting_id}", method="WS", reason=error.detail)
+
+
+def routes() -> list[WebSocketRoute]:
+    return [WebSocketRoute("/ws", live_socket, name="live_socket")]

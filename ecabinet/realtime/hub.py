@@ -1,0 +1,169 @@
+"""The connection hub of one server process: who is connected, who watches which
+meeting, and the per-meeting channels that turn committed events into frames.
+
+Events arrive after commit: from the in-process bus on SQLite (one process), from
+PostgreSQL LISTEN/NOTIFY otherwise (every process hears every commit, its own included,
+in commit order). Each goes to the meeting's channel and, when it is a notice for
+particular people, to their connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ..actions.live_state import snapshot
+from ..db import Database
+from ..events import Event
+from ..models import Meeting
+from ..settings import Settings
+from . import frames, presence
+from .channel import Channel
+from .connection import Connection
+from .listener import PgListener
+from .outbox import BALLOT_CAST
+
+log = logging.getLogger(__name__)
+
+# Shown to tablets through the meeting's state, never forwarded as they are.
+LIVE_AUDIENCES = frozenset({"meeting", "trimmed"})
+
+
+class Hub:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.process = f"{socket.gethostname()}:{os.getpid()}"[:80]
+        self.connections: set[Connection] = set()
+        self.watchers: dict[int, set[Connection]] = {}
+        self.channels: dict[int, Channel] = {}
+        self.listener: PgListener | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._unsubscribe: Any = None
+
+    # --- life cycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.db.is_sqlite:
+            self._unsubscribe = self.db.bus.subscribe(self.deliver)
+        else:
+            self.listener = PgListener(self.db.url, self.deliver_one, self.lost_events)
+            await self.listener.start()
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._heartbeats()))
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self.listener is not None:
+            await self.listener.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for channel in self.channels.values():
+            await channel.stop()
+        for connection in list(self.connections):
+            await connection.close(1012, "server restarting")
+
+    # --- connections ------------------------------------------------------------------
+
+    async def attach(self, connection: Connection) -> None:
+        self.connections.add(connection)
+        await presence.connected(self.db, connection, self.process)
+
+    async def detach(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+        self.unwatch(connection)
+        connection.closed = True
+        await presence.disconnected(self.db, connection.id)
+
+    def watch(self, connection: Connection, meeting_id: int) -> None:
+        self.unwatch(connection)
+        connection.meeting_id = meeting_id
+        self.watchers.setdefault(meeting_id, set()).add(connection)
+
+    def unwatch(self, connection: Connection) -> None:
+        if connection.meeting_id is not None:
+            watching = self.watchers.get(connection.meeting_id)
+            if watching is not None:
+                watching.discard(connection)
+            connection.meeting_id = None
+
+    # --- events in, frames out --------------------------------------------------------
+
+    async def deliver(self, events: Sequence[Event]) -> None:
+        for event in events:
+            self.deliver_one(event)
+
+    def deliver_one(self, event: Event) -> None:
+        if event.meeting_id is not None and self.watchers.get(event.meeting_id):
+            self._channel(event.meeting_id).push(event)
+        if event.audience not in LIVE_AUDIENCES and event.kind != BALLOT_CAST:
+            self._notify(event)
+
+    def lost_events(self) -> None:
+        """The bus between processes was interrupted: everyone resyncs."""
+        for channel in self.channels.values():
+            channel.reset()
+        for connection in self.connections:
+            connection.offer(frames.RESYNC)
+
+    def _channel(self, meeting_id: int) -> Channel:
+        channel = self.channels.get(meeting_id)
+        if channel is None:
+            channel = Channel(meeting_id, self._snapshot, self.broadcast)
+            self.channels[meeting_id] = channel
+        return channel
+
+    async def _snapshot(self, meeting_id: int, attendance: bool) -> dict[str, Any] | None:
+        async with self.db.read() as session:
+            meeting = await session.get(Meeting, meeting_id)
+            if meeting is None:
+                return None
+            return await snapshot(session, meeting, attendance=attendance)
+
+    def broadcast(self, meeting_id: int, frame: str) -> None:
+        for connection in list(self.watchers.get(meeting_id, ())):
+            connection.offer(frame)
+
+    def _notify(self, event: Event) -> None:
+        """A notice goes to its named recipients, or to everyone seated in its body."""
+        if event.recipients:
+            targets = [c for c in self.connections if c.person_id in event.recipients]
+        elif event.audience == "body" and event.body_id is not None:
+            targets = [c for c in self.connections if event.body_id in c.bodies]
+        else:
+            return
+        if targets:
+            frame = frames.notice(event)
+            for connection in targets:
+                connection.offer(frame)
+
+    # --- heartbeats and presence ------------------------------------------------------
+
+    async def _heartbeats(self) -> None:
+        interval = max(self.settings.ws_heartbeat_seconds, 1)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.beat(interval)
+            except Exception:
+                log.exception("heartbeat failed")
+
+    async def beat(self, interval: float) -> None:
+        """Ping every tablet, drop the silent ones, keep presence and sign-ins current."""
+        silent = time.monotonic() - 3 * interval
+        for connection in list(self.connections):
+            if connection.last_heard < silent:
+                await connection.close(4408, "heartbeat missed")
+            else:
+                connection.offer(frames.PING)
+        ended = await presence.sweep(self.db, self.settings, list(self.connections))
+        for connection in list(self.connections):
+            if connection.login_id in ended:
+                await connection.close(4401, "signed out")

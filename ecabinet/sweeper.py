@@ -1,0 +1,74 @@
+"""The periodic sweep of every server process: what happens because time passed.
+
+- the triage at each meeting's opinion deadline;
+- written polls decided at their deadline (or settled by the answers already in);
+- reminders, once, ``reminder_hours`` before a deadline;
+- pending notification e-mails.
+
+Each step runs in its own transaction under row locks, so several processes sweeping the
+same database do each thing once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from .actions import poll_results, reminders, triage
+from .db import Database
+from .mail import deliver_pending
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Sweep:
+    triaged: int = 0
+    polls_closed: int = 0
+    reminded: int = 0
+    mailed: int = 0
+
+
+async def sweep_once(db: Database, settings: Settings) -> Sweep:
+    done = Sweep()
+    async with db.transaction() as tx:
+        for meeting in await triage.meetings_due(tx):
+            done.triaged += await triage.triage_if_due(tx, meeting)
+    async with db.transaction() as tx:
+        for poll in await poll_results.open_polls(tx):
+            assert poll.id is not None
+            closed = await poll_results.close_if_due(tx, poll.id) or \
+                await poll_results.settle_if_decided(tx, poll.id)
+            done.polls_closed += closed
+    async with db.transaction() as tx:
+        done.reminded += await reminders.remind_positions_due(tx, settings.reminder_hours)
+        done.reminded += await poll_results.remind_due(tx, settings.reminder_hours)
+    done.mailed = await deliver_pending(db, settings)
+    return done
+
+
+async def run_forever(db: Database, settings: Settings) -> None:
+    """Sweep every ``sweep_seconds`` until cancelled; a failed sweep is logged, not fatal."""
+    while True:
+        try:
+            await sweep_once(db, settings)
+        except Exception:
+            log.exception("sweep failed")
+        await asyncio.sleep(settings.sweep_seconds)
+
+
+def start(db: Database, settings: Settings) -> asyncio.Task[None] | None:
+    if settings.sweep_seconds <= 0:
+        return None
+    return asyncio.create_task(run_forever(db, settings), name="ecabinet-sweeper")
+
+
+async def stop(task: asyncio.Task[None] | None) -> None:
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

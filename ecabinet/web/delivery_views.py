@@ -1,0 +1,184 @@
+"""Handing out document bytes: whole files (ranges, ETags), rendered pages, and stamped
+copies of classified documents. Each send is audited; a 304 sends nothing and is not."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from ..actions import reading
+from ..actions.reading import Opened
+from ..auth.actor import Actor
+from ..documents import delivery, rendering, watermark
+from ..documents.storage import BlobStore, store_for
+from ..errors import NotFound
+from ..models import utcnow
+from ..settings import Settings
+from . import inputs
+from .common import actor_of, db_of, int_param, settings_of
+
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+_rendering: dict[tuple[str, int, int], asyncio.Future[bytes]] = {}
+
+
+def _store(settings: Settings) -> BlobStore:
+    return store_for(settings.database_url, settings.data_dir)
+
+
+def stamp_for(actor: Actor, settings: Settings, now: datetime | None = None) -> watermark.Stamp:
+    local = (now or utcnow()).astimezone(ZoneInfo(settings.time_zone))
+    offset = local.strftime("%z")
+    when = f"{local:%d/%m/%Y %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+    assert actor.person is not None
+    return watermark.Stamp(actor.person.full_name, when, watermark.new_code())
+
+
+async def _opened(request: Request) -> Opened:
+    async with db_of(request).read() as session:
+        return await reading.open_version(session, actor_of(request),
+                                          int_param(request, "version_id"))
+
+
+async def _record(request: Request, opened: Opened, kind: str, **data: object) -> None:
+    async with db_of(request).transaction() as tx:
+        await reading.record(tx, actor_of(request), opened, kind, **data)  # type: ignore[arg-type]
+
+
+async def version_file(request: Request) -> Response:
+    """The bytes of a version. ETag, If-None-Match and single-range Range requests are
+    honoured; ``?download=1`` asks for an attachment. A classified document comes as a
+    copy stamped on every page with the reader's name, the time and a code."""
+    opened = await _opened(request)
+    settings = settings_of(request)
+    version = opened.version
+    attachment = (request.query_params.get("download") == "1"
+                  or version.media_type not in INLINE_TYPES)
+    headers = {"content-disposition": delivery.disposition(version.filename,
+                                                           attachment=attachment)}
+    if opened.classified:
+        return await _stamped_copy(request, opened, headers)
+    response = delivery.blob_response(
+        request, _store(settings), db_of(request).read, sha256=version.sha256,
+        size=version.size, media_type=version.media_type, etag=f'"{version.sha256}"',
+        headers=headers)
+    if response.status_code in (200, 206) and request.method == "GET":
+        await _record(request, opened, "document.downloaded",
+                      range=request.headers.get("range"), purpose=_purpose(request))
+    return response
+
+
+def _purpose(request: Request) -> str:
+    # The service worker marks what it fetches to keep the packet offline.
+    return "offline" if request.headers.get("x-ecabinet-offline") == "1" else "read"
+
+
+async def _stamped_copy(request: Request, opened: Opened, headers: dict[str, str]) -> Response:
+    settings = settings_of(request)
+    stamp = stamp_for(actor_of(request), settings)
+    async with _store(settings).local_copy(db_of(request).read,
+                                           opened.version.sha256) as source:
+        handle = await anyio.to_thread.run_sync(_stamped_file, source, settings.upload_dir,
+                                                stamp)
+    try:
+        await _record(request, opened, "document.downloaded", code=stamp.code,
+                      watermark=stamp.line, purpose=_purpose(request))
+    except BaseException:
+        handle.close()
+        raise
+    size = os.fstat(handle.fileno()).st_size
+    return StreamingResponse(_drain(handle), media_type="application/pdf", headers={
+        **headers, "content-length": str(size), "cache-control": delivery.PRIVATE_NO_STORE})
+
+
+def _stamped_file(source: Path, directory: Path, stamp: watermark.Stamp) -> BinaryIO:
+    """The stamped copy as an open file that is already unlinked: its bytes stay readable
+    through the handle, and nothing of it is left on disk whatever becomes of the
+    connection."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=directory, prefix="stamped-")
+    os.close(fd)
+    target = Path(name)
+    try:
+        watermark.stamp_pdf(source, target, stamp)
+        return target.open("rb")
+    finally:
+        target.unlink(missing_ok=True)
+
+
+async def _drain(handle: BinaryIO) -> AsyncIterator[bytes]:
+    file = anyio.wrap_file(handle)
+    try:
+        while piece := await file.read(64 * 1024):
+            yield piece
+    finally:
+        await file.aclose()
+
+
+async def page_image(request: Request) -> Response:
+    """Page ``n`` of a PDF version as a PNG, ``?w=`` pixels wide (600 to 2000). Classified
+    pages carry the reader's stamp and are audited one by one."""
+    opened = await _opened(request)
+    version, number = opened.version, int_param(request, "page")
+    if not version.page_count:
+        raise NotFound("This version has no pages to show: it is not a PDF.")
+    if not 1 <= number <= version.page_count:
+        raise NotFound("This document has pages 1 to %(count)s.", count=version.page_count)
+    width = rendering.nearest_width(inputs.positive_int(request.query_params.get("w")))
+    if opened.classified:
+        return await _stamped_page(request, opened, number, width)
+    etag = f'"{version.sha256}-p{number}-w{width}-r{rendering.RENDERER_VERSION}"'
+    if delivery.etag_matches(request.headers.get("if-none-match"), etag):
+        return delivery.not_modified(etag, delivery.PRIVATE_REVALIDATE)
+    png = await _rendered(request, version.sha256, number, width)
+    return Response(png, media_type="image/png", headers={
+        "etag": etag, "cache-control": delivery.PRIVATE_REVALIDATE})
+
+
+async def _rendered(request: Request, sha256: str, number: int, width: int) -> bytes:
+    """From the cache, or rendered once however many tablets ask at the same moment."""
+    key = (sha256, number, width)
+    cached = rendering.PAGES.get(key)
+    if cached is not None:
+        return cached
+    pending = _rendering.get(key)
+    if pending is not None:
+        return await asyncio.shield(pending)
+    future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+    _rendering[key] = future
+    try:
+        async with _store(settings_of(request)).local_copy(db_of(request).read, sha256) as path:
+            image = await anyio.to_thread.run_sync(rendering.render_page, path, number, width)
+            png = await anyio.to_thread.run_sync(rendering.png_bytes, image)
+        rendering.PAGES.put(key, png)
+        future.set_result(png)
+        return png
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # consumed here, so an unawaited future logs nothing
+        raise
+    finally:
+        del _rendering[key]
+
+
+async def _stamped_page(request: Request, opened: Opened, number: int, width: int
+                        ) -> Response:
+    stamp = stamp_for(actor_of(request), settings_of(request))
+    async with _store(settings_of(request)).local_copy(db_of(request).read,
+                                                       opened.version.sha256) as path:
+        image = await anyio.to_thread.run_sync(rendering.render_page, path, number, width)
+    image = await anyio.to_thread.run_sync(watermark.stamp_image, image, stamp)
+    png = await anyio.to_thread.run_sync(rendering.png_bytes, image)
+    await _record(request, opened, "document.page_viewed", code=stamp.code, page=number,
+                  watermark=stamp.line)
+    return Response(png, media_type="image/png",
+                    headers={"cache-control": delivery.PRIVATE_NO_STORE})

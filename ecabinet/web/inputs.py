@@ -1,0 +1,96 @@
+"""Reading values out of JSON bodies and forms, each failure a refusal that names the field.
+
+Times without an offset are read in the server's time zone (ECABINET_TIME_ZONE), which is
+how a secretariat types them; times are shown back in the same zone.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+
+from ..errors import BadRequest, PayloadTooLarge, ValidationFailed
+from ..labels import classification_from_code
+from ..vocab import Classification
+
+E = TypeVar("E", bound=StrEnum)
+
+
+async def small_json(request: Request, limit: int) -> dict[str, Any]:
+    """The JSON body, refused past ``limit`` bytes: some JSON routes share a path prefix
+    with uploads, whose larger body limit must not apply to them."""
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            raise PayloadTooLarge("The request is larger than the limit of %(limit)s bytes.",
+                                  limit=limit)
+    try:
+        body = json.loads(bytes(raw) or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("The request body is not valid JSON.") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
+def text(body: dict[str, Any], name: str, default: str = "") -> str:
+    value = body.get(name, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise ValidationFailed("The field %(field)s must be text.", field=name)
+    return value
+
+
+def when(body: dict[str, Any], name: str, zone: ZoneInfo, *, required: bool = False
+         ) -> datetime | None:
+    raw = text(body, name).strip()
+    if not raw:
+        if required:
+            raise ValidationFailed("The field %(field)s is required.", field=name)
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationFailed("The field %(field)s is not a date and time; write it like "
+                               "2030-06-30T08:30.", field=name) from exc
+    return (value.replace(tzinfo=zone) if value.tzinfo is None else value).astimezone(UTC)
+
+
+def choice(body: dict[str, Any], name: str, enum: type[E], default: E) -> E:
+    raw = text(body, name).strip()
+    if not raw:
+        return default
+    try:
+        return enum(raw)
+    except ValueError as exc:
+        raise ValidationFailed("The field %(field)s must be one of: %(choices)s.", field=name,
+                               choices=", ".join(member.value for member in enum)) from exc
+
+
+def level(raw: str, name: str = "classification") -> Classification:
+    found = classification_from_code(raw or "public")
+    if found is None:
+        raise ValidationFailed("The field %(field)s must be one of: %(choices)s.", field=name,
+                               choices=", ".join(c.name.lower() for c in Classification))
+    return found
+
+
+def ids(body: dict[str, Any], name: str) -> list[int]:
+    value = body.get(name)
+    if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise ValidationFailed("The field %(field)s must be a list of numbers.", field=name)
+    return value
+
+
+def positive_int(raw: str | None) -> int | None:
+    if raw is None or not raw.isdigit():
+        return None
+    return int(raw)

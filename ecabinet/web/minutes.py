@@ -1,0 +1,212 @@
+"""Pages and JSON API for the minutes: the secretariat's notes, the draft, the chair's
+passkey approval, both signatures, the downloads, and the page that verifies any PDF."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import anyio
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute
+
+from ..actions import minutes, minutes_signing, minutes_view
+from ..errors import UnsupportedMediaType, ValidationFailed
+from ..minutes.findings import Report
+from ..minutes.verify import load_trust_roots, verify_pdf
+from .common import actor_of, client_of, credential_in, db_of, int_param, json_body, settings_of
+from .routing import api, page
+from .templating import page_context, render
+
+SIGNERS = ("secretary", "chair")
+
+
+def _text(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed("%(field)s must be text.", field=name)
+    return value
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+async def minutes_page(request: Request) -> Response:
+    async with db_of(request).transaction() as tx:
+        view = await minutes_view.workspace(tx, actor_of(request),
+                                            meeting_id=int_param(request, "meeting"))
+    return render(request, "minutes.html", {"w": view})
+
+
+async def edit_item_form(request: Request) -> Response:
+    form = await request.form()
+    async with db_of(request).transaction() as tx:
+        item = await minutes.edit_item_record(
+            tx, actor_of(request), item_id=int_param(request, "item"),
+            discussion_notes=_text(form.get("discussion_notes"), "discussion_notes"),
+            conclusion=_text(form.get("conclusion"), "conclusion"))
+    return RedirectResponse(f"/meetings/{item.meeting_id}/minutes#item-{item.id}",
+                            status_code=303)
+
+
+async def draft_form(request: Request) -> Response:
+    form = await request.form()
+    meeting_id = int_param(request, "meeting")
+    async with db_of(request).transaction() as tx:
+        await minutes.render_draft(tx, settings_of(request), actor_of(request),
+                                   meeting_id=meeting_id,
+                                   locale=str(form.get("language") or "vi"))
+    return RedirectResponse(f"/meetings/{meeting_id}/minutes", status_code=303)
+
+
+async def _download(request: Request, document: str) -> Response:
+    async with db_of(request).transaction() as tx:
+        data, name = await minutes_signing.download(
+            tx, settings_of(request), actor_of(request),
+            meeting_id=int_param(request, "meeting"), document=document)
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "private, no-store"})
+
+
+async def minutes_pdf(request: Request) -> Response:
+    return await _download(request, "minutes")
+
+
+async def notice_pdf(request: Request) -> Response:
+    return await _download(request, "notice")
+
+
+async def verify_page(request: Request) -> Response:
+    return render(request, "minutes_verify.html", {"report": None})
+
+
+async def verify_upload(request: Request) -> Response:
+    form = await request.form()
+    try:
+        upload = form.get("pdf")
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailed("Choose the PDF file to check.")
+        data, name = await upload.read(), upload.filename or ""
+    finally:
+        await form.close()  # the spooled temporary file, at once
+    if not data.startswith(b"%PDF-"):
+        raise UnsupportedMediaType("This file is not a PDF.")
+    report = await anyio.to_thread.run_sync(_verify, data,
+                                            settings_of(request).minutes_trust_roots, name)
+    gettext = page_context(request)["_"]
+    return render(request, "minutes_verify.html", {"report": report_view(report, gettext)},
+                  status=200)
+
+
+def _verify(data: bytes, trust_file: str, name: str) -> Report:
+    """In a worker thread: validation is CPU work that must not hold up other requests."""
+    roots = load_trust_roots([Path(trust_file)]) if trust_file else []
+    return asyncio.run(verify_pdf(data, trust_roots=roots, file_name=name))
+
+
+def report_view(report: Report, gettext: Any) -> dict[str, Any]:
+    return {
+        "ok": report.ok, "file_name": report.file_name, "sha256": report.file_sha256,
+        "problems": len(report.problems),
+        "sections": [{"title": gettext(s.title), "ok": s.ok,
+                      "findings": [{"ok": f.ok, "text": f.text(gettext)} for f in s.findings]}
+                     for s in report.sections],
+    }
+
+
+# --- JSON API ---------------------------------------------------------------------------
+
+
+async def api_status(request: Request) -> Response:
+    """The state of a meeting's minutes: stage, hashes, approval and signatures."""
+    async with db_of(request).transaction() as tx:
+        view = await minutes_view.workspace(tx, actor_of(request),
+                                            meeting_id=int_param(request, "meeting"))
+    return JSONResponse(view.as_json())
+
+
+async def api_edit_item(request: Request) -> Response:
+    """Set an item's discussion notes and the chair's conclusion (secretariat)."""
+    body = await json_body(request)
+    async with db_of(request).transaction() as tx:
+        item = await minutes.edit_item_record(
+            tx, actor_of(request), item_id=int_param(request, "item"),
+            discussion_notes=_text(body.get("discussionNotes"), "discussionNotes"),
+            conclusion=_text(body.get("conclusion"), "conclusion"))
+    return JSONResponse({"item": item.id, "discussionNotes": item.discussion_notes,
+                         "conclusion": item.conclusion})
+
+
+async def api_draft(request: Request) -> Response:
+    """Render the draft minutes and conclusion notice from the recorded session.
+
+    Body: {"language": "vi" | "en"}. Replaces an earlier draft and withdraws its approval.
+    """
+    body = await json_body(request)
+    meeting_id = int_param(request, "meeting")
+    async with db_of(request).transaction() as tx:
+        await minutes.render_draft(tx, settings_of(request), actor_of(request),
+                                   meeting_id=meeting_id,
+                                   locale=str(body.get("language") or "vi"))
+        view = await minutes_view.workspace(tx, actor_of(request), meeting_id=meeting_id)
+    return JSONResponse(view.as_json(), status_code=201)
+
+
+async def api_approval_options(request: Request) -> Response:
+    """Passkey request options whose challenge is SHA-256 of the draft PDF (the chair)."""
+    async with db_of(request).transaction() as tx:
+        options = await minutes_signing.approval_options(
+            tx, settings_of(request), actor_of(request),
+            meeting_id=int_param(request, "meeting"), client=client_of(request))
+    return JSONResponse(options)
+
+
+async def api_approve(request: Request) -> Response:
+    """The chair approves the draft with the passkey assertion over its hash."""
+    body = await json_body(request)
+    async with db_of(request).transaction() as tx:
+        row = await minutes_signing.approve(
+            tx, settings_of(request), actor_of(request),
+            meeting_id=int_param(request, "meeting"), credential=credential_in(body))
+    return JSONResponse({"state": row.state, "draftSha256": row.draft_sha256})
+
+
+async def api_sign(request: Request) -> Response:
+    """Sign the minutes and the notice (PAdES): {"as": "secretary"}, then {"as": "chair"}.
+
+    Needs a passkey check within the last minutes (POST /api/session/fresh).
+    """
+    body = await json_body(request)
+    role = body.get("as")
+    if role not in SIGNERS:
+        raise ValidationFailed('Send {"as": "secretary"} or {"as": "chair"}.')
+    async with db_of(request).transaction() as tx:
+        row = await minutes_signing.sign(tx, settings_of(request), actor_of(request),
+                                         meeting_id=int_param(request, "meeting"),
+                                         role="chair" if role == "chair" else "secretary")
+    return JSONResponse({"state": row.state, "signedSha256": row.signed_sha256 or None,
+                         "secretarySha256": row.secretary_sha256 or None}, status_code=201)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        page("/meetings/{meeting}/minutes", minutes_page),
+        page("/meetings/{meeting}/minutes/draft", draft_form, methods=["POST"]),
+        page("/meetings/{meeting}/minutes/items/{item}", edit_item_form, methods=["POST"]),
+        page("/meetings/{meeting}/minutes.pdf", minutes_pdf),
+        page("/meetings/{meeting}/notice.pdf", notice_pdf),
+        page("/minutes/verify", verify_page),
+        page("/minutes/verify", verify_upload, methods=["POST"]),
+        api("/api/meetings/{meeting}/minutes", api_status),
+        api("/api/items/{item}/record", api_edit_item, methods=["PUT"]),
+        api("/api/meetings/{meeting}/minutes/draft", api_draft, methods=["POST"]),
+        api("/api/meetings/{meeting}/minutes/approval/options", api_approval_options,
+            methods=["POST"]),
+        api("/api/meetings/{meeting}/minutes/approval", api_approve, methods=["POST"]),
+        api("/api/meetings/{meeting}/minutes/signatures", api_sign, methods=["POST"]),
+    ]

@@ -1,0 +1,108 @@
+"""Pages of the live session: the tablet (members vote, the chair runs the session) and
+the room display for the projector. Both are drawn by static/js/session.js from the
+snapshot and kept current over /ws; the server gives them the words and the table of
+what the chair may do in each phase."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from ..actions.access import load_meeting, meeting_access
+from ..actions.session import ALLOWED
+from ..i18n import N_, gettext_for
+from .common import actor_of, db_of, int_param
+from .routing import page
+from .templating import locale_of, render
+
+# The words session.js shows, translated once per page.
+WORDS: dict[str, str] = {
+    "phase.draft": N_("Being prepared"),
+    "phase.published": N_("Not opened yet"),
+    "phase.open": N_("In session"),
+    "phase.item": N_("In session: an item is being taken"),
+    "phase.voting": N_("Voting"),
+    "phase.closed": N_("Session closed"),
+    "status.pending": N_("On the agenda"),
+    "status.consent": N_("Consent block"),
+    "status.contested": N_("For debate"),
+    "status.adopted": N_("Adopted"),
+    "status.rejected": N_("Not adopted"),
+    "status.concluded": N_("Concluded"),
+    "status.deferred": N_("Deferred"),
+    "choice.for": N_("For"),
+    "choice.against": N_("Against"),
+    "choice.abstain": N_("Not voting"),
+    "mode.room": N_("in the room"),
+    "mode.remote": N_("remote"),
+    "present": N_("Present"),
+    "away": N_("Connection lost"),
+    "absent": N_("Not checked in"),
+    "stand_in": N_("Stand-in: %(name)s"),
+    "quorum.met": N_("Quorum reached: %(present)s of %(members)s members present "
+                     "(%(needed)s needed)."),
+    "quorum.missing": N_("No quorum: %(present)s of %(members)s members present "
+                         "(%(needed)s needed)."),
+    "cast": N_("%(cast)s of %(present)s present have voted (%(electorate)s members)."),
+    "receipt": N_("Your ballot is recorded. Receipt: %(receipt)s"),
+    "your_choice": N_("Your vote: %(choice)s"),
+    "not_voted": N_("You have not voted yet."),
+    "secret": N_("Secret ballot: only the counts are shown."),
+    "no_item": N_("No item is being taken."),
+    "no_vote": N_("No vote is open."),
+    "checked_in": N_("You are checked in (%(mode)s)."),
+    "live.online": N_("Live"),
+    "live.offline": N_("Reconnecting…"),
+    "waiting": N_("Follow the instructions on your device: touch the fingerprint sensor or "
+                  "look at the camera."),
+    "cancelled": N_("Your fingerprint or face could not be verified, or the request was "
+                    "cancelled. Try again."),
+    "network": N_("The server could not be reached. Check the network connection and try "
+                  "again."),
+    "failed": N_("The device could not complete the request. Try again, and tell the "
+                 "secretariat if it happens again."),
+    "ballot_lost": N_("The answer did not arrive; checking whether your ballot was recorded."),
+}
+
+
+def words(locale: str) -> dict[str, str]:
+    _ = gettext_for(locale)
+    return {key: _(message) for key, message in WORDS.items()}
+
+
+def steps_by_phase() -> dict[str, list[str]]:
+    """ALLOWED turned around: for each phase, the chair's steps it allows."""
+    phases: dict[str, list[str]] = {}
+    for step, allowed in ALLOWED.items():
+        for phase in allowed:
+            phases.setdefault(phase.value, []).append(step.value)
+    return phases
+
+
+async def _page(request: Request, template: str) -> Response:
+    meeting_id = int_param(request, "meeting")
+    async with db_of(request).read() as session:
+        meeting = await load_meeting(session, meeting_id)
+        await meeting_access(session, actor_of(request), meeting)
+    locale = locale_of(request)
+    context: dict[str, Any] = {"meeting": meeting, "words": words(locale),
+                               "steps": steps_by_phase()}
+    return render(request, template, context)
+
+
+async def tablet(request: Request) -> Response:
+    return await _page(request, "live_session.html")
+
+
+async def display(request: Request) -> Response:
+    return await _page(request, "live_display.html")
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        page("/meetings/{meeting}/live", tablet, name="live_tablet"),
+        page("/meetings/{meeting}/display", display, name="live_display"),
+    ]

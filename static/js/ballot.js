@@ -1,0 +1,51 @@
+// Written-poll ballots: each answer is signed with the member's passkey. The server
+// builds the ballot; the passkey signs its hash (the WebAuthn challenge); the server
+// verifies and stores the whole assertion. Buttons carry data-ballot, data-poll,
+// data-question and data-choice; the page gives the translated messages in data-msg-*.
+"use strict";
+
+(() => {
+  const messages = document.querySelector(".ballot-messages");
+  const say = (name) => (messages ? messages.dataset[name] : "") || "";
+
+  function requestOptions(json) {
+    const helper = window.ecabinet.passkey;
+    if (helper) return helper.requestOptions(json);
+    return PublicKeyCredential.parseRequestOptionsFromJSON(json);
+  }
+
+  function credentialJSON(credential) {
+    const helper = window.ecabinet.passkey;
+    if (helper) return helper.credentialJSON(credential);
+    return credential.toJSON();
+  }
+
+  async function castBallot(button) {
+    const { poll, question, choice } = button.dataset;
+    const status = document.querySelector(`[data-ballot-status="${question}"]`);
+    const buttons = document.querySelectorAll(`[data-ballot][data-question="${question}"]`);
+    buttons.forEach((b) => { b.disabled = true; });
+    if (status) status.textContent = say("msgWorking");
+    try {
+      const issued = await window.ecabinet.postJSON(`/api/polls/${poll}/ballots/options`,
+        { question: Number(question), choice });
+      const credential = await navigator.credentials.get({
+        publicKey: requestOptions(issued.publicKey) });
+      const cast = await window.ecabinet.postJSON(`/api/polls/${poll}/ballots`,
+        { payload: issued.payload, credential: credentialJSON(credential) });
+      if (status) status.textContent = `${say("msgDone")} ${cast.receipt}`;
+      window.setTimeout(() => window.location.reload(), 800);
+    } catch (error) {
+      if (status) status.textContent = `${say("msgFailed")} ${error.message}`;
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-ballot]");
+    if (button) {
+      event.preventDefault();
+      castBallot(button);
+    }
+  });
+})();

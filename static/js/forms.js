@@ -1,0 +1,84 @@
+// Forms and buttons of the meeting workspace post to the JSON API, then the page reloads.
+// <form data-api="/api/..." data-method="PATCH" data-next="/x/{id}"> sends its fields as
+// JSON (empty fields left out on PATCH); <button data-api-post="/api/..." data-method=
+// "DELETE" data-confirm="..."> sends an empty request. Refusals show their detail.
+"use strict";
+
+(function () {
+  function errorBox(element) {
+    const scope = element.closest("form, section, li, details") || document;
+    return scope.querySelector("[data-error]");
+  }
+
+  function showError(element, message) {
+    const box = errorBox(element);
+    if (box) {
+      box.textContent = message;
+      box.hidden = false;
+      box.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  async function send(url, method, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": window.ecabinet.csrfToken() },
+      body: method === "DELETE" ? undefined : JSON.stringify(body || {}),
+    });
+    const isJSON = (response.headers.get("content-type") || "").includes("json");
+    const data = isJSON ? await response.json() : null;
+    if (!response.ok) {
+      throw new Error((data && data.detail) || response.statusText);
+    }
+    return data;
+  }
+
+  function fieldsOf(form, method) {
+    const body = {};
+    for (const [name, value] of new FormData(form).entries()) {
+      if (typeof value !== "string") continue;
+      if (method === "PATCH" && value === "" && name !== "opinionDeadline") continue;
+      body[name] = value;
+    }
+    return body;
+  }
+
+  function after(element, data) {
+    const next = element.dataset.next;
+    if (next && data && data.id !== undefined) {
+      window.location.assign(next.replace("{id}", String(data.id)));
+    } else {
+      window.location.reload();
+    }
+  }
+
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.api) return;
+    event.preventDefault();
+    const method = form.dataset.method || "POST";
+    const button = form.querySelector("[type=submit]");
+    if (button) button.disabled = true;
+    try {
+      after(form, await send(form.dataset.api, method, fieldsOf(form, method)));
+    } catch (error) {
+      showError(form, error.message);
+      if (button) button.disabled = false;
+    }
+  });
+
+  document.addEventListener("click", async (event) => {
+    const button = event.target instanceof Element ? event.target.closest("[data-api-post]") : null;
+    if (!button) return;
+    event.preventDefault();
+    if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
+    button.disabled = true;
+    try {
+      after(button, await send(button.dataset.apiPost, button.dataset.method || "POST", {}));
+    } catch (error) {
+      showError(button, error.message);
+      button.disabled = false;
+    }
+  });
+})();

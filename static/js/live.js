@@ -1,0 +1,151 @@
+// The tablet's one live connection (/ws), on every page of a signed-in person.
+// It reconnects by itself, answers the heartbeat, and for the meeting a page follows it
+// keeps the last sequence number applied: a message that shows a gap, a "resync", or a
+// reconnection makes it fetch a fresh snapshot (GET /api/meetings/{id}/session).
+// Pages follow a meeting with window.ecabinet.live.follow(id, handlers); notices for the
+// person (a published packet...) arrive as "ecabinet:event" events on document.
+"use strict";
+
+(() => {
+  const RETRY_MAX_MS = 15000;
+  const live = {
+    socket: null, meeting: null, handlers: {}, last: -1, buffer: null,
+    retries: 0, heartbeatMs: 15000, heardAt: 0, watchdog: null, online: false,
+  };
+
+  function setOnline(online) {
+    live.online = online;
+    document.documentElement.dataset.live = online ? "online" : "offline";
+    if (live.handlers.status) live.handlers.status(online);
+  }
+
+  function send(message) {
+    if (live.socket && live.socket.readyState === WebSocket.OPEN) {
+      live.socket.send(JSON.stringify(message));
+    }
+  }
+
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + window.location.host + "/ws");
+    live.socket = socket;
+    socket.addEventListener("open", () => {
+      live.retries = 0;
+      live.heardAt = Date.now();
+      setOnline(true);
+      if (live.meeting !== null) send({ type: "watch", meeting: live.meeting });
+    });
+    socket.addEventListener("message", (event) => {
+      live.heardAt = Date.now();
+      let message;
+      try { message = JSON.parse(event.data); } catch (error) { return; }
+      receive(message);
+    });
+    socket.addEventListener("close", () => {
+      if (live.socket !== socket) return;
+      live.socket = null;
+      setOnline(false);
+      if (live.retries >= 2) checkSignedIn();
+      // Back off, with jitter, so that a restarted server is not hit by every tablet at once.
+      const delay = Math.min(RETRY_MAX_MS, 500 * 2 ** live.retries) * (0.5 + Math.random());
+      live.retries += 1;
+      window.setTimeout(connect, delay);
+    });
+  }
+
+  // A refused handshake looks like any lost connection; a signed-out tablet stops trying
+  // (the server audits every refusal) and goes to the sign-in page instead.
+  async function checkSignedIn() {
+    try {
+      const response = await fetch("/api/me", { credentials: "same-origin", cache: "no-store" });
+      if (response.status === 401) window.location.reload();
+    } catch (error) { /* offline: keep trying */ }
+  }
+
+  // A server that went silent (no heartbeat) is as good as gone: reconnect elsewhere.
+  function watch() {
+    window.clearInterval(live.watchdog);
+    live.watchdog = window.setInterval(() => {
+      if (live.socket && Date.now() - live.heardAt > 3 * live.heartbeatMs) live.socket.close();
+    }, 2000);
+  }
+
+  function receive(message) {
+    switch (message.type) {
+      case "hello":
+        live.heartbeatMs = (message.heartbeat || 15) * 1000;
+        return;
+      case "ping":
+        send({ type: "pong" });
+        return;
+      case "watching":
+      case "resync":
+        resync();
+        return;
+      case "event":
+        document.dispatchEvent(new CustomEvent("ecabinet:event", { detail: message }));
+        return;
+      case "state":
+      case "tally":
+        if (message.meeting !== live.meeting) return;
+        if (live.buffer) live.buffer.push(message);
+        else apply(message);
+        return;
+      default:
+    }
+  }
+
+  function apply(message) {
+    if (message.seq <= live.last) return; // already reflected
+    if (message.type === "tally" && message.prev > live.last) { // something was missed
+      resync();
+      return;
+    }
+    live.last = message.seq;
+    const handler = live.handlers[message.type];
+    if (handler) handler(message.type === "state" ? message.state : message);
+  }
+
+  function accept(snapshot) {
+    if (!snapshot || snapshot.seq < live.last) return;
+    live.last = snapshot.seq;
+    if (live.handlers.snapshot) live.handlers.snapshot(snapshot);
+  }
+
+  async function resync() {
+    if (live.meeting === null || live.buffer) return;
+    live.buffer = [];
+    try {
+      const response = await fetch(`/api/meetings/${live.meeting}/session`,
+                                   { credentials: "same-origin", cache: "no-store" });
+      if (response.ok) accept(await response.json());
+      else if (response.status === 401) window.location.reload();
+    } catch (error) {
+      window.setTimeout(resync, 2000);
+    } finally {
+      const buffered = live.buffer || [];
+      live.buffer = null;
+      buffered.forEach(apply);
+    }
+  }
+
+  window.ecabinet = window.ecabinet || {};
+  window.ecabinet.live = {
+    follow(meetingId, handlers) {
+      live.meeting = meetingId;
+      live.handlers = handlers || {};
+      live.last = -1;
+      if (live.socket && live.socket.readyState === WebSocket.OPEN) {
+        send({ type: "watch", meeting: meetingId });
+      } else {
+        resync(); // show something at once; the socket's "watching" resyncs again
+      }
+    },
+    accept,
+    resync,
+    get online() { return live.online; },
+  };
+
+  connect();
+  watch();
+})();

@@ -1,0 +1,370 @@
+// The live session page (tablet: check in, vote, the chair's controls) and the room
+// display. Everything is drawn from the snapshot and kept current by live.js; nothing is
+// inserted as HTML, only as text. The words and the table of the chair's steps per phase
+// come from the page (JSON blocks), so the server stays the one source of both.
+"use strict";
+
+(() => {
+  const root = document.getElementById("live");
+  if (!root) return;
+  const WORDS = JSON.parse(document.getElementById("live-words").textContent);
+  const STEPS = JSON.parse(document.getElementById("live-steps").textContent);
+  const meetingId = Number(root.dataset.meeting);
+  const locale = root.dataset.locale;
+  const isDisplay = root.dataset.view === "display";
+  const SVG = "http://www.w3.org/2000/svg";
+  let state = null; // what every watcher sees
+  let me = null; // what only this person sees
+  let busy = false;
+
+  // --- small helpers ----------------------------------------------------------------
+  const fill = (text, params) => text.replace(/%\((\w+)\)s/g, (_, key) => String(params[key] ?? ""));
+  const word = (key, params) => fill(WORDS[key] || key, params || {});
+  const part = (name) => root.querySelector(`[data-part="${name}"]`);
+  const setText = (name, text) => {
+    for (const element of root.querySelectorAll(`[data-bind="${name}"]`)) element.textContent = text;
+  };
+  const show = (element, visible) => { if (element) element.hidden = !visible; };
+  const allowed = (step) => state !== null && (STEPS[state.phase] || []).includes(step);
+  const titleOf = (item) => (locale === "en" && item.title_en) || item.title;
+  const currentItem = () => state && state.agenda.find((item) => item.id === state.current_item);
+
+  function element(tag, className, text) {
+    const made = document.createElement(tag);
+    if (className) made.className = className;
+    if (text !== undefined) made.textContent = text;
+    return made;
+  }
+
+  function alertBox(text) {
+    const box = document.getElementById("live-alert");
+    if (!box) return;
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  function note(text) {
+    const line = document.getElementById("live-note");
+    if (line) line.textContent = text || "";
+  }
+
+  // --- drawing ----------------------------------------------------------------------
+  function render() {
+    if (state === null) return;
+    setText("phase", word(`phase.${state.phase}`));
+    renderCurrent();
+    renderAttendance();
+    renderVote();
+    renderResult();
+    if (!isDisplay) {
+      renderAgenda();
+      renderChair();
+    }
+  }
+
+  function renderCurrent() {
+    const item = currentItem();
+    setText("current", item ? `${item.ordinal}. ${titleOf(item)}` : word("no_item"));
+    setText("current-status", item ? word(`status.${item.status}`) : "");
+    setText("current-conclusion", item && item.conclusion ? item.conclusion : "");
+  }
+
+  function renderAttendance() {
+    const q = state.quorum;
+    setText("quorum", word(q.met ? "quorum.met" : "quorum.missing", q));
+    const list = part("attendance");
+    list.replaceChildren();
+    for (const seat of state.attendance) {
+      if (isDisplay && !seat.present) continue;
+      const line = element("li", seat.present ? "present" : seat.away ? "away" : "absent");
+      line.dataset.seat = seat.seat;
+      line.append(element("span", "name", seat.name));
+      const status = seat.present ? word("present") : seat.away ? word("away") : word("absent");
+      const details = [status];
+      if (seat.checked_in && seat.mode) details.push(word(`mode.${seat.mode}`));
+      if (seat.stand_in) details.push(word("stand_in", { name: seat.stand_in }));
+      line.append(element("span", "meta", details.join(" · ")));
+      list.append(line);
+    }
+    if (isDisplay || me === null) return;
+    const mine = state.attendance.find((seat) => seat.seat === me.seat);
+    const checkedIn = Boolean(mine && mine.checked_in);
+    setText("me-checkin", checkedIn ? word("checked_in", { mode: word(`mode.${mine.mode}`) }) : "");
+    show(part("checkin"), me.may_check_in && !checkedIn && allowed("check_in"));
+  }
+
+  function renderVote() {
+    const poll = state.poll;
+    show(part("vote"), poll !== null);
+    if (poll === null) return;
+    setText("question", poll.question);
+    setText("secret", poll.secret ? word("secret") : "");
+    setText("cast", word("cast", poll));
+    setText("cast-number", String(poll.cast));
+    setText("cast-of", String(poll.present));
+    if (isDisplay) return;
+    const mine = me && me.ballot;
+    if (mine) {
+      const choice = mine.choice ? `${word("your_choice", { choice: word(`choice.${mine.choice}`) })}. ` : "";
+      setText("my-ballot", choice + word("receipt", { receipt: mine.receipt }));
+    } else {
+      setText("my-ballot", me && me.seat !== null ? word("not_voted") : "");
+    }
+    renderChoices(poll);
+  }
+
+  function renderChoices(poll) {
+    const box = part("choices");
+    const mine = me && state.attendance.find((seat) => seat.seat === me.seat);
+    const canVote = Boolean(mine && mine.checked_in);
+    show(box, canVote);
+    if (box.dataset.poll === String(poll.id)) return;
+    box.dataset.poll = String(poll.id);
+    box.replaceChildren();
+    for (const option of poll.options) {
+      const button = element("button", `button huge choice choice-${option}`, word(`choice.${option}`));
+      button.type = "button";
+      button.dataset.choice = option;
+      box.append(button);
+    }
+  }
+
+  function latestResult() {
+    const results = state.results || [];
+    const forItem = results.filter((result) => result.item === state.current_item);
+    return (forItem.length ? forItem : results).at(-1) || null;
+  }
+
+  function renderResult() {
+    const result = state.poll === null ? latestResult() : null;
+    show(part("result"), result !== null);
+    if (result === null) return;
+    setText("result-question", result.question);
+    setText("sentence", result.sentence[locale] || result.sentence.vi);
+    drawBars(part("bars"), state.options, result.outcome);
+    drawNames(part("names"), result);
+  }
+
+  function drawBars(container, options, outcome) {
+    const rowHeight = 56;
+    const total = Math.max(outcome.base || 0, 1);
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", `0 0 640 ${options.length * rowHeight + 8}`);
+    svg.setAttribute("class", "bars");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", options.map((o) => `${word(`choice.${o}`)}: ${outcome[o] ?? 0}`).join(", "));
+    options.forEach((option, index) => {
+      const count = outcome[option] ?? 0;
+      const y = index * rowHeight + 8;
+      const label = document.createElementNS(SVG, "text");
+      label.setAttribute("x", "0");
+      label.setAttribute("y", String(y + 26));
+      label.textContent = word(`choice.${option}`);
+      const bar = document.createElementNS(SVG, "rect");
+      bar.setAttribute("x", "200");
+      bar.setAttribute("y", String(y));
+      bar.setAttribute("height", "36");
+      bar.setAttribute("width", String(Math.round((380 * count) / total)));
+      bar.setAttribute("class", `bar bar-${option}`);
+      const value = document.createElementNS(SVG, "text");
+      value.setAttribute("x", String(210 + Math.round((380 * count) / total)));
+      value.setAttribute("y", String(y + 26));
+      value.setAttribute("class", "bar-value");
+      value.textContent = String(count);
+      svg.append(label, bar, value);
+    });
+    const needed = document.createElementNS(SVG, "line");
+    const x = String(200 + Math.round((380 * outcome.needed) / total));
+    needed.setAttribute("x1", x);
+    needed.setAttribute("x2", x);
+    needed.setAttribute("y1", "0");
+    needed.setAttribute("y2", String(options.length * rowHeight + 8));
+    needed.setAttribute("class", "threshold");
+    svg.append(needed);
+    container.replaceChildren(svg);
+  }
+
+  function drawNames(container, result) {
+    container.replaceChildren();
+    if (!result.by_choice) return; // a secret ballot: counts only
+    for (const [choice, names] of Object.entries(result.by_choice)) {
+      if (!names.length) continue;
+      const group = element("div", `names names-${choice}`);
+      group.append(element("h3", "", `${word(`choice.${choice}`)} (${names.length})`));
+      group.append(element("p", "", names.join(", ")));
+      container.append(group);
+    }
+  }
+
+  function renderAgenda() {
+    const consent = state.agenda.filter((item) => item.status === "consent");
+    setText("consent", consent.length ? `${word("status.consent")}: ${consent.length}` : "");
+    const list = part("agenda");
+    list.replaceChildren();
+    for (const item of state.agenda) {
+      const line = element("li", item.id === state.current_item ? "current" : "");
+      line.dataset.item = item.id;
+      line.append(element("span", "name", `${item.ordinal}. ${titleOf(item)}`));
+      line.append(element("span", `badge status-${item.status}`, word(`status.${item.status}`)));
+      list.append(line);
+    }
+  }
+
+  function renderChair() {
+    const panel = part("chair");
+    show(panel, me !== null && me.may_run);
+    if (panel.hidden) return;
+    for (const control of panel.querySelectorAll("[data-step]")) {
+      show(control, allowed(control.dataset.step));
+    }
+    const hasConsent = state.agenda.some((item) => item.status === "consent");
+    show(panel.querySelector('[data-step="adopt_consent"]'),
+         allowed("adopt_consent") && hasConsent && !state.consent_adopted_at);
+    show(part("secret-option"), state.secret_ballot_allowed);
+  }
+
+  // --- talking to the server ----------------------------------------------------------
+  const post = (url, body) => window.ecabinet.postJSON(url, body);
+
+  function takeSnapshot(snapshot) {
+    me = snapshot.me || me;
+    state = snapshot;
+    render();
+  }
+
+  async function passkeyAnswer(options) {
+    const { requestOptions, credentialJSON } = window.ecabinet.passkey;
+    const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
+    return credentialJSON(credential);
+  }
+
+  function explain(error) {
+    if (error && error.problem) return error.message;
+    if (error instanceof TypeError) return word("network");
+    if (error && (error.name === "NotAllowedError" || error.name === "AbortError")) return word("cancelled");
+    return word("failed");
+  }
+
+  async function perform(work) {
+    if (busy) return;
+    busy = true;
+    root.setAttribute("aria-busy", "true");
+    alertBox("");
+    try {
+      await work();
+    } catch (error) {
+      console.error(error);
+      alertBox(explain(error));
+    } finally {
+      busy = false;
+      root.removeAttribute("aria-busy");
+      note("");
+    }
+  }
+
+  async function checkIn(mode) {
+    const options = await post(`/api/meetings/${meetingId}/checkin/options`, { mode });
+    note(word("waiting"));
+    const credential = await passkeyAnswer(options.publicKey);
+    window.ecabinet.live.accept(await post(`/api/meetings/${meetingId}/checkin`, { credential }));
+  }
+
+  async function vote(choice) {
+    const poll = state.poll;
+    const issued = await post(`/api/polls/${poll.id}/ballots/options`,
+                              { question: poll.question_id, choice });
+    note(word("waiting"));
+    const credential = await passkeyAnswer(issued.publicKey);
+    let recorded;
+    try {
+      recorded = await post(`/api/polls/${poll.id}/ballots`, { payload: issued.payload, credential });
+    } catch (error) {
+      // The answer may be lost after the ballot was stored: ask rather than send it twice.
+      if (error instanceof TypeError) { note(word("ballot_lost")); window.ecabinet.live.resync(); }
+      throw error;
+    }
+    me = { ...me, ballot: { receipt: recorded.receipt, choice: poll.secret ? null : recorded.choice } };
+    render();
+    window.ecabinet.live.resync();
+  }
+
+  async function chairStep(control) {
+    const item = currentItem();
+    const step = control.dataset.step;
+    if (control.dataset.url) {
+      window.ecabinet.live.accept(await post(control.dataset.url, {}));
+    } else if (step === "close_vote") {
+      await post(`/api/polls/${state.poll.id}/close`, {});
+      window.ecabinet.live.resync();
+    } else if (step === "open_vote" && item) {
+      const form = control;
+      await post(`/api/items/${item.id}/polls`, {
+        question: form.elements.question.value, secret: form.elements.secret.checked });
+      form.reset();
+      window.ecabinet.live.resync();
+    }
+  }
+
+  async function conclude(form, defer) {
+    const item = currentItem();
+    if (!item) return;
+    window.ecabinet.live.accept(await post(`/api/items/${item.id}/conclusion`,
+                                           { text: form.elements.text.value, defer }));
+    form.reset();
+  }
+
+  function wire() {
+    root.addEventListener("click", (event) => {
+      const target = event.target.closest("button");
+      if (!target || !root.contains(target)) return;
+      if (target.dataset.checkin) perform(() => checkIn(target.dataset.checkin));
+      else if (target.dataset.choice) perform(() => vote(target.dataset.choice));
+      else if (target.dataset.defer !== undefined) {
+        perform(() => conclude(target.closest("form"), true));
+      } else if (target.dataset.step && target.type !== "submit") perform(() => chairStep(target));
+    });
+    root.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const form = event.target;
+      if (form.dataset.step === "conclude") perform(() => conclude(form, false));
+      else perform(() => chairStep(form));
+    });
+  }
+
+  function onTally(message) {
+    if (!state || !state.poll || state.poll.id !== message.poll) {
+      window.ecabinet.live.resync();
+      return;
+    }
+    state.poll.cast = message.cast;
+    renderVote();
+  }
+
+  function onStatus(online) {
+    for (const badge of root.querySelectorAll("[data-live-status]")) {
+      badge.textContent = word(online ? "live.online" : "live.offline");
+      badge.classList.toggle("ok", online);
+      badge.classList.toggle("warn", !online);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    wire();
+    onStatus(window.ecabinet.live ? window.ecabinet.live.online : false);
+    window.ecabinet.live.follow(meetingId, {
+      snapshot: takeSnapshot,
+      state: (snapshot) => {
+        // A new vote starts with no ballot of ours; the rest of "me" does not change.
+        const before = state && state.poll ? state.poll.id : null;
+        const after = snapshot.poll ? snapshot.poll.id : null;
+        if (me && before !== after) me = { ...me, ballot: null };
+        // Sent only when presence changed: otherwise keep the list we have.
+        if (!snapshot.attendance) snapshot.attendance = state ? state.attendance : [];
+        state = snapshot;
+        render();
+      },
+      tally: onTally,
+      status: onStatus,
+    });
+  });
+})();

@@ -1,0 +1,95 @@
+"""The live session in Chromium, as the issue's "Done when" describes it: the chair and
+two members on their tablets (each a browser context with its own fingerprint reader) and
+the room display. Check-in, quorum, the consent block, a vote by passkey whose count moves
+on every screen without a reload, the close, and the result with the rule that decided."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from ..live.helpers import make_session
+from .conftest import Device, Devices, LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def enroll(device: Device, token: str) -> None:
+    page = device.open(f"/enroll/{token}")
+    page.get_by_label("Tên thiết bị này").fill("iPad phòng họp")
+    page.get_by_role("button", name="Đăng ký thiết bị này").click()
+    page.wait_for_url(device.origin + "/")
+
+
+def bound(page: Page, name: str) -> Locator:
+    return page.locator(f'[data-bind="{name}"]').first
+
+
+def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
+    live_server: LiveServer, devices: Devices
+) -> None:
+    live = live_server.call(make_session(live_server.db, live_server.settings,
+                                         extra_members=1))
+    meeting = live.meeting_id
+    chair, first, second, room = (devices.new() for _ in range(4))
+    for device, role in ((chair, "chair"), (first, "member"), (second, "member-1"),
+                         (room, "secretariat")):
+        enroll(device, live.seats[role].token)
+    tablets = [device.open(f"/meetings/{meeting}/live") for device in (chair, first, second)]
+    display = room.open(f"/meetings/{meeting}/display")
+    screens = [*tablets, display]
+    for page in screens:
+        page.evaluate("window.stayedOnPage = true")  # gone if anything reloads the page
+        expect(page.locator("[data-live-status]")).to_have_text("Trực tuyến")
+    chair_page, first_page, second_page = tablets
+
+    chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
+    for page in screens:
+        expect(bound(page, "phase")).to_have_text("Đang họp")
+
+    chair_page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
+    first_page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
+    second_page.get_by_role("button", name="Điểm danh: dự họp trực tuyến").click()
+    expect(bound(second_page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (trực tuyến).")
+    for page in screens:
+        expect(bound(page, "quorum")).to_have_text(
+            "Đủ số lượng: 3 trên 3 thành viên có mặt (cần 2).")
+    expect(display.locator('[data-part="attendance"] li')).to_have_count(3)
+
+    chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
+    expect(first_page.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
+    chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
+    for page in screens:
+        expect(bound(page, "current")).to_have_text("2. Tờ trình số 2")
+
+    chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Thông qua Tờ trình số 2?")
+    chair_page.get_by_role("button", name="Mở biểu quyết").click()
+    for page in screens:
+        expect(bound(page, "question")).to_have_text("Thông qua Tờ trình số 2?")
+    expect(bound(display, "cast-number")).to_have_text("0")
+
+    first_page.get_by_role("button", name="Tán thành", exact=True).click()
+    expect(bound(first_page, "my-ballot")).to_contain_text(
+        re.compile(r"Đồng chí đã chọn: Tán thành\. Phiếu của đồng chí đã được ghi nhận\. "
+                   r"Mã biên nhận: [0-9a-f]{64}"))
+    for page in screens:
+        expect(bound(page, "cast")).to_have_text(
+            "1 trên 3 thành viên có mặt đã biểu quyết (tổng số 3 thành viên).")
+    expect(bound(display, "cast-number")).to_have_text("1")
+    second_page.get_by_role("button", name="Không tán thành").click()
+    chair_page.get_by_role("button", name="Tán thành", exact=True).click()
+    for page in screens:
+        expect(bound(page, "cast")).to_contain_text("3 trên 3 thành viên có mặt")
+
+    chair_page.get_by_role("button", name="Kết thúc biểu quyết").click()
+    for page in screens:
+        expect(bound(page, "sentence")).to_have_text(
+            "Thông qua: 2/3 tán thành, cần 2 (quá nửa).")
+        expect(page.locator("svg.bars rect.bar-for")).to_have_attribute("width", "253")
+    expect(display.locator(".names-for")).to_contain_text("Người chair, Người member")
+    expect(display.locator(".names-against")).to_contain_text("Bộ trưởng 1")
+    expect(bound(first_page, "current-status")).to_have_text("Thông qua")
+    for page in screens:
+        assert page.evaluate("window.stayedOnPage") is True

@@ -1,0 +1,104 @@
+"""A real server for the websocket tests: the app under uvicorn (websockets on, per-message
+compression off, as `ecabinet serve` runs it) in a thread with its own event loop and
+its own database connections; the tests talk to it over loopback like tablets do."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Origin
+
+from ecabinet.app import create_app
+from ecabinet.settings import Settings, load_settings
+
+from ..factories import Seat
+from .helpers import Tablet, tablet
+
+
+@dataclass
+class Server:
+    settings: Settings
+    port: int
+
+    @property
+    def origin(self) -> str:
+        return self.settings.origin
+
+    def socket(self, token: str | None, *, origin: str | None = None) -> Any:
+        headers = {"Cookie": f"ecab_session={token}; ecab_lang=en"} if token else {}
+        return connect(f"ws://localhost:{self.port}/ws",
+                       origin=Origin(origin or self.origin), additional_headers=headers,
+                       compression=None, open_timeout=5, proxy=None)
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    settings = load_settings(environ={}, database_url=database_url,
+                             data_dir=str(tmp_path / "data"), origin=f"http://localhost:{port}",
+                             session_secret="live-secret-" + "x" * 40, log_level="warning",
+                             ws_heartbeat_seconds=1, presence_grace_seconds=2, sweep_seconds=0)
+    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on",
+                            ws="websockets-sansio", ws_per_message_deflate=False, http="h11",
+                            timeout_graceful_shutdown=2)
+    uvicorn_server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(uvicorn_server.serve([listener])),
+                              name="uvicorn-live", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not uvicorn_server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert uvicorn_server.started, "the server did not start"
+    yield Server(settings, port)
+    uvicorn_server.should_exit = True
+    thread.join(timeout=10)
+    listener.close()
+
+
+@pytest.fixture
+async def tablets(server: Server) -> AsyncIterator[list[Tablet]]:
+    made: list[Tablet] = []
+    yield made
+    for one in made:
+        await one.client.aclose()
+
+
+async def real_tablet(server: Server, seat: Seat, made: list[Tablet]) -> Tablet:
+    one = await tablet(httpx.AsyncHTTPTransport(), server.origin, server.settings, seat)
+    made.append(one)
+    return one
+
+
+def token_of(one: Tablet) -> str:
+    return str(one.client.cookies["ecab_session"])
+
+
+async def frame(ws: ClientConnection, kind: str | None = None, *, within: float = 5.0,
+                skip: tuple[str, ...] = ("ping", "event")) -> dict[str, Any]:
+    """The next message (of ``kind``), answering heartbeats on the way."""
+    import json
+
+    deadline = time.monotonic() + within
+    while True:
+        left = deadline - time.monotonic()
+        assert left > 0, f"no {kind or 'message'} within {within}s"
+        message = json.loads(await asyncio.wait_for(ws.recv(), left))
+        if message["type"] == "ping":
+            await ws.send('{"type":"pong"}')
+        if kind is None and message["type"] not in skip:
+            return dict(message)
+        if message["type"] == kind:
+            return dict(message)

@@ -1,0 +1,132 @@
+"""The hub without a network: a slow tablet holds up nobody, a burst of ballots becomes
+few messages serialised once, a gap is answered with a fresh state, and notices reach
+only the people entitled to them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from ecabinet.auth.actor import Actor
+from ecabinet.events import Event
+from ecabinet.models import LoginSession, Membership, Person
+from ecabinet.realtime import frames
+from ecabinet.realtime.channel import Channel
+from ecabinet.realtime.connection import Connection
+from ecabinet.realtime.hub import Hub
+
+
+class FakeSocket:
+    """Records what it is sent; a stuck one never finishes sending (a tablet that
+    stopped reading, its TCP window full)."""
+
+    def __init__(self, stuck: bool = False) -> None:
+        self.stuck = stuck
+        self.sent: list[str] = []
+
+    async def send_text(self, text: str) -> None:
+        if self.stuck:
+            await asyncio.Event().wait()
+        self.sent.append(text)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        pass
+
+
+def _connection(person: int, *, stuck: bool = False, limit: int = 8,
+                bodies: tuple[int, ...] = (1,)) -> tuple[Connection, FakeSocket]:
+    socket = FakeSocket(stuck)
+    actor = Actor(person=Person(id=person, full_name=f"P{person}"),
+                  login=LoginSession(id=person, token_hash=str(person), person_id=person),
+                  memberships={b: Membership(body_id=b, person_id=person) for b in bodies})
+    return Connection(socket, actor, limit=limit), socket  # type: ignore[arg-type]
+
+
+def _ballot(seq: int, cast: int, question: int = 7) -> Event:
+    return Event("ballot.cast", {"poll_id": 3, "question_id": question, "seq": seq,
+                                 "cast": cast}, body_id=1, meeting_id=5, audience="body")
+
+
+async def test_a_tablet_that_stops_reading_does_not_delay_the_others() -> None:
+    hub = Hub.__new__(Hub)
+    hub.watchers, hub.connections = {}, set()
+    connections = [_connection(n) for n in range(1, 51)]
+    slow, slow_socket = _connection(99, stuck=True, limit=8)
+    for connection, _ in [*connections, (slow, slow_socket)]:
+        hub.watch(connection, 5)
+    for n in range(100):
+        hub.broadcast(5, frames.dump({"type": "tally", "cast": n}))
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.05)
+    assert all(len(socket.sent) == 100 for _, socket in connections)
+    # The stuck tablet's backlog stayed bounded and ends with "resync".
+    assert len(slow.queue) <= 8 and slow.dropped > 0 and frames.RESYNC in slow.queue
+    assert slow.busy is not None  # its one send waits; the others never waited
+    await slow.stop()
+
+
+async def test_a_burst_of_ballots_becomes_few_tallies_serialised_once() -> None:
+    sent: list[tuple[int, str]] = []
+    reads: list[int] = []
+
+    async def snapshot(meeting_id: int, attendance: bool) -> dict[str, Any]:
+        reads.append(meeting_id)
+        await asyncio.sleep(0.01)  # a database read takes a moment; ballots keep coming
+        return {"seq": 10, "poll": None}
+
+    channel = Channel(5, snapshot, lambda meeting, frame: sent.append((meeting, frame)))
+    channel.push(Event("vote.opened", {"seq": 10}, meeting_id=5, audience="meeting"))
+    await asyncio.sleep(0)
+    for n in range(1, 201):
+        channel.push(_ballot(10 + n, n))
+        if n % 20 == 0:
+            await asyncio.sleep(0.002)
+    await asyncio.sleep(0.05)
+    messages = [json.loads(frame) for _, frame in sent]
+    assert messages[0]["type"] == "state" and len(reads) == 1
+    tallies = [m for m in messages if m["type"] == "tally"]
+    assert 1 <= len(tallies) < 20 and tallies[-1]["cast"] == 200 and tallies[-1]["seq"] == 210
+    # Each tally says which number it follows, so a tablet can see a gap.
+    follows = [m["prev"] for m in tallies]
+    assert follows[0] == 10 and follows[1:] == [m["seq"] for m in tallies[:-1]]
+    await channel.stop()
+
+
+async def test_a_gap_in_the_numbers_is_answered_with_a_fresh_state() -> None:
+    sent: list[str] = []
+
+    async def snapshot(meeting_id: int, attendance: bool) -> dict[str, Any]:
+        return {"seq": 14, "poll": {"cast": 3}}
+
+    channel = Channel(5, snapshot, lambda meeting, frame: sent.append(frame))
+    channel.last = 10
+    channel.push(_ballot(11, 1))
+    await asyncio.sleep(0.01)
+    channel.push(_ballot(13, 3))  # 12 has not arrived (yet)
+    await asyncio.sleep(0.01)
+    channel.push(_ballot(12, 2))  # late: already covered by the state
+    await asyncio.sleep(0.01)
+    assert [json.loads(f)["type"] for f in sent] == ["tally", "state"]
+    assert channel.last == 14
+    await channel.stop()
+
+
+async def test_notices_reach_only_their_recipients() -> None:
+    hub = Hub.__new__(Hub)
+    hub.watchers, hub.connections, hub.channels = {}, set(), {}
+    alice, alice_socket = _connection(1, bodies=(1,))
+    bob, bob_socket = _connection(2, bodies=(1,))
+    carol, carol_socket = _connection(3, bodies=(2,))
+    hub.connections = {alice, bob, carol}
+    hub.deliver_one(Event("document.version_added", {"seq": 4}, body_id=1, meeting_id=9,
+                          recipients=frozenset({1})))
+    hub.deliver_one(Event("poll.sent", {"poll_id": 2}, body_id=1, audience="body"))
+    hub.deliver_one(Event("ballot.cast", {"poll_id": 2}, body_id=1, audience="body"))
+    hub.deliver_one(Event("session.item_taken", {"seq": 5}, body_id=1, meeting_id=9,
+                          audience="meeting"))
+    kinds = {name: [json.loads(f)["kind"] for f in socket.sent]
+             for name, socket in (("alice", alice_socket), ("bob", bob_socket),
+                                  ("carol", carol_socket))}
+    assert kinds == {"alice": ["document.version_added", "poll.sent"], "bob": ["poll.sent"],
+                     "carol": []}

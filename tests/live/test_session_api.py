@@ -1,0 +1,211 @@
+"""The live session through its JSON API, with real passkeys (the software authenticator):
+check-in, quorum, live votes with receipts before the close, secret ballots as counts
+only, stand-ins, a ballot sent twice, and the outcome with the rule that decided it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from ecabinet.db import Database
+from ecabinet.models import Ballot
+from ecabinet.settings import Settings
+
+from .helpers import Session, Tablet, add_deputy, audit_kinds, make_session, tablet
+
+
+@pytest.fixture
+async def tablets(client: httpx.AsyncClient) -> AsyncIterator[list[Tablet]]:
+    made: list[Tablet] = []
+    yield made
+    for one in made:
+        await one.client.aclose()
+
+
+async def _tablet(client: httpx.AsyncClient, settings: Settings, live: Session, role: str,
+                  made: list[Tablet]) -> Tablet:
+    one = await tablet(client._transport, str(client.base_url), settings, live.seats[role])
+    made.append(one)
+    return one
+
+
+async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    response = await one.client.post(url, json=body or {})
+    assert response.status_code in (200, 201), response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def test_members_check_in_vote_and_see_their_receipt_before_the_close(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live = await make_session(db, settings, extra_members=1)
+    chair = await _tablet(client, settings, live, "chair", tablets)
+    member = await _tablet(client, settings, live, "member", tablets)
+    minister = await _tablet(client, settings, live, "member-1", tablets)
+    meeting = live.meeting_id
+    await _post(chair, f"/api/meetings/{meeting}/session/open")
+
+    assert (await chair.check_in(meeting)).status_code == 200
+    checked = await member.check_in(meeting, "remote")
+    assert checked.status_code == 200
+    state = checked.json()
+    assert state["quorum"] == {"members": 3, "present": 2, "needed": 2, "met": True}
+    assert [(a["name"], a["mode"]) for a in state["attendance"] if a["checked_in"]] == [
+        ("Người chair", "room"), ("Người member", "remote")]
+    assert state["me"]["checked_in"]
+
+    await _post(chair, f"/api/meetings/{meeting}/consent-block/adopt")
+    taken = await _post(chair, f"/api/meetings/{meeting}/session/next")
+    assert taken["current_item"] == live.items[1] and taken["phase"] == "item"
+    poll = await _post(chair, f"/api/items/{live.items[1]}/polls",
+                       {"question": "Thông qua Tờ trình số 2?"})
+    assert poll["options"] == ["for", "against", "abstain"] and poll["electorate"] == 3
+
+    cast = await member.vote(poll, "for")
+    assert cast.status_code == 201, cast.text
+    mine = (await member.snapshot(meeting))["me"]["ballot"]
+    assert mine == {"receipt": cast.json()["receipt"], "choice": "for",
+                    "cast_at": mine["cast_at"]}
+    assert (await chair.snapshot(meeting))["poll"]["cast"] == 1
+    # Not checked in: no ballot, and the refusal is audited.
+    refused = await minister.options(poll, "against")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Check in to the session with your passkey before voting."
+    assert (await audit_kinds(db, "refused."))[-1] == "refused.ballot"
+    assert (await chair.vote(poll, "for")).status_code == 201
+
+    result = await _post(chair, f"/api/polls/{poll['id']}/close")
+    assert result["passed"] and result["rule"] == "majority_for"
+    assert "2" in result["sentence"] and result["outcome"]["needed"] == 2
+    after = await member.snapshot(meeting)
+    assert after["poll"] is None and after["agenda"][1]["status"] == "adopted"
+    [shown] = after["results"]
+    assert shown["by_choice"] == {"for": ["Người chair", "Người member"], "against": [],
+                                  "abstain": []}
+    assert set(shown["sentence"]) == {"vi", "en"}
+    assert shown["sentence"]["en"].startswith("Adopted: 2 of 3 voted for")
+
+
+async def test_a_secret_ballot_shows_counts_only(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live = await make_session(db, settings, secret_ballot_allowed=True)
+    chair = await _tablet(client, settings, live, "chair", tablets)
+    member = await _tablet(client, settings, live, "member", tablets)
+    meeting = live.meeting_id
+    await _post(chair, f"/api/meetings/{meeting}/session/open")
+    for one in (chair, member):
+        assert (await one.check_in(meeting)).status_code == 200
+    await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": live.items[2]})
+    poll = await _post(chair, f"/api/items/{live.items[2]}/polls", {"secret": True})
+    assert poll["secret"] and poll["question"] == "Thông qua: Tờ trình số 3?"
+    assert (await member.vote(poll, "against")).status_code == 201
+    assert (await member.snapshot(meeting))["me"]["ballot"]["choice"] is None
+    assert (await chair.vote(poll, "against")).status_code == 201
+    closed = await _post(chair, f"/api/polls/{poll['id']}/close")
+    assert not closed["passed"] and closed["outcome"]["against"] == 2
+    [shown] = (await chair.snapshot(meeting))["results"]
+    assert shown["secret"] and shown["by_choice"] is None
+    assert '"against"' not in str(await audit_kinds(db))
+    async with db.read() as session:
+        assert len((await session.exec(select(Ballot))).all()) == 2
+
+
+async def test_a_ballot_sent_twice_is_recorded_once(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live = await make_session(db, settings, revote_policy="once")
+    chair = await _tablet(client, settings, live, "chair", tablets)
+    member = await _tablet(client, settings, live, "member", tablets)
+    meeting = live.meeting_id
+    await _post(chair, f"/api/meetings/{meeting}/session/open")
+    for one in (chair, member):
+        assert (await one.check_in(meeting)).status_code == 200
+    await _post(chair, f"/api/meetings/{meeting}/session/next")
+    poll = await _post(chair, f"/api/items/{live.items[1]}/polls")
+    _, signed = await member.ballot(poll, "for")
+    first = await member.client.post(f"/api/polls/{poll['id']}/ballots", json=signed)
+    retry = await member.client.post(f"/api/polls/{poll['id']}/ballots", json=signed)
+    assert first.status_code == 201 and retry.status_code == 403
+    # The tablet that lost the first answer finds its ballot in the snapshot.
+    assert (await member.snapshot(meeting))["me"]["ballot"]["receipt"] == \
+        first.json()["receipt"]
+    again = await member.options(poll, "against")
+    assert again.status_code == 403 and "does not allow changing a vote" in again.text
+    async with db.read() as session:
+        assert len((await session.exec(select(Ballot))).all()) == 1
+
+
+async def test_check_in_refusals(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live = await make_session(db, settings)
+    observer = await _tablet(client, settings, live, "observer", tablets)
+    member = await _tablet(client, settings, live, "member", tablets)
+    refused = await observer.client.post(f"/api/meetings/{live.meeting_id}/checkin/options",
+                                         json={"mode": "room"})
+    assert refused.status_code == 403
+    bad_mode = await member.client.post(f"/api/meetings/{live.meeting_id}/checkin/options",
+                                        json={"mode": "balcony"})
+    assert bad_mode.status_code == 422
+    other = await make_other_meeting(db, live)
+    options = await member.client.post(f"/api/meetings/{other}/checkin/options",
+                                       json={"mode": "room"})
+    credential = member.device.assert_(options.json()["publicKey"])
+    wrong = await member.client.post(f"/api/meetings/{live.meeting_id}/checkin",
+                                     json={"credential": credential})
+    assert wrong.status_code == 403
+    assert (await audit_kinds(db, "refused."))[-1] == "refused.checkin"
+
+
+async def make_other_meeting(db: Database, live: Session) -> int:
+    from ecabinet.models import Meeting, utcnow
+
+    async with db.transaction() as tx:
+        meeting = Meeting(body_id=live.body_id, title="Phiên họp chuyên đề",
+                          starts_at=utcnow(), state="published")
+        tx.session.add(meeting)
+        await tx.session.flush()
+        assert meeting.id is not None
+        return meeting.id
+
+
+@pytest.mark.parametrize("may_vote", [False, True])
+async def test_a_stand_in_is_recorded_and_votes_only_where_the_body_allows(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet],
+    may_vote: bool,
+) -> None:
+    live = await make_session(db, settings, stand_in_may_vote=may_vote,
+                              quorum_numerator=1, quorum_denominator=2)
+    deputy_seat = await add_deputy(db, settings, live, live.seats["member"])
+    chair = await _tablet(client, settings, live, "chair", tablets)
+    deputy = await _tablet(client, settings, live, "deputy", tablets)
+    meeting = live.meeting_id
+    await _post(chair, f"/api/meetings/{meeting}/session/open")
+    assert (await chair.check_in(meeting)).status_code == 200
+    checked = await deputy.check_in(meeting)
+    assert checked.status_code == 200, checked.text
+    line = checked.json()["attendance"][1]
+    assert line["stand_in"] == "Thứ trưởng" and line["present"] is may_vote
+    assert checked.json()["quorum"]["present"] == (2 if may_vote else 1)
+    await _post(chair, f"/api/meetings/{meeting}/session/next")
+    poll = await _post(chair, f"/api/items/{live.items[1]}/polls")
+    issued = await deputy.options(poll, "for")
+    if not may_vote:
+        assert issued.status_code == 403
+        assert issued.json()["detail"] == "In this body a stand-in attends without a vote."
+        return
+    assert issued.status_code == 200
+    payload = issued.json()["payload"]
+    assert payload["person"] == deputy_seat.person_id  # who signed ...
+    assert payload["voter"] == line["seat"]  # ... for whose seat
+    cast = await deputy.client.post(f"/api/polls/{poll['id']}/ballots", json={
+        "payload": payload, "credential": deputy.device.assert_(issued.json()["publicKey"])})
+    assert cast.status_code == 201
+    assert (await deputy.snapshot(meeting))["me"]["ballot"]["receipt"] == \
+        cast.json()["receipt"]

@@ -1,0 +1,239 @@
+"""From a closed session to signed minutes through the real HTTP API: the secretariat edits
+the notes and renders the draft, the chair approves it with a passkey over the PDF's hash,
+the secretary and then the chair sign, and the result verifies, approval included. Every
+step out of turn is refused, and the audit log records each one."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from sqlmodel import select
+
+from ecabinet.db import Database
+from ecabinet.minutes import pdfdoc
+from ecabinet.minutes.ca import DemoSigning, prepare_demo_signing
+from ecabinet.minutes.evidence import APPROVAL_FILE_NAME
+from ecabinet.minutes.verify import load_trust_roots, verify_pdf
+from ecabinet.models import AgendaItem, AuditEvent, LoginSession, Minutes
+from ecabinet.settings import Settings
+
+from .factories import csrf_header, sign_in
+from .minutes_fixture import ClosedSession, build_closed_session
+
+
+@pytest.fixture
+def signing(tmp_path: Path) -> DemoSigning:
+    return prepare_demo_signing(tmp_path / "signing", secretary_name="Nghiêm Thị Hồng Vân",
+                                chair_name="Trần Quốc Khải", organization="Chính phủ")
+
+
+@pytest.fixture
+def settings(settings: Settings, signing: DemoSigning) -> Settings:
+    return replace(settings, minutes_secretary_key=str(signing.secretary.key_file),
+                   minutes_secretary_passphrase_file=str(signing.secretary.passphrase_file),
+                   minutes_chair_key=str(signing.chair.key_file),
+                   minutes_chair_passphrase_file=str(signing.chair.passphrase_file),
+                   minutes_trust_roots=str(signing.ca_certificate))
+
+
+@pytest.fixture
+async def session(db: Database, settings: Settings) -> ClosedSession:
+    return await build_closed_session(db, settings)
+
+
+async def person_client(client: httpx.AsyncClient, session: ClosedSession, person_id: int
+                        ) -> httpx.AsyncClient:
+    other = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
+    response = await sign_in(other, session.devices[person_id])
+    assert response.status_code in (200, 201), response.text
+    other.headers.update(await csrf_header(other))
+    return other
+
+
+async def kinds(db: Database) -> list[str]:
+    async with db.read() as read:
+        return [e.kind for e in (await read.exec(select(AuditEvent))).all()]
+
+
+async def test_notes_draft_approval_and_both_signatures(
+    client: httpx.AsyncClient, db: Database, settings: Settings, session: ClosedSession,
+    signing: DemoSigning,
+) -> None:
+    secretary = await person_client(client, session, session.secretary_person_id)
+    chair = await person_client(client, session, session.chair_person_id)
+    meeting = session.meeting_id
+    async with db.read() as read:
+        item = (await read.exec(select(AgendaItem).where(
+            AgendaItem.meeting_id == meeting, AgendaItem.ordinal == 5))).one()
+
+    edited = await secretary.put(f"/api/items/{item.id}/record", json={
+        "discussionNotes": "Các thành viên thống nhất cần sửa Điều 3.",
+        "conclusion": "Giao Bộ Thông tin và Truyền thông hoàn thiện hồ sơ."})
+    assert edited.status_code == 200, edited.text
+    drafted = await secretary.post(f"/api/meetings/{meeting}/minutes/draft",
+                                   json={"language": "vi"})
+    assert drafted.status_code == 201, drafted.text
+    draft_hash = drafted.json()["draftSha256"]
+
+    # The chair's passkey signs SHA-256 of the draft PDF itself.
+    options = (await chair.post(f"/api/meetings/{meeting}/minutes/approval/options",
+                                json={})).json()
+    challenge = base64.urlsafe_b64decode(options["challenge"] + "==")
+    assert challenge.hex() == draft_hash
+    device = session.devices[session.chair_person_id]
+    approved = await chair.post(f"/api/meetings/{meeting}/minutes/approval",
+                                json={"credential": device.assert_(options)})
+    assert approved.status_code == 200, approved.text
+
+    early = await chair.post(f"/api/meetings/{meeting}/minutes/signatures",
+                             json={"as": "chair"})
+    assert early.status_code == 409 and "Thư ký ký trước" in early.json()["detail"]
+    signed_once = await secretary.post(f"/api/meetings/{meeting}/minutes/signatures",
+                                       json={"as": "secretary"})
+    assert signed_once.status_code == 201, signed_once.text
+    signed = await chair.post(f"/api/meetings/{meeting}/minutes/signatures",
+                              json={"as": "chair"})
+    assert signed.status_code == 201, signed.text
+    assert signed.json()["state"] == "signed"
+
+    member = await person_client(client, session, _member_person(session))
+    pdf = await member.get(f"/meetings/{meeting}/minutes.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert hashlib.sha256(pdf.content).hexdigest() == signed.json()["signedSha256"]
+    assert pdf.content.startswith(bytes.fromhex("")) and pdf.content[:len(b"%PDF")] == b"%PDF"
+
+    report = await verify_pdf(pdf.content, trust_roots=load_trust_roots(
+        [signing.ca_certificate]))
+    assert report.ok, [f.message for f in report.problems]
+    approval = [f for s in report.sections for f in s.findings if "approved" in f.message]
+    assert approval and approval[0].params["name"] == "Trần Quốc Khải"
+    files = pdfdoc.embedded_files(PdfFileReader(io.BytesIO(pdf.content)))
+    assert json.loads(files[APPROVAL_FILE_NAME])["draftSha256"] == draft_hash
+
+    notice = await member.get(f"/meetings/{meeting}/notice.pdf")
+    notice_report = await verify_pdf(notice.content, trust_roots=load_trust_roots(
+        [signing.ca_certificate]))
+    assert notice_report.ok, [f.message for f in notice_report.problems]
+
+    log = await kinds(db)
+    for kind in ("minutes.item_edited", "minutes.rendered", "minutes.approved",
+                 "minutes.signed", "minutes.downloaded"):
+        assert kind in log, kind
+    assert log.count("minutes.signed") == 2
+    locked = await secretary.put(f"/api/items/{item.id}/record", json={"conclusion": "Khác"})
+    assert locked.status_code == 409
+    for other in (secretary, chair, member):
+        await other.aclose()
+
+
+def _member_person(session: ClosedSession) -> int:
+    people = [p for p in session.devices if p not in (session.chair_person_id,
+                                                       session.secretary_person_id)]
+    return people[3]
+
+
+async def test_a_new_draft_withdraws_the_approval_and_a_stale_approval_is_refused(
+    client: httpx.AsyncClient, db: Database, session: ClosedSession,
+) -> None:
+    secretary = await person_client(client, session, session.secretary_person_id)
+    chair = await person_client(client, session, session.chair_person_id)
+    meeting = session.meeting_id
+    await secretary.post(f"/api/meetings/{meeting}/minutes/draft", json={})
+    options = (await chair.post(f"/api/meetings/{meeting}/minutes/approval/options",
+                                json={})).json()
+    answer = session.devices[session.chair_person_id].assert_(options)
+    # The secretariat renders again before the chair's answer arrives.
+    await secretary.post(f"/api/meetings/{meeting}/minutes/draft", json={"language": "en"})
+    stale = await chair.post(f"/api/meetings/{meeting}/minutes/approval",
+                             json={"credential": answer})
+    assert stale.status_code == 403 and "Dự thảo đã thay đổi" in stale.json()["detail"]
+    assert (await kinds(db))[-1] == "refused.minutes"
+    async with db.read() as read:
+        assert (await read.exec(select(Minutes))).one().state == "draft"
+    for other in (secretary, chair):
+        await other.aclose()
+
+
+async def test_who_may_do_what(
+    client: httpx.AsyncClient, db: Database, session: ClosedSession,
+) -> None:
+    member = await person_client(client, session, _member_person(session))
+    secretary = await person_client(client, session, session.secretary_person_id)
+    meeting = session.meeting_id
+    assert (await member.post(f"/api/meetings/{meeting}/minutes/draft",
+                              json={})).status_code == 403
+    await secretary.post(f"/api/meetings/{meeting}/minutes/draft", json={})
+    # Until it is signed the draft is for the secretariat and the chair only.
+    assert (await member.get(f"/meetings/{meeting}/minutes.pdf")).status_code == 403
+    assert (await secretary.get(f"/meetings/{meeting}/minutes.pdf")).status_code == 200
+    refused = await member.post(f"/api/meetings/{meeting}/minutes/approval/options", json={})
+    assert refused.status_code == 403
+    unapproved = await secretary.post(f"/api/meetings/{meeting}/minutes/signatures",
+                                      json={"as": "secretary"})
+    assert unapproved.status_code == 409 and "phê duyệt dự thảo" in unapproved.json()["detail"]
+    assert (await client.get(f"/api/meetings/{meeting}/minutes")).status_code == 401
+    for other in (member, secretary):
+        await other.aclose()
+
+
+async def test_signing_needs_a_recent_passkey_check(
+    client: httpx.AsyncClient, db: Database, session: ClosedSession,
+) -> None:
+    secretary = await person_client(client, session, session.secretary_person_id)
+    chair = await person_client(client, session, session.chair_person_id)
+    meeting = session.meeting_id
+    await secretary.post(f"/api/meetings/{meeting}/minutes/draft", json={})
+    options = (await chair.post(f"/api/meetings/{meeting}/minutes/approval/options",
+                                json={})).json()
+    await chair.post(f"/api/meetings/{meeting}/minutes/approval", json={
+        "credential": session.devices[session.chair_person_id].assert_(options)})
+    async with db.transaction() as tx:
+        for login in (await tx.session.exec(select(LoginSession))).all():
+            login.fresh_until = None
+            tx.session.add(login)
+    stale = await secretary.post(f"/api/meetings/{meeting}/minutes/signatures",
+                                 json={"as": "secretary"})
+    assert stale.status_code == 403
+    assert stale.json()["type"].endswith("fresh-auth-required")
+    fresh = (await secretary.post("/api/session/fresh/options", json={})).json()
+    confirmed = await secretary.post("/api/session/fresh", json={
+        "credential": session.devices[session.secretary_person_id].assert_(fresh)})
+    assert confirmed.status_code in (200, 204), confirmed.text
+    again = await secretary.post(f"/api/meetings/{meeting}/minutes/signatures",
+                                 json={"as": "secretary"})
+    assert again.status_code == 201, again.text
+    for other in (secretary, chair):
+        await other.aclose()
+
+
+async def test_the_minutes_page_and_the_verify_page(
+    client: httpx.AsyncClient, db: Database, session: ClosedSession,
+) -> None:
+    secretary = await person_client(client, session, session.secretary_person_id)
+    meeting = session.meeting_id
+    page = await secretary.get(f"/meetings/{meeting}/minutes")
+    assert page.status_code == 200 and "Lập dự thảo biên bản" in page.text
+    token = secretary.headers["X-CSRF-Token"]
+    made = await secretary.post(f"/meetings/{meeting}/minutes/draft",
+                                data={"csrf_token": token, "language": "vi"})
+    assert made.status_code == 303
+    draft = (await secretary.get(f"/meetings/{meeting}/minutes.pdf")).content
+    upload = await secretary.post("/minutes/verify", data={"csrf_token": token},
+                                  files={"pdf": ("bien-ban.pdf", draft, "application/pdf")})
+    assert upload.status_code == 200
+    # A draft is not signed: the page says so, and names what is missing.
+    assert "KHÔNG ĐẠT" in upload.text and "Thư ký chưa ký." in upload.text
+    assert "cả 25 phiếu hợp lệ" in upload.text
+    forged = await secretary.post("/minutes/verify", data={"csrf_token": "forged"},
+                                  headers={"X-CSRF-Token": "forged"},
+                                  files={"pdf": ("x.pdf", draft, "application/pdf")})
+    assert forged.status_code == 403
+    await secretary.aclose()
