@@ -59,8 +59,8 @@ UPLOAD_PATH_PREFIXES: tuple[str, ...] = ("/api/documents", "/documents", "/api/i
 
 def routes() -> list[BaseRoute]:
     return [
-        page("/", pages.home, name="home"),
-        page("/language", pages.choose_language, methods=["POST"], name="language"),
+        page("/", pages.home, name="home", public=True),
+        page("/language", pages.choose_language, methods=["POST"], name="language", public=True),
         Route("/healthz", pages.healthz, name="healthz"),
         Route("/readyz", pages.readyz, name="readyz"),
         *api_auth.routes(),

@@ -196,11 +196,11 @@ async def revoke_person_passkey(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        api("/api/enrollments/{token}/options", enrollment_options, methods=["POST"]),
-        api("/api/enrollments/{token}", enroll, methods=["POST"]),
-        api("/api/session/options", session_options, methods=["POST"]),
-        api("/api/session", start_session, methods=["POST"]),
-        api("/api/session", end_session, methods=["DELETE"]),
+        api("/api/enrollments/{token}/options", enrollment_options, methods=["POST"], public=True),
+        api("/api/enrollments/{token}", enroll, methods=["POST"], public=True),
+        api("/api/session/options", session_options, methods=["POST"], public=True),
+        api("/api/session", start_session, methods=["POST"], public=True),
+        api("/api/session", end_session, methods=["DELETE"], public=True),
         api("/api/session/fresh/options", fresh_options, methods=["POST"]),
         api("/api/session/fresh", confirm_fresh, methods=["POST"]),
         api("/api/me", me),

@@ -52,5 +52,5 @@ async def manifest(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         Route("/sw.js", service_worker, name="service_worker"),
-        api("/api/offline/manifest", manifest, name="offline_manifest"),
+        api("/api/offline/manifest", manifest, name="offline_manifest", public=True),
     ]

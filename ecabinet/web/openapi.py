@@ -7,8 +7,10 @@ request bodies that follow the WebAuthn JSON forms are named in REQUEST_BODIES.
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
+from starlette.convertors import IntegerConvertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -81,8 +83,10 @@ def _operation(method: str, route: Route) -> dict[str, Any]:
     }
     if description.strip():
         operation["description"] = description.strip()
-    parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for name in route.param_convertors]
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "integer" if isinstance(convertor, IntegerConvertor)
+                              else "string"}}
+                  for name, convertor in route.param_convertors.items()]
     if parameters:
         operation["parameters"] = parameters
     body = REQUEST_BODIES.get((method, route.path))
@@ -96,13 +100,19 @@ def _operation(method: str, route: Route) -> dict[str, Any]:
     return operation
 
 
+def openapi_path(path: str) -> str:
+    """Starlette's ``{id:int}`` is ``{id}`` in OpenAPI (the type is in the parameter)."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
 def document(routes: list[BaseRoute]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         if not isinstance(route, Route) or not route.path.startswith("/api/"):
             continue
         for method in sorted((route.methods or set()) - {"HEAD"}):
-            paths.setdefault(route.path, {})[method.lower()] = _operation(method, route)
+            paths.setdefault(openapi_path(route.path), {})[method.lower()] = _operation(method,
+                                                                                    route)
     return {
         "openapi": "3.1.0",
         "info": {"title": "e-Cabinet API", "version": __version__,
@@ -124,4 +134,4 @@ async def openapi_json(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    return [api("/api/openapi.json", openapi_json, name="openapi")]
+    return [api("/api/openapi.json", openapi_json, name="openapi", public=True)]

@@ -197,9 +197,9 @@ async def issue_enrollment(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        page("/enroll/{token}", enroll_page, name="enroll"),
-        page("/signin", signin_page, name="signin"),
-        page("/signout", signout, methods=["POST"], name="signout"),
+        page("/enroll/{token}", enroll_page, name="enroll", public=True),
+        page("/signin", signin_page, name="signin", public=True),
+        page("/signout", signout, methods=["POST"], name="signout", public=True),
         page("/me/devices", my_devices, name="my_devices"),
         page("/me/devices/{id}/rename", rename_device, methods=["POST"]),
         page("/me/devices/{id}/revoke", confirm_revoke_device),

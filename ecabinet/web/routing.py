@@ -3,7 +3,9 @@
 ``page`` routes serve browsers: unsafe methods need the form's CSRF token.
 ``api`` routes serve tablets and integrators: unsafe methods need the CSRF header, or a
 JSON body (which no cross-site form can send) from our own origin.
-Both load the actor before the endpoint runs.
+Both load the actor before the endpoint runs, and both refuse anybody who is not signed
+in unless the route is declared ``public``: a new route is closed until someone decides
+otherwise. Finer permissions are checked by the actions (auth.permissions.ensure).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..auth.sessions import SESSION_COOKIE, actor_for_token
-from ..errors import CsrfRefused, UnsupportedMediaType
+from ..errors import CsrfRefused, Unauthenticated, UnsupportedMediaType
 from . import csrf
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -61,9 +63,12 @@ async def _check_api_csrf(request: Request) -> None:
     raise CsrfRefused("The request lacks its X-CSRF-Token header and was refused.")
 
 
-def _wrap(endpoint: Endpoint, check: Callable[[Request], Awaitable[None]]) -> Endpoint:
+def _wrap(endpoint: Endpoint, check: Callable[[Request], Awaitable[None]], *, public: bool
+          ) -> Endpoint:
     async def guarded(request: Request) -> Response:
         await load_actor(request)
+        if not public and not request.scope["state"]["actor"].signed_in:
+            raise Unauthenticated("Sign in with your passkey to continue.")
         if request.method not in csrf.SAFE_METHODS:
             await check(request)
         return await endpoint(request)
@@ -74,10 +79,12 @@ def _wrap(endpoint: Endpoint, check: Callable[[Request], Awaitable[None]]) -> En
 
 
 def page(path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",),
-         name: str | None = None) -> Route:
-    return Route(path, _wrap(endpoint, _check_page_csrf), methods=list(methods), name=name)
+         name: str | None = None, public: bool = False) -> Route:
+    return Route(path, _wrap(endpoint, _check_page_csrf, public=public), methods=list(methods),
+                 name=name)
 
 
 def api(path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",),
-        name: str | None = None) -> Route:
-    return Route(path, _wrap(endpoint, _check_api_csrf), methods=list(methods), name=name)
+        name: str | None = None, public: bool = False) -> Route:
+    return Route(path, _wrap(endpoint, _check_api_csrf, public=public), methods=list(methods),
+                 name=name)
