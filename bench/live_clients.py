@@ -54,7 +54,7 @@ class Server:
         command = [sys.executable, "-m", "uvicorn", self.app, "--host", HOST,
                    "--port", str(self.port), "--ws", "websockets-sansio",
                    "--ws-per-message-deflate", "false", "--log-level", "warning",
-                   "--no-access-log", "--backlog", "4096"]
+                   "--no-access-log", "--backlog", "4096", "--timeout-keep-alive", "60"]
         if self.app.endswith("create_app"):
             command.append("--factory")
         with self.log.open("ab") as log:
