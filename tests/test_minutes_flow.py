@@ -219,6 +219,8 @@ async def test_the_minutes_page_and_the_verify_page(
 ) -> None:
     secretary = await person_client(client, session, session.secretary_person_id)
     meeting = session.meeting_id
+    agenda = await secretary.get(f"/meetings/{meeting}")
+    assert f'href="/meetings/{meeting}/minutes"' in agenda.text  # reachable from the meeting
     page = await secretary.get(f"/meetings/{meeting}/minutes")
     assert page.status_code == 200 and "Lập dự thảo biên bản" in page.text
     token = secretary.headers["X-CSRF-Token"]
