@@ -4,49 +4,15 @@
 "use strict";
 
 (() => {
-  function toBase64url(buffer) {
-    const bytes = new Uint8Array(buffer);
-    let binary = "";
-    for (const byte of bytes) binary += String.fromCharCode(byte);
-    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-
-  function fromBase64url(text) {
-    const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
-    const binary = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
-    return Uint8Array.from(binary, (c) => c.charCodeAt(0)).buffer;
-  }
-
-  function requestOptions(json) {
-    if (typeof PublicKeyCredential.parseRequestOptionsFromJSON === "function") {
-      return PublicKeyCredential.parseRequestOptionsFromJSON(json);
-    }
-    return { ...json, challenge: fromBase64url(json.challenge),
-             allowCredentials: (json.allowCredentials || []).map(
-               (c) => ({ ...c, id: fromBase64url(c.id) })) };
-  }
-
-  function assertionJSON(credential) {
-    if (typeof credential.toJSON === "function") return credential.toJSON();
-    const r = credential.response;
-    return {
-      id: credential.id, rawId: toBase64url(credential.rawId), type: credential.type,
-      response: {
-        clientDataJSON: toBase64url(r.clientDataJSON),
-        authenticatorData: toBase64url(r.authenticatorData),
-        signature: toBase64url(r.signature),
-        userHandle: r.userHandle ? toBase64url(r.userHandle) : undefined,
-      },
-      clientExtensionResults: credential.getClientExtensionResults(),
-    };
-  }
+  // The WebAuthn JSON helpers (and their fallback for older Safari) live in passkeys.js.
+  const { requestOptions, credentialJSON } = window.ecabinet.passkey;
 
   const post = (url, body) => window.ecabinet.postJSON(url, body);
 
   async function assertion(optionsUrl) {
     const options = await post(optionsUrl, {});
     const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
-    return assertionJSON(credential);
+    return credentialJSON(credential);
   }
 
   const freshRequired = (error) =>
