@@ -43,6 +43,20 @@ def gettext_for(locale: str) -> Callable[..., str]:
     return gettext
 
 
+def content_for(locale: str) -> Callable[[object, str], str]:
+    """``content(obj, "title")``: the English field (``title_en``) on English pages where the
+    secretariat gave one, else the Vietnamese original."""
+
+    def content(obj: object, name: str) -> str:
+        original: str = getattr(obj, name)
+        if locale == "en":
+            english: str = getattr(obj, f"{name}_en", "") or ""
+            return english or original
+        return original
+
+    return content
+
+
 def pick_locale(cookie: str | None, default: str) -> str:
     """The visitor's explicit choice, else the server's default (Vietnamese).
 

@@ -62,7 +62,7 @@ async def items_of(tx: Tx, meeting_id: int | None) -> list[AgendaItem]:
 
 async def add_item(
     tx: Tx, *, actor_id: int | None, meeting: Meeting, title: str, kind: ItemKind,
-    presenter: str = "", summary: str = "", title_en: str = "",
+    presenter: str = "", summary: str = "", title_en: str = "", summary_en: str = "",
 ) -> AgendaItem:
     ensure_allows(meeting, Change.ADD_ITEM)
     text = check_item(ItemText(title, kind, presenter, summary, title_en))
@@ -71,7 +71,7 @@ async def add_item(
     assert meeting.id is not None
     item = AgendaItem(meeting_id=meeting.id, ordinal=(last or 0) + 1, title=text.title,
                       title_en=text.title_en, presenter=text.presenter, summary=text.summary,
-                      kind=text.kind.value)
+                      summary_en=summary_en.strip(), kind=text.kind.value)
     tx.session.add(item)
     await tx.session.flush()
     await audit.record(tx.session, "agenda.item_added", actor_id=actor_id,

@@ -64,16 +64,27 @@ def _title(title: str) -> str:
     return title
 
 
+def _title_en(title: str) -> str:
+    title = " ".join(title.split())
+    if len(title) > TITLE_LIMIT:
+        raise ValidationFailed("A document's title has at most %(limit)s characters.",
+                               limit=TITLE_LIMIT)
+    return title
+
+
 async def create_document(
     tx: Tx, *, actor_id: int | None, body: Body, item: AgendaItem | None, title: str,
-    classification: Classification, basis: str = "",
+    classification: Classification, basis: str = "", title_en: str = "", summary: str = "",
+    summary_en: str = "",
 ) -> Document:
     basis = check_classification(body, classification, basis)
     last = None if item is None else (await tx.session.exec(select(
         func.max(Document.ordinal)).where(Document.item_id == item.id))).one()
     assert body.id is not None
     document = Document(body_id=body.id, item_id=None if item is None else item.id,
-                        title=_title(title), classification=int(classification),
+                        title=_title(title), title_en=_title_en(title_en),
+                        summary=summary.strip(), summary_en=summary_en.strip(),
+                        classification=int(classification),
                         classification_basis=basis, created_by_id=actor_id,
                         classified_by_id=actor_id, classified_at=utcnow(),
                         ordinal=(last or 0) + 1)

@@ -69,13 +69,19 @@ def check_details(details: MeetingDetails) -> MeetingDetails:
 async def create_meeting(
     tx: Tx, *, actor_id: int | None, body: Body, title: str, starts_at: datetime,
     kind: MeetingKind = MeetingKind.REGULAR, form: MeetingForm = MeetingForm.IN_PERSON,
-    place: str = "", opinion_deadline: datetime | None = None,
+    place: str = "", opinion_deadline: datetime | None = None, title_en: str = "",
+    summary: str = "", summary_en: str = "",
 ) -> Meeting:
     details = check_details(MeetingDetails(title, starts_at, kind, form, place,
                                            opinion_deadline))
+    title_en = " ".join(title_en.split())
+    if len(title_en) > TITLE_LIMIT:
+        raise ValidationFailed("A title or a place has at most %(limit)s characters.",
+                               limit=TITLE_LIMIT)
     assert body.id is not None
     meeting = Meeting(
         body_id=body.id, number=await next_number(tx, body.id, "meeting"), title=details.title,
+        title_en=title_en, summary=summary.strip(), summary_en=summary_en.strip(),
         kind=details.kind.value, form=details.form.value, place=details.place,
         starts_at=starts_at, opinion_deadline=opinion_deadline,
         state=MeetingState.DRAFT.value, created_by_id=actor_id,

@@ -48,6 +48,7 @@ class Document:
     # Who issues the text when it is not the presenting agency: a draft decree is
     # presented by a ministry but issued by the Government.
     issuer: str = ""
+    title_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class AgendaItem:
     kind: ItemKind
     summary_vi: str
     documents: tuple[Document, ...]
+    summary_en: str = ""
 
 
 BODY = Body(
@@ -68,6 +70,12 @@ BODY = Body(
 
 MEETING_TITLE_VI = "Phiên họp Chính phủ thường kỳ tháng 9"
 MEETING_TITLE_EN = "Regular Government session for September"
+MEETING_SUMMARY_VI = ("Phiên họp thường kỳ xem xét tình hình kinh tế - xã hội 9 tháng, giải "
+                      "ngân vốn đầu tư công, ba dự thảo văn bản quy phạm pháp luật, một đề nghị "
+                      "xây dựng luật và khắc phục hậu quả bão số 4.")
+MEETING_SUMMARY_EN = ("The regular session reviews the first nine months, the disbursement of "
+                      "public investment, three draft legal documents, a proposal for a law "
+                      "and the recovery from Typhoon No. 4.")
 
 _MAIL = "@chinhphu.example"
 
@@ -166,6 +174,10 @@ AGENDA: tuple[AgendaItem, ...] = (
         "hội tháng 9 và 9 tháng, chỉ rõ những tồn tại, hạn chế và nguyên nhân. Báo cáo đề xuất "
         "các nhiệm vụ, giải pháp trọng tâm trong quý IV để phấn đấu hoàn thành cao nhất mục "
         "tiêu cả năm. Các thành viên Chính phủ cho ý kiến về đánh giá tình hình và dự báo.",
+        summary_en=(
+            "The Ministry of Planning and Investment reports on the socio-economic targets for "
+            "September and the first nine months, the shortcomings and their causes, and proposes"
+            " the key tasks for the fourth quarter."),
         documents=(
             Document(
                 title_vi="Báo cáo tình hình kinh tế - xã hội tháng 9 và 9 tháng, nhiệm vụ, "
@@ -174,6 +186,9 @@ AGENDA: tuple[AgendaItem, ...] = (
                 classification_basis="Số liệu ước tính chưa được cơ quan thống kê công bố "
                 "chính thức, chỉ sử dụng phục vụ phiên họp Chính phủ.",
                 symbol="BC-BKHĐT",
+                title_en=(
+                    "Report on the socio-economic situation in September and the "
+                    "first nine months; key tasks for the fourth quarter"),
                 body=(
                     "I. TÌNH HÌNH KINH TẾ - XÃ HỘI 9 THÁNG",
                     "Trong bối cảnh kinh tế thế giới diễn biến phức tạp, thương mại toàn cầu "
@@ -209,6 +224,10 @@ AGENDA: tuple[AgendaItem, ...] = (
         "hoạch Thủ tướng Chính phủ giao, thấp hơn cùng kỳ năm trước. Nguyên nhân chủ yếu là "
         "vướng mắc trong giải phóng mặt bằng và nguồn vật liệu xây dựng. Đề nghị Chính phủ "
         "thảo luận phương án điều chuyển vốn từ các dự án chậm giải ngân.",
+        summary_en=(
+            "By the end of September about 47% of the public investment plan was disbursed, less "
+            "than a year earlier, mainly because of land clearance and construction materials. "
+            "The Government is asked to discuss moving funds away from slow projects."),
         documents=(
             Document(
                 title_vi="Báo cáo tình hình thực hiện và giải ngân kế hoạch vốn đầu tư công "
@@ -216,6 +235,9 @@ AGENDA: tuple[AgendaItem, ...] = (
                 classification="public",
                 classification_basis="",
                 symbol="BC-BKHĐT",
+                title_en=(
+                    "Report on the implementation and disbursement of the public "
+                    "investment plan in the first nine months"),
                 body=(
                     "Kế hoạch vốn đầu tư công nguồn ngân sách nhà nước năm nay đã được Thủ "
                     "tướng Chính phủ giao chi tiết cho các bộ, cơ quan trung ương và địa "
@@ -247,6 +269,10 @@ AGENDA: tuple[AgendaItem, ...] = (
         "giảm 2% thuế suất thuế giá trị gia tăng đối với nhóm hàng hóa, dịch vụ đang áp dụng "
         "mức thuế suất 10% trong 6 tháng đầu năm sau. Dự thảo đã được lấy ý kiến các bộ, ngành, "
         "địa phương và được Bộ Tư pháp thẩm định. Đề nghị Chính phủ biểu quyết thông qua.",
+        summary_en=(
+            "The Ministry of Finance proposes cutting the 10% VAT rate by two points for six "
+            "months, as the National Assembly resolved. The draft was consulted on and appraised "
+            "by the Ministry of Justice; the Government is asked to adopt it."),
         documents=(
             Document(
                 title_vi="Tờ trình về dự thảo Nghị định quy định chính sách giảm thuế giá trị "
@@ -256,6 +282,7 @@ AGENDA: tuple[AgendaItem, ...] = (
                 "thu ngân sách chưa công bố, thuộc danh mục bí mật nhà nước độ Mật lĩnh vực "
                 "tài chính.",
                 symbol="TTr-BTC",
+                title_en="Submission on the draft Decree on the reduction of value-added tax",
                 body=(
                     "Thực hiện Nghị quyết kỳ họp thứ tám của Quốc hội, Bộ Tài chính đã chủ trì, "
                     "phối hợp với các bộ, cơ quan liên quan xây dựng dự thảo Nghị định quy định "
@@ -280,6 +307,7 @@ AGENDA: tuple[AgendaItem, ...] = (
                 classification="public",
                 classification_basis="",
                 symbol="NĐ-CP",
+                title_en="Draft Decree on the reduction of value-added tax",
                 issuer="Chính phủ",
                 body=(
                     "Căn cứ Luật Tổ chức Chính phủ ngày 19 tháng 6 năm 2015;",
@@ -312,6 +340,10 @@ AGENDA: tuple[AgendaItem, ...] = (
         "đối với dự án nhà ở xã hội dành cho công nhân trong khu công nghiệp. Chủ đầu tư được "
         "miễn tiền sử dụng đất và được vay vốn ưu đãi qua Ngân hàng Chính sách xã hội. Còn ý "
         "kiến khác nhau về tỷ lệ quỹ đất nhà ở xã hội bắt buộc trong khu công nghiệp.",
+        summary_en=(
+            "The draft Decree grants land, credit and procedural incentives to social housing "
+            "projects for industrial-park workers. Opinions still differ on the share of "
+            "industrial-park land that must be set aside for it."),
         documents=(
             Document(
                 title_vi="Tờ trình về dự thảo Nghị định quy định cơ chế hỗ trợ phát triển nhà ở "
@@ -320,6 +352,9 @@ AGENDA: tuple[AgendaItem, ...] = (
                 classification_basis="Hồ sơ đang trình Chính phủ, chứa ý kiến giải trình của "
                 "các bộ, cơ quan chưa được phép công bố.",
                 symbol="TTr-BXD",
+                title_en=(
+                    "Submission on the draft Decree on support for social housing for"
+                    " industrial-park workers"),
                 body=(
                     "I. SỰ CẦN THIẾT BAN HÀNH NGHỊ ĐỊNH",
                     "Cả nước hiện có khoảng 4,2 triệu công nhân làm việc tại các khu công "
@@ -350,6 +385,10 @@ AGENDA: tuple[AgendaItem, ...] = (
         "nhóm chính sách: chính phủ số, kinh tế số, xã hội số và bảo đảm an toàn trong môi "
         "trường số. Đề nghị đã được Bộ Tư pháp thẩm định. Chính phủ cho ý kiến để hoàn thiện "
         "hồ sơ, trình Ủy ban Thường vụ Quốc hội bổ sung vào Chương trình xây dựng luật.",
+        summary_en=(
+            "The Ministry of Information and Communications proposes a Law on Digital "
+            "Transformation with four policies: digital government, digital economy, digital "
+            "society and safety online."),
         documents=(
             Document(
                 title_vi="Tờ trình đề nghị xây dựng Luật Chuyển đổi số",
@@ -357,6 +396,7 @@ AGENDA: tuple[AgendaItem, ...] = (
                 classification_basis="Hồ sơ đề nghị xây dựng luật chưa được Chính phủ thông "
                 "qua, chỉ lưu hành trong phạm vi phiên họp.",
                 symbol="TTr-BTTTT",
+                title_en="Submission proposing a Law on Digital Transformation",
                 body=(
                     "Sau hơn năm năm triển khai Chương trình Chuyển đổi số quốc gia, nhiều quy "
                     "định về chuyển đổi số nằm rải rác trong các luật chuyên ngành, thiếu thống "
@@ -381,6 +421,7 @@ AGENDA: tuple[AgendaItem, ...] = (
                 classification="public",
                 classification_basis="",
                 symbol="BC-BTTTT",
+                title_en="Policy impact assessment for the proposed Law on Digital Transformation",
                 body=(
                     "Báo cáo đánh giá tác động về kinh tế, xã hội, giới, thủ tục hành chính và "
                     "hệ thống pháp luật của bốn chính sách trong đề nghị xây dựng Luật.",
@@ -407,6 +448,10 @@ AGENDA: tuple[AgendaItem, ...] = (
         "doanh nghiệp khởi nghiệp sáng tạo trong lĩnh vực công nghệ cao. Dự thảo quy định quy "
         "mô, đối tượng, mức hỗ trợ lãi suất và nguồn tái cấp vốn. Đề nghị Chính phủ biểu quyết "
         "thông qua Nghị quyết.",
+        summary_en=(
+            "The State Bank proposes a preferential credit programme for innovative high-tech "
+            "start-ups: its size, who qualifies, the interest support and the refinancing source."
+            " The Government is asked to adopt the Resolution."),
         documents=(
             Document(
                 title_vi="Tờ trình về dự thảo Nghị quyết về chương trình tín dụng ưu đãi cho "
@@ -416,6 +461,9 @@ AGENDA: tuple[AgendaItem, ...] = (
                 "cấp vốn dự kiến chưa công bố, thuộc danh mục bí mật nhà nước độ Mật lĩnh vực "
                 "ngân hàng.",
                 symbol="TTr-NHNN",
+                title_en=(
+                    "Submission on the draft Resolution on a preferential credit "
+                    "programme for innovative start-ups"),
                 body=(
                     "Doanh nghiệp khởi nghiệp sáng tạo thường thiếu tài sản bảo đảm nên khó "
                     "tiếp cận vốn vay ngân hàng thương mại, trong khi các quỹ đầu tư mạo hiểm "
@@ -443,6 +491,10 @@ AGENDA: tuple[AgendaItem, ...] = (
         summary_vi="Bão số 4 và hoàn lưu sau bão gây mưa lớn, lũ quét, sạt lở đất tại 17 tỉnh "
         "phía Bắc, làm hơn 120 nghìn héc-ta lúa và hoa màu bị ngập. Bộ báo cáo kết quả cứu trợ, "
         "hỗ trợ giống cây trồng và phương án khôi phục sản xuất vụ Đông.",
+        summary_en=(
+            "Typhoon No. 4 and the floods after it hit 17 northern provinces and flooded more "
+            "than 120,000 hectares of rice and crops. The ministry reports on relief, seed "
+            "support and the plan for the winter crop."),
         documents=(
             Document(
                 title_vi="Báo cáo tình hình khắc phục hậu quả bão số 4 và phương án khôi phục "
@@ -450,6 +502,9 @@ AGENDA: tuple[AgendaItem, ...] = (
                 classification="public",
                 classification_basis="",
                 symbol="BC-BNNPTNT",
+                title_en=(
+                    "Report on the recovery from Typhoon No. 4 and the plan to "
+                    "restore agricultural production"),
                 body=(
                     "Bão số 4 đổ bộ vào các tỉnh ven biển Bắc Bộ với sức gió mạnh cấp 11, giật "
                     "cấp 13; hoàn lưu sau bão gây mưa rất lớn, lũ quét và sạt lở đất tại nhiều "
@@ -474,6 +529,10 @@ AGENDA: tuple[AgendaItem, ...] = (
         summary_vi="Văn phòng Chính phủ tổng hợp ý kiến thảo luận của các thành viên Chính phủ "
         "và kết luận của Thủ tướng Chính phủ thành dự thảo Nghị quyết phiên họp. Nghị quyết "
         "giao nhiệm vụ cụ thể cho các bộ, cơ quan, địa phương trong quý IV.",
+        summary_en=(
+            "The Government Office turns the members' discussion and the Prime Minister's "
+            "conclusions into the draft Resolution of the session, assigning tasks for the fourth"
+            " quarter."),
         documents=(
             Document(
                 title_vi="Dự thảo Nghị quyết phiên họp Chính phủ thường kỳ tháng 9",
@@ -481,6 +540,7 @@ AGENDA: tuple[AgendaItem, ...] = (
                 classification_basis="Kết luận chưa được Thủ tướng Chính phủ ký ban hành; chỉ "
                 "lưu hành trong phạm vi phiên họp.",
                 symbol="NQ-CP",
+                title_en="Draft Resolution of the regular Government session for September",
                 issuer="Chính phủ",
                 body=(
                     "Trên cơ sở thảo luận của các thành viên Chính phủ và kết luận của chủ tọa "

@@ -132,19 +132,22 @@ async def _prepare_session(tx: Tx, settings: Settings, body: Body, secretary_id:
     meeting = await create_meeting(
         tx, actor_id=secretary_id, body=body, title=gov.MEETING_TITLE_VI, starts_at=starts,
         kind=MeetingKind.REGULAR, form=MeetingForm.MIXED, place=PLACE,
-        opinion_deadline=starts - timedelta(days=2),
+        opinion_deadline=starts - timedelta(days=2), title_en=gov.MEETING_TITLE_EN,
+        summary=gov.MEETING_SUMMARY_VI, summary_en=gov.MEETING_SUMMARY_EN,
     )
     store = store_for(settings.database_url, settings.data_dir)
     for agenda_item in gov.AGENDA:
         item = await add_item(tx, actor_id=secretary_id, meeting=meeting,
                               title=agenda_item.title_vi, title_en=agenda_item.title_en,
                               kind=ItemKind(agenda_item.kind), presenter=agenda_item.presenter,
-                              summary=agenda_item.summary_vi)
+                              summary=agenda_item.summary_vi,
+                              summary_en=agenda_item.summary_en)
         for doc in agenda_item.documents:
             level = Classification[doc.classification.upper()]
             document = await create_document(tx, actor_id=secretary_id, body=body, item=item,
                                              title=doc.title_vi, classification=level,
-                                             basis=doc.classification_basis)
+                                             basis=doc.classification_basis,
+                                             title_en=doc.title_en)
             pdf = render_draft_pdf(agenda_item.title_vi, doc, issuing_agency=agenda_item.presenter)
             # The demo's drafts go through the same checks and store as any upload.
             with staged_bytes(pdf, f"du-thao-{document.id}.pdf", settings.upload_dir) as staged:

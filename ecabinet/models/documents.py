@@ -18,6 +18,9 @@ class Document(SQLModel, table=True):
     body_id: int = Field(foreign_key="body.id", index=True)
     item_id: int | None = Field(default=None, foreign_key="agenda_item.id", index=True)
     title: str = Field(max_length=500)
+    title_en: str = Field(default="", max_length=500)
+    summary: str = text_field()
+    summary_en: str = text_field()
     classification: int = Classification.PUBLIC.value
     # The law forbids marking as secret what has no basis: a level above internal needs one.
     classification_basis: str = text_field()

@@ -18,6 +18,10 @@ class Meeting(SQLModel, table=True):
     body_id: int = Field(foreign_key="body.id", index=True)
     number: int | None = None
     title: str = Field(max_length=255)
+    # Content in English is optional; English pages fall back to the Vietnamese.
+    title_en: str = Field(default="", max_length=255)
+    summary: str = text_field()
+    summary_en: str = text_field()
     kind: str = Field(default=MeetingKind.REGULAR.value, max_length=16)
     form: str = Field(default=MeetingForm.IN_PERSON.value, max_length=16)
     place: str = Field(default="", max_length=255)
@@ -47,6 +51,7 @@ class AgendaItem(SQLModel, table=True):
     title_en: str = Field(default="", max_length=500)
     presenter: str = Field(default="", max_length=255)
     summary: str = text_field()
+    summary_en: str = text_field()
     kind: str = Field(default=ItemKind.DECISION.value, max_length=16)
     status: str = Field(default=ItemStatus.PENDING.value, max_length=16)
     # Set when the secretariat moves an item against the triage, or a member pulls it.

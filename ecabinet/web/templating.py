@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 from ..auth.actor import Actor
 from ..auth.permissions import Permission, can
 from ..errors import ConfigurationError
-from ..i18n import gettext_for, pick_locale
+from ..i18n import content_for, gettext_for, pick_locale
 from .csrf import token_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +57,7 @@ def page_context(connection: HTTPConnection) -> dict[str, Any]:
     return {
         "_": gettext_for(locale),
         "locale": locale,
+        "content": content_for(locale),
         "csrf_token": token_for(seed, settings.session_secret) if seed else "",
         "actor": state.get("actor"),
         "managed_bodies": managed_bodies(state.get("actor")),
