@@ -79,6 +79,19 @@ SETTINGS: tuple[Setting, ...] = (
             "key is a PEM file; empty for PKCS#12."),
     Setting("minutes_chair_passphrase_file", "", "File holding the passphrase of the chair's "
             "key. Empty: the key is not encrypted."),
+    *(setting for role in ("secretary", "chair") for setting in (
+        Setting(f"minutes_{role}_pkcs11_module", "", f"PKCS#11 module (e.g. "
+                f"`/usr/lib/softhsm/libsofthsm2.so` or the HSM vendor's) holding the {role}'s "
+                "signing key. Set: the key is on a token and the file settings above are not "
+                "used."),
+        Setting(f"minutes_{role}_pkcs11_token", "", f"Label of the token (HSM slot) with the "
+                f"{role}'s key."),
+        Setting(f"minutes_{role}_pkcs11_key", "", f"Label of the {role}'s private key on the "
+                "token; its certificate has the same label."),
+        Setting(f"minutes_{role}_pkcs11_pin_file", "", f"File holding the PIN of the {role}'s "
+                "token, read only when that signer signs. See docs/signing.md for keeping it "
+                "away from the application."),
+    )),
     Setting("minutes_tsa_url", "", "RFC 3161 time-stamp authority that stamps each signature "
             "of the minutes (PAdES B-T). Empty: no time stamp (PAdES B-B)."),
     Setting("minutes_trust_roots", "", "PEM file of the CA certificates that the minutes "
@@ -135,6 +148,14 @@ class Settings:
     minutes_chair_key: str
     minutes_chair_cert: str
     minutes_chair_passphrase_file: str
+    minutes_secretary_pkcs11_module: str
+    minutes_secretary_pkcs11_token: str
+    minutes_secretary_pkcs11_key: str
+    minutes_secretary_pkcs11_pin_file: str
+    minutes_chair_pkcs11_module: str
+    minutes_chair_pkcs11_token: str
+    minutes_chair_pkcs11_key: str
+    minutes_chair_pkcs11_pin_file: str
     minutes_tsa_url: str
     minutes_trust_roots: str
     log_level: str

@@ -1,13 +1,14 @@
 """PAdES signatures on the minutes, through pyHanko.
 
-A signer's key comes from a :class:`KeySource`. Today that is a PKCS#12 or PEM file named
-in the settings; officials' keys usually live on USB tokens, and a PKCS#11 source only has
-to return pyHanko's ``pkcs11.PKCS11Signer`` from ``signer()`` to take a file's place.
+A signer's key comes from a :class:`KeySource`: a PKCS#12 or PEM file named in the
+settings (the demo), or a key on a PKCS#11 token or HSM slot (production; see
+keys_pkcs11.py and docs/signing.md). ``open()`` gives a signer for one signing step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -21,6 +22,7 @@ from pyhanko.stamp import TextStampStyle
 from ..errors import ConfigurationError, Conflict
 from ..settings import Settings
 from . import pdfdoc
+from .keys_pkcs11 import Pkcs11KeySource
 
 SignerRole = Literal["secretary", "chair"]
 PKCS12_SUFFIXES = (".p12", ".pfx")
@@ -38,7 +40,7 @@ class KeySource(Protocol):
     @property
     def description(self) -> str: ...
 
-    def signer(self) -> signers.Signer: ...
+    def open(self) -> AbstractAsyncContextManager[signers.Signer]: ...
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class FileKeySource:
     @property
     def description(self) -> str:
         return str(self.key_file)
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[signers.Signer]:
+        yield self.signer()
 
     def signer(self) -> signers.Signer:
         passphrase = self._passphrase()
@@ -87,12 +93,19 @@ def _path(value: str) -> Path | None:
 
 
 def key_source(settings: Settings, role: SignerRole) -> KeySource:
-    """The configured key of the secretary or of the chair."""
+    """The configured key of the secretary or of the chair: on a PKCS#11 token when its
+    module is set, else in a file."""
+    module = _path(getattr(settings, f"minutes_{role}_pkcs11_module"))
+    if module is not None:
+        return Pkcs11KeySource(module, getattr(settings, f"minutes_{role}_pkcs11_token"),
+                               getattr(settings, f"minutes_{role}_pkcs11_key"),
+                               _path(getattr(settings, f"minutes_{role}_pkcs11_pin_file")))
     key = _path(getattr(settings, f"minutes_{role}_key"))
     if key is None:
         raise SigningNotConfigured(
             "No signing key is configured for the %(role)s on this server; the administrator "
-            "sets ECABINET_MINUTES_%(env)s_KEY.", role=role, env=role.upper())
+            "sets ECABINET_MINUTES_%(env)s_KEY or ECABINET_MINUTES_%(env)s_PKCS11_MODULE.",
+            role=role, env=role.upper())
     return FileKeySource(key, _path(getattr(settings, f"minutes_{role}_cert")),
                          _path(getattr(settings, f"minutes_{role}_passphrase_file")))
 
@@ -114,8 +127,9 @@ async def sign_pdf(pdf: bytes, *, field: str, key: KeySource, reason: str = "",
     metadata = signers.PdfSignatureMetadata(
         field_name=field, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason or None, location=location or None)
-    pdf_signer = signers.PdfSigner(metadata, key.signer(), timestamper=stamper,
-                                   stamp_style=STAMP)
-    output: Any = await pdf_signer.async_sign_pdf(writer, existing_fields_only=True)
+    async with key.open() as signer:
+        pdf_signer = signers.PdfSigner(metadata, signer, timestamper=stamper,
+                                       stamp_style=STAMP)
+        output: Any = await pdf_signer.async_sign_pdf(writer, existing_fields_only=True)
     data: bytes = output.getvalue()
     return data
