@@ -90,7 +90,8 @@ def routes() -> list[BaseRoute]:
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
     settings = ensure_session_secret(settings or load_settings())
     logging.basicConfig(level=settings.log_level.upper())
-    database = db or Database(settings.database_url)
+    database = db or Database(settings.database_url, pool_size=settings.db_pool_size,
+                                  max_overflow=settings.db_max_overflow)
     outbox.install(database)
     hub = Hub(database, settings)
 

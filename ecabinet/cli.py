@@ -153,8 +153,27 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.is_sqlite:
         # The embedded default keeps itself current; PostgreSQL is upgraded by the operator.
         await cmd_db_upgrade(args, settings)
+    else:
+        refusal = await _connection_refusal(settings, args.workers)
+        if refusal:
+            print(f"ecabinet: {refusal}", file=sys.stderr)
+            return 2
     await _serve(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
+
+
+async def _connection_refusal(settings: Settings, workers: int) -> str:
+    from .operations.connections import ConnectionBudget, connections_allowed
+
+    budget = ConnectionBudget(processes=max(workers, settings.server_processes),
+                              pool_size=settings.db_pool_size,
+                              max_overflow=settings.db_max_overflow)
+    db = Database(settings.database_url)
+    try:
+        allowed = await connections_allowed(db.engine)
+    finally:
+        await db.dispose()
+    return budget.refusal(allowed)
 
 
 def build_parser() -> argparse.ArgumentParser:

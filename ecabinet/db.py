@@ -15,12 +15,15 @@ from .errors import EcabinetError
 from .events import Event, EventBus
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _tune_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # The pool's bounds are settings: all processes together must fit in what PostgreSQL
+    # allows (operations/connections.py checks it before serving).
+    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                               pool_pre_ping=True)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -64,9 +67,10 @@ CommitHook = Callable[[Tx], Awaitable[None]]
 
 
 class Database:
-    def __init__(self, url: str, bus: EventBus | None = None) -> None:
+    def __init__(self, url: str, bus: EventBus | None = None, *, pool_size: int = 5,
+                 max_overflow: int = 5) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self.bus = bus or EventBus()
         self.before_commit: list[CommitHook] = []
         self._sessions = async_sessionmaker(

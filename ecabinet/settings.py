@@ -120,6 +120,13 @@ SETTINGS: tuple[Setting, ...] = (
             "connection for this long is shown as away and not counted for the quorum.", int),
     Setting("ws_queue_messages", 256, "Messages that may wait for one slow tablet; beyond "
             "that its queue is dropped and it is told to fetch a fresh snapshot.", int),
+    Setting("db_pool_size", 5, "Database connections each server process keeps open "
+            "(PostgreSQL). See docs/operations.md for the arithmetic.", int),
+    Setting("db_max_overflow", 5, "Extra database connections a server process may open "
+            "at its busiest, beyond the pool (PostgreSQL).", int),
+    Setting("server_processes", 1, "How many server processes share the database, on all "
+            "machines together. `ecabinet serve` refuses to start when they would need more "
+            "connections than PostgreSQL allows.", int),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -171,6 +178,9 @@ class Settings:
     ws_heartbeat_seconds: int
     presence_grace_seconds: int
     ws_queue_messages: int
+    db_pool_size: int
+    db_max_overflow: int
+    server_processes: int
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
