@@ -8,11 +8,12 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from . import audit
 from .db import Database
 from .errors import EcabinetError
 from .migrate import upgrade
 from .minutes.commands import add_commands as add_minutes_commands
+from .operations.commands import add_commands as add_operations_commands
+from .operations.commands import chain_and_anchor_report, cmd_audit_anchor
 from .settings import Settings, ensure_session_secret, load_settings
 from .vocab import Classification, Role
 
@@ -80,18 +81,17 @@ async def cmd_member_invite(args: argparse.Namespace, settings: Settings) -> int
 
 
 async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
-    db = Database(settings.database_url)
-    try:
-        async with db.read() as session:
-            report = await audit.verify_chain(session)
-    finally:
-        await db.dispose()
-    if report.ok:
-        _print(f"Audit chain intact: {report.checked} events, head {report.head}.")
-        return 0
-    _print(f"Audit chain BROKEN at event #{report.broken_seq}: {report.problem}.",
-           f"The {report.checked} events before it are intact.")
-    return 1
+    report, rollback = await chain_and_anchor_report(settings)
+    if not report.ok:
+        _print(f"Audit chain BROKEN at event #{report.broken_seq}: {report.problem}.",
+               f"The {report.checked} events before it are intact.")
+        return 1
+    if rollback:
+        _print(f"Audit chain ROLLED BACK: {rollback}.",
+               f"The {report.checked} events that remain are intact.")
+        return 1
+    _print(f"Audit chain intact: {report.checked} events, head {report.head}.")
+    return 0
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -219,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                           required=True)
     audit_cmd.add_parser("verify", help="recompute the hash chain").set_defaults(
         handler=cmd_audit_verify)
+    audit_cmd.add_parser("anchor", help="append the chain's head to the anchor file now"
+                         ).set_defaults(handler=cmd_audit_anchor)
 
     demo = sub.add_parser("demo", help="create a demo Government and serve it")
     serve_options(demo)
@@ -231,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="seconds between the simulation's steps (default 0.3)")
     demo.set_defaults(handler=cmd_demo)
     add_minutes_commands(sub)
+    add_operations_commands(sub)
     return parser
 
 

@@ -127,6 +127,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server_processes", 1, "How many server processes share the database, on all "
             "machines together. `ecabinet serve` refuses to start when they would need more "
             "connections than PostgreSQL allows.", int),
+    Setting("audit_anchor_file", "", "File to which the audit chain's head is appended "
+            "from time to time, so that a restored older database is detected. Empty: "
+            "`audit-anchors.jsonl` in the data directory; in production put it on storage "
+            "the database operator cannot rewrite.", str),
+    Setting("audit_anchor_minutes", 60, "How often the sweeper anchors the audit chain's "
+            "head. 0: only by `ecabinet audit anchor`.", int),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -181,6 +187,8 @@ class Settings:
     db_pool_size: int
     db_max_overflow: int
     server_processes: int
+    audit_anchor_file: str
+    audit_anchor_minutes: int
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

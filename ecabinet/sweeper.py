@@ -3,7 +3,8 @@
 - the triage at each meeting's opinion deadline;
 - written polls decided at their deadline (or settled by the answers already in);
 - reminders, once, ``reminder_hours`` before a deadline;
-- pending notification e-mails.
+- pending notification e-mails;
+- an anchor of the audit chain's head outside the database, every ``audit_anchor_minutes``.
 
 Each step runs in its own transaction under row locks, so several processes sweeping the
 same database do each thing once.
@@ -15,10 +16,13 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from .actions import poll_results, reminders, triage
 from .db import Database
 from .mail import deliver_pending
+from .models import utcnow
+from .operations.anchors import anchor_head, anchor_path, read_anchors
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +34,7 @@ class Sweep:
     polls_closed: int = 0
     reminded: int = 0
     mailed: int = 0
+    anchored: bool = False
 
 
 async def sweep_once(db: Database, settings: Settings) -> Sweep:
@@ -47,7 +52,21 @@ async def sweep_once(db: Database, settings: Settings) -> Sweep:
         done.reminded += await reminders.remind_positions_due(tx, settings.reminder_hours)
         done.reminded += await poll_results.remind_due(tx, settings.reminder_hours)
     done.mailed = await deliver_pending(db, settings)
+    done.anchored = await anchor_if_due(db, settings)
     return done
+
+
+async def anchor_if_due(db: Database, settings: Settings) -> bool:
+    if settings.audit_anchor_minutes <= 0:
+        return False
+    path = anchor_path(settings)
+    known = read_anchors(path)
+    now = utcnow()
+    if known and now - datetime.fromisoformat(known[-1].at) < timedelta(
+            minutes=settings.audit_anchor_minutes):
+        return False
+    async with db.read() as session:
+        return await anchor_head(session, path, now=now) is not None
 
 
 async def run_forever(db: Database, settings: Settings) -> None:
