@@ -170,6 +170,18 @@ def test_the_connection_budget_refuses_what_postgresql_would_refuse() -> None:
     assert "allows 97" in message
 
 
+def test_demo_accepts_a_database_made_by_db_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ecabinet.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ECABINET_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ECABINET_DATA_DIR", str(tmp_path / "ecabinet-demo"))
+    assert main(["db", "upgrade"]) == 0
+    assert main(["demo", "--no-serve"]) == 0
+
+
 def test_the_shipped_deployment_fits_postgresql_default_connections() -> None:
     import re
 

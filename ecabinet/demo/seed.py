@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 
 from .. import audit
@@ -65,6 +66,9 @@ async def _clear_previous_demo(db: Database, settings: Settings) -> None:
         if "audit_event" in tables:
             first = (await connection.execute(
                 text("SELECT kind FROM audit_event ORDER BY seq LIMIT 1"))).scalar()
+            # A schema made by `ecabinet db upgrade` and never used holds nothing to lose.
+            if first is None and not await _holds_rows(connection, tables):
+                return
     if first != DEMO_MARK:
         raise ConfigurationError(
             f"{settings.database_url} holds data that is not an e-Cabinet demo; the demo "
@@ -77,6 +81,15 @@ async def _clear_previous_demo(db: Database, settings: Settings) -> None:
         return
     async with db.engine.begin() as connection:
         await connection.run_sync(_drop_everything)
+
+
+async def _holds_rows(connection: AsyncConnection, tables: set[str]) -> bool:
+    # The audit head and Alembic's own table are filled by the migrations themselves.
+    for table in sorted(tables - {"alembic_version", "audit_head"}):
+        found = await connection.execute(text(f'SELECT 1 FROM "{table}" LIMIT 1'))  # noqa: S608
+        if found.first() is not None:
+            return True
+    return False
 
 
 def _remove_sqlite_files(url: str) -> None:
