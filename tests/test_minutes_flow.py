@@ -22,7 +22,7 @@ from ecabinet.minutes import pdfdoc
 from ecabinet.minutes.ca import DemoSigning, prepare_demo_signing
 from ecabinet.minutes.evidence import APPROVAL_FILE_NAME
 from ecabinet.minutes.verify import load_trust_roots, verify_pdf
-from ecabinet.models import AgendaItem, AuditEvent, LoginSession, Minutes
+from ecabinet.models import AgendaItem, AuditEvent, Minutes
 from ecabinet.settings import Settings
 
 from .factories import csrf_header, sign_in
@@ -56,6 +56,18 @@ async def person_client(client: httpx.AsyncClient, session: ClosedSession, perso
     assert response.status_code in (200, 201), response.text
     other.headers.update(await csrf_header(other))
     return other
+
+
+async def sign_step(official: httpx.AsyncClient, session: ClosedSession, person_id: int,
+                    role: str) -> httpx.Response:
+    """One signing step as a browser does it: options for the step, the signer's own passkey
+    over them, then the signature."""
+    url = f"/api/meetings/{session.meeting_id}/minutes/signatures"
+    options = await official.post(f"{url}/options", json={"as": role})
+    if options.status_code != 200:
+        return options
+    return await official.post(url, json={
+        "as": role, "credential": session.devices[person_id].assert_(options.json())})
 
 
 async def kinds(db: Database) -> list[str]:
@@ -93,14 +105,11 @@ async def test_notes_draft_approval_and_both_signatures(
                                 json={"credential": device.assert_(options)})
     assert approved.status_code == 200, approved.text
 
-    early = await chair.post(f"/api/meetings/{meeting}/minutes/signatures",
-                             json={"as": "chair"})
+    early = await sign_step(chair, session, session.chair_person_id, "chair")
     assert early.status_code == 409 and "Thư ký ký trước" in early.json()["detail"]
-    signed_once = await secretary.post(f"/api/meetings/{meeting}/minutes/signatures",
-                                       json={"as": "secretary"})
+    signed_once = await sign_step(secretary, session, session.secretary_person_id, "secretary")
     assert signed_once.status_code == 201, signed_once.text
-    signed = await chair.post(f"/api/meetings/{meeting}/minutes/signatures",
-                              json={"as": "chair"})
+    signed = await sign_step(chair, session, session.chair_person_id, "chair")
     assert signed.status_code == 201, signed.text
     assert signed.json()["state"] == "signed"
 
@@ -176,40 +185,69 @@ async def test_who_may_do_what(
     assert (await secretary.get(f"/meetings/{meeting}/minutes.pdf")).status_code == 200
     refused = await member.post(f"/api/meetings/{meeting}/minutes/approval/options", json={})
     assert refused.status_code == 403
-    unapproved = await secretary.post(f"/api/meetings/{meeting}/minutes/signatures",
-                                      json={"as": "secretary"})
+    unapproved = await sign_step(secretary, session, session.secretary_person_id, "secretary")
     assert unapproved.status_code == 409 and "phê duyệt dự thảo" in unapproved.json()["detail"]
     assert (await client.get(f"/api/meetings/{meeting}/minutes")).status_code == 401
     for other in (member, secretary):
         await other.aclose()
 
 
-async def test_signing_needs_a_recent_passkey_check(
+async def approve_draft(chair: httpx.AsyncClient, session: ClosedSession) -> None:
+    url = f"/api/meetings/{session.meeting_id}/minutes/approval"
+    options = (await chair.post(f"{url}/options", json={})).json()
+    approved = await chair.post(url, json={
+        "credential": session.devices[session.chair_person_id].assert_(options)})
+    assert approved.status_code == 200, approved.text
+
+
+async def test_signing_needs_the_signers_own_passkey_over_the_files(
     client: httpx.AsyncClient, db: Database, session: ClosedSession,
 ) -> None:
     secretary = await person_client(client, session, session.secretary_person_id)
     chair = await person_client(client, session, session.chair_person_id)
     meeting = session.meeting_id
+    url = f"/api/meetings/{meeting}/minutes/signatures"
     await secretary.post(f"/api/meetings/{meeting}/minutes/draft", json={})
-    options = (await chair.post(f"/api/meetings/{meeting}/minutes/approval/options",
-                                json={})).json()
-    await chair.post(f"/api/meetings/{meeting}/minutes/approval", json={
-        "credential": session.devices[session.chair_person_id].assert_(options)})
-    async with db.transaction() as tx:
-        for login in (await tx.session.exec(select(LoginSession))).all():
-            login.fresh_until = None
-            tx.session.add(login)
-    stale = await secretary.post(f"/api/meetings/{meeting}/minutes/signatures",
-                                 json={"as": "secretary"})
-    assert stale.status_code == 403
-    assert stale.json()["type"].endswith("fresh-auth-required")
-    fresh = (await secretary.post("/api/session/fresh/options", json={})).json()
-    confirmed = await secretary.post("/api/session/fresh", json={
-        "credential": session.devices[session.secretary_person_id].assert_(fresh)})
-    assert confirmed.status_code in (200, 204), confirmed.text
-    again = await secretary.post(f"/api/meetings/{meeting}/minutes/signatures",
-                                 json={"as": "secretary"})
-    assert again.status_code == 201, again.text
+    await approve_draft(chair, session)
+
+    # A session alone, even one confirmed a moment ago, never signs.
+    bare = await secretary.post(url, json={"as": "secretary"})
+    assert bare.status_code == 403
+    assert "không đủ nếu chỉ đăng nhập" in bare.json()["detail"], bare.text
+    assert (await kinds(db))[-1] == "refused.minutes"
+
+    # The chair's passkey cannot answer the secretary's signing request.
+    options = (await secretary.post(f"{url}/options", json={"as": "secretary"})).json()
+    challenge = base64.urlsafe_b64decode(options["challenge"] + "==")
+    borrowed = session.devices[session.chair_person_id].assert_challenge(challenge)
+    refused = await secretary.post(url, json={"as": "secretary", "credential": borrowed})
+    assert refused.status_code == 403 and "người khác" in refused.json()["detail"]
+    assert (await kinds(db))[-1] == "refused.challenge"
+
+    # The secretary's answer to a request made for earlier files does not sign new ones.
+    options = (await secretary.post(f"{url}/options", json={"as": "secretary"})).json()
+    stale = session.devices[session.secretary_person_id].assert_(options)
+    await secretary.post(f"/api/meetings/{meeting}/minutes/draft", json={"language": "en"})
+    await approve_draft(chair, session)
+    late = await secretary.post(url, json={"as": "secretary", "credential": stale})
+    assert late.status_code == 403, late.text
+    assert "tài liệu khác" in late.json()["detail"], late.text
+    assert (await kinds(db))[-1] == "refused.minutes"
+
+    signed = await sign_step(secretary, session, session.secretary_person_id, "secretary")
+    assert signed.status_code == 201, signed.text
+    async with db.read() as read:
+        minutes = (await read.exec(select(Minutes))).one()
+        event = (await read.exec(select(AuditEvent).where(
+            AuditEvent.kind == "minutes.signed"))).one()
+    confirmed = event.data["confirmed"]
+    assert confirmed["basis"] == {
+        "purpose": "ecabinet-minutes-signature", "minutesId": minutes.id, "role": "secretary",
+        "minutesSha256": minutes.draft_sha256, "noticeSha256": minutes.notice_draft_sha256}
+    client_data = json.loads(base64.urlsafe_b64decode(confirmed["clientDataJSON"] + "=="))
+    expected = hashlib.sha256(json.dumps(confirmed["basis"], sort_keys=True,
+                                         separators=(",", ":")).encode()).digest()
+    assert base64.urlsafe_b64decode(client_data["challenge"] + "==") == expected
     for other in (secretary, chair):
         await other.aclose()
 

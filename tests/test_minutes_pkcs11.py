@@ -21,7 +21,7 @@ from ecabinet.settings import Settings
 
 from .minutes_fixture import ClosedSession, build_closed_session
 from .softhsm import MODULE, SoftHsm, provision
-from .test_minutes_flow import person_client
+from .test_minutes_flow import kinds, person_client, sign_step
 from .test_minutes_pdf import pdfsig
 
 SECRETARY, CHAIR = "Nghiêm Thị Hồng Vân", "Trần Quốc Khải"
@@ -71,20 +71,14 @@ async def approved(client: httpx.AsyncClient, session: ClosedSession
     return secretary, chair
 
 
-async def sign_as(official: httpx.AsyncClient, session: ClosedSession, person_id: int,
-                  role: str) -> httpx.Response:
-    return await official.post(f"/api/meetings/{session.meeting_id}/minutes/signatures",
-                               json={"as": role})
-
-
 async def test_minutes_signed_on_softhsm_tokens_verify_and_pdfsig_accepts_them(
     client: httpx.AsyncClient, db: Database, settings: Settings, session: ClosedSession,
     hsm: SoftHsm, tmp_path: Path,
 ) -> None:
     secretary, chair = await approved(client, session)
-    first = await sign_as(secretary, session, session.secretary_person_id, "secretary")
+    first = await sign_step(secretary, session, session.secretary_person_id, "secretary")
     assert first.status_code == 201, first.text
-    second = await sign_as(chair, session, session.chair_person_id, "chair")
+    second = await sign_step(chair, session, session.chair_person_id, "chair")
     assert second.status_code == 201, second.text
     pdf = await chair.get(f"/meetings/{session.meeting_id}/minutes.pdf")
     assert pdf.status_code == 200
@@ -114,28 +108,30 @@ async def test_minutes_signed_on_softhsm_tokens_verify_and_pdfsig_accepts_them(
 
 
 async def test_the_chair_signs_only_once_the_chairs_pin_is_supplied(
-    client: httpx.AsyncClient, settings: Settings, session: ClosedSession, hsm: SoftHsm,
+    client: httpx.AsyncClient, db: Database, settings: Settings, session: ClosedSession,
+    hsm: SoftHsm,
 ) -> None:
     pin_file = anyio.Path(settings.minutes_chair_pkcs11_pin_file)
     pin = await pin_file.read_bytes()
     await pin_file.unlink()  # the server process holds the secretary's PIN only
     secretary, chair = await approved(client, session)
-    first = await sign_as(secretary, session, session.secretary_person_id, "secretary")
+    first = await sign_step(secretary, session, session.secretary_person_id, "secretary")
     assert first.status_code == 201, first.text
 
-    waiting = await sign_as(chair, session, session.chair_person_id, "chair")
+    waiting = await sign_step(chair, session, session.chair_person_id, "chair")
     assert waiting.status_code == 409, waiting.text
     assert "ecabinet-chair" in waiting.json()["detail"]
     assert "chỉ được cung cấp cho bước ký của người này" in waiting.json()["detail"]
+    assert (await kinds(db))[-1] == "refused.signing-key-unavailable"
     state = await chair.get(f"/api/meetings/{session.meeting_id}/minutes")
     assert state.json()["state"] == "signed_by_secretary"
 
     await pin_file.write_bytes(b"wrong-pin\n")
-    wrong = await sign_as(chair, session, session.chair_person_id, "chair")
+    wrong = await sign_step(chair, session, session.chair_person_id, "chair")
     assert wrong.status_code == 409 and "PinIncorrect" in wrong.json()["detail"], wrong.text
 
     await pin_file.write_bytes(pin)  # supplied for the chair's step
-    signed = await sign_as(chair, session, session.chair_person_id, "chair")
+    signed = await sign_step(chair, session, session.chair_person_id, "chair")
     assert signed.status_code == 201, signed.text
     assert signed.json()["state"] == "signed"
     for official in (secretary, chair):

@@ -5,12 +5,15 @@
 2. The secretary signs (PAdES) and, in the same revision, attaches the chair's approval, so
    that anyone can re-check it offline against the draft inside the signed file.
 3. The chair signs last. Each step also signs the conclusion notice.
-Signing uses the key configured for each signer (ecabinet.minutes.sign) and needs a recent
-passkey check (ensure_fresh).
+Each signing step needs the signer's own passkey assertion made for that step, whose
+challenge is bound to the exact PDFs being signed (signature_challenge): a signed-in
+session, however fresh, never signs on its own. The keys are those configured for each
+signer (ecabinet.minutes.sign).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +24,10 @@ from .. import audit
 from ..auth import passkeys
 from ..auth.actor import Actor
 from ..auth.permissions import Permission, can, ensure, ensure_signed_in
+from ..ballots.evidence import canonical_json
 from ..db import Tx
 from ..documents.storage import store_for
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Conflict, EcabinetError, Forbidden, NotFound
 from ..i18n import N_
 from ..minutes.evidence import APPROVAL_FILE_NAME, b64url
 from ..minutes.labels import Words
@@ -33,9 +37,9 @@ from ..models import Meeting, Minutes, Person, WebAuthnChallenge, utcnow
 from ..settings import Settings
 from ..vocab import MinutesState
 from .minutes import meeting_of, minutes_row, read_blob
-from .signin import ensure_fresh
 
 APPROVAL = "minutes-approval"
+SIGNATURE = "minutes-signature"
 
 
 class MinutesRefused(Forbidden):
@@ -168,34 +172,111 @@ def _ensure_turn(minutes: Minutes, role: SignerRole) -> None:
     raise Conflict("These minutes are already %(state)s.", state=minutes.state)
 
 
-async def sign(tx: Tx, settings: Settings, actor: Actor, *, meeting_id: int,
-               role: SignerRole) -> Minutes:
+def signature_basis(minutes: Minutes, role: SignerRole) -> dict[str, Any]:
+    """What a signer's passkey confirms: the role and SHA-256 of the two PDFs that this
+    step signs (the minutes and the notice as they are now)."""
+    minutes_source, notice_source = STEPS[role].sources
+    return {"purpose": "ecabinet-minutes-signature", "minutesId": minutes.id, "role": role,
+            "minutesSha256": getattr(minutes, minutes_source),
+            "noticeSha256": getattr(minutes, notice_source)}
+
+
+def signature_challenge(minutes: Minutes, role: SignerRole) -> bytes:
+    """SHA-256 of the canonical JSON of :func:`signature_basis`."""
+    return hashlib.sha256(canonical_json(signature_basis(minutes, role))).digest()
+
+
+async def _ready_to_sign(tx: Tx, actor: Actor, meeting_id: int, role: SignerRole
+                         ) -> tuple[Meeting, Minutes]:
     if role not in STEPS:
         raise NotFound("There is no signer %(role)s.", role=role)
     meeting, minutes = await _drafted(tx, meeting_id)
     _ensure_signer(actor, meeting, role)
-    ensure_fresh(actor)
     _ensure_turn(minutes, role)
+    return meeting, minutes
+
+
+async def signature_options(tx: Tx, settings: Settings, actor: Actor, *, meeting_id: int,
+                            role: SignerRole, client: passkeys.Client) -> dict[str, Any]:
+    """Request options for the signer's own passkey, the challenge bound to the PDFs."""
+    _meeting, minutes = await _ready_to_sign(tx, actor, meeting_id, role)
+    challenge = signature_challenge(minutes, role)
+    # The same documents give the same challenge: an unanswered earlier request for them
+    # is replaced (a used one cannot exist, since using it moved the minutes on).
+    earlier = (await tx.session.exec(select(WebAuthnChallenge).where(
+        WebAuthnChallenge.challenge == b64url(challenge)))).first()
+    if earlier is not None:
+        await tx.session.delete(earlier)
+        await tx.session.flush()
+    return await passkeys.authentication_options(
+        tx, settings, client=client, purpose=SIGNATURE, person_id=actor.person_id,
+        challenge=challenge, minutes=minutes.id, role=role)
+
+
+async def _signer_assertion(tx: Tx, settings: Settings, actor: Actor, minutes: Minutes,
+                            role: SignerRole, credential: dict[str, Any] | None
+                            ) -> passkeys.Assertion:
+    subject = f"minutes:{minutes.id}"
+    if credential is None:
+        await passkeys.refuse(tx, MinutesRefused(
+            "Signing the minutes needs your own passkey over the documents being signed; "
+            "a signed-in session is not enough. Ask for the signing options first."),
+            actor_id=actor.person_id, subject=subject, role=role)
+    assertion = await passkeys.verify_assertion(tx, settings, credential, purpose=SIGNATURE)
+    if assertion.person.id != actor.person_id:
+        await passkeys.refuse(tx, MinutesRefused(
+            "This signature was confirmed with another person's passkey."),
+            actor_id=actor.person_id, subject=subject, role=role)
+    if assertion.challenge.challenge != b64url(signature_challenge(minutes, role)):
+        await passkeys.refuse(tx, MinutesRefused(
+            "Your passkey confirmed other documents or another signing step than this "
+            "one; ask for the signing options again."),
+            actor_id=actor.person_id, subject=subject, role=role)
+    return assertion
+
+
+async def sign(tx: Tx, settings: Settings, actor: Actor, *, meeting_id: int,
+               role: SignerRole, credential: dict[str, Any] | None = None) -> Minutes:
+    meeting, minutes = await _ready_to_sign(tx, actor, meeting_id, role)
+    assertion = await _signer_assertion(tx, settings, actor, minutes, role, credential)
+    basis = signature_basis(minutes, role)
     step = STEPS[role]
-    key, stamper = key_source(settings, role), timestamper(settings)
     _ = Words(minutes.language, str(getattr(settings, "time_zone", "Asia/Ho_Chi_Minh")))
     reason = _(step.reason)
-    store = store_for(settings.database_url, settings.data_dir)
     attachments = {APPROVAL_FILE_NAME: json.dumps(minutes.approval, sort_keys=True).encode()} \
         if role == "secretary" else {}
-    signed = []
-    for source, extra in zip(step.sources, (attachments, {}), strict=True):
-        data = await read_blob(tx, store, getattr(minutes, source))
-        result = await sign_pdf(data, field=step.field, key=key, reason=reason,
-                                location=meeting.place, stamper=stamper, attachments=extra)
-        signed.append(await store.put(tx.session, result))
+    try:
+        key, stamper = key_source(settings, role), timestamper(settings)
+        signed = []
+        store = store_for(settings.database_url, settings.data_dir)
+        for source, extra in zip(step.sources, (attachments, {}), strict=True):
+            data = await read_blob(tx, store, getattr(minutes, source))
+            result = await sign_pdf(data, field=step.field, key=key, reason=reason,
+                                    location=meeting.place, stamper=stamper,
+                                    attachments=extra)
+            signed.append(await store.put(tx.session, result))
+    except EcabinetError as exc:
+        # The key could not sign (no PIN supplied yet, token absent): the passkey answer
+        # stays used, so the next attempt needs a new one.
+        await passkeys.refuse(tx, exc, actor_id=actor.person_id,
+                              subject=f"minutes:{minutes.id}", role=role)
     _record_signature(minutes, role, actor, signed)
     tx.session.add(minutes)
     await audit.record(tx.session, "minutes.signed", actor_id=actor.person_id,
                        body_id=meeting.body_id, subject=f"minutes:{minutes.id}", role=role,
                        minutes_sha256=signed[0], notice_sha256=signed[1],
-                       key=key.description, time_stamped=stamper is not None)
+                       key=key.description, time_stamped=stamper is not None,
+                       confirmed=_confirmation(basis, assertion))
     return minutes
+
+
+def _confirmation(basis: dict[str, Any], assertion: passkeys.Assertion) -> dict[str, Any]:
+    """The signer's passkey assertion, kept in the audit chain so that it can be checked
+    again later against the stored public key."""
+    return {"basis": basis, "credential": assertion.credential.id,
+            "authenticatorData": b64url(assertion.authenticator_data),
+            "clientDataJSON": b64url(assertion.client_data_json),
+            "signature": b64url(assertion.signature)}
 
 
 def _record_signature(minutes: Minutes, role: SignerRole, actor: Actor, signed: list[str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from starlette.datastructures import UploadFile
@@ -176,19 +176,36 @@ async def api_approve(request: Request) -> Response:
     return JSONResponse({"state": row.state, "draftSha256": row.draft_sha256})
 
 
-async def api_sign(request: Request) -> Response:
-    """Sign the minutes and the notice (PAdES): {"as": "secretary"}, then {"as": "chair"}.
-
-    Needs a passkey check within the last minutes (POST /api/session/fresh).
-    """
-    body = await json_body(request)
+def _signer_role(body: dict[str, Any]) -> Literal["secretary", "chair"]:
     role = body.get("as")
     if role not in SIGNERS:
         raise ValidationFailed('Send {"as": "secretary"} or {"as": "chair"}.')
+    return "chair" if role == "chair" else "secretary"
+
+
+async def api_signature_options(request: Request) -> Response:
+    """Passkey request options for one signing step, {"as": "secretary" | "chair"}: the
+    challenge is SHA-256 of the canonical JSON {"purpose": "ecabinet-minutes-signature",
+    "minutesId", "role", "minutesSha256", "noticeSha256"} naming the PDFs to be signed."""
+    role = _signer_role(await json_body(request))
+    async with db_of(request).transaction() as tx:
+        options = await minutes_signing.signature_options(
+            tx, settings_of(request), actor_of(request),
+            meeting_id=int_param(request, "meeting"), role=role, client=client_of(request))
+    return JSONResponse(options)
+
+
+async def api_sign(request: Request) -> Response:
+    """Sign the minutes and the notice (PAdES): {"as": "secretary", "credential": ...},
+    then {"as": "chair", "credential": ...}, each with the signer's own passkey assertion
+    answering .../signatures/options. A session alone is refused."""
+    body = await json_body(request)
+    role = _signer_role(body)
+    credential = credential_in(body) if "credential" in body else None
     async with db_of(request).transaction() as tx:
         row = await minutes_signing.sign(tx, settings_of(request), actor_of(request),
                                          meeting_id=int_param(request, "meeting"),
-                                         role="chair" if role == "chair" else "secretary")
+                                         role=role, credential=credential)
     return JSONResponse({"state": row.state, "signedSha256": row.signed_sha256 or None,
                          "secretarySha256": row.secretary_sha256 or None}, status_code=201)
 
@@ -208,5 +225,7 @@ def routes() -> list[BaseRoute]:
         api("/api/meetings/{meeting}/minutes/approval/options", api_approval_options,
             methods=["POST"]),
         api("/api/meetings/{meeting}/minutes/approval", api_approve, methods=["POST"]),
+        api("/api/meetings/{meeting}/minutes/signatures/options", api_signature_options,
+            methods=["POST"]),
         api("/api/meetings/{meeting}/minutes/signatures", api_sign, methods=["POST"]),
     ]
