@@ -31,7 +31,8 @@ def test_demo_simulate_ends_with_minutes_that_verify(tmp_path: Path) -> None:
     lines = run.stdout.splitlines()
     assert lines[0].startswith("Room display: http://localhost:")
     assert any("/ws: 25 ballots cast" in line for line in lines), run.stdout
-    assert "Signed by the secretary, then the chair (PAdES); verified." in run.stdout
+    assert ("Signed by the secretary, then the chair (PAdES), each confirming the files "
+            "with a passkey; verified.") in run.stdout
     minutes, ca = data / "minutes-signed.pdf", data / "signing" / "ca.pem"
     assert f"Signed minutes: {minutes}" in lines
 

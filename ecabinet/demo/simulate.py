@@ -157,8 +157,10 @@ class Simulation:
         self.say("8. Minutes drafted; the chair approved the draft with a passkey over its "
                  "SHA-256.")
         for signer, role in ((self.secretary, "secretary"), (self.chair, "chair")):
-            await signer.fresh()  # signing needs a recent fingerprint
-            await signer.post(f"{minutes}/signatures", {"as": role})
+            # Each signer's own passkey confirms the exact files of this signing step.
+            options = await signer.post(f"{minutes}/signatures/options", {"as": role})
+            await signer.post(f"{minutes}/signatures", {
+                "as": role, "credential": signer.device.assert_(options)})
         out = self.settings.data_dir
         paths = []
         for document in ("minutes", "notice"):
@@ -169,7 +171,8 @@ class Simulation:
         roots = load_trust_roots([Path(self.settings.minutes_trust_roots)])
         report = await verify_pdf(paths[0].read_bytes(), trust_roots=roots)
         verdict = "verified" if report.ok else f"NOT verified ({len(report.problems)} problems)"
-        self.say(f"9. Signed by the secretary, then the chair (PAdES); {verdict}.")
+        self.say(f"9. Signed by the secretary, then the chair (PAdES), each confirming the "
+                 f"files with a passkey; {verdict}.")
         return paths[0], paths[1]
 
     async def close(self) -> None:

@@ -1,5 +1,6 @@
-// The minutes page: the chair's passkey approval of the draft, the two signatures (after a
-// fresh passkey check when the server asks for one), and the drop zone of the verify page.
+// The minutes page: the chair's passkey approval of the draft, the two signatures (each
+// with the signer's own passkey over the documents being signed), and the drop zone of the
+// verify page.
 // Wired by data-* attributes; the messages come translated from _passkey_messages.html.
 "use strict";
 
@@ -9,14 +10,11 @@
 
   const post = (url, body) => window.ecabinet.postJSON(url, body);
 
-  async function assertion(optionsUrl) {
-    const options = await post(optionsUrl, {});
+  async function assertion(optionsUrl, body) {
+    const options = await post(optionsUrl, body || {});
     const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
     return credentialJSON(credential);
   }
-
-  const freshRequired = (error) =>
-    error && error.problem && String(error.problem.type || "").endsWith("fresh-auth-required");
 
   const actions = {
     // The challenge of these options is SHA-256 of the draft PDF: the passkey signs it.
@@ -24,16 +22,11 @@
       const credential = await assertion(panel.dataset.approvalOptionsUrl);
       await post(panel.dataset.approvalUrl, { credential });
     },
+    // The challenge is SHA-256 of the signing step and of the two PDFs it signs.
     async sign(panel, button) {
-      const body = { as: button.dataset.role };
-      try {
-        await post(panel.dataset.signUrl, body);
-      } catch (error) {
-        if (!freshRequired(error)) throw error;
-        const credential = await assertion(panel.dataset.freshOptionsUrl);
-        await post(panel.dataset.freshUrl, { credential });
-        await post(panel.dataset.signUrl, body);
-      }
+      const role = button.dataset.role;
+      const credential = await assertion(panel.dataset.signOptionsUrl, { as: role });
+      await post(panel.dataset.signUrl, { as: role, credential });
     },
   };
 
