@@ -39,6 +39,7 @@ from .web import (
     pages_positions,
     pages_triage,
     pages_workspace,
+    reader,
 )
 from .web import minutes as minutes_web
 from .web.csrf import CsrfSeedMiddleware
@@ -83,6 +84,7 @@ def routes() -> list[BaseRoute]:
         *pages_live.routes(),
         *live_endpoint.routes(),
         *minutes_web.routes(),
+        *reader.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

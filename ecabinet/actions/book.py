@@ -1,0 +1,90 @@
+"""The meeting as one book for a reader: the agenda down the side with, for each document,
+its state for this reader (unread, changed since read, commented on, position given on its
+item), and the document chosen to read beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..auth.actor import Actor
+from ..models import Comment, DocumentVersion, Meeting, Position
+from .packets import DocumentView, ItemView, MeetingView, meeting_view
+
+
+@dataclass(frozen=True)
+class BookEntry:
+    view: DocumentView
+    commented: bool
+
+    @property
+    def open(self) -> bool:
+        return self.view.readable and not self.view.recalled and self.view.latest is not None
+
+
+@dataclass(frozen=True)
+class BookItem:
+    item: ItemView
+    entries: list[BookEntry]
+    position_given: bool
+
+
+@dataclass(frozen=True)
+class Book:
+    meeting: MeetingView
+    items: list[BookItem]
+    chosen: BookEntry | None
+    chosen_item: BookItem | None
+
+    @property
+    def number_of(self) -> dict[int, int]:
+        """Items by their id, numbered as on the agenda: what the page-jump refers to."""
+        return {entry.item.item.id or 0: entry.item.item.ordinal for entry in self.items}
+
+
+async def book_of(session: AsyncSession, actor: Actor, meeting: Meeting,
+                  document_id: int | None) -> Book:
+    view = await meeting_view(session, actor, meeting)
+    commented = await _commented(session, actor, view)
+    given = await _positions_given(session, actor, view)
+    items = [BookItem(item, [BookEntry(d, (d.document.id or 0) in commented)
+                             for d in item.documents], (item.item.id or 0) in given)
+             for item in view.items]
+    chosen, chosen_item = _choose(items, document_id)
+    return Book(view, items, chosen, chosen_item)
+
+
+def _choose(items: list[BookItem], document_id: int | None
+            ) -> tuple[BookEntry | None, BookItem | None]:
+    """The document asked for; else the first one not yet read; else the first."""
+    readable = [(entry, item) for item in items for entry in item.entries if entry.open]
+    for entry, item in readable:
+        if entry.view.document.id == document_id:
+            return entry, item
+    for entry, item in readable:
+        if document_id is None and entry.view.state.unread:
+            return entry, item
+    return readable[0] if readable else (None, None)
+
+
+async def _commented(session: AsyncSession, actor: Actor, view: MeetingView) -> set[int]:
+    ids = [d.document.id for item in view.items for d in item.documents]
+    if actor.person_id is None or not ids:
+        return set()
+    rows = await session.exec(select(DocumentVersion.document_id).join(
+        Comment, col(Comment.version_id) == DocumentVersion.id).where(
+        col(DocumentVersion.document_id).in_(ids), Comment.author_id == actor.person_id))
+    return set(rows.all())
+
+
+async def _positions_given(session: AsyncSession, actor: Actor, view: MeetingView
+                           ) -> set[int]:
+    seat = actor.seat(view.meeting.body_id)
+    if seat is None:
+        return set()
+    rows = await session.exec(select(Position.item_id).where(
+        Position.membership_id == seat.id, col(Position.submitted_at).is_not(None),
+        col(Position.item_id).in_([item.item.id for item in view.items])))
+    return set(rows.all())

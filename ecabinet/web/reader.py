@@ -1,0 +1,11 @@
+"""The routes of the member's reading room, gathered in one place."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from . import api_text, pages_book
+
+
+def routes() -> list[BaseRoute]:
+    return [*pages_book.routes(), *api_text.routes()]

@@ -1,0 +1,98 @@
+"""The reading room in headless Chromium on an iPad: a minister opens the book of the demo
+meeting, jumps to item 5, finds a word typed without diacritics and lands on the
+highlighted hit, selects a sentence and turns it into a comment with the quote and page
+filled in."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ecabinet.demo import government as gov
+from ecabinet.demo.seed import SeatLink, seed_government
+
+from ..demo_reader import MINISTER_OF_FINANCE
+from .conftest import Device, Devices, LiveServer
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).parent / "shots"
+
+
+def seed(server: LiveServer) -> list[SeatLink]:
+    async def run() -> list[SeatLink]:
+        async with server.db.transaction() as tx:
+            return await seed_government(tx, server.settings)
+    return server.call(run())
+
+
+def enroll_minister(device: Device, links: list[SeatLink]) -> None:
+    link = next(link for link in links if link.label.startswith(MINISTER_OF_FINANCE))
+    page = device.open("/enroll/" + link.enroll_url.rsplit("/", 1)[1])
+    page.get_by_label("Tên thiết bị này").fill("iPad")
+    page.get_by_role("button", name="Đăng ký thiết bị này").click()
+    page.wait_for_url(device.origin + "/")
+
+
+def select_text_of(page: Page, text: str) -> None:
+    """Select ``text`` in the text layer as a finger or a mouse would (a DOM range)."""
+    page.evaluate("""(wanted) => {
+        const span = [...document.querySelectorAll('[data-text-layer] span')]
+            .find((s) => s.textContent.includes(wanted));
+        const at = span.textContent.indexOf(wanted);
+        const range = document.createRange();
+        range.setStart(span.firstChild, at);
+        range.setEnd(span.firstChild, at + wanted.length);
+        const selection = document.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+    }""", text)
+
+
+def test_read_find_and_comment_in_the_book(live_server: LiveServer, devices: Devices) -> None:
+    links = seed(live_server)
+    device = devices.new()
+    enroll_minister(device, links)
+    page = device.open("/meetings")
+    page.get_by_role("link", name=gov.MEETING_TITLE_VI).click()
+    page.get_by_role("link", name="Đọc dạng sách").click()
+    expect(page.locator("#book-agenda")).to_be_visible()
+    expect(page.locator("[data-text-layer] span").first).to_be_attached()
+
+    # Item 5: the proposal for a Law on Digital Transformation.
+    page.locator("#book-item-5 [data-item-link]").click()
+    expect(page.locator("#book-document-title")).to_have_text(
+        gov.AGENDA[4].documents[0].title_vi)
+
+    # "chuyen doi so" typed without diacritics finds "chuyển đổi số".
+    page.get_by_placeholder("Tìm trong văn bản này").fill("chuyen doi so")
+    page.get_by_placeholder("Tìm trong văn bản này").press("Enter")
+    current = page.locator("[data-text-layer] .hit.current")
+    expect(current).to_be_visible()
+    expect(page.locator("[data-status]")).to_contain_text("trang 1")
+    hit_box = current.bounding_box()
+    assert hit_box is not None and hit_box["width"] > 20
+    lit = page.evaluate("""() => {
+        const layer = document.querySelector('[data-text-layer]');
+        const hit = layer.querySelector('.hit.current').getBoundingClientRect();
+        const y = hit.top + hit.height / 2;
+        return [...layer.querySelectorAll('span')].filter((s) => {
+            const r = s.getBoundingClientRect();
+            return r.top <= y && y <= r.bottom;
+        }).map((s) => s.textContent).join(' ');
+    }""")
+    assert re.search("chuyển đổi số", lit, re.IGNORECASE), lit
+
+    # A sentence selected becomes a comment, quote and page filled in.
+    sentence = "Chính sách 4: Bảo đảm an toàn, an ninh mạng"
+    select_text_of(page, sentence)
+    page.get_by_role("link", name="Góp ý về đoạn này").click()
+    expect(page.get_by_label("Đoạn văn bạn góp ý (không bắt buộc)")).to_have_value(sentence)
+    expect(page.get_by_label("Trang")).to_have_value("1")
+    page.get_by_label("Ý kiến góp ý của bạn").fill("Đề nghị bổ sung bảo vệ dữ liệu cá nhân.")
+    page.get_by_role("button", name="Gửi ý kiến").click()
+    thread = page.locator(".comment-thread").first
+    expect(thread.locator("blockquote")).to_have_text(sentence)
+    expect(thread).to_contain_text("Đề nghị bổ sung bảo vệ dữ liệu cá nhân.")
