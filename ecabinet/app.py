@@ -49,6 +49,7 @@ from .web.errors import (
     handle_unexpected,
     render_error,
 )
+from .web.failsafe import ContainErrorsMiddleware
 from .web.routing import page
 from .web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from .web.templating import STATIC_DIR, make_environment
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             Middleware(SecurityHeadersMiddleware, origin=settings.origin),
             Middleware(CsrfSeedMiddleware, secure=settings.secure_cookies),
             Middleware(BodyLimitMiddleware, limit_for=limit_for, render=render_error),
+            Middleware(ContainErrorsMiddleware, handle=handle_unexpected),
         ],
         exception_handlers={
             EcabinetError: handle_ecabinet_error,

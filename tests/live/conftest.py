@@ -8,7 +8,8 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from starlette.types import ASGIApp
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
@@ -42,16 +44,13 @@ class Server:
                        compression=None, open_timeout=5, proxy=None)
 
 
-@pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+@contextmanager
+def serving(build: Callable[[int], ASGIApp]) -> Iterator[int]:
+    """Serve the app that `build(port)` makes on a free loopback port; yield the port."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    settings = load_settings(environ={}, database_url=database_url,
-                             data_dir=str(tmp_path / "data"), origin=f"http://localhost:{port}",
-                             session_secret="live-secret-" + "x" * 40, log_level="warning",
-                             ws_heartbeat_seconds=1, presence_grace_seconds=2, sweep_seconds=0)
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on",
+    config = uvicorn.Config(build(port), log_level="warning", lifespan="on",
                             ws="websockets-sansio", ws_per_message_deflate=False, http="h11",
                             timeout_graceful_shutdown=2)
     uvicorn_server = uvicorn.Server(config)
@@ -62,10 +61,31 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
     while not uvicorn_server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert uvicorn_server.started, "the server did not start"
-    yield Server(settings, port)
-    uvicorn_server.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
+    try:
+        yield port
+    finally:
+        uvicorn_server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+
+
+def live_settings(database_url: str, tmp_path: Path, port: int) -> Settings:
+    return load_settings(environ={}, database_url=database_url,
+                         data_dir=str(tmp_path / "data"), origin=f"http://localhost:{port}",
+                         session_secret="live-secret-" + "x" * 40, log_level="warning",
+                         ws_heartbeat_seconds=1, presence_grace_seconds=2, sweep_seconds=0)
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+    made: list[Settings] = []
+
+    def build(port: int) -> ASGIApp:
+        made.append(live_settings(database_url, tmp_path, port))
+        return create_app(made[0])
+
+    with serving(build) as port:
+        yield Server(made[0], port)
 
 
 @pytest.fixture
