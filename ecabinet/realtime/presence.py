@@ -80,6 +80,11 @@ async def sweep(db: Database, settings: Settings, connections: Sequence[Holder])
         live = set((await tx.session.exec(select(LiveConnection.person_id).where(
             LiveConnection.seen_at > cutoff))).all())
         await _reconcile(tx, live)
+        # Connections of a process that died were never closed: close them as of the
+        # last time they were seen, so nothing counts them as open.
+        await tx.session.exec(update(LiveConnection).where(
+            col(LiveConnection.closed_at).is_(None), col(LiveConnection.seen_at) <= cutoff
+        ).values(closed_at=LiveConnection.seen_at))
         await tx.session.exec(delete(LiveConnection).where(
             col(LiveConnection.seen_at) < now - FORGET_AFTER))
     return ended
