@@ -47,3 +47,16 @@ def test_several_processes_on_sqlite_are_refused(
     monkeypatch.delenv("ECABINET_DATABASE_URL", raising=False)
     assert main(["serve", "--workers", "2"]) == 2
     assert "need PostgreSQL" in capsys.readouterr().err
+
+
+def test_nginx_spreads_requests_apart_from_the_websockets() -> None:
+    """least_conn counts open connections: with the websockets in the same group, the
+    process holding the fewest tablets would receive nearly every ballot."""
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    requests = nginx[nginx.index("upstream ecabinet {"):nginx.index("upstream ecabinet_ws {")]
+    sockets = nginx[nginx.index("upstream ecabinet_ws {"):nginx.index("map $http_upgrade")]
+    assert "least_conn;" not in requests and "least_conn;" in sockets
+    ws = nginx[nginx.index("location = /ws"):]
+    assert "proxy_pass http://ecabinet_ws;" in ws.split("}")[0]
+    ports = re.findall(r"server (127\.0\.0\.1:\d+)", requests)
+    assert ports and ports == re.findall(r"server (127\.0\.0\.1:\d+)", sockets)
