@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from ecabinet.db import Database
-from ecabinet.events import Event
+from ecabinet.events import Event, EventKind, MeetingChanged, PollMoved
 from ecabinet.models import Body
 
 
@@ -24,10 +24,10 @@ async def test_events_are_published_after_commit_in_order(db: Database) -> None:
         body = Body(slug="uy-ban", name="Ủy ban nhân dân tỉnh")
         tx.session.add(body)
         await tx.session.flush()
-        tx.emit(Event("body.created", {"body_id": body.id}))
-        tx.emit(Event("body.ready", {"body_id": body.id}))
+        tx.emit(Event.of(EventKind.MEETING_PUBLISHED, MeetingChanged(7, {"body_id": body.id})))
+        tx.emit(Event.of(EventKind.AGENDA_CHANGED, MeetingChanged(7, {"body_id": body.id})))
         assert seen == []
-    assert seen == [("body.created", True), ("body.ready", True)]
+    assert seen == [("meeting.published", True), ("agenda.changed", True)]
 
 
 async def test_no_event_on_rollback(db: Database) -> None:
@@ -39,7 +39,7 @@ async def test_no_event_on_rollback(db: Database) -> None:
     db.bus.subscribe(subscriber)
     with pytest.raises(ValueError, match="refused"):
         async with db.transaction() as tx:
-            tx.emit(Event("vote.cast"))
+            tx.emit(Event.of(EventKind.VOTE_OPENED, MeetingChanged(7)))
             raise ValueError("refused")
     assert seen == []
 
@@ -56,5 +56,5 @@ async def test_a_failing_subscriber_does_not_fail_the_committed_change(db: Datab
     db.bus.subscribe(broken)
     db.bus.subscribe(healthy)
     async with db.transaction() as tx:
-        tx.emit(Event("poll.opened"))
-    assert [e.kind for e in seen] == ["poll.opened"]
+        tx.emit(Event.of(EventKind.POLL_SENT, PollMoved(3, "sent")))
+    assert [e.kind for e in seen] == ["poll.sent"]

@@ -11,6 +11,7 @@ from .. import audit
 from ..auth.actor import Actor
 from ..db import Tx
 from ..errors import NotFound, ValidationFailed
+from ..events import EventKind
 from ..models import (
     AgendaItem,
     Document,
@@ -77,7 +78,7 @@ async def add_item(
     await audit.record(tx.session, "agenda.item_added", actor_id=actor_id,
                        body_id=meeting.body_id, subject=f"item:{item.id}",
                        meeting_id=meeting.id, title=item.title)
-    await notify(tx, meeting, "agenda.changed", {"item_id": item.id, "change": "added"})
+    await notify(tx, meeting, EventKind.AGENDA_CHANGED, {"item_id": item.id, "change": "added"})
     return item
 
 
@@ -112,7 +113,7 @@ async def edit(tx: Tx, actor: Actor, item_id: int, changes: dict[str, Any]) -> A
     await audit.record(tx.session, "agenda.item_edited", actor_id=actor.person_id,
                        body_id=meeting.body_id, subject=f"item:{item.id}", changed=changed,
                        title=item.title)
-    await notify(tx, meeting, "agenda.changed", {"item_id": item.id, "change": "edited"})
+    await notify(tx, meeting, EventKind.AGENDA_CHANGED, {"item_id": item.id, "change": "edited"})
     return item
 
 
@@ -156,7 +157,7 @@ async def reorder(tx: Tx, actor: Actor, meeting_id: int, item_ids: list[int]) ->
     await _renumber(tx, ordered)
     await audit.record(tx.session, "agenda.reordered", actor_id=actor.person_id,
                        body_id=meeting.body_id, subject=f"meeting:{meeting.id}", order=item_ids)
-    await notify(tx, meeting, "agenda.changed", {"change": "reordered", "order": item_ids})
+    await notify(tx, meeting, EventKind.AGENDA_CHANGED, {"change": "reordered", "order": item_ids})
     return ordered
 
 
@@ -184,7 +185,7 @@ async def invite(tx: Tx, actor: Actor, item_id: int, *, name: str, affiliation: 
     await audit.record(tx.session, "agenda.guest_invited", actor_id=actor.person_id,
                        body_id=meeting.body_id, subject=f"item:{item.id}", name=guest.name,
                        person_id=guest.person_id)
-    await notify(tx, meeting, "agenda.changed", {"item_id": item.id, "change": "guests"})
+    await notify(tx, meeting, EventKind.AGENDA_CHANGED, {"item_id": item.id, "change": "guests"})
     return guest
 
 
@@ -197,4 +198,4 @@ async def uninvite(tx: Tx, actor: Actor, guest_id: int) -> None:
     await audit.record(tx.session, "agenda.guest_removed", actor_id=actor.person_id,
                        body_id=meeting.body_id, subject=f"item:{item.id}", name=guest.name,
                        person_id=guest.person_id)
-    await notify(tx, meeting, "agenda.changed", {"item_id": item.id, "change": "guests"})
+    await notify(tx, meeting, EventKind.AGENDA_CHANGED, {"item_id": item.id, "change": "guests"})

@@ -22,7 +22,7 @@ from ..auth.permissions import Permission, ensure
 from ..ballots.evidence import ballot_challenge, canonical_json
 from ..db import Tx
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..events import Event
+from ..events import BallotCast, Event, EventKind
 from ..models import Ballot, Body, Membership, Poll, PollQuestion, utcnow
 from ..settings import Settings
 from ..vocab import PollKind, PollState, RevotePolicy, Role
@@ -213,9 +213,9 @@ async def _record(tx: Tx, target: BallotTarget, payload: dict[str, Any],
                        body_id=target.poll.body_id, subject=f"poll:{target.poll.id}",
                        question=target.question.id, receipt=ballot.receipt, choice=choice,
                        replaces=None if earlier is None else earlier.receipt)
-    tx.emit(Event("ballot.cast", {"poll_id": target.poll.id, "question_id": target.question.id},
-                  body_id=target.poll.body_id, meeting_id=target.poll.meeting_id,
-                  audience="body"))
+    assert target.poll.id is not None and target.question.id is not None
+    tx.emit(Event.of(EventKind.BALLOT_CAST, BallotCast(target.poll.id, target.question.id),
+                     body_id=target.poll.body_id, meeting_id=target.poll.meeting_id))
     return ballot
 
 

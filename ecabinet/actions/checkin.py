@@ -13,6 +13,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import ensure_signed_in
 from ..db import Tx
 from ..errors import Forbidden, ValidationFailed
+from ..events import EventKind
 from ..models import Attendance, Meeting, Membership, utcnow
 from ..settings import Settings
 from ..vocab import AttendanceMode
@@ -69,7 +70,7 @@ async def check_in(tx: Tx, settings: Settings, actor: Actor, meeting_id: int,
     await session.ensure_step(tx, meeting, session.Step.CHECK_IN)
     mode = str(assertion.challenge.context.get("mode", AttendanceMode.ROOM.value))
     row = await _attend(tx, meeting, seat, mode)
-    await session.record(tx, actor, meeting, "session.checked_in", seat=row.membership_id,
+    await session.record(tx, actor, meeting, EventKind.SESSION_CHECKED_IN, seat=row.membership_id,
                          mode=mode, stand_in=row.stand_in_membership_id)
     return row
 

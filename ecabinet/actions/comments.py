@@ -16,7 +16,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import Permission, can, ensure, ensure_signed_in
 from ..db import Tx
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..events import Event
+from ..events import CommentChanged, Event, EventKind
 from ..i18n import N_
 from ..models import (
     AgendaItem,
@@ -116,7 +116,7 @@ async def add_comment(tx: Tx, actor: Actor, *, version_id: int, text: str, page:
     assert actor.person_id is not None and target.version.id is not None
     comment = Comment(version_id=target.version.id, author_id=actor.person_id, page=page,
                       quote=quote, text=text)
-    return await _store(tx, target, comment, "comment.added")
+    return await _store(tx, target, comment, EventKind.COMMENT_ADDED)
 
 
 async def reply(tx: Tx, actor: Actor, *, comment_id: int, text: str) -> Comment:
@@ -134,20 +134,20 @@ async def reply(tx: Tx, actor: Actor, *, comment_id: int, text: str) -> Comment:
     assert actor.person_id is not None
     comment = Comment(version_id=parent.version_id, parent_id=parent.id,
                       author_id=actor.person_id, page=parent.page, text=text)
-    return await _store(tx, target, comment, "comment.replied")
+    return await _store(tx, target, comment, EventKind.COMMENT_REPLIED)
 
 
-async def _store(tx: Tx, target: Target, comment: Comment, kind: str) -> Comment:
+async def _store(tx: Tx, target: Target, comment: Comment, kind: EventKind) -> Comment:
     tx.session.add(comment)
     await tx.session.flush()
     await audit.record(tx.session, kind, actor_id=comment.author_id,
                        body_id=target.document.body_id, subject=f"comment:{comment.id}",
                        document=target.document.id, version=target.version.number,
                        page=comment.page, parent=comment.parent_id)
-    tx.emit(Event(kind, {"comment_id": comment.id, "document_id": target.document.id},
-                  body_id=target.document.body_id,
-                  meeting_id=None if target.meeting is None else target.meeting.id,
-                  audience="body"))
+    assert comment.id is not None and target.document.id is not None
+    tx.emit(Event.of(kind, CommentChanged(comment.id, target.document.id),
+                     body_id=target.document.body_id,
+                     meeting_id=None if target.meeting is None else target.meeting.id))
     return comment
 
 
@@ -187,9 +187,9 @@ async def resolve(tx: Tx, actor: Actor, *, comment_id: int, resolution: str, res
     await audit.record(tx.session, "comment.resolved", actor_id=actor.person_id,
                        body_id=target.document.body_id, subject=f"comment:{comment.id}",
                        resolution=resolution, before=before, response=response)
-    tx.emit(Event("comment.resolved", {"comment_id": comment.id,
-                                       "document_id": target.document.id},
-                  body_id=target.document.body_id, audience="body"))
+    assert comment.id is not None and target.document.id is not None
+    tx.emit(Event.of(EventKind.COMMENT_RESOLVED, CommentChanged(comment.id, target.document.id),
+                     body_id=target.document.body_id))
     return comment
 
 

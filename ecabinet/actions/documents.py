@@ -18,6 +18,7 @@ from ..db import Tx
 from ..documents.checks import CheckedFile
 from ..documents.storage import BlobStore
 from ..errors import Forbidden, ValidationFailed
+from ..events import EventKind
 from ..labels import LEVEL_NAMES
 from ..models import AgendaItem, Body, Document, DocumentReading, DocumentVersion, Meeting, utcnow
 from ..vocab import Classification
@@ -155,7 +156,7 @@ async def attach(
         title=title or checked.filename.rsplit(".", 1)[0], classification=level, basis=basis)
     version = await add_version(tx, store, actor_id=actor.person_id, document=document,
                                 checked=checked, change_note=note)
-    await notify(tx, meeting, "document.added", {"item_id": item.id,
+    await notify(tx, meeting, EventKind.DOCUMENT_ADDED, {"item_id": item.id,
                                                  "document_id": document.id},
                  level=document.classification, item_id=item.id)
     return document, version
@@ -180,7 +181,7 @@ async def revise(tx: Tx, store: BlobStore, actor: Actor, document_id: int, *,
         raise ValidationFailed("Say what changed in this version: the change note is required.")
     version = await add_version(tx, store, actor_id=actor.person_id, document=document,
                                 checked=checked, change_note=note)
-    await notify(tx, meeting, "document.changed", {
+    await notify(tx, meeting, EventKind.DOCUMENT_CHANGED, {
         "item_id": item.id, "document_id": document.id, "version": version.number},
         level=document.classification, item_id=item.id)
     return document, version
@@ -202,7 +203,7 @@ async def amend(tx: Tx, actor: Actor, document_id: int, *, title: str | None = N
     if level is not None:
         await _reclassify(tx, actor, meeting, document, level, basis or "")
     tx.session.add(document)
-    await notify(tx, meeting, "document.amended", {"item_id": item.id,
+    await notify(tx, meeting, EventKind.DOCUMENT_AMENDED, {"item_id": item.id,
                                                    "document_id": document.id})
     return document
 

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from ..auth.actor import Actor
 from ..db import Tx
 from ..errors import NotFound, ValidationFailed
+from ..events import EventKind
 from ..models import (
     AgendaItem,
     Ballot,
@@ -91,7 +92,7 @@ async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
     assert poll.id is not None
     tx.session.add(PollQuestion(poll_id=poll.id, ordinal=1, text=text))
     await tx.session.flush()
-    await session.record(tx, actor, meeting, "vote.opened", poll=poll.id, item=item.id,
+    await session.record(tx, actor, meeting, EventKind.VOTE_OPENED, poll=poll.id, item=item.id,
                          question=text, secret=secret, present=quorum.present,
                          electorate=len(seats))
     return poll
@@ -145,7 +146,7 @@ async def close_vote(tx: Tx, actor: Actor, poll_id: int) -> Closed:
     item = await _settle_item(tx, poll, outcome)
     tx.session.add(poll)
     tx.session.add(question)
-    await session.record(tx, actor, meeting, "vote.closed", poll=poll.id, item=poll.item_id,
+    await session.record(tx, actor, meeting, EventKind.VOTE_CLOSED, poll=poll.id, item=poll.item_id,
                          outcome=question.outcome,
                          receipts=sorted(b.receipt for b in ballots))
     return Closed(poll, question, outcome, item)

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth.permissions import ROLE_PERMISSIONS, Permission
 from ..db import Tx
-from ..events import Event
+from ..events import Event, EventKind, MeetingChanged
 from ..models import AgendaItem, ItemGuest, Meeting, Membership
 from ..vocab import MeetingState
 from .access import GUEST_CLEARANCE
@@ -41,11 +41,12 @@ async def audience(session: AsyncSession, meeting: Meeting, *, level: int = 0,
     return frozenset(people)
 
 
-async def notify(tx: Tx, meeting: Meeting, kind: str, data: dict[str, Any], *,
+async def notify(tx: Tx, meeting: Meeting, kind: EventKind, data: dict[str, Any], *,
                  level: int = 0, item_id: int | None = None) -> None:
     if meeting.state == MeetingState.DRAFT.value:
         return
     recipients = await audience(tx.session, meeting, level=level, item_id=item_id)
     # The sequence number is given just before commit (realtime/outbox.py), atomically.
-    tx.emit(Event(kind, {**data, "meeting_id": meeting.id}, body_id=meeting.body_id,
-                  meeting_id=meeting.id, recipients=recipients))
+    assert meeting.id is not None
+    tx.emit(Event.of(kind, MeetingChanged(meeting.id, data), body_id=meeting.body_id,
+                     meeting_id=meeting.id, recipients=recipients))

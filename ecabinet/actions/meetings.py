@@ -18,6 +18,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import Permission, ensure
 from ..db import Tx
 from ..errors import Conflict, ValidationFailed
+from ..events import EventKind
 from ..i18n import N_
 from ..models import AgendaItem, Body, BodyCounter, Document, Meeting, utcnow
 from ..vocab import MeetingForm, MeetingKind, MeetingState
@@ -130,7 +131,7 @@ async def update(tx: Tx, actor: Actor, meeting_id: int, changes: dict[str, Any])
     await audit.record(tx.session, "meeting.updated", actor_id=actor.person_id,
                        body_id=meeting.body_id, subject=f"meeting:{meeting.id}",
                        changes=changed)
-    await notify(tx, meeting, "meeting.updated", {"changed": sorted(changed)})
+    await notify(tx, meeting, EventKind.MEETING_UPDATED, {"changed": sorted(changed)})
     return meeting
 
 
@@ -183,7 +184,7 @@ async def publish_meeting(tx: Tx, *, actor_id: int | None, meeting: Meeting,
     await audit.record(tx.session, "meeting.published", actor_id=actor_id,
                        body_id=meeting.body_id, subject=f"meeting:{meeting.id}",
                        warnings=[w.code for w in warnings or []])
-    await notify(tx, meeting, "meeting.published", {"title": meeting.title})
+    await notify(tx, meeting, EventKind.MEETING_PUBLISHED, {"title": meeting.title})
     return meeting
 
 
@@ -205,7 +206,7 @@ async def open_session(tx: Tx, actor: Actor, meeting_id: int) -> Meeting:
     ensure(actor, Permission.RUN_SESSION, meeting.body_id)
     ensure_can_move(meeting, MeetingState.IN_SESSION)
     meeting.state, meeting.opened_at = MeetingState.IN_SESSION.value, utcnow()
-    return await _moved(tx, actor, meeting, "meeting.session_opened")
+    return await _moved(tx, actor, meeting, EventKind.MEETING_SESSION_OPENED)
 
 
 async def close(tx: Tx, actor: Actor, meeting_id: int) -> Meeting:
@@ -214,10 +215,10 @@ async def close(tx: Tx, actor: Actor, meeting_id: int) -> Meeting:
     ensure(actor, Permission.RUN_SESSION, meeting.body_id)
     ensure_can_move(meeting, MeetingState.CLOSED)
     meeting.state, meeting.closed_at = MeetingState.CLOSED.value, utcnow()
-    return await _moved(tx, actor, meeting, "meeting.closed")
+    return await _moved(tx, actor, meeting, EventKind.MEETING_CLOSED)
 
 
-async def _moved(tx: Tx, actor: Actor, meeting: Meeting, kind: str) -> Meeting:
+async def _moved(tx: Tx, actor: Actor, meeting: Meeting, kind: EventKind) -> Meeting:
     tx.session.add(meeting)
     await audit.record(tx.session, kind, actor_id=actor.person_id, body_id=meeting.body_id,
                        subject=f"meeting:{meeting.id}")

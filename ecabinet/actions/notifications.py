@@ -16,7 +16,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import ensure_signed_in
 from ..db import Tx
 from ..errors import NotFound
-from ..events import Event
+from ..events import Event, EventKind, NotificationCreated
 from ..models import Membership, Notification, utcnow
 
 
@@ -37,8 +37,8 @@ async def notify(
     tx.session.add_all(rows)
     await tx.session.flush()
     if rows:
-        tx.emit(Event("notification.created", {"kind": kind, "subject": subject},
-                      body_id=body_id, recipients=frozenset(wanted)))
+        tx.emit(Event.of(EventKind.NOTIFICATION_CREATED, NotificationCreated(kind, subject),
+                         body_id=body_id, recipients=frozenset(wanted)))
     return rows
 
 

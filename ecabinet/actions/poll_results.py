@@ -14,7 +14,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import Permission, ensure
 from ..db import Tx
 from ..errors import Conflict
-from ..events import Event
+from ..events import Event, EventKind, PollMoved
 from ..i18n import N_
 from ..models import Ballot, Body, Membership, Person, Poll, PollQuestion, utcnow
 from ..rules import Outcome, Rules, Tally, decide_written_poll, settled_written_poll
@@ -97,8 +97,9 @@ async def _close(tx: Tx, state: PollTally, outcomes: dict[int, Outcome], *, earl
     await audit.record(tx.session, "poll.decided", body_id=poll.body_id,
                        subject=f"poll:{poll.id}", early=early,
                        outcomes={str(q): o.as_dict() for q, o in outcomes.items()})
-    tx.emit(Event("poll.closed", {"poll_id": poll.id}, body_id=poll.body_id,
-                  audience="body"))
+    assert poll.id is not None
+    tx.emit(Event.of(EventKind.POLL_CLOSED, PollMoved(poll.id, poll.state),
+                     body_id=poll.body_id))
     await notifications.notify(
         tx, [v.person_id for v in state.voters] + await _secretariat(tx, poll.body_id),
         kind="poll.decided", body_id=poll.body_id, subject=f"poll:{poll.id}",

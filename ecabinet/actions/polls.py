@@ -25,7 +25,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import Permission, can, ensure
 from ..db import Tx
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..events import Event
+from ..events import Event, EventKind, PollMoved
 from ..i18n import N_
 from ..models import Body, Document, Poll, PollAttachment, PollQuestion, rules_of, utcnow
 from ..vocab import PollKind, PollState
@@ -157,7 +157,7 @@ async def approve(tx: Tx, actor: Actor, poll_id: int) -> Poll:
     ensure(actor, Permission.APPROVE_POLLS, poll.body_id)
     poll.state = ensure_transition(poll, "approve").value
     poll.approved_by_id = actor.person_id
-    return await _moved(tx, actor, poll, "poll.approved")
+    return await _moved(tx, actor, poll, EventKind.POLL_APPROVED)
 
 
 async def send(tx: Tx, actor: Actor, poll_id: int) -> Poll:
@@ -186,7 +186,7 @@ async def send(tx: Tx, actor: Actor, poll_id: int) -> Poll:
     poll.state, poll.opened_at, poll.deadline = target.value, now, deadline
     poll.rules, poll.electorate = rules_of(body), len(voters)
     poll.voter_ids = [v.id for v in voters if v.id is not None]
-    await _moved(tx, actor, poll, "poll.sent", electorate=poll.electorate, rules=poll.rules,
+    await _moved(tx, actor, poll, EventKind.POLL_SENT, electorate=poll.electorate, rules=poll.rules,
                  deadline=deadline.isoformat())
     await notifications.notify(
         tx, await notifications.with_assistants(tx, voters), kind="poll.sent",
@@ -206,17 +206,19 @@ async def cancel(tx: Tx, actor: Actor, poll_id: int, *, reason: str) -> Poll:
                                "record.")
     poll.state = ensure_transition(poll, "cancel").value
     poll.closed_at = utcnow()
-    return await _moved(tx, actor, poll, "poll.cancelled", reason=reason)
+    return await _moved(tx, actor, poll, EventKind.POLL_CANCELLED, reason=reason)
 
 
-async def _moved(tx: Tx, actor: Actor | None, poll: Poll, kind: str, **data: object) -> Poll:
+async def _moved(tx: Tx, actor: Actor | None, poll: Poll, kind: EventKind, **data: object
+                 ) -> Poll:
     tx.session.add(poll)
     await tx.session.flush()
     await audit.record(tx.session, kind, actor_id=None if actor is None else actor.person_id,
                        body_id=poll.body_id, subject=f"poll:{poll.id}", state=poll.state,
                        **data)
-    tx.emit(Event(kind, {"poll_id": poll.id, "state": poll.state}, body_id=poll.body_id,
-                  meeting_id=poll.meeting_id, audience="body"))
+    assert poll.id is not None
+    tx.emit(Event.of(kind, PollMoved(poll.id, poll.state), body_id=poll.body_id,
+                     meeting_id=poll.meeting_id))
     return poll
 
 

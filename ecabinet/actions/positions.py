@@ -19,7 +19,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import Permission, ensure
 from ..db import Tx
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..events import Event
+from ..events import Event, EventKind, PositionChanged
 from ..i18n import N_
 from ..models import AgendaItem, Meeting, Membership, Position, PositionRevision, utcnow
 from ..vocab import ItemStatus, MeetingState, Role, Stance
@@ -220,10 +220,10 @@ async def _save(tx: Tx, actor: Actor, context: ItemContext, seat: Membership,
                        body_id=context.meeting.body_id, subject=f"item:{context.item.id}",
                        meeting=context.meeting.id, member=seat.id, stance=stance, text=text)
     # For the people who see the matrix only: not a live-session event of the meeting.
-    tx.emit(Event("position.changed", {"item_id": context.item.id, "member": seat.id,
-                                       "meeting_id": context.meeting.id,
-                                       "submitted": submitted},
-                  body_id=context.meeting.body_id, audience="positions"))
+    assert context.meeting.id is not None
+    tx.emit(Event.of(EventKind.POSITION_CHANGED,
+                     PositionChanged(context.meeting.id, context.item.id, seat.id, submitted),
+                     body_id=context.meeting.body_id))
     if not submitted:
         await _tell_member(tx, actor, context, seat)
     return position

@@ -17,7 +17,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import Permission, can, ensure_signed_in
 from ..db import Tx
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..events import Event
+from ..events import Event, EventKind, MeetingChanged
 from ..i18n import N_
 from ..models import AgendaItem, Meeting, Poll, utcnow
 from ..vocab import ItemStatus, MeetingState, PollKind, PollState
@@ -145,12 +145,14 @@ async def runnable(tx: Tx, actor: Actor, meeting_id: int, step: Step) -> Meeting
     return meeting
 
 
-def emit(tx: Tx, meeting: Meeting, kind: str, **data: object) -> None:
-    tx.emit(Event(kind, {"meeting_id": meeting.id, **data}, body_id=meeting.body_id,
-                  meeting_id=meeting.id, audience="meeting"))
+def emit(tx: Tx, meeting: Meeting, kind: EventKind, **data: object) -> None:
+    assert meeting.id is not None
+    tx.emit(Event.of(kind, MeetingChanged(meeting.id, data), body_id=meeting.body_id,
+                     meeting_id=meeting.id))
 
 
-async def record(tx: Tx, actor: Actor, meeting: Meeting, kind: str, **data: object) -> None:
+async def record(tx: Tx, actor: Actor, meeting: Meeting, kind: EventKind, **data: object
+                 ) -> None:
     await audit.record(tx.session, kind, actor_id=actor.person_id, body_id=meeting.body_id,
                        subject=f"meeting:{meeting.id}", **data)
     emit(tx, meeting, kind, **data)
@@ -207,7 +209,7 @@ async def adopt_consent_block(tx: Tx, actor: Actor, meeting_id: int) -> list[Age
         tx.session.add(item)
     meeting.consent_adopted_at = utcnow()
     tx.session.add(meeting)
-    await record(tx, actor, meeting, "session.consent_adopted", items=[i.id for i in block])
+    await record(tx, actor, meeting, EventKind.SESSION_CONSENT_ADOPTED, items=[i.id for i in block])
     return block
 
 
@@ -223,7 +225,7 @@ async def take_item(tx: Tx, actor: Actor, meeting_id: int, item_id: int | None =
     item = _choose(items, item_id)
     meeting.current_item_id = item.id
     tx.session.add(meeting)
-    await record(tx, actor, meeting, "session.item_taken", item=item.id, title=item.title)
+    await record(tx, actor, meeting, EventKind.SESSION_ITEM_TAKEN, item=item.id, title=item.title)
     return item
 
 
@@ -270,6 +272,6 @@ async def conclude_item(tx: Tx, actor: Actor, item_id: int, *, text: str,
     elif item.status not in SETTLED:
         item.status = ItemStatus.CONCLUDED.value
     tx.session.add(item)
-    await record(tx, actor, meeting, "session.item_concluded", item=item.id,
+    await record(tx, actor, meeting, EventKind.SESSION_ITEM_CONCLUDED, item=item.id,
                  status=item.status, conclusion=text)
     return item

@@ -21,7 +21,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import Permission, ensure
 from ..db import Tx
 from ..errors import Conflict, ValidationFailed
-from ..events import Event
+from ..events import Event, EventKind, ItemStatusChanged, MeetingChanged
 from ..i18n import N_
 from ..models import (
     AgendaItem,
@@ -151,8 +151,9 @@ async def _triage(tx: Tx, meeting: Meeting, actor_id: int | None, *, automatic: 
                        automatic=automatic, consent=moved["consent"],
                        contested=moved["contested"],
                        missing_contests=rules.missing_position_contested)
-    tx.emit(Event("agenda.triaged", {"meeting_id": meeting.id}, body_id=meeting.body_id,
-                  meeting_id=meeting.id, audience="body"))
+    assert meeting.id is not None
+    tx.emit(Event.of(EventKind.AGENDA_TRIAGED, MeetingChanged(meeting.id),
+                     body_id=meeting.body_id, meeting_id=meeting.id))
     return state
 
 
@@ -239,8 +240,9 @@ async def pull(tx: Tx, actor: Actor, *, item_id: int, reason: str = "") -> Agend
 
 
 def _emit(tx: Tx, meeting: Meeting, item: AgendaItem) -> None:
-    tx.emit(Event("agenda.item_status", {"item_id": item.id, "status": item.status},
-                  body_id=meeting.body_id, meeting_id=meeting.id, audience="body"))
+    assert item.id is not None
+    tx.emit(Event.of(EventKind.AGENDA_ITEM_STATUS, ItemStatusChanged(item.id, item.status),
+                     body_id=meeting.body_id, meeting_id=meeting.id))
 
 
 async def meetings_due(tx: Tx) -> list[Meeting]:

@@ -16,22 +16,23 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..events import Event
+from ..events import Event, EventKind
 from . import frames
-from .outbox import BALLOT_CAST, seq_of
+from .outbox import seq_of
 
 log = logging.getLogger(__name__)
 
 Snapshot = Callable[[int, bool], Awaitable[dict[str, Any] | None]]
 # The events that change who is present: only then does a state carry the member list,
 # which is most of its size in a large body.
-PRESENCE = frozenset({"session.checked_in", "attendance.away", "attendance.back"})
+PRESENCE = frozenset({EventKind.SESSION_CHECKED_IN, EventKind.ATTENDANCE_AWAY,
+                      EventKind.ATTENDANCE_BACK})
 Broadcast = Callable[[int, str], None]
 
 
 def is_tally_run(batch: list[Event], last: int) -> bool:
     """Only ballots on one question, numbered straight on from ``last``."""
-    if last == 0 or any(e.kind != BALLOT_CAST for e in batch):
+    if last == 0 or any(e.kind != EventKind.BALLOT_CAST for e in batch):
         return False
     questions = {e.data.get("question_id") for e in batch}
     numbers = [seq_of(e) for e in batch]

@@ -3,8 +3,9 @@ meeting, and the per-meeting channels that turn committed events into frames.
 
 Events arrive after commit: from the in-process bus on SQLite (one process), from
 PostgreSQL LISTEN/NOTIFY otherwise (every process hears every commit, its own included,
-in commit order). Each goes to the meeting's channel and, when it is a notice for
-particular people, to their connections.
+in commit order). Each goes to the meeting's channel and, when its audience is one that
+gets notices, to the connections that audience's route picks (``ROUTES``: one route per
+``events.Audience``, so an event cannot be dropped for want of a route).
 """
 
 from __future__ import annotations
@@ -14,24 +15,47 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..actions.live_state import snapshot
+from ..auth.permissions import Permission, can
 from ..db import Database
-from ..events import Event
+from ..events import Audience, Event
 from ..models import Meeting
 from ..settings import Settings
 from . import frames, presence
 from .channel import Channel
 from .connection import Connection
 from .listener import PgListener
-from .outbox import BALLOT_CAST
 
 log = logging.getLogger(__name__)
 
-# Shown to tablets through the meeting's state, never forwarded as they are.
-LIVE_AUDIENCES = frozenset({"meeting", "trimmed"})
+# Picks, among this process's connections, those a notice goes to.
+Route = Callable[[Event, Connection], bool]
+
+
+def seated(event: Event, connection: Connection) -> bool:
+    return event.body_id is not None and event.body_id in connection.bodies
+
+
+def named(event: Event, connection: Connection) -> bool:
+    return connection.person_id in event.recipients
+
+
+def matrix_viewers(event: Event, connection: Connection) -> bool:
+    return event.body_id is not None and can(connection.actor, Permission.VIEW_POSITIONS,
+                                             event.body_id)
+
+
+# One route per audience. MEETING has none on purpose: its events reach the tablets
+# through the meeting's state (the channel), never forwarded as they are.
+ROUTES: dict[Audience, Route | None] = {
+    Audience.MEETING: None,
+    Audience.BODY: seated,
+    Audience.PEOPLE: named,
+    Audience.POSITIONS: matrix_viewers,
+}
 
 
 class Hub:
@@ -103,8 +127,10 @@ class Hub:
     def deliver_one(self, event: Event) -> None:
         if event.meeting_id is not None and self.watchers.get(event.meeting_id):
             self._channel(event.meeting_id).push(event)
-        if event.audience not in LIVE_AUDIENCES and event.kind != BALLOT_CAST:
-            self._notify(event)
+        route = ROUTES[event.audience]
+        # A trimmed event lost its data and recipients on the way: it only refreshes.
+        if route is not None and not event.trimmed:
+            self._notify(event, route)
 
     def lost_events(self) -> None:
         """The bus between processes was interrupted: everyone resyncs."""
@@ -131,14 +157,8 @@ class Hub:
         for connection in list(self.watchers.get(meeting_id, ())):
             connection.offer(frame)
 
-    def _notify(self, event: Event) -> None:
-        """A notice goes to its named recipients, or to everyone seated in its body."""
-        if event.recipients:
-            targets = [c for c in self.connections if c.person_id in event.recipients]
-        elif event.audience == "body" and event.body_id is not None:
-            targets = [c for c in self.connections if event.body_id in c.bodies]
-        else:
-            return
+    def _notify(self, event: Event, route: Route) -> None:
+        targets = [c for c in self.connections if route(event, c)]
         if targets:
             frame = frames.notice(event)
             for connection in targets:

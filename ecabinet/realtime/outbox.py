@@ -19,13 +19,12 @@ from sqlalchemy import text, update
 from sqlmodel import col, func, select
 
 from ..db import Database, Tx
-from ..events import Event
+from ..events import Event, EventKind
 from ..models import Ballot, Meeting
 
 CHANNEL = "ecabinet_live"
 # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
 PAYLOAD_LIMIT = 7500
-BALLOT_CAST = "ballot.cast"
 
 
 def install(db: Database) -> None:
@@ -63,7 +62,7 @@ async def number_events(tx: Tx) -> None:
 
 async def count_ballots(tx: Tx) -> None:
     for index, event in enumerate(tx.events):
-        if event.kind != BALLOT_CAST or event.meeting_id is None:
+        if event.kind != EventKind.BALLOT_CAST or event.meeting_id is None:
             continue
         cast = (await tx.session.exec(select(func.count()).select_from(Ballot).where(
             Ballot.question_id == event.data["question_id"],
@@ -74,8 +73,7 @@ async def count_ballots(tx: Tx) -> None:
 def encode(event: Event) -> str:
     """The NOTIFY payload; when too large, only what tells a process to refresh."""
     message: dict[str, Any] = {"k": event.kind, "b": event.body_id, "m": event.meeting_id,
-                               "a": event.audience, "r": sorted(event.recipients),
-                               "d": event.data}
+                               "r": sorted(event.recipients), "d": event.data}
     payload = json.dumps(message, separators=(",", ":"), default=str)
     if len(payload.encode()) < PAYLOAD_LIMIT:
         return payload
@@ -85,10 +83,12 @@ def encode(event: Event) -> str:
 
 
 def decode(payload: str) -> Event:
+    """Raises ValueError for a kind this process does not know (a newer process sent it
+    during a rolling upgrade): the listener logs it and carries on."""
     message = json.loads(payload)
-    return Event(kind=message["k"], data=message.get("d") or {}, body_id=message.get("b"),
-                 meeting_id=message.get("m"), recipients=frozenset(message.get("r") or ()),
-                 audience=message.get("a") or ("" if not message.get("t") else "trimmed"))
+    return Event(kind=EventKind(message["k"]), data=message.get("d") or {},
+                 body_id=message.get("b"), meeting_id=message.get("m"),
+                 recipients=frozenset(message.get("r") or ()), trimmed=bool(message.get("t")))
 
 
 async def notify(tx: Tx) -> None:

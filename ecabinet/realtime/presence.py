@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from .. import audit
 from ..db import Database, Tx
-from ..events import Event
+from ..events import AttendanceMoved, Event, EventKind
 from ..models import Attendance, LiveConnection, LoginSession, Meeting, Membership, utcnow
 from ..settings import Settings
 from ..vocab import MeetingState
@@ -152,8 +152,8 @@ async def _move(tx: Tx, row: Attendance, body_id: int, person: int, *, away: boo
         away_since=utcnow() if away else None))
     if result.rowcount != 1:
         return
-    kind = "attendance.away" if away else "attendance.back"
+    kind = EventKind.ATTENDANCE_AWAY if away else EventKind.ATTENDANCE_BACK
     await audit.record(tx.session, kind, actor_id=person, body_id=body_id,
                        subject=f"meeting:{row.meeting_id}", seat=row.membership_id)
-    tx.emit(Event(kind, {"meeting_id": row.meeting_id, "seat": row.membership_id},
-                  body_id=body_id, meeting_id=row.meeting_id, audience="meeting"))
+    tx.emit(Event.of(kind, AttendanceMoved(row.meeting_id, row.membership_id),
+                     body_id=body_id, meeting_id=row.meeting_id))

@@ -9,12 +9,20 @@ import json
 from typing import Any
 
 from ecabinet.auth.actor import Actor
-from ecabinet.events import Event
+from ecabinet.events import (
+    Audience,
+    Event,
+    EventKind,
+    MeetingChanged,
+    PollMoved,
+    PositionChanged,
+)
 from ecabinet.models import LoginSession, Membership, Person
 from ecabinet.realtime import frames
 from ecabinet.realtime.channel import Channel
 from ecabinet.realtime.connection import Connection
-from ecabinet.realtime.hub import Hub
+from ecabinet.realtime.hub import ROUTES, Hub
+from ecabinet.vocab import Role
 
 
 class FakeSocket:
@@ -35,17 +43,19 @@ class FakeSocket:
 
 
 def _connection(person: int, *, stuck: bool = False, limit: int = 8,
-                bodies: tuple[int, ...] = (1,)) -> tuple[Connection, FakeSocket]:
+                bodies: tuple[int, ...] = (1,), role: Role = Role.MEMBER
+                ) -> tuple[Connection, FakeSocket]:
     socket = FakeSocket(stuck)
     actor = Actor(person=Person(id=person, full_name=f"P{person}"),
                   login=LoginSession(id=person, token_hash=str(person), person_id=person),
-                  memberships={b: Membership(body_id=b, person_id=person) for b in bodies})
+                  memberships={b: Membership(body_id=b, person_id=person, role=role.value)
+                               for b in bodies})
     return Connection(socket, actor, limit=limit), socket  # type: ignore[arg-type]
 
 
 def _ballot(seq: int, cast: int, question: int = 7) -> Event:
-    return Event("ballot.cast", {"poll_id": 3, "question_id": question, "seq": seq,
-                                 "cast": cast}, body_id=1, meeting_id=5, audience="body")
+    return Event(EventKind.BALLOT_CAST, {"poll_id": 3, "question_id": question, "seq": seq,
+                                         "cast": cast}, body_id=1, meeting_id=5)
 
 
 async def test_a_tablet_that_stops_reading_does_not_delay_the_others() -> None:
@@ -76,7 +86,7 @@ async def test_a_burst_of_ballots_becomes_few_tallies_serialised_once() -> None:
         return {"seq": 10, "poll": None}
 
     channel = Channel(5, snapshot, lambda meeting, frame: sent.append((meeting, frame)))
-    channel.push(Event("vote.opened", {"seq": 10}, meeting_id=5, audience="meeting"))
+    channel.push(Event(EventKind.VOTE_OPENED, {"seq": 10}, meeting_id=5))
     await asyncio.sleep(0)
     for n in range(1, 201):
         channel.push(_ballot(10 + n, n))
@@ -119,14 +129,36 @@ async def test_notices_reach_only_their_recipients() -> None:
     bob, bob_socket = _connection(2, bodies=(1,))
     carol, carol_socket = _connection(3, bodies=(2,))
     hub.connections = {alice, bob, carol}
-    hub.deliver_one(Event("document.version_added", {"seq": 4}, body_id=1, meeting_id=9,
-                          recipients=frozenset({1})))
-    hub.deliver_one(Event("poll.sent", {"poll_id": 2}, body_id=1, audience="body"))
-    hub.deliver_one(Event("ballot.cast", {"poll_id": 2}, body_id=1, audience="body"))
-    hub.deliver_one(Event("session.item_taken", {"seq": 5}, body_id=1, meeting_id=9,
-                          audience="meeting"))
+    hub.deliver_one(Event.of(EventKind.DOCUMENT_CHANGED, MeetingChanged(9, {"version": 2}),
+                             body_id=1, meeting_id=9, recipients=frozenset({1})))
+    hub.deliver_one(Event.of(EventKind.POLL_SENT, PollMoved(2, "sent"), body_id=1))
+    hub.deliver_one(Event(EventKind.BALLOT_CAST, {"poll_id": 2, "question_id": 3}, body_id=1))
+    hub.deliver_one(Event.of(EventKind.SESSION_ITEM_TAKEN, MeetingChanged(9), body_id=1,
+                             meeting_id=9))
     kinds = {name: [json.loads(f)["kind"] for f in socket.sent]
              for name, socket in (("alice", alice_socket), ("bob", bob_socket),
                                   ("carol", carol_socket))}
-    assert kinds == {"alice": ["document.version_added", "poll.sent"], "bob": ["poll.sent"],
+    assert kinds == {"alice": ["document.changed", "poll.sent"], "bob": ["poll.sent"],
                      "carol": []}
+
+
+def test_every_audience_has_a_route_and_only_the_meeting_stream_has_none() -> None:
+    assert set(ROUTES) == set(Audience)
+    assert [a for a, route in ROUTES.items() if route is None] == [Audience.MEETING]
+
+
+async def test_a_changed_position_reaches_those_who_see_the_matrix_only() -> None:
+    hub = Hub.__new__(Hub)
+    hub.watchers, hub.channels = {}, {}
+    chair, chair_socket = _connection(1, role=Role.CHAIR)
+    office, office_socket = _connection(2, role=Role.SECRETARIAT)
+    member, member_socket = _connection(3, role=Role.MEMBER)
+    elsewhere, elsewhere_socket = _connection(4, role=Role.SECRETARIAT, bodies=(2,))
+    hub.connections = {chair, office, member, elsewhere}
+    hub.deliver_one(Event.of(EventKind.POSITION_CHANGED, PositionChanged(9, 11, 3, True),
+                             body_id=1))
+    [notice] = [json.loads(f) for f in chair_socket.sent]
+    assert notice["kind"] == "position.changed"
+    assert notice["data"] == {"meeting_id": 9, "item_id": 11, "member": 3, "submitted": True}
+    assert office_socket.sent == chair_socket.sent
+    assert member_socket.sent == [] and elsewhere_socket.sent == []
