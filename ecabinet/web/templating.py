@@ -13,6 +13,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import Permission, can
 from ..errors import ConfigurationError
 from ..i18n import content_for, gettext_for, pick_locale
+from ..labels import NOTICES
 from .csrf import token_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -27,13 +28,15 @@ def make_environment() -> jinja2.Environment:
             f"templates not found at {TEMPLATES_DIR}: install e-Cabinet from its source tree "
             "with `pip install -e .`"
         )
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.globals["notice_texts"] = NOTICES
+    return environment
 
 
 def locale_of(connection: HTTPConnection) -> str:
