@@ -49,6 +49,9 @@ class Document:
     # presented by a ministry but issued by the Government.
     issuer: str = ""
     title_en: str = ""
+    # A second version, revised after the ministries' comments, and what changed in it.
+    revision: tuple[str, ...] = ()
+    revision_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +330,29 @@ AGENDA: tuple[AgendaItem, ...] = (
                     "dân các tỉnh, thành phố trực thuộc trung ương chịu trách nhiệm thi hành "
                     "Nghị định này.",
                 ),
+                revision=(
+                    "Căn cứ Luật Tổ chức Chính phủ ngày 19 tháng 6 năm 2015;",
+                    "Căn cứ Luật Thuế giá trị gia tăng;",
+                    "Theo đề nghị của Bộ trưởng Bộ Tài chính;",
+                    "Chính phủ ban hành Nghị định quy định chính sách giảm thuế giá trị gia tăng.",
+                    "Điều 1. Giảm thuế giá trị gia tăng",
+                    "1. Giảm thuế giá trị gia tăng đối với các nhóm hàng hóa, dịch vụ đang áp "
+                    "dụng mức thuế suất 10%, trừ viễn thông, công nghệ thông tin, hoạt động tài "
+                    "chính, ngân hàng, chứng khoán, bảo hiểm, kinh doanh bất động sản, kim loại, "
+                    "sản phẩm khai khoáng và hàng hóa, dịch vụ chịu thuế tiêu thụ đặc biệt.",
+                    "2. Cơ sở kinh doanh tính thuế theo phương pháp khấu trừ được áp dụng mức "
+                    "thuế suất 8% đối với hàng hóa, dịch vụ quy định tại khoản 1 Điều này.",
+                    "3. Cơ sở kinh doanh tính thuế theo phương pháp tỷ lệ % trên doanh thu được "
+                    "giảm 20% mức tỷ lệ % để tính thuế giá trị gia tăng.",
+                    "Điều 2. Hiệu lực thi hành",
+                    "Nghị định này có hiệu lực thi hành từ ngày 01 tháng 01 đến hết ngày 31 "
+                    "tháng 12. Các Bộ trưởng, Thủ trưởng cơ quan ngang bộ, Chủ tịch Ủy ban nhân "
+                    "dân các tỉnh, thành phố trực thuộc trung ương chịu trách nhiệm thi hành "
+                    "Nghị định này.",
+                ),
+                revision_note="Tiếp thu ý kiến Bộ Tư pháp: loại trừ công nghệ thông tin, bổ "
+                "sung khoản 3 cho cơ sở kinh doanh tính thuế theo tỷ lệ trên doanh thu, kéo dài "
+                "thời gian áp dụng đến hết ngày 31 tháng 12.",
             ),
         ),
     ),

@@ -6,7 +6,7 @@ is ``demo.created``, and anything else is refused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -167,6 +167,14 @@ async def _prepare_session(tx: Tx, settings: Settings, body: Body, secretary_id:
                 await add_version(tx, store, actor_id=secretary_id, document=document,
                                   checked=check_upload(staged),
                                   change_note="Bản trình phiên họp")
+            if doc.revision:
+                revised = render_draft_pdf(agenda_item.title_vi, replace(doc, body=doc.revision),
+                                           issuing_agency=agenda_item.presenter)
+                with staged_bytes(revised, f"du-thao-{document.id}-2.pdf",
+                                  settings.upload_dir) as staged:
+                    await add_version(tx, store, actor_id=secretary_id, document=document,
+                                      checked=check_upload(staged),
+                                      change_note=doc.revision_note)
     await publish_meeting(tx, actor_id=secretary_id, meeting=meeting)
 
 
