@@ -21,6 +21,7 @@ from .factories import authenticator, csrf_header, enroll
 
 MINISTER_OF_FINANCE = "Lưu Thị Thanh Hương"
 SECRETARY = "Tống Đức Minh"
+MINISTER_OF_PLANNING = "Mai Thế Hiển"
 
 
 @dataclass

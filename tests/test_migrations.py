@@ -7,12 +7,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from ecabinet.db import Database
-from ecabinet.migrate import head_revision, is_current
+from ecabinet.migrate import head_revision, include_name, is_current
 from ecabinet.models import metadata
 
 
 def _differences(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                            "include_name": include_name})
     return list(compare_metadata(context, metadata))
 
 

@@ -11,6 +11,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
+from ecabinet.migrate import include_name
 from ecabinet.models import metadata
 from ecabinet.models.base import UTCDateTime
 
@@ -35,6 +36,7 @@ def run_on(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -20,6 +20,7 @@ from .people import (
     WebAuthnChallenge,
 )
 from .polls import Ballot, Poll, PollAttachment, PollQuestion
+from .search import SearchEntry
 
 metadata = SQLModel.metadata
 
@@ -51,6 +52,7 @@ __all__ = [
     "PollQuestion",
     "Position",
     "PositionRevision",
+    "SearchEntry",
     "StoredBlob",
     "WebAuthnChallenge",
     "metadata",

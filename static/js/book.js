@@ -152,7 +152,8 @@
     $("[data-find-prev]").hidden = hits.length < 2;
     $("[data-find-next]").hidden = hits.length < 2;
     if (!hits.length) { drawHits(); say(viewer.dataset.noHits); return; }
-    goToHit(0);
+    const fromHere = hits.findIndex((hit) => hit.page >= page);
+    goToHit(fromHere >= 0 ? fromHere : 0);
   }
 
   function goToHit(index) {
@@ -279,4 +280,10 @@
   const fromHash = /#page=(\d+)/.exec(location.hash);
   sizeBox();
   show(fromHash ? Number(fromHash[1]) : Number(viewer.dataset.startPage) || 1);
+  const wanted = new URLSearchParams(location.search).get("find");
+  if (wanted) {
+    $("[data-find-field]").value = wanted;
+    viewer.dataset.lastQuery = wanted;
+    find(wanted);
+  }
 })();

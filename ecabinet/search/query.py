@@ -1,0 +1,127 @@
+"""Searching: the words folded as the index is, matched by SQLite FTS5 or PostgreSQL's
+full-text search, and filtered IN THE QUERY by the reader's seats: a body the reader sits
+in, a classification at or below that seat's clearance (read live from the document), a
+meeting the seat may see (drafts for the secretariat only) and no classified document
+recalled after its meeting. Nothing the reader may not see is ever fetched, so no title,
+text or snippet of it can leak."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement, TextClause
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..auth.actor import Actor
+from ..auth.permissions import Permission, can
+from ..models import AgendaItem, Document, DocumentVersion, Meeting, SearchEntry
+from ..textfold import fold, fold_query
+from ..vocab import Classification, MeetingState
+
+MAX_WORDS = 8
+LIMIT = 50
+SNIPPET = 90
+# An entry without a document (a conclusion) is internal to the body.
+NO_DOCUMENT_LEVEL = int(Classification.INTERNAL)
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    entry: SearchEntry
+    meeting: Meeting
+    item: AgendaItem
+    document: Document | None
+    version_number: int | None
+    latest: bool
+    snippet: str
+
+
+def words_of(query: str) -> list[str]:
+    return re.findall(r"\w+", fold_query(query))[:MAX_WORDS]
+
+
+def visible_to(actor: Actor) -> ColumnElement[bool] | None:
+    """The entries the actor may see, as a condition on the joined rows; None: nothing."""
+    level = sa.func.coalesce(col(Document.classification), NO_DOCUMENT_LEVEL)
+    seats = []
+    for body_id, seat in actor.memberships.items():
+        if not can(actor, Permission.READ_DOCUMENTS, body_id):
+            continue
+        shown: ColumnElement[bool]
+        if can(actor, Permission.PREPARE_MEETINGS, body_id):
+            shown = sa.true()
+        else:
+            recalled = sa.and_(col(Meeting.state) == MeetingState.CLOSED.value,
+                               level >= int(Classification.MAT))
+            shown = sa.and_(col(Meeting.state) != MeetingState.DRAFT.value, sa.not_(recalled))
+        seats.append(sa.and_(col(SearchEntry.body_id) == body_id,
+                             level <= int(seat.clearance), shown))
+    return sa.or_(*seats) if seats else None
+
+
+def _matches(dialect: str, words: list[str]) -> ColumnElement[bool] | TextClause:
+    if dialect == "postgresql":
+        terms = " & ".join([*words[:-1], f"{words[-1]}:*"])
+        return sa.text("to_tsvector('simple', search_entry.folded) @@ "
+                       "to_tsquery('simple', unaccent(:terms))").bindparams(terms=terms)
+    terms = " ".join([*(f'"{word}"' for word in words[:-1]), f'"{words[-1]}"*'])
+    fts = sa.table("search_fts")
+    found: sa.Select[tuple[int]] = sa.select(sa.literal_column("rowid")).select_from(
+        fts).where(sa.literal_column("search_fts").op("MATCH")(terms))
+    return col(SearchEntry.id).in_(found)
+
+
+async def search(session: AsyncSession, actor: Actor, query: str, *, limit: int = LIMIT
+                 ) -> list[Hit]:
+    words = words_of(query)
+    allowed = visible_to(actor)
+    if not words or allowed is None:
+        return []
+    dialect = (await session.connection()).dialect.name
+    rows = (await session.exec(select(SearchEntry, Meeting, AgendaItem, Document).join(
+        Meeting, col(Meeting.id) == SearchEntry.meeting_id).join(
+        AgendaItem, col(AgendaItem.id) == SearchEntry.item_id).outerjoin(
+        Document, col(Document.id) == SearchEntry.document_id).where(
+        allowed, _matches(dialect, words)).order_by(
+        col(Meeting.starts_at).desc(), col(AgendaItem.ordinal), col(SearchEntry.kind).desc(),
+        col(SearchEntry.version_id).desc(), col(SearchEntry.page)).limit(limit))).all()
+    numbers, latest = await _numbers(session, [row[0].version_id for row in rows])
+    hits = []
+    for entry, meeting, item, document in rows:
+        number = numbers.get(entry.version_id or 0)
+        is_latest = document is None or number == latest.get(document.id or 0)
+        hits.append(Hit(entry.kind, entry, meeting, item, document, number, is_latest,
+                        snippet(entry.text, words)))
+    return hits
+
+
+async def _numbers(session: AsyncSession, version_ids: list[int | None]
+                   ) -> tuple[dict[int, int], dict[int, int]]:
+    """The number of each version, and the latest number of each of their documents."""
+    if not version_ids:
+        return {}, {}
+    versions = (await session.exec(select(DocumentVersion).where(
+        col(DocumentVersion.id).in_(version_ids)))).all()
+    numbers = {version.id or 0: version.number for version in versions}
+    rows = await session.exec(select(DocumentVersion.document_id,
+                                     sa.func.max(DocumentVersion.number)).where(
+        col(DocumentVersion.document_id).in_({v.document_id for v in versions})).group_by(
+        col(DocumentVersion.document_id)))
+    return numbers, {document_id: number for document_id, number in rows.all()}
+
+
+def snippet(text: str, words: list[str]) -> str:
+    """The passage around the first word found, from the original text (folding keeps
+    offsets, so the place found in the folded text is the place in the original)."""
+    flat = " ".join(text.split())
+    folded = fold(flat)
+    # The whole phrase where it appears, else the longest word (the least common, often).
+    at = folded.find(" ".join(words))
+    if at < 0:
+        at = max(0, folded.find(max(words, key=len)))
+    start, end = max(0, at - SNIPPET // 3), min(len(flat), at + SNIPPET)
+    return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
