@@ -32,8 +32,9 @@ def on_postgres() -> bool:
 
 
 # Tests that need several server processes on one PostgreSQL database (LISTEN/NOTIFY)
-# are collected only in the PostgreSQL run: not collected is not skipped.
-collect_ignore = [] if on_postgres() else ["postgres"]
+# and the fault tests (a replicated cluster, failover) are collected only in the PostgreSQL
+# run: not collected is not skipped.
+collect_ignore = [] if on_postgres() else ["postgres", "faults"]
 
 
 async def _pg_admin(sql: str) -> None:

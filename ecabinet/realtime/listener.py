@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
 
 from ..events import Event
@@ -24,14 +25,19 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
 
 
-def asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+def asyncpg_arguments(url: str) -> dict[str, Any]:
+    """asyncpg.connect's arguments, read from the URL as the pool reads it, so that a
+    multi-host URL (`?host=a:5432&host=b:5432&target_session_attrs=primary`) makes the
+    listener follow a failover to the promoted primary just as the pool does."""
+    dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+    _args, arguments = dialect.create_connect_args(make_url(url))  # type: ignore[no-untyped-call]
+    return dict(arguments)
 
 
 class PgListener:
     def __init__(self, url: str, on_event: Callable[[Event], None],
                  on_gap: Callable[[], None]) -> None:
-        self.dsn = asyncpg_dsn(url)
+        self.arguments = asyncpg_arguments(url)
         self.on_event = on_event
         self.on_gap = on_gap
         self.connection: Any = None
@@ -53,7 +59,7 @@ class PgListener:
 
     async def _connect(self) -> None:
         self.lost.clear()
-        connection = await asyncpg.connect(self.dsn)
+        connection = await asyncpg.connect(**self.arguments)
         connection.add_termination_listener(lambda _connection: self.lost.set())
         await connection.add_listener(CHANNEL, self._heard)
         self.connection = connection
