@@ -1,7 +1,10 @@
 """Fonts with Vietnamese coverage for reportlab, and the text normalisation they need.
 
 reportlab's built-in fonts have no Vietnamese glyphs, so every PDF the server makes goes
-through the DejaVu faces shipped in ``ecabinet/fonts``.
+through the faces shipped in ``ecabinet/fonts``: Liberation Serif, metrically compatible
+with Times New Roman (the face Decree 30/2020/NĐ-CP expects of an administrative document),
+and DejaVu Sans for the few sans-serif reports. Every face is embedded (subset) in the PDF,
+as PDF/A requires.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FONT_FILES: dict[str, str] = {
     "Sans": "DejaVuSans.ttf",
     "Sans-Bold": "DejaVuSans-Bold.ttf",
-    "Serif": "DejaVuSerif.ttf",
-    "Serif-Bold": "DejaVuSerif-Bold.ttf",
-    "Serif-Italic": "DejaVuSerif-Italic.ttf",
+    "Serif": "LiberationSerif-Regular.ttf",
+    "Serif-Bold": "LiberationSerif-Bold.ttf",
+    "Serif-Italic": "LiberationSerif-Italic.ttf",
+    "Serif-BoldItalic": "LiberationSerif-BoldItalic.ttf",
 }
 
 _lock = threading.Lock()
@@ -30,7 +34,8 @@ _registered = False
 
 
 def register_fonts() -> None:
-    """Register "Sans", "Sans-Bold", "Serif", "Serif-Bold" and "Serif-Italic".
+    """Register "Sans", "Sans-Bold", "Serif", "Serif-Bold", "Serif-Italic" and
+    "Serif-BoldItalic".
 
     Safe to call any number of times, from any thread. The families are mapped too, so
     ``<b>`` and ``<i>`` work inside a Paragraph whose font is "Sans" or "Serif".
@@ -45,10 +50,10 @@ def register_fonts() -> None:
         for name, filename in FONT_FILES.items():
             if name not in already:
                 pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
-        # No italic Sans and no bold-italic faces are shipped: fall back to the nearest
-        # face rather than to Helvetica, which would drop every Vietnamese diacritic.
+        # No italic Sans is shipped: fall back to the nearest face rather than to
+        # Helvetica, which would drop every Vietnamese diacritic.
         _map_family("Sans", "Sans", "Sans-Bold", "Sans", "Sans-Bold")
-        _map_family("Serif", "Serif", "Serif-Bold", "Serif-Italic", "Serif-Bold")
+        _map_family("Serif", "Serif", "Serif-Bold", "Serif-Italic", "Serif-BoldItalic")
         _registered = True
 
 
