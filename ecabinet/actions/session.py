@@ -19,10 +19,11 @@ from ..db import Tx
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..events import Event, EventKind, MeetingChanged
 from ..i18n import N_
-from ..models import AgendaItem, Meeting, Poll, utcnow
+from ..models import AgendaItem, Body, Meeting, Poll, utcnow
 from ..vocab import ItemStatus, MeetingState, PollKind, PollState
 from . import meetings
 from .access import load_meeting
+from .attendance import quorum_of, seats_of
 
 
 class Phase(StrEnum):
@@ -161,8 +162,31 @@ async def record(tx: Tx, actor: Actor, meeting: Meeting, kind: EventKind, **data
 # --- opening and closing ----------------------------------------------------------------
 
 
-async def open_session(tx: Tx, actor: Actor, meeting_id: int) -> Meeting:
-    await runnable(tx, actor, meeting_id, Step.OPEN_SESSION)
+class NoQuorumYet(Conflict):
+    title = "There is no quorum yet"
+    kind = "no-quorum-yet"
+
+
+async def open_session(tx: Tx, actor: Actor, meeting_id: int, *, confirm: bool = False
+                       ) -> Meeting:
+    """Open the session. Without a quorum present the chair is warned first and must
+    confirm (members often check in after the opening); the minutes then say when the
+    quorum was reached, and the audit log that the chair opened without it."""
+    meeting = await runnable(tx, actor, meeting_id, Step.OPEN_SESSION)
+    body = await tx.session.get(Body, meeting.body_id)
+    assert body is not None
+    quorum = quorum_of(body, await seats_of(tx.session, meeting))
+    if not quorum.met and not confirm:
+        raise NoQuorumYet(
+            "There is no quorum yet: %(present)s of %(members)s members have checked in and "
+            "%(needed)s are needed. Open the session anyway only if members will check in "
+            "before any vote (confirm to open).", present=quorum.present,
+            members=quorum.members, needed=quorum.needed)
+    if not quorum.met:
+        await audit.record(tx.session, "session.opened_without_quorum",
+                           actor_id=actor.person_id, body_id=meeting.body_id,
+                           subject=f"meeting:{meeting.id}", present=quorum.present,
+                           members=quorum.members, needed=quorum.needed)
     # The state change itself (and its audit event) belongs to the meeting's life cycle.
     return await meetings.open_session(tx, actor, meeting_id)
 

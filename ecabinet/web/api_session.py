@@ -42,10 +42,17 @@ async def snapshot(request: Request) -> Response:
 
 
 async def open_session(request: Request) -> Response:
-    """Open the session (the chair, or the secretariat on the chair's behalf)."""
+    """Open the session (the chair, or the secretariat on the chair's behalf).
+
+    Without a quorum checked in, refused (409, `no-quorum-yet`, saying how many are present
+    and needed) unless the body is `{"confirm": true}`; the opening is then audited as
+    made without a quorum."""
     meeting_id = int_param(request, "meeting")
+    confirm = (await json_body(request)).get("confirm", False)
+    if not isinstance(confirm, bool):
+        raise ValidationFailed('Send {"confirm": true} to open the session without a quorum.')
     async with db_of(request).transaction() as tx:
-        await session.open_session(tx, actor_of(request), meeting_id)
+        await session.open_session(tx, actor_of(request), meeting_id, confirm=confirm)
     return await _view(request, meeting_id)
 
 

@@ -20,6 +20,16 @@
   }
 
   async function send(url, method, body) {
+    try {
+      return await sendOnce(url, method, body);
+    } catch (error) {
+      // Opening a session without a quorum: the server's warning, then the chair's choice.
+      if (error.problem !== "no-quorum-yet" || !window.confirm(error.message)) throw error;
+      return await sendOnce(url, method, { ...body, confirm: true });
+    }
+  }
+
+  async function sendOnce(url, method, body) {
     const response = await fetch(url, {
       method,
       credentials: "same-origin",
@@ -29,7 +39,9 @@
     const isJSON = (response.headers.get("content-type") || "").includes("json");
     const data = isJSON ? await response.json() : null;
     if (!response.ok) {
-      throw new Error((data && data.detail) || response.statusText);
+      const error = new Error((data && data.detail) || response.statusText);
+      error.problem = data && data.type ? data.type.replace("urn:ecabinet:problem:", "") : "";
+      throw error;
     }
     return data;
   }

@@ -291,7 +291,9 @@
   async function chairStep(control) {
     const item = currentItem();
     const step = control.dataset.step;
-    if (control.dataset.url) {
+    if (step === "open_session") {
+      window.ecabinet.live.accept(await openSession(control.dataset.url));
+    } else if (control.dataset.url) {
       window.ecabinet.live.accept(await post(control.dataset.url, {}));
     } else if (step === "close_vote") {
       await post(`/api/polls/${state.poll.id}/close`, {});
@@ -302,6 +304,18 @@
         question: form.elements.question.value, secret: form.elements.secret.checked });
       form.reset();
       window.ecabinet.live.resync();
+    }
+  }
+
+  // Without a quorum the server refuses and says how many are present; the chair opens
+  // anyway only after confirming that warning (members often check in after the opening).
+  async function openSession(url) {
+    try {
+      return await post(url, {});
+    } catch (error) {
+      if (!error.problem || error.problem.type !== "urn:ecabinet:problem:no-quorum-yet") throw error;
+      if (!window.confirm(error.message)) return null;
+      return await post(url, { confirm: true });
     }
   }
 

@@ -18,6 +18,7 @@ from ecabinet.events import Event
 from ecabinet.models import (
     AgendaItem,
     Attendance,
+    AuditEvent,
     Ballot,
     Body,
     Meeting,
@@ -96,7 +97,7 @@ async def test_a_session_from_opening_to_closing(
     chair = await actor(db, live.seats["chair"].person_id)
     await attend(db, live.meeting_id, live.seats["chair"], live.seats["member"])
 
-    async with db.transaction() as tx:
+    async with db.transaction() as tx:  # with the quorum present: no warning
         await session.open_session(tx, chair, live.meeting_id)
     async with db.transaction() as tx:
         adopted = await session.adopt_consent_block(tx, chair, live.meeting_id)
@@ -137,7 +138,7 @@ async def test_a_tie_is_broken_by_the_chairs_side(db: Database, settings: Settin
     chair = await actor(db, live.seats["chair"].person_id)
     await attend(db, live.meeting_id, *live.voters)
     async with db.transaction() as tx:
-        await session.open_session(tx, chair, live.meeting_id)
+        await session.open_session(tx, chair, live.meeting_id, confirm=True)
         await session.take_item(tx, chair, live.meeting_id, live.items[1])
         poll = await live_votes.open_vote(tx, chair, live.items[1])
     assert poll.id is not None
@@ -170,8 +171,17 @@ async def test_each_refusal_says_why(db: Database, settings: Settings) -> None:
                    lambda tx: session.take_item(tx, chair, meeting))
     await _refused(db, Forbidden, "Only the chair, or the secretariat",
                    lambda tx: session.open_session(tx, member, meeting))
-    async with db.transaction() as tx:
-        await session.open_session(tx, chair, meeting)
+    await _refused(db, Conflict, "There is no quorum yet: 0 of 2 members have checked in and "
+                   "2 are needed. Open the session anyway only if members will check in "
+                   "before any vote (confirm to open).",
+                   lambda tx: session.open_session(tx, chair, meeting))
+    async with db.transaction() as tx:  # the chair confirmed the warning
+        await session.open_session(tx, chair, meeting, confirm=True)
+    async with db.read() as read:
+        opened = (await read.exec(select(AuditEvent).where(
+            AuditEvent.kind == "session.opened_without_quorum"))).one()
+    assert (opened.subject, opened.data) == (f"meeting:{meeting}",
+                                              {"present": 0, "members": 2, "needed": 2})
     await _refused(db, Conflict, "The session is already open.",
                    lambda tx: session.open_session(tx, chair, meeting))
     await _refused(db, Conflict, "No item is being taken: take the next item first.",
@@ -217,7 +227,7 @@ async def test_the_secretariat_runs_the_session_on_the_chairs_behalf(
     live = await make_session(db, settings, consent=0)
     secretariat = await actor(db, live.seats["secretariat"].person_id)
     async with db.transaction() as tx:
-        await session.open_session(tx, secretariat, live.meeting_id)
+        await session.open_session(tx, secretariat, live.meeting_id, confirm=True)
     assert (await meeting_row(db, live.meeting_id)).state == "in_session"
     await _refused(db, Conflict, "The consent block is empty",
                    lambda tx: session.adopt_consent_block(tx, secretariat, live.meeting_id))

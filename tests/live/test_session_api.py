@@ -33,6 +33,10 @@ async def _tablet(client: httpx.AsyncClient, settings: Settings, live: Session, 
     return one
 
 
+# Opened before anyone checks in: the chair confirms the warning about the quorum.
+OPEN_ANYWAY = {"confirm": True}
+
+
 async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     response = await one.client.post(url, json=body or {})
     assert response.status_code in (200, 201), response.text
@@ -48,7 +52,13 @@ async def test_members_check_in_vote_and_see_their_receipt_before_the_close(
     member = await _tablet(client, settings, live, "member", tablets)
     minister = await _tablet(client, settings, live, "member-1", tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open")
+    # Nobody has checked in: refused with the numbers, until the chair confirms.
+    refused = await chair.client.post(f"/api/meetings/{meeting}/session/open", json={})
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "urn:ecabinet:problem:no-quorum-yet"
+    assert refused.json()["detail"].startswith(
+        "There is no quorum yet: 0 of 3 members have checked in and 2 are needed.")
+    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
 
     assert (await chair.check_in(meeting)).status_code == 200
     checked = await member.check_in(meeting, "remote")
@@ -98,7 +108,7 @@ async def test_a_secret_ballot_shows_counts_only(
     chair = await _tablet(client, settings, live, "chair", tablets)
     member = await _tablet(client, settings, live, "member", tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open")
+    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
         assert (await one.check_in(meeting)).status_code == 200
     await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": live.items[2]})
@@ -123,7 +133,7 @@ async def test_a_ballot_sent_twice_is_recorded_once(
     chair = await _tablet(client, settings, live, "chair", tablets)
     member = await _tablet(client, settings, live, "member", tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open")
+    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
         assert (await one.check_in(meeting)).status_code == 200
     await _post(chair, f"/api/meetings/{meeting}/session/next")
@@ -186,7 +196,7 @@ async def test_a_stand_in_is_recorded_and_votes_only_where_the_body_allows(
     chair = await _tablet(client, settings, live, "chair", tablets)
     deputy = await _tablet(client, settings, live, "deputy", tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open")
+    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     assert (await chair.check_in(meeting)).status_code == 200
     checked = await deputy.check_in(meeting)
     assert checked.status_code == 200, checked.text

@@ -16,6 +16,9 @@ from ecabinet.db import Database
 from .conftest import Server, frame, real_tablet, token_of
 from .helpers import Tablet, audit_kinds, make_session
 
+# Opened before anyone checks in: the chair confirms the warning about the quorum.
+OPEN_ANYWAY = {"confirm": True}
+
 
 async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     response = await one.client.post(url, json=body or {})
@@ -53,7 +56,7 @@ async def test_a_tablet_follows_the_session_and_the_count_live(
         assert hello["heartbeat"] == 1
         await ws.send(f'{{"type":"watch","meeting":{meeting}}}')
         await frame(ws, "watching")
-        opened = await _post(chair, f"/api/meetings/{meeting}/session/open")
+        opened = await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
         state = await frame(ws, "state")
         assert state["state"]["phase"] == "open" and state["seq"] == opened["seq"]
         for one in (chair, member):
@@ -92,7 +95,7 @@ async def test_a_tablet_that_drops_mid_vote_resumes(
     chair = await real_tablet(server, live.seats["chair"], tablets)
     member = await real_tablet(server, live.seats["member"], tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open")
+    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
         assert (await one.check_in(meeting)).status_code == 200
     await _post(chair, f"/api/meetings/{meeting}/session/next")
@@ -126,7 +129,7 @@ async def test_presence_follows_the_connection_and_heartbeats_drop_silent_tablet
     chair = await real_tablet(server, live.seats["chair"], tablets)
     member = await real_tablet(server, live.seats["member"], tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open")
+    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     async with server.socket(token_of(member)) as ws:
         assert (await member.check_in(meeting)).status_code == 200
         await ws.send(f'{{"type":"watch","meeting":{meeting}}}')
