@@ -94,6 +94,8 @@ SETTINGS: tuple[Setting, ...] = (
     )),
     Setting("minutes_tsa_url", "", "RFC 3161 time-stamp authority that stamps each signature "
             "of the minutes (PAdES B-T). Empty: no time stamp (PAdES B-B)."),
+    Setting("minutes_place", "Hà Nội", "Place name printed before the date of the minutes "
+            "and conclusion notices (\"Hà Nội, ngày …\"): where the body sits."),
     Setting("minutes_trust_roots", "", "PEM file of the CA certificates that the minutes "
             "verification page trusts. Empty: signatures are checked but no signer is "
             "trusted."),
@@ -170,6 +172,7 @@ class Settings:
     minutes_chair_pkcs11_key: str
     minutes_chair_pkcs11_pin_file: str
     minutes_tsa_url: str
+    minutes_place: str
     minutes_trust_roots: str
     log_level: str
     smtp_host: str

@@ -90,7 +90,7 @@ class _Builder:
             await self._big_agenda(body, meeting, voters, opened, session)
         else:
             await self._agenda(body, meeting, voters, opened, session)
-        await audit.record(self.tx.session, "session.closed", body_id=body.id,
+        await audit.record(self.tx.session, "meeting.closed", body_id=body.id,
                            subject=f"meeting:{meeting.id}")
         meeting.state = MeetingState.CLOSED.value
         meeting.closed_at = utcnow()

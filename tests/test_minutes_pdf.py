@@ -123,7 +123,8 @@ async def test_signed_minutes_verify_and_pdftotext_gives_back_the_vietnamese(
     for name in session.member_names:
         assert name in text, name
     assert "Kết quả: thông qua." in text and "Kết quả: không thông qua." in text
-    assert "Khi khai mạc có 24/27 thành viên có mặt" in text
+    assert "có mặt 24/27 thành viên; cần 18 thành viên để đủ số lượng tối thiểu. Phiên " \
+        "họp đủ điều kiện tiến hành." in text
     assert "Vắng mặt (2):" in text and "Lưu Đức Thịnh, Thứ trưởng Bộ Tài chính, dự thay" in text
 
 

@@ -26,18 +26,18 @@ def vote_chart(outcome: Outcome, electorate: int, _: Words) -> Drawing:
     drawing = Drawing(LABEL_WIDTH + BAR_WIDTH + 20 * mm, height)
     for row, (choice, count) in enumerate(counts.items()):
         y = height - (row + 1) * ROW - 1 * mm
-        drawing.add(String(0, y + 1.2 * mm, _.of(CHOICES, choice), fontName="Sans",
-                           fontSize=8.5))
+        drawing.add(String(0, y + 1.2 * mm, _.of(CHOICES, choice), fontName="Serif",
+                           fontSize=10))
         drawing.add(Rect(LABEL_WIDTH, y, BAR_WIDTH, ROW * 0.7, fillColor=colors.HexColor(
             "#f1f1f1"), strokeColor=None))
         if count:
             drawing.add(Rect(LABEL_WIDTH, y, count * scale, ROW * 0.7,
                              fillColor=BAR_COLOURS[choice], strokeColor=None))
         drawing.add(String(LABEL_WIDTH + BAR_WIDTH + 2 * mm, y + 1.2 * mm, str(count),
-                           fontName="Sans-Bold", fontSize=8.5))
+                           fontName="Serif-Bold", fontSize=10))
     threshold = LABEL_WIDTH + outcome.needed * scale
     drawing.add(Line(threshold, 4 * mm, threshold, height, strokeColor=colors.black,
                      strokeWidth=0.8, strokeDashArray=[2, 1.5]))
     drawing.add(String(threshold, 0.5 * mm, nfc(_("needed: %(n)s", n=outcome.needed)),
-                       fontName="Sans", fontSize=7.5, textAnchor="middle"))
+                       fontName="Serif", fontSize=7.5, textAnchor="middle"))
     return drawing

@@ -48,6 +48,7 @@ from .record import (
 PRESENT_MODES = (AttendanceMode.ROOM.value, AttendanceMode.REMOTE.value)
 NO_POSITION = "none"
 CONSENT_ADOPTED = "session.consent_adopted"  # the audit event of ecabinet.actions.session
+CLOSED = "meeting.closed"  # the audit event of ecabinet.actions.meetings.close
 
 
 async def collect(session: AsyncSession, settings: Settings, meeting_id: int, *,
@@ -71,6 +72,9 @@ async def collect(session: AsyncSession, settings: Settings, meeting_id: int, *,
         r.id for r in records if r.status == ItemStatus.CONSENT.value}
     present_at_opening = _present(voters, attendance, meeting.opened_at,
                                   stand_ins_count=body.stand_in_may_vote)
+    needed = quorum_needed(rules, len(voters))
+    reached_at, present_then = _quorum_reached(voters, attendance, meeting, needed,
+                                               stand_ins_count=body.stand_in_may_vote)
     return MinutesRecord(
         origin=settings.origin, rp_id=settings.rp_id, time_zone=_time_zone(settings),
         body_id=body.id, body_name=body.name, body_name_en=body.name_en,
@@ -81,12 +85,15 @@ async def collect(session: AsyncSession, settings: Settings, meeting_id: int, *,
         secretary=_secretary(seats, secretary_membership_id),
         voters=tuple(voters), attendance=tuple(_presences(voters, attendance, seats)),
         invitees=tuple(_invitees(voters, attendance, seats)),
-        quorum=Quorum(len(voters), present_at_opening, quorum_needed(rules, len(voters))),
+        quorum=Quorum(len(voters), present_at_opening, needed, reached_at, present_then,
+                      _present(voters, attendance, None,
+                               stand_ins_count=body.stand_in_may_vote)),
         consent_adopted_at=meeting.consent_adopted_at,
         consent_items=tuple(r for r in records if r.id in consent),
         debated_items=tuple(r for r in records if r.id not in consent),
         written_votes=tuple(await _written_votes(context, meeting)),
-        audit_head=await _audit_head(session, meeting.closed_at),
+        audit_head=await _audit_head(session, meeting),
+        issuing_place=settings.minutes_place,
     )
 
 
@@ -161,6 +168,24 @@ def _present(voters: Sequence[Seat], attendance: Iterable[Attendance], moment: d
         if row.stand_in_membership_id is None or stand_ins_count:
             present += 1
     return present
+
+
+def _quorum_reached(voters: Sequence[Seat], attendance: Sequence[Attendance], meeting: Meeting,
+                    needed: int, *, stand_ins_count: bool) -> tuple[datetime | None, int]:
+    """The first moment from the opening on when the quorum was present, and the count
+    then: at the opening itself, or at the check-in that completed it."""
+    if meeting.opened_at is None:
+        return None, 0
+    arrivals = sorted(
+        row.checked_in_at for row in attendance
+        if row.checked_in_at is not None and row.checked_in_at > meeting.opened_at
+        and (meeting.closed_at is None or row.checked_in_at <= meeting.closed_at))
+    moments = [meeting.opened_at, *arrivals]
+    for moment in moments:
+        present = _present(voters, attendance, moment, stand_ins_count=stand_ins_count)
+        if needed > 0 and present >= needed:
+            return moment, present
+    return None, 0
 
 
 def _presences(voters: Sequence[Seat], attendance: Iterable[Attendance],
@@ -241,6 +266,9 @@ async def _votes(context: _Context, poll: Poll, meeting: Meeting | None) -> list
         voters = _roll(context.voters, own)
         electorate = poll.electorate or len(context.voters)
         present = _vote_present(context, poll, question, profile)
+        at_opening = None if poll.kind == PollKind.WRITTEN.value else _present(
+            context.voters, context.attendance, poll.opened_at,
+            stand_ins_count=bool(profile.get("stand_in_may_vote")))
         outcome = question.outcome or _decide(poll, profile, own, electorate, present, chair)
         votes.append(VoteRecord(
             poll_id=poll.id, question_id=question.id, kind=poll.kind, title=poll.title,
@@ -249,6 +277,7 @@ async def _votes(context: _Context, poll: Poll, meeting: Meeting | None) -> list
             chair_membership_id=None if chair is None else chair.membership_id,
             outcome=outcome, ballots=tuple(_ballot_records(own, voters)),
             voters=tuple(voters), item_id=poll.item_id, closed_at=poll.closed_at,
+            opened_at=poll.opened_at, present_at_opening=at_opening, deadline=poll.deadline,
         ))
     return votes
 
@@ -316,14 +345,20 @@ async def _written_votes(context: _Context, meeting: Meeting) -> list[VoteRecord
     return [vote for poll in polls for vote in await _votes(context, poll, None)]
 
 
-async def _audit_head(session: AsyncSession, closed_at: datetime | None) -> AuditHeadAt:
-    """The head of the audit chain when the session closed (now, if it has not)."""
-    if closed_at is None:
+async def _audit_head(session: AsyncSession, meeting: Meeting) -> AuditHeadAt:
+    """The head of the audit chain when the session closed: the event that closed it (the
+    current head, if it has not closed)."""
+    if meeting.closed_at is None:
         head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).first()
         return AuditHeadAt(0, GENESIS, None) if head is None else \
             AuditHeadAt(head.seq, head.hash, None)
     event = (await session.exec(select(AuditEvent).where(
-        col(AuditEvent.at) <= closed_at).order_by(col(AuditEvent.seq).desc()))).first()
+        AuditEvent.kind == CLOSED, AuditEvent.subject == f"meeting:{meeting.id}",
+    ).order_by(col(AuditEvent.seq).desc()))).first()
+    if event is None:  # closed before closing events named their meeting: by time
+        event = (await session.exec(select(AuditEvent).where(
+            col(AuditEvent.at) <= meeting.closed_at).order_by(col(AuditEvent.seq).desc()))
+        ).first()
     if event is None:
-        return AuditHeadAt(0, GENESIS, closed_at)
+        return AuditHeadAt(0, GENESIS, meeting.closed_at)
     return AuditHeadAt(event.seq, event.hash, event.at)

@@ -15,6 +15,7 @@ from ..pdf.fonts import nfc
 
 CHOICES = {"for": N_("For"), "against": N_("Against"), "abstain": N_("Abstain")}
 NO_BALLOT = N_("Did not vote")
+NO_ANSWER_BEFORE_EARLY_CLOSE = N_("No answer yet when the poll closed early")
 STANCES = {
     "agree": N_("Agree"), "agree_with_comments": N_("Agree with comments"),
     "disagree": N_("Disagree"), "discuss": N_("Wish to discuss"), "none": N_("No position"),

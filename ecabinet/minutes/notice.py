@@ -9,8 +9,18 @@ from typing import Any
 
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from .issuer import notice_number, office_name, on_behalf, place_and_date
 from .labels import CHOICES, STATUSES, Words
-from .layout import FieldPlacement, Signatory, SignatureBlock, build, national_heading, para
+from .layout import (
+    FieldPlacement,
+    Heading,
+    Signatory,
+    SignatureBlock,
+    build,
+    national_heading,
+    para,
+    recipients,
+)
 from .record import ItemRecord, MinutesRecord
 from .render import CHAIR_FIELD, SECRETARY_FIELD, RenderedPdf
 
@@ -28,44 +38,55 @@ def notice_attachment(record: MinutesRecord, minutes_sha256: str) -> dict[str, b
 
 def render_notice(record: MinutesRecord, minutes_sha256: str, *, locale: str = "vi"
                   ) -> RenderedPdf:
+    """Issued by the body's office on the chair's behalf ("TL. THỦ TƯỚNG"), numbered
+    "Số: 09/TB-VPCP"; items keep the numbers they have in the minutes."""
     _ = Words(locale, record.time_zone)
     placements: list[FieldPlacement] = []
-    agency = record.body_name_en or record.body_name if locale == "en" else \
-        record.body_short_name
+    number = notice_number(record, _)
     story: list[Flowable] = [
-        national_heading(agency, _.date(record.closed_at or record.starts_at),
-                         _("SOCIALIST REPUBLIC OF VIET NAM"),
-                         _("Independence - Freedom - Happiness")),
+        national_heading(Heading(office_name(record, _), number, place_and_date(record, _),
+                                 _("SOCIALIST REPUBLIC OF VIET NAM"),
+                                 _("Independence - Freedom - Happiness"))),
         para(_("NOTICE"), "title"),
         para(_("Conclusions of the chair at the %(title)s", title=record.title), "subtitle"),
         para(_intro(record, _)),
     ]
     if record.consent_items:
-        titles = "; ".join(i.title_in(locale) for i in record.consent_items)
+        titles = "; ".join(f"{i.ordinal}. {i.title_in(locale)}" for i in record.consent_items)
         story.append(para(_("Adopted without debate (consent block): %(titles)s.",
                             titles=titles)))
-    for number, item in enumerate(record.debated_items, start=1):
-        story += _item(number, item, _)
+    for item in record.debated_items:
+        story += _item(item.ordinal, item, _)
+    # The signatures never stand alone on a page: the last paragraph goes with them.
     story += [
         Spacer(0, 6),
-        para(_("This notice summarises the minutes of the session; SHA-256 of the minutes as "
-               "drafted and approved (their first revision): %(hash)s", hash=minutes_sha256),
-             "mono"),
-        para(_("Recipients: the members of %(body)s; the archive.", body=record.body_name),
-             "small"),
-        Spacer(0, 8),
-        KeepTogether([SignatureBlock([
-            Signatory(SECRETARY_FIELD, _("SECRETARY"), _("(digital signature)"),
-                      record.secretary.name if record.secretary else ""),
+        KeepTogether([para(_(
+            "This notice summarises the minutes of the session; SHA-256 of the minutes as "
+            "drafted and approved (their first revision): %(hash)s", hash=minutes_sha256),
+            "mono"), Spacer(0, 8), SignatureBlock([
             Signatory(CHAIR_FIELD, _("CHAIR OF THE SESSION"), _("(digital signature)"),
                       record.chair.name if record.chair else ""),
-        ], placements)]),
+            Signatory(SECRETARY_FIELD, _signer_lines(record, _), _("(digital signature)"),
+                      record.secretary.name if record.secretary else ""),
+        ], placements), *recipients(_("Recipients:"), _recipients(record, _))]),
     ]
     data = build(story, title=_("Conclusion notice: %(title)s", title=record.title),
-                 author=record.body_short_name, subject=_("Conclusion notice"),
-                 header=_("Conclusion notice: %(title)s", title=record.title),
-                 page_label=_("Page %(page)s of %(pages)s"), language=locale)
+                 author=office_name(record, _), subject=_("Conclusion notice"),
+                 footer=number, language=locale)
     return RenderedPdf(data, tuple(placements))
+
+
+def _signer_lines(record: MinutesRecord, _: Words) -> str:
+    """ "TL. THỦ TƯỚNG" over the signer's own office ("VỤ TRƯỞNG VỤ TỔNG HỢP")."""
+    title = record.secretary.title_in(_.locale).split(",")[0].strip() \
+        if record.secretary else ""
+    return "\n".join(x for x in (on_behalf(record, _), title.upper()) if x)
+
+
+def _recipients(record: MinutesRecord, _: Words) -> list[str]:
+    presenters = sorted({i.presenter for i in record.debated_items if i.presenter})
+    return [_("The members of the %(body)s", body=record.body_short_name), *presenters,
+            _("Filed: the archive, the secretariat")]
 
 
 def _intro(record: MinutesRecord, _: Words) -> str:
@@ -73,7 +94,7 @@ def _intro(record: MinutesRecord, _: Words) -> str:
     return _("On %(when)s, %(chair)s chaired the %(title)s, with %(present)s of %(members)s "
              "members present. Having heard the reports and the members' views, the chair "
              "concluded as follows.", when=_.when(record.opened_at or record.starts_at),
-             chair=chair, title=record.title, present=record.quorum.present,
+             chair=chair, title=record.title, present=record.quorum.attended,
              members=record.quorum.members)
 
 

@@ -36,8 +36,13 @@ class Presence:
 @dataclass(frozen=True)
 class Quorum:
     members: int
-    present: int
+    present: int  # at the opening
     needed: int
+    # When the quorum was first reached, and how many were present then: a session may be
+    # opened before the members check in (the chair is warned), and reach quorum later.
+    reached_at: datetime | None = None
+    present_when_reached: int = 0
+    attended: int = 0  # voting members present at some time during the session
 
     @property
     def reached(self) -> bool:
@@ -74,6 +79,14 @@ class VoteRecord:
     voters: tuple[int, ...]  # entitled seats, in roll-call order
     item_id: int | None = None
     closed_at: datetime | None = None
+    opened_at: datetime | None = None
+    present_at_opening: int | None = None  # live votes: voting members present then
+    deadline: datetime | None = None  # written polls
+
+    @property
+    def closed_early(self) -> bool:
+        """A written poll closed before its deadline because no answer could change it."""
+        return bool(self.outcome.get("early"))
 
     @property
     def decided(self) -> Outcome:
@@ -147,6 +160,7 @@ class MinutesRecord:
     debated_items: tuple[ItemRecord, ...]
     written_votes: tuple[VoteRecord, ...]
     audit_head: AuditHeadAt
+    issuing_place: str = "Hà Nội"
 
     @property
     def seats(self) -> dict[int, Seat]:

@@ -16,15 +16,18 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from ..pdf.fonts import nfc
 from .evidence import FILE_NAME
+from .issuer import minutes_number, place_and_date
 from .labels import FORMS, KINDS, MODES, STANCES, STATUSES, Words
 from .layout import (
     FieldPlacement,
+    Heading,
     Signatory,
     SignatureBlock,
     build,
     national_heading,
     para,
     paragraphs,
+    recipients,
 )
 from .record import ItemRecord, MinutesRecord, Presence, Seat, VoteRecord
 from .votes import vote_block
@@ -60,23 +63,24 @@ def render_minutes(record: MinutesRecord, evidence: EvidenceSummary, *, locale: 
             number += 1
     if record.closed_at:
         story.append(para(_("The session closed at %(when)s.", when=_.when(record.closed_at))))
-    story += [para(f"{ROMAN[number]}. {_('ELECTRONIC EVIDENCE')}", "section"),
-              *_evidence(record, evidence, _), Spacer(0, 10),
-              KeepTogether([SignatureBlock(_signatories(record, _), placements)])]
+    *proof, last = _evidence(record, evidence, _)
+    # The signatures never stand alone on a page: the last line of text goes with them.
+    story += [para(f"{ROMAN[number]}. {_('ELECTRONIC EVIDENCE')}", "section"), *proof,
+              KeepTogether([last, Spacer(0, 10),
+                            SignatureBlock(_signatories(record, _), placements),
+                            *recipients(_("Recipients:"), minutes_recipients(record, _))])]
     data = build(story, title=_title(record, _), author=record.body_short_name,
-                 subject=_("Minutes"), header=_running_header(record, _),
-                 page_label=_("Page %(page)s of %(pages)s"), language=locale)
+                 subject=_("Minutes"), footer=minutes_number(record, _), language=locale)
     return RenderedPdf(data, tuple(placements))
+
+
+def minutes_recipients(record: MinutesRecord, _: Words) -> list[str]:
+    return [_("The members of the %(body)s", body=record.body_short_name),
+            _("Filed: the archive, the secretariat")]
 
 
 def _title(record: MinutesRecord, _: Words) -> str:
     return f"{_('Minutes')}: {record.title}"
-
-
-def _running_header(record: MinutesRecord, _: Words) -> str:
-    number = _("session no. %(n)s", n=record.number) if record.number else ""
-    return " · ".join(x for x in (_("Minutes"), record.title, number, record.body_short_name)
-                      if x)
 
 
 def _body_name(record: MinutesRecord, _: Words) -> str:
@@ -86,9 +90,9 @@ def _body_name(record: MinutesRecord, _: Words) -> str:
 
 
 def _opening(record: MinutesRecord, _: Words) -> list[Flowable]:
-    heading = national_heading(
-        _body_name(record, _), _.date(record.closed_at or record.starts_at),
-        _("SOCIALIST REPUBLIC OF VIET NAM"), _("Independence - Freedom - Happiness"))
+    heading = national_heading(Heading(
+        _body_name(record, _), minutes_number(record, _), place_and_date(record, _),
+        _("SOCIALIST REPUBLIC OF VIET NAM"), _("Independence - Freedom - Happiness")))
     subtitle = record.title
     if record.number:
         subtitle += " " + _("(session no. %(n)s)", n=record.number)
@@ -103,7 +107,7 @@ def _opening(record: MinutesRecord, _: Words) -> list[Flowable]:
         (_("Secretary"), _seat_line(record.secretary, _)),
     ]
     return [heading, para(_("MINUTES"), "title"), para(subtitle, "subtitle"),
-            *[para(f"<b>{escape(nfc(k))}:</b> {escape(nfc(v))}", markup=True)
+            *[para(f"<b>{escape(nfc(k))}:</b> {escape(nfc(v))}", "plain", markup=True)
               for k, v in facts]]
 
 
@@ -133,14 +137,25 @@ def _attendance(record: MinutesRecord, _: Words) -> list[Flowable]:
     out += _people(_("Invited for an item (%(n)s):", n=len(guests)),
                    (_("%(name)s, %(affiliation)s (item %(item)s)", name=g[0],
                           affiliation=g[1] or "—", item=item.ordinal) for g, item in guests))
+    return [_("ATTENDANCE"), *out, para(f"<b>{escape(quorum_sentence(record, _))}</b>",
+                                           "plain", markup=True)]
+
+
+def quorum_sentence(record: MinutesRecord, _: Words) -> str:
+    """At the opening, and when the quorum was first reached if that was later: a session
+    the chair opened before the members checked in still had its quorum for the votes."""
     quorum = record.quorum
-    sentence = _("Quorum at the opening: %(present)s of %(members)s members present; "
-                     "%(needed)s are required.", present=quorum.present,
-                     members=quorum.members, needed=quorum.needed)
-    verdict = _("The session could proceed.") if quorum.reached else \
-        _("The quorum was NOT reached.")
-    return [_("ATTENDANCE"), *out, para(f"<b>{escape(sentence)} {escape(verdict)}</b>",
-                                           markup=True)]
+    opening = _("At the opening (%(when)s): %(present)s of %(members)s members present; "
+                "%(needed)s are required for the quorum.",
+                when=_.time(record.opened_at), present=quorum.present,
+                members=quorum.members, needed=quorum.needed)
+    if quorum.reached:
+        return f"{opening} {_('The session could proceed.')}"
+    if quorum.reached_at is not None:
+        return f"{opening} " + _("The quorum was reached at %(when)s, with %(present)s "
+                                 "members present.", when=_.time(quorum.reached_at),
+                                 present=quorum.present_when_reached)
+    return f"{opening} " + _("The quorum was NOT reached during the session.")
 
 
 def _people(label: str, lines: Iterable[str]) -> list[Flowable]:
@@ -233,7 +248,13 @@ def _written(record: MinutesRecord, _: Words) -> list[Flowable]:
     numbers = vote_numbers(record)
     for vote in record.written_votes:
         out.append(para(vote.title, "heading"))
-        if vote.closed_at:
+        if vote.closed_early:
+            out.append(para(_("Closed early at %(when)s, before its deadline (%(deadline)s): "
+                              "the answers received already decided the result, and no "
+                              "answer still to come could have changed it.",
+                              when=_.when(vote.closed_at),
+                              deadline=_.when(vote.deadline) or "—")))
+        elif vote.closed_at:
             out.append(para(_("Closed at %(when)s.", when=_.when(vote.closed_at))))
         out += vote_block(numbers[vote_key(vote)], vote, record.seats, _)
     return out
@@ -262,12 +283,16 @@ def _evidence(record: MinutesRecord, evidence: EvidenceSummary, _: Words
         para(_("SHA-256 of the evidence file: %(hash)s", hash=evidence.sha256), "mono"),
         para(_("Head of the audit log when the session closed (event %(seq)s): %(hash)s",
                    seq=head.seq, hash=head.hash), "mono"),
+        para(_("On the server, ecabinet audit verify --at %(seq)s confirms that the audit "
+               "log is intact up to that event and that its hash is the one above.",
+               seq=head.seq), "small"),
         para(_("To verify this document: ecabinet minutes verify FILE.pdf, or the "
                    "page %(url)s", url=f"{record.origin}/minutes/verify"), "small"),
     ]
 
 
 def _signatories(record: MinutesRecord, _: Words) -> list[Signatory]:
+    # Decree 30, Appendix II: the secretary signs on the left, the chair on the right.
     note = _("(digital signature)")
     return [
         Signatory(SECRETARY_FIELD, _("SECRETARY"), note,

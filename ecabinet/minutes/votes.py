@@ -11,9 +11,17 @@ from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
 
 from ..outcomes import describe
 from ..pdf.fonts import nfc
+from ..rules import Rules, quorum_needed
 from .charts import vote_chart
-from .labels import CHOICES, NO_BALLOT, POLL_KINDS, Words, short_receipt
-from .layout import FRAME_WIDTH, para
+from .labels import (
+    CHOICES,
+    NO_ANSWER_BEFORE_EARLY_CLOSE,
+    NO_BALLOT,
+    POLL_KINDS,
+    Words,
+    short_receipt,
+)
+from .layout import FRAME_WIDTH, TABLE_SIZE, para
 from .record import Seat, VoteRecord
 
 RECEIPTS_PER_ROW = 5
@@ -30,12 +38,13 @@ def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words
     verdict = _("Result: adopted.") if outcome.passed else _("Result: not adopted.")
     head: list[Flowable] = [
         para(heading, "heading"),
-        para(_("Question: %(q)s", q=vote.question)),
-        para(_("Options: %(options)s.", options=options)),
+        para(_("Question: %(q)s", q=vote.question), "plain"),
+        para(_("Options: %(options)s.", options=options), "plain"),
+        *_quorum_at_opening(vote, _),
         vote_chart(outcome, vote.electorate, _),
-        para(f"<b>{escape(verdict)}</b> {escape(nfc(describe(outcome, _)))}",
+        para(f"<b>{escape(verdict)}</b> {escape(nfc(describe(outcome, _)))}", "plain",
              markup=True),
-        para(_tally_sentence(vote, _)),
+        para(_tally_sentence(vote, _), "plain"),
     ]
     blocks: list[Flowable] = [KeepTogether(head)]
     if vote.secret:
@@ -43,6 +52,19 @@ def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words
     else:
         blocks += _roll_call(vote, seats, _)
     return blocks
+
+
+def _quorum_at_opening(vote: VoteRecord, _: Words) -> list[Flowable]:
+    """A live vote states the quorum when it opened (a written poll has none)."""
+    if vote.present_at_opening is None or not vote.rules:
+        return []
+    needed = quorum_needed(Rules.from_profile(vote.rules), vote.electorate)
+    present = vote.present_at_opening
+    verdict = _("quorum present") if present >= needed else _("NO quorum")
+    return [para(_("When the vote opened (%(when)s): %(present)s of %(members)s members "
+                   "present, %(needed)s required: %(verdict)s.", when=_.time(vote.opened_at),
+                   present=present, members=vote.electorate, needed=needed,
+                   verdict=verdict), "plain")]
 
 
 def _tally_sentence(vote: VoteRecord, _: Words) -> str:
@@ -54,26 +76,34 @@ def _tally_sentence(vote: VoteRecord, _: Words) -> str:
 
 
 def _roll_call(vote: VoteRecord, seats: dict[int, Seat], _: Words) -> list[Flowable]:
-    rows: list[list[str]] = [[_("No."), _("Member"), _("Vote"),
-                              _("Ballot receipt")]]
+    # Members who had no chance to answer a written poll closed early did not decline to
+    # take part: they are listed as such.
+    missing = _(NO_ANSWER_BEFORE_EARLY_CLOSE) if vote.closed_early else _(NO_BALLOT)
+    # The caption is the table's first row and repeats with the header on every page, so
+    # it can never stand alone at a page foot, nor the header without a member under it.
+    rows: list[list[str]] = [[_("Roll call:"), "", "", ""],
+                             [_("No."), _("Member"), _("Vote"), _("Ballot receipt")]]
     for index, membership_id in enumerate(vote.voters, start=1):
         seat = seats.get(membership_id)
         ballot = vote.ballot_of(membership_id)
         rows.append([
             str(index), nfc(seat.name if seat else f"#{membership_id}"),
-            _.of(CHOICES, ballot.choice) if ballot else _(NO_BALLOT),
+            _.of(CHOICES, ballot.choice) if ballot else missing,
             short_receipt(ballot.receipt) if ballot else "",
         ])
-    table = Table(rows, colWidths=[10 * mm, 68 * mm, 42 * mm, FRAME_WIDTH - 120 * mm],
-                  repeatRows=1)
+    table = Table(rows, colWidths=[11 * mm, 66 * mm, 50 * mm, FRAME_WIDTH - 127 * mm],
+                  repeatRows=2)
     table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), "Sans", 8.5, 10.5),
-        ("FONT", (0, 0), (-1, 0), "Sans-Bold", 8.5, 10.5),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, _GRID),
+        ("FONT", (0, 0), (-1, -1), "Serif", TABLE_SIZE, 13),
+        ("FONT", (0, 0), (-1, 0), "Serif-Italic", TABLE_SIZE, 13),
+        ("FONT", (0, 1), (-1, 1), "Serif-Bold", TABLE_SIZE, 13),
+        ("SPAN", (0, 0), (-1, 0)),
+        ("LEFTPADDING", (0, 0), (-1, 0), 0),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, _GRID),
         ("TOPPADDING", (0, 0), (-1, -1), 1.2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
     ]))
-    return [para(_("Roll call:"), "caption"), table]
+    return [table]
 
 
 def _secret_receipts(vote: VoteRecord, _: Words) -> list[Flowable]:
@@ -86,7 +116,7 @@ def _secret_receipts(vote: VoteRecord, _: Words) -> list[Flowable]:
     rows = [receipts[i:i + RECEIPTS_PER_ROW] for i in range(0, len(receipts), RECEIPTS_PER_ROW)]
     rows[-1] += [""] * (RECEIPTS_PER_ROW - len(rows[-1]))
     table = Table(rows, colWidths=[FRAME_WIDTH / RECEIPTS_PER_ROW] * RECEIPTS_PER_ROW)
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Sans", 8.5, 10.5),
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Serif", TABLE_SIZE, 13),
                                ("TOPPADDING", (0, 0), (-1, -1), 1),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
     return [note, table]

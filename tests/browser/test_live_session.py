@@ -6,9 +6,14 @@ on every screen without a reload, the close, and the result with the rule that d
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Dialog, Locator, Page, expect
+
+from ecabinet.actions.minutes import make_drafts
+from ecabinet.minutes.collect import collect
 
 from ..live.helpers import make_session
 from .conftest import Device, Devices, LiveServer
@@ -28,7 +33,7 @@ def bound(page: Page, name: str) -> Locator:
 
 
 def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
-    live_server: LiveServer, devices: Devices
+    live_server: LiveServer, devices: Devices, tmp_path: Path
 ) -> None:
     live = live_server.call(make_session(live_server.db, live_server.settings,
                                          extra_members=1))
@@ -45,9 +50,20 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
         expect(page.locator("[data-live-status]")).to_have_text("Trực tuyến")
     chair_page, first_page, second_page = tablets
 
+    # Nobody has checked in yet: the chair is warned and confirms before the session opens.
+    warnings: list[str] = []
+
+    def confirm(dialog: Dialog) -> None:
+        warnings.append(dialog.message)
+        dialog.accept()
+
+    chair_page.once("dialog", confirm)
     chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
     for page in screens:
         expect(bound(page, "phase")).to_have_text("Đang họp")
+    assert warnings == ["Chưa đủ số lượng thành viên tối thiểu: mới có 0/3 thành viên điểm "
+                        "danh, cần 2. Chỉ khai mạc nếu các thành viên sẽ điểm danh trước khi "
+                        "biểu quyết (xác nhận để khai mạc)."]
 
     chair_page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
     first_page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
@@ -93,3 +109,28 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
     expect(bound(first_page, "current-status")).to_have_text("Thông qua")
     for page in screens:
         assert page.evaluate("window.stayedOnPage") is True
+
+    chair_page.get_by_role("button", name="Bế mạc phiên họp").click()
+    for page in screens:
+        expect(bound(page, "phase")).to_have_text("Đã bế mạc phiên họp")
+    # The minutes say when the quorum was reached, and that the vote had it.
+    text = minutes_text(live_server, live.meeting_id, tmp_path)
+    assert re.search(r"Khi khai mạc \(\d\d:\d\d\): có mặt 0/3 thành viên; cần 2 thành viên "
+                     r"để đủ số lượng tối thiểu\. Đủ số lượng thành viên tối thiểu từ "
+                     r"\d\d:\d\d, với 2 thành viên có mặt\.", text), text
+    assert re.search(r"Khi mở biểu quyết \(\d\d:\d\d\): có mặt 3/3 thành viên, cần 2: đủ "
+                     r"số lượng tối thiểu\.", text), text
+    assert "KHÔNG đạt" not in text
+
+
+def minutes_text(live_server: LiveServer, meeting_id: int, tmp_path: Path) -> str:
+    async def draft() -> bytes:
+        async with live_server.db.read() as read:
+            record = await collect(read, live_server.settings, meeting_id)
+        return make_drafts(record, "vi").minutes
+
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(live_server.call(draft()))
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    return " ".join(out.split())
