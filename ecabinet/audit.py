@@ -3,7 +3,7 @@
 Each event's hash covers the canonical JSON of (previous hash, the event), so altering,
 removing or reordering any row breaks the chain from there on. Events are written in the
 same transaction as the change they record. Nothing in the application updates or deletes
-an audit row.
+an audit row, and the database refuses it (triggers of migration seams_01).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .errors import ConfigurationError
 from .models import AuditEvent, AuditHead, utcnow
 
 GENESIS = "0" * 64
@@ -63,12 +64,12 @@ async def record(
 async def _locked_head(session: AsyncSession) -> AuditHead:
     # FOR UPDATE serialises appends across server processes on PostgreSQL; SQLite
     # write transactions are already serial (BEGIN IMMEDIATE).
+    # The head row is made by the migrations (seams_01), never here: two first writers
+    # creating it at once would collide.
     result = await session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update())
     head = result.first()
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        await session.flush()
+        raise ConfigurationError("The audit log has no head row: run `ecabinet db upgrade`.")
     return head
 
 

@@ -1,13 +1,31 @@
-"""The audit log is a hash chain: any altered, removed or reordered row is found and named."""
+"""The audit log is a hash chain: any altered, removed or reordered row is found and named.
+The database itself refuses to alter or remove a row; the tamper tests first drop that
+guard, as the owner of the database (the one who could tamper) can."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import exc, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 
 from ecabinet import audit
 from ecabinet.db import Database
-from ecabinet.models import AuditEvent
+from ecabinet.models import AuditEvent, AuditHead
+
+GUARDS = {"sqlite": ["DROP TRIGGER audit_event_no_update", "DROP TRIGGER audit_event_no_delete"],
+          "postgresql": ["DROP TRIGGER audit_event_append_only ON audit_event"]}
+
+
+async def _tamper(db: Database, statement: str) -> None:
+    async with db.engine.begin() as connection:
+        await _drop_guards(connection)
+        await connection.execute(text(statement))
+
+
+async def _drop_guards(connection: AsyncConnection) -> None:
+    for guard in GUARDS[connection.dialect.name]:
+        await connection.execute(text(guard))
 
 
 async def _record_three(db: Database) -> None:
@@ -41,9 +59,7 @@ async def test_each_event_links_to_the_one_before(db: Database) -> None:
 
 async def test_an_altered_row_is_named(db: Database) -> None:
     await _record_three(db)
-    async with db.engine.begin() as connection:
-        await connection.execute(text(
-            "UPDATE audit_event SET subject = 'person:3' WHERE seq = 2"))
+    await _tamper(db, "UPDATE audit_event SET subject = 'person:3' WHERE seq = 2")
     async with db.read() as session:
         report = await audit.verify_chain(session)
     assert not report.ok
@@ -53,8 +69,7 @@ async def test_an_altered_row_is_named(db: Database) -> None:
 
 async def test_a_removed_row_is_found(db: Database) -> None:
     await _record_three(db)
-    async with db.engine.begin() as connection:
-        await connection.execute(text("DELETE FROM audit_event WHERE seq = 2"))
+    await _tamper(db, "DELETE FROM audit_event WHERE seq = 2")
     async with db.read() as session:
         report = await audit.verify_chain(session)
     assert report.broken_seq == 2 and "missing" in report.problem
@@ -62,8 +77,7 @@ async def test_a_removed_row_is_found(db: Database) -> None:
 
 async def test_removing_the_last_rows_is_found(db: Database) -> None:
     await _record_three(db)
-    async with db.engine.begin() as connection:
-        await connection.execute(text("DELETE FROM audit_event WHERE seq = 3"))
+    await _tamper(db, "DELETE FROM audit_event WHERE seq = 3")
     async with db.read() as session:
         report = await audit.verify_chain(session)
     assert not report.ok and "removed from the end" in report.problem
@@ -79,3 +93,24 @@ async def test_an_event_rolls_back_with_its_change(db: Database) -> None:
     async with db.read() as session:
         assert (await session.exec(select(AuditEvent))).all() == []
         assert (await audit.verify_chain(session)).ok
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_event SET subject = 'person:3' WHERE seq = 2",
+    "DELETE FROM audit_event WHERE seq = 3",
+])
+async def test_the_database_refuses_to_alter_or_remove_an_audit_row(
+    db: Database, statement: str
+) -> None:
+    await _record_three(db)
+    with pytest.raises(exc.DBAPIError, match="audit_event is append-only"):
+        async with db.engine.begin() as connection:
+            await connection.execute(text(statement))
+    async with db.read() as session:
+        assert (await audit.verify_chain(session)).checked == 3
+
+
+async def test_the_head_is_there_before_the_first_event(db: Database) -> None:
+    async with db.read() as session:
+        head = (await session.exec(select(AuditHead))).one()
+    assert (head.id, head.seq, head.hash) == (1, 0, audit.GENESIS)

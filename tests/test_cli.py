@@ -42,6 +42,8 @@ def test_demo_builds_a_government_and_audit_verify_catches_tampering(
         assert main(["audit", "verify"]) == 0
         assert "Audit chain intact" in capsys.readouterr().out
         with sqlite3.connect(database) as connection:
+            # As the owner of the file could: drop the guard, then forge.
+            connection.execute("DROP TRIGGER audit_event_no_update")
             connection.execute("UPDATE audit_event SET data = '{\"title\": \"forged\"}' "
                                "WHERE kind = 'meeting.created'")
         assert main(["audit", "verify"]) == 1

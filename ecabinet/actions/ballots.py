@@ -201,6 +201,13 @@ async def _record(tx: Tx, target: BallotTarget, payload: dict[str, Any],
         client_data_json=assertion.client_data_json, signature=assertion.signature,
         public_key_spki_pem=assertion.credential.public_key_spki_pem,
     )
+    if earlier is not None:
+        # The earlier ballot stops being current before the new one is written (the
+        # database allows one current ballot per seat and question); it points at itself
+        # until the new ballot has a number to point at.
+        earlier.superseded_by_id = earlier.id
+        tx.session.add(earlier)
+        await tx.session.flush()
     tx.session.add(ballot)
     await tx.session.flush()
     if earlier is not None:
