@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from .audit import AuditEvent, AuditHead
 from .base import utcnow
-from .bodies import Body, BodyCounter, rules_of
+from .bodies import AttestationRoot, Body, BodyCounter, rules_of
 from .deliberation import Comment, Position, PositionRevision
 from .documents import BlobChunk, Document, DocumentReading, DocumentVersion, StoredBlob
 from .live import LiveConnection
@@ -27,6 +27,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "AgendaItem",
     "Attendance",
+    "AttestationRoot",
     "AuditEvent",
     "AuditHead",
     "Ballot",

@@ -49,6 +49,24 @@ class Body(SQLModel, table=True):
     offline_max_classification: int = Classification.INTERNAL.value
     # Empty: any authenticator. Otherwise only these AAGUIDs (managed tablets).
     aaguid_allowlist: list[str] = json_field(list)
+    # "any": the authenticator's word for its model is taken; "attested": its attestation
+    # must chain to a root in attestation_root for this body (auth/attestation.py).
+    attestation_policy: str = Field(default="any", max_length=16)
+
+
+class AttestationRoot(SQLModel, table=True):
+    """A root certificate of an authenticator maker that a body trusts for attestation."""
+
+    __tablename__ = "attestation_root"
+    __table_args__ = (sa.UniqueConstraint("body_id", "sha256",
+                                          name="uq_attestation_root_body_id_sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    sha256: str = Field(max_length=64)  # of the DER certificate
+    subject: str = Field(max_length=500)
+    pem: str = Field(sa_type=sa.Text)
+    created_at: datetime = at_field(default_now=True)
 
 
 class BodyCounter(SQLModel, table=True):
@@ -66,5 +84,6 @@ def rules_of(body: Body) -> dict[str, Any]:
     return {
         column.name: getattr(body, column.name)
         for column in sa.inspect(Body).columns
-        if column.name not in {"id", "slug", "name", "name_en", "short_name", "created_at"}
+        if column.name not in {"id", "slug", "name", "name_en", "short_name", "created_at",
+                               "attestation_policy"}
     }

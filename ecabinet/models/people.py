@@ -72,6 +72,11 @@ class PasskeyCredential(SQLModel, table=True):
     revoked_at: datetime | None = at_field(nullable=True)
     revoked_reason: str = Field(default="", max_length=255)
     suspected_clone: bool = False
+    # The attestation object as the authenticator sent it at registration (CBOR), kept so
+    # that the device's make-and-model proof can be checked again later.
+    attestation_object: bytes | None = Field(default=None, sa_type=sa.LargeBinary,
+                                             nullable=True)
+    attestation_format: str = Field(default="", max_length=32)
 
 
 class Enrollment(SQLModel, table=True):
