@@ -34,7 +34,6 @@ from webauthn.helpers.exceptions import (
     InvalidRegistrationResponse,
 )
 from webauthn.helpers.structs import (
-    AttestationConveyancePreference,
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
     ResidentKeyRequirement,
@@ -46,6 +45,7 @@ from ..db import Tx
 from ..errors import BadRequest, EcabinetError, Forbidden, TooManyRequests
 from ..models import Body, Membership, PasskeyCredential, Person, WebAuthnChallenge, utcnow
 from ..settings import Settings
+from . import attestation
 
 SUPPORTED_ALGORITHMS = [
     COSEAlgorithmIdentifier.EDDSA,
@@ -198,7 +198,7 @@ async def registration_options(
         user_id=person.webauthn_user_id.encode(), user_name=person.email or person.full_name,
         user_display_name=person.full_name, challenge=challenge,
         timeout=settings.challenge_valid_seconds * 1000,
-        attestation=AttestationConveyancePreference.NONE,
+        attestation=await attestation.conveyance(tx, person.id),
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
             user_verification=UserVerificationRequirement.REQUIRED,
@@ -248,6 +248,11 @@ async def register_credential(
     except (InvalidRegistrationResponse, InvalidJSONStructure) as exc:
         await refuse(tx, _explain(exc), actor_id=actor_id, subject=f"person:{person.id}",
                      step="registration")
+    unattested = await attestation.refusal(tx, person.id, verified.attestation_object,
+                                           verified.aaguid)
+    if unattested is not None:
+        await refuse(tx, unattested, actor_id=actor_id, subject=f"person:{person.id}",
+                     aaguid=verified.aaguid, format=attestation.format_name(verified.fmt))
     allowed = await _allowed_aaguids(tx, person.id)
     if allowed is not None and verified.aaguid not in allowed:
         await refuse(tx, CredentialRefused(
@@ -268,6 +273,8 @@ async def register_credential(
         transports=list(credential.get("response", {}).get("transports") or []),
         device_name=_clean_device_name(device_name),
         backup_eligible=verified.credential_device_type == "multi_device",
+        attestation_object=verified.attestation_object,
+        attestation_format=attestation.format_name(verified.fmt),
     )
     tx.session.add(row)
     await tx.session.flush()
