@@ -9,6 +9,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from . import audit
+from .auth.attestation_commands import add_commands as add_attestation_commands
 from .db import Database
 from .errors import EcabinetError
 from .migrate import upgrade
@@ -269,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="seconds between the simulation's steps (default 0.3)")
     demo.set_defaults(handler=cmd_demo)
     add_minutes_commands(sub)
+    add_attestation_commands(sub)
     add_operations_commands(sub)
     return parser
 
