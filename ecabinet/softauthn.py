@@ -19,6 +19,13 @@ Switches to provoke refusals (each is a keyword argument of `register` / `assert
 * `sign_count=N` (assertions) reports N instead of the next counter value, e.g. a count
   going backwards as a cloned key would; the stored counter is left unchanged.
 
+Attestation (the `attestation` argument of the constructor): "none" (the default), "self"
+(packed self attestation: the credential key signs, no certificate), or a
+`PackedAttestation`: a maker's attestation key and certificate chain, as a real
+authenticator holds. `make_vendor()` makes a test maker (root CA, attestation certificate
+naming the AAGUID); a "liar" is simply a device claiming a listed AAGUID with "none",
+"self", or a chain from a maker nobody trusts.
+
 `user_verified` and `user_present` are also instance attributes, the defaults for every call.
 
 Replaying: a replay is simply the same response submitted twice. Keep the dict that
@@ -36,11 +43,14 @@ import secrets
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeAlias
 from urllib.parse import urlsplit
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.x509.oid import NameOID
 
 Algorithm: TypeAlias = Literal["ES256", "Ed25519", "RS256"]
 PrivateKey: TypeAlias = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
@@ -207,6 +217,57 @@ def _check_origin_serves_rp_id(origin: str, rp_id: str) -> None:
         raise ValueError(f"rp_id {rp_id!r} is not the host of origin {origin!r} or a parent of it")
 
 
+@dataclass(frozen=True)
+class PackedAttestation:
+    """A maker's attestation key and its certificate chain (DER, leaf first, root not
+    included, as authenticators send it)."""
+
+    private_key: ec.EllipticCurvePrivateKey
+    chain: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """A test authenticator maker: its root certificate (what a body trusts) and the
+    attestation its devices carry."""
+
+    root_pem: bytes
+    attestation: PackedAttestation
+
+
+AAGUID_EXTENSION_OID = x509.ObjectIdentifier("1.3.6.1.4.1.45724.1.1.4")
+
+
+def make_vendor(name: str, aaguid: bytes) -> Vendor:
+    """A root CA for ``name`` and a packed attestation certificate it issues for the model
+    ``aaguid`` (subject and extensions as WebAuthn §8.2.1 asks)."""
+    now = datetime.now(UTC)
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                           x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+                           x509.NameAttribute(NameOID.COMMON_NAME, f"{name} Root CA")])
+    root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
+            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(root_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+                         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME,
+                                            "Authenticator Attestation"),
+                         x509.NameAttribute(NameOID.COMMON_NAME, f"{name} batch")])
+    leaf = (x509.CertificateBuilder().subject_name(subject).issuer_name(root_name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.UnrecognizedExtension(
+                AAGUID_EXTENSION_OID, b"\x04\x10" + aaguid), critical=False)
+            .sign(root_key, hashes.SHA256()))
+    return Vendor(root.public_bytes(serialization.Encoding.PEM),
+                  PackedAttestation(key, (leaf.public_bytes(serialization.Encoding.DER),)))
+
+
 @dataclass
 class SoftCredential:
     """One passkey held by the soft authenticator."""
@@ -231,6 +292,7 @@ class SoftAuthenticator:
         aaguid: bytes = bytes(16),
         user_verified: bool = True,
         user_present: bool = True,
+        attestation: Literal["none", "self"] | PackedAttestation = "none",
     ) -> None:
         _check_origin_serves_rp_id(origin, rp_id)
         if len(aaguid) != 16:
@@ -243,6 +305,7 @@ class SoftAuthenticator:
         self.aaguid = aaguid
         self.user_verified = user_verified
         self.user_present = user_present
+        self.attestation = attestation
         self.credentials: dict[bytes, SoftCredential] = {}
         self.last_assertion: dict[str, Any] | None = None
 
@@ -284,12 +347,29 @@ class SoftAuthenticator:
         self.credentials[credential.credential_id] = credential
         return self._registration_json(credential, client_data_json, authenticator_data)
 
+    def _attestation_object(
+        self, credential: SoftCredential, client_data_json: bytes, authenticator_data: bytes
+    ) -> bytes:
+        signed = authenticator_data + hashlib.sha256(client_data_json).digest()
+        if self.attestation == "none":
+            statement: dict[int | str, CborValue] = {}
+            fmt = "none"
+        elif self.attestation == "self":
+            fmt = "packed"
+            statement = {"alg": COSE_ALGORITHM_IDS[credential.algorithm],
+                         "sig": _sign(credential.private_key, signed)}
+        else:
+            fmt = "packed"
+            statement = {"alg": COSE_ALGORITHM_IDS["ES256"],
+                         "sig": _sign(self.attestation.private_key, signed),
+                         "x5c": list(self.attestation.chain)}
+        return cbor_encode({"fmt": fmt, "attStmt": statement, "authData": authenticator_data})
+
     def _registration_json(
         self, credential: SoftCredential, client_data_json: bytes, authenticator_data: bytes
     ) -> dict[str, Any]:
-        attestation_object = cbor_encode(
-            {"fmt": "none", "attStmt": {}, "authData": authenticator_data}
-        )
+        attestation_object = self._attestation_object(
+            credential, client_data_json, authenticator_data)
         return {
             "id": b64url(credential.credential_id),
             "rawId": b64url(credential.credential_id),
