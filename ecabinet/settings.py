@@ -66,7 +66,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("signin_attempts_per_minute", 30, "Sign-in and enrollment attempts allowed per "
             "client address per minute; more are refused with 429.", int),
     Setting("fresh_auth_minutes", 5, "How long after a passkey check a sensitive action "
-            "(signing minutes, changing roles) is allowed without a new one.", int),
+            "(adding a device) is allowed without a new one. "
+            "Signing minutes always needs a passkey over the files themselves.", int),
     Setting("minutes_secretary_key", "", "The secretary's signing key for minutes: a PKCS#12 "
             "file (.p12/.pfx) or a PEM private key. `ecabinet demo` makes one from a local CA."),
     Setting("minutes_secretary_cert", "", "PEM certificate (and chain) of the secretary's key "
