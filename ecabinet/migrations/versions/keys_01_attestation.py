@@ -2,7 +2,7 @@
 attestation object
 
 Revision ID: keys_01
-Revises: reader_02
+Revises: seams_01
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "keys_01"
-down_revision: str | None = "reader_02"
+down_revision: str | None = "seams_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
