@@ -2,7 +2,8 @@
 into paragraphs, compared paragraph by paragraph, and word by word inside a changed one.
 
 Paragraphs are rebuilt from lines: a justified line runs to the right margin, so a line
-that stops well short of it ends its paragraph, and an indented line starts one."""
+that stops well short of it ends its paragraph; an indented line, or one set apart by
+paragraph spacing, starts one."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from .textlayer import PageText
 FULL_LINE = 0.9
 # A line starting this far (a share of the page's width) right of the margin is indented.
 INDENT = 0.02
+# Extra space above a line, in line heights, that marks a new paragraph.
+SPACING = 0.25
 
 Op = Literal["same", "added", "removed"]
 
@@ -63,10 +66,20 @@ def paragraphs(pages: list[PageText]) -> list[Paragraph]:
             continue
         right = max(line.box[0] + line.box[2] for line in page.lines)
         left = min(line.box[0] for line in page.lines)
+        # Lines inside a paragraph are the closest; two columns side by side overlap.
+        gaps = [b.box[1] - (a.box[1] + a.box[3])
+                for a, b in zip(page.lines, page.lines[1:], strict=False)]
+        usual = min((gap for gap in gaps if gap >= 0), default=0.0)
         current: list[str] = []
+        previous = None
         for line in page.lines:
-            # An indented (or centred) line starts a paragraph of its own.
-            if current and line.box[0] > left + INDENT:
+            # An indented (or centred) line starts a paragraph of its own, and so does one
+            # set further below the last than lines usually are (paragraph spacing).
+            spaced = previous is not None and (
+                line.box[1] - (previous.box[1] + previous.box[3])
+                > usual + SPACING * previous.box[3])
+            previous = line
+            if current and (line.box[0] > left + INDENT or spaced):
                 found.append(Paragraph(" ".join(current), page.number))
                 current = []
             current.append(line.text.strip())
