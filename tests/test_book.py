@@ -19,7 +19,9 @@ async def test_book_shows_the_agenda_with_my_state_and_the_first_unread_document
         demo: Demo) -> None:
     minister = await demo.client(MINISTER_OF_FINANCE)
     html = (await minister.get(f"/meetings/{demo.meeting_id}/book")).text
-    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None and " style=" not in html
+    # No inline script (data blocks of type application/json are not run) and no style.
+    assert re.search(r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>', html) is None
+    assert " style=" not in html
     for item in gov.AGENDA:
         assert item.title_en in html
     assert html.count("flag-unread") == 10 - 1  # the one opened now is read
