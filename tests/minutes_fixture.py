@@ -273,6 +273,11 @@ class _Builder:
                                           meeting=meeting, item=item, electorate=27)
         if revote is not None:  # first against, then for: only the second counts
             first = await self._ballot(poll, question, revote, "against")
+            # Retired before the second is written, as cast_ballot does: the database
+            # keeps one current ballot per seat and question.
+            first.superseded_by_id = first.id
+            self.tx.session.add(first)
+            await self.tx.session.flush()
             second = await self._ballot(poll, question, revote, "for")
             first.superseded_by_id = second.id
             self.tx.session.add(first)
