@@ -78,7 +78,7 @@ async def prepare(data_dir: Path, database_url: str, tablets: int, packet_bytes:
     from ecabinet.actions.meetings import create_meeting, publish_meeting
     from ecabinet.auth.sessions import start_session
     from ecabinet.db import Database
-    from ecabinet.documents.checks import check_upload
+    from ecabinet.documents.checks import PdfLimits, check_upload
     from ecabinet.documents.storage import DirectoryStore, store_for
     from ecabinet.documents.uploads import staged_bytes
     from ecabinet.migrate import upgrade
@@ -108,7 +108,8 @@ async def prepare(data_dir: Path, database_url: str, tablets: int, packet_bytes:
             data = big_pdf(packet_bytes // documents, f"doc{number}")
             with staged_bytes(data, f"tai-lieu-{number + 1}.pdf", settings.upload_dir) as f:
                 version = await add_version(tx, store, actor_id=None, document=document,
-                                            checked=check_upload(f), change_note="")
+                                            checked=check_upload(f, PdfLimits.of(settings)),
+                                            change_note="")
             urls.append(f"/api/versions/{version.id}/file")
             digests.append(version.sha256)
         await publish_meeting(tx, actor_id=None, meeting=meeting)

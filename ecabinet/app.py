@@ -50,13 +50,17 @@ from .web.errors import (
     render_error,
 )
 from .web.failsafe import ContainErrorsMiddleware
+from .web.ratelimit import RateLimiter
 from .web.routing import page
 from .web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from .web.templating import STATIC_DIR, make_environment
+from .workers import WorkerPool
 
 # Paths whose bodies may be as large as a document upload; all others get the small limit.
-UPLOAD_PATH_PREFIXES: tuple[str, ...] = ("/api/documents", "/documents", "/api/items/",
-                                         "/minutes/verify")
+UPLOAD_PATH_PREFIXES: tuple[str, ...] = ("/api/documents", "/documents", "/api/items/")
+# The public verification page: the PDF's own limit plus room for the form around it.
+VERIFY_PATH = "/minutes/verify"
+FORM_OVERHEAD_BYTES = 16 * 1024
 
 
 def routes() -> list[BaseRoute]:
@@ -97,8 +101,17 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                                   max_overflow=settings.db_max_overflow)
     outbox.install(database)
     hub = Hub(database, settings)
+    render_pool = WorkerPool(size=settings.render_workers, memory_mb=settings.worker_memory_mb,
+                             queue_seconds=settings.render_timeout_seconds,
+                             preload=("ecabinet.documents.rendering",))
+    # Its own worker: anonymous visitors verifying minutes never hold the members' pages.
+    verify_pool = WorkerPool(size=1, memory_mb=settings.worker_memory_mb,
+                             queue_seconds=settings.verify_timeout_seconds,
+                             preload=("ecabinet.minutes.verify",))
 
     def limit_for(path: str) -> int:
+        if path == VERIFY_PATH:
+            return settings.verify_max_bytes + FORM_OVERHEAD_BYTES
         if path.startswith(UPLOAD_PATH_PREFIXES):
             return settings.upload_limit_bytes
         return settings.max_body_bytes
@@ -108,6 +121,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         sweeper = sweep.start(database, settings)
         await hub.start()
         yield
+        render_pool.close()
+        verify_pool.close()
         await hub.stop()
         await sweep.stop(sweeper)
         if db is None:
@@ -131,5 +146,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = database
     app.state.hub = hub
+    app.state.render_pool = render_pool
+    app.state.verify_pool = verify_pool
+    app.state.verify_limiter = RateLimiter(settings.verify_per_minute)
     app.state.templates = make_environment()
     return app

@@ -98,6 +98,14 @@ class PayloadTooLarge(EcabinetError):
     kind = "too-large"
 
 
+class TooCostly(EcabinetError):
+    """The input is well formed but would take more time or memory than its budget."""
+
+    status = 422
+    title = "Too costly to process"
+    kind = "too-costly"
+
+
 class UnsupportedMediaType(EcabinetError):
     status = 415
     title = "Unsupported type"

@@ -136,6 +136,37 @@ SETTINGS: tuple[Setting, ...] = (
             "the database operator cannot rewrite.", str),
     Setting("audit_anchor_minutes", 60, "How often the sweeper anchors the audit chain's "
             "head. 0: only by `ecabinet audit anchor`.", int),
+    Setting("upload_max_pages", 2000, "Most pages a PDF may have; a longer one is refused at "
+            "upload.", int),
+    Setting("upload_max_page_points", 3370, "Longest side of a PDF page accepted at upload, in "
+            "points (1/72 inch); 3370 is the long side of A0.", int),
+    Setting("render_max_pixels", 12_000_000, "Most pixels of one rendered page image; a page "
+            "that would be larger is rendered smaller.", int),
+    Setting("render_workers", 2, "Worker processes that render pages and stamp classified "
+            "copies; each member uses at most one at a time. One more worker process "
+            "verifies minutes uploaded to the public page.", int),
+    Setting("render_timeout_seconds", 15, "Longest one page render may take before its worker "
+            "is stopped and the page refused as too costly.", int),
+    Setting("worker_memory_mb", 1536, "Address-space limit of each worker process, in MiB; a "
+            "job that needs more is refused.", int),
+    Setting("watermark_max_pages", 300, "Most pages of a classified document that one download "
+            "stamps; a longer one is read page by page in the viewer.", int),
+    Setting("watermark_timeout_seconds", 60, "Longest stamping one classified download may "
+            "take.", int),
+    Setting("verify_max_bytes", 20_971_520, "Largest PDF accepted by the public minutes "
+            "verification page, in bytes (413 beyond).", int),
+    Setting("verify_timeout_seconds", 30, "Longest one verification on the public page may "
+            "take.", int),
+    Setting("verify_per_minute", 6, "Verifications allowed per client address per minute on "
+            "the public page; more are refused with 429.", int),
+    Setting("ws_max_message_bytes", 4096, "Largest message a tablet may send on its live "
+            "connection; the websocket protocol layer closes a connection that sends more.",
+            int),
+    Setting("ws_per_session", 4, "Live connections one sign-in may hold at once (tabs of one "
+            "tablet); more are refused.", int),
+    Setting("trusted_proxies", "", "Comma-separated addresses of reverse proxies whose "
+            "X-Forwarded-For and X-Forwarded-Proto are believed. Empty: none; the client "
+            "address is the TCP peer."),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -193,11 +224,29 @@ class Settings:
     server_processes: int
     audit_anchor_file: str
     audit_anchor_minutes: int
+    upload_max_pages: int
+    upload_max_page_points: int
+    render_max_pixels: int
+    render_workers: int
+    render_timeout_seconds: int
+    worker_memory_mb: int
+    watermark_max_pages: int
+    watermark_timeout_seconds: int
+    verify_max_bytes: int
+    verify_timeout_seconds: int
+    verify_per_minute: int
+    ws_max_message_bytes: int
+    ws_per_session: int
+    trusted_proxies: str
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def secure_cookies(self) -> bool:
         return self.origin.startswith("https://")
+
+    @property
+    def proxies(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
 
     @property
     def is_sqlite(self) -> bool:
@@ -249,6 +298,11 @@ def _complete(values: dict[str, Any]) -> Settings:
     if not _is_time_zone(values["time_zone"]):
         raise ConfigurationError(f"{ENV_PREFIX}TIME_ZONE must be an IANA time zone such as "
                                  f"Asia/Ho_Chi_Minh, not {values['time_zone']!r}")
+    for name in ("render_workers", "render_timeout_seconds", "worker_memory_mb",
+                 "upload_max_pages", "upload_max_page_points", "render_max_pixels",
+                 "ws_max_message_bytes", "ws_per_session"):
+        if values[name] < 1:
+            raise ConfigurationError(f"{setting_named(name).env} must be at least 1")
     return Settings(**values)
 
 

@@ -37,7 +37,7 @@ LIMIT = 200_000
 
 @pytest.fixture
 def small_settings(settings: Settings) -> Settings:
-    return replace(settings, upload_limit_bytes=LIMIT)
+    return replace(settings, upload_limit_bytes=LIMIT, upload_max_pages=50)
 
 
 @pytest.fixture
@@ -160,6 +160,13 @@ BAD_UPLOADS = [
                  "The file name must not contain a path (/, \\ or ..): send the file's own "
                  "name only.", id="windows-path-in-name"),
     pytest.param(b"", "du-thao.pdf", 422, "The file is empty.", id="empty"),
+    pytest.param(make_pdf(51), "du-thao.pdf", 422,
+                 "The PDF has 51 pages; a document may have at most 50. Split it into several "
+                 "documents and upload them one by one.", id="too-many-pages"),
+    pytest.param(make_pdf(2, size=(100, 14400)), "du-thao.pdf", 422,
+                 "Page 1 measures 3.5 × 508.0 cm; a page may measure at most 118.9 cm on its "
+                 "longest side (A0). Export the document at a usual paper size and upload it "
+                 "again.", id="page-too-large"),
     pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "bang-tinh.xlsx", 415,
                  "This is an old-format or password-protected Office file (DOC, XLS, or an "
                  "encrypted DOCX or XLSX). Save it as PDF, DOCX or XLSX without a password.",

@@ -23,7 +23,7 @@ from ..actions.documents import add_version, create_document
 from ..actions.enrollment import issue_enrollment
 from ..actions.meetings import create_meeting, publish_meeting
 from ..db import Database, Tx
-from ..documents.checks import check_upload
+from ..documents.checks import PdfLimits, check_upload
 from ..documents.storage import store_for
 from ..documents.uploads import staged_bytes
 from ..errors import ConfigurationError
@@ -165,7 +165,7 @@ async def _prepare_session(tx: Tx, settings: Settings, body: Body, secretary_id:
             # The demo's drafts go through the same checks and store as any upload.
             with staged_bytes(pdf, f"du-thao-{document.id}.pdf", settings.upload_dir) as staged:
                 await add_version(tx, store, actor_id=secretary_id, document=document,
-                                  checked=check_upload(staged),
+                                  checked=check_upload(staged, PdfLimits.of(settings)),
                                   change_note="Bản trình phiên họp")
             if doc.revision:
                 revised = render_draft_pdf(agenda_item.title_vi, replace(doc, body=doc.revision),

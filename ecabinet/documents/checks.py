@@ -18,7 +18,8 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from ..errors import UnsupportedMediaType, ValidationFailed
-from .rendering import pdfium_page_count
+from ..settings import Settings
+from .rendering import pdfium_page_count, pdfium_page_sizes
 from .uploads import StagedFile
 
 
@@ -55,6 +56,22 @@ UNSAFE_NAME_CHARACTERS = re.compile(r'[<>:"|?*;\\/]')
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
+POINTS_PER_CM = 72 / 2.54
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """What one PDF may cost the viewer: checked at upload, so that it is refused once with
+    a reason instead of failing on every tablet."""
+
+    max_pages: int = 2000
+    max_page_points: int = 3370
+
+    @classmethod
+    def of(cls, settings: Settings) -> PdfLimits:
+        return cls(settings.upload_max_pages, settings.upload_max_page_points)
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     path: Path
@@ -65,12 +82,12 @@ class CheckedFile:
     page_count: int | None
 
 
-def check_upload(staged: StagedFile) -> CheckedFile:
+def check_upload(staged: StagedFile, limits: PdfLimits) -> CheckedFile:
     """Decide what the staged file is and whether it may be kept (blocking: use a thread)."""
     name = clean_filename(staged.filename)
     kind = detect_kind(staged.path)
     name = _name_for(name, kind)
-    pages = check_pdf(staged.path) if kind.is_pdf else None
+    pages = check_pdf(staged.path, limits) if kind.is_pdf else None
     return CheckedFile(path=staged.path, sha256=staged.sha256, size=staged.size, kind=kind,
                        filename=name, page_count=pages)
 
@@ -141,8 +158,9 @@ def _office_kind(path: Path) -> FileKind | None:
     return None
 
 
-def check_pdf(path: Path) -> int:
-    """The page count of a PDF that both pypdf and PDFium open; refuse any other."""
+def check_pdf(path: Path, limits: PdfLimits) -> int:
+    """The page count of a PDF that both pypdf and PDFium open and that fits the limits;
+    refuse any other."""
     size = path.stat().st_size
     with path.open("rb") as handle:
         handle.seek(max(size - PDF_TAIL_WINDOW, 0))
@@ -151,14 +169,39 @@ def check_pdf(path: Path) -> int:
         raise ValidationFailed(
             "The PDF is incomplete: it stops before its end marker, so it was probably cut "
             "off while copying or uploading. Upload the whole file again.")
-    _pypdf_pages(path)
+    _check_page_count(_pypdf_pages(path), limits)
     # The tablets see pages rendered by PDFium: it must open the file too.
     pages = pdfium_page_count(path)
     if pages is None:
         raise ValidationFailed(
             "The PDF is malformed and cannot be read. Export it again from the original "
             "document and upload the new file.")
+    _check_page_count(pages, limits)
+    _check_page_sizes(path, limits)
     return pages
+
+
+def _check_page_count(pages: int, limits: PdfLimits) -> None:
+    if pages > limits.max_pages:
+        raise ValidationFailed(
+            "The PDF has %(pages)s pages; a document may have at most %(limit)s. Split it "
+            "into several documents and upload them one by one.",
+            pages=pages, limit=limits.max_pages)
+
+
+def _check_page_sizes(path: Path, limits: PdfLimits) -> None:
+    for number, (width, height) in enumerate(pdfium_page_sizes(path, limits.max_pages) or [],
+                                             start=1):
+        if max(width, height) > limits.max_page_points or min(width, height) < 1:
+            raise ValidationFailed(
+                "Page %(page)s measures %(width)s × %(height)s cm; a page may measure at most "
+                "%(limit)s cm on its longest side (A0). Export the document at a usual paper "
+                "size and upload it again.", page=number, width=_cm(width),
+                height=_cm(height), limit=_cm(limits.max_page_points))
+
+
+def _cm(points: float) -> str:
+    return f"{points / POINTS_PER_CM:.1f}"
 
 
 def _pypdf_pages(path: Path) -> int:

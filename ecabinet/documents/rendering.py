@@ -1,19 +1,25 @@
 """PDF pages rendered to PNG on the server (PDFium), so any tablet browser shows them.
 
-PDFium is not thread-safe: every call into it holds one lock. Rendered pages of the same
-version at the same width are the same bytes, so a small in-memory cache serves the many
-tablets that open the same page; it is derived data, not state.
+Pages are rendered in worker processes (``ecabinet.workers``), never in the server's own:
+``page_png`` and ``stamped_page_png`` are the jobs. The output is capped in pixels, so a
+page drawn 200 inches tall costs no more than an ordinary one. PDFium is not
+thread-safe: in the server process (the upload checks) every call holds one lock.
+Rendered pages of the same version at the same width are the same bytes, so a small
+in-memory cache serves the many tablets that open the same page; it is derived data.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
 import pypdfium2 as pdfium
 from PIL import Image
+
+from . import watermark
 
 # Widths a tablet may ask for; a closed set keeps the cache useful and the cost bounded.
 PAGE_WIDTHS = (600, 900, 1200, 1600, 2000)
@@ -43,20 +49,55 @@ def nearest_width(requested: int | None) -> int:
     return min(PAGE_WIDTHS, key=lambda width: (abs(width - requested), width))
 
 
-def render_page(path: Path, number: int, width: int) -> Image.Image:
-    """Page ``number`` (from 1) as an RGB image ``width`` pixels wide."""
+def pdfium_page_sizes(path: Path, limit: int) -> list[tuple[float, float]] | None:
+    """Width and height in points of the first ``limit`` pages, read without loading them."""
+    with _pdfium_lock:
+        try:
+            document = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError:
+            return None
+        try:
+            return [document.get_page_size(index) for index in range(min(len(document), limit))]
+        finally:
+            document.close()
+
+
+def scale_for(page_width: float, page_height: float, width: int, max_pixels: int) -> float:
+    """The scale that makes the page ``width`` pixels wide, reduced to fit ``max_pixels``."""
+    scale = width / max(page_width, 1.0)
+    area = max(page_width, 1.0) * max(page_height, 1.0)
+    if area * scale * scale > max_pixels:
+        scale = math.sqrt(max_pixels / area)
+    return scale
+
+
+def render_page(path: Path, number: int, width: int, max_pixels: int) -> Image.Image:
+    """Page ``number`` (from 1) as an RGB image about ``width`` pixels wide, of at most
+    ``max_pixels`` pixels (blocking; called in a worker process)."""
     with _pdfium_lock:
         document = pdfium.PdfDocument(str(path))
         try:
             page = document[number - 1]
             try:
-                scale = width / page.get_width()
+                scale = scale_for(page.get_width(), page.get_height(), width, max_pixels)
                 image: Image.Image = page.render(scale=scale).to_pil().convert("RGB")
                 return image
             finally:
                 page.close()
         finally:
             document.close()
+
+
+def page_png(path: Path, number: int, width: int, max_pixels: int) -> bytes:
+    """A worker job: the page as PNG bytes."""
+    return png_bytes(render_page(path, number, width, max_pixels))
+
+
+def stamped_page_png(path: Path, number: int, width: int, max_pixels: int,
+                     stamp: watermark.Stamp) -> bytes:
+    """A worker job: the page with the reader's stamp drawn in, as PNG bytes."""
+    return png_bytes(watermark.stamp_image(render_page(path, number, width, max_pixels),
+                                           stamp))
 
 
 def png_bytes(image: Image.Image) -> bytes:

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute
 
 from ..actions import documents, packets, reading
 from ..actions.access import document_access, load_document
-from ..documents.checks import check_upload
+from ..documents.checks import PdfLimits, check_upload
 from ..documents.storage import BlobStore, store_for
 from ..documents.uploads import Received, receive_upload
 from ..documents.watermark import parse_code
@@ -36,8 +36,9 @@ def _upload(request: Request) -> Any:
                           file_limit=settings.upload_limit_bytes)
 
 
-async def _checked(received: Received) -> Any:
-    return await anyio.to_thread.run_sync(check_upload, received.file)
+async def _checked(request: Request, received: Received) -> Any:
+    return await anyio.to_thread.run_sync(check_upload, received.file,
+                                          PdfLimits.of(settings_of(request)))
 
 
 async def upload_document(request: Request) -> Response:
@@ -53,7 +54,7 @@ async def upload_document(request: Request) -> Response:
         await documents.check_attach(session, actor, item_id)
     async with _upload(request) as received:
         level = inputs.level(received.field("classification"))
-        checked = await _checked(received)
+        checked = await _checked(request, received)
         async with db.transaction() as tx:
             document, version = await documents.attach(
                 tx, store_of(request), actor, item_id, title=received.field("title"),
@@ -73,7 +74,7 @@ async def upload_version(request: Request) -> Response:
     async with db.read() as session:
         await documents.check_revise(session, actor, document_id)
     async with _upload(request) as received:
-        checked = await _checked(received)
+        checked = await _checked(request, received)
         async with db.transaction() as tx:
             document, version = await documents.revise(
                 tx, store_of(request), actor, document_id, checked=checked,

@@ -4,12 +4,14 @@ copies of classified documents. Each send is audited; a 304 sends nothing and is
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 from zoneinfo import ZoneInfo
 
 import anyio
@@ -21,14 +23,20 @@ from ..actions.reading import Opened
 from ..auth.actor import Actor
 from ..documents import delivery, rendering, watermark
 from ..documents.storage import BlobStore, store_for
-from ..errors import NotFound
+from ..errors import NotFound, TooCostly
 from ..models import utcnow
 from ..settings import Settings
+from ..workers import JobFailed, WorkerPool
 from . import inputs
 from .common import actor_of, db_of, int_param, settings_of
 
+T = TypeVar("T")
+PageKey = tuple[str, int, int]
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
-_rendering: dict[tuple[str, int, int], asyncio.Future[bytes]] = {}
+REFUSED_PAGES_KEPT = 512
+log = logging.getLogger(__name__)
+_rendering: dict[PageKey, asyncio.Future[bytes]] = {}
+_refused_pages: OrderedDict[PageKey, TooCostly] = OrderedDict()
 
 
 def _store(settings: Settings) -> BlobStore:
@@ -84,11 +92,17 @@ def _purpose(request: Request) -> str:
 
 async def _stamped_copy(request: Request, opened: Opened, headers: dict[str, str]) -> Response:
     settings = settings_of(request)
+    pages = opened.version.page_count or 0
+    if pages > settings.watermark_max_pages:
+        raise TooCostly(
+            "This classified document has %(pages)s pages; a stamped copy can be made of at "
+            "most %(limit)s pages at a time. Read it page by page in the viewer, or ask the "
+            "secretariat for the document in shorter parts.",
+            pages=pages, limit=settings.watermark_max_pages)
     stamp = stamp_for(actor_of(request), settings)
     async with _store(settings).local_copy(db_of(request).read,
                                            opened.version.sha256) as source:
-        handle = await anyio.to_thread.run_sync(_stamped_file, source, settings.upload_dir,
-                                                stamp)
+        handle = await _stamped_file(request, source, stamp)
     try:
         await _record(request, opened, "document.downloaded", code=stamp.code,
                       watermark=stamp.line, purpose=_purpose(request))
@@ -100,19 +114,44 @@ async def _stamped_copy(request: Request, opened: Opened, headers: dict[str, str
         **headers, "content-length": str(size), "cache-control": delivery.PRIVATE_NO_STORE})
 
 
-def _stamped_file(source: Path, directory: Path, stamp: watermark.Stamp) -> BinaryIO:
-    """The stamped copy as an open file that is already unlinked: its bytes stay readable
-    through the handle, and nothing of it is left on disk whatever becomes of the
-    connection."""
+async def _stamped_file(request: Request, source: Path, stamp: watermark.Stamp) -> BinaryIO:
+    """The stamped copy, made by a worker, as an open file that is already unlinked: its
+    bytes stay readable through the handle, and nothing of it is left on disk whatever
+    becomes of the connection."""
+    settings = settings_of(request)
+    target = await anyio.to_thread.run_sync(_temporary, settings.upload_dir)
+    try:
+        await _work(request, watermark.stamp_pdf, source, target, stamp,
+                    seconds=settings.watermark_timeout_seconds)
+        return await anyio.to_thread.run_sync(_open_unlinked, target)
+    finally:
+        await anyio.to_thread.run_sync(lambda: target.unlink(missing_ok=True))
+
+
+def _temporary(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=directory, prefix="stamped-")
     os.close(fd)
-    target = Path(name)
+    return Path(name)
+
+
+def _open_unlinked(path: Path) -> BinaryIO:
+    handle = path.open("rb")
+    path.unlink()
+    return handle
+
+
+async def _work(request: Request, function: Callable[..., T], *args: Any,
+                seconds: int) -> T:
+    """A job in the render pool, one at a time per person."""
+    pool: WorkerPool = request.app.state.render_pool
     try:
-        watermark.stamp_pdf(source, target, stamp)
-        return target.open("rb")
-    finally:
-        target.unlink(missing_ok=True)
+        return await pool.run(function, *args, seconds=seconds,
+                              key=actor_of(request).person_id)
+    except JobFailed as failed:
+        log.warning("a document job failed: %r", failed.cause)
+        raise TooCostly("This page could not be drawn: the PDF is damaged in a way the "
+                        "viewer cannot read. Ask the secretariat to export it again.") from None
 
 
 async def _drain(handle: BinaryIO) -> AsyncIterator[bytes]:
@@ -150,15 +189,17 @@ async def _rendered(request: Request, sha256: str, number: int, width: int) -> b
     cached = rendering.PAGES.get(key)
     if cached is not None:
         return cached
+    _check_not_refused(key)
     pending = _rendering.get(key)
     if pending is not None:
         return await asyncio.shield(pending)
     future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
     _rendering[key] = future
     try:
-        async with _store(settings_of(request)).local_copy(db_of(request).read, sha256) as path:
-            image = await anyio.to_thread.run_sync(rendering.render_page, path, number, width)
-            png = await anyio.to_thread.run_sync(rendering.png_bytes, image)
+        settings = settings_of(request)
+        async with _store(settings).local_copy(db_of(request).read, sha256) as path:
+            png = await _render_job(request, key, rendering.page_png, path, number, width,
+                                    settings.render_max_pixels)
         rendering.PAGES.put(key, png)
         future.set_result(png)
         return png
@@ -170,14 +211,36 @@ async def _rendered(request: Request, sha256: str, number: int, width: int) -> b
         del _rendering[key]
 
 
+async def _render_job(request: Request, key: PageKey, function: Callable[..., bytes],
+                      *args: Any) -> bytes:
+    """A page job; a page refused as too costly is remembered, so that asking again is
+    refused at once instead of costing a worker its full time again."""
+    try:
+        return await _work(request, function, *args,
+                           seconds=settings_of(request).render_timeout_seconds)
+    except TooCostly as refused:
+        _refused_pages[key] = refused
+        while len(_refused_pages) > REFUSED_PAGES_KEPT:
+            _refused_pages.popitem(last=False)
+        raise
+
+
+def _check_not_refused(key: PageKey) -> None:
+    refused = _refused_pages.get(key)
+    if refused is not None:
+        raise TooCostly(refused.message, **refused.params)
+
+
 async def _stamped_page(request: Request, opened: Opened, number: int, width: int
                         ) -> Response:
-    stamp = stamp_for(actor_of(request), settings_of(request))
-    async with _store(settings_of(request)).local_copy(db_of(request).read,
-                                                       opened.version.sha256) as path:
-        image = await anyio.to_thread.run_sync(rendering.render_page, path, number, width)
-    image = await anyio.to_thread.run_sync(watermark.stamp_image, image, stamp)
-    png = await anyio.to_thread.run_sync(rendering.png_bytes, image)
+    settings = settings_of(request)
+    key = (opened.version.sha256, number, width)
+    _check_not_refused(key)
+    stamp = stamp_for(actor_of(request), settings)
+    async with _store(settings).local_copy(db_of(request).read,
+                                           opened.version.sha256) as path:
+        png = await _render_job(request, key, rendering.stamped_page_png, path, number, width,
+                                settings.render_max_pixels, stamp)
     await _record(request, opened, "document.page_viewed", code=stamp.code, page=number,
                   watermark=stamp.line)
     return Response(png, media_type="image/png",

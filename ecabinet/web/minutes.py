@@ -3,25 +3,31 @@ passkey approval, both signatures, the downloads, and the page that verifies any
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
+import logging
 from typing import Any, Literal
 
-import anyio
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import minutes, minutes_signing, minutes_view
-from ..errors import UnsupportedMediaType, ValidationFailed
+from ..errors import PayloadTooLarge, TooManyRequests, UnsupportedMediaType, ValidationFailed
+from ..minutes import verify_job
 from ..minutes.findings import Report
-from ..minutes.verify import load_trust_roots, verify_pdf
+from ..workers import JobFailed, WorkerPool
 from .common import actor_of, client_of, credential_in, db_of, int_param, json_body, settings_of
+from .ratelimit import RateLimiter
 from .routing import api, page
 from .templating import page_context, render
 
 SIGNERS = ("secretary", "chair")
+log = logging.getLogger(__name__)
+
+
+class VerifyRateLimited(TooManyRequests):
+    # Counted, not written to the audit chain one by one: anyone may call this page.
+    audit = False
 
 
 def _text(value: Any, name: str) -> str | None:
@@ -86,27 +92,37 @@ async def verify_page(request: Request) -> Response:
 
 
 async def verify_upload(request: Request) -> Response:
-    form = await request.form()
+    """Verify an uploaded PDF. Anyone may: so it is bounded in size (the body limit), in
+    rate per client address, and in time and memory (a worker process of its own)."""
+    settings = settings_of(request)
+    limiter: RateLimiter = request.app.state.verify_limiter
+    if not limiter.allow(client_of(request).address):
+        raise VerifyRateLimited("Too many verifications from this address. Wait a minute and "
+                                "try again.")
+    form = await request.form(max_files=1, max_fields=4)
     try:
         upload = form.get("pdf")
         if not isinstance(upload, UploadFile):
             raise ValidationFailed("Choose the PDF file to check.")
-        data, name = await upload.read(), upload.filename or ""
+        data, name = await upload.read(settings.verify_max_bytes + 1), upload.filename or ""
     finally:
         await form.close()  # the spooled temporary file, at once
+    if len(data) > settings.verify_max_bytes:
+        raise PayloadTooLarge("The PDF is larger than the limit of %(limit)s bytes for "
+                              "verification.", limit=settings.verify_max_bytes)
     if not data.startswith(b"%PDF-"):
         raise UnsupportedMediaType("This file is not a PDF.")
-    report = await anyio.to_thread.run_sync(_verify, data,
-                                            settings_of(request).minutes_trust_roots, name)
+    pool: WorkerPool = request.app.state.verify_pool
+    try:
+        report = await pool.run(verify_job.verify_upload, data, settings.minutes_trust_roots,
+                                name[:200], seconds=settings.verify_timeout_seconds)
+    except JobFailed as failed:
+        log.info("verification could not read an upload: %r", failed.cause)
+        raise ValidationFailed("This PDF could not be read: it is damaged, or it is not "
+                               "minutes or a notice made by e-Cabinet.") from None
     gettext = page_context(request)["_"]
     return render(request, "minutes_verify.html", {"report": report_view(report, gettext)},
                   status=200)
-
-
-def _verify(data: bytes, trust_file: str, name: str) -> Report:
-    """In a worker thread: validation is CPU work that must not hold up other requests."""
-    roots = load_trust_roots([Path(trust_file)]) if trust_file else []
-    return asyncio.run(verify_pdf(data, trust_roots=roots, file_name=name))
 
 
 def report_view(report: Report, gettext: Any) -> dict[str, Any]:
