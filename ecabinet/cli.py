@@ -163,16 +163,17 @@ async def _serve(settings: Settings, *, host: str, port: int, workers: int) -> N
     import uvicorn
 
     from .app import create_app
+    from .serving import uvicorn_options
 
+    options = uvicorn_options(settings)
     if workers > 1:
         # Each worker process builds its own app from the same ECABINET_* environment.
         uvicorn.run("ecabinet.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, proxy_headers=True, ws_per_message_deflate=False)
+                    workers=workers, **options)
     else:
         # The command already runs in an event loop: uvicorn.run would start a second one.
-        await uvicorn.Server(uvicorn.Config(
-            create_app(settings), host=host, port=port, proxy_headers=True,
-            ws_per_message_deflate=False)).serve()
+        await uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port,
+                                            **options)).serve()
 
 
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

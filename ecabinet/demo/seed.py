@@ -173,7 +173,7 @@ async def _prepare_session(tx: Tx, settings: Settings, body: Body, secretary_id:
                 with staged_bytes(revised, f"du-thao-{document.id}-2.pdf",
                                   settings.upload_dir) as staged:
                     await add_version(tx, store, actor_id=secretary_id, document=document,
-                                      checked=check_upload(staged),
+                                      checked=check_upload(staged, PdfLimits.of(settings)),
                                       change_note=doc.revision_note)
     await publish_meeting(tx, actor_id=secretary_id, meeting=meeting)
 

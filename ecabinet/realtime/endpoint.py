@@ -22,16 +22,19 @@ from .. import audit
 from ..actions.access import load_meeting, meeting_access
 from ..auth.actor import Actor
 from ..auth.sessions import SESSION_COOKIE, actor_for_token
-from ..errors import CsrfRefused, EcabinetError, Unauthenticated
+from ..errors import CsrfRefused, EcabinetError, TooManyRequests, Unauthenticated
 from ..i18n import gettext_for
 from ..web.common import db_of, settings_of
 from ..web.templating import locale_of
-from . import frames
+from . import frames, presence
 from .connection import Connection
 from .hub import Hub
 
 log = logging.getLogger(__name__)
-MAX_MESSAGE = 4096
+
+
+class TooManyConnections(TooManyRequests):
+    kind = "too-many-connections"
 
 
 async def refuse(websocket: WebSocket, error: EcabinetError, actor: Actor | None = None,
@@ -62,6 +65,13 @@ async def live_socket(websocket: WebSocket) -> None:
     if not actor.signed_in:
         await refuse(websocket, Unauthenticated("Sign in with your passkey to continue."))
         return
+    login_id = None if actor.login is None else actor.login.id
+    if login_id is not None and await presence.open_for_login(
+            db_of(websocket), settings, login_id) >= settings.ws_per_session:
+        await refuse(websocket, TooManyConnections(
+            "This sign-in already has %(limit)s live connections open. Close another tab or "
+            "device and try again.", limit=settings.ws_per_session), actor)
+        return
     await websocket.accept()
     hub: Hub = websocket.app.state.hub
     connection = Connection(websocket, actor, limit=settings.ws_queue_messages)
@@ -69,20 +79,23 @@ async def live_socket(websocket: WebSocket) -> None:
     connection.offer(frames.dump({"type": "hello", "person": actor.person_id,
                                   "heartbeat": settings.ws_heartbeat_seconds}))
     try:
-        await _listen(websocket, hub, connection)
+        await _listen(websocket, hub, connection, settings.ws_max_message_bytes)
     finally:
         await connection.stop()
         await hub.detach(connection)
 
 
-async def _listen(websocket: WebSocket, hub: Hub, connection: Connection) -> None:
+async def _listen(websocket: WebSocket, hub: Hub, connection: Connection, limit: int
+                  ) -> None:
     while not connection.closed:
         try:
             text = await websocket.receive_text()
         except (WebSocketDisconnect, RuntimeError, KeyError):
             return
         connection.last_heard = time.monotonic()
-        if len(text) > MAX_MESSAGE:
+        # The protocol layer (uvicorn's ws_max_size) already refuses larger frames before
+        # buffering them; this catches a text that grew when decoded.
+        if len(text) > limit:
             await connection.close(1009, "message too large")
             return
         try:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import delete, update
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from .. import audit
 from ..db import Database, Tx
@@ -31,6 +31,7 @@ class Holder(Protocol):
     id: str
     person_id: int
     login_id: int | None
+    meeting_id: int | None
 
 
 async def connected(db: Database, connection: Holder, process: str) -> None:
@@ -58,6 +59,15 @@ async def _back(tx: Tx, person: int) -> None:
             await _move(tx, row, body_id, person, away=False)
 
 
+async def open_for_login(db: Database, settings: Settings, login_id: int) -> int:
+    """Live connections this sign-in holds now, in every server process."""
+    cutoff = utcnow() - timedelta(seconds=settings.presence_grace_seconds)
+    async with db.read() as session:
+        return (await session.exec(select(func.count()).select_from(LiveConnection).where(
+            LiveConnection.login_id == login_id, col(LiveConnection.closed_at).is_(None),
+            LiveConnection.seen_at > cutoff))).one()
+
+
 async def disconnected(db: Database, connection_id: str) -> None:
     async with db.transaction() as tx:
         now = utcnow()
@@ -70,12 +80,13 @@ async def sweep(db: Database, settings: Settings, connections: Sequence[Holder])
     that have ended (their sockets are closed by the caller)."""
     now = utcnow()
     ids = [c.id for c in connections]
-    logins = {c.login_id for c in connections if c.login_id is not None}
     async with db.transaction() as tx:
         if ids:
             await tx.session.exec(update(LiveConnection).where(
                 col(LiveConnection.id).in_(ids)).values(seen_at=now))
-        ended = await _keep_signed_in(tx, settings, logins)
+        await _keep_signed_in(tx, await _attending_logins(tx, connections))
+        ended = await _ended(tx, settings, {c.login_id for c in connections
+                                            if c.login_id is not None})
         cutoff = now - timedelta(seconds=settings.presence_grace_seconds)
         live = set((await tx.session.exec(select(LiveConnection.person_id).where(
             LiveConnection.seen_at > cutoff))).all())
@@ -90,19 +101,46 @@ async def sweep(db: Database, settings: Settings, connections: Sequence[Holder])
     return ended
 
 
-async def _keep_signed_in(tx: Tx, settings: Settings, logins: set[int]) -> set[int]:
-    """A tablet with a live connection is in use: its sign-in does not go idle. Return
-    the sign-ins that ended (signed out, revoked, or past their absolute limit)."""
+async def _attending_logins(tx: Tx, connections: Sequence[Holder]) -> set[int]:
+    """The sign-ins of tablets that show a meeting in session that their person attends:
+    only those are in use without sending requests. Any other open socket (a forgotten
+    tab) does not keep a sign-in from going idle."""
+    watching = {(c.meeting_id, c.person_id, c.login_id) for c in connections
+                if c.meeting_id is not None and c.login_id is not None}
+    if not watching:
+        return set()
+    rows = await tx.session.exec(select(Attendance).join(
+        Meeting, col(Meeting.id) == Attendance.meeting_id).where(
+        Meeting.state == MeetingState.IN_SESSION.value,
+        col(Attendance.meeting_id).in_({meeting for meeting, _, _ in watching}),
+        col(Attendance.checked_in_at).is_not(None), col(Attendance.left_at).is_(None)))
+    attendance = list(rows.all())
+    people = await _attending_people(tx, attendance)
+    present = {(row.meeting_id, people.get(row.stand_in_membership_id or row.membership_id))
+               for row in attendance}
+    return {login for meeting, person, login in watching if (meeting, person) in present
+            and login is not None}
+
+
+async def _keep_signed_in(tx: Tx, logins: set[int]) -> None:
+    if logins:
+        await tx.session.exec(update(LoginSession).where(
+            col(LoginSession.id).in_(logins), col(LoginSession.ended_at).is_(None)).values(
+            last_seen_at=utcnow()))
+
+
+async def _ended(tx: Tx, settings: Settings, logins: set[int]) -> set[int]:
+    """The sign-ins that ended: signed out, revoked, idle, or past their absolute limit;
+    their sockets are closed by the caller."""
     if not logins:
         return set()
     now = utcnow()
-    await tx.session.exec(update(LoginSession).where(
-        col(LoginSession.id).in_(logins), col(LoginSession.ended_at).is_(None)).values(
-        last_seen_at=now))
     limit = now - timedelta(hours=settings.session_absolute_hours)
+    idle = now - timedelta(minutes=settings.session_idle_minutes)
     rows = await tx.session.exec(select(LoginSession.id).where(
         col(LoginSession.id).in_(logins)).where(
-        col(LoginSession.ended_at).is_not(None) | (col(LoginSession.created_at) < limit)))
+        col(LoginSession.ended_at).is_not(None) | (col(LoginSession.created_at) < limit)
+        | (col(LoginSession.last_seen_at) < idle)))
     return {row for row in rows.all() if row is not None}
 
 

@@ -22,6 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from ecabinet.app import create_app
+from ecabinet.serving import uvicorn_options
 from ecabinet.settings import Settings, load_settings
 
 from ..factories import Seat
@@ -50,9 +51,10 @@ def serving(build: Callable[[int], ASGIApp]) -> Iterator[int]:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
+    # The protocol-level limits of `ecabinet serve` (default settings: no trusted proxy).
     config = uvicorn.Config(build(port), log_level="warning", lifespan="on",
-                            ws="websockets-sansio", ws_per_message_deflate=False, http="h11",
-                            timeout_graceful_shutdown=2)
+                            ws="websockets-sansio", http="h11", timeout_graceful_shutdown=2,
+                            **uvicorn_options(load_settings(environ={})))
     uvicorn_server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(uvicorn_server.serve([listener])),
                               name="uvicorn-live", daemon=True)
