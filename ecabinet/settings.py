@@ -41,6 +41,17 @@ def _bool(raw: str) -> bool:
     raise ValueError(f"expected true or false, got {raw!r}")
 
 
+def _hours(raw: str) -> tuple[int, ...]:
+    try:
+        hours = tuple(sorted({int(part) for part in raw.split(",") if part.strip()},
+                             reverse=True))
+    except ValueError:
+        raise ValueError(f"expected hours such as 72,24,2, got {raw!r}") from None
+    if any(h <= 0 for h in hours):
+        raise ValueError(f"expected positive hours, got {raw!r}")
+    return hours
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", "", "SQLAlchemy async URL. Empty: a SQLite file `ecabinet.db` "
             "in the data directory. Production: `postgresql+asyncpg://user@host/db`."),
@@ -112,9 +123,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sweep_seconds", 30, "How often each server process looks for deadlines that "
             "passed (triage at the opinion deadline, closing written polls), due reminders "
             "and e-mails to send. 0: never (tests, one-off commands).", int),
-    Setting("reminder_hours", 24, "A reminder goes to the members (and their assistants) who "
-            "have not answered when this many hours remain before an opinion or poll "
-            "deadline.", int),
+    Setting("reminder_lead_hours", (72, 24, 2), "Hours before an opinion, poll, minutes or "
+            "task deadline at which the members (and their assistants) who have not answered "
+            "are reminded, comma-separated; each person may choose their own.", _hours),
+    Setting("vapid_subject", "", "Contact (`mailto:` or `https:` URL) that Web Push services "
+            "see in the VAPID claim. Empty: `mailto:` and `smtp_from`. The VAPID key itself is "
+            "generated on first start and kept in `data_dir/vapid_private.pem` (mode 600)."),
     Setting("time_zone", "Asia/Ho_Chi_Minh", "Time zone in which meeting times are shown and "
             "entered, and in which download watermarks state the time (IANA name)."),
     Setting("ws_heartbeat_seconds", 15, "Seconds between heartbeats on each tablet's live "
@@ -214,7 +228,8 @@ class Settings:
     smtp_from: str
     smtp_starttls: bool
     sweep_seconds: int
-    reminder_hours: int
+    reminder_lead_hours: tuple[int, ...]
+    vapid_subject: str
     time_zone: str
     ws_heartbeat_seconds: int
     presence_grace_seconds: int

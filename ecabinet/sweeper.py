@@ -2,8 +2,9 @@
 
 - the triage at each meeting's opinion deadline;
 - written polls decided at their deadline (or settled by the answers already in);
-- reminders, once, ``reminder_hours`` before a deadline;
-- pending notification e-mails;
+- reminders at each lead time before a deadline (``reminder_lead_hours``);
+- the notification e-mails and Web Push messages that are due (retried while a channel
+  is down);
 - an anchor of the audit chain's head outside the database, every ``audit_anchor_minutes``.
 
 Each step runs in its own transaction under row locks, so several processes sweeping the
@@ -20,8 +21,9 @@ from datetime import datetime, timedelta
 
 from .actions import poll_results, reminders, triage
 from .db import Database
-from .mail import deliver_pending
 from .models import utcnow
+from .notices import push
+from .notices.mail import deliver_pending
 from .operations.anchors import anchor_head, anchor_path, read_anchors
 from .settings import Settings
 
@@ -34,6 +36,7 @@ class Sweep:
     polls_closed: int = 0
     reminded: int = 0
     mailed: int = 0
+    pushed: int = 0
     anchored: bool = False
 
 
@@ -49,9 +52,11 @@ async def sweep_once(db: Database, settings: Settings) -> Sweep:
                 await poll_results.settle_if_decided(tx, poll.id)
             done.polls_closed += closed
     async with db.transaction() as tx:
-        done.reminded += await reminders.remind_positions_due(tx, settings.reminder_hours)
-        done.reminded += await poll_results.remind_due(tx, settings.reminder_hours)
+        leads = list(settings.reminder_lead_hours)
+        done.reminded += await reminders.remind_positions_due(tx, leads)
+        done.reminded += await poll_results.remind_due(tx, leads)
     done.mailed = await deliver_pending(db, settings)
+    done.pushed = await push.deliver_pending(db, settings)
     done.anchored = await anchor_if_due(db, settings)
     return done
 

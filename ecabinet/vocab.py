@@ -116,3 +116,42 @@ class MinutesState(StrEnum):
     APPROVED = "approved"
     SIGNED_BY_SECRETARY = "signed_by_secretary"
     SIGNED = "signed"
+
+
+class NoticeKind(StrEnum):
+    """What a notification is about; a person may mute any kind outside the app except the
+    account-security ones."""
+
+    PACKET_PUBLISHED = "packet.published"
+    DOCUMENT_CHANGED = "document.changed"
+    COMMENT_ANSWERED = "comment.answered"
+    POSITION_DRAFT = "position.draft"
+    POSITIONS_REMINDER = "positions.reminder"
+    POLL_SENT = "poll.sent"
+    POLL_REMINDER = "poll.reminder"
+    POLL_DECIDED = "poll.decided"
+    VOTE_OPENED = "vote.opened"
+    MINUTES_READY = "minutes.ready"
+    MINUTES_REMINDER = "minutes.reminder"
+    MINUTES_SIGNED = "minutes.signed"
+    TASK_ASSIGNED = "task.assigned"
+    TASK_UPDATED = "task.updated"
+    TASK_REMINDER = "task.reminder"
+    TASK_OVERDUE = "task.overdue"
+    ACCOUNT_DEVICE = "account.device"
+    ACCOUNT_RECOVERY = "account.recovery"
+
+    @property
+    def silenceable(self) -> bool:
+        return not self.value.startswith("account.")
+
+
+class DeliveryChannel(StrEnum):
+    EMAIL = "email"
+    PUSH = "push"
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

@@ -10,8 +10,8 @@ import httpx
 from sqlmodel import select
 
 from ecabinet.db import Database
-from ecabinet.mail import deliver_pending
-from ecabinet.models import Membership, Notification
+from ecabinet.models import Membership, Notification, NotificationDelivery, utcnow
+from ecabinet.notices.mail import deliver_pending
 from ecabinet.settings import Settings
 from ecabinet.sweeper import sweep_once
 
@@ -24,7 +24,7 @@ from .deliberation import (
     signed_in,
 )
 from .factories import seat_people
-from .fake_smtp import fake_smtp
+from .smtp_server import free_port, smtp_server
 
 
 async def test_members_see_what_is_open_and_the_secretariat_reminds_the_missing(
@@ -71,50 +71,70 @@ async def test_members_see_what_is_open_and_the_secretariat_reminds_the_missing(
         assert frozen.status_code == 409
 
 
-async def test_the_sweeper_reminds_once_before_the_deadline_and_mails_when_smtp_is_set(
+
+async def test_the_sweeper_reminds_once_per_lead_time_and_mails_through_smtp(
     db: Database, settings: Settings
 ) -> None:
     seats = await seat_people(db, settings)
     body_id = seats["member"].body_id
     await add_members(db, settings, body_id, 1)
     await make_meeting(db, body_id, items=1, deadline_in=timedelta(hours=3))
-    await make_meeting(db, body_id, items=1, deadline_in=timedelta(days=3))  # not yet due
-    async with fake_smtp() as smtp:
-        configured = replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port,
+    await make_meeting(db, body_id, items=1, deadline_in=timedelta(days=4))  # not yet due
+    with smtp_server() as (inbox, port):
+        configured = replace(settings, smtp_host="127.0.0.1", smtp_port=port,
                              smtp_starttls=False, smtp_from="ecabinet@chinh-phu.example")
         first = await sweep_once(db, configured)
         second = await sweep_once(db, configured)
     assert (first.reminded, second.reminded) == (3, 0)  # chair, member, minister; once
     assert first.mailed == 3 and second.mailed == 0
-    assert sorted(r[0] for r in smtp.recipients) == [
+    assert sorted(r[0] for r in inbox.recipients) == [
         "bo-truong-1@chinh-phu.example", "chair@chinh-phu.example", "member@chinh-phu.example"]
-    message = smtp.messages[0]
-    assert message["From"] == "ecabinet@chinh-phu.example"
-    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert inbox.messages[0]["From"] == "ecabinet@chinh-phu.example"
+    body = inbox.text_of(0)
     assert "Nhắc" in body or "Reminder" in body
     assert settings.origin + "/meetings/" in body
     async with db.read() as session:
-        rows = (await session.exec(select(Notification))).all()
-    assert all(r.mailed_at is not None and r.mail_attempts == 1 for r in rows)
+        rows = (await session.exec(select(NotificationDelivery))).all()
+    assert len(rows) == 3
+    assert all(r.state == "sent" and r.sent_at is not None and r.attempts == 1 for r in rows)
 
 
-async def test_without_smtp_nothing_is_mailed_and_an_unreachable_server_is_retried(
+async def test_the_24_hour_reminder_and_the_2_hour_one_are_each_sent_once(
+    db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    meeting, _items = await make_meeting(db, seats["member"].body_id, items=1,
+                                         deadline_in=timedelta(hours=20))
+    assert (await sweep_once(db, settings)).reminded == 2  # chair and member: the 24 h one
+    assert (await sweep_once(db, settings)).reminded == 0
+    await execute(db, "UPDATE meeting SET opinion_deadline = :at WHERE id = :id",
+                  at=utcnow() + timedelta(minutes=90), id=meeting)
+    assert (await sweep_once(db, settings)).reminded == 2  # now the 2 h one
+    async with db.read() as session:
+        subjects = sorted({n.subject for n in (await session.exec(select(Notification))).all()})
+    assert subjects == [f"meeting:{meeting}/24h", f"meeting:{meeting}/2h"]
+
+
+async def test_with_the_smtp_server_down_mail_waits_and_arrives_after_it_returns(
     db: Database, settings: Settings
 ) -> None:
     seats = await seat_people(db, settings)
     await make_meeting(db, seats["member"].body_id, items=1, deadline_in=timedelta(hours=1))
-    assert (await sweep_once(db, settings)).mailed == 0
-    async with fake_smtp() as smtp:
-        port = smtp.port
-    unreachable = replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
-    assert await deliver_pending(db, unreachable) == 0
+    assert (await sweep_once(db, settings)).mailed == 0  # no SMTP configured: in the app only
+    port = free_port()  # nobody listens here: the mail server is down
+    down = replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
+    assert await deliver_pending(db, down) == 0
     async with db.read() as session:
-        rows = (await session.exec(select(Notification))).all()
-    assert rows and all(r.mailed_at is None and r.mail_attempts == 1 and r.mail_error
-                        for r in rows)
-    async with fake_smtp() as smtp:
-        reachable = replace(unreachable, smtp_port=smtp.port)
-        assert await deliver_pending(db, reachable) == 0  # claimed a moment ago: later
-        await execute(db, "UPDATE notification SET mail_tried_at = NULL")
-        assert await deliver_pending(db, reachable) == len(rows)
-    assert len(smtp.messages) == len(rows)
+        rows = (await session.exec(select(NotificationDelivery))).all()
+    assert len(rows) == 2
+    assert all(r.state == "pending" and r.attempts == 1 and r.error for r in rows)
+    assert all(r.due_at > utcnow() for r in rows)  # paused before the next attempt
+    with smtp_server(port=port) as (inbox, _port):
+        assert await deliver_pending(db, down) == 0  # the pause is not over yet
+        await execute(db, "UPDATE notification_delivery SET due_at = :at", at=utcnow())
+        assert await deliver_pending(db, down) == 2
+    assert sorted(r[0] for r in inbox.recipients) == [
+        "chair@chinh-phu.example", "member@chinh-phu.example"]
+    async with db.read() as session:
+        rows = (await session.exec(select(NotificationDelivery))).all()
+    assert all(r.state == "sent" and r.attempts == 2 and r.error == "" for r in rows)

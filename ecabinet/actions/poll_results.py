@@ -4,7 +4,6 @@ a poll shows (counts so far, the outcome and the rule that decided it); reminder
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -18,7 +17,7 @@ from ..events import Event, EventKind, PollMoved
 from ..i18n import N_
 from ..models import Ballot, Body, Membership, Person, Poll, PollQuestion, utcnow
 from ..rules import Outcome, Rules, Tally, decide_written_poll, settled_written_poll
-from ..vocab import PollKind, PollState, Role
+from ..vocab import NoticeKind, PollKind, PollState, Role
 from . import notifications, polls
 from .ballots import current_ballots
 
@@ -181,15 +180,18 @@ async def silent_voters(tx: Tx, poll: Poll) -> list[Membership]:
     return [v for v in state.voters if v.id in silent]
 
 
-async def remind(tx: Tx, actor: Actor | None, poll: Poll, *, once: bool) -> int:
-    """Remind the members who have not answered (and their assistants)."""
+async def remind(tx: Tx, actor: Actor | None, poll: Poll, *, leads: list[int] | None) -> int:
+    """Remind the members who have not answered (and their assistants): now, or at the
+    ``leads`` (hours before the deadline) for the sweeper."""
     if poll.state != PollState.OPEN.value:
         raise Conflict("Only an open poll has members to remind.")
     people = await notifications.with_assistants(tx, await silent_voters(tx, poll))
     deadline = poll.deadline.strftime("%Y-%m-%d %H:%M UTC") if poll.deadline else ""
-    sent = await notifications.notify(
-        tx, people, kind="poll.reminder", body_id=poll.body_id, subject=f"poll:{poll.id}",
-        link=f"/polls/{poll.id}", once=once, title=poll.title, deadline=deadline,
+    assert poll.deadline is not None
+    sent = await notifications.remind(
+        tx, people, kind=NoticeKind.POLL_REMINDER, body_id=poll.body_id,
+        subject=f"poll:{poll.id}", leads=leads, due_at=poll.deadline,
+        link=f"/polls/{poll.id}", title=poll.title, deadline=deadline,
         message=N_("Reminder: the written poll \"%(title)s\" awaits your answer by "
                    "%(deadline)s."))
     if sent or actor is not None:  # a sweep that reminded nobody is not news
@@ -202,16 +204,16 @@ async def remind(tx: Tx, actor: Actor | None, poll: Poll, *, once: bool) -> int:
 async def remind_now(tx: Tx, actor: Actor, poll_id: int) -> int:
     poll = await polls.visible_poll(tx, actor, poll_id)
     ensure(actor, Permission.PREPARE_MEETINGS, poll.body_id)
-    return await remind(tx, actor, poll, once=False)
+    return await remind(tx, actor, poll, leads=None)
 
 
-async def remind_due(tx: Tx, hours: int) -> int:
-    """The sweeper's reminders: once per poll and person, ``hours`` before the deadline."""
+async def remind_due(tx: Tx, leads: list[int]) -> int:
+    """The sweeper's reminders: once per poll, person and lead time before the deadline."""
     sent = 0
-    soon = utcnow() + timedelta(hours=hours)
+    now = utcnow()
     for poll in await open_polls(tx):
-        if poll.deadline is not None and utcnow() < poll.deadline <= soon:
-            sent += await remind(tx, None, poll, once=True)
+        if poll.deadline is not None and now < poll.deadline:
+            sent += await remind(tx, None, poll, leads=leads)
     return sent
 
 

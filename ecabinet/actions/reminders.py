@@ -1,11 +1,11 @@
 """Who still owes an answer: positions missing before a meeting, written polls not yet
 answered. The secretariat sees and chases them; each member sees what is open for them;
-the sweeper reminds once, ``reminder_hours`` before each deadline."""
+the sweeper reminds at each lead time before each deadline (``reminder_lead_hours``, or
+the lead times a person chose)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlmodel import col, select
 
@@ -16,7 +16,7 @@ from ..db import Tx
 from ..errors import Conflict
 from ..i18n import N_
 from ..models import AgendaItem, Meeting, Membership, Poll, utcnow
-from ..vocab import MeetingState
+from ..vocab import MeetingState, NoticeKind
 from . import notifications, poll_results, positions
 from .ballots import VOTING_ROLES
 
@@ -37,16 +37,17 @@ async def missing_by_member(tx: Tx, meeting: Meeting) -> dict[int, list[AgendaIt
     return result
 
 
-async def remind_positions(tx: Tx, actor: Actor | None, meeting: Meeting, *, once: bool
-                           ) -> int:
+async def remind_positions(tx: Tx, actor: Actor | None, meeting: Meeting, *,
+                           leads: list[int] | None) -> int:
     if positions.is_frozen(meeting):
         raise Conflict("Positions on this meeting are frozen; there is nothing to remind of.")
     missing = await missing_by_member(tx, meeting)
     seats = [s for s in await positions.electorate_of(tx, meeting) if s.id in missing]
     people = await notifications.with_assistants(tx, seats)
-    sent = await notifications.notify(
-        tx, people, kind="positions.reminder", body_id=meeting.body_id,
-        subject=f"meeting:{meeting.id}", link=f"/meetings/{meeting.id}/positions", once=once,
+    sent = await notifications.remind(
+        tx, people, kind=NoticeKind.POSITIONS_REMINDER, body_id=meeting.body_id,
+        subject=f"meeting:{meeting.id}", link=f"/meetings/{meeting.id}/positions",
+        leads=leads, due_at=positions.deadline_of(meeting),
         message=N_("Reminder: written positions on \"%(meeting)s\" are due by %(deadline)s."),
         meeting=meeting.title, deadline=positions.stamp(positions.deadline_of(meeting)))
     if sent or actor is not None:  # a sweep that reminded nobody is not news
@@ -59,18 +60,18 @@ async def remind_positions(tx: Tx, actor: Actor | None, meeting: Meeting, *, onc
 
 async def remind_positions_now(tx: Tx, actor: Actor, meeting_id: int) -> int:
     meeting = await positions.meeting_for(tx, actor, meeting_id, Permission.PREPARE_MEETINGS)
-    return await remind_positions(tx, actor, meeting, once=False)
+    return await remind_positions(tx, actor, meeting, leads=None)
 
 
-async def remind_positions_due(tx: Tx, hours: int) -> int:
+async def remind_positions_due(tx: Tx, leads: list[int]) -> int:
+    """The sweeper's reminders, once per meeting, person and lead time."""
     now = utcnow()
     rows = await tx.session.exec(select(Meeting).where(
         Meeting.state == MeetingState.PUBLISHED.value))
     sent = 0
     for meeting in rows.all():
-        deadline = positions.deadline_of(meeting)
-        if now < deadline <= now + timedelta(hours=hours):
-            sent += await remind_positions(tx, None, meeting, once=True)
+        if now < positions.deadline_of(meeting) and not positions.is_frozen(meeting):
+            sent += await remind_positions(tx, None, meeting, leads=leads)
     return sent
 
 

@@ -10,7 +10,12 @@ from .documents import BlobChunk, Document, DocumentReading, DocumentVersion, St
 from .live import LiveConnection
 from .meetings import AgendaItem, Attendance, ItemGuest, Meeting
 from .minutes import Minutes
-from .notices import Notification
+from .notices import (
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+    PushSubscription,
+)
 from .people import (
     Enrollment,
     LoginSession,
@@ -46,6 +51,8 @@ __all__ = [
     "Membership",
     "Minutes",
     "Notification",
+    "NotificationDelivery",
+    "NotificationPreference",
     "PasskeyCredential",
     "Person",
     "Poll",
@@ -53,6 +60,7 @@ __all__ = [
     "PollQuestion",
     "Position",
     "PositionRevision",
+    "PushSubscription",
     "SearchEntry",
     "StoredBlob",
     "WebAuthnChallenge",
