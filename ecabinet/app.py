@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from . import sweeper as sweep
 from .db import Database
 from .errors import EcabinetError
+from .notices.push import ensure_vapid_key
 from .realtime import endpoint as live_endpoint
 from .realtime import outbox
 from .realtime.hub import Hub
@@ -28,6 +29,7 @@ from .web import (
     api_polls,
     api_positions,
     api_session,
+    notices_views,
     offline,
     openapi,
     pages,
@@ -76,6 +78,7 @@ def routes() -> list[BaseRoute]:
         *api_polls.routes(),
         *api_comments.routes(),
         *pages_positions.routes(),
+        *notices_views.routes(),
         *pages_triage.routes(),
         *pages_polls.routes(),
         *pages_comments.routes(),
@@ -96,6 +99,7 @@ def routes() -> list[BaseRoute]:
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
     settings = ensure_session_secret(settings or load_settings())
+    ensure_vapid_key(settings)
     logging.basicConfig(level=settings.log_level.upper())
     database = db or Database(settings.database_url, pool_size=settings.db_pool_size,
                                   max_overflow=settings.db_max_overflow)

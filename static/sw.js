@@ -136,3 +136,21 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirst(request));
   }
 });
+
+// Web Push (VAPID, aes128gcm): the browser decrypts; the payload is {title, body, url, tag}.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (error) { data = { body: event.data.text() }; }
+  event.waitUntil(self.registration.showNotification(data.title || "e-Cabinet", {
+    body: data.body || "", tag: data.tag || undefined, data: { url: data.url || "/notifications" },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = absolute((event.notification.data && event.notification.data.url) || "/notifications");
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then((windows) => {
+    const open = windows.find((w) => w.url === target);
+    return open ? open.focus() : self.clients.openWindow(target);
+  }));
+});

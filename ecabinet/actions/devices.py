@@ -12,8 +12,11 @@ from ..auth.actor import Actor
 from ..auth.permissions import Permission, can, ensure_signed_in
 from ..db import Tx
 from ..errors import Forbidden, NotFound, ValidationFailed
+from ..i18n import N_
 from ..models import LoginSession, Membership, PasskeyCredential, Person, utcnow
 from ..settings import Settings
+from ..vocab import NoticeKind
+from . import notifications
 from .signin import ensure_fresh
 
 ADD_DEVICE = "add-device"
@@ -108,6 +111,13 @@ async def add_device(tx: Tx, settings: Settings, actor: Actor, credential: dict[
                      device_name: str) -> PasskeyCredential:
     ensure_fresh(actor)
     assert actor.person is not None
-    return await passkeys.register_credential(tx, settings, actor.person, credential,
-                                              purpose=ADD_DEVICE, device_name=device_name,
-                                              actor_id=actor.person_id)
+    row = await passkeys.register_credential(tx, settings, actor.person, credential,
+                                             purpose=ADD_DEVICE, device_name=device_name,
+                                             actor_id=actor.person_id)
+    # Told on every channel, muted or not: a passkey added by someone else is a takeover.
+    await notifications.account_notice(
+        tx, row.person_id, NoticeKind.ACCOUNT_DEVICE, N_(
+            "A new passkey \"%(device)s\" was added to your account at %(when)s. If it was "
+            "not you, revoke it on your devices page and call the secretariat at once."),
+        device=row.device_name, when=notifications.stamp(row.created_at))
+    return row

@@ -17,19 +17,24 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..auth.sessions import SESSION_COOKIE, actor_for_token
+from ..auth.unread import unread_notifications
 from ..errors import CsrfRefused, Unauthenticated, UnsupportedMediaType
 from . import csrf
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-async def load_actor(request: Request) -> None:
+async def load_actor(request: Request, *, count_unread: bool = False) -> None:
     db = request.app.state.db
     async with db.read() as session:
         actor = await actor_for_token(
             session, request.cookies.get(SESSION_COOKIE), request.app.state.settings
         )
-    request.scope.setdefault("state", {})["actor"] = actor
+        # Pages show the unread count in the top bar's badge (live.js keeps it current).
+        unread = await unread_notifications(session, actor.person_id) \
+            if count_unread and actor.signed_in and actor.person_id is not None else 0
+    state = request.scope.setdefault("state", {})
+    state["actor"], state["unread_notifications"] = actor, unread
 
 
 async def _check_page_csrf(request: Request) -> None:
@@ -63,10 +68,10 @@ async def _check_api_csrf(request: Request) -> None:
     raise CsrfRefused("The request lacks its X-CSRF-Token header and was refused.")
 
 
-def _wrap(endpoint: Endpoint, check: Callable[[Request], Awaitable[None]], *, public: bool
-          ) -> Endpoint:
+def _wrap(endpoint: Endpoint, check: Callable[[Request], Awaitable[None]], *, public: bool,
+          count_unread: bool = False) -> Endpoint:
     async def guarded(request: Request) -> Response:
-        await load_actor(request)
+        await load_actor(request, count_unread=count_unread)
         if not public and not request.scope["state"]["actor"].signed_in:
             raise Unauthenticated("Sign in with your passkey to continue.")
         if request.method not in csrf.SAFE_METHODS:
@@ -80,8 +85,8 @@ def _wrap(endpoint: Endpoint, check: Callable[[Request], Awaitable[None]], *, pu
 
 def page(path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",),
          name: str | None = None, public: bool = False) -> Route:
-    return Route(path, _wrap(endpoint, _check_page_csrf, public=public), methods=list(methods),
-                 name=name)
+    return Route(path, _wrap(endpoint, _check_page_csrf, public=public, count_unread=True),
+                 methods=list(methods), name=name)
 
 
 def api(path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",),

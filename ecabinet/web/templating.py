@@ -64,6 +64,7 @@ def page_context(connection: HTTPConnection) -> dict[str, Any]:
         "csrf_token": token_for(seed, settings.session_secret) if seed else "",
         "actor": state.get("actor"),
         "managed_bodies": managed_bodies(state.get("actor")),
+        "unread_notifications": state.get("unread_notifications", 0),
         "request": connection,
         "path": connection.url.path,
     }
