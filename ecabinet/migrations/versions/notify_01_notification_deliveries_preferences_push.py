@@ -1,7 +1,7 @@
 """notification deliveries preferences push
 
 Revision ID: notify_01
-Revises: seams_01
+Revises: keys_01
 Create Date: 2026-11-29 19:44:49.376961
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'notify_01'
-down_revision: str | None = 'seams_01'
+down_revision: str | None = 'keys_01'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
