@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -42,6 +43,7 @@ from .web import (
     pages_triage,
     pages_workspace,
     reader,
+    refusals,
 )
 from .web import minutes as minutes_web
 from .web.csrf import CsrfSeedMiddleware
@@ -53,6 +55,7 @@ from .web.errors import (
 )
 from .web.failsafe import ContainErrorsMiddleware
 from .web.ratelimit import RateLimiter
+from .web.refusals import RefusalTally
 from .web.routing import page
 from .web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from .web.templating import STATIC_DIR, make_environment
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                                   max_overflow=settings.db_max_overflow)
     outbox.install(database)
     hub = Hub(database, settings)
+    tally = RefusalTally()
     render_pool = WorkerPool(size=settings.render_workers, memory_mb=settings.worker_memory_mb,
                              queue_seconds=settings.render_timeout_seconds,
                              preload=("ecabinet.documents.rendering",))
@@ -124,7 +128,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sweeper = sweep.start(database, settings)
         await hub.start()
+        counting = asyncio.create_task(refusals.keep_flushing(database, tally))
         yield
+        counting.cancel()
+        await asyncio.gather(counting, return_exceptions=True)
         render_pool.close()
         verify_pool.close()
         await hub.stop()
@@ -152,6 +159,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.hub = hub
     app.state.render_pool = render_pool
     app.state.verify_pool = verify_pool
+    app.state.refusals = tally
+    app.state.guesses = RateLimiter(settings.signin_attempts_per_minute)
     app.state.verify_limiter = RateLimiter(settings.verify_per_minute)
     app.state.templates = make_environment()
     return app

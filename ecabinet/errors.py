@@ -29,6 +29,9 @@ class EcabinetError(Exception):
         # survive it, such as a burned challenge): the transaction then commits what was
         # done before raising, and the error handler does not audit it a second time.
         self.keep_changes = False
+        # Set by an action for a refusal nobody signed in caused: what to audit, which the
+        # error handler counts rather than writing each one (``web.refusals``).
+        self.anonymous_audit: dict[str, Any] | None = None
         super().__init__(self.detail)
 
     @property

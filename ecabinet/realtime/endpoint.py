@@ -24,6 +24,7 @@ from ..auth.actor import Actor
 from ..auth.sessions import SESSION_COOKIE, actor_for_token
 from ..errors import CsrfRefused, EcabinetError, TooManyRequests, Unauthenticated
 from ..i18n import gettext_for
+from ..web import refusals
 from ..web.common import db_of, settings_of
 from ..web.templating import locale_of
 from . import frames, presence
@@ -39,16 +40,12 @@ class TooManyConnections(TooManyRequests):
 
 async def refuse(websocket: WebSocket, error: EcabinetError, actor: Actor | None = None,
                  **data: Any) -> None:
-    """Audit the refusal, then close the handshake (the browser sees a 403)."""
-    client = websocket.client.host if websocket.client else ""
-    try:
-        async with db_of(websocket).transaction() as tx:
-            await audit.record(tx.session, f"refused.{error.kind}",
-                               actor_id=None if actor is None else actor.person_id,
-                               subject="/ws", method="WS", reason=error.detail,
-                               client=client, **data)
-    except Exception:
-        log.exception("could not audit a websocket refusal")
+    """Audit the refusal (counted when nobody signed in), then close the handshake (the
+    browser sees a 403)."""
+    await refusals.record(db_of(websocket), websocket.app.state.refusals,
+                          source=websocket.client.host if websocket.client else "",
+                          kind=error.kind, actor_id=None if actor is None else actor.person_id,
+                          subject="/ws", method="WS", reason=error.detail, **data)
     await websocket.close(code=1008)
 
 

@@ -13,6 +13,7 @@ from ..actions import devices, enrollment, signin
 from ..auth.permissions import ensure_signed_in
 from ..auth.sessions import SESSION_COOKIE
 from ..models import Body, Membership, PasskeyCredential, Person
+from . import guesses
 from .common import (
     actor_of,
     clear_session_cookie,
@@ -44,7 +45,7 @@ def person_json(person: Person) -> dict[str, Any]:
 
 async def enrollment_options(request: Request) -> Response:
     """Creation options for registering a passkey with a one-time enrollment link."""
-    async with db_of(request).transaction() as tx:
+    async with guesses.counted(request), db_of(request).transaction() as tx:
         options = await enrollment.enrollment_options(
             tx, settings_of(request), request.path_params["token"], client=client_of(request))
     return JSONResponse(options)
@@ -54,7 +55,7 @@ async def enroll(request: Request) -> Response:
     """Register the passkey made from the creation options; signs the person in (201)."""
     body = await json_body(request)
     settings = settings_of(request)
-    async with db_of(request).transaction() as tx:
+    async with guesses.counted(request), db_of(request).transaction() as tx:
         person, row = await enrollment.finish_enrollment(
             tx, settings, request.path_params["token"], credential_in(body),
             device_name=str(body.get("deviceName", "")))

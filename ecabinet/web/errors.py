@@ -10,9 +10,9 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Scope
 
-from .. import audit
 from ..errors import EcabinetError, MethodNotAllowed, NotFound, Unauthenticated
 from ..i18n import gettext_for
+from . import refusals
 from .templating import locale_of, render
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def problem(connection: HTTPConnection, error: EcabinetError) -> JSONResponse:
 
 async def render_error(scope: Scope, error: EcabinetError) -> Response:
     connection = HTTPConnection(scope)
-    if error.audit and not error.keep_changes:
+    if error.audit and (not error.keep_changes or error.anonymous_audit is not None):
         await _audit_refusal(connection, error)
     if wants_json(connection):
         return problem(connection, error)
@@ -64,18 +64,14 @@ def signin_address(connection: HTTPConnection) -> str:
 
 async def _audit_refusal(connection: HTTPConnection, error: EcabinetError) -> None:
     actor = connection.scope.get("state", {}).get("actor")
-    client = connection.client.host if connection.client else ""
-    try:
-        async with connection.app.state.db.transaction() as tx:
-            await audit.record(
-                tx.session, f"refused.{error.kind}",
-                actor_id=None if actor is None else actor.person_id,
-                subject=connection.url.path[:128],
-                method=connection.scope.get("method", "WS"), reason=error.detail, client=client,
-            )
-    except Exception:
-        # The refusal must still reach the person even if the log cannot be written.
-        log.exception("could not audit a refusal")
+    data = dict(error.anonymous_audit or {})
+    subject = str(data.pop("subject", "") or connection.url.path)
+    await refusals.record(
+        connection.app.state.db, connection.app.state.refusals,
+        source=connection.client.host if connection.client else "", kind=error.kind,
+        actor_id=None if actor is None else actor.person_id, subject=subject,
+        method=connection.scope.get("method", "WS"), path=connection.url.path[:128],
+        reason=error.detail, **data)
 
 
 async def handle_ecabinet_error(request: Request, exc: Exception) -> Response:

@@ -19,6 +19,7 @@ from ..auth.sessions import SESSION_COOKIE
 from ..errors import ValidationFailed
 from ..i18n import N_
 from ..models import PasskeyCredential
+from . import guesses
 from .common import actor_of, clear_session_cookie, db_of, int_param, settings_of
 from .qr import qr_data_uri
 from .routing import page
@@ -84,7 +85,7 @@ async def form_text(request: Request, name: str) -> str:
 
 async def enroll_page(request: Request) -> Response:
     token = request.path_params["token"]
-    async with db_of(request).transaction() as tx:
+    async with guesses.counted(request), db_of(request).transaction() as tx:
         _enrollment, person = await enrollment.open_enrollment(tx, token)
     return render(request, "enroll.html", {
         "person": person, "token": token,

@@ -21,15 +21,24 @@ class RateLimiter:
         self._hits: OrderedDict[str, deque[float]] = OrderedDict()
 
     def allow(self, key: str, now: float | None = None) -> bool:
-        """Count one attempt for ``key``; False when it is over the limit."""
+        """Count one attempt for ``key``; False (and not counted) when over the limit."""
+        if self.exceeded(key, now):
+            return False
+        self.hit(key, now)
+        return True
+
+    def exceeded(self, key: str, now: float | None = None) -> bool:
+        return len(self._recent(key, now)) >= self.per_minute
+
+    def hit(self, key: str, now: float | None = None) -> None:
+        self._recent(key, now).append(time.monotonic() if now is None else now)
+
+    def _recent(self, key: str, now: float | None) -> deque[float]:
         now = time.monotonic() if now is None else now
         hits = self._hits.pop(key, None) or deque()
         while hits and hits[0] <= now - WINDOW_SECONDS:
             hits.popleft()
-        allowed = len(hits) < self.per_minute
-        if allowed:
-            hits.append(now)
         self._hits[key] = hits  # most recently seen last
         while len(self._hits) > MAX_KEYS:
             self._hits.popitem(last=False)
-        return allowed
+        return hits
