@@ -14,6 +14,7 @@ from .db import Database
 from .errors import EcabinetError
 from .migrate import upgrade
 from .minutes.commands import add_commands as add_minutes_commands
+from .minutes.commands import add_key_commands
 from .operations.commands import add_commands as add_operations_commands
 from .operations.commands import chain_and_anchor_report, cmd_audit_anchor
 from .settings import Settings, ensure_session_secret, load_settings
@@ -273,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_minutes_commands(sub)
     add_attestation_commands(sub)
     add_operations_commands(sub)
+    add_key_commands(sub)
     return parser
 
 

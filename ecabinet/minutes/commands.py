@@ -14,6 +14,8 @@ from ..i18n import gettext_for
 from ..settings import Settings
 from .ca import prepare_demo_signing
 from .findings import Report
+from .register import RegisterError
+from .register_pdf import read_register
 from .verify import load_trust_roots, verify_pdf
 
 
@@ -39,14 +41,25 @@ async def cmd_minutes_verify(args: argparse.Namespace, settings: Settings) -> in
     trust = [Path(p) for p in args.trust] or \
         ([Path(settings.minutes_trust_roots)] if settings.minutes_trust_roots else [])
     path = Path(args.file)
+    gettext = gettext_for(args.lang or settings.default_locale)
     try:
         data = await anyio.Path(path).read_bytes()
         roots = load_trust_roots(trust)
-    except OSError as exc:
+        register_data = await anyio.Path(args.keys).read_bytes() if args.keys else None
+    except (OSError, ValueError) as exc:
         print(f"ecabinet: {exc}", flush=True)
         return 2
-    report = await verify_pdf(data, trust_roots=roots, file_name=path.name)
-    print(report_text(report, gettext_for(args.lang or settings.default_locale)), flush=True)
+    keys, note = None, ""
+    if register_data is not None:
+        try:
+            keys, note = await read_register(register_data, trust_roots=roots)
+        except RegisterError as exc:
+            print(gettext("The member key register %(file)s cannot be used: %(why)s",
+                          file=args.keys, why=str(exc)), flush=True)
+            return 1
+    report = await verify_pdf(data, trust_roots=roots, keys=keys, keys_note=note,
+                              file_name=path.name)
+    print(report_text(report, gettext), flush=True)
     return 0 if report.ok else 1
 
 
@@ -58,8 +71,39 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     verify.add_argument("--trust", action="append", default=[], metavar="CA.pem",
                         help="certificate of an authority to trust (repeatable); default: "
                              "ECABINET_MINUTES_TRUST_ROOTS")
+    verify.add_argument("--keys", metavar="REGISTER.pdf",
+                        help="the body's member key register (ecabinet keys export BODY)")
     verify.add_argument("--lang", choices=["vi", "en"], help="language of the report")
     verify.set_defaults(handler=cmd_minutes_verify)
+
+
+async def cmd_keys_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the body's signed member key register (a PDF with its JSON attached)."""
+    from ..actions.bodies import body_by_slug
+    from ..actions.key_register import export_register
+    from ..db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as tx:
+            body = await body_by_slug(tx, args.body)
+            assert body.id is not None
+            pdf = await export_register(tx, settings, body_id=body.id)
+    finally:
+        await db.dispose()
+    out = Path(args.output or f"key-register-{args.body}.pdf")
+    await anyio.Path(out).write_bytes(pdf)
+    print(f"{out} ({len(pdf)} bytes)", flush=True)
+    return 0
+
+
+def add_key_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    keys = sub.add_parser("keys", help="member key register").add_subparsers(
+        dest="keys_cmd", required=True)
+    export = keys.add_parser("export", help="write the body's signed member key register")
+    export.add_argument("body", help="the body's code (slug)")
+    export.add_argument("-o", "--output", help="file to write (default key-register-BODY.pdf)")
+    export.set_defaults(handler=cmd_keys_export)
 
 
 KEY_SETTINGS = ("minutes_secretary_key", "minutes_chair_key")

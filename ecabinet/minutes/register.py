@@ -1,0 +1,150 @@
+"""The member key register: the keys a verifier may trust, published outside the minutes.
+
+A verifier that took each ballot's public key from the minutes themselves would accept a
+ballot re-signed with a freshly made passkey. The register is the anchor instead: a PDF
+signed (PAdES) by the secretariat, time-stamped when a time-stamp authority is configured,
+with ``ecabinet-key-register.json`` attached. It lists, for one body:
+
+- every person who holds a seat, with each passkey they enrolled: credential id, public key
+  (SPKI PEM) and its fingerprint, attestation format if any, when it was enrolled, who
+  issued the enrollment, and when it was revoked;
+- the certificates that sign minutes for each role (secretary, chair), by SHA-256 of the
+  certificate, so that a signature field filled with the wrong role's key is caught.
+
+Why a signed PDF and not a detached CMS over JSON: the same pyHanko signing and validation
+(and time stamps, and PAdES long-term validation) serve both documents, any PDF reader shows
+the register's page of fingerprints and its signature, and a member can compare the
+fingerprint printed there with the one on their devices page.
+
+A key added later for a past session is visible: the register says when each key was
+enrolled, the verifier refuses a ballot signed before its key's enrollment, and a register
+published (and time-stamped) before the session does not list a key made after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+
+REGISTER_FORMAT = "ecabinet-key-register/1"
+REGISTER_FILE_NAME = "ecabinet-key-register.json"
+ROLES = ("secretary", "chair")
+
+
+class RegisterError(ValueError):
+    """The register cannot be used; the message says why."""
+
+
+def key_fingerprint(spki_pem: str) -> str:
+    """SHA-256 of the key's DER SubjectPublicKeyInfo, in colon-free groups of four hex
+    digits: what the register prints and the devices page shows."""
+    try:
+        key = serialization.load_pem_public_key(spki_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise RegisterError(f"a public key is not a readable SPKI PEM: {exc}") from exc
+    der = key.public_bytes(serialization.Encoding.DER,
+                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return " ".join(digest[i:i + 4] for i in range(0, len(digest), 4))
+
+
+def parse_time(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise RegisterError(f"the time {value!r} has no time zone")
+    return moment
+
+
+@dataclass(frozen=True)
+class Credential:
+    person: int
+    credential_id: str
+    fingerprint: str
+    enrolled_at: datetime
+    revoked_at: datetime | None
+    approved_by: str
+
+    def valid_at(self, moment: datetime) -> bool:
+        return self.enrolled_at <= moment and (self.revoked_at is None or moment < self.revoked_at)
+
+
+@dataclass(frozen=True)
+class Signer:
+    role: str
+    certificate_sha256: str
+    subject: str
+
+
+@dataclass
+class Register:
+    """A register read from its JSON; the PDF's signature is checked by ``verify_register``."""
+
+    body_id: int
+    body_name: str
+    issued_at: datetime
+    people: dict[int, str] = field(default_factory=dict)
+    seats: dict[int, frozenset[int]] = field(default_factory=dict)  # person -> memberships
+    # fingerprint -> every entry with that key (one, unless a key was enrolled twice)
+    keys: dict[str, list[Credential]] = field(default_factory=dict)
+    signers: list[Signer] = field(default_factory=list)
+
+    def credentials_of_key(self, spki_pem: str) -> list[Credential]:
+        return self.keys.get(key_fingerprint(spki_pem), [])
+
+    def signer_roles(self, certificate_sha256: str) -> list[str]:
+        return [s.role for s in self.signers if s.certificate_sha256 == certificate_sha256]
+
+    def signers_for(self, role: str) -> list[Signer]:
+        return [s for s in self.signers if s.role == role]
+
+
+def parse_register(raw: bytes) -> Register:
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or data.get("format") != REGISTER_FORMAT:
+            found = data.get("format") if isinstance(data, dict) else None
+            raise RegisterError(f"unknown register format {found!r}")
+        register = Register(int(data["body"]["id"]), str(data["body"]["name"]),
+                            _required_time(data["issuedAt"]))
+        for person_id, person in dict(data["people"]).items():
+            pid = int(person_id)
+            register.people[pid] = str(person["name"])
+            register.seats[pid] = frozenset(int(m) for m in person.get("memberships", []))
+            for entry in person["credentials"]:
+                credential = _credential(pid, entry)
+                register.keys.setdefault(credential.fingerprint, []).append(credential)
+        for signer in data["signers"]:
+            role = str(signer["role"])
+            if role not in ROLES:
+                raise RegisterError(f"unknown signer role {role!r}")
+            register.signers.append(Signer(role, str(signer["certificateSha256"]).lower(),
+                                           str(signer.get("subject", ""))))
+    except RegisterError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RegisterError(f"the register is malformed: {exc!r}") from exc
+    return register
+
+
+def _required_time(value: Any) -> datetime:
+    moment = parse_time(value)
+    if moment is None:
+        raise RegisterError("a required time is missing")
+    return moment
+
+
+def _credential(person: int, entry: dict[str, Any]) -> Credential:
+    fingerprint = key_fingerprint(str(entry["publicKey"]))
+    if entry.get("fingerprint") and entry["fingerprint"] != fingerprint:
+        raise RegisterError(f"the printed fingerprint of credential {entry['credentialId']} "
+                            "is not that of its public key")
+    return Credential(person, str(entry["credentialId"]), fingerprint,
+                      _required_time(entry["enrolledAt"]), parse_time(entry.get("revokedAt")),
+                      str(entry.get("approvedBy") or ""))
