@@ -87,7 +87,8 @@ async def main(runs: int) -> dict[str, Any]:
 
         async def do_prepare() -> bytes:
             content = evidence.to_bytes(evidence.evidence_of(record))
-            return pdfdoc.prepare(laid_out.data, laid_out.fields, {evidence.FILE_NAME: content})
+            return pdfdoc.prepare(laid_out.data, laid_out.fields, {evidence.FILE_NAME: content},
+                                  kind=pdfdoc.MINUTES, lock_field=CHAIR_FIELD)
 
         prepare_times, draft = await timed(runs, do_prepare)
 

@@ -26,7 +26,7 @@ from ..minutes import evidence, pdfdoc
 from ..minutes.collect import collect
 from ..minutes.notice import notice_attachment, render_notice
 from ..minutes.record import MinutesRecord
-from ..minutes.render import EvidenceSummary, render_minutes
+from ..minutes.render import CHAIR_FIELD, EvidenceSummary, render_minutes
 from ..models import AgendaItem, Meeting, Minutes, utcnow
 from ..pdf.fonts import nfc
 from ..settings import Settings
@@ -128,11 +128,13 @@ def make_drafts(record: MinutesRecord, locale: str) -> Drafts:
     digest = hashlib.sha256(proof).hexdigest()
     count = evidence.ballot_count(content)
     laid_out = render_minutes(record, EvidenceSummary(digest, count), locale=locale)
-    minutes = pdfdoc.prepare(laid_out.data, laid_out.fields, {evidence.FILE_NAME: proof})
+    minutes = pdfdoc.prepare(laid_out.data, laid_out.fields, {evidence.FILE_NAME: proof},
+                             kind=pdfdoc.MINUTES, lock_field=CHAIR_FIELD)
     minutes_hash = hashlib.sha256(minutes).hexdigest()
     notice_layout = render_notice(record, minutes_hash, locale=locale)
     notice = pdfdoc.prepare(notice_layout.data, notice_layout.fields,
-                            notice_attachment(record, minutes_hash))
+                            notice_attachment(record, minutes_hash),
+                            kind=pdfdoc.NOTICE, lock_field=CHAIR_FIELD)
     return Drafts(minutes, notice, digest)
 
 

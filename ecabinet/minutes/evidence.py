@@ -5,9 +5,12 @@ Anybody can re-verify it offline (``ecabinet minutes verify``): each ballot's si
 then a recount of each vote under the rules it was decided by.
 
 A secret ballot is the exception: a ballot's payload names its voter and its public key is
-the member's, so its evidence would say who voted how. For a secret vote the file lists only
-the receipts (the hash of each ballot, which reveals nothing without the ballot) so that a
-member can find their own; the ballots stay in the server's database.
+the member's, so its evidence would say who voted how. For a secret vote the file lists each
+ballot's receipt with its choice, in receipt order, and apart from them the members who
+voted. A receipt is SHA-256 of the ballot payload, which holds a random 128-bit nonce, so it
+cannot be brute-forced back to a voter; the voter knows their own receipt and finds their
+choice beside it. Anybody can recount the choices; the signed ballots stay in the server's
+database.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 from .record import BallotRecord, MinutesRecord, VoteRecord
 
-FORMAT = "ecabinet-minutes-evidence/1"
+FORMAT = "ecabinet-minutes-evidence/2"
 FILE_NAME = "ecabinet-evidence.json"
 APPROVAL_FILE_NAME = "ecabinet-approval.json"
 
@@ -40,6 +43,7 @@ def evidence_of(record: MinutesRecord) -> dict[str, Any]:
         "body": {"id": record.body_id, "name": record.body_name},
         "meeting": {
             "id": record.meeting_id, "number": record.number, "title": record.title,
+            "chairMembership": None if record.chair is None else record.chair.membership_id,
             "startsAt": record.starts_at.isoformat(),
             "closedAt": None if record.closed_at is None else record.closed_at.isoformat(),
         },
@@ -62,7 +66,9 @@ def _vote(number: int, vote: VoteRecord) -> dict[str, Any]:
     }
     if vote.secret:
         entry["ballots"] = []
-        entry["receipts"] = sorted(b.receipt for b in vote.ballots)
+        entry["secretBallots"] = sorted(({"receipt": b.receipt, "choice": b.choice}
+                                         for b in vote.ballots), key=lambda b: b["receipt"])
+        entry["voted"] = sorted(b.membership_id for b in vote.ballots)
     else:
         entry["ballots"] = [_ballot(b) for b in vote.ballots]
     return entry

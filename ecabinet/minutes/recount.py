@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from ..ballots.evidence import BallotEvidence, EvidenceError, canonical_json, verify_ballot_evidence
@@ -15,12 +16,14 @@ from ..rules import Outcome, Rules, Tally, decide, decide_written_poll
 from ..vocab import PollKind, SilencePolicy
 from .evidence import FORMAT, b64url_decode
 from .findings import Msg, Report, Section, failed, passed
+from .keycheck import key_problem
 from .labels import short_receipt
+from .register import Register
 
 COMPARED = ("passed", "rule", "for", "against", "abstain", "needed", "base")
 
 
-def check_evidence(report: Report, raw: bytes) -> None:
+def check_evidence(report: Report, raw: bytes, keys: Register | None = None) -> None:
     section = report.section(N_("Ballot evidence"))
     try:
         evidence = json.loads(raw)
@@ -36,7 +39,7 @@ def check_evidence(report: Report, raw: bytes) -> None:
     members = evidence.get("members") or {}
     for vote in votes:
         try:
-            _check_vote(section, vote, members, origin, rp_id)
+            _check_vote(section, vote, members, origin, rp_id, keys)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             section.add(failed(N_("Vote %(n)s: its evidence is malformed: %(why)s"),
                                n=vote.get("number", "?") if isinstance(vote, dict) else "?",
@@ -54,7 +57,7 @@ def _name(members: Mapping[str, Any], membership_id: Any) -> str:
 
 
 def _check_vote(section: Section, vote: dict[str, Any], members: Mapping[str, Any],
-                origin: str, rp_id: str) -> None:
+                origin: str, rp_id: str, keys: Register | None) -> None:
     number = vote["number"]
     recorded = vote["outcome"]
     # Under "silence counts as agreement" the recorded "for" includes those who did not answer.
@@ -71,26 +74,58 @@ def _check_vote(section: Section, vote: dict[str, Any], members: Mapping[str, An
                            "holds %(found)s: %(what)s."), n=number, cast=cast,
                            found=len(ballots), what=f"{missing} missing" if missing > 0
                            else f"{-missing} too many"))
-    valid = [b for b in ballots if _check_ballot(section, vote, b, members, origin, rp_id)]
+    valid = [b for b in ballots
+             if _check_ballot(section, vote, b, members, origin, rp_id, keys)]
     _recount(section, vote, valid, len(ballots))
 
 
 def _check_secret(section: Section, vote: dict[str, Any], cast: int) -> None:
-    receipts = list(vote.get("receipts") or [])
+    """Recount a secret vote from its receipts and choices, without any voter's name."""
     number = vote["number"]
-    if len(receipts) != cast or len(set(receipts)) != len(receipts):
-        section.add(failed(N_("Vote %(n)s (secret ballot): the minutes record %(cast)s ballots "
-                           "but list %(found)s distinct receipts."), n=number, cast=cast,
-                           found=len(set(receipts))))
+    entries = list(vote.get("secretBallots") or [])
+    receipts = [str(e["receipt"]) for e in entries]
+    voted = list(vote.get("voted") or [])
+    if len(set(receipts)) != len(receipts) or len(set(voted)) != len(voted):
+        section.add(failed(N_("Vote %(n)s (secret ballot): a receipt or a voter is listed "
+                              "twice."), n=number))
         return
-    section.add(passed(N_("Vote %(n)s is a secret ballot: its %(cast)s receipts are listed so "
-                       "that each member can find their own; the ballots stay on the server to "
-                       "keep the vote secret, so this count is not re-checked here."),
-                       n=number, cast=cast))
+    if not set(voted) <= set(vote["voters"]):
+        section.add(failed(N_("Vote %(n)s (secret ballot): someone not entitled to vote is "
+                              "listed as having voted."), n=number))
+        return
+    if not len(receipts) == len(voted) == cast:
+        section.add(failed(N_("Vote %(n)s (secret ballot): %(voted)s members are recorded as "
+                              "having voted and the outcome counts %(cast)s ballots, but "
+                              "%(found)s receipts are listed."), n=number, voted=len(voted),
+                           cast=cast, found=len(receipts)))
+        return
+    bad = [e for e in entries if e.get("choice") not in vote["options"]]
+    if bad:
+        section.add(failed(N_("Vote %(n)s (secret ballot): the receipt %(receipt)s carries the "
+                              "choice %(choice)s, which is not one of the vote's options."),
+                           n=number, receipt=short_receipt(str(bad[0]["receipt"])),
+                           choice=str(bad[0].get("choice"))))
+        return
+    tally = Tally.of(str(e["choice"]) for e in entries)
+    recorded = vote["outcome"]
+    counted = {"for": tally.for_, "against": tally.against, "abstain": tally.abstain}
+    if any(counted[k] != int(recorded.get(k, -1)) for k in counted):
+        section.add(failed(
+            N_("Vote %(n)s (secret ballot): the receipts' choices recount to %(for)s for, "
+               "%(against)s against, %(abstain)s abstaining, but the minutes record %(rfor)s "
+               "for, %(ragainst)s against, %(rabstain)s abstaining."), n=number, **counted,
+            **{f"r{k}": recorded.get(k) for k in counted}))
+        return
+    section.add(passed(N_("Vote %(n)s is a secret ballot: its %(cast)s receipts with their "
+                          "choices recount to %(for)s for, %(against)s against, %(abstain)s "
+                          "abstaining, as recorded; each member can find their own receipt. "
+                          "The signed ballots stay on the server to keep the vote secret."),
+                       n=number, cast=cast, **counted))
 
 
 def _check_ballot(section: Section, vote: dict[str, Any], ballot: dict[str, Any],
-                  members: Mapping[str, Any], origin: str, rp_id: str) -> bool:
+                  members: Mapping[str, Any], origin: str, rp_id: str,
+                  keys: Register | None) -> bool:
     payload = ballot["payload"]
     who = _name(members, payload.get("voter"))
     receipt = short_receipt(str(ballot.get("receipt", "")))
@@ -105,11 +140,27 @@ def _check_ballot(section: Section, vote: dict[str, Any], ballot: dict[str, Any]
             ), expected_origin=origin, expected_rp_id=rp_id)
         except EvidenceError as exc:
             problem = str(exc)
+    if problem is None and keys is not None:
+        problem = _key_problem(keys, ballot, payload)
     if problem is None:
         return True
     section.add(failed(N_("Vote %(n)s, ballot %(receipt)s of %(who)s: %(why)s"),
                        n=vote["number"], receipt=receipt, who=who, why=problem))
     return False
+
+
+def _key_problem(keys: Register, ballot: dict[str, Any], payload: dict[str, Any]
+                 ) -> str | None:
+    """The ballot's key must be the register's, for the person who signed, at that time."""
+    try:
+        at = datetime.fromisoformat(str(payload["issuedAt"]))
+    except (KeyError, ValueError) as exc:
+        return f"the ballot has no readable time: {exc}"
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    problem = key_problem(keys, person=int(payload["person"]), membership=None,
+                          public_key=str(ballot["publicKey"]), credential_id=None, at=at)
+    return None if problem is None else f"the voter's passkey: {problem}"
 
 
 def _binding_problem(vote: dict[str, Any], ballot: dict[str, Any], payload: dict[str, Any],
