@@ -21,6 +21,7 @@ from ecabinet.db import Database
 from ecabinet.minutes import pdfdoc
 from ecabinet.minutes.ca import DemoSigning, prepare_demo_signing
 from ecabinet.minutes.evidence import APPROVAL_FILE_NAME
+from ecabinet.minutes.register_pdf import read_register
 from ecabinet.minutes.verify import load_trust_roots, verify_pdf
 from ecabinet.models import AgendaItem, AuditEvent, Minutes
 from ecabinet.settings import Settings
@@ -119,22 +120,25 @@ async def test_notes_draft_approval_and_both_signatures(
     assert hashlib.sha256(pdf.content).hexdigest() == signed.json()["signedSha256"]
     assert pdf.content.startswith(bytes.fromhex("")) and pdf.content[:len(b"%PDF")] == b"%PDF"
 
-    report = await verify_pdf(pdf.content, trust_roots=load_trust_roots(
-        [signing.ca_certificate]))
+    roots = load_trust_roots([signing.ca_certificate])
+    published = await member.get(f"/bodies/{session.body_id}/key-register.pdf")
+    assert published.status_code == 200, published.text
+    keys, note = await read_register(published.content, trust_roots=roots)
+    report = await verify_pdf(pdf.content, trust_roots=roots, keys=keys, keys_note=note)
     assert report.ok, [f.message for f in report.problems]
-    approval = [f for s in report.sections for f in s.findings if "approved" in f.message]
+    approval = [f for s in report.sections for f in s.findings
+                if "approved exactly" in f.message]
     assert approval and approval[0].params["name"] == "Trần Quốc Khải"
     files = pdfdoc.embedded_files(PdfFileReader(io.BytesIO(pdf.content)))
     assert json.loads(files[APPROVAL_FILE_NAME])["draftSha256"] == draft_hash
 
     notice = await member.get(f"/meetings/{meeting}/notice.pdf")
-    notice_report = await verify_pdf(notice.content, trust_roots=load_trust_roots(
-        [signing.ca_certificate]))
+    notice_report = await verify_pdf(notice.content, trust_roots=roots, keys=keys)
     assert notice_report.ok, [f.message for f in notice_report.problems]
 
     log = await kinds(db)
     for kind in ("minutes.item_edited", "minutes.rendered", "minutes.approved",
-                 "minutes.signed", "minutes.downloaded"):
+                 "minutes.signed", "minutes.downloaded", "keys.register_exported"):
         assert kind in log, kind
     assert log.count("minutes.signed") == 2
     locked = await secretary.put(f"/api/items/{item.id}/record", json={"conclusion": "Khác"})
@@ -268,7 +272,7 @@ async def test_the_minutes_page_and_the_verify_page(
     draft = (await secretary.get(f"/meetings/{meeting}/minutes.pdf")).content
     upload = await secretary.post("/minutes/verify", data={"csrf_token": token},
                                   files={"pdf": ("bien-ban.pdf", draft, "application/pdf")})
-    assert upload.status_code == 200
+    assert upload.status_code == 422
     # A draft is not signed: the page says so, and names what is missing.
     assert "KHÔNG ĐẠT" in upload.text and "Thư ký chưa ký." in upload.text
     assert "cả 25 phiếu hợp lệ" in upload.text

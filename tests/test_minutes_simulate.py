@@ -49,6 +49,7 @@ def test_demo_simulate_ends_with_minutes_that_verify(tmp_path: Path) -> None:
 
     verified = subprocess.run(
         [sys.executable, "-m", "ecabinet.cli", "minutes", "verify", str(minutes), "--trust",
-         str(ca)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+         str(ca), "--keys", str(data / "key-register.pdf")],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert verified.returncode == 0, verified.stdout
     assert "KẾT QUẢ: ĐẠT" in verified.stdout

@@ -24,6 +24,7 @@ import uvicorn
 from sqlalchemy import text
 
 from ..db import Database
+from ..minutes.register_pdf import read_register
 from ..minutes.verify import load_trust_roots, verify_pdf
 from ..settings import Settings
 from . import government as gov
@@ -168,8 +169,12 @@ class Simulation:
             path = out / f"{document}-signed.pdf"
             await asyncio.to_thread(path.write_bytes, data)
             paths.append(path.resolve())
+        register = await self.secretary.get(f"/bodies/{self.body}/key-register.pdf")
+        await asyncio.to_thread((out / "key-register.pdf").write_bytes, register)
         roots = load_trust_roots([Path(self.settings.minutes_trust_roots)])
-        report = await verify_pdf(paths[0].read_bytes(), trust_roots=roots)
+        keys, note = await read_register(register, trust_roots=roots)
+        report = await verify_pdf(paths[0].read_bytes(), trust_roots=roots, keys=keys,
+                                  keys_note=note)
         verdict = "verified" if report.ok else f"NOT verified ({len(report.problems)} problems)"
         self.say(f"9. Signed by the secretary, then the chair (PAdES), each confirming the "
                  f"files with a passkey; {verdict}.")
@@ -254,5 +259,7 @@ async def simulate(settings: Settings, links: list[SeatLink], *, port: int, pace
         await serving
     say("", f"Signed minutes: {minutes}", f"Conclusion notice: {notice}",
         f"Trust this CA certificate: {settings.minutes_trust_roots}",
-        f"Check: ecabinet minutes verify {minutes} --trust {settings.minutes_trust_roots}")
+        f"Member key register: {minutes.parent / 'key-register.pdf'}",
+        f"Check: ecabinet minutes verify {minutes} --trust {settings.minutes_trust_roots} "
+        f"--keys {minutes.parent / 'key-register.pdf'}")
     return 0
