@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from ..actions import minutes, minutes_signing, minutes_view
+from ..actions import key_register, minutes, minutes_signing, minutes_view
 from ..errors import PayloadTooLarge, TooManyRequests, UnsupportedMediaType, ValidationFailed
 from ..minutes import verify_job
 from ..minutes.findings import Report
@@ -99,15 +99,17 @@ async def verify_upload(request: Request) -> Response:
     if not limiter.allow(client_of(request).address):
         raise VerifyRateLimited("Too many verifications from this address. Wait a minute and "
                                 "try again.")
-    form = await request.form(max_files=1, max_fields=4)
+    form = await request.form(max_files=2, max_fields=4)
     try:
-        upload = form.get("pdf")
+        upload, keys = form.get("pdf"), form.get("keys")
         if not isinstance(upload, UploadFile):
             raise ValidationFailed("Choose the PDF file to check.")
         data, name = await upload.read(settings.verify_max_bytes + 1), upload.filename or ""
+        register = await keys.read(settings.verify_max_bytes + 1) \
+            if isinstance(keys, UploadFile) and keys.filename else None
     finally:
-        await form.close()  # the spooled temporary file, at once
-    if len(data) > settings.verify_max_bytes:
+        await form.close()  # the spooled temporary files, at once
+    if len(data) > settings.verify_max_bytes or len(register or b"") > settings.verify_max_bytes:
         raise PayloadTooLarge("The PDF is larger than the limit of %(limit)s bytes for "
                               "verification.", limit=settings.verify_max_bytes)
     if not data.startswith(b"%PDF-"):
@@ -115,14 +117,26 @@ async def verify_upload(request: Request) -> Response:
     pool: WorkerPool = request.app.state.verify_pool
     try:
         report = await pool.run(verify_job.verify_upload, data, settings.minutes_trust_roots,
-                                name[:200], seconds=settings.verify_timeout_seconds)
+                                name[:200], register, seconds=settings.verify_timeout_seconds)
     except JobFailed as failed:
         log.info("verification could not read an upload: %r", failed.cause)
         raise ValidationFailed("This PDF could not be read: it is damaged, or it is not "
                                "minutes or a notice made by e-Cabinet.") from None
     gettext = page_context(request)["_"]
+    # A file that does not verify is a well-formed request about an unacceptable document.
     return render(request, "minutes_verify.html", {"report": report_view(report, gettext)},
-                  status=200)
+                  status=200 if report.ok else 422)
+
+
+async def key_register_pdf(request: Request) -> Response:
+    """The body's member key register, signed by the secretariat, for its members."""
+    body_id = int_param(request, "body")
+    async with db_of(request).transaction() as tx:
+        data = await key_register.export_register(tx, settings_of(request), body_id=body_id,
+                                                  actor=actor_of(request))
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="key-register-{body_id}.pdf"',
+        "Cache-Control": "private, no-store"})
 
 
 def report_view(report: Report, gettext: Any) -> dict[str, Any]:
@@ -233,6 +247,7 @@ def routes() -> list[BaseRoute]:
         page("/meetings/{meeting}/minutes/items/{item}", edit_item_form, methods=["POST"]),
         page("/meetings/{meeting}/minutes.pdf", minutes_pdf),
         page("/meetings/{meeting}/notice.pdf", notice_pdf),
+        page("/bodies/{body}/key-register.pdf", key_register_pdf),
         page("/minutes/verify", verify_page, public=True),
         page("/minutes/verify", verify_upload, methods=["POST"], public=True),
         api("/api/meetings/{meeting}/minutes", api_status),
