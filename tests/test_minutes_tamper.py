@@ -211,8 +211,9 @@ async def test_page_text_changed_in_the_secretarys_own_revision_fails(
     pdfdoc.attach(writer, APPROVAL_FILE_NAME, json.dumps(genuine.approval).encode())
     rewrite_first_page(writer)
     meta = PdfSignatureMetadata(field_name=SECRETARY_FIELD, md_algorithm="sha256")
-    signed: Any = await signers.PdfSigner(meta, genuine.signing.secretary.signer()
-                                          ).async_sign_pdf(writer, existing_fields_only=True)
+    async with genuine.signing.secretary.open() as secretary:
+        signed: Any = await signers.PdfSigner(meta, secretary).async_sign_pdf(
+            writer, existing_fields_only=True)
     forged = await sign_pdf(signed.getvalue(), field=CHAIR_FIELD, key=genuine.signing.chair)
     found = await problems(forged, genuine)
     assert has(found, "The secretary's signature adds more to the approved draft than the "
@@ -223,8 +224,8 @@ async def test_a_third_signature_after_the_chair_fails(genuine: Genuine) -> None
     writer = pdfdoc.incremental(genuine.pdf)
     fields.append_signature_field(writer, fields.SigFieldSpec("Witness"))
     meta = signers.PdfSignatureMetadata(field_name="Witness", md_algorithm="sha256")
-    signed: Any = await signers.PdfSigner(meta, genuine.signing.secretary.signer()
-                                          ).async_sign_pdf(writer)
+    async with genuine.signing.secretary.open() as secretary:
+        signed: Any = await signers.PdfSigner(meta, secretary).async_sign_pdf(writer)
     found = await problems(signed.getvalue(), genuine)
     assert has(found, "The document was changed after the chair signed"), found
     assert has(found, "An unexpected signature is present, in field Witness"), found

@@ -57,7 +57,7 @@ async def register_of(tx: Tx, settings: Settings, body_id: int) -> dict[str, Any
     return {
         "format": REGISTER_FORMAT, "origin": settings.origin, "rpId": settings.rp_id,
         "body": {"id": body_id, "name": body.name},
-        "issuedAt": _iso(utcnow()), "people": entries, "signers": _signers(settings),
+        "issuedAt": _iso(utcnow()), "people": entries, "signers": await _signers(settings),
     }
 
 
@@ -80,11 +80,12 @@ def _credential(credential: PasskeyCredential, enrollments: Any,
     }
 
 
-def _signers(settings: Settings) -> list[dict[str, Any]]:
+async def _signers(settings: Settings) -> list[dict[str, Any]]:
     found = []
     for role in ROLES:
         try:
-            certificate: Any = key_source(settings, role).signer().signing_cert  # type: ignore[arg-type]
+            async with key_source(settings, role).open() as signer:  # type: ignore[arg-type]
+                certificate: Any = signer.signing_cert
         except EcabinetError:  # a role without a configured key signs nothing: list nobody
             continue
         found.append({"role": role, "subject": certificate.subject.human_friendly,
