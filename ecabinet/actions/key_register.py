@@ -15,6 +15,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import Permission, ensure
 from ..db import Tx
 from ..errors import EcabinetError, NotFound
+from ..minutes.evidence import b64url
 from ..minutes.register import REGISTER_FORMAT, ROLES, key_fingerprint
 from ..minutes.register_pdf import certificate_sha256, sign_register
 from ..minutes.sign import key_source, timestamper
@@ -72,7 +73,11 @@ def _credential(credential: PasskeyCredential, enrollments: Any,
         "publicKey": credential.public_key_spki_pem,
         "fingerprint": key_fingerprint(credential.public_key_spki_pem),
         "algorithm": credential.algorithm, "aaguid": credential.aaguid or None,
-        "attestation": None,  # e-Cabinet asks for no attestation today ("none")
+        # The authenticator's attestation as it was received, for a verifier that checks
+        # the device's make and model against its vendor's roots.
+        "attestation": None if not credential.attestation_object else {
+            "format": credential.attestation_format,
+            "object": b64url(credential.attestation_object)},
         "device": credential.device_name,
         "enrolledAt": _iso(credential.created_at),
         "approvedBy": None if link is None else issuers.get(link.created_by_id),
