@@ -89,11 +89,14 @@ async def test_minutes_signed_on_softhsm_tokens_verify_and_pdfsig_accepts_them(
     assert f"Signer Certificate Common Name: {SECRETARY}" in signatures
     assert f"Signer Certificate Common Name: {CHAIR}" in signatures
 
-    signed = tmp_path / "minutes-signed.pdf"
+    signed, register = tmp_path / "minutes-signed.pdf", tmp_path / "key-register.pdf"
     signed.write_bytes(pdf.content)
+    published = await chair.get(f"/bodies/{session.body_id}/key-register.pdf")
+    assert published.status_code == 200, published.text
+    register.write_bytes(published.content)  # signed on the secretary's token too
     verified = await anyio.run_process(
         [sys.executable, "-m", "ecabinet.cli", "minutes", "verify", str(signed), "--trust",
-         str(hsm.ca_certificate), "--lang", "en"], check=False,
+         str(hsm.ca_certificate), "--keys", str(register), "--lang", "en"], check=False,
         env={k: v for k, v in os.environ.items() if not k.startswith("ECABINET_")})
     assert verified.returncode == 0, verified.stdout.decode() + verified.stderr.decode()
     assert "RESULT: VERIFIED" in verified.stdout.decode()
