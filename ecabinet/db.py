@@ -88,21 +88,28 @@ class Database:
             tx = Tx(session)
             if self.is_sqlite:
                 await session.connection(execution_options={"sqlite_immediate": True})
+            kept: EcabinetError | None = None
             try:
                 yield tx
                 for hook in self.before_commit:
                     await hook(tx)
                 await session.commit()
             except EcabinetError as error:
-                if error.keep_changes:
-                    await session.commit()
-                else:
+                if not error.keep_changes:
                     await session.rollback()
-                raise
+                    raise
+                # A refusal that keeps its changes (a blocked clone, its ended sessions)
+                # tells the other processes about them like any commit does.
+                for hook in self.before_commit:
+                    await hook(tx)
+                await session.commit()
+                kept = error
             except BaseException:
                 await session.rollback()
                 raise
         await self.bus.publish(tx.events)
+        if kept is not None:
+            raise kept
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

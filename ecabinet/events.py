@@ -34,6 +34,9 @@ class Audience(StrEnum):
     PEOPLE = "people"
     # A notice for those of the body who may view the matrix of written positions.
     POSITIONS = "positions"
+    # Sign-in sessions that ended (a revoked or cloned passkey): every process closes
+    # their connections; nobody is shown anything.
+    SESSIONS = "sessions"
 
 
 class EventKind(StrEnum):
@@ -65,6 +68,7 @@ class EventKind(StrEnum):
     COMMENT_REPLIED = "comment.replied"
     COMMENT_RESOLVED = "comment.resolved"
     POSITION_CHANGED = "position.changed"
+    SESSIONS_ENDED = "sessions.ended"
 
 
 # --- payloads: what each kind carries to the tablets --------------------------------------
@@ -133,6 +137,12 @@ class PositionChanged(Payload):
 
 
 @dataclass(frozen=True)
+class SessionsEnded(Payload):
+    logins: tuple[int, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class Spec:
     audience: Audience
     payload: type[Payload]
@@ -172,6 +182,7 @@ KINDS: dict[EventKind, Spec] = {
     EventKind.COMMENT_REPLIED: _COMMENT,
     EventKind.COMMENT_RESOLVED: _COMMENT,
     EventKind.POSITION_CHANGED: Spec(Audience.POSITIONS, PositionChanged),
+    EventKind.SESSIONS_ENDED: Spec(Audience.SESSIONS, SessionsEnded),
 }
 
 

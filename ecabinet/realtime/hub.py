@@ -20,6 +20,7 @@ from typing import Any
 
 from ..actions.live_state import snapshot
 from ..auth.permissions import Permission, can
+from ..auth.session_ends import SESSIONS_ENDED
 from ..db import Database
 from ..events import Audience, Event
 from ..models import Meeting
@@ -55,6 +56,7 @@ ROUTES: dict[Audience, Route | None] = {
     Audience.BODY: seated,
     Audience.PEOPLE: named,
     Audience.POSITIONS: matrix_viewers,
+    Audience.SESSIONS: None,  # closes connections (deliver_one), shows nothing
 }
 
 
@@ -69,6 +71,7 @@ class Hub:
         self.listener: PgListener | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._unsubscribe: Any = None
+        self._closing: set[asyncio.Task[None]] = set()
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -125,12 +128,24 @@ class Hub:
             self.deliver_one(event)
 
     def deliver_one(self, event: Event) -> None:
+        if event.kind == SESSIONS_ENDED:
+            self._close_sessions(set(event.data.get("logins") or ()))
+            return
         if event.meeting_id is not None and self.watchers.get(event.meeting_id):
             self._channel(event.meeting_id).push(event)
         route = ROUTES[event.audience]
         # A trimmed event lost its data and recipients on the way: it only refreshes.
         if route is not None and not event.trimmed:
             self._notify(event, route)
+
+    def _close_sessions(self, logins: set[int]) -> None:
+        """Sessions ended elsewhere (a revoked or cloned passkey): their sockets close now."""
+        for connection in list(self.connections):
+            if connection.login_id in logins:
+                task = asyncio.get_running_loop().create_task(
+                    connection.close(4401, "signed out"))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
 
     def lost_events(self) -> None:
         """The bus between processes was interrupted: everyone resyncs."""
