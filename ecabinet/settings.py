@@ -72,6 +72,11 @@ SETTINGS: tuple[Setting, ...] = (
             int),
     Setting("enrollment_valid_hours", 72, "How long a passkey enrollment link stays valid.",
             int),
+    Setting("recovery_link_valid_minutes", 30, "How long the enrollment link of an approved "
+            "recovery (a new device for a person who already had one) stays valid.", int),
+    Setting("quarantine_hours", 24, "How long a passkey registered through recovery may sign "
+            "in and read but not vote, check in, approve, sign, add devices or manage people.",
+            int),
     Setting("challenge_valid_seconds", 300, "How long a WebAuthn challenge may be answered.",
             int),
     Setting("signin_attempts_per_minute", 30, "Sign-in and enrollment attempts allowed per "
@@ -200,6 +205,8 @@ class Settings:
     session_idle_minutes: int
     session_absolute_hours: int
     enrollment_valid_hours: int
+    recovery_link_valid_minutes: int
+    quarantine_hours: int
     challenge_valid_seconds: int
     signin_attempts_per_minute: int
     fresh_auth_minutes: int

@@ -5,6 +5,7 @@
 - reminders at each lead time before a deadline (``reminder_lead_hours``);
 - the notification e-mails and Web Push messages that are due (retried while a channel
   is down);
+- quarantines of recovered passkeys that ran out (the person is told);
 - an anchor of the audit chain's head outside the database, every ``audit_anchor_minutes``.
 
 Each step runs in its own transaction under row locks, so several processes sweeping the
@@ -19,7 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .actions import poll_results, reminders, triage
+from .actions import poll_results, quarantines, reminders, triage
 from .db import Database
 from .models import utcnow
 from .notices import push
@@ -38,6 +39,7 @@ class Sweep:
     mailed: int = 0
     pushed: int = 0
     anchored: bool = False
+    quarantines_ended: int = 0
 
 
 async def sweep_once(db: Database, settings: Settings) -> Sweep:
@@ -55,6 +57,8 @@ async def sweep_once(db: Database, settings: Settings) -> Sweep:
         leads = list(settings.reminder_lead_hours)
         done.reminded += await reminders.remind_positions_due(tx, leads)
         done.reminded += await poll_results.remind_due(tx, leads)
+    async with db.transaction() as tx:
+        done.quarantines_ended = await quarantines.end_expired(tx)
     done.mailed = await deliver_pending(db, settings)
     done.pushed = await push.deliver_pending(db, settings)
     done.anchored = await anchor_if_due(db, settings)

@@ -170,12 +170,15 @@ async def test_nobody_renames_another_persons_device(
     assert all(r.revoked_at is None for r in await passkeys(db))
 
 
-@pytest.mark.parametrize(("role", "allowed"), [
-    ("member", False), ("chair", False), ("observer", False), ("secretariat", True),
-    ("admin", True),
+# A system administrator sees people but enrolls only those without a seat: a seated
+# person's first link comes from the secretariat of every body they sit in.
+@pytest.mark.parametrize(("role", "allowed", "issues"), [
+    ("member", False, False), ("chair", False, False), ("observer", False, False),
+    ("secretariat", True, True), ("admin", True, False),
 ])
 async def test_only_those_who_manage_members_see_people_pages(
-    client: httpx.AsyncClient, db: Database, settings: Settings, role: str, allowed: bool
+    client: httpx.AsyncClient, db: Database, settings: Settings, role: str, allowed: bool,
+    issues: bool,
 ) -> None:
     people = await seat_people(db, settings)
     token = await signed_in(client, people[role], settings)
@@ -184,7 +187,7 @@ async def test_only_those_who_manage_members_see_people_pages(
         assert (await client.get(path)).status_code == (200 if allowed else 403), path
     issued = await client.post(f"/people/{member.person_id}/enrollment",
                                data={"csrf_token": token})
-    assert issued.status_code == (200 if allowed else 403)
+    assert issued.status_code == (200 if issues else 403)
 
 
 async def test_roster_counts_usable_passkeys(
@@ -199,7 +202,7 @@ async def test_roster_counts_usable_passkeys(
     assert "Không có: chưa đăng nhập được" in rows["Người member"]
 
 
-async def test_secretariat_revokes_with_a_reason_and_issues_a_link(
+async def test_secretariat_revokes_with_a_reason_but_needs_a_recovery_for_a_link(
     client: httpx.AsyncClient, db: Database, settings: Settings
 ) -> None:
     people = await seat_people(db, settings)
@@ -218,12 +221,33 @@ async def test_secretariat_revokes_with_a_reason_and_issues_a_link(
 
     issued = await client.post(f"/people/{member.person_id}/enrollment",
                                data={"csrf_token": token})
+    assert issued.status_code == 403
+    assert "đã có khóa truy cập" in issued.text
+    page = (await client.get(f"/people/{member.person_id}")).text
+    assert 'data-passkey="approve-recovery"' in page
+    assert "Secretariat: 0 of 2 approvals" not in page  # Vietnamese page
+    assert "Chính phủ: 0/2 phê duyệt" in page
+
+
+async def test_secretariat_issues_a_first_link_with_its_qr_code(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    people = await seat_people(db, settings)
+    member = people["member"]
+    token = await signed_in(client, people["secretariat"], settings)
+    issued = await client.post(f"/people/{member.person_id}/enrollment",
+                               data={"csrf_token": token})
     assert issued.headers["cache-control"] == "no-store"
     url = re.search(r'id="enrollment-url" class="url" value="([^"]+)"', issued.text)
     assert url and url.group(1).startswith(settings.origin + "/enroll/")
     assert "data:image/svg+xml;base64," in issued.text
+    client.cookies.clear()
+    # The link the factory made earlier and this one are both first-enrollment links: once
+    # one is used, the other no longer works (it is not a way around recovery).
+    assert (await enroll(client, member.token, authenticator(settings))).status_code == 201
     opened = await client.get(url.group(1).removeprefix(settings.origin))
-    assert "Kính chào Người member" in opened.text
+    assert opened.status_code == 403
+    assert "đăng ký lần đầu" in opened.text
 
 
 def test_qr_code_is_an_svg_image_without_inline_script() -> None:

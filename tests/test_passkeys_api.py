@@ -292,7 +292,7 @@ async def test_second_device_needs_a_fresh_check_and_then_signs_in(
     assert sorted(p["deviceName"] for p in me["passkeys"]) == ["Máy tính bảng", "Điện thoại"]
 
 
-async def test_secretariat_revokes_a_lost_device_and_issues_a_new_link(
+async def test_secretariat_revokes_a_lost_device_but_alone_cannot_issue_a_new_link(
     client: httpx.AsyncClient, db: Database, settings: Settings, app: object
 ) -> None:
     seats = await seat_people(db, settings)
@@ -307,9 +307,11 @@ async def test_secretariat_revokes_a_lost_device_and_issues_a_new_link(
     revoked = await client.delete(f"/api/people/{member_id}/passkeys/{passkey_id}",
                                   headers=headers)
     assert revoked.status_code == 200
+    # A revoked device still counts: the next device is a recovery, never one person's act.
     issued = await client.post(f"/api/people/{member_id}/enrollments", json={})
-    assert issued.status_code == 201
-    assert issued.json()["url"].startswith(f"{settings.origin}/enroll/")
+    assert issued.status_code == 403
+    assert issued.json()["type"] == "urn:ecabinet:problem:recovery-required"
+    assert (await _kinds(db))[-1] == "refused.recovery-required"
     client.cookies.clear()
     assert (await sign_in(client, lost)).status_code == 403
 

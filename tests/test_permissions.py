@@ -96,8 +96,11 @@ MATRIX = [
      {"observer": 200, "member": 200, "secretariat": 200, "chair": 200, "admin": 200}),
     ("GET", "/api/people/{member}/passkeys", None,
      {"observer": 403, "member": 403, "secretariat": 200, "chair": 403, "admin": 200}),
+    # The member already has a passkey: nobody alone may issue them another link.
     ("POST", "/api/people/{member}/enrollments", {},
-     {"observer": 403, "member": 403, "secretariat": 201, "chair": 403, "admin": 201}),
+     {"observer": 403, "member": 403, "secretariat": 403, "chair": 403, "admin": 403}),
+    ("GET", "/api/people/{member}/recovery", None,
+     {"observer": 403, "member": 403, "secretariat": 200, "chair": 403, "admin": 403}),
     ("POST", "/api/polls/{poll}/ballots/options", "ballot",
      {"observer": 403, "member": 200, "secretariat": 403, "chair": 200, "admin": 403}),
     ("GET", "/api/meetings/{meeting}/positions", None,

@@ -10,10 +10,12 @@ from .. import audit
 from ..auth import passkeys
 from ..auth.actor import Actor
 from ..auth.permissions import Permission, can, ensure_signed_in
+from ..auth.quarantine import Action, ensure_session_may
+from ..auth.session_ends import end_sessions_of_credential
 from ..db import Tx
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..i18n import N_
-from ..models import LoginSession, Membership, PasskeyCredential, Person, utcnow
+from ..models import Membership, PasskeyCredential, Person, utcnow
 from ..settings import Settings
 from ..vocab import NoticeKind
 from . import notifications
@@ -50,7 +52,7 @@ async def rename_passkey(tx: Tx, actor: Actor, passkey_id: int, name: str) -> Pa
 
 async def revoke_own_passkey(tx: Tx, actor: Actor, passkey_id: int) -> PasskeyCredential:
     row = await _own_passkey(tx, actor, passkey_id)
-    return await _revoke(tx, row, actor_id=actor.person_id, reason="revoked by its owner")
+    return await revoke_row(tx, row, actor_id=actor.person_id, reason="revoked by its owner")
 
 
 async def shares_managed_body(tx: Tx, actor: Actor, person_id: int) -> bool:
@@ -74,26 +76,23 @@ async def revoke_for_person(tx: Tx, actor: Actor, person_id: int, passkey_id: in
                             reason: str) -> PasskeyCredential:
     """The secretariat revokes a lost or stolen device."""
     await ensure_manages(tx, actor, person_id)
+    await ensure_session_may(tx, actor, Action.MANAGE_PEOPLE)
     row = await tx.session.get(PasskeyCredential, passkey_id)
     if row is None or row.person_id != person_id:
         raise NotFound("This person has no passkey with the number %(id)s.", id=passkey_id)
-    return await _revoke(tx, row, actor_id=actor.person_id, reason=reason or "lost device")
+    return await revoke_row(tx, row, actor_id=actor.person_id, reason=reason or "lost device")
 
 
-async def _revoke(tx: Tx, row: PasskeyCredential, *, actor_id: int | None, reason: str
+async def revoke_row(tx: Tx, row: PasskeyCredential, *, actor_id: int | None, reason: str
                   ) -> PasskeyCredential:
     if row.revoked_at is not None:
         return row
-    now = utcnow()
-    row.revoked_at = now
+    row.revoked_at = utcnow()
     row.revoked_reason = reason[:255]
     tx.session.add(row)
+    assert row.id is not None
     # Whoever holds the lost device must not stay signed in through it.
-    sessions = await tx.session.exec(select(LoginSession).where(
-        LoginSession.credential_id == row.id, col(LoginSession.ended_at).is_(None)))
-    for login in sessions.all():
-        login.ended_at = now
-        tx.session.add(login)
+    await end_sessions_of_credential(tx, row.id, reason="revoked")
     await audit.record(tx.session, "passkey.revoked", actor_id=actor_id,
                        subject=f"person:{row.person_id}", credential=row.id, reason=reason)
     return row
@@ -102,6 +101,7 @@ async def _revoke(tx: Tx, row: PasskeyCredential, *, actor_id: int | None, reaso
 async def add_device_options(tx: Tx, settings: Settings, actor: Actor, *,
                              client: passkeys.Client) -> dict[str, Any]:
     ensure_fresh(actor)
+    await ensure_session_may(tx, actor, Action.ADD_DEVICE)
     assert actor.person is not None
     return await passkeys.registration_options(tx, settings, actor.person, client=client,
                                                purpose=ADD_DEVICE)
@@ -110,6 +110,7 @@ async def add_device_options(tx: Tx, settings: Settings, actor: Actor, *,
 async def add_device(tx: Tx, settings: Settings, actor: Actor, credential: dict[str, Any],
                      device_name: str) -> PasskeyCredential:
     ensure_fresh(actor)
+    await ensure_session_may(tx, actor, Action.ADD_DEVICE)
     assert actor.person is not None
     row = await passkeys.register_credential(tx, settings, actor.person, credential,
                                              purpose=ADD_DEVICE, device_name=device_name,

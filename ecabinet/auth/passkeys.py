@@ -45,7 +45,7 @@ from ..db import Tx
 from ..errors import BadRequest, EcabinetError, Forbidden, TooManyRequests
 from ..models import Body, Membership, PasskeyCredential, Person, WebAuthnChallenge, utcnow
 from ..settings import Settings
-from . import attestation
+from . import attestation, quarantine
 
 SUPPORTED_ALGORITHMS = [
     COSEAlgorithmIdentifier.EDDSA,
@@ -388,6 +388,9 @@ async def verify_assertion(
     row.last_used_at = utcnow()
     tx.session.add(row)
     await tx.session.flush()
+    action = quarantine.PURPOSE_ACTIONS.get(purpose)
+    if action is not None:
+        await quarantine.ensure_not_quarantined(tx, row.id, action, actor_id=row.person_id)
     response = credential["response"]
     return Assertion(
         person=person, credential=row, challenge=challenge,

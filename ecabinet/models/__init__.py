@@ -25,6 +25,7 @@ from .people import (
     WebAuthnChallenge,
 )
 from .polls import Ballot, Poll, PollAttachment, PollQuestion
+from .recovery import PasskeyQuarantine, Recovery, RecoveryApproval
 from .search import SearchEntry
 
 metadata = SQLModel.metadata
@@ -54,6 +55,7 @@ __all__ = [
     "NotificationDelivery",
     "NotificationPreference",
     "PasskeyCredential",
+    "PasskeyQuarantine",
     "Person",
     "Poll",
     "PollAttachment",
@@ -61,6 +63,8 @@ __all__ = [
     "Position",
     "PositionRevision",
     "PushSubscription",
+    "Recovery",
+    "RecoveryApproval",
     "SearchEntry",
     "StoredBlob",
     "WebAuthnChallenge",

@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from ..actions import devices, enrollment, signin
+from ..actions import devices, enrollment, quarantines, security_notices, signin
 from ..auth.permissions import ensure_signed_in
 from ..auth.sessions import SESSION_COOKIE
-from ..models import Body, Membership, PasskeyCredential, Person
+from ..models import Body, Membership, PasskeyCredential, PasskeyQuarantine, Person
 from . import guesses
 from .common import (
     actor_of,
@@ -28,8 +28,10 @@ from .common import (
 from .routing import api
 
 
-def passkey_json(row: PasskeyCredential) -> dict[str, Any]:
+def passkey_json(row: PasskeyCredential, quarantine: PasskeyQuarantine | None = None
+                 ) -> dict[str, Any]:
     return {
+        "quarantinedUntil": None if quarantine is None else quarantine.until.isoformat(),
         "id": row.id, "deviceName": row.device_name, "createdAt": row.created_at.isoformat(),
         "lastUsedAt": row.last_used_at.isoformat() if row.last_used_at else None,
         "revokedAt": row.revoked_at.isoformat() if row.revoked_at else None,
@@ -121,6 +123,8 @@ async def me(request: Request) -> Response:
     assert actor.person is not None and actor.person_id is not None
     async with db_of(request).transaction() as tx:
         rows = await devices.passkeys_of(tx, actor.person_id)
+        held = await quarantines.quarantines_of(tx, actor.person_id)
+        history = await security_notices.history(tx, actor.person_id)
         seats = (await tx.session.exec(select(Membership, Body).join(
             Body, Body.id == Membership.body_id).where(  # type: ignore[arg-type]
             Membership.person_id == actor.person_id))).all()
@@ -129,7 +133,9 @@ async def me(request: Request) -> Response:
         "bodies": [{"id": b.id, "slug": b.slug, "name": b.name, "role": m.role,
                     "title": m.title, "clearance": m.clearance, "active": m.active}
                    for m, b in seats],
-        "passkeys": [passkey_json(r) for r in rows],
+        "passkeys": [passkey_json(r, held.get(r.id or 0)) for r in rows],
+        "security": [{"kind": n.kind, "message": n.message, "params": n.params,
+                      "at": n.created_at.isoformat()} for n in history],
     })
 
 
@@ -167,14 +173,15 @@ async def add_device(request: Request) -> Response:
 
 
 async def issue_enrollment(request: Request) -> Response:
-    """Issue a one-time enrollment link for a person (secretariat)."""
+    """Issue a one-time link for a person's first passkey (secretariat of every body the
+    person sits in). Refused for anyone who already had a passkey: see recovery."""
     actor = actor_of(request)
     person_id = int_param(request, "id")
     async with db_of(request).transaction() as tx:
         await devices.ensure_manages(tx, actor, person_id)
-        url = await enrollment.issue_enrollment(tx, settings_of(request),
-                                                actor_id=actor.person_id, person_id=person_id)
-    return JSONResponse({"url": url}, status_code=201)
+        _person, url = await enrollment.issue_first_enrollment(tx, settings_of(request), actor,
+                                                               person_id)
+    return JSONResponse({"url": url}, status_code=201, headers={"Cache-Control": "no-store"})
 
 
 async def person_passkeys(request: Request) -> Response:

@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from ..actions import devices, enrollment, roster, signin
+from ..actions import devices, enrollment, quarantines, recovery, roster, security_notices, signin
 from ..auth.permissions import ensure_signed_in
 from ..auth.sessions import SESSION_COOKIE
 from ..errors import ValidationFailed
 from ..i18n import N_
-from ..models import PasskeyCredential
+from ..models import PasskeyCredential, PasskeyQuarantine
 from . import guesses
 from .common import actor_of, clear_session_cookie, db_of, int_param, settings_of
 from .qr import qr_data_uri
@@ -60,9 +60,11 @@ def when(request: Request, moment: datetime | None) -> str:
     return format_datetime(moment, TIME_PATTERNS[locale], tzinfo=LOCAL_TIME, locale=locale)
 
 
-def device_view(request: Request, row: PasskeyCredential) -> dict[str, Any]:
+def device_view(request: Request, row: PasskeyCredential,
+                quarantine: PasskeyQuarantine | None = None) -> dict[str, Any]:
     login = actor_of(request).login
     return {
+        "quarantined_until": None if quarantine is None else when(request, quarantine.until),
         "id": row.id, "name": row.device_name, "created": when(request, row.created_at),
         "last_used": when(request, row.last_used_at), "revoked": when(request, row.revoked_at),
         "suspected_clone": row.suspected_clone, "synced": row.backup_eligible,
@@ -115,8 +117,19 @@ async def my_devices(request: Request) -> Response:
     assert actor.person_id is not None
     async with db_of(request).transaction() as tx:
         rows = await devices.passkeys_of(tx, actor.person_id)
-    return render(request, "devices.html",
-                  {"devices": [device_view(request, row) for row in rows]})
+        held = await quarantines.quarantines_of(tx, actor.person_id)
+        history = await security_notices.history(tx, actor.person_id)
+    return render(request, "devices.html", {
+        "devices": [device_view(request, row, held.get(row.id or 0)) for row in rows],
+        "history": [{"when": when(request, n.created_at), "message": n.message,
+                     "params": n.params} for n in history],
+    })
+
+
+async def reject_device(request: Request) -> Response:
+    async with db_of(request).transaction() as tx:
+        await quarantines.reject(tx, actor_of(request), int_param(request, "id"))
+    return see_other("/me/devices")
 
 
 async def rename_device(request: Request) -> Response:
@@ -162,11 +175,22 @@ async def body_people(request: Request) -> Response:
 
 
 async def person_page(request: Request) -> Response:
+    settings = settings_of(request)
     async with db_of(request).transaction() as tx:
         card = await roster.person_card(tx, actor_of(request), int_param(request, "id"))
+        status = None
+        if card.passkeys and card.person.id is not None:
+            status = await recovery.status_of(
+                tx, card.person.id, await recovery.open_recovery(tx, card.person.id))
     return render(request, "person.html", {
         "person": card.person, "seats": card.seats, "reasons": REVOKE_REASONS,
         "devices": [device_view(request, row) for row in card.passkeys],
+        "recovery": None if status is None else {
+            "approvals": [{"name": a.name, "when": when(request, a.at)}
+                          for a in status.approvals],
+            "missing": status.missing},
+        "recovery_minutes": settings.recovery_link_valid_minutes,
+        "quarantine_hours": settings.quarantine_hours,
     })
 
 
@@ -186,9 +210,8 @@ async def issue_enrollment(request: Request) -> Response:
     person_id = int_param(request, "id")
     settings = settings_of(request)
     async with db_of(request).transaction() as tx:
-        person = await devices.ensure_manages(tx, actor, person_id)
-        url = await enrollment.issue_enrollment(tx, settings, actor_id=actor.person_id,
-                                                person_id=person_id)
+        await devices.ensure_manages(tx, actor, person_id)
+        person, url = await enrollment.issue_first_enrollment(tx, settings, actor, person_id)
     # The link exists only in this answer (the server keeps its hash): no redirect.
     return render(request, "enrollment_link.html", {
         "person": person, "url": url, "qr": qr_data_uri(url),
@@ -205,6 +228,7 @@ def routes() -> list[BaseRoute]:
         page("/me/devices/{id}/rename", rename_device, methods=["POST"]),
         page("/me/devices/{id}/revoke", confirm_revoke_device),
         page("/me/devices/{id}/revoke", revoke_device, methods=["POST"]),
+        page("/me/devices/{id}/reject", reject_device, methods=["POST"]),
         page("/bodies/{body_id}/people", body_people, name="body_people"),
         page("/people/{id}", person_page, name="person"),
         page("/people/{id}/passkeys/{passkey}/revoke", revoke_person_device, methods=["POST"]),

@@ -77,6 +77,15 @@
     return credentialJSON(credential);
   }
 
+  // The last approval of a recovery answers with the one-time link: it is shown here,
+  // once, and the page stays (a reload would lose it).
+  function showRecoveryLink(result) {
+    const box = document.getElementById("recovery-link");
+    box.querySelector("img").src = result.qr;
+    box.querySelector("input").value = result.url;
+    box.hidden = false;
+  }
+
   const deviceName = (form) => (form.elements.device_name ? form.elements.device_name.value : "");
 
   const ceremonies = {
@@ -92,6 +101,20 @@
       await post(d.freshUrl, { credential: await getAssertion(d.freshOptionsUrl) });
       const credential = await register(d.optionsUrl);
       await post(d.url, { credential, deviceName: deviceName(form) });
+    },
+    async "approve-recovery"(form, d) {
+      const options = await post(d.optionsUrl, {});
+      const credential = await navigator.credentials.get({
+        publicKey: requestOptions(options.publicKey) });
+      const result = await post(d.url, { credential: credentialJSON(credential) });
+      if (!result.url) return true;
+      showRecoveryLink(result);
+      return false;
+    },
+    // Ending a quarantine lets the new passkey vote: the earlier device confirms first.
+    async release(form, d) {
+      await post(d.freshUrl, { credential: await getAssertion(d.freshOptionsUrl) });
+      await post(d.url, {});
     },
   };
 
@@ -127,7 +150,12 @@
     form.setAttribute("aria-busy", "true");
     show(status, messages.msgWaiting);
     try {
-      await ceremonies[form.dataset.passkey](form, form.dataset);
+      const leave = await ceremonies[form.dataset.passkey](form, form.dataset);
+      if (leave === false) {
+        show(status, "");
+        form.removeAttribute("aria-busy");
+        return;
+      }
       window.location.assign(form.dataset.next || "/");
     } catch (error) {
       console.error(error);
