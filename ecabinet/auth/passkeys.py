@@ -46,6 +46,7 @@ from ..errors import BadRequest, EcabinetError, Forbidden, TooManyRequests
 from ..models import Body, Membership, PasskeyCredential, Person, WebAuthnChallenge, utcnow
 from ..settings import Settings
 from . import attestation, quarantine
+from .session_ends import end_sessions_of_credential
 
 SUPPORTED_ALGORITHMS = [
     COSEAlgorithmIdentifier.EDDSA,
@@ -375,6 +376,12 @@ async def verify_assertion(
     if sign_count_went_backwards(row.sign_count, verified.new_sign_count):
         row.suspected_clone = True
         tx.session.add(row)
+        assert row.id is not None
+        # Either copy may be the thief's: every session the key opened ends, and its
+        # websockets close, in every server process.
+        ended = await end_sessions_of_credential(tx, row.id, reason="cloned")
+        await audit.record(tx.session, "passkey.blocked", actor_id=row.person_id,
+                           subject=subject, credential=row.id, sessions_ended=ended)
         await refuse(tx, CredentialRefused(
             "This passkey reported a use counter lower than before, which happens when a "
             "key has been copied. It is blocked; contact the secretariat."),

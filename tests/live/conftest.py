@@ -71,19 +71,25 @@ def serving(build: Callable[[int], ASGIApp]) -> Iterator[int]:
         listener.close()
 
 
-def live_settings(database_url: str, tmp_path: Path, port: int) -> Settings:
+def live_settings(database_url: str, tmp_path: Path, port: int, heartbeat: int = 1
+                  ) -> Settings:
     return load_settings(environ={}, database_url=database_url,
                          data_dir=str(tmp_path / "data"), origin=f"http://localhost:{port}",
                          session_secret="live-secret-" + "x" * 40, log_level="warning",
-                         ws_heartbeat_seconds=1, presence_grace_seconds=2, sweep_seconds=0)
+                         ws_heartbeat_seconds=heartbeat, presence_grace_seconds=2,
+                         sweep_seconds=0)
 
 
 @pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+def server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+           ) -> Iterator[Server]:
+    # A test may ask for a slower heartbeat (indirect parametrization) to prove that
+    # something other than the heartbeat's sweep closed a socket.
+    heartbeat = int(getattr(request, "param", 1))
     made: list[Settings] = []
 
     def build(port: int) -> ASGIApp:
-        made.append(live_settings(database_url, tmp_path, port))
+        made.append(live_settings(database_url, tmp_path, port, heartbeat))
         return create_app(made[0])
 
     with serving(build) as port:
