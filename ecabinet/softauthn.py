@@ -17,7 +17,11 @@ Switches to provoke refusals (each is a keyword argument of `register` / `assert
 * `origin="https://evil.example"` writes another origin into clientDataJSON;
 * `rp_id="other.example"` writes SHA-256 of another RP ID into authenticatorData;
 * `sign_count=N` (assertions) reports N instead of the next counter value, e.g. a count
-  going backwards as a cloned key would; the stored counter is left unchanged.
+  going backwards as a cloned key would; the stored counter is left unchanged;
+* `client_data_form=` (assertions) writes clientDataJSON in a lenient form that
+  py_webauthn accepts and the offline verifier rejects: `"cross-origin"` (crossOrigin
+  true), `"junk-challenge"` (a "!" inside the base64url challenge), `"utf-16"` or `"bom"`
+  (a UTF-8 byte order mark first).
 
 Attestation (the `attestation` argument of the constructor): "none" (the default), "self"
 (packed self attestation: the credential key signs, no certificate), or a
@@ -53,6 +57,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import NameOID
 
 Algorithm: TypeAlias = Literal["ES256", "Ed25519", "RS256"]
+# Lenient clientDataJSON forms that py_webauthn accepts and the offline verifier rejects.
+ClientDataForm: TypeAlias = Literal["strict", "cross-origin", "junk-challenge", "utf-16", "bom"]
 PrivateKey: TypeAlias = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
 CborValue: TypeAlias = (
     bool | int | str | bytes | Sequence["CborValue"] | Mapping[int | str, "CborValue"]
@@ -189,16 +195,25 @@ def _spki_der(private_key: PrivateKey) -> bytes:
 # ---------------------------------------------------------------------------- WebAuthn data
 
 
-def _client_data_json(ceremony_type: str, challenge_b64url: str, origin: str) -> bytes:
+def _client_data_json(ceremony_type: str, challenge_b64url: str, origin: str,
+                      form: ClientDataForm = "strict") -> bytes:
     # Re-encode the challenge as a browser does: it decodes the options and encodes the
     # bytes again, so padded or otherwise odd input comes out canonical.
+    challenge = b64url(b64url_decode(challenge_b64url))
+    if form == "junk-challenge":
+        challenge = challenge[:10] + "!" + challenge[10:]  # lenient decoders skip the "!"
     client_data = {
         "type": ceremony_type,
-        "challenge": b64url(b64url_decode(challenge_b64url)),
+        "challenge": challenge,
         "origin": origin,
-        "crossOrigin": False,
+        "crossOrigin": form == "cross-origin",
     }
-    return json.dumps(client_data, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(client_data, separators=(",", ":"))
+    if form == "utf-16":
+        return text.encode("utf-16")
+    if form == "bom":
+        return text.encode("utf-8-sig")
+    return text.encode("utf-8")
 
 
 def _authenticator_data(rp_id: str, flags: int, sign_count: int) -> bytes:
@@ -416,6 +431,7 @@ class SoftAuthenticator:
         user_verified: bool | None = None,
         user_present: bool | None = None,
         sign_count: int | None = None,
+        client_data_form: ClientDataForm = "strict",
     ) -> dict[str, Any]:
         """Answer `navigator.credentials.get()` options with an assertion (JSON form).
 
@@ -434,7 +450,7 @@ class SoftAuthenticator:
             rp_id or requested_rp_id, self._flags(user_verified, user_present), sign_count
         )
         client_data_json = _client_data_json(
-            "webauthn.get", options["challenge"], origin or self.origin
+            "webauthn.get", options["challenge"], origin or self.origin, client_data_form
         )
         client_data_hash = hashlib.sha256(client_data_json).digest()
         signature = _sign(credential.private_key, authenticator_data + client_data_hash)
@@ -453,6 +469,7 @@ class SoftAuthenticator:
         user_verified: bool | None = None,
         user_present: bool | None = None,
         sign_count: int | None = None,
+        client_data_form: ClientDataForm = "strict",
     ) -> dict[str, Any]:
         """`assert_` with minimal options built from raw challenge bytes (e.g. a ballot hash)."""
         options = {
@@ -472,6 +489,7 @@ class SoftAuthenticator:
             user_verified=user_verified,
             user_present=user_present,
             sign_count=sign_count,
+            client_data_form=client_data_form,
         )
 
     def replay_last_assertion(self) -> dict[str, Any]:

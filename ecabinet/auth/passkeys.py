@@ -41,6 +41,7 @@ from webauthn.helpers.structs import (
 )
 
 from .. import audit
+from ..ballots import client_data
 from ..db import Tx
 from ..errors import BadRequest, EcabinetError, Forbidden, TooManyRequests
 from ..models import Body, Membership, PasskeyCredential, Person, WebAuthnChallenge, utcnow
@@ -70,6 +71,10 @@ class ChallengeRefused(PasskeyRefused):
 
 class CredentialRefused(PasskeyRefused):
     kind = "credential"
+
+
+class ClientDataRefused(PasskeyRefused):
+    kind = "client-data"
 
 
 @dataclass(frozen=True)
@@ -362,6 +367,7 @@ async def verify_assertion(
     if not _user_handle_matches(credential, person):
         await refuse(tx, CredentialRefused("This passkey answer names another person."),
                      actor_id=row.person_id, subject=subject, purpose=purpose)
+    await _check_client_data_strictly(tx, settings, credential, challenge, row, purpose)
     try:
         # The stored count is checked below by our own rule, so py_webauthn gets 0.
         verified = verify_authentication_response(
@@ -405,6 +411,27 @@ async def verify_assertion(
         client_data_json=base64url_to_bytes(response["clientDataJSON"]),
         signature=base64url_to_bytes(response["signature"]),
     )
+
+
+async def _check_client_data_strictly(
+    tx: Tx, settings: Settings, credential: dict[str, Any], challenge: WebAuthnChallenge,
+    row: PasskeyCredential, purpose: str,
+) -> None:
+    """Refuse what the offline verifier would reject, with the verifier's own function:
+    py_webauthn alone accepts forms that would make signed minutes fail verification."""
+    try:
+        client_data.check_client_data(
+            base64url_to_bytes(credential["response"]["clientDataJSON"]),
+            expected_type="webauthn.get",
+            expected_challenge=base64url_to_bytes(challenge.challenge),
+            expected_origin=settings.origin)
+    except client_data.ClientDataError as exc:
+        await refuse(tx, ClientDataRefused(
+            "Your device's answer is not in the strict form e-Cabinet keeps as evidence and "
+            "verifies offline (%(why)s). Nothing was recorded. Try again in an up-to-date "
+            "browser, outside any embedded frame.", why=str(exc)),
+            actor_id=row.person_id, subject=f"person:{row.person_id}", credential=row.id,
+            purpose=purpose)
 
 
 def sign_count_went_backwards(stored: int, reported: int) -> bool:

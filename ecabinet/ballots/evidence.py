@@ -14,11 +14,8 @@ public key belonged to the member when the vote was cast.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,11 +24,12 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from . import client_data
+
 FLAG_UP = 0x01  # user present
 FLAG_UV = 0x04  # user verified
 # rpIdHash (32 bytes) + flags (1) + signCount (4)
 MIN_AUTHENTICATOR_DATA_LENGTH = 37
-_BASE64URL_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
 
 
 class EvidenceError(ValueError):
@@ -88,10 +86,11 @@ def verify_ballot_evidence(
     evidence: BallotEvidence, *, expected_origin: str, expected_rp_id: str
 ) -> None:
     """Raise `EvidenceError` unless the evidence proves a user-verified vote for the payload."""
-    client_data = _parse_client_data(evidence.client_data_json)
-    _check_type(client_data)
-    _check_challenge(client_data, evidence.payload)
-    _check_origin(client_data, expected_origin)
+    _check_client_data(
+        evidence.client_data_json, ballot_challenge(evidence.payload), expected_origin,
+        mismatch="challenge mismatch: clientDataJSON challenge is not base64url(SHA-256("
+                 "canonical JSON of the ballot payload)); the payload differs from the one "
+                 "that was signed")
     _check_authenticator_data(evidence.authenticator_data, expected_rp_id)
     _check_signature(evidence)
 
@@ -102,16 +101,7 @@ def verify_challenge_assertion(
 ) -> None:
     """The same checks for an assertion over a given challenge rather than a ballot: the
     chair's approval of minutes signs SHA-256 of the PDF itself."""
-    client_data = _parse_client_data(client_data_json)
-    _check_type(client_data)
-    try:
-        signed_challenge = _b64url_decode(client_data["challenge"])
-    except (ValueError, binascii.Error) as exc:
-        raise EvidenceError("clientDataJSON challenge is not base64url") from exc
-    if signed_challenge != challenge:
-        raise EvidenceError("challenge mismatch: the passkey signed another challenge than "
-                            "the one expected")
-    _check_origin(client_data, expected_origin)
+    _check_client_data(client_data_json, challenge, expected_origin)
     _check_authenticator_data(authenticator_data, expected_rp_id)
     _check_signature(BallotEvidence({}, authenticator_data, client_data_json, signature,
                                     public_key_spki_pem))
@@ -120,48 +110,16 @@ def verify_challenge_assertion(
 # ---------------------------------------------------------------------------- steps
 
 
-def _parse_client_data(client_data_json: bytes) -> dict[str, Any]:
+def _check_client_data(client_data_json: bytes, challenge: bytes, expected_origin: str,
+                       **mismatch: str) -> None:
+    # The server ran this very function when the passkey answered (ballots/client_data.py):
+    # what it accepted then, this verifier accepts now.
     try:
-        client_data = json.loads(client_data_json.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EvidenceError(f"clientDataJSON is not valid UTF-8 JSON: {exc}") from exc
-    if not isinstance(client_data, dict):
-        raise EvidenceError("clientDataJSON is not a JSON object")
-    for member in ("type", "challenge", "origin"):
-        if not isinstance(client_data.get(member), str):
-            raise EvidenceError(f"clientDataJSON has no string member {member!r}")
-    return client_data
-
-
-def _check_type(client_data: Mapping[str, Any]) -> None:
-    if client_data["type"] != "webauthn.get":
-        raise EvidenceError(
-            f"clientDataJSON type is {client_data['type']!r}; a ballot must be signed by an "
-            "assertion, type 'webauthn.get'"
-        )
-
-
-def _check_challenge(client_data: Mapping[str, Any], payload: Mapping[str, Any]) -> None:
-    try:
-        signed_challenge = _b64url_decode(client_data["challenge"])
-    except (ValueError, binascii.Error) as exc:
-        raise EvidenceError("clientDataJSON challenge is not base64url") from exc
-    if signed_challenge != ballot_challenge(payload):
-        raise EvidenceError(
-            "challenge mismatch: clientDataJSON challenge is not base64url(SHA-256(canonical "
-            "JSON of the ballot payload)); the payload differs from the one that was signed"
-        )
-
-
-def _check_origin(client_data: Mapping[str, Any], expected_origin: str) -> None:
-    if client_data["origin"] != expected_origin:
-        raise EvidenceError(
-            f"origin mismatch: clientDataJSON origin is {client_data['origin']!r}, "
-            f"expected {expected_origin!r}"
-        )
-    # A vote made inside another site's frame is not a vote made on ours.
-    if client_data.get("crossOrigin") is True:
-        raise EvidenceError("clientDataJSON crossOrigin is true: signed inside a foreign frame")
+        client_data.check_client_data(client_data_json, expected_type="webauthn.get",
+                                      expected_challenge=challenge,
+                                      expected_origin=expected_origin, **mismatch)
+    except client_data.ClientDataError as exc:
+        raise EvidenceError(str(exc)) from exc
 
 
 def _check_authenticator_data(authenticator_data: bytes, expected_rp_id: str) -> None:
@@ -239,8 +197,4 @@ def _describe(public_key: _PublicKey) -> str:
 
 
 def _b64url_decode(text: str) -> bytes:
-    # Strict alphabet: a standard-base64 "+" or "/" is a malformed value, not a variant.
-    unpadded = text.rstrip("=")
-    if not set(unpadded) <= _BASE64URL_ALPHABET:
-        raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(unpadded + "=" * (-len(unpadded) % 4))
+    return client_data.b64url_decode_strict(text)
