@@ -128,7 +128,8 @@ async def test_one_insider_cannot_vote_approve_or_sign_as_the_chair(
     await expect_quarantine(await attacker.post(f"/api/polls/{poll}/ballots", json={
         "payload": issued["payload"], "credential": thief.assert_(issued["publicKey"])}))
 
-    opened = await first.post(f"/api/meetings/{live.meeting_id}/session/open", json={})
+    opened = await first.post(f"/api/meetings/{live.meeting_id}/session/open",
+                              json={"confirm": True})
     assert opened.status_code == 200, opened.text
     checkin = (await attacker.post(f"/api/meetings/{live.meeting_id}/checkin/options",
                                    json={"mode": "room"})).json()

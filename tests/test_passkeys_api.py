@@ -122,7 +122,9 @@ async def test_wrong_origin_is_refused(
     client.cookies.clear()
     response = await sign_in(client, device, origin="http://localhost:9999")
     assert response.status_code == 403
-    assert (await _kinds(db))[-1] == "refused.passkey"
+    # The strict client-data check (shared with the offline verifier) names it first.
+    assert (await _kinds(db))[-1] == "refused.client-data"
+    assert "origin mismatch" in response.json()["detail"]
 
 
 async def test_unknown_credential_is_refused(
