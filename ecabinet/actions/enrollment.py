@@ -196,7 +196,9 @@ async def finish_enrollment(
     tx.session.add(enrollment)
     assert person.id is not None and row.id is not None
     if recovery is None:
-        await security_notices.enrolled(tx, person.id, row, by_id=enrollment.created_by_id)
+        # A first enrollment is the person's own first device (or an insider's, before
+        # the person ever had one: see the security model); it is audited, and there is
+        # no earlier device to tell.
         return person, row
     until = utcnow() + timedelta(hours=settings.quarantine_hours)
     tx.session.add(PasskeyQuarantine(credential_id=row.id, person_id=person.id,

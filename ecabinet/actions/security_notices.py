@@ -39,13 +39,6 @@ async def _tell(tx: Tx, person_id: int, kind: str, message: str, subject: str,
     tx.session.add(row)
 
 
-async def enrolled(tx: Tx, person_id: int, row: PasskeyCredential, *, by_id: int | None
-                   ) -> None:
-    await _tell(tx, person_id, "enrolled", N_(
-        "A passkey “%(device)s” was registered for you with an enrollment link issued by "
-        "%(by)s."), f"passkey:{row.id}", device=row.device_name, by=await name_of(tx, by_id))
-
-
 async def recovery_approved(tx: Tx, person_id: int, recovery: Recovery, approver_id: int
                             ) -> None:
     await _tell(tx, person_id, "recovery-approved", N_(

@@ -134,7 +134,8 @@ async def me(request: Request) -> Response:
                     "title": m.title, "clearance": m.clearance, "active": m.active}
                    for m, b in seats],
         "passkeys": [passkey_json(r, held.get(r.id or 0)) for r in rows],
-        "security": [{"kind": n.kind, "message": n.message, "params": n.params,
+        "security": [{"kind": n.kind, "subject": n.subject, "message": n.message,
+                      "params": n.params,
                       "at": n.created_at.isoformat()} for n in history],
     })
 
