@@ -22,6 +22,7 @@ from ..events import EventKind
 from ..labels import LEVEL_NAMES
 from ..models import AgendaItem, Body, Document, DocumentReading, DocumentVersion, Meeting, utcnow
 from ..vocab import Classification
+from . import packet_notices
 from .access import ensure_prepares, load_body, load_document, load_item, load_meeting
 from .meeting_events import notify
 from .meeting_states import Change, ensure_allows
@@ -159,6 +160,7 @@ async def attach(
     await notify(tx, meeting, EventKind.DOCUMENT_ADDED, {"item_id": item.id,
                                                  "document_id": document.id},
                  level=document.classification, item_id=item.id)
+    await packet_notices.document_added(tx, meeting, actor.person_id, document)
     return document, version
 
 
@@ -184,6 +186,8 @@ async def revise(tx: Tx, store: BlobStore, actor: Actor, document_id: int, *,
     await notify(tx, meeting, EventKind.DOCUMENT_CHANGED, {
         "item_id": item.id, "document_id": document.id, "version": version.number},
         level=document.classification, item_id=item.id)
+    await packet_notices.document_revised(tx, meeting, actor.person_id, document,
+                                          version.number, version.change_note)
     return document, version
 
 

@@ -22,6 +22,7 @@ from ..events import EventKind
 from ..i18n import N_
 from ..models import AgendaItem, Body, BodyCounter, Document, Meeting, utcnow
 from ..vocab import MeetingForm, MeetingKind, MeetingState
+from . import packet_notices
 from .access import ensure_prepares, load_body, load_meeting
 from .meeting_events import notify
 from .meeting_states import Change, ensure_allows, ensure_can_move
@@ -185,6 +186,7 @@ async def publish_meeting(tx: Tx, *, actor_id: int | None, meeting: Meeting,
                        body_id=meeting.body_id, subject=f"meeting:{meeting.id}",
                        warnings=[w.code for w in warnings or []])
     await notify(tx, meeting, EventKind.MEETING_PUBLISHED, {"title": meeting.title})
+    await packet_notices.published(tx, meeting, actor_id)
     return meeting
 
 
