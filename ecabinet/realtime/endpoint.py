@@ -26,6 +26,7 @@ from ..errors import CsrfRefused, EcabinetError, TooManyRequests, Unauthenticate
 from ..i18n import gettext_for
 from ..web import refusals
 from ..web.common import db_of, settings_of
+from ..web.inputs import is_id
 from ..web.templating import locale_of
 from . import frames, presence
 from .connection import Connection
@@ -108,7 +109,7 @@ async def _handle(websocket: WebSocket, hub: Hub, connection: Connection,
     kind = message.get("type")
     if kind == "ping":
         connection.offer(frames.dump({"type": "pong"}))
-    elif kind == "watch" and isinstance(message.get("meeting"), int):
+    elif kind == "watch" and is_id(message.get("meeting")):
         await _watch(websocket, hub, connection, message["meeting"])
     elif kind == "unwatch":
         hub.unwatch(connection)

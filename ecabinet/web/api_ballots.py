@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 from ..actions import ballots, poll_results
 from ..errors import ValidationFailed
 from .common import actor_of, client_of, credential_in, db_of, int_param, json_body, settings_of
+from .inputs import is_id
 from .routing import api
 
 
@@ -16,7 +17,7 @@ async def ballot_options(request: Request) -> Response:
     """The ballot payload to sign and WebAuthn request options whose challenge is its SHA-256."""
     body = await json_body(request)
     question, choice = body.get("question"), body.get("choice")
-    if not isinstance(question, int) or not isinstance(choice, str):
+    if not is_id(question) or not isinstance(choice, str):
         raise ValidationFailed('Send {"question": <number>, "choice": "for" | "against" | '
                                '"abstain"}.')
     async with db_of(request).transaction() as tx:

@@ -34,7 +34,7 @@ def page_of(body: dict[str, Any]) -> int | None:
     page = body.get("page")
     if page is None:
         return None
-    if not isinstance(page, int) or isinstance(page, bool):
+    if not inputs.is_id(page):
         raise ValidationFailed("The field %(field)s must be a whole number.", field="page")
     return page
 

@@ -221,7 +221,7 @@ async def read_notifications(request: Request) -> Response:
     wanted = body.get("id")
     async with db_of(request).transaction() as tx:
         count = await notifications.mark_read(
-            tx, actor_of(request), wanted if isinstance(wanted, int) else None)
+            tx, actor_of(request), wanted if inputs.is_id(wanted) else None)
     return JSONResponse({"read": count})
 
 
@@ -233,7 +233,7 @@ async def assign_assistant(request: Request) -> Response:
     """
     body = await small_body(request)
     member = body.get("member")
-    if member is not None and (not isinstance(member, int) or isinstance(member, bool)):
+    if member is not None and not inputs.is_id(member):
         raise ValidationFailed("The field %(field)s must be a whole number.", field="member")
     async with db_of(request).transaction() as tx:
         seat = await assistants.assign(tx, actor_of(request),

@@ -18,6 +18,7 @@ from ..i18n import gettext_for
 from ..models import Poll, PollQuestion
 from ..outcomes import describe
 from .common import actor_of, client_of, credential_in, db_of, int_param, json_body, settings_of
+from .inputs import is_id
 from .routing import api
 from .templating import locale_of
 
@@ -68,7 +69,7 @@ async def take_item(request: Request) -> Response:
     """Take the next item of the live agenda, or `{"item": id}`."""
     meeting_id = int_param(request, "meeting")
     item = (await json_body(request)).get("item")
-    if item is not None and not isinstance(item, int):
+    if item is not None and not is_id(item):
         raise ValidationFailed('Send {"item": <number>}, or nothing to take the next item.')
     async with db_of(request).transaction() as tx:
         await session.take_item(tx, actor_of(request), meeting_id, item)

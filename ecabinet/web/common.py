@@ -14,6 +14,7 @@ from ..auth.sessions import SESSION_COOKIE
 from ..db import Database
 from ..errors import BadRequest, NotFound
 from ..settings import Settings
+from .inputs import parse_id
 
 
 def actor_of(connection: HTTPConnection) -> Actor:
@@ -57,10 +58,10 @@ def credential_in(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def int_param(request: Request, name: str) -> int:
-    try:
-        return int(request.path_params[name])
-    except (KeyError, ValueError) as exc:
-        raise NotFound("There is no page at this address.") from exc
+    value = parse_id(str(request.path_params.get(name, "")))
+    if value is None:
+        raise NotFound("There is no page at this address.")
+    return value
 
 
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:

@@ -10,7 +10,13 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Scope
 
-from ..errors import EcabinetError, MethodNotAllowed, NotFound, Unauthenticated
+from ..errors import (
+    EcabinetError,
+    MethodNotAllowed,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
 from ..i18n import gettext_for
 from . import refusals
 from .templating import locale_of, render
@@ -74,6 +80,19 @@ async def _audit_refusal(connection: HTTPConnection, error: EcabinetError) -> No
         reason=error.detail, **data)
 
 
+def _is_overflow(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OverflowError) or "out of int64 range" in str(current):
+            return True
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else (
+            current.__cause__ or current.__context__)
+    return False
+
+
 async def handle_ecabinet_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, EcabinetError)
     return await render_error(request.scope, exc)
@@ -93,6 +112,11 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    if _is_overflow(exc):
+        # Ids are checked where they are read; this catches a number that slipped past a
+        # check and reached the database driver, so it still is a refusal, not a 500.
+        return await render_error(request.scope, ValidationFailed(
+            "A number in this request is too large."))
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return await render_error(
         request.scope,

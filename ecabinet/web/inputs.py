@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -82,15 +82,30 @@ def level(raw: str, name: str = "classification") -> Classification:
     return found
 
 
+# Row ids and page numbers are 64-bit signed integers in both databases: a larger number
+# would reach the driver and fail there (OverflowError), so it is refused here.
+MAX_ID = 2**63 - 1
+
+
+def is_id(value: object) -> TypeGuard[int]:
+    """A JSON value usable as an id: a whole number from 1 to MAX_ID (not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def parse_id(raw: str | None) -> int | None:
+    """An id written in a path or query (ASCII digits only), or None."""
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None
+
+
 def ids(body: dict[str, Any], name: str) -> list[int]:
     value = body.get(name)
-    if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if not isinstance(value, list) or not all(is_id(v) for v in value):
         raise ValidationFailed("The field %(field)s must be a list of numbers.", field=name)
     return value
 
 
 def positive_int(raw: str | None) -> int | None:
-    if raw is None or not raw.isdigit():
-        return None
-    return int(raw)
+    return parse_id(raw)
