@@ -18,6 +18,7 @@ from ecabinet.db import Database
 from ecabinet.models import AuditEvent, Document, DocumentVersion
 from ecabinet.settings import Settings
 
+from .hostile import files
 from .packet_helpers import (
     People,
     attach,
@@ -93,6 +94,14 @@ async def test_a_pdf_and_its_second_version(crew: People, db: Database,
     assert leftovers(small_settings) == []
 
 
+async def test_links_attachments_and_open_at_page_one_are_not_active_content(
+        crew: People) -> None:
+    item_id = await new_item(crew, (await new_meeting(crew))["id"])
+    response = await upload(crew, f"/api/items/{item_id}/documents", files.navigation_pdf(),
+                            title="Tờ trình")
+    assert response.status_code == 201, response.text
+
+
 async def test_the_same_file_twice_is_stored_once(crew: People, db: Database,
                                                   small_settings: Settings) -> None:
     item_id = await new_item(crew, (await new_meeting(crew))["id"])
@@ -160,6 +169,15 @@ BAD_UPLOADS = [
                  "The file name must not contain a path (/, \\ or ..): send the file's own "
                  "name only.", id="windows-path-in-name"),
     pytest.param(b"", "du-thao.pdf", 422, "The file is empty.", id="empty"),
+    *[pytest.param(data(), "du-thao.pdf", 422,
+                   f"The PDF contains active content ({found}). Meeting documents may not run "
+                   "code, start programs or act by themselves when opened. Print it to a new "
+                   "PDF (which leaves the active content out) and upload that file.", id=name)
+      for name, data, found in [
+          ("javascript", files.javascript_pdf, "/JavaScript"),
+          ("launch", files.launch_pdf, "/Launch"),
+          ("beacon-on-open", files.beacon_pdf, "/OpenAction /URI"),
+          ("embedded-program", files.executable_pdf, "/EmbeddedFile cap-nhat.exe")]],
     pytest.param(make_pdf(51), "du-thao.pdf", 422,
                  "The PDF has 51 pages; a document may have at most 50. Split it into several "
                  "documents and upload them one by one.", id="too-many-pages"),

@@ -19,6 +19,7 @@ from pypdf.errors import PyPdfError
 
 from ..errors import UnsupportedMediaType, ValidationFailed
 from ..settings import Settings
+from .active import TooComplex, active_content
 from .rendering import pdfium_page_count, pdfium_page_sizes
 from .uploads import StagedFile
 
@@ -204,6 +205,20 @@ def _cm(points: float) -> str:
     return f"{points / POINTS_PER_CM:.1f}"
 
 
+def _refuse_active_content(reader: PdfReader) -> None:
+    try:
+        found = active_content(reader)
+    except TooComplex:
+        raise ValidationFailed(
+            "The PDF is built of too many parts to be checked. Print it to a new PDF and "
+            "upload that file.") from None
+    if found is not None:
+        raise ValidationFailed(
+            "The PDF contains active content (%(found)s). Meeting documents may not run code, "
+            "start programs or act by themselves when opened. Print it to a new PDF (which "
+            "leaves the active content out) and upload that file.", found=found)
+
+
 def _pypdf_pages(path: Path) -> int:
     try:
         reader = PdfReader(path, strict=False)
@@ -213,6 +228,7 @@ def _pypdf_pages(path: Path) -> int:
                 "on their tablets. Remove the protection (save or print it as a new PDF) and "
                 "upload it again.")
         pages = len(reader.pages)
+        _refuse_active_content(reader)
     except PyPdfError as exc:
         raise ValidationFailed(
             "The PDF is malformed and cannot be read. Export it again from the original "
