@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from .annotations import Annotation, ItemNote
 from .audit import AuditEvent, AuditHead
 from .base import utcnow
 from .bodies import AttestationRoot, Body, BodyCounter, rules_of
@@ -32,6 +33,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "AgendaItem",
+    "Annotation",
     "Attendance",
     "AttestationRoot",
     "AuditEvent",
@@ -46,6 +48,7 @@ __all__ = [
     "DocumentVersion",
     "Enrollment",
     "ItemGuest",
+    "ItemNote",
     "LiveConnection",
     "LoginSession",
     "Meeting",

@@ -1,0 +1,109 @@
+"""JSON API: the reader's own marks on a version (highlights, notes, ink) and private
+notes on an agenda item."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from ..actions import annotations as marking
+from ..actions import reading
+from ..actions.reading import Opened
+from ..documents import textlayer
+from ..documents.storage import store_for
+from ..models import Annotation
+from . import inputs
+from .common import actor_of, db_of, int_param, settings_of
+from .routing import api
+
+
+def annotation_json(mark: Annotation) -> dict[str, Any]:
+    return {"id": mark.id, "kind": mark.kind, "page": mark.page, "quote": mark.quote,
+            "text": mark.text, "shape": mark.shape, "carry": mark.carry,
+            "carriedFrom": mark.carried_from_id, "versionId": mark.version_id}
+
+
+async def _opened(request: Request) -> Opened:
+    async with db_of(request).read() as session:
+        return await reading.open_version(session, actor_of(request),
+                                          int_param(request, "version_id"))
+
+
+def _pages_of(request: Request, opened: Opened) -> marking.PagesLoader:
+    async def load() -> Sequence[textlayer.PageText]:
+        if not opened.version.page_count:
+            return []
+        settings = settings_of(request)
+        store = store_for(settings.database_url, settings.data_dir)
+        async with store.local_copy(db_of(request).read, opened.version.sha256) as path:
+            return await anyio.to_thread.run_sync(textlayer.document_text, path,
+                                                  opened.version.sha256)
+    return load
+
+
+async def list_marks(request: Request) -> Response:
+    """My marks on this version, with those carried over from earlier versions (``carry``:
+    "found", or "not_found" when the quoted text is no longer in this version)."""
+    opened = await _opened(request)
+    async with db_of(request).transaction() as tx:
+        marks = await marking.mine(tx, actor_of(request), opened,
+                                       _pages_of(request, opened))
+    return JSONResponse({"annotations": [annotation_json(mark) for mark in marks]})
+
+
+async def add_mark(request: Request) -> Response:
+    """Add a mark. JSON: kind (highlight, note, ink), page, quote (a highlight's text),
+    text (a note's), shape (rects, x and y, or strokes, as fractions of the page)."""
+    body = await inputs.small_json(request, settings_of(request).max_body_bytes)
+    opened = await _opened(request)
+    page = body.get("page")
+    async with db_of(request).transaction() as tx:
+        mark = await marking.add(
+            tx, actor_of(request), opened, kind=inputs.text(body, "kind"),
+            page=page if isinstance(page, int) and not isinstance(page, bool) else 0,
+            quote=inputs.text(body, "quote"), text=inputs.text(body, "text"),
+            shape=body.get("shape"))
+    return JSONResponse(annotation_json(mark), status_code=201)
+
+
+async def remove_mark(request: Request) -> Response:
+    """Remove one of my marks."""
+    async with db_of(request).transaction() as tx:
+        await marking.remove(tx, actor_of(request), int_param(request, "annotation_id"))
+    return Response(status_code=204)
+
+
+async def get_item_note(request: Request) -> Response:
+    """My private note on an agenda item."""
+    async with db_of(request).read() as session:
+        text = await marking.item_note(session, actor_of(request),
+                                           int_param(request, "item_id"))
+    return JSONResponse({"text": text})
+
+
+async def put_item_note(request: Request) -> Response:
+    """Replace my private note on an agenda item. JSON: text."""
+    body = await inputs.small_json(request, settings_of(request).max_body_bytes)
+    async with db_of(request).transaction() as tx:
+        note = await marking.save_item_note(tx, actor_of(request),
+                                                int_param(request, "item_id"),
+                                                inputs.text(body, "text"))
+    return JSONResponse({"text": note.text, "updatedAt": note.updated_at.isoformat()})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        api("/api/versions/{version_id}/annotations", list_marks, name="annotations"),
+        api("/api/versions/{version_id}/annotations", add_mark, methods=["POST"],
+            name="add_annotation"),
+        api("/api/annotations/{annotation_id}", remove_mark, methods=["DELETE"],
+            name="remove_annotation"),
+        api("/api/items/{item_id}/note", get_item_note, name="item_note"),
+        api("/api/items/{item_id}/note", put_item_note, methods=["PUT"],
+            name="save_item_note"),
+    ]
