@@ -2,7 +2,7 @@
 per agenda item
 
 Revision ID: reader_03
-Revises: notify_01
+Revises: insider_01
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "reader_03"
-down_revision: str | None = "notify_01"
+down_revision: str | None = "insider_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
