@@ -14,6 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .errors import EcabinetError
 from .events import Event, EventBus
 
+CONNECT_SECONDS = 5
+
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
     if url.startswith("sqlite"):
@@ -22,8 +24,12 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Async
         return engine
     # The pool's bounds are settings: all processes together must fit in what PostgreSQL
     # allows (operations/connections.py checks it before serving).
+    # A connection attempt gives up after a few seconds (asyncpg waits 60 by default):
+    # while the database restarts or fails over, requests answer 503 quickly instead of
+    # piling up.
     return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow,
-                               pool_pre_ping=True)
+                               pool_pre_ping=True, pool_timeout=10,
+                               connect_args={"timeout": CONNECT_SECONDS})
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

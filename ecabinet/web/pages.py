@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -34,13 +36,26 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+# How long /readyz waits for the database before answering 503.
+READY_SECONDS = 2.0
+
+
 async def readyz(request: Request) -> Response:
+    """Ready when the database answers within a moment and its schema is current.
+
+    A load balancer polls this while the database restarts: it must answer fast, not
+    wait out the driver's connect timeout. The schema check reads Alembic's table once;
+    a process that saw the schema current keeps it (migrations only move forward).
+    """
     db = request.app.state.db
     try:
-        async with db.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with asyncio.timeout(READY_SECONDS):
+            async with db.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            if not getattr(request.app.state, "schema_current", False):
+                request.app.state.schema_current = await is_current(db.engine)
     except Exception as exc:
         raise ServiceUnavailable("The database cannot be reached.") from exc
-    if not await is_current(db.engine):
+    if not request.app.state.schema_current:
         raise ServiceUnavailable("The database schema is not current: run `ecabinet db upgrade`.")
     return JSONResponse({"status": "ready"})
