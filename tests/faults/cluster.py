@@ -70,37 +70,64 @@ class Cluster:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{node.port}/{self.database}"
 
 
+def _init_primary(root: Path) -> Node:
+    primary = Node(root / "primary", _free_port(), root / "primary.log")
+    _as_postgres(str(BIN / "initdb"), "-D", str(primary.data), "-U", "postgres",
+                 "--auth=trust", "--no-sync")
+    with (primary.data / "postgresql.conf").open("a") as conf:
+        conf.write("\nlisten_addresses = '127.0.0.1'\n"
+                   f"unix_socket_directories = '{root}'\n"
+                   "wal_level = replica\nmax_wal_senders = 4\n"
+                   "fsync = off\nmax_connections = 60\n")
+    primary.start()
+    return primary
+
+
 @contextmanager
-def replicated_cluster(database: str = "ecab") -> Iterator[Cluster]:
+def _workspace() -> Iterator[Path]:
     root = Path(tempfile.mkdtemp(prefix="ecab-cluster-"))
     shutil.chown(root, "postgres", "postgres")
-    primary = Node(root / "primary", _free_port(), root / "primary.log")
-    replica = Node(root / "replica", _free_port(), root / "replica.log")
     try:
-        _as_postgres(str(BIN / "initdb"), "-D", str(primary.data), "-U", "postgres",
-                     "--auth=trust", "--no-sync")
-        with (primary.data / "postgresql.conf").open("a") as conf:
-            conf.write("\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{root}'\n"
-                       "wal_level = replica\nmax_wal_senders = 4\n"
-                       "fsync = off\nmax_connections = 60\n")
-        primary.start()
-        _psql(primary, f'CREATE DATABASE "{database}"')
-        _as_postgres(str(BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port),
-                     "-U", "postgres", "-D", str(replica.data), "-R", "-X", "stream")
-        replica.start()
-        # From now on a commit is acknowledged only once the replica has it: promoting
-        # the replica cannot lose an acknowledged ballot. (Set only now, and only on the
-        # primary: a primary waiting for a standby that does not exist blocks every commit.)
-        _psql(primary, "ALTER SYSTEM SET synchronous_standby_names = '*'")
-        _psql(primary, "SELECT pg_reload_conf()")
-        cluster = Cluster(primary, replica, database)
-        _wait_for_sync_standby(primary)
-        yield cluster
+        yield root
     finally:
-        replica.stop()
-        primary.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def single_node(database: str = "ecab") -> Iterator[tuple[Node, str]]:
+    """One PostgreSQL server of the test's own, which the test may stop and restart;
+    yields it and the servers' URL."""
+    with _workspace() as root:
+        node = _init_primary(root)
+        try:
+            _psql(node, f'CREATE DATABASE "{database}"')
+            yield node, f"postgresql+asyncpg://postgres@127.0.0.1:{node.port}/{database}"
+        finally:
+            node.stop()
+
+
+@contextmanager
+def replicated_cluster(database: str = "ecab") -> Iterator[Cluster]:
+    with _workspace() as root:
+        primary = _init_primary(root)
+        replica = Node(root / "replica", _free_port(), root / "replica.log")
+        try:
+            _psql(primary, f'CREATE DATABASE "{database}"')
+            _as_postgres(str(BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p",
+                         str(primary.port), "-U", "postgres", "-D", str(replica.data), "-R",
+                         "-X", "stream")
+            replica.start()
+            # From now on a commit is acknowledged only once the replica has it: promoting
+            # the replica cannot lose an acknowledged ballot. (Set only now, and only on
+            # the primary: a primary waiting for a standby that does not exist blocks
+            # every commit.)
+            _psql(primary, "ALTER SYSTEM SET synchronous_standby_names = '*'")
+            _psql(primary, "SELECT pg_reload_conf()")
+            _wait_for_sync_standby(primary)
+            yield Cluster(primary, replica, database)
+        finally:
+            replica.stop()
+            primary.stop()
 
 
 def _wait_for_sync_standby(primary: Node) -> None:

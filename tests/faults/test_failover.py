@@ -43,8 +43,8 @@ async def _cast_until_answered(one: Tablet, poll: dict[str, Any], signed: dict[s
     raise AssertionError("the ballot was never answered")
 
 
-async def _post(one: Tablet, url: str) -> dict[str, Any]:
-    response = await one.client.post(url, json={})
+async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    response = await one.client.post(url, json=body or {})
     assert response.status_code in (200, 201), response.text
     result: dict[str, Any] = response.json()
     return result
@@ -81,7 +81,8 @@ async def test_promoting_the_replica_mid_vote_loses_no_acknowledged_ballot(tmp_p
                               live.meeting_id, [server]) for one in voters[1:3]]
         try:
             chair, meeting = voters[0], live.meeting_id
-            await _post(chair, f"/api/meetings/{meeting}/session/open")
+            # Opened before anyone checked in: the chair confirms the warning.
+            await _post(chair, f"/api/meetings/{meeting}/session/open", {"confirm": True})
             for one in voters:
                 assert (await one.check_in(meeting)).status_code == 200
             await _post(chair, f"/api/meetings/{meeting}/session/next")
