@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, EcabinetError
 from .models import AuditEvent, AuditHead, utcnow
 
 GENESIS = "0" * 64
@@ -71,6 +71,13 @@ async def _locked_head(session: AsyncSession) -> AuditHead:
     if head is None:
         raise ConfigurationError("The audit log has no head row: run `ecabinet db upgrade`.")
     return head
+
+
+async def refusal(session: AsyncSession, error: EcabinetError, *, actor_id: int | None = None,
+                  subject: str = "", **data: Any) -> AuditEvent:
+    """The one shape of a refusal on the record: ``refused.<kind>`` with its reason."""
+    return await record(session, f"refused.{error.kind}", actor_id=actor_id, subject=subject,
+                        reason=error.detail, **data)
 
 
 @dataclass(frozen=True)

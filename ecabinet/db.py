@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from . import audit
 from .errors import EcabinetError
 from .events import Event, EventBus
 
@@ -62,9 +63,28 @@ class Tx:
 
     session: AsyncSession
     events: list[Event] = field(default_factory=list)
+    refused: EcabinetError | None = None
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
+
+    async def refuse(self, error: EcabinetError, *, actor_id: int | None = None,
+                     subject: str = "", **data: Any) -> NoReturn:
+        """Refuse, on the record: the audit event and what the transaction did so far (a
+        burned challenge, a flagged credential) commit together, and its events are sent
+        as after any commit. Any other error rolls everything back.
+
+        A refusal that names nobody (a guessed link, a stranger's 429) costs an attacker
+        nothing to repeat: it is left to the error handler, which counts such refusals
+        instead of writing each one to the chain (web/refusals.py)."""
+        if actor_id is None and not subject.startswith("person:"):
+            error.anonymous_audit = {"subject": subject, **data}
+        else:
+            await audit.refusal(self.session, error, actor_id=actor_id, subject=subject,
+                                **data)
+            error.recorded = True
+        self.refused = error
+        raise error
 
 
 # Runs inside a transaction just before it commits, on success only (numbering live
@@ -101,11 +121,12 @@ class Database:
                     await hook(tx)
                 await session.commit()
             except EcabinetError as error:
-                if not error.keep_changes:
+                if tx.refused is not error:
                     await session.rollback()
                     raise
-                # A refusal that keeps its changes (a blocked clone, its ended sessions)
-                # tells the other processes about them like any commit does.
+                # A refusal (tx.refuse) keeps its changes (a burned challenge, a blocked
+                # clone and its ended sessions) and tells the other processes about them
+                # like any commit does.
                 for hook in self.before_commit:
                     await hook(tx)
                 await session.commit()

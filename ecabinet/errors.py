@@ -25,11 +25,10 @@ class EcabinetError(Exception):
         """
         self.message = message
         self.params = params
-        # Set by an action that recorded the refusal itself (with side effects that must
-        # survive it, such as a burned challenge): the transaction then commits what was
-        # done before raising, and the error handler does not audit it a second time.
-        self.keep_changes = False
-        # Set by an action for a refusal nobody signed in caused: what to audit, which the
+        # Set by Tx.refuse, which put the refusal on the audit record in its own
+        # transaction: the error handler does not audit it a second time.
+        self.recorded = False
+        # Set by Tx.refuse for a refusal nobody signed in caused: what to audit, which the
         # error handler counts rather than writing each one (``web.refusals``).
         self.anonymous_audit: dict[str, Any] | None = None
         super().__init__(self.detail)

@@ -90,17 +90,8 @@ class Client:
 
 async def refuse(tx: Tx, error: EcabinetError, *, actor_id: int | None = None,
                  subject: str = "", **data: Any) -> NoReturn:
-    """Record the refusal in this transaction and raise it; what was done so far (a
-    burned challenge, a flagged credential) is committed with it. A refusal that names
-    nobody (a guessed link, a stranger's 429) is left to the error handler, which counts
-    such refusals instead of writing each one to the chain."""
-    if actor_id is None and not subject.startswith("person:"):
-        error.anonymous_audit = {"subject": subject, **data}
-    else:
-        await audit.record(tx.session, f"refused.{error.kind}", actor_id=actor_id,
-                           subject=subject, reason=error.detail, **data)
-    error.keep_changes = True
-    raise error
+    """The older spelling of :meth:`Tx.refuse`, kept while callers move over to it."""
+    await tx.refuse(error, actor_id=actor_id, subject=subject, **data)
 
 
 def _explain(exc: Exception) -> EcabinetError:

@@ -16,7 +16,6 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit
 from ..db import Tx
 from ..errors import Forbidden
 from ..i18n import N_
@@ -99,11 +98,9 @@ async def ensure_not_quarantined(tx: Tx, credential_id: int | None, action: Acti
     if row is None:
         return
     error = QuarantineRefused(REFUSALS[action], until=until_text(row.until))
-    await audit.record(tx.session, "refused.quarantine", actor_id=actor_id,
-                       subject=f"person:{row.person_id}", credential=credential_id,
-                       action=action.value, until=row.until.isoformat(), reason=error.detail)
-    error.keep_changes = True
-    raise error
+    await tx.refuse(error, actor_id=actor_id, subject=f"person:{row.person_id}",
+                    credential=credential_id, action=action.value,
+                    until=row.until.isoformat())
 
 
 async def ensure_session_may(tx: Tx, actor: Actor, action: Action) -> None:

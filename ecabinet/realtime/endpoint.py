@@ -134,8 +134,8 @@ async def _watch(websocket: WebSocket, hub: Hub, connection: Connection,
 async def _audit_watch_refusal(websocket: WebSocket, connection: Connection,
                                error: EcabinetError, meeting_id: int) -> None:
     async with db_of(websocket).transaction() as tx:
-        await audit.record(tx.session, f"refused.{error.kind}", actor_id=connection.person_id,
-                           subject=f"meeting:{meeting_id}", method="WS", reason=error.detail)
+        await audit.refusal(tx.session, error, actor_id=connection.person_id,
+                            subject=f"meeting:{meeting_id}", method="WS")
 
 
 def routes() -> list[WebSocketRoute]:

@@ -49,7 +49,7 @@ def problem(connection: HTTPConnection, error: EcabinetError) -> JSONResponse:
 
 async def render_error(scope: Scope, error: EcabinetError) -> Response:
     connection = HTTPConnection(scope)
-    if error.audit and (not error.keep_changes or error.anonymous_audit is not None):
+    if error.audit and not error.recorded:
         await _audit_refusal(connection, error)
     if wants_json(connection):
         return problem(connection, error)
