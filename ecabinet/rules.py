@@ -7,12 +7,12 @@ needs MORE than half of ALL members voting for; on a tie the chair's side prevai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .vocab import Choice, SilencePolicy, Stance, ThresholdBase, TieBreak
+from .vocab import Choice, PollKind, SilencePolicy, Stance, ThresholdBase, TieBreak
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,31 @@ def decide_written_poll(rules: Rules, tally: Tally, *, electorate: int,
     rule = outcome.rule + ("_with_silence_as_agreement"
                            if rules.silence is SilencePolicy.AGREE and silent else "")
     return Outcome(outcome.passed, rule, counted, outcome.needed, outcome.base, silent)
+
+
+def chair_seat(meeting_chair: int | None, body_chairs: Iterable[int]) -> int | None:
+    """Whose side breaks a tie: the meeting's chair, else the body's chair (the lowest seat
+    number if the body has several), so that every reader of a vote finds the same seat."""
+    if meeting_chair is not None:
+        return meeting_chair
+    return min(body_chairs, default=None)
+
+
+def chair_choice(ballots: Iterable[tuple[int, str]], chair: int | None) -> str | None:
+    """The chair's choice among (seat, choice) ballots, if the chair voted."""
+    return next((choice for seat, choice in ballots if chair is not None and seat == chair),
+                None)
+
+
+def decide_vote(kind: str, rules: Rules, ballots: Sequence[tuple[int, str]], *,
+                electorate: int, present: int, chair: int | None) -> Outcome:
+    """The outcome of any closed vote, live or written, from its current (seat, choice)
+    ballots and the chair's seat (``chair_seat``)."""
+    tally = Tally.of(choice for _, choice in ballots)
+    side = chair_choice(ballots, chair)
+    if kind == PollKind.WRITTEN.value:
+        return decide_written_poll(rules, tally, electorate=electorate, chair_choice=side)
+    return decide(rules, tally, electorate=electorate, present=present, chair_choice=side)
 
 
 def settled_written_poll(rules: Rules, tally: Tally, *, electorate: int,

@@ -30,7 +30,7 @@ from ..models import (
     rules_of,
     utcnow,
 )
-from ..rules import Outcome, Rules, Tally, decide
+from ..rules import Outcome, Rules, chair_seat, decide_vote
 from ..vocab import ItemStatus, PollKind, PollState, Role
 from . import session
 from .access import load_meeting
@@ -107,12 +107,10 @@ async def question_of(tx: Tx, poll: Poll) -> PollQuestion:
 
 async def chair_seat_id(tx: Tx, meeting: Meeting) -> int | None:
     """Whose side breaks a tie: the chair of this meeting, else the body's chair."""
-    if meeting.chair_membership_id is not None:
-        return meeting.chair_membership_id
-    row = (await tx.session.exec(select(Membership.id).where(
+    chairs = (await tx.session.exec(select(Membership.id).where(
         Membership.body_id == meeting.body_id, Membership.role == Role.CHAIR.value,
-        col(Membership.active)))).first()
-    return row
+        col(Membership.active)))).all()
+    return chair_seat(meeting.chair_membership_id, (c for c in chairs if c is not None))
 
 
 async def current_ballots(tx: Tx, question_id: int) -> list[Ballot]:
@@ -134,13 +132,12 @@ async def close_vote(tx: Tx, actor: Actor, poll_id: int) -> Closed:
     question = await question_of(tx, poll)
     assert question.id is not None
     ballots = await current_ballots(tx, question.id)
-    chair = await chair_seat_id(tx, meeting)
-    chair_choice = next((b.choice for b in ballots if b.membership_id == chair), None)
     body = await _body(tx, meeting.body_id)
     present = quorum_of(body, await seats_of(tx.session, meeting)).present
-    outcome = decide(Rules.from_profile(poll.rules), Tally.of(b.choice for b in ballots),
-                     electorate=poll.electorate or 0, present=present,
-                     chair_choice=chair_choice)
+    outcome = decide_vote(poll.kind, Rules.from_profile(poll.rules),
+                          [(b.membership_id, b.choice) for b in ballots],
+                          electorate=poll.electorate or 0, present=present,
+                          chair=await chair_seat_id(tx, meeting))
     poll.state, poll.closed_at = PollState.CLOSED.value, utcnow()
     question.outcome = {**outcome.as_dict(), "present": present}
     item = await _settle_item(tx, poll, outcome)

@@ -16,7 +16,7 @@ from ..errors import Conflict
 from ..events import Event, EventKind, PollMoved
 from ..i18n import N_
 from ..models import Ballot, Body, Membership, Person, Poll, PollQuestion, utcnow
-from ..rules import Outcome, Rules, Tally, decide_written_poll, settled_written_poll
+from ..rules import Outcome, Rules, Tally, chair_seat, decide_vote, settled_written_poll
 from ..vocab import NoticeKind, PollKind, PollState, Role
 from . import notifications, polls
 from .ballots import current_ballots
@@ -42,8 +42,9 @@ class PollTally:
     voters: list[Membership]
 
     @property
-    def chair(self) -> Membership | None:
-        return next((v for v in self.voters if v.role == Role.CHAIR.value), None)
+    def chair(self) -> int | None:
+        return chair_seat(None, (v.id for v in self.voters
+                                 if v.role == Role.CHAIR.value and v.id is not None))
 
     def silent_on(self, state: QuestionState) -> list[Membership]:
         answered = {b.membership_id for b in state.ballots}
@@ -70,12 +71,13 @@ def decide(state: PollTally, question: QuestionState, *, final: bool) -> Outcome
     """At the deadline (``final``) the outcome; before it, the outcome only if settled."""
     rules = Rules.from_profile(state.poll.rules)
     chair = state.chair
-    chair_ballot = question.ballot_of(None if chair is None else chair.id)
+    chair_ballot = question.ballot_of(chair)
     chair_choice = None if chair_ballot is None else chair_ballot.choice
     electorate = state.poll.electorate or len(state.voters)
     if final:
-        return decide_written_poll(rules, question.tally, electorate=electorate,
-                                   chair_choice=chair_choice)
+        return decide_vote(state.poll.kind, rules,
+                           [(b.membership_id, b.choice) for b in question.ballots],
+                           electorate=electorate, present=electorate, chair=chair)
     return settled_written_poll(rules, question.tally, electorate=electorate,
                                 chair_choice=chair_choice,
                                 chair_has_voted=chair is None or chair_ballot is not None)

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..actions.ballots import entitled_voters
 from ..audit import GENESIS
 from ..db import Tx
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from ..models import (
     AgendaItem,
     Attendance,
@@ -30,7 +30,7 @@ from ..models import (
     Position,
     rules_of,
 )
-from ..rules import Rules, Tally, decide, decide_written_poll, quorum_needed
+from ..rules import Rules, chair_seat, quorum_needed
 from ..settings import Settings
 from ..vocab import AttendanceMode, ItemStatus, PollKind, PollState, Role, ThresholdBase
 from .record import (
@@ -130,9 +130,16 @@ async def _seats(session: AsyncSession, body_id: int) -> dict[int, Seat]:
 
 
 def _chair(meeting: Meeting, seats: dict[int, Seat]) -> Seat | None:
-    if meeting.chair_membership_id in seats:
-        return seats[meeting.chair_membership_id]
-    return next((s for s in seats.values() if s.role == Role.CHAIR.value), None)
+    return _seat_of_chair(meeting.chair_membership_id if meeting.chair_membership_id in seats
+                          else None, seats.values())
+
+
+def _seat_of_chair(meeting_chair: int | None, seats: Iterable[Seat]) -> Seat | None:
+    """rules.chair_seat, as every vote finds its chair."""
+    seats = list(seats)
+    found = chair_seat(meeting_chair, (s.membership_id for s in seats
+                                       if s.role == Role.CHAIR.value))
+    return next((s for s in seats if s.membership_id == found), None)
 
 
 def _secretary(seats: dict[int, Seat], membership_id: int | None) -> Seat | None:
@@ -269,7 +276,12 @@ async def _votes(context: _Context, poll: Poll, meeting: Meeting | None) -> list
         at_opening = None if poll.kind == PollKind.WRITTEN.value else _present(
             context.voters, context.attendance, poll.opened_at,
             stand_ins_count=bool(profile.get("stand_in_may_vote")))
-        outcome = question.outcome or _decide(poll, profile, own, electorate, present, chair)
+        if not question.outcome:
+            # What was decided is what the vote stored when it closed; the minutes never
+            # work out an outcome of their own.
+            raise Conflict("The vote \"%(title)s\" is closed but no outcome was stored for "
+                           "it; the minutes cannot record it.", title=poll.title)
+        outcome = question.outcome
         votes.append(VoteRecord(
             poll_id=poll.id, question_id=question.id, kind=poll.kind, title=poll.title,
             question=question.text, options=tuple(poll.options), secret=poll.secret,
@@ -283,7 +295,7 @@ async def _votes(context: _Context, poll: Poll, meeting: Meeting | None) -> list
 
 
 def _chair_of_body(context: _Context) -> Seat | None:
-    return next((s for s in context.voters if s.role == Role.CHAIR.value), None)
+    return _seat_of_chair(None, context.voters)
 
 
 def _roll(voters: Sequence[Seat], ballots: Iterable[Ballot]) -> list[int]:
@@ -304,20 +316,6 @@ def _vote_present(context: _Context, poll: Poll, question: PollQuestion,
         return int(recorded["base"])
     return _present(context.voters, context.attendance, poll.closed_at,
                     stand_ins_count=bool(profile.get("stand_in_may_vote")))
-
-
-def _decide(poll: Poll, profile: dict[str, Any], ballots: Sequence[Ballot], electorate: int,
-            present: int, chair: Seat | None) -> dict[str, Any]:
-    """The outcome of a closed vote that has none recorded, by the same pure rules."""
-    rules = Rules.from_profile(profile)
-    tally = Tally.of(b.choice for b in ballots)
-    chair_choice = next((b.choice for b in ballots
-                         if chair is not None and b.membership_id == chair.membership_id), None)
-    if poll.kind == PollKind.WRITTEN.value:
-        return decide_written_poll(rules, tally, electorate=electorate,
-                                   chair_choice=chair_choice).as_dict()
-    return decide(rules, tally, electorate=electorate, present=present,
-                  chair_choice=chair_choice).as_dict()
 
 
 def _ballot_records(ballots: Iterable[Ballot], roll: Sequence[int]) -> list[BallotRecord]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..ballots.evidence import BallotEvidence, EvidenceError, canonical_json, verify_ballot_evidence
 from ..i18n import N_
-from ..rules import Outcome, Rules, Tally, decide, decide_written_poll
+from ..rules import Outcome, Rules, decide_vote
 from ..vocab import PollKind, SilencePolicy
 from .evidence import FORMAT, b64url_decode
 from .findings import Msg, Report, Section, failed, passed
@@ -204,17 +204,13 @@ def _recount(section: Section, vote: dict[str, Any], valid: list[dict[str, Any]]
 
 
 def _decide(vote: dict[str, Any], ballots: list[dict[str, Any]]) -> Outcome:
-    rules = Rules.from_profile(vote["rules"])
-    tally = Tally.of(b["payload"]["choice"] for b in ballots)
-    chair = vote.get("chairMembership")
-    chair_choice = next((b["payload"]["choice"] for b in ballots
-                         if chair is not None and b["payload"]["voter"] == chair), None)
     electorate = int(vote["electorate"])
-    if vote.get("kind") == PollKind.WRITTEN.value:
-        return decide_written_poll(rules, tally, electorate=electorate,
-                                   chair_choice=chair_choice)
-    return decide(rules, tally, electorate=electorate, present=int(vote["present"]),
-                  chair_choice=chair_choice)
+    written = vote.get("kind") == PollKind.WRITTEN.value
+    return decide_vote(str(vote.get("kind", "")), Rules.from_profile(vote["rules"]),
+                       [(b["payload"]["voter"], b["payload"]["choice"]) for b in ballots],
+                       electorate=electorate,
+                       present=electorate if written else int(vote["present"]),
+                       chair=vote.get("chairMembership"))
 
 
 def _numbers(outcome: Mapping[str, Any]) -> dict[str, Any]:
