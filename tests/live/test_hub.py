@@ -142,9 +142,11 @@ async def test_notices_reach_only_their_recipients() -> None:
                      "carol": []}
 
 
-def test_every_audience_has_a_route_and_only_the_meeting_stream_has_none() -> None:
+def test_every_audience_has_a_route_and_only_those_shown_otherwise_have_none() -> None:
     assert set(ROUTES) == set(Audience)
-    assert [a for a, route in ROUTES.items() if route is None] == [Audience.MEETING]
+    # The meeting's stream shows its events as state; SESSIONS closes connections.
+    assert {a for a, route in ROUTES.items() if route is None} == {Audience.MEETING,
+                                                                  Audience.SESSIONS}
 
 
 async def test_a_changed_position_reaches_those_who_see_the_matrix_only() -> None:
