@@ -12,7 +12,7 @@ from typing import Any
 
 from ..ballots.evidence import BallotEvidence, EvidenceError, canonical_json, verify_ballot_evidence
 from ..i18n import N_
-from ..rules import Outcome, Rules, decide_vote
+from ..rules import Outcome, Rules, Tally, decide_vote
 from ..vocab import PollKind, SilencePolicy
 from .evidence import FORMAT, b64url_decode
 from .findings import Msg, Report, Section, failed, passed
