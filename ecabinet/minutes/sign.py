@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
 
+from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
@@ -20,15 +23,29 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.stamp import TextStampStyle
 
 from ..errors import ConfigurationError, Conflict
+from ..pdf.stamp_font import StampFont
 from ..settings import Settings
 from . import pdfdoc
 from .keys_pkcs11 import Pkcs11KeySource
 
 SignerRole = Literal["secretary", "chair"]
 PKCS12_SUFFIXES = (".p12", ".pfx")
-# pyHanko's built-in stamp font has no Vietnamese glyphs; the page itself prints the
-# signatory's role and name in Vietnamese around the box, the stamp only the time.
-STAMP = TextStampStyle(stamp_text="Digitally signed\n%(ts)s", border_width=1)
+# The signature's appearance, in Vietnamese and in Vietnam's time, set in the same
+# embedded face as the page (PDF/A wants every font embedded; pyHanko's built-in Courier
+# is not, and has no Vietnamese glyphs). %(signer)s is the certificate's holder.
+STAMP = TextStampStyle(
+    stamp_text="Ký bởi: %(signer)s\nThời gian: %(when)s", border_width=1,
+    text_box_style=TextBoxStyle(font=StampFont(), font_size=9))
+DEFAULT_TIME_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def signing_time_text(moment: datetime, time_zone: str = DEFAULT_TIME_ZONE) -> str:
+    """ "14:05:09 ngày 29/11/2026 (GMT+7)": the time the appearance shows."""
+    local = moment.astimezone(ZoneInfo(time_zone))
+    offset = local.utcoffset() or timedelta(0)
+    hours, rest = divmod(int(offset.total_seconds()), 3600)
+    zone = f"GMT{hours:+d}" + (f":{rest // 60:02d}" if rest else "")
+    return f"{local:%H:%M:%S} ngày {local:%d/%m/%Y} ({zone})"
 
 
 class SigningNotConfigured(Conflict):
@@ -117,7 +134,8 @@ def timestamper(settings: Settings) -> TimeStamper | None:
 
 async def sign_pdf(pdf: bytes, *, field: str, key: KeySource, reason: str = "",
                    location: str = "", stamper: TimeStamper | None = None,
-                   attachments: Mapping[str, bytes] | None = None) -> bytes:
+                   attachments: Mapping[str, bytes] | None = None,
+                   time_zone: str = DEFAULT_TIME_ZONE) -> bytes:
     """Fill the empty signature field ``field`` in a new revision (PAdES B-B, or B-T with a
     time-stamp authority). Files in ``attachments`` join the document in the same revision,
     so the signature covers them."""
@@ -130,6 +148,8 @@ async def sign_pdf(pdf: bytes, *, field: str, key: KeySource, reason: str = "",
     async with key.open() as signer:
         pdf_signer = signers.PdfSigner(metadata, signer, timestamper=stamper,
                                        stamp_style=STAMP)
-        output: Any = await pdf_signer.async_sign_pdf(writer, existing_fields_only=True)
+        output: Any = await pdf_signer.async_sign_pdf(
+            writer, existing_fields_only=True, appearance_text_params={
+                "when": signing_time_text(datetime.now(UTC), time_zone)})
     data: bytes = output.getvalue()
     return data
