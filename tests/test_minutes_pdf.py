@@ -197,9 +197,9 @@ async def test_an_unsigned_revision_appended_after_signing_fails(
     from pyhanko.pdf_utils import generic
 
     writer = pdfdoc.incremental(minutes_pdf)
-    info = writer.trailer["/Info"].get_object()  # even a harmless-looking change
-    info[generic.pdf_name("/Title")] = generic.TextStringObject("Biên bản (đã sửa)")
-    writer.update_container(info)
+    # Even a harmless-looking change: the document's language.
+    writer.root[generic.pdf_name("/Lang")] = generic.TextStringObject("en")
+    writer.update_root()
     out = io.BytesIO()
     writer.write(out)
     found = await problems(out.getvalue(), signing)

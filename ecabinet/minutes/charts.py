@@ -24,6 +24,8 @@ def vote_chart(outcome: Outcome, electorate: int, _: Words) -> Drawing:
     scale = BAR_WIDTH / max(electorate, outcome.base, outcome.tally.cast, 1)
     height = ROW * len(counts) + 7 * mm
     drawing = Drawing(LABEL_WIDTH + BAR_WIDTH + 20 * mm, height)
+    # reportlab's graphics start in Helvetica, which is not embedded (PDF/A).
+    drawing.initialFontName = "Serif"
     for row, (choice, count) in enumerate(counts.items()):
         y = height - (row + 1) * ROW - 1 * mm
         drawing.add(String(0, y + 1.2 * mm, _.of(CHOICES, choice), fontName="Serif",

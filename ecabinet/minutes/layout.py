@@ -119,6 +119,7 @@ def national_heading(heading: Heading) -> Table:
                                    para(heading.place_date, "date")]],
                   colWidths=[FRAME_WIDTH * 0.4, FRAME_WIDTH * 0.6])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("FONT", (0, 0), (-1, -1), "Serif", BODY_SIZE),
                                ("ALIGN", (0, 0), (-1, -1), "CENTER"),  # the rules
                                ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -243,6 +244,9 @@ def build(story: list[Flowable], *, title: str, author: str, subject: str, foote
         buffer, pagesize=A4, leftMargin=LEFT, rightMargin=RIGHT, topMargin=TOP,
         bottomMargin=BOTTOM, title=nfc(title), author=nfc(author), subject=nfc(subject),
         creator="e-Cabinet", lang=language,
+        # reportlab starts every page (and table cell) in Helvetica, which is not
+        # embedded; PDF/A wants every font the content names embedded.
+        initialFontName="Serif", initialFontSize=BODY_SIZE, initialLeading=17,
     )
     document.build(story, canvasmaker=numbered_canvas(footer))
     return buffer.getvalue()

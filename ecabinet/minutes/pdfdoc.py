@@ -18,9 +18,10 @@ from typing import Any
 from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.writer import BasePdfFileWriter, copy_into_new_writer
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields
 
+from ..pdf.archival import archival_writer, associate_last_embedded_file
 from .layout import FieldPlacement
 
 JSON = "application/json"
@@ -34,14 +35,14 @@ MAX_EMBEDDED_FILE = 64 * 1024 * 1024
 def prepare(pdf: bytes, placements: Iterable[FieldPlacement],
             attachments: Mapping[str, bytes], *, kind: str, lock_field: str) -> bytes:
     """The unsigned document: reportlab's pages, the empty signature fields over the boxes
-    the layout reserved, and the attached files, written as one revision.
+    the layout reserved, and the attached files, written as one PDF/A-3 revision.
 
     ``kind`` ("minutes" or "notice") is written into the catalog, so that a verifier tells
     the two apart by what the signed first revision says, not by an attachment's name. The
     field ``lock_field`` carries a /Lock (FieldMDP all fields, DocMDP "no changes"): the
     signature that fills it locks the document, after which only validation data (DSS,
     document time stamps) may be added."""
-    writer = copy_into_new_writer(PdfFileReader(io.BytesIO(pdf)))
+    writer = archival_writer(pdf)
     writer.root[KIND_KEY] = kind_marker(kind)
     for placement in placements:
         lock = placement.name == lock_field
@@ -76,6 +77,7 @@ def attach(writer: BasePdfFileWriter, name: str, data: bytes, *, description: st
     embed.embed_file(writer, embed.FileSpec(
         file_spec_string=name, file_name=name, embedded_data=stream,
         description=description or name))
+    associate_last_embedded_file(writer)  # PDF/A-3: an associated file
 
 
 def incremental(pdf: bytes) -> IncrementalPdfFileWriter:
