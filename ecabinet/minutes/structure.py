@@ -90,8 +90,32 @@ class ApprovalAttachmentRule(QualifiedWhitelistRule):
         for raw in (new_names.raw_get("/EmbeddedFiles"), new_tree.raw_get("/Names")):
             if isinstance(raw, generic.IndirectObject):
                 refs.append(raw.reference)
+        associated = _associated_files_update(old, new, spec_ref)
+        if associated is False:
+            return
+        if associated is not None:
+            refs.append(associated)
         for ref in refs:
             yield ModificationLevel.FORM_FILLING, ReferenceUpdate(ref)
+
+
+def _associated_files_update(old: HistoricalResolver, new: HistoricalResolver,
+                             spec_ref: generic.IndirectObject) -> Any:
+    """PDF/A-3 lists each embedded file in the catalog's /AF array: the new file may be
+    appended to the array the draft already had, nothing else changed in it. The array's
+    reference when it was so extended, None when /AF did not change, False otherwise."""
+    old_raw = old.root.raw_get("/AF") if "/AF" in old.root else None
+    new_raw = new.root.raw_get("/AF") if "/AF" in new.root else None
+    if old_raw is None and new_raw is None:
+        return None
+    if not isinstance(new_raw, generic.IndirectObject) or old_raw != new_raw:
+        return False
+    old_list, new_list = _deref(old_raw), _deref(new_raw)
+    before = [old_list.raw_get(i) for i in range(len(old_list))]
+    after = [new_list.raw_get(i) for i in range(len(new_list))]
+    if after == before:
+        return None
+    return new_raw.reference if after == [*before, spec_ref] else False
 
 
 def _deref(value: Any) -> Any:
