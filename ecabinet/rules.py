@@ -190,3 +190,26 @@ def is_contested(rules: Rules, stances: Iterable[str | None]) -> bool:
         if stance is None and rules.missing_position_contested:
             return True
     return False
+
+
+@dataclass(frozen=True)
+class ExpectedQuorum:
+    """Before the day: who said they will come, against the quorum."""
+
+    members: int
+    coming: int
+    unanswered: int
+    needed: int
+
+    @property
+    def met(self) -> bool:
+        return self.members > 0 and self.coming >= self.needed
+
+    @property
+    def at_risk(self) -> bool:
+        """Not assured by the answers given so far."""
+        return not self.met
+
+
+def expected_quorum(rules: Rules, members: int, coming: int, unanswered: int) -> ExpectedQuorum:
+    return ExpectedQuorum(members, coming, unanswered, quorum_needed(rules, members))

@@ -155,3 +155,16 @@ class DeliveryState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class PlannedAttendance(StrEnum):
+    ATTEND = "attend"
+    REMOTE = "remote"
+    APOLOGIES = "apologies"
+
+
+class TaskState(StrEnum):
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"

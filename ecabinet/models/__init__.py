@@ -8,6 +8,7 @@ from .base import utcnow
 from .bodies import AttestationRoot, Body, BodyCounter, rules_of
 from .deliberation import Comment, Position, PositionRevision
 from .documents import BlobChunk, Document, DocumentReading, DocumentVersion, StoredBlob
+from .followup import AttendancePlan, CalendarFeed, FollowUpTask, TaskUpdate
 from .live import LiveConnection
 from .meetings import AgendaItem, Attendance, ItemGuest, Meeting
 from .minutes import Minutes
@@ -35,6 +36,7 @@ __all__ = [
     "AgendaItem",
     "Annotation",
     "Attendance",
+    "AttendancePlan",
     "AttestationRoot",
     "AuditEvent",
     "AuditHead",
@@ -42,11 +44,13 @@ __all__ = [
     "BlobChunk",
     "Body",
     "BodyCounter",
+    "CalendarFeed",
     "Comment",
     "Document",
     "DocumentReading",
     "DocumentVersion",
     "Enrollment",
+    "FollowUpTask",
     "ItemGuest",
     "ItemNote",
     "LiveConnection",
@@ -70,6 +74,7 @@ __all__ = [
     "RecoveryApproval",
     "SearchEntry",
     "StoredBlob",
+    "TaskUpdate",
     "WebAuthnChallenge",
     "metadata",
     "rules_of",

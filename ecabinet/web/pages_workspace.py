@@ -18,6 +18,7 @@ from ..auth.permissions import Permission, can, ensure_signed_in
 from ..errors import Forbidden
 from ..models import utcnow
 from ..vocab import Classification, ItemKind, MeetingForm, MeetingKind, MeetingState
+from . import calendar_views
 from .common import actor_of, db_of, int_param
 from .page_helpers import page_tools
 from .routing import page
@@ -54,7 +55,12 @@ async def prepare_meeting(request: Request) -> Response:
     seat = actor.seat(meeting.body_id)
     levels = [level for level in Classification
               if level <= min(view.body.max_classification, seat.clearance if seat else 0)]
+    plans: dict[str, object] = {"expected": None, "plans": [], "answer_labels": {}}
+    if meeting.state == MeetingState.PUBLISHED.value:
+        async with db.transaction() as tx:
+            plans = await calendar_views.expected(tx, meeting.id or 0)
     return render(request, "workspace_meeting.html", {
+        **plans,
         **page_tools(request), "view": view, "allowed": allowed_changes(meeting),
         "warnings": warnings, "kinds": list(MeetingKind), "forms": list(MeetingForm),
         "item_kinds": list(ItemKind), "levels": levels,
