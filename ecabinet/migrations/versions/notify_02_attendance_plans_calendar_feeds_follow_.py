@@ -1,7 +1,7 @@
 """attendance plans calendar feeds follow-up tasks
 
 Revision ID: notify_02
-Revises: insider_01
+Revises: reader_03
 Create Date: 2026-11-29 20:24:14.881246
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'notify_02'
-down_revision: str | None = 'insider_01'
+down_revision: str | None = 'reader_03'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
