@@ -52,14 +52,22 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+def server_settings() -> dict[str, Any]:
+    """Extra settings for the live server; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def live_server(database_url: str, tmp_path: Path, server_settings: dict[str, Any]
+                ) -> Iterator[LiveServer]:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     # localhost, not 127.0.0.1: WebAuthn refuses an IP address as the relying party.
     settings = load_settings(environ={}, database_url=database_url,
                              data_dir=str(tmp_path / "data"), origin=f"http://localhost:{port}",
-                             session_secret="browser-secret-" + "x" * 40, log_level="warning")
+                             session_secret="browser-secret-" + "x" * 40, log_level="warning",
+                             **server_settings)
     db = Database(settings.database_url)
     config = uvicorn.Config(create_app(settings, db=db), log_level="warning", lifespan="on",
                             ws="websockets-sansio", ws_per_message_deflate=False,
