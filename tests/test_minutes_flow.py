@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -23,7 +24,14 @@ from ecabinet.minutes.ca import DemoSigning, prepare_demo_signing
 from ecabinet.minutes.evidence import APPROVAL_FILE_NAME
 from ecabinet.minutes.register_pdf import read_register
 from ecabinet.minutes.verify import load_trust_roots, verify_pdf
-from ecabinet.models import AgendaItem, AuditEvent, Minutes
+from ecabinet.models import (
+    AgendaItem,
+    AuditEvent,
+    Minutes,
+    PasskeyCredential,
+    PasskeyQuarantine,
+    utcnow,
+)
 from ecabinet.settings import Settings
 
 from .factories import csrf_header, sign_in
@@ -281,3 +289,30 @@ async def test_the_minutes_page_and_the_verify_page(
                                   files={"pdf": ("x.pdf", draft, "application/pdf")})
     assert forged.status_code == 403
     await secretary.aclose()
+
+
+async def test_a_passkey_in_quarantine_cannot_sign_the_minutes(
+    client: httpx.AsyncClient, db: Database, session: ClosedSession,
+) -> None:
+    secretary = await person_client(client, session, session.secretary_person_id)
+    chair = await person_client(client, session, session.chair_person_id)
+    await secretary.post(f"/api/meetings/{session.meeting_id}/minutes/draft", json={})
+    await approve_draft(chair, session)
+    signed = await sign_step(secretary, session, session.secretary_person_id, "secretary")
+    assert signed.status_code == 201, signed.text
+    # The chair's passkey came through account recovery a moment ago.
+    async with db.transaction() as tx:
+        credential = (await tx.session.exec(select(PasskeyCredential).where(
+            PasskeyCredential.person_id == session.chair_person_id))).one()
+        assert credential.id is not None
+        tx.session.add(PasskeyQuarantine(credential_id=credential.id,
+                                         person_id=session.chair_person_id,
+                                         until=utcnow() + timedelta(hours=24)))
+    refused = await sign_step(chair, session, session.chair_person_id, "chair")
+    assert refused.status_code == 403, refused.text
+    assert "khôi phục tài khoản" in refused.json()["detail"], refused.text
+    assert (await kinds(db))[-1] == "refused.quarantine"
+    state = await chair.get(f"/api/meetings/{session.meeting_id}/minutes")
+    assert state.json()["state"] == "signed_by_secretary"
+    for other in (secretary, chair):
+        await other.aclose()
