@@ -17,7 +17,6 @@ from . import sweeper as sweep
 from .db import Database
 from .errors import EcabinetError
 from .notices.push import ensure_vapid_key
-from .realtime import endpoint as live_endpoint
 from .realtime import outbox
 from .realtime.hub import Hub
 from .settings import Settings, ensure_session_secret, load_settings
@@ -32,6 +31,7 @@ from .web import (
     api_recovery,
     api_session,
     calendar_views,
+    live_socket,
     notices_views,
     offline,
     openapi,
@@ -97,7 +97,7 @@ def routes() -> list[BaseRoute]:
         *openapi.routes(),
         *api_session.routes(),
         *pages_live.routes(),
-        *live_endpoint.routes(),
+        *live_socket.routes(),
         *minutes_web.routes(),
         *reader.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

@@ -24,13 +24,13 @@ from ..auth.actor import Actor
 from ..auth.sessions import SESSION_COOKIE, actor_for_token
 from ..errors import CsrfRefused, EcabinetError, TooManyRequests, Unauthenticated
 from ..i18n import gettext_for
-from ..web import refusals
-from ..web.common import db_of, settings_of
-from ..web.inputs import is_id
-from ..web.templating import locale_of
-from . import frames, presence
-from .connection import Connection
-from .hub import Hub
+from ..realtime import frames, presence
+from ..realtime.connection import Connection
+from ..realtime.hub import Hub
+from . import refusals
+from .common import db_of, settings_of
+from .inputs import is_id
+from .templating import locale_of
 
 log = logging.getLogger(__name__)
 
