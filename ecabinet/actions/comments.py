@@ -6,8 +6,7 @@ every comment, who made it and how it was answered (ecabinet.pdf.comments_report
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 
 from sqlmodel import col, select
 
@@ -20,7 +19,6 @@ from ..events import CommentChanged, Event, EventKind
 from ..i18n import N_
 from ..models import (
     AgendaItem,
-    Body,
     Comment,
     Document,
     DocumentVersion,
@@ -30,6 +28,7 @@ from ..models import (
     Person,
     utcnow,
 )
+from ..reports import RESOLUTION_LABELS, Synthesis, Thread
 from ..vocab import MeetingState
 from . import access
 
@@ -37,26 +36,11 @@ MAX_TEXT = 10_000
 MAX_QUOTE = 2_000
 
 
-class Resolution(StrEnum):
-    ACCEPTED = "accepted"  # tiếp thu
-    EXPLAINED = "explained"  # giải trình
-
-
-RESOLUTION_LABELS = {Resolution.ACCEPTED.value: N_("Accepted"),
-                     Resolution.EXPLAINED.value: N_("Explained")}
-
-
 @dataclass(frozen=True)
 class Target:
     document: Document
     version: DocumentVersion
     meeting: Meeting | None
-
-
-@dataclass
-class Thread:
-    comment: Comment
-    replies: list[Comment] = field(default_factory=list)
 
 
 async def _readable(tx: Tx, actor: Actor, document: Document) -> Meeting | None:
@@ -210,20 +194,6 @@ async def version_threads(tx: Tx, actor: Actor, version_id: int
                           ) -> tuple[Target, list[Thread]]:
     target = await target_of_version(tx, actor, version_id)
     return target, await threads_of(tx, [version_id])
-
-
-@dataclass(frozen=True)
-class Synthesis:
-    """Everything the synthesis report shows for one document."""
-
-    body: Body
-    document: Document
-    item: AgendaItem | None
-    meeting: Meeting | None
-    versions: dict[int, DocumentVersion]
-    threads: list[Thread]
-    people: dict[int, Person]
-    titles: dict[int, str]  # person id -> title in the body
 
 
 async def synthesis(tx: Tx, actor: Actor, document_id: int) -> Synthesis:

@@ -3,7 +3,6 @@ a poll shows (counts so far, the outcome and the rule that decided it); reminder
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import col, select
@@ -15,40 +14,12 @@ from ..db import Tx
 from ..errors import Conflict
 from ..events import Event, EventKind, PollMoved
 from ..i18n import N_
-from ..models import Ballot, Body, Membership, Person, Poll, PollQuestion, utcnow
-from ..rules import Outcome, Rules, Tally, chair_seat, decide_vote, settled_written_poll
+from ..models import Body, Membership, Person, Poll, utcnow
+from ..reports import Notice, PollTally, QuestionState, outcome_of
+from ..rules import Outcome, Rules, decide_vote, settled_written_poll
 from ..vocab import NoticeKind, PollKind, PollState, Role
 from . import notifications, polls
 from .ballots import current_ballots
-
-
-@dataclass
-class QuestionState:
-    question: PollQuestion
-    ballots: list[Ballot] = field(default_factory=list)
-
-    @property
-    def tally(self) -> Tally:
-        return Tally.of(b.choice for b in self.ballots)
-
-    def ballot_of(self, membership_id: int | None) -> Ballot | None:
-        return next((b for b in self.ballots if b.membership_id == membership_id), None)
-
-
-@dataclass(frozen=True)
-class PollTally:
-    poll: Poll
-    questions: list[QuestionState]
-    voters: list[Membership]
-
-    @property
-    def chair(self) -> int | None:
-        return chair_seat(None, (v.id for v in self.voters
-                                 if v.role == Role.CHAIR.value and v.id is not None))
-
-    def silent_on(self, state: QuestionState) -> list[Membership]:
-        answered = {b.membership_id for b in state.ballots}
-        return [v for v in self.voters if v.id not in answered]
 
 
 async def poll_state(tx: Tx, poll: Poll) -> PollTally:
@@ -158,15 +129,6 @@ async def result(tx: Tx, actor: Actor, poll_id: int) -> PollTally:
     return await poll_state(tx, poll)
 
 
-def outcome_of(question: PollQuestion) -> Outcome | None:
-    data = question.outcome
-    if not data:
-        return None
-    return Outcome(bool(data["passed"]), str(data["rule"]),
-                   Tally(data["for"], data["against"], data["abstain"]), int(data["needed"]),
-                   int(data["base"]), int(data.get("silent", 0)))
-
-
 async def open_polls(tx: Tx) -> list[Poll]:
     rows = await tx.session.exec(select(Poll).where(
         Poll.kind == PollKind.WRITTEN.value, Poll.state == PollState.OPEN.value))
@@ -217,19 +179,6 @@ async def remind_due(tx: Tx, leads: list[int]) -> int:
         if poll.deadline is not None and now < poll.deadline:
             sent += await remind(tx, None, poll, leads=leads)
     return sent
-
-
-@dataclass(frozen=True)
-class Notice:
-    """What the result notice (PDF) states."""
-
-    body: Body
-    state: PollTally
-    people: dict[int, Person]
-
-    def name_of(self, seat: Membership) -> str:
-        person = self.people.get(seat.person_id)
-        return person.full_name if person else ""
 
 
 async def notice(tx: Tx, actor: Actor, poll_id: int) -> Notice:

@@ -11,9 +11,9 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
-from ..actions.comments import RESOLUTION_LABELS, Synthesis, Thread
 from ..i18n import N_
 from ..models import Person
+from ..reports import RESOLUTION_LABELS, Synthesis, Thread
 from .report_kit import Gettext, build, grid, local, para
 
 PAGE = landscape(A4)

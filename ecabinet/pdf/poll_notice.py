@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from ..actions.poll_results import Notice, QuestionState, outcome_of
 from ..i18n import N_
 from ..outcomes import describe
+from ..reports import Notice, QuestionState, outcome_of
 from ..rules import Rules
 from ..vocab import SilencePolicy, ThresholdBase, TieBreak
 from .report_kit import Gettext, build, grid, local, para

@@ -17,6 +17,7 @@ from ..i18n import gettext_for
 from ..models import Poll, utcnow
 from ..outcomes import describe
 from ..pdf import poll_notice
+from ..reports import PollTally
 from . import inputs
 from .common import actor_of, db_of, int_param, json_body, settings_of
 from .routing import api
@@ -73,7 +74,7 @@ async def list_polls(request: Request) -> Response:
     return JSONResponse({"polls": [summary_json(p) for p in rows]})
 
 
-def poll_json(request: Request, state: poll_results.PollTally) -> dict[str, Any]:
+def poll_json(request: Request, state: PollTally) -> dict[str, Any]:
     _ = gettext_for(locale_of(request))
     return poll_results.as_json(state, actor_of(request),
                                 sentence=lambda outcome: describe(outcome, _))

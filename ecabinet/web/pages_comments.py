@@ -12,6 +12,7 @@ from ..auth.permissions import Permission, can
 from ..errors import Conflict, ValidationFailed
 from ..i18n import gettext_for
 from ..models import Comment
+from ..reports import RESOLUTION_LABELS
 from .common import actor_of, db_of, int_param
 from .inputs import positive_int
 from .page_helpers import page_tools
@@ -31,7 +32,7 @@ async def _comments_page(request: Request, version_id: int, *, error: str = "",
         **page_tools(request), "target": target, "threads": threads, "names": names,
         "answers": answers, "error": error,
         "writes": can(actor, Permission.COMMENT, target.document.body_id),
-        "resolution_labels": comments.RESOLUTION_LABELS,
+        "resolution_labels": RESOLUTION_LABELS,
         "quote": query.get("quote", "")[:comments.MAX_QUOTE],
         "page_number": positive_int(query.get("page"))}, status=status)
 

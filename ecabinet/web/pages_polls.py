@@ -20,6 +20,7 @@ from ..i18n import gettext_for
 from ..models import Document, DocumentVersion
 from ..outcomes import describe
 from ..pdf.poll_notice import CHOICE_LABELS
+from ..reports import outcome_of
 from . import inputs
 from .common import actor_of, db_of, int_param, settings_of
 from .page_helpers import page_tools
@@ -92,7 +93,7 @@ async def _poll_page(request: Request, *, error: str = "", status: int = 200) ->
         "asked": seat is not None and seat.id in poll.voter_ids,
         "approves": can(actor, Permission.APPROVE_POLLS, poll.body_id),
         "prepares": can(actor, Permission.PREPARE_MEETINGS, poll.body_id),
-        "outcome_of": poll_results.outcome_of,
+        "outcome_of": outcome_of,
         "sentence": lambda outcome: describe(outcome, _)}, status=status)
 
 
