@@ -19,18 +19,19 @@ from .. import audit
 from ..auth import passkeys
 from ..auth.actor import Actor
 from ..auth.permissions import Permission, ensure
+from ..ballots.electorate import VOTING_ROLES as VOTING_ROLES
+from ..ballots.electorate import entitled_voters as entitled_voters
 from ..ballots.evidence import ballot_challenge, canonical_json
 from ..db import Tx
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..events import BallotCast, Event, EventKind
 from ..models import Ballot, Body, Membership, Poll, PollQuestion, utcnow
 from ..settings import Settings
-from ..vocab import PollKind, PollState, RevotePolicy, Role
+from ..vocab import PollKind, PollState, RevotePolicy
 from .attendance import live_voter
 
 PURPOSE = "ballot"
 PAYLOAD_VERSION = 1
-VOTING_ROLES = (Role.CHAIR.value, Role.MEMBER.value)
 
 
 class BallotRefused(Forbidden):
@@ -46,16 +47,6 @@ class PollNotOpen(Conflict):
 
 def receipt_of(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(payload)).hexdigest()
-
-
-async def entitled_voters(tx: Tx, body_id: int) -> list[Membership]:
-    """The members who vote: chair and members, active, not stand-ins (a stand-in votes
-    only where the body allows it, in the live session)."""
-    rows = await tx.session.exec(select(Membership).where(
-        Membership.body_id == body_id, col(Membership.active),
-        col(Membership.role).in_(VOTING_ROLES), col(Membership.stand_in_for_id).is_(None),
-    ).order_by(col(Membership.seat_order)))
-    return list(rows.all())
 
 
 @dataclass(frozen=True)

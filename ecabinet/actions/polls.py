@@ -180,7 +180,7 @@ async def send(tx: Tx, actor: Actor, poll_id: int) -> Poll:
     if deadline <= now:
         raise Conflict("The poll's deadline has already passed; set a new one before "
                        "sending it.")
-    voters = await entitled_voters(tx, poll.body_id)
+    voters = await entitled_voters(tx.session, poll.body_id)
     if not voters:
         raise Conflict("This body has no voting members to ask.")
     poll.state, poll.opened_at, poll.deadline = target.value, now, deadline

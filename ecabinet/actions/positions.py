@@ -302,4 +302,4 @@ async def history(tx: Tx, actor: Actor, *, item_id: int, member_id: int
 
 
 async def electorate_of(tx: Tx, meeting: Meeting) -> list[Membership]:
-    return await entitled_voters(tx, meeting.body_id)
+    return await entitled_voters(tx.session, meeting.body_id)

@@ -10,9 +10,8 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..actions.ballots import entitled_voters
 from ..audit import GENESIS
-from ..db import Tx
+from ..ballots.electorate import entitled_voters
 from ..errors import Conflict, NotFound
 from ..models import (
     AgendaItem,
@@ -59,7 +58,7 @@ async def collect(session: AsyncSession, settings: Settings, meeting_id: int, *,
     body = await session.get(Body, meeting.body_id)
     assert body is not None and meeting.id is not None and body.id is not None
     seats = await _seats(session, body.id)
-    voters = [seats[m.id] for m in await entitled_voters(Tx(session), body.id) if m.id]
+    voters = [seats[m.id] for m in await entitled_voters(session, body.id) if m.id]
     attendance = list((await session.exec(select(Attendance).where(
         Attendance.meeting_id == meeting.id))).all())
     rules = Rules.from_profile(rules_of(body))
