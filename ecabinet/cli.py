@@ -12,9 +12,9 @@ from . import audit
 from .auth.attestation_commands import add_commands as add_attestation_commands
 from .db import Database
 from .errors import EcabinetError
+from .key_commands import add_key_commands
 from .migrate import upgrade
 from .minutes.commands import add_commands as add_minutes_commands
-from .minutes.commands import add_key_commands
 from .operations.commands import add_commands as add_operations_commands
 from .operations.commands import chain_and_anchor_report, cmd_audit_anchor
 from .settings import Settings, ensure_session_secret, load_settings
