@@ -79,29 +79,6 @@ async def _timeline(tx: Tx, answered: list[Position]) -> list[tuple[datetime, in
     return [(moment, index) for index, moment in enumerate(moments, start=1)]
 
 
-def as_json(view: Matrix) -> dict[str, object]:
-    return {
-        "meeting": {"id": view.meeting.id, "title": view.meeting.title,
-                    "deadline": positions.deadline_of(view.meeting).isoformat(),
-                    "frozen": view.frozen,
-                    "triagedAt": view.meeting.triaged_at.isoformat()
-                    if view.meeting.triaged_at else None},
-        "members": [{"membership": m.seat.id, "person": m.seat.person_id, "name": m.name,
-                     "title": m.seat.title, "role": m.seat.role} for m in view.members],
-        "items": [{"id": i.id, "ordinal": i.ordinal, "title": i.title, "status": i.status,
-                   "reason": i.status_reason,
-                   "counts": view.counts[i.id].as_dict() if i.id in view.counts else {},
-                   "missing": [m.seat.id for m in view.missing_for(i)]}
-                  for i in view.items],
-        "cells": [{"item": p.item_id, "membership": p.membership_id, "stance": p.stance,
-                   "text": p.text, "submittedAt": p.submitted_at.isoformat()
-                   if p.submitted_at else None} for p in view.cells.values()],
-        "responseRate": {"answered": view.answered, "total": view.total_cells,
-                         "over_time": [{"at": at.isoformat(), "answered": n}
-                                       for at, n in view.timeline]},
-    }
-
-
 def as_csv(view: Matrix, gettext: Callable[..., str]) -> str:
     """One row per member and item, for a spreadsheet."""
     out = io.StringIO()

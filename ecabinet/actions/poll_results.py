@@ -3,8 +3,6 @@ a poll shows (counts so far, the outcome and the rule that decided it); reminder
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import col, select
 
 from .. import audit
@@ -15,7 +13,7 @@ from ..errors import Conflict
 from ..events import Event, EventKind, PollMoved
 from ..i18n import N_
 from ..models import Body, Membership, Person, Poll, utcnow
-from ..reports import Notice, PollTally, QuestionState, outcome_of
+from ..reports import Notice, PollTally, QuestionState
 from ..rules import Outcome, Rules, decide_vote, settled_written_poll
 from ..vocab import NoticeKind, PollKind, PollState, Role
 from . import notifications, polls
@@ -193,38 +191,3 @@ async def notice(tx: Tx, actor: Actor, poll_id: int) -> Notice:
     await audit.record(tx.session, "poll.notice_made", actor_id=actor.person_id,
                        body_id=body.id, subject=f"poll:{poll_id}")
     return Notice(body, state, people)
-
-
-def as_json(state: PollTally, actor: Actor, *, sentence: Any) -> dict[str, Any]:
-    """``sentence``: (Outcome) -> the words that say which rule decided."""
-    poll = state.poll
-    seat = actor.seat(poll.body_id)
-    mine = None if seat is None else seat.id
-    return {
-        "id": poll.id, "kind": poll.kind, "title": poll.title,
-        "description": poll.description, "state": poll.state, "secret": poll.secret,
-        "options": poll.options, "electorate": poll.electorate,
-        "deadline": poll.deadline.isoformat() if poll.deadline else None,
-        "openedAt": poll.opened_at.isoformat() if poll.opened_at else None,
-        "closedAt": poll.closed_at.isoformat() if poll.closed_at else None,
-        "rules": poll.rules or None,
-        "questions": [_question_json(state, q, mine, sentence) for q in state.questions],
-    }
-
-
-def _question_json(state: PollTally, question: QuestionState, mine: int | None,
-                   sentence: Any) -> dict[str, Any]:
-    tally = question.tally
-    outcome = outcome_of(question.question)
-    own = question.ballot_of(mine) if mine is not None else None
-    return {
-        "id": question.question.id, "ordinal": question.question.ordinal,
-        "text": question.question.text,
-        "counts": {"for": tally.for_, "against": tally.against, "abstain": tally.abstain,
-                   "answered": tally.cast,
-                   "silent": max((state.poll.electorate or 0) - tally.cast, 0)},
-        "outcome": None if outcome is None else {
-            **(question.question.outcome or {}), "sentence": sentence(outcome)},
-        "myBallot": None if own is None else {"choice": own.choice, "receipt": own.receipt,
-                                              "castAt": own.cast_at.isoformat()},
-    }

@@ -21,6 +21,7 @@ from ..reports import PollTally
 from . import inputs
 from .common import actor_of, db_of, int_param, json_body, settings_of
 from .routing import api
+from .shapes import poll_as_json
 from .templating import locale_of
 
 
@@ -76,7 +77,7 @@ async def list_polls(request: Request) -> Response:
 
 def poll_json(request: Request, state: PollTally) -> dict[str, Any]:
     _ = gettext_for(locale_of(request))
-    return poll_results.as_json(state, actor_of(request),
+    return poll_as_json(state, actor_of(request),
                                 sentence=lambda outcome: describe(outcome, _))
 
 

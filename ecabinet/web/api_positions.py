@@ -16,6 +16,7 @@ from ..vocab import ItemStatus
 from . import inputs
 from .common import actor_of, db_of, int_param, settings_of
 from .routing import api
+from .shapes import matrix_as_json
 from .templating import locale_of
 
 
@@ -126,7 +127,7 @@ async def position_matrix(request: Request) -> Response:
     response rate over time (secretariat and chair)."""
     async with db_of(request).transaction() as tx:
         view = await matrix.matrix(tx, actor_of(request), int_param(request, "meeting_id"))
-    return JSONResponse(matrix.as_json(view))
+    return JSONResponse(matrix_as_json(view))
 
 
 async def run_triage(request: Request) -> Response:

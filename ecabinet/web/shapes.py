@@ -1,0 +1,69 @@
+"""The JSON shapes of what the actions return, for the API (the actions return objects,
+never JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..actions import positions
+from ..actions.matrix import Matrix
+from ..auth.actor import Actor
+from ..reports import PollTally, QuestionState, outcome_of
+
+
+def poll_as_json(state: PollTally, actor: Actor, *, sentence: Any) -> dict[str, Any]:
+    """``sentence``: (Outcome) -> the words that say which rule decided."""
+    poll = state.poll
+    seat = actor.seat(poll.body_id)
+    mine = None if seat is None else seat.id
+    return {
+        "id": poll.id, "kind": poll.kind, "title": poll.title,
+        "description": poll.description, "state": poll.state, "secret": poll.secret,
+        "options": poll.options, "electorate": poll.electorate,
+        "deadline": poll.deadline.isoformat() if poll.deadline else None,
+        "openedAt": poll.opened_at.isoformat() if poll.opened_at else None,
+        "closedAt": poll.closed_at.isoformat() if poll.closed_at else None,
+        "rules": poll.rules or None,
+        "questions": [_question_json(state, q, mine, sentence) for q in state.questions],
+    }
+
+
+def _question_json(state: PollTally, question: QuestionState, mine: int | None,
+                   sentence: Any) -> dict[str, Any]:
+    tally = question.tally
+    outcome = outcome_of(question.question)
+    own = question.ballot_of(mine) if mine is not None else None
+    return {
+        "id": question.question.id, "ordinal": question.question.ordinal,
+        "text": question.question.text,
+        "counts": {"for": tally.for_, "against": tally.against, "abstain": tally.abstain,
+                   "answered": tally.cast,
+                   "silent": max((state.poll.electorate or 0) - tally.cast, 0)},
+        "outcome": None if outcome is None else {
+            **(question.question.outcome or {}), "sentence": sentence(outcome)},
+        "myBallot": None if own is None else {"choice": own.choice, "receipt": own.receipt,
+                                              "castAt": own.cast_at.isoformat()},
+    }
+
+
+def matrix_as_json(view: Matrix) -> dict[str, object]:
+    return {
+        "meeting": {"id": view.meeting.id, "title": view.meeting.title,
+                    "deadline": positions.deadline_of(view.meeting).isoformat(),
+                    "frozen": view.frozen,
+                    "triagedAt": view.meeting.triaged_at.isoformat()
+                    if view.meeting.triaged_at else None},
+        "members": [{"membership": m.seat.id, "person": m.seat.person_id, "name": m.name,
+                     "title": m.seat.title, "role": m.seat.role} for m in view.members],
+        "items": [{"id": i.id, "ordinal": i.ordinal, "title": i.title, "status": i.status,
+                   "reason": i.status_reason,
+                   "counts": view.counts[i.id].as_dict() if i.id in view.counts else {},
+                   "missing": [m.seat.id for m in view.missing_for(i)]}
+                  for i in view.items],
+        "cells": [{"item": p.item_id, "membership": p.membership_id, "stance": p.stance,
+                   "text": p.text, "submittedAt": p.submitted_at.isoformat()
+                   if p.submitted_at else None} for p in view.cells.values()],
+        "responseRate": {"answered": view.answered, "total": view.total_cells,
+                         "over_time": [{"at": at.isoformat(), "answered": n}
+                                       for at, n in view.timeline]},
+    }
