@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from ..actions import ballots, poll_results
+from ..actions import ballots, voting
 from ..errors import ValidationFailed
 from .common import actor_of, client_of, credential_in, db_of, int_param, json_body, settings_of
 from .inputs import is_id
@@ -36,11 +36,9 @@ async def cast_ballot(request: Request) -> Response:
     if not isinstance(payload, dict):
         raise ValidationFailed("Send the ballot's payload exactly as it was issued.")
     async with db_of(request).transaction() as tx:
-        ballot = await ballots.cast_ballot(
+        ballot = await voting.cast(
             tx, settings_of(request), actor_of(request), poll_id=int_param(request, "poll"),
             payload=payload, credential=credential_in(body))
-        # A written poll is decided as soon as no remaining answer can change it.
-        await poll_results.settle_if_decided(tx, ballot.poll_id)
     return JSONResponse({"receipt": ballot.receipt, "choice": ballot.choice,
                          "question": ballot.question_id, "castAt": ballot.cast_at.isoformat()},
                         status_code=201)
