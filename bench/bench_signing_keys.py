@@ -40,7 +40,7 @@ def draft(work: Path) -> bytes:
     page.save()
     fields = [FieldPlacement(SECRETARY_FIELD, 0, (72, 100, 250, 160)),
               FieldPlacement(CHAIR_FIELD, 0, (320, 100, 500, 160))]
-    return pdfdoc.prepare(path.read_bytes(), fields, {})
+    return pdfdoc.prepare(path.read_bytes(), fields, {}, kind="minutes", lock_field=CHAIR_FIELD)
 
 
 async def both(data: bytes, secretary: KeySource, chair: KeySource) -> float:
