@@ -46,6 +46,7 @@ from .web import (
     pages_workspace,
     reader,
     refusals,
+    tasks_views,
 )
 from .web import minutes as minutes_web
 from .web.csrf import CsrfSeedMiddleware
@@ -86,6 +87,7 @@ def routes() -> list[BaseRoute]:
         *pages_positions.routes(),
         *notices_views.routes(),
         *calendar_views.routes(),
+        *tasks_views.routes(),
         *pages_triage.routes(),
         *pages_polls.routes(),
         *pages_comments.routes(),

@@ -2,7 +2,8 @@
 
 - the triage at each meeting's opinion deadline;
 - written polls decided at their deadline (or settled by the answers already in);
-- reminders at each lead time before a deadline (``reminder_lead_hours``);
+- reminders at each lead time before a deadline (``reminder_lead_hours``), and overdue
+  follow-up tasks escalated to the Government Office;
 - the notification e-mails and Web Push messages that are due (retried while a channel
   is down);
 - quarantines of recovered passkeys that ran out (the person is told);
@@ -20,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .actions import poll_results, quarantines, reminders, triage
+from .actions import poll_results, quarantines, reminders, tasks, triage
 from .db import Database
 from .models import utcnow
 from .notices import push
@@ -38,6 +39,7 @@ class Sweep:
     reminded: int = 0
     mailed: int = 0
     pushed: int = 0
+    escalated: int = 0
     anchored: bool = False
     quarantines_ended: int = 0
 
@@ -57,6 +59,9 @@ async def sweep_once(db: Database, settings: Settings) -> Sweep:
         leads = list(settings.reminder_lead_hours)
         done.reminded += await reminders.remind_positions_due(tx, leads)
         done.reminded += await poll_results.remind_due(tx, leads)
+        done.reminded += await tasks.remind_due(tx, leads)
+    async with db.transaction() as tx:
+        done.escalated = await tasks.escalate_overdue(tx)
     async with db.transaction() as tx:
         done.quarantines_ended = await quarantines.end_expired(tx)
     done.mailed = await deliver_pending(db, settings)

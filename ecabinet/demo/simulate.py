@@ -17,8 +17,10 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import uvicorn
 from sqlalchemy import text
@@ -26,6 +28,7 @@ from sqlalchemy import text
 from ..db import Database
 from ..minutes.register_pdf import read_register
 from ..minutes.verify import load_trust_roots, verify_pdf
+from ..models import utcnow
 from ..settings import Settings
 from . import government as gov
 from .seed import SeatLink
@@ -39,6 +42,8 @@ OPEN_VOTE = ["for"] * 20 + ["against"] * 3 + ["abstain"] * 2
 SECRET_VOTE = ["for"] * 13 + ["against"] * 10 + ["abstain"] * 2
 CONCLUSION = ("Giao cơ quan chủ trì tiếp thu tối đa ý kiến thành viên Chính phủ, hoàn thiện hồ "
               "sơ, trình Thủ tướng Chính phủ trước ngày 15 tháng 10.")
+TASK = ("Hoàn thiện dự thảo Nghị định giảm thuế giá trị gia tăng theo ý kiến thành viên "
+        "Chính phủ, trình Thủ tướng Chính phủ ký ban hành.")
 NOTES = ("Cơ quan chủ trì trình bày tờ trình và tiếp thu ý kiến thẩm tra. Các thành viên "
          "Chính phủ thảo luận về phạm vi, đối tượng áp dụng và nguồn lực thực hiện.")
 
@@ -132,9 +137,28 @@ class Simulation:
                 choices, secret = votes[number]
                 await self.live_vote(item, present, choices, secret=secret)
             await self.chair.post(f"/api/items/{item}/conclusion", {"text": CONCLUSION})
+            if number == 0:
+                await self.assign_task(item)
             await self.pause()
         await self.chair.post(f"{meeting}/session/close")
         self.say("7. The chair recorded the conclusions and closed the session.")
+
+    async def assign_task(self, item: int) -> None:
+        """The conclusion assigns the Ministry of Finance a task, which it then reports
+        on until done (theo dõi nhiệm vụ)."""
+        finance = next(p for p, who in zip(self.members, gov.MEMBERS, strict=True)
+                       if who.title_en == "Minister of Finance")
+        seat = (await finance.get("/api/me"))["bodies"][0]["seat"]
+        due = (utcnow() + timedelta(days=30)).astimezone(ZoneInfo(self.settings.time_zone))
+        task = await self.secretary.post(f"/api/items/{item}/tasks", {
+            "agency": "Bộ Tài chính", "membership": seat, "text": TASK,
+            "deadline": f"{due:%Y-%m-%dT17:00}"})
+        for state, note in (("in_progress", "Đã lấy ý kiến các bộ, ngành."),
+                            ("done", "Đã trình Thủ tướng Chính phủ hồ sơ hoàn chỉnh.")):
+            await finance.post(f"/api/tasks/{task['id']}/updates", {"state": state,
+                                                                     "note": note})
+        self.say(f"6a. Task #{task['id']} assigned to Bộ Tài chính by the conclusion; "
+                 "reported in progress, then done.")
 
     async def live_vote(self, item: int, present: list[Person], choices: list[str], *,
                         secret: bool) -> None:

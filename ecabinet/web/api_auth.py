@@ -130,7 +130,7 @@ async def me(request: Request) -> Response:
             Membership.person_id == actor.person_id))).all()
     return JSONResponse({
         "person": person_json(actor.person),
-        "bodies": [{"id": b.id, "slug": b.slug, "name": b.name, "role": m.role,
+        "bodies": [{"id": b.id, "slug": b.slug, "name": b.name, "role": m.role, "seat": m.id,
                     "title": m.title, "clearance": m.clearance, "active": m.active}
                    for m, b in seats],
         "passkeys": [passkey_json(r, held.get(r.id or 0)) for r in rows],
