@@ -139,14 +139,18 @@ class WorkerPool:
         return self._idle
 
     async def run(self, function: Callable[..., T], *args: Any, seconds: float,
-                  key: object = None) -> T:
+                  key: object = None, still_wanted: Callable[[], None] | None = None) -> T:
         """``function(*args)`` in a worker; TooCostly past ``seconds`` or the memory limit,
-        JobFailed if it raised, ServiceUnavailable if no worker came free in time."""
+        JobFailed if it raised, ServiceUnavailable if no worker came free in time.
+        ``still_wanted`` runs once the key's turn has come, and may refuse the job (the
+        same file was refused while this one waited)."""
         lock = self._keys.setdefault(key, asyncio.Lock()) if key is not None else None
         try:
             if lock is None:
                 return await self._run(function, args, seconds)
             async with lock:
+                if still_wanted is not None:
+                    still_wanted()
                 return await self._run(function, args, seconds)
         finally:
             if lock is not None and not lock.locked() and self._keys.get(key) is lock:

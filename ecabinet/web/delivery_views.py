@@ -36,7 +36,7 @@ INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 REFUSED_PAGES_KEPT = 512
 log = logging.getLogger(__name__)
 _rendering: dict[PageKey, asyncio.Future[bytes]] = {}
-_refused_pages: OrderedDict[PageKey, TooCostly] = OrderedDict()
+_refused_pages: OrderedDict[tuple[str, int], TooCostly] = OrderedDict()
 
 
 def _store(settings: Settings) -> BlobStore:
@@ -142,12 +142,12 @@ def _open_unlinked(path: Path) -> BinaryIO:
 
 
 async def _work(request: Request, function: Callable[..., T], *args: Any,
-                seconds: int) -> T:
+                seconds: int, still_wanted: Callable[[], None] | None = None) -> T:
     """A job in the render pool, one at a time per person."""
     pool: WorkerPool = request.app.state.render_pool
     try:
         return await pool.run(function, *args, seconds=seconds,
-                              key=actor_of(request).person_id)
+                              key=actor_of(request).person_id, still_wanted=still_wanted)
     except JobFailed as failed:
         log.warning("a document job failed: %r", failed.cause)
         raise TooCostly("This page could not be drawn: the PDF is damaged in a way the "
@@ -217,16 +217,18 @@ async def _render_job(request: Request, key: PageKey, function: Callable[..., by
     refused at once instead of costing a worker its full time again."""
     try:
         return await _work(request, function, *args,
-                           seconds=settings_of(request).render_timeout_seconds)
+                           seconds=settings_of(request).render_timeout_seconds,
+                           still_wanted=lambda: _check_not_refused(key))
     except TooCostly as refused:
-        _refused_pages[key] = refused
+        _refused_pages[key[:2]] = refused
         while len(_refused_pages) > REFUSED_PAGES_KEPT:
             _refused_pages.popitem(last=False)
         raise
 
 
 def _check_not_refused(key: PageKey) -> None:
-    refused = _refused_pages.get(key)
+    # At any width: a page too costly at one width is as costly at the next.
+    refused = _refused_pages.get(key[:2])
     if refused is not None:
         raise TooCostly(refused.message, **refused.params)
 
