@@ -1,0 +1,135 @@
+"""What one anonymous client can do to the public pages: bounded memory, bounded audit
+writes, precise refusals, never a 500."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from ecabinet.minutes.evidence import FILE_NAME
+
+from ..packet_helpers import make_pdf
+from .conftest import RSS_BUDGET_KB, Target
+
+
+def anonymous(target: Target) -> httpx.Client:
+    client = target.anonymous()
+    OPEN.append(client)
+    return client
+
+
+OPEN: list[httpx.Client] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while OPEN:
+        OPEN.pop().close()
+
+
+def _csrf(client: httpx.Client, path: str = "/minutes/verify") -> str:
+    page = client.get(path)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, page.text[:200]
+    return found.group(1)
+
+
+def _inflating(megabytes: int) -> bytes:
+    """zlib data of ``megabytes`` MiB of spaces, made in milliseconds: one fully flushed
+    deflate block repeated (each starts afresh, so copies are valid), then the checksum."""
+    chunk = b" " * (1024 * 1024)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
+    checksum = 1
+    for _ in range(megabytes):
+        checksum = zlib.adler32(chunk, checksum)
+    return (b"\x78\xda" + block * megabytes + deflate.flush(zlib.Z_FINISH)
+            + checksum.to_bytes(4, "big"))
+
+
+def _bomb(inflated_mb: int) -> bytes:
+    """A PDF whose evidence attachment inflates about a thousand times: what a verifier
+    that trusts the stream to be small would read into memory."""
+    packed = _inflating(inflated_mb)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [("
+        + FILE_NAME.encode() + b") 4 0 R] >> >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        b"<< /Type /Filespec /F (" + FILE_NAME.encode() + b") /EF << /F 5 0 R >> >>",
+        b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(packed)
+        + packed + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_verification_is_bounded_in_size_rate_and_memory(target: Target) -> None:
+    rss_before = target.rss_kb()
+    client = anonymous(target)
+    token = _csrf(client)
+    too_big = client.post("/minutes/verify", data={"csrf_token": token},
+                          files={"pdf": ("big.pdf", b"%PDF-" + b"0" * 4_100_000)})
+    assert too_big.status_code == 413
+    assert "larger than the limit" in too_big.text
+    bomb = client.post("/minutes/verify", data={"csrf_token": token},
+                       files={"pdf": ("bomb.pdf", _bomb(1500))})
+    assert bomb.status_code in (200, 422), bomb.text[:300]
+    for _ in range(2):
+        plain = client.post("/minutes/verify", data={"csrf_token": token},
+                            files={"pdf": ("plain.pdf", make_pdf(1))})
+        assert plain.status_code in (200, 422), plain.text[:300]
+    limited = client.post("/minutes/verify", data={"csrf_token": token},
+                          files={"pdf": ("bomb.pdf", make_pdf(1))})
+    assert limited.status_code == 429
+    assert "Too many verifications from this address" in limited.text
+    assert target.rss_kb() - rss_before < RSS_BUDGET_KB
+
+
+def test_a_flood_of_anonymous_refusals_writes_a_bounded_audit(target: Target) -> None:
+    client = anonymous(target)
+    before = len(target.audit_kinds())
+    forged = [client.post("/language", data={"locale": "en"}).status_code for _ in range(60)]
+    assert forged == [403] * 60
+    limits = [client.post("/api/session/options", json={}).status_code for _ in range(15)]
+    assert limits.count(429) >= 5 and 500 not in limits
+    guessed = [client.get(f"/enroll/guess-{n}").status_code for n in range(15)]
+    assert set(guessed) <= {403, 429} and guessed.count(429) >= 5
+    added = [kind for kind, _ in target.audit_kinds()[before:]]
+    # One full event per kind (CSRF, rate limit, enrollment) in this minute; the rest counted.
+    assert sorted(added) == ["refused.csrf", "refused.enrollment", "refused.rate-limited"]
+
+
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(target: Target) -> None:
+    client = anonymous(target)
+    before = len(target.audit_kinds())
+    client.post("/api/session/options", json={}, headers={"X-Forwarded-For": "203.0.113.7"})
+    forged = client.post("/minutes/verify", data={"locale": "en"},
+                         headers={"X-Forwarded-For": "203.0.113.7"})
+    assert forged.status_code == 403
+    for _, data in target.audit_kinds()[before:]:
+        assert data.get("client") != "203.0.113.7"
+
+
+def test_huge_ids_are_refused_not_500(target: Target) -> None:
+    member = target.members["member"]
+    for path in ("/api/meetings/9223372036854775808", "/api/meetings/99999999999999999999999",
+                 "/api/versions/%EF%BC%95/file", "/meetings/9223372036854775807"):
+        assert member.client.get(path).status_code == 404, path
+    ballot = member.client.post("/api/polls/1/ballots/options", headers=member.csrf,
+                                json={"question": 2**70, "choice": "for"})
+    assert ballot.status_code == 422
