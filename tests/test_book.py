@@ -104,3 +104,12 @@ async def _person_id(demo: Demo, name: str) -> int:
         person = (await session.exec(select(Person).where(Person.full_name == name))).one()
     assert person.id is not None
     return person.id
+
+
+async def test_each_document_says_whether_it_is_kept_offline_and_why_not(demo: Demo) -> None:
+    minister = await demo.client(MINISTER_OF_FINANCE)
+    html = (await minister.get(f"/meetings/{demo.meeting_id}/book")).text
+    # The demo body keeps up to internal documents offline; its two Mật drafts stay online.
+    assert html.count("offline-kept") == 8
+    assert html.count("Not kept offline: Confidential (Mật) documents stay on the server by "
+                      "this body&#39;s policy") == 2

@@ -11,13 +11,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth.actor import Actor
 from ..models import Comment, DocumentVersion, Meeting, Position
-from .packets import DocumentView, ItemView, MeetingView, meeting_view
+from .packets import OFFLINE_STATES, DocumentView, ItemView, MeetingView, meeting_view
 
 
 @dataclass(frozen=True)
 class BookEntry:
     view: DocumentView
     commented: bool
+    # Why the tablet does not keep it for reading offline; "" when it does.
+    offline_gap: str = ""
 
     @property
     def open(self) -> bool:
@@ -49,11 +51,27 @@ async def book_of(session: AsyncSession, actor: Actor, meeting: Meeting,
     view = await meeting_view(session, actor, meeting)
     commented = await _commented(session, actor, view)
     given = await _positions_given(session, actor, view)
-    items = [BookItem(item, [BookEntry(d, (d.document.id or 0) in commented)
-                             for d in item.documents], (item.item.id or 0) in given)
+    items = [BookItem(item, [BookEntry(d, (d.document.id or 0) in commented,
+                                       offline_gap(view, d)) for d in item.documents],
+                      (item.item.id or 0) in given)
              for item in view.items]
     chosen, chosen_item = _choose(items, document_id)
     return Book(view, items, chosen, chosen_item)
+
+
+def offline_gap(view: MeetingView, document: DocumentView) -> str:
+    """The reason a document is not kept on the tablet, as packets.offline_packet decides
+    it: "clearance", "recalled", "meeting" (not ahead nor in session), "level" (above the
+    body's offline level); "" when it is kept."""
+    if not document.readable:
+        return "clearance"
+    if document.recalled:
+        return "recalled"
+    if view.meeting.state not in OFFLINE_STATES or document.latest is None:
+        return "meeting"
+    if document.document.classification > view.body.offline_max_classification:
+        return "level"
+    return ""
 
 
 def _choose(items: list[BookItem], document_id: int | None
