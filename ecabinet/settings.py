@@ -111,6 +111,11 @@ SETTINGS: tuple[Setting, ...] = (
     )),
     Setting("minutes_tsa_url", "", "RFC 3161 time-stamp authority that stamps each signature "
             "of the minutes (PAdES B-T). Empty: no time stamp (PAdES B-B)."),
+    Setting("minutes_lta", False, "PAdES B-LTA for the minutes: with a time-stamp authority "
+            "(ECABINET_MINUTES_TSA_URL), once the chair has signed, embed the validation data "
+            "of both signatures (certificates, OCSP/CRL fetched from the URLs in the "
+            "certificates) and add a document time stamp, so that the minutes still verify "
+            "after the certificates expire. Needs ECABINET_MINUTES_TRUST_ROOTS.", _bool),
     Setting("minutes_place", "Hà Nội", "Place name printed before the date of the minutes "
             "and conclusion notices (\"Hà Nội, ngày …\"): where the body sits."),
     Setting("minutes_trust_roots", "", "PEM file of the CA certificates that the minutes "
@@ -225,6 +230,7 @@ class Settings:
     minutes_chair_pkcs11_key: str
     minutes_chair_pkcs11_pin_file: str
     minutes_tsa_url: str
+    minutes_lta: bool
     minutes_place: str
     minutes_trust_roots: str
     log_level: str

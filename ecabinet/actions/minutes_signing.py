@@ -33,7 +33,14 @@ from ..i18n import N_
 from ..minutes.evidence import APPROVAL_FILE_NAME, b64url
 from ..minutes.labels import Words
 from ..minutes.render import CHAIR_FIELD, SECRETARY_FIELD
-from ..minutes.sign import SignerRole, key_source, sign_pdf, timestamper
+from ..minutes.sign import (
+    SignerRole,
+    archival,
+    archive_pdf,
+    key_source,
+    sign_pdf,
+    timestamper,
+)
 from ..models import Meeting, Minutes, Person, WebAuthnChallenge, utcnow
 from ..settings import Settings
 from ..vocab import MinutesState
@@ -249,13 +256,17 @@ async def sign(tx: Tx, settings: Settings, actor: Actor, *, meeting_id: int,
         if role == "secretary" else {}
     try:
         key, stamper = key_source(settings, role), timestamper(settings)
+        # The chair's is the last signature: then B-LTA, when configured.
+        lta = archival(settings) if role == "chair" else None
         signed = []
         store = store_for(settings.database_url, settings.data_dir)
         for source, extra in zip(step.sources, (attachments, {}), strict=True):
             data = await read_blob(tx, store, getattr(minutes, source))
             result = await sign_pdf(data, field=step.field, key=key, reason=reason,
                                     location=meeting.place, stamper=stamper,
-                                    attachments=extra)
+                                    attachments=extra, time_zone=str(settings.time_zone))
+            if lta is not None:
+                result = await archive_pdf(result, lta)
             signed.append(await store.put(tx.session, result))
     except EcabinetError as exc:
         # The key could not sign (no PIN supplied yet, token absent): the passkey answer
@@ -268,6 +279,7 @@ async def sign(tx: Tx, settings: Settings, actor: Actor, *, meeting_id: int,
                        body_id=meeting.body_id, subject=f"minutes:{minutes.id}", role=role,
                        minutes_sha256=signed[0], notice_sha256=signed[1],
                        key=key.description, time_stamped=stamper is not None,
+                       long_term=lta is not None,
                        confirmed=_confirmation(basis, assertion))
     return minutes
 

@@ -1,0 +1,290 @@
+"""PAdES B-LTA: time that outlives the certificates. A real time-stamp authority, OCSP
+responder and CRL repository (certomancer, by pyHanko's author) serve over HTTP on
+127.0.0.1; the secretary and the chair sign the demo session's minutes with time stamps,
+then the document gets the validation data of both signatures and a document time stamp.
+pyHanko, with revocation checking required, accepts them today, and its AdES long-term
+validation accepts them two years on, when the signers' certificates have expired: a
+validation that moves the clock without the LTA data refuses them."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from certomancer.integrations.animator import Animator, AnimatorArchStore
+from certomancer.registry import CertomancerConfig
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.ades.report import AdESPassed
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.policy_decl import (
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
+from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustManager
+
+from ecabinet.actions.minutes import make_drafts
+from ecabinet.db import Database
+from ecabinet.minutes.collect import collect
+from ecabinet.minutes.render import CHAIR_FIELD, SECRETARY_FIELD
+from ecabinet.minutes.sign import archival, archive_pdf, sign_pdf, timestamper
+from ecabinet.settings import Settings
+
+from .minutes_fixture import build_closed_session
+
+ARCH = "ecabinet-test"
+LABELS = ("root", "interm", "tsa", "ocsp", "secretary", "chair")
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _usage(*uses: str) -> dict[str, Any]:
+    return {"id": "key_usage", "critical": True,
+            "smart-value": {"schema": "key-usage", "params": list(uses)}}
+
+
+def _crls_from_root() -> dict[str, Any]:
+    return {"id": "crl_distribution_points",
+            "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["root"]}}}
+
+
+def pki_config(prefix: str, now: datetime) -> dict[str, Any]:
+    """Root and intermediate CA, an OCSP responder for the intermediate, CRLs for the root,
+    a TSA, and the two signers, whose certificates expire in 30 days."""
+    def valid(days: int) -> dict[str, str]:
+        return {"valid-from": _when(now - timedelta(days=1)),
+                "valid-to": _when(now + timedelta(days=days))}
+
+    signer = {"issuer": "interm", "validity": valid(30), "extensions": [
+        _usage("digital_signature", "non_repudiation"),
+        {"id": "authority_information_access", "smart-value": {
+            "schema": "aia-urls", "params": {"ocsp-responder-names": ["interm"],
+                                             "ca-issuer-links": [{"repo": "interm"}]}}}]}
+    return {
+        "external-url-prefix": prefix,
+        "keysets": {"keys": {"keys": {label: {"path": f"{label}.key.pem"}
+                                      for label in LABELS}}},
+        "pki-architectures": {ARCH: {
+            "keyset": "keys",
+            "entity-defaults": {"country-name": "VN", "organization-name": "Chinh phu"},
+            "entities": {"root": {"common-name": "Test Root CA"},
+                         "interm": {"common-name": "Test Signing CA"},
+                         "tsa": {"common-name": "Test TSA"},
+                         "ocsp": {"common-name": "Test OCSP"},
+                         "secretary": {"common-name": "Nghiêm Thị Hồng Vân"},
+                         "chair": {"common-name": "Trần Quốc Khải"}},
+            "certs": {
+                "root": {"subject": "root", "issuer": "root", "validity": valid(365 * 50),
+                         "extensions": [
+                             {"id": "basic_constraints", "critical": True,
+                              "value": {"ca": True}},
+                             _usage("digital_signature", "key_cert_sign", "crl_sign")]},
+                "interm": {"issuer": "root", "validity": valid(365 * 20), "extensions": [
+                    {"id": "basic_constraints", "critical": True,
+                     "value": {"ca": True, "path-len-constraint": 0}},
+                    _usage("digital_signature", "key_cert_sign", "crl_sign"),
+                    _crls_from_root()]},
+                "ocsp": {"issuer": "interm", "validity": valid(365 * 20), "extensions": [
+                    _usage("digital_signature"),
+                    {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]},
+                    {"id": "ocsp_no_check"}]},
+                "tsa": {"issuer": "root", "validity": valid(365 * 20), "extensions": [
+                    _usage("digital_signature"),
+                    {"id": "extended_key_usage", "critical": True,
+                     "value": ["time_stamping"]},
+                    _crls_from_root()]},
+                "secretary": signer, "chair": dict(signer),
+            },
+            "services": {
+                "ocsp": {"interm": {"for-issuer": "interm", "responder-cert": "ocsp",
+                                    "signing-key": "ocsp"}},
+                "crl-repo": {"root": {"for-issuer": "root", "signing-key": "root",
+                                      "simulated-update-schedule": "P90D"}},
+                "cert-repo": {"root": {"for-issuer": "root", "publish-issued-certs": True},
+                              "interm": {"for-issuer": "interm",
+                                         "publish-issued-certs": True}},
+                "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
+            },
+        }},
+    }
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Pki:
+    arch: Any
+    tsa_url: str
+    roots_file: Path
+    server: WSGIServer
+    config: CertomancerConfig
+
+    def run_at(self, moment: datetime | None) -> None:
+        """The CA's services as they answer at ``moment`` (None: the real clock)."""
+        self.server.set_app(Animator(AnimatorArchStore(self.config.pki_archs),
+                                     at_time=moment, with_web_ui=False))
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
+    """certomancer's services over real HTTP on 127.0.0.1, in a thread of this process."""
+    folder = tmp_path_factory.mktemp("pki")
+    for label in LABELS:
+        key = ec.generate_private_key(ec.SECP256R1())
+        (folder / f"{label}.key.pem").write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+    server: WSGIServer = make_server("127.0.0.1", 0, lambda env, start: [],
+                                     handler_class=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    try:
+        prefix = f"http://127.0.0.1:{server.server_port}"
+        config = CertomancerConfig(pki_config(prefix, datetime.now(UTC)),
+                                   key_search_dir=str(folder))
+        arch = config.get_pki_arch(ARCH)
+        roots = folder / "roots.pem"
+        roots.write_bytes(_pem(arch.get_cert("root")))
+        pki = Pki(arch, arch.service_registry.get_tsa_info("tsa").url, roots, server, config)
+        pki.run_at(None)
+        thread.start()
+        yield pki
+    finally:
+        if thread.is_alive():
+            server.shutdown()
+            thread.join(timeout=10)
+        server.server_close()
+
+
+def _pem(cert: Any) -> bytes:
+    import base64
+
+    body = base64.encodebytes(cert.dump()).decode()
+    return f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n".encode()
+
+
+@dataclass(frozen=True)
+class TokenKey:
+    """A signer's key and certificate as the CA issued them (with the chain)."""
+
+    arch: Any
+    label: str
+
+    @property
+    def description(self) -> str:
+        return f"certomancer:{self.label}"
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[signers.Signer]:
+        yield signers.SimpleSigner(
+            signing_cert=self.arch.get_cert(self.label),
+            signing_key=self.arch.key_set.get_private_key(self.label),
+            cert_registry=SimpleCertificateStore.from_certs(
+                [self.arch.get_cert("interm"), self.arch.get_cert("root")]))
+
+
+@pytest.fixture
+async def lta_minutes(db: Database, settings: Settings, pki: Pki) -> bytes:
+    session = await build_closed_session(db, settings)
+    async with db.read() as read:
+        record = await collect(read, settings, session.meeting_id,
+                               secretary_membership_id=session.secretary_membership_id)
+    draft = make_drafts(record, "vi").minutes
+    # The settings production uses: a TSA URL, LTA on, the trust roots.
+    configured = dataclasses.replace(settings, minutes_tsa_url=pki.tsa_url, minutes_lta=True,
+                                     minutes_trust_roots=str(pki.roots_file))
+    stamper = timestamper(configured)
+    plan = archival(configured)
+    assert stamper is not None and plan is not None
+    once = await sign_pdf(draft, field=SECRETARY_FIELD, key=TokenKey(pki.arch, "secretary"),
+                          stamper=stamper)
+    twice = await sign_pdf(once, field=CHAIR_FIELD, key=TokenKey(pki.arch, "chair"),
+                           stamper=stamper)
+    return await archive_pdf(twice, plan)
+
+
+def lta_spec(pki: Pki, fetchers: Any) -> PdfSignatureValidationSpec:
+    """Revocation information required for every certificate. Only the newest document
+    time stamp is checked against the CA's answers at validation time; everything about
+    the signatures comes from what the document carries."""
+    return PdfSignatureValidationSpec(SignatureValidationSpec(
+        cert_validation_policy=CertValidationPolicySpec(
+            trust_manager=SimpleTrustManager.build(trust_roots=[pki.arch.get_cert("root")]),
+            revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO)),
+        revinfo_gathering_policy=RevocationInfoGatheringSpec(
+            RevinfoOnlineFetchingRule.NO_HISTORICAL_FETCH, fetcher_backend=fetchers)))
+
+
+async def test_lta_minutes_carry_time_stamps_validation_data_and_a_document_time_stamp(
+    lta_minutes: bytes, pki: Pki,
+) -> None:
+    reader = PdfFileReader(io.BytesIO(lta_minutes))
+    regular = reader.embedded_regular_signatures
+    assert [s.field_name for s in regular] == [SECRETARY_FIELD, CHAIR_FIELD]
+    for signature in regular:  # B-T: each signature carries its own time stamp
+        unsigned = signature.signer_info["unsigned_attrs"].native or []
+        assert any(a["type"] == "signature_time_stamp_token" for a in unsigned)
+    assert len(reader.embedded_timestamp_signatures) == 1  # the document time stamp
+    dss = reader.root["/DSS"]
+    assert len(dss["/OCSPs"]) >= 2 and len(dss["/Certs"]) >= 4 and len(dss["/CRLs"]) >= 1
+
+    # Today, with revocation checking required and fetched live from the OCSP responder.
+    async with AIOHttpFetcherBackend() as fetchers:
+        context = ValidationContext(trust_roots=[pki.arch.get_cert("root")],
+                                    fetchers=fetchers, allow_fetching=True,
+                                    revocation_mode="hard-fail")
+        for signature in regular:
+            status = await async_validate_pdf_signature(signature, context)
+            assert status.bottom_line, status.pretty_print_details()
+
+
+async def test_lta_minutes_still_validate_after_the_certificates_expired(
+    lta_minutes: bytes, pki: Pki,
+) -> None:
+    expiry = pki.arch.get_cert("secretary").not_valid_after
+    later = expiry + timedelta(days=700)  # two years on: both signers' certificates expired
+    assert later > pki.arch.get_cert("chair").not_valid_after
+    reader = PdfFileReader(io.BytesIO(lta_minutes))
+    timing = ValidationTimingInfo(validation_time=later, best_signature_time=later,
+                                  point_in_time_validation=False)
+    pki.run_at(later)  # the root CA and the TSA still answer; the signers' certs expired
+    backend = AIOHttpFetcherBackend()
+    try:
+        for signature in reader.embedded_regular_signatures:
+            result = await ades_lta_validation(signature, lta_spec(pki, backend),
+                                               timing_info=timing)
+            assert result.ades_subindic == AdESPassed.OK, (
+                signature.field_name, result.ades_subindic, result.failure_msg)
+    finally:
+        await backend.close()
+        pki.run_at(None)
+
+    # The same clock without the long-term data: the expired certificates are refused.
+    naive = ValidationContext(trust_roots=[pki.arch.get_cert("root")], moment=later,
+                              allow_fetching=False)
+    for signature in reader.embedded_regular_signatures:
+        status = await async_validate_pdf_signature(signature, naive)
+        assert not status.bottom_line
