@@ -59,10 +59,11 @@ async def ever_enrolled(tx: Tx, person_id: int) -> bool:
 
 async def seat_bodies(tx: Tx, person_id: int) -> list[Body]:
     """The bodies where the person holds an active seat."""
-    rows = await tx.session.exec(select(Body).join(
-        Membership, col(Membership.body_id) == Body.id).where(
-        Membership.person_id == person_id, col(Membership.active)).distinct()
-        .order_by(col(Body.id)))
+    # A subquery, not DISTINCT: PostgreSQL cannot compare the body's JSON columns.
+    seated = select(Membership.body_id).where(Membership.person_id == person_id,
+                                              col(Membership.active))
+    rows = await tx.session.exec(select(Body).where(col(Body.id).in_(seated))
+                                 .order_by(col(Body.id)))
     return list(rows.all())
 
 
