@@ -174,3 +174,50 @@ async def test_one_insider_cannot_vote_approve_or_sign_as_the_chair(
     assert told[0]["subject"].startswith("quarantine-rejected:")
     for http in (chair, first, other, outsider, attacker):
         await http.aclose()
+
+
+async def test_a_member_of_two_bodies_needs_two_officials_of_each(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    tokens: dict[str, str] = {}
+    async with db.transaction() as tx:
+        government = await create_body(tx, actor_id=None, slug="cp", name="Chính phủ")
+        council = await create_body(tx, actor_id=None, slug="hd", name="Hội đồng")
+        minister = await add_member(tx, actor_id=None, body=government, full_name="Bộ trưởng",
+                                    role=Role.MEMBER, email="bt@example.gov",
+                                    clearance=Classification.MAT)
+        again = await add_member(tx, actor_id=None, body=council, full_name="Bộ trưởng",
+                                 role=Role.MEMBER, email="bt@example.gov",
+                                 clearance=Classification.MAT)
+        assert again.person_id == minister.person_id  # one person, two seats
+        for name, body in (("g1", government), ("g2", government), ("c1", council),
+                           ("c2", council)):
+            seat = await add_member(tx, actor_id=None, body=body, full_name=f"Thư ký {name}",
+                                    role=Role.SECRETARIAT, email=f"{name}@example.gov",
+                                    clearance=Classification.MAT)
+            url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
+            tokens[name] = url.rsplit("/", 1)[1]
+        url = await issue_enrollment(tx, settings, actor_id=None, person_id=minister.person_id)
+        tokens["minister"] = url.rsplit("/", 1)[1]
+    minister_client = await person(client, tokens["minister"], authenticator(settings))
+    officials = {}
+    for name in ("g1", "g2", "c1", "c2"):
+        device = authenticator(settings)
+        officials[name] = (await person(client, tokens[name], device), device)
+
+    missing = []
+    for name in ("g1", "g2", "c1"):
+        answer = await approve(*officials[name], minister.person_id)
+        assert answer.status_code == 202, answer.text
+        missing.append(answer.json()["missing"])
+    assert missing == [
+        [{"body": "Chính phủ", "approvals": 1, "needed": 2},
+         {"body": "Hội đồng", "approvals": 0, "needed": 2}],
+        [{"body": "Hội đồng", "approvals": 0, "needed": 2}],
+        [{"body": "Hội đồng", "approvals": 1, "needed": 2}],
+    ]
+    done = await approve(*officials["c2"], minister.person_id)
+    assert done.status_code == 201 and done.json()["url"].startswith(settings.origin)
+    for http, _device in officials.values():
+        await http.aclose()
+    await minister_client.aclose()
