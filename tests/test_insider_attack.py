@@ -147,11 +147,14 @@ async def test_one_insider_cannot_vote_approve_or_sign_as_the_chair(
     await expect_quarantine(await attacker.post("/api/me/passkeys/options", json={}))
     await expect_quarantine(await attacker.post(
         f"/api/me/passkeys/{recovered['id']}/quarantine/release", json={}))
+    old_device = next(p for p in me.json()["passkeys"] if not p["quarantinedUntil"])
+    await expect_quarantine(await attacker.delete(f"/api/me/passkeys/{old_device['id']}"))
 
     # The audit names each refusal, the action refused, and whom it was about.
     refused = await refusals(db, "refused.quarantine")
     assert [r["action"] for r in refused] == [
-        "vote", "check-in", "approve-minutes", "sign-minutes", "add-device", "end-quarantine"]
+        "vote", "check-in", "approve-minutes", "sign-minutes", "add-device", "end-quarantine",
+        "change-devices"]
     assert {r["credential"] for r in refused} == {recovered["id"]}
     assert len(await refusals(db, "refused.recovery-required")) == 1
     assert len(await refusals(db, "refused.recovery")) == 2  # the outsider; the second try

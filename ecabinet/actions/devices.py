@@ -38,8 +38,16 @@ async def _own_passkey(tx: Tx, actor: Actor, passkey_id: int) -> PasskeyCredenti
     return row
 
 
+async def _ensure_may_change(tx: Tx, actor: Actor, row: PasskeyCredential) -> None:
+    """A passkey in quarantine may retire itself, never the person's other devices: a
+    thief who revoked them would leave nobody to reject the thief's passkey."""
+    if actor.login is None or actor.login.credential_id != row.id:
+        await ensure_session_may(tx, actor, Action.CHANGE_DEVICES)
+
+
 async def rename_passkey(tx: Tx, actor: Actor, passkey_id: int, name: str) -> PasskeyCredential:
     row = await _own_passkey(tx, actor, passkey_id)
+    await _ensure_may_change(tx, actor, row)
     cleaned = " ".join(name.split())
     if not cleaned or len(cleaned) > 100:
         raise ValidationFailed("A device name has 1 to 100 characters.")
@@ -52,6 +60,7 @@ async def rename_passkey(tx: Tx, actor: Actor, passkey_id: int, name: str) -> Pa
 
 async def revoke_own_passkey(tx: Tx, actor: Actor, passkey_id: int) -> PasskeyCredential:
     row = await _own_passkey(tx, actor, passkey_id)
+    await _ensure_may_change(tx, actor, row)
     return await revoke_row(tx, row, actor_id=actor.person_id, reason="revoked by its owner")
 
 

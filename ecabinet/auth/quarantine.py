@@ -30,6 +30,7 @@ class Action(StrEnum):
     APPROVE_MINUTES = "approve-minutes"
     SIGN_MINUTES = "sign-minutes"
     ADD_DEVICE = "add-device"
+    CHANGE_DEVICES = "change-devices"
     MANAGE_PEOPLE = "manage-people"
     END_QUARANTINE = "end-quarantine"
 
@@ -60,6 +61,9 @@ REFUSALS: dict[Action, str] = {
     Action.ADD_DEVICE: N_("This passkey was registered through account recovery and is in "
                           "quarantine until %(until)s: it may sign in and read, but not add "
                           "devices."),
+    Action.CHANGE_DEVICES: N_("This passkey was registered through account recovery and is "
+                              "in quarantine until %(until)s: it may sign in and read, but "
+                              "not rename or revoke your other devices."),
     Action.MANAGE_PEOPLE: N_("This passkey was registered through account recovery and is "
                              "in quarantine until %(until)s: it may sign in and read, but not "
                              "manage people, roles or recoveries."),
