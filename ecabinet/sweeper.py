@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .actions import poll_results, quarantines, reminders, tasks, triage
+from .actions import minutes_notices, poll_results, quarantines, reminders, tasks, triage
 from .db import Database
 from .models import utcnow
 from .notices import push
@@ -60,6 +60,7 @@ async def sweep_once(db: Database, settings: Settings) -> Sweep:
         done.reminded += await reminders.remind_positions_due(tx, leads)
         done.reminded += await poll_results.remind_due(tx, leads)
         done.reminded += await tasks.remind_due(tx, leads)
+        done.reminded += await minutes_notices.remind_due(tx, leads)
     async with db.transaction() as tx:
         done.escalated = await tasks.escalate_overdue(tx)
     async with db.transaction() as tx:

@@ -85,6 +85,12 @@ async def test_a_comment_thread_is_answered_and_the_report_lists_it(
         by_agency = await drafter.client.post(f"/api/comments/{second}/resolution", json={
             "resolution": "explained", "response": "Luật đã quy định chuyển tiếp."})
         assert by_agency.status_code == 200, by_agency.text
+        # The member is told of the reply and of the answer; the chair of the agency's.
+        notes = (await member.client.get("/api/me/notifications")).json()["notifications"]
+        assert [n["kind"] for n in notes] == ["comment.answered"] * 2
+        assert notes[0]["link"] == f"/versions/{version}"
+        chair_notes = (await chair.client.get("/api/me/notifications")).json()
+        assert [n["kind"] for n in chair_notes["notifications"]] == ["comment.answered"]
         threads = (await member.client.get(f"/api/versions/{version}/comments")).json()
         assert [t["page"] for t in threads["threads"]] == [2, 4]
         assert threads["threads"][0]["quote"] == "thời hạn 30 ngày"

@@ -103,6 +103,9 @@ async def test_notes_draft_approval_and_both_signatures(
                                    json={"language": "vi"})
     assert drafted.status_code == 201, drafted.text
     draft_hash = drafted.json()["draftSha256"]
+    ready = (await chair.get("/api/me/notifications")).json()["notifications"]
+    assert [(n["kind"], n["link"]) for n in ready] == [
+        ("minutes.ready", f"/meetings/{meeting}/minutes")]
 
     # The chair's passkey signs SHA-256 of the draft PDF itself.
     options = (await chair.post(f"/api/meetings/{meeting}/minutes/approval/options",
@@ -123,6 +126,8 @@ async def test_notes_draft_approval_and_both_signatures(
     assert signed.json()["state"] == "signed"
 
     member = await person_client(client, session, _member_person(session))
+    told = (await member.get("/api/me/notifications")).json()["notifications"]
+    assert [n["kind"] for n in told] == ["minutes.signed"]
     pdf = await member.get(f"/meetings/{meeting}/minutes.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert hashlib.sha256(pdf.content).hexdigest() == signed.json()["signedSha256"]

@@ -29,8 +29,8 @@ from ..models import (
     utcnow,
 )
 from ..reports import RESOLUTION_LABELS, Synthesis, Thread
-from ..vocab import MeetingState
-from . import access
+from ..vocab import MeetingState, NoticeKind
+from . import access, notifications
 
 MAX_TEXT = 10_000
 MAX_QUOTE = 2_000
@@ -118,7 +118,21 @@ async def reply(tx: Tx, actor: Actor, *, comment_id: int, text: str) -> Comment:
     assert actor.person_id is not None
     comment = Comment(version_id=parent.version_id, parent_id=parent.id,
                       author_id=actor.person_id, page=parent.page, text=text)
-    return await _store(tx, target, comment, EventKind.COMMENT_REPLIED)
+    stored = await _store(tx, target, comment, EventKind.COMMENT_REPLIED)
+    await _tell_author(tx, parent, actor, target, N_(
+        "Your comment on \"%(document)s\" has a reply in its thread."))
+    return stored
+
+
+async def _tell_author(tx: Tx, comment: Comment, actor: Actor, target: Target,
+                       message: str) -> None:
+    if comment.author_id == actor.person_id:
+        return
+    await notifications.notify(
+        tx, [comment.author_id], kind=NoticeKind.COMMENT_ANSWERED,
+        body_id=target.document.body_id, subject=f"comment:{comment.id}",
+        link=f"/versions/{comment.version_id}", document=target.document.title,
+        message=message)
 
 
 async def _store(tx: Tx, target: Target, comment: Comment, kind: EventKind) -> Comment:
@@ -174,6 +188,8 @@ async def resolve(tx: Tx, actor: Actor, *, comment_id: int, resolution: str, res
     assert comment.id is not None and target.document.id is not None
     tx.emit(Event.of(EventKind.COMMENT_RESOLVED, CommentChanged(comment.id, target.document.id),
                      body_id=target.document.body_id))
+    await _tell_author(tx, comment, actor, target, N_(
+        "Your comment on \"%(document)s\" was answered."))
     return comment
 
 

@@ -19,6 +19,7 @@ from ..auth.actor import Actor
 from ..db import Tx
 from ..errors import NotFound, ValidationFailed
 from ..events import EventKind
+from ..i18n import N_
 from ..models import (
     AgendaItem,
     Ballot,
@@ -31,8 +32,8 @@ from ..models import (
     utcnow,
 )
 from ..rules import Outcome, Rules, chair_seat, decide_vote
-from ..vocab import ItemStatus, PollKind, PollState, Role
-from . import session
+from ..vocab import AttendanceMode, ItemStatus, NoticeKind, PollKind, PollState, Role
+from . import notifications, session
 from .access import load_meeting
 from .attendance import quorum_of, seats_of
 
@@ -95,6 +96,15 @@ async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
     await session.record(tx, actor, meeting, EventKind.VOTE_OPENED, poll=poll.id, item=item.id,
                          question=text, secret=secret, present=quorum.present,
                          electorate=len(seats))
+    # Those attending remotely may not be looking at the session: their tablets are told.
+    remote = [(seat.stand_in or seat.person).id for seat in seats if seat.checked_in
+              and seat.attendance is not None
+              and seat.attendance.mode == AttendanceMode.REMOTE.value]
+    await notifications.notify(
+        tx, [r for r in remote if r is not None], kind=NoticeKind.VOTE_OPENED,
+        body_id=meeting.body_id, subject=f"poll:{poll.id}",
+        link=f"/meetings/{meeting.id}/live", meeting=meeting.title, question=text,
+        message=N_("A vote is open in \"%(meeting)s\": %(question)s"))
     return poll
 
 

@@ -31,6 +31,7 @@ from ..models import AgendaItem, Meeting, Minutes, utcnow
 from ..pdf.fonts import nfc
 from ..settings import Settings
 from ..vocab import MeetingState, MinutesState
+from . import minutes_notices
 
 LANGUAGES = ("vi", "en")
 MAX_TEXT = 50_000
@@ -168,6 +169,7 @@ async def render_draft(tx: Tx, settings: Settings, actor: Actor, *, meeting_id: 
                        meeting_id=meeting.id, draft=minutes.draft_sha256,
                        notice=minutes.notice_draft_sha256, evidence=minutes.evidence_sha256,
                        audit_head=minutes.audit_head, language=locale)
+    await minutes_notices.ready(tx, meeting, minutes)
     return minutes
 
 

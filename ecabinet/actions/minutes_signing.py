@@ -44,6 +44,7 @@ from ..minutes.sign import (
 from ..models import Meeting, Minutes, Person, WebAuthnChallenge, utcnow
 from ..settings import Settings
 from ..vocab import MinutesState
+from . import minutes_notices
 from .minutes import meeting_of, minutes_row, read_blob
 
 APPROVAL = "minutes-approval"
@@ -281,6 +282,8 @@ async def sign(tx: Tx, settings: Settings, actor: Actor, *, meeting_id: int,
                        key=key.description, time_stamped=stamper is not None,
                        long_term=lta is not None,
                        confirmed=_confirmation(basis, assertion))
+    if role == "chair":  # the last signature: the minutes are final
+        await minutes_notices.signed(tx, meeting, minutes)
     return minutes
 
 

@@ -75,6 +75,11 @@ async def test_members_check_in_vote_and_see_their_receipt_before_the_close(
     poll = await _post(chair, f"/api/items/{live.items[1]}/polls",
                        {"question": "Thông qua Tờ trình số 2?"})
     assert poll["options"] == ["for", "against", "abstain"] and poll["electorate"] == 3
+    # The member attending remotely is told the vote is open (their badge, push, mail).
+    notes = (await member.client.get("/api/me/notifications")).json()["notifications"]
+    assert [(n["kind"], n["link"]) for n in notes] == [
+        ("vote.opened", f"/meetings/{meeting}/live")]
+    assert (await chair.client.get("/api/me/notifications")).json()["notifications"] == []
 
     cast = await member.vote(poll, "for")
     assert cast.status_code == 201, cast.text
