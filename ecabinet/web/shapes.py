@@ -8,6 +8,7 @@ from typing import Any
 from ..actions import positions
 from ..actions.matrix import Matrix
 from ..auth.actor import Actor
+from ..models import Poll
 from ..reports import PollTally, QuestionState, outcome_of
 
 
@@ -28,6 +29,13 @@ def poll_as_json(state: PollTally, actor: Actor, *, sentence: Any) -> dict[str, 
     }
 
 
+def hides_choices(poll: Poll) -> bool:
+    """While a secret poll is open, nobody sees how the answers so far divide: a running
+    count per choice, watched as each member answers, would tell who chose what. Only how
+    many answered is shown until it closes."""
+    return bool(poll.secret) and poll.state == "open"
+
+
 def _question_json(state: PollTally, question: QuestionState, mine: int | None,
                    sentence: Any) -> dict[str, Any]:
     tally = question.tally
@@ -36,7 +44,9 @@ def _question_json(state: PollTally, question: QuestionState, mine: int | None,
     return {
         "id": question.question.id, "ordinal": question.question.ordinal,
         "text": question.question.text,
-        "counts": {"for": tally.for_, "against": tally.against, "abstain": tally.abstain,
+        "counts": {**({"for": None, "against": None, "abstain": None}
+                      if hides_choices(state.poll) else
+                      {"for": tally.for_, "against": tally.against, "abstain": tally.abstain}),
                    "answered": tally.cast,
                    "silent": max((state.poll.electorate or 0) - tally.cast, 0)},
         "outcome": None if outcome is None else {
