@@ -321,3 +321,27 @@ async def test_a_passkey_in_quarantine_cannot_sign_the_minutes(
     assert state.json()["state"] == "signed_by_secretary"
     for other in (secretary, chair):
         await other.aclose()
+
+
+async def test_the_key_register_lists_each_key_and_the_devices_page_prints_its_fingerprint(
+    client: httpx.AsyncClient, session: ClosedSession, signing: DemoSigning,
+) -> None:
+    member_id = _member_person(session)
+    member = await person_client(client, session, member_id)
+    published = await member.get(f"/bodies/{session.body_id}/key-register.pdf")
+    assert published.status_code == 200
+    register = json.loads(pdfdoc.embedded_files(PdfFileReader(io.BytesIO(
+        published.content)))["ecabinet-key-register.json"])
+    keys, _note = await read_register(published.content,
+                                      trust_roots=load_trust_roots([signing.ca_certificate]))
+    assert keys.body_id == session.body_id
+    entry = register["people"][str(member_id)]
+    (credential,) = entry["credentials"]
+    assert credential["revokedAt"] is None and credential["enrolledAt"]
+    roles = {s["role"] for s in register["signers"]}
+    assert roles == {"secretary", "chair"}
+    devices = await member.get("/me/devices")
+    assert credential["fingerprint"] in devices.text
+    outsider = await client.get(f"/bodies/{session.body_id}/key-register.pdf")
+    assert outsider.status_code in (302, 303, 401, 403)
+    await member.aclose()

@@ -18,6 +18,7 @@ from ..auth.permissions import ensure_signed_in
 from ..auth.sessions import SESSION_COOKIE
 from ..errors import ValidationFailed
 from ..i18n import N_
+from ..minutes.register import key_fingerprint
 from ..models import PasskeyCredential, PasskeyQuarantine
 from . import guesses
 from .common import actor_of, clear_session_cookie, db_of, int_param, settings_of
@@ -70,6 +71,8 @@ def device_view(request: Request, row: PasskeyCredential,
         "suspected_clone": row.suspected_clone, "synced": row.backup_eligible,
         "usable": row.revoked_at is None and not row.suspected_clone,
         "current": login is not None and login.credential_id == row.id,
+        # As the member key register prints it, so the member can compare the two.
+        "fingerprint": key_fingerprint(row.public_key_spki_pem),
     }
 
 
