@@ -305,3 +305,41 @@ async def test_a_key_revoked_before_the_vote_fails(genuine: Genuine) -> None:
     texts = [f.text(lambda m, **p: m % p if p else m) for f in report.problems]
     assert has(texts, "the voter's passkey: the key was revoked at"), texts
 
+
+
+async def test_damaged_and_hostile_files_give_a_report_not_a_traceback(
+        genuine: Genuine) -> None:
+    from ecabinet.minutes.verify import verify_pdf
+
+    half = genuine.pdf[:len(genuine.pdf) // 2]
+    garbage = b"%PDF-1.7\n" + bytes(range(256)) * 40
+    for damaged in (b"", b"not a pdf", garbage, half, genuine.pdf[:-40],
+                    genuine.pdf.replace(b"/ECabinet", b"/Xcabinet")):
+        report = await verify_pdf(damaged, trust_roots=genuine.roots, keys=genuine.register)
+        assert not report.ok and report.problems, damaged[:20]
+
+
+async def test_an_evidence_stream_that_inflates_past_the_bound_is_refused(
+        genuine: Genuine) -> None:
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(genuine.pdf))
+    with pytest.raises(pdfdoc.UnreadableFile, match="inflates to more than 1000 bytes"):
+        pdfdoc.embedded_files(reader, limit=1000)
+    bomb = b"{" + b" " * (pdfdoc.MAX_EMBEDDED_FILE + 10) + b"}"
+    draft = draft_with(genuine.record, evidence_of(genuine))
+    forged = await sign_both(incremental(draft, lambda w: pdfdoc.attach(w, "x.json", bomb)),
+                             None, genuine.signing.secretary, genuine.signing.chair)
+    found = await problems(forged, genuine)
+    assert has(found, "An attached file cannot be read", "inflates to more than"), found
+
+
+async def test_a_damaged_register_is_refused_by_name(genuine: Genuine) -> None:
+    from ecabinet.minutes.register import RegisterError
+    from ecabinet.minutes.register_pdf import read_register
+
+    for damaged in (b"", b"%PDF-1.7\nxx", genuine.register_pdf[:2000], genuine.pdf):
+        with pytest.raises(RegisterError):
+            await read_register(damaged, trust_roots=genuine.roots)
