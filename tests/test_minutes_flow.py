@@ -34,6 +34,7 @@ from ecabinet.models import (
 )
 from ecabinet.settings import Settings
 
+from .deliberation import pdf_text
 from .factories import csrf_header, sign_in
 from .minutes_fixture import ClosedSession, build_closed_session
 
@@ -99,6 +100,10 @@ async def test_notes_draft_approval_and_both_signatures(
         "discussionNotes": "Các thành viên thống nhất cần sửa Điều 3.",
         "conclusion": "Giao Bộ Thông tin và Truyền thông hoàn thiện hồ sơ."})
     assert edited.status_code == 200, edited.text
+    task = await secretary.post(f"/api/items/{item.id}/tasks", json={
+        "agency": "Bộ Thông tin và Truyền thông", "deadline": "2030-10-15T17:00",
+        "text": "Hoàn thiện hồ sơ dự án Luật, trình Thủ tướng Chính phủ."})
+    assert task.status_code == 201, task.text
     drafted = await secretary.post(f"/api/meetings/{meeting}/minutes/draft",
                                    json={"language": "vi"})
     assert drafted.status_code == 201, drafted.text
@@ -148,6 +153,9 @@ async def test_notes_draft_approval_and_both_signatures(
     notice = await member.get(f"/meetings/{meeting}/notice.pdf")
     notice_report = await verify_pdf(notice.content, trust_roots=roots, keys=keys)
     assert notice_report.ok, [f.message for f in notice_report.problems]
+    # The conclusion notice states the task it assigns (theo dõi nhiệm vụ).
+    assert "Giao Bộ Thông tin và Truyền thông thực hiện" in " ".join(
+        pdf_text(notice.content).split())
 
     log = await kinds(db)
     for kind in ("minutes.item_edited", "minutes.rendered", "minutes.approved",

@@ -20,6 +20,7 @@ from ..models import (
     AuditHead,
     Ballot,
     Body,
+    FollowUpTask,
     ItemGuest,
     Meeting,
     Membership,
@@ -31,7 +32,7 @@ from ..models import (
 )
 from ..rules import Rules, chair_seat, quorum_needed
 from ..settings import Settings
-from ..vocab import AttendanceMode, ItemStatus, PollKind, PollState, Role, ThresholdBase
+from ..vocab import AttendanceMode, ItemStatus, PollKind, PollState, Role, TaskState, ThresholdBase
 from .record import (
     AuditHeadAt,
     BallotRecord,
@@ -41,6 +42,7 @@ from .record import (
     Presence,
     Quorum,
     Seat,
+    TaskLine,
     VoteRecord,
 )
 
@@ -233,6 +235,9 @@ async def _item(context: _Context, item: AgendaItem, meeting: Meeting) -> ItemRe
         Poll.item_id == item.id, Poll.kind == PollKind.LIVE.value,
         Poll.state == PollState.CLOSED.value).order_by(col(Poll.opened_at), col(Poll.id)))).all()
     votes = [vote for poll in polls for vote in await _votes(context, poll, meeting)]
+    tasks = (await context.session.exec(select(FollowUpTask).where(
+        FollowUpTask.item_id == item.id,
+        FollowUpTask.state != TaskState.CANCELLED.value).order_by(col(FollowUpTask.id)))).all()
     return ItemRecord(
         id=item.id, ordinal=item.ordinal, title=item.title, title_en=item.title_en,
         presenter=item.presenter, kind=item.kind, status=item.status,
@@ -240,6 +245,7 @@ async def _item(context: _Context, item: AgendaItem, meeting: Meeting) -> ItemRe
         conclusion=item.conclusion, stance_counts=_stance_counts(context.voters, positions),
         positions=tuple(_position_lines(context, positions)), votes=tuple(votes),
         guests=tuple((g.name, g.affiliation) for g in guests),
+        tasks=tuple(TaskLine(t.id or 0, t.agency, t.text, t.deadline) for t in tasks),
     )
 
 

@@ -111,4 +111,8 @@ def _item(number: int, item: ItemRecord, _: Words) -> list[Flowable]:
         out += [para(line.strip()) for line in item.conclusion.splitlines() if line.strip()]
     else:
         out.append(para(_("Status: %(status)s.", status=_.of(STATUSES, item.status))))
+    for task in item.tasks:
+        out.append(para(_("Task assigned to %(agency)s, due %(deadline)s: %(text)s",
+                          agency=task.agency, deadline=_.date(task.deadline),
+                          text=task.text)))
     return out

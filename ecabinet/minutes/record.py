@@ -104,6 +104,16 @@ class PositionLine:
 
 
 @dataclass(frozen=True)
+class TaskLine:
+    """A follow-up task the conclusion assigns (theo dõi nhiệm vụ)."""
+
+    id: int
+    agency: str
+    text: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
 class ItemRecord:
     id: int
     ordinal: int
@@ -119,6 +129,7 @@ class ItemRecord:
     positions: tuple[PositionLine, ...] = ()
     votes: tuple[VoteRecord, ...] = ()
     guests: tuple[tuple[str, str], ...] = ()  # (name, affiliation)
+    tasks: tuple[TaskLine, ...] = ()
 
     def title_in(self, locale: str) -> str:
         return self.title_en or self.title if locale == "en" else self.title
