@@ -25,7 +25,7 @@ from ..ballots.evidence import ballot_challenge, canonical_json
 from ..db import Tx
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..events import BallotCast, Event, EventKind
-from ..models import Ballot, Body, Membership, Poll, PollQuestion, utcnow
+from ..models import Ballot, Membership, Poll, PollQuestion, utcnow
 from ..settings import Settings
 from ..vocab import PollKind, PollState, RevotePolicy
 from .attendance import live_voter
@@ -222,12 +222,3 @@ async def current_ballots(tx: Tx, poll_id: int) -> list[Ballot]:
         Ballot.poll_id == poll_id, col(Ballot.superseded_by_id).is_(None)))
     return list(rows.all())
 
-
-def poll_kind_label(poll: Poll) -> str:
-    return "live" if poll.kind == PollKind.LIVE.value else "written"
-
-
-async def body_of(tx: Tx, poll: Poll) -> Body:
-    body = await tx.session.get(Body, poll.body_id)
-    assert body is not None
-    return body

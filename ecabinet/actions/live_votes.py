@@ -10,7 +10,6 @@ decided it, is stored on the question; the item is adopted or rejected according
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -166,8 +165,3 @@ async def _settle_item(tx: Tx, poll: Poll, outcome: Outcome) -> AgendaItem | Non
         tx.session.add(item)
     return item
 
-
-def signer_of(ballot: Ballot) -> int | None:
-    """The person whose passkey signed the ballot (a stand-in's, for a deputy)."""
-    person = json.loads(ballot.payload).get("person")
-    return person if isinstance(person, int) else None
