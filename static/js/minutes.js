@@ -51,7 +51,7 @@
       await actions[button.dataset.minutesAction](panel, button);
       window.location.reload();
     } catch (error) {
-      console.error(error);
+      console.warn(error); // the page shows it to the person: a refusal, no script error
       show(status, "");
       const text = error && error.problem ? error.message
         : error instanceof TypeError ? messages.msgNetwork

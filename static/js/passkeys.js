@@ -158,7 +158,7 @@
       }
       window.location.assign(form.dataset.next || "/");
     } catch (error) {
-      console.error(error);
+      console.warn(error); // the page shows it to the person: a refusal, no script error
       show(status, "");
       show(alertBox, explain(error, {
         cancelled: messages.msgCancelled, exists: messages.msgExists,

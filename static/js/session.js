@@ -253,7 +253,7 @@
     try {
       await work();
     } catch (error) {
-      console.error(error);
+      console.warn(error); // the page shows it to the person: a refusal, no script error
       alertBox(explain(error));
     } finally {
       busy = false;

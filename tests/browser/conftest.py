@@ -20,7 +20,14 @@ from typing import Any, TypeVar
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    ConsoleMessage,
+    Page,
+    sync_playwright,
+)
 
 from ecabinet.app import create_app
 from ecabinet.db import Database
@@ -33,6 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 IPAD_LANDSCAPE = {"width": 1024, "height": 768}
+BROWSER_NETWORK_ERRORS = ("Failed to load resource", "WebSocket connection to")
 
 
 @dataclass
@@ -159,16 +167,29 @@ class Devices:
     browser: Browser
     origin: str
     opened: list[BrowserContext] = field(default_factory=list)
+    # Script errors and console errors (a CSP violation is one) on any page: a journey
+    # that causes one fails, even when what it checks on the page looks right.
+    errors: list[str] = field(default_factory=list)
 
     def new(self, viewport: dict[str, int] | None = None) -> Device:
         context = self.browser.new_context(viewport=viewport or IPAD_LANDSCAPE)  # type: ignore[arg-type]
         context.set_default_timeout(10_000)
         self.opened.append(context)
         page = context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+        page.on("console", lambda message: self._console(page, message))
         cdp = context.new_cdp_session(page)
         cdp.send("WebAuthn.enable", {"enableUI": False})
         return Device(context=context, page=page, cdp=cdp,
                       authenticator_id=_add_authenticator(cdp), origin=self.origin)
+
+
+    def _console(self, page: Page, message: ConsoleMessage) -> None:
+        # A refused request (a 4xx the journey provokes on purpose) or a dropped live
+        # connection (a tablet gone offline) is logged by the browser too; the page's
+        # answer to it is what the journeys check.
+        if message.type == "error" and not message.text.startswith(BROWSER_NETWORK_ERRORS):
+            self.errors.append(f"{page.url}: {message.text}")
 
 
 @pytest.fixture
@@ -177,3 +198,4 @@ def devices(browser: Browser, live_server: LiveServer) -> Iterator[Devices]:
     yield made
     for context in made.opened:
         context.close()
+    assert made.errors == [], "console errors or CSP violations on a page"

@@ -40,3 +40,19 @@ def test_a_members_position_reaches_the_open_matrix_live(
     expect(notice).to_have_text("Ý kiến bằng văn bản của một thành viên đã thay đổi.")
     expect(notice).to_have_attribute("href", f"/meetings/{meeting}/matrix")
     assert matrix.evaluate("window.stillThisPage") is True
+
+
+def test_a_csp_violation_or_script_error_on_a_page_is_caught(devices: Devices) -> None:
+    page = devices.new().open("/signin")
+    with page.expect_console_message(lambda m: "Content Security Policy" in m.text), \
+            page.expect_event("pageerror"):
+        page.evaluate("""() => {
+          const inline = document.createElement("script");
+          inline.textContent = "window.ran = true";
+          document.body.append(inline);
+          setTimeout(() => { throw new Error("a script broke"); });
+        }""")
+    assert page.evaluate("window.ran") is None  # the policy refused the inline script
+    assert any("Content Security Policy" in e for e in devices.errors), devices.errors
+    assert any("a script broke" in e for e in devices.errors), devices.errors
+    devices.errors.clear()  # caught: the fixture would fail this test otherwise
