@@ -59,7 +59,8 @@ def test_read_find_and_comment_in_the_book(live_server: LiveServer, devices: Dev
     page.get_by_role("link", name=gov.MEETING_TITLE_VI).click()
     page.get_by_role("link", name="Đọc dạng sách").click()
     expect(page.locator("#book-agenda")).to_be_visible()
-    expect(page.locator("[data-text-layer] span").first).to_be_attached()
+    # The first page is rendered on the server before its text is laid over it.
+    expect(page.locator("[data-text-layer] span").first).to_be_attached(timeout=30_000)
 
     # Item 5: the proposal for a Law on Digital Transformation.
     page.locator("#book-item-5 [data-item-link]").click()
@@ -70,7 +71,7 @@ def test_read_find_and_comment_in_the_book(live_server: LiveServer, devices: Dev
     page.get_by_placeholder("Tìm trong văn bản này").fill("chuyen doi so")
     page.get_by_placeholder("Tìm trong văn bản này").press("Enter")
     current = page.locator("[data-text-layer] .hit.current")
-    expect(current).to_be_visible()
+    expect(current).to_be_visible(timeout=30_000)
     expect(page.locator("[data-status]")).to_contain_text("trang 1")
     hit_box = current.bounding_box()
     assert hit_box is not None and hit_box["width"] > 20
@@ -121,6 +122,15 @@ def test_read_find_and_comment_in_the_book(live_server: LiveServer, devices: Dev
     page.goto(book_url)
     expect(page.locator(".mark-entry")).to_have_count(2)
     expect(page.locator(".flag-commented")).to_have_count(1)
+
+    # Search across the packet, and the redline of the revised draft, pass axe too.
+    page.goto(device.origin + "/search?q=giam+thue")
+    expect(page.locator(".search-hit").first).to_be_visible()
+    assert_accessible(page)
+    page.locator(".search-hit a", has_text=gov.AGENDA[2].documents[1].title_vi).first.click()
+    page.get_by_role("link", name="So sánh với phiên bản 1").click()
+    expect(page.locator(".redline ins").first).to_be_visible()
+    assert_accessible(page)
 
 
 def assert_accessible(page: Page) -> None:
