@@ -27,7 +27,7 @@ from pyhanko.keys import load_certs_from_pemder
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -194,7 +194,9 @@ def _notice(section: Section, layout: Section, reader: PdfFileReader,
 async def _signatures(section: Section, reader: PdfFileReader,
                       signatures: list[EmbeddedPdfSignature], data: bytes,
                       trust_roots: list[Any], keys: Register | None) -> dict[str, Any]:
-    by_field = {s.field_name: s for s in signatures}
+    regular = [s for s in signatures if s.sig_object_type != "/DocTimeStamp"]
+    stamps = [s for s in signatures if s.sig_object_type == "/DocTimeStamp"]
+    by_field = {s.field_name: s for s in regular}
     present_fields = set(pdfdoc.signature_field_names(reader))
     for field, role in ROLES.items():
         if field not in present_fields:
@@ -209,13 +211,14 @@ async def _signatures(section: Section, reader: PdfFileReader,
                            "certificate can be trusted: pass --trust CA.pem.")))
     context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
     statuses: dict[str, Any] = {}
-    for signature in signatures:
-        status = await _signature(section, signature, context, bool(trust_roots))
+    for signature in regular:
+        status = await _signature(section, signature, context, trust_roots)
         if status is not None:
             statuses[signature.field_name] = status
             _signer_role(section, signature.field_name, status, keys)
+    await _document_time_stamps(section, stamps, by_field.get(CHAIR_FIELD), context)
     _order(section, by_field)
-    _nothing_after(section, signatures, data)
+    _nothing_after(section, signatures, data, statuses.get(CHAIR_FIELD))
     return statuses
 
 
@@ -237,11 +240,44 @@ def _signer_role(section: Section, field: str, status: Any, keys: Register | Non
                        other=f", registered for the {other[0]}" if other else ""))
 
 
+async def _document_time_stamps(section: Section, stamps: list[EmbeddedPdfSignature],
+                                chair: EmbeddedPdfSignature | None,
+                                context: ValidationContext) -> None:
+    """PAdES B-LTA adds, after the chair's signature, validation data and a document time
+    stamp: allowed there and only there, and each must be intact and trusted."""
+    for stamp in stamps:
+        if chair is None or stamp.signed_revision <= chair.signed_revision:
+            section.add(failed(N_("A document time stamp comes before the chair's signature, "
+                                  "where none belongs.")))
+            continue
+        try:
+            status = await async_validate_pdf_timestamp(stamp, validation_context=context)
+        except Exception as exc:  # a malformed time stamp is a finding, not a crash
+            section.add(failed(N_("A document time stamp cannot be validated: %(why)s"),
+                               why=str(exc) or type(exc).__name__))
+            continue
+        if status.intact and status.valid and status.trusted:
+            section.add(passed(N_("A document time stamp of %(when)s seals the validation "
+                                  "data (PAdES B-LTA)."),
+                               when=status.timestamp.isoformat(timespec="seconds")))
+        else:
+            section.add(failed(N_("A document time stamp does not verify or is not from a "
+                                  "trusted time-stamp authority.")))
+
+
 async def _signature(section: Section, signature: EmbeddedPdfSignature,
-                     context: ValidationContext, trusting: bool) -> Any:
+                     context: ValidationContext, trust_roots: list[Any]) -> Any:
     role = ROLES.get(signature.field_name, Msg(signature.field_name))
+    trusting = bool(trust_roots)
     try:
         status = await async_validate_pdf_signature(signature, context)
+        stamp = status.timestamp_validity
+        if trusting and not status.trusted and stamp is not None and stamp.trusted:
+            # The certificate may have expired since: an independent time stamp proves the
+            # signature existed at its time, so the chain is judged at that moment.
+            then = ValidationContext(trust_roots=trust_roots, allow_fetching=False,
+                                     moment=stamp.timestamp)
+            status = await async_validate_pdf_signature(signature, then)
     except Exception as exc:  # a malformed signature is a finding, not a crash
         section.add(failed(N_("The signature of %(role)s cannot be validated: %(why)s"),
                            role=role, why=str(exc) or type(exc).__name__))
@@ -288,14 +324,21 @@ def _order(section: Section, by_field: dict[str, EmbeddedPdfSignature]) -> None:
                            "first.")))
 
 
-def _nothing_after(section: Section, signatures: list[EmbeddedPdfSignature], data: bytes
-                   ) -> None:
-    """The last signature must cover the whole file: anything after it is unsigned."""
+def _nothing_after(section: Section, signatures: list[EmbeddedPdfSignature], data: bytes,
+                   chair: Any = None) -> None:
+    """The last signature must cover the whole file: anything after it is unsigned, unless
+    it is validation data (the DSS that PAdES B-LTA adds after its document time stamp),
+    which pyHanko's difference analysis of the chair's locking signature tells apart."""
     if not signatures:
         return
     last = max(signatures, key=lambda s: s.signed_revision)
     if last.coverage == SignatureCoverageLevel.ENTIRE_FILE:
         section.add(passed(N_("Nothing was added to the file after the last signature.")))
+        return
+    if last.sig_object_type == "/DocTimeStamp" and chair is not None and \
+            chair.modification_level in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES):
+        section.add(passed(N_("After the last time stamp only validation data (DSS) was "
+                              "added, as PAdES B-LTA does.")))
         return
     start, length = last.byte_range[2], last.byte_range[3]
     appended = len(data) - (int(start) + int(length))
