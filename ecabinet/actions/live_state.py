@@ -20,6 +20,7 @@ from ..models import AgendaItem, Ballot, Body, Meeting, Poll, PollQuestion
 from ..outcomes import describe
 from ..rules import Outcome, Tally
 from ..vocab import MeetingState, PollKind, PollState
+from . import seat_view
 from .access import load_meeting, meeting_access
 from .attendance import Quorum, Seat, quorum_of, seats_of
 from .session import Phase, may_run
@@ -173,6 +174,6 @@ async def personal(session: AsyncSession, meeting: Meeting, actor: Actor,
 async def view(session: AsyncSession, actor: Actor, meeting_id: int) -> dict[str, Any]:
     """The snapshot a tablet fetches on opening, after a gap and after reconnecting."""
     meeting = await load_meeting(session, meeting_id)
-    await meeting_access(session, actor, meeting)
-    state = await snapshot(session, meeting)
+    access = await meeting_access(session, actor, meeting)
+    state = seat_view.live_state_for(await snapshot(session, meeting), access.item_ids)
     return {**state, "me": await personal(session, meeting, actor, state)}

@@ -54,6 +54,8 @@ class Connection:
         self.login_id = None if actor.login is None else actor.login.id
         self.bodies = frozenset(actor.memberships)
         self.meeting_id: int | None = None
+        # The items this tablet may see of the meeting it watches; None: all of them.
+        self.item_ids: frozenset[int] | None = None
         self.limit = limit
         self.queue: deque[str] = deque()
         self.dropped = 0

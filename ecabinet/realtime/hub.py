@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..actions import seat_view
 from ..actions.live_state import snapshot
 from ..auth.permissions import Permission, can
 from ..auth.session_ends import SESSIONS_ENDED
@@ -169,8 +170,18 @@ class Hub:
             return await snapshot(session, meeting, attendance=attendance)
 
     def broadcast(self, meeting_id: int, frame: str) -> None:
+        # Scoped once per distinct view (guests for the same items share theirs).
+        scoped: dict[frozenset[int], str | None] = {}
         for connection in list(self.watchers.get(meeting_id, ())):
-            connection.offer(frame)
+            items = connection.item_ids
+            if items is None:
+                connection.offer(frame)
+                continue
+            if items not in scoped:
+                scoped[items] = seat_view.frame_for(frame, items)
+            seen = scoped[items]
+            if seen is not None:
+                connection.offer(seen)
 
     def _notify(self, event: Event, route: Route) -> None:
         targets = [c for c in self.connections if route(event, c)]

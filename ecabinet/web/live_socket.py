@@ -120,13 +120,14 @@ async def _watch(websocket: WebSocket, hub: Hub, connection: Connection,
     try:
         async with db_of(websocket).read() as session:
             meeting = await load_meeting(session, meeting_id)
-            await meeting_access(session, connection.actor, meeting)
+            access = await meeting_access(session, connection.actor, meeting)
     except EcabinetError as error:
         if error.audit:
             await _audit_watch_refusal(websocket, connection, error, meeting_id)
         _ = gettext_for(locale_of(websocket))
         connection.offer(frames.error(_(error.message, **error.params)))
         return
+    connection.item_ids = access.item_ids
     hub.watch(connection, meeting_id)
     connection.offer(frames.dump({"type": "watching", "meeting": meeting_id}))
 

@@ -1,0 +1,46 @@
+"""What one seat sees of a meeting's live state, decided in one place for every channel
+that shows it (the snapshot a tablet fetches, the websocket frames).
+
+A member, a stand-in, an observer and the secretariat see the whole meeting
+(``MeetingAccess.item_ids`` is None); a guest invited for some items sees those items and
+their results only: no other item's title, no list of who attends, no vote on another
+item, not even its running count.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..realtime import frames
+
+ItemIds = frozenset[int] | None
+
+
+def live_state_for(state: dict[str, Any], items: ItemIds) -> dict[str, Any]:
+    if items is None:
+        return state
+    poll = state.get("poll")
+    scoped = {
+        **state,
+        "agenda": [item for item in state["agenda"] if item["id"] in items],
+        "current_item": state["current_item"] if state["current_item"] in items else None,
+        "poll": poll if poll is not None and poll.get("item") in items else None,
+        "results": [result for result in state["results"] if result.get("item") in items],
+    }
+    if "attendance" in state:
+        scoped["attendance"] = []
+    return scoped
+
+
+def frame_for(frame: str, items: ItemIds) -> str | None:
+    """The websocket frame as this seat may receive it; None when it may not at all."""
+    if items is None:
+        return frame
+    message = json.loads(frame)
+    if message.get("type") == "tally":
+        return None  # the running count of a vote the guest may not see
+    if message.get("type") == "state":
+        message["state"] = live_state_for(message["state"], items)
+        return frames.dump(message)
+    return frame
