@@ -13,7 +13,8 @@ from ..auth.permissions import Permission, can, ensure
 from ..db import Tx
 from ..models import AgendaItem, Meeting, Minutes
 from ..vocab import MeetingState, MinutesState
-from .minutes import meeting_of, minutes_row
+from .access import meeting_access
+from .minutes import meeting_of
 from .minutes_signing import approver_name, is_chair_of, may_read_drafts
 
 
@@ -60,7 +61,11 @@ def _iso(moment: datetime | None) -> str | None:
 async def workspace(tx: Tx, actor: Actor, *, meeting_id: int) -> Workspace:
     meeting = await meeting_of(tx, meeting_id)
     ensure(actor, Permission.VIEW_BODY, meeting.body_id)
-    minutes = await minutes_row(tx, meeting)
+    # A draft is the secretariat's alone, its title included (the same rule as its packet).
+    await meeting_access(tx.session, actor, meeting)
+    # Looking creates nothing: the row is made by the first change to the minutes.
+    minutes = (await tx.session.exec(select(Minutes).where(
+        Minutes.meeting_id == meeting.id))).first() or Minutes(meeting_id=meeting_id)
     items = list((await tx.session.exec(select(AgendaItem).where(
         AgendaItem.meeting_id == meeting.id).order_by(col(AgendaItem.ordinal)))).all())
     body = meeting.body_id
