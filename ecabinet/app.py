@@ -135,9 +135,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         sweeper = sweep.start(database, settings)
         await hub.start()
         counting = asyncio.create_task(refusals.keep_flushing(database, tally))
+        warming = asyncio.create_task(render_pool.warm())
         yield
-        counting.cancel()
-        await asyncio.gather(counting, return_exceptions=True)
+        for task in (counting, warming):
+            task.cancel()
+        await asyncio.gather(counting, warming, return_exceptions=True)
         render_pool.close()
         verify_pool.close()
         await hub.stop()

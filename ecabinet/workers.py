@@ -118,6 +118,12 @@ def _end(process: subprocess.Popen[bytes], connection: Connection) -> None:
     connection.close()
 
 
+class _Turn:
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
 class WorkerPool:
     """``size`` worker processes, started on first use."""
 
@@ -128,7 +134,7 @@ class WorkerPool:
         self.memory_bytes = memory_mb * 1024 * 1024
         self.queue_seconds = queue_seconds
         self._idle: asyncio.Queue[_Worker | None] | None = None
-        self._keys: dict[object, asyncio.Lock] = {}
+        self._keys: dict[object, _Turn] = {}
         self._workers: set[_Worker] = set()
 
     def _queue(self) -> asyncio.Queue[_Worker | None]:
@@ -144,16 +150,18 @@ class WorkerPool:
         JobFailed if it raised, ServiceUnavailable if no worker came free in time.
         ``still_wanted`` runs once the key's turn has come, and may refuse the job (the
         same file was refused while this one waited)."""
-        lock = self._keys.setdefault(key, asyncio.Lock()) if key is not None else None
+        if key is None:
+            return await self._run(function, args, seconds)
+        turn = self._keys.setdefault(key, _Turn())
+        turn.users += 1  # the lock is forgotten only when nobody holds or awaits it
         try:
-            if lock is None:
-                return await self._run(function, args, seconds)
-            async with lock:
+            async with turn.lock:
                 if still_wanted is not None:
                     still_wanted()
                 return await self._run(function, args, seconds)
         finally:
-            if lock is not None and not lock.locked() and self._keys.get(key) is lock:
+            turn.users -= 1
+            if turn.users == 0:
                 del self._keys[key]
 
     async def _run(self, function: Callable[..., T], args: tuple[Any, ...],
@@ -194,6 +202,24 @@ class WorkerPool:
             raise JobFailed(value)
         result: T = value
         return result
+
+    async def warm(self) -> None:
+        """Start the workers now, so that the first pages asked for do not wait for an
+        interpreter to start and import PDFium."""
+        idle = self._queue()
+        slots = [idle.get_nowait() for _ in range(idle.qsize())]
+        started: list[_Worker | None] = []
+        try:
+            for slot in slots:
+                if slot is None:
+                    slot = await anyio.to_thread.run_sync(_Worker, self.memory_bytes,
+                                                          self.preload)
+                    self._workers.add(slot)
+                    await slot.ready()
+                started.append(slot)
+        finally:
+            for slot in started + [None] * (len(slots) - len(started)):
+                idle.put_nowait(slot)
 
     def close(self) -> None:
         for worker in list(self._workers):
