@@ -2,43 +2,58 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import ballots, voting
-from ..errors import ValidationFailed
-from .common import actor_of, client_of, credential_in, db_of, int_param, json_body, settings_of
-from .inputs import is_id
+from .bodies import Body, Credential, Id, parsed, takes
+from .common import actor_of, client_of, db_of, int_param, settings_of
 from .routing import api
 
 
+class BallotRequest(Body):
+    """Which question, and which of the poll's options."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"question": 1,
+                                                               "choice": "for"}]})
+    question: Id
+    choice: str = Field(max_length=64, description="One of the poll's own options (its "
+                        "`options` in GET /api/polls/{poll}); for a vote usually for, "
+                        "against or abstain.")
+
+
+class CastBallot(Body):
+    """The payload exactly as issued, and the passkey's answer over it."""
+
+    payload: dict[str, Any] = Field(description="The payload exactly as issued.")
+    credential: Credential
+
+
+@takes(BallotRequest)
 async def ballot_options(request: Request) -> Response:
     """The ballot payload to sign and WebAuthn request options whose challenge is its SHA-256."""
-    body = await json_body(request)
-    question, choice = body.get("question"), body.get("choice")
-    if not is_id(question) or not isinstance(choice, str):
-        raise ValidationFailed('Send {"question": <number>, "choice": "for" | "against" | '
-                               '"abstain"}.')
+    body = await parsed(request, BallotRequest)
     async with db_of(request).transaction() as tx:
         result = await ballots.ballot_options(
             tx, settings_of(request), actor_of(request), poll_id=int_param(request, "poll"),
-            question_id=question, choice=choice, client=client_of(request))
+            question_id=body.question, choice=body.choice, client=client_of(request))
     return JSONResponse(result)
 
 
+@takes(CastBallot)
 async def cast_ballot(request: Request) -> Response:
     """Cast a ballot: the payload as issued and the passkey assertion over it.
 
     Answers 201 with the ballot's receipt (the SHA-256 of its canonical payload)."""
-    body = await json_body(request)
-    payload = body.get("payload")
-    if not isinstance(payload, dict):
-        raise ValidationFailed("Send the ballot's payload exactly as it was issued.")
+    body = await parsed(request, CastBallot)
     async with db_of(request).transaction() as tx:
         ballot = await voting.cast(
             tx, settings_of(request), actor_of(request), poll_id=int_param(request, "poll"),
-            payload=payload, credential=credential_in(body))
+            payload=body.payload, credential=body.credential.model_dump())
     return JSONResponse({"receipt": ballot.receipt, "choice": ballot.choice,
                          "question": ballot.question_id, "castAt": ballot.cast_at.isoformat()},
                         status_code=201)

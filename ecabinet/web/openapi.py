@@ -10,12 +10,14 @@ import inspect
 import re
 from typing import Any
 
+from pydantic import BaseModel
 from starlette.convertors import IntegerConvertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .. import __version__
+from .bodies import model_of, schema_of, shared_schemas
 from .openapi_deliberation import BODIES as deliberation_bodies
 from .packet_schemas import PACKET_BODIES
 from .routing import api
@@ -36,14 +38,6 @@ REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/session/fresh"): {"type": "object", "properties": {"credential": CREDENTIAL}},
     ("POST", "/api/me/passkeys"): {"type": "object", "properties": {
         "credential": CREDENTIAL, "deviceName": {"type": "string"}}},
-    ("POST", "/api/polls/{poll}/ballots/options"): {
-        "type": "object", "required": ["question", "choice"], "properties": {
-            "question": {"type": "integer"},
-            "choice": {"enum": ["for", "against", "abstain"]}}},
-    ("POST", "/api/polls/{poll}/ballots"): {
-        "type": "object", "required": ["payload", "credential"], "properties": {
-            "payload": {"type": "object", "description": "The payload exactly as issued."},
-            "credential": CREDENTIAL}},
     **deliberation_bodies,
     ("PUT", "/api/items/{item}/record"): {"type": "object", "properties": {
         "discussionNotes": {"type": "string"}, "conclusion": {"type": "string"}}},
@@ -89,7 +83,8 @@ def _operation(method: str, route: Route) -> dict[str, Any]:
                   for name, convertor in route.param_convertors.items()]
     if parameters:
         operation["parameters"] = parameters
-    body = REQUEST_BODIES.get((method, route.path))
+    model = model_of(route.endpoint)
+    body = schema_of(model) if model is not None else REQUEST_BODIES.get((method, route.path))
     if body is not None:
         operation["requestBody"] = {"required": True,
                                     "content": {"application/json": {"schema": body}}}
@@ -103,6 +98,11 @@ def _operation(method: str, route: Route) -> dict[str, Any]:
 def openapi_path(path: str) -> str:
     """Starlette's ``{id:int}`` is ``{id}`` in OpenAPI (the type is in the parameter)."""
     return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+def _models(routes: list[BaseRoute]) -> list[type[BaseModel]]:
+    found = (model_of(route.endpoint) for route in routes if isinstance(route, Route))
+    return [model for model in found if model is not None]
 
 
 def document(routes: list[BaseRoute]) -> dict[str, Any]:
@@ -120,7 +120,7 @@ def document(routes: list[BaseRoute]) -> dict[str, Any]:
                                 "a JSON body (or the X-CSRF-Token header) and the session "
                                 "cookie; errors are RFC 9457 problem details."},
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": {"Problem": {
+        "components": {"schemas": {**shared_schemas(_models(routes)), "Problem": {
             "type": "object",
             "properties": {"type": {"type": "string"}, "title": {"type": "string"},
                            "status": {"type": "integer"}, "detail": {"type": "string"},

@@ -80,6 +80,7 @@ def _wrap(endpoint: Endpoint, check: Callable[[Request], Awaitable[None]], *, pu
 
     guarded.__name__ = endpoint.__name__
     guarded.__doc__ = endpoint.__doc__
+    guarded.__dict__.update(endpoint.__dict__)  # what the view declares (its request body)
     return guarded
 
 
