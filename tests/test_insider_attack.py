@@ -8,6 +8,7 @@ stranger's device from the old one, which ends the stranger's session."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,12 +17,22 @@ from sqlmodel import select
 from ecabinet.actions.bodies import add_member, create_body
 from ecabinet.actions.enrollment import issue_enrollment
 from ecabinet.db import Database
-from ecabinet.models import AuditEvent, Body, Meeting, Minutes, utcnow
+from ecabinet.models import (
+    AuditEvent,
+    Body,
+    Meeting,
+    Minutes,
+    Notification,
+    PasskeyCredential,
+    PasskeyQuarantine,
+    utcnow,
+)
 from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator
+from ecabinet.sweeper import sweep_once
 from ecabinet.vocab import Classification, MeetingState, Role
 
-from .factories import authenticator, csrf_header, enroll
+from .factories import authenticator, csrf_header, enroll, seat_people
 from .live.helpers import make_session
 from .test_ballots_api import open_poll
 
@@ -224,3 +235,28 @@ async def test_a_member_of_two_bodies_needs_two_officials_of_each(
     for http, _device in officials.values():
         await http.aclose()
     await minister_client.aclose()
+
+
+async def test_the_sweeper_ends_a_quarantine_that_ran_out_and_tells_the_person(
+    db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    member = seats["member"].person_id
+    async with db.transaction() as tx:
+        key = PasskeyCredential(person_id=member, credential_id="recovered-key",
+                                public_key_cose=b"\xa0", public_key_spki_pem="",
+                                device_name="iPad mới")
+        tx.session.add(key)
+        await tx.session.flush()
+        assert key.id is not None
+        tx.session.add(PasskeyQuarantine(credential_id=key.id, person_id=member,
+                                         until=utcnow() - timedelta(minutes=1)))
+    assert (await sweep_once(db, settings)).quarantines_ended == 1
+    assert (await sweep_once(db, settings)).quarantines_ended == 0  # once
+    async with db.read() as session:
+        ended = (await session.exec(select(PasskeyQuarantine))).one()
+        notes = (await session.exec(select(Notification).where(
+            Notification.person_id == member))).all()
+    assert ended.outcome == "expired" and ended.ended_at is not None
+    assert [n.subject for n in notes] == [f"quarantine-expired:passkey:{key.id}"]
+    assert (await refusals(db, "quarantine.expired"))[0]["credential"] == key.id
