@@ -1,6 +1,7 @@
 """The hub without a network: a slow tablet holds up nobody, a burst of ballots becomes
 few messages serialised once, a gap is answered with a fresh state, and notices reach
-only the people entitled to them."""
+only the people entitled to them. No test waits on the clock: each lets the event loop
+run a bounded number of turns (settle)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,13 @@ def _connection(person: int, *, stuck: bool = False, limit: int = 8,
     return Connection(socket, actor, limit=limit), socket  # type: ignore[arg-type]
 
 
+async def settle() -> None:
+    """Let every task that can run, run: a bounded number of turns of the event loop, no
+    wall-clock time (a channel's batch or a tablet's send takes a few turns)."""
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+
 def _ballot(seq: int, cast: int, question: int = 7) -> Event:
     return Event(EventKind.BALLOT_CAST, {"poll_id": 3, "question_id": question, "seq": seq,
                                          "cast": cast}, body_id=1, meeting_id=5)
@@ -68,7 +76,7 @@ async def test_a_tablet_that_stops_reading_does_not_delay_the_others() -> None:
     for n in range(100):
         hub.broadcast(5, frames.dump({"type": "tally", "cast": n}))
         await asyncio.sleep(0)
-    await asyncio.sleep(0.05)
+    await settle()
     assert all(len(socket.sent) == 100 for _, socket in connections)
     # The stuck tablet's backlog stayed bounded and ends with "resync".
     assert len(slow.queue) <= 8 and slow.dropped > 0 and frames.RESYNC in slow.queue
@@ -79,20 +87,22 @@ async def test_a_tablet_that_stops_reading_does_not_delay_the_others() -> None:
 async def test_a_burst_of_ballots_becomes_few_tallies_serialised_once() -> None:
     sent: list[tuple[int, str]] = []
     reads: list[int] = []
+    read_done = asyncio.Event()  # the database read of the state, finished when we say
 
     async def snapshot(meeting_id: int, attendance: bool) -> dict[str, Any]:
         reads.append(meeting_id)
-        await asyncio.sleep(0.01)  # a database read takes a moment; ballots keep coming
+        await read_done.wait()  # ballots keep coming while the state is being read
         return {"seq": 10, "poll": None}
 
     channel = Channel(5, snapshot, lambda meeting, frame: sent.append((meeting, frame)))
     channel.push(Event(EventKind.VOTE_OPENED, {"seq": 10}, meeting_id=5))
-    await asyncio.sleep(0)
+    await settle()
     for n in range(1, 201):
         channel.push(_ballot(10 + n, n))
-        if n % 20 == 0:
-            await asyncio.sleep(0.002)
-    await asyncio.sleep(0.05)
+        if n % 20 == 0:  # ten bursts of twenty, the channel free to run between them
+            read_done.set()
+            await settle()
+    await settle()
     messages = [json.loads(frame) for _, frame in sent]
     assert messages[0]["type"] == "state" and len(reads) == 1
     tallies = [m for m in messages if m["type"] == "tally"]
@@ -112,11 +122,11 @@ async def test_a_gap_in_the_numbers_is_answered_with_a_fresh_state() -> None:
     channel = Channel(5, snapshot, lambda meeting, frame: sent.append(frame))
     channel.last = 10
     channel.push(_ballot(11, 1))
-    await asyncio.sleep(0.01)
+    await settle()
     channel.push(_ballot(13, 3))  # 12 has not arrived (yet)
-    await asyncio.sleep(0.01)
+    await settle()
     channel.push(_ballot(12, 2))  # late: already covered by the state
-    await asyncio.sleep(0.01)
+    await settle()
     assert [json.loads(f)["type"] for f in sent] == ["tally", "state"]
     assert channel.last == 14
     await channel.stop()
