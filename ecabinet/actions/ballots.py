@@ -67,10 +67,10 @@ async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int, *,
     if seat is not None and poll.kind == PollKind.LIVE.value and poll.meeting_id is not None:
         seat = await _live_seat(tx, actor, poll, seat)
     elif seat is None or seat.role not in VOTING_ROLES or seat.stand_in_for_id is not None:
-        await passkeys.refuse(tx, BallotRefused("Only members of the body may vote."),
+        await tx.refuse(BallotRefused("Only members of the body may vote."),
                               actor_id=actor.person_id, subject=f"poll:{poll_id}")
     if poll.voter_ids and seat.id not in poll.voter_ids:
-        await passkeys.refuse(tx, BallotRefused(
+        await tx.refuse(BallotRefused(
             "You were not among the members asked in this poll, so you cannot answer it."),
             actor_id=actor.person_id, subject=f"poll:{poll_id}")
     question = await tx.session.get(PollQuestion, question_id)
@@ -85,7 +85,7 @@ async def _live_seat(tx: Tx, actor: Actor, poll: Poll, seat: Membership) -> Memb
     assert poll.meeting_id is not None
     counted, why = await live_voter(tx.session, poll.meeting_id, poll.voter_ids, seat)
     if counted is None:
-        await passkeys.refuse(tx, BallotRefused(why), actor_id=actor.person_id,
+        await tx.refuse(BallotRefused(why), actor_id=actor.person_id,
                               subject=f"poll:{poll.id}")
     return counted
 
@@ -93,11 +93,11 @@ async def _live_seat(tx: Tx, actor: Actor, poll: Poll, seat: Membership) -> Memb
 async def _ensure_open(tx: Tx, actor: Actor, poll: Poll) -> None:
     now = utcnow()
     if poll.state != PollState.OPEN.value:
-        await passkeys.refuse(tx, PollNotOpen(
+        await tx.refuse(PollNotOpen(
             "Voting on this poll is not open (it is %(state)s); the ballot was not recorded.",
             state=poll.state), actor_id=actor.person_id, subject=f"poll:{poll.id}")
     if poll.deadline is not None and now > poll.deadline:
-        await passkeys.refuse(tx, PollNotOpen(
+        await tx.refuse(PollNotOpen(
             "The deadline of this poll has passed; the ballot was not recorded."),
             actor_id=actor.person_id, subject=f"poll:{poll.id}")
 
@@ -112,7 +112,7 @@ async def _ensure_may_vote_again(tx: Tx, actor: Actor, target: BallotTarget) -> 
     assert target.seat.id is not None and target.question.id is not None
     earlier = await current_ballot(tx, target.question.id, target.seat.id)
     if earlier is not None and target.poll.rules.get("revote_policy") == RevotePolicy.ONCE.value:
-        await passkeys.refuse(tx, BallotRefused(
+        await tx.refuse(BallotRefused(
             "You have already voted on this question and this body does not allow changing a "
             "vote."), actor_id=actor.person_id, subject=f"poll:{target.poll.id}")
     return earlier
@@ -164,16 +164,16 @@ async def cast_ballot(
     assertion = await passkeys.verify_assertion(tx, settings, credential, purpose=PURPOSE)
     subject = f"poll:{poll_id}"
     if assertion.person.id != actor.person_id:
-        await passkeys.refuse(tx, BallotRefused(
+        await tx.refuse(BallotRefused(
             "This ballot was signed with another member's passkey."),
             actor_id=actor.person_id, subject=subject)
     if assertion.challenge.context.get("payload") != payload or \
             passkeys.challenge_of(credential) != ballot_challenge(payload):
-        await passkeys.refuse(tx, BallotRefused(
+        await tx.refuse(BallotRefused(
             "The ballot differs from the one your passkey signed; nothing was recorded."),
             actor_id=actor.person_id, subject=subject)
     if payload.get("voter") != target.seat.id or payload.get("poll") != poll_id:
-        await passkeys.refuse(tx, BallotRefused(
+        await tx.refuse(BallotRefused(
             "This ballot was issued for another member or another poll."),
             actor_id=actor.person_id, subject=subject)
     earlier = await _ensure_may_vote_again(tx, actor, target)

@@ -58,11 +58,11 @@ async def check_in(tx: Tx, settings: Settings, actor: Actor, meeting_id: int,
     assertion = await passkeys.verify_assertion(tx, settings, credential, purpose=PURPOSE)
     subject = f"meeting:{meeting_id}"
     if assertion.person.id != actor.person_id:
-        await passkeys.refuse(tx, CheckInRefused(
+        await tx.refuse(CheckInRefused(
             "This check-in was signed with another person's passkey."),
             actor_id=actor.person_id, subject=subject)
     if assertion.challenge.context.get("meeting") != meeting_id:
-        await passkeys.refuse(tx, CheckInRefused(
+        await tx.refuse(CheckInRefused(
             "This passkey answer was made for another meeting's check-in."),
             actor_id=actor.person_id, subject=subject)
     meeting = await load_meeting(tx.session, meeting_id, lock=True)

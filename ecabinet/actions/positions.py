@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from .. import audit
-from ..auth import passkeys
 from ..auth.actor import Actor
 from ..auth.permissions import Permission, ensure
 from ..db import Tx
@@ -124,17 +123,17 @@ async def ensure_open(tx: Tx, actor: Actor, context: ItemContext) -> None:
     if meeting.state == MeetingState.DRAFT.value:
         raise Conflict("The meeting has not been published yet; positions open when it is.")
     if meeting.state != MeetingState.PUBLISHED.value:
-        await passkeys.refuse(tx, PositionsClosed(
+        await tx.refuse(PositionsClosed(
             "The meeting is already %(state)s; written positions are frozen and yours was "
             "not recorded.", state=meeting.state), actor_id=actor.person_id, subject=subject)
     deadline = deadline_of(meeting)
     if utcnow() >= deadline:
-        await passkeys.refuse(tx, PositionsClosed(
+        await tx.refuse(PositionsClosed(
             "The deadline for written positions passed at %(deadline)s; positions are frozen "
             "and yours was not recorded.", deadline=stamp(deadline)),
             actor_id=actor.person_id, subject=subject, deadline=deadline.isoformat())
     if item.status not in OPEN_ITEM_STATES:
-        await passkeys.refuse(tx, PositionsClosed(
+        await tx.refuse(PositionsClosed(
             "This item is already %(status)s; positions on it are frozen.",
             status=item.status), actor_id=actor.person_id, subject=subject)
 
