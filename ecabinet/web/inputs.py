@@ -82,9 +82,10 @@ def level(raw: str, name: str = "classification") -> Classification:
     return found
 
 
-# Row ids and page numbers are 64-bit signed integers in both databases: a larger number
-# would reach the driver and fail there (OverflowError), so it is refused here.
-MAX_ID = 2**63 - 1
+# Row ids and page numbers are INTEGER columns: 32 bits on PostgreSQL. A larger number
+# would reach the driver and fail there (out of range, OverflowError), so it is refused
+# here; no row has such an id.
+MAX_ID = 2**31 - 1
 
 
 def is_id(value: object) -> TypeGuard[int]:
@@ -94,7 +95,7 @@ def is_id(value: object) -> TypeGuard[int]:
 
 def parse_id(raw: str | None) -> int | None:
     """An id written in a path or query (ASCII digits only), or None."""
-    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
         return None
     value = int(raw)
     return value if 1 <= value <= MAX_ID else None
