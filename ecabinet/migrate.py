@@ -15,8 +15,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Schema the models do not declare, made by the search migration for one database:
-    the FTS5 tables on SQLite and the GIN expression index on PostgreSQL."""
+    """Schema the models do not declare, made by the search migrations for one database:
+    the FTS5 tables on SQLite, the stored tsvector column and its GIN index on PostgreSQL."""
     return not (name or "").startswith("search_fts")
 
 

@@ -66,7 +66,9 @@ def visible_to(actor: Actor) -> ColumnElement[bool] | None:
 def _matches(dialect: str, words: list[str]) -> ColumnElement[bool] | TextClause:
     if dialect == "postgresql":
         terms = " & ".join([*words[:-1], f"{words[-1]}:*"])
-        return sa.text("to_tsvector('simple', search_entry.folded) @@ "
+        # search_fts_vector: to_tsvector('simple', folded), stored and GIN-indexed
+        # (migration reader_04), so a common word does not re-parse every entry.
+        return sa.text("search_entry.search_fts_vector @@ "
                        "to_tsquery('simple', unaccent(:terms))").bindparams(terms=terms)
     terms = " ".join([*(f'"{word}"' for word in words[:-1]), f'"{words[-1]}"*'])
     fts = sa.table("search_fts")
