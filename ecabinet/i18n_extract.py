@@ -128,7 +128,9 @@ def update(locale: str = "vi") -> list[str]:
     new = Catalog(locale=locale, project="e-Cabinet", charset="utf-8")
     for msgid in wanted:
         existing = old.get(msgid)
-        new.add(msgid, existing.string if existing is not None else "")
+        # Translator comments (the glossary notes, docs/glossary.md) survive re-extraction.
+        new.add(msgid, existing.string if existing is not None else "",
+                user_comments=list(existing.user_comments) if existing is not None else [])
     path = po_path(locale)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
