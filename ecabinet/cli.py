@@ -135,13 +135,14 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         from .demo.simulate import simulate
 
         # The room display's address comes first, so a person can watch the session.
-        return await simulate(settings, seats, port=args.port, pace=args.pace, say=_print)
+        return await simulate(settings, seats, port=args.port, pace=args.pace, say=_print,
+                              wait=args.wait)
     _print("", "e-Cabinet demo: the Government's regular session is ready.",
            f"Open {settings.origin}/ in a browser (Chrome, Edge or Safari).", "",
            "Each seat signs in with a passkey. Open a seat's one-time link on the device "
            "that will hold its passkey:")
     for seat in seats:
-        _print(f"  {seat.label:<58} {seat.enroll_url}")
+        _print(f"  {seat.role:<12} {seat.label:<58} {seat.enroll_url}")
     _print("", f"Database: {settings.database_url}",
            f"Minutes are signed with a local demo CA; trust {settings.minutes_trust_roots}",
            "Stop with Ctrl+C.", "")
@@ -268,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="prepare the demo and exit")
     demo.add_argument("--simulate", action="store_true",
                       help="play a scripted session through the API, sign its minutes, exit")
+    demo.add_argument("--wait", action="store_true",
+                      help="with --simulate: print the room display and observer links, then "
+                           "wait for Enter before the session plays")
     demo.add_argument("--pace", type=float, default=0.3,
                       help="seconds between the simulation's steps (default 0.3)")
     demo.set_defaults(handler=cmd_demo)

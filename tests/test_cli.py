@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,10 @@ def test_demo_builds_a_government_and_audit_verify_catches_tampering(
     links = [line for line in printed.splitlines() if "/enroll/" in line]
     assert len(links) == 27 + 2 + 1
     assert "Thủ tướng Chính phủ" in links[0]
+    # Each link says which role's device should open it.
+    assert links[0].split()[0] == "chair"
+    assert [line.split()[0] for line in links].count("member") == 26
+    assert links[-1].split()[0] == "observer"
     database = workdir / "ecabinet-demo" / "ecabinet.db"
     with sqlite3.connect(database) as connection:
         members = connection.execute(
@@ -33,6 +39,13 @@ def test_demo_builds_a_government_and_audit_verify_catches_tampering(
         items = connection.execute("SELECT count(*) FROM agenda_item").fetchone()[0]
         versions = connection.execute("SELECT count(*) FROM document_version").fetchone()[0]
     assert members == 27
+    with sqlite3.connect(database) as connection:
+        title, title_en, starts = connection.execute(
+            "SELECT title, title_en, starts_at FROM meeting").fetchone()
+    # The regular session is named for the month it is held in (Hanoi time, 08:30).
+    month = datetime.fromisoformat(str(starts)).month
+    assert title.endswith(f"tháng {month}")
+    assert title_en.endswith(calendar.month_name[month])
     assert 6 <= items <= 10
     assert versions >= items
 

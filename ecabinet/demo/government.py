@@ -71,8 +71,16 @@ BODY = Body(
     name_en="Government of the Socialist Republic of Viet Nam",
 )
 
-MEETING_TITLE_VI = "Phiên họp Chính phủ thường kỳ tháng 9"
-MEETING_TITLE_EN = "Regular Government session for September"
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+
+def meeting_titles(month: int) -> tuple[str, str]:
+    """The regular session is named for the month it is held in (Vietnamese, English)."""
+    return (f"Phiên họp Chính phủ thường kỳ tháng {month}",
+            f"Regular Government session for {_MONTHS_EN[month - 1]}")
+
+
 MEETING_SUMMARY_VI = ("Phiên họp thường kỳ xem xét tình hình kinh tế - xã hội 9 tháng, giải "
                       "ngân vốn đầu tư công, ba dự thảo văn bản quy phạm pháp luật, một đề nghị "
                       "xây dựng luật và khắc phục hậu quả bão số 4.")
@@ -255,7 +263,7 @@ AGENDA: tuple[AgendaItem, ...] = (
                     "chưa đáp ứng; năng lực một số chủ đầu tư và nhà thầu còn hạn chế.",
                     "Bộ Kế hoạch và Đầu tư kiến nghị Chính phủ cho phép điều chuyển vốn từ các "
                     "dự án không có khả năng giải ngân sang các dự án có khả năng giải ngân tốt "
-                    "và còn thiếu vốn, hoàn thành trước ngày 15 tháng 11.",
+                    "và còn thiếu vốn, hoàn thành trong thời hạn 30 ngày.",
                     "Đề nghị các bộ, cơ quan, địa phương phân công lãnh đạo trực tiếp phụ trách "
                     "từng dự án, gắn trách nhiệm người đứng đầu với kết quả giải ngân, xử lý "
                     "nghiêm các trường hợp gây nhũng nhiễu, cản trở.",
@@ -579,7 +587,8 @@ AGENDA: tuple[AgendaItem, ...] = (
                     "quý IV.",
                     "II. VỀ GIẢI NGÂN VỐN ĐẦU TƯ CÔNG",
                     "Giao Bộ Kế hoạch và Đầu tư chủ trì, tổng hợp phương án điều chuyển vốn, "
-                    "báo cáo Thủ tướng Chính phủ trước ngày 15 tháng 10.",
+                    "báo cáo Thủ tướng Chính phủ trong thời hạn 15 ngày kể từ ngày kết thúc "
+                    "phiên họp.",
                     "III. VỀ CÔNG TÁC XÂY DỰNG PHÁP LUẬT",
                     "Chính phủ thông qua các dự thảo Nghị định, Nghị quyết và đề nghị xây dựng "
                     "luật đã trình tại phiên họp; giao các bộ chủ trì tiếp thu ý kiến thành "

@@ -43,6 +43,7 @@ PLACE = "Phòng họp Chính phủ, Trụ sở Chính phủ, số 1 Hoàng Hoa T
 class SeatLink:
     label: str
     enroll_url: str
+    role: str = ""  # printed beside the link, so the right device enrolls the right seat
 
 
 async def prepare_demo(settings: Settings) -> list[SeatLink]:
@@ -122,7 +123,8 @@ async def seed_government(tx: Tx, settings: Settings) -> list[SeatLink]:
     links = []
     for seat, person in seats:
         url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
-        links.append(SeatLink(f"{person.full_name} ({person.title_vi})", url))
+        links.append(SeatLink(f"{person.full_name} ({person.title_vi})", url,
+                              role=str(person.role)))
     return links
 
 
@@ -142,10 +144,11 @@ async def _seat_everyone(tx: Tx, body: Body) -> list[tuple[Membership, gov.Perso
 
 async def _prepare_session(tx: Tx, settings: Settings, body: Body, secretary_id: int) -> None:
     starts = _session_start(datetime.now(UTC))
+    title_vi, title_en = gov.meeting_titles(starts.astimezone(HANOI).month)
     meeting = await create_meeting(
-        tx, actor_id=secretary_id, body=body, title=gov.MEETING_TITLE_VI, starts_at=starts,
+        tx, actor_id=secretary_id, body=body, title=title_vi, starts_at=starts,
         kind=MeetingKind.REGULAR, form=MeetingForm.MIXED, place=PLACE,
-        opinion_deadline=starts - timedelta(days=2), title_en=gov.MEETING_TITLE_EN,
+        opinion_deadline=starts - timedelta(days=2), title_en=title_en,
         summary=gov.MEETING_SUMMARY_VI, summary_en=gov.MEETING_SUMMARY_EN,
     )
     store = store_for(settings.database_url, settings.data_dir)

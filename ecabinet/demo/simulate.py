@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,8 +40,15 @@ AWAY = (12, 21)  # seats that do not check in
 CONTESTED = {2: {4: "disagree", 9: "disagree"}, 3: {11: "discuss"}, 4: {3: "discuss", 8: "discuss"}}
 OPEN_VOTE = ["for"] * 20 + ["against"] * 3 + ["abstain"] * 2
 SECRET_VOTE = ["for"] * 13 + ["against"] * 10 + ["abstain"] * 2
-CONCLUSION = ("Giao cơ quan chủ trì tiếp thu tối đa ý kiến thành viên Chính phủ, hoàn thiện hồ "
-              "sơ, trình Thủ tướng Chính phủ trước ngày 15 tháng 10.")
+
+
+def conclusion(due: date) -> str:
+    """The chair's conclusion, with a deadline after the session (never one already past)."""
+    return ("Giao cơ quan chủ trì tiếp thu tối đa ý kiến thành viên Chính phủ, hoàn thiện hồ "
+            f"sơ, trình Thủ tướng Chính phủ trước ngày {due.day} tháng {due.month} năm "
+            f"{due.year}.")
+
+
 TASK = ("Hoàn thiện dự thảo Nghị định giảm thuế giá trị gia tăng theo ý kiến thành viên "
         "Chính phủ, trình Thủ tướng Chính phủ ký ban hành.")
 NOTES = ("Cơ quan chủ trì trình bày tờ trình và tiếp thu ý kiến thẩm tra. Các thành viên "
@@ -63,6 +70,10 @@ class Simulation:
         self.meeting = meeting
         self.body = 0
         self.items: list[dict[str, Any]] = []
+
+    def due(self) -> datetime:
+        """Deadlines fall a month after the session, which is held a week from now."""
+        return (utcnow() + timedelta(days=37)).astimezone(ZoneInfo(self.settings.time_zone))
 
     async def pause(self, factor: float = 1.0) -> None:
         await asyncio.sleep(self.pace * factor)
@@ -136,7 +147,8 @@ class Simulation:
             if number in votes:
                 choices, secret = votes[number]
                 await self.live_vote(item, present, choices, secret=secret)
-            await self.chair.post(f"/api/items/{item}/conclusion", {"text": CONCLUSION})
+            await self.chair.post(f"/api/items/{item}/conclusion",
+                                  {"text": conclusion(self.due().date())})
             if number == 0:
                 await self.assign_task(item)
             await self.pause()
@@ -149,7 +161,7 @@ class Simulation:
         finance = next(p for p, who in zip(self.members, gov.MEMBERS, strict=True)
                        if who.title_en == "Minister of Finance")
         seat = (await finance.get("/api/me"))["bodies"][0]["seat"]
-        due = (utcnow() + timedelta(days=30)).astimezone(ZoneInfo(self.settings.time_zone))
+        due = self.due()
         task = await self.secretary.post(f"/api/items/{item}/tasks", {
             "agency": "Bộ Tài chính", "membership": seat, "text": TASK,
             "deadline": f"{due:%Y-%m-%dT17:00}"})
@@ -230,6 +242,15 @@ async def _watch(sim: Simulation, say: Say) -> None:
                     say(f"     /ws: {cast} ballots cast")
 
 
+async def _wait_for_enter(say: Say) -> None:
+    """The server already runs, so the watcher can enroll and open the display first."""
+    say("Open the room display, then press Enter to play the session.")
+    try:
+        await asyncio.to_thread(input)
+    except EOFError:  # no terminal (piped or scripted): play at once
+        say("No terminal to wait on; playing now.")
+
+
 async def _prepare(settings: Settings) -> int:
     """The demo Government allows a secret ballot for the script's second vote (DOMAIN.md:
     a provincial committee may vote so on the chair's proposal); returns the meeting."""
@@ -244,7 +265,7 @@ async def _prepare(settings: Settings) -> int:
 
 
 async def simulate(settings: Settings, links: list[SeatLink], *, port: int, pace: float,
-                   say: Say) -> int:
+                   say: Say, wait: bool = False) -> int:
     # The script enrolls and checks in dozens of people from one address in a minute.
     settings = replace(settings, signin_attempts_per_minute=10_000)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
@@ -263,6 +284,8 @@ async def simulate(settings: Settings, links: list[SeatLink], *, port: int, pace
             await asyncio.sleep(0.05)
         say(f"Room display: {settings.origin}/meetings/{meeting}/display",
             f"  (to watch it, first enroll a passkey as the observer: {sim.watcher_link})", "")
+        if wait:
+            await _wait_for_enter(say)
         await sim.enroll()
         watcher = asyncio.create_task(_watch(sim, say))
         await sim.positions()
