@@ -85,8 +85,9 @@ async def _clear_previous_demo(db: Database, settings: Settings) -> None:
 
 
 async def _holds_rows(connection: AsyncConnection, tables: set[str]) -> bool:
-    # The audit head and Alembic's own table are filled by the migrations themselves.
-    for table in sorted(tables - {"alembic_version", "audit_head"}):
+    # Only the application's own tables: the migrations fill the audit head, Alembic's
+    # table and the search index's internal tables themselves.
+    for table in sorted((tables & set(metadata.tables)) - {"audit_head"}):
         found = await connection.execute(text(f'SELECT 1 FROM "{table}" LIMIT 1'))  # noqa: S608
         if found.first() is not None:
             return True
