@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,43 +42,84 @@ def event_hash(
     return hashlib.sha256(canonical(record)).hexdigest()
 
 
+# Events recorded in a transaction wait here until it commits (see _append_pending).
+_PENDING = "ecabinet.audit.pending"
+
+
+@dataclass(frozen=True)
+class _Pending:
+    at: datetime
+    actor_id: int | None
+    kind: str
+    body_id: int | None
+    subject: str
+    data: dict[str, Any]
+
+
 async def record(
     session: AsyncSession, kind: str, *, actor_id: int | None = None,
     body_id: int | None = None, subject: str = "", **data: Any,
-) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction."""
-    head = await _locked_head(session)
-    at = utcnow()
+) -> None:
+    """Record one event in the caller's transaction; it joins the chain when it commits.
+
+    The lock order of every write is: the rows the action needs (a poll, then its
+    meeting), the meeting's event counter at commit, and the audit head LAST, taken in
+    the commit itself. A transaction that took the head early and a meeting row later
+    deadlocked against one that did the opposite (a ballot against a check-in); taken
+    last, the head is also held for the shortest time, so audited writes of different
+    meetings hardly wait for each other.
+    """
     # JSON round trip so the hashed data is exactly what the database will give back.
     clean = json.loads(canonical(data))
-    seq = head.seq + 1
-    digest = event_hash(prev_hash=head.hash, seq=seq, at=at, actor_id=actor_id, kind=kind,
-                        body_id=body_id, subject=subject, data=clean)
-    row = AuditEvent(seq=seq, at=at, actor_id=actor_id, kind=kind, body_id=body_id,
-                     subject=subject, data=clean, prev_hash=head.hash, hash=digest)
-    head.seq, head.hash = seq, digest
-    session.add(row)
-    session.add(head)
-    await session.flush()
-    return row
+    session.info.setdefault(_PENDING, []).append(
+        _Pending(utcnow(), actor_id, kind, body_id, subject, clean))
 
 
-async def _locked_head(session: AsyncSession) -> AuditHead:
+def _append_pending(session: Session) -> None:
+    """Just before COMMIT: lock the head, chain the transaction's events in order."""
+    pending: list[_Pending] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
     # FOR UPDATE serialises appends across server processes on PostgreSQL; SQLite
     # write transactions are already serial (BEGIN IMMEDIATE).
-    # The head row is made by the migrations (seams_01), never here: two first writers
-    # creating it at once would collide.
-    result = await session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update())
-    head = result.first()
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                           ).scalars().first()
     if head is None:
+        # The head row is made by the migrations (seams_01), never here: two first
+        # writers creating it at once would collide.
         raise ConfigurationError("The audit log has no head row: run `ecabinet db upgrade`.")
-    return head
+    seq, prev = head.seq, head.hash
+    for event in pending:
+        seq += 1
+        digest = event_hash(prev_hash=prev, seq=seq, at=event.at, actor_id=event.actor_id,
+                            kind=event.kind, body_id=event.body_id, subject=event.subject,
+                            data=event.data)
+        session.add(AuditEvent(seq=seq, at=event.at, actor_id=event.actor_id, kind=event.kind,
+                               body_id=event.body_id, subject=event.subject, data=event.data,
+                               prev_hash=prev, hash=digest))
+        prev = digest
+    head.seq, head.hash = seq, prev
+    session.add(head)
+    session.flush()
+
+
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    # Only when the outermost transaction ends: a savepoint rolled back inside it (a
+    # duplicate insert caught) leaves the events recorded around it in place.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+# Every commit, whoever makes it (a transaction scope, a refusal that keeps its changes),
+# chains the events it recorded; a transaction that ends otherwise forgets them.
+sa_event.listen(Session, "before_commit", _append_pending)
+sa_event.listen(Session, "after_transaction_end", _forget_pending)
 
 
 async def refusal(session: AsyncSession, error: EcabinetError, *, actor_id: int | None = None,
-                  subject: str = "", **data: Any) -> AuditEvent:
+                  subject: str = "", **data: Any) -> None:
     """The one shape of a refusal on the record: ``refused.<kind>`` with its reason."""
-    return await record(session, f"refused.{error.kind}", actor_id=actor_id, subject=subject,
+    await record(session, f"refused.{error.kind}", actor_id=actor_id, subject=subject,
                         reason=error.detail, **data)
 
 

@@ -59,11 +59,11 @@ async def open_version(session: AsyncSession, actor: Actor, version_id: int) -> 
 
 
 async def record(tx: Tx, actor: Actor, opened: Opened, kind: str, *, code: str | None = None,
-                 **data: Any) -> AuditEvent:
+                 **data: Any) -> None:
     """Audit a view, a download or a page of a classified document; remember the version
     the person has now seen."""
     document, version = opened.document, opened.version
-    event = await audit.record(
+    await audit.record(
         tx.session, kind, actor_id=actor.person_id, body_id=document.body_id,
         subject=f"mark:{code}" if code else f"document:{document.id}",
         document_id=document.id, version_id=version.id, version=version.number,
@@ -72,7 +72,6 @@ async def record(tx: Tx, actor: Actor, opened: Opened, kind: str, *, code: str |
     if (actor.person_id is not None and kind != "document.page_viewed"
             and data.get("purpose") != "offline"):
         await mark_read(tx, actor.person_id, document, version.number)
-    return event
 
 
 async def mark_read(tx: Tx, person_id: int, document: Document, number: int) -> None:
