@@ -58,14 +58,18 @@ class Process:
         command = [sys.executable, "-m", "uvicorn", "ecabinet.app:create_app", "--factory",
                    "--host", "127.0.0.1", "--port", str(self.port), "--ws",
                    "websockets-sansio", "--ws-per-message-deflate", "false",
-                   "--log-level", "warning", "--timeout-graceful-shutdown", "2"]
+                   "--log-level", "warning", "--timeout-graceful-shutdown", "2",
+                   # As behind nginx's upstream keepalive: a client reusing a connection
+                   # must not race the server closing it after uvicorn's default 5 s.
+                   "--timeout-keep-alive", "60"]
         with self.log.open("ab") as log:
             self.popen = subprocess.Popen(command, cwd=PROJECT, env=self.environment,
                                           stdout=log, stderr=subprocess.STDOUT)
 
     def wait_ready(self) -> None:
         assert self.popen is not None
-        deadline = time.monotonic() + 30
+        # Generous: several processes importing at once on a busy 2-core machine.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             assert self.popen.poll() is None, self.log.read_text()
             try:

@@ -1,0 +1,99 @@
+"""Different write paths at once on PostgreSQL, through four server processes: late
+check-ins, ballots and changed ballots, the presence sweep, and the chair's steps. Each
+takes its locks in the one order (the rows it needs, the meeting's event counter, the
+audit head last), so none deadlocks: every request gets its real answer, never a 5xx."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ecabinet.db import Database
+from ecabinet.settings import Settings
+
+from ..live.helpers import Tablet, make_session, tablet
+from .conftest import Process, free_port
+
+PROCESSES = 4
+
+
+@pytest.fixture
+def four(database_url: str, settings: Settings, tmp_path: Path) -> list[Process]:
+    environment = {**os.environ, "ECABINET_DATABASE_URL": database_url,
+                   "ECABINET_DATA_DIR": str(tmp_path / "data"),
+                   "ECABINET_ORIGIN": settings.origin,
+                   "ECABINET_SESSION_SECRET": settings.session_secret,
+                   "ECABINET_WS_HEARTBEAT_SECONDS": "1", "ECABINET_PRESENCE_GRACE_SECONDS": "30",
+                   "ECABINET_SWEEP_SECONDS": "0", "ECABINET_LOG_LEVEL": "warning"}
+    made = [Process(free_port(), environment, tmp_path / f"server-{n}.log")
+            for n in range(PROCESSES)]
+    return made
+
+
+async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> httpx.Response:
+    return await one.client.post(url, json=body or {})
+
+
+async def _vote_and_change(one: Tablet, poll: dict[str, Any], *, change: bool
+                           ) -> list[httpx.Response]:
+    """One member's ballot, then (for some) a changed one: one device signs one at a time."""
+    answers = [await one.vote(poll, "for")]
+    if change:
+        answers.append(await one.vote(poll, "against"))
+    return answers
+
+
+async def test_check_ins_ballots_and_steps_at_once_never_answer_5xx(
+    four: list[Process], db: Database, settings: Settings
+) -> None:
+    live = await make_session(db, settings, consent=0, items=4, extra_members=14)
+    voters: list[Tablet] = []
+    try:
+        for process in four:
+            process.spawn()
+        for process in four:
+            process.wait_ready()
+        seats = live.voters
+        voters += [await tablet(httpx.AsyncHTTPTransport(), four[n % PROCESSES].url, settings,
+                               seat) for n, seat in enumerate(seats)]
+        for one in voters:
+            one.client.timeout = httpx.Timeout(60)  # a busy 2-core machine, not a deadlock
+        answers: list[httpx.Response] = []
+        chair, meeting = voters[0], live.meeting_id
+        answers.append(await _post(chair, f"/api/meetings/{meeting}/session/open",
+                                   {"confirm": True}))
+        early, late = voters[:12], voters[12:]
+        answers += await asyncio.gather(*(one.check_in(meeting) for one in early))
+        for item in live.items[:3]:
+            taken = await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": item})
+            assert taken.status_code == 200, taken.text
+            opened = await _post(chair, f"/api/items/{item}/polls")
+            assert opened.status_code == 201, opened.text
+            poll = opened.json()
+            # Ballots, changed ballots, late check-ins and snapshots, all at once.
+            work = [_vote_and_change(one, poll, change=n < 6) for n, one in enumerate(early)]
+            work += [one.check_in(meeting) for one in late]
+            work += [one.client.get(f"/api/meetings/{meeting}/session") for one in late]
+            for done in await asyncio.gather(*work):
+                answers += done if isinstance(done, list) else [done]
+            closed = await _post(chair, f"/api/polls/{poll['id']}/close")
+            assert closed.status_code == 200, closed.text
+            concluded = await _post(chair, f"/api/items/{item}/conclusion",
+                                    {"text": "Kết luận."})
+            assert concluded.status_code == 200, concluded.text
+        failed = [f"{a.request.method} {a.request.url.path}: {a.status_code} {a.text[:200]}"
+                  for a in answers if a.status_code >= 500]
+        assert failed == []
+        ballots = [a for a in answers if a.request.url.path.endswith("/ballots")]
+        assert len(ballots) == 3 * 18 and all(a.status_code == 201 for a in ballots), \
+            [a.text for a in ballots if a.status_code != 201][:3]
+    finally:
+        for one in voters:
+            await one.client.aclose()
+        for process in four:
+            process.stop()
