@@ -47,7 +47,7 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
     screens = [*tablets, display]
     for page in screens:
         page.evaluate("window.stayedOnPage = true")  # gone if anything reloads the page
-        expect(page.locator("[data-live-status]")).to_have_text("Trực tuyến")
+        expect(page.locator("[data-live-status]")).to_have_text("Đã kết nối")
     chair_page, first_page, second_page = tablets
 
     # Nobody has checked in yet: the chair is warned and confirms before the session opens.
@@ -67,8 +67,8 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
 
     chair_page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
     first_page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
-    second_page.get_by_role("button", name="Điểm danh: dự họp trực tuyến").click()
-    expect(bound(second_page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (trực tuyến).")
+    second_page.get_by_role("button", name="Điểm danh: dự họp từ xa").click()
+    expect(bound(second_page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (từ xa).")
     for page in screens:
         expect(bound(page, "quorum")).to_have_text(
             "Đủ số lượng: 3 trên 3 thành viên có mặt (cần 2).")
