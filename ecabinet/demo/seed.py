@@ -113,6 +113,12 @@ def _session_start(now: datetime) -> datetime:
     return datetime.combine(day, time(8, 30), tzinfo=HANOI).astimezone(UTC)
 
 
+def session_titles(now: datetime | None = None) -> tuple[str, str]:
+    """The demo session's titles (Vietnamese, English): named for the month it is held in."""
+    starts = _session_start(now or datetime.now(UTC))
+    return gov.meeting_titles(starts.astimezone(HANOI).month)
+
+
 async def seed_government(tx: Tx, settings: Settings) -> list[SeatLink]:
     await audit.record(tx.session, DEMO_MARK, subject="demo",
                        note="Demo data; not a real Government.")
@@ -186,4 +192,4 @@ async def demo_body(tx: Tx) -> Body | None:
     return (await tx.session.exec(select(Body).where(Body.slug == "chinh-phu"))).first()
 
 
-__all__ = ["AuditEvent", "SeatLink", "prepare_demo", "seed_government"]
+__all__ = ["AuditEvent", "SeatLink", "prepare_demo", "seed_government", "session_titles"]
