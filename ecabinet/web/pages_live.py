@@ -50,6 +50,7 @@ WORDS: dict[str, str] = {
     "receipt": N_("Your ballot is recorded. Receipt: %(receipt)s"),
     "your_choice": N_("Your vote: %(choice)s"),
     "not_voted": N_("You have not voted yet."),
+    "vote_opened": N_("A vote is open: %(question)s"),
     "secret": N_("Secret ballot: only the counts are shown."),
     "no_item": N_("No item is being taken."),
     "no_vote": N_("No vote is open."),

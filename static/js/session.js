@@ -108,9 +108,28 @@
       const choice = mine.choice ? `${word("your_choice", { choice: word(`choice.${mine.choice}`) })}. ` : "";
       setText("my-ballot", choice + word("receipt", { receipt: mine.receipt }));
     } else {
-      setText("my-ballot", me && me.seat !== null ? word("not_voted") : "");
+      setText("my-ballot", me && me.seat !== null && checkedIn() ? word("not_voted") : "");
     }
     renderChoices(poll);
+    // A member who has not checked in learns why there are no choices, and checks in here.
+    const notIn = Boolean(me && me.seat !== null && !mine && !checkedIn());
+    show(part("vote-checkin"), notIn);
+    show(part("vote-checkin-buttons"), notIn && me.may_check_in && allowed("check_in"));
+  }
+
+  function checkedIn() {
+    const mine = me && state.attendance.find((seat) => seat.seat === me.seat);
+    return Boolean(mine && mine.checked_in);
+  }
+
+  // A vote that opens comes to the first screen: on a phone the ballot would otherwise be
+  // far below; focus moves to it and the status line announces it to screen readers.
+  function bringVoteForward(poll) {
+    const card = part("vote");
+    if (!card || isDisplay) return;
+    note(word("vote_opened", { question: poll.question }));
+    card.scrollIntoView({ block: "start" });
+    card.focus({ preventScroll: true });
   }
 
   function renderChoices(poll) {
@@ -376,6 +395,7 @@
         if (!snapshot.attendance) snapshot.attendance = state ? state.attendance : [];
         state = snapshot;
         render();
+        if (after !== null && before !== after) bringVoteForward(snapshot.poll);
       },
       tally: onTally,
       status: onStatus,

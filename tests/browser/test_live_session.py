@@ -134,3 +134,51 @@ def minutes_text(live_server: LiveServer, meeting_id: int, tmp_path: Path) -> st
     out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
                          text=True, check=True).stdout
     return " ".join(out.split())
+
+
+def test_on_a_phone_the_vote_comes_to_the_first_screen_with_check_in_at_hand(
+    live_server: LiveServer, devices: Devices
+) -> None:
+    live = live_server.call(make_session(live_server.db, live_server.settings,
+                                         extra_members=1))
+    meeting = live.meeting_id
+    chair, first = devices.new(), devices.new()
+    phone = devices.new(viewport={"width": 390, "height": 844})
+    for device, role in ((chair, "chair"), (first, "member"), (phone, "member-1")):
+        enroll(device, live.seats[role].token)
+    chair_page, first_page, phone_page = (
+        device.open(f"/meetings/{meeting}/live") for device in (chair, first, phone))
+    # The header is one line on a phone, not a quarter of the screen.
+    header = phone_page.locator("header.topbar").bounding_box()
+    assert header is not None and header["height"] <= 70, header
+
+    chair_page.once("dialog", lambda dialog: dialog.accept())
+    chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
+    expect(bound(phone_page, "phase")).to_have_text("Đang họp")
+    for page in (chair_page, first_page):
+        page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
+    expect(bound(chair_page, "quorum")).to_have_text(
+        "Đủ số lượng: 2 trên 3 thành viên có mặt (cần 2).")
+    chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
+    expect(chair_page.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
+    chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
+    expect(bound(phone_page, "current")).to_have_text("2. Tờ trình số 2")
+    phone_page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # reading below
+    chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Thông qua Tờ trình số 2?")
+    chair_page.get_by_role("button", name="Mở biểu quyết").click()
+
+    # The ballot takes focus on the first screen and the status line announces it.
+    vote = phone_page.locator('[data-part="vote"]')
+    expect(vote).to_be_focused()
+    expect(phone_page.locator("#live-note")).to_have_text(
+        "Đang mở biểu quyết: Thông qua Tờ trình số 2?")
+    # Not checked in: no choices, but the reason and the check-in buttons, right there.
+    expect(vote).to_contain_text("Đồng chí chưa điểm danh nên chưa thể biểu quyết.")
+    expect(vote.get_by_role("button", name="Tán thành", exact=True)).to_have_count(0)
+    vote.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
+    choice = vote.get_by_role("button", name="Tán thành", exact=True)
+    expect(choice).to_be_visible()
+    box = choice.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, box
+    choice.click()
+    expect(bound(phone_page, "my-ballot")).to_contain_text("Mã biên nhận:")
