@@ -8,7 +8,9 @@ The secretariat may run the session on the chair's behalf.
 
 from __future__ import annotations
 
+from datetime import UTC
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
@@ -167,12 +169,35 @@ class NoQuorumYet(Conflict):
     kind = "no-quorum-yet"
 
 
-async def open_session(tx: Tx, actor: Actor, meeting_id: int, *, confirm: bool = False
+class OpensBeforeItsDate(Conflict):
+    title = "The session is scheduled for a later date"
+    kind = "opens-before-its-date"
+
+
+async def open_session(tx: Tx, actor: Actor, meeting_id: int, *, confirm: bool = False,
+                       confirm_early: bool = False, time_zone: str = "Asia/Ho_Chi_Minh"
                        ) -> Meeting:
     """Open the session. Without a quorum present the chair is warned first and must
     confirm (members often check in after the opening); the minutes then say when the
-    quorum was reached, and the audit log that the chair opened without it."""
+    quorum was reached, and the audit log that the chair opened without it. Opening on a
+    day before the scheduled date is a second warning, confirmed separately and audited."""
     meeting = await runnable(tx, actor, meeting_id, Step.OPEN_SESSION)
+    zone = ZoneInfo(time_zone)
+    starts = meeting.starts_at
+    if starts.tzinfo is None:  # the column stores UTC
+        starts = starts.replace(tzinfo=UTC)
+    scheduled = starts.astimezone(zone).date()
+    today = utcnow().astimezone(zone).date()
+    if today < scheduled:
+        if not confirm_early:
+            raise OpensBeforeItsDate(
+                "This session is scheduled for %(date)s; today is %(today)s. Open it before "
+                "its date only if the members were told (confirm to open).",
+                date=f"{scheduled:%d/%m/%Y}", today=f"{today:%d/%m/%Y}")
+        await audit.record(tx.session, "session.opened_before_its_date",
+                           actor_id=actor.person_id, body_id=meeting.body_id,
+                           subject=f"meeting:{meeting.id}", scheduled=scheduled.isoformat(),
+                           opened=today.isoformat())
     body = await tx.session.get(Body, meeting.body_id)
     assert body is not None
     quorum = quorum_of(body, await seats_of(tx.session, meeting))

@@ -47,13 +47,21 @@ async def open_session(request: Request) -> Response:
 
     Without a quorum checked in, refused (409, `no-quorum-yet`, saying how many are present
     and needed) unless the body is `{"confirm": true}`; the opening is then audited as
-    made without a quorum."""
+    made without a quorum. On a day before the scheduled date, refused (409,
+    `opens-before-its-date`) unless `{"confirm_early": true}`; audited likewise."""
     meeting_id = int_param(request, "meeting")
-    confirm = (await json_body(request)).get("confirm", False)
+    body = await json_body(request)
+    confirm = body.get("confirm", False)
     if not isinstance(confirm, bool):
         raise ValidationFailed('Send {"confirm": true} to open the session without a quorum.')
+    confirm_early = body.get("confirm_early", False)
+    if not isinstance(confirm_early, bool):
+        raise ValidationFailed('Send {"confirm_early": true} to open the session before its '
+                               'date.')
     async with db_of(request).transaction() as tx:
-        await session.open_session(tx, actor_of(request), meeting_id, confirm=confirm)
+        await session.open_session(tx, actor_of(request), meeting_id, confirm=confirm,
+                                   confirm_early=confirm_early,
+                                   time_zone=settings_of(request).time_zone)
     return await _view(request, meeting_id)
 
 

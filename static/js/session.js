@@ -328,14 +328,25 @@
 
   // Without a quorum the server refuses and says how many are present; the chair opens
   // anyway only after confirming that warning (members often check in after the opening).
+  // Likewise on a day before the scheduled date: each warning is confirmed on its own.
+  const WARNINGS = {
+    "urn:ecabinet:problem:no-quorum-yet": "confirm",
+    "urn:ecabinet:problem:opens-before-its-date": "confirm_early",
+  };
+
   async function openSession(url) {
-    try {
-      return await post(url, {});
-    } catch (error) {
-      if (!error.problem || error.problem.type !== "urn:ecabinet:problem:no-quorum-yet") throw error;
-      if (!window.confirm(error.message)) return null;
-      return await post(url, { confirm: true });
+    const confirmed = {};
+    for (let round = 0; round <= Object.keys(WARNINGS).length; round += 1) {
+      try {
+        return await post(url, confirmed);
+      } catch (error) {
+        const flag = error.problem && WARNINGS[error.problem.type];
+        if (!flag || confirmed[flag]) throw error;
+        if (!window.confirm(error.message)) return null;
+        confirmed[flag] = true;
+      }
     }
+    return null;
   }
 
   async function conclude(form, defer) {

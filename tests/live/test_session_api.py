@@ -5,6 +5,7 @@ only, stand-ins, a ballot sent twice, and the outcome with the rule that decided
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from ecabinet.db import Database
-from ecabinet.models import Ballot
+from ecabinet.models import Ballot, Meeting, utcnow
 from ecabinet.settings import Settings
 
 from .helpers import Session, Tablet, add_deputy, audit_kinds, make_session, tablet
@@ -224,3 +225,25 @@ async def test_a_stand_in_is_recorded_and_votes_only_where_the_body_allows(
     assert cast.status_code == 201
     assert (await deputy.snapshot(meeting))["me"]["ballot"]["receipt"] == \
         cast.json()["receipt"]
+
+
+async def test_opening_before_the_scheduled_date_is_confirmed_and_audited(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live = await make_session(db, settings)
+    async with db.transaction() as tx:
+        meeting = await tx.session.get(Meeting, live.meeting_id)
+        assert meeting is not None
+        meeting.starts_at = utcnow() + timedelta(days=3)
+        tx.session.add(meeting)
+    chair = await _tablet(client, settings, live, "chair", tablets)
+    url = f"/api/meetings/{live.meeting_id}/session/open"
+    # The quorum warning confirmed alone does not pass over the date: each is its own.
+    refused = await chair.client.post(url, json=OPEN_ANYWAY)
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "urn:ecabinet:problem:opens-before-its-date"
+    assert refused.json()["detail"].startswith("This session is scheduled for ")
+    assert "session.opened_before_its_date" not in await audit_kinds(db)
+    opened = await _post(chair, url, {"confirm": True, "confirm_early": True})
+    assert opened["phase"] == "open"
+    assert "session.opened_before_its_date" in await audit_kinds(db)
