@@ -14,15 +14,18 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
+from .. import audit
 from ..auth.actor import Actor
 from ..db import Tx
-from ..errors import NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..events import EventKind
 from ..i18n import N_
 from ..models import (
     AgendaItem,
     Ballot,
     Body,
+    Document,
+    DocumentVersion,
     Meeting,
     Membership,
     Poll,
@@ -57,8 +60,27 @@ def default_question(item: AgendaItem) -> str:
     return f"Thông qua: {item.title}?"
 
 
+class DocumentsChanged(Conflict):
+    title = "The item's documents changed after publication"
+    kind = "documents-changed"
+
+
+async def _changed_documents(tx: Tx, meeting: Meeting, item: AgendaItem) -> list[str]:
+    """Titles of the item's documents given a new version after the meeting was published:
+    members may be voting on a text other than the one they read."""
+    if meeting.published_at is None:
+        return []
+    rows = (await tx.session.exec(
+        select(Document.title).join(DocumentVersion, col(DocumentVersion.document_id)
+                                    == col(Document.id))
+        .where(Document.item_id == item.id,
+               col(DocumentVersion.uploaded_at) > meeting.published_at)
+        .order_by(col(Document.id)))).all()
+    return list(dict.fromkeys(rows))
+
+
 async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
-                    secret: bool = False) -> Poll:
+                    secret: bool = False, confirm_changed: bool = False) -> Poll:
     item = await tx.session.get(AgendaItem, item_id)
     if item is None:
         raise NotFound("There is no agenda item with the number %(id)s.", id=item_id)
@@ -82,6 +104,16 @@ async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
             "There is no quorum: %(present)s of %(members)s members are present and "
             "%(needed)s are needed. The vote was not opened.",
             present=quorum.present, members=quorum.members, needed=quorum.needed)
+    changed = await _changed_documents(tx, meeting, item)
+    if changed and not confirm_changed:
+        raise DocumentsChanged(
+            "Documents of this item changed after the meeting was published: %(titles)s. "
+            "Members may not have read the new version. Open the vote anyway only if they "
+            "were told (confirm to open).", titles="; ".join(changed))
+    if changed:
+        await audit.record(tx.session, "vote.opened_after_documents_changed",
+                           actor_id=actor.person_id, body_id=meeting.body_id,
+                           subject=f"item:{item.id}", documents=changed)
     poll = Poll(body_id=body.id or 0, meeting_id=meeting.id, item_id=item.id,
                 kind=PollKind.LIVE.value, title=item.title[:500], secret=secret,
                 options=list(body.vote_options), state=PollState.OPEN.value,

@@ -115,15 +115,20 @@ async def open_vote(request: Request) -> Response:
     """Open a live vote on the current item; refused without a quorum. Returns the poll.
 
     `{"question": "...", "secret": false}`; the options are the body's. Members then vote
-    through the ballot routes of /api/polls/{poll}/ballots.
+    through the ballot routes of /api/polls/{poll}/ballots. If the item's documents got a
+    new version after publication: 409 `documents-changed`, unless `"confirm_changed": true`
+    (then audited).
     """
     body = await json_body(request)
     question, secret = body.get("question", ""), body.get("secret", False)
-    if not isinstance(question, str) or not isinstance(secret, bool):
+    confirm_changed = body.get("confirm_changed", False)
+    if not isinstance(question, str) or not isinstance(secret, bool) \
+            or not isinstance(confirm_changed, bool):
         raise ValidationFailed('Send {"question": "...", "secret": false}.')
     async with db_of(request).transaction() as tx:
         poll = await live_votes.open_vote(tx, actor_of(request), int_param(request, "item"),
-                                          question=question, secret=secret)
+                                          question=question, secret=secret,
+                                          confirm_changed=confirm_changed)
         asked = await live_votes.question_of(tx, poll)
     return JSONResponse(poll_json(poll, asked), status_code=201)
 

@@ -319,8 +319,15 @@
       window.ecabinet.live.resync();
     } else if (step === "open_vote" && item) {
       const form = control;
-      await post(`/api/items/${item.id}/polls`, {
-        question: form.elements.question.value, secret: form.elements.secret.checked });
+      const asked = { question: form.elements.question.value, secret: form.elements.secret.checked };
+      try {
+        await post(`/api/items/${item.id}/polls`, asked);
+      } catch (error) {
+        // Documents changed after publication: the chair confirms the warning, or stops.
+        if (!error.problem || error.problem.type !== "urn:ecabinet:problem:documents-changed") throw error;
+        if (!window.confirm(error.message)) return;
+        await post(`/api/items/${item.id}/polls`, { ...asked, confirm_changed: true });
+      }
       form.reset();
       window.ecabinet.live.resync();
     }

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from ecabinet.db import Database
-from ecabinet.models import Ballot, Meeting, utcnow
+from ecabinet.models import Ballot, Document, DocumentVersion, Meeting, utcnow
 from ecabinet.settings import Settings
 
 from .helpers import Session, Tablet, add_deputy, audit_kinds, make_session, tablet
@@ -247,3 +247,35 @@ async def test_opening_before_the_scheduled_date_is_confirmed_and_audited(
     opened = await _post(chair, url, {"confirm": True, "confirm_early": True})
     assert opened["phase"] == "open"
     assert "session.opened_before_its_date" in await audit_kinds(db)
+
+
+async def test_a_vote_on_an_item_whose_documents_changed_is_confirmed_and_audited(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live = await make_session(db, settings)
+    chair = await _tablet(client, settings, live, "chair", tablets)
+    member = await _tablet(client, settings, live, "member", tablets)
+    meeting = live.meeting_id
+    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    for one in (chair, member):
+        assert (await one.check_in(meeting)).status_code == 200
+    await _post(chair, f"/api/meetings/{meeting}/consent-block/adopt")
+    await _post(chair, f"/api/meetings/{meeting}/session/next")
+    # The secretariat replaced the submission after the meeting was published.
+    async with db.transaction() as tx:
+        document = Document(body_id=live.body_id, item_id=live.items[1],
+                            title="Tờ trình sửa đổi")
+        tx.session.add(document)
+        await tx.session.flush()
+        tx.session.add(DocumentVersion(document_id=document.id or 0, number=2, sha256="0" * 64,
+                                       size=1, media_type="application/pdf", filename="v2.pdf",
+                                       uploaded_at=utcnow() + timedelta(seconds=1)))
+    url = f"/api/items/{live.items[1]}/polls"
+    refused = await chair.client.post(url, json={"question": "Thông qua?"})
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "urn:ecabinet:problem:documents-changed"
+    assert "Tờ trình sửa đổi" in refused.json()["detail"]
+    assert (await chair.snapshot(meeting))["poll"] is None
+    poll = await _post(chair, url, {"question": "Thông qua?", "confirm_changed": True})
+    assert poll["state"] == "open"
+    assert "vote.opened_after_documents_changed" in await audit_kinds(db)
