@@ -82,7 +82,29 @@ async def test_a_ballot_is_recorded_with_evidence_anyone_can_verify(
     assert event.kind == "ballot.cast" and event.data["choice"] == "for"
 
 
-async def test_a_replayed_ballot_is_refused(
+async def test_the_same_signed_ballot_sent_again_gets_its_receipt_and_counts_once(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    """The tablet's answer was lost (a 502, a dropped connection): it sends the same
+    signed ballot again and learns that it was recorded, instead of "already used"."""
+    seats = await seat_people(db, settings)
+    device = authenticator(settings)
+    await enroll(client, seats["member"].token, device)
+    poll, question = await open_poll(db, seats["member"].body_id)
+    issued, first = await vote(client, device, poll, question, "for")
+    assert first.status_code == 201
+    again = await client.post(f"/api/polls/{poll}/ballots", json={
+        "payload": issued["payload"], "credential": device.replay_last_assertion()})
+    assert again.status_code == 200, again.text
+    assert again.json()["receipt"] == first.json()["receipt"] and again.json()["resent"]
+    async with db.read() as session:
+        assert len((await session.exec(select(Ballot))).all()) == 1
+        casts = (await session.exec(select(AuditEvent).where(
+            AuditEvent.kind == "ballot.cast"))).all()
+    assert len(casts) == 1
+
+
+async def test_another_member_replaying_my_signed_ballot_is_refused(
     client: httpx.AsyncClient, db: Database, settings: Settings
 ) -> None:
     seats = await seat_people(db, settings)
@@ -90,10 +112,34 @@ async def test_a_replayed_ballot_is_refused(
     await enroll(client, seats["member"].token, device)
     poll, question = await open_poll(db, seats["member"].body_id)
     issued, _ = await vote(client, device, poll, question, "for")
-    again = await client.post(f"/api/polls/{poll}/ballots", json={
-        "payload": issued["payload"], "credential": device.replay_last_assertion()})
+    transport = httpx.ASGITransport(app=client._transport.app)  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=transport, base_url=str(client.base_url)) as other:
+        await enroll(other, seats["chair"].token, authenticator(settings))
+        again = await other.post(f"/api/polls/{poll}/ballots", json={
+            "payload": issued["payload"], "credential": device.replay_last_assertion()})
     assert again.status_code == 403
     assert (await last_event(db)).kind == "refused.challenge"
+
+
+async def test_a_replaced_ballot_sent_again_is_refused_and_the_later_one_counts(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    device = authenticator(settings)
+    await enroll(client, seats["member"].token, device)
+    poll, question = await open_poll(db, seats["member"].body_id)
+    first_issued, _ = await vote(client, device, poll, question, "for")
+    first_signed = device.replay_last_assertion()
+    _, changed = await vote(client, device, poll, question, "against")
+    assert changed.status_code == 201, changed.text
+    again = await client.post(f"/api/polls/{poll}/ballots", json={
+        "payload": first_issued["payload"], "credential": first_signed})
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("ballot-replaced")
+    async with db.read() as session:
+        current = (await session.exec(select(Ballot).where(
+            Ballot.superseded_by_id == None))).all()  # noqa: E711
+    assert [b.choice for b in current] == ["against"]
 
 
 async def test_a_payload_that_differs_from_the_signed_one_is_refused(

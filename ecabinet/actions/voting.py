@@ -3,18 +3,29 @@ written poll decided as soon as no remaining answer can change it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..auth.actor import Actor
 from ..db import Tx
 from ..models import Ballot
 from ..settings import Settings
-from . import ballots, poll_results
+from . import ballots, poll_results, resent
+
+
+@dataclass(frozen=True)
+class Cast:
+    ballot: Ballot
+    resent: bool  # the same signed ballot came again: recorded before, not counted twice
 
 
 async def cast(tx: Tx, settings: Settings, actor: Actor, *, poll_id: int,
-               payload: dict[str, Any], credential: dict[str, Any]) -> Ballot:
+               payload: dict[str, Any], credential: dict[str, Any]) -> Cast:
+    earlier = await resent.already_recorded(tx, actor, poll_id=poll_id, payload=payload,
+                                            credential=credential)
+    if earlier is not None:
+        return Cast(earlier, resent=True)
     ballot = await ballots.cast_ballot(tx, settings, actor, poll_id=poll_id, payload=payload,
                                        credential=credential)
     await poll_results.settle_if_decided(tx, ballot.poll_id)
-    return ballot
+    return Cast(ballot, resent=False)

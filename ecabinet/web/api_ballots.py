@@ -48,15 +48,18 @@ async def ballot_options(request: Request) -> Response:
 async def cast_ballot(request: Request) -> Response:
     """Cast a ballot: the payload as issued and the passkey assertion over it.
 
-    Answers 201 with the ballot's receipt (the SHA-256 of its canonical payload)."""
+    Answers 201 with the ballot's receipt (the SHA-256 of its canonical payload); the same
+    signed ballot sent again (its answer was lost) gets 200 and the same receipt."""
     body = await parsed(request, CastBallot)
     async with db_of(request).transaction() as tx:
-        ballot = await voting.cast(
+        cast = await voting.cast(
             tx, settings_of(request), actor_of(request), poll_id=int_param(request, "poll"),
             payload=body.payload, credential=body.credential.model_dump())
+    ballot = cast.ballot
     return JSONResponse({"receipt": ballot.receipt, "choice": ballot.choice,
-                         "question": ballot.question_id, "castAt": ballot.cast_at.isoformat()},
-                        status_code=201)
+                         "question": ballot.question_id, "castAt": ballot.cast_at.isoformat(),
+                         "resent": cast.resent},
+                        status_code=200 if cast.resent else 201)
 
 
 def routes() -> list[BaseRoute]:
