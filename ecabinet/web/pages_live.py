@@ -66,6 +66,10 @@ WORDS: dict[str, str] = {
     "failed": N_("The device could not complete the request. Try again, and tell the "
                  "secretariat if it happens again."),
     "ballot_lost": N_("The answer did not arrive; checking whether your ballot was recorded."),
+    "ballot_was_recorded": N_("Your ballot had already been recorded: only the answer was "
+                              "lost on the way. It counts once."),
+    "checkin_lost": N_("The answer did not arrive; the page now shows whether your check-in "
+                       "was recorded."),
 }
 
 

@@ -31,8 +31,10 @@
         { question: Number(question), choice });
       const credential = await navigator.credentials.get({
         publicKey: requestOptions(issued.publicKey) });
-      const cast = await window.ecabinet.postJSON(`/api/polls/${poll}/ballots`,
-        { payload: issued.payload, credential: credentialJSON(credential) });
+      // Sent again if the answer is lost: the server recognises the same signed ballot.
+      const cast = await window.ecabinet.postUntilAnswered(`/api/polls/${poll}/ballots`,
+        { payload: issued.payload, credential: credentialJSON(credential) },
+        () => { if (status) status.textContent = say("msgLost"); });
       if (status) status.textContent = `${say("msgDone")} ${cast.receipt}`;
       window.setTimeout(() => window.location.reload(), 800);
     } catch (error) {

@@ -285,7 +285,13 @@
     const options = await post(`/api/meetings/${meetingId}/checkin/options`, { mode });
     note(word("waiting"));
     const credential = await passkeyAnswer(options.publicKey);
-    window.ecabinet.live.accept(await post(`/api/meetings/${meetingId}/checkin`, { credential }));
+    try {
+      window.ecabinet.live.accept(await post(`/api/meetings/${meetingId}/checkin`, { credential }));
+    } catch (error) {
+      // A lost answer: the fresh state says whether the check-in was recorded.
+      if (window.ecabinet.answerLost(error)) { note(word("checkin_lost")); window.ecabinet.live.resync(); }
+      throw error;
+    }
   }
 
   async function vote(choice) {
@@ -294,16 +300,15 @@
                               { question: poll.question_id, choice });
     note(word("waiting"));
     const credential = await passkeyAnswer(issued.publicKey);
-    let recorded;
-    try {
-      recorded = await post(`/api/polls/${poll.id}/ballots`, { payload: issued.payload, credential });
-    } catch (error) {
-      // The answer may be lost after the ballot was stored: ask rather than send it twice.
-      if (error instanceof TypeError) { note(word("ballot_lost")); window.ecabinet.live.resync(); }
-      throw error;
-    }
+    // The answer may be lost after the ballot was stored (a dropped connection, a 502):
+    // the same signed ballot goes again, and the server answers with the receipt it
+    // already holds rather than counting it twice or calling it "already used".
+    const recorded = await window.ecabinet.postUntilAnswered(
+      `/api/polls/${poll.id}/ballots`, { payload: issued.payload, credential },
+      () => note(word("ballot_lost")));
     me = { ...me, ballot: { receipt: recorded.receipt, choice: poll.secret ? null : recorded.choice } };
     render();
+    if (recorded.resent) note(word("ballot_was_recorded"));
     window.ecabinet.live.resync();
   }
 
