@@ -106,6 +106,10 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
         expect(page.locator("svg.bars rect.bar-for")).to_have_attribute("width", "253")
     expect(display.locator(".names-for")).to_contain_text("Người chair, Người member")
     expect(display.locator(".names-against")).to_contain_text("Bộ trưởng 1")
+    # The projector shows the room, not the signed-in person: no menu, name or sign-out.
+    expect(display.locator("header.topbar")).to_have_count(0)
+    expect(display.get_by_role("button", name="Đăng xuất")).to_have_count(0)
+    expect(display.locator("footer")).to_have_count(0)
     expect(bound(first_page, "current-status")).to_have_text("Thông qua")
     for page in screens:
         assert page.evaluate("window.stayedOnPage") is True
