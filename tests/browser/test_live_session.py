@@ -17,6 +17,7 @@ from ecabinet.minutes.collect import collect
 
 from ..live.helpers import make_session
 from .conftest import Device, Devices, LiveServer
+from .test_reader_journey import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -110,6 +111,7 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
     expect(display.locator("header.topbar")).to_have_count(0)
     expect(display.get_by_role("button", name="Đăng xuất")).to_have_count(0)
     expect(display.locator("footer")).to_have_count(0)
+    assert_accessible(display)
     expect(bound(first_page, "current-status")).to_have_text("Thông qua")
     for page in screens:
         assert page.evaluate("window.stayedOnPage") is True
@@ -140,6 +142,11 @@ def minutes_text(live_server: LiveServer, meeting_id: int, tmp_path: Path) -> st
     return " ".join(out.split())
 
 
+def idle(page: Page) -> None:
+    """A tablet ignores taps while its last step is still on its way (aria-busy)."""
+    expect(page.locator("#live")).not_to_have_attribute("aria-busy", "true")
+
+
 def test_on_a_phone_the_vote_comes_to_the_first_screen_with_check_in_at_hand(
     live_server: LiveServer, devices: Devices
 ) -> None:
@@ -158,16 +165,23 @@ def test_on_a_phone_the_vote_comes_to_the_first_screen_with_check_in_at_hand(
 
     chair_page.once("dialog", lambda dialog: dialog.accept())
     chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
-    expect(bound(phone_page, "phase")).to_have_text("Đang họp")
+    for page in (chair_page, first_page, phone_page):
+        expect(bound(page, "phase")).to_have_text("Đang họp")
     for page in (chair_page, first_page):
+        idle(page)
         page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
+        expect(bound(page, "me-checkin")).to_have_text(
+            "Đồng chí đã điểm danh (tại phòng họp).")
     expect(bound(chair_page, "quorum")).to_have_text(
         "Đủ số lượng: 2 trên 3 thành viên có mặt (cần 2).")
+    idle(chair_page)
     chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
     expect(chair_page.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
+    idle(chair_page)
     chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
     expect(bound(phone_page, "current")).to_have_text("2. Tờ trình số 2")
     phone_page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # reading below
+    idle(chair_page)
     chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Thông qua Tờ trình số 2?")
     chair_page.get_by_role("button", name="Mở biểu quyết").click()
 
@@ -186,3 +200,4 @@ def test_on_a_phone_the_vote_comes_to_the_first_screen_with_check_in_at_hand(
     assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, box
     choice.click()
     expect(bound(phone_page, "my-ballot")).to_contain_text("Mã biên nhận:")
+    assert_accessible(phone_page)
