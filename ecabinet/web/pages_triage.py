@@ -89,6 +89,8 @@ async def _triage_page(request: Request, meeting_id: int, *, error: str = "",
     actor = actor_of(request)
     async with db_of(request).transaction() as tx:
         state = await triage.current_triage(tx, actor, meeting_id)
+    # Read once the triage (if it was due) committed: audit events join the chain at commit.
+    async with db_of(request).transaction() as tx:
         record = await triage.record_of(tx, actor, meeting_id)
     body_id = state.meeting.body_id
     seat = actor.seat(body_id)
