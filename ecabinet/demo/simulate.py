@@ -136,7 +136,8 @@ class Simulation:
 
     async def session(self) -> None:
         meeting = f"/api/meetings/{self.meeting}"
-        await self.chair.post(f"{meeting}/session/open")
+        # The demo session is dated a week ahead: the chair confirms opening it early.
+        await self.chair.post(f"{meeting}/session/open", {"confirm_early": True})
         await self.chair.post(f"{meeting}/consent-block/adopt")
         self.say("5. The chair opened the session and adopted the consent block.")
         await self.pause()
