@@ -19,7 +19,8 @@ from sqlmodel import select
 
 from ecabinet.actions.key_register import export_register
 from ecabinet.actions.minutes import make_drafts
-from ecabinet.db import Database
+from ecabinet.db import Database, make_engine
+from ecabinet.migrate import upgrade
 from ecabinet.minutes import evidence, pdfdoc
 from ecabinet.minutes.ca import DemoSigning, prepare_demo_signing
 from ecabinet.minutes.collect import collect
@@ -57,7 +58,16 @@ async def build_genuine(template_database: str, tmp: Path) -> Genuine:
     """The demo session, its minutes approved by the chair's passkey and signed by both,
     and the body's key register; on a copy of the migrated template (SQLite)."""
     path = tmp / "ecabinet.db"
-    shutil.copyfile(template_database, path)
+    if Path(template_database).is_file():  # noqa: ASYNC240
+        shutil.copyfile(template_database, path)
+    else:
+        # The PostgreSQL pass names a template database, not a file. What is checked here
+        # is the PDF, not the database: build it on a migrated SQLite file all the same.
+        engine = make_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
     signing = prepare_demo_signing(tmp / "signing", secretary_name="Nghiêm Thị Hồng Vân",
                                    chair_name="Trần Quốc Khải", organization="Chính phủ")
     settings = load_settings(
