@@ -125,7 +125,10 @@ def update(locale: str = "vi") -> list[str]:
     """Add missing msgids to the catalog, drop unused ones; return those untranslated."""
     old = load_catalog(locale)
     wanted = all_messages()
-    new = Catalog(locale=locale, project="e-Cabinet", charset="utf-8")
+    # The old header's date is kept: a date rewritten on every run made the catalogue
+    # conflict at almost every merge of two branches that both added strings.
+    new = Catalog(locale=locale, project="e-Cabinet", charset="utf-8",
+                  creation_date=old.creation_date)
     for msgid in wanted:
         existing = old.get(msgid)
         # Translator comments (the glossary notes, docs/glossary.md) survive re-extraction.
