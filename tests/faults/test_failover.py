@@ -7,7 +7,6 @@ tablets converge on the final count without any operator touching the servers.""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +14,13 @@ import httpx
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from ecabinet.db import Database, make_engine
-from ecabinet.migrate import upgrade
+from ecabinet.db import Database
 from ecabinet.models import Ballot
-from ecabinet.settings import Settings, load_settings
 
-from ..live.helpers import Tablet, make_session, tablet
-from ..postgres.conftest import Follower, Process, eventually, free_port
+from ..live.helpers import Tablet
+from ..postgres.conftest import eventually
 from .cluster import replicated_cluster
+from .underway import vote_underway
 
 
 async def _cast_until_answered(one: Tablet, poll: dict[str, Any], signed: dict[str, Any],
@@ -43,54 +41,13 @@ async def _cast_until_answered(one: Tablet, poll: dict[str, Any], signed: dict[s
     raise AssertionError("the ballot was never answered")
 
 
-async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    response = await one.client.post(url, json=body or {})
-    assert response.status_code in (200, 201), response.text
-    result: dict[str, Any] = response.json()
-    return result
-
-
-def _settings(url: str, tmp_path: Path) -> Settings:
-    return load_settings(environ={}, database_url=url, data_dir=str(tmp_path / "data"),
-                         origin="http://localhost:8000", sweep_seconds=0,
-                         session_secret="failover-secret-" + "x" * 40)
-
-
 async def test_promoting_the_replica_mid_vote_loses_no_acknowledged_ballot(tmp_path: Path
                                                                            ) -> None:
     with replicated_cluster() as cluster:
-        engine = make_engine(cluster.url())
-        await upgrade(engine)
-        await engine.dispose()
-        settings = _settings(cluster.url(), tmp_path)
-        db = Database(cluster.url())
-        live = await make_session(db, settings, consent=0, extra_members=6)
-        await db.dispose()
-        environment = {**os.environ, "ECABINET_DATABASE_URL": cluster.url(),
-                       "ECABINET_DATA_DIR": str(tmp_path / "data"),
-                       "ECABINET_ORIGIN": settings.origin,
-                       "ECABINET_SESSION_SECRET": settings.session_secret,
-                       "ECABINET_WS_HEARTBEAT_SECONDS": "1",
-                       "ECABINET_PRESENCE_GRACE_SECONDS": "60", "ECABINET_SWEEP_SECONDS": "0",
-                       "ECABINET_LOG_LEVEL": "warning"}
-        server = Process(free_port(), environment, tmp_path / "server.log")
-        server.start()
-        voters = [await tablet(httpx.AsyncHTTPTransport(), server.url, settings, seat)
-                  for seat in live.voters]
-        followers = [Follower(settings.origin, str(one.client.cookies["ecab_session"]),
-                              live.meeting_id, [server]) for one in voters[1:3]]
+        underway = await vote_underway(cluster.url(), tmp_path, extra_members=6)
+        voters, followers, poll = underway.voters, underway.followers, underway.poll
+        meeting = underway.live.meeting_id
         try:
-            chair, meeting = voters[0], live.meeting_id
-            # Opened before anyone checked in: the chair confirms the warning.
-            await _post(chair, f"/api/meetings/{meeting}/session/open", {"confirm": True})
-            for one in voters:
-                assert (await one.check_in(meeting)).status_code == 200
-            await _post(chair, f"/api/meetings/{meeting}/session/next")
-            poll = await _post(chair, f"/api/items/{live.items[0]}/polls")
-            for follower in followers:
-                await follower.start()
-            await eventually(lambda: all(f.cast == 0 for f in followers), within=20,
-                             what="tablets following the vote")
             signed = [(await one.ballot(poll, "for"))[1] for one in voters]
             acknowledged = [await _cast_until_answered(one, poll, body, meeting)
                             for one, body in zip(voters[:3], signed[:3], strict=True)]
@@ -117,8 +74,4 @@ async def test_promoting_the_replica_mid_vote_loses_no_acknowledged_ballot(tmp_p
             assert in_recovery is False
             assert set(acknowledged) == stored and len(stored) == len(voters)
         finally:
-            for follower in followers:
-                await follower.stop()
-            for one in voters:
-                await one.client.aclose()
-            server.stop()
+            await underway.close()
