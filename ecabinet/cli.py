@@ -201,8 +201,10 @@ async def _connection_refusal(settings: Settings, workers: int) -> str:
 
     budget = ConnectionBudget(processes=max(workers, settings.server_processes),
                               pool_size=settings.db_pool_size,
-                              max_overflow=settings.db_max_overflow)
-    db = Database(settings.database_url)
+                              max_overflow=settings.db_max_overflow,
+                              pooled_by_pgbouncer=bool(settings.listen_database_url))
+    # Asked of PostgreSQL itself: through PgBouncer, the direct (LISTEN) URL.
+    db = Database(settings.listen_database_url or settings.database_url)
     try:
         allowed = await connections_allowed(db.engine)
     finally:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,9 +30,28 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Async
     # A connection attempt gives up after a few seconds (asyncpg waits 60 by default):
     # while the database restarts or fails over, requests answer 503 quickly instead of
     # piling up.
+    connect_args: dict[str, Any] = {"timeout": CONNECT_SECONDS}
+    if behind_pgbouncer(url):
+        connect_args.update(TRANSACTION_POOLING)
     return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow,
                                pool_pre_ping=True, pool_timeout=10,
-                               connect_args={"timeout": CONNECT_SECONDS})
+                               connect_args=connect_args)
+
+
+def behind_pgbouncer(url: str) -> bool:
+    """The URL says so as SQLAlchemy's documentation does for PgBouncer:
+    ``?prepared_statement_cache_size=0``."""
+    return make_url(url).query.get("prepared_statement_cache_size") == "0"
+
+
+# PgBouncer in transaction pooling gives each transaction whichever server connection is
+# free, so a statement prepared on one is unknown on the next, and asyncpg's numbered
+# names (__asyncpg_stmt_1__) collide between clients. No statement is cached, and the ones
+# that must be prepared for one transaction get names nobody else uses.
+TRANSACTION_POOLING: dict[str, Any] = {
+    "statement_cache_size": 0,
+    "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4().hex}__",
+}
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

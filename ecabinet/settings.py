@@ -151,6 +151,11 @@ SETTINGS: tuple[Setting, ...] = (
             "(PostgreSQL). See docs/operations.md for the arithmetic.", int),
     Setting("db_max_overflow", 5, "Extra database connections a server process may open "
             "at its busiest, beyond the pool (PostgreSQL).", int),
+    Setting("listen_database_url", "", "Direct PostgreSQL URL for each process's LISTEN "
+            "connection (live events between processes), when `database_url` goes through "
+            "PgBouncer in transaction pooling, which cannot keep a LISTEN. Setting it also "
+            "tells `ecabinet serve` that the pool's connections are PgBouncer's to count. "
+            "Empty: `database_url`."),
     Setting("server_processes", 1, "How many server processes share the database, on all "
             "machines together. `ecabinet serve` refuses to start when they would need more "
             "connections than PostgreSQL allows.", int),
@@ -249,6 +254,7 @@ class Settings:
     ws_queue_messages: int
     db_pool_size: int
     db_max_overflow: int
+    listen_database_url: str
     server_processes: int
     audit_anchor_file: str
     audit_anchor_minutes: int

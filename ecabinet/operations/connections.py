@@ -4,6 +4,10 @@ Each server process holds at most `db_pool_size + db_max_overflow` pooled connec
 plus one for LISTEN (live events between processes). All processes together must fit in
 what PostgreSQL allows, or the busiest moment of a session, when every tablet votes,
 is when requests start failing with "too many clients".
+
+Behind PgBouncer in transaction pooling (`listen_database_url` set), the pools are
+PgBouncer's clients: only the LISTEN connections reach PostgreSQL directly, and PgBouncer's
+own `default_pool_size` is the operator's to fit (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -24,9 +28,12 @@ class ConnectionBudget:
     processes: int
     pool_size: int
     max_overflow: int
+    pooled_by_pgbouncer: bool = False
 
     @property
     def per_process(self) -> int:
+        if self.pooled_by_pgbouncer:
+            return LISTENERS_PER_PROCESS
         return self.pool_size + self.max_overflow + LISTENERS_PER_PROCESS
 
     @property
@@ -37,6 +44,11 @@ class ConnectionBudget:
         """Why the budget does not fit in `allowed` connections; empty when it fits."""
         if self.needed <= allowed:
             return ""
+        if self.pooled_by_pgbouncer:
+            return (f"{self.processes} server process(es) × {LISTENERS_PER_PROCESS} LISTEN + "
+                    f"{HEADROOM} spare = {self.needed} direct connections, but the database "
+                    f"allows {allowed}. Run fewer processes or raise PostgreSQL's "
+                    "max_connections.")
         return (f"{self.processes} server process(es) × ({self.pool_size} pooled + "
                 f"{self.max_overflow} overflow + {LISTENERS_PER_PROCESS} LISTEN) + "
                 f"{HEADROOM} spare = {self.needed} connections, but the database allows "

@@ -80,7 +80,10 @@ class Hub:
         if self.db.is_sqlite:
             self._unsubscribe = self.db.bus.subscribe(self.deliver)
         else:
-            self.listener = PgListener(self.db.url, self.deliver_one, self.lost_events)
+            # LISTEN needs a session of its own: a direct URL when the pool goes through
+            # PgBouncer in transaction pooling.
+            self.listener = PgListener(self.settings.listen_database_url or self.db.url,
+                                       self.deliver_one, self.lost_events)
             await self.listener.start()
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._heartbeats()))

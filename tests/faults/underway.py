@@ -43,7 +43,9 @@ async def post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dic
     return result
 
 
-async def vote_underway(url: str, tmp_path: Path, *, extra_members: int) -> Underway:
+async def vote_underway(url: str, tmp_path: Path, *, extra_members: int,
+                        environment: dict[str, str] | None = None) -> Underway:
+    """``environment``: more of the server's settings (e.g. a direct LISTEN URL)."""
     engine = make_engine(url)
     await upgrade(engine)
     await engine.dispose()
@@ -57,7 +59,8 @@ async def vote_underway(url: str, tmp_path: Path, *, extra_members: int) -> Unde
                    "ECABINET_DATA_DIR": str(tmp_path / "data"), "ECABINET_ORIGIN": settings.origin,
                    "ECABINET_SESSION_SECRET": settings.session_secret,
                    "ECABINET_WS_HEARTBEAT_SECONDS": "1", "ECABINET_PRESENCE_GRACE_SECONDS": "60",
-                   "ECABINET_SWEEP_SECONDS": "0", "ECABINET_LOG_LEVEL": "warning"}
+                   "ECABINET_SWEEP_SECONDS": "0", "ECABINET_LOG_LEVEL": "warning",
+                   **(environment or {})}
     server = Process(free_port(), environment, tmp_path / "server.log")
     server.start()
     underway = Underway(settings, live, server, [], [], {})

@@ -24,3 +24,14 @@ async def test_serve_refuses_more_connections_than_postgresql_allows(settings: S
     refusal = await _connection_refusal(greedy, workers=4)
     assert f"the database allows {allowed}" in refusal
     assert "PgBouncer" in refusal
+
+
+async def test_behind_pgbouncer_only_the_direct_listen_connections_are_counted(
+    settings: Settings
+) -> None:
+    # Pools far beyond PostgreSQL's limit are PgBouncer's clients, not PostgreSQL's.
+    pooled = replace(settings, db_pool_size=100, db_max_overflow=100,
+                     listen_database_url=settings.database_url)
+    assert await _connection_refusal(pooled, workers=4) == ""
+    too_many = await _connection_refusal(pooled, workers=10_000)
+    assert "10000 server process(es) × 1 LISTEN" in too_many
