@@ -68,9 +68,10 @@ async def record(tx: Tx, actor: Actor, opened: Opened, kind: str, *, code: str |
         subject=f"mark:{code}" if code else f"document:{document.id}",
         document_id=document.id, version_id=version.id, version=version.number,
         classification=document.classification, **data)
-    # A copy the tablet keeps for offline reading is not yet read: its flags stay.
+    # A copy the tablet keeps for offline reading, or bound into the book of the meeting,
+    # is not yet read: its flags stay.
     if (actor.person_id is not None and kind != "document.page_viewed"
-            and data.get("purpose") != "offline"):
+            and data.get("purpose") not in ("offline", "book")):
         await mark_read(tx, actor.person_id, document, version.number)
 
 
