@@ -79,3 +79,34 @@ async def test_private_notes_on_an_item(demo: Demo) -> None:
     assert saved.status_code == 200, saved.text
     assert (await minister.get(f"/api/items/{item_id}/note")).json()["text"].startswith("Hỏi")
     assert (await colleague.get(f"/api/items/{item_id}/note")).json()["text"] == ""
+
+
+async def test_a_mark_and_a_comment_sent_again_under_their_client_id_are_kept_once(
+        demo: Demo) -> None:
+    """What a tablet queued offline is sent again when the first answer was lost."""
+    minister = await demo.client(MINISTER_OF_FINANCE)
+    colleague = await demo.client(MINISTER_OF_PLANNING)
+    v1, _ = await demo.versions(DRAFT.title_vi)
+    marks = f"/api/versions/{v1.id}/annotations"
+    note = {"kind": "note", "page": 1, "text": "Viết khi mất mạng", "shape": {"x": 0.5, "y": 0.5},
+            "clientId": "3f1c9a2e-offline-note"}
+    first, again = await minister.post(marks, json=note), await minister.post(marks, json=note)
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert first.json()["id"] == again.json()["id"]
+    assert [m["text"] for m in (await minister.get(marks)).json()["annotations"]] == [
+        "Viết khi mất mạng"]
+    # Another person's id space is their own.
+    theirs = await colleague.post(marks, json=note)
+    assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]
+
+    comments = f"/api/versions/{v1.id}/comments"
+    said = {"text": "Đề nghị bổ sung đánh giá tác động.", "page": 1,
+            "clientId": "7d0e11aa-offline-comment"}
+    first, again = await minister.post(comments, json=said), await minister.post(comments,
+                                                                                 json=said)
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert first.json()["id"] == again.json()["id"]
+    texts = [c["text"] for c in (await minister.get(comments)).json()["threads"]]
+    assert texts.count(said["text"]) == 1
+    bad = await minister.post(comments, json={**said, "clientId": "x"})
+    assert bad.status_code == 422 and "client id" in bad.text

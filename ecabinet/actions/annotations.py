@@ -12,6 +12,7 @@ import math
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,6 +24,7 @@ from ..errors import NotFound, ValidationFailed
 from ..models import Annotation, DocumentVersion, ItemNote, utcnow
 from ..textfold import fold
 from .access import load_item, load_meeting, meeting_access
+from .client_ids import check_client_id
 from .reading import Opened
 
 KINDS = ("highlight", "note", "ink")
@@ -75,8 +77,16 @@ def _bad_point() -> list[float]:
 
 
 async def add(tx: Tx, actor: Actor, opened: Opened, *, kind: str, page: int, quote: str = "",
-              text: str = "", shape: Any = None) -> Annotation:
+              text: str = "", shape: Any = None, client_id: str | None = None
+              ) -> tuple[Annotation, bool]:
+    """The mark, and whether it is new: one sent again under the same ``client_id`` (a
+    tablet resending what it queued offline) is the first one, not a second."""
     ensure_signed_in(actor)
+    client_id = check_client_id(client_id)
+    if client_id is not None:
+        earlier = await _sent_before(tx, actor, client_id)
+        if earlier is not None:
+            return earlier, False
     if kind not in KINDS:
         raise ValidationFailed("A mark is a highlight, a note or ink.")
     if not 1 <= page <= (opened.version.page_count or 0):
@@ -92,10 +102,23 @@ async def add(tx: Tx, actor: Actor, opened: Opened, *, kind: str, page: int, quo
     assert actor.person_id is not None and opened.document.id is not None
     mark = Annotation(person_id=actor.person_id, document_id=opened.document.id,
                       version_id=opened.version.id or 0, page=page, kind=kind, quote=quote,
-                      text=text, shape=check_shape(kind, shape or {}))
-    tx.session.add(mark)
-    await tx.session.flush()
-    return mark
+                      text=text, shape=check_shape(kind, shape or {}), client_id=client_id)
+    try:
+        # A savepoint: the same mark sent twice at once makes one insert fail.
+        async with tx.session.begin_nested():
+            tx.session.add(mark)
+            await tx.session.flush()
+    except IntegrityError:
+        earlier = await _sent_before(tx, actor, client_id or "")
+        if earlier is None:
+            raise
+        return earlier, False
+    return mark, True
+
+
+async def _sent_before(tx: Tx, actor: Actor, client_id: str) -> Annotation | None:
+    return (await tx.session.exec(select(Annotation).where(
+        Annotation.person_id == actor.person_id, Annotation.client_id == client_id))).first()
 
 
 async def remove(tx: Tx, actor: Actor, annotation_id: int) -> None:

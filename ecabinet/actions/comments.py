@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from .. import audit
@@ -31,6 +32,7 @@ from ..models import (
 from ..reports import RESOLUTION_LABELS, Synthesis, Thread
 from ..vocab import MeetingState, NoticeKind
 from . import access, notifications
+from .client_ids import check_client_id
 
 MAX_TEXT = 10_000
 MAX_QUOTE = 2_000
@@ -87,8 +89,37 @@ def _ensure_not_closed(target: Target) -> None:
         raise Conflict("The meeting is closed; its drafts take no more comments.")
 
 
+async def add_comment_once(tx: Tx, actor: Actor, *, client_id: str | None, version_id: int,
+                           text: str, page: int | None, quote: str = ""
+                           ) -> tuple[Comment, bool]:
+    """The comment, and whether it is new: one sent again under the same ``client_id`` (a
+    tablet resending what it queued offline) is the first one, even past the deadline."""
+    client_id = check_client_id(client_id)
+    if client_id is None:
+        return await add_comment(tx, actor, version_id=version_id, text=text, page=page,
+                                 quote=quote), True
+    earlier = await _sent_before(tx, actor, client_id)
+    if earlier is not None:
+        return earlier, False
+    try:
+        async with tx.session.begin_nested():
+            # The same comment sent twice at once: one of the two inserts fails here.
+            return await add_comment(tx, actor, version_id=version_id, text=text,
+                                     page=page, quote=quote, client_id=client_id), True
+    except IntegrityError:
+        earlier = await _sent_before(tx, actor, client_id)
+        if earlier is None:
+            raise
+        return earlier, False
+
+
+async def _sent_before(tx: Tx, actor: Actor, client_id: str) -> Comment | None:
+    return (await tx.session.exec(select(Comment).where(
+        Comment.author_id == actor.person_id, Comment.client_id == client_id))).first()
+
+
 async def add_comment(tx: Tx, actor: Actor, *, version_id: int, text: str, page: int | None,
-                      quote: str = "") -> Comment:
+                      quote: str = "", client_id: str | None = None) -> Comment:
     target = await target_of_version(tx, actor, version_id)
     ensure(actor, Permission.COMMENT, target.document.body_id)
     _ensure_not_closed(target)
@@ -99,7 +130,7 @@ async def add_comment(tx: Tx, actor: Actor, *, version_id: int, text: str, page:
         raise ValidationFailed("This version has no page %(page)s.", page=page)
     assert actor.person_id is not None and target.version.id is not None
     comment = Comment(version_id=target.version.id, author_id=actor.person_id, page=page,
-                      quote=quote, text=text)
+                      quote=quote, text=text, client_id=client_id)
     return await _store(tx, target, comment, EventKind.COMMENT_ADDED)
 
 

@@ -14,6 +14,8 @@ from .base import at_field, json_field, text_field
 
 class Annotation(SQLModel, table=True):
     __tablename__ = "annotation"
+    __table_args__ = (sa.Index("ix_annotation_person_client", "person_id", "client_id",
+                               unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -32,6 +34,8 @@ class Annotation(SQLModel, table=True):
                                         ondelete="SET NULL")
     carry: str = Field(default="", max_length=16)
     created_at: datetime = at_field(default_now=True)
+    # The tablet's own id for a mark made offline: sent again, it is not stored twice.
+    client_id: str | None = Field(default=None, max_length=64)
 
 
 class ItemNote(SQLModel, table=True):

@@ -46,6 +46,8 @@ class Comment(SQLModel, table=True):
     """A comment on a page of one document version, possibly quoting a passage."""
 
     __tablename__ = "comment"
+    __table_args__ = (sa.Index("ix_comment_author_client", "author_id", "client_id",
+                               unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     version_id: int = Field(foreign_key="document_version.id", index=True)
@@ -60,3 +62,5 @@ class Comment(SQLModel, table=True):
     response: str = text_field()
     resolved_by_id: int | None = Field(default=None, foreign_key="person.id")
     resolved_at: datetime | None = at_field(nullable=True)
+    # The tablet's own id for a comment written offline: sent again, it is not stored twice.
+    client_id: str | None = Field(default=None, max_length=64)

@@ -58,17 +58,19 @@ async def list_marks(request: Request) -> Response:
 
 async def add_mark(request: Request) -> Response:
     """Add a mark. JSON: kind (highlight, note, ink), page, quote (a highlight's text),
-    text (a note's), shape (rects, x and y, or strokes, as fractions of the page)."""
+    text (a note's), shape (rects, x and y, or strokes, as fractions of the page),
+    clientId (optional, the tablet's id for a mark made offline: sent again, the first
+    mark is answered with 200)."""
     body = await inputs.small_json(request, settings_of(request).max_body_bytes)
     opened = await _opened(request)
     page = body.get("page")
     async with db_of(request).transaction() as tx:
-        mark = await marking.add(
+        mark, created = await marking.add(
             tx, actor_of(request), opened, kind=inputs.text(body, "kind"),
             page=page if isinstance(page, int) and not isinstance(page, bool) else 0,
             quote=inputs.text(body, "quote"), text=inputs.text(body, "text"),
-            shape=body.get("shape"))
-    return JSONResponse(annotation_json(mark), status_code=201)
+            shape=body.get("shape"), client_id=body.get("clientId"))
+    return JSONResponse(annotation_json(mark), status_code=201 if created else 200)
 
 
 async def remove_mark(request: Request) -> Response:

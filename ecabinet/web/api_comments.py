@@ -50,14 +50,16 @@ async def list_comments(request: Request) -> Response:
 
 
 async def add_comment(request: Request) -> Response:
-    """Comment on a version of a draft. Body: {"text", "page"?, "quote"?} (the quoted
-    passage is what the member selected)."""
+    """Comment on a version of a draft. Body: {"text", "page"?, "quote"?, "clientId"?} (the
+    quoted passage is what the member selected; ``clientId``, the tablet's own id for a
+    comment written offline: sent again, the first comment is answered with 200)."""
     body = await json_body(request)
     async with db_of(request).transaction() as tx:
-        comment = await comments.add_comment(
-            tx, actor_of(request), version_id=int_param(request, "version_id"),
-            text=inputs.text(body, "text"), page=page_of(body), quote=inputs.text(body, "quote"))
-    return JSONResponse(comment_json(comment), status_code=201)
+        comment, created = await comments.add_comment_once(
+            tx, actor_of(request), client_id=body.get("clientId"),
+            version_id=int_param(request, "version_id"), text=inputs.text(body, "text"),
+            page=page_of(body), quote=inputs.text(body, "quote"))
+    return JSONResponse(comment_json(comment), status_code=201 if created else 200)
 
 
 async def reply_to_comment(request: Request) -> Response:

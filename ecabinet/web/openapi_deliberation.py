@@ -34,7 +34,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "type": "object", "required": ["reason"], "properties": {"reason": TEXT}},
     ("POST", "/api/versions/{version_id:int}/comments"): {
         "type": "object", "required": ["text"], "properties": {
-            "text": TEXT, "page": {"type": "integer", "minimum": 1}, "quote": TEXT}},
+            "text": TEXT, "page": {"type": "integer", "minimum": 1}, "quote": TEXT,
+            "clientId": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"}}},
     ("POST", "/api/comments/{comment_id:int}/replies"): {
         "type": "object", "required": ["text"], "properties": {"text": TEXT}},
     ("POST", "/api/comments/{comment_id:int}/resolution"): {
