@@ -47,6 +47,7 @@ class EventKind(StrEnum):
     SESSION_CONSENT_ADOPTED = "session.consent_adopted"
     SESSION_ITEM_TAKEN = "session.item_taken"
     SESSION_ITEM_CONCLUDED = "session.item_concluded"
+    SPEAKERS_CHANGED = "speakers.changed"
     ATTENDANCE_AWAY = "attendance.away"
     ATTENDANCE_BACK = "attendance.back"
     MEETING_UPDATED = "meeting.updated"
@@ -161,6 +162,7 @@ KINDS: dict[EventKind, Spec] = {
     EventKind.SESSION_CONSENT_ADOPTED: _LIVE,
     EventKind.SESSION_ITEM_TAKEN: _LIVE,
     EventKind.SESSION_ITEM_CONCLUDED: _LIVE,
+    EventKind.SPEAKERS_CHANGED: _LIVE,
     EventKind.ATTENDANCE_AWAY: Spec(Audience.MEETING, AttendanceMoved),
     EventKind.ATTENDANCE_BACK: Spec(Audience.MEETING, AttendanceMoved),
     EventKind.MEETING_UPDATED: _MEETING_NOTICE,

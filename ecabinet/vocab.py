@@ -168,3 +168,20 @@ class TaskState(StrEnum):
     IN_PROGRESS = "in_progress"
     DONE = "done"
     CANCELLED = "cancelled"
+
+
+class SpeechKind(StrEnum):
+    """What a member asks the floor for (danh sách phát biểu)."""
+
+    SPEAK = "speak"
+    POINT_OF_ORDER = "point_of_order"
+    REPLY = "reply"
+
+
+class SpeechState(StrEnum):
+    WAITING = "waiting"
+    SPEAKING = "speaking"
+    SPOKE = "spoke"
+    WITHDRAWN = "withdrawn"
+    # Still waiting when the item was concluded or the session closed.
+    LAPSED = "lapsed"

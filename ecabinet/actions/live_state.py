@@ -16,13 +16,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth.actor import Actor
 from ..i18n import LOCALES, gettext_for
-from ..models import AgendaItem, Ballot, Body, Meeting, Poll, PollQuestion
+from ..models import (
+    AgendaItem,
+    Ballot,
+    Body,
+    Meeting,
+    Membership,
+    Person,
+    Poll,
+    PollQuestion,
+    SpeakerRequest,
+    utcnow,
+)
 from ..outcomes import describe
 from ..rules import Outcome, Tally
-from ..vocab import MeetingState, PollKind, PollState
+from ..speaking import Waiting, queue, seconds_between
+from ..vocab import MeetingState, PollKind, PollState, SpeechKind, SpeechState
 from . import seat_view
 from .access import load_meeting, meeting_access
-from .attendance import Quorum, Seat, quorum_of, seats_of
+from .attendance import VOTING_ROLES, Quorum, Seat, quorum_of, seats_of
 from .session import Phase, may_run
 
 
@@ -110,6 +122,40 @@ async def _result(session: AsyncSession, poll: Poll, question: PollQuestion,
             "closed_at": _at(poll.closed_at)}
 
 
+async def speakers(session: AsyncSession, item: AgendaItem | None) -> dict[str, Any] | None:
+    """The list of speakers of the item being taken: who has the floor (with the seconds
+    already spoken when this state was read, so every screen counts down alike), who
+    waits in order, and who spoke."""
+    if item is None or item.id is None:
+        return None
+    rows = (await session.exec(select(SpeakerRequest, Person).join(
+        Membership, col(Membership.id) == SpeakerRequest.membership_id).join(
+        Person, col(Person.id) == Membership.person_id).where(
+        SpeakerRequest.item_id == item.id).order_by(col(SpeakerRequest.id)))).all()
+    now = utcnow()
+    names = {request.id: person.full_name for request, person in rows}
+    current = next((r for r, _ in rows if r.state == SpeechState.SPEAKING.value), None)
+    waiting = queue([Waiting(r.id or 0, SpeechKind(r.kind), r.place) for r, _ in rows
+                     if r.state == SpeechState.WAITING.value])
+    by_id = {r.id: r for r, _ in rows}
+    spoke = sorted((r for r, _ in rows if r.state == SpeechState.SPOKE.value
+                    and r.started_at is not None and r.ended_at is not None),
+                   key=lambda r: (r.started_at, r.id))
+    return {
+        "item": item.id, "closed": item.speakers_closed_at is not None,
+        "current": None if current is None or current.started_at is None else {
+            "id": current.id, "seat": current.membership_id, "name": names[current.id],
+            "kind": current.kind, "limit": current.limit_seconds,
+            "started_at": _at(current.started_at),
+            "elapsed": seconds_between(current.started_at, now)},
+        "queue": [{"id": w.id, "seat": by_id[w.id].membership_id, "name": names[w.id],
+                   "kind": w.kind.value, "place": n} for n, w in enumerate(waiting, start=1)],
+        "spoke": [{"id": r.id, "name": names[r.id], "kind": r.kind,
+                   "seconds": seconds_between(r.started_at, r.ended_at)}
+                  for r in spoke if r.started_at is not None and r.ended_at is not None],
+    }
+
+
 async def snapshot(session: AsyncSession, meeting: Meeting, *, attendance: bool = True
                    ) -> dict[str, Any]:
     """The live state; without ``attendance`` the list of members is left out (the quorum
@@ -139,6 +185,8 @@ async def snapshot(session: AsyncSession, meeting: Meeting, *, attendance: bool 
         "attendance": [_seat(seat, body) for seat in seats],
         "poll": None if open_poll is None else await _open_poll(session, *open_poll, quorum),
         "results": results,
+        "speakers": await speakers(session, next(
+            (i for i in items if i.id == meeting.current_item_id), None)),
         "secret_ballot_allowed": body.secret_ballot_allowed,
         "options": body.vote_options,
     }
@@ -155,7 +203,10 @@ async def personal(session: AsyncSession, meeting: Meeting, actor: Actor,
     me: dict[str, Any] = {"person": actor.person_id, "seat": counted_seat,
                           "role": None if seat is None else seat.role,
                           "stand_in": seat is not None and seat.stand_in_for_id is not None,
-                          "may_run": may_run(actor, meeting), "ballot": None}
+                          "may_run": may_run(actor, meeting), "ballot": None,
+                          # The seat a request to speak is made from (a stand-in's own).
+                          "speaks_as": None if seat is None or seat.role not in VOTING_ROLES
+                          else seat.id}
     line = next((a for a in state["attendance"] if a["seat"] == counted_seat), None)
     me["checked_in"] = bool(line and line["checked_in"])
     me["may_check_in"] = seat is not None and (line is not None or seat.stand_in_for_id

@@ -26,6 +26,7 @@ from ..vocab import ItemStatus, MeetingState, PollKind, PollState
 from . import meetings
 from .access import load_meeting
 from .attendance import quorum_of, seats_of
+from .speaker_rows import lapse
 
 
 class Phase(StrEnum):
@@ -225,6 +226,8 @@ async def close_session(tx: Tx, actor: Actor, meeting_id: int) -> Meeting:
             item.status = ItemStatus.DEFERRED.value
             tx.session.add(item)
             deferred.append(item.id)
+    if meeting.current_item_id is not None:
+        await lapse(tx, meeting.current_item_id)
     meeting.current_item_id = None
     tx.session.add(meeting)
     if deferred:
@@ -272,6 +275,8 @@ async def take_item(tx: Tx, actor: Actor, meeting_id: int, item_id: int | None =
         raise SessionRefused("Record the conclusion of the current item (or defer it) before "
                              "taking another.")
     item = _choose(items, item_id)
+    if current is not None and current.id is not None:
+        await lapse(tx, current.id)
     meeting.current_item_id = item.id
     tx.session.add(meeting)
     await record(tx, actor, meeting, EventKind.SESSION_ITEM_TAKEN, item=item.id, title=item.title)
@@ -316,6 +321,7 @@ async def conclude_item(tx: Tx, actor: Actor, item_id: int, *, text: str,
         raise SessionRefused("This item was already decided (%(status)s); it cannot be "
                              "deferred.", status=item.status)
     item.conclusion = text
+    await lapse(tx, item_id)
     if defer:
         item.status = ItemStatus.DEFERRED.value
     elif item.status not in SETTLED:

@@ -28,11 +28,22 @@ from ..models import (
     Poll,
     PollQuestion,
     Position,
+    SpeakerRequest,
     rules_of,
 )
 from ..rules import Rules, chair_seat, quorum_needed
 from ..settings import Settings
-from ..vocab import AttendanceMode, ItemStatus, PollKind, PollState, Role, TaskState, ThresholdBase
+from ..speaking import seconds_between
+from ..vocab import (
+    AttendanceMode,
+    ItemStatus,
+    PollKind,
+    PollState,
+    Role,
+    SpeechState,
+    TaskState,
+    ThresholdBase,
+)
 from .record import (
     AuditHeadAt,
     BallotRecord,
@@ -42,6 +53,7 @@ from .record import (
     Presence,
     Quorum,
     Seat,
+    SpeechLine,
     TaskLine,
     VoteRecord,
 )
@@ -246,7 +258,19 @@ async def _item(context: _Context, item: AgendaItem, meeting: Meeting) -> ItemRe
         positions=tuple(_position_lines(context, positions)), votes=tuple(votes),
         guests=tuple((g.name, g.affiliation) for g in guests),
         tasks=tuple(TaskLine(t.id or 0, t.agency, t.text, t.deadline) for t in tasks),
+        speeches=tuple(await _speeches(context, item.id)),
     )
+
+
+async def _speeches(context: _Context, item_id: int) -> list[SpeechLine]:
+    """Who spoke on the item, in the order they had the floor, and for how long."""
+    rows = (await context.session.exec(select(SpeakerRequest).where(
+        SpeakerRequest.item_id == item_id, SpeakerRequest.state == SpeechState.SPOKE.value,
+    ).order_by(col(SpeakerRequest.started_at), col(SpeakerRequest.id)))).all()
+    return [SpeechLine(context.seats[r.membership_id], r.kind, r.started_at,
+                       seconds_between(r.started_at, r.ended_at)) for r in rows
+            if r.membership_id in context.seats and r.started_at is not None
+            and r.ended_at is not None]
 
 
 def _stance_counts(voters: Sequence[Seat], positions: Iterable[Position]) -> dict[str, int]:

@@ -30,6 +30,8 @@ STATUSES = {
     "contested": N_("Debated"), "adopted": N_("Adopted"), "rejected": N_("Not adopted"),
     "concluded": N_("Concluded"), "deferred": N_("Deferred"),
 }
+SPEECH_KINDS = {"speak": N_("speech"), "point_of_order": N_("point of order"),
+                "reply": N_("reply")}
 POLL_KINDS = {"live": N_("vote in the session"), "written": N_("written poll")}
 
 DATE_PATTERNS = {"vi": "'ngày' d 'tháng' M 'năm' y", "en": "d MMMM y"}

@@ -114,6 +114,16 @@ class TaskLine:
 
 
 @dataclass(frozen=True)
+class SpeechLine:
+    """One speech of the list of speakers, in the order the floor was given."""
+
+    seat: Seat
+    kind: str
+    started_at: datetime
+    seconds: int
+
+
+@dataclass(frozen=True)
 class ItemRecord:
     id: int
     ordinal: int
@@ -130,6 +140,7 @@ class ItemRecord:
     votes: tuple[VoteRecord, ...] = ()
     guests: tuple[tuple[str, str], ...] = ()  # (name, affiliation)
     tasks: tuple[TaskLine, ...] = ()
+    speeches: tuple[SpeechLine, ...] = ()
 
     def title_in(self, locale: str) -> str:
         return self.title_en or self.title if locale == "en" else self.title

@@ -17,7 +17,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer
 from ..pdf.fonts import nfc
 from .evidence import FILE_NAME
 from .issuer import minutes_number, place_and_date
-from .labels import FORMS, KINDS, MODES, STANCES, STATUSES, Words
+from .labels import FORMS, KINDS, MODES, SPEECH_KINDS, STANCES, STATUSES, Words
 from .layout import (
     FieldPlacement,
     Heading,
@@ -220,10 +220,24 @@ def _item(item: ItemRecord, record: MinutesRecord, _: Words,
         out.append(para(_("Reason recorded by the secretariat: %(reason)s",
                               reason=item.status_reason)))
     out += _positions(item, _)
+    out += _speeches(item, _)
     if item.discussion_notes.strip():
         out += [para(_("Discussion:"), "label"), *paragraphs(item.discussion_notes)]
     for vote in item.votes:
         out += vote_block(numbers[vote_key(vote)], vote, record.seats, _)
+    return out
+
+
+def _speeches(item: ItemRecord, _: Words) -> list[Flowable]:
+    if not item.speeches:
+        return []
+    out: list[Flowable] = [para(_("Speakers, in order:"), "label")]
+    for n, line in enumerate(item.speeches, start=1):
+        minutes, seconds = divmod(line.seconds, 60)
+        out.append(para(_("%(n)s. %(name)s (%(kind)s, %(minutes)s min %(seconds)s s, from "
+                          "%(time)s)", n=n, name=line.seat.name,
+                          kind=_.of(SPEECH_KINDS, line.kind), minutes=minutes,
+                          seconds=f"{seconds:02d}", time=_.time(line.started_at)), "bullet"))
     return out
 
 

@@ -29,6 +29,7 @@ from .people import (
 from .polls import Ballot, Poll, PollAttachment, PollQuestion
 from .recovery import PasskeyQuarantine, Recovery, RecoveryApproval
 from .search import SearchEntry
+from .speakers import SpeakerRequest
 
 metadata = SQLModel.metadata
 
@@ -73,6 +74,7 @@ __all__ = [
     "Recovery",
     "RecoveryApproval",
     "SearchEntry",
+    "SpeakerRequest",
     "StoredBlob",
     "TaskUpdate",
     "WebAuthnChallenge",

@@ -52,6 +52,10 @@ class Body(SQLModel, table=True):
     # "any": the authenticator's word for its model is taken; "attested": its attestation
     # must chain to a root in attestation_root for this body (auth/attestation.py).
     attestation_policy: str = Field(default="any", max_length=16)
+    # The countdown of a speech on the list of speakers, and of a point of order or a
+    # reply (the chair may still let a speaker finish).
+    speech_seconds: int = 300
+    reply_seconds: int = 120
 
 
 class AttestationRoot(SQLModel, table=True):
@@ -85,5 +89,5 @@ def rules_of(body: Body) -> dict[str, Any]:
         column.name: getattr(body, column.name)
         for column in sa.inspect(Body).columns
         if column.name not in {"id", "slug", "name", "name_en", "short_name", "created_at",
-                               "attestation_policy"}
+                               "attestation_policy", "speech_seconds", "reply_seconds"}
     }

@@ -59,6 +59,8 @@ class AgendaItem(SQLModel, table=True):
     discussion_notes: str = text_field()
     conclusion: str = text_field()
     created_at: datetime = at_field(default_now=True)
+    # The chair closed the list of speakers: no new request but a point of order.
+    speakers_closed_at: datetime | None = at_field(nullable=True)
 
 
 class ItemGuest(SQLModel, table=True):

@@ -23,7 +23,7 @@ from .routing import api
 from .templating import locale_of
 
 
-async def _view(request: Request, meeting_id: int, status: int = 200) -> Response:
+async def view(request: Request, meeting_id: int, status: int = 200) -> Response:
     async with db_of(request).read() as db_session:
         state = await live_state.view(db_session, actor_of(request), meeting_id)
     return JSONResponse(state, status_code=status)
@@ -39,7 +39,7 @@ async def snapshot(request: Request) -> Response:
     `tally` (`cast`: the running ballot count of the open vote, coalesced), `event`,
     `resync`, `ping` (answer `{"type": "pong"}`); send `{"type": "watch", "meeting": id}`.
     """
-    return await _view(request, int_param(request, "meeting"))
+    return await view(request, int_param(request, "meeting"))
 
 
 async def open_session(request: Request) -> Response:
@@ -62,7 +62,7 @@ async def open_session(request: Request) -> Response:
         await session.open_session(tx, actor_of(request), meeting_id, confirm=confirm,
                                    confirm_early=confirm_early,
                                    time_zone=settings_of(request).time_zone)
-    return await _view(request, meeting_id)
+    return await view(request, meeting_id)
 
 
 async def close_session(request: Request) -> Response:
@@ -70,7 +70,7 @@ async def close_session(request: Request) -> Response:
     meeting_id = int_param(request, "meeting")
     async with db_of(request).transaction() as tx:
         await session.close_session(tx, actor_of(request), meeting_id)
-    return await _view(request, meeting_id)
+    return await view(request, meeting_id)
 
 
 async def take_item(request: Request) -> Response:
@@ -81,7 +81,7 @@ async def take_item(request: Request) -> Response:
         raise ValidationFailed('Send {"item": <number>}, or nothing to take the next item.')
     async with db_of(request).transaction() as tx:
         await session.take_item(tx, actor_of(request), meeting_id, item)
-    return await _view(request, meeting_id)
+    return await view(request, meeting_id)
 
 
 async def adopt_consent_block(request: Request) -> Response:
@@ -89,7 +89,7 @@ async def adopt_consent_block(request: Request) -> Response:
     meeting_id = int_param(request, "meeting")
     async with db_of(request).transaction() as tx:
         await session.adopt_consent_block(tx, actor_of(request), meeting_id)
-    return await _view(request, meeting_id)
+    return await view(request, meeting_id)
 
 
 async def conclude_item(request: Request) -> Response:
@@ -101,7 +101,7 @@ async def conclude_item(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         item = await session.conclude_item(tx, actor_of(request), int_param(request, "item"),
                                            text=text, defer=defer)
-    return await _view(request, item.meeting_id)
+    return await view(request, item.meeting_id)
 
 
 def poll_json(poll: Poll, question: PollQuestion) -> dict[str, Any]:
@@ -162,7 +162,7 @@ async def check_in(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         await checkin.check_in(tx, settings_of(request), actor_of(request), meeting_id,
                                credential)
-    return await _view(request, meeting_id)
+    return await view(request, meeting_id)
 
 
 def routes() -> list[BaseRoute]:

@@ -68,6 +68,19 @@ WORDS: dict[str, str] = {
     "ballot_lost": N_("The answer did not arrive; checking whether your ballot was recorded."),
     "ballot_was_recorded": N_("Your ballot had already been recorded: only the answer was "
                               "lost on the way. It counts once."),
+    "speech.speak": N_("Speech"),
+    "speech.point_of_order": N_("Point of order"),
+    "speech.reply": N_("Reply to a speaker"),
+    "speakers.nobody": N_("Nobody has the floor."),
+    "speakers.empty": N_("Nobody is waiting to speak."),
+    "speakers.closed": N_("The list of speakers is closed: only a point of order can still "
+                          "be raised."),
+    "speakers.your_place": N_("You are number %(place)s on the list of speakers."),
+    "speakers.your_turn": N_("You have the floor."),
+    "speakers.left": N_("Time left: %(time)s"),
+    "speakers.over": N_("Over time: %(time)s"),
+    "speakers.up": N_("Move up"),
+    "speakers.down": N_("Move down"),
     "checkin_lost": N_("The answer did not arrive; the page now shows whether your check-in "
                        "was recorded."),
 }

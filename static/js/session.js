@@ -16,6 +16,7 @@
   let state = null; // what every watcher sees
   let me = null; // what only this person sees
   let busy = false;
+  let receivedAt = Date.now(); // when the state arrived: the countdown runs from there
 
   // --- small helpers ----------------------------------------------------------------
   const fill = (text, params) => text.replace(/%\((\w+)\)s/g, (_, key) => String(params[key] ?? ""));
@@ -56,6 +57,7 @@
     renderAttendance();
     renderVote();
     renderResult();
+    renderSpeakers();
     if (!isDisplay) {
       renderAgenda();
       renderChair();
@@ -215,6 +217,97 @@
     }
   }
 
+  // --- the list of speakers ---------------------------------------------------------
+  const clock = (seconds) => {
+    const whole = Math.abs(seconds);
+    return `${seconds < 0 ? "+" : ""}${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  };
+
+  function tick() {
+    const list = state && state.speakers;
+    const current = list && list.current;
+    for (const line of root.querySelectorAll('[data-bind="countdown"]')) {
+      if (!current) { line.textContent = ""; line.classList.remove("over"); continue; }
+      const left = current.limit - current.elapsed - Math.floor((Date.now() - receivedAt) / 1000);
+      line.textContent = clock(left);
+      line.classList.toggle("over", left < 0);
+      line.setAttribute("aria-label", word(left < 0 ? "speakers.over" : "speakers.left", { time: clock(left) }));
+    }
+  }
+
+  function renderSpeakers() {
+    const list = state.speakers;
+    show(part("speakers"), Boolean(list));
+    if (!list) return;
+    const current = list.current;
+    setText("speaker", current ? `${current.name} · ${word(`speech.${current.kind}`)}` : word("speakers.nobody"));
+    setText("speakers-closed", list.closed ? word("speakers.closed") : "");
+    const queue = part("queue");
+    queue.replaceChildren();
+    const mineId = me && me.speaks_as;
+    const runs = !isDisplay && me !== null && me.may_run;
+    list.queue.forEach((entry, index) => {
+      const line = element("li", entry.seat === mineId ? "mine" : "");
+      line.dataset.request = entry.id;
+      line.append(element("span", "name", `${entry.name} · ${word(`speech.${entry.kind}`)}`));
+      if (runs) {
+        const controls = element("span", "actions");
+        if (index > 0) controls.append(moveButton(entry, entry.place - 1, "speakers.up"));
+        if (index < list.queue.length - 1) controls.append(moveButton(entry, entry.place + 1, "speakers.down"));
+        line.append(controls);
+      }
+      queue.append(line);
+    });
+    if (!list.queue.length) queue.append(element("li", "meta", word("speakers.empty")));
+    tick();
+    if (isDisplay) return;
+    const mine = list.queue.find((entry) => entry.seat === mineId);
+    const speaking = current && current.seat === mineId && mineId !== null;
+    setText("my-place", speaking ? word("speakers.your_turn")
+      : mine ? word("speakers.your_place", { place: mine.place }) : "");
+    const mayAsk = Boolean(me && me.speaks_as !== null) && !mine && !speaking;
+    show(part("ask"), mayAsk);
+    for (const button of root.querySelectorAll("[data-speak]")) {
+      button.hidden = list.closed && button.dataset.speak !== "point_of_order";
+    }
+    show(part("withdraw"), Boolean(mine));
+    const chair = part("speakers-chair");
+    show(chair, runs);
+    if (!runs) return;
+    show(chair.querySelector('[data-speakers="next"]'), list.queue.length > 0 && state.poll === null);
+    show(chair.querySelector('[data-speakers="end"]'), Boolean(current));
+    show(chair.querySelector('[data-speakers="close"]'), !list.closed);
+    show(chair.querySelector('[data-speakers="reopen"]'), list.closed);
+  }
+
+  function moveButton(entry, place, key) {
+    const button = element("button", "button small", word(key));
+    button.type = "button";
+    button.dataset.move = entry.id;
+    button.dataset.place = String(place);
+    button.setAttribute("aria-label", `${word(key)}: ${entry.name}`);
+    return button;
+  }
+
+  async function speakers(target) {
+    const base = `/api/meetings/${meetingId}/speakers`;
+    let answer;
+    if (target.dataset.speak) answer = await post(base, { kind: target.dataset.speak });
+    else if (target.dataset.withdraw !== undefined) {
+      const mine = state.speakers.queue.find((entry) => entry.seat === me.speaks_as);
+      if (!mine) return;
+      answer = await post(`/api/speakers/${mine.id}/withdraw`, {});
+    } else if (target.dataset.move) {
+      answer = await post(`/api/speakers/${target.dataset.move}/place`, { place: Number(target.dataset.place) });
+    } else {
+      const step = target.dataset.speakers;
+      if (step === "next") answer = await post(`${base}/next`, {});
+      else if (step === "end") answer = await post(`${base}/end`, {});
+      else answer = await post(`${base}/list`, { closed: step === "close" });
+    }
+    window.ecabinet.live.accept(answer);
+  }
+
   function renderAgenda() {
     const consent = state.agenda.filter((item) => item.status === "consent");
     setText("consent", consent.length ? `${word("status.consent")}: ${consent.length}` : "");
@@ -248,6 +341,7 @@
   function takeSnapshot(snapshot) {
     me = snapshot.me || me;
     state = snapshot;
+    receivedAt = Date.now();
     render();
   }
 
@@ -374,6 +468,8 @@
       const target = event.target.closest("button");
       if (!target || !root.contains(target)) return;
       if (target.dataset.checkin) perform(() => checkIn(target.dataset.checkin));
+      else if (target.dataset.speak || target.dataset.withdraw !== undefined
+               || target.dataset.move || target.dataset.speakers) perform(() => speakers(target));
       else if (target.dataset.choice) perform(() => vote(target.dataset.choice));
       else if (target.dataset.defer !== undefined) {
         perform(() => conclude(target.closest("form"), true));
@@ -406,6 +502,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     wire();
+    window.setInterval(tick, 1000);
     onStatus(window.ecabinet.live ? window.ecabinet.live.online : false);
     window.ecabinet.live.follow(meetingId, {
       snapshot: takeSnapshot,
@@ -417,6 +514,7 @@
         // Sent only when presence changed: otherwise keep the list we have.
         if (!snapshot.attendance) snapshot.attendance = state ? state.attendance : [];
         state = snapshot;
+        receivedAt = Date.now();
         render();
         if (after !== null && before !== after) bringVoteForward(snapshot.poll);
       },
