@@ -45,6 +45,7 @@ class Server:
     log: Path
     port: int = field(default_factory=free_port)
     popen: subprocess.Popen[bytes] | None = None
+    workers: int = 1
 
     @property
     def url(self) -> str:
@@ -57,14 +58,16 @@ class Server:
                    "--no-access-log", "--backlog", "4096", "--timeout-keep-alive", "60"]
         if self.app.endswith("create_app"):
             command.append("--factory")
+        if self.workers > 1:
+            command += ["--workers", str(self.workers)]
         with self.log.open("ab") as log:
             self.popen = subprocess.Popen(command, cwd=ROOT, env=self.environment,
                                           stdout=log, stderr=subprocess.STDOUT)
 
     def cpu_seconds(self) -> float:
+        """User + system CPU of the server: with --workers, of its worker processes too."""
         assert self.popen is not None
-        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
+        return sum(_cpu_ticks(pid) for pid in _tree(self.popen.pid)) / TICKS
 
     def rss_bytes(self) -> int:
         assert self.popen is not None
@@ -77,6 +80,24 @@ class Server:
                 self.popen.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.popen.kill()
+
+
+def _tree(pid: int) -> list[int]:
+    pids, index = [pid], 0
+    while index < len(pids):
+        for task in Path(f"/proc/{pids[index]}/task").iterdir():
+            with contextlib.suppress(OSError):
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        index += 1
+    return pids
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
 class Arrivals:
