@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -57,17 +57,22 @@ def is_expired(login: LoginSession, settings: Settings) -> bool:
 async def actor_for_token(session: AsyncSession, token: str | None, settings: Settings) -> Actor:
     if not token:
         return ANONYMOUS
-    login = (await session.exec(
-        select(LoginSession).where(LoginSession.token_hash == hash_token(token))
-    )).first()
-    if login is None or is_expired(login, settings):
-        return ANONYMOUS
-    person = await session.get(Person, login.person_id)
-    if person is None or person.disabled_at is not None:
-        return ANONYMOUS
-    seats = (await session.exec(
-        select(Membership).where(Membership.person_id == person.id, col(Membership.active))
+    # Every request comes through here: the session, its person and their active seats
+    # in one round trip (one row per seat, or one row with no seat).
+    rows = (await session.exec(
+        select(LoginSession, Person, Membership)
+        .join(Person, col(Person.id) == LoginSession.person_id)
+        .outerjoin(Membership, and_(col(Membership.person_id) == Person.id,
+                                    col(Membership.active)))
+        .where(LoginSession.token_hash == hash_token(token))
+        .order_by(col(Membership.id))
     )).all()
+    if not rows:
+        return ANONYMOUS
+    login, person, _ = rows[0]
+    if is_expired(login, settings) or person.disabled_at is not None:
+        return ANONYMOUS
+    seats = [seat for _, _, seat in rows if seat is not None]
     if utcnow() - login.last_seen_at > TOUCH_INTERVAL:
         await _touch(session, login)
     return Actor(person=person, login=login, memberships={m.body_id: m for m in seats})
