@@ -1,17 +1,21 @@
 """Document distribution: 50 tablets fetch a 20 MB meeting packet at the same moment.
 
-Two real uvicorn servers on loopback, one process each, serve the same files:
+Two real uvicorn servers on loopback, one process each, run side by side and serve the
+same files; the bench alternates them (e-Cabinet, the floor, e-Cabinet revalidating;
+``--repeat`` times), so the machine's other load falls on both alike:
 - e-Cabinet's ``GET /api/versions/{id}/file`` (session check, clearance and recall check,
   an audit event and a "last read" row per download, ETag, Range), and
 - a plain Starlette ``FileResponse`` app with no checks at all, as the floor to compare with.
 A third run has the tablets revalidate the packet they already hold (If-None-Match: 304).
 
 Each tablet fetches the packet's documents one after another over one keep-alive
-connection, as a tablet syncing its packet does. Reported: aggregate throughput and the
-time until the last tablet has the whole packet. Everything is bounded (timeouts, a fixed
-amount of work) and stops by itself; only 127.0.0.1 is used.
+connection, as a tablet syncing its packet does. Reported, as min / median / max of the
+repetitions: aggregate throughput, the time until the median and the last tablet has the
+whole packet, and the time to the first byte of each response (p50, p99). Everything is
+bounded (timeouts, a fixed amount of work) and stops by itself; only 127.0.0.1 is used.
 
     python bench/bench_documents.py [--tablets 50] [--packet-mb 20] [--documents 4]
+                                    [--repeat 3] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -131,13 +135,17 @@ async def prepare(data_dir: Path, database_url: str, tablets: int, packet_bytes:
 
 
 async def fetch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str,
-                headers: dict[str, str]) -> tuple[int, int]:
-    """One GET over a kept-alive connection; the body is read and thrown away."""
+                headers: dict[str, str], first_bytes: list[float]) -> tuple[int, int]:
+    """One GET over a kept-alive connection; the body is read and thrown away. The time
+    until the first byte of the answer arrived goes to ``first_bytes``."""
     lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}", *[f"{k}: {v}" for k, v in
                                                          headers.items()], "", ""]
+    asked = time.perf_counter()
     writer.write("\r\n".join(lines).encode())
     await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
+    first = await reader.read(1)
+    first_bytes.append(time.perf_counter() - asked)
+    head = first + await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     length = 0
     for line in head.split(b"\r\n")[1:]:
@@ -153,14 +161,14 @@ async def fetch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path
     return status, length
 
 
-async def tablet(port: int, paths: list[str], headers: dict[str, str], start: asyncio.Event
-                 ) -> tuple[float, int]:
+async def tablet(port: int, paths: list[str], headers: dict[str, str], start: asyncio.Event,
+                 first_bytes: list[float]) -> tuple[float, int]:
     reader, writer = await asyncio.open_connection(HOST, port)
     await start.wait()
     began = time.perf_counter()
     received = 0
     for path in paths:
-        status, length = await fetch(reader, writer, path, headers)
+        status, length = await fetch(reader, writer, path, headers, first_bytes)
         if status not in (200, 304):
             raise RuntimeError(f"{path}: HTTP {status}")
         received += length
@@ -170,7 +178,8 @@ async def tablet(port: int, paths: list[str], headers: dict[str, str], start: as
 
 async def run(port: int, paths: list[str], headers: list[dict[str, str]]) -> dict[str, float]:
     start = asyncio.Event()
-    tasks = [asyncio.create_task(tablet(port, paths, h, start)) for h in headers]
+    first_bytes: list[float] = []
+    tasks = [asyncio.create_task(tablet(port, paths, h, start, first_bytes)) for h in headers]
     await asyncio.sleep(0.2)  # every connection open, then all ask at once
     began = time.perf_counter()
     start.set()
@@ -178,7 +187,10 @@ async def run(port: int, paths: list[str], headers: list[dict[str, str]]) -> dic
     wall = time.perf_counter() - began
     durations = [seconds for seconds, _ in results]
     received = sum(size for _, size in results)
+    first_bytes.sort()
     return {"wall_s": wall, "received_mb": received / 1e6,
+            "first_byte_p50_ms": first_bytes[len(first_bytes) // 2] * 1000,
+            "first_byte_p99_ms": first_bytes[int(0.99 * (len(first_bytes) - 1))] * 1000,
             "throughput_mb_s": received / 1e6 / wall, "p50_tablet_s": statistics.median(
                 durations), "last_tablet_s": max(durations)}
 
@@ -232,6 +244,7 @@ def main() -> None:
     parser.add_argument("--tablets", type=int, default=50)
     parser.add_argument("--packet-mb", type=float, default=20)
     parser.add_argument("--documents", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to run on "
                         "instead of SQLite, e.g. postgresql+asyncpg://postgres@127.0.0.1/postgres;"
                         " a scratch database is created there and dropped afterwards")
@@ -244,7 +257,7 @@ def main() -> None:
     try:
         packet = asyncio.run(prepare(work, database_url, options.tablets,
                                      int(options.packet_mb * 1e6), options.documents))
-        rows = measure(work, database_url, packet)
+        rows = measure(work, database_url, packet, options.repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if options.postgres:
@@ -269,55 +282,84 @@ async def scratch_database(admin_url: str, name: str, *, create: bool) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-def measure(work: Path, database_url: str, packet: Packet) -> dict[str, dict[str, float]]:
+def measure(work: Path, database_url: str, packet: Packet, repeat: int
+            ) -> dict[str, list[dict[str, float]]]:
     env = {**os.environ, "ECABINET_DATA_DIR": str(work), "ECABINET_LOG_LEVEL": "warning",
            "ECABINET_DATABASE_URL": database_url,
            "ECABINET_SESSION_SECRET": "bench-" + "x" * 40, "PYTHONPATH": str(ROOT),
            "BENCH_BLOB_ROOT": str(work / "blobs")}
-    rows: dict[str, dict[str, float]] = {}
-    port = free_port()
-    env["ECABINET_ORIGIN"] = f"http://localhost:{port}"
-    server = start_server(uvicorn_command("ecabinet.app:create_app", port), env, port)
+    ours_port, floor_port = free_port(), free_port()
+    env["ECABINET_ORIGIN"] = f"http://localhost:{ours_port}"
+    ours = start_server(uvicorn_command("ecabinet.app:create_app", ours_port), env, ours_port)
     try:
-        headers = [{"Cookie": cookie} for cookie in packet.cookies]
-        rows["e-Cabinet /api/versions/{id}/file"] = asyncio.run(run(port, packet.urls,
-                                                                    headers))
-        etags = [f'"{path.name}"' for path in packet.paths]
-        rows["e-Cabinet, tablets revalidating (304)"] = asyncio.run(run(
-            port, packet.urls, headers=[
-                {"Cookie": cookie, "If-None-Match": ", ".join(etags)}
-                for cookie in packet.cookies]))
-    finally:
-        stop(server)
-    port = free_port()
-    server = start_server(uvicorn_command("bench.bench_documents:baseline_app", port), env,
-                          port)
+        floor = start_server(uvicorn_command("bench.bench_documents:baseline_app", floor_port),
+                             env, floor_port)
+    except BaseException:
+        stop(ours)
+        raise
+    headers = [{"Cookie": cookie} for cookie in packet.cookies]
+    etags = ", ".join(f'"{path.name}"' for path in packet.paths)
+    runs = {
+        OURS: (ours_port, packet.urls, headers),
+        FLOOR: (floor_port, [f"/files/{path.name}" for path in packet.paths],
+                [{} for _ in packet.cookies]),
+        REVALIDATING: (ours_port, packet.urls,
+                       [{**h, "If-None-Match": etags} for h in headers]),
+    }
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
     try:
-        paths = [f"/files/{path.name}" for path in packet.paths]
-        rows["Starlette FileResponse (no checks)"] = asyncio.run(run(
-            port, paths, [{} for _ in packet.cookies]))
+        # A warm-up of each, then the runs alternate.
+        for port, paths, asked in runs.values():
+            asyncio.run(run(port, paths[:1], asked[:2]))
+        for number in range(repeat):
+            for name, (port, paths, asked) in runs.items():
+                rows[name].append(asyncio.run(run(port, paths, asked)))
+                print(f"  {name} #{number + 1}: {rows[name][-1]['throughput_mb_s']:.0f} MB/s",
+                      flush=True)
     finally:
-        stop(server)
+        stop(ours)
+        stop(floor)
     return rows
 
 
-def report(options: argparse.Namespace, packet: Packet, rows: dict[str, dict[str, float]],
-           database: str) -> None:
+OURS = "e-Cabinet /api/versions/{id}/file"
+FLOOR = "Starlette FileResponse (no checks)"
+REVALIDATING = "e-Cabinet, tablets revalidating (304)"
+
+
+def spread(values: list[float], form: str = "{:.0f}") -> str:
+    return " / ".join(form.format(v) for v in (min(values), statistics.median(values),
+                                               max(values)))
+
+
+def report(options: argparse.Namespace, packet: Packet,
+           rows: dict[str, list[dict[str, float]]], database: str) -> None:
     machine = f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, " \
               f"Python {platform.python_version()}"
     print(f"\n{options.tablets} tablets, packet of {options.documents} PDFs, "
           f"{packet.total_bytes / 1e6:.1f} MB each tablet; {database}; {machine}; "
-          "client and servers on the same machine\n")
-    print("| server | data sent | throughput | median tablet | last tablet |")
-    print("|---|---|---|---|---|")
-    for name, row in rows.items():
-        print(f"| {name} | {row['received_mb']:.0f} MB | {row['throughput_mb_s']:.0f} MB/s | "
-              f"{row['p50_tablet_s']:.2f} s | {row['last_tablet_s']:.2f} s |")
+          f"client and servers on the same machine; {options.repeat} interleaved runs, "
+          "min / median / max\n")
+    print("| server | throughput (MB/s) | median tablet (s) | last tablet (s) | first byte p50 "
+          "(ms) | first byte p99 (ms) |")
+    print("|---|---|---|---|---|---|")
+    for name, runs in rows.items():
+        def of(key: str, runs: list[dict[str, float]] = runs) -> list[float]:
+            return [r[key] for r in runs]
+
+        throughput = spread(of("throughput_mb_s")) if name != REVALIDATING else "–"
+        print(f"| {name} | {throughput} | {spread(of('p50_tablet_s'), '{:.2f}')} | "
+              f"{spread(of('last_tablet_s'), '{:.2f}')} | "
+              f"{spread(of('first_byte_p50_ms'), '{:.1f}')} | "
+              f"{spread(of('first_byte_p99_ms'), '{:.1f}')} |")
+    ratio = statistics.median(r["throughput_mb_s"] for r in rows[OURS]) / \
+        statistics.median(r["throughput_mb_s"] for r in rows[FLOOR])
+    print(f"\ne-Cabinet's median throughput is {ratio:.2f}x the floor's.")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / f"documents-{database.lower()}.json").write_text(json.dumps(
         {"tablets": options.tablets, "packet_bytes": packet.total_bytes, "machine": machine,
-         "database": database, "rows": rows}, indent=2))
+         "database": database, "rows": rows, "ratio": ratio}, indent=2))
 
 
 if __name__ == "__main__":
