@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,23 +77,19 @@ async def record(tx: Tx, actor: Actor, opened: Opened, kind: str, *, code: str |
 
 
 async def mark_read(tx: Tx, person_id: int, document: Document, number: int) -> None:
+    """One statement: insert the reading, or move it forward. Opening an older version
+    does not unsee a newer one; the same person opening it twice at once cannot collide."""
     assert document.id is not None
-    query = select(DocumentReading).where(DocumentReading.person_id == person_id,
-                                          DocumentReading.document_id == document.id)
-    row = (await tx.session.exec(query)).first()
-    if row is None:
-        try:
-            # A savepoint: the same person opening it twice at once makes one insert fail.
-            async with tx.session.begin_nested():
-                tx.session.add(DocumentReading(person_id=person_id, document_id=document.id,
-                                               version_number=number))
-            return
-        except IntegrityError:
-            row = (await tx.session.exec(query)).one()
-    # Opening an older version does not unsee a newer one.
-    row.version_number = max(row.version_number, number)
-    row.read_at = utcnow()
-    tx.session.add(row)
+    dialect = (await tx.session.connection()).dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        DocumentReading).values(person_id=person_id, document_id=document.id,
+                                version_number=number, read_at=utcnow())
+    seen = col(DocumentReading.version_number)
+    await tx.session.exec(insert.on_conflict_do_update(
+        index_elements=["person_id", "document_id"],
+        set_={"version_number": case((seen > insert.excluded.version_number, seen),
+                                     else_=insert.excluded.version_number),
+              "read_at": insert.excluded.read_at}))
 
 
 async def resolve_mark(session: AsyncSession, actor: Actor, code: str) -> AuditEvent:
