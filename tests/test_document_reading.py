@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import col, select
 
+from ecabinet.actions import reading
 from ecabinet.db import Database
 from ecabinet.models import AuditEvent
 
@@ -243,3 +245,18 @@ def authenticator_for(client: httpx.AsyncClient) -> Any:
 async def test_signed_out_tablet_is_told_to_drop_everything(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/offline/manifest")
     assert response.status_code == 401
+
+
+async def test_a_download_whose_record_fails_is_cut_short(
+        people: People, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bytes start before the audit event commits, but the answer is never complete
+    without it: when the record fails, the tablet is left with an incomplete file."""
+    _, _, version = await _published(people)
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the database refused the write")
+
+    monkeypatch.setattr(reading, "record", broken)
+    with pytest.raises(RuntimeError, match="refused the write"):
+        await people["member"].get(version["url"])
+    assert await _events(db, "document.downloaded") == []

@@ -8,15 +8,17 @@ import logging
 import os
 import tempfile
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 from zoneinfo import ZoneInfo
 
 import anyio
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Message, Receive, Scope, Send
 
 from ..actions import reading
 from ..actions.reading import Opened
@@ -80,9 +82,56 @@ async def version_file(request: Request) -> Response:
         size=version.size, media_type=version.media_type, etag=f'"{version.sha256}"',
         headers=headers)
     if response.status_code in (200, 206) and request.method == "GET":
-        await _record(request, opened, "document.downloaded",
-                      range=request.headers.get("range"), purpose=_purpose(request))
+        recording = _in_background(_record(request, opened, "document.downloaded",
+                                           range=request.headers.get("range"),
+                                           purpose=_purpose(request)))
+        return RecordedBeforeLastByte(response, recording)
     return response
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def _in_background(work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    # Kept referenced until done: a tablet that hangs up does not cancel the record.
+    task = asyncio.get_running_loop().create_task(work)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    return task
+
+
+class RecordedBeforeLastByte(Response):
+    """The bytes of an unclassified document go out at once while the download's audit
+    event and reading row are committed beside them; the piece that completes the answer
+    waits for that commit. If the commit fails the answer is cut short (the tablet holds
+    an incomplete file and asks again) and the error is logged: no complete copy leaves
+    without its record, and none waits for the database's write lock to start."""
+
+    def __init__(self, inner: Response, recording: asyncio.Task[None]) -> None:
+        self.inner, self.recording = inner, recording
+        self.status_code, self.raw_headers = inner.status_code, inner.raw_headers
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        expected: int | None = None
+        sent = 0
+
+        async def gated(message: Message) -> None:
+            nonlocal expected, sent
+            if message["type"] == "http.response.start":
+                length = MutableHeaders(raw=message["headers"]).get("content-length")
+                expected = int(length) if length is not None else None
+            elif message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
+                completes = (not message.get("more_body", False)
+                             or (expected is not None and sent >= expected))
+                if completes and not self.recording.done():
+                    await asyncio.shield(self.recording)
+                if completes:
+                    self.recording.result()  # a failed record cuts the answer short
+            await send(message)
+
+        await self.inner(scope, receive, gated)
 
 
 def _purpose(request: Request) -> str:
