@@ -2,7 +2,7 @@
 when the chair closed an item's list
 
 Revision ID: live_01
-Revises: reader_04
+Revises: reader_05
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "live_01"
-down_revision: str | None = "reader_04"
+down_revision: str | None = "reader_05"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
