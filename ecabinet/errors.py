@@ -125,3 +125,9 @@ class ServiceUnavailable(EcabinetError):
     status = 503
     title = "Not ready"
     kind = "unavailable"
+
+
+class InvalidBody(ValidationFailed):
+    """A request body that does not match its endpoint's model (web/bodies.py)."""
+
+    kind = "invalid-body"

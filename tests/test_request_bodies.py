@@ -77,6 +77,9 @@ async def test_a_bad_body_is_refused_naming_its_field(
     bad: dict[str, Any] = {"question": "1", "choice": "for"}
     refused = await client.post(f"/api/polls/{poll}/ballots/options", json=bad)
     assert refused.status_code == 422
+    assert refused.json()["type"] == "urn:ecabinet:problem:invalid-body"
     # In the reader's language (Vietnamese by default), naming the field.
-    assert refused.json()["detail"].startswith(
-        'Trường "question" của yêu cầu bị thiếu hoặc không hợp lệ')
+    assert refused.json()["detail"] == "Trường question phải là một số nguyên."
+    too_long = await client.post(f"/api/polls/{poll}/ballots/options",
+                                 json={"question": 1, "choice": "x" * 65})
+    assert too_long.json()["detail"] == "Trường choice dài quá 64 ký tự."

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .. import __version__
-from .bodies import model_of, schema_of, shared_schemas
+from .bodies import media_type_of, model_of, schema_of, shared_schemas
 from .openapi_deliberation import BODIES as deliberation_bodies
 from .packet_schemas import PACKET_BODIES
 from .routing import api
@@ -86,8 +86,8 @@ def _operation(method: str, route: Route) -> dict[str, Any]:
     model = model_of(route.endpoint)
     body = schema_of(model) if model is not None else REQUEST_BODIES.get((method, route.path))
     if body is not None:
-        operation["requestBody"] = {"required": True,
-                                    "content": {"application/json": {"schema": body}}}
+        operation["requestBody"] = {"required": True, "content": {
+            media_type_of(route.endpoint): {"schema": body}}}
     elif (method, route.path) in PACKET_BODIES:
         content_type, schema = PACKET_BODIES[(method, route.path)]
         operation["requestBody"] = {"required": True, "content": {content_type: {
