@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,19 +14,43 @@ from ..actions import devices, enrollment, quarantines, security_notices, signin
 from ..auth.permissions import ensure_signed_in
 from ..auth.sessions import SESSION_COOKIE
 from ..models import Body, Membership, PasskeyCredential, PasskeyQuarantine, Person
-from . import guesses
+from . import bodies, guesses
+from .bodies import FAKE_CREDENTIAL, CamelBody, Credential, example, parsed, takes
 from .common import (
     actor_of,
     clear_session_cookie,
     client_of,
-    credential_in,
     db_of,
     int_param,
-    json_body,
     set_session_cookie,
     settings_of,
 )
 from .routing import api
+
+DeviceName = Annotated[str, Field(max_length=100, description="What the person calls the "
+                                  "device, such as \"Office tablet\".")]
+
+
+class PasskeyAnswer(bodies.Body):
+    """The passkey's answer to the options just issued."""
+
+    model_config = example({"credential": FAKE_CREDENTIAL})
+    credential: Credential
+
+
+class NewPasskey(CamelBody):
+    """The passkey made from the creation options, and the device's name."""
+
+    model_config = example({"credential": FAKE_CREDENTIAL, "deviceName": "Office tablet"})
+    credential: Credential
+    device_name: DeviceName = ""
+
+
+class PasskeyName(CamelBody):
+    """A passkey's new name."""
+
+    model_config = example({"deviceName": "Office tablet"})
+    device_name: DeviceName = ""
 
 
 def passkey_json(row: PasskeyCredential, quarantine: PasskeyQuarantine | None = None
@@ -53,14 +78,15 @@ async def enrollment_options(request: Request) -> Response:
     return JSONResponse(options)
 
 
+@takes(NewPasskey)
 async def enroll(request: Request) -> Response:
     """Register the passkey made from the creation options; signs the person in (201)."""
-    body = await json_body(request)
+    body = await parsed(request, NewPasskey)
     settings = settings_of(request)
     async with guesses.counted(request), db_of(request).transaction() as tx:
         person, row = await enrollment.finish_enrollment(
-            tx, settings, request.path_params["token"], credential_in(body),
-            device_name=str(body.get("deviceName", "")))
+            tx, settings, request.path_params["token"], body.credential.model_dump(),
+            device_name=body.device_name)
         assert person.id is not None and row.id is not None
         token = await signin.open_session_after_enrollment(tx, settings, person.id, row.id,
                                                            client_of(request))
@@ -78,12 +104,13 @@ async def session_options(request: Request) -> Response:
     return JSONResponse(options)
 
 
+@takes(PasskeyAnswer)
 async def start_session(request: Request) -> Response:
     """Sign in with a passkey assertion; sets the HttpOnly session cookie."""
-    body = await json_body(request)
+    body = await parsed(request, PasskeyAnswer)
     settings = settings_of(request)
     async with db_of(request).transaction() as tx:
-        token = await signin.finish_signin(tx, settings, credential_in(body),
+        token = await signin.finish_signin(tx, settings, body.credential.model_dump(),
                                            client=client_of(request))
     response = JSONResponse({"status": "signed-in"})
     set_session_cookie(response, token, settings)
@@ -107,12 +134,13 @@ async def fresh_options(request: Request) -> Response:
     return JSONResponse(options)
 
 
+@takes(PasskeyAnswer)
 async def confirm_fresh(request: Request) -> Response:
     """Re-confirm identity with a passkey; sensitive actions are allowed for a few minutes."""
-    body = await json_body(request)
+    body = await parsed(request, PasskeyAnswer)
     async with db_of(request).transaction() as tx:
         await signin.confirm_fresh(tx, settings_of(request), actor_of(request),
-                                   credential_in(body))
+                                   body.credential.model_dump())
     return JSONResponse({"status": "confirmed"})
 
 
@@ -140,12 +168,13 @@ async def me(request: Request) -> Response:
     })
 
 
+@takes(PasskeyName)
 async def rename_passkey(request: Request) -> Response:
     """Rename one of my passkeys."""
-    body = await json_body(request)
+    body = await parsed(request, PasskeyName)
     async with db_of(request).transaction() as tx:
         row = await devices.rename_passkey(tx, actor_of(request), int_param(request, "id"),
-                                           str(body.get("deviceName", "")))
+                                           body.device_name)
     return JSONResponse(passkey_json(row))
 
 
@@ -164,12 +193,13 @@ async def add_device_options(request: Request) -> Response:
     return JSONResponse(options)
 
 
+@takes(NewPasskey)
 async def add_device(request: Request) -> Response:
     """Register another device's passkey (needs a fresh passkey check)."""
-    body = await json_body(request)
+    body = await parsed(request, NewPasskey)
     async with db_of(request).transaction() as tx:
         row = await devices.add_device(tx, settings_of(request), actor_of(request),
-                                       credential_in(body), str(body.get("deviceName", "")))
+                                       body.credential.model_dump(), body.device_name)
     return JSONResponse(passkey_json(row), status_code=201)
 
 

@@ -10,7 +10,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import quarantines, recovery
-from .common import actor_of, client_of, credential_in, db_of, int_param, json_body, settings_of
+from .api_auth import PasskeyAnswer
+from .bodies import parsed, takes
+from .common import actor_of, client_of, db_of, int_param, settings_of
 from .qr import qr_data_uri
 from .routing import api
 
@@ -45,13 +47,14 @@ async def recovery_options(request: Request) -> Response:
     return JSONResponse(options)
 
 
+@takes(PasskeyAnswer)
 async def approve_recovery(request: Request) -> Response:
     """Approve a person's recovery with a passkey assertion. The approval that completes it
     answers 201 with the one-time enrollment link (shown only here); others answer 202."""
-    body = await json_body(request)
+    body = await parsed(request, PasskeyAnswer)
     async with db_of(request).transaction() as tx:
         status = await recovery.approve(tx, settings_of(request), actor_of(request),
-                                        int_param(request, "id"), credential_in(body))
+                                        int_param(request, "id"), body.credential.model_dump())
     headers = {"Cache-Control": "no-store"}
     return JSONResponse(status_json(status), status_code=201 if status.url else 202,
                         headers=headers)

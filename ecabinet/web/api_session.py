@@ -6,21 +6,62 @@ can move on at once; every other tablet hears of it over /ws.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import checkin, live_state, live_votes, session
-from ..errors import ValidationFailed
 from ..i18n import gettext_for
 from ..models import Poll, PollQuestion
 from ..outcomes import describe
-from .common import actor_of, client_of, credential_in, db_of, int_param, json_body, settings_of
-from .inputs import is_id
+from .api_auth import PasskeyAnswer
+from .bodies import Body, Flag, Id, example, parsed, takes
+from .common import actor_of, client_of, db_of, int_param, settings_of
 from .routing import api
 from .templating import locale_of
+
+
+class Opening(Body):
+    """Confirmations the chair gives after the server's warning."""
+
+    model_config = example({}, {"confirm": True, "confirm_early": True})
+    confirm: Flag = Field(False, description="Open without a quorum checked in.")
+    confirm_early: Flag = Field(False, description="Open before the scheduled date.")
+
+
+class NextItem(Body):
+    """The item to take; none takes the next one."""
+
+    model_config = example({}, {"item": 1})
+    item: Id | None = None
+
+
+class Conclusion(Body):
+    """The chair's conclusion on the current item, or its deferral."""
+
+    model_config = example({"text": "Adopted as presented.", "defer": False})
+    text: str = Field("", max_length=20000)
+    defer: Flag = False
+
+
+class LiveVote(Body):
+    """The question put to the vote; the options are the body's."""
+
+    model_config = example({"question": "Adopt the draft decree?", "secret": False})
+    question: str = Field("", max_length=1000)
+    secret: Flag = False
+    confirm_changed: Flag = Field(False, description="Vote although the item's documents "
+                                  "changed after publication.")
+
+
+class CheckinMode(Body):
+    """Whether I check in in the room or from afar."""
+
+    model_config = example({"mode": "room"})
+    mode: Literal["room", "remote"] = "room"
 
 
 async def view(request: Request, meeting_id: int, status: int = 200) -> Response:
@@ -42,6 +83,7 @@ async def snapshot(request: Request) -> Response:
     return await view(request, int_param(request, "meeting"))
 
 
+@takes(Opening)
 async def open_session(request: Request) -> Response:
     """Open the session (the chair, or the secretariat on the chair's behalf).
 
@@ -50,17 +92,10 @@ async def open_session(request: Request) -> Response:
     made without a quorum. On a day before the scheduled date, refused (409,
     `opens-before-its-date`) unless `{"confirm_early": true}`; audited likewise."""
     meeting_id = int_param(request, "meeting")
-    body = await json_body(request)
-    confirm = body.get("confirm", False)
-    if not isinstance(confirm, bool):
-        raise ValidationFailed('Send {"confirm": true} to open the session without a quorum.')
-    confirm_early = body.get("confirm_early", False)
-    if not isinstance(confirm_early, bool):
-        raise ValidationFailed('Send {"confirm_early": true} to open the session before its '
-                               'date.')
+    body = await parsed(request, Opening)
     async with db_of(request).transaction() as tx:
-        await session.open_session(tx, actor_of(request), meeting_id, confirm=confirm,
-                                   confirm_early=confirm_early,
+        await session.open_session(tx, actor_of(request), meeting_id, confirm=body.confirm,
+                                   confirm_early=body.confirm_early,
                                    time_zone=settings_of(request).time_zone)
     return await view(request, meeting_id)
 
@@ -73,14 +108,13 @@ async def close_session(request: Request) -> Response:
     return await view(request, meeting_id)
 
 
+@takes(NextItem)
 async def take_item(request: Request) -> Response:
     """Take the next item of the live agenda, or `{"item": id}`."""
     meeting_id = int_param(request, "meeting")
-    item = (await json_body(request)).get("item")
-    if item is not None and not is_id(item):
-        raise ValidationFailed('Send {"item": <number>}, or nothing to take the next item.')
+    body = await parsed(request, NextItem)
     async with db_of(request).transaction() as tx:
-        await session.take_item(tx, actor_of(request), meeting_id, item)
+        await session.take_item(tx, actor_of(request), meeting_id, body.item)
     return await view(request, meeting_id)
 
 
@@ -92,15 +126,13 @@ async def adopt_consent_block(request: Request) -> Response:
     return await view(request, meeting_id)
 
 
+@takes(Conclusion)
 async def conclude_item(request: Request) -> Response:
     """Record the chair's conclusion on the current item (`{"text", "defer"}`)."""
-    body = await json_body(request)
-    text, defer = body.get("text", ""), body.get("defer", False)
-    if not isinstance(text, str) or not isinstance(defer, bool):
-        raise ValidationFailed('Send {"text": "...", "defer": false}.')
+    body = await parsed(request, Conclusion)
     async with db_of(request).transaction() as tx:
         item = await session.conclude_item(tx, actor_of(request), int_param(request, "item"),
-                                           text=text, defer=defer)
+                                           text=body.text, defer=body.defer)
     return await view(request, item.meeting_id)
 
 
@@ -111,6 +143,7 @@ def poll_json(poll: Poll, question: PollQuestion) -> dict[str, Any]:
             "question": question.text, "outcome": question.outcome}
 
 
+@takes(LiveVote)
 async def open_vote(request: Request) -> Response:
     """Open a live vote on the current item; refused without a quorum. Returns the poll.
 
@@ -119,16 +152,11 @@ async def open_vote(request: Request) -> Response:
     new version after publication: 409 `documents-changed`, unless `"confirm_changed": true`
     (then audited).
     """
-    body = await json_body(request)
-    question, secret = body.get("question", ""), body.get("secret", False)
-    confirm_changed = body.get("confirm_changed", False)
-    if not isinstance(question, str) or not isinstance(secret, bool) \
-            or not isinstance(confirm_changed, bool):
-        raise ValidationFailed('Send {"question": "...", "secret": false}.')
+    body = await parsed(request, LiveVote)
     async with db_of(request).transaction() as tx:
         poll = await live_votes.open_vote(tx, actor_of(request), int_param(request, "item"),
-                                          question=question, secret=secret,
-                                          confirm_changed=confirm_changed)
+                                          question=body.question, secret=body.secret,
+                                          confirm_changed=body.confirm_changed)
         asked = await live_votes.question_of(tx, poll)
     return JSONResponse(poll_json(poll, asked), status_code=201)
 
@@ -143,25 +171,25 @@ async def close_vote(request: Request) -> Response:
                          "sentence": describe(closed.outcome, _)})
 
 
+@takes(CheckinMode)
 async def checkin_options(request: Request) -> Response:
     """Passkey request options to check in: `{"mode": "room" | "remote"}`."""
-    mode = (await json_body(request)).get("mode", "room")
-    if not isinstance(mode, str):
-        raise ValidationFailed('Send {"mode": "room"} or {"mode": "remote"}.')
+    body = await parsed(request, CheckinMode)
     async with db_of(request).transaction() as tx:
         options = await checkin.checkin_options(
             tx, settings_of(request), actor_of(request), int_param(request, "meeting"),
-            mode=mode, client=client_of(request))
+            mode=body.mode, client=client_of(request))
     return JSONResponse(options)
 
 
+@takes(PasskeyAnswer)
 async def check_in(request: Request) -> Response:
     """Check in with the passkey assertion (`{"credential": ...}`); returns the snapshot."""
     meeting_id = int_param(request, "meeting")
-    credential = credential_in(await json_body(request))
+    body = await parsed(request, PasskeyAnswer)
     async with db_of(request).transaction() as tx:
         await checkin.check_in(tx, settings_of(request), actor_of(request), meeting_id,
-                               credential)
+                               body.credential.model_dump())
     return await view(request, meeting_id)
 
 

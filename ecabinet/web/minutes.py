@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Literal
 
+from pydantic import Field
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -16,13 +17,46 @@ from ..errors import PayloadTooLarge, TooManyRequests, UnsupportedMediaType, Val
 from ..minutes import verify_job
 from ..minutes.findings import Report
 from ..workers import JobFailed, WorkerPool
-from .common import actor_of, client_of, credential_in, db_of, int_param, json_body, settings_of
+from .api_auth import PasskeyAnswer
+from .bodies import FAKE_CREDENTIAL, Body, CamelBody, Credential, example, parsed, takes
+from .common import actor_of, client_of, db_of, int_param, settings_of
 from .ratelimit import RateLimiter
 from .routing import api, page
 from .templating import page_context, render
 
-SIGNERS = ("secretary", "chair")
 log = logging.getLogger(__name__)
+Signer = Literal["secretary", "chair"]
+
+
+class ItemRecord(CamelBody):
+    """What the minutes say of an item; a field left out keeps its text."""
+
+    model_config = example({"discussionNotes": "The ministry answered the questions.",
+                            "conclusion": "Adopted."})
+    discussion_notes: str | None = None
+    conclusion: str | None = None
+
+
+class DraftLanguage(Body):
+    """The language of the draft minutes."""
+
+    model_config = example({"language": "vi"})
+    language: Literal["vi", "en"] = "vi"
+
+
+class SignerRole(Body):
+    """Which signing step."""
+
+    model_config = example({"as": "secretary"})
+    role: Signer = Field(alias="as")
+
+
+class Signature(Body):
+    """One signing step with the signer's passkey answer."""
+
+    model_config = example({"as": "secretary", "credential": FAKE_CREDENTIAL})
+    role: Signer = Field(alias="as")
+    credential: Credential | None = None
 
 
 class VerifyRateLimited(TooManyRequests):
@@ -160,29 +194,29 @@ async def api_status(request: Request) -> Response:
     return JSONResponse(view.as_json())
 
 
+@takes(ItemRecord)
 async def api_edit_item(request: Request) -> Response:
     """Set an item's discussion notes and the chair's conclusion (secretariat)."""
-    body = await json_body(request)
+    body = await parsed(request, ItemRecord)
     async with db_of(request).transaction() as tx:
         item = await minutes.edit_item_record(
             tx, actor_of(request), item_id=int_param(request, "item"),
-            discussion_notes=_text(body.get("discussionNotes"), "discussionNotes"),
-            conclusion=_text(body.get("conclusion"), "conclusion"))
+            discussion_notes=body.discussion_notes, conclusion=body.conclusion)
     return JSONResponse({"item": item.id, "discussionNotes": item.discussion_notes,
                          "conclusion": item.conclusion})
 
 
+@takes(DraftLanguage)
 async def api_draft(request: Request) -> Response:
     """Render the draft minutes and conclusion notice from the recorded session.
 
     Body: {"language": "vi" | "en"}. Replaces an earlier draft and withdraws its approval.
     """
-    body = await json_body(request)
+    body = await parsed(request, DraftLanguage)
     meeting_id = int_param(request, "meeting")
     async with db_of(request).transaction() as tx:
         await minutes.render_draft(tx, settings_of(request), actor_of(request),
-                                   meeting_id=meeting_id,
-                                   locale=str(body.get("language") or "vi"))
+                                   meeting_id=meeting_id, locale=body.language)
         view = await minutes_view.workspace(tx, actor_of(request), meeting_id=meeting_id)
     return JSONResponse(view.as_json(), status_code=201)
 
@@ -196,46 +230,41 @@ async def api_approval_options(request: Request) -> Response:
     return JSONResponse(options)
 
 
+@takes(PasskeyAnswer)
 async def api_approve(request: Request) -> Response:
     """The chair approves the draft with the passkey assertion over its hash."""
-    body = await json_body(request)
+    body = await parsed(request, PasskeyAnswer)
     async with db_of(request).transaction() as tx:
         row = await minutes_signing.approve(
             tx, settings_of(request), actor_of(request),
-            meeting_id=int_param(request, "meeting"), credential=credential_in(body))
+            meeting_id=int_param(request, "meeting"), credential=body.credential.model_dump())
     return JSONResponse({"state": row.state, "draftSha256": row.draft_sha256})
 
 
-def _signer_role(body: dict[str, Any]) -> Literal["secretary", "chair"]:
-    role = body.get("as")
-    if role not in SIGNERS:
-        raise ValidationFailed('Send {"as": "secretary"} or {"as": "chair"}.')
-    return "chair" if role == "chair" else "secretary"
-
-
+@takes(SignerRole)
 async def api_signature_options(request: Request) -> Response:
     """Passkey request options for one signing step, {"as": "secretary" | "chair"}: the
     challenge is SHA-256 of the canonical JSON {"purpose": "ecabinet-minutes-signature",
     "minutesId", "role", "minutesSha256", "noticeSha256"} naming the PDFs to be signed."""
-    role = _signer_role(await json_body(request))
+    body = await parsed(request, SignerRole)
     async with db_of(request).transaction() as tx:
         options = await minutes_signing.signature_options(
             tx, settings_of(request), actor_of(request),
-            meeting_id=int_param(request, "meeting"), role=role, client=client_of(request))
+            meeting_id=int_param(request, "meeting"), role=body.role, client=client_of(request))
     return JSONResponse(options)
 
 
+@takes(Signature)
 async def api_sign(request: Request) -> Response:
     """Sign the minutes and the notice (PAdES): {"as": "secretary", "credential": ...},
     then {"as": "chair", "credential": ...}, each with the signer's own passkey assertion
     answering .../signatures/options. A session alone is refused."""
-    body = await json_body(request)
-    role = _signer_role(body)
-    credential = credential_in(body) if "credential" in body else None
+    body = await parsed(request, Signature)
+    credential = body.credential.model_dump() if body.credential else None
     async with db_of(request).transaction() as tx:
         row = await minutes_signing.sign(tx, settings_of(request), actor_of(request),
                                          meeting_id=int_param(request, "meeting"),
-                                         role=role, credential=credential)
+                                         role=body.role, credential=credential)
     return JSONResponse({"state": row.state, "signedSha256": row.signed_sha256 or None,
                          "secretarySha256": row.secretary_sha256 or None}, status_code=201)
 
