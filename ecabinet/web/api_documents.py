@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
@@ -15,14 +16,40 @@ from ..documents.checks import PdfLimits, check_upload
 from ..documents.storage import BlobStore, store_for
 from ..documents.uploads import Received, receive_upload
 from ..documents.watermark import parse_code
-from ..errors import ValidationFailed
 from . import inputs
+from .bodies import CamelBody, Changes, Level, example, parsed, takes
 from .common import actor_of, db_of, int_param, settings_of
 from .delivery_views import page_image, version_file
 from .packet_json import document_json, version_json
 from .routing import api
 
-DOCUMENT_KEYS = {"title", "classification", "basis"}
+FORM = "multipart/form-data"
+
+
+class NewDocument(CamelBody):
+    """The uploaded file (typed by its content, not its name) and how it is classified."""
+
+    file: bytes = Field(description="PDF; DOCX, XLSX, PNG or JPEG as attachments.")
+    title: str = Field("", description="Default: the file's name.")
+    classification: Level = "public"
+    basis: str = Field("", description="Required from mat up.")
+    note: str = ""
+
+
+class NewVersion(CamelBody):
+    """The new version's file and what changed in it."""
+
+    file: bytes
+    note: str
+
+
+class DocumentChanges(Changes):
+    """A document's new title or classification (basis required with a new one)."""
+
+    model_config = example({"title": "Tờ trình (bản sửa)"})
+    title: str = ""
+    classification: Level = "public"
+    basis: str = ""
 
 
 def store_of(request: Request) -> BlobStore:
@@ -41,6 +68,7 @@ async def _checked(request: Request, received: Received) -> Any:
                                           PdfLimits.of(settings_of(request)))
 
 
+@takes(NewDocument, FORM)
 async def upload_document(request: Request) -> Response:
     """Attach a new document to an agenda item (multipart/form-data).
 
@@ -64,6 +92,7 @@ async def upload_document(request: Request) -> Response:
                          "document": document_json(document)}, status_code=201)
 
 
+@takes(NewVersion, FORM)
 async def upload_version(request: Request) -> Response:
     """Upload a new version of a document (multipart/form-data: file, note).
 
@@ -95,20 +124,17 @@ async def get_document(request: Request) -> Response:
     return JSONResponse(body)
 
 
+@takes(DocumentChanges)
 async def amend_document(request: Request) -> Response:
     """Rename a document or review its classification. JSON: title, classification,
     basis (required with a new classification). Audited; allowed in every meeting state."""
-    body = await inputs.small_json(request, settings_of(request).max_body_bytes)
-    unknown = sorted(set(body) - DOCUMENT_KEYS)
-    if unknown:
-        raise ValidationFailed("Unknown fields: %(fields)s.", fields=", ".join(unknown))
-    level = inputs.level(inputs.text(body, "classification")) if "classification" in body \
-        else None
+    body = await parsed(request, DocumentChanges)
+    changes = body.changes()
+    level = inputs.level(body.classification) if "classification" in changes else None
     async with db_of(request).transaction() as tx:
         document = await documents.amend(
             tx, actor_of(request), int_param(request, "document_id"),
-            title=inputs.text(body, "title") if "title" in body else None,
-            level=level, basis=inputs.text(body, "basis"))
+            title=changes.get("title"), level=level, basis=body.basis)
     return JSONResponse(document_json(document))
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Annotated
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
@@ -12,54 +12,94 @@ from starlette.routing import BaseRoute
 from ..actions import agenda, documents, meetings, packets
 from ..actions.access import load_meeting
 from ..actions.packets import ItemView
-from ..errors import ValidationFailed
 from ..i18n import gettext_for
 from ..vocab import ItemKind, MeetingForm, MeetingKind
 from . import inputs
-from .common import actor_of, db_of, int_param, settings_of
+from .bodies import (
+    Body,
+    CamelBody,
+    Changes,
+    Id,
+    Level,
+    Required,
+    RequiredIfSent,
+    When,
+    example,
+    or_default,
+    parsed,
+    takes,
+)
+from .common import actor_of, db_of, int_param
 from .packet_json import guest_json, item_json, meeting_json, meeting_view_json, warning_json
 from .routing import api
 from .templating import locale_of
 
-MEETING_KEYS = {"title": "title", "kind": "kind", "form": "form", "place": "place",
-                "startsAt": "starts_at", "opinionDeadline": "opinion_deadline"}
-ITEM_KEYS = {"title": "title", "titleEn": "title_en", "kind": "kind",
-             "presenter": "presenter", "summary": "summary"}
+Kind = Annotated[MeetingKind, or_default(MeetingKind.REGULAR)]
+Form = Annotated[MeetingForm, or_default(MeetingForm.IN_PERSON)]
+ItemKindField = Annotated[ItemKind, or_default(ItemKind.DECISION)]
 
 
-async def _json(request: Request) -> dict[str, Any]:
-    return await inputs.small_json(request, settings_of(request).max_body_bytes)
+class MeetingChanges(Changes):
+    """Some details of a meeting; the fields left out keep their values."""
+
+    model_config = example({"place": "Phòng họp số 1", "opinionDeadline": ""})
+    title: str = Field("", max_length=255)
+    kind: Kind = MeetingKind.REGULAR
+    form: Form = MeetingForm.IN_PERSON
+    place: str = Field("", max_length=255)
+    starts_at: RequiredIfSent = None
+    opinion_deadline: When = None
 
 
-def _zone(request: Request) -> ZoneInfo:
-    return ZoneInfo(settings_of(request).time_zone)
+class NewMeeting(MeetingChanges):
+    """A meeting to schedule: its title and start at least."""
+
+    model_config = example({"title": "Phiên họp thường kỳ tháng 7",
+                            "startsAt": "2030-07-02T08:30", "kind": "regular",
+                            "form": "in_person", "place": "Phòng họp số 1"})
+    starts_at: Required
 
 
-def _known(body: dict[str, Any], keys: dict[str, str]) -> None:
-    unknown = sorted(set(body) - set(keys))
-    if unknown:
-        raise ValidationFailed("Unknown fields: %(fields)s.", fields=", ".join(unknown))
+class ItemChanges(Changes):
+    """Some details of an agenda item; the fields left out keep their values."""
+
+    model_config = example({"summary": "Tờ trình của Sở Tài chính."})
+    title: str = Field("", max_length=500)
+    title_en: str = ""
+    kind: ItemKindField = ItemKind.DECISION
+    presenter: str = ""
+    summary: str = ""
 
 
-def _meeting_changes(body: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
-    _known(body, MEETING_KEYS)
-    return {MEETING_KEYS[key]: _meeting_value(body, key, zone) for key in body}
+class NewItem(ItemChanges):
+    """An agenda item."""
+
+    model_config = example({"title": "Dự thảo Nghị quyết về ngân sách", "kind": "decision",
+                            "presenter": "Sở Tài chính"})
 
 
-def _meeting_value(body: dict[str, Any], key: str, zone: ZoneInfo) -> Any:
-    if key == "kind":
-        return inputs.choice(body, key, MeetingKind, MeetingKind.REGULAR)
-    if key == "form":
-        return inputs.choice(body, key, MeetingForm, MeetingForm.IN_PERSON)
-    if key in {"startsAt", "opinionDeadline"}:
-        return inputs.when(body, key, zone, required=key == "startsAt")
-    return inputs.text(body, key)
+class AgendaOrder(CamelBody):
+    """Every item of the agenda exactly once, in the new order."""
+
+    model_config = example({"itemIds": [1]})
+    item_ids: list[Id]
 
 
-def _item_changes(body: dict[str, Any]) -> dict[str, Any]:
-    _known(body, ITEM_KEYS)
-    return {ITEM_KEYS[key]: (inputs.choice(body, "kind", ItemKind, ItemKind.DECISION)
-                             if key == "kind" else inputs.text(body, key)) for key in body}
+class Guest(Body):
+    """A non-voting guest; with the email of an account, the item shows on their tablet."""
+
+    model_config = example({"name": "Nguyễn Văn A", "affiliation": "Sở Xây dựng"})
+    name: str = ""
+    affiliation: str = ""
+    email: str = ""
+
+
+class DocumentPolicy(CamelBody):
+    """The highest classification the body holds, and the highest kept offline."""
+
+    model_config = example({"maxClassification": "mat", "offlineMaxClassification": "internal"})
+    max_classification: Level
+    offline_max_classification: Level
 
 
 async def list_meetings(request: Request) -> Response:
@@ -73,23 +113,17 @@ async def list_meetings(request: Request) -> Response:
         if body_id is None or access.meeting.body_id == body_id]})
 
 
+@takes(NewMeeting)
 async def create_meeting(request: Request) -> Response:
     """Schedule a meeting of the body (the secretariat); it starts as a draft.
 
     JSON: title, kind (regular, extraordinary, thematic), form (in_person, online, mixed),
     place, startsAt, opinionDeadline (ISO 8601; without an offset, the server's time zone).
     """
-    body = await _json(request)
-    zone = _zone(request)
-    _known(body, MEETING_KEYS)
-    starts_at = inputs.when(body, "startsAt", zone, required=True)
-    assert starts_at is not None
+    body = await parsed(request, NewMeeting)
     details = meetings.MeetingDetails(
-        title=inputs.text(body, "title"), starts_at=starts_at,
-        kind=inputs.choice(body, "kind", MeetingKind, MeetingKind.REGULAR),
-        form=inputs.choice(body, "form", MeetingForm, MeetingForm.IN_PERSON),
-        place=inputs.text(body, "place"),
-        opinion_deadline=inputs.when(body, "opinionDeadline", zone))
+        title=body.title, starts_at=body.starts_at, kind=body.kind, form=body.form,
+        place=body.place, opinion_deadline=body.opinion_deadline)
     async with db_of(request).transaction() as tx:
         meeting = await meetings.schedule(tx, actor_of(request), int_param(request, "body_id"),
                                           details)
@@ -105,35 +139,34 @@ async def get_meeting(request: Request) -> Response:
     return JSONResponse(meeting_view_json(view))
 
 
+@takes(MeetingChanges)
 async def update_meeting(request: Request) -> Response:
     """Change some details of a meeting (any of the fields of its creation)."""
-    changes = _meeting_changes(await _json(request), _zone(request))
+    changes = (await parsed(request, MeetingChanges)).changes()
     async with db_of(request).transaction() as tx:
         meeting = await meetings.update(tx, actor_of(request), int_param(request, "meeting_id"),
                                         changes)
     return JSONResponse(meeting_json(meeting))
 
 
+@takes(NewItem)
 async def add_item(request: Request) -> Response:
     """Add an item at the end of the agenda.
 
     JSON: title, titleEn, kind (decision, discussion, report), presenter, summary.
     """
-    body = await _json(request)
-    _known(body, ITEM_KEYS)
-    text = agenda.ItemText(
-        title=inputs.text(body, "title"),
-        kind=inputs.choice(body, "kind", ItemKind, ItemKind.DECISION),
-        presenter=inputs.text(body, "presenter"), summary=inputs.text(body, "summary"),
-        title_en=inputs.text(body, "titleEn"))
+    body = await parsed(request, NewItem)
+    text = agenda.ItemText(title=body.title, kind=body.kind, presenter=body.presenter,
+                           summary=body.summary, title_en=body.title_en)
     async with db_of(request).transaction() as tx:
         item = await agenda.add(tx, actor_of(request), int_param(request, "meeting_id"), text)
     return JSONResponse(item_json(ItemView(item, [], [])), status_code=201)
 
 
+@takes(ItemChanges)
 async def edit_item(request: Request) -> Response:
     """Change an item's title, kind, presenting agency or summary."""
-    changes = _item_changes(await _json(request))
+    changes = (await parsed(request, ItemChanges)).changes()
     async with db_of(request).transaction() as tx:
         item = await agenda.edit(tx, actor_of(request), int_param(request, "item_id"), changes)
     return JSONResponse(item_json(ItemView(item, [], [])))
@@ -146,24 +179,25 @@ async def remove_item(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@takes(AgendaOrder)
 async def order_agenda(request: Request) -> Response:
     """Put the agenda in a new order. JSON: itemIds, every item exactly once."""
-    body = await _json(request)
+    body = await parsed(request, AgendaOrder)
     async with db_of(request).transaction() as tx:
         items = await agenda.reorder(tx, actor_of(request), int_param(request, "meeting_id"),
-                                     inputs.ids(body, "itemIds"))
+                                     body.item_ids)
     return JSONResponse({"itemIds": [item.id for item in items]})
 
 
+@takes(Guest)
 async def invite_guest(request: Request) -> Response:
     """Invite a non-voting guest for one item. JSON: name, affiliation, email (optional:
     a person with an account then sees this item on their tablet)."""
-    body = await _json(request)
+    body = await parsed(request, Guest)
     async with db_of(request).transaction() as tx:
-        guest = await agenda.invite(
-            tx, actor_of(request), int_param(request, "item_id"),
-            name=inputs.text(body, "name"), affiliation=inputs.text(body, "affiliation"),
-            email=inputs.text(body, "email"))
+        guest = await agenda.invite(tx, actor_of(request), int_param(request, "item_id"),
+                                    name=body.name, affiliation=body.affiliation,
+                                    email=body.email)
     return JSONResponse(guest_json(guest), status_code=201)
 
 
@@ -185,16 +219,16 @@ async def publish(request: Request) -> Response:
                          "warnings": [warning_json(w, translate) for w in warnings]})
 
 
+@takes(DocumentPolicy)
 async def document_policy(request: Request) -> Response:
     """Set the body's classification cap and the highest level kept offline on tablets.
     JSON: maxClassification, offlineMaxClassification (public ... tuyet_mat)."""
-    body = await _json(request)
+    body = await parsed(request, DocumentPolicy)
     async with db_of(request).transaction() as tx:
         saved = await documents.set_policy(
             tx, actor_of(request), int_param(request, "body_id"),
-            max_level=inputs.level(inputs.text(body, "maxClassification"), "maxClassification"),
-            offline_level=inputs.level(inputs.text(body, "offlineMaxClassification"),
-                                       "offlineMaxClassification"))
+            max_level=inputs.level(body.max_classification),
+            offline_level=inputs.level(body.offline_max_classification))
     return JSONResponse({"maxClassification": saved.max_classification,
                          "offlineMaxClassification": saved.offline_max_classification})
 

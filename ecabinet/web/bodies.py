@@ -87,6 +87,9 @@ When = Annotated[datetime | None, BeforeValidator(_blank_is_none), AfterValidato
                  Field(description=ZONED)]
 Required = Annotated[datetime, BeforeValidator(_blank_is_missing), AfterValidator(_in_zone),
                      Field(description=ZONED)]
+# In a PATCH: may be left out, but not sent blank.
+RequiredIfSent = Annotated[datetime | None, BeforeValidator(_blank_is_missing),
+                           AfterValidator(_in_zone), Field(description=ZONED)]
 
 
 def or_default(default: object) -> BeforeValidator:

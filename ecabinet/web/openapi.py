@@ -19,7 +19,6 @@ from starlette.routing import BaseRoute, Route
 from .. import __version__
 from .bodies import media_type_of, model_of, schema_of, shared_schemas
 from .openapi_deliberation import BODIES as deliberation_bodies
-from .packet_schemas import PACKET_BODIES
 from .routing import api
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -52,10 +51,6 @@ def _operation(method: str, route: Route) -> dict[str, Any]:
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {
             media_type_of(route.endpoint): {"schema": body}}}
-    elif (method, route.path) in PACKET_BODIES:
-        content_type, schema = PACKET_BODIES[(method, route.path)]
-        operation["requestBody"] = {"required": True, "content": {content_type: {
-            "schema": schema}}}
     return operation
 
 
