@@ -1,9 +1,10 @@
 """Typed request bodies: the model that parses a body is the schema /api/openapi.json
-documents, every documented example is accepted by the running API, and a bad body is
+documents, every documented example gets past the running API's parsing, and a bad body is
 refused naming its field."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -13,21 +14,41 @@ from starlette.routing import Route
 
 from ecabinet.db import Database
 from ecabinet.settings import Settings
-from ecabinet.web.bodies import model_of
+from ecabinet.web.bodies import media_type_of, model_of
 from ecabinet.web.openapi import openapi_path
 
 from .factories import authenticator, enroll, seat_people
 from .test_ballots_api import open_poll
 
 
-def _typed(app: Starlette) -> list[tuple[str, str, type[BaseModel]]]:
+def _typed(app: Starlette, media_type: str | None = None
+           ) -> list[tuple[str, str, type[BaseModel]]]:
     found = []
     for route in app.routes:
         model = model_of(route.endpoint) if isinstance(route, Route) else None
-        if model is not None:
-            for method in sorted((route.methods or set()) - {"HEAD"}):
-                found.append((method, openapi_path(route.path), model))
+        if model is None or media_type not in (None, media_type_of(route.endpoint)):
+            continue
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            found.append((method, openapi_path(route.path), model))
     return found
+
+
+def _examples(model: type[BaseModel]) -> list[dict[str, Any]]:
+    return list(model.model_json_schema().get("examples") or [])
+
+
+def _misfit(model: type[BaseModel]) -> dict[str, Any]:
+    """A body whose first typed field holds a value no field of ours accepts."""
+    for name, field in model.model_fields.items():
+        if field.annotation not in (Any, dict[str, Any]):
+            return {field.alias or name: [[[]]]}
+    raise AssertionError(f"{model.__name__} has no field to get wrong")
+
+
+def _problem(response: httpx.Response) -> str:
+    kind = response.json().get("type", "") if "json" in response.headers.get(
+        "content-type", "") else ""
+    return str(kind).rsplit(":", 1)[-1]
 
 
 async def test_the_documented_schema_is_the_parsing_model(
@@ -51,7 +72,33 @@ async def test_the_documented_schema_is_the_parsing_model(
     assert spec["components"]["schemas"][credential["$ref"].rsplit("/", 1)[1]]["required"]
 
 
-async def test_every_documented_example_is_accepted_by_the_api(
+async def test_every_json_endpoint_documents_an_example(app: Starlette) -> None:
+    missing = {path for _, path, model in _typed(app, "application/json")
+               if not _examples(model)}
+    # Casting a ballot is being reworked on its own branch; its example comes with that.
+    assert missing <= {"/api/polls/{poll}/ballots"}
+
+
+async def test_every_documented_example_gets_past_the_parser_of_the_live_api(
+    client: httpx.AsyncClient, app: Starlette, db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    await enroll(client, seats["secretariat"].token, authenticator(settings))
+    typed = _typed(app, "application/json")
+    for method, path, model in typed:
+        # Ids of rows that may not exist: what is checked here is the body, which each
+        # view parses before it looks anything up.
+        url = re.sub(r"\{\w+\}", "1", path)
+        for example in _examples(model):
+            response = await client.request(method, url, json=example)
+            assert response.status_code < 500, (method, path, example, response.text)
+            assert _problem(response) != "invalid-body", (method, path, example, response.text)
+        misfit = await client.request(method, url, json=_misfit(model))
+        assert _problem(misfit) == "invalid-body", (method, path, misfit.text)
+    assert len(typed) >= 25
+
+
+async def test_a_ballot_request_as_documented_is_answered_by_the_api(
     client: httpx.AsyncClient, app: Starlette, db: Database, settings: Settings
 ) -> None:
     seats = await seat_people(db, settings)
