@@ -110,3 +110,25 @@ async def test_a_mark_and_a_comment_sent_again_under_their_client_id_are_kept_on
     assert texts.count(said["text"]) == 1
     bad = await minister.post(comments, json={**said, "clientId": "x"})
     assert bad.status_code == 422 and "client id" in bad.text
+
+
+async def test_a_position_written_offline_is_a_conflict_if_it_changed_since(
+        demo: Demo) -> None:
+    minister = await demo.client(MINISTER_OF_FINANCE)
+    item_id = (await demo.items())[2].id
+    url = f"/api/items/{item_id}/positions/me"
+    # Written offline when the tablet showed no position yet; sent first: accepted.
+    first = await minister.put(url, json={"stance": "agree", "text": "", "basedOn": ""})
+    assert first.status_code == 200, first.text
+    # Written offline on a second tablet that also showed none: refused, not overwritten.
+    late = await minister.put(url, json={"stance": "disagree", "text": "Chưa đủ căn cứ.",
+                                         "basedOn": ""})
+    assert late.status_code == 409 and "was changed at" in late.json()["detail"]
+    # Written over the position the tablet showed: accepted.
+    based = await minister.put(url, json={"stance": "disagree", "text": "Chưa đủ căn cứ.",
+                                          "basedOn": first.json()["updatedAt"]})
+    assert based.status_code == 200 and based.json()["stance"] == "disagree", based.text
+    # The same answer sent again (its first answer was lost) is the same position.
+    again = await minister.put(url, json={"stance": "disagree", "text": "Chưa đủ căn cứ.",
+                                          "basedOn": first.json()["updatedAt"]})
+    assert again.status_code == 200 and again.json()["updatedAt"] == based.json()["updatedAt"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlmodel import col, select
 
@@ -143,9 +144,13 @@ async def current(tx: Tx, item_id: int, membership_id: int) -> Position | None:
         Position.item_id == item_id, Position.membership_id == membership_id))).first()
 
 
-async def give_position(tx: Tx, actor: Actor, *, item_id: int, stance: str, text: str
-                        ) -> Position:
-    """The member's own position, submitted (it counts in the triage at once)."""
+async def give_position(tx: Tx, actor: Actor, *, item_id: int, stance: str, text: str,
+                        based_on: datetime | Literal["none"] | None = None) -> Position:
+    """The member's own position, submitted (it counts in the triage at once).
+
+    ``based_on``: when the position was written offline, the last change of the position
+    the tablet showed then ("none": there was none). A position changed since (by the
+    member elsewhere, or an assistant's draft) is a conflict, not silently overwritten."""
     context = await item_context(tx, item_id, lock=True)
     seat = voting_seat(actor, context.meeting.body_id)
     await ensure_open(tx, actor, context)
@@ -155,6 +160,11 @@ async def give_position(tx: Tx, actor: Actor, *, item_id: int, stance: str, text
     if position is not None and position.submitted_at is not None \
             and (position.stance, position.text) == (stance, text):
         return position  # the same answer again changes nothing
+    if based_on is not None and position is not None and (
+            based_on == "none" or position.updated_at != based_on):
+        raise Conflict("Your position on this item was changed at %(when)s, after the one "
+                       "written on this tablet; read it, then send yours again if you still "
+                       "want it.", when=stamp(position.updated_at))
     return await _save(tx, actor, context, seat, position, stance, text, submitted=True)
 
 

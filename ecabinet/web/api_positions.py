@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -65,13 +66,32 @@ async def give_my_position(request: Request) -> Response:
 
     Body: {"stance": "agree" | "agree_with_comments" | "disagree" | "discuss", "text": ...};
     text is required for all but "agree". Refused (409, audited) after the opinion deadline.
+    A position written offline carries "basedOn": the ``updatedAt`` of the position the
+    tablet showed then, "" when there was none; refused (409) if it has changed since.
     """
     body = await small_body(request)
     async with db_of(request).transaction() as tx:
         position = await positions.give_position(
             tx, actor_of(request), item_id=int_param(request, "item_id"),
-            stance=inputs.text(body, "stance"), text=inputs.text(body, "text"))
+            stance=inputs.text(body, "stance"), text=inputs.text(body, "text"),
+            based_on=_based_on(body))
     return JSONResponse(position_json(position))
+
+
+def _based_on(body: dict[str, Any]) -> datetime | Literal["none"] | None:
+    value = body.get("basedOn")
+    if value is None:
+        return None
+    if value == "":
+        return "none"
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValidationFailed("basedOn is the updatedAt of a position (ISO 8601 with its "
+                               "offset), or \"\" when there was none.")
+    return moment
 
 
 async def submit_my_draft(request: Request) -> Response:

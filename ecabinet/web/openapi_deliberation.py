@@ -12,7 +12,10 @@ POSITION = {"type": "object", "required": ["stance"], "properties": {
              "description": "Required for all but \"agree\"."}}}
 
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
-    ("PUT", "/api/items/{item_id:int}/positions/me"): POSITION,
+    ("PUT", "/api/items/{item_id:int}/positions/me"): {**POSITION, "properties": {
+        **POSITION["properties"], "basedOn": {  # type: ignore[dict-item]
+            "type": "string", "description": "Written offline: the updatedAt of the "
+            "position shown then, \"\" if none; 409 if it changed since."}}},
     ("PUT", "/api/items/{item_id:int}/positions/{member_id:int}/draft"): POSITION,
     ("POST", "/api/items/{item_id:int}/move"): {
         "type": "object", "required": ["to", "reason"], "properties": {
