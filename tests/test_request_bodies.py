@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from ecabinet.db import Database
 from ecabinet.settings import Settings
+from ecabinet.web.api_ballots import BallotRequest
 from ecabinet.web.bodies import media_type_of, model_of
 from ecabinet.web.openapi import openapi_path
 
@@ -99,21 +100,16 @@ async def test_every_documented_example_gets_past_the_parser_of_the_live_api(
 
 
 async def test_a_ballot_request_as_documented_is_answered_by_the_api(
-    client: httpx.AsyncClient, app: Starlette, db: Database, settings: Settings
+    client: httpx.AsyncClient, db: Database, settings: Settings
 ) -> None:
     seats = await seat_people(db, settings)
     await enroll(client, seats["member"].token, authenticator(settings))
     poll, question = await open_poll(db, seats["member"].body_id)
     # The example names question 1 of a fresh database: the poll just opened.
-    paths = {"/api/polls/{poll}/ballots/options": f"/api/polls/{poll}/ballots/options"}
-    sent = 0
-    for method, path, model in _typed(app):
-        for example in (model.model_json_schema().get("examples") or []):
-            assert path in paths, f"no live request set up for the example of {path}"
-            response = await client.request(method, paths[path], json=example)
-            assert response.status_code < 300, (path, example, response.text)
-            sent += 1
-    assert sent >= 1 and question == 1
+    [example] = _examples(BallotRequest)
+    response = await client.post(f"/api/polls/{poll}/ballots/options", json=example)
+    assert response.status_code == 200, response.text
+    assert question == 1 and response.json()["publicKey"]["challenge"]
 
 
 async def test_a_bad_body_is_refused_naming_its_field(
