@@ -44,4 +44,7 @@ def frame_for(frame: str, items: ItemIds) -> str | None:
     if message.get("type") == "state":
         message["state"] = live_state_for(message["state"], items)
         return frames.dump(message)
+    if message.get("type") == "presence":
+        # The quorum's counts, as in the guest's state; not who, nor any vote's counts.
+        return frames.dump({**message, "seats": [], "poll": None})
     return frame

@@ -10,9 +10,15 @@ snapshot when ``prev`` is newer than what it has (it missed something).
   you have.
 - ``tally``: the running ballot count of the open vote (``cast``), coalesced: one message
   may stand for many ballots.
+- ``presence``: who is present changed and nothing else: ``seats`` are the member-list
+  lines that changed (replace yours with the same ``seat``), with the new ``quorum`` and
+  the open vote's ``present`` and ``cast`` (``poll``, or null). Like a tally, it needs
+  ``prev``: fetch a snapshot when yours is older.
 - ``event``: a change a tablet may want to show (a published packet, a new document
   version), sent only to the people entitled to it.
-- ``resync``: fetch a snapshot (the server dropped this tablet's backlog).
+- ``resync``: fetch a snapshot (the server dropped this tablet's backlog, or lost events
+  from the database); ``within`` (ms), when present, asks the tablet to pick a random
+  moment within that time, so that a whole room does not ask at the same instant.
 - ``ping``: the heartbeat; answer ``{"type": "pong"}``.
 - ``hello``, ``watching``, ``error``: replies to the tablet's own messages.
 """
@@ -44,6 +50,15 @@ def tally(meeting_id: int, event: Event, prev: int) -> str:
     return dump({"type": "tally", "meeting": meeting_id, "seq": seq_of(event), "prev": prev,
                  "poll": data.get("poll_id"), "question": data.get("question_id"),
                  "cast": data.get("cast")})
+
+
+def resync(within_ms: int) -> str:
+    return dump({"type": "resync", "within": within_ms})
+
+
+def presence(meeting_id: int, seq: int, prev: int, delta: dict[str, Any]) -> str:
+    return dump({"type": "presence", "meeting": meeting_id, "seq": seq, "prev": prev,
+                 **delta})
 
 
 def notice(event: Event) -> str:

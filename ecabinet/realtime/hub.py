@@ -30,6 +30,7 @@ from . import frames, presence
 from .channel import Channel
 from .connection import Connection
 from .listener import PgListener
+from .states import StateCache
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,17 @@ ROUTES: dict[Audience, Route | None] = {
 }
 
 
+# A resync of every tablet is spread over this much time per tablet of the process,
+# within these bounds: 2,000 tablets ask over 8 s, each at a random moment.
+RESYNC_MS_PER_TABLET = 4
+RESYNC_SPREAD_MS = (1000, 10_000)
+
+
+def resync_spread_ms(tablets: int) -> int:
+    low, high = RESYNC_SPREAD_MS
+    return max(low, min(high, tablets * RESYNC_MS_PER_TABLET))
+
+
 class Hub:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
@@ -69,6 +81,7 @@ class Hub:
         self.connections: set[Connection] = set()
         self.watchers: dict[int, set[Connection]] = {}
         self.channels: dict[int, Channel] = {}
+        self.states = StateCache()
         self.listener: PgListener | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._unsubscribe: Any = None
@@ -152,11 +165,13 @@ class Hub:
                 task.add_done_callback(self._closing.discard)
 
     def lost_events(self) -> None:
-        """The bus between processes was interrupted: everyone resyncs."""
+        """The bus between processes was interrupted: everyone resyncs, spread over a few
+        seconds (the more tablets, the longer) rather than all at the same instant."""
         for channel in self.channels.values():
             channel.reset()
+        frame = frames.resync(resync_spread_ms(len(self.connections)))
         for connection in self.connections:
-            connection.offer(frames.RESYNC)
+            connection.offer(frame)
 
     def _channel(self, meeting_id: int) -> Channel:
         channel = self.channels.get(meeting_id)
@@ -170,7 +185,9 @@ class Hub:
             meeting = await session.get(Meeting, meeting_id)
             if meeting is None:
                 return None
-            return await snapshot(session, meeting, attendance=attendance)
+            if attendance:  # shared with the tablets that fetch it next
+                return await self.states.state(session, meeting)
+            return await snapshot(session, meeting, attendance=False)
 
     def broadcast(self, meeting_id: int, frame: str) -> None:
         # Scoped once per distinct view (guests for the same items share theirs).

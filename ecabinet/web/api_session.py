@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from ..actions import checkin, live_state, live_votes, session
+from ..actions import checkin, live_votes, session
 from ..i18n import gettext_for
 from ..models import Poll, PollQuestion
 from ..outcomes import describe
@@ -65,9 +65,10 @@ class CheckinMode(Body):
 
 
 async def view(request: Request, meeting_id: int, status: int = 200) -> Response:
+    states = request.app.state.hub.states
     async with db_of(request).read() as db_session:
-        state = await live_state.view(db_session, actor_of(request), meeting_id)
-    return JSONResponse(state, status_code=status)
+        text = await states.view(db_session, actor_of(request), meeting_id)
+    return Response(text, status_code=status, media_type="application/json")
 
 
 async def snapshot(request: Request) -> Response:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -14,6 +16,7 @@ from ..errors import (
     EcabinetError,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     Unauthenticated,
     ValidationFailed,
 )
@@ -80,6 +83,30 @@ async def _audit_refusal(connection: HTTPConnection, error: EcabinetError) -> No
         reason=error.detail, **data)
 
 
+# How long a client should wait before asking again while the database is unreachable
+# (a restart, a failover); tablets add jitter of their own.
+RETRY_AFTER_SECONDS = 2
+_UNREACHABLE = (ConnectionError, asyncpg.PostgresConnectionError,
+                asyncpg.exceptions.OperatorInterventionError, sa_exc.TimeoutError)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not s for s in seen):
+        seen.append(current)
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else (
+            current.__cause__ or current.__context__)
+    return seen
+
+
+def _database_unreachable(exc: BaseException) -> bool:
+    return any(isinstance(one, _UNREACHABLE) or (
+        isinstance(one, sa_exc.DBAPIError) and one.connection_invalidated)
+        for one in _chain(exc))
+
+
 def _is_overflow(exc: BaseException) -> bool:
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -117,6 +144,13 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
         # check and reached the database driver, so it still is a refusal, not a 500.
         return await render_error(request.scope, ValidationFailed(
             "A number in this request is too large."))
+    if _database_unreachable(exc):
+        # Not a fault of this request: say so, and when to ask again.
+        log.warning("database unreachable on %s: %s", request.url.path, exc)
+        response = await render_error(request.scope, ServiceUnavailable(
+            "The database cannot be reached."))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return await render_error(
         request.scope,

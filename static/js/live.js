@@ -1,13 +1,15 @@
 // The tablet's one live connection (/ws), on every page of a signed-in person.
 // It reconnects by itself, answers the heartbeat, and for the meeting a page follows it
 // keeps the last sequence number applied: a message that shows a gap, a "resync", or a
-// reconnection makes it fetch a fresh snapshot (GET /api/meetings/{id}/session).
+// reconnection makes it fetch a fresh snapshot (GET /api/meetings/{id}/session), at a
+// random moment within the time the server asks for, so a room does not ask all at once.
 // Pages follow a meeting with window.ecabinet.live.follow(id, handlers); notices for the
 // person (a published packet...) arrive as "ecabinet:event" events on document.
 "use strict";
 
 (() => {
   const RETRY_MAX_MS = 15000;
+  const RESYNC_JITTER_MS = 250; // a resync sent to this tablet alone (its backlog overflowed)
   const live = {
     socket: null, meeting: null, handlers: {}, last: -1, buffer: null,
     retries: 0, heartbeatMs: 15000, heardAt: 0, watchdog: null, online: false,
@@ -79,14 +81,18 @@
         send({ type: "pong" });
         return;
       case "watching":
-      case "resync":
         resync();
+        return;
+      case "resync":
+        // Everyone was told at once: ask at a random moment within the server's hint.
+        resync(Math.random() * (message.within || RESYNC_JITTER_MS));
         return;
       case "event":
         document.dispatchEvent(new CustomEvent("ecabinet:event", { detail: message }));
         return;
       case "state":
       case "tally":
+      case "presence":
         if (message.meeting !== live.meeting) return;
         if (live.buffer) live.buffer.push(message);
         else apply(message);
@@ -97,7 +103,7 @@
 
   function apply(message) {
     if (message.seq <= live.last) return; // already reflected
-    if (message.type === "tally" && message.prev > live.last) { // something was missed
+    if (message.type !== "state" && message.prev > live.last) { // something was missed
       resync();
       return;
     }
@@ -112,21 +118,50 @@
     if (live.handlers.snapshot) live.handlers.snapshot(snapshot);
   }
 
-  async function resync() {
+  // Fetch a fresh snapshot, after `delay` ms. Messages arriving meanwhile wait and are
+  // applied on top of it. A server that cannot answer (503, a lost connection) is asked
+  // again later: when it says (Retry-After), else after a growing pause, always jittered.
+  function pause(ms) { return new Promise((done) => { window.setTimeout(done, ms); }); }
+  function jittered(ms) { return ms * (0.5 + Math.random()); }
+
+  async function resync(delay) {
     if (live.meeting === null || live.buffer) return;
     live.buffer = [];
+    let wait = delay || 0;
+    for (;;) {
+      if (wait) await pause(wait);
+      const retry = await fetchSnapshot();
+      if (retry === null) break;
+      wait = jittered(retry);
+    }
+    const buffered = live.buffer || [];
+    live.buffer = null;
+    buffered.forEach(apply);
+  }
+
+  // Null when done (shown, or nothing to show); else how long to wait before asking again.
+  async function fetchSnapshot() {
     try {
       const response = await fetch(`/api/meetings/${live.meeting}/session`,
                                    { credentials: "same-origin", cache: "no-store" });
-      if (response.ok) accept(await response.json());
-      else if (response.status === 401) window.location.reload();
+      if (response.ok) {
+        live.resyncFailures = 0;
+        accept(await response.json());
+      } else if (response.status === 401) {
+        window.location.reload();
+      } else if (response.status >= 500) {
+        const after = Number(response.headers.get("Retry-After"));
+        return after > 0 ? after * 1000 : backoff();
+      }
+      return null;
     } catch (error) {
-      window.setTimeout(resync, 2000);
-    } finally {
-      const buffered = live.buffer || [];
-      live.buffer = null;
-      buffered.forEach(apply);
+      return backoff();
     }
+  }
+
+  function backoff() {
+    live.resyncFailures = (live.resyncFailures || 0) + 1;
+    return Math.min(RETRY_MAX_MS, 1000 * 2 ** (live.resyncFailures - 1));
   }
 
   window.ecabinet = window.ecabinet || {};

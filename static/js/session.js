@@ -492,6 +492,23 @@
     renderVote();
   }
 
+  // Who is present changed, and nothing else: the changed lines, the quorum and the
+  // open vote's counts, instead of the whole member list.
+  function onPresence(message) {
+    if (!state) {
+      window.ecabinet.live.resync();
+      return;
+    }
+    const changed = new Map(message.seats.map((seat) => [seat.seat, seat]));
+    state.attendance = state.attendance.map((seat) => changed.get(seat.seat) || seat);
+    state.quorum = message.quorum;
+    if (message.poll && state.poll && state.poll.id === message.poll.id) {
+      state.poll.present = message.poll.present;
+      state.poll.cast = message.poll.cast;
+    }
+    render();
+  }
+
   function onStatus(online) {
     for (const badge of root.querySelectorAll("[data-live-status]")) {
       badge.textContent = word(online ? "live.online" : "live.offline");
@@ -519,6 +536,7 @@
         if (after !== null && before !== after) bringVoteForward(snapshot.poll);
       },
       tally: onTally,
+      presence: onPresence,
       status: onStatus,
     });
   });

@@ -1,6 +1,7 @@
 """The database restarts in the middle of a vote: while it is down the server says so at
-once (503 from /readyz, not a hung request), and once /readyz is 200 again the next ballot
-is accepted at the first attempt and reaches every tablet, with no server restarted."""
+once (503 from /readyz and from a tablet's snapshot, with Retry-After, not a hung
+request), and once /readyz is 200 again the next ballot is accepted at the first attempt
+and reaches every tablet, with no server restarted."""
 
 from __future__ import annotations
 
@@ -29,6 +30,11 @@ async def test_tallies_flow_again_once_the_restarted_database_is_ready(tmp_path:
             async with httpx.AsyncClient(base_url=server.url, timeout=10) as probe:
                 down = await probe.get("/readyz")
                 assert down.status_code == 503, down.text
+                # A tablet asking for its snapshot is told to come back, and when.
+                meeting = underway.live.meeting_id
+                later = await voters[1].client.get(f"/api/meetings/{meeting}/session")
+                assert later.status_code == 503, later.text
+                assert later.headers["Retry-After"] == "2"
                 await asyncio.to_thread(node.start)
                 for _ in range(300):
                     if (await probe.get("/readyz")).status_code == 200:

@@ -174,3 +174,103 @@ async def test_a_changed_position_reaches_those_who_see_the_matrix_only() -> Non
     assert notice["data"] == {"meeting_id": 9, "item_id": 11, "member": 3, "submitted": True}
     assert office_socket.sent == chair_socket.sent
     assert member_socket.sent == [] and elsewhere_socket.sent == []
+
+
+def _seat_line(seat: int, checked_in: bool) -> dict[str, Any]:
+    return {"seat": seat, "name": f"Thành viên {seat}", "title": None, "role": "member",
+            "checked_in": checked_in, "present": checked_in, "away": False, "mode": None,
+            "stand_in": None}
+
+
+def _state(seq: int, checked_in: set[int], *, item: int | None = None) -> dict[str, Any]:
+    return {"seq": seq, "current_item": item, "agenda": [{"id": 1, "title": "Tờ trình"}],
+            "quorum": {"members": 200, "present": len(checked_in), "needed": 101,
+                       "met": len(checked_in) >= 101},
+            "attendance": [_seat_line(n, n in checked_in) for n in range(1, 201)],
+            "poll": {"id": 3, "present": len(checked_in), "cast": 0}, "results": []}
+
+
+def _checked_in(seq: int, seat: int) -> Event:
+    return Event(EventKind.SESSION_CHECKED_IN, {"seq": seq, "seat": seat}, body_id=1,
+                 meeting_id=5)
+
+
+async def test_a_check_in_sends_the_changed_line_not_the_whole_member_list() -> None:
+    sent: list[str] = []
+    states = [_state(10, set()), _state(11, {7}), _state(13, {7, 8, 9}),
+              _state(14, {7, 8, 9}, item=1)]
+    reads: list[bool] = []
+
+    async def snapshot(meeting_id: int, attendance: bool) -> dict[str, Any]:
+        reads.append(attendance)
+        return states[len(reads) - 1]
+
+    channel = Channel(5, snapshot, lambda meeting, frame: sent.append(frame))
+    channel.push(Event(EventKind.MEETING_SESSION_OPENED, {"seq": 10}, meeting_id=5))
+    await settle()
+    channel.push(_checked_in(11, 7))
+    await settle()
+    channel.push(_checked_in(12, 8))
+    channel.push(_checked_in(13, 9))
+    await settle()
+    # Not only presence: the item taken changes more than who is present.
+    channel.push(Event(EventKind.SESSION_ITEM_TAKEN, {"seq": 14}, meeting_id=5))
+    await settle()
+    messages = [json.loads(frame) for frame in sent]
+    assert [m["type"] for m in messages] == ["state", "presence", "presence", "state"]
+    first, second = messages[1], messages[2]
+    assert [line["seat"] for line in first["seats"]] == [7]
+    assert first["seats"][0]["checked_in"] is True
+    assert (first["prev"], first["seq"]) == (10, 11)
+    assert [line["seat"] for line in second["seats"]] == [8, 9]
+    assert (second["prev"], second["seq"]) == (11, 13)
+    assert second["quorum"]["present"] == 3 and second["poll"] == {"id": 3, "present": 3,
+                                                                   "cast": 0}
+    # The whole state is forty times the size of a check-in's frame here.
+    assert len(sent[1]) * 40 < len(sent[0])
+    assert messages[3]["state"]["current_item"] == 1
+    await channel.stop()
+
+
+async def test_presence_after_a_gap_or_a_lost_bus_sends_the_whole_state() -> None:
+    sent: list[str] = []
+    numbers = iter([10, 12, 21])
+
+    async def snapshot(meeting_id: int, attendance: bool) -> dict[str, Any]:
+        return _state(next(numbers), {1, 2})
+
+    channel = Channel(5, snapshot, lambda meeting, frame: sent.append(frame))
+    channel.push(Event(EventKind.MEETING_SESSION_OPENED, {"seq": 10}, meeting_id=5))
+    await settle()
+    channel.push(_checked_in(12, 2))  # 11 is missing
+    await settle()
+    channel.reset()  # the LISTEN connection was lost meanwhile
+    channel.push(_checked_in(21, 3))
+    await settle()
+    assert [json.loads(f)["type"] for f in sent] == ["state", "state", "state"]
+    await channel.stop()
+
+
+def test_a_guest_gets_the_quorum_of_a_presence_frame_but_not_who() -> None:
+    from ecabinet.actions import seat_view
+
+    frame = frames.presence(5, 12, 11, {"quorum": {"present": 3}, "seats": [
+        _seat_line(7, True)], "poll": {"id": 3, "present": 3, "cast": 2}})
+    guest = json.loads(seat_view.frame_for(frame, frozenset({2})) or "{}")
+    assert guest["seats"] == [] and guest["poll"] is None
+    assert guest["quorum"] == {"present": 3} and "Thành viên" not in json.dumps(guest)
+    assert seat_view.frame_for(frame, None) == frame
+
+
+async def test_a_lost_bus_asks_every_tablet_to_resync_spread_over_time() -> None:
+    from ecabinet.realtime.hub import resync_spread_ms
+
+    hub = Hub.__new__(Hub)
+    hub.watchers, hub.channels = {}, {}
+    pairs = [_connection(n) for n in range(1, 4)]
+    hub.connections = {c for c, _ in pairs}
+    hub.lost_events()
+    await settle()
+    for _, socket in pairs:
+        assert [json.loads(f) for f in socket.sent] == [{"type": "resync", "within": 1000}]
+    assert resync_spread_ms(2000) == 8000 and resync_spread_ms(100_000) == 10_000
