@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import comments
-from ..errors import ValidationFailed
 from ..i18n import gettext_for
 from ..models import Comment, utcnow
 from ..pdf import comments_report
-from . import inputs
-from .common import actor_of, db_of, int_param, json_body, settings_of
+from .bodies import Body, Id, example, parsed, takes
+from .common import actor_of, db_of, int_param, settings_of
 from .routing import api
 from .templating import locale_of
 
@@ -30,13 +30,31 @@ def comment_json(comment: Comment) -> dict[str, Any]:
             "resolvedAt": comment.resolved_at.isoformat() if comment.resolved_at else None}
 
 
-def page_of(body: dict[str, Any]) -> int | None:
-    page = body.get("page")
-    if page is None:
-        return None
-    if not inputs.is_id(page):
-        raise ValidationFailed("The field %(field)s must be a whole number.", field="page")
-    return page
+class NewComment(Body):
+    """A comment, on a page and quoting the passage the member selected if they like."""
+
+    model_config = example({"text": "Đề nghị làm rõ khái niệm.", "page": 1,
+                            "quote": "cơ quan có thẩm quyền"})
+    text: str = ""
+    page: Id | None = None
+    quote: str = ""
+    client_id: str | None = Field(None, alias="clientId", description="The tablet's own id "
+                                  "for a comment written offline (8 to 64 of A-Z a-z 0-9 - _).")
+
+
+class Reply(Body):
+    """A reply in the thread."""
+
+    model_config = example({"text": "Đồng ý với ý kiến trên."})
+    text: str = ""
+
+
+class Resolution(Body):
+    """How the comment is answered: accepted (tiếp thu) or explained (giải trình)."""
+
+    model_config = example({"resolution": "accepted", "response": "Đã sửa tại khoản 2."})
+    resolution: Literal["accepted", "explained"]
+    response: str = ""
 
 
 async def list_comments(request: Request) -> Response:
@@ -49,39 +67,42 @@ async def list_comments(request: Request) -> Response:
                                      for t in threads]})
 
 
+@takes(NewComment)
 async def add_comment(request: Request) -> Response:
     """Comment on a version of a draft. Body: {"text", "page"?, "quote"?, "clientId"?} (the
     quoted passage is what the member selected; ``clientId``, the tablet's own id for a
     comment written offline: sent again, the first comment is answered with 200)."""
-    body = await json_body(request)
+    body = await parsed(request, NewComment)
     async with db_of(request).transaction() as tx:
         comment, created = await comments.add_comment_once(
-            tx, actor_of(request), client_id=body.get("clientId"),
-            version_id=int_param(request, "version_id"), text=inputs.text(body, "text"),
-            page=page_of(body), quote=inputs.text(body, "quote"))
+            tx, actor_of(request), client_id=body.client_id,
+            version_id=int_param(request, "version_id"), text=body.text, page=body.page,
+            quote=body.quote)
     return JSONResponse(comment_json(comment), status_code=201 if created else 200)
 
 
+@takes(Reply)
 async def reply_to_comment(request: Request) -> Response:
     """Reply in a comment's thread. Body: {"text"}."""
-    body = await json_body(request)
+    body = await parsed(request, Reply)
     async with db_of(request).transaction() as tx:
         comment = await comments.reply(tx, actor_of(request),
                                        comment_id=int_param(request, "comment_id"),
-                                       text=inputs.text(body, "text"))
+                                       text=body.text)
     return JSONResponse(comment_json(comment), status_code=201)
 
 
+@takes(Resolution)
 async def resolve_comment(request: Request) -> Response:
     """Answer a comment (secretariat or drafting agency).
 
     Body: {"resolution": "accepted" (tiếp thu) | "explained" (giải trình), "response"}.
     """
-    body = await json_body(request)
+    body = await parsed(request, Resolution)
     async with db_of(request).transaction() as tx:
         comment = await comments.resolve(
             tx, actor_of(request), comment_id=int_param(request, "comment_id"),
-            resolution=inputs.text(body, "resolution"), response=inputs.text(body, "response"))
+            resolution=body.resolution, response=body.response)
     return JSONResponse(comment_json(comment))
 
 

@@ -4,22 +4,22 @@ The ballots themselves go through api_ballots (shared with live votes)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BeforeValidator, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import poll_results, polls
-from ..errors import ValidationFailed
 from ..i18n import gettext_for
 from ..models import Poll, utcnow
 from ..outcomes import describe
 from ..pdf import poll_notice
 from ..reports import PollTally
-from . import inputs
-from .common import actor_of, db_of, int_param, json_body, settings_of
+from .bodies import Body, Flag, Id, When, example, parsed, takes
+from .common import actor_of, db_of, int_param, settings_of
 from .routing import api
 from .shapes import poll_as_json
 from .templating import locale_of
@@ -35,23 +35,39 @@ def summary_json(poll: Poll) -> dict[str, Any]:
             "electorate": poll.electorate}
 
 
-def draft_of(body: dict[str, Any], zone: ZoneInfo) -> polls.Draft:
-    questions = body.get("questions")
-    if isinstance(questions, str):
-        questions = [questions]
-    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
-        raise ValidationFailed("The field %(field)s must be a list of texts.",
-                               field="questions")
-    secret = body.get("secret", False)
-    if not isinstance(secret, bool):
-        raise ValidationFailed("The field %(field)s must be true or false.", field="secret")
-    documents = inputs.ids(body, "documents") if "documents" in body else []
-    return polls.Draft(title=inputs.text(body, "title"), questions=questions,
-                       description=inputs.text(body, "description"),
-                       deadline=inputs.when(body, "deadline", zone), secret=secret,
-                       documents=tuple(documents))
+def _listed(value: object) -> object:
+    return [value] if isinstance(value, str) else value
 
 
+class WrittenPoll(Body):
+    """A written poll to draft; its options are the body's vote options."""
+
+    model_config = example({"title": "Lấy ý kiến thành viên về dự thảo Nghị định",
+                            "questions": ["Thông qua dự thảo Nghị định?"],
+                            "deadline": "2030-07-10T17:00", "secret": False})
+    title: str = ""
+    questions: Annotated[list[str], BeforeValidator(_listed)]
+    description: str = ""
+    deadline: When = Field(None, description="ISO 8601; without an offset, in the server's "
+                           "time zone. Default: the body's poll window from sending.")
+    secret: Flag = False
+    documents: list[Id] = Field(default_factory=list, description="Ids of the documents "
+                                "the members read before answering.")
+
+    def draft(self) -> polls.Draft:
+        return polls.Draft(title=self.title, questions=self.questions,
+                           description=self.description, deadline=self.deadline,
+                           secret=self.secret, documents=tuple(self.documents))
+
+
+class Cancellation(Body):
+    """Why the poll is cancelled."""
+
+    model_config = example({"reason": "Dự thảo được rút để sửa."})
+    reason: str = ""
+
+
+@takes(WrittenPoll)
 async def create_poll(request: Request) -> Response:
     """Draft a written poll (secretariat).
 
@@ -59,7 +75,7 @@ async def create_poll(request: Request) -> Response:
     body's poll window from sending), "secret"?, "documents"?: [document ids]}. The options
     are the body's vote options.
     """
-    draft = draft_of(await json_body(request), zone_of(request))
+    draft = (await parsed(request, WrittenPoll)).draft()
     async with db_of(request).transaction() as tx:
         poll = await polls.create_poll(tx, actor_of(request),
                                        body_id=int_param(request, "body_id"), draft=draft)
@@ -110,12 +126,13 @@ async def send_poll(request: Request) -> Response:
     return JSONResponse(summary_json(poll))
 
 
+@takes(Cancellation)
 async def cancel_poll(request: Request) -> Response:
     """Cancel a poll that is not decided. Body: {"reason": "..."} (required)."""
-    body = await json_body(request)
+    body = await parsed(request, Cancellation)
     async with db_of(request).transaction() as tx:
         poll = await polls.cancel(tx, actor_of(request), int_param(request, "poll"),
-                                  reason=inputs.text(body, "reason"))
+                                  reason=body.reason)
     return JSONResponse(summary_json(poll))
 
 

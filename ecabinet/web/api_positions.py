@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
@@ -13,17 +14,61 @@ from ..actions import assistants, matrix, notifications, positions, reminders, t
 from ..errors import ValidationFailed
 from ..i18n import gettext_for
 from ..models import AgendaItem, Notification, Position, PositionRevision
-from ..vocab import ItemStatus
+from ..vocab import ItemStatus, Stance
 from . import inputs
-from .common import actor_of, db_of, int_param, settings_of
+from .bodies import Body, Id, example, parsed, takes
+from .common import actor_of, db_of, int_param
 from .routing import api
 from .shapes import matrix_as_json
 from .templating import locale_of
 
 
-async def small_body(request: Request) -> dict[str, Any]:
-    """/api/items/ takes uploads; a position is small, so it gets the small limit."""
-    return await inputs.small_json(request, settings_of(request).max_body_bytes)
+class DraftText(Body):
+    """A written position; the text is required for all but "agree"."""
+
+    model_config = example({"stance": "agree_with_comments",
+                            "text": "Đề nghị bổ sung lộ trình thực hiện."})
+    stance: Stance
+    text: str = Field("", max_length=20000)
+
+
+class PositionText(DraftText):
+    """My written position, and what the tablet showed when it was written offline."""
+
+    model_config = example({"stance": "agree"},
+                           {"stance": "disagree", "text": "Chưa đủ cơ sở pháp lý.",
+                            "basedOn": ""})
+    based_on: str | None = Field(None, alias="basedOn", description="Offline only: the "
+                                 "updatedAt of the position shown then, \"\" for none.")
+
+
+class Move(Body):
+    """Where the item goes, and why."""
+
+    model_config = example({"to": "contested", "reason": "Bộ Tư pháp còn ý kiến khác."})
+    to: Literal["consent", "contested"]
+    reason: str = ""
+
+
+class Pull(Body):
+    """Why the member pulls the item out of the consent block (optional)."""
+
+    model_config = example({"reason": "Cần thảo luận thêm."})
+    reason: str = ""
+
+
+class ReadNotices(Body):
+    """The notification read, or none for all of them."""
+
+    model_config = example({"id": 1}, {})
+    id: Id | None = None
+
+
+class Assists(Body):
+    """The member's seat the assistant works for, or null for nobody."""
+
+    model_config = example({"member": 1}, {"member": None})
+    member: Id | None
 
 
 def position_json(position: Position | None) -> dict[str, Any] | None:
@@ -61,6 +106,7 @@ def triage_json(state: triage.Triage) -> dict[str, Any]:
             "agenda": [i.id for i in state.agenda]}
 
 
+@takes(PositionText)
 async def give_my_position(request: Request) -> Response:
     """Give or change my written position on an agenda item.
 
@@ -69,23 +115,21 @@ async def give_my_position(request: Request) -> Response:
     A position written offline carries "basedOn": the ``updatedAt`` of the position the
     tablet showed then, "" when there was none; refused (409) if it has changed since.
     """
-    body = await small_body(request)
+    body = await parsed(request, PositionText)
     async with db_of(request).transaction() as tx:
         position = await positions.give_position(
             tx, actor_of(request), item_id=int_param(request, "item_id"),
-            stance=inputs.text(body, "stance"), text=inputs.text(body, "text"),
-            based_on=_based_on(body))
+            stance=body.stance, text=body.text, based_on=_based_on(body.based_on))
     return JSONResponse(position_json(position))
 
 
-def _based_on(body: dict[str, Any]) -> datetime | Literal["none"] | None:
-    value = body.get("basedOn")
+def _based_on(value: str | None) -> datetime | Literal["none"] | None:
     if value is None:
         return None
     if value == "":
         return "none"
     try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        moment = datetime.fromisoformat(value)
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
@@ -102,14 +146,14 @@ async def submit_my_draft(request: Request) -> Response:
     return JSONResponse(position_json(position))
 
 
+@takes(DraftText)
 async def draft_position(request: Request) -> Response:
     """Draft a position for the member I assist (it counts once the member submits it)."""
-    body = await small_body(request)
+    body = await parsed(request, DraftText)
     async with db_of(request).transaction() as tx:
         position = await positions.draft_position(
             tx, actor_of(request), item_id=int_param(request, "item_id"),
-            member_id=int_param(request, "member_id"), stance=inputs.text(body, "stance"),
-            text=inputs.text(body, "text"))
+            member_id=int_param(request, "member_id"), stance=body.stance, text=body.text)
     return JSONResponse(position_json(position))
 
 
@@ -172,30 +216,30 @@ async def show_triage(request: Request) -> Response:
     return JSONResponse(triage_json(state))
 
 
+@takes(Move)
 async def move_item(request: Request) -> Response:
     """The secretariat moves an item into or out of the consent block, with a reason.
 
     Body: {"to": "consent" | "contested", "reason": "..."} (the reason is required).
     """
-    body = await small_body(request)
+    body = await parsed(request, Move)
     async with db_of(request).transaction() as tx:
         item = await triage.override(tx, actor_of(request),
                                      item_id=int_param(request, "item_id"),
-                                     status=inputs.text(body, "to"),
-                                     reason=inputs.text(body, "reason"))
+                                     status=body.to, reason=body.reason)
     return JSONResponse(item_json(item))
 
 
+@takes(Pull)
 async def pull_item(request: Request) -> Response:
     """A member pulls an item out of the consent block (until the block is adopted).
 
     Body: {"reason": "..."} (optional).
     """
-    body = await small_body(request)
+    body = await parsed(request, Pull)
     async with db_of(request).transaction() as tx:
         item = await triage.pull(tx, actor_of(request),
-                                 item_id=int_param(request, "item_id"),
-                                 reason=inputs.text(body, "reason"))
+                                 item_id=int_param(request, "item_id"), reason=body.reason)
     return JSONResponse(item_json(item))
 
 
@@ -236,30 +280,27 @@ async def my_notifications(request: Request) -> Response:
     return JSONResponse({"notifications": [notification_json(r, locale) for r in rows]})
 
 
+@takes(ReadNotices)
 async def read_notifications(request: Request) -> Response:
     """Mark one notification read ({"id": n}), or all of them ({})."""
-    body = await small_body(request)
-    wanted = body.get("id")
+    body = await parsed(request, ReadNotices)
     async with db_of(request).transaction() as tx:
-        count = await notifications.mark_read(
-            tx, actor_of(request), wanted if inputs.is_id(wanted) else None)
+        count = await notifications.mark_read(tx, actor_of(request), body.id)
     return JSONResponse({"read": count})
 
 
+@takes(Assists)
 async def assign_assistant(request: Request) -> Response:
     """Make a seat the assistant of a member ({"member": <seat id>}), or of nobody
     ({"member": null}); the secretariat records it.
 
     The assistant drafts the member's written positions and receives their reminders.
     """
-    body = await small_body(request)
-    member = body.get("member")
-    if member is not None and not inputs.is_id(member):
-        raise ValidationFailed("The field %(field)s must be a whole number.", field="member")
+    body = await parsed(request, Assists)
     async with db_of(request).transaction() as tx:
         seat = await assistants.assign(tx, actor_of(request),
                                        assistant_id=int_param(request, "membership_id"),
-                                       member_id=member)
+                                       member_id=body.member)
     return JSONResponse({"membership": seat.id, "assists": seat.assists_id})
 
 

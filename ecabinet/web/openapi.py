@@ -1,7 +1,7 @@
 """/api/openapi.json, generated from the routes themselves so it cannot miss one.
 
 Each API endpoint's docstring gives the summary (first line) and description (the rest);
-request bodies that follow the WebAuthn JSON forms are named in REQUEST_BODIES.
+its request body's schema is the model that parses it (``@takes``, web/bodies.py).
 """
 
 from __future__ import annotations
@@ -18,14 +18,9 @@ from starlette.routing import BaseRoute, Route
 
 from .. import __version__
 from .bodies import media_type_of, model_of, schema_of, shared_schemas
-from .openapi_deliberation import BODIES as deliberation_bodies
 from .routing import api
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
-# The routes not yet given a model (web/bodies.py).
-REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {**deliberation_bodies}
-
-
 def _operation(method: str, route: Route) -> dict[str, Any]:
     doc = inspect.getdoc(route.endpoint) or route.name.replace("_", " ")
     summary, _, description = doc.partition("\n")
@@ -47,10 +42,9 @@ def _operation(method: str, route: Route) -> dict[str, Any]:
     if parameters:
         operation["parameters"] = parameters
     model = model_of(route.endpoint)
-    body = schema_of(model) if model is not None else REQUEST_BODIES.get((method, route.path))
-    if body is not None:
+    if model is not None:
         operation["requestBody"] = {"required": True, "content": {
-            media_type_of(route.endpoint): {"schema": body}}}
+            media_type_of(route.endpoint): {"schema": schema_of(model)}}}
     return operation
 
 
