@@ -7,7 +7,9 @@
 - the notification e-mails and Web Push messages that are due (retried while a channel
   is down);
 - quarantines of recovered passkeys that ran out (the person is told);
-- an anchor of the audit chain's head outside the database, every ``audit_anchor_minutes``.
+- an anchor of the audit chain's head outside the database, every ``audit_anchor_minutes``;
+- a new signed revision of each body's member key register whose keys changed, whatever
+  changed them (``actions/key_register.py``).
 
 Each step runs in its own transaction under row locks, so several processes sweeping the
 same database do each thing once.
@@ -21,9 +23,19 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .actions import minutes_notices, poll_results, quarantines, reminders, tasks, triage
+from sqlmodel import select
+
+from .actions import (
+    key_register,
+    minutes_notices,
+    poll_results,
+    quarantines,
+    reminders,
+    tasks,
+    triage,
+)
 from .db import Database
-from .models import utcnow
+from .models import Body, utcnow
 from .notices import push
 from .notices.mail import deliver_pending
 from .operations.anchors import anchor_head, anchor_path, read_anchors
@@ -42,6 +54,7 @@ class Sweep:
     escalated: int = 0
     anchored: bool = False
     quarantines_ended: int = 0
+    registers_published: int = 0
 
 
 async def sweep_once(db: Database, settings: Settings) -> Sweep:
@@ -68,7 +81,24 @@ async def sweep_once(db: Database, settings: Settings) -> Sweep:
     done.mailed = await deliver_pending(db, settings)
     done.pushed = await push.deliver_pending(db, settings)
     done.anchored = await anchor_if_due(db, settings)
+    done.registers_published = await publish_registers(db, settings)
     return done
+
+
+async def publish_registers(db: Database, settings: Settings) -> int:
+    """A register revision for every body whose keys changed; none without a secretariat
+    key to sign it (the administrator is told by the first export that fails)."""
+    if not (settings.minutes_secretary_key or settings.minutes_secretary_pkcs11_module):
+        return 0
+    async with db.read() as session:
+        bodies = [b for b in (await session.exec(select(Body.id))).all() if b is not None]
+    published = 0
+    for body_id in bodies:
+        async with db.transaction() as tx:
+            before = await key_register.latest_revision(tx, body_id)
+            after = await key_register.publish_if_changed(tx, settings, body_id)
+            published += before is None or after.revision != before.revision
+    return published
 
 
 async def anchor_if_due(db: Database, settings: Settings) -> bool:

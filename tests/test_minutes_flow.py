@@ -159,7 +159,7 @@ async def test_notes_draft_approval_and_both_signatures(
 
     log = await kinds(db)
     for kind in ("minutes.item_edited", "minutes.rendered", "minutes.approved",
-                 "minutes.signed", "minutes.downloaded", "keys.register_exported"):
+                 "minutes.signed", "minutes.downloaded", "keys.register_published"):
         assert kind in log, kind
     assert log.count("minutes.signed") == 2
     locked = await secretary.put(f"/api/items/{item.id}/record", json={"conclusion": "Khác"})
@@ -350,6 +350,12 @@ async def test_the_key_register_lists_each_key_and_the_devices_page_prints_its_f
     assert roles == {"secretary", "chair"}
     devices = await member.get("/me/devices")
     assert credential["fingerprint"] in devices.text
+    # Anyone who may verify may download it, signed in or not: the stored revision, the
+    # same bytes the member got, and each revision by its number.
+    assert register["revision"] == 1 and register["previous"] is None
     outsider = await client.get(f"/bodies/{session.body_id}/key-register.pdf")
-    assert outsider.status_code in (302, 303, 401, 403)
+    assert outsider.status_code == 200 and outsider.content == published.content
+    first = await client.get(f"/bodies/{session.body_id}/key-register/1.pdf")
+    assert first.status_code == 200 and first.content == published.content
+    assert (await client.get(f"/bodies/{session.body_id}/key-register/2.pdf")).status_code == 404
     await member.aclose()

@@ -22,8 +22,9 @@ from .factories import ROLES, authenticator, enroll, seat_people
 from .test_ballots_api import open_poll
 
 # The only routes a person who is not signed in may use: reading the start page, signing
-# in or enrolling, checking minutes, the API's description, the probes, and the private
-# calendar feed (its secret address is the key; a wrong or revoked one answers 404).
+# in or enrolling, checking minutes and the member key registers they are checked
+# against, the API's description, the probes, and the private calendar feed (its secret
+# address is the key; a wrong or revoked one answers 404).
 PUBLIC = {
     ("GET", "/"), ("POST", "/language"), ("GET", "/healthz"), ("GET", "/readyz"),
     ("GET", "/enroll/{token}"), ("GET", "/signin"), ("POST", "/signout"),
@@ -31,7 +32,8 @@ PUBLIC = {
     ("GET", "/api/openapi.json"), ("GET", "/api/offline/manifest"),
     ("POST", "/api/enrollments/{token}/options"), ("POST", "/api/enrollments/{token}"),
     ("POST", "/api/session/options"), ("POST", "/api/session"), ("DELETE", "/api/session"),
-    ("GET", "/calendar/{token}.ics"),
+    ("GET", "/calendar/{token}.ics"), ("GET", "/bodies/{body}/key-register.pdf"),
+    ("GET", "/bodies/{body}/key-register/{revision}.pdf"),
 }
 
 

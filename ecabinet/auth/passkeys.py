@@ -277,6 +277,7 @@ async def register_credential(
         backup_eligible=verified.credential_device_type == "multi_device",
         attestation_object=verified.attestation_object,
         attestation_format=attestation.format_name(verified.fmt),
+        registration_client_data=_client_data_of(credential),
     )
     tx.session.add(row)
     await tx.session.flush()
@@ -284,6 +285,11 @@ async def register_credential(
                        subject=f"person:{person.id}", credential=row.id,
                        device=row.device_name, aaguid=row.aaguid, algorithm=row.algorithm)
     return row
+
+
+def _client_data_of(credential: dict[str, Any]) -> bytes | None:
+    raw = credential.get("response", {}).get("clientDataJSON")
+    return base64url_to_bytes(raw) if isinstance(raw, str) else None
 
 
 def _algorithm_of(public_key_cose: bytes) -> int:

@@ -15,7 +15,7 @@ from ..settings import Settings
 from .ca import prepare_demo_signing
 from .findings import Report
 from .register import RegisterError
-from .register_pdf import read_register
+from .register_pdf import read_registers
 from .verify import load_trust_roots, verify_pdf
 
 
@@ -45,17 +45,17 @@ async def cmd_minutes_verify(args: argparse.Namespace, settings: Settings) -> in
     try:
         data = await anyio.Path(path).read_bytes()
         roots = load_trust_roots(trust)
-        register_data = await anyio.Path(args.keys).read_bytes() if args.keys else None
+        register_data = [await anyio.Path(k).read_bytes() for k in args.keys]
     except (OSError, ValueError) as exc:
         print(f"ecabinet: {exc}", flush=True)
         return 2
     keys, note = None, ""
-    if register_data is not None:
+    if register_data:
         try:
-            keys, note = await read_register(register_data, trust_roots=roots)
+            keys, note = await read_registers(register_data, trust_roots=roots)
         except RegisterError as exc:
             print(gettext("The member key register %(file)s cannot be used: %(why)s",
-                          file=args.keys, why=str(exc)), flush=True)
+                          file=", ".join(args.keys), why=str(exc)), flush=True)
             return 1
     report = await verify_pdf(data, trust_roots=roots, keys=keys, keys_note=note,
                               file_name=path.name)
@@ -71,8 +71,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     verify.add_argument("--trust", action="append", default=[], metavar="CA.pem",
                         help="certificate of an authority to trust (repeatable); default: "
                              "ECABINET_MINUTES_TRUST_ROOTS")
-    verify.add_argument("--keys", metavar="REGISTER.pdf",
-                        help="the body's member key register (ecabinet keys export BODY)")
+    verify.add_argument("--keys", metavar="REGISTER.pdf", action="append", default=[],
+                        help="the body's member key register (ecabinet keys export BODY); "
+                             "repeat it with earlier revisions you kept to check that they "
+                             "chain (the newest is used)")
     verify.add_argument("--lang", choices=["vi", "en"], help="language of the report")
     verify.set_defaults(handler=cmd_minutes_verify)
 

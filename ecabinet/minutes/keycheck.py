@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .register import Register, RegisterError
+from .register import PUBLICATION_DELAY, Credential, Register, RegisterError
 
 
 def key_problem(keys: Register, *, person: int | None, membership: int | None,
@@ -33,7 +33,29 @@ def key_problem(keys: Register, *, person: int | None, membership: int | None,
                     f"(at {at.isoformat()})")
         revoked = entry.revoked_at.isoformat() if entry.revoked_at else "?"
         return f"the key was revoked at {revoked}, before it signed (at {at.isoformat()})"
-    return None
+    return _published_late(keys, [e for e in holders if e.valid_at(at)], at)
+
+
+def _published_late(keys: Register, entries: list[Credential], at: datetime) -> str | None:
+    """Why the key cannot have been public when it signed: the register revision that first
+    listed it came later. The first revision is the register's start and is taken as it is
+    (see ``register.chain`` for what catches a register rewritten from the start)."""
+    late = []
+    for entry in entries:
+        first = entry.published_in
+        if first is None or first <= 1:
+            return None
+        published, stamped = keys.published_at(first)
+        if published is None or published <= at + PUBLICATION_DELAY:
+            return None
+        late.append((first, published, stamped))
+    if not late:
+        return None
+    first, published, stamped = late[0]
+    by = "time-stamped" if stamped else "issued, by the server's clock,"
+    return (f"the key first appeared in revision {first} of the register, {by} at "
+            f"{published.isoformat(timespec='seconds')}, after it signed (at "
+            f"{at.isoformat(timespec='seconds')}): a key added to the register later")
 
 
 def approval_key_problem(keys: Register, approval: dict[str, Any], at: datetime,

@@ -28,7 +28,7 @@ from reportlab.lib.units import mm
 
 from ..pdf.report_kit import build, grid, local, para
 from . import pdfdoc
-from .register import REGISTER_FILE_NAME, Register, RegisterError, parse_register
+from .register import REGISTER_FILE_NAME, Register, RegisterError, chain, parse_register
 from .sign import KeySource, sign_pdf
 
 REGISTER_FIELD = "Secretariat"
@@ -140,5 +140,25 @@ async def read_register(data: bytes, *, trust_roots: list[Any]) -> tuple[Registe
         raise RegisterError("the register is not signed by the secretariat's certificate it "
                             "lists")
     stamp = status.timestamp_validity
+    register.file_sha256 = hashlib.sha256(data).hexdigest()
+    if stamp is not None and stamp.intact and stamp.valid and stamp.trusted:
+        register.stamped_at = stamp.timestamp
     when = (stamp.timestamp if stamp is not None else status.signer_reported_dt)
     return register, when.isoformat(timespec="seconds") if when else "?"
+
+
+async def read_registers(files: list[bytes], *, trust_roots: list[Any]
+                         ) -> tuple[Register, str]:
+    """The newest of several revisions of one register, once each is read and they are
+    shown to form one chain (``register.chain``)."""
+    if not files:
+        raise RegisterError("no register was given")
+    read = [await read_register(data, trust_roots=trust_roots) for data in files]
+    newest, note = max(read, key=lambda pair: pair[0].revision or 0)
+    chain(newest, [r for r, _ in read if r is not newest])
+    if newest.revision is not None:
+        note = f"{note}, revision {newest.revision}"
+        if len(files) > 1:
+            others = ", ".join(str(r.revision) for r, _ in read if r is not newest)
+            note += f" (chained with revisions {others})"
+    return newest, note

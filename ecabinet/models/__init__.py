@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 from .annotations import Annotation, ItemNote
 from .audit import AuditEvent, AuditHead
 from .base import utcnow
-from .bodies import AttestationRoot, Body, BodyCounter, rules_of
+from .bodies import AttestationRoot, Body, BodyCounter, KeyRegisterRevision, rules_of
 from .deliberation import Comment, Position, PositionRevision
 from .documents import BlobChunk, Document, DocumentReading, DocumentVersion, StoredBlob
 from .followup import AttendancePlan, CalendarFeed, FollowUpTask, TaskUpdate
@@ -54,6 +54,7 @@ __all__ = [
     "FollowUpTask",
     "ItemGuest",
     "ItemNote",
+    "KeyRegisterRevision",
     "LiveConnection",
     "LoginSession",
     "Meeting",

@@ -91,3 +91,24 @@ def rules_of(body: Body) -> dict[str, Any]:
         if column.name not in {"id", "slug", "name", "name_en", "short_name", "created_at",
                                "attestation_policy", "speech_seconds", "reply_seconds"}
     }
+
+
+class KeyRegisterRevision(SQLModel, table=True):
+    """One signed revision of a body's member key register (``actions/key_register.py``):
+    published whenever the register's content changes, each naming the previous one's
+    SHA-256, so that a key added later cannot pass for one published before a vote."""
+
+    __tablename__ = "key_register_revision"
+    __table_args__ = (sa.UniqueConstraint("body_id", "revision",
+                                          name="uq_key_register_revision_body_id_revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    revision: int
+    sha256: str = Field(max_length=64)  # of the signed PDF
+    previous_sha256: str = Field(default="", max_length=64)
+    # SHA-256 of the content that decides whether a new revision is due (no times in it).
+    content_sha256: str = Field(max_length=64)
+    content: dict[str, Any] = json_field(dict)
+    pdf: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = at_field(default_now=True)

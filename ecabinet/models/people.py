@@ -77,6 +77,10 @@ class PasskeyCredential(SQLModel, table=True):
     attestation_object: bytes | None = Field(default=None, sa_type=sa.LargeBinary,
                                              nullable=True)
     attestation_format: str = Field(default="", max_length=32)
+    # The registration's clientDataJSON: the attestation statement signs its hash, so a
+    # verifier can check the statement again only with it.
+    registration_client_data: bytes | None = Field(default=None, sa_type=sa.LargeBinary,
+                                                   nullable=True)
 
 
 class Enrollment(SQLModel, table=True):

@@ -163,14 +163,29 @@ async def verify_upload(request: Request) -> Response:
 
 
 async def key_register_pdf(request: Request) -> Response:
-    """The body's member key register, signed by the secretariat, for its members."""
+    """The body's newest member key register, for anyone who may verify minutes: public
+    keys and names, nothing secret. A signed-in member of the body also gets a revision
+    published first if the keys changed since; anyone else gets the stored one, which costs
+    no signature."""
     body_id = int_param(request, "body")
     async with db_of(request).transaction() as tx:
-        data = await key_register.export_register(tx, settings_of(request), body_id=body_id,
-                                                  actor=actor_of(request))
+        data = await key_register.register_for(tx, settings_of(request), actor_of(request),
+                                               body_id)
+    return _register_response(data, f"key-register-{body_id}.pdf")
+
+
+async def key_register_revision_pdf(request: Request) -> Response:
+    """One published revision of the register, for anyone: to check a chain of them."""
+    body_id, revision = int_param(request, "body"), int_param(request, "revision")
+    async with db_of(request).transaction() as tx:
+        data = await key_register.revision_pdf(tx, body_id, revision)
+    return _register_response(data, f"key-register-{body_id}-r{revision}.pdf")
+
+
+def _register_response(data: bytes, name: str) -> Response:
     return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="key-register-{body_id}.pdf"',
-        "Cache-Control": "private, no-store"})
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-cache"})
 
 
 def report_view(report: Report, gettext: Any) -> dict[str, Any]:
@@ -276,7 +291,9 @@ def routes() -> list[BaseRoute]:
         page("/meetings/{meeting}/minutes/items/{item}", edit_item_form, methods=["POST"]),
         page("/meetings/{meeting}/minutes.pdf", minutes_pdf),
         page("/meetings/{meeting}/notice.pdf", notice_pdf),
-        page("/bodies/{body}/key-register.pdf", key_register_pdf),
+        page("/bodies/{body}/key-register.pdf", key_register_pdf, public=True),
+        page("/bodies/{body}/key-register/{revision}.pdf", key_register_revision_pdf,
+             public=True),
         page("/minutes/verify", verify_page, public=True),
         page("/minutes/verify", verify_upload, methods=["POST"], public=True),
         api("/api/meetings/{meeting}/minutes", api_status),
