@@ -13,9 +13,11 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from ecabinet.actions.key_register import register_of
 from ecabinet.auth.attestation_commands import cmd_policy, cmd_trust
 from ecabinet.cli import build_parser
 from ecabinet.db import Database
+from ecabinet.minutes.attestation_check import attestation_problem
 from ecabinet.models import AuditEvent, Body, PasskeyCredential
 from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator, Vendor, make_vendor
@@ -92,6 +94,18 @@ async def test_attested_policy_refuses_devices_that_only_claim_a_listed_model(
     assert row.attestation_object is not None
     stored = cbor2.loads(row.attestation_object)
     assert stored["attStmt"]["x5c"] == list(vendor.attestation.chain)
+    # The member key register lists that attestation, with the registration's client data
+    # and the body's roots, and the offline verifier accepts it from there.
+    async with db.transaction() as tx:
+        body = (await tx.session.exec(select(Body).where(Body.slug == "chinh-phu"))).one()
+        assert body.id is not None
+        content = await register_of(tx, settings, body.id)
+    (listed,) = [c for p in content["people"].values() for c in p["credentials"]]
+    assert listed["attestation"]["clientDataJSON"]
+    assert content["attestation"] == {"policy": "attested",
+                                      "roots": [vendor.root_pem.decode().strip() + "\n"]}
+    assert attestation_problem(listed["attestation"], listed["fingerprint"],
+                               roots=content["attestation"]["roots"], policy="attested") is None
 
 
 async def test_an_unlisted_model_from_a_trusted_maker_is_refused(

@@ -106,12 +106,12 @@ def check(attestation_object: bytes, aaguid: str, body: AttestedBody
             "This device did not prove its make and model (attestation \"%(fmt)s\" without a "
             "maker's certificate); %(body)s accepts only devices whose maker it trusts.",
             fmt=format_name(parsed.fmt), body=body.name)
-    why = _why_untrusted(chain, body.roots)
+    why = why_untrusted(chain, body.roots)
     if why is not None:
         return AttestationRefused(
             "This device's attestation certificate does not chain to a maker's root "
             "certificate that %(body)s trusts (%(why)s).", body=body.name, why=why)
-    named = _certified_aaguid(chain[0])
+    named = certified_aaguid(chain[0])
     if named is not None and named != aaguid:
         return AttestationRefused(
             "This device's attestation certificate is for another model (AAGUID "
@@ -124,7 +124,7 @@ def check(attestation_object: bytes, aaguid: str, body: AttestedBody
     return None
 
 
-def _why_untrusted(chain: list[bytes], roots: list[bytes]) -> str | None:
+def why_untrusted(chain: list[bytes], roots: list[bytes]) -> str | None:
     """None when the chain leads to one of the roots; otherwise OpenSSL's reason."""
     try:
         validate_certificate_chain(x5c=chain, pem_root_certs_bytes=roots)
@@ -153,7 +153,7 @@ def format_name(fmt: object) -> str:
     return str(getattr(fmt, "value", fmt))
 
 
-def _certified_aaguid(leaf_der: bytes) -> str | None:
+def certified_aaguid(leaf_der: bytes) -> str | None:
     certificate = x509.load_der_x509_certificate(leaf_der)
     try:
         extension = certificate.extensions.get_extension_for_oid(AAGUID_EXTENSION)

@@ -46,6 +46,7 @@ async def cmd_minutes_verify(args: argparse.Namespace, settings: Settings) -> in
         data = await anyio.Path(path).read_bytes()
         roots = load_trust_roots(trust)
         register_data = [await anyio.Path(k).read_bytes() for k in args.keys]
+        makers = [await anyio.Path(p).read_text() for p in args.attestation_roots]
     except (OSError, ValueError) as exc:
         print(f"ecabinet: {exc}", flush=True)
         return 2
@@ -57,6 +58,8 @@ async def cmd_minutes_verify(args: argparse.Namespace, settings: Settings) -> in
             print(gettext("The member key register %(file)s cannot be used: %(why)s",
                           file=", ".join(args.keys), why=str(exc)), flush=True)
             return 1
+    if keys is not None and makers:
+        keys.verifier_attestation_roots = makers
     report = await verify_pdf(data, trust_roots=roots, keys=keys, keys_note=note,
                               file_name=path.name)
     print(report_text(report, gettext), flush=True)
@@ -75,6 +78,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
                         help="the body's member key register (ecabinet keys export BODY); "
                              "repeat it with earlier revisions you kept to check that they "
                              "chain (the newest is used)")
+    verify.add_argument("--attestation-roots", metavar="MAKERS.pem", action="append",
+                        default=[],
+                        help="root certificates of the authenticator makers to trust when "
+                             "checking attested passkeys (default: those the register lists)")
     verify.add_argument("--lang", choices=["vi", "en"], help="language of the report")
     verify.set_defaults(handler=cmd_minutes_verify)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .attestation_check import attestation_problem
 from .register import PUBLICATION_DELAY, Credential, Register, RegisterError
 
 
@@ -33,7 +34,15 @@ def key_problem(keys: Register, *, person: int | None, membership: int | None,
                     f"(at {at.isoformat()})")
         revoked = entry.revoked_at.isoformat() if entry.revoked_at else "?"
         return f"the key was revoked at {revoked}, before it signed (at {at.isoformat()})"
-    return _published_late(keys, [e for e in holders if e.valid_at(at)], at)
+    valid = [e for e in holders if e.valid_at(at)]
+    return _published_late(keys, valid, at) or _attestation(keys, valid[0])
+
+
+def _attestation(keys: Register, entry: Credential) -> str | None:
+    roots = keys.attestation_roots if keys.verifier_attestation_roots is None \
+        else keys.verifier_attestation_roots
+    return attestation_problem(entry.attestation, entry.fingerprint, roots=roots,
+                               policy=keys.attestation_policy)
 
 
 def _published_late(keys: Register, entries: list[Credential], at: datetime) -> str | None:

@@ -109,6 +109,8 @@ class Register:
     history: dict[int, tuple[str, datetime | None]] = field(default_factory=dict)
     attestation_policy: str = "any"
     attestation_roots: list[str] = field(default_factory=list)
+    # Maker roots the verifier chose to trust instead of the register's own (PEM).
+    verifier_attestation_roots: list[str] | None = None
     # Set by ``read_register``: the file's SHA-256 and the trusted time stamp's time.
     file_sha256: str = ""
     stamped_at: datetime | None = None
