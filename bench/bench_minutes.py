@@ -5,9 +5,12 @@ software authenticator), then timed, several times each:
 - collect: reading everything the minutes say from the database;
 - render: laying out the PDF with reportlab (Vietnamese, charts, roll calls);
 - prepare: the evidence file (810 ballots) and the two empty signature fields (pyHanko);
-- sign: the secretary's then the chair's PAdES signature (EC P-256, demo CA);
-- verify: ``ecabinet minutes verify`` on the signed file (both signatures, difference
-  analysis, 810 ballot signatures, 30 recounts).
+- sign: the secretary's (with the chair's passkey approval of the draft attached) then the
+  chair's PAdES signature (EC P-256, demo CA);
+- register: publishing the body's member key register (a signed PDF);
+- verify: ``ecabinet minutes verify --keys REGISTER`` on the signed file (the register's
+  signature, both signatures, difference analysis, the approval, 810 ballot signatures
+  each checked against the register, 30 recounts). It must pass, or the bench fails.
 The target is "render the minutes in under 2 s": collect + render + prepare.
 
     python bench/bench_minutes.py [--runs 5]
@@ -25,27 +28,32 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sqlmodel import select  # noqa: E402
+
+from ecabinet.actions.key_register import export_register  # noqa: E402
 from ecabinet.db import Database  # noqa: E402
 from ecabinet.migrate import upgrade  # noqa: E402
 from ecabinet.minutes import evidence, pdfdoc  # noqa: E402
 from ecabinet.minutes.ca import prepare_demo_signing  # noqa: E402
 from ecabinet.minutes.collect import collect  # noqa: E402
+from ecabinet.minutes.register_pdf import read_register  # noqa: E402
 from ecabinet.minutes.render import (  # noqa: E402
     CHAIR_FIELD,
-    SECRETARY_FIELD,
     EvidenceSummary,
     render_minutes,
 )
-from ecabinet.minutes.sign import sign_pdf  # noqa: E402
 from ecabinet.minutes.verify import load_trust_roots, verify_pdf  # noqa: E402
+from ecabinet.models import PasskeyCredential  # noqa: E402
 from ecabinet.settings import load_settings  # noqa: E402
 from tests.minutes_fixture import build_closed_session  # noqa: E402
+from tests.minutes_tamper_kit import approve, sign_both  # noqa: E402
 
 
 async def timed(runs: int, step: Callable[[], Awaitable[Any]]) -> tuple[list[float], Any]:
@@ -60,14 +68,19 @@ async def timed(runs: int, step: Callable[[], Awaitable[Any]]) -> tuple[list[flo
 async def main(runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
-        settings = load_settings(environ={}, database_url=f"sqlite+aiosqlite:///{work}/b.db",
-                                 data_dir=str(work / "data"), origin="http://localhost:8000",
-                                 session_secret="bench-" + "x" * 40)
+        signing = prepare_demo_signing(work / "signing", secretary_name="Thư ký",
+                                       chair_name="Chủ tọa", organization="Chính phủ")
+        settings = replace(
+            load_settings(environ={}, database_url=f"sqlite+aiosqlite:///{work}/b.db",
+                          data_dir=str(work / "data"), origin="http://localhost:8000",
+                          session_secret="bench-" + "x" * 40),
+            minutes_secretary_key=str(signing.secretary.key_file),
+            minutes_secretary_passphrase_file=str(signing.secretary.passphrase_file),
+            minutes_chair_key=str(signing.chair.key_file),
+            minutes_chair_passphrase_file=str(signing.chair.passphrase_file))
         db = Database(settings.database_url)
         await upgrade(db.engine)
         session = await build_closed_session(db, settings, big=True)
-        signing = prepare_demo_signing(work / "signing", secretary_name="Thư ký",
-                                       chair_name="Chủ tọa", organization="Chính phủ")
 
         async def do_collect() -> Any:
             async with db.read() as read:
@@ -92,19 +105,35 @@ async def main(runs: int) -> dict[str, Any]:
 
         prepare_times, draft = await timed(runs, do_prepare)
 
+        async with db.read() as read:
+            chair_key = (await read.exec(select(PasskeyCredential).where(
+                PasskeyCredential.person_id == session.chair_person_id))).one()
+        # What the server records when the chair approves the draft with a passkey.
+        approval = approve(draft, session.devices[session.chair_person_id],
+                           chair_key.public_key_spki_pem, name="Chủ tọa")
+
         async def do_sign() -> bytes:
-            once = await sign_pdf(draft, field=SECRETARY_FIELD, key=signing.secretary)
-            return await sign_pdf(once, field=CHAIR_FIELD, key=signing.chair)
+            return await sign_both(draft, approval, signing.secretary, signing.chair)
 
         sign_times, signed = await timed(runs, do_sign)
+
+        async def do_register() -> bytes:
+            async with db.transaction() as tx:
+                return await export_register(tx, settings, body_id=session.body_id)
+
+        register_times, register_pdf = await timed(1, do_register)
         roots = load_trust_roots([signing.ca_certificate])
-        verify_times, report = await timed(
-            max(1, runs // 2), lambda: verify_pdf(signed, trust_roots=roots))
+
+        async def do_verify() -> Any:
+            keys, note = await read_register(register_pdf, trust_roots=roots)
+            return await verify_pdf(signed, trust_roots=roots, keys=keys, keys_note=note)
+
+        verify_times, report = await timed(max(1, runs // 2), do_verify)
         await db.dispose()
     assert report.ok, [f.message for f in report.problems]
     medians = {name: statistics.median(times) for name, times in (
         ("collect", collect_times), ("render", render_times), ("prepare", prepare_times),
-        ("sign", sign_times), ("verify", verify_times))}
+        ("sign", sign_times), ("register", register_times), ("verify", verify_times))}
     medians["minutes"] = medians["collect"] + medians["render"] + medians["prepare"]
     # The first rendering in a process also loads and parses the fonts.
     medians["minutes_first"] = collect_times[0] + render_times[0] + prepare_times[0]
@@ -112,7 +141,7 @@ async def main(runs: int) -> dict[str, Any]:
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "items": 30, "votes": len(record.votes), "ballots": evidence.ballot_count(proof),
         "pages": laid_out.fields[0].page + 1, "draft_bytes": len(draft),
-        "signed_bytes": len(signed), "runs": runs,
+        "signed_bytes": len(signed), "register_bytes": len(register_pdf), "runs": runs,
         "median_seconds": {k: round(v, 3) for k, v in medians.items()},
     }
 
