@@ -75,6 +75,10 @@ async def record(
         _Pending(utcnow(), actor_id, kind, body_id, subject, clean))
 
 
+def has_pending(session: Session) -> bool:
+    return bool(session.info.get(_PENDING))
+
+
 def _append_pending(session: Session) -> None:
     """Just before COMMIT: lock the head, chain the transaction's events in order."""
     pending: list[_Pending] = session.info.pop(_PENDING, [])

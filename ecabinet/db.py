@@ -164,5 +164,17 @@ class Database:
         async with self._sessions() as session:
             yield session
 
+    @asynccontextmanager
+    async def read_only(self) -> AsyncIterator[Tx]:
+        """A Tx for actions that only read, as a page answering GET: no write lock is
+        taken and nothing is committed. An action that changed something here is a bug,
+        refused loudly rather than silently dropped."""
+        async with self._sessions() as session:
+            tx = Tx(session)
+            yield tx
+            if session.new or session.dirty or session.deleted or tx.events \
+                    or audit.has_pending(session.sync_session):
+                raise RuntimeError("a read-only unit of work tried to write")
+
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -62,7 +62,7 @@ async def matrix(tx: Tx, actor: Actor, meeting_id: int) -> Matrix:
     rows = await positions.positions_in(tx, [i.id for i in items if i.id is not None])
     cells = {(p.item_id, p.membership_id): p for p in rows
              if p.submitted_at is not None and p.membership_id in seat_ids}
-    counts = await triage.count_positions(tx, meeting, items, seats)
+    counts = await triage.count_positions(tx, meeting, items, seats, rows)
     return Matrix(meeting, members, items, cells, counts,
                   await _timeline(tx, list(cells.values())), positions.is_frozen(meeting))
 

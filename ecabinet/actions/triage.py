@@ -30,6 +30,7 @@ from ..models import (
     Meeting,
     Membership,
     Person,
+    Position,
     rules_of,
     utcnow,
 )
@@ -99,10 +100,13 @@ def triage_due(meeting: Meeting, now: datetime | None = None) -> bool:
 
 
 async def count_positions(tx: Tx, meeting: Meeting, items: list[AgendaItem],
-                          voters: list[Membership]) -> dict[int, ItemCounts]:
-    """Per item, the submitted stances of the entitled members and how many are missing."""
+                          voters: list[Membership], rows: list[Position] | None = None
+                          ) -> dict[int, ItemCounts]:
+    """Per item, the submitted stances of the entitled members and how many are missing
+    (``rows``: the items' positions, when the caller has them already)."""
     ids = {v.id for v in voters}
-    rows = await positions.positions_in(tx, [i.id for i in items if i.id is not None])
+    if rows is None:
+        rows = await positions.positions_in(tx, [i.id for i in items if i.id is not None])
     counts = {i.id: ItemCounts() for i in items if i.id is not None}
     for row in rows:
         if row.submitted_at is not None and row.membership_id in ids:

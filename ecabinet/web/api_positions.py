@@ -189,7 +189,7 @@ async def my_positions(request: Request) -> Response:
 async def position_matrix(request: Request) -> Response:
     """The matrix of written positions: members x items, counts, who is missing, and the
     response rate over time (secretariat and chair)."""
-    async with db_of(request).transaction() as tx:
+    async with db_of(request).read_only() as tx:
         view = await matrix.matrix(tx, actor_of(request), int_param(request, "meeting_id"))
     return JSONResponse(matrix_as_json(view))
 

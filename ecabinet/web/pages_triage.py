@@ -46,7 +46,7 @@ def _shown_items(view: matrix.Matrix, filters: dict[str, str]) -> list[AgendaIte
 
 async def matrix_page(request: Request) -> Response:
     actor = actor_of(request)
-    async with db_of(request).transaction() as tx:
+    async with db_of(request).read_only() as tx:
         view = await matrix.matrix(tx, actor, int_param(request, "meeting_id"))
     filters = _filters(request)
     items = _shown_items(view, filters)
@@ -67,7 +67,7 @@ async def matrix_page(request: Request) -> Response:
 
 
 async def matrix_csv(request: Request) -> Response:
-    async with db_of(request).transaction() as tx:
+    async with db_of(request).read_only() as tx:
         view = await matrix.matrix(tx, actor_of(request), int_param(request, "meeting_id"))
     text = matrix.as_csv(view, gettext_for(locale_of(request)))
     # A byte-order mark, so that spreadsheets read the Vietnamese as UTF-8.
