@@ -131,7 +131,14 @@ class RecordedBeforeLastByte(Response):
                     self.recording.result()  # a failed record cuts the answer short
             await send(message)
 
-        await self.inner(scope, receive, gated)
+        try:
+            await self.inner(scope, receive, gated)
+        finally:
+            # Cut short, the bytes' reader (a database session on PostgreSQL) is closed
+            # now rather than whenever the garbage collector finds it.
+            close = getattr(getattr(self.inner, "body_iterator", None), "aclose", None)
+            if close is not None:
+                await close()
 
 
 def _purpose(request: Request) -> str:
