@@ -4,9 +4,10 @@ notes on an agenda item."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import anyio
+from pydantic import Field, StrictInt
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
@@ -17,9 +18,31 @@ from ..actions.reading import Opened
 from ..documents import textlayer
 from ..documents.storage import store_for
 from ..models import Annotation
-from . import inputs
+from .bodies import Body, example, parsed, takes
 from .common import actor_of, db_of, int_param, settings_of
 from .routing import api
+
+
+class NewMark(Body):
+    """A highlight (its quote and rects), a note (its text, x and y) or ink (strokes);
+    positions are fractions of the page."""
+
+    model_config = example({"kind": "note", "page": 1, "text": "Hỏi lại Sở Tài chính.",
+                            "shape": {"x": 0.5, "y": 0.25}})
+    kind: Literal["highlight", "note", "ink"]
+    page: StrictInt = 0
+    quote: str = ""
+    text: str = ""
+    shape: Any = None
+    client_id: str | None = Field(None, alias="clientId", description="The tablet's own id "
+                                  "for a mark made offline (8 to 64 of A-Z a-z 0-9 - _).")
+
+
+class ItemNote(Body):
+    """My private note on the item (it replaces the one before)."""
+
+    model_config = example({"text": "Hỏi về nguồn vốn."})
+    text: str = ""
 
 
 def annotation_json(mark: Annotation) -> dict[str, Any]:
@@ -56,20 +79,18 @@ async def list_marks(request: Request) -> Response:
     return JSONResponse({"annotations": [annotation_json(mark) for mark in marks]})
 
 
+@takes(NewMark)
 async def add_mark(request: Request) -> Response:
     """Add a mark. JSON: kind (highlight, note, ink), page, quote (a highlight's text),
     text (a note's), shape (rects, x and y, or strokes, as fractions of the page),
     clientId (optional, the tablet's id for a mark made offline: sent again, the first
     mark is answered with 200)."""
-    body = await inputs.small_json(request, settings_of(request).max_body_bytes)
+    body = await parsed(request, NewMark)
     opened = await _opened(request)
-    page = body.get("page")
     async with db_of(request).transaction() as tx:
         mark, created = await marking.add(
-            tx, actor_of(request), opened, kind=inputs.text(body, "kind"),
-            page=page if isinstance(page, int) and not isinstance(page, bool) else 0,
-            quote=inputs.text(body, "quote"), text=inputs.text(body, "text"),
-            shape=body.get("shape"), client_id=body.get("clientId"))
+            tx, actor_of(request), opened, kind=body.kind, page=body.page, quote=body.quote,
+            text=body.text, shape=body.shape, client_id=body.client_id)
     return JSONResponse(annotation_json(mark), status_code=201 if created else 200)
 
 
@@ -88,13 +109,13 @@ async def get_item_note(request: Request) -> Response:
     return JSONResponse({"text": text})
 
 
+@takes(ItemNote)
 async def put_item_note(request: Request) -> Response:
     """Replace my private note on an agenda item. JSON: text."""
-    body = await inputs.small_json(request, settings_of(request).max_body_bytes)
+    body = await parsed(request, ItemNote)
     async with db_of(request).transaction() as tx:
         note = await marking.save_item_note(tx, actor_of(request),
-                                                int_param(request, "item_id"),
-                                                inputs.text(body, "text"))
+                                            int_param(request, "item_id"), body.text)
     return JSONResponse({"text": note.text, "updatedAt": note.updated_at.isoformat()})
 
 

@@ -9,23 +9,50 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..actions import speakers
-from ..errors import ValidationFailed
+from ..vocab import SpeechKind
 from .api_session import view
-from .common import actor_of, db_of, int_param, json_body
-from .inputs import is_id
+from .bodies import Body, Flag, Id, example, parsed, takes
+from .common import actor_of, db_of, int_param
 from .routing import api
 
 
+class FloorRequest(Body):
+    """What the member asks the floor for."""
+
+    model_config = example({"kind": "speak"}, {})
+    kind: SpeechKind = SpeechKind.SPEAK
+
+
+class NextSpeaker(Body):
+    """The request given the floor; none gives it to the next on the list."""
+
+    model_config = example({}, {"request": 1})
+    request: Id | None = None
+
+
+class Place(Body):
+    """The request's new place on the list; 1 is next."""
+
+    model_config = example({"place": 1})
+    place: Id
+
+
+class ListClosed(Body):
+    """Whether the list is closed (true) or reopened (false)."""
+
+    model_config = example({"closed": True})
+    closed: Flag = True
+
+
+@takes(FloorRequest)
 async def request_floor(request: Request) -> Response:
     """Ask for the floor on the item being taken: `{"kind": "speak" | "point_of_order" |
     "reply"}`. A point of order goes before the others; once the chair closes the list
     only a point of order is taken (409 otherwise)."""
     meeting_id = int_param(request, "meeting")
-    kind = (await json_body(request)).get("kind", "speak")
-    if not isinstance(kind, str):
-        raise ValidationFailed('Send {"kind": "speak"}, "point_of_order" or "reply".')
+    body = await parsed(request, FloorRequest)
     async with db_of(request).transaction() as tx:
-        await speakers.request_floor(tx, actor_of(request), meeting_id, kind)
+        await speakers.request_floor(tx, actor_of(request), meeting_id, body.kind)
     return await view(request, meeting_id, 201)
 
 
@@ -36,16 +63,15 @@ async def withdraw(request: Request) -> Response:
     return await view(request, row.meeting_id)
 
 
+@takes(NextSpeaker)
 async def give_floor(request: Request) -> Response:
     """The chair gives the floor to the next on the list, or `{"request": id}`; the speech
     before ends. The countdown is the body's `speech_seconds` (`reply_seconds` for a
     point of order or a reply)."""
     meeting_id = int_param(request, "meeting")
-    chosen = (await json_body(request)).get("request")
-    if chosen is not None and not is_id(chosen):
-        raise ValidationFailed('Send {"request": <number>}, or nothing for the next speaker.')
+    body = await parsed(request, NextSpeaker)
     async with db_of(request).transaction() as tx:
-        await speakers.give_floor(tx, actor_of(request), meeting_id, chosen)
+        await speakers.give_floor(tx, actor_of(request), meeting_id, body.request)
     return await view(request, meeting_id)
 
 
@@ -57,24 +83,23 @@ async def end_speech(request: Request) -> Response:
     return await view(request, meeting_id)
 
 
+@takes(Place)
 async def move(request: Request) -> Response:
     """The chair moves a waiting request to a place of the list: `{"place": 1}` is next."""
-    place = (await json_body(request)).get("place")
-    if not is_id(place):
-        raise ValidationFailed('Send {"place": <number>}: 1 is next.')
+    body = await parsed(request, Place)
     async with db_of(request).transaction() as tx:
-        row = await speakers.move(tx, actor_of(request), int_param(request, "request"), place)
+        row = await speakers.move(tx, actor_of(request), int_param(request, "request"),
+                                  body.place)
     return await view(request, row.meeting_id)
 
 
+@takes(ListClosed)
 async def close_list(request: Request) -> Response:
     """The chair closes the list (`{"closed": true}`) or reopens it (`false`)."""
     meeting_id = int_param(request, "meeting")
-    closed = (await json_body(request)).get("closed", True)
-    if not isinstance(closed, bool):
-        raise ValidationFailed('Send {"closed": true} or {"closed": false}.')
+    body = await parsed(request, ListClosed)
     async with db_of(request).transaction() as tx:
-        await speakers.close_list(tx, actor_of(request), meeting_id, closed=closed)
+        await speakers.close_list(tx, actor_of(request), meeting_id, closed=body.closed)
     return await view(request, meeting_id)
 
 

@@ -10,10 +10,9 @@ from starlette.routing import BaseRoute
 from ..actions import attendance_plans, calendar
 from ..actions.access import ensure_prepares, load_meeting
 from ..db import Tx
-from ..errors import ValidationFailed
 from ..i18n import N_
 from ..vocab import PlannedAttendance
-from . import inputs
+from .bodies import CamelBody, Id, example, parsed, takes
 from .common import actor_of, db_of, int_param, settings_of
 from .inputs import positive_int
 from .page_helpers import page_tools
@@ -78,17 +77,24 @@ async def save_attendance(request: Request) -> Response:
     return RedirectResponse(f"/meetings/{meeting_id}/attendance?saved=1", status_code=303)
 
 
+class AttendanceAnswer(CamelBody):
+    """Whether I will attend, and my deputy if I send one."""
+
+    model_config = example({"answer": "remote", "note": "Đang công tác."})
+    answer: PlannedAttendance
+    stand_in: Id | None = None
+    note: str = ""
+
+
+@takes(AttendanceAnswer)
 async def my_attendance(request: Request) -> Response:
     """Answer whether I will attend: {"answer": "attend" | "remote" | "apologies",
     "standIn": <deputy's seat>, "note": "..."}."""
-    body = await inputs.small_json(request, settings_of(request).max_body_bytes)
-    stand_in = body.get("standIn")
-    if stand_in is not None and (not isinstance(stand_in, int) or isinstance(stand_in, bool)):
-        raise ValidationFailed("The field %(field)s must be a whole number.", field="standIn")
+    body = await parsed(request, AttendanceAnswer)
     async with db_of(request).transaction() as tx:
         row = await attendance_plans.answer(
-            tx, actor_of(request), int_param(request, "meeting_id"),
-            inputs.text(body, "answer"), stand_in=stand_in, note=inputs.text(body, "note"))
+            tx, actor_of(request), int_param(request, "meeting_id"), body.answer,
+            stand_in=body.stand_in, note=body.note)
     return JSONResponse({"seat": row.membership_id, "answer": row.answer,
                          "standIn": row.stand_in_membership_id})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field, StrictInt
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
@@ -14,7 +15,7 @@ from ..errors import ValidationFailed
 from ..i18n import N_
 from ..notices import push
 from ..vocab import NoticeKind
-from . import inputs
+from .bodies import Body, CamelBody, Flag, example, parsed, takes
 from .common import actor_of, db_of, settings_of
 from .page_helpers import page_tools
 from .routing import api, page
@@ -53,12 +54,51 @@ async def my_settings(request: Request) -> Response:
     return JSONResponse(notice_preferences.as_dict(pref, _defaults(request)))
 
 
+class NoticeSettings(CamelBody):
+    """Some of my notification settings; those left out keep their values."""
+
+    model_config = example({"emailDigest": True, "digestHour": 7, "quietStart": "22:00",
+                            "quietEnd": "06:30", "leadHours": [24, 2]})
+    email: Flag | None = None
+    email_digest: Flag | None = None
+    digest_hour: StrictInt | None = Field(None, description="0 to 23.")
+    push: Flag | None = None
+    muted: list[str] | None = Field(None, description="Kinds of notice not sent.")
+    quiet_start: str | None = Field(None, description="Like 22:00.")
+    quiet_end: str | None = None
+    lead_hours: list[StrictInt] | None = Field(None, description="Hours before a meeting "
+                                                "or deadline to remind.")
+
+
+class PushKeys(Body):
+    p256dh: str
+    auth: str
+
+
+class PushSubscription(Body):
+    """The browser's PushSubscription.toJSON()."""
+
+    model_config = example({"endpoint": "https://push.example/send/abc",
+                            "keys": {"p256dh": "BNc", "auth": "tBH"}})
+    endpoint: str
+    keys: PushKeys
+
+
+class PushEndpoint(Body):
+    """The endpoint of the subscription to forget."""
+
+    model_config = example({"endpoint": "https://push.example/send/abc"})
+    endpoint: str = ""
+
+
+@takes(NoticeSettings)
 async def change_settings(request: Request) -> Response:
     """Change some of my notification settings: email, emailDigest, digestHour, push,
     muted (kinds), quietStart and quietEnd ("22:00"), leadHours ([24, 2])."""
-    body = await inputs.small_json(request, settings_of(request).max_body_bytes)
+    body = await parsed(request, NoticeSettings)
+    changes = body.model_dump(exclude_unset=True, by_alias=True)
     async with db_of(request).transaction() as tx:
-        pref = await notice_preferences.update(tx, actor_of(request), body)
+        pref = await notice_preferences.update(tx, actor_of(request), changes)
     return JSONResponse(notice_preferences.as_dict(pref, _defaults(request)))
 
 
@@ -74,25 +114,23 @@ async def push_key(request: Request) -> Response:
     return JSONResponse({"publicKey": push.public_key(settings_of(request))})
 
 
+@takes(PushSubscription)
 async def subscribe(request: Request) -> Response:
     """Keep this browser's push subscription ({endpoint, keys: {p256dh, auth}})."""
-    body = await inputs.small_json(request, settings_of(request).max_body_bytes)
-    keys = body.get("keys")
-    if not isinstance(keys, dict):
-        raise ValidationFailed("The subscription lacks its keys.")
+    body = await parsed(request, PushSubscription)
     async with db_of(request).transaction() as tx:
         row = await push_subscriptions.subscribe(
-            tx, actor_of(request), body.get("endpoint"), keys.get("p256dh"),
-            keys.get("auth"), request.headers.get("user-agent", ""))
+            tx, actor_of(request), body.endpoint, body.keys.p256dh, body.keys.auth,
+            request.headers.get("user-agent", ""))
     return JSONResponse({"id": row.id}, status_code=201)
 
 
+@takes(PushEndpoint)
 async def unsubscribe(request: Request) -> Response:
     """Forget this browser's push subscription ({endpoint})."""
-    body = await inputs.small_json(request, settings_of(request).max_body_bytes)
+    body = await parsed(request, PushEndpoint)
     async with db_of(request).transaction() as tx:
-        await push_subscriptions.unsubscribe(tx, actor_of(request),
-                                             inputs.text(body, "endpoint"))
+        await push_subscriptions.unsubscribe(tx, actor_of(request), body.endpoint)
     return JSONResponse({"unsubscribed": True})
 
 

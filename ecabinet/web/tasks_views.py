@@ -3,8 +3,7 @@ board per body with its filters and CSV export, and each task's page."""
 
 from __future__ import annotations
 
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -14,8 +13,8 @@ from ..actions import tasks
 from ..i18n import N_
 from ..models import FollowUpTask
 from ..vocab import TaskState
-from . import inputs
-from .common import actor_of, db_of, int_param, settings_of
+from .bodies import CamelBody, Id, Required, example, parsed, takes
+from .common import actor_of, db_of, int_param
 from .inputs import positive_int
 from .page_helpers import page_tools
 from .routing import api, page
@@ -37,29 +36,44 @@ def task_json(task: FollowUpTask, overdue: bool) -> dict[str, Any]:
             "link": f"/meetings/{task.meeting_id}"}
 
 
+class NewTask(CamelBody):
+    """A follow-up task: who does what by when."""
+
+    model_config = example({"agency": "Sở Tài chính", "text": "Hoàn thiện dự thảo.",
+                            "deadline": "2030-06-30T17:00", "membership": 1})
+    agency: str = ""
+    text: str = ""
+    deadline: Required
+    membership: Id | None = None
+
+
+class TaskReport(CamelBody):
+    """The agency's report on its task."""
+
+    model_config = example({"state": "in_progress", "note": "Đang lấy ý kiến."})
+    state: Literal["in_progress", "done", "cancelled"]
+    note: str = ""
+
+
+@takes(NewTask)
 async def assign(request: Request) -> Response:
     """Assign a follow-up task from this item's conclusion: {"agency", "text", "deadline"
     (local time, 2030-06-30T17:00), "membership" (the responsible member's seat)}."""
-    body = await inputs.small_json(request, settings_of(request).max_body_bytes)
-    seat = body.get("membership")
-    if seat is not None and (not isinstance(seat, int) or isinstance(seat, bool)):
-        seat = -1
-    zone = ZoneInfo(settings_of(request).time_zone)
+    body = await parsed(request, NewTask)
     async with db_of(request).transaction() as tx:
         task = await tasks.assign(
-            tx, actor_of(request), int_param(request, "item_id"),
-            agency=inputs.text(body, "agency"), text=inputs.text(body, "text"),
-            deadline=inputs.when(body, "deadline", zone, required=True), membership_id=seat)
+            tx, actor_of(request), int_param(request, "item_id"), agency=body.agency,
+            text=body.text, deadline=body.deadline, membership_id=body.membership)
     return JSONResponse(task_json(task, False), status_code=201)
 
 
+@takes(TaskReport)
 async def report(request: Request) -> Response:
     """Report on a task: {"state": "in_progress" | "done" | "cancelled", "note": "..."}."""
-    body = await inputs.small_json(request, settings_of(request).max_body_bytes)
+    body = await parsed(request, TaskReport)
     async with db_of(request).transaction() as tx:
         task = await tasks.update(tx, actor_of(request), int_param(request, "task_id"),
-                                  state=inputs.text(body, "state"),
-                                  note=inputs.text(body, "note"))
+                                  state=body.state, note=body.note)
     return JSONResponse(task_json(task, False))
 
 
