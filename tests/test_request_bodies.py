@@ -5,6 +5,7 @@ refused naming its field."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -127,3 +128,12 @@ async def test_a_bad_body_is_refused_naming_its_field(
     too_long = await client.post(f"/api/polls/{poll}/ballots/options",
                                  json={"question": 1, "choice": "x" * 65})
     assert too_long.json()["detail"] == "Trường choice dài quá 64 ký tự."
+
+
+def test_views_read_a_json_body_only_through_its_model() -> None:
+    web = Path(__file__).parents[1] / "ecabinet" / "web"
+    readers = re.compile(r"small_json\(|request\.json\(|await request\.body\(")
+    found = sorted(path.name for path in web.glob("*.py")
+                   if path.name not in {"bodies.py", "inputs.py"}
+                   and readers.search(path.read_text(encoding="utf-8")))
+    assert not found

@@ -1,9 +1,6 @@
-"""Small helpers shared by the views: the actor, the client, JSON bodies, cookies."""
+"""Small helpers shared by the views: the actor, the client, path ids, cookies."""
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -12,7 +9,7 @@ from ..auth.actor import ANONYMOUS, Actor
 from ..auth.passkeys import Client
 from ..auth.sessions import SESSION_COOKIE
 from ..db import Database
-from ..errors import BadRequest, NotFound
+from ..errors import NotFound
 from ..settings import Settings
 from .inputs import parse_id
 
@@ -35,26 +32,6 @@ def db_of(connection: HTTPConnection) -> Database:
 def client_of(connection: HTTPConnection) -> Client:
     address = connection.client.host if connection.client else "unknown"
     return Client(address=address, user_agent=connection.headers.get("user-agent", ""))
-
-
-async def json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("The request body is not valid JSON.") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    return body
-
-
-def credential_in(body: dict[str, Any]) -> dict[str, Any]:
-    """The WebAuthn credential JSON, sent bare or as ``{"credential": ...}``."""
-    credential = body.get("credential", body)
-    if not isinstance(credential, dict) or "id" not in credential or "response" not in credential:
-        raise BadRequest("Send the passkey answer as the credential's JSON "
-                         "(credential.toJSON() in the browser).")
-    return credential
 
 
 def int_param(request: Request, name: str) -> int:

@@ -1,4 +1,5 @@
-"""Reading values out of JSON bodies and forms, each failure a refusal that names the field.
+"""Reading values out of forms, paths and raw JSON, each failure a refusal that names the
+field (a JSON API body is read by its model: web/bodies.py).
 
 Times without an offset are read in the server's time zone (ECABINET_TIME_ZONE), which is
 how a secretariat types them; times are shown back in the same zone.
@@ -8,8 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -17,8 +17,6 @@ from starlette.requests import Request
 from ..errors import BadRequest, PayloadTooLarge, ValidationFailed
 from ..labels import classification_from_code
 from ..vocab import Classification
-
-E = TypeVar("E", bound=StrEnum)
 
 
 async def small_json(request: Request, limit: int) -> dict[str, Any]:
@@ -63,17 +61,6 @@ def when(body: dict[str, Any], name: str, zone: ZoneInfo, *, required: bool = Fa
     return (value.replace(tzinfo=zone) if value.tzinfo is None else value).astimezone(UTC)
 
 
-def choice(body: dict[str, Any], name: str, enum: type[E], default: E) -> E:
-    raw = text(body, name).strip()
-    if not raw:
-        return default
-    try:
-        return enum(raw)
-    except ValueError as exc:
-        raise ValidationFailed("The field %(field)s must be one of: %(choices)s.", field=name,
-                               choices=", ".join(member.value for member in enum)) from exc
-
-
 def level(raw: str, name: str = "classification") -> Classification:
     found = classification_from_code(raw or "public")
     if found is None:
@@ -99,13 +86,6 @@ def parse_id(raw: str | None) -> int | None:
         return None
     value = int(raw)
     return value if 1 <= value <= MAX_ID else None
-
-
-def ids(body: dict[str, Any], name: str) -> list[int]:
-    value = body.get(name)
-    if not isinstance(value, list) or not all(is_id(v) for v in value):
-        raise ValidationFailed("The field %(field)s must be a list of numbers.", field=name)
-    return value
 
 
 def positive_int(raw: str | None) -> int | None:
