@@ -20,9 +20,10 @@ from .models import (
     Person,
     Poll,
     PollQuestion,
+    utcnow,
 )
 from .rules import Outcome, Tally, chair_seat
-from .vocab import Role
+from .vocab import PollState, Role
 
 # --- written polls ----------------------------------------------------------------------
 
@@ -50,6 +51,14 @@ class PollTally:
     def chair(self) -> int | None:
         return chair_seat(None, (v.id for v in self.voters
                                  if v.role == Role.CHAIR.value and v.id is not None))
+
+    @property
+    def closing(self) -> bool:
+        """Past its deadline but not decided yet: the sweeper decides it (reading a poll
+        never does, so a GET writes nothing)."""
+        poll = self.poll
+        return poll.state == PollState.OPEN.value and poll.deadline is not None \
+            and utcnow() >= poll.deadline
 
     def silent_on(self, state: QuestionState) -> list[Membership]:
         answered = {b.membership_id for b in state.ballots}

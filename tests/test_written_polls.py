@@ -16,6 +16,7 @@ from sqlmodel import select
 from ecabinet.db import Database
 from ecabinet.models import Poll, utcnow
 from ecabinet.settings import Settings
+from ecabinet.sweeper import sweep_once
 
 from .deliberation import Member, add_members, execute, last_event, pdf_text, signed_in
 from .factories import seat_people
@@ -126,6 +127,14 @@ async def test_27_members_answer_and_the_silence_policy_decides_as_the_rules_say
             assert running["questions"][0]["counts"] == {
                 "for": 12, "against": 5, "abstain": 0, "answered": 17, "silent": 10}
             await past_deadline(db, poll["id"])
+            # Reading an overdue poll decides nothing: it shows as closing until the sweep.
+            overdue = (await office.client.get(f"/api/polls/{poll['id']}")).json()
+            assert (overdue["state"], overdue["closing"]) == ("open", True)
+            page = await office.client.get(f"/polls/{poll['id']}")
+            assert "kết quả đang được kiểm" in page.text
+            async with db.read() as session:
+                assert (await session.get(Poll, poll["id"])).state == "open"  # type: ignore[union-attr]
+        assert (await sweep_once(db, settings)).polls_closed == 2
         office.client.cookies.set("ecab_lang", "en")
         first = (await office.client.get(f"/api/polls/{silence_not_a_vote['id']}")).json()
         second = (await office.client.get(f"/api/polls/{silence_agrees['id']}")).json()
@@ -221,6 +230,7 @@ async def test_ballot_refusals_on_a_written_poll_are_precise_and_audited(
         issued = (await other.client.post(f"/api/polls/{poll['id']}/ballots/options",
                                           json={"question": question, "choice": "for"})).json()
         await past_deadline(db, poll["id"])
+        await sweep_once(db, settings)
         assert (await office.client.get(f"/api/polls/{poll['id']}")).json()["state"] == "closed"
         closed = await other.client.post(f"/api/polls/{poll['id']}/ballots", json={
             "payload": issued["payload"], "credential": other.device.assert_(
@@ -250,6 +260,7 @@ async def test_reminders_and_the_result_notice(
         notes = (await member.client.get("/api/me/notifications")).json()["notifications"]
         assert notes[0]["kind"] == "poll.reminder"
         await past_deadline(db, poll["id"])
+        await sweep_once(db, settings)
         pdf = await member.client.get(f"/api/polls/{poll['id']}/notice.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = pdf_text(pdf.content)

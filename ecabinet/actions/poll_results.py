@@ -120,10 +120,9 @@ async def close_if_due(tx: Tx, poll_id: int) -> bool:
 
 
 async def result(tx: Tx, actor: Actor, poll_id: int) -> PollTally:
-    """What the poll shows now; a poll whose deadline passed is decided first."""
+    """What the poll shows now. One past its deadline shows as closing (``closing``) until
+    the sweeper decides it: reading a poll changes nothing."""
     poll = await polls.visible_poll(tx, actor, poll_id)
-    if poll.state == PollState.OPEN.value and poll.deadline and utcnow() >= poll.deadline:
-        await close_if_due(tx, poll_id)
     return await poll_state(tx, poll)
 
 

@@ -99,7 +99,8 @@ def poll_json(request: Request, state: PollTally) -> dict[str, Any]:
 
 async def show_poll(request: Request) -> Response:
     """A poll: state, questions, counts so far, my ballot, and the outcome once decided
-    (with the sentence that says which rule decided it)."""
+    (with the sentence that says which rule decided it). Past its deadline and not yet
+    decided by the sweeper, a poll is still `open` with `closing: true`."""
     async with db_of(request).transaction() as tx:
         state = await poll_results.result(tx, actor_of(request), int_param(request, "poll"))
         documents = await polls.attachments_of(tx, state.poll.id)

@@ -24,6 +24,7 @@ def poll_as_json(state: PollTally, actor: Actor, *, sentence: Any) -> dict[str, 
         "deadline": poll.deadline.isoformat() if poll.deadline else None,
         "openedAt": poll.opened_at.isoformat() if poll.opened_at else None,
         "closedAt": poll.closed_at.isoformat() if poll.closed_at else None,
+        "closing": state.closing,
         "rules": poll.rules or None,
         "questions": [_question_json(state, q, mine, sentence) for q in state.questions],
     }
