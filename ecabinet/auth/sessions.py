@@ -10,12 +10,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import and_, update
+from sqlalchemy import and_, literal, update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..models import LoginSession, Membership, Person, utcnow
+from ..models import LoginSession, Membership, Notification, Person, utcnow
 from ..settings import Settings
 from .actor import ANONYMOUS, Actor
 
@@ -55,27 +55,38 @@ def is_expired(login: LoginSession, settings: Settings) -> bool:
 
 
 async def actor_for_token(session: AsyncSession, token: str | None, settings: Settings) -> Actor:
+    actor, _ = await actor_and_unread(session, token, settings, count_unread=False)
+    return actor
+
+
+async def actor_and_unread(session: AsyncSession, token: str | None, settings: Settings, *,
+                           count_unread: bool) -> tuple[Actor, int]:
+    """The actor, and for a page the number behind the notification badge."""
     if not token:
-        return ANONYMOUS
-    # Every request comes through here: the session, its person and their active seats
-    # in one round trip (one row per seat, or one row with no seat).
+        return ANONYMOUS, 0
+    # Every request comes through here: the session, its person, their active seats (and
+    # the unread count) in one round trip: one row per seat, or one row with no seat.
+    unread = select(func.count()).select_from(Notification).where(
+        col(Notification.person_id) == LoginSession.person_id,
+        col(Notification.read_at).is_(None)).scalar_subquery() if count_unread \
+        else literal(0)
     rows = (await session.exec(
-        select(LoginSession, Person, Membership)
+        select(LoginSession, Person, Membership, unread)
         .join(Person, col(Person.id) == LoginSession.person_id)
         .outerjoin(Membership, and_(col(Membership.person_id) == Person.id,
                                     col(Membership.active)))
-        .where(LoginSession.token_hash == hash_token(token))
+        .where(col(LoginSession.token_hash) == hash_token(token))
         .order_by(col(Membership.id))
     )).all()
     if not rows:
-        return ANONYMOUS
-    login, person, _ = rows[0]
+        return ANONYMOUS, 0
+    login, person, _, count = rows[0]
     if is_expired(login, settings) or person.disabled_at is not None:
-        return ANONYMOUS
-    seats = [seat for _, _, seat in rows if seat is not None]
+        return ANONYMOUS, 0
+    seats = [seat for _, _, seat, _ in rows if seat is not None]
     if utcnow() - login.last_seen_at > TOUCH_INTERVAL:
         await _touch(session, login)
-    return Actor(person=person, login=login, memberships={m.body_id: m for m in seats})
+    return Actor(person=person, login=login, memberships={m.body_id: m for m in seats}), count
 
 
 async def _touch(session: AsyncSession, login: LoginSession) -> None:

@@ -16,8 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..auth.sessions import SESSION_COOKIE, actor_for_token
-from ..auth.unread import unread_notifications
+from ..auth.sessions import SESSION_COOKIE, actor_and_unread
 from ..errors import CsrfRefused, Unauthenticated, UnsupportedMediaType
 from . import csrf
 
@@ -27,12 +26,10 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 async def load_actor(request: Request, *, count_unread: bool = False) -> None:
     db = request.app.state.db
     async with db.read() as session:
-        actor = await actor_for_token(
-            session, request.cookies.get(SESSION_COOKIE), request.app.state.settings
-        )
         # Pages show the unread count in the top bar's badge (live.js keeps it current).
-        unread = await unread_notifications(session, actor.person_id) \
-            if count_unread and actor.signed_in and actor.person_id is not None else 0
+        actor, unread = await actor_and_unread(
+            session, request.cookies.get(SESSION_COOKIE), request.app.state.settings,
+            count_unread=count_unread)
     state = request.scope.setdefault("state", {})
     state["actor"], state["unread_notifications"] = actor, unread
 
