@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from sqlmodel import col, select
 
@@ -37,25 +35,6 @@ class Workspace:
     @property
     def editable(self) -> bool:
         return self.minutes.state in (MinutesState.DRAFT.value, MinutesState.APPROVED.value)
-
-    def as_json(self) -> dict[str, Any]:
-        minutes = self.minutes
-        return {
-            "meeting": self.meeting.id, "state": minutes.state, "language": minutes.language,
-            "draftSha256": minutes.draft_sha256 or None,
-            "secretarySha256": minutes.secretary_sha256 or None,
-            "signedSha256": minutes.signed_sha256 or None,
-            "noticeSignedSha256": minutes.notice_signed_sha256 or None,
-            "evidenceSha256": minutes.evidence_sha256 or None,
-            "auditHead": minutes.audit_head or None,
-            "approvedBy": self.approved_by or None, "approvedAt": _iso(minutes.approved_at),
-            "secretarySignedAt": _iso(minutes.secretary_signed_at),
-            "chairSignedAt": _iso(minutes.chair_signed_at),
-        }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 async def workspace(tx: Tx, actor: Actor, *, meeting_id: int) -> Workspace:

@@ -11,7 +11,7 @@ from ..auth.permissions import ensure_signed_in
 from ..db import Tx
 from ..errors import ValidationFailed
 from ..models import NotificationPreference, utcnow
-from ..notices.schedule import format_hhmm, parse_hhmm
+from ..notices.schedule import parse_hhmm
 from ..vocab import NoticeKind
 from .notifications import preferences_of
 
@@ -23,15 +23,6 @@ async def mine(tx: Tx, actor: Actor) -> NotificationPreference:
     ensure_signed_in(actor)
     assert actor.person_id is not None
     return (await preferences_of(tx, [actor.person_id]))[actor.person_id]
-
-
-def as_dict(pref: NotificationPreference, default_leads: list[int]) -> dict[str, Any]:
-    return {"email": pref.email, "emailDigest": pref.email_digest,
-            "digestHour": pref.digest_hour, "push": pref.push, "muted": list(pref.muted),
-            "quietStart": format_hhmm(pref.quiet_start),
-            "quietEnd": format_hhmm(pref.quiet_end),
-            "leadHours": list(pref.lead_hours) or list(default_leads),
-            "kinds": [{"kind": k.value, "silenceable": k.silenceable} for k in NoticeKind]}
 
 
 def _time(raw: Any, name: str) -> int:

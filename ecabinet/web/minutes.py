@@ -22,6 +22,7 @@ from .bodies import FAKE_CREDENTIAL, Body, CamelBody, Credential, example, parse
 from .common import actor_of, client_of, db_of, int_param, settings_of
 from .ratelimit import RateLimiter
 from .routing import api, page
+from .shapes import minutes_as_json
 from .templating import page_context, render
 
 log = logging.getLogger(__name__)
@@ -206,7 +207,7 @@ async def api_status(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         view = await minutes_view.workspace(tx, actor_of(request),
                                             meeting_id=int_param(request, "meeting"))
-    return JSONResponse(view.as_json())
+    return JSONResponse(minutes_as_json(view))
 
 
 @takes(ItemRecord)
@@ -233,7 +234,7 @@ async def api_draft(request: Request) -> Response:
         await minutes.render_draft(tx, settings_of(request), actor_of(request),
                                    meeting_id=meeting_id, locale=body.language)
         view = await minutes_view.workspace(tx, actor_of(request), meeting_id=meeting_id)
-    return JSONResponse(view.as_json(), status_code=201)
+    return JSONResponse(minutes_as_json(view), status_code=201)
 
 
 async def api_approval_options(request: Request) -> Response:

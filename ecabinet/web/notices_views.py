@@ -19,6 +19,7 @@ from .bodies import Body, CamelBody, Flag, example, parsed, takes
 from .common import actor_of, db_of, settings_of
 from .page_helpers import page_tools
 from .routing import api, page
+from .shapes import preferences_as_json
 from .templating import render
 
 KIND_LABELS: dict[str, str] = {
@@ -51,7 +52,7 @@ async def my_settings(request: Request) -> Response:
     """My notification settings, and the kinds there are (security ones cannot be muted)."""
     async with db_of(request).transaction() as tx:
         pref = await notice_preferences.mine(tx, actor_of(request))
-    return JSONResponse(notice_preferences.as_dict(pref, _defaults(request)))
+    return JSONResponse(preferences_as_json(pref, _defaults(request)))
 
 
 class NoticeSettings(CamelBody):
@@ -99,7 +100,7 @@ async def change_settings(request: Request) -> Response:
     changes = body.model_dump(exclude_unset=True, by_alias=True)
     async with db_of(request).transaction() as tx:
         pref = await notice_preferences.update(tx, actor_of(request), changes)
-    return JSONResponse(notice_preferences.as_dict(pref, _defaults(request)))
+    return JSONResponse(preferences_as_json(pref, _defaults(request)))
 
 
 async def unread(request: Request) -> Response:
@@ -138,7 +139,7 @@ async def settings_page(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         pref = await notice_preferences.mine(tx, actor_of(request))
     return render(request, "notification_settings.html", {
-        **page_tools(request), "pref": notice_preferences.as_dict(pref, _defaults(request)),
+        **page_tools(request), "pref": preferences_as_json(pref, _defaults(request)),
         "kind_labels": KIND_LABELS, "saved": request.query_params.get("saved") == "1"})
 
 

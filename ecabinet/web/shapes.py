@@ -3,13 +3,17 @@ never JSON)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ..actions import positions
 from ..actions.matrix import Matrix
+from ..actions.minutes_view import Workspace
 from ..auth.actor import Actor
-from ..models import Poll
+from ..models import NotificationPreference, Poll
+from ..notices.schedule import format_hhmm
 from ..reports import PollTally, QuestionState, outcome_of
+from ..vocab import NoticeKind
 
 
 def poll_as_json(state: PollTally, actor: Actor, *, sentence: Any) -> dict[str, Any]:
@@ -78,3 +82,33 @@ def matrix_as_json(view: Matrix) -> dict[str, object]:
                          "over_time": [{"at": at.isoformat(), "answered": n}
                                        for at, n in view.timeline]},
     }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def minutes_as_json(view: Workspace) -> dict[str, Any]:
+    minutes = view.minutes
+    return {
+        "meeting": view.meeting.id, "state": minutes.state, "language": minutes.language,
+        "draftSha256": minutes.draft_sha256 or None,
+        "secretarySha256": minutes.secretary_sha256 or None,
+        "signedSha256": minutes.signed_sha256 or None,
+        "noticeSignedSha256": minutes.notice_signed_sha256 or None,
+        "evidenceSha256": minutes.evidence_sha256 or None,
+        "auditHead": minutes.audit_head or None,
+        "approvedBy": view.approved_by or None, "approvedAt": _iso(minutes.approved_at),
+        "secretarySignedAt": _iso(minutes.secretary_signed_at),
+        "chairSignedAt": _iso(minutes.chair_signed_at),
+    }
+
+
+def preferences_as_json(pref: NotificationPreference, default_leads: list[int]
+                        ) -> dict[str, Any]:
+    return {"email": pref.email, "emailDigest": pref.email_digest,
+            "digestHour": pref.digest_hour, "push": pref.push, "muted": list(pref.muted),
+            "quietStart": format_hhmm(pref.quiet_start),
+            "quietEnd": format_hhmm(pref.quiet_end),
+            "leadHours": list(pref.lead_hours) or list(default_leads),
+            "kinds": [{"kind": k.value, "silenceable": k.silenceable} for k in NoticeKind]}
