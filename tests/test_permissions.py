@@ -23,8 +23,9 @@ from .test_ballots_api import open_poll
 
 # The only routes a person who is not signed in may use: reading the start page, signing
 # in or enrolling, checking minutes and the member key registers they are checked
-# against, the API's description, the probes, and the private calendar feed (its secret
-# address is the key; a wrong or revoked one answers 404).
+# against, the API's description, the probes, the private calendar feed (its secret
+# address is the key; a wrong or revoked one answers 404), and a room display's
+# (tests/live/test_display_seat.py).
 PUBLIC = {
     ("GET", "/"), ("POST", "/language"), ("GET", "/healthz"), ("GET", "/readyz"),
     ("GET", "/enroll/{token}"), ("GET", "/signin"), ("POST", "/signout"),
@@ -34,6 +35,10 @@ PUBLIC = {
     ("POST", "/api/session/options"), ("POST", "/api/session"), ("DELETE", "/api/session"),
     ("GET", "/calendar/{token}.ics"), ("GET", "/bodies/{body}/key-register.pdf"),
     ("GET", "/bodies/{body}/key-register/{revision}.pdf"),
+    # A room display is nobody: its display-seat cookie (or a person's session) is checked
+    # by the view itself; without either they answer as every other route does.
+    ("GET", "/display"), ("GET", "/display/enroll/{token}"), ("POST", "/display/enroll/{token}"),
+    ("GET", "/meetings/{meeting}/display"), ("GET", "/api/meetings/{meeting}/display"),
 }
 
 

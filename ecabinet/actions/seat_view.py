@@ -4,7 +4,10 @@ that shows it (the snapshot a tablet fetches, the websocket frames).
 A member, a stand-in, an observer and the secretariat see the whole meeting
 (``MeetingAccess.item_ids`` is None); a guest invited for some items sees those items and
 their results only: no other item's title, no list of who attends, no vote on another
-item, not even its running count.
+item, not even its running count. A display seat (a projector, actions/displays.py) sees
+what the room sees on the screen: the agenda's titles without the conclusions, who is
+present (not who is absent or has lost the connection), the open vote's count, results,
+and the list of speakers.
 """
 
 from __future__ import annotations
@@ -32,6 +35,26 @@ def live_state_for(state: dict[str, Any], items: ItemIds) -> dict[str, Any]:
     if "attendance" in state:
         scoped["attendance"] = []
     return scoped
+
+
+def display_state(state: dict[str, Any]) -> dict[str, Any]:
+    shown = {key: value for key, value in state.items() if key != "me"}
+    shown["agenda"] = [{key: value for key, value in item.items() if key != "conclusion"}
+                       for item in state["agenda"]]
+    if "attendance" in state:
+        shown["attendance"] = [
+            {"seat": seat["seat"], "name": seat["name"], "present": True, "checked_in": True,
+             "away": False, "mode": seat["mode"], "stand_in": seat["stand_in"]}
+            for seat in state["attendance"] if seat["present"]]
+    return shown
+
+
+def frame_for_display(frame: str) -> str:
+    message = json.loads(frame)
+    if message.get("type") != "state":
+        return frame
+    message["state"] = display_state(message["state"])
+    return frames.dump(message)
 
 
 def frame_for(frame: str, items: ItemIds) -> str | None:

@@ -7,6 +7,7 @@ from .audit import AuditEvent, AuditHead
 from .base import utcnow
 from .bodies import AttestationRoot, Body, BodyCounter, KeyRegisterRevision, rules_of
 from .deliberation import Comment, Position, PositionRevision
+from .displays import DisplaySeat
 from .documents import BlobChunk, Document, DocumentReading, DocumentVersion, StoredBlob
 from .followup import AttendancePlan, CalendarFeed, FollowUpTask, TaskUpdate
 from .live import LiveConnection
@@ -47,6 +48,7 @@ __all__ = [
     "BodyCounter",
     "CalendarFeed",
     "Comment",
+    "DisplaySeat",
     "Document",
     "DocumentReading",
     "DocumentVersion",

@@ -45,12 +45,15 @@ async def finish(coroutine: Coroutine[Any, Any, Any], waiting_on: Any) -> None:
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, actor: Actor, *, limit: int) -> None:
+    def __init__(self, websocket: WebSocket, actor: Actor, *, limit: int,
+                 display_id: int | None = None) -> None:
         self.id = str(uuid.uuid4())
         self.websocket = websocket
         self.actor = actor
-        assert actor.person_id is not None
-        self.person_id: int = actor.person_id
+        # A room display (a display seat) is nobody: no person, no body, no notices.
+        self.display_id = display_id
+        assert (actor.person_id is None) == (display_id is not None)
+        self.person_id: int = actor.person_id or 0
         self.login_id = None if actor.login is None else actor.login.id
         self.bodies = frozenset(actor.memberships)
         self.meeting_id: int | None = None

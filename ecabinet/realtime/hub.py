@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..actions import seat_view
+from ..actions import displays, seat_view
 from ..actions.live_state import snapshot
 from ..auth.permissions import Permission, can
 from ..auth.session_ends import SESSIONS_ENDED
@@ -118,13 +118,15 @@ class Hub:
 
     async def attach(self, connection: Connection) -> None:
         self.connections.add(connection)
-        await presence.connected(self.db, connection, self.process)
+        if connection.display_id is None:  # a display is nobody: it is never "present"
+            await presence.connected(self.db, connection, self.process)
 
     async def detach(self, connection: Connection) -> None:
         self.connections.discard(connection)
         self.unwatch(connection)
         connection.closed = True
-        await presence.disconnected(self.db, connection.id)
+        if connection.display_id is None:
+            await presence.disconnected(self.db, connection.id)
 
     def watch(self, connection: Connection, meeting_id: int) -> None:
         self.unwatch(connection)
@@ -192,7 +194,12 @@ class Hub:
     def broadcast(self, meeting_id: int, frame: str) -> None:
         # Scoped once per distinct view (guests for the same items share theirs).
         scoped: dict[frozenset[int], str | None] = {}
+        shown: str | None = None
         for connection in list(self.watchers.get(meeting_id, ())):
+            if connection.display_id is not None:
+                shown = shown or seat_view.frame_for_display(frame)
+                connection.offer(shown)
+                continue
             items = connection.item_ids
             if items is None:
                 connection.offer(frame)
@@ -229,7 +236,15 @@ class Hub:
                 await connection.close(4408, "heartbeat missed")
             else:
                 connection.offer(frames.PING)
-        ended = await presence.sweep(self.db, self.settings, list(self.connections))
-        for connection in list(self.connections):
+        people = [c for c in self.connections if c.display_id is None]
+        ended = await presence.sweep(self.db, self.settings, people)
+        for connection in people:
             if connection.login_id in ended:
                 await connection.close(4401, "signed out")
+        screens = {c.display_id for c in self.connections if c.display_id is not None}
+        if screens:
+            async with self.db.read() as session:
+                revoked = await displays.revoked_among(session, screens)
+            for connection in list(self.connections):
+                if connection.display_id in revoked:
+                    await connection.close(4401, "display revoked")

@@ -19,14 +19,17 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .. import audit
+from ..actions import displays
 from ..actions.access import load_meeting, meeting_access
 from ..auth.actor import Actor
 from ..auth.sessions import SESSION_COOKIE, actor_for_token
 from ..errors import CsrfRefused, EcabinetError, TooManyRequests, Unauthenticated
 from ..i18n import gettext_for
+from ..models import DisplaySeat
 from ..realtime import frames, presence
 from ..realtime.connection import Connection
 from ..realtime.hub import Hub
+from ..settings import Settings
 from . import refusals
 from .common import db_of, settings_of
 from .inputs import is_id
@@ -60,6 +63,19 @@ async def live_socket(websocket: WebSocket) -> None:
         return
     async with db_of(websocket).read() as session:
         actor = await actor_for_token(session, websocket.cookies.get(SESSION_COOKIE), settings)
+        screen = None if actor.signed_in else await displays.display_for(
+            session, websocket.cookies.get(displays.DISPLAY_COOKIE))
+    if screen is not None:
+        hub: Hub = websocket.app.state.hub
+        if sum(1 for c in hub.connections if c.display_id == screen.id) \
+                >= settings.ws_per_session:
+            await refuse(websocket, TooManyConnections(
+                "This display already has %(limit)s live connections open.",
+                limit=settings.ws_per_session), display=screen.id)
+            return
+        await _serve(websocket, Connection(websocket, actor, limit=settings.ws_queue_messages,
+                                           display_id=screen.id), settings)
+        return
     if not actor.signed_in:
         await refuse(websocket, Unauthenticated("Sign in with your passkey to continue."))
         return
@@ -70,11 +86,15 @@ async def live_socket(websocket: WebSocket) -> None:
             "This sign-in already has %(limit)s live connections open. Close another tab or "
             "device and try again.", limit=settings.ws_per_session), actor)
         return
+    await _serve(websocket, Connection(websocket, actor, limit=settings.ws_queue_messages),
+                 settings)
+
+
+async def _serve(websocket: WebSocket, connection: Connection, settings: Settings) -> None:
     await websocket.accept()
     hub: Hub = websocket.app.state.hub
-    connection = Connection(websocket, actor, limit=settings.ws_queue_messages)
     await hub.attach(connection)
-    connection.offer(frames.dump({"type": "hello", "person": actor.person_id,
+    connection.offer(frames.dump({"type": "hello", "person": connection.actor.person_id,
                                   "heartbeat": settings.ws_heartbeat_seconds}))
     try:
         await _listen(websocket, hub, connection, settings.ws_max_message_bytes)
@@ -120,14 +140,20 @@ async def _watch(websocket: WebSocket, hub: Hub, connection: Connection,
     try:
         async with db_of(websocket).read() as session:
             meeting = await load_meeting(session, meeting_id)
-            access = await meeting_access(session, connection.actor, meeting)
+            if connection.display_id is not None:
+                screen = await session.get(DisplaySeat, connection.display_id)
+                assert screen is not None
+                displays.ensure_shows(screen, meeting)
+                item_ids = None
+            else:
+                item_ids = (await meeting_access(session, connection.actor, meeting)).item_ids
     except EcabinetError as error:
         if error.audit:
             await _audit_watch_refusal(websocket, connection, error, meeting_id)
         _ = gettext_for(locale_of(websocket))
         connection.offer(frames.error(_(error.message, **error.params)))
         return
-    connection.item_ids = access.item_ids
+    connection.item_ids = item_ids
     hub.watch(connection, meeting_id)
     connection.offer(frames.dump({"type": "watching", "meeting": meeting_id}))
 

@@ -15,6 +15,7 @@ from ..actions.access import load_meeting, meeting_access
 from ..actions.session import ALLOWED
 from ..i18n import N_, gettext_for
 from .common import actor_of, db_of, int_param
+from .display_views import viewable
 from .routing import page
 from .templating import locale_of, render
 
@@ -116,11 +117,16 @@ async def tablet(request: Request) -> Response:
 
 
 async def display(request: Request) -> Response:
-    return await _page(request, "live_display.html")
+    """The room display: for anyone who may see the meeting, and for a display seat of its
+    body (a projector enrolled by the secretariat, nobody signed in)."""
+    meeting = await viewable(request, int_param(request, "meeting"))
+    context: dict[str, Any] = {"meeting": meeting, "words": words(locale_of(request)),
+                               "steps": steps_by_phase()}
+    return render(request, "live_display.html", context)
 
 
 def routes() -> list[BaseRoute]:
     return [
         page("/meetings/{meeting}/live", tablet, name="live_tablet"),
-        page("/meetings/{meeting}/display", display, name="live_display"),
+        page("/meetings/{meeting}/display", display, name="live_display", public=True),
     ]

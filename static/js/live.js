@@ -59,7 +59,10 @@
   // (the server audits every refusal) and goes to the sign-in page instead.
   async function checkSignedIn() {
     try {
-      const response = await fetch("/api/me", { credentials: "same-origin", cache: "no-store" });
+      // A room display is nobody: its own state answers 401 once it is revoked.
+      const probe = live.handlers.snapshotUrl && live.meeting !== null
+        ? live.handlers.snapshotUrl(live.meeting) : "/api/me";
+      const response = await fetch(probe, { credentials: "same-origin", cache: "no-store" });
       if (response.status === 401) window.location.reload();
     } catch (error) { /* offline: keep trying */ }
   }
@@ -142,8 +145,9 @@
   // Null when done (shown, or nothing to show); else how long to wait before asking again.
   async function fetchSnapshot() {
     try {
-      const response = await fetch(`/api/meetings/${live.meeting}/session`,
-                                   { credentials: "same-origin", cache: "no-store" });
+      const url = live.handlers.snapshotUrl ? live.handlers.snapshotUrl(live.meeting)
+        : `/api/meetings/${live.meeting}/session`;
+      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
       if (response.ok) {
         live.resyncFailures = 0;
         accept(await response.json());

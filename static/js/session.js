@@ -538,6 +538,8 @@
       tally: onTally,
       presence: onPresence,
       status: onStatus,
+      // The room display reads what a projector may show, signed in or not.
+      snapshotUrl: isDisplay ? (id) => `/api/meetings/${id}/display` : null,
     });
   });
 })();
