@@ -51,6 +51,10 @@ def display_state(state: dict[str, Any]) -> dict[str, Any]:
 
 def frame_for_display(frame: str) -> str:
     message = json.loads(frame)
+    if message.get("type") == "presence":
+        # Its lines say who left or lost the connection, which a projector does not show:
+        # the display fetches its own state (display_state) instead, at once.
+        return frames.resync(200)
     if message.get("type") != "state":
         return frame
     message["state"] = display_state(message["state"])
