@@ -1,7 +1,7 @@
 """display seats: projectors enrolled to show their body's room display, without a person
 
 Revision ID: live_02
-Revises: live_01
+Revises: verifier_01
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "live_02"
-down_revision: str | None = "live_01"
+down_revision: str | None = "verifier_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
