@@ -18,8 +18,17 @@ from ecabinet.models import Poll, utcnow
 from ecabinet.settings import Settings
 from ecabinet.sweeper import sweep_once
 
-from .deliberation import Member, add_members, execute, last_event, pdf_text, signed_in
-from .factories import seat_people
+from .deliberation import (
+    Member,
+    add_members,
+    execute,
+    last_event,
+    make_meeting,
+    pdf_text,
+    signed_in,
+)
+from .factories import csrf_header, seat_people
+from .packet_helpers import make_pdf
 
 
 @pytest.fixture
@@ -266,3 +275,44 @@ async def test_reminders_and_the_result_notice(
     text = pdf_text(pdf.content)
     assert "Người chair" in text and "Người member" in text
     assert "Tờ trình số 12/TTr-BTP." in text
+
+
+async def test_a_written_poll_freezes_its_attached_texts_while_it_is_open(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    body_id = seats["member"].body_id
+    _meeting, items = await make_meeting(db, body_id, items=1)
+    async with signed_in(client, settings, [seats["secretariat"], seats["chair"],
+                                            seats["member"]]) as people:
+        office, chair, member = people
+        headers = await csrf_header(office.client)
+        text = make_pdf(text="Du thao Nghi quyet")
+        added = await office.client.post(
+            f"/api/items/{items[0]}/documents", headers=headers,
+            files={"file": ("du-thao.pdf", text, "application/pdf")},
+            data={"title": "Dự thảo Nghị quyết", "classification": "internal"})
+        assert added.status_code == 201, added.text
+        document = added.json()["document"]["id"]
+        poll = await draft(office, body_id, documents=[document])
+        # Before the poll is sent the draft may still change; sending freezes it.
+        revised = await office.client.post(
+            f"/api/documents/{document}/versions", headers=headers,
+            files={"file": ("du-thao.pdf", make_pdf(text="Lan 2"), "application/pdf")},
+            data={"note": "Sửa Điều 2"})
+        assert revised.status_code == 201, revised.text
+        await chair.client.post(f"/api/polls/{poll['id']}/send", json={})
+        issued = await member.client.post(f"/api/polls/{poll['id']}/ballots/options", json={
+            "question": poll["questions"][0]["id"], "choice": "for"})
+        assert issued.json()["payload"]["texts"] == [{
+            "document": document, "title": "Dự thảo Nghị quyết", "version": 2,
+            "sha256": revised.json()["sha256"]}]
+        page = await member.client.get(f"/polls/{poll['id']}")
+        assert f"{revised.json()['sha256'][:12]}" in page.text
+        during = await office.client.post(
+            f"/api/documents/{document}/versions", headers=headers,
+            files={"file": ("du-thao.pdf", make_pdf(text="Lan 3"), "application/pdf")},
+            data={"note": "Sửa Điều 3"})
+        assert during.status_code == 409
+        assert during.json()["type"] == "urn:ecabinet:problem:texts-frozen"
+        assert (await last_event(db)).kind == "refused.texts-frozen"

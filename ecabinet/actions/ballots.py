@@ -31,7 +31,8 @@ from ..vocab import PollKind, PollState, RevotePolicy
 from .attendance import live_voter
 
 PURPOSE = "ballot"
-PAYLOAD_VERSION = 1
+# 2: the payload names the document versions voted on ("texts", frozen when the poll opened).
+PAYLOAD_VERSION = 2
 
 
 class BallotRefused(Forbidden):
@@ -130,6 +131,7 @@ def build_payload(target: BallotTarget, choice: str, *, origin: str) -> dict[str
         "voter": target.seat.id,
         "person": target.signer or target.seat.person_id,
         "choice": choice,
+        "texts": list(target.poll.texts),
         "nonce": secrets.token_urlsafe(16),
         "issuedAt": utcnow().isoformat(timespec="seconds"),
     }
@@ -167,6 +169,10 @@ async def cast_ballot(
         await tx.refuse(BallotRefused(
             "This ballot was signed with another member's passkey."),
             actor_id=actor.person_id, subject=subject)
+    if payload.get("texts") != target.poll.texts:
+        await tx.refuse(BallotRefused(
+            "This ballot names other versions of the documents than those frozen when the "
+            "vote opened; nothing was recorded."), actor_id=actor.person_id, subject=subject)
     if assertion.challenge.context.get("payload") != payload or \
             passkeys.challenge_of(credential) != ballot_challenge(payload):
         await tx.refuse(BallotRefused(

@@ -22,7 +22,7 @@ from ..events import EventKind
 from ..labels import LEVEL_NAMES
 from ..models import AgendaItem, Body, Document, DocumentReading, DocumentVersion, Meeting, utcnow
 from ..vocab import Classification
-from . import packet_notices
+from . import packet_notices, voted_texts
 from .access import ensure_prepares, load_body, load_document, load_item, load_meeting
 from .meeting_events import notify
 from .meeting_states import Change, ensure_allows
@@ -181,6 +181,8 @@ async def revise(tx: Tx, store: BlobStore, actor: Actor, document_id: int, *,
     ensure_allows(meeting, Change.ADD_VERSION)
     if not note.strip():
         raise ValidationFailed("Say what changed in this version: the change note is required.")
+    await voted_texts.ensure_not_voting(tx, actor.person_id, item_id=document.item_id,
+                                        document_id=document.id or 0)
     version = await add_version(tx, store, actor_id=actor.person_id, document=document,
                                 checked=checked, change_note=note)
     await notify(tx, meeting, EventKind.DOCUMENT_CHANGED, {

@@ -99,7 +99,9 @@ async def _open_poll(session: AsyncSession, poll: Poll, question: PollQuestion,
     return {"id": poll.id, "question_id": question.id, "item": poll.item_id,
             "question": question.text, "secret": poll.secret, "options": poll.options,
             "cast": await ballot_count(session, question.id), "electorate": poll.electorate,
-            "present": quorum.present, "opened_at": _at(poll.opened_at)}
+            "present": quorum.present, "opened_at": _at(poll.opened_at),
+            "texts": [{"title": t["title"], "version": t["version"], "sha256": t["sha256"]}
+                      for t in poll.texts]}
 
 
 async def _result(session: AsyncSession, poll: Poll, question: PollQuestion,

@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..rules import Outcome, Rules, chair_seat, decide_vote
 from ..vocab import AttendanceMode, ItemStatus, NoticeKind, PollKind, PollState, Role
-from . import notifications, session
+from . import notifications, session, voted_texts
 from .access import load_meeting
 from .attendance import quorum_of, seats_of
 
@@ -118,15 +118,21 @@ async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
                 kind=PollKind.LIVE.value, title=item.title[:500], secret=secret,
                 options=list(body.vote_options), state=PollState.OPEN.value,
                 created_by_id=actor.person_id, opened_at=utcnow(), rules=rules_of(body),
-                electorate=len(seats), voter_ids=[s.membership.id or 0 for s in seats])
+                electorate=len(seats), voter_ids=[s.membership.id or 0 for s in seats],
+                texts=await voted_texts.of_item(tx.session, item.id or 0))
     tx.session.add(poll)
     await tx.session.flush()
     assert poll.id is not None
     tx.session.add(PollQuestion(poll_id=poll.id, ordinal=1, text=text))
     await tx.session.flush()
-    await session.record(tx, actor, meeting, EventKind.VOTE_OPENED, poll=poll.id, item=item.id,
-                         question=text, secret=secret, present=quorum.present,
-                         electorate=len(seats))
+    opened: dict[str, object] = {"poll": poll.id, "item": item.id, "question": text,
+                                 "secret": secret, "present": quorum.present,
+                                 "electorate": len(seats)}
+    # The versions voted on go on the record; the live event stays small (a NOTIFY).
+    await audit.record(tx.session, EventKind.VOTE_OPENED, actor_id=actor.person_id,
+                       body_id=meeting.body_id, subject=f"meeting:{meeting.id}", **opened,
+                       texts=poll.texts)
+    session.emit(tx, meeting, EventKind.VOTE_OPENED, **opened)
     # Those attending remotely may not be looking at the session: their tablets are told.
     remote = [(seat.stand_in or seat.person).id for seat in seats if seat.checked_in
               and seat.attendance is not None

@@ -29,7 +29,7 @@ from ..events import Event, EventKind, PollMoved
 from ..i18n import N_
 from ..models import Body, Document, Poll, PollAttachment, PollQuestion, rules_of, utcnow
 from ..vocab import PollKind, PollState
-from . import notifications
+from . import notifications, voted_texts
 from .ballots import entitled_voters
 
 MAX_QUESTIONS = 20
@@ -186,8 +186,9 @@ async def send(tx: Tx, actor: Actor, poll_id: int) -> Poll:
     poll.state, poll.opened_at, poll.deadline = target.value, now, deadline
     poll.rules, poll.electorate = rules_of(body), len(voters)
     poll.voter_ids = [v.id for v in voters if v.id is not None]
+    poll.texts = await voted_texts.of_attachments(tx.session, poll.id or 0)
     await _moved(tx, actor, poll, EventKind.POLL_SENT, electorate=poll.electorate, rules=poll.rules,
-                 deadline=deadline.isoformat())
+                 deadline=deadline.isoformat(), texts=poll.texts)
     await notifications.notify(
         tx, await notifications.with_assistants(tx, voters), kind="poll.sent",
         body_id=poll.body_id, subject=f"poll:{poll.id}", link=f"/polls/{poll.id}",

@@ -38,6 +38,10 @@ class Poll(SQLModel, table=True):
     electorate: int | None = None
     # Their seats (membership ids), frozen with the count: who is asked, and who is silent.
     voter_ids: list[int] = json_field(list)
+    # The document versions voted on, frozen when the poll opened ({"document", "title",
+    # "version", "sha256"}): every ballot's payload names them, so a member signs the text
+    # they were shown, and no new version can be uploaded while the poll is open.
+    texts: list[dict[str, Any]] = json_field(list)
 
 
 class PollQuestion(SQLModel, table=True):

@@ -53,6 +53,9 @@ WORDS: dict[str, str] = {
     "not_voted": N_("You have not voted yet."),
     "vote_opened": N_("A vote is open: %(question)s"),
     "secret": N_("Secret ballot: only the counts are shown."),
+    "text_voted": N_("Text voted on: %(title)s, version %(version)s (SHA-256 %(hash)s…)"),
+    "texts_differ": N_("The ballot names other document versions than this screen shows; "
+                       "it was not signed. Reload the page."),
     "no_item": N_("No item is being taken."),
     "no_vote": N_("No vote is open."),
     "checked_in": N_("You are checked in (%(mode)s)."),

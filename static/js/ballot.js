@@ -29,6 +29,9 @@
     try {
       const issued = await window.ecabinet.postJSON(`/api/polls/${poll}/ballots/options`,
         { question: Number(question), choice });
+      // Sign only a ballot over the very versions this page shows.
+      const named = (issued.payload.texts || []).map((t) => `${t.version}:${t.sha256}`).join(" ");
+      if (named !== ((messages && messages.dataset.texts) || "")) throw new Error(say("msgTexts"));
       const credential = await navigator.credentials.get({
         publicKey: requestOptions(issued.publicKey) });
       // Sent again if the answer is lost: the server recognises the same signed ballot.

@@ -105,6 +105,7 @@
     setText("cast-number", String(poll.cast));
     setText("cast-of", String(poll.present));
     if (isDisplay) return;
+    renderTexts(poll);
     const mine = me && me.ballot;
     if (mine) {
       const choice = mine.choice ? `${word("your_choice", { choice: word(`choice.${mine.choice}`) })}. ` : "";
@@ -119,7 +120,18 @@
     show(part("vote-checkin-buttons"), notIn && me.may_check_in && allowed("check_in"));
   }
 
-  function checkedIn() {
+  // The document versions voted on, as the ballot will name them and the passkey sign them.
+  function renderTexts(poll) {
+    const list = part("texts");
+    if (!list) return;
+    list.replaceChildren(...(poll.texts || []).map((text) => element("li", "", word("text_voted", {
+      title: text.title, version: text.version, hash: shortHash(text.sha256) }))));
+  }
+
+  const shortHash = (hex) => hex.slice(0, 12).match(/.{1,4}/g).join(" ");
+  const hashesOf = (texts) => (texts || []).map((text) => `${text.version}:${text.sha256}`).join(" ");
+
+    function checkedIn() {
     const mine = me && state.attendance.find((seat) => seat.seat === me.seat);
     return Boolean(mine && mine.checked_in);
   }
@@ -392,6 +404,12 @@
     const poll = state.poll;
     const issued = await post(`/api/polls/${poll.id}/ballots/options`,
                               { question: poll.question_id, choice });
+    // Sign only a ballot over the very versions this screen shows.
+    if (hashesOf(issued.payload.texts) !== hashesOf(poll.texts)) {
+      const refusal = new Error(word("texts_differ"));
+      refusal.problem = { type: "texts-differ" };
+      throw refusal;
+    }
     note(word("waiting"));
     const credential = await passkeyAnswer(issued.publicKey);
     // The answer may be lost after the ballot was stored (a dropped connection, a 502):

@@ -4,6 +4,7 @@ only, stand-ins, a ballot sent twice, and the outcome with the rule that decided
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -12,10 +13,14 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from ecabinet.ballots.evidence import ballot_challenge
 from ecabinet.db import Database
 from ecabinet.models import Ballot, Document, DocumentVersion, Meeting, utcnow
 from ecabinet.settings import Settings
+from ecabinet.softauthn import b64url
 
+from ..factories import csrf_header
+from ..packet_helpers import make_pdf
 from .helpers import Session, Tablet, add_deputy, audit_kinds, make_session, tablet
 
 
@@ -282,3 +287,75 @@ async def test_a_vote_on_an_item_whose_documents_changed_is_confirmed_and_audite
     poll = await _post(chair, url, {"question": "Thông qua?", "confirm_changed": True})
     assert poll["state"] == "open"
     assert "vote.opened_after_documents_changed" in await audit_kinds(db)
+
+
+async def _upload(one: Tablet, url: str, data: bytes, **fields: str) -> httpx.Response:
+    return await one.client.post(url, files={"file": ("du-thao.pdf", data, "application/pdf")},
+                                 data=fields, headers=await csrf_header(one.client))
+
+
+async def test_a_ballot_signs_the_versions_frozen_when_the_vote_opened(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live = await make_session(db, settings)
+    chair = await _tablet(client, settings, live, "chair", tablets)
+    member = await _tablet(client, settings, live, "member", tablets)
+    office = await _tablet(client, settings, live, "secretariat", tablets)
+    meeting, item = live.meeting_id, live.items[1]
+    first, second = make_pdf(text="Du thao lan 1"), make_pdf(text="Du thao lan 2")
+    added = await _upload(office, f"/api/items/{item}/documents", first, title="Dự thảo Nghị định",
+                          classification="internal")
+    assert added.status_code == 201, added.text
+    document = added.json()["document"]["id"]
+    revised = await _upload(office, f"/api/documents/{document}/versions", second,
+                            note="Sửa Điều 3")
+    assert revised.status_code == 201, revised.text
+    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    for one in (chair, member):
+        assert (await one.check_in(meeting)).status_code == 200
+    await _post(chair, f"/api/meetings/{meeting}/consent-block/adopt")
+    await _post(chair, f"/api/meetings/{meeting}/session/next")
+    poll = await _post(chair, f"/api/items/{item}/polls",
+                       {"question": "Thông qua?", "confirm_changed": True})
+    frozen = [{"document": document, "title": "Dự thảo Nghị định", "version": 2,
+               "sha256": hashlib.sha256(second).hexdigest()}]
+    # The tablet shows the versions voted on; the ballot it signs names the same.
+    shown = (await member.snapshot(meeting))["poll"]["texts"]
+    assert shown == [{k: v for k, v in frozen[0].items() if k != "document"}]
+    issued, signed = await member.ballot(poll, "for")
+    assert issued["payload"]["texts"] == frozen
+
+    # A ballot signed over other versions (version 1, say) is refused, and nothing counts:
+    # signed by the passkey over the other payload, or sent beside the genuine signature.
+    other = dict(issued["payload"], texts=[dict(frozen[0], version=1,
+                                                sha256=hashlib.sha256(first).hexdigest())])
+    options = dict(issued["publicKey"], challenge=b64url(ballot_challenge(other)))
+    url = f"/api/polls/{poll['id']}/ballots"
+    forged = await member.client.post(url, json={
+        "payload": other, "credential": member.device.assert_(options)})
+    assert forged.status_code == 403, forged.text
+    swapped = await member.client.post(url, json={**signed, "payload": other})
+    assert swapped.status_code == 403
+    assert swapped.json()["detail"] == ("This ballot names other versions of the documents "
+                                        "than those frozen when the vote opened; nothing was "
+                                        "recorded.")
+    assert "refused.ballot" in await audit_kinds(db)
+    async with db.read() as session:
+        assert (await session.exec(select(Ballot))).all() == []
+
+    # While the vote is open the text cannot change: refused with the reason, audited.
+    during = await _upload(office, f"/api/documents/{document}/versions", make_pdf(),
+                           note="Sửa lần 3")
+    assert during.status_code == 409, during.text
+    assert during.json()["type"] == "urn:ecabinet:problem:texts-frozen"
+    assert during.json()["detail"] == (
+        "A vote on this text is open (\"Tờ trình số 2\"): no new version can be uploaded "
+        "until it closes, so that every member votes on the same text.")
+    assert "refused.texts-frozen" in await audit_kinds(db)
+
+    assert (await member.vote(poll, "for")).status_code == 201
+    assert (await chair.vote(poll, "for")).status_code == 201
+    await _post(chair, f"/api/polls/{poll['id']}/close")
+    after = await _upload(office, f"/api/documents/{document}/versions", make_pdf(),
+                          note="Sửa lần 3")
+    assert after.status_code == 201, after.text
