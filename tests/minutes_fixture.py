@@ -1,16 +1,19 @@
 """A realistic closed session for the minutes tests and benchmark, written straight into the
 database: the demo Government's 27 members, check-ins (room, remote, absent with a reason,
 a stand-in), written positions, a consent block, two live votes (one open, one secret) and
-a written poll decided before the session. Every ballot is REAL: each member holds a
+a written poll decided before the session; the open vote is on version 2 of its item's
+draft decree, which its ballots name. Every ballot is REAL: each member holds a
 software passkey and signs SHA-256 of the ballot payload, so the evidence verifies."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ecabinet import audit
+from ecabinet.actions import voted_texts
 from ecabinet.actions.ballots import BallotTarget, build_payload, receipt_of
 from ecabinet.actions.bodies import add_member, create_body
 from ecabinet.ballots.evidence import ballot_challenge, canonical_json
@@ -21,6 +24,8 @@ from ecabinet.models import (
     Attendance,
     Ballot,
     Body,
+    Document,
+    DocumentVersion,
     Meeting,
     Membership,
     PasskeyCredential,
@@ -39,6 +44,8 @@ from ecabinet.vocab import Classification, MeetingForm, MeetingState, PollKind, 
 OPEN_VOTE = "Thông qua dự thảo Nghị định quy định chính sách giảm thuế giá trị gia tăng?"
 SECRET_VOTE = "Thông qua cơ chế hỗ trợ phát triển nhà ở xã hội cho công nhân khu công nghiệp?"
 WRITTEN_POLL = "Đồng ý ban hành Nghị quyết về chương trình tín dụng ưu đãi?"
+VOTED_TEXT = "Dự thảo Nghị định giảm thuế giá trị gia tăng"
+VOTED_VERSIONS = (b"draft decree, version 1", b"draft decree, version 2")
 # Seats (0-based, in seat order) that are not in the room, and why.
 REMOTE = (7, 19)
 ABSENT_WITH_REASON = {12: "Đi công tác nước ngoài theo sự phân công của Thủ tướng"}
@@ -194,6 +201,7 @@ class _Builder:
             present = self._present(voters)
             if ordinal == 3:
                 choices = ["for"] * 20 + ["against"] * 3 + ["abstain"] * 2
+                await self._voted_text(body, item)
                 session.votes["open"] = await self._live_vote(
                     body, meeting, item, present, choices, OPEN_VOTE, secret=False,
                     revote=present[5])
@@ -233,6 +241,20 @@ class _Builder:
         await self.tx.session.flush()
         return item
 
+    async def _voted_text(self, body: Body, item: AgendaItem) -> None:
+        """The item's draft, revised once before the vote: the vote is on version 2."""
+        assert body.id is not None and item.id is not None
+        document = Document(body_id=body.id, item_id=item.id, title=VOTED_TEXT)
+        self.tx.session.add(document)
+        await self.tx.session.flush()
+        assert document.id is not None
+        for number, content in enumerate(VOTED_VERSIONS, start=1):
+            self.tx.session.add(DocumentVersion(
+                document_id=document.id, number=number, size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(), media_type="application/pdf",
+                filename=f"du-thao-v{number}.pdf"))
+        await self.tx.session.flush()
+
     async def _positions(self, item: AgendaItem, voters: list[Membership], *, contested: bool
                          ) -> None:
         assert item.id is not None
@@ -257,7 +279,9 @@ class _Builder:
                     item_id=None if item is None else item.id, kind=kind.value,
                     title=text.rstrip("?"), options=list(body.vote_options), secret=secret,
                     state="open", rules=rules_of(body), electorate=electorate,
-                    opened_at=self.now - timedelta(hours=1))
+                    opened_at=self.now - timedelta(hours=1),
+                    texts=[] if item is None or item.id is None
+                    else await voted_texts.of_item(self.tx.session, item.id))
         self.tx.session.add(poll)
         await self.tx.session.flush()
         assert poll.id is not None

@@ -22,13 +22,14 @@ from ecabinet.db import Database
 from ecabinet.minutes import evidence, pdfdoc
 from ecabinet.minutes.ca import DemoSigning, prepare_demo_signing
 from ecabinet.minutes.collect import collect
+from ecabinet.minutes.labels import short_receipt
 from ecabinet.minutes.record import MinutesRecord
 from ecabinet.minutes.render import CHAIR_FIELD, SECRETARY_FIELD, EvidenceSummary, render_minutes
 from ecabinet.minutes.sign import sign_pdf
 from ecabinet.minutes.verify import load_trust_roots, verify_pdf
 from ecabinet.settings import Settings
 
-from .minutes_fixture import ClosedSession, build_closed_session
+from .minutes_fixture import VOTED_TEXT, VOTED_VERSIONS, ClosedSession, build_closed_session
 
 HEADINGS_VI = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BIÊN BẢN",
                "I. THÀNH PHẦN THAM DỰ", "II. CÁC NỘI DUNG THÔNG QUA THEO DANH MỤC ĐỒNG THUẬN",
@@ -130,6 +131,9 @@ async def test_signed_minutes_verify_and_pdftotext_gives_back_the_vietnamese(
     assert "có mặt 24/27 thành viên; cần 18 thành viên để đủ số lượng tối thiểu. Phiên " \
         "họp đủ điều kiện tiến hành." in text
     assert "Vắng mặt (2):" in text and "Lưu Đức Thịnh, Thứ trưởng Bộ Tài chính, dự thay" in text
+    # The minutes name the text voted on: title, version and the start of its SHA-256.
+    voted = short_receipt(hashlib.sha256(VOTED_VERSIONS[1]).hexdigest())
+    assert f"Văn bản được biểu quyết: {VOTED_TEXT}, phiên bản 2 (SHA-256 {voted}…)." in text
 
 
 def test_the_english_rendering(record: MinutesRecord, tmp_path: Path) -> None:
@@ -138,6 +142,9 @@ def test_the_english_rendering(record: MinutesRecord, tmp_path: Path) -> None:
                     "III. ITEMS DEBATED AND VOTED ON", "Result: adopted."):
         assert heading in text, heading
     assert record.debated_items[0].title_en in " ".join(text.splitlines())
+    voted = short_receipt(hashlib.sha256(VOTED_VERSIONS[1]).hexdigest())
+    assert f"Text voted on: {VOTED_TEXT}, version 2 (SHA-256 {voted}…)." in \
+        " ".join(text.splitlines())
 
 
 def test_typed_text_is_normalised_to_nfc(record: MinutesRecord, tmp_path: Path) -> None:
@@ -169,6 +176,12 @@ def test_the_evidence_holds_every_open_ballot_and_only_receipts_of_the_secret_vo
     ballot = open_vote["ballots"][0]
     assert {"payload", "authenticatorData", "clientDataJSON", "signature",
             "publicKey"} <= set(ballot)
+    # Each ballot signed the versions frozen when its vote opened, as the vote lists them.
+    frozen = [{"document": open_vote["texts"][0]["document"], "title": VOTED_TEXT,
+               "version": 2, "sha256": hashlib.sha256(VOTED_VERSIONS[1]).hexdigest()}]
+    assert open_vote["texts"] == frozen
+    assert all(b["payload"]["texts"] == frozen for b in open_vote["ballots"])
+    assert written["texts"] == [] and written["ballots"][0]["payload"]["texts"] == []
 
 
 async def test_pdfsig_reports_both_signatures_valid_trusting_the_demo_ca(

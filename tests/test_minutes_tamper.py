@@ -115,6 +115,29 @@ async def test_a_ballot_flipped_and_re_signed_with_a_fresh_passkey_fails(
                       "member key register"), found
 
 
+async def test_a_ballot_signed_over_other_versions_of_the_text_fails(
+        genuine: Genuine) -> None:
+    """A ballot whose signed payload names another version than the one frozen when the
+    vote opened is not a vote on that text, however valid its signature."""
+    proof = evidence_of(genuine)
+    vote = proof["votes"][0]
+    assert vote["texts"] and vote["ballots"][0]["payload"]["texts"] == vote["texts"]
+    ballot = vote["ballots"][0]
+    device = fresh_device()
+    other = [dict(vote["texts"][0], version=1, sha256="ab" * 32)]
+    payload = dict(ballot["payload"], texts=other)
+    response = device.assert_challenge(ballot_challenge(payload))["response"]
+    ballot.update(payload=payload, receipt=hashlib.sha256(canonical_json(payload)).hexdigest(),
+                  authenticatorData=response["authenticatorData"],
+                  clientDataJSON=response["clientDataJSON"], signature=response["signature"],
+                  publicKey=device_key(device))
+    forged = await sign_both(draft_with(genuine.record, proof), genuine.approval,
+                             genuine.signing.secretary, genuine.signing.chair)
+    found = await problems(forged, genuine, keys=False)
+    assert has(found, "Vote 1, ballot", "the ballot names other document versions than "
+                      "those frozen when the vote opened"), found
+
+
 async def test_the_approval_left_out_fails(genuine: Genuine) -> None:
     forged = await sign_both(genuine.draft, None, genuine.signing.secretary,
                              genuine.signing.chair)

@@ -319,6 +319,7 @@ async def _votes(context: _Context, poll: Poll, meeting: Meeting | None) -> list
             outcome=outcome, ballots=tuple(_ballot_records(own, voters)),
             voters=tuple(voters), item_id=poll.item_id, closed_at=poll.closed_at,
             opened_at=poll.opened_at, present_at_opening=at_opening, deadline=poll.deadline,
+            texts=tuple(poll.texts),
         ))
     return votes
 

@@ -62,7 +62,7 @@ def _vote(number: int, vote: VoteRecord) -> dict[str, Any]:
         "title": vote.title, "text": vote.question, "options": list(vote.options),
         "secret": vote.secret, "rules": vote.rules, "electorate": vote.electorate,
         "present": vote.present, "chairMembership": vote.chair_membership_id,
-        "voters": list(vote.voters), "outcome": vote.outcome,
+        "voters": list(vote.voters), "outcome": vote.outcome, "texts": list(vote.texts),
     }
     if vote.secret:
         entry["ballots"] = []

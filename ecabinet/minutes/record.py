@@ -82,6 +82,9 @@ class VoteRecord:
     opened_at: datetime | None = None
     present_at_opening: int | None = None  # live votes: voting members present then
     deadline: datetime | None = None  # written polls
+    # The document versions voted on, frozen when the vote opened: {"document", "title",
+    # "version", "sha256"}; each ballot's payload names the same.
+    texts: tuple[dict[str, Any], ...] = ()
 
     @property
     def closed_early(self) -> bool:

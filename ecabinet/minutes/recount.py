@@ -172,6 +172,10 @@ def _binding_problem(vote: dict[str, Any], ballot: dict[str, Any], payload: dict
         return "the ballot was cast in another vote"
     if payload.get("voter") not in vote["voters"]:
         return "the voter is not entitled to vote here"
+    # A ballot signed before the payload named the texts (v1) names none, like its poll.
+    if "texts" in vote and payload.get("texts", []) != vote["texts"]:
+        return ("the ballot names other document versions than those frozen when the vote "
+                "opened")
     if payload.get("choice") not in vote["options"]:
         return f"the choice {payload.get('choice')!r} is not one of the vote's options"
     if payload.get("origin") != origin:

@@ -40,6 +40,7 @@ def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words
         para(heading, "heading"),
         para(_("Question: %(q)s", q=vote.question), "plain"),
         para(_("Options: %(options)s.", options=options), "plain"),
+        *_texts(vote, _),
         *_quorum_at_opening(vote, _),
         vote_chart(outcome, vote.electorate, _),
         para(f"<b>{escape(verdict)}</b> {escape(nfc(describe(outcome, _)))}", "plain",
@@ -52,6 +53,14 @@ def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words
     else:
         blocks += _roll_call(vote, seats, _)
     return blocks
+
+
+def _texts(vote: VoteRecord, _: Words) -> list[Flowable]:
+    """The document versions voted on, as the ballots signed them."""
+    return [para(_("Text voted on: %(title)s, version %(version)s (SHA-256 %(hash)s…).",
+                   title=str(text["title"]), version=text["version"],
+                   hash=short_receipt(str(text["sha256"]))), "plain")
+            for text in vote.texts]
 
 
 def _quorum_at_opening(vote: VoteRecord, _: Words) -> list[Flowable]:
