@@ -243,7 +243,25 @@ async def test_an_assistant_drafts_on_the_page(
         assert drafted.status_code == 303
         sheet = await minister.client.get(f"/meetings/{meeting}/positions")
         assert f"/positions/{items[0]}/submit" in sheet.text
+        shown = re.search(r'name="revision" value="(\d+)"', sheet.text)
+        assert shown is not None
+        # The assistant changes the draft while the member reads it: the page refuses to
+        # submit a draft the member has not seen.
+        redrafted = await assistant.client.post(f"/meetings/{meeting}/positions/{items[0]}", data={
+            "csrf_token": csrf_of(page.text), "member": str(member.id), "stance": "discuss",
+            "text": "Cần thảo luận thêm."})
+        assert redrafted.status_code == 303
+        stale = await minister.client.post(f"/meetings/{meeting}/positions/{items[0]}/submit",
+                                           data={"csrf_token": csrf_of(sheet.text),
+                                                 "revision": shown.group(1)})
+        assert stale.status_code == 409
+        assert "Trợ lý của bạn đã sửa bản dự thảo này sau khi bạn xem" in stale.text
+        assert (await last_event(db)).kind == "position.drafted"
+        sheet = await minister.client.get(f"/meetings/{meeting}/positions")
+        shown = re.search(r'name="revision" value="(\d+)"', sheet.text)
+        assert shown is not None
         submitted = await minister.client.post(f"/meetings/{meeting}/positions/{items[0]}/submit",
-                                               data={"csrf_token": csrf_of(sheet.text)})
+                                               data={"csrf_token": csrf_of(sheet.text),
+                                                     "revision": shown.group(1)})
         assert submitted.status_code == 303
     assert (await last_event(db)).kind == "position.submitted"

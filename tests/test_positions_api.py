@@ -134,12 +134,32 @@ async def test_an_assistant_drafts_and_only_the_members_submission_counts(
         notes = (await minister.client.get("/api/me/notifications")).json()["notifications"]
         assert notes and notes[0]["kind"] == "position.draft"
         sheet = (await minister.client.get(f"/api/meetings/{_meeting}/positions/me")).json()
-        assert sheet["items"][0]["position"]["stance"] == "agree_with_comments"
+        reviewed = sheet["items"][0]["position"]
+        assert reviewed["stance"] == "agree_with_comments"
+        unsaid = await minister.client.post(f"/api/items/{items[0]}/positions/me/submit",
+                                            json={})
+        assert unsaid.status_code == 422  # which revision was reviewed must be said
+        # The assistant changes the draft after the member read it: submitting what the
+        # member reviewed is refused, and the changed draft does not count.
+        changed = await assistant.client.put(
+            f"/api/items/{items[0]}/positions/{member.id}/draft",
+            json={"stance": "disagree", "text": "Không đồng ý toàn bộ."})
+        assert changed.status_code == 200
+        stale = await minister.client.post(f"/api/items/{items[0]}/positions/me/submit",
+                                           json={"revision": reviewed["revision"]})
+        assert stale.status_code == 409, stale.text
+        assert stale.json()["type"] == "urn:ecabinet:problem:draft-changed"
+        assert "Trợ lý của bạn đã sửa bản dự thảo này sau khi bạn xem" in stale.json()["detail"]
+        matrix = (await office.client.get(f"/api/meetings/{_meeting}/positions")).json()
+        assert matrix["cells"] == []
+        sheet = (await minister.client.get(f"/api/meetings/{_meeting}/positions/me")).json()
+        reviewed = sheet["items"][0]["position"]
+        assert reviewed["stance"] == "disagree"
         submitted = await minister.client.post(f"/api/items/{items[0]}/positions/me/submit",
-                                               json={})
+                                               json={"revision": reviewed["revision"]})
         assert submitted.status_code == 200 and submitted.json()["submitted"] is True
         matrix = (await office.client.get(f"/api/meetings/{_meeting}/positions")).json()
-        assert [c["stance"] for c in matrix["cells"]] == ["agree_with_comments"]
+        assert [c["stance"] for c in matrix["cells"]] == ["disagree"]
         again = await assistant.client.put(
             f"/api/items/{items[0]}/positions/{member.id}/draft",
             json={"stance": "disagree", "text": "Không đồng ý."})
@@ -149,7 +169,7 @@ async def test_an_assistant_drafts_and_only_the_members_submission_counts(
         assert not_theirs.status_code == 403
         history = (await minister.client.get(
             f"/api/items/{items[0]}/positions/{member.id}/history")).json()["revisions"]
-        assert [r["action"] for r in history] == ["drafted", "submitted"]
+        assert [r["action"] for r in history] == ["drafted", "drafted", "submitted"]
 
 
 async def test_the_matrix_is_for_the_secretariat_and_the_chair(

@@ -168,8 +168,14 @@ async def give_position(tx: Tx, actor: Actor, *, item_id: int, stance: str, text
     return await _save(tx, actor, context, seat, position, stance, text, submitted=True)
 
 
-async def submit_draft(tx: Tx, actor: Actor, *, item_id: int) -> Position:
-    """The member submits the draft their assistant prepared, as it stands."""
+class DraftChanged(Conflict):
+    title = "The draft changed"
+    kind = "draft-changed"
+
+
+async def submit_draft(tx: Tx, actor: Actor, *, item_id: int, revision: int) -> Position:
+    """The member submits the draft their assistant prepared, as the revision they
+    reviewed: a draft changed since is refused, never submitted unseen."""
     context = await item_context(tx, item_id, lock=True)
     seat = voting_seat(actor, context.meeting.body_id)
     await ensure_open(tx, actor, context)
@@ -177,6 +183,11 @@ async def submit_draft(tx: Tx, actor: Actor, *, item_id: int) -> Position:
     position = await current(tx, item_id, seat.id)
     if position is None or position.submitted_at is not None:
         raise Conflict("There is no draft waiting for you on this item.")
+    if position.revision != revision:
+        raise DraftChanged(
+            "Your assistant changed this draft after you reviewed it (you reviewed revision "
+            "%(seen)s, it is now revision %(now)s); read it again before submitting it.",
+            seen=revision, now=position.revision)
     return await _save(tx, actor, context, seat, position, position.stance, position.text,
                        submitted=True)
 
@@ -214,6 +225,7 @@ async def _save(tx: Tx, actor: Actor, context: ItemContext, seat: Membership,
         position = Position(item_id=context.item.id, membership_id=seat.id, stance=stance,
                             text=text)
     position.stance, position.text, position.updated_at = stance, text, now
+    position.revision += 1
     if submitted:
         position.submitted_at = now
     else:

@@ -25,6 +25,9 @@ class Position(SQLModel, table=True):
     drafted_by_id: int | None = Field(default=None, foreign_key="person.id")
     submitted_at: datetime | None = at_field(nullable=True)
     updated_at: datetime = at_field(default_now=True)
+    # Counts every change: the member submits an assistant's draft only as the revision
+    # they reviewed, never a later one.
+    revision: int = 0
 
 
 class PositionRevision(SQLModel, table=True):

@@ -42,6 +42,14 @@ class PositionText(DraftText):
                                  "updatedAt of the position shown then, \"\" for none.")
 
 
+class SubmitDraft(Body):
+    """The revision of the assistant's draft the member reviewed (its `revision`)."""
+
+    model_config = example({"revision": 1})
+    revision: int = Field(ge=0, le=inputs.MAX_ID, strict=True, description="The draft's "
+                          "revision as shown to the member; 409 if it changed since.")
+
+
 class Move(Body):
     """Where the item goes, and why."""
 
@@ -78,7 +86,8 @@ def position_json(position: Position | None) -> dict[str, Any] | None:
             "stance": position.stance, "text": position.text,
             "submitted": position.submitted_at is not None,
             "submittedAt": position.submitted_at.isoformat() if position.submitted_at else None,
-            "draftedBy": position.drafted_by_id, "updatedAt": position.updated_at.isoformat()}
+            "draftedBy": position.drafted_by_id, "updatedAt": position.updated_at.isoformat(),
+            "revision": position.revision}
 
 
 def item_json(item: AgendaItem, counts: triage.ItemCounts | None = None) -> dict[str, Any]:
@@ -138,11 +147,15 @@ def _based_on(value: str | None) -> datetime | Literal["none"] | None:
     return moment
 
 
+@takes(SubmitDraft)
 async def submit_my_draft(request: Request) -> Response:
-    """Submit, as it stands, the position my assistant drafted on this item."""
+    """Submit the position my assistant drafted on this item, as the revision I reviewed
+    (409 if it changed since)."""
+    body = await parsed(request, SubmitDraft)
     async with db_of(request).transaction() as tx:
         position = await positions.submit_draft(tx, actor_of(request),
-                                                item_id=int_param(request, "item_id"))
+                                                item_id=int_param(request, "item_id"),
+                                                revision=body.revision)
     return JSONResponse(position_json(position))
 
 

@@ -74,11 +74,15 @@ async def save_position(request: Request) -> Response:
 
 
 async def submit_draft(request: Request) -> Response:
+    """The member submits the draft as the revision the page showed them."""
     meeting_id, item_id = int_param(request, "meeting_id"), int_param(request, "item_id")
+    form = await request.form()
+    shown = str(form.get("revision") or "")
     try:
         async with db_of(request).transaction() as tx:
-            await positions.submit_draft(tx, actor_of(request), item_id=item_id)
-    except Conflict as error:
+            await positions.submit_draft(tx, actor_of(request), item_id=item_id,
+                                         revision=int(shown) if shown.isdigit() else -1)
+    except (Conflict, ValidationFailed) as error:
         _ = gettext_for(locale_of(request))
         return await _sheet_page(request, member=None, status=error.status,
                                  errors={item_id: _(error.message, **error.params)})
