@@ -157,24 +157,47 @@ def decide_vote(kind: str, rules: Rules, ballots: Sequence[tuple[int, str]], *,
 
 def settled_written_poll(rules: Rules, tally: Tally, *, electorate: int,
                          chair_choice: str | None, chair_has_voted: bool) -> Outcome | None:
-    """The outcome if no remaining answer can change it, else None.
+    """The outcome if no remaining answer can change it, else None. O(members).
 
-    Tries every way the members who have not answered could still answer (a Government has
-    a few dozen members, so this is small) and every answer the chair could still give.
+    Whatever the members who have not answered do, the final "for" and "against" counts
+    are (for + u, against + v) with u, v >= 0 and u + v <= remaining: under "silence is
+    not a vote" u is the late answers for; under "silence agrees" u is the late answers
+    for plus those still silent at the deadline, which count for too. Abstentions move
+    neither count, and the base of the threshold is fixed or for + against. So the
+    reachable finals are the lattice points of a triangle, and the result is settled when
+    they all pass or all fail.
+
+    The rule is not monotone (a tie is broken by the chair's side), so each column of the
+    triangle (a fixed "against") is checked where it can change: "for" > share x base is
+    linear in "for", so it holds on a prefix or a suffix of the column, and the tie point
+    is the one exception; both ends, their neighbours and the tie point decide the column.
     """
     remaining = max(electorate - tally.cast, 0)
-    chair_options = [chair_choice] if chair_has_voted else [c.value for c in Choice]
-    results: set[bool] = set()
-    for extra_for in range(remaining + 1):
-        for extra_against in range(remaining - extra_for + 1):
-            for extra_abstain in range(remaining - extra_for - extra_against + 1):
-                final = Tally(tally.for_ + extra_for, tally.against + extra_against,
-                              tally.abstain + extra_abstain)
-                for chair in chair_options:
-                    results.add(decide_written_poll(rules, final, electorate=electorate,
-                                                    chair_choice=chair).passed)
-                if len(results) > 1:
-                    return None
+    chair_options = {chair_choice} if chair_has_voted else {c.value for c in Choice}
+    chair_side = rules.tie_break is TieBreak.CHAIR_SIDE
+    tie_may_pass = chair_side and Choice.FOR.value in chair_options
+    tie_may_fail = not chair_side or chair_options != {Choice.FOR.value}
+    share_n, share_d = rules.pass_share.numerator, rules.pass_share.denominator
+    cast_base = rules.pass_base is ThresholdBase.VOTES_CAST
+
+    def majority(for_: int, against: int) -> bool:
+        # for >= more_than(share, base)  <=>  for > share x base
+        return share_d * for_ > share_n * (for_ + against if cast_base else electorate)
+
+    may_pass = may_fail = False
+    for against in range(tally.against, tally.against + remaining + 1):
+        low, high = tally.for_, tally.for_ + remaining - (against - tally.against)
+        for for_ in {low, low + 1, high - 1, high, against}:
+            if not low <= for_ <= high:
+                continue
+            tie = for_ == against and for_ > 0
+            if majority(for_, against):
+                may_pass = True
+            else:
+                may_pass = may_pass or (tie and tie_may_pass)
+                may_fail = may_fail or not tie or tie_may_fail
+            if may_pass and may_fail:
+                return None
     return decide_written_poll(rules, tally, electorate=electorate, chair_choice=chair_choice)
 
 

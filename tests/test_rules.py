@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ecabinet.rules import (
+    Outcome,
     Rules,
     Tally,
     decide,
@@ -18,7 +19,7 @@ from ecabinet.rules import (
     quorum_needed,
     settled_written_poll,
 )
-from ecabinet.vocab import SilencePolicy, ThresholdBase, TieBreak
+from ecabinet.vocab import Choice, SilencePolicy, ThresholdBase, TieBreak
 
 GOVERNMENT = Rules()
 
@@ -95,6 +96,72 @@ def test_settled_outcome_never_disagrees_with_the_final_one(
                                                                    abstain)):
         assert decide_written_poll(GOVERNMENT, final, electorate=27,
                                    chair_choice=chair).passed == early.passed
+
+
+def settled_by_trying_everything(rules: Rules, tally: Tally, *, electorate: int,
+                                 chair_choice: str | None, chair_has_voted: bool
+                                 ) -> Outcome | None:
+    """The former rule, kept as the reference: every way the members who have not
+    answered could still answer, with every answer the chair could still give (cubic)."""
+    remaining = max(electorate - tally.cast, 0)
+    chair_options = [chair_choice] if chair_has_voted else [c.value for c in Choice]
+    results: set[bool] = set()
+    for extra_for in range(remaining + 1):
+        for extra_against in range(remaining - extra_for + 1):
+            for extra_abstain in range(remaining - extra_for - extra_against + 1):
+                final = Tally(tally.for_ + extra_for, tally.against + extra_against,
+                              tally.abstain + extra_abstain)
+                for chair in chair_options:
+                    results.add(decide_written_poll(rules, final, electorate=electorate,
+                                                    chair_choice=chair).passed)
+                if len(results) > 1:
+                    return None
+    return decide_written_poll(rules, tally, electorate=electorate, chair_choice=chair_choice)
+
+
+@st.composite
+def bodies(draw: st.DrawFn) -> Rules:
+    """Any rules a body may set (DOMAIN.md): quorum, share and base of the threshold (a
+    share of 1 or more included), tie-break and the meaning of silence."""
+    denominator = draw(st.integers(1, 6))
+    quorum_denominator = draw(st.integers(1, 4))
+    return Rules(
+        quorum=Fraction(draw(st.integers(0, quorum_denominator)), quorum_denominator),
+        pass_share=Fraction(draw(st.integers(0, denominator + 1)), denominator),
+        pass_base=draw(st.sampled_from(ThresholdBase)),
+        tie_break=draw(st.sampled_from(TieBreak)),
+        silence=draw(st.sampled_from(SilencePolicy)))
+
+
+@st.composite
+def polls(draw: st.DrawFn) -> tuple[int, Tally]:
+    """A body of up to 30 members and the answers so far (ties and abstentions included;
+    a few more answers than members, which the rule must bear too)."""
+    electorate = draw(st.integers(0, 30))
+    for_ = draw(st.integers(0, electorate + 1))
+    against = draw(st.one_of(st.just(for_), st.integers(0, electorate + 1 - min(for_, electorate))))
+    abstain = draw(st.integers(0, max(electorate + 2 - for_ - against, 0)))
+    return electorate, Tally(for_, against, abstain)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(bodies(), polls(), st.sampled_from(["for", "against", "abstain", None]), st.booleans())
+@example(Rules(), (4, Tally(2, 2, 0)), "for", True)  # a tie the chair's side carries
+@example(Rules(), (4, Tally(2, 2, 0)), "against", True)
+@example(Rules(), (5, Tally(2, 2, 0)), "for", True)  # one silent member could break it
+@example(Rules(pass_base=ThresholdBase.VOTES_CAST), (6, Tally(2, 1, 0)), "for", True)
+@example(Rules(silence=SilencePolicy.AGREE), (27, Tally(3, 13, 0)), None, False)
+@example(Rules(tie_break=TieBreak.FAILS), (27, Tally(13, 13, 0)), "for", True)
+def test_the_linear_settle_decides_as_trying_everything_did(
+    rules: Rules, poll: tuple[int, Tally], chair: str | None, chair_has_voted: bool
+) -> None:
+    electorate, tally = poll
+    choice = chair if chair_has_voted else None
+    assert settled_written_poll(
+        rules, tally, electorate=electorate, chair_choice=choice,
+        chair_has_voted=chair_has_voted) == settled_by_trying_everything(
+        rules, tally, electorate=electorate, chair_choice=choice,
+        chair_has_voted=chair_has_voted)
 
 
 @given(st.integers(1, 60), st.integers(0, 60))
