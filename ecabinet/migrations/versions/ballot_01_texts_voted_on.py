@@ -2,7 +2,7 @@
 when it opened, which its ballots sign
 
 Revision ID: ballot_01
-Revises: verifier_01
+Revises: live_02
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "ballot_01"
-down_revision: str | None = "verifier_01"
+down_revision: str | None = "live_02"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
