@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import base64
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import select
 
+from ecabinet import clock
 from ecabinet.db import Database
 from ecabinet.models import Poll, utcnow
 from ecabinet.settings import Settings
@@ -268,8 +269,9 @@ async def test_reminders_and_the_result_notice(
         assert reminded.json() == {"notified": 1}
         notes = (await member.client.get("/api/me/notifications")).json()["notifications"]
         assert notes[0]["kind"] == "poll.reminder"
-        await past_deadline(db, poll["id"])
-        await sweep_once(db, settings)
+        deadline = (await office.client.get(f"/api/polls/{poll['id']}")).json()["deadline"]
+        with clock.frozen_at(datetime.fromisoformat(deadline) + timedelta(minutes=1)):
+            assert (await sweep_once(db, settings)).polls_closed == 1
         pdf = await member.client.get(f"/api/polls/{poll['id']}/notice.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = pdf_text(pdf.content)

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+from .. import clock
+
 # Named constraints, so that migrations can refer to them on every database.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -20,7 +22,8 @@ SQLModel.metadata.naming_convention = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, from the one clock (``ecabinet.clock``) that tests may move."""
+    return clock.now()
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
