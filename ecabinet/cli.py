@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 from . import audit
@@ -15,8 +16,9 @@ from .errors import EcabinetError
 from .key_commands import add_key_commands
 from .migrate import upgrade
 from .minutes.commands import add_commands as add_minutes_commands
+from .minutes.verify import load_trust_roots
 from .operations.commands import add_commands as add_operations_commands
-from .operations.commands import chain_and_anchor_report, cmd_audit_anchor
+from .operations.commands import anchor_stamp_report, chain_and_anchor_report, cmd_audit_anchor
 from .settings import Settings, ensure_session_secret, load_settings
 from .vocab import Classification, Role
 
@@ -95,7 +97,14 @@ async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
         _print(f"Audit chain ROLLED BACK: {rollback}.",
                f"The {report.checked} events that remain are intact.")
         return 1
-    _print(f"Audit chain intact: {report.checked} events, head {report.head}.")
+    trust = args.tsa_trust or ([settings.minutes_trust_roots]
+                               if settings.minutes_trust_roots else [])
+    stamps, stamps_ok = await anchor_stamp_report(
+        settings, load_trust_roots([Path(p) for p in trust]))
+    _print(f"Audit chain intact: {report.checked} events, head {report.head}.", *stamps)
+    if not stamps_ok:
+        _print("An anchor's time stamp does NOT hold: the anchor file was altered.")
+        return 1
     return 0
 
 
@@ -257,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit_verify.add_argument("--at", type=int, metavar="EVENT",
                               help="check the chain only up to this event (a past head, such "
                                    "as the one printed in signed minutes)")
+    audit_verify.add_argument("--tsa-trust", action="append", default=[], metavar="CA.pem",
+                              help="certificate of a time-stamp authority's CA to trust for "
+                                   "the anchors' time stamps (repeatable); default: "
+                                   "ECABINET_MINUTES_TRUST_ROOTS")
     audit_verify.add_argument("--hash", metavar="HEX",
                               help="with --at: the hash printed for that event; exit 1 if the "
                                    "chain's differs")

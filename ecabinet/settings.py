@@ -165,6 +165,10 @@ SETTINGS: tuple[Setting, ...] = (
             "the database operator cannot rewrite.", str),
     Setting("audit_anchor_minutes", 60, "How often the sweeper anchors the audit chain's "
             "head. 0: only by `ecabinet audit anchor`.", int),
+    Setting("audit_tsa_url", "", "RFC 3161 time-stamp authority that stamps each anchor of "
+            "the audit chain's head (the scheduled ones and each signed minutes' head), so "
+            "that `ecabinet audit verify` can prove when the chain reached it. Empty: "
+            "ECABINET_MINUTES_TSA_URL; neither set: anchors are not time-stamped.", str),
     Setting("upload_max_pages", 2000, "Most pages a PDF may have; a longer one is refused at "
             "upload.", int),
     Setting("upload_max_page_points", 3370, "Longest side of a PDF page accepted at upload, in "
@@ -258,6 +262,7 @@ class Settings:
     server_processes: int
     audit_anchor_file: str
     audit_anchor_minutes: int
+    audit_tsa_url: str
     upload_max_pages: int
     upload_max_page_points: int
     render_max_pixels: int

@@ -38,7 +38,14 @@ from .db import Database
 from .models import Body, utcnow
 from .notices import push
 from .notices.mail import deliver_pending
-from .operations.anchors import anchor_head, anchor_path, read_anchors
+from .operations.anchors import (
+    SCHEDULE,
+    anchor_head,
+    anchor_minutes_heads,
+    anchor_path,
+    anchor_stamper,
+    read_anchors,
+)
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -102,16 +109,20 @@ async def publish_registers(db: Database, settings: Settings) -> int:
 
 
 async def anchor_if_due(db: Database, settings: Settings) -> bool:
+    """The head every ``audit_anchor_minutes``, and each newly signed minutes' head, each
+    time-stamped when a time-stamp authority is configured."""
     if settings.audit_anchor_minutes <= 0:
         return False
-    path = anchor_path(settings)
-    known = read_anchors(path)
+    path, stamper = anchor_path(settings), anchor_stamper(settings)
+    async with db.read() as session:
+        await anchor_minutes_heads(session, path, stamper=stamper)
+    known = [a for a in read_anchors(path) if a.source == SCHEDULE]
     now = utcnow()
     if known and now - datetime.fromisoformat(known[-1].at) < timedelta(
             minutes=settings.audit_anchor_minutes):
         return False
     async with db.read() as session:
-        return await anchor_head(session, path, now=now) is not None
+        return await anchor_head(session, path, now=now, stamper=stamper) is not None
 
 
 async def run_forever(db: Database, settings: Settings) -> None:

@@ -32,6 +32,7 @@ from ecabinet.models import (
     PasskeyQuarantine,
     utcnow,
 )
+from ecabinet.operations.anchors import anchor_minutes_heads, anchor_path
 from ecabinet.settings import Settings
 
 from .deliberation import pdf_text
@@ -166,6 +167,14 @@ async def test_notes_draft_approval_and_both_signatures(
     assert locked.status_code == 409
     for other in (secretary, chair, member):
         await other.aclose()
+
+    # The sweeper anchors the head printed in the signed minutes, once.
+    printed = json.loads(files["ecabinet-evidence.json"])["auditHead"]
+    async with db.read() as read:
+        (anchor,) = await anchor_minutes_heads(read, anchor_path(settings))
+        assert await anchor_minutes_heads(read, anchor_path(settings)) == []
+    assert (anchor.seq, anchor.hash) == (printed["seq"], printed["hash"])
+    assert anchor.source.startswith("minutes:")
 
 
 def _member_person(session: ClosedSession) -> int:

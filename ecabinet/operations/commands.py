@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from .. import audit
 from ..db import Database
 from ..documents.storage import store_for
 from ..settings import Settings
-from .anchors import anchor_head, anchor_path, read_anchors, rollback_problem
+from .anchors import (
+    StampCheck,
+    anchor_head,
+    anchor_minutes_heads,
+    anchor_path,
+    anchor_stamper,
+    check_stamps,
+    read_anchors,
+    rollback_problem,
+)
 from .backup import backup, restore
 from .storage_check import verify_storage
 
@@ -43,13 +53,16 @@ async def cmd_audit_anchor(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     try:
         async with db.read() as session:
-            anchor = await anchor_head(session, anchor_path(settings))
+            stamper = anchor_stamper(settings)
+            await anchor_minutes_heads(session, anchor_path(settings), stamper=stamper)
+            anchor = await anchor_head(session, anchor_path(settings), stamper=stamper)
     finally:
         await db.dispose()
     if anchor is None:
         _print("The audit head is already anchored (or the log is empty).")
     else:
-        _print(f"Anchored the audit head #{anchor.seq} in {anchor_path(settings)}.")
+        stamped = ", time-stamped" if anchor.tst else ""
+        _print(f"Anchored the audit head #{anchor.seq} in {anchor_path(settings)}{stamped}.")
     return 0
 
 
@@ -65,6 +78,30 @@ async def chain_and_anchor_report(settings: Settings) -> tuple[audit.ChainReport
     finally:
         await db.dispose()
     return report, rollback
+
+
+async def anchor_stamp_report(settings: Settings, trust_roots: list[Any]
+                              ) -> tuple[list[str], bool]:
+    """Lines about the anchors' RFC 3161 time stamps, and whether all that carry one hold."""
+    anchors = read_anchors(anchor_path(settings))
+    stamped = sum(1 for a in anchors if a.tst)
+    if stamped and not trust_roots:
+        return [f"Anchors: {len(anchors)}, {stamped} time-stamped; the stamps are not "
+                "checked: pass --tsa-trust CA.pem."], True
+    checks = await check_stamps(anchors, trust_roots)
+    bad: list[StampCheck] = [c for c in checks if not c.ok]
+    good = [c for c in checks if c.ok]
+    lines = []
+    if good:
+        newest = max(good, key=lambda c: c.anchor.seq)
+        lines.append(f"Anchors: {len(anchors)}, {len(good)} with a valid time stamp; the "
+                     f"highest, event #{newest.anchor.seq} ({newest.anchor.source}), was "
+                     f"time-stamped at {newest.detail}.")
+    elif anchors:
+        lines.append(f"Anchors: {len(anchors)}, none with a valid time stamp.")
+    lines += [f"  ✗ anchor of event #{c.anchor.seq} ({c.anchor.source}, {c.anchor.at}): "
+              f"{c.detail}" for c in bad]
+    return lines, not bad
 
 
 async def _report_chain(settings: Settings) -> bool:
