@@ -78,8 +78,12 @@ async def snapshot(request: Request) -> Response:
     caller sees: their check-in and their own ballot with its receipt). Tablets fetch it on
     opening, on a gap in the /ws sequence and after reconnecting. /ws sends JSON messages
     with `type`, `meeting`, `seq` and `prev`: `state` (the same snapshot without `me`),
-    `tally` (`cast`: the running ballot count of the open vote, coalesced), `event`,
-    `resync`, `ping` (answer `{"type": "pong"}`); send `{"type": "watch", "meeting": id}`.
+    `tally` (`cast`: the running ballot count of the open vote, coalesced), `presence`
+    (`seats`: the changed lines of the member list, `quorum`, `poll`: the open vote's
+    counts), `event`, `resync` (`within`: ask for the snapshot at a random moment within
+    this many ms), `ping` (answer `{"type": "pong"}`); send
+    `{"type": "watch", "meeting": id}`. While the database is unreachable the answer is
+    503 with `Retry-After`.
     """
     return await view(request, int_param(request, "meeting"))
 
