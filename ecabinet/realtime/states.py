@@ -68,11 +68,12 @@ class StateCache:
         try:
             self.reads += 1
             state = await snapshot(session, meeting)
-        except BaseException as error:
+        except BaseException:
+            # Failed or cancelled (its client went away): the waiters read for themselves.
             if self.entries.get(meeting.id) is entry:
                 del self.entries[meeting.id]
-            entry.state.set_exception(error)
-            entry.state.exception()  # retrieved: waiters read for themselves
+            entry.state.set_exception(RuntimeError("the shared read did not finish"))
+            entry.state.exception()  # retrieved: nobody need be told
             raise
         entry.state.set_result(state)
         return state

@@ -88,3 +88,20 @@ async def test_a_shared_state_is_read_again_after_its_age_limit(
     now[0] = 6.0  # a change that numbered no event (a name corrected) shows by now
     await _view(db, cache, person, live.meeting_id)
     assert cache.reads == 2
+
+
+async def test_tablets_waiting_on_a_read_whose_client_went_away_read_for_themselves(
+        db: Database, settings: Settings) -> None:
+    live = await make_session(db, settings, items=1)
+    cache = StateCache()
+    first, second = (seat.person_id for seat in live.voters[:2])
+    reading = asyncio.create_task(_view(db, cache, first, live.meeting_id))
+    for _ in range(10_000):  # until the first request has started the shared read
+        if cache.entries:
+            break
+        await asyncio.sleep(0)
+    waiting = asyncio.create_task(_view(db, cache, second, live.meeting_id))
+    await asyncio.sleep(0)
+    reading.cancel()
+    shown = await waiting
+    assert shown["me"]["person"] == second and cache.reads == 2
