@@ -48,6 +48,7 @@ class EventKind(StrEnum):
     SESSION_ITEM_TAKEN = "session.item_taken"
     SESSION_ITEM_CONCLUDED = "session.item_concluded"
     SPEAKERS_CHANGED = "speakers.changed"
+    RECUSAL_CHANGED = "recusal.changed"
     ATTENDANCE_AWAY = "attendance.away"
     ATTENDANCE_BACK = "attendance.back"
     MEETING_UPDATED = "meeting.updated"
@@ -163,6 +164,7 @@ KINDS: dict[EventKind, Spec] = {
     EventKind.SESSION_ITEM_TAKEN: _LIVE,
     EventKind.SESSION_ITEM_CONCLUDED: _LIVE,
     EventKind.SPEAKERS_CHANGED: _LIVE,
+    EventKind.RECUSAL_CHANGED: _LIVE,
     EventKind.ATTENDANCE_AWAY: Spec(Audience.MEETING, AttendanceMoved),
     EventKind.ATTENDANCE_BACK: Spec(Audience.MEETING, AttendanceMoved),
     EventKind.MEETING_UPDATED: _MEETING_NOTICE,

@@ -53,6 +53,15 @@ def quorum_needed(rules: Rules, members: int) -> int:
     return at_least(rules.quorum, members)
 
 
+def counted_present(present: Iterable[int], recused: Iterable[int], *,
+                    recused_count: bool) -> int:
+    """Members present who count toward an item's quorum: those who declared a conflict
+    of interest on it do not, unless the body counts them. The base ("all members")
+    never shrinks: a recusal makes the quorum harder to reach, not easier."""
+    seats = set(present)
+    return len(seats) if recused_count else len(seats - set(recused))
+
+
 def has_quorum(rules: Rules, members: int, present: int) -> bool:
     return members > 0 and present >= quorum_needed(rules, members)
 

@@ -11,6 +11,7 @@ from ecabinet.rules import (
     Outcome,
     Rules,
     Tally,
+    counted_present,
     decide,
     decide_written_poll,
     has_quorum,
@@ -176,3 +177,11 @@ def test_triage() -> None:
     assert is_contested(GOVERNMENT, ["agree", "disagree"])
     assert is_contested(GOVERNMENT, ["discuss"])
     assert is_contested(Rules(missing_position_contested=True), ["agree", None])
+
+
+def test_a_recused_member_counts_toward_the_items_quorum_only_where_the_body_says() -> None:
+    present, recused = [1, 2, 3, 4], [3, 9]  # 9 declared a conflict but is not present
+    assert counted_present(present, recused, recused_count=False) == 3
+    assert counted_present(present, recused, recused_count=True) == 4
+    # The base stays all members: two thirds of 27 is 18, whoever recused.
+    assert quorum_needed(Rules(), 27) == 18

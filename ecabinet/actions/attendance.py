@@ -8,6 +8,7 @@ vote, only where the body allows stand-ins to vote (DOMAIN.md: by default they d
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -15,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..i18n import N_
 from ..models import Attendance, Body, Meeting, Membership, Person, rules_of
-from ..rules import Rules, has_quorum, quorum_needed
+from ..rules import Rules, counted_present, has_quorum, quorum_needed
 from ..vocab import Role
 
 VOTING_ROLES = (Role.CHAIR.value, Role.MEMBER.value)
@@ -89,10 +90,13 @@ async def seats_of(session: AsyncSession, meeting: Meeting) -> list[Seat]:
     return result
 
 
-def quorum_of(body: Body, seats: list[Seat]) -> Quorum:
+def quorum_of(body: Body, seats: list[Seat], recused: Iterable[int] = ()) -> Quorum:
+    """The quorum now; ``recused``: the seats with a conflict of interest on the item it
+    is counted for (rules.counted_present)."""
     rules = Rules.from_profile(rules_of(body))
     members = len(seats)
-    present = sum(1 for seat in seats if seat.present(body))
+    present = counted_present((seat.membership.id or 0 for seat in seats if seat.present(body)),
+                              recused, recused_count=body.recused_count_in_quorum)
     return Quorum(members, present, quorum_needed(rules, members),
                   has_quorum(rules, members, present))
 

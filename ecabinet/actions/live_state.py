@@ -25,6 +25,7 @@ from ..models import (
     Person,
     Poll,
     PollQuestion,
+    Recusal,
     SpeakerRequest,
     utcnow,
 )
@@ -32,7 +33,7 @@ from ..outcomes import describe
 from ..rules import Outcome, Tally
 from ..speaking import Waiting, queue, seconds_between
 from ..vocab import MeetingState, PollKind, PollState, SpeechKind, SpeechState
-from . import seat_view
+from . import recusals, seat_view
 from .access import load_meeting, meeting_access
 from .attendance import VOTING_ROLES, Quorum, Seat, quorum_of, seats_of
 from .session import Phase, may_run
@@ -158,6 +159,14 @@ async def speakers(session: AsyncSession, item: AgendaItem | None) -> dict[str, 
     }
 
 
+def _recusals(declared: Sequence[Recusal], seats: Sequence[Seat]) -> list[dict[str, Any]]:
+    """Who declared a conflict of interest on the current item, and why (said in the room
+    and recorded in the minutes)."""
+    names = {seat.membership.id: seat.person.full_name for seat in seats}
+    return [{"id": r.id, "seat": r.membership_id, "name": names.get(r.membership_id, ""),
+             "reason": r.reason} for r in declared]
+
+
 async def snapshot(session: AsyncSession, meeting: Meeting, *, attendance: bool = True
                    ) -> dict[str, Any]:
     """The live state; without ``attendance`` the list of members is left out (the quorum
@@ -169,7 +178,12 @@ async def snapshot(session: AsyncSession, meeting: Meeting, *, attendance: bool 
         AgendaItem.meeting_id == meeting.id).order_by(col(AgendaItem.ordinal),
                                                      col(AgendaItem.id)))).all())
     seats = await seats_of(session, meeting)
-    quorum = quorum_of(body, seats)
+    current = next((i for i in items if i.id == meeting.current_item_id), None)
+    declared = [] if current is None or current.id is None else \
+        await recusals.of_item(session, current.id)
+    # The quorum shown is the current item's: without those who declared a conflict of
+    # interest on it, unless the body counts them.
+    quorum = quorum_of(body, seats, [r.membership_id for r in declared])
     polls = await live_polls(session, meeting.id)
     open_poll = next(((p, q) for p, q in polls if p.state == PollState.OPEN.value), None)
     results = [await _result(session, p, q, seats) for p, q in polls
@@ -187,8 +201,8 @@ async def snapshot(session: AsyncSession, meeting: Meeting, *, attendance: bool 
         "attendance": [_seat(seat, body) for seat in seats],
         "poll": None if open_poll is None else await _open_poll(session, *open_poll, quorum),
         "results": results,
-        "speakers": await speakers(session, next(
-            (i for i in items if i.id == meeting.current_item_id), None)),
+        "speakers": await speakers(session, current),
+        "recusals": _recusals(declared, seats),
         "secret_ballot_allowed": body.secret_ballot_allowed,
         "options": body.vote_options,
     }

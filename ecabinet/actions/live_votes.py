@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..rules import Outcome, Rules, chair_seat, decide_vote
 from ..vocab import AttendanceMode, ItemStatus, NoticeKind, PollKind, PollState, Role
-from . import notifications, session, voted_texts
+from . import notifications, recusals, session, voted_texts
 from .access import load_meeting
 from .attendance import quorum_of, seats_of
 
@@ -98,7 +98,10 @@ async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
         raise ValidationFailed("A question has at most %(limit)s characters.",
                                limit=MAX_QUESTION)
     seats = await seats_of(tx.session, meeting)
-    quorum = quorum_of(body, seats)
+    # Who declared a conflict of interest on the item is out of its electorate and, by the
+    # body's rule, its quorum (actions/recusals.py).
+    recused = await recusals.recused_seats(tx.session, item.id or 0)
+    quorum = quorum_of(body, seats, recused)
     if not quorum.met:
         raise session.SessionRefused(
             "There is no quorum: %(present)s of %(members)s members are present and "
@@ -118,7 +121,8 @@ async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
                 kind=PollKind.LIVE.value, title=item.title[:500], secret=secret,
                 options=list(body.vote_options), state=PollState.OPEN.value,
                 created_by_id=actor.person_id, opened_at=utcnow(), rules=rules_of(body),
-                electorate=len(seats), voter_ids=[s.membership.id or 0 for s in seats],
+                electorate=len(seats), voter_ids=[s.membership.id or 0 for s in seats
+                                                  if s.membership.id not in recused],
                 texts=await voted_texts.of_item(tx.session, item.id or 0))
     tx.session.add(poll)
     await tx.session.flush()
@@ -180,7 +184,8 @@ async def close_vote(tx: Tx, actor: Actor, poll_id: int) -> Closed:
     assert question.id is not None
     ballots = await current_ballots(tx, question.id)
     body = await _body(tx, meeting.body_id)
-    present = quorum_of(body, await seats_of(tx.session, meeting)).present
+    recused = await recusals.recused_seats(tx.session, poll.item_id or 0)
+    present = quorum_of(body, await seats_of(tx.session, meeting), recused).present
     outcome = decide_vote(poll.kind, Rules.from_profile(poll.rules),
                           [(b.membership_id, b.choice) for b in ballots],
                           electorate=poll.electorate or 0, present=present,

@@ -31,6 +31,7 @@ def live_state_for(state: dict[str, Any], items: ItemIds) -> dict[str, Any]:
         "poll": poll if poll is not None and poll.get("item") in items else None,
         "results": [result for result in state["results"] if result.get("item") in items],
         "speakers": state.get("speakers") if state["current_item"] in items else None,
+        "recusals": state.get("recusals", []) if state["current_item"] in items else [],
     }
     if "attendance" in state:
         scoped["attendance"] = []
@@ -41,6 +42,10 @@ def display_state(state: dict[str, Any]) -> dict[str, Any]:
     shown = {key: value for key, value in state.items() if key != "me"}
     shown["agenda"] = [{key: value for key, value in item.items() if key != "conclusion"}
                        for item in state["agenda"]]
+    # Who does not take part in the item, by name; the reason stays on the tablets and
+    # in the minutes.
+    shown["recusals"] = [{"seat": r["seat"], "name": r["name"]}
+                         for r in state.get("recusals", [])]
     if "attendance" in state:
         shown["attendance"] = [
             {"seat": seat["seat"], "name": seat["name"], "present": True, "checked_in": True,

@@ -28,6 +28,7 @@ from ..models import (
     Poll,
     PollQuestion,
     Position,
+    Recusal,
     SpeakerRequest,
     rules_of,
 )
@@ -259,7 +260,16 @@ async def _item(context: _Context, item: AgendaItem, meeting: Meeting) -> ItemRe
         guests=tuple((g.name, g.affiliation) for g in guests),
         tasks=tuple(TaskLine(t.id or 0, t.agency, t.text, t.deadline) for t in tasks),
         speeches=tuple(await _speeches(context, item.id)),
+        recusals=tuple(await _recusals(context, item.id)),
     )
+
+
+async def _recusals(context: _Context, item_id: int) -> list[tuple[Seat, str]]:
+    rows = (await context.session.exec(select(Recusal).where(
+        Recusal.item_id == item_id, col(Recusal.withdrawn_at).is_(None)).order_by(
+        col(Recusal.declared_at), col(Recusal.id)))).all()
+    return [(context.seats[r.membership_id], r.reason) for r in rows
+            if r.membership_id in context.seats]
 
 
 async def _speeches(context: _Context, item_id: int) -> list[SpeechLine]:

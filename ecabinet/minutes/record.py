@@ -144,6 +144,8 @@ class ItemRecord:
     guests: tuple[tuple[str, str], ...] = ()  # (name, affiliation)
     tasks: tuple[TaskLine, ...] = ()
     speeches: tuple[SpeechLine, ...] = ()
+    # Who declared a conflict of interest on the item, with their reason.
+    recusals: tuple[tuple[Seat, str], ...] = ()
 
     def title_in(self, locale: str) -> str:
         return self.title_en or self.title if locale == "en" else self.title

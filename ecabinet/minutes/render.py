@@ -220,6 +220,9 @@ def _item(item: ItemRecord, record: MinutesRecord, _: Words,
         out.append(para(_("Reason recorded by the secretariat: %(reason)s",
                               reason=item.status_reason)))
     out += _positions(item, _)
+    for seat, reason in item.recusals:
+        out.append(para(_("Did not take part (conflict of interest): %(name)s. Reason: "
+                          "%(reason)s", name=seat.name, reason=reason)))
     out += _speeches(item, _)
     if item.discussion_notes.strip():
         out += [para(_("Discussion:"), "label"), *paragraphs(item.discussion_notes)]

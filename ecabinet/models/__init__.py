@@ -29,6 +29,7 @@ from .people import (
 )
 from .polls import Ballot, Poll, PollAttachment, PollQuestion
 from .recovery import PasskeyQuarantine, Recovery, RecoveryApproval
+from .recusals import Recusal
 from .search import SearchEntry
 from .speakers import SpeakerRequest
 
@@ -76,6 +77,7 @@ __all__ = [
     "PushSubscription",
     "Recovery",
     "RecoveryApproval",
+    "Recusal",
     "SearchEntry",
     "SpeakerRequest",
     "StoredBlob",

@@ -56,6 +56,9 @@ class Body(SQLModel, table=True):
     # reply (the chair may still let a speaker finish).
     speech_seconds: int = 300
     reply_seconds: int = 120
+    # Whether a member who declared a conflict of interest on an item still counts toward
+    # that item's quorum when present (DOMAIN.md: unsettled; the default is the stricter).
+    recused_count_in_quorum: bool = False
 
 
 class AttestationRoot(SQLModel, table=True):

@@ -85,6 +85,9 @@ WORDS: dict[str, str] = {
     "speakers.over": N_("Over time: %(time)s"),
     "speakers.up": N_("Move up"),
     "speakers.down": N_("Move down"),
+    "recused": N_("%(name)s does not take part in this item (conflict of interest)."),
+    "recused_reason": N_("%(name)s does not take part in this item (conflict of interest): "
+                         "%(reason)s"),
     "checkin_lost": N_("The answer did not arrive; the page now shows whether your check-in "
                        "was recorded."),
 }

@@ -58,6 +58,7 @@
     renderVote();
     renderResult();
     renderSpeakers();
+    renderRecusals();
     if (!isDisplay) {
       renderAgenda();
       renderChair();
@@ -320,6 +321,39 @@
     window.ecabinet.live.accept(answer);
   }
 
+  // --- conflicts of interest ---------------------------------------------------------
+  const SETTLED = ["adopted", "rejected", "concluded", "deferred", "consent"];
+
+  function renderRecusals() {
+    const list = part("recusals");
+    list.replaceChildren();
+    for (const one of state.recusals || []) {
+      list.append(element("li", "", one.reason
+        ? word("recused_reason", one) : word("recused", one)));
+    }
+    if (isDisplay) return;
+    const open = state.agenda.filter((item) => !SETTLED.includes(item.status));
+    const card = part("conflict");
+    show(card, Boolean(me && me.speaks_as !== null) && open.length > 0
+         && ["published", "open", "item"].includes(state.phase));
+    const select = part("recuse-items");
+    if (select.dataset.items === open.map((item) => item.id).join(",")) return;
+    select.dataset.items = open.map((item) => item.id).join(",");
+    select.replaceChildren();
+    for (const item of open) {
+      const option = element("option", "", `${item.ordinal}. ${titleOf(item)}`);
+      option.value = String(item.id);
+      option.selected = item.id === state.current_item;
+      select.append(option);
+    }
+  }
+
+  async function recuse(form) {
+    window.ecabinet.live.accept(await post(`/api/items/${form.elements.item.value}/recusals`,
+                                           { reason: form.elements.reason.value }));
+    form.reset();
+  }
+
   function renderAgenda() {
     const consent = state.agenda.filter((item) => item.status === "consent");
     setText("consent", consent.length ? `${word("status.consent")}: ${consent.length}` : "");
@@ -497,6 +531,7 @@
       event.preventDefault();
       const form = event.target;
       if (form.dataset.step === "conclude") perform(() => conclude(form, false));
+      else if (form.dataset.recuse !== undefined) perform(() => recuse(form));
       else perform(() => chairStep(form));
     });
   }
