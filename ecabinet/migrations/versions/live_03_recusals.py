@@ -2,7 +2,7 @@
 a recused member toward the item's quorum
 
 Revision ID: live_03
-Revises: live_02
+Revises: ballot_02
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "live_03"
-down_revision: str | None = "live_02"
+down_revision: str | None = "ballot_02"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
