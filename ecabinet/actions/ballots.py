@@ -29,6 +29,7 @@ from ..models import Ballot, Membership, Poll, PollQuestion, utcnow
 from ..settings import Settings
 from ..vocab import PollKind, PollState, RevotePolicy
 from .attendance import live_voter
+from .recusals import recused_seats
 
 PURPOSE = "ballot"
 # 2: the payload names the document versions voted on ("texts", frozen when the poll opened).
@@ -82,8 +83,15 @@ async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int, *,
 
 async def _live_seat(tx: Tx, actor: Actor, poll: Poll, seat: Membership) -> Membership:
     """In the session only checked-in members vote, and a stand-in only where the body
-    allows it, on the seat of the member they stand in for."""
+    allows it, on the seat of the member they stand in for; never one who declared a
+    conflict of interest on the item (actions/recusals.py)."""
     assert poll.meeting_id is not None
+    principal = seat.stand_in_for_id or seat.id
+    if poll.item_id is not None and principal in await recused_seats(tx.session, poll.item_id):
+        await tx.refuse(BallotRefused(
+            "You declared a conflict of interest on this item, so you do not vote on it; "
+            "the ballot was not recorded."), actor_id=actor.person_id,
+            subject=f"poll:{poll.id}")
     counted, why = await live_voter(tx.session, poll.meeting_id, poll.voter_ids, seat)
     if counted is None:
         await tx.refuse(BallotRefused(why), actor_id=actor.person_id,

@@ -73,8 +73,12 @@ async def test_a_recused_member_leaves_the_items_quorum_electorate_and_is_in_the
 
     assert (await room["member-2"].check_in(meeting)).status_code == 200
     poll = await _post(chair, f"/api/items/{item}/polls", {}, 201)
-    # Out of the electorate: the ballot is refused; the declaration now stands.
-    assert (await room["member-1"].options(poll, "for")).status_code == 403
+    # Out of the electorate: the ballot is refused, saying why, and audited.
+    ballot = await room["member-1"].options(poll, "for")
+    assert ballot.status_code == 403
+    assert ballot.json()["detail"].startswith("You declared a conflict of interest on this "
+                                              "item, so you do not vote on it")
+    assert "refused.ballot" in await audit_kinds(db, "refused.")
     late = await room["member-1"].client.post(
         f"/api/recusals/{state['recusals'][0]['id']}/withdraw", json={})
     assert late.status_code == 409
