@@ -175,13 +175,19 @@ class OpensBeforeItsDate(Conflict):
     kind = "opens-before-its-date"
 
 
+class OpensAfterItsDate(Conflict):
+    title = "The session's scheduled date has passed"
+    kind = "opens-after-its-date"
+
+
 async def open_session(tx: Tx, actor: Actor, meeting_id: int, *, confirm: bool = False,
-                       confirm_early: bool = False, time_zone: str = "Asia/Ho_Chi_Minh"
-                       ) -> Meeting:
+                       confirm_early: bool = False, confirm_late: bool = False,
+                       time_zone: str = "Asia/Ho_Chi_Minh") -> Meeting:
     """Open the session. Without a quorum present the chair is warned first and must
     confirm (members often check in after the opening); the minutes then say when the
     quorum was reached, and the audit log that the chair opened without it. Opening on a
-    day before the scheduled date is a second warning, confirmed separately and audited."""
+    day before the scheduled date is a second warning, confirmed separately and audited;
+    so is opening on a day after it (the deadline the members were called for passed)."""
     meeting = await runnable(tx, actor, meeting_id, Step.OPEN_SESSION)
     zone = ZoneInfo(time_zone)
     starts = meeting.starts_at
@@ -196,6 +202,17 @@ async def open_session(tx: Tx, actor: Actor, meeting_id: int, *, confirm: bool =
                 "its date only if the members were told (confirm to open).",
                 date=f"{scheduled:%d/%m/%Y}", today=f"{today:%d/%m/%Y}")
         await audit.record(tx.session, "session.opened_before_its_date",
+                           actor_id=actor.person_id, body_id=meeting.body_id,
+                           subject=f"meeting:{meeting.id}", scheduled=scheduled.isoformat(),
+                           opened=today.isoformat())
+    if today > scheduled:
+        if not confirm_late:
+            raise OpensAfterItsDate(
+                "This session was scheduled for %(date)s; today is %(today)s, %(days)s days "
+                "later. Open it now only if the members were called for today (confirm to "
+                "open).", date=f"{scheduled:%d/%m/%Y}", today=f"{today:%d/%m/%Y}",
+                days=(today - scheduled).days)
+        await audit.record(tx.session, "session.opened_after_its_date",
                            actor_id=actor.person_id, body_id=meeting.body_id,
                            subject=f"meeting:{meeting.id}", scheduled=scheduled.isoformat(),
                            opened=today.isoformat())

@@ -30,6 +30,7 @@ class Opening(Body):
     model_config = example({}, {"confirm": True, "confirm_early": True})
     confirm: Flag = Field(False, description="Open without a quorum checked in.")
     confirm_early: Flag = Field(False, description="Open before the scheduled date.")
+    confirm_late: Flag = Field(False, description="Open after the scheduled date passed.")
 
 
 class NextItem(Body):
@@ -95,12 +96,15 @@ async def open_session(request: Request) -> Response:
     Without a quorum checked in, refused (409, `no-quorum-yet`, saying how many are present
     and needed) unless the body is `{"confirm": true}`; the opening is then audited as
     made without a quorum. On a day before the scheduled date, refused (409,
-    `opens-before-its-date`) unless `{"confirm_early": true}`; audited likewise."""
+    `opens-before-its-date`) unless `{"confirm_early": true}`; on a day after it (the
+    date the members were called for has passed), refused (409, `opens-after-its-date`)
+    unless `{"confirm_late": true}`; each audited likewise."""
     meeting_id = int_param(request, "meeting")
     body = await parsed(request, Opening)
     async with db_of(request).transaction() as tx:
         await session.open_session(tx, actor_of(request), meeting_id, confirm=body.confirm,
                                    confirm_early=body.confirm_early,
+                                   confirm_late=body.confirm_late,
                                    time_zone=settings_of(request).time_zone)
     return await view(request, meeting_id)
 

@@ -490,6 +490,7 @@
   const WARNINGS = {
     "urn:ecabinet:problem:no-quorum-yet": "confirm",
     "urn:ecabinet:problem:opens-before-its-date": "confirm_early",
+    "urn:ecabinet:problem:opens-after-its-date": "confirm_late",
   };
 
   async function openSession(url) {

@@ -257,6 +257,28 @@ async def test_opening_before_the_scheduled_date_is_confirmed_and_audited(
     assert "session.opened_before_its_date" in await audit_kinds(db)
 
 
+async def test_opening_after_the_scheduled_date_passed_is_confirmed_and_audited(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live = await make_session(db, settings)
+    async with db.transaction() as tx:
+        meeting = await tx.session.get(Meeting, live.meeting_id)
+        assert meeting is not None
+        meeting.starts_at = utcnow() - timedelta(days=4)
+        tx.session.add(meeting)
+    chair = await _tablet(client, settings, live, "chair", tablets)
+    url = f"/api/meetings/{live.meeting_id}/session/open"
+    refused = await chair.client.post(url, json={"confirm": True, "confirm_early": True})
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "urn:ecabinet:problem:opens-after-its-date"
+    assert refused.json()["detail"].startswith("This session was scheduled for ")
+    assert "4 days later" in refused.json()["detail"]
+    assert "session.opened_after_its_date" not in await audit_kinds(db)
+    opened = await _post(chair, url, {"confirm": True, "confirm_late": True})
+    assert opened["phase"] == "open"
+    assert "session.opened_after_its_date" in await audit_kinds(db)
+
+
 async def test_a_vote_on_an_item_whose_documents_changed_is_confirmed_and_audited(
     client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
 ) -> None:
