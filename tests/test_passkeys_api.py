@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import text, update
 from sqlmodel import select
 
+from ecabinet.app import create_app
 from ecabinet.db import Database
 from ecabinet.models import AuditEvent, Enrollment, PasskeyCredential, utcnow
 from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator
 
+from .conftest import ORIGIN
 from .factories import authenticator, csrf_header, enroll, seat_people, sign_in
 
 
@@ -336,3 +338,34 @@ async def test_malformed_credentials_get_a_clear_error(client: httpx.AsyncClient
     bad_json = await client.post("/api/session", content=b"{not json",
                                  headers={"content-type": "application/json"})
     assert bad_json.status_code == 400
+
+
+async def test_a_revoked_device_signs_out_at_once_in_every_server_process(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    """Another process (its own app and connection pool on the same database) that has
+    just served the member stops at the very next request once the device is revoked:
+    no process keeps a signed-in session from before."""
+    seats = await seat_people(db, settings)
+    lost = authenticator(settings)
+    await enroll(client, seats["member"].token, lost)
+    client.cookies.clear()
+    assert (await sign_in(client, lost)).status_code == 200
+    cookie = client.cookies["ecab_session"]
+    client.cookies.clear()
+    other = Database(settings.database_url)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(
+                app=create_app(settings, db=other)), base_url=ORIGIN) as elsewhere:
+            elsewhere.cookies.set("ecab_session", cookie)
+            assert (await elsewhere.get("/api/me")).status_code == 200
+            await enroll(client, seats["secretariat"].token, authenticator(settings))
+            listed = await client.get(f"/api/people/{seats['member'].person_id}/passkeys")
+            passkey_id = listed.json()["passkeys"][0]["id"]
+            revoked = await client.delete(
+                f"/api/people/{seats['member'].person_id}/passkeys/{passkey_id}",
+                headers=await csrf_header(client))
+            assert revoked.status_code == 200
+            assert (await elsewhere.get("/api/me")).status_code == 401
+    finally:
+        await other.dispose()
