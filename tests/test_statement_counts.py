@@ -11,15 +11,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
+from bench.live_seed import Member, seed
 from ecabinet import audit
 from ecabinet.db import Database
 from ecabinet.models import Body
+from ecabinet.settings import Settings
 
-from .conftest import on_postgres
+from .conftest import ORIGIN, on_postgres
 from .packet_helpers import (  # noqa: F401 (fixture)
     People,
     attach,
@@ -127,3 +130,45 @@ async def test_a_read_only_unit_of_work_refuses_to_write(db: Database) -> None:
             tx.session.add(Body(slug="x", name="X"))
     async with db.read() as session:
         assert (await session.exec(select(Body))).all() == []
+
+
+async def test_a_ballot(client: httpx.AsyncClient, db: Database, settings: Settings) -> None:
+    """A live vote's ballot: its passkey options, then the signed ballot."""
+    seeded = await seed(settings.database_url, members=4, voters=4, items=1, origin=ORIGIN,
+                        rp_id=settings.rp_id)
+
+    async def post(member: Member, path: str, body: dict[str, Any] | None = None
+                   ) -> httpx.Response:
+        client.cookies.set("ecab_session", member.token)
+        return await client.post(path, json=body or {})
+
+    chair = seeded.members[0]
+    assert (await post(chair, f"/api/meetings/{seeded.meeting_id}/session/open")).is_success
+    taken = await post(chair, f"/api/meetings/{seeded.meeting_id}/session/next",
+                       {"item": seeded.items[0]})
+    opened = await post(chair, f"/api/items/{taken.json()['current_item']}/polls",
+                        {"question": "Thông qua?"})
+    poll = opened.json()
+    counts = []
+    for voter in seeded.voters[1:3]:  # the second is counted: the first warms the caches
+        with counting(db) as options:
+            issued = await post(voter, f"/api/polls/{poll['id']}/ballots/options",
+                                {"question": poll["question_id"], "choice": "for"})
+        assert voter.device is not None
+        signed = {"payload": issued.json()["payload"],
+                  "credential": voter.device.assert_(issued.json()["publicKey"])}
+        with counting(db) as cast:
+            answer = await post(voter, f"/api/polls/{poll['id']}/ballots", signed)
+        assert answer.status_code == 201, answer.text
+        counts.append((options, cast))
+    options, cast = counts[-1]
+    # Options: the session; the poll, the voter's attendance, the question, an earlier
+    # ballot, the passkeys to allow; the challenge stored.
+    assert len(options.statements) == 7, options.statements
+    assert (options.transactions, options.commits) == (2, 1)
+    # Cast: the session; the same ballot sent before?; the poll (locked), attendance,
+    # question; the challenge used (one UPDATE … RETURNING); the credential and its
+    # person, its sign count, its quarantine; an earlier ballot; the ballot; the live
+    # event's number and the tally; the audit event (head read and moved, the event).
+    assert len(cast.statements) == 17, cast.statements
+    assert (cast.transactions, cast.commits) == (2, 1)

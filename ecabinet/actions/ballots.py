@@ -165,8 +165,9 @@ async def ballot_options(
 async def cast_ballot(
     tx: Tx, settings: Settings, actor: Actor, *, poll_id: int, payload: dict[str, Any],
     credential: dict[str, Any],
-) -> Ballot:
-    """Verify the signed ballot and record it; refusals are precise and audited."""
+) -> tuple[Ballot, Poll]:
+    """Verify the signed ballot and record it; refusals are precise and audited. The poll
+    comes back too, as loaded (and locked) here: the caller need not read it again."""
     if not isinstance(payload.get("question"), int):
         raise ValidationFailed("The ballot's payload names no question.")
     target = await _target(tx, actor, poll_id, payload["question"], lock=True)
@@ -191,7 +192,7 @@ async def cast_ballot(
             "This ballot was issued for another member or another poll."),
             actor_id=actor.person_id, subject=subject)
     earlier = await _ensure_may_vote_again(tx, actor, target)
-    return await _record(tx, target, payload, assertion, earlier)
+    return await _record(tx, target, payload, assertion, earlier), target.poll
 
 
 async def _record(tx: Tx, target: BallotTarget, payload: dict[str, Any],

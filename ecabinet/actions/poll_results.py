@@ -84,7 +84,7 @@ async def _secretariat(tx: Tx, body_id: int) -> list[int]:
     return list(rows.all())
 
 
-def _decidable(poll: Poll) -> bool:
+def decidable(poll: Poll) -> bool:
     """An open written poll that was sent (its electorate frozen) through polls.send."""
     return (poll.kind == PollKind.WRITTEN.value and poll.state == PollState.OPEN.value
             and bool(poll.voter_ids))
@@ -93,7 +93,7 @@ def _decidable(poll: Poll) -> bool:
 async def settle_if_decided(tx: Tx, poll_id: int) -> bool:
     """Close a written poll once no remaining answer can change any question's result."""
     poll = await polls.load_poll(tx, poll_id, lock=True)
-    if not _decidable(poll):
+    if not decidable(poll):
         return False
     state = await poll_state(tx, poll)
     outcomes: dict[int, Outcome] = {}
@@ -110,7 +110,7 @@ async def settle_if_decided(tx: Tx, poll_id: int) -> bool:
 async def close_if_due(tx: Tx, poll_id: int) -> bool:
     """At the deadline: decide every question by the frozen rules, and close."""
     poll = await polls.load_poll(tx, poll_id, lock=True)
-    if not _decidable(poll) or poll.deadline is None or utcnow() < poll.deadline:
+    if not decidable(poll) or poll.deadline is None or utcnow() < poll.deadline:
         return False
     state = await poll_state(tx, poll)
     outcomes = {q.question.id: decide(state, q, final=True) for q in state.questions

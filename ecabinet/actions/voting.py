@@ -25,7 +25,9 @@ async def cast(tx: Tx, settings: Settings, actor: Actor, *, poll_id: int,
                                             credential=credential)
     if earlier is not None:
         return Cast(earlier, resent=True)
-    ballot = await ballots.cast_ballot(tx, settings, actor, poll_id=poll_id, payload=payload,
-                                       credential=credential)
-    await poll_results.settle_if_decided(tx, ballot.poll_id)
+    ballot, poll = await ballots.cast_ballot(tx, settings, actor, poll_id=poll_id,
+                                             payload=payload, credential=credential)
+    # Only a written poll can settle: a live vote's ballot does not read its poll again.
+    if poll_results.decidable(poll):
+        await poll_results.settle_if_decided(tx, ballot.poll_id)
     return Cast(ballot, resent=False)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import update
 from sqlmodel import col, func, select
 from webauthn import (
     generate_authentication_options,
@@ -151,26 +152,39 @@ async def check_rate(tx: Tx, settings: Settings, *, client: Client, purposes: tu
 
 
 async def consume_challenge(tx: Tx, challenge: bytes, *, purpose: str) -> WebAuthnChallenge:
-    """Mark the challenge used, or refuse: unknown, for another purpose, used, or expired."""
+    """Mark the challenge used, or refuse: unknown, for another purpose, used, or expired.
+
+    One UPDATE … RETURNING on the way that succeeds; it locks the row, so of two answers
+    racing with the same challenge the second finds it used. Why a refusal is a refusal
+    is read only then."""
     encoded = bytes_to_base64url(challenge)
-    row = (await tx.session.exec(select(WebAuthnChallenge).where(
-        WebAuthnChallenge.challenge == encoded).with_for_update())).first()
-    if row is None or row.purpose != purpose:
-        await refuse(tx, ChallengeRefused(
-            "This passkey answer does not match any request of ours. Try again from the "
-            "start."), subject=f"challenge:{encoded[:16]}", purpose=purpose)
-    if row.used_at is not None:
-        await refuse(tx, ChallengeRefused(
-            "This passkey answer was already used once and cannot be used again."),
-            subject=f"challenge:{encoded[:16]}", purpose=purpose)
-    row.used_at = utcnow()
-    tx.session.add(row)
-    await tx.session.flush()
-    if row.expires_at < row.used_at:
+    now = utcnow()
+    row: WebAuthnChallenge | None = (await tx.session.exec(
+        update(WebAuthnChallenge)
+        .where(col(WebAuthnChallenge.challenge) == encoded,
+               col(WebAuthnChallenge.purpose) == purpose,
+               col(WebAuthnChallenge.used_at).is_(None))
+        .values(used_at=now)
+        .returning(WebAuthnChallenge))).scalars().first()
+    if row is None:
+        await _refuse_challenge(tx, encoded, purpose)
+    if row.expires_at < now:
         await refuse(tx, ChallengeRefused(
             "The request expired before the passkey answered. Try again."),
             subject=f"challenge:{encoded[:16]}", purpose=purpose)
     return row
+
+
+async def _refuse_challenge(tx: Tx, encoded: str, purpose: str) -> NoReturn:
+    row = (await tx.session.exec(select(WebAuthnChallenge).where(
+        WebAuthnChallenge.challenge == encoded))).first()
+    if row is not None and row.purpose == purpose and row.used_at is not None:
+        await refuse(tx, ChallengeRefused(
+            "This passkey answer was already used once and cannot be used again."),
+            subject=f"challenge:{encoded[:16]}", purpose=purpose)
+    await refuse(tx, ChallengeRefused(
+        "This passkey answer does not match any request of ours. Try again from the "
+        "start."), subject=f"challenge:{encoded[:16]}", purpose=purpose)
 
 
 def challenge_of(credential: dict[str, Any]) -> bytes:
