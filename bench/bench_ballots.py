@@ -76,7 +76,7 @@ class Voting:
 
     def __init__(self, seeded: Seeded, ours: Server, floor: Server) -> None:
         self.seeded, self.ours, self.floor = seeded, ours, floor
-        self.http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(
+        self.http = httpx.AsyncClient(timeout=120, limits=httpx.Limits(
             max_connections=64, max_keepalive_connections=64))
         self.items = iter(seeded.items)
 
@@ -244,7 +244,8 @@ async def burst(voting: Voting, args: argparse.Namespace, *, floor: bool) -> dic
           f"{count} tablets...", flush=True)
     tablets = [Tablet(None if floor else m.token, None if floor else seeded.meeting_id)
                for m in seeded.members[1:count + 1]]
-    await open_all(tablets, server.url.replace("http", "ws") + "/ws", ORIGIN)
+    # In small batches: each tablet's sign-in check takes a database connection.
+    await open_all(tablets, server.url.replace("http", "ws") + "/ws", ORIGIN, batch=10)
     board = Arrivals(count)
     if floor:
         await voting.http.post(voting.floor.url + "/reset")
