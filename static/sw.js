@@ -8,9 +8,12 @@ const PACKET = "ecabinet-packet-v1";
 const STATIC = "ecabinet-static-v1";
 const STATIC_FILES = [
   "/static/css/app.css", "/static/css/meetings.css", "/static/js/app.js",
-  "/static/js/offline.js", "/static/js/viewer.js",
+  "/static/js/offline.js", "/static/js/viewer.js", "/static/js/outbox.js",
 ];
-const PACKET_PATHS = [/^\/meetings(\/\d+)?$/, /^\/versions\/\d+$/, /^\/api\/versions\/\d+\/(file|pages\/\d+\.png)$/];
+const PACKET_PATHS = [/^\/meetings(\/\d+)?$/, /^\/meetings\/\d+\/positions$/, /^\/versions\/\d+(\/comments)?$/,
+  /^\/api\/versions\/\d+\/(file|pages\/\d+\.png)$/];
+// Shown, in the reader's language, for a page the tablet does not keep when it is offline.
+const OFFLINE_PAGE = "/offline";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(STATIC).then((cache) => cache.addAll(STATIC_FILES)).then(() => self.skipWaiting()));
@@ -51,6 +54,7 @@ async function sync(width, client) {
   const manifest = await response.json();
   const wanted = new Set(manifest.urls.map(absolute));
   if (manifest.urls.length) wanted.add(absolute("/meetings"));
+  wanted.add(absolute(OFFLINE_PAGE));
   for (const doc of manifest.documents) {
     for (let n = 1; n <= doc.pages; n += 1) {
       wanted.add(absolute(doc.pageUrl.replace("{n}", String(n)) + "?w=" + width));
@@ -101,6 +105,16 @@ async function networkFirst(request) {
   }
 }
 
+async function page(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const cached = await (await caches.open(PACKET)).match(absolute(OFFLINE_PAGE));
+    if (cached) return cached;
+    throw error;
+  }
+}
+
 async function staticFile(request) {
   const cache = await caches.open(STATIC);
   try {
@@ -134,6 +148,8 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(staticFile(request));
   } else if (isPacket(url)) {
     event.respondWith(networkFirst(request));
+  } else if (request.mode === "navigate") {
+    event.respondWith(page(request));
   }
 });
 

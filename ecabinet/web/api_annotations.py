@@ -48,7 +48,8 @@ class ItemNote(Body):
 def annotation_json(mark: Annotation) -> dict[str, Any]:
     return {"id": mark.id, "kind": mark.kind, "page": mark.page, "quote": mark.quote,
             "text": mark.text, "shape": mark.shape, "carry": mark.carry,
-            "carriedFrom": mark.carried_from_id, "versionId": mark.version_id}
+            "carriedFrom": mark.carried_from_id, "versionId": mark.version_id,
+            "clientId": mark.client_id}
 
 
 async def _opened(request: Request) -> Opened:

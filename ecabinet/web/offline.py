@@ -16,8 +16,8 @@ from ..actions import packets
 from ..auth.permissions import ensure_signed_in
 from ..documents.delivery import PRIVATE_NO_STORE
 from .common import actor_of, db_of
-from .routing import api
-from .templating import STATIC_DIR
+from .routing import api, page
+from .templating import STATIC_DIR, render
 
 
 async def service_worker(request: Request) -> Response:
@@ -37,11 +37,14 @@ async def manifest(request: Request) -> Response:
     urls: list[str] = []
     documents = []
     for view, kept in packet:
-        urls.append(f"/meetings/{view.meeting.id}")
+        # The positions page too: a member drafts positions offline (a person without a
+        # seat that gives positions is refused it, and the tablet keeps nothing).
+        urls += [f"/meetings/{view.meeting.id}", f"/meetings/{view.meeting.id}/positions"]
         for document in kept:
             latest = document.latest
             assert latest is not None
-            urls += [f"/versions/{latest.id}", f"/api/versions/{latest.id}/file"]
+            urls += [f"/versions/{latest.id}", f"/versions/{latest.id}/comments",
+                     f"/api/versions/{latest.id}/file"]
             documents.append({"id": document.document.id, "version": latest.id,
                               "pages": latest.page_count or 0,
                               "pageUrl": f"/api/versions/{latest.id}/pages/{{n}}.png"})
@@ -49,8 +52,14 @@ async def manifest(request: Request) -> Response:
                         headers={"cache-control": PRIVATE_NO_STORE})
 
 
+async def offline_page(request: Request) -> Response:
+    """What the tablet shows, without network, for a page it does not keep."""
+    return render(request, "offline.html", {})
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/sw.js", service_worker, name="service_worker"),
+        page("/offline", offline_page, name="offline", public=True),
         api("/api/offline/manifest", manifest, name="offline_manifest", public=True),
     ]

@@ -30,9 +30,29 @@
 
   const page = () => window.ecabinetBook.page();
 
+  // A new mark goes through the offline queue: without network it is kept on the tablet,
+  // shown as waiting, and sent (once, by its client id) when the tablet reconnects.
+  async function addMark(body) {
+    const full = { ...body, clientId: crypto.randomUUID() };
+    if (!window.ecabinetOutbox) return send("POST", words.annotationsUrl, full);
+    const result = await window.ecabinetOutbox.send({
+      method: "POST", url: words.annotationsUrl, body: full,
+      label: words.queueLabel.replace("{n}", String(body.page)),
+    });
+    if (result.queued) return { ...full, id: "queued-" + full.clientId, pending: true };
+    if (!result.ok) throw new Error(String(result.status));
+    return result.data;
+  }
+
+  document.addEventListener("outbox:sent", (event) => {
+    if (event.detail.url === words.annotationsUrl && event.detail.state === "accepted") load();
+  });
+
   async function load() {
     const data = await send("GET", words.annotationsUrl);
-    marks = data.annotations;
+    // Marks still waiting in the offline queue stay drawn until the server has them.
+    const stored = new Set(data.annotations.map((mark) => mark.clientId));
+    marks = [...data.annotations, ...marks.filter((mark) => mark.pending && !stored.has(mark.clientId))];
     draw();
   }
 
@@ -85,6 +105,13 @@
       flag.textContent = words.notFound;
       item.append(" ", flag);
     }
+    if (mark.pending) {
+      const flag = document.createElement("span");
+      flag.className = "badge info";
+      flag.textContent = words.queuedLabel;
+      item.append(" ", flag);
+      return item;
+    }
     if (mark.kind === "highlight") {
       const comment = document.createElement("a");
       comment.className = "button";
@@ -129,7 +156,7 @@
       .map((r) => [clamp((r.left - frame.left) / frame.width), clamp((r.top - frame.top) / frame.height),
         clamp(r.width / frame.width), clamp(r.height / frame.height)]);
     if (!quote || !rects.length) return;
-    const mark = await send("POST", words.annotationsUrl, {
+    const mark = await addMark({
       kind: "highlight", page: page(), quote: quote.slice(0, 2000), shape: { rects: rects.slice(0, 60) },
     });
     selection.removeAllRanges();
@@ -174,7 +201,7 @@
     const points = stroke.points.slice(0, 2000);
     stroke = null;
     if (points.length < 2) { draw(); return; }
-    marks.push(await send("POST", words.annotationsUrl, { kind: "ink", page: page(), shape: { strokes: [points] } }));
+    marks.push(await addMark({ kind: "ink", page: page(), shape: { strokes: [points] } }));
     draw();
   });
 
@@ -184,7 +211,7 @@
     const text = field.value.trim();
     if (!text || !pendingNote) return;
     const [x, y] = pendingNote;
-    marks.push(await send("POST", words.annotationsUrl, { kind: "note", page: page(), text, shape: { x, y } }));
+    marks.push(await addMark({ kind: "note", page: page(), text, shape: { x, y } }));
     field.value = "";
     noteForm.hidden = true;
     pendingNote = null;
@@ -202,13 +229,21 @@
   if (itemNote) {
     const field = itemNote.querySelector("textarea");
     const status = itemNote.querySelector("[data-item-note-status]");
-    send("GET", itemNote.dataset.url).then((data) => { field.value = data.text; });
+    send("GET", itemNote.dataset.url).then((data) => { field.value = data.text; }).catch(() => {});
     itemNote.addEventListener("submit", async (event) => {
       event.preventDefault();
-      await send("PUT", itemNote.dataset.url, { text: field.value });
-      status.textContent = itemNote.dataset.saved;
+      if (!window.ecabinetOutbox) {
+        await send("PUT", itemNote.dataset.url, { text: field.value });
+        status.textContent = itemNote.dataset.saved;
+        return;
+      }
+      const result = await window.ecabinetOutbox.send({
+        method: "PUT", url: itemNote.dataset.url, body: { text: field.value }, label: itemNote.dataset.queueLabel,
+      });
+      if (!result.queued && !result.ok) throw new Error(String(result.status));
+      status.textContent = result.queued ? itemNote.dataset.queued : itemNote.dataset.saved;
     });
   }
 
-  load();
+  load().catch(() => draw());
 })();

@@ -142,3 +142,58 @@ def assert_accessible(page: Page) -> None:
         return result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target).join(' | '));
     }""")
     assert violations == [], violations
+
+
+def test_marks_and_positions_written_offline_are_sent_on_reconnection(
+        live_server: LiveServer, devices: Devices) -> None:
+    """On a plane: the minister writes a note in the book and her position on an item with
+    no network; both wait on the tablet, in a list at the top of the page, and are
+    accepted once it reconnects."""
+    links = seed(live_server)
+    device = devices.new()
+    enroll_minister(device, links)
+    page = device.open("/meetings")
+    page.get_by_role("link", name=session_titles()[0]).click()
+    meeting_url = page.url
+    # The tablet has kept the packet, the positions page with it.
+    expect(page.locator("[data-offline-status]")).to_contain_text(
+        "Đã lưu trên máy tính bảng", timeout=120_000)
+    page.get_by_role("link", name="Đọc dạng sách").click()
+    expect(page.locator("[data-text-layer] span").first).to_be_attached(timeout=30_000)
+    marks_url = page.locator("[data-book-viewer]").get_attribute("data-annotations-url")
+
+    device.context.set_offline(True)
+    expect(page.locator("[data-offline-banner]")).to_be_visible()
+    page.locator("[data-tool=note]").click()
+    page.locator("[data-page-box]").scroll_into_view_if_needed()
+    frame = page.locator("[data-page-box]").bounding_box()
+    assert frame is not None
+    page.mouse.click(frame["x"] + frame["width"] * 0.7, frame["y"] + 450)
+    expect(page.locator("[data-note-form]")).to_be_visible()
+    page.locator("#note-text").fill("Hỏi lại số liệu khi hạ cánh")
+    page.locator("[data-note-form] [type=submit]").click()
+    note = page.locator(".mark-entry.mark-note")
+    expect(note).to_contain_text("Hỏi lại số liệu khi hạ cánh")
+    expect(note).to_contain_text("Đang chờ")
+    expect(page.locator("[data-outbox-state=waiting]")).to_have_count(1)
+
+    # The positions page comes from the tablet; the position waits beside the note.
+    page.goto(meeting_url + "/positions")
+    card = page.locator(".position-card").first
+    card.locator("input[value=agree_with_comments]").check()
+    card.locator("textarea").fill("Đồng ý, đề nghị làm rõ nguồn bù hụt thu.")
+    card.get_by_role("button", name="Gửi ý kiến").click()
+    expect(card.locator("[data-offline-queued]")).to_be_visible()
+    expect(page.locator("[data-outbox-state=waiting]")).to_have_count(2)
+    assert_accessible(page)
+
+    device.context.set_offline(False)
+    expect(page.locator("[data-outbox-state=accepted]")).to_have_count(2, timeout=20_000)
+    expect(page.locator("[data-offline-banner]")).to_be_hidden()
+    page.reload()
+    expect(page.locator(".position-card").first.locator(".position-text")).to_have_text(
+        "Đồng ý, đề nghị làm rõ nguồn bù hụt thu.")
+    # The note is on the server once, with the client id the tablet gave it.
+    stored = page.evaluate("""async (url) => (await (await fetch(url)).json()).annotations
+        .map((mark) => [mark.text, Boolean(mark.clientId)])""", marks_url)
+    assert stored == [["Hỏi lại số liệu khi hạ cánh", True]]
