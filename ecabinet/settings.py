@@ -131,7 +131,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_starttls", True, "Upgrade the SMTP connection with STARTTLS before "
             "logging in and sending.", _bool),
     Setting("sweep_seconds", 30, "How often each server process looks for deadlines that "
-            "passed (triage at the opinion deadline, closing written polls), due reminders "
+            "passed (triage at the opinion deadline, closing timed live votes and written "
+            "polls), due reminders "
             "and e-mails to send. 0: never (tests, one-off commands).", int),
     Setting("reminder_lead_hours", (72, 24, 2), "Hours before an opinion, poll, minutes or "
             "task deadline at which the members (and their assistants) who have not answered "

@@ -1,6 +1,7 @@
 """The periodic sweep of every server process: what happens because time passed.
 
 - the triage at each meeting's opinion deadline;
+- timed live votes closed at their deadline (``actions/live_votes.py``);
 - written polls decided at their deadline (or settled by the answers already in);
 - reminders at each lead time before a deadline (``reminder_lead_hours``), and overdue
   follow-up tasks escalated to the Government Office;
@@ -27,6 +28,7 @@ from sqlmodel import select
 
 from .actions import (
     key_register,
+    live_votes,
     minutes_notices,
     poll_results,
     quarantines,
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 class Sweep:
     triaged: int = 0
     polls_closed: int = 0
+    votes_closed: int = 0
     reminded: int = 0
     mailed: int = 0
     pushed: int = 0
@@ -69,6 +72,11 @@ async def sweep_once(db: Database, settings: Settings) -> Sweep:
     async with db.transaction() as tx:
         for meeting in await triage.meetings_due(tx):
             done.triaged += await triage.triage_if_due(tx, meeting)
+    async with db.read_only() as reading:
+        due = await live_votes.due_votes(reading)
+    for poll_id in due:  # each in its own transaction: one vote's failure stops no other
+        async with db.transaction() as tx:
+            done.votes_closed += await live_votes.close_if_due(tx, poll_id) is not None
     async with db.transaction() as tx:
         for poll in await poll_results.open_polls(tx):
             assert poll.id is not None

@@ -101,6 +101,11 @@ async def _open_poll(session: AsyncSession, poll: Poll, question: PollQuestion,
             "question": question.text, "secret": poll.secret, "options": poll.options,
             "cast": await ballot_count(session, question.id), "electorate": poll.electorate,
             "present": quorum.present, "opened_at": _at(poll.opened_at),
+            # A timed vote: its deadline, and the seconds left when this state was made
+            # (the screens count down from there, whatever their own clock says).
+            "deadline": _at(poll.deadline),
+            "left": None if poll.deadline is None
+            else seconds_between(utcnow(), poll.deadline),
             "texts": [{"title": t["title"], "version": t["version"], "sha256": t["sha256"]}
                       for t in poll.texts]}
 

@@ -2,6 +2,10 @@
 their tablets with passkey-signed ballots (actions/ballots.py), the chair closes it and the
 body's rules decide.
 
+A timed vote (``duration`` seconds) refuses ballots after its deadline
+(actions/ballots.py) and closes itself: the sweeper of whichever process gets there first
+runs ``close_if_due``, which locks the poll and closes it once; the others find it closed.
+
 A live vote asks one question with the body's options, by open or secret ballot (secret
 only where the body allows it), and opens only with a quorum present. Its rules and its
 electorate (all voting members) are frozen when it opens. The outcome, with the rule that
@@ -11,6 +15,7 @@ decided it, is stored on the question; the item is adopted or rejected according
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlmodel import col, select
 
@@ -40,6 +45,10 @@ from .access import load_meeting
 from .attendance import quorum_of, seats_of
 
 MAX_QUESTION = 1_000
+# A timed vote lasts between these (seconds): long enough to vote with a passkey, and no
+# longer than a sitting.
+MIN_DURATION = 15
+MAX_DURATION = 4 * 3600
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,8 @@ async def _changed_documents(tx: Tx, meeting: Meeting, item: AgendaItem) -> list
 
 
 async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
-                    secret: bool = False, confirm_changed: bool = False) -> Poll:
+                    secret: bool = False, confirm_changed: bool = False,
+                    duration: int | None = None) -> Poll:
     item = await tx.session.get(AgendaItem, item_id)
     if item is None:
         raise NotFound("There is no agenda item with the number %(id)s.", id=item_id)
@@ -97,6 +107,10 @@ async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
     if len(text) > MAX_QUESTION:
         raise ValidationFailed("A question has at most %(limit)s characters.",
                                limit=MAX_QUESTION)
+    if duration is not None and not MIN_DURATION <= duration <= MAX_DURATION:
+        raise ValidationFailed(
+            "A timed vote lasts from %(least)s seconds to %(most)s minutes.",
+            least=MIN_DURATION, most=MAX_DURATION // 60)
     seats = await seats_of(tx.session, meeting)
     # Who declared a conflict of interest on the item is out of its electorate and, by the
     # body's rule, its quorum (actions/recusals.py).
@@ -117,10 +131,12 @@ async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
         await audit.record(tx.session, "vote.opened_after_documents_changed",
                            actor_id=actor.person_id, body_id=meeting.body_id,
                            subject=f"item:{item.id}", documents=changed)
+    now = utcnow()
     poll = Poll(body_id=body.id or 0, meeting_id=meeting.id, item_id=item.id,
                 kind=PollKind.LIVE.value, title=item.title[:500], secret=secret,
                 options=list(body.vote_options), state=PollState.OPEN.value,
-                created_by_id=actor.person_id, opened_at=utcnow(), rules=rules_of(body),
+                created_by_id=actor.person_id, opened_at=now, rules=rules_of(body),
+                deadline=None if duration is None else now + timedelta(seconds=duration),
                 electorate=len(seats), voter_ids=[s.membership.id or 0 for s in seats
                                                   if s.membership.id not in recused],
                 texts=await voted_texts.of_item(tx.session, item.id or 0))
@@ -131,7 +147,9 @@ async def open_vote(tx: Tx, actor: Actor, item_id: int, *, question: str = "",
     await tx.session.flush()
     opened: dict[str, object] = {"poll": poll.id, "item": item.id, "question": text,
                                  "secret": secret, "present": quorum.present,
-                                 "electorate": len(seats)}
+                                 "electorate": len(seats),
+                                 "deadline": None if poll.deadline is None
+                                 else poll.deadline.isoformat(timespec="seconds")}
     # The versions voted on go on the record; the live event stays small (a NOTIFY).
     await audit.record(tx.session, EventKind.VOTE_OPENED, actor_id=actor.person_id,
                        body_id=meeting.body_id, subject=f"meeting:{meeting.id}", **opened,
@@ -171,15 +189,46 @@ async def current_ballots(tx: Tx, question_id: int) -> list[Ballot]:
 
 
 async def close_vote(tx: Tx, actor: Actor, poll_id: int) -> Closed:
-    poll = (await tx.session.exec(select(Poll).where(Poll.id == poll_id)
-                                  .with_for_update())).first()
-    if poll is None or poll.kind != PollKind.LIVE.value or poll.meeting_id is None:
-        raise NotFound("There is no live vote with the number %(id)s.", id=poll_id)
+    poll = await _locked_live_poll(tx, poll_id)
+    assert poll.meeting_id is not None
     meeting = await load_meeting(tx.session, poll.meeting_id, lock=True)
     session.ensure_runs(actor, meeting)
     if poll.state != PollState.OPEN.value:
         raise session.SessionRefused("This vote is already %(state)s.", state=poll.state)
     await session.ensure_step(tx, meeting, session.Step.CLOSE_VOTE)
+    return await _close(tx, poll, meeting, actor_id=actor.person_id, by="chair")
+
+
+async def _locked_live_poll(tx: Tx, poll_id: int) -> Poll:
+    poll = (await tx.session.exec(select(Poll).where(Poll.id == poll_id)
+                                  .with_for_update())).first()
+    if poll is None or poll.kind != PollKind.LIVE.value or poll.meeting_id is None:
+        raise NotFound("There is no live vote with the number %(id)s.", id=poll_id)
+    return poll
+
+
+async def due_votes(tx: Tx) -> list[int]:
+    """Open live votes whose deadline has passed (the sweeper closes them)."""
+    rows = await tx.session.exec(select(Poll.id).where(
+        Poll.kind == PollKind.LIVE.value, Poll.state == PollState.OPEN.value,
+        col(Poll.deadline).is_not(None), col(Poll.deadline) <= utcnow()))
+    return [poll_id for poll_id in rows.all() if poll_id is not None]
+
+
+async def close_if_due(tx: Tx, poll_id: int) -> Closed | None:
+    """Close a timed vote whose deadline has passed; None if it is not due or another
+    process (or the chair) closed it first. The poll's row lock makes this happen once."""
+    poll = await _locked_live_poll(tx, poll_id)
+    if poll.state != PollState.OPEN.value or poll.deadline is None \
+            or utcnow() < poll.deadline:
+        return None
+    assert poll.meeting_id is not None
+    meeting = await load_meeting(tx.session, poll.meeting_id, lock=True)
+    return await _close(tx, poll, meeting, actor_id=None, by="deadline")
+
+
+async def _close(tx: Tx, poll: Poll, meeting: Meeting, *, actor_id: int | None,
+                 by: str) -> Closed:
     question = await question_of(tx, poll)
     assert question.id is not None
     ballots = await current_ballots(tx, question.id)
@@ -195,9 +244,13 @@ async def close_vote(tx: Tx, actor: Actor, poll_id: int) -> Closed:
     item = await _settle_item(tx, poll, outcome)
     tx.session.add(poll)
     tx.session.add(question)
-    await session.record(tx, actor, meeting, EventKind.VOTE_CLOSED, poll=poll.id, item=poll.item_id,
-                         outcome=question.outcome,
-                         receipts=sorted(b.receipt for b in ballots))
+    closed: dict[str, object] = {"poll": poll.id, "item": poll.item_id,
+                                 "outcome": question.outcome, "by": by}
+    await audit.record(tx.session, EventKind.VOTE_CLOSED, actor_id=actor_id,
+                       body_id=meeting.body_id, subject=f"meeting:{meeting.id}", **closed,
+                       receipts=sorted(b.receipt for b in ballots))
+    session.emit(tx, meeting, EventKind.VOTE_CLOSED, **closed,
+                 receipts=sorted(b.receipt for b in ballots))
     return Closed(poll, question, outcome, item)
 
 

@@ -49,11 +49,15 @@ class Conclusion(Body):
 
 
 class LiveVote(Body):
-    """The question put to the vote; the options are the body's."""
+    """The question put to the vote; the options are the body's. With a duration the vote
+    closes itself at its deadline."""
 
-    model_config = example({"question": "Adopt the draft decree?", "secret": False})
+    model_config = example({"question": "Adopt the draft decree?", "secret": False},
+                           {"question": "Adopt the draft decree?", "duration": 120})
     question: str = Field("", max_length=1000)
     secret: Flag = False
+    duration: int | None = Field(None, description="Seconds until the vote closes itself "
+                                 "(15 to 14400); none: the chair closes it.")
     confirm_changed: Flag = Field(False, description="Vote although the item's documents "
                                   "changed after publication.")
 
@@ -149,14 +153,18 @@ def poll_json(poll: Poll, question: PollQuestion) -> dict[str, Any]:
     return {"id": poll.id, "kind": poll.kind, "meeting": poll.meeting_id, "item": poll.item_id,
             "state": poll.state, "secret": poll.secret, "options": poll.options,
             "electorate": poll.electorate, "question_id": question.id,
-            "question": question.text, "outcome": question.outcome}
+            "question": question.text, "outcome": question.outcome,
+            "deadline": None if poll.deadline is None
+            else poll.deadline.isoformat(timespec="seconds")}
 
 
 @takes(LiveVote)
 async def open_vote(request: Request) -> Response:
     """Open a live vote on the current item; refused without a quorum. Returns the poll.
 
-    `{"question": "...", "secret": false}`; the options are the body's. Members then vote
+    `{"question": "...", "secret": false, "duration": 120}`; the options are the body's; with
+    a `duration` (seconds) ballots are refused after the deadline and the vote closes itself
+    (the sweeper). Members then vote
     through the ballot routes of /api/polls/{poll}/ballots. If the item's documents got a
     new version after publication: 409 `documents-changed`, unless `"confirm_changed": true`
     (then audited).
@@ -165,7 +173,8 @@ async def open_vote(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         poll = await live_votes.open_vote(tx, actor_of(request), int_param(request, "item"),
                                           question=body.question, secret=body.secret,
-                                          confirm_changed=body.confirm_changed)
+                                          confirm_changed=body.confirm_changed,
+                                          duration=body.duration)
         asked = await live_votes.question_of(tx, poll)
     return JSONResponse(poll_json(poll, asked), status_code=201)
 
