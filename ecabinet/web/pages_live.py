@@ -58,6 +58,8 @@ WORDS: dict[str, str] = {
                        "it was not signed. Reload the page."),
     "no_item": N_("No item is being taken."),
     "no_vote": N_("No vote is open."),
+    "vote.left": N_("Voting closes in %(time)s"),
+    "vote.closing": N_("The time is up: no more ballots are taken and the vote is closing."),
     "checked_in": N_("You are checked in (%(mode)s)."),
     "live.online": N_("Live"),
     "live.offline": N_("Reconnecting…"),

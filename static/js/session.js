@@ -105,6 +105,7 @@
     setText("cast", word("cast", poll));
     setText("cast-number", String(poll.cast));
     setText("cast-of", String(poll.present));
+    tickVote();
     if (isDisplay) return;
     renderTexts(poll);
     const mine = me && me.ballot;
@@ -119,6 +120,20 @@
     const notIn = Boolean(me && me.seat !== null && !mine && !checkedIn());
     show(part("vote-checkin"), notIn);
     show(part("vote-checkin-buttons"), notIn && me.may_check_in && allowed("check_in"));
+  }
+
+  // A timed vote counts down on every screen from the seconds left when the state came,
+  // so a tablet's wrong clock does not matter; at zero the server takes no more ballots.
+  function tickVote() {
+    const poll = state && state.poll;
+    const timed = Boolean(poll) && typeof poll.left === "number";
+    const left = timed ? Math.max(0, poll.left - Math.floor((Date.now() - receivedAt) / 1000)) : 0;
+    for (const line of root.querySelectorAll('[data-bind="vote-countdown"]')) {
+      line.hidden = !timed;
+      if (!timed) continue;
+      line.textContent = left > 0 ? word("vote.left", { time: clock(left) }) : word("vote.closing");
+      line.classList.toggle("over", left === 0);
+    }
   }
 
   // The document versions voted on, as the ballot will name them and the passkey sign them.
@@ -471,6 +486,8 @@
     } else if (step === "open_vote" && item) {
       const form = control;
       const asked = { question: form.elements.question.value, secret: form.elements.secret.checked };
+      const minutes = Number(form.elements.minutes.value);
+      if (minutes > 0) asked.duration = Math.round(minutes * 60);
       try {
         await post(`/api/items/${item.id}/polls`, asked);
       } catch (error) {
@@ -574,6 +591,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     wire();
     window.setInterval(tick, 1000);
+    window.setInterval(tickVote, 1000);
     onStatus(window.ecabinet.live ? window.ecabinet.live.online : false);
     window.ecabinet.live.follow(meetingId, {
       snapshot: takeSnapshot,
