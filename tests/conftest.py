@@ -38,7 +38,7 @@ collect_ignore = [] if on_postgres() else ["postgres", "faults"]
 
 
 async def _pg_admin(sql: str) -> None:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     url = make_url(PG_URL)
     connection = await asyncpg.connect(

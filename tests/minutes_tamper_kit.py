@@ -179,7 +179,8 @@ async def problems(pdf: bytes, genuine: Genuine, *, keys: bool = True) -> list[s
 
 
 def evidence_of(genuine: Genuine) -> dict[str, Any]:
-    return json.loads(json.dumps(evidence.evidence_of(genuine.record)))
+    copy: dict[str, Any] = json.loads(json.dumps(evidence.evidence_of(genuine.record)))
+    return copy
 
 
 def b64(data: bytes) -> str:

@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfWriter
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from ecabinet.actions import meetings
@@ -68,8 +68,8 @@ async def people_fixture(app: Starlette, settings: Settings, db: Database
 
 async def set_clearance(db: Database, person_id: int, level: int) -> None:
     async with db.transaction() as tx:
-        await tx.session.exec(update(Membership).where(  # type: ignore[call-overload]
-            Membership.person_id == person_id).values(clearance=level))
+        await tx.session.exec(update(Membership).where(
+            col(Membership.person_id) == person_id).values(clearance=level))
 
 
 def make_pdf(pages: int = 2, text: str = "Du thao Nghi dinh", *, size: tuple[float, float] = (

@@ -11,7 +11,7 @@ from pathlib import Path
 import cbor2
 import httpx
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ecabinet.actions.key_register import register_of
 from ecabinet.auth.attestation_commands import cmd_policy, cmd_trust
@@ -55,8 +55,10 @@ def device(settings: Settings, claimed: bytes, attestation: object) -> SoftAuthe
 
 async def last_event(db: Database) -> AuditEvent:
     async with db.read() as read:
-        return (await read.exec(select(AuditEvent).order_by(
-            AuditEvent.seq.desc()))).first()  # type: ignore[union-attr]
+        event = (await read.exec(select(AuditEvent).order_by(
+            col(AuditEvent.seq).desc()))).first()
+    assert event is not None
+    return event
 
 
 async def test_attested_policy_refuses_devices_that_only_claim_a_listed_model(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ecabinet import audit
 from ecabinet.db import Database
@@ -51,7 +51,7 @@ async def test_an_untouched_chain_verifies(db: Database) -> None:
 async def test_each_event_links_to_the_one_before(db: Database) -> None:
     await _record_three(db)
     async with db.read() as session:
-        rows = (await session.exec(select(AuditEvent).order_by(AuditEvent.seq))).all()
+        rows = (await session.exec(select(AuditEvent).order_by(col(AuditEvent.seq)))).all()
     assert [r.seq for r in rows] == [1, 2, 3]
     assert rows[0].prev_hash == audit.GENESIS
     assert rows[1].prev_hash == rows[0].hash and rows[2].prev_hash == rows[1].hash

@@ -27,13 +27,17 @@ SECRET = [document for item in gov.AGENDA for document in item.documents
 def _outline(reader: PdfReader) -> list[tuple[str, int, list[tuple[str, int]]]]:
     """(title, page from 1, children) for each top-level bookmark."""
     tops: list[tuple[str, int, list[tuple[str, int]]]] = []
+    def named(entry: Any) -> tuple[str, int]:
+        number = reader.get_destination_page_number(entry)
+        assert number is not None
+        return str(entry.title), number + 1
+
     for entry in reader.outline:
         if isinstance(entry, list):
             title, number, _ = tops[-1]
-            tops[-1] = (title, number, [(child.title, reader.get_destination_page_number(
-                child) + 1) for child in entry])
+            tops[-1] = (title, number, [named(child) for child in entry])
         else:
-            tops.append((entry.title, reader.get_destination_page_number(entry) + 1, []))
+            tops.append((*named(entry), []))
     return tops
 
 

@@ -155,8 +155,8 @@ async def test_classified_copy_is_stamped_on_every_page(
     other = await people["secretariat"].get("/api/marks/0000-0000")
     assert other.json()["detail"] == "No copy carries the code 00000000."
 
-    page = await people["member"].get(version["pageUrl"].replace("{n}", "1"))
-    assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
+    image = await people["member"].get(version["pageUrl"].replace("{n}", "1"))
+    assert image.status_code == 200 and image.headers["cache-control"] == "private, no-store"
     assert len(await _events(db, "document.page_viewed")) == 1
 
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ecabinet.actions.bodies import add_member, create_body
 from ecabinet.actions.enrollment import issue_enrollment
@@ -62,7 +62,7 @@ async def approve(http: httpx.AsyncClient, device: SoftAuthenticator, person_id:
 async def refusals(db: Database, kind: str) -> list[dict[str, Any]]:
     async with db.read() as session:
         return [e.data for e in (await session.exec(select(AuditEvent).where(
-            AuditEvent.kind == kind).order_by(AuditEvent.seq))).all()]
+            AuditEvent.kind == kind).order_by(col(AuditEvent.seq)))).all()]
 
 
 async def test_one_insider_cannot_vote_approve_or_sign_as_the_chair(

@@ -21,7 +21,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from certomancer.integrations.animator import Animator, AnimatorArchStore
-from certomancer.registry import CertomancerConfig
+from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, ServiceLabel
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -165,10 +165,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
         prefix = f"http://127.0.0.1:{server.server_port}"
         config = CertomancerConfig(pki_config(prefix, datetime.now(UTC)),
                                    key_search_dir=str(folder))
-        arch = config.get_pki_arch(ARCH)
+        arch = config.get_pki_arch(ArchLabel(ARCH))
         roots = folder / "roots.pem"
-        roots.write_bytes(_pem(arch.get_cert("root")))
-        pki = Pki(arch, arch.service_registry.get_tsa_info("tsa").url, roots, server, config)
+        roots.write_bytes(_pem(arch.get_cert(CertLabel("root"))))
+        pki = Pki(arch, arch.service_registry.get_tsa_info(ServiceLabel("tsa")).url, roots,
+                  server, config)
         pki.run_at(None)
         thread.start()
         yield pki

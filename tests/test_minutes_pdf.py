@@ -387,4 +387,5 @@ def test_the_demo_makes_a_ca_and_the_two_signers_keys(
     from ecabinet.minutes.sign import FileKeySource
 
     chair = FileKeySource(signing / "chair.p12", None, signing / "chair.pass").signer()
+    assert chair.signing_cert is not None
     assert chair.signing_cert.subject.native["common_name"] == "Trần Quốc Khải"

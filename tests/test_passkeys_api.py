@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlalchemy import text, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ecabinet.app import create_app
 from ecabinet.db import Database
@@ -23,7 +23,7 @@ from .factories import authenticator, csrf_header, enroll, seat_people, sign_in
 async def _kinds(db: Database) -> list[str]:
     async with db.read() as session:
         return [e.kind for e in (await session.exec(select(AuditEvent).order_by(
-            AuditEvent.seq))).all()]
+            col(AuditEvent.seq)))).all()]
 
 
 @pytest.mark.parametrize("alg", ["ES256", "Ed25519", "RS256"])

@@ -4,6 +4,7 @@ roles (anonymous, observer, member, secretariat, chair, admin) x the sensitive r
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -80,7 +81,7 @@ async def _signed_in(app: Starlette, settings: Settings, token: str) -> httpx.As
 
 @pytest.fixture
 async def world(app: Starlette, db: Database, settings: Settings
-                ) -> dict[str, object]:
+                ) -> AsyncIterator[dict[str, object]]:
     seats = await seat_people(db, settings)
     body_id = seats["member"].body_id
     async with db.transaction() as tx:
@@ -100,7 +101,7 @@ async def world(app: Starlette, db: Database, settings: Settings
 
 
 # (method, path template, body, {role: expected status}); "anonymous" is always 401.
-MATRIX = [
+MATRIX: list[tuple[str, str, dict[str, object] | str | None, dict[str, int]]] = [
     ("GET", "/api/me", None,
      {"observer": 200, "member": 200, "secretariat": 200, "chair": 200, "admin": 200}),
     ("GET", "/api/people/{member}/passkeys", None,

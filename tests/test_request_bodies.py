@@ -27,7 +27,9 @@ def _typed(app: Starlette, media_type: str | None = None
            ) -> list[tuple[str, str, type[BaseModel]]]:
     found = []
     for route in app.routes:
-        model = model_of(route.endpoint) if isinstance(route, Route) else None
+        if not isinstance(route, Route):
+            continue
+        model = model_of(route.endpoint)
         if model is None or media_type not in (None, media_type_of(route.endpoint)):
             continue
         for method in sorted((route.methods or set()) - {"HEAD"}):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 from sqlmodel import select
 
@@ -111,7 +113,7 @@ async def test_over_limit_body_is_413(client: httpx.AsyncClient) -> None:
 async def test_over_limit_stream_without_length_is_413(client: httpx.AsyncClient) -> None:
     home = await client.get("/")
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         yield f"csrf_token={_csrf_token(home.text)}&locale=en&pad=".encode()
         for _ in range(20):
             yield b"y" * 65536

@@ -6,7 +6,13 @@ import io
 import zlib
 
 from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    NameObject,
+    RectangleObject,
+    TextStringObject,
+)
 
 from ..packet_helpers import make_pdf
 
@@ -96,7 +102,7 @@ def executable_pdf() -> bytes:
 def navigation_pdf() -> bytes:
     """Harmless: a link, an attachment of data, and "open at page 1"."""
     writer = _writer()
-    writer.add_uri(0, "https://chinhphu.vn", [72, 72, 200, 90])
+    writer.add_uri(0, "https://chinhphu.vn", RectangleObject([72, 72, 200, 90]))
     writer.add_attachment("so-lieu.xml", b"<so-lieu/>")
     writer._root_object[NameObject("/OpenAction")] = ArrayObject(
         [writer.pages[0].indirect_reference, NameObject("/Fit")])

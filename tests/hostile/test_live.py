@@ -14,7 +14,8 @@ from .conftest import Member, Target
 
 def _socket(target: Target, member: Member) -> ClientConnection:
     token = member.client.cookies["ecab_session"]
-    return connect(target.url.replace("http", "ws") + "/ws", origin=target.url,  # type: ignore[arg-type]
+    return connect(target.url.replace("http", "ws") + "/ws",  # type: ignore[call-overload,no-any-return]
+                   origin=target.url,
                    additional_headers={"Cookie": f"ecab_session={token}"},
                    compression=None, open_timeout=10, max_size=2**20, proxy=None)
 

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from sqlalchemy import update
+from sqlmodel import col
 
 from ecabinet.db import Database
 from ecabinet.models import ItemGuest, Meeting, Person
@@ -69,8 +70,8 @@ async def test_a_room_resyncing_at_once_reads_the_state_once_per_change(
     assert cache.reads == 1
     # The meeting's next event number: the next tablet reads the state afresh.
     async with db.transaction() as tx:
-        await tx.session.exec(update(Meeting).where(  # type: ignore[call-overload]
-            Meeting.id == live.meeting_id).values(event_seq=Meeting.event_seq + 1))
+        await tx.session.exec(update(Meeting).where(
+            col(Meeting.id) == live.meeting_id).values(event_seq=Meeting.event_seq + 1))
     after = await _view(db, cache, people[0], live.meeting_id)
     assert cache.reads == 2 and after["seq"] == views[0]["seq"] + 1
 

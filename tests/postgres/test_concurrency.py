@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,8 @@ async def test_check_ins_ballots_and_steps_at_once_never_answer_5xx(
             assert opened.status_code == 201, opened.text
             poll = opened.json()
             # Ballots, changed ballots, late check-ins and snapshots, all at once.
-            work = [_vote_and_change(one, poll, change=n < 6) for n, one in enumerate(early)]
+            work: list[Awaitable[Any]] = [_vote_and_change(one, poll, change=n < 6)
+                                          for n, one in enumerate(early)]
             work += [one.check_in(meeting) for one in late]
             work += [one.client.get(f"/api/meetings/{meeting}/session") for one in late]
             for done in await asyncio.gather(*work):
