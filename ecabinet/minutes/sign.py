@@ -148,9 +148,13 @@ class Archival:
     trust_roots: tuple[Any, ...]
 
     def validation_context(self, fetchers: Any) -> ValidationContext:
+        # The context's "now" is fixed when it is made; an OCSP response produced after it
+        # by more than the tolerance is refused as "too recent". Fetching the validation
+        # data of two signatures and a time stamp can take seconds on a loaded machine, so
+        # each step gets a fresh context and a minute's tolerance.
         return ValidationContext(trust_roots=list(self.trust_roots), fetchers=fetchers,
-                                 allow_fetching=True,
-                                 revocation_mode="hard-fail")
+                                 allow_fetching=True, revocation_mode="hard-fail",
+                                 time_tolerance=timedelta(minutes=1))
 
 
 def archival(settings: Settings) -> Archival | None:
@@ -180,17 +184,18 @@ async def archive_pdf(pdf: bytes, plan: Archival) -> bytes:
     data = pdf
     # One HTTP session for every OCSP, CRL and certificate fetch, closed at the end.
     async with AIOHttpFetcherBackend() as fetchers:
-        context = plan.validation_context(fetchers)
         for name in pdfdoc.signature_field_names(PdfFileReader(io.BytesIO(data))):
             reader = PdfFileReader(io.BytesIO(data))
             signature = next((s for s in reader.embedded_regular_signatures
                               if s.field_name == name), None)
             if signature is None:
                 continue
-            output: Any = await async_add_validation_info(signature, context)
+            output: Any = await async_add_validation_info(
+                signature, plan.validation_context(fetchers))
             data = output.getvalue()
         stamped: Any = await signers.PdfTimeStamper(plan.stamper).async_timestamp_pdf(
-            pdfdoc.incremental(data), "sha256", validation_context=context)
+            pdfdoc.incremental(data), "sha256",
+            validation_context=plan.validation_context(fetchers))
     result: bytes = stamped.getvalue()
     return result
 
