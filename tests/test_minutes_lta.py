@@ -52,7 +52,7 @@ from ecabinet.settings import Settings
 from .minutes_fixture import build_closed_session
 
 ARCH = "ecabinet-test"
-LABELS = ("root", "interm", "tsa", "ocsp", "secretary", "chair")
+LABELS = ("root", "interm", "tsa", "ocsp", "secretary", "chair", "revoked")
 
 
 def _when(moment: datetime) -> str:
@@ -71,7 +71,8 @@ def _crls_from_root() -> dict[str, Any]:
 
 def pki_config(prefix: str, now: datetime) -> dict[str, Any]:
     """Root and intermediate CA, an OCSP responder for the intermediate, CRLs for the root,
-    a TSA, and the two signers, whose certificates expire in 30 days."""
+    a TSA, and the two signers, whose certificates expire in 30 days (and a third signer
+    whose certificate was revoked an hour ago)."""
     def valid(days: int) -> dict[str, str]:
         return {"valid-from": _when(now - timedelta(days=1)),
                 "valid-to": _when(now + timedelta(days=days))}
@@ -93,7 +94,8 @@ def pki_config(prefix: str, now: datetime) -> dict[str, Any]:
                          "tsa": {"common-name": "Test TSA"},
                          "ocsp": {"common-name": "Test OCSP"},
                          "secretary": {"common-name": "Nghiêm Thị Hồng Vân"},
-                         "chair": {"common-name": "Trần Quốc Khải"}},
+                         "chair": {"common-name": "Trần Quốc Khải"},
+                         "revoked": {"common-name": "Chứng thư đã bị thu hồi"}},
             "certs": {
                 "root": {"subject": "root", "issuer": "root", "validity": valid(365 * 50),
                          "extensions": [
@@ -115,6 +117,10 @@ def pki_config(prefix: str, now: datetime) -> dict[str, Any]:
                      "value": ["time_stamping"]},
                     _crls_from_root()]},
                 "secretary": signer, "chair": dict(signer),
+                # A signer whose key was compromised: the OCSP responder says so.
+                "revoked": dict(signer, revocation={
+                    "revoked-since": _when(now - timedelta(hours=1)),
+                    "reason": "key_compromise"}),
             },
             "services": {
                 "ocsp": {"interm": {"for-issuer": "interm", "responder-cert": "ocsp",
@@ -254,9 +260,12 @@ async def test_lta_minutes_carry_time_stamps_validation_data_and_a_document_time
 
     # Today, with revocation checking required and fetched live from the OCSP responder.
     async with AIOHttpFetcherBackend() as fetchers:
+        # A minute's tolerance, as the archiving step has: on a loaded machine an OCSP
+        # answer comes seconds after the context's "now" and would be "too recent".
         context = ValidationContext(trust_roots=[pki.arch.get_cert("root")],
                                     fetchers=fetchers, allow_fetching=True,
-                                    revocation_mode="hard-fail")
+                                    revocation_mode="hard-fail",
+                                    time_tolerance=timedelta(minutes=1))
         for signature in regular:
             status = await async_validate_pdf_signature(signature, context)
             assert status.bottom_line, status.pretty_print_details()

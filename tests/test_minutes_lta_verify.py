@@ -4,9 +4,26 @@ signature, and both signatures stay trusted."""
 
 from __future__ import annotations
 
-from ecabinet.minutes.verify import load_trust_roots, verify_pdf
+import dataclasses
+import io
 
-from .test_minutes_lta import Pki, lta_minutes, pki  # noqa: F401  (fixtures)
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+
+from ecabinet.actions.minutes import make_drafts
+from ecabinet.db import Database
+from ecabinet.minutes.collect import collect
+from ecabinet.minutes.render import SECRETARY_FIELD
+from ecabinet.minutes.sign import sign_pdf, timestamper
+from ecabinet.minutes.verify import load_trust_roots, verify_pdf
+from ecabinet.settings import Settings
+
+from .minutes_fixture import build_closed_session
+from .test_minutes_lta import Pki, TokenKey, lta_minutes, lta_spec, pki  # noqa: F401
 
 
 async def test_the_verifier_accepts_the_document_time_stamp_of_lta_minutes(
@@ -22,3 +39,45 @@ async def test_the_verifier_accepts_the_document_time_stamp_of_lta_minutes(
                for ok, m in texts)
     layout = next(s for s in report.sections if s.title == "Structure")
     assert any(f.ok and "locks the document" in f.message for f in layout.findings)
+
+
+async def test_ades_validation_with_revocation_required_accepts_lta_minutes_today(
+    lta_minutes: bytes, pki: Pki,  # noqa: F811
+) -> None:
+    """What pyHanko's ``adesverify`` does: AdES validation (here the LTA one), revocation
+    information required for every certificate, the OCSP responder asked live."""
+    reader = PdfFileReader(io.BytesIO(lta_minutes))
+    async with AIOHttpFetcherBackend() as fetchers:
+        for signature in reader.embedded_regular_signatures:
+            result = await ades_lta_validation(signature, lta_spec(pki, fetchers))
+            assert result.ades_subindic == AdESPassed.OK, (
+                signature.field_name, result.ades_subindic, result.failure_msg)
+
+
+async def test_a_signature_by_a_revoked_certificate_is_refused_with_revocation_checking(
+    db: Database, settings: Settings, pki: Pki,  # noqa: F811
+) -> None:
+    """The revocation check is real: the same validation refuses a signature whose
+    certificate the CA revoked before it signed (the OCSP responder answers "revoked")."""
+    session = await build_closed_session(db, settings)
+    async with db.read() as read:
+        record = await collect(read, settings, session.meeting_id,
+                               secretary_membership_id=session.secretary_membership_id)
+    draft = make_drafts(record, "vi").minutes
+    stamper = timestamper(dataclasses.replace(settings, minutes_tsa_url=pki.tsa_url))
+    signed = await sign_pdf(draft, field=SECRETARY_FIELD, key=TokenKey(pki.arch, "revoked"),
+                            stamper=stamper)
+    (signature,) = PdfFileReader(io.BytesIO(signed)).embedded_regular_signatures
+    async with AIOHttpFetcherBackend() as fetchers:
+        result = await ades_lta_validation(signature, lta_spec(pki, fetchers))
+        # Revoked an hour before the signature's own time stamp: nothing proves the
+        # signature existed while the certificate was good.
+        assert result.ades_subindic == AdESIndeterminate.NO_POE, (
+            result.ades_subindic, result.failure_msg)
+        context = ValidationContext(trust_roots=[pki.arch.get_cert("root")],
+                                    fetchers=fetchers, allow_fetching=True,
+                                    revocation_mode="hard-fail")
+        status = await async_validate_pdf_signature(signature, context)
+        assert status.revoked and not status.bottom_line
+    # The signature itself is intact: only the revocation check tells it apart.
+    assert status.intact and status.valid
