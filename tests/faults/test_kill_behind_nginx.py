@@ -101,7 +101,7 @@ async def test_voters_of_a_process_killed_mid_burst_learn_the_truth(tmp_path: Pa
                         told.append(answer.json()["receipt"])
                         continue
                     assert isinstance(answer, httpx.TransportError) or (
-                        answer.status_code in LOST), answer
+                        isinstance(answer, httpx.Response) and answer.status_code in LOST), answer
                     lost += 1
                     again = await _until_answered(one, cast, body)
                     assert again.status_code in (200, 201), again.text
