@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +133,23 @@ async def test_book_download_is_audited_and_each_stamp_code_resolves(demo: Demo)
     assert len(marked) == len(SECRET)
     assert all(event.data["purpose"] == "book" for event in marked)
     assert read == []  # bound into a book is not read: the unread flags stay
+
+
+async def test_book_past_the_page_budgets_is_refused_precisely(demo: Demo) -> None:
+    minister = await demo.client(MINISTER_OF_FINANCE)
+    settings = demo.app.state.settings
+    url = f"/meetings/{demo.meeting_id}/book.pdf"
+    try:
+        demo.app.state.settings = replace(settings, watermark_max_pages=1)
+        stamped = await minister.get(url)
+        assert stamped.status_code == 422
+        assert "one download stamps at most 1" in stamped.text
+        demo.app.state.settings = replace(settings, upload_max_pages=3)
+        long = await minister.get(url)
+        assert long.status_code == 422 and "one book binds at most 3" in long.text
+    finally:
+        demo.app.state.settings = settings
+    async with demo.db.read() as session:
+        downloaded = (await session.exec(select(AuditEvent).where(
+            AuditEvent.kind == "meeting.book_downloaded"))).all()
+    assert downloaded == []
