@@ -16,24 +16,34 @@ from ..auth.permissions import Permission, can, ensure_signed_in
 from ..errors import Forbidden, NotFound
 from ..models import AgendaItem, Body, Document, ItemGuest, Meeting
 from ..vocab import Classification, MeetingState
+from . import seat_view
+from .seat_view import GUEST_CLEARANCE, SeatFacts, SeatView
 
-# A guest without a seat in the body reads what is not classified, never more.
-GUEST_CLEARANCE = Classification.INTERNAL
+__all__ = ["GUEST_CLEARANCE", "MeetingAccess", "meeting_access"]
 
 
 @dataclass(frozen=True)
 class MeetingAccess:
     meeting: Meeting
-    prepares: bool
-    clearance: int
-    # None: every item. Otherwise only these (an invited guest).
-    item_ids: frozenset[int] | None
+    view: SeatView
+
+    @property
+    def prepares(self) -> bool:
+        return self.view.prepares
+
+    @property
+    def clearance(self) -> int:
+        return self.view.clearance
+
+    @property
+    def item_ids(self) -> frozenset[int] | None:
+        return self.view.item_ids
 
     def sees_item(self, item_id: int | None) -> bool:
-        return self.item_ids is None or item_id in self.item_ids
+        return self.view.sees_item(item_id)
 
     def may_read(self, document: Document) -> bool:
-        return document.classification <= self.clearance
+        return self.view.may_read(document.classification)
 
     def recalled(self, document: Document) -> bool:
         """Classified documents go back after the meeting; the secretariat keeps them."""
@@ -41,22 +51,23 @@ class MeetingAccess:
                 and document.classification >= Classification.MAT)
 
 
+async def seat_facts(session: AsyncSession, actor: Actor, meeting: Meeting) -> SeatFacts:
+    """What the database says about the actor and this meeting (see seat_view.decide)."""
+    seat = actor.seat(meeting.body_id)
+    facts = seat_view.seat_facts(seat)
+    if facts.role is not None:
+        return facts  # a guest invitation adds nothing to a seat in the body
+    return seat_view.seat_facts(None, frozenset(await guest_items(session, actor, meeting)))
+
+
 async def meeting_access(session: AsyncSession, actor: Actor, meeting: Meeting
                          ) -> MeetingAccess:
+    """What the actor's seat sees of the meeting; a Forbidden that says why if nothing."""
     ensure_signed_in(actor)
-    seat = actor.seat(meeting.body_id)
-    if seat is not None and can(actor, Permission.PREPARE_MEETINGS, meeting.body_id):
-        return MeetingAccess(meeting, True, seat.clearance, None)
-    if meeting.state == MeetingState.DRAFT.value and seat is not None:
-        raise Forbidden("This meeting is still being prepared; members see it once the "
-                        "secretariat publishes it.")
-    if seat is not None and can(actor, Permission.READ_DOCUMENTS, meeting.body_id):
-        return MeetingAccess(meeting, False, seat.clearance, None)
-    invited = await guest_items(session, actor, meeting)
-    if invited and meeting.state != MeetingState.DRAFT.value:
-        return MeetingAccess(meeting, False, int(GUEST_CLEARANCE), frozenset(invited))
-    raise Forbidden("You have no seat in the body that holds this meeting, and you are not "
-                    "invited to it.")
+    view = seat_view.decide(await seat_facts(session, actor, meeting), meeting.state)
+    if view.refusal is not None:
+        raise Forbidden(view.refusal)
+    return MeetingAccess(meeting, view)
 
 
 async def guest_items(session: AsyncSession, actor: Actor, meeting: Meeting) -> list[int]:

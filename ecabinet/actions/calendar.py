@@ -29,6 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..vocab import MeetingState, PollState, TaskState
+from .seat_view import decide, seat_facts
 
 # A meeting has no end time in the record: calendars show it as a morning's session.
 MEETING_LENGTH = timedelta(hours=3)
@@ -107,9 +108,12 @@ async def feed(tx: Tx, origin: str, person: Person) -> bytes:
     calendar.add("prodid", "-//e-Cabinet//ecabinet//VI")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", _("e-Cabinet: my meetings and deadlines"))
+    by_body = {seat.body_id: seat for seat in seats}
     meetings = (await tx.session.exec(select(Meeting).where(
         col(Meeting.body_id).in_(bodies), Meeting.state != MeetingState.DRAFT.value))).all()
     for meeting in meetings:
+        if not decide(seat_facts(by_body[meeting.body_id]), meeting.state).sees_meeting:
+            continue
         title = (meeting.title_en if english and meeting.title_en else meeting.title)
         url = f"{origin}/meetings/{meeting.id}"
         calendar.add_component(_event(f"meeting-{meeting.id}@{host}", title, meeting.starts_at,

@@ -28,7 +28,9 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..models import Body, DisplaySeat, Meeting, utcnow
 from ..settings import Settings
 from ..vocab import MeetingState
+from . import seat_view
 from .access import ensure_prepares, load_body
+from .seat_view import SeatFacts, SeatView
 
 DISPLAY_COOKIE = "ecab_display"
 LINK_VALID = timedelta(hours=1)
@@ -146,8 +148,11 @@ async def meeting_shown(session: AsyncSession, seat: DisplaySeat) -> Meeting | N
     return meetings[-1] if meetings else None
 
 
-def ensure_shows(seat: DisplaySeat, meeting: Meeting) -> None:
-    """A display shows its own body's meetings once published, nothing else."""
-    if meeting.body_id != seat.body_id or meeting.state == MeetingState.DRAFT.value:
-        raise Forbidden("This display belongs to another body, or the meeting is not "
-                        "published; it cannot show it.")
+def ensure_shows(seat: DisplaySeat, meeting: Meeting) -> SeatView:
+    """A display shows its own body's meetings once published, nothing else
+    (seat_view.decide); the view it sees them with."""
+    view = seat_view.decide(SeatFacts(None, display=seat.body_id == meeting.body_id),
+                            meeting.state)
+    if view.refusal is not None:
+        raise Forbidden(view.refusal)
+    return view

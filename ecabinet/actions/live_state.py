@@ -247,5 +247,5 @@ async def view(session: AsyncSession, actor: Actor, meeting_id: int) -> dict[str
     """The snapshot a tablet fetches on opening, after a gap and after reconnecting."""
     meeting = await load_meeting(session, meeting_id)
     access = await meeting_access(session, actor, meeting)
-    state = seat_view.live_state_for(await snapshot(session, meeting), access.item_ids)
+    state = seat_view.live_state_for(await snapshot(session, meeting), access.view)
     return {**state, "me": await personal(session, meeting, actor, state)}

@@ -22,6 +22,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from ..actions.seat_view import SeatView
 from ..auth.actor import Actor
 from . import frames
 
@@ -57,8 +58,8 @@ class Connection:
         self.login_id = None if actor.login is None else actor.login.id
         self.bodies = frozenset(actor.memberships)
         self.meeting_id: int | None = None
-        # The items this tablet may see of the meeting it watches; None: all of them.
-        self.item_ids: frozenset[int] | None = None
+        # What this tablet's seat sees of the meeting it watches (set by ``watch``).
+        self.view: SeatView | None = None
         self.limit = limit
         self.queue: deque[str] = deque()
         self.dropped = 0

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..actions import displays, seat_view
 from ..actions.live_state import snapshot
+from ..actions.seat_view import SeatView
 from ..auth.permissions import Permission, can
 from ..auth.session_ends import SESSIONS_ENDED
 from ..db import Database
@@ -128,9 +129,10 @@ class Hub:
         if connection.display_id is None:
             await presence.disconnected(self.db, connection.id)
 
-    def watch(self, connection: Connection, meeting_id: int) -> None:
+    def watch(self, connection: Connection, meeting_id: int, view: SeatView) -> None:
+        """Send the meeting's frames to this connection, as ``view`` lets its seat see them."""
         self.unwatch(connection)
-        connection.meeting_id = meeting_id
+        connection.meeting_id, connection.view = meeting_id, view
         self.watchers.setdefault(meeting_id, set()).add(connection)
 
     def unwatch(self, connection: Connection) -> None:
@@ -193,20 +195,14 @@ class Hub:
 
     def broadcast(self, meeting_id: int, frame: str) -> None:
         # Scoped once per distinct view (guests for the same items share theirs).
-        scoped: dict[frozenset[int], str | None] = {}
-        shown: str | None = None
+        scoped: dict[SeatView, str | None] = {}
         for connection in list(self.watchers.get(meeting_id, ())):
-            if connection.display_id is not None:
-                shown = shown or seat_view.frame_for_display(frame)
-                connection.offer(shown)
-                continue
-            items = connection.item_ids
-            if items is None:
-                connection.offer(frame)
-                continue
-            if items not in scoped:
-                scoped[items] = seat_view.frame_for(frame, items)
-            seen = scoped[items]
+            view = connection.view
+            if view is None:
+                continue  # what its seat sees is not known: it receives nothing
+            if view not in scoped:
+                scoped[view] = seat_view.frame_for(frame, view)
+            seen = scoped[view]
             if seen is not None:
                 connection.offer(seen)
 

@@ -42,7 +42,7 @@ class _Entry:
     seq: int
     at: float
     state: asyncio.Future[dict[str, Any]]
-    texts: dict[seat_view.ItemIds, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    texts: dict[seat_view.SeatView, tuple[dict[str, Any], str]] = field(default_factory=dict)
 
 
 class StateCache:
@@ -88,17 +88,17 @@ class StateCache:
         return entry
 
     async def seat_state(self, session: AsyncSession, meeting: Meeting,
-                         items: seat_view.ItemIds) -> tuple[dict[str, Any], str]:
+                         view: seat_view.SeatView) -> tuple[dict[str, Any], str]:
         """The state as seats of this view see it, and its JSON text."""
         assert meeting.id is not None
         state = await self.state(session, meeting)
         entry = self.entries.get(meeting.id)
-        if entry is not None and entry.seq == meeting.event_seq and items in entry.texts:
-            return entry.texts[items]
-        scoped = seat_view.live_state_for(state, items)
+        if entry is not None and entry.seq == meeting.event_seq and view in entry.texts:
+            return entry.texts[view]
+        scoped = seat_view.live_state_for(state, view)
         made = (scoped, _text(scoped))
         if entry is not None and entry.seq == meeting.event_seq:
-            entry.texts[items] = made
+            entry.texts[view] = made
         return made
 
     async def view(self, session: AsyncSession, actor: Actor, meeting_id: int) -> str:
@@ -106,6 +106,6 @@ class StateCache:
         state of its seat's view, and its own ``me``."""
         meeting = await load_meeting(session, meeting_id)
         access = await meeting_access(session, actor, meeting)
-        state, text = await self.seat_state(session, meeting, access.item_ids)
+        state, text = await self.seat_state(session, meeting, access.view)
         me = await personal(session, meeting, actor, state)
         return f'{text[:-1]},"me":{_text(me)}}}'

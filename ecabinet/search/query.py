@@ -1,8 +1,9 @@
 """Searching: the words folded as the index is, matched by SQLite FTS5 or PostgreSQL's
-full-text search, and filtered IN THE QUERY by the reader's seats: a body the reader sits
-in, a classification at or below that seat's clearance (read live from the document), a
-meeting the seat may see (drafts for the secretariat only) and no classified document
-recalled after its meeting. Nothing the reader may not see is ever fetched, so no title,
+full-text search, and filtered IN THE QUERY by what ``seat_view.decide`` lets each of the
+reader's seats see: a body the reader sits in (or the items they are a guest for), a
+classification at or below that seat's clearance (read live from the document), a meeting
+the seat may see (drafts for the secretariat only) and no classified document recalled
+after its meeting. Nothing the reader may not see is ever fetched, so no title,
 text or snippet of it can leak."""
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from sqlalchemy.sql.elements import ColumnElement, TextClause
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..actions.seat_view import SeatFacts, decide, seat_facts
 from ..auth.actor import Actor
-from ..auth.permissions import Permission, can
-from ..models import AgendaItem, Document, DocumentVersion, Meeting, SearchEntry
+from ..models import AgendaItem, Document, DocumentVersion, ItemGuest, Meeting, SearchEntry
 from ..textfold import fold, fold_query
 from ..vocab import Classification, MeetingState
 
@@ -44,23 +45,44 @@ def words_of(query: str) -> list[str]:
     return re.findall(r"\w+", fold_query(query))[:MAX_WORDS]
 
 
-def visible_to(actor: Actor) -> ColumnElement[bool] | None:
-    """The entries the actor may see, as a condition on the joined rows; None: nothing."""
+def visible_to(actor: Actor, invited: frozenset[int] = frozenset()
+               ) -> ColumnElement[bool] | None:
+    """The entries the actor may see, as a condition on the joined rows; None: nothing.
+
+    Each seat's rule is ``seat_view.decide`` asked for every state a meeting can be in, so
+    search shows what the packet shows; ``invited`` are the items the actor is a guest for
+    in bodies where they have no seat."""
     level = sa.func.coalesce(col(Document.classification), NO_DOCUMENT_LEVEL)
-    seats = []
+    recalled = sa.and_(col(Meeting.state) == MeetingState.CLOSED.value,
+                       level >= int(Classification.MAT))
+    shown: list[ColumnElement[bool]] = []
     for body_id, seat in actor.memberships.items():
-        if not can(actor, Permission.READ_DOCUMENTS, body_id):
+        facts = seat_facts(seat)
+        if facts.role is None:
             continue
-        shown: ColumnElement[bool]
-        if can(actor, Permission.PREPARE_MEETINGS, body_id):
-            shown = sa.true()
-        else:
-            recalled = sa.and_(col(Meeting.state) == MeetingState.CLOSED.value,
-                               level >= int(Classification.MAT))
-            shown = sa.and_(col(Meeting.state) != MeetingState.DRAFT.value, sa.not_(recalled))
-        seats.append(sa.and_(col(SearchEntry.body_id) == body_id,
-                             level <= int(seat.clearance), shown))
-    return sa.or_(*seats) if seats else None
+        shown.extend(sa.and_(col(SearchEntry.body_id) == body_id, condition)
+                     for condition in _by_state(facts, level, recalled))
+    if invited:
+        guest = SeatFacts(None, guest_items=invited)
+        shown.extend(sa.and_(col(SearchEntry.item_id).in_(sorted(invited)), condition)
+                     for condition in _by_state(guest, level, recalled))
+    return sa.or_(*shown) if shown else None
+
+
+def _by_state(facts: SeatFacts, level: ColumnElement[int], recalled: ColumnElement[bool]
+              ) -> list[ColumnElement[bool]]:
+    conditions = []
+    for state in MeetingState:
+        view = decide(facts, state.value)
+        if not view.sees_meeting:
+            continue
+        condition = sa.and_(col(Meeting.state) == state.value, level <= view.clearance)
+        if not view.prepares:
+            condition = sa.and_(condition, sa.not_(recalled))
+        if view.item_ids is not None:
+            condition = sa.and_(condition, col(SearchEntry.item_id).in_(sorted(view.item_ids)))
+        conditions.append(condition)
+    return conditions
 
 
 def _matches(dialect: str, words: list[str]) -> ColumnElement[bool] | TextClause:
@@ -80,7 +102,7 @@ def _matches(dialect: str, words: list[str]) -> ColumnElement[bool] | TextClause
 async def search(session: AsyncSession, actor: Actor, query: str, *, limit: int = LIMIT
                  ) -> list[Hit]:
     words = words_of(query)
-    allowed = visible_to(actor)
+    allowed = visible_to(actor, await invited_items(session, actor))
     if not words or allowed is None:
         return []
     dialect = (await session.connection()).dialect.name
@@ -127,3 +149,15 @@ def snippet(text: str, words: list[str]) -> str:
         at = max(0, folded.find(max(words, key=len)))
     start, end = max(0, at - SNIPPET // 3), min(len(flat), at + SNIPPET)
     return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
+
+
+async def invited_items(session: AsyncSession, actor: Actor) -> frozenset[int]:
+    """Items the actor is a guest for, in bodies where they have no seat."""
+    if actor.person_id is None:
+        return frozenset()
+    rows = await session.exec(select(ItemGuest.item_id, AgendaItem.meeting_id, Meeting.body_id)
+                              .join(AgendaItem, col(AgendaItem.id) == ItemGuest.item_id)
+                              .join(Meeting, col(Meeting.id) == AgendaItem.meeting_id)
+                              .where(ItemGuest.person_id == actor.person_id))
+    return frozenset(item for item, _meeting, body in rows.all()
+                     if body not in actor.memberships)

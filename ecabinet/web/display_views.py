@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 
 from ..actions import displays, live_state, seat_view
 from ..actions.access import load_body, load_meeting, meeting_access
+from ..actions.seat_view import SeatView
 from ..errors import Unauthenticated, ValidationFailed
 from ..models import DisplaySeat, Meeting
 from .common import actor_of, db_of, int_param, settings_of
@@ -31,29 +32,28 @@ async def screen_of(request: Request) -> DisplaySeat | None:
         return await displays.display_for(session, request.cookies.get(displays.DISPLAY_COOKIE))
 
 
-async def viewable(request: Request, meeting_id: int) -> Meeting:
-    """The meeting, if the caller may see its room display: a person who may see the
-    meeting, or a display seat of its body."""
+async def viewable(request: Request, meeting_id: int) -> tuple[Meeting, SeatView]:
+    """The meeting, if the caller may see its room display (a person who may see the
+    meeting, or a display seat of its body), and what the caller's seat sees of it."""
     async with db_of(request).read() as session:
         meeting = await load_meeting(session, meeting_id)
         if actor_of(request).signed_in:
-            await meeting_access(session, actor_of(request), meeting)
-            return meeting
+            return meeting, (await meeting_access(session, actor_of(request), meeting)).view
     screen = await screen_of(request)
     if screen is None:
         raise Unauthenticated("Sign in with your passkey to continue.")
-    displays.ensure_shows(screen, meeting)
-    return meeting
+    return meeting, displays.ensure_shows(screen, meeting)
 
 
 async def display_state(request: Request) -> Response:
     """The room display's state: what the projector shows (the agenda without the
     conclusions, who is present, the open vote's count, results, the list of speakers).
     Open to a display seat of the meeting's body and to anyone who may see the meeting."""
-    meeting = await viewable(request, int_param(request, "meeting"))
+    meeting, view = await viewable(request, int_param(request, "meeting"))
     async with db_of(request).read() as session:
         state = await live_state.snapshot(session, meeting)
-    return JSONResponse(seat_view.display_state(state))
+    # A guest's screen shows their items only: the room's screen as their seat sees it.
+    return JSONResponse(seat_view.display_state(seat_view.live_state_for(state, view)))
 
 
 async def current(request: Request) -> Response:

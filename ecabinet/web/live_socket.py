@@ -143,18 +143,16 @@ async def _watch(websocket: WebSocket, hub: Hub, connection: Connection,
             if connection.display_id is not None:
                 screen = await session.get(DisplaySeat, connection.display_id)
                 assert screen is not None
-                displays.ensure_shows(screen, meeting)
-                item_ids = None
+                view = displays.ensure_shows(screen, meeting)
             else:
-                item_ids = (await meeting_access(session, connection.actor, meeting)).item_ids
+                view = (await meeting_access(session, connection.actor, meeting)).view
     except EcabinetError as error:
         if error.audit:
             await _audit_watch_refusal(websocket, connection, error, meeting_id)
         _ = gettext_for(locale_of(websocket))
         connection.offer(frames.error(_(error.message, **error.params)))
         return
-    connection.item_ids = item_ids
-    hub.watch(connection, meeting_id)
+    hub.watch(connection, meeting_id, view)
     connection.offer(frames.dump({"type": "watching", "meeting": meeting_id}))
 
 

@@ -127,7 +127,7 @@ async def tablet(request: Request) -> Response:
 async def display(request: Request) -> Response:
     """The room display: for anyone who may see the meeting, and for a display seat of its
     body (a projector enrolled by the secretariat, nobody signed in)."""
-    meeting = await viewable(request, int_param(request, "meeting"))
+    meeting, _view = await viewable(request, int_param(request, "meeting"))
     context: dict[str, Any] = {"meeting": meeting, "words": words(locale_of(request)),
                                "steps": steps_by_phase()}
     return render(request, "live_display.html", context)

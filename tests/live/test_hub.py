@@ -9,6 +9,7 @@ import asyncio
 import json
 from typing import Any
 
+from ecabinet.actions.seat_view import SeatFacts, decide
 from ecabinet.auth.actor import Actor
 from ecabinet.events import (
     Audience,
@@ -23,7 +24,9 @@ from ecabinet.realtime import frames
 from ecabinet.realtime.channel import Channel
 from ecabinet.realtime.connection import Connection
 from ecabinet.realtime.hub import ROUTES, Hub
-from ecabinet.vocab import Role
+from ecabinet.vocab import MeetingState, Role
+
+MEMBER_VIEW = decide(SeatFacts(Role.MEMBER, 2), MeetingState.IN_SESSION.value)
 
 
 class FakeSocket:
@@ -72,7 +75,7 @@ async def test_a_tablet_that_stops_reading_does_not_delay_the_others() -> None:
     connections = [_connection(n) for n in range(1, 51)]
     slow, slow_socket = _connection(99, stuck=True, limit=8)
     for connection, _ in [*connections, (slow, slow_socket)]:
-        hub.watch(connection, 5)
+        hub.watch(connection, 5, MEMBER_VIEW)
     for n in range(100):
         hub.broadcast(5, frames.dump({"type": "tally", "cast": n}))
         await asyncio.sleep(0)
@@ -256,10 +259,12 @@ def test_a_guest_gets_the_quorum_of_a_presence_frame_but_not_who() -> None:
 
     frame = frames.presence(5, 12, 11, {"quorum": {"present": 3}, "seats": [
         _seat_line(7, True)], "poll": {"id": 3, "present": 3, "cast": 2}})
-    guest = json.loads(seat_view.frame_for(frame, frozenset({2})) or "{}")
+    invited = seat_view.decide(seat_view.SeatFacts(None, guest_items=frozenset({2})),
+                               MeetingState.IN_SESSION.value)
+    guest = json.loads(seat_view.frame_for(frame, invited) or "{}")
     assert guest["seats"] == [] and guest["poll"] is None
     assert guest["quorum"] == {"present": 3} and "Thành viên" not in json.dumps(guest)
-    assert seat_view.frame_for(frame, None) == frame
+    assert seat_view.frame_for(frame, MEMBER_VIEW) == frame
 
 
 async def test_a_lost_bus_asks_every_tablet_to_resync_spread_over_time() -> None:

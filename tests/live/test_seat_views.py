@@ -15,6 +15,7 @@ from ecabinet.actions.live_state import snapshot
 from ecabinet.db import Database
 from ecabinet.models import ItemGuest, Meeting, Person
 from ecabinet.realtime import frames
+from ecabinet.vocab import Role
 
 from ..factories import Seat
 from .conftest import Server, real_tablet
@@ -35,13 +36,13 @@ async def _guest(db: Database, server: Server, body_id: int, item_id: int) -> Se
     return Seat("guest", person.id, body_id, url.rsplit("/", 1)[1])
 
 
-async def _frame_state(db: Database, meeting_id: int, items: frozenset[int] | None
+async def _frame_state(db: Database, meeting_id: int, view: seat_view.SeatView
                        ) -> dict[str, object] | None:
     async with db.read() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
         frame = frames.state(meeting_id, await snapshot(session, meeting))
-    seen = seat_view.frame_for(frame, items)
+    seen = seat_view.frame_for(frame, view)
     return None if seen is None else dict(json.loads(seen)["state"])
 
 
@@ -62,8 +63,11 @@ async def test_each_seat_sees_what_it_may_and_nothing_more(
                 assert answer.status_code == 200, (role, answer.text)
                 state = answer.json()
             else:
-                items = frozenset({invited}) if role == "guest" else None
-                found = await _frame_state(db, live.meeting_id, items)
+                facts = seat_view.SeatFacts(None,
+                                            guest_items=frozenset({invited})) \
+                    if role == "guest" else seat_view.SeatFacts(Role(role), 2)
+                found = await _frame_state(db, live.meeting_id,
+                                           seat_view.decide(facts, "published"))
                 assert found is not None
                 state = found
             seen = {item["title"] for item in state["agenda"]}
@@ -83,5 +87,8 @@ async def test_each_seat_sees_what_it_may_and_nothing_more(
 def test_a_guest_receives_no_running_count_of_a_vote() -> None:
     tally = frames.dump({"type": "tally", "meeting": 1, "seq": 5, "prev": 4, "poll": 1,
                          "question": 1, "cast": 3})
-    assert seat_view.frame_for(tally, frozenset({2})) is None
-    assert seat_view.frame_for(tally, None) == tally
+    guest = seat_view.decide(seat_view.SeatFacts(None, guest_items=frozenset({2})),
+                             "in_session")
+    member = seat_view.decide(seat_view.SeatFacts(Role.MEMBER, 2), "in_session")
+    assert seat_view.frame_for(tally, guest) is None
+    assert seat_view.frame_for(tally, member) == tally
