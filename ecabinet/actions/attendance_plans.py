@@ -16,7 +16,7 @@ from ..errors import Conflict, Forbidden, ValidationFailed
 from ..models import AttendancePlan, Body, Meeting, Membership, Person, rules_of, utcnow
 from ..rules import ExpectedQuorum, Rules, expected_quorum
 from ..vocab import MeetingState, PlannedAttendance
-from .access import load_body, load_meeting
+from .access import load_body, load_meeting, meeting_access
 from .attendance import VOTING_ROLES, voting_seats
 
 
@@ -77,7 +77,8 @@ async def answer(tx: Tx, actor: Actor, meeting_id: int, choice: str, *,
 async def mine(tx: Tx, actor: Actor, meeting: Meeting
                ) -> tuple[AttendancePlan | None, list[tuple[Membership, Person]]]:
     """The actor's answer for this meeting and the deputies they may name, or (None, [])
-    when they answer for nobody."""
+    when they answer for nobody. Refused for a meeting the actor may not see."""
+    await meeting_access(tx.session, actor, meeting)
     try:
         seat = await _seat_for(tx, actor, meeting)
     except Forbidden:
