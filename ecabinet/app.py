@@ -60,6 +60,7 @@ from .web.errors import (
     render_error,
 )
 from .web.failsafe import ContainErrorsMiddleware
+from .web.metrics import Metrics, metrics_endpoint
 from .web.ratelimit import RateLimiter
 from .web.refusals import RefusalTally
 from .web.routing import page
@@ -80,6 +81,7 @@ def routes() -> list[BaseRoute]:
         page("/language", pages.choose_language, methods=["POST"], name="language", public=True),
         Route("/healthz", pages.healthz, name="healthz"),
         Route("/readyz", pages.readyz, name="readyz"),
+        Route("/metrics", metrics_endpoint, name="metrics"),
         *api_auth.routes(),
         *api_recovery.routes(),
         *pages_auth.routes(),
@@ -174,6 +176,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.render_pool = render_pool
     app.state.verify_pool = verify_pool
     app.state.refusals = tally
+    app.state.metrics = Metrics()
     app.state.guesses = RateLimiter(settings.signin_attempts_per_minute)
     app.state.verify_limiter = RateLimiter(settings.verify_per_minute)
     app.state.templates = make_environment()

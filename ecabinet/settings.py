@@ -198,6 +198,9 @@ SETTINGS: tuple[Setting, ...] = (
             int),
     Setting("ws_per_session", 4, "Live connections one sign-in may hold at once (tabs of one "
             "tablet); more are refused.", int),
+    Setting("metrics_token", "", "Token a metrics scraper from another machine sends as "
+            "'Authorization: Bearer <token>' to read /metrics. Empty: /metrics answers only "
+            "on the server itself (loopback, not through the proxy)."),
     Setting("trusted_proxies", "", "Comma-separated addresses of reverse proxies whose "
             "X-Forwarded-For and X-Forwarded-Proto are believed. Empty: none; the client "
             "address is the TCP peer."),
@@ -277,6 +280,7 @@ class Settings:
     verify_per_minute: int
     ws_max_message_bytes: int
     ws_per_session: int
+    metrics_token: str
     trusted_proxies: str
     extra: Mapping[str, Any] = field(default_factory=dict)
 

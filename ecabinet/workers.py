@@ -136,6 +136,9 @@ class WorkerPool:
         self._idle: asyncio.Queue[_Worker | None] | None = None
         self._keys: dict[object, _Turn] = {}
         self._workers: set[_Worker] = set()
+        # For the operators' metrics: jobs waiting for a worker, and jobs running.
+        self.waiting = 0
+        self.busy = 0
 
     def _queue(self) -> asyncio.Queue[_Worker | None]:
         if self._idle is None:
@@ -167,12 +170,16 @@ class WorkerPool:
     async def _run(self, function: Callable[..., T], args: tuple[Any, ...],
                    seconds: float) -> T:
         idle = self._queue()
+        self.waiting += 1
         try:
             slot = await asyncio.wait_for(idle.get(), self.queue_seconds)
         except TimeoutError:
             raise ServiceUnavailable("The server is busy with other documents. Try again in a "
                                      "moment.") from None
+        finally:
+            self.waiting -= 1
         worker = slot
+        self.busy += 1
         try:
             if worker is None:
                 worker = await anyio.to_thread.run_sync(_Worker, self.memory_bytes,
@@ -195,6 +202,8 @@ class WorkerPool:
             if isinstance(exc, (EOFError, OSError)):
                 raise _memory_refusal() from None
             raise
+        finally:
+            self.busy -= 1
         idle.put_nowait(worker)
         if outcome == "memory":
             raise _memory_refusal()

@@ -25,8 +25,8 @@ from .test_ballots_api import open_poll
 # The only routes a person who is not signed in may use: reading the start page, signing
 # in or enrolling, checking minutes and the member key registers they are checked
 # against, the API's description, the probes, the private calendar feed (its secret
-# address is the key; a wrong or revoked one answers 404), and a room display's
-# (tests/live/test_display_seat.py).
+# address is the key; a wrong or revoked one answers 404), a room display's
+# (tests/live/test_display_seat.py), and the operators' metrics.
 PUBLIC = {
     ("GET", "/"), ("POST", "/language"), ("GET", "/healthz"), ("GET", "/readyz"),
     ("GET", "/enroll/{token}"), ("GET", "/signin"), ("POST", "/signout"),
@@ -40,6 +40,8 @@ PUBLIC = {
     # by the view itself; without either they answer as every other route does.
     ("GET", "/display"), ("GET", "/display/enroll/{token}"), ("POST", "/display/enroll/{token}"),
     ("GET", "/meetings/{meeting}/display"), ("GET", "/api/meetings/{meeting}/display"),
+    # The operators' counters: by address or token, not by session (tests/test_metrics.py).
+    ("GET", "/metrics"),
 }
 
 

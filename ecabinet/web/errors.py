@@ -52,6 +52,8 @@ def problem(connection: HTTPConnection, error: EcabinetError) -> JSONResponse:
 
 async def render_error(scope: Scope, error: EcabinetError) -> Response:
     connection = HTTPConnection(scope)
+    if error.status < 500:
+        connection.app.state.metrics.refused(error.kind, error.status)
     if error.audit and not error.recorded:
         await _audit_refusal(connection, error)
     if wants_json(connection):

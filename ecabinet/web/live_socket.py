@@ -46,6 +46,7 @@ async def refuse(websocket: WebSocket, error: EcabinetError, actor: Actor | None
                  **data: Any) -> None:
     """Audit the refusal (counted when nobody signed in), then close the handshake (the
     browser sees a 403)."""
+    websocket.app.state.metrics.ws_refused[error.kind] += 1
     await refusals.record(db_of(websocket), websocket.app.state.refusals,
                           source=websocket.client.host if websocket.client else "",
                           kind=error.kind, actor_id=None if actor is None else actor.person_id,
@@ -92,6 +93,7 @@ async def live_socket(websocket: WebSocket) -> None:
 
 async def _serve(websocket: WebSocket, connection: Connection, settings: Settings) -> None:
     await websocket.accept()
+    websocket.app.state.metrics.ws_accepted += 1
     hub: Hub = websocket.app.state.hub
     await hub.attach(connection)
     connection.offer(frames.dump({"type": "hello", "person": connection.actor.person_id,
