@@ -72,7 +72,6 @@ from .workers import WorkerPool
 UPLOAD_PATH_PREFIXES: tuple[str, ...] = ("/api/documents", "/documents", "/api/items/")
 # The public verification page: the PDF's own limit plus room for the form around it.
 VERIFY_PATH = "/minutes/verify"
-FORM_OVERHEAD_BYTES = 16 * 1024
 
 
 def routes() -> list[BaseRoute]:
@@ -133,7 +132,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     def limit_for(path: str) -> int:
         if path == VERIFY_PATH:
-            return settings.verify_max_bytes + FORM_OVERHEAD_BYTES
+            return settings.verify_max_bytes + minutes_web.FORM_OVERHEAD
         if path.startswith(UPLOAD_PATH_PREFIXES):
             return settings.upload_limit_bytes
         return settings.max_body_bytes

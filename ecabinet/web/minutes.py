@@ -7,24 +7,28 @@ import logging
 from typing import Any, Literal
 
 from pydantic import Field
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import key_register, minutes, minutes_signing, minutes_view
-from ..errors import PayloadTooLarge, TooManyRequests, UnsupportedMediaType, ValidationFailed
+from ..errors import TooManyRequests, UnsupportedMediaType, ValidationFailed
 from ..minutes import verify_job
 from ..minutes.findings import Report
 from ..workers import JobFailed, WorkerPool
+from . import csrf
 from .api_auth import PasskeyAnswer
 from .bodies import FAKE_CREDENTIAL, Body, CamelBody, Credential, example, parsed, takes
+from .bounded_form import read_parts
 from .common import actor_of, client_of, db_of, int_param, settings_of
 from .ratelimit import RateLimiter
-from .routing import api, page
+from .routing import api, page, streamed_form
 from .shapes import minutes_as_json
 from .templating import page_context, render
 
+# The verification form: its token field, and room for the form's own headers and fields.
+CSRF_FIELD_BYTES = 256
+FORM_OVERHEAD = 16 * 1024
 log = logging.getLogger(__name__)
 Signer = Literal["secretary", "chair"]
 
@@ -127,26 +131,30 @@ async def verify_page(request: Request) -> Response:
 
 
 async def verify_upload(request: Request) -> Response:
-    """Verify an uploaded PDF. Anyone may: so it is bounded in size (the body limit), in
-    rate per client address, and in time and memory (a worker process of its own)."""
+    """Verify an uploaded PDF. Anyone may: so it is bounded in rate per client address, in
+    size while it streams in (each file and the whole form: never more is held), and in
+    time and memory (a worker process of its own)."""
     settings = settings_of(request)
     limiter: RateLimiter = request.app.state.verify_limiter
     if not limiter.allow(client_of(request).address):
         raise VerifyRateLimited("Too many verifications from this address. Wait a minute and "
                                 "try again.")
-    form = await request.form(max_files=2, max_fields=4)
-    try:
-        upload, keys = form.get("pdf"), form.get("keys")
-        if not isinstance(upload, UploadFile):
-            raise ValidationFailed("Choose the PDF file to check.")
-        data, name = await upload.read(settings.verify_max_bytes + 1), upload.filename or ""
-        register = await keys.read(settings.verify_max_bytes + 1) \
-            if isinstance(keys, UploadFile) and keys.filename else None
-    finally:
-        await form.close()  # the spooled temporary files, at once
-    if len(data) > settings.verify_max_bytes or len(register or b"") > settings.verify_max_bytes:
-        raise PayloadTooLarge("The PDF is larger than the limit of %(limit)s bytes for "
-                              "verification.", limit=settings.verify_max_bytes)
+    header_token = request.headers.get(csrf.HEADER)
+    if header_token is not None:
+        csrf.check_token(request, header_token, settings.session_secret)
+    parts = await read_parts(request, {
+        csrf.FORM_FIELD: CSRF_FIELD_BYTES, "pdf": settings.verify_max_bytes,
+        "keys": settings.verify_max_bytes}, total=settings.verify_max_bytes + FORM_OVERHEAD)
+    if header_token is None:
+        token = parts.get(csrf.FORM_FIELD)
+        csrf.check_token(request, None if token is None else token.data.decode("latin-1"),
+                         settings.session_secret)
+    upload, keys = parts.get("pdf"), parts.get("keys")
+    if upload is None or upload.filename is None or not upload.data:
+        raise ValidationFailed("Choose the PDF file to check.")
+    data, name = bytes(upload.data), upload.filename
+    register = bytes(keys.data) if keys is not None and keys.filename else None
+    del parts, upload, keys
     if not data.startswith(b"%PDF-"):
         raise UnsupportedMediaType("This file is not a PDF.")
     pool: WorkerPool = request.app.state.verify_pool
@@ -296,7 +304,7 @@ def routes() -> list[BaseRoute]:
         page("/bodies/{body}/key-register/{revision}.pdf", key_register_revision_pdf,
              public=True),
         page("/minutes/verify", verify_page, public=True),
-        page("/minutes/verify", verify_upload, methods=["POST"], public=True),
+        streamed_form("/minutes/verify", verify_upload, public=True),
         api("/api/meetings/{meeting}/minutes", api_status),
         api("/api/items/{item}/record", api_edit_item, methods=["PUT"]),
         api("/api/meetings/{meeting}/minutes/draft", api_draft, methods=["POST"]),

@@ -87,6 +87,19 @@ def page(path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",),
                  methods=list(methods), name=name)
 
 
+async def _check_origin(request: Request) -> None:
+    csrf.check_origin(request, request.app.state.settings.origin)
+
+
+def streamed_form(path: str, endpoint: Endpoint, *, name: str | None = None,
+                  public: bool = False) -> Route:
+    """A page's POST that reads its multipart body itself, part by part within budgets
+    (web/bounded_form.py): the origin is checked here, and the endpoint must call
+    ``csrf.check_token`` with the token it read before it acts on anything else."""
+    return Route(path, _wrap(endpoint, _check_origin, public=public, count_unread=True),
+                 methods=["POST"], name=name)
+
+
 def api(path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",),
         name: str | None = None, public: bool = False) -> Route:
     return Route(path, _wrap(endpoint, _check_api_csrf, public=public), methods=list(methods),

@@ -4,8 +4,11 @@ writes, precise refusals, never a 500."""
 from __future__ import annotations
 
 import re
+import select
+import socket
 import zlib
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -13,7 +16,7 @@ import pytest
 from ecabinet.minutes.evidence import FILE_NAME
 
 from ..packet_helpers import make_pdf
-from .conftest import RSS_BUDGET_KB, Target
+from .conftest import BUDGETS, RSS_BUDGET_KB, Target
 
 
 def anonymous(target: Target) -> httpx.Client:
@@ -97,6 +100,53 @@ def test_verification_is_bounded_in_size_rate_and_memory(target: Target) -> None
                           files={"pdf": ("bomb.pdf", make_pdf(1))})
     assert limited.status_code == 429
     assert "Too many verifications from this address" in limited.text
+    assert target.rss_kb() - rss_before < RSS_BUDGET_KB
+
+
+def _stream_until_answered(target: Target, head: bytes, chunk: bytes, most: int
+                           ) -> tuple[bytes, int]:
+    """Send a chunked upload of up to ``most`` bytes over a raw socket, stopping as soon as
+    the server answers; return the answer's first bytes and how much was sent."""
+    url = urlsplit(target.url)
+    sent = 0
+    # From another loopback address: the verifications of this address are used up.
+    with socket.create_connection((url.hostname, url.port), timeout=30,
+                                  source_address=("127.0.0.2", 0)) as raw:
+        raw.sendall(head)
+        while sent < most:
+            readable, _, _ = select.select([raw], [], [], 0)
+            if readable:
+                break
+            try:
+                raw.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            except OSError:
+                break  # the server closed the connection after answering
+            sent += len(chunk)
+        raw.settimeout(30)
+        return raw.recv(4096), sent
+
+
+def test_a_verification_upload_is_cut_off_at_its_budget_while_it_streams(
+        target: Target) -> None:
+    """No length announced, a body many times the budget: the server answers 413 once the
+    file crosses its budget, having read no further, and its memory hardly moves."""
+    client = anonymous(target)
+    token = _csrf(client)
+    budget = BUDGETS["verify_max_bytes"]
+    form = (f'--b0\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            '--b0\r\nContent-Disposition: form-data; name="pdf"; filename="a.pdf"\r\n\r\n'
+            "%PDF-").encode()
+    cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    head = (f"POST /minutes/verify HTTP/1.1\r\nHost: {urlsplit(target.url).netloc}\r\n"
+            f"Origin: {target.url}\r\nCookie: {cookies}\r\n"
+            "Content-Type: multipart/form-data; boundary=b0\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n").encode()
+    head += b"%x\r\n%s\r\n" % (len(form), form)
+    rss_before = target.rss_kb()
+    answer, sent = _stream_until_answered(target, head, b"0" * 65536, 20 * budget)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    # Whatever the kernel's socket buffers took beyond the budget, not the 20 budgets.
+    assert sent < 5 * budget, sent
     assert target.rss_kb() - rss_before < RSS_BUDGET_KB
 
 
