@@ -73,6 +73,12 @@ def forbidden(seat: str) -> set[str]:
     if seat == "guest":
         return body_b | draft | {ITEM_MARKERS["BRAVO"], "BRAVODOC", "BRAVOBYTES", "MIKEBYTES",
                                  MEMBER_NAME, STAND_IN_NAME, POSITION, COMMENT, RESULT}
+    if seat == "display":
+        # The room's screen: titles, who is present, votes and results; no document, no
+        # position, no comment, nobody absent.
+        return body_b | draft | {marker for name, (_, title, text, _) in DOCUMENTS.items()
+                                 for marker in (title, text)} | {
+            POSITION, COMMENT, STAND_IN_NAME}
     if seat == "outsider":
         return body_a
     return body_a | body_b
@@ -84,6 +90,7 @@ def refused_targets(seat: str) -> set[str]:
         "secretariat": {"M", "D", "ADOC", "MDOC", "BDOC", "DDOC"},
         "guest": {"M", "ADOC"},
         "outsider": {"G", "GDOC"},
+        "display": {"M"},
         "anonymous": set(),
     }.get(seat, {"M", "ADOC", "MDOC", "BDOC"})
     return {"M", "D", "G", "ADOC", "MDOC", "BDOC", "DDOC", "GDOC"} - seen
@@ -96,7 +103,7 @@ MEETING_CHANNELS: dict[str, tuple[str, ...]] = {
     "book": ("/meetings/{m}/book",),
     "live snapshot": ("/api/meetings/{m}/session", "/api/meetings/{m}/live"),
     "tablet page": ("/meetings/{m}/live",),
-    "room display": ("/meetings/{m}/display",),
+    "room display": ("/meetings/{m}/display", "/api/meetings/{m}/display"),
     "minutes pages": ("/meetings/{m}/minutes", "/api/meetings/{m}/minutes"),
     "minutes downloads": ("/meetings/{m}/minutes.pdf", "/meetings/{m}/notice.pdf"),
     "positions": ("/meetings/{m}/positions", "/api/meetings/{m}/positions",
@@ -127,6 +134,7 @@ PERSON_CHANNELS: dict[str, tuple[str, ...]] = {
     "polls": ("/bodies/{A}/polls", "/api/bodies/{A}/polls"),
     "workspace list": ("/workspace",),
     "people": ("/bodies/{A}/people",),
+    "display seat": ("/display", "/bodies/{A}/displays"),
     "item pages": ("/api/items/{ALPHA}/note", "/api/items/{BRAVO}/note",
                    "/api/items/{BRAVO}/positions/{member_seat}/history"),
 }
@@ -180,10 +188,11 @@ async def frames_seen(world: World) -> dict[str, list[str]]:
     seen: dict[str, list[str]] = {seat: [] for seat in SEATS if seat != "anonymous"}
     sockets = {}
     for seat in seen:
-        token = world.clients[seat].cookies["ecab_session"]
+        cookie = "ecab_display" if seat == "display" else "ecab_session"
+        token = world.clients[seat].cookies[cookie]
         sockets[seat] = await connect(
             f"ws://localhost:{port}/ws", origin=Origin(world.settings.origin), proxy=None,
-            additional_headers={"Cookie": f"ecab_session={token}; ecab_lang=en"},
+            additional_headers={"Cookie": f"{cookie}={token}; ecab_lang=en"},
             compression=None, open_timeout=5)
     try:
         for seat, ws in sockets.items():
@@ -285,6 +294,8 @@ async def test_each_seat_does_see_what_it_may(world: World, seat: str) -> None:
         "guest": {("/meetings/{M}", "ALPHAITEM"), ("/api/meetings/{M}/session", "ALPHAITEM"),
                   ("/api/search?q=sealword", "ALPHABYTES")},
         "outsider": {("/meetings/{G}", "GOLFITEM"), ("/api/search?q=sealword", "GOLFBYTES")},
+        "display": {("/api/meetings/{M}/display", "BRAVOITEM"),
+                    ("/api/meetings/{M}/display", MEMBER_NAME)},
         "anonymous": set(),
     }.get(seat, {("/meetings/{M}", "BRAVOITEM"), ("/api/search?q=sealword", "BRAVOBYTES"),
                  ("/api/meetings/{M}/session", MEMBER_NAME)})

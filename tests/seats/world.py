@@ -7,6 +7,7 @@ JSON, PDF, calendar, websocket frame) whether something of it got through."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -26,8 +27,8 @@ from ..live.helpers import Tablet, actor, attend, seat_id, tablet
 from ..packet_helpers import make_pdf
 
 # The seats of the matrix: every kind the security model names, and nobody at all.
-SEATS = ("secretariat", "chair", "member", "stand_in", "observer", "guest", "outsider",
-         "anonymous")
+SEATS = ("secretariat", "chair", "member", "stand_in", "observer", "guest", "display",
+         "outsider", "anonymous")
 
 MEMBER_NAME = "Bộ trưởng NOVEMBERNAME"
 STAND_IN_NAME = "Thứ trưởng OSCARNAME"
@@ -191,7 +192,23 @@ async def build(db: Database, settings: Settings) -> World:
     poll = await _ok(await chair.client.post(f"/api/items/{world.ids['ALPHA']}/polls",
                                              json={"question": f"Thông qua {OPEN_VOTE}?"}))
     world.ids["alpha_poll"] = int(poll["id"])
+    world.clients["display"] = await _display(world, secretariat)
     return world
+
+
+async def _display(world: World, secretariat: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The room's projector of body A, enrolled as a display seat with its one-time link."""
+    issued = await secretariat.post(f"/bodies/{world.ids['A']}/displays",
+                                    data={"name": "Phòng họp A"},
+                                    headers=await csrf_header(secretariat))
+    assert issued.status_code == 200, issued.text
+    found = re.search(r'value="http://[^"]+(/display/enroll/[^"]+)"', issued.text)
+    assert found is not None, issued.text
+    screen = httpx.AsyncClient(base_url=world.settings.origin)
+    screen.cookies.set("ecab_lang", "en")
+    confirmed = await screen.post(found.group(1), headers=await csrf_header(screen))
+    assert confirmed.status_code == 303, confirmed.text
+    return screen
 
 
 async def close(world: World) -> None:
