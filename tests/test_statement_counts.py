@@ -162,14 +162,14 @@ async def test_a_ballot(client: httpx.AsyncClient, db: Database, settings: Setti
         assert answer.status_code == 201, answer.text
         counts.append((options, cast))
     options, cast = counts[-1]
-    # Options: the session; the poll, the voter's attendance, the question, an earlier
-    # ballot, the passkeys to allow; the challenge stored.
-    assert len(options.statements) == 7, options.statements
+    # Options: the session; the poll, the item's recusals, the voter's attendance, the
+    # question, an earlier ballot, the passkeys to allow; the challenge stored.
+    assert len(options.statements) == 8, options.statements
     assert (options.transactions, options.commits) == (2, 1)
-    # Cast: the session; the same ballot sent before?; the poll (locked), attendance,
-    # question; the challenge used (one UPDATE … RETURNING); the credential and its
+    # Cast: the session; the same ballot sent before?; the poll (locked), recusals,
+    # attendance, question; the challenge used (one UPDATE … RETURNING); the credential and its
     # person, its sign count, its quarantine; an earlier ballot; the ballot; the live
     # event's number and the tally; the audit event (head read and moved, the event);
     # on PostgreSQL the NOTIFY that tells the other server processes.
-    assert len(cast.statements) == 17 + on_postgres(), cast.statements
+    assert len(cast.statements) == 18 + on_postgres(), cast.statements
     assert (cast.transactions, cast.commits) == (2, 1)
