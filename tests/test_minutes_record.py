@@ -119,6 +119,34 @@ async def test_a_written_poll_closed_early_says_so_and_lists_no_one_as_not_takin
     assert "Không tham gia biểu quyết" not in written
 
 
+async def _timed(db: Database, poll_id: int, *, after_close: timedelta) -> None:
+    async with db.transaction() as tx:
+        poll = await tx.session.get(Poll, poll_id)
+        assert poll is not None and poll.closed_at is not None
+        poll.deadline = poll.closed_at + after_close
+        tx.session.add(poll)
+
+
+async def test_a_timed_vote_says_whether_it_closed_itself_or_the_chair_closed_it(
+    db: Database, settings: Settings, session: ClosedSession, tmp_path: Path,
+) -> None:
+    poll_id, _ = session.votes["open"]
+
+    def text(pdf: bytes) -> str:
+        return " ".join(" ".join(p) for p in pages_of(pdf, tmp_path))
+
+    untimed = text(make_drafts(await record_of(db, settings, session), "vi").minutes)
+    assert "Biểu quyết có thời hạn" not in untimed
+    await _timed(db, poll_id, after_close=timedelta(0))
+    closed_itself = text(make_drafts(await record_of(db, settings, session), "vi").minutes)
+    assert closed_itself.count("Biểu quyết có thời hạn: nhận phiếu đến") == 1
+    assert "hết giờ tự kết thúc" in closed_itself
+    await _timed(db, poll_id, after_close=timedelta(minutes=5))
+    by_chair = text(make_drafts(await record_of(db, settings, session), "en").minutes)
+    assert by_chair.count("A timed vote until") == 1
+    assert "closed by the chair earlier" in by_chair
+
+
 async def cli(*argv: str) -> int:
     return await anyio.to_thread.run_sync(main, list(argv))
 

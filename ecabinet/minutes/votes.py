@@ -12,6 +12,7 @@ from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
 from ..outcomes import describe
 from ..pdf.fonts import nfc
 from ..rules import Rules, quorum_needed
+from ..vocab import PollKind
 from .charts import vote_chart
 from .labels import (
     CHOICES,
@@ -42,6 +43,7 @@ def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words
         para(_("Options: %(options)s.", options=options), "plain"),
         *_texts(vote, _),
         *_quorum_at_opening(vote, _),
+        *_timed(vote, _),
         vote_chart(outcome, vote.electorate, _),
         para(f"<b>{escape(verdict)}</b> {escape(nfc(describe(outcome, _)))}", "plain",
              markup=True),
@@ -74,6 +76,18 @@ def _quorum_at_opening(vote: VoteRecord, _: Words) -> list[Flowable]:
                    "present, %(needed)s required: %(verdict)s.", when=_.time(vote.opened_at),
                    present=present, members=vote.electorate, needed=needed,
                    verdict=verdict), "plain")]
+
+
+def _timed(vote: VoteRecord, _: Words) -> list[Flowable]:
+    """A timed live vote says until when it ran and whether it closed itself then."""
+    if vote.kind != PollKind.LIVE.value or vote.deadline is None or vote.closed_at is None:
+        return []
+    if vote.closed_at >= vote.deadline:
+        return [para(_("A timed vote: ballots were taken until %(deadline)s, and it closed "
+                       "itself.", deadline=_.time(vote.deadline)), "plain")]
+    return [para(_("A timed vote until %(deadline)s, closed by the chair earlier, at "
+                   "%(when)s.", deadline=_.time(vote.deadline), when=_.time(vote.closed_at)),
+                 "plain")]
 
 
 def _tally_sentence(vote: VoteRecord, _: Words) -> str:
