@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import update
+from sqlmodel import col
 
 from ecabinet.actions.calendar import new_feed
 from ecabinet.actions.enrollment import issue_enrollment
@@ -126,10 +127,10 @@ async def build(db: Database, settings: Settings) -> World:
     async with db.transaction() as tx:
         # The other body's people get names of their own; the member's name is a marker.
         for seat in b.values():
-            await tx.session.exec(update(Person).where(  # type: ignore[call-overload]
-                Person.id == seat.person_id).values(full_name=f"Cán bộ {seat.role} ngoài"))
-        await tx.session.exec(update(Person).where(  # type: ignore[call-overload]
-            Person.id == a["member"].person_id).values(full_name=MEMBER_NAME))
+            await tx.session.exec(update(Person).where(
+                col(Person.id) == seat.person_id).values(full_name=f"Cán bộ {seat.role} ngoài"))
+        await tx.session.exec(update(Person).where(
+            col(Person.id) == a["member"].person_id).values(full_name=MEMBER_NAME))
     world.ids["A"], world.ids["B"] = a["chair"].body_id, b["chair"].body_id
     seats = {role: a[role] for role in ("secretariat", "chair", "member", "observer")}
     seats["stand_in"] = await _stand_in(db, settings, a["member"])
