@@ -364,7 +364,7 @@
   }
 
   async function recuse(form) {
-    window.ecabinet.live.accept(await post(`/api/items/${form.elements.item.value}/recusals`,
+    window.ecabinet.live.accept(await post(`/api/items/${form.elements.target.value}/recusals`,
                                            { reason: form.elements.reason.value }));
     form.reset();
   }

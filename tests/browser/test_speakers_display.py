@@ -1,0 +1,125 @@
+"""The list of speakers, a recusal and a room display enrolled as a display seat, in
+Chromium: the secretariat enrolls the projector (1920×1080, nobody signed in on it); a
+member declares a conflict of interest before the session; the chair and three members
+(one on a 390×844 phone) check in; two members ask to speak and the chair gives each the
+floor with the countdown running on the tablets and the display. The display's
+screenshot is docs/screenshot-display-speakers.png."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from ecabinet.models import Meeting, utcnow
+
+from ..live.helpers import make_session
+from .conftest import Devices, LiveServer
+from .test_live_session import bound, enroll, idle
+from .test_reader_journey import assert_accessible
+
+pytestmark = pytest.mark.browser
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-display-speakers.png"
+CHECK_IN = "Điểm danh: dự họp tại phòng họp"
+
+
+async def _triaged(live_server: LiveServer, meeting_id: int) -> None:
+    """The agenda as make_session laid it out stays (the sweeper's triage at the opinion
+    deadline would move the items without objections into the consent block)."""
+    async with live_server.db.transaction() as tx:
+        meeting = await tx.session.get(Meeting, meeting_id)
+        assert meeting is not None
+        meeting.triaged_at = utcnow()
+        tx.session.add(meeting)
+
+
+def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
+    live_server: LiveServer, devices: Devices
+) -> None:
+    live = live_server.call(make_session(live_server.db, live_server.settings,
+                                         extra_members=2))
+    meeting, item = live.meeting_id, live.items[1]
+    live_server.call(_triaged(live_server, meeting))
+    office = devices.new()
+    enroll(office, live.seats["secretariat"].token)
+    page = office.open(f"/bodies/{live.body_id}/displays")
+    page.get_by_label("Tên màn hình mới (phòng họp và vị trí màn hình)").fill(
+        "Phòng họp số 1 – màn hình chính")
+    page.get_by_role("button", name="Cấp đường dẫn đăng ký").click()
+    link = page.locator("#display-url").input_value()
+    assert "/display/enroll/" in link
+
+    projector = devices.new(viewport={"width": 1920, "height": 1080})
+    display = projector.open(link.split(projector.origin, 1)[1])
+    display.get_by_role("button", name="Dùng màn hình này làm màn hình phòng họp").click()
+    display.wait_for_url(f"{projector.origin}/meetings/{meeting}/display")
+    expect(display.locator("[data-live-status]")).to_have_text("Đã kết nối")
+
+    chair, first, second = devices.new(), devices.new(), devices.new()
+    phone = devices.new(viewport={"width": 390, "height": 844})
+    for device, role in ((chair, "chair"), (first, "member"), (phone, "member-1"),
+                         (second, "member-2")):
+        enroll(device, live.seats[role].token)
+    chair_page, first_page, phone_page, second_page = (
+        device.open(f"/meetings/{meeting}/live") for device in (chair, first, phone, second))
+
+    # Before the session, a member declares a conflict of interest on the second item.
+    second_page.get_by_label("Nội dung", exact=True).select_option(str(item))
+    second_page.get_by_label("Lý do không tham gia nội dung này").fill(
+        "Vợ tôi là cổ đông của doanh nghiệp được đề xuất.")
+    second_page.get_by_role("button", name="Khai báo xung đột lợi ích").click()
+    idle(second_page)
+    expect(second_page.locator("#live-alert")).to_be_hidden()
+
+    chair_page.once("dialog", lambda dialog: dialog.accept())
+    chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
+    for tablet in (chair_page, first_page, phone_page, second_page):
+        expect(bound(tablet, "phase")).to_have_text("Đang họp")
+        idle(tablet)
+        tablet.get_by_role("button", name=CHECK_IN).first.click()
+        expect(bound(tablet, "me-checkin")).to_contain_text("Đồng chí đã điểm danh")
+    idle(chair_page)
+    chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
+    expect(chair_page.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
+    idle(chair_page)
+    chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
+    for screen in (display, chair_page, phone_page):
+        expect(bound(screen, "current")).to_have_text("2. Tờ trình số 2")
+    # The room sees who does not take part; the tablets also see why.
+    expect(display.locator('[data-part="recusals"]')).to_have_text(
+        "Bộ trưởng 2 không tham gia nội dung này (xung đột lợi ích).")
+    expect(chair_page.locator('[data-part="recusals"]')).to_contain_text(
+        "cổ đông của doanh nghiệp")
+
+    first_page.get_by_role("button", name="Đăng ký phát biểu", exact=True).click()
+    expect(bound(first_page, "my-place")).to_have_text(
+        "Bạn đứng thứ 1 trong danh sách phát biểu.")
+    phone_page.get_by_role("button", name="Đăng ký phát biểu", exact=True).click()
+    expect(bound(phone_page, "my-place")).to_have_text(
+        "Bạn đứng thứ 2 trong danh sách phát biểu.")
+    expect(display.locator('[data-part="queue"] li')).to_have_count(2)
+
+    idle(chair_page)
+    chair_page.get_by_role("button", name="Mời người tiếp theo phát biểu").click()
+    for screen in (display, first_page, phone_page):
+        expect(bound(screen, "speaker")).to_have_text("Người member · Phát biểu")
+    expect(bound(first_page, "my-place")).to_have_text("Mời bạn phát biểu.")
+    # The countdown runs from the body's five minutes, on the display and the phone.
+    expect(bound(display, "countdown")).to_have_text(re.compile(r"^4:5\d$"), timeout=15_000)
+    expect(bound(phone_page, "countdown")).to_have_text(re.compile(r"^4:5\d$"))
+    idle(chair_page)
+    chair_page.get_by_role("button", name="Mời người tiếp theo phát biểu").click()
+    for screen in (display, phone_page):
+        expect(bound(screen, "speaker")).to_have_text("Bộ trưởng 1 · Phát biểu")
+    expect(bound(phone_page, "my-place")).to_have_text("Mời bạn phát biểu.")
+    expect(bound(display, "countdown")).to_have_text(re.compile(r"^4:5\d$"), timeout=15_000)
+    # The projector shows the room, not a person, and passes axe like the tablets.
+    expect(display.locator("header.topbar")).to_have_count(0)
+    assert_accessible(display)
+    assert_accessible(phone_page)
+    display.screenshot(path=str(SCREENSHOT))
+    idle(chair_page)
+    chair_page.get_by_role("button", name="Kết thúc phần phát biểu").click()
+    expect(bound(display, "speaker")).to_have_text("Chưa có ai đang phát biểu.")
