@@ -100,7 +100,7 @@ def refused_targets(seat: str) -> set[str]:
 MEETING_CHANNELS: dict[str, tuple[str, ...]] = {
     "packet page": ("/meetings/{m}",),
     "meeting api": ("/api/meetings/{m}",),
-    "book": ("/meetings/{m}/book",),
+    "book": ("/meetings/{m}/book", "/meetings/{m}/book.pdf"),
     "live snapshot": ("/api/meetings/{m}/session", "/api/meetings/{m}/live"),
     "tablet page": ("/meetings/{m}/live",),
     "room display": ("/meetings/{m}/display", "/api/meetings/{m}/display"),
@@ -298,7 +298,8 @@ async def test_each_seat_does_see_what_it_may(world: World, seat: str) -> None:
                     ("/api/meetings/{M}/display", MEMBER_NAME)},
         "anonymous": set(),
     }.get(seat, {("/meetings/{M}", "BRAVOITEM"), ("/api/search?q=sealword", "BRAVOBYTES"),
-                 ("/api/meetings/{M}/session", MEMBER_NAME)})
+                 ("/api/meetings/{M}/session", MEMBER_NAME),
+                 ("/meetings/{M}/book.pdf", "BRAVOBYTES")})
     for template, marker in expected:
         response = await client.get(template.format(**ids))
         assert response.status_code == 200, (seat, template, response.text)
