@@ -37,7 +37,6 @@
   let lines = [];
   let hits = [];
   let hitIndex = -1;
-  let pageText = null;
   let loading = 0;
 
   // One character in, one character out, so offsets in the folded text are offsets in
@@ -92,7 +91,6 @@
       layer.append(span, document.createElement("br"));
       return { ...line, span };
     });
-    pageText = data;
     layoutText();
   }
 
