@@ -31,6 +31,8 @@ PUBLIC = {
     ("GET", "/"), ("POST", "/language"), ("GET", "/healthz"), ("GET", "/readyz"),
     ("GET", "/enroll/{token}"), ("GET", "/signin"), ("POST", "/signout"),
     ("GET", "/minutes/verify"), ("POST", "/minutes/verify"), ("GET", "/sw.js"),
+    # What the tablet shows for a page it does not keep offline: no data, only the words.
+    ("GET", "/offline"),
     ("GET", "/api/openapi.json"), ("GET", "/api/offline/manifest"),
     ("POST", "/api/enrollments/{token}/options"), ("POST", "/api/enrollments/{token}"),
     ("POST", "/api/session/options"), ("POST", "/api/session"), ("DELETE", "/api/session"),
