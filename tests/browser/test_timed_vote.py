@@ -63,7 +63,7 @@ def test_a_timed_vote_counts_down_refuses_a_late_ballot_and_closes_itself(
     with clock.moved(timedelta(seconds=61)):
         member_page.get_by_role("button", name="Tán thành", exact=True).click()
         expect(member_page.locator("#live-alert")).to_have_text(
-            "Đã quá hạn của cuộc lấy ý kiến này; phiếu không được ghi nhận.")
+            "Đã hết thời hạn nhận phiếu; phiếu không được ghi nhận.")
         swept = live_server.call(sweeper.sweep_once(live_server.db, live_server.settings))
         assert swept.votes_closed == 1
     for page in screens:
