@@ -168,7 +168,9 @@ def test_forwarded_for_from_an_untrusted_peer_is_ignored(target: Target) -> None
     client = anonymous(target)
     before = len(target.audit_kinds())
     client.post("/api/session/options", json={}, headers={"X-Forwarded-For": "203.0.113.7"})
-    forged = client.post("/minutes/verify", data={"locale": "en"},
+    # A multipart form, as the page sends, but without its CSRF token: refused and audited.
+    forged = client.post("/minutes/verify",
+                         files={"pdf": ("m.pdf", b"%PDF-1.7\n", "application/pdf")},
                          headers={"X-Forwarded-For": "203.0.113.7"})
     assert forged.status_code == 403
     for _, data in target.audit_kinds()[before:]:
