@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import update
+from sqlalchemy import and_, update
 from sqlmodel import col, func, select
 from webauthn import (
     generate_authentication_options,
@@ -45,7 +45,15 @@ from .. import audit
 from ..ballots import client_data
 from ..db import Tx
 from ..errors import BadRequest, EcabinetError, Forbidden, TooManyRequests
-from ..models import Body, Membership, PasskeyCredential, Person, WebAuthnChallenge, utcnow
+from ..models import (
+    Body,
+    Membership,
+    PasskeyCredential,
+    PasskeyQuarantine,
+    Person,
+    WebAuthnChallenge,
+    utcnow,
+)
 from ..settings import Settings
 from . import attestation, quarantine
 from .session_ends import end_sessions_of_credential
@@ -356,8 +364,17 @@ async def verify_assertion(
     """Verify an assertion against its single-use challenge and the stored credential."""
     challenge = await consume_challenge(tx, challenge_of(credential), purpose=purpose)
     credential_id = str(credential.get("id", ""))
-    row = (await tx.session.exec(select(PasskeyCredential).where(
-        PasskeyCredential.credential_id == credential_id).with_for_update())).first()
+    # One statement: the credential (locked: its sign count is checked and moved below),
+    # its person, and its quarantines not ended (read here, refused after the sign count).
+    found = (await tx.session.exec(
+        select(PasskeyCredential, Person, PasskeyQuarantine)
+        .outerjoin(Person, col(Person.id) == PasskeyCredential.person_id)
+        .outerjoin(PasskeyQuarantine, and_(
+            col(PasskeyQuarantine.credential_id) == PasskeyCredential.id,
+            col(PasskeyQuarantine.ended_at).is_(None)))
+        .where(PasskeyCredential.credential_id == credential_id)
+        .with_for_update(of=PasskeyCredential))).all()
+    row = found[0][0] if found else None
     if row is None:
         await refuse(tx, CredentialRefused(
             "This passkey is not registered with e-Cabinet. Ask the secretariat for an "
@@ -371,7 +388,7 @@ async def verify_assertion(
     if challenge.person_id is not None and challenge.person_id != row.person_id:
         await refuse(tx, ChallengeRefused("This request was made for another person."),
                      actor_id=row.person_id, subject=subject, purpose=purpose)
-    person = await tx.session.get(Person, row.person_id)
+    person = found[0][1]
     if person is None or person.disabled_at is not None:
         await refuse(tx, CredentialRefused("This account is disabled. Contact the secretariat."),
                      subject=subject, purpose=purpose)
@@ -414,7 +431,9 @@ async def verify_assertion(
     await tx.session.flush()
     action = quarantine.PURPOSE_ACTIONS.get(purpose)
     if action is not None:
-        await quarantine.ensure_not_quarantined(tx, row.id, action, actor_id=row.person_id)
+        quarantined = quarantine.still_active([q for _, _, q in found if q is not None])
+        await quarantine.refuse_if_active(tx, quarantined, row.id, action,
+                                          actor_id=row.person_id)
     response = credential["response"]
     return Assertion(
         person=person, credential=row, challenge=challenge,

@@ -98,7 +98,20 @@ async def ensure_not_quarantined(tx: Tx, credential_id: int | None, action: Acti
                                  actor_id: int | None) -> None:
     """Refuse, audited, when the passkey is in quarantine. What the transaction did before
     (a burned challenge, an updated sign count) is kept with the refusal."""
-    row = await active_quarantine(tx.session, credential_id)
+    await refuse_if_active(tx, await active_quarantine(tx.session, credential_id),
+                           credential_id, action, actor_id=actor_id)
+
+
+def still_active(rows: list[PasskeyQuarantine]) -> PasskeyQuarantine | None:
+    """Of a passkey's quarantines not ended (already read), one still running, if any."""
+    now = utcnow()
+    return next((row for row in rows if row.ended_at is None and row.until > now), None)
+
+
+async def refuse_if_active(tx: Tx, row: PasskeyQuarantine | None, credential_id: int | None,
+                           action: Action, *, actor_id: int | None) -> None:
+    """The refusal of :func:`ensure_not_quarantined`, for a quarantine already read (the
+    passkey check reads it in the same statement as the credential)."""
     if row is None:
         return
     error = QuarantineRefused(REFUSALS[action], until=until_text(row.until))
