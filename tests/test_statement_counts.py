@@ -162,14 +162,16 @@ async def test_a_ballot(client: httpx.AsyncClient, db: Database, settings: Setti
         assert answer.status_code == 201, answer.text
         counts.append((options, cast))
     options, cast = counts[-1]
-    # Options: the session; the poll, the item's recusals, the voter's attendance, the
-    # question, an earlier ballot, the passkeys to allow; the challenge stored.
-    assert len(options.statements) == 8, options.statements
+    # Options: the session; the poll with the question (one SELECT), the voter's attendance
+    # with their recusal on the item (one SELECT), an earlier ballot, the passkeys to allow;
+    # the challenge stored.
+    assert len(options.statements) == 6, options.statements
     assert (options.transactions, options.commits) == (2, 1)
-    # Cast: the session; the same ballot sent before?; the poll (locked), recusals,
-    # attendance, question; the challenge used (one UPDATE … RETURNING); the credential with
-    # its person and its quarantines (one SELECT), its sign count; an earlier ballot; the
-    # ballot; the live event's number and the tally; the audit event (head read and moved,
-    # the event); on PostgreSQL the NOTIFY that tells the other server processes.
-    assert len(cast.statements) == 16 + on_postgres(), cast.statements
+    # Cast: the session; the same ballot sent before?; the poll (locked) with the
+    # question, the attendance with the recusal; the challenge used (one UPDATE …
+    # RETURNING); the credential with its person and its quarantines (one SELECT), its
+    # sign count; an earlier ballot; the ballot; the live event's number and the tally;
+    # the audit event (head read and moved, the event); on PostgreSQL the NOTIFY that
+    # tells the other server processes.
+    assert len(cast.statements) == 14 + on_postgres(), cast.statements
     assert (cast.transactions, cast.commits) == (2, 1)

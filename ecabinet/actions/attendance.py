@@ -101,18 +101,17 @@ def quorum_of(body: Body, seats: list[Seat], recused: Iterable[int] = ()) -> Quo
                   has_quorum(rules, members, present))
 
 
-async def live_voter(session: AsyncSession, poll_meeting_id: int, voter_ids: list[int],
+async def live_voter(session: AsyncSession, row: Attendance | None, voter_ids: list[int],
                      seat: Membership) -> tuple[Membership | None, str]:
     """For a live vote: the seat a ballot counts for (the member's own, or for a stand-in
-    the member's they stand in for), or why this person may not vote now."""
+    the member's they stand in for), or why this person may not vote now. ``row`` is the
+    attendance, at the vote's meeting, of the seat's principal (the seat itself, or the
+    member a stand-in stands in for), as the caller read it."""
     principal_id = seat.stand_in_for_id or seat.id
     if seat.role not in VOTING_ROLES or principal_id is None:
         return None, N_("Only members of the body may vote.")
     if voter_ids and principal_id not in voter_ids:
         return None, N_("You were not among the members entitled to vote when this vote opened.")
-    row = (await session.exec(select(Attendance).where(
-        Attendance.meeting_id == poll_meeting_id,
-        Attendance.membership_id == principal_id))).first()
     if row is None or row.checked_in_at is None or row.left_at is not None:
         return None, N_("Check in to the session with your passkey before voting.")
     if seat.stand_in_for_id is None:

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import and_, exists, false
 from sqlmodel import col, select
 
 from .. import audit
@@ -25,7 +26,7 @@ from ..ballots.evidence import ballot_challenge, canonical_json
 from ..db import Tx
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..events import BallotCast, Event, EventKind
-from ..models import Ballot, Membership, Poll, PollQuestion, utcnow
+from ..models import Attendance, Ballot, Membership, Poll, PollQuestion, Recusal, utcnow
 from ..settings import Settings
 from ..vocab import PollKind, PollState, RevotePolicy
 from .attendance import live_voter
@@ -61,8 +62,12 @@ class BallotTarget:
 
 async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int, *,
                   lock: bool = False) -> BallotTarget:
-    query = select(Poll).where(Poll.id == poll_id)
-    poll = (await tx.session.exec(query.with_for_update() if lock else query)).first()
+    # One statement: the poll with the question (if it is this poll's).
+    query = select(Poll, PollQuestion).outerjoin(PollQuestion, and_(
+        col(PollQuestion.id) == question_id, col(PollQuestion.poll_id) == Poll.id)).where(
+        Poll.id == poll_id)
+    found = (await tx.session.exec(query.with_for_update(of=Poll) if lock else query)).first()
+    poll, question = found if found is not None else (None, None)
     if poll is None:
         raise NotFound("There is no poll with the number %(id)s.", id=poll_id)
     seat = ensure(actor, Permission.VOTE, poll.body_id)
@@ -75,7 +80,6 @@ async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int, *,
         await tx.refuse(BallotRefused(
             "You were not among the members asked in this poll, so you cannot answer it."),
             actor_id=actor.person_id, subject=f"poll:{poll_id}")
-    question = await tx.session.get(PollQuestion, question_id)
     if question is None or question.poll_id != poll.id:
         raise NotFound("This poll has no question with the number %(id)s.", id=question_id)
     return BallotTarget(poll, question, seat, actor.person_id)
@@ -87,12 +91,24 @@ async def _live_seat(tx: Tx, actor: Actor, poll: Poll, seat: Membership) -> Memb
     conflict of interest on the item (actions/recusals.py)."""
     assert poll.meeting_id is not None
     principal = seat.stand_in_for_id or seat.id
-    if poll.item_id is not None and principal in await recused_seats(tx.session, poll.item_id):
+    assert principal is not None
+    # One statement: the principal's attendance and whether they declared a conflict on
+    # the item. Not checked in: refused below in any case, the recusals are read apart.
+    recused_here = exists().where(
+        col(Recusal.item_id) == poll.item_id, col(Recusal.membership_id) == principal,
+        col(Recusal.withdrawn_at).is_(None)) if poll.item_id is not None else false()
+    found = (await tx.session.exec(select(Attendance, recused_here).where(
+        Attendance.meeting_id == poll.meeting_id,
+        Attendance.membership_id == principal))).first()
+    row, recused = found if found is not None else (None, None)
+    if recused is None and poll.item_id is not None:
+        recused = principal in await recused_seats(tx.session, poll.item_id)
+    if recused:
         await tx.refuse(BallotRefused(
             "You declared a conflict of interest on this item, so you do not vote on it; "
             "the ballot was not recorded."), actor_id=actor.person_id,
             subject=f"poll:{poll.id}")
-    counted, why = await live_voter(tx.session, poll.meeting_id, poll.voter_ids, seat)
+    counted, why = await live_voter(tx.session, row, poll.voter_ids, seat)
     if counted is None:
         await tx.refuse(BallotRefused(why), actor_id=actor.person_id,
                               subject=f"poll:{poll.id}")
