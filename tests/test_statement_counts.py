@@ -167,11 +167,12 @@ async def test_a_ballot(client: httpx.AsyncClient, db: Database, settings: Setti
     # the challenge stored.
     assert len(options.statements) == 6, options.statements
     assert (options.transactions, options.commits) == (2, 1)
-    # Cast: the session; the same ballot sent before?; the poll (locked) with the
-    # question, the attendance with the recusal; the challenge used (one UPDATE …
-    # RETURNING); the credential with its person and its quarantines (one SELECT), its
-    # sign count; an earlier ballot; the ballot; the live event's number and the tally;
-    # the audit event (head read and moved, the event); on PostgreSQL the NOTIFY that
-    # tells the other server processes.
-    assert len(cast.statements) == 14 + on_postgres(), cast.statements
+    # Cast: the session; the same ballot sent before?; the poll with the question, the
+    # attendance with the recusal; the challenge used (one UPDATE … RETURNING); the
+    # credential with its person and its quarantines (one SELECT), its sign count; an
+    # earlier ballot; the ballot; the live event's number and the tally; the audit event
+    # (head read and moved, the event). On PostgreSQL two more: the poll's row lock, taken
+    # late (after verification, before the earlier ballot is read; SQLite's BEGIN IMMEDIATE
+    # already holds the write lock), and the NOTIFY that tells the other server processes.
+    assert len(cast.statements) == 14 + 2 * on_postgres(), cast.statements
     assert (cast.transactions, cast.commits) == (2, 1)

@@ -60,13 +60,12 @@ class BallotTarget:
     signer: int | None = None  # whose passkey signs: the seat's holder, or their stand-in
 
 
-async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int, *,
-                  lock: bool = False) -> BallotTarget:
+async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int) -> BallotTarget:
     # One statement: the poll with the question (if it is this poll's).
     query = select(Poll, PollQuestion).outerjoin(PollQuestion, and_(
         col(PollQuestion.id) == question_id, col(PollQuestion.poll_id) == Poll.id)).where(
         Poll.id == poll_id)
-    found = (await tx.session.exec(query.with_for_update(of=Poll) if lock else query)).first()
+    found = (await tx.session.exec(query)).first()
     poll, question = found if found is not None else (None, None)
     if poll is None:
         raise NotFound("There is no poll with the number %(id)s.", id=poll_id)
@@ -183,10 +182,10 @@ async def cast_ballot(
     credential: dict[str, Any],
 ) -> tuple[Ballot, Poll]:
     """Verify the signed ballot and record it; refusals are precise and audited. The poll
-    comes back too, as loaded (and locked) here: the caller need not read it again."""
+    comes back too, as loaded (and locked, late) here: the caller need not read it again."""
     if not isinstance(payload.get("question"), int):
         raise ValidationFailed("The ballot's payload names no question.")
-    target = await _target(tx, actor, poll_id, payload["question"], lock=True)
+    target = await _target(tx, actor, poll_id, payload["question"])
     await _ensure_open(tx, actor, target.poll)
     assertion = await passkeys.verify_assertion(tx, settings, credential, purpose=PURPOSE)
     subject = f"poll:{poll_id}"
@@ -207,8 +206,33 @@ async def cast_ballot(
         await tx.refuse(BallotRefused(
             "This ballot was issued for another member or another poll."),
             actor_id=actor.person_id, subject=subject)
+    await _lock_open_poll(tx, actor, target.poll)
     earlier = await _ensure_may_vote_again(tx, actor, target)
     return await _record(tx, target, payload, assertion, earlier), target.poll
+
+
+async def _lock_open_poll(tx: Tx, actor: Actor, poll: Poll) -> None:
+    """The poll's row lock, taken late and briefly: once the ballot is verified, just
+    before the earlier ballot is read and the new one written; held until the commit.
+
+    What it protects. (1) The poll closing, being cancelled or swept past its deadline
+    while the ballot is cast: those take the same lock, so the ballot either commits
+    before the close counts the ballots, or finds the poll closed here and is refused.
+    (2) Replacing an earlier ballot: two ballots for the same seat and question are
+    serialized; the second reads the first (the read below is a statement run after the
+    lock is granted, so PostgreSQL's READ COMMITTED shows it the committed first ballot)
+    and supersedes it. The partial unique index stays the last word on one current ballot.
+    What was read before the lock stays true: an open poll's voter list, texts, options and
+    rules are frozen when it opens and it never reopens, and no recusal is declared once a
+    vote on the item opened; so the state and deadline, re-read here, are all that can have
+    changed. On SQLite the write transaction began with BEGIN IMMEDIATE: the whole cast
+    already holds the database's one write lock and the poll read first is current, so no
+    statement is needed."""
+    if (await tx.session.connection()).dialect.name == "sqlite":
+        return
+    await tx.session.exec(select(Poll).where(Poll.id == poll.id).with_for_update()
+                          .execution_options(populate_existing=True))
+    await _ensure_open(tx, actor, poll)
 
 
 async def _record(tx: Tx, target: BallotTarget, payload: dict[str, Any],
