@@ -13,8 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from ecabinet.db import Database
+from ecabinet.events import EventKind
+from ecabinet.models import AuditEvent, Ballot
 from ecabinet.settings import Settings
 
 from ..live.helpers import Tablet, make_session, tablet
@@ -94,6 +97,65 @@ async def test_check_ins_ballots_and_steps_at_once_never_answer_5xx(
         ballots = [a for a in answers if a.request.url.path.endswith("/ballots")]
         assert len(ballots) == 3 * 18 and all(a.status_code == 201 for a in ballots), \
             [a.text for a in ballots if a.status_code != 201][:3]
+    finally:
+        for one in voters:
+            await one.client.aclose()
+        for process in four:
+            process.stop()
+
+
+async def test_a_ballot_cast_as_the_vote_closes_counts_or_is_refused(
+    four: list[Process], db: Database, settings: Settings
+) -> None:
+    """The poll's row lock is taken late, after the ballot is verified (actions/ballots.py):
+    a ballot racing the chair's close is either acknowledged and counted in the close, or
+    refused as too late; never acknowledged and left out, never recorded after the close."""
+    live = await make_session(db, settings, consent=0, items=1, extra_members=14)
+    voters: list[Tablet] = []
+    try:
+        for process in four:
+            process.spawn()
+        for process in four:
+            process.wait_ready()
+        voters += [await tablet(httpx.AsyncHTTPTransport(), four[n % PROCESSES].url, settings,
+                                seat) for n, seat in enumerate(live.voters)]
+        for one in voters:
+            one.client.timeout = httpx.Timeout(60)
+        chair, meeting = voters[0], live.meeting_id
+        opened = await _post(chair, f"/api/meetings/{meeting}/session/open", {"confirm": True})
+        assert opened.status_code == 200, opened.text
+        for one in voters:
+            checked_in = await one.check_in(meeting)
+            assert checked_in.status_code == 200, checked_in.text
+        taken = await _post(chair, f"/api/meetings/{meeting}/session/next",
+                            {"item": live.items[0]})
+        assert taken.status_code == 200, taken.text
+        started = await _post(chair, f"/api/items/{live.items[0]}/polls")
+        assert started.status_code == 201, started.text
+        poll = started.json()
+        signed = [(await one.ballot(poll, "for"))[1] for one in voters]
+
+        async def close_soon() -> httpx.Response:
+            await asyncio.sleep(0.05)
+            return await _post(chair, f"/api/polls/{poll['id']}/close")
+
+        *casts, closed = await asyncio.gather(
+            *(one.client.post(f"/api/polls/{poll['id']}/ballots", json=body)
+              for one, body in zip(voters, signed, strict=True)), close_soon())
+        assert closed.status_code == 200, closed.text
+        assert all(a.status_code in (201, 409) for a in casts), \
+            [a.text for a in casts if a.status_code not in (201, 409)][:3]
+        assert all(a.json()["type"] == "urn:ecabinet:problem:poll-not-open"
+               for a in casts if a.status_code == 409)
+        acknowledged = sorted(a.json()["receipt"] for a in casts if a.status_code == 201)
+        async with db.read() as session:
+            recorded = (await session.exec(select(Ballot.receipt).where(
+                Ballot.poll_id == poll["id"]))).all()
+            close = (await session.exec(select(AuditEvent).where(
+                AuditEvent.kind == EventKind.VOTE_CLOSED.value,
+                AuditEvent.subject == f"meeting:{meeting}"))).one()
+        assert sorted(recorded) == acknowledged
+        assert close.data["receipts"] == acknowledged
     finally:
         for one in voters:
             await one.client.aclose()
