@@ -51,6 +51,10 @@ async def display_state(request: Request) -> Response:
     Open to a display seat of the meeting's body and to anyone who may see the meeting."""
     meeting, view = await viewable(request, int_param(request, "meeting"))
     async with db_of(request).read() as session:
+        # Read the meeting again in the snapshot's own transaction: the one checked above
+        # may predate a step taken since (its current item, its sequence number), and a
+        # state built from it would be older than the number it carries.
+        meeting = await load_meeting(session, int_param(request, "meeting"))
         state = await live_state.snapshot(session, meeting)
     # A guest's screen shows their items only: the room's screen as their seat sees it.
     return JSONResponse(seat_view.display_state(seat_view.live_state_for(state, view)))
