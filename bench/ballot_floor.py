@@ -46,8 +46,7 @@ SCHEMA = [
 
 
 def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode()
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class Store:
@@ -64,15 +63,17 @@ class Store:
         if self.sqlite:
             import aiosqlite
 
-            self.connection = await aiosqlite.connect(self.url.split("///", 1)[1],
-                                                      isolation_level=None)
+            self.connection = await aiosqlite.connect(
+                self.url.split("///", 1)[1], isolation_level=None
+            )
             for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
                 await self.connection.execute(f"PRAGMA {pragma}")
         else:
             import asyncpg
 
-            self.pool = await asyncpg.create_pool(self.url.replace("+asyncpg", ""),
-                                                  min_size=2, max_size=10)
+            self.pool = await asyncpg.create_pool(
+                self.url.replace("+asyncpg", ""), min_size=2, max_size=10
+            )
 
     async def close(self) -> None:
         if self.connection is not None:
@@ -115,16 +116,33 @@ cast_count = 0
 
 async def options(request: Request) -> JSONResponse:
     body = await request.json()
-    payload = {"v": 1, "origin": ORIGIN, "poll": int(request.path_params["poll"]),
-               "voter": int(body["voter"]), "choice": str(body["choice"]),
-               "nonce": secrets.token_urlsafe(16)}
+    payload = {
+        "v": 1,
+        "origin": ORIGIN,
+        "poll": int(request.path_params["poll"]),
+        "voter": int(body["voter"]),
+        "choice": str(body["choice"]),
+        "nonce": secrets.token_urlsafe(16),
+    }
     challenge = bytes_to_base64url(hashlib.sha256(canonical(payload)).digest())
     async with store.transaction() as connection:
-        await store.run(connection, "INSERT INTO floor_challenge (challenge, payload) "
-                        "VALUES ($1, $2)", challenge, canonical(payload).decode())
-    return JSONResponse({"payload": payload, "publicKey": {
-        "challenge": challenge, "rpId": RP_ID, "allowCredentials": [],
-        "userVerification": "required"}})
+        await store.run(
+            connection,
+            "INSERT INTO floor_challenge (challenge, payload) VALUES ($1, $2)",
+            challenge,
+            canonical(payload).decode(),
+        )
+    return JSONResponse(
+        {
+            "payload": payload,
+            "publicKey": {
+                "challenge": challenge,
+                "rpId": RP_ID,
+                "allowCredentials": [],
+                "userVerification": "required",
+            },
+        }
+    )
 
 
 async def cast(request: Request) -> JSONResponse:
@@ -133,30 +151,50 @@ async def cast(request: Request) -> JSONResponse:
     credential = body["credential"]
     client_data = json.loads(base64url_to_bytes(credential["response"]["clientDataJSON"]))
     async with store.transaction() as connection:
-        taken = await store.run(connection, "DELETE FROM floor_challenge WHERE challenge = $1 "
-                                "RETURNING payload", client_data["challenge"])
+        taken = await store.run(
+            connection,
+            "DELETE FROM floor_challenge WHERE challenge = $1 RETURNING payload",
+            client_data["challenge"],
+        )
         if not taken or json.loads(taken[0][0]) != body["payload"]:
             return JSONResponse({"error": "unknown challenge"}, status_code=403)
-        keys = await store.run(connection, "SELECT public_key_cose FROM floor_credential "
-                               "WHERE credential_id = $1", credential["id"])
+        keys = await store.run(
+            connection,
+            "SELECT public_key_cose FROM floor_credential WHERE credential_id = $1",
+            credential["id"],
+        )
         if not keys:
             return JSONResponse({"error": "unknown credential"}, status_code=403)
         verify_authentication_response(
-            credential=credential, expected_challenge=base64url_to_bytes(client_data["challenge"]),
-            expected_rp_id=RP_ID, expected_origin=ORIGIN, credential_public_key=bytes(keys[0][0]),
-            credential_current_sign_count=0, require_user_verification=True)
+            credential=credential,
+            expected_challenge=base64url_to_bytes(client_data["challenge"]),
+            expected_rp_id=RP_ID,
+            expected_origin=ORIGIN,
+            credential_public_key=bytes(keys[0][0]),
+            credential_current_sign_count=0,
+            require_user_verification=True,
+        )
         payload = body["payload"]
         answer = credential["response"]
-        await store.run(connection, "INSERT INTO floor_ballot (poll, voter, choice, payload, "
-                        "authenticator_data, client_data_json, signature) VALUES ($1, $2, $3, "
-                        "$4, $5, $6, $7)", payload["poll"], payload["voter"], payload["choice"],
-                        taken[0][0], answer["authenticatorData"], answer["clientDataJSON"],
-                        answer["signature"])
+        await store.run(
+            connection,
+            "INSERT INTO floor_ballot (poll, voter, choice, payload, "
+            "authenticator_data, client_data_json, signature) VALUES ($1, $2, $3, "
+            "$4, $5, $6, $7)",
+            payload["poll"],
+            payload["voter"],
+            payload["choice"],
+            taken[0][0],
+            answer["authenticatorData"],
+            answer["clientDataJSON"],
+            answer["signature"],
+        )
     cast_count += 1
     frame = json.dumps({"type": "tally", "seq": cast_count, "cast": cast_count})
     asyncio.get_running_loop().create_task(bare_server.broadcast(frame))
-    return JSONResponse({"receipt": hashlib.sha256(canonical(payload)).hexdigest()},
-                        status_code=201)
+    return JSONResponse(
+        {"receipt": hashlib.sha256(canonical(payload)).hexdigest()}, status_code=201
+    )
 
 
 async def reset(request: Request) -> JSONResponse:
@@ -170,11 +208,15 @@ async def register(request: Request) -> JSONResponse:
     keys = await request.json()
     async with store.transaction() as connection:
         for credential_id, cose in keys.items():
-            await store.run(connection, "DELETE FROM floor_credential WHERE credential_id = $1",
-                            credential_id)
-            await store.run(connection, "INSERT INTO floor_credential (credential_id, "
-                            "public_key_cose) VALUES ($1, $2)", credential_id,
-                            bytes.fromhex(cose))
+            await store.run(
+                connection, "DELETE FROM floor_credential WHERE credential_id = $1", credential_id
+            )
+            await store.run(
+                connection,
+                "INSERT INTO floor_credential (credential_id, public_key_cose) VALUES ($1, $2)",
+                credential_id,
+                bytes.fromhex(cose),
+            )
     return JSONResponse({"registered": len(keys)})
 
 
@@ -185,8 +227,11 @@ async def ready(request: Request) -> JSONResponse:
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     await store.open()
-    schema = SCHEMA if not store.sqlite else [
-        s.replace("BYTEA", "BLOB").replace("SERIAL", "INTEGER") for s in SCHEMA]
+    schema = (
+        SCHEMA
+        if not store.sqlite
+        else [s.replace("BYTEA", "BLOB").replace("SERIAL", "INTEGER") for s in SCHEMA]
+    )
     if store.sqlite:
         for statement in schema:
             await store.connection.execute(statement)
@@ -202,10 +247,14 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await store.close()
 
 
-app = Starlette(routes=[Route("/api/polls/{poll}/ballots/options", options, methods=["POST"]),
-                        Route("/api/polls/{poll}/ballots", cast, methods=["POST"]),
-                        Route("/reset", reset, methods=["POST"]),
-                        Route("/register", register, methods=["POST"]),
-                        Route("/readyz", ready),
-                        WebSocketRoute("/ws", bare_server.live)],
-                lifespan=lifespan)
+app = Starlette(
+    routes=[
+        Route("/api/polls/{poll}/ballots/options", options, methods=["POST"]),
+        Route("/api/polls/{poll}/ballots", cast, methods=["POST"]),
+        Route("/reset", reset, methods=["POST"]),
+        Route("/register", register, methods=["POST"]),
+        Route("/readyz", ready),
+        WebSocketRoute("/ws", bare_server.live),
+    ],
+    lifespan=lifespan,
+)

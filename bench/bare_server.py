@@ -53,6 +53,10 @@ async def live(websocket: WebSocket) -> None:
         clients.discard(websocket)
 
 
-app = Starlette(routes=[Route("/bump", bump, methods=["POST"]),
-                        Route("/reset", reset, methods=["POST"]),
-                        WebSocketRoute("/ws", live)])
+app = Starlette(
+    routes=[
+        Route("/bump", bump, methods=["POST"]),
+        Route("/reset", reset, methods=["POST"]),
+        WebSocketRoute("/ws", live),
+    ]
+)

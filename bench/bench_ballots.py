@@ -67,8 +67,10 @@ class Config:
 
     @property
     def name(self) -> str:
-        return f"{'SQLite' if self.database == 'sqlite' else 'PostgreSQL'}, " \
-               f"{self.processes} process{'es' if self.processes > 1 else ''}"
+        return (
+            f"{'SQLite' if self.database == 'sqlite' else 'PostgreSQL'}, "
+            f"{self.processes} process{'es' if self.processes > 1 else ''}"
+        )
 
 
 class Voting:
@@ -76,12 +78,14 @@ class Voting:
 
     def __init__(self, seeded: Seeded, ours: Server, floor: Server) -> None:
         self.seeded, self.ours, self.floor = seeded, ours, floor
-        self.http = httpx.AsyncClient(timeout=120, limits=httpx.Limits(
-            max_connections=64, max_keepalive_connections=64))
+        self.http = httpx.AsyncClient(
+            timeout=120, limits=httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        )
         self.items = iter(seeded.items)
 
-    async def post(self, member: Member | None, url: str, body: dict[str, Any] | None = None
-                   ) -> httpx.Response:
+    async def post(
+        self, member: Member | None, url: str, body: dict[str, Any] | None = None
+    ) -> httpx.Response:
         headers = {} if member is None else {"Cookie": f"ecab_session={member.token}"}
         response = await self.http.post(url, json=body or {}, headers=headers)
         self.http.cookies.clear()
@@ -89,38 +93,52 @@ class Voting:
 
     async def new_poll(self) -> dict[str, Any]:
         chair, meeting = self.seeded.members[0], self.seeded.meeting_id
-        taken = await self.post(chair, f"{self.ours.url}/api/meetings/{meeting}/session/next",
-                                {"item": next(self.items)})
+        taken = await self.post(
+            chair,
+            f"{self.ours.url}/api/meetings/{meeting}/session/next",
+            {"item": next(self.items)},
+        )
         assert taken.status_code == 200, taken.text
-        opened = await self.post(chair, f"{self.ours.url}/api/items/"
-                                 f"{taken.json()['current_item']}/polls", {"question": "Bench?"})
+        opened = await self.post(
+            chair,
+            f"{self.ours.url}/api/items/{taken.json()['current_item']}/polls",
+            {"question": "Bench?"},
+        )
         assert opened.status_code == 201, opened.text
         poll: dict[str, Any] = opened.json()
         return poll
 
     async def close_poll(self, poll: dict[str, Any]) -> None:
-        closed = await self.post(self.seeded.members[0],
-                                 f"{self.ours.url}/api/polls/{poll['id']}/close")
+        closed = await self.post(
+            self.seeded.members[0], f"{self.ours.url}/api/polls/{poll['id']}/close"
+        )
         assert closed.status_code == 200, closed.text
 
-    async def options(self, floor: bool, voter: Member, poll: int, question: int,
-                      choice: str) -> dict[str, Any]:
+    async def options(
+        self, floor: bool, voter: Member, poll: int, question: int, choice: str
+    ) -> dict[str, Any]:
         base = self.floor.url if floor else self.ours.url
-        body = {"voter": voter.person_id, "choice": choice} if floor else \
-            {"question": question, "choice": choice}
-        issued = await self.post(None if floor else voter,
-                                 f"{base}/api/polls/{poll}/ballots/options", body)
+        body = (
+            {"voter": voter.person_id, "choice": choice}
+            if floor
+            else {"question": question, "choice": choice}
+        )
+        issued = await self.post(
+            None if floor else voter, f"{base}/api/polls/{poll}/ballots/options", body
+        )
         assert issued.status_code == 200, issued.text
         answer = issued.json()
         assert voter.device is not None
-        return {"payload": answer["payload"],
-                "credential": voter.device.assert_(answer["publicKey"])}
+        return {
+            "payload": answer["payload"],
+            "credential": voter.device.assert_(answer["publicKey"]),
+        }
 
-    async def cast(self, floor: bool, voter: Member, poll: int, signed: dict[str, Any]
-                   ) -> bool:
+    async def cast(self, floor: bool, voter: Member, poll: int, signed: dict[str, Any]) -> bool:
         base = self.floor.url if floor else self.ours.url
-        answer = await self.post(None if floor else voter, f"{base}/api/polls/{poll}/ballots",
-                                 signed)
+        answer = await self.post(
+            None if floor else voter, f"{base}/api/polls/{poll}/ballots", signed
+        )
         return answer.status_code == 201
 
     async def ballot(self, floor: bool, voter: Member, poll: int, question: int) -> float:
@@ -129,14 +147,16 @@ class Voting:
         assert await self.cast(floor, voter, poll, signed), "a ballot was refused"
         return time.perf_counter() - began
 
-    async def run(self, floor: bool, ballots: int, concurrency: int, number: int
-                  ) -> dict[str, float]:
+    async def run(
+        self, floor: bool, ballots: int, concurrency: int, number: int
+    ) -> dict[str, float]:
         """``ballots`` ballots on one vote (the floor: a poll number of its own), at most
         ``concurrency`` in flight; the server's CPU and the wall time around them."""
         server = self.floor if floor else self.ours
         poll = None if floor else await self.new_poll()
-        poll_id, question = (10_000 + number, 0) if poll is None else \
-            (poll["id"], poll["question_id"])
+        poll_id, question = (
+            (10_000 + number, 0) if poll is None else (poll["id"], poll["question_id"])
+        )
         voters = self.seeded.voters[:ballots]
         queue = iter(voters)
         latencies: list[float] = []
@@ -152,9 +172,11 @@ class Voting:
         cpu = server.cpu_seconds() - cpu
         if poll is not None:
             await self.close_poll(poll)
-        return {"cpu_ms_per_ballot": cpu / len(voters) * 1000,
-                "ballots_per_s": len(voters) / wall,
-                "p95_ms": sorted(latencies)[int(0.95 * (len(latencies) - 1))] * 1000}
+        return {
+            "cpu_ms_per_ballot": cpu / len(voters) * 1000,
+            "ballots_per_s": len(voters) / wall,
+            "p95_ms": sorted(latencies)[int(0.95 * (len(latencies) - 1))] * 1000,
+        }
 
 
 def _ms(value: float | None) -> str:
@@ -169,22 +191,36 @@ async def measure(config: Config, args: argparse.Namespace, workdir: Path) -> di
     print(f"{config.name}: seeding...", flush=True)
     await asyncio.to_thread(workdir.mkdir)
     voters = max(args.ballots, args.burst)
-    seeded = await seed(config.url, members=max(voters, args.burst_tablets) + 1,
-                        voters=voters, items=2 * args.repeat + 4, origin=ORIGIN,
-                        rp_id="localhost")
-    environment = {"PATH": "/usr/bin:/bin", "ECABINET_DATABASE_URL": config.url,
-                   "ECABINET_DATA_DIR": str(workdir / "data"), "ECABINET_ORIGIN": ORIGIN,
-                   "ECABINET_SESSION_SECRET": secrets.token_urlsafe(48),
-                   "ECABINET_SERVER_PROCESSES": str(config.processes),
-                   "ECABINET_WS_HEARTBEAT_SECONDS": "30",
-                   "ECABINET_PRESENCE_GRACE_SECONDS": "300", "ECABINET_SWEEP_SECONDS": "0",
-                   "ECABINET_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT),
-                   "BENCH_FLOOR_DB": config.url if config.database == "postgresql"
-                   else f"sqlite+aiosqlite:///{workdir / 'floor.db'}"}
-    ours = Server("ecabinet.app:create_app", environment, workdir / "ecabinet.log",
-                  workers=config.processes)
-    floor = Server("bench.ballot_floor:app", environment, workdir / "floor.log",
-                   workers=config.processes)
+    seeded = await seed(
+        config.url,
+        members=max(voters, args.burst_tablets) + 1,
+        voters=voters,
+        items=2 * args.repeat + 4,
+        origin=ORIGIN,
+        rp_id="localhost",
+    )
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "ECABINET_DATABASE_URL": config.url,
+        "ECABINET_DATA_DIR": str(workdir / "data"),
+        "ECABINET_ORIGIN": ORIGIN,
+        "ECABINET_SESSION_SECRET": secrets.token_urlsafe(48),
+        "ECABINET_SERVER_PROCESSES": str(config.processes),
+        "ECABINET_WS_HEARTBEAT_SECONDS": "30",
+        "ECABINET_PRESENCE_GRACE_SECONDS": "300",
+        "ECABINET_SWEEP_SECONDS": "0",
+        "ECABINET_LOG_LEVEL": "warning",
+        "PYTHONPATH": str(ROOT),
+        "BENCH_FLOOR_DB": config.url
+        if config.database == "postgresql"
+        else f"sqlite+aiosqlite:///{workdir / 'floor.db'}",
+    }
+    ours = Server(
+        "ecabinet.app:create_app", environment, workdir / "ecabinet.log", workers=config.processes
+    )
+    floor = Server(
+        "bench.ballot_floor:app", environment, workdir / "floor.log", workers=config.processes
+    )
     for server in (ours, floor):
         server.start()
     voting = Voting(seeded, ours, floor)
@@ -192,8 +228,9 @@ async def measure(config: Config, args: argparse.Namespace, workdir: Path) -> di
         await _ready(ours.url + "/readyz", floor.url + "/readyz")
         await _register_keys(voting)
         chair = seeded.members[0]
-        opened = await voting.post(chair, f"{ours.url}/api/meetings/{seeded.meeting_id}"
-                                   "/session/open")
+        opened = await voting.post(
+            chair, f"{ours.url}/api/meetings/{seeded.meeting_id}/session/open"
+        )
         assert opened.is_success, opened.text
         # Warm both (imports, compiled queries, pools), then alternate.
         await voting.run(False, min(20, args.ballots), 4, 0)
@@ -203,16 +240,24 @@ async def measure(config: Config, args: argparse.Namespace, workdir: Path) -> di
             for floor_turn in (False, True):
                 row = await voting.run(floor_turn, args.ballots, args.concurrency, n + 1)
                 rows["floor" if floor_turn else "ours"].append(row)
-                print(f"  {'floor' if floor_turn else 'e-Cabinet'} #{n + 1}: "
-                      f"{row['cpu_ms_per_ballot']:.2f} ms CPU/ballot, "
-                      f"{row['ballots_per_s']:.0f} ballots/s", flush=True)
+                print(
+                    f"  {'floor' if floor_turn else 'e-Cabinet'} #{n + 1}: "
+                    f"{row['cpu_ms_per_ballot']:.2f} ms CPU/ballot, "
+                    f"{row['ballots_per_s']:.0f} ballots/s",
+                    flush=True,
+                )
         bursts = None
         if args.burst and f"{config.database}-{config.processes}" in args.burst_on:
             bursts = {"ours": await burst(voting, args, floor=False)}
             if config.processes == 1:
                 bursts["floor"] = await burst(voting, args, floor=True)
-        return {"config": config.name, "database": config.database,
-                "processes": config.processes, "runs": rows, "burst": bursts}
+        return {
+            "config": config.name,
+            "database": config.database,
+            "processes": config.processes,
+            "runs": rows,
+            "burst": bursts,
+        }
     except BaseException:
         for server in (ours, floor):
             print(f"--- {server.log.name} (last lines) ---", file=sys.stderr)
@@ -240,10 +285,15 @@ async def burst(voting: Voting, args: argparse.Namespace, *, floor: bool) -> dic
     """``--burst`` ballots offered within one second, ``--burst-tablets`` watching."""
     seeded, count, ballots = voting.seeded, args.burst_tablets, args.burst
     server = voting.floor if floor else voting.ours
-    print(f"  burst on {'the floor' if floor else 'e-Cabinet'}: {ballots} ballots, "
-          f"{count} tablets...", flush=True)
-    tablets = [Tablet(None if floor else m.token, None if floor else seeded.meeting_id)
-               for m in seeded.members[1:count + 1]]
+    print(
+        f"  burst on {'the floor' if floor else 'e-Cabinet'}: {ballots} ballots, "
+        f"{count} tablets...",
+        flush=True,
+    )
+    tablets = [
+        Tablet(None if floor else m.token, None if floor else seeded.meeting_id)
+        for m in seeded.members[1 : count + 1]
+    ]
     # In small batches: each tablet's sign-in check takes a database connection.
     await open_all(tablets, server.url.replace("http", "ws") + "/ws", ORIGIN, batch=10)
     board = Arrivals(count)
@@ -254,15 +304,18 @@ async def burst(voting: Voting, args: argparse.Namespace, *, floor: bool) -> dic
         poll = await voting.new_poll()
         poll_id, question = poll["id"], poll["question_id"]
     voters = seeded.voters[:ballots]
-    signed = [await voting.options(floor, v, poll_id, question, "for" if n % 3 else "against")
-              for n, v in enumerate(voters)]
+    signed = [
+        await voting.options(floor, v, poll_id, question, "for" if n % 3 else "against")
+        for n, v in enumerate(voters)
+    ]
     for tablet in tablets:
         tablet.follow(board, None if floor else poll_id)
     if not floor:
         await board.all_at(0, WAIT)
     http = voting.http
-    voting.http = httpx.AsyncClient(timeout=3 * WAIT, limits=httpx.Limits(
-        max_connections=100, max_keepalive_connections=100))
+    voting.http = httpx.AsyncClient(
+        timeout=3 * WAIT, limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    )
     start = time.perf_counter() + 0.2
 
     async def one(n: int) -> tuple[float, bool]:
@@ -288,10 +341,14 @@ async def burst(voting: Voting, args: argparse.Namespace, *, floor: bool) -> dic
         await voting.close_poll({"id": poll_id})
     for tablet in tablets:
         await tablet.close()
-    return {"tablets": count, "sent": ballots, "acknowledged": acknowledged,
-            "last_ack_ms": (last_ack - start) * 1000,
-            "final_count_after_last_ack_ms": None if everyone is None
-            else (everyone - last_ack) * 1000, "server_cpu_s": cpu}
+    return {
+        "tablets": count,
+        "sent": ballots,
+        "acknowledged": acknowledged,
+        "last_ack_ms": (last_ack - start) * 1000,
+        "final_count_after_last_ack_ms": None if everyone is None else (everyone - last_ack) * 1000,
+        "server_cpu_s": cpu,
+    }
 
 
 async def _ready(*urls: str) -> None:
@@ -313,9 +370,13 @@ async def fresh_database(url: str) -> None:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    connection = await asyncpg.connect(host=parsed.host or "127.0.0.1", port=parsed.port or 5432,
-                                       user=parsed.username or "postgres",
-                                       password=parsed.password, database="postgres")
+    connection = await asyncpg.connect(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        database="postgres",
+    )
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
         await connection.execute(f'CREATE DATABASE "{parsed.database}"')
@@ -324,32 +385,43 @@ async def fresh_database(url: str) -> None:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    lines = ["| configuration | server CPU per ballot (ms) e-Cabinet | floor | ratio (median) "
-             "| ballots/s e-Cabinet | floor | p95 ballot (options + cast), ms e-Cabinet | floor |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| configuration | server CPU per ballot (ms) e-Cabinet | floor | ratio (median) "
+        "| ballots/s e-Cabinet | floor | p95 ballot (options + cast), ms e-Cabinet | floor |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for result in results:
         ours, floor = result["runs"]["ours"], result["runs"]["floor"]
 
         def of(rows: list[dict[str, float]], key: str) -> list[float]:
             return [r[key] for r in rows]
 
-        ratio = statistics.median(of(ours, "cpu_ms_per_ballot")) / \
-            statistics.median(of(floor, "cpu_ms_per_ballot"))
-        lines.append(f"| {result['config']} | {spread(of(ours, 'cpu_ms_per_ballot'))} | "
-                     f"{spread(of(floor, 'cpu_ms_per_ballot'))} | {ratio:.1f}x | "
-                     f"{spread(of(ours, 'ballots_per_s'))} | {spread(of(floor, 'ballots_per_s'))}"
-                     f" | {spread(of(ours, 'p95_ms'))} | {spread(of(floor, 'p95_ms'))} |")
-    lines += ["", "(min / median / max of the repetitions)", "",
-              "| burst | tablets | sent | acknowledged | last ack after the first was offered "
-              "(ms) | last ack → every tablet on the final count (ms) | server CPU (s) |",
-              "|---|---|---|---|---|---|---|"]
+        ratio = statistics.median(of(ours, "cpu_ms_per_ballot")) / statistics.median(
+            of(floor, "cpu_ms_per_ballot")
+        )
+        lines.append(
+            f"| {result['config']} | {spread(of(ours, 'cpu_ms_per_ballot'))} | "
+            f"{spread(of(floor, 'cpu_ms_per_ballot'))} | {ratio:.1f}x | "
+            f"{spread(of(ours, 'ballots_per_s'))} | {spread(of(floor, 'ballots_per_s'))}"
+            f" | {spread(of(ours, 'p95_ms'))} | {spread(of(floor, 'p95_ms'))} |"
+        )
+    lines += [
+        "",
+        "(min / median / max of the repetitions)",
+        "",
+        "| burst | tablets | sent | acknowledged | last ack after the first was offered "
+        "(ms) | last ack → every tablet on the final count (ms) | server CPU (s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for result in results:
         for who, row in (result["burst"] or {}).items():
             name = "e-Cabinet" if who == "ours" else "floor"
-            lines.append(f"| {name}, {result['config']} | {row['tablets']} | {row['sent']} | "
-                         f"{row['acknowledged']} | {row['last_ack_ms']:.0f} | "
-                         f"{_ms(row['final_count_after_last_ack_ms'])} | "
-                         f"{row['server_cpu_s']:.2f} |")
+            lines.append(
+                f"| {name}, {result['config']} | {row['tablets']} | {row['sent']} | "
+                f"{row['acknowledged']} | {row['last_ack_ms']:.0f} | "
+                f"{_ms(row['final_count_after_last_ack_ms'])} | "
+                f"{row['server_cpu_s']:.2f} |"
+            )
     return "\n".join(lines)
 
 
@@ -371,18 +443,29 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--ballots", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--postgres", default=DEFAULT_PG,
-                        help="a scratch database: it is dropped and created afresh")
+    parser.add_argument(
+        "--postgres",
+        default=DEFAULT_PG,
+        help="a scratch database: it is dropped and created afresh",
+    )
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--processes", default="1,2,4",
-                        type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument(
+        "--processes", default="1,2,4", type=lambda s: [int(x) for x in s.split(",")]
+    )
     parser.add_argument("--burst", type=int, default=500, help="0: no burst")
-    parser.add_argument("--burst-tablets", type=int, default=200,
-                        help="tablets watching the burst (the issue's figure is 1000)")
-    parser.add_argument("--burst-on", default="sqlite-1,postgresql-1,postgresql-2",
-                        type=lambda s: s.split(","),
-                        help="the configurations that also run the burst (the issue's goals: "
-                        "one SQLite process; PostgreSQL with 2 processes against 1)")
+    parser.add_argument(
+        "--burst-tablets",
+        type=int,
+        default=200,
+        help="tablets watching the burst (the issue's figure is 1000)",
+    )
+    parser.add_argument(
+        "--burst-on",
+        default="sqlite-1,postgresql-1,postgresql-2",
+        type=lambda s: s.split(","),
+        help="the configurations that also run the burst (the issue's goals: "
+        "one SQLite process; PostgreSQL with 2 processes against 1)",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "ballots.json"))
     return parser.parse_args()
 
@@ -395,9 +478,16 @@ def main() -> None:
         results = asyncio.run(asyncio.wait_for(run(args, Path(workdir)), RUN_TIMEOUT))
     report = table(results)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({
-        "machine": f"{platform.machine()}, Python {platform.python_version()}",
-        "results": results, "report": report}, indent=1))
+    Path(args.out).write_text(
+        json.dumps(
+            {
+                "machine": f"{platform.machine()}, Python {platform.python_version()}",
+                "results": results,
+                "report": report,
+            },
+            indent=1,
+        )
+    )
     print(report)
 
 

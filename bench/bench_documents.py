@@ -71,8 +71,9 @@ class Packet:
     total_bytes: int
 
 
-async def prepare(data_dir: Path, database_url: str, tablets: int, packet_bytes: int,
-                  documents: int) -> Packet:
+async def prepare(
+    data_dir: Path, database_url: str, tablets: int, packet_bytes: int, documents: int
+) -> Packet:
     """A body, a secretariat and one member per tablet, each with a signed-in session; a
     published meeting whose documents add up to the packet size. The baseline serves the
     same bytes from files: on PostgreSQL they are copied out of the database first."""
@@ -98,28 +99,50 @@ async def prepare(data_dir: Path, database_url: str, tablets: int, packet_bytes:
     cookies, urls, digests = [], [], []
     async with db.transaction() as tx:
         body = await create_body(tx, actor_id=None, slug="bench", name="Bench")
-        secretary = await add_member(tx, actor_id=None, body=body, full_name="Thư ký",
-                                     role=Role.SECRETARIAT, clearance=Classification.MAT)
-        meeting = await create_meeting(tx, actor_id=secretary.person_id, body=body,
-                                       title="Phiên họp", starts_at=utcnow().replace(
-                                           year=utcnow().year + 1))
-        item = await add_item(tx, actor_id=None, meeting=meeting, title="Nội dung",
-                              kind=ItemKind.DECISION)
+        secretary = await add_member(
+            tx,
+            actor_id=None,
+            body=body,
+            full_name="Thư ký",
+            role=Role.SECRETARIAT,
+            clearance=Classification.MAT,
+        )
+        meeting = await create_meeting(
+            tx,
+            actor_id=secretary.person_id,
+            body=body,
+            title="Phiên họp",
+            starts_at=utcnow().replace(year=utcnow().year + 1),
+        )
+        item = await add_item(
+            tx, actor_id=None, meeting=meeting, title="Nội dung", kind=ItemKind.DECISION
+        )
         for number in range(documents):
-            document = await create_document(tx, actor_id=None, body=body, item=item,
-                                             title=f"Tài liệu {number + 1}",
-                                             classification=Classification.INTERNAL)
+            document = await create_document(
+                tx,
+                actor_id=None,
+                body=body,
+                item=item,
+                title=f"Tài liệu {number + 1}",
+                classification=Classification.INTERNAL,
+            )
             data = big_pdf(packet_bytes // documents, f"doc{number}")
             with staged_bytes(data, f"tai-lieu-{number + 1}.pdf", settings.upload_dir) as f:
-                version = await add_version(tx, store, actor_id=None, document=document,
-                                            checked=check_upload(f, PdfLimits.of(settings)),
-                                            change_note="")
+                version = await add_version(
+                    tx,
+                    store,
+                    actor_id=None,
+                    document=document,
+                    checked=check_upload(f, PdfLimits.of(settings)),
+                    change_note="",
+                )
             urls.append(f"/api/versions/{version.id}/file")
             digests.append(version.sha256)
         await publish_meeting(tx, actor_id=None, meeting=meeting)
         for number in range(tablets):
-            seat = await add_member(tx, actor_id=None, body=body, role=Role.MEMBER,
-                                    full_name=f"Thành viên {number + 1}")
+            seat = await add_member(
+                tx, actor_id=None, body=body, role=Role.MEMBER, full_name=f"Thành viên {number + 1}"
+            )
             person = await tx.session.get(Person, seat.person_id)
             assert person is not None
             token = await start_session(tx.session, person, credential_id=None)
@@ -134,12 +157,22 @@ async def prepare(data_dir: Path, database_url: str, tablets: int, packet_bytes:
     return Packet(urls, cookies, paths, sum(p.stat().st_size for p in paths))
 
 
-async def fetch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str,
-                headers: dict[str, str], first_bytes: list[float]) -> tuple[int, int]:
+async def fetch(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    path: str,
+    headers: dict[str, str],
+    first_bytes: list[float],
+) -> tuple[int, int]:
     """One GET over a kept-alive connection; the body is read and thrown away. The time
     until the first byte of the answer arrived goes to ``first_bytes``."""
-    lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}", *[f"{k}: {v}" for k, v in
-                                                         headers.items()], "", ""]
+    lines = [
+        f"GET {path} HTTP/1.1",
+        f"Host: {HOST}",
+        *[f"{k}: {v}" for k, v in headers.items()],
+        "",
+        "",
+    ]
     asked = time.perf_counter()
     writer.write("\r\n".join(lines).encode())
     await writer.drain()
@@ -161,8 +194,13 @@ async def fetch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path
     return status, length
 
 
-async def tablet(port: int, paths: list[str], headers: dict[str, str], start: asyncio.Event,
-                 first_bytes: list[float]) -> tuple[float, int]:
+async def tablet(
+    port: int,
+    paths: list[str],
+    headers: dict[str, str],
+    start: asyncio.Event,
+    first_bytes: list[float],
+) -> tuple[float, int]:
     reader, writer = await asyncio.open_connection(HOST, port)
     await start.wait()
     began = time.perf_counter()
@@ -188,16 +226,21 @@ async def run(port: int, paths: list[str], headers: list[dict[str, str]]) -> dic
     durations = [seconds for seconds, _ in results]
     received = sum(size for _, size in results)
     first_bytes.sort()
-    return {"wall_s": wall, "received_mb": received / 1e6,
-            "first_byte_p50_ms": first_bytes[len(first_bytes) // 2] * 1000,
-            "first_byte_p99_ms": first_bytes[int(0.99 * (len(first_bytes) - 1))] * 1000,
-            "throughput_mb_s": received / 1e6 / wall, "p50_tablet_s": statistics.median(
-                durations), "last_tablet_s": max(durations)}
+    return {
+        "wall_s": wall,
+        "received_mb": received / 1e6,
+        "first_byte_p50_ms": first_bytes[len(first_bytes) // 2] * 1000,
+        "first_byte_p99_ms": first_bytes[int(0.99 * (len(first_bytes) - 1))] * 1000,
+        "throughput_mb_s": received / 1e6 / wall,
+        "p50_tablet_s": statistics.median(durations),
+        "last_tablet_s": max(durations),
+    }
 
 
 def start_server(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with socket.socket() as probe:
@@ -235,8 +278,20 @@ def baseline_app() -> object:
 
 
 def uvicorn_command(target: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", target, "--factory", "--host", HOST, "--port",
-            str(port), "--log-level", "warning", "--no-access-log"]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--factory",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
 
 
 def main() -> None:
@@ -245,9 +300,13 @@ def main() -> None:
     parser.add_argument("--packet-mb", type=float, default=20)
     parser.add_argument("--documents", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to run on "
-                        "instead of SQLite, e.g. postgresql+asyncpg://postgres@127.0.0.1/postgres;"
-                        " a scratch database is created there and dropped afterwards")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server to run on "
+        "instead of SQLite, e.g. postgresql+asyncpg://postgres@127.0.0.1/postgres;"
+        " a scratch database is created there and dropped afterwards",
+    )
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ecabinet-bench-"))
     scratch = f"ecabinet_bench_{os.getpid()}"
@@ -255,8 +314,11 @@ def main() -> None:
     if options.postgres:
         database_url = asyncio.run(scratch_database(options.postgres, scratch, create=True))
     try:
-        packet = asyncio.run(prepare(work, database_url, options.tablets,
-                                     int(options.packet_mb * 1e6), options.documents))
+        packet = asyncio.run(
+            prepare(
+                work, database_url, options.tablets, int(options.packet_mb * 1e6), options.documents
+            )
+        )
         rows = measure(work, database_url, packet, options.repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -270,9 +332,13 @@ async def scratch_database(admin_url: str, name: str, *, create: bool) -> str:
     from sqlalchemy.engine import make_url
 
     url = make_url(admin_url)
-    connection = await asyncpg.connect(host=url.host or HOST, port=url.port or 5432,
-                                       user=url.username or "postgres", password=url.password,
-                                       database=url.database or "postgres")
+    connection = await asyncpg.connect(
+        host=url.host or HOST,
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        database=url.database or "postgres",
+    )
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if create:
@@ -282,18 +348,25 @@ async def scratch_database(admin_url: str, name: str, *, create: bool) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-def measure(work: Path, database_url: str, packet: Packet, repeat: int
-            ) -> dict[str, list[dict[str, float]]]:
-    env = {**os.environ, "ECABINET_DATA_DIR": str(work), "ECABINET_LOG_LEVEL": "warning",
-           "ECABINET_DATABASE_URL": database_url,
-           "ECABINET_SESSION_SECRET": "bench-" + "x" * 40, "PYTHONPATH": str(ROOT),
-           "BENCH_BLOB_ROOT": str(work / "blobs")}
+def measure(
+    work: Path, database_url: str, packet: Packet, repeat: int
+) -> dict[str, list[dict[str, float]]]:
+    env = {
+        **os.environ,
+        "ECABINET_DATA_DIR": str(work),
+        "ECABINET_LOG_LEVEL": "warning",
+        "ECABINET_DATABASE_URL": database_url,
+        "ECABINET_SESSION_SECRET": "bench-" + "x" * 40,
+        "PYTHONPATH": str(ROOT),
+        "BENCH_BLOB_ROOT": str(work / "blobs"),
+    }
     ours_port, floor_port = free_port(), free_port()
     env["ECABINET_ORIGIN"] = f"http://localhost:{ours_port}"
     ours = start_server(uvicorn_command("ecabinet.app:create_app", ours_port), env, ours_port)
     try:
-        floor = start_server(uvicorn_command("bench.bench_documents:baseline_app", floor_port),
-                             env, floor_port)
+        floor = start_server(
+            uvicorn_command("bench.bench_documents:baseline_app", floor_port), env, floor_port
+        )
     except BaseException:
         stop(ours)
         raise
@@ -301,10 +374,12 @@ def measure(work: Path, database_url: str, packet: Packet, repeat: int
     etags = ", ".join(f'"{path.name}"' for path in packet.paths)
     runs = {
         OURS: (ours_port, packet.urls, headers),
-        FLOOR: (floor_port, [f"/files/{path.name}" for path in packet.paths],
-                [{} for _ in packet.cookies]),
-        REVALIDATING: (ours_port, packet.urls,
-                       [{**h, "If-None-Match": etags} for h in headers]),
+        FLOOR: (
+            floor_port,
+            [f"/files/{path.name}" for path in packet.paths],
+            [{} for _ in packet.cookies],
+        ),
+        REVALIDATING: (ours_port, packet.urls, [{**h, "If-None-Match": etags} for h in headers]),
     }
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
     try:
@@ -314,8 +389,10 @@ def measure(work: Path, database_url: str, packet: Packet, repeat: int
         for number in range(repeat):
             for name, (port, paths, asked) in runs.items():
                 rows[name].append(asyncio.run(run(port, paths, asked)))
-                print(f"  {name} #{number + 1}: {rows[name][-1]['throughput_mb_s']:.0f} MB/s",
-                      flush=True)
+                print(
+                    f"  {name} #{number + 1}: {rows[name][-1]['throughput_mb_s']:.0f} MB/s",
+                    flush=True,
+                )
     finally:
         stop(ours)
         stop(floor)
@@ -328,38 +405,61 @@ REVALIDATING = "e-Cabinet, tablets revalidating (304)"
 
 
 def spread(values: list[float], form: str = "{:.0f}") -> str:
-    return " / ".join(form.format(v) for v in (min(values), statistics.median(values),
-                                               max(values)))
+    return " / ".join(form.format(v) for v in (min(values), statistics.median(values), max(values)))
 
 
-def report(options: argparse.Namespace, packet: Packet,
-           rows: dict[str, list[dict[str, float]]], database: str) -> None:
-    machine = f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, " \
-              f"Python {platform.python_version()}"
-    print(f"\n{options.tablets} tablets, packet of {options.documents} PDFs, "
-          f"{packet.total_bytes / 1e6:.1f} MB each tablet; {database}; {machine}; "
-          f"client and servers on the same machine; {options.repeat} interleaved runs, "
-          "min / median / max\n")
-    print("| server | throughput (MB/s) | median tablet (s) | last tablet (s) | first byte p50 "
-          "(ms) | first byte p99 (ms) |")
+def report(
+    options: argparse.Namespace,
+    packet: Packet,
+    rows: dict[str, list[dict[str, float]]],
+    database: str,
+) -> None:
+    machine = (
+        f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"\n{options.tablets} tablets, packet of {options.documents} PDFs, "
+        f"{packet.total_bytes / 1e6:.1f} MB each tablet; {database}; {machine}; "
+        f"client and servers on the same machine; {options.repeat} interleaved runs, "
+        "min / median / max\n"
+    )
+    print(
+        "| server | throughput (MB/s) | median tablet (s) | last tablet (s) | first byte p50 "
+        "(ms) | first byte p99 (ms) |"
+    )
     print("|---|---|---|---|---|---|")
     for name, runs in rows.items():
+
         def of(key: str, runs: list[dict[str, float]] = runs) -> list[float]:
             return [r[key] for r in runs]
 
         throughput = spread(of("throughput_mb_s")) if name != REVALIDATING else "–"
-        print(f"| {name} | {throughput} | {spread(of('p50_tablet_s'), '{:.2f}')} | "
-              f"{spread(of('last_tablet_s'), '{:.2f}')} | "
-              f"{spread(of('first_byte_p50_ms'), '{:.1f}')} | "
-              f"{spread(of('first_byte_p99_ms'), '{:.1f}')} |")
-    ratio = statistics.median(r["throughput_mb_s"] for r in rows[OURS]) / \
-        statistics.median(r["throughput_mb_s"] for r in rows[FLOOR])
+        print(
+            f"| {name} | {throughput} | {spread(of('p50_tablet_s'), '{:.2f}')} | "
+            f"{spread(of('last_tablet_s'), '{:.2f}')} | "
+            f"{spread(of('first_byte_p50_ms'), '{:.1f}')} | "
+            f"{spread(of('first_byte_p99_ms'), '{:.1f}')} |"
+        )
+    ratio = statistics.median(r["throughput_mb_s"] for r in rows[OURS]) / statistics.median(
+        r["throughput_mb_s"] for r in rows[FLOOR]
+    )
     print(f"\ne-Cabinet's median throughput is {ratio:.2f}x the floor's.")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / f"documents-{database.lower()}.json").write_text(json.dumps(
-        {"tablets": options.tablets, "packet_bytes": packet.total_bytes, "machine": machine,
-         "database": database, "rows": rows, "ratio": ratio}, indent=2))
+    (out / f"documents-{database.lower()}.json").write_text(
+        json.dumps(
+            {
+                "tablets": options.tablets,
+                "packet_bytes": packet.total_bytes,
+                "machine": machine,
+                "database": database,
+                "rows": rows,
+                "ratio": ratio,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

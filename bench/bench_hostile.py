@@ -89,46 +89,53 @@ class Sampler(threading.Thread):
 
 def upload(secretariat: Member, item: int, name: str, data: bytes) -> str:
     made = secretariat.client.post(
-        f"/api/items/{item}/documents", headers=secretariat.csrf,
+        f"/api/items/{item}/documents",
+        headers=secretariat.csrf,
         files={"file": (f"{name}.pdf", data, "application/pdf")},
-        data={"title": name, "classification": "internal"})
+        data={"title": name, "classification": "internal"},
+    )
     assert made.status_code == 201, made.text
     return str(made.json()["pageUrl"])
 
 
 def packet(secretariat: Member, pages: int) -> dict[str, str]:
     client, headers = secretariat.client, secretariat.csrf
-    meeting = client.post(f"/api/bodies/{secretariat.seat.body_id}/meetings",
-                          json=meeting_body(), headers=headers).json()["id"]
-    item = client.post(f"/api/meetings/{meeting}/items", headers=headers, json={
-        "title": "Dự án Luật Thuế", "kind": "decision", "presenter": "Bộ Tài chính"}).json()["id"]
+    meeting = client.post(
+        f"/api/bodies/{secretariat.seat.body_id}/meetings", json=meeting_body(), headers=headers
+    ).json()["id"]
+    item = client.post(
+        f"/api/meetings/{meeting}/items",
+        headers=headers,
+        json={"title": "Dự án Luật Thuế", "kind": "decision", "presenter": "Bộ Tài chính"},
+    ).json()["id"]
     count = -(-pages // len(WIDTHS))
     urls = {
         "quiet": upload(secretariat, item, "quiet", make_pdf(count, "Du thao A")),
         "attacked": upload(secretariat, item, "attacked", make_pdf(count, "Du thao B")),
-        "slow": upload(secretariat, item, "slow", raw_pdf(
-            [b"0 0 m 500 800 l 10 700 l h S\n" * 300_000] * 40)),
+        "slow": upload(
+            secretariat, item, "slow", raw_pdf([b"0 0 m 500 800 l 10 700 l h S\n" * 300_000] * 40)
+        ),
     }
-    assert client.post(f"/api/meetings/{meeting}/publish", json={},
-                       headers=headers).status_code == 200
+    assert (
+        client.post(f"/api/meetings/{meeting}/publish", json={}, headers=headers).status_code == 200
+    )
     return urls
 
 
-def read_pages(member: Member, page_url: str, pages: int, statuses: Counter[str]
-               ) -> list[float]:
+def read_pages(member: Member, page_url: str, pages: int, statuses: Counter[str]) -> list[float]:
     latencies = []
     for index in range(pages):
         number, width = index // len(WIDTHS) + 1, WIDTHS[index % len(WIDTHS)]
         started = time.perf_counter()
-        answer = member.client.get(page_url.replace("{n}", str(number)),
-                                   params={"w": str(width)})
+        answer = member.client.get(page_url.replace("{n}", str(number)), params={"w": str(width)})
         latencies.append(time.perf_counter() - started)
         statuses[f"ordinary page {answer.status_code}"] += 1
     return latencies
 
 
-def hostile_load(origin: str, hostile: Member, slow_url: str, stop: threading.Event,
-                 statuses: Counter[str]) -> list[threading.Thread]:
+def hostile_load(
+    origin: str, hostile: Member, slow_url: str, stop: threading.Event, statuses: Counter[str]
+) -> list[threading.Thread]:
     import httpx
 
     bomb = _bomb(1500)
@@ -149,8 +156,9 @@ def hostile_load(origin: str, hostile: Member, slow_url: str, stop: threading.Ev
             page = client.get("/minutes/verify").text
             token = page.split('name="csrf_token" value="')[1].split('"')[0]
             while not stop.is_set():
-                answer = client.post("/minutes/verify", data={"csrf_token": token},
-                                     files={"pdf": ("bomb.pdf", bomb)})
+                answer = client.post(
+                    "/minutes/verify", data={"csrf_token": token}, files={"pdf": ("bomb.pdf", bomb)}
+                )
                 statuses[f"verify bomb {answer.status_code}"] += 1
 
     threads = [threading.Thread(target=slow_pages, daemon=True) for _ in range(4)]
@@ -163,9 +171,11 @@ def hostile_load(origin: str, hostile: Member, slow_url: str, stop: threading.Ev
 
 def summary(latencies: list[float]) -> dict[str, float]:
     ordered = sorted(latencies)
-    return {"p50_ms": 1000 * statistics.median(ordered),
-            "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
-            "max_ms": 1000 * ordered[-1]}
+    return {
+        "p50_ms": 1000 * statistics.median(ordered),
+        "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+        "max_ms": 1000 * ordered[-1],
+    }
 
 
 def main() -> None:
@@ -176,15 +186,32 @@ def main() -> None:
         port = _free_port()
         database = f"sqlite+aiosqlite:///{scratch}/ecabinet.db"
         run_blocking(_migrate(database))
-        values = {"database_url": database, "data_dir": f"{scratch}/data",
-                  "origin": f"http://localhost:{port}", "session_secret": "bench-" + "x" * 40,
-                  "log_level": "warning", "sweep_seconds": "0", "render_timeout_seconds": "5"}
+        values = {
+            "database_url": database,
+            "data_dir": f"{scratch}/data",
+            "origin": f"http://localhost:{port}",
+            "session_secret": "bench-" + "x" * 40,
+            "log_level": "warning",
+            "sweep_seconds": "0",
+            "render_timeout_seconds": "5",
+        }
         env = {**os.environ, **{f"ECABINET_{k.upper()}": v for k, v in values.items()}}
         server = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from ecabinet.cli import main; "
-             "sys.exit(main(sys.argv[1:]))", "serve", "--host", "127.0.0.1", "--port",
-             str(port)], env=env, stdin=subprocess.DEVNULL, cwd=ROOT,
-            stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-c",
+                "import sys; from ecabinet.cli import main; sys.exit(main(sys.argv[1:]))",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             result = measure(server, values, options.pages)
         finally:
@@ -194,20 +221,23 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(10)
-    result["machine"] = (f"{platform.machine()}, {os.cpu_count()} CPUs, "
-                         f"load average {os.getloadavg()[0]:.1f}")
+    result["machine"] = (
+        f"{platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
     print(json.dumps(result, indent=2))
 
 
-def measure(server: subprocess.Popen[bytes], values: dict[str, str], pages: int
-            ) -> dict[str, object]:
+def measure(
+    server: subprocess.Popen[bytes], values: dict[str, str], pages: int
+) -> dict[str, object]:
     from ecabinet.settings import load_settings
 
     settings = load_settings(environ={f"ECABINET_{k.upper()}": v for k, v in values.items()})
     _wait_until_up(settings.origin, server)
     seats = run_blocking(_seat(settings))
-    secretariat, member, hostile = (_signed_in(settings, seats[role])
-                                    for role in ("secretariat", "member", "chair"))
+    secretariat, member, hostile = (
+        _signed_in(settings, seats[role]) for role in ("secretariat", "member", "chair")
+    )
     urls = packet(secretariat, pages)
     sampler = Sampler(server.pid)
     sampler.start()
@@ -225,11 +255,17 @@ def measure(server: subprocess.Popen[bytes], values: dict[str, str], pages: int
     sampler.stop.set()
     return {
         "pages_each_phase": pages,
-        "no_hostile_load": {**summary(quiet), "server_rss_mb": quiet_rss[0] // 1024,
-                            "workers_rss_mb": quiet_rss[1] // 1024,
-                            "answers": dict(quiet_statuses)},
-        "8_hostile_requests": {**summary(attacked), "server_rss_mb": sampler.server // 1024,
-                               "workers_rss_mb": sampler.workers // 1024},
+        "no_hostile_load": {
+            **summary(quiet),
+            "server_rss_mb": quiet_rss[0] // 1024,
+            "workers_rss_mb": quiet_rss[1] // 1024,
+            "answers": dict(quiet_statuses),
+        },
+        "8_hostile_requests": {
+            **summary(attacked),
+            "server_rss_mb": sampler.server // 1024,
+            "workers_rss_mb": sampler.workers // 1024,
+        },
         "answers_under_attack": dict(statuses),
     }
 

@@ -55,27 +55,34 @@ RUN_TIMEOUT = 1800.0
 
 
 class Bench:
-    def __init__(self, args: argparse.Namespace, seeded: Seeded, ours: Server,
-                 bare: Server) -> None:
+    def __init__(
+        self, args: argparse.Namespace, seeded: Seeded, ours: Server, bare: Server
+    ) -> None:
         self.args, self.seeded, self.ours, self.bare = args, seeded, ours, bare
-        self.http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(
-            max_connections=100, max_keepalive_connections=100))
+        self.http = httpx.AsyncClient(
+            timeout=30, limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        )
         self.items = iter(seeded.items)
 
     # --- talking to e-Cabinet -------------------------------------------------------
 
-    async def post(self, member: Member, path: str, body: dict[str, Any] | None = None,
-                   base: str | None = None) -> httpx.Response:
-        response = await self.http.post((base or self.ours.url) + path, json=body or {},
-                                        headers={"Cookie": f"ecab_session={member.token}"})
+    async def post(
+        self, member: Member, path: str, body: dict[str, Any] | None = None, base: str | None = None
+    ) -> httpx.Response:
+        response = await self.http.post(
+            (base or self.ours.url) + path,
+            json=body or {},
+            headers={"Cookie": f"ecab_session={member.token}"},
+        )
         self.http.cookies.clear()
         return response
 
     async def new_poll(self) -> dict[str, Any]:
         chair = self.seeded.members[0]
         meeting = self.seeded.meeting_id
-        taken = await self.post(chair, f"/api/meetings/{meeting}/session/next",
-                                {"item": next(self.items)})
+        taken = await self.post(
+            chair, f"/api/meetings/{meeting}/session/next", {"item": next(self.items)}
+        )
         assert taken.status_code == 200, taken.text
         item = taken.json()["current_item"]
         opened = await self.post(chair, f"/api/items/{item}/polls", {"question": "Bench?"})
@@ -87,10 +94,14 @@ class Bench:
         closed = await self.post(self.seeded.members[0], f"/api/polls/{poll['id']}/close")
         assert closed.status_code == 200, closed.text
 
-    async def signed_ballot(self, voter: Member, poll: dict[str, Any], choice: str
-                            ) -> dict[str, Any]:
-        issued = await self.post(voter, f"/api/polls/{poll['id']}/ballots/options",
-                                 {"question": poll["question_id"], "choice": choice})
+    async def signed_ballot(
+        self, voter: Member, poll: dict[str, Any], choice: str
+    ) -> dict[str, Any]:
+        issued = await self.post(
+            voter,
+            f"/api/polls/{poll['id']}/ballots/options",
+            {"question": poll["question_id"], "choice": choice},
+        )
         assert issued.status_code == 200, issued.text
         body = issued.json()
         assert voter.device is not None
@@ -100,12 +111,20 @@ class Bench:
 
     def tablets(self, count: int, meeting: int | None, *, bare: bool) -> list[Tablet]:
         members = self.seeded.members[:count]
-        return [Tablet(None if bare else m.token, None if bare else meeting,
-                       resync=None if bare else self.snapshot) for m in members]
+        return [
+            Tablet(
+                None if bare else m.token,
+                None if bare else meeting,
+                resync=None if bare else self.snapshot,
+            )
+            for m in members
+        ]
 
     async def snapshot(self, token: str, meeting: int) -> dict[str, Any]:
-        answer = await self.http.get(f"{self.ours.url}/api/meetings/{meeting}/session",
-                                     headers={"Cookie": f"ecab_session={token}"})
+        answer = await self.http.get(
+            f"{self.ours.url}/api/meetings/{meeting}/session",
+            headers={"Cookie": f"ecab_session={token}"},
+        )
         self.http.cookies.clear()
         result: dict[str, Any] = answer.json()
         return result
@@ -134,14 +153,18 @@ class Bench:
             await self.close_poll(poll)
         for tablet in tablets:
             await tablet.close()
-        return {"tablets": count, "resyncs": sum(t.resyncs for t in tablets),
-                "ack": [s[0] for s in samples],
-                "request": [s[1] for s in samples],
-                "cpu_per_message_us": cpu / (self.args.votes * count) * 1e6,
-                "memory_per_connection_kib": memory / 1024}
+        return {
+            "tablets": count,
+            "resyncs": sum(t.resyncs for t in tablets),
+            "ack": [s[0] for s in samples],
+            "request": [s[1] for s in samples],
+            "cpu_per_message_us": cpu / (self.args.votes * count) * 1e6,
+            "memory_per_connection_kib": memory / 1024,
+        }
 
-    async def _one_vote(self, count: int, board: Arrivals, poll: dict[str, Any] | None
-                        ) -> tuple[float, float]:
+    async def _one_vote(
+        self, count: int, board: Arrivals, poll: dict[str, Any] | None
+    ) -> tuple[float, float]:
         if poll is None:
             started = time.perf_counter()
             answer = await self.http.post(self.bare.url + "/bump")
@@ -155,8 +178,10 @@ class Bench:
         try:
             everyone = await board.all_at(count, WAIT)
         except TimeoutError:
-            print(f"count {count} reached by {board.reached.get(count, 0)} of {board.tablets}",
-                  file=sys.stderr)
+            print(
+                f"count {count} reached by {board.reached.get(count, 0)} of {board.tablets}",
+                file=sys.stderr,
+            )
             raise
         return (everyone - acknowledged) * 1000, (everyone - started) * 1000
 
@@ -186,17 +211,21 @@ class Bench:
             await self.http.post(self.bare.url + "/reset")
         else:
             poll = await self.new_poll()
-            signed = [await self.signed_ballot(v, poll, "for" if n % 3 else "against")
-                      for n, v in enumerate(self.seeded.voters[:ballots])]
+            signed = [
+                await self.signed_ballot(v, poll, "for" if n % 3 else "against")
+                for n, v in enumerate(self.seeded.voters[:ballots])
+            ]
         for tablet in tablets:
             tablet.follow(board, None if poll is None else poll["id"])
         # Fresh connections for the burst: none the server may have closed while idle.
         await self.http.aclose()
-        self.http = httpx.AsyncClient(timeout=60, limits=httpx.Limits(
-            max_connections=100, max_keepalive_connections=100))
+        self.http = httpx.AsyncClient(
+            timeout=60, limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        )
         start = time.perf_counter() + 0.2
-        acks = await asyncio.gather(*(self._scheduled(start + n / ballots, n, poll, signed)
-                                      for n in range(ballots)))
+        acks = await asyncio.gather(
+            *(self._scheduled(start + n / ballots, n, poll, signed) for n in range(ballots))
+        )
         last_ack = max(at for at, ok in acks)
         everyone = await board.all_at(ballots, WAIT)
         stored = ballots if poll is None else await self._stored(poll)
@@ -204,24 +233,32 @@ class Bench:
             await self.close_poll(poll)
         for tablet in tablets:
             await tablet.close()
-        return {"tablets": count, "sent": ballots, "acknowledged": sum(ok for _, ok in acks),
-                "stored": stored, "sent_within_ms": (last_ack - start) * 1000,
-                "final_count_after_last_ack_ms": (everyone - last_ack) * 1000}
+        return {
+            "tablets": count,
+            "sent": ballots,
+            "acknowledged": sum(ok for _, ok in acks),
+            "stored": stored,
+            "sent_within_ms": (last_ack - start) * 1000,
+            "final_count_after_last_ack_ms": (everyone - last_ack) * 1000,
+        }
 
-    async def _scheduled(self, at: float, n: int, poll: dict[str, Any] | None,
-                         signed: list[dict[str, Any]]) -> tuple[float, bool]:
+    async def _scheduled(
+        self, at: float, n: int, poll: dict[str, Any] | None, signed: list[dict[str, Any]]
+    ) -> tuple[float, bool]:
         await asyncio.sleep(max(0.0, at - time.perf_counter()))
         if poll is None:
             answer = await self.http.post(self.bare.url + "/bump")
         else:
-            answer = await self.post(self.seeded.voters[n], f"/api/polls/{poll['id']}/ballots",
-                                     signed[n])
+            answer = await self.post(
+                self.seeded.voters[n], f"/api/polls/{poll['id']}/ballots", signed[n]
+            )
         return time.perf_counter(), answer.status_code in (200, 201)
 
     async def _stored(self, poll: dict[str, Any]) -> int:
         answer = await self.http.get(
             f"{self.ours.url}/api/meetings/{self.seeded.meeting_id}/session",
-            headers={"Cookie": f"ecab_session={self.seeded.members[0].token}"})
+            headers={"Cookie": f"ecab_session={self.seeded.members[0].token}"},
+        )
         self.http.cookies.clear()
         cast: int = answer.json()["poll"]["cast"]
         return cast
@@ -230,12 +267,14 @@ class Bench:
 
     async def check_in(self, voter: Member) -> None:
         meeting = self.seeded.meeting_id
-        options = await self.post(voter, f"/api/meetings/{meeting}/checkin/options",
-                                  {"mode": "room"})
+        options = await self.post(
+            voter, f"/api/meetings/{meeting}/checkin/options", {"mode": "room"}
+        )
         assert options.status_code == 200 and voter.device is not None, options.text
         credential = voter.device.assert_(options.json()["publicKey"])
-        answer = await self.post(voter, f"/api/meetings/{meeting}/checkin",
-                                 {"credential": credential})
+        answer = await self.post(
+            voter, f"/api/meetings/{meeting}/checkin", {"credential": credential}
+        )
         assert answer.status_code == 200, answer.text
 
     async def slow(self) -> dict[str, Any]:
@@ -246,9 +285,10 @@ class Bench:
         await stalled.open(url, ORIGIN, stalled=True)
         # Members checking in send the whole member list: enough of them fill the stalled
         # tablet's socket and the kernel's buffers (up to 4 MB on loopback).
-        size = len(json.dumps(await self.snapshot(self.seeded.members[0].token,
-                                                  self.seeded.meeting_id)))
-        for voter in self.seeded.voters[:min(100, 10_000_000 // size + 1)]:
+        size = len(
+            json.dumps(await self.snapshot(self.seeded.members[0].token, self.seeded.meeting_id))
+        )
+        for voter in self.seeded.voters[: min(100, 10_000_000 // size + 1)]:
             await self.check_in(voter)
         await open_all(tablets, url, ORIGIN)
         board = Arrivals(count)
@@ -273,74 +313,116 @@ class Bench:
         for tablet in [*tablets, stalled]:
             await tablet.close()
         kinds = [json.loads(f)["type"] for f in stalled.frames]
-        return {"tablets": count, "ack": [s[0] for s in samples],
-                "stalled_received": len(kinds), "stalled_told_to_resync": "resync" in kinds,
-                "stalled_closed_with": closed_by_server}
+        return {
+            "tablets": count,
+            "ack": [s[0] for s in samples],
+            "stalled_received": len(kinds),
+            "stalled_told_to_resync": "resync" in kinds,
+            "stalled_closed_with": closed_by_server,
+        }
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95),
-            "p99": percentile(values, 0.99), "max": max(values),
-            "mean": statistics.fmean(values)}
+    return {
+        "p50": percentile(values, 0.5),
+        "p95": percentile(values, 0.95),
+        "p99": percentile(values, 0.99),
+        "max": max(values),
+        "mean": statistics.fmean(values),
+    }
 
 
 def ratio(ours: float, floor: float) -> str:
     return f"{ours / floor:.2f}x" if floor > 0 else "n/a"
 
 
-def table(fanout: list[tuple[dict[str, Any], dict[str, Any]]], bursts: tuple[dict[str, Any],
-          dict[str, Any]], slow: dict[str, Any]) -> str:
+def table(
+    fanout: list[tuple[dict[str, Any], dict[str, Any]]],
+    bursts: tuple[dict[str, Any], dict[str, Any]],
+    slow: dict[str, Any],
+) -> str:
     def ms(s: dict[str, float]) -> str:
         return f"{s['p50']:.1f} / {s['p95']:.1f} / {s['p99']:.1f} / {s['max']:.1f}"
 
-    lines = ["| tablets | e-Cabinet: ack → every tablet, p50 / p95 / p99 / max (ms) | floor "
-             "(ms) | p99 ratio | request → every tablet p99 (ms) | CPU per message, all "
-             "(µs) e-Cabinet / floor | CPU per message, delivery only (µs) | memory per "
-             "connection (KiB) e-Cabinet / floor |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| tablets | e-Cabinet: ack → every tablet, p50 / p95 / p99 / max (ms) | floor "
+        "(ms) | p99 ratio | request → every tablet p99 (ms) | CPU per message, all "
+        "(µs) e-Cabinet / floor | CPU per message, delivery only (µs) | memory per "
+        "connection (KiB) e-Cabinet / floor |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for ours, bare in fanout:
         a, b = summary(ours["ack"]), summary(bare["ack"])
         request = summary(ours["request"])
         cpu, floor = ours["cpu_per_message_us"], bare["cpu_per_message_us"]
         delivery = ours["delivery_cpu_per_message_us"]
-        memory, floor_memory = (ours["memory_per_connection_kib"],
-                                bare["memory_per_connection_kib"])
+        memory, floor_memory = (
+            ours["memory_per_connection_kib"],
+            bare["memory_per_connection_kib"],
+        )
         lines.append(
             f"| {ours['tablets']} | {ms(a)} | {ms(b)} | {ratio(a['p99'], b['p99'])} | "
             f"{request['p99']:.1f} | {cpu:.1f} / {floor:.1f} ({ratio(cpu, floor)}) | "
             f"{delivery:.1f} ({ratio(delivery, floor)}) | {memory:.1f} / "
-            f"{floor_memory:.1f} ({ratio(memory, floor_memory)}) |")
+            f"{floor_memory:.1f} ({ratio(memory, floor_memory)}) |"
+        )
     costs = ", ".join(f"{ours['ballot_cpu_ms']:.1f}" for ours, _ in fanout)
-    lines += ["", "One vote's own server work (its passkey options, then the ballot: WebAuthn "
-              "verification, evidence, audit, commit), measured in each phase's server with "
-              f"no tablet connected: {costs} ms of CPU. \"Delivery only\" is the CPU per "
-              "message once that is taken out."]
+    lines += [
+        "",
+        "One vote's own server work (its passkey options, then the ballot: WebAuthn "
+        "verification, evidence, audit, commit), measured in each phase's server with "
+        f'no tablet connected: {costs} ms of CPU. "Delivery only" is the CPU per '
+        "message once that is taken out.",
+    ]
     ours, bare = bursts
-    lines += ["", "| burst | sent | acknowledged | stored | sent within (ms) | last ack → every "
-              "tablet on the final count (ms) |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| burst | sent | acknowledged | stored | sent within (ms) | last ack → every "
+        "tablet on the final count (ms) |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, row in (("e-Cabinet", ours), ("floor", bare)):
-        lines.append(f"| {name}, {row['tablets']} tablets | {row['sent']} | "
-                     f"{row['acknowledged']} | {row['stored']} | {row['sent_within_ms']:.0f} | "
-                     f"{row['final_count_after_last_ack_ms']:.1f} |")
+        lines.append(
+            f"| {name}, {row['tablets']} tablets | {row['sent']} | "
+            f"{row['acknowledged']} | {row['stored']} | {row['sent_within_ms']:.0f} | "
+            f"{row['final_count_after_last_ack_ms']:.1f} |"
+        )
     s = summary(slow["ack"])
-    lines += ["", f"Slow tablet: with one tablet that stopped reading beside {slow['tablets']} "
-              f"others, ack → every other tablet p50 / p99 = {s['p50']:.1f} / {s['p99']:.1f} ms; "
-              f"the stalled tablet was told to resync: {slow['stalled_told_to_resync']}"
-              f" (server closed it with code {slow['stalled_closed_with']}; 4408 = three "
-              "heartbeats missed)."]
+    lines += [
+        "",
+        f"Slow tablet: with one tablet that stopped reading beside {slow['tablets']} "
+        f"others, ack → every other tablet p50 / p99 = {s['p50']:.1f} / {s['p99']:.1f} ms; "
+        f"the stalled tablet was told to resync: {slow['stalled_told_to_resync']}"
+        f" (server closed it with code {slow['stalled_closed_with']}; 4408 = three "
+        "heartbeats missed).",
+    ]
     return "\n".join(lines)
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     url = args.database or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     members = max([*args.tablets, args.burst_tablets, args.slow_tablets + 1])
-    seeded = await seed(url, members=members, voters=max(args.votes, args.burst),
-                        items=3 * len(args.tablets) + 4, origin=ORIGIN, rp_id="localhost")
-    environment = {"PATH": "/usr/bin:/bin", "ECABINET_DATABASE_URL": url,
-                   "ECABINET_DATA_DIR": str(workdir / "data"), "ECABINET_ORIGIN": ORIGIN,
-                   "ECABINET_SESSION_SECRET": secrets.token_urlsafe(48),
-                   "ECABINET_WS_HEARTBEAT_SECONDS": "30", "ECABINET_PRESENCE_GRACE_SECONDS": "300",
-                   "ECABINET_WS_QUEUE_MESSAGES": str(args.queue), "ECABINET_SWEEP_SECONDS": "0",
-                   "ECABINET_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
+    seeded = await seed(
+        url,
+        members=members,
+        voters=max(args.votes, args.burst),
+        items=3 * len(args.tablets) + 4,
+        origin=ORIGIN,
+        rp_id="localhost",
+    )
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "ECABINET_DATABASE_URL": url,
+        "ECABINET_DATA_DIR": str(workdir / "data"),
+        "ECABINET_ORIGIN": ORIGIN,
+        "ECABINET_SESSION_SECRET": secrets.token_urlsafe(48),
+        "ECABINET_WS_HEARTBEAT_SECONDS": "30",
+        "ECABINET_PRESENCE_GRACE_SECONDS": "300",
+        "ECABINET_WS_QUEUE_MESSAGES": str(args.queue),
+        "ECABINET_SWEEP_SECONDS": "0",
+        "ECABINET_LOG_LEVEL": "warning",
+        "PYTHONPATH": str(ROOT),
+    }
     ours = Server("ecabinet.app:create_app", environment, workdir / "ecabinet.log")
     bare = Server("bench.bare_server:app", environment, workdir / "bare.log")
     for server in (ours, bare):
@@ -348,8 +430,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     try:
         await _ready(ours.url + "/readyz", bare.url + "/reset")
         bench = Bench(args, seeded, ours, bare)
-        assert (await bench.post(seeded.members[0],
-                                 f"/api/meetings/{seeded.meeting_id}/session/open")).is_success
+        assert (
+            await bench.post(seeded.members[0], f"/api/meetings/{seeded.meeting_id}/session/open")
+        ).is_success
         fanout = []
         for count in args.tablets:
             print(f"fan-out with {count} tablets...", flush=True)
@@ -365,7 +448,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             ours_row = await bench.fanout(count, bare=False)
             ours_row["ballot_cpu_ms"] = per_vote * 1000
             ours_row["delivery_cpu_per_message_us"] = (
-                ours_row["cpu_per_message_us"] - per_vote * 1e6 / count)
+                ours_row["cpu_per_message_us"] - per_vote * 1e6 / count
+            )
             fanout.append((ours_row, await bench.fanout(count, bare=True)))
         print("burst...", flush=True)
         bursts = (await bench.burst(bare=False), await bench.burst(bare=True))
@@ -381,9 +465,14 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         for server in (ours, bare):
             server.stop()
     report = table(fanout, bursts, slow)
-    return {"report": report, "fanout": fanout, "burst": bursts, "slow": slow,
-            "machine": f"{platform.machine()}, {platform.python_version()}",
-            "database": "sqlite" if url.startswith("sqlite") else "postgresql"}
+    return {
+        "report": report,
+        "fanout": fanout,
+        "burst": bursts,
+        "slow": slow,
+        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "database": "sqlite" if url.startswith("sqlite") else "postgresql",
+    }
 
 
 async def _ready(*urls: str) -> None:
@@ -414,14 +503,19 @@ async def _warm_up(bench: Bench) -> None:
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tablets", default="100,500,1000,2000",
-                        type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument(
+        "--tablets", default="100,500,1000,2000", type=lambda s: [int(x) for x in s.split(",")]
+    )
     parser.add_argument("--votes", type=int, default=100)
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--burst-tablets", type=int, default=1000)
     parser.add_argument("--slow-tablets", type=int, default=1000)
-    parser.add_argument("--queue", type=int, default=64,
-                        help="ECABINET_WS_QUEUE_MESSAGES: small, so the slow tablet overflows")
+    parser.add_argument(
+        "--queue",
+        type=int,
+        default=64,
+        help="ECABINET_WS_QUEUE_MESSAGES: small, so the slow tablet overflows",
+    )
     parser.add_argument("--database", default="", help="default: a SQLite file in a temp dir")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "live.json"))
     return parser.parse_args()

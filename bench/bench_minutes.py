@@ -68,30 +68,44 @@ async def timed(runs: int, step: Callable[[], Awaitable[Any]]) -> tuple[list[flo
 async def main(runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
-        signing = prepare_demo_signing(work / "signing", secretary_name="Thư ký",
-                                       chair_name="Chủ tọa", organization="Chính phủ")
+        signing = prepare_demo_signing(
+            work / "signing",
+            secretary_name="Thư ký",
+            chair_name="Chủ tọa",
+            organization="Chính phủ",
+        )
         settings = replace(
-            load_settings(environ={}, database_url=f"sqlite+aiosqlite:///{work}/b.db",
-                          data_dir=str(work / "data"), origin="http://localhost:8000",
-                          session_secret="bench-" + "x" * 40),
+            load_settings(
+                environ={},
+                database_url=f"sqlite+aiosqlite:///{work}/b.db",
+                data_dir=str(work / "data"),
+                origin="http://localhost:8000",
+                session_secret="bench-" + "x" * 40,
+            ),
             minutes_secretary_key=str(signing.secretary.key_file),
             minutes_secretary_passphrase_file=str(signing.secretary.passphrase_file),
             minutes_chair_key=str(signing.chair.key_file),
-            minutes_chair_passphrase_file=str(signing.chair.passphrase_file))
+            minutes_chair_passphrase_file=str(signing.chair.passphrase_file),
+        )
         db = Database(settings.database_url)
         await upgrade(db.engine)
         session = await build_closed_session(db, settings, big=True)
 
         async def do_collect() -> Any:
             async with db.read() as read:
-                return await collect(read, settings, session.meeting_id,
-                                     secretary_membership_id=session.secretary_membership_id)
+                return await collect(
+                    read,
+                    settings,
+                    session.meeting_id,
+                    secretary_membership_id=session.secretary_membership_id,
+                )
 
         collect_times, record = await timed(runs, do_collect)
         proof = evidence.evidence_of(record)
         proof_bytes = evidence.to_bytes(proof)
-        summary = EvidenceSummary(hashlib.sha256(proof_bytes).hexdigest(),
-                                  evidence.ballot_count(proof))
+        summary = EvidenceSummary(
+            hashlib.sha256(proof_bytes).hexdigest(), evidence.ballot_count(proof)
+        )
 
         async def do_render() -> Any:
             return render_minutes(record, summary, locale="vi")
@@ -100,17 +114,31 @@ async def main(runs: int) -> dict[str, Any]:
 
         async def do_prepare() -> bytes:
             content = evidence.to_bytes(evidence.evidence_of(record))
-            return pdfdoc.prepare(laid_out.data, laid_out.fields, {evidence.FILE_NAME: content},
-                                  kind=pdfdoc.MINUTES, lock_field=CHAIR_FIELD)
+            return pdfdoc.prepare(
+                laid_out.data,
+                laid_out.fields,
+                {evidence.FILE_NAME: content},
+                kind=pdfdoc.MINUTES,
+                lock_field=CHAIR_FIELD,
+            )
 
         prepare_times, draft = await timed(runs, do_prepare)
 
         async with db.read() as read:
-            chair_key = (await read.exec(select(PasskeyCredential).where(
-                PasskeyCredential.person_id == session.chair_person_id))).one()
+            chair_key = (
+                await read.exec(
+                    select(PasskeyCredential).where(
+                        PasskeyCredential.person_id == session.chair_person_id
+                    )
+                )
+            ).one()
         # What the server records when the chair approves the draft with a passkey.
-        approval = approve(draft, session.devices[session.chair_person_id],
-                           chair_key.public_key_spki_pem, name="Chủ tọa")
+        approval = approve(
+            draft,
+            session.devices[session.chair_person_id],
+            chair_key.public_key_spki_pem,
+            name="Chủ tọa",
+        )
 
         async def do_sign() -> bytes:
             return await sign_both(draft, approval, signing.secretary, signing.chair)
@@ -131,17 +159,30 @@ async def main(runs: int) -> dict[str, Any]:
         verify_times, report = await timed(max(1, runs // 2), do_verify)
         await db.dispose()
     assert report.ok, [f.message for f in report.problems]
-    medians = {name: statistics.median(times) for name, times in (
-        ("collect", collect_times), ("render", render_times), ("prepare", prepare_times),
-        ("sign", sign_times), ("register", register_times), ("verify", verify_times))}
+    medians = {
+        name: statistics.median(times)
+        for name, times in (
+            ("collect", collect_times),
+            ("render", render_times),
+            ("prepare", prepare_times),
+            ("sign", sign_times),
+            ("register", register_times),
+            ("verify", verify_times),
+        )
+    }
     medians["minutes"] = medians["collect"] + medians["render"] + medians["prepare"]
     # The first rendering in a process also loads and parses the fonts.
     medians["minutes_first"] = collect_times[0] + render_times[0] + prepare_times[0]
     return {
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
-        "items": 30, "votes": len(record.votes), "ballots": evidence.ballot_count(proof),
-        "pages": laid_out.fields[0].page + 1, "draft_bytes": len(draft),
-        "signed_bytes": len(signed), "register_bytes": len(register_pdf), "runs": runs,
+        "items": 30,
+        "votes": len(record.votes),
+        "ballots": evidence.ballot_count(proof),
+        "pages": laid_out.fields[0].page + 1,
+        "draft_bytes": len(draft),
+        "signed_bytes": len(signed),
+        "register_bytes": len(register_pdf),
+        "runs": runs,
         "median_seconds": {k: round(v, 3) for k, v in medians.items()},
     }
 
@@ -153,4 +194,5 @@ if __name__ == "__main__":
     print(json.dumps(result, indent=2, ensure_ascii=False))
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "minutes.json").write_text(
-        json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    )

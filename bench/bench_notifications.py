@@ -32,27 +32,50 @@ from tests.smtp_server import smtp_server  # noqa: E402
 
 
 async def run(people: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, smtp_server() as (inbox, port), \
-            push_endpoint() as tablet:
-        settings = load_settings(environ={}, data_dir=tmp, session_secret="b" * 40,
-                                 smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        smtp_server() as (inbox, port),
+        push_endpoint() as tablet,
+    ):
+        settings = load_settings(
+            environ={},
+            data_dir=tmp,
+            session_secret="b" * 40,
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_starttls=False,
+        )
         db = Database(settings.database_url)
         await upgrade(db.engine)
         keys = tablet.subscription()
         async with db.transaction() as tx:
-            rows = [Person(full_name=f"Thành viên {n}", email=f"m{n}@example.vn")
-                    for n in range(people)]
+            rows = [
+                Person(full_name=f"Thành viên {n}", email=f"m{n}@example.vn") for n in range(people)
+            ]
             tx.session.add_all(rows)
             await tx.session.flush()
-            tx.session.add_all([PushSubscription(
-                person_id=p.id or 0, endpoint=f"{tablet.endpoint}/{p.id}",
-                p256dh=keys["keys"]["p256dh"], auth=keys["keys"]["auth"]) for p in rows])
+            tx.session.add_all(
+                [
+                    PushSubscription(
+                        person_id=p.id or 0,
+                        endpoint=f"{tablet.endpoint}/{p.id}",
+                        p256dh=keys["keys"]["p256dh"],
+                        auth=keys["keys"]["auth"],
+                    )
+                    for p in rows
+                ]
+            )
         ids = [p.id or 0 for p in rows]
         started = time.perf_counter()
         async with db.transaction() as tx:
-            await notifications.notify(tx, ids, kind=NoticeKind.PACKET_PUBLISHED,
-                                       message="The packet of \"%(meeting)s\" is published.",
-                                       meeting="Phiên họp thường kỳ", link="/meetings/1")
+            await notifications.notify(
+                tx,
+                ids,
+                kind=NoticeKind.PACKET_PUBLISHED,
+                message='The packet of "%(meeting)s" is published.',
+                meeting="Phiên họp thường kỳ",
+                link="/meetings/1",
+            )
         written = time.perf_counter() - started
         started = time.perf_counter()
         mailed = 0
@@ -72,9 +95,11 @@ async def run(people: int) -> None:
         pushing = time.perf_counter() - started
         await db.dispose()
     assert mailed == people == len(inbox.messages) and pushed == people == len(tablet.received)
-    print(f"{people} people: notify {written * 1000:.0f} ms; "
-          f"e-mail {mailing:.2f} s ({people / mailing:.0f}/s); "
-          f"Web Push {pushing:.2f} s ({people / pushing:.0f}/s)")
+    print(
+        f"{people} people: notify {written * 1000:.0f} ms; "
+        f"e-mail {mailing:.2f} s ({people / mailing:.0f}/s); "
+        f"Web Push {pushing:.2f} s ({people / pushing:.0f}/s)"
+    )
 
 
 def main() -> None:

@@ -34,11 +34,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-QUERIES = ("thue", "nghi dinh", "giai ngan von dau tu cong", "chuyen doi so", "nha o xa hoi",
-           "khoi nghiep sang tao", "bao so 4", "dinh muc", "quy IV", "khong tim thay gi")
-SENTENCES = [sentence for item in __import__("ecabinet.demo.government",
-                                             fromlist=["AGENDA"]).AGENDA
-             for document in item.documents for sentence in document.body]
+QUERIES = (
+    "thue",
+    "nghi dinh",
+    "giai ngan von dau tu cong",
+    "chuyen doi so",
+    "nha o xa hoi",
+    "khoi nghiep sang tao",
+    "bao so 4",
+    "dinh muc",
+    "quy IV",
+    "khong tim thay gi",
+)
+SENTENCES = [
+    sentence
+    for item in __import__("ecabinet.demo.government", fromlist=["AGENDA"]).AGENDA
+    for document in item.documents
+    for sentence in document.body
+]
 
 
 def generated_pdf(rng: random.Random, title: str) -> bytes:
@@ -91,8 +104,14 @@ def long_pdf(pages: int) -> bytes:
     return buffer.getvalue()
 
 
-async def add_documents(db, settings, body, meeting_count: int, count: int,  # type: ignore[no-untyped-def]
-                        rng: random.Random) -> None:
+async def add_documents(
+    db,
+    settings,
+    body,
+    meeting_count: int,
+    count: int,  # type: ignore[no-untyped-def]
+    rng: random.Random,
+) -> None:
     from ecabinet.actions.agenda import add_item
     from ecabinet.actions.documents import add_version, create_document
     from ecabinet.actions.meetings import create_meeting, publish_meeting
@@ -108,26 +127,46 @@ async def add_documents(db, settings, body, meeting_count: int, count: int,  # t
     for number in range(meeting_count):
         async with db.transaction() as tx:
             meeting = await create_meeting(
-                tx, actor_id=None, body=body, title=f"Phiên họp thường kỳ số {number + 1}",
-                starts_at=utcnow() + timedelta(days=30 + number))
+                tx,
+                actor_id=None,
+                body=body,
+                title=f"Phiên họp thường kỳ số {number + 1}",
+                starts_at=utcnow() + timedelta(days=30 + number),
+            )
             item = None
             for index in range(per_meeting):
                 if made >= count:
                     break
                 if index % 10 == 0:
-                    item = await add_item(tx, actor_id=None, meeting=meeting,
-                                          title=f"Nội dung {index // 10 + 1}",
-                                          kind=ItemKind.DECISION)
-                level = rng.choice([Classification.PUBLIC, Classification.INTERNAL,
-                                    Classification.MAT])
+                    item = await add_item(
+                        tx,
+                        actor_id=None,
+                        meeting=meeting,
+                        title=f"Nội dung {index // 10 + 1}",
+                        kind=ItemKind.DECISION,
+                    )
+                level = rng.choice(
+                    [Classification.PUBLIC, Classification.INTERNAL, Classification.MAT]
+                )
                 title = f"Tài liệu số {made + 1}: {rng.choice(SENTENCES)[:60]}"
                 document = await create_document(
-                    tx, actor_id=None, body=body, item=item, title=title, classification=level,
-                    basis="Danh mục bí mật nhà nước" if level >= Classification.MAT else "")
+                    tx,
+                    actor_id=None,
+                    body=body,
+                    item=item,
+                    title=title,
+                    classification=level,
+                    basis="Danh mục bí mật nhà nước" if level >= Classification.MAT else "",
+                )
                 pdf = generated_pdf(rng, title)
                 with staged_bytes(pdf, f"tl-{made}.pdf", settings.upload_dir) as staged:
-                    await add_version(tx, store, actor_id=None, document=document,
-                                      checked=check_upload(staged, PdfLimits.of(settings)))
+                    await add_version(
+                        tx,
+                        store,
+                        actor_id=None,
+                        document=document,
+                        checked=check_upload(staged, PdfLimits.of(settings)),
+                    )
                 made += 1
             await publish_meeting(tx, actor_id=None, meeting=meeting)
 
@@ -158,22 +197,27 @@ async def run(args: argparse.Namespace) -> None:
     rng = random.Random(17)
     with tempfile.TemporaryDirectory() as temp:
         url = args.postgres or f"sqlite+aiosqlite:///{temp}/bench.db"
-        settings = load_settings(environ={}, data_dir=temp, database_url=url,
-                                 origin="http://localhost:8000",
-                                 session_secret="bench-" + "x" * 40)
+        settings = load_settings(
+            environ={},
+            data_dir=temp,
+            database_url=url,
+            origin="http://localhost:8000",
+            session_secret="bench-" + "x" * 40,
+        )
         db = Database(settings.database_url)
         await upgrade(db.engine)
         async with db.transaction() as tx:
             await seed_government(tx, settings)
             body = (await tx.session.exec(select(Body))).one()
             demo_meeting = (await tx.session.exec(select(Meeting))).one()
-            minister = (await tx.session.exec(select(Person).where(
-                Person.full_name == "Lưu Thị Thanh Hương"))).one()
-            token = await start_session(tx.session, minister, credential_id=None,
-                                        fresh_minutes=600)
+            minister = (
+                await tx.session.exec(
+                    select(Person).where(Person.full_name == "Lưu Thị Thanh Hương")
+                )
+            ).one()
+            token = await start_session(tx.session, minister, credential_id=None, fresh_minutes=600)
         started = time.perf_counter()
-        await add_documents(db, settings, body, max(1, args.documents // 100), args.documents,
-                            rng)
+        await add_documents(db, settings, body, max(1, args.documents // 100), args.documents, rng)
         generated = time.perf_counter() - started
         store = store_for(settings.database_url, settings.data_dir)
         started = time.perf_counter()
@@ -183,12 +227,17 @@ async def run(args: argparse.Namespace) -> None:
             entries = len((await session.exec(select(SearchEntry.id))).all())
         app = create_app(settings, db=db)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=settings.origin,
-                                     cookies={"ecab_session": token}) as client:
-            print(f"# e-Cabinet reader bench · {platform.platform()} · "
-                  f"{'PostgreSQL' if args.postgres else 'SQLite'}")
-            print(f"generated {args.documents} documents in {generated:.1f} s; indexed "
-                  f"{entries} entries (pages, comments, conclusions) in {indexing:.1f} s")
+        async with httpx.AsyncClient(
+            transport=transport, base_url=settings.origin, cookies={"ecab_session": token}
+        ) as client:
+            print(
+                f"# e-Cabinet reader bench · {platform.platform()} · "
+                f"{'PostgreSQL' if args.postgres else 'SQLite'}"
+            )
+            print(
+                f"generated {args.documents} documents in {generated:.1f} s; indexed "
+                f"{entries} entries (pages, comments, conclusions) in {indexing:.1f} s"
+            )
             print("\nquery                         hits   median ms   p95 ms")
             everything = []
             for query in QUERIES:
@@ -201,32 +250,44 @@ async def run(args: argparse.Namespace) -> None:
                 hits = len(response.json()["hits"])
                 times.sort()
                 everything += times
-                print(f"{query:<30}{hits:>5}{statistics.median(times):>12.1f}"
-                      f"{times[int(len(times) * 0.95) - 1]:>9.1f}")
+                print(
+                    f"{query:<30}{hits:>5}{statistics.median(times):>12.1f}"
+                    f"{times[int(len(times) * 0.95) - 1]:>9.1f}"
+                )
             everything.sort()
-            print(f"{'all queries':<35}{statistics.median(everything):>12.1f}"
-                  f"{everything[int(len(everything) * 0.95) - 1]:>9.1f}")
+            print(
+                f"{'all queries':<35}{statistics.median(everything):>12.1f}"
+                f"{everything[int(len(everything) * 0.95) - 1]:>9.1f}"
+            )
 
             print("\n200-page PDF, time to the first page with its text layer (cold cache)")
             print("run   page ms   png ms   text ms   total ms")
             totals = []
             for run_number in range(args.first_page_runs):
-                document_id = await add_long_document(db, settings, body, demo_meeting,
-                                                      run_number)
+                document_id = await add_long_document(db, settings, body, demo_meeting, run_number)
                 rendering.PAGES.__init__()  # type: ignore[misc]
                 textlayer.TEXTS.__init__()  # type: ignore[misc]
                 async with db.read() as session:
                     from ecabinet.models import DocumentVersion
-                    version = (await session.exec(select(DocumentVersion).where(
-                        DocumentVersion.document_id == document_id))).one()
-                book, _ = await timed(client, f"/meetings/{demo_meeting.id}/book"
-                                              f"?document={document_id}")
+
+                    version = (
+                        await session.exec(
+                            select(DocumentVersion).where(
+                                DocumentVersion.document_id == document_id
+                            )
+                        )
+                    ).one()
+                book, _ = await timed(
+                    client, f"/meetings/{demo_meeting.id}/book?document={document_id}"
+                )
                 png, _ = await timed(client, f"/api/versions/{version.id}/pages/1.png?w=1200")
                 text, _ = await timed(client, f"/api/versions/{version.id}/pages/1/text.json")
                 total = book + png + text
                 totals.append(total * 1000)
-                print(f"{run_number + 1:>3}{book * 1000:>10.0f}{png * 1000:>9.0f}"
-                      f"{text * 1000:>10.0f}{total * 1000:>11.0f}")
+                print(
+                    f"{run_number + 1:>3}{book * 1000:>10.0f}{png * 1000:>9.0f}"
+                    f"{text * 1000:>10.0f}{total * 1000:>11.0f}"
+                )
             print(f"median total: {statistics.median(totals):.0f} ms")
         await db.dispose()
 
@@ -242,15 +303,27 @@ async def add_long_document(db, settings, body, meeting, number: int) -> int:  #
     store = store_for(settings.database_url, settings.data_dir)
     async with db.transaction() as tx:
         from sqlmodel import select
-        item = (await tx.session.exec(select(AgendaItem).where(
-            AgendaItem.meeting_id == meeting.id))).first()
-        document = await create_document(tx, actor_id=None, body=body, item=item,
-                                         title=f"Phụ lục 200 trang số {number + 1}",
-                                         classification=Classification.INTERNAL)
+
+        item = (
+            await tx.session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))
+        ).first()
+        document = await create_document(
+            tx,
+            actor_id=None,
+            body=body,
+            item=item,
+            title=f"Phụ lục 200 trang số {number + 1}",
+            classification=Classification.INTERNAL,
+        )
         pdf = long_pdf(200) + f"\n% run {number}\n".encode()  # a new file each run
         with staged_bytes(pdf, f"phu-luc-{number}.pdf", settings.upload_dir) as staged:
-            await add_version(tx, store, actor_id=None, document=document,
-                              checked=check_upload(staged, PdfLimits.of(settings)))
+            await add_version(
+                tx,
+                store,
+                actor_id=None,
+                document=document,
+                checked=check_upload(staged, PdfLimits.of(settings)),
+            )
         assert document.id is not None
         return document.id
 

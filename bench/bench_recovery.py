@@ -69,9 +69,15 @@ class Watcher:
         self.task: asyncio.Task[None] | None = None
 
     async def open(self, url: str) -> None:
-        self.socket = await connect(url, origin=Origin(ORIGIN), compression=None, proxy=None,
-                                    additional_headers={"Cookie": f"ecab_session={self.token}"},
-                                    open_timeout=60, ping_interval=None)
+        self.socket = await connect(
+            url,
+            origin=Origin(ORIGIN),
+            compression=None,
+            proxy=None,
+            additional_headers={"Cookie": f"ecab_session={self.token}"},
+            open_timeout=60,
+            ping_interval=None,
+        )
         await self.socket.send(json.dumps({"type": "watch", "meeting": self.meeting}))
         while json.loads(await self.socket.recv())["type"] != "watching":
             pass
@@ -107,12 +113,15 @@ async def _check_in(http: httpx.AsyncClient, server: Server, seeded: Seeded, n: 
     meeting = seeded.meeting_id
     cookie = {"Cookie": f"ecab_session={member.token}"}
     mode = "remote" if (n // len(seeded.voters)) % 2 == 0 else "room"
-    options = await http.post(f"{server.url}/api/meetings/{meeting}/checkin/options",
-                              json={"mode": mode}, headers=cookie)
+    options = await http.post(
+        f"{server.url}/api/meetings/{meeting}/checkin/options", json={"mode": mode}, headers=cookie
+    )
     assert options.status_code == 200 and member.device is not None, options.text
-    answer = await http.post(f"{server.url}/api/meetings/{meeting}/checkin", headers=cookie,
-                             json={"credential": member.device.assert_(
-                                 options.json()["publicKey"])})
+    answer = await http.post(
+        f"{server.url}/api/meetings/{meeting}/checkin",
+        headers=cookie,
+        json={"credential": member.device.assert_(options.json()["publicKey"])},
+    )
     http.cookies.clear()
     assert answer.status_code == 200, answer.text
     return int(answer.json()["seq"])
@@ -120,24 +129,40 @@ async def _check_in(http: httpx.AsyncClient, server: Server, seeded: Seeded, n: 
 
 async def _variant(name: str, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     url = f"sqlite+aiosqlite:///{workdir / f'{name}.db'}"
-    seeded = await seed(url, members=max(args.watchers) + 1, voters=args.checkins, items=3,
-                        origin=ORIGIN, rp_id="localhost")
-    environment = {"PATH": "/usr/bin:/bin", "ECABINET_DATABASE_URL": url,
-                   "ECABINET_DATA_DIR": str(workdir / f"data-{name}"),
-                   "ECABINET_ORIGIN": ORIGIN, "ECABINET_SESSION_SECRET": secrets.token_urlsafe(48),
-                   "ECABINET_WS_HEARTBEAT_SECONDS": "60",
-                   "ECABINET_PRESENCE_GRACE_SECONDS": "600", "ECABINET_SWEEP_SECONDS": "0",
-                   "ECABINET_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
+    seeded = await seed(
+        url,
+        members=max(args.watchers) + 1,
+        voters=args.checkins,
+        items=3,
+        origin=ORIGIN,
+        rp_id="localhost",
+    )
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "ECABINET_DATABASE_URL": url,
+        "ECABINET_DATA_DIR": str(workdir / f"data-{name}"),
+        "ECABINET_ORIGIN": ORIGIN,
+        "ECABINET_SESSION_SECRET": secrets.token_urlsafe(48),
+        "ECABINET_WS_HEARTBEAT_SECONDS": "60",
+        "ECABINET_PRESENCE_GRACE_SECONDS": "600",
+        "ECABINET_SWEEP_SECONDS": "0",
+        "ECABINET_LOG_LEVEL": "warning",
+        "PYTHONPATH": str(ROOT),
+    }
     server = Server(VARIANTS[name], environment, workdir / f"{name}.log")
     server.start()
     rows = []
     try:
         await _ready(server.url + "/readyz")
-        async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(
-                max_connections=100, max_keepalive_connections=100)) as http:
+        async with httpx.AsyncClient(
+            timeout=60, limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        ) as http:
             chair = {"Cookie": f"ecab_session={seeded.members[0].token}"}
-            opened = await http.post(f"{server.url}/api/meetings/{seeded.meeting_id}/session/"
-                                     "open", json={"confirm": True}, headers=chair)
+            opened = await http.post(
+                f"{server.url}/api/meetings/{seeded.meeting_id}/session/open",
+                json={"confirm": True},
+                headers=chair,
+            )
             http.cookies.clear()
             assert opened.is_success, opened.text
             for _ in range(3):  # warm up: the first requests compile queries
@@ -158,12 +183,13 @@ async def _variant(name: str, args: argparse.Namespace, workdir: Path) -> list[d
     return rows
 
 
-async def _phase(http: httpx.AsyncClient, server: Server, seeded: Seeded, count: int,
-                 checkins: int, alone: float) -> dict[str, Any]:
-    watchers = [Watcher(m.token, seeded.meeting_id) for m in seeded.members[1:count + 1]]
+async def _phase(
+    http: httpx.AsyncClient, server: Server, seeded: Seeded, count: int, checkins: int, alone: float
+) -> dict[str, Any]:
+    watchers = [Watcher(m.token, seeded.meeting_id) for m in seeded.members[1 : count + 1]]
     ws = server.url.replace("http", "ws") + "/ws"
     for start in range(0, count, 100):
-        await asyncio.gather(*(w.open(ws) for w in watchers[start:start + 100]))
+        await asyncio.gather(*(w.open(ws) for w in watchers[start : start + 100]))
     await asyncio.sleep(0.5)
     received = sum(w.bytes for w in watchers)
     cpu = server.cpu_seconds()
@@ -177,39 +203,55 @@ async def _phase(http: httpx.AsyncClient, server: Server, seeded: Seeded, count:
     # The stampede: every tablet asks for its snapshot at the same instant.
     cpu = server.cpu_seconds()
     began = time.perf_counter()
-    answers = await asyncio.gather(*(http.get(
-        f"{server.url}/api/meetings/{seeded.meeting_id}/session", timeout=WAIT * 3,
-        headers={"Cookie": f"ecab_session={w.token}"}) for w in watchers))
+    answers = await asyncio.gather(
+        *(
+            http.get(
+                f"{server.url}/api/meetings/{seeded.meeting_id}/session",
+                timeout=WAIT * 3,
+                headers={"Cookie": f"ecab_session={w.token}"},
+            )
+            for w in watchers
+        )
+    )
     stampede = time.perf_counter() - began
     stampede_cpu = server.cpu_seconds() - cpu
     statuses = [a.status_code for a in answers]
     for watcher in watchers:
         await watcher.close()
-    return {"tablets": count, "checkins": checkins,
-            "bytes_per_checkin_per_tablet": received / checkins / count,
-            "cpu_ms_per_checkin": checkin_cpu / checkins * 1000,
-            "fanout_cpu_ms_per_checkin": (checkin_cpu / checkins - alone) * 1000,
-            "all_tablets_after_s": everyone - started,
-            "snapshot_bytes": percentile([len(a.content) for a in answers
-                                          if a.status_code == 200] or [0], 0.5),
-            "stampede_s": stampede, "stampede_cpu_ms_per_tablet": stampede_cpu / count * 1000,
-            "stampede_ok": statuses.count(200),
-            "stampede_503": statuses.count(503)}
+    return {
+        "tablets": count,
+        "checkins": checkins,
+        "bytes_per_checkin_per_tablet": received / checkins / count,
+        "cpu_ms_per_checkin": checkin_cpu / checkins * 1000,
+        "fanout_cpu_ms_per_checkin": (checkin_cpu / checkins - alone) * 1000,
+        "all_tablets_after_s": everyone - started,
+        "snapshot_bytes": percentile(
+            [len(a.content) for a in answers if a.status_code == 200] or [0], 0.5
+        ),
+        "stampede_s": stampede,
+        "stampede_cpu_ms_per_tablet": stampede_cpu / count * 1000,
+        "stampede_ok": statuses.count(200),
+        "stampede_503": statuses.count(503),
+    }
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| variant | tablets | bytes per re-check-in per tablet | server CPU per "
-             "re-check-in (ms), of it fan-out | N re-check-ins → every tablet (s) | "
-             "snapshot (bytes) | all tablets fetch at once: wall (s) / CPU per tablet (ms) "
-             "| of them answered 200 / 503 |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| variant | tablets | bytes per re-check-in per tablet | server CPU per "
+        "re-check-in (ms), of it fan-out | N re-check-ins → every tablet (s) | "
+        "snapshot (bytes) | all tablets fetch at once: wall (s) / CPU per tablet (ms) "
+        "| of them answered 200 / 503 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['variant']} | {r['tablets']} | "
-                     f"{r['bytes_per_checkin_per_tablet']:.0f} | {r['cpu_ms_per_checkin']:.1f}"
-                     f", {r['fanout_cpu_ms_per_checkin']:.1f} | {r['all_tablets_after_s']:.2f} | "
-                     f"{r['snapshot_bytes']:.0f} | {r['stampede_s']:.2f} / "
-                     f"{r['stampede_cpu_ms_per_tablet']:.2f} | {r['stampede_ok']} / "
-                     f"{r['stampede_503']} |")
+        lines.append(
+            f"| {r['variant']} | {r['tablets']} | "
+            f"{r['bytes_per_checkin_per_tablet']:.0f} | {r['cpu_ms_per_checkin']:.1f}"
+            f", {r['fanout_cpu_ms_per_checkin']:.1f} | {r['all_tablets_after_s']:.2f} | "
+            f"{r['snapshot_bytes']:.0f} | {r['stampede_s']:.2f} / "
+            f"{r['stampede_cpu_ms_per_tablet']:.2f} | {r['stampede_ok']} / "
+            f"{r['stampede_503']} |"
+        )
     return "\n".join(lines)
 
 
@@ -217,14 +259,18 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     rows = []
     for name in VARIANTS:
         rows += await _variant(name, args, workdir)
-    return {"rows": rows, "report": table(rows),
-            "machine": f"{platform.machine()}, {platform.python_version()}"}
+    return {
+        "rows": rows,
+        "report": table(rows),
+        "machine": f"{platform.machine()}, {platform.python_version()}",
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--watchers", default="200,1000",
-                        type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument(
+        "--watchers", default="200,1000", type=lambda s: [int(x) for x in s.split(",")]
+    )
     parser.add_argument("--checkins", type=int, default=40)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "recovery.json"))
     args = parser.parse_args()

@@ -43,9 +43,9 @@ Settle = Callable[..., Outcome | None]
 GOVERNMENT = Rules()
 
 
-def settled_by_trying_everything(rules: Rules, tally: Tally, *, electorate: int,
-                                 chair_choice: str | None, chair_has_voted: bool
-                                 ) -> Outcome | None:
+def settled_by_trying_everything(
+    rules: Rules, tally: Tally, *, electorate: int, chair_choice: str | None, chair_has_voted: bool
+) -> Outcome | None:
     """The former rule (as in tests/test_rules.py, its reference)."""
     remaining = max(electorate - tally.cast, 0)
     chair_options = [chair_choice] if chair_has_voted else [c.value for c in Choice]
@@ -53,11 +53,17 @@ def settled_by_trying_everything(rules: Rules, tally: Tally, *, electorate: int,
     for extra_for in range(remaining + 1):
         for extra_against in range(remaining - extra_for + 1):
             for extra_abstain in range(remaining - extra_for - extra_against + 1):
-                final = Tally(tally.for_ + extra_for, tally.against + extra_against,
-                              tally.abstain + extra_abstain)
+                final = Tally(
+                    tally.for_ + extra_for,
+                    tally.against + extra_against,
+                    tally.abstain + extra_abstain,
+                )
                 for chair in chair_options:
-                    results.add(decide_written_poll(rules, final, electorate=electorate,
-                                                    chair_choice=chair).passed)
+                    results.add(
+                        decide_written_poll(
+                            rules, final, electorate=electorate, chair_choice=chair
+                        ).passed
+                    )
                 if len(results) > 1:
                     return None
     return decide_written_poll(rules, tally, electorate=electorate, chair_choice=chair_choice)
@@ -75,19 +81,25 @@ def ballots(members: int, seed: int, mix: tuple[int, int, int]) -> list[Tally]:
         counts[rng.choices(["for", "against", "abstain"], weights=mix)[0]] += 1
         tally = Tally(counts["for"], counts["against"], counts["abstain"])
         tallies.append(tally)
-        if settled_written_poll(GOVERNMENT, tally, electorate=members, chair_choice="for",
-                                chair_has_voted=True) is not None:
+        if (
+            settled_written_poll(
+                GOVERNMENT, tally, electorate=members, chair_choice="for", chair_has_voted=True
+            )
+            is not None
+        ):
             break
     return tallies
 
 
-def timed(settle: Settle, tally: Tally, members: int, runs: int = 3
-          ) -> tuple[float, Outcome | None]:
+def timed(
+    settle: Settle, tally: Tally, members: int, runs: int = 3
+) -> tuple[float, Outcome | None]:
     best, outcome = float("inf"), None
     for _ in range(runs):
         start = time.perf_counter()
-        outcome = settle(GOVERNMENT, tally, electorate=members, chair_choice="for",
-                         chair_has_voted=True)
+        outcome = settle(
+            GOVERNMENT, tally, electorate=members, chair_choice="for", chair_has_voted=True
+        )
         best = min(best, time.perf_counter() - start)
     return best, outcome
 
@@ -96,9 +108,11 @@ class TooLong(Exception):
     pass
 
 
-def timed_with_limit(settle: Settle, tally: Tally, members: int, limit: float
-                     ) -> tuple[float, Outcome | None, bool]:
+def timed_with_limit(
+    settle: Settle, tally: Tally, members: int, limit: float
+) -> tuple[float, Outcome | None, bool]:
     """One run, stopped after ``limit`` seconds: (seconds, outcome, finished)."""
+
     def stop(_signum: int, _frame: object) -> None:
         raise TooLong
 
@@ -106,8 +120,9 @@ def timed_with_limit(settle: Settle, tally: Tally, members: int, limit: float
     signal.setitimer(signal.ITIMER_REAL, limit)
     start = time.perf_counter()
     try:
-        outcome = settle(GOVERNMENT, tally, electorate=members, chair_choice="for",
-                         chair_has_voted=True)
+        outcome = settle(
+            GOVERNMENT, tally, electorate=members, chair_choice="for", chair_has_voted=True
+        )
         return time.perf_counter() - start, outcome, True
     except TooLong:
         return time.perf_counter() - start, None, False
@@ -127,28 +142,39 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--old-limit", type=float, default=20.0)
     args = parser.parse_args()
-    print(f"# {platform.python_implementation()} {platform.python_version()}, "
-          f"{platform.machine()}; Government rules, the chair answered 'for'")
-    print("# per ballot: new on every ballot, old on "
-          f"{args.samples} ballots sampled through the poll")
-    print(f"{'mix':>9} {'members':>7} {'ballots':>7} | {'new mean':>10} {'new max':>10} | "
-          f"{'old mean':>12} {'old max':>12} | {'old/new mean':>12}")
+    print(
+        f"# {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.machine()}; Government rules, the chair answered 'for'"
+    )
+    print(
+        f"# per ballot: new on every ballot, old on {args.samples} ballots sampled through the poll"
+    )
+    print(
+        f"{'mix':>9} {'members':>7} {'ballots':>7} | {'new mean':>10} {'new max':>10} | "
+        f"{'old mean':>12} {'old max':>12} | {'old/new mean':>12}"
+    )
     for mix, members in ((m, int(n)) for m in MIXES for n in args.sizes.split(",")):
         tallies = ballots(members, args.seed, MIXES[mix])
         new = [timed(settled_written_poll, t, members) for t in tallies]
         old_at = sample(len(tallies), args.samples)
-        old = [timed_with_limit(settled_by_trying_everything, tallies[i], members,
-                                args.old_limit) for i in old_at]
+        old = [
+            timed_with_limit(settled_by_trying_everything, tallies[i], members, args.old_limit)
+            for i in old_at
+        ]
         for i, (_, outcome, finished) in zip(old_at, old, strict=True):
-            assert not finished or outcome == new[i][1], \
+            assert not finished or outcome == new[i][1], (
                 f"the rules disagree at ballot {i + 1} of {members}"
+            )
         new_s = [s for s, _ in new]
         old_s = [s for s, _, _ in old]
         bound = "" if all(f for _, _, f in old) else ">="
         new_mean, old_mean = statistics.mean(new_s), statistics.mean(old_s)
-        print(f"{mix:>9} {members:>7} {len(tallies):>7} | {ms(new_mean)} {ms(max(new_s))} | "
-              f"{bound:>2}{ms(old_mean)} {bound:>2}{ms(max(old_s))} | "
-              f"{bound:>2}{old_mean / new_mean:>9.0f}x", flush=True)
+        print(
+            f"{mix:>9} {members:>7} {len(tallies):>7} | {ms(new_mean)} {ms(max(new_s))} | "
+            f"{bound:>2}{ms(old_mean)} {bound:>2}{ms(max(old_s))} | "
+            f"{bound:>2}{old_mean / new_mean:>9.0f}x",
+            flush=True,
+        )
 
 
 def ms(seconds: float) -> str:

@@ -38,8 +38,10 @@ def draft(work: Path) -> bytes:
     page = canvas.Canvas(str(path))
     page.drawString(72, 720, "Minutes")
     page.save()
-    fields = [FieldPlacement(SECRETARY_FIELD, 0, (72, 100, 250, 160)),
-              FieldPlacement(CHAIR_FIELD, 0, (320, 100, 500, 160))]
+    fields = [
+        FieldPlacement(SECRETARY_FIELD, 0, (72, 100, 250, 160)),
+        FieldPlacement(CHAIR_FIELD, 0, (320, 100, 500, 160)),
+    ]
     return pdfdoc.prepare(path.read_bytes(), fields, {}, kind="minutes", lock_field=CHAIR_FIELD)
 
 
@@ -54,21 +56,28 @@ async def main(runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
         unsigned = draft(work)
-        files = prepare_demo_signing(work / "files", secretary_name="Thư ký",
-                                     chair_name="Chủ tọa", organization="Chính phủ")
-        hsm = provision(work / "softhsm", {"secretary": "Thư ký", "chair": "Chủ tọa"},
-                        "Chính phủ")
-        tokens = {role: Pkcs11KeySource(MODULE, t.label, t.key_label, t.pin_file)
-                  for role, t in hsm.tokens.items()}
+        files = prepare_demo_signing(
+            work / "files", secretary_name="Thư ký", chair_name="Chủ tọa", organization="Chính phủ"
+        )
+        hsm = provision(work / "softhsm", {"secretary": "Thư ký", "chair": "Chủ tọa"}, "Chính phủ")
+        tokens = {
+            role: Pkcs11KeySource(MODULE, t.label, t.key_label, t.pin_file)
+            for role, t in hsm.tokens.items()
+        }
         results = {}
-        for name, secretary, chair in (("pkcs12_files", files.secretary, files.chair),
-                                       ("softhsm2_tokens", tokens["secretary"],
-                                        tokens["chair"])):
+        for name, secretary, chair in (
+            ("pkcs12_files", files.secretary, files.chair),
+            ("softhsm2_tokens", tokens["secretary"], tokens["chair"]),
+        ):
             await both(unsigned, secretary, chair)  # warm-up: imports, first token load
             times = [await both(unsigned, secretary, chair) for _ in range(runs)]
             results[name] = round(statistics.median(times) * 1000, 1)
-    return {"machine": f"{platform.machine()}, Python {platform.python_version()}",
-            "runs": runs, "key": "EC P-256", "median_ms_for_both_signatures": results}
+    return {
+        "machine": f"{platform.machine()}, Python {platform.python_version()}",
+        "runs": runs,
+        "key": "EC P-256",
+        "median_ms_for_both_signatures": results,
+    }
 
 
 if __name__ == "__main__":

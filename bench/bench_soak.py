@@ -45,21 +45,26 @@ CAST_WINDOW = 30.0
 class Soak:
     def __init__(self, args: argparse.Namespace, seeded: Seeded, server: Server) -> None:
         self.args, self.seeded, self.server = args, seeded, server
-        self.http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(
-            max_connections=200, max_keepalive_connections=200))
+        self.http = httpx.AsyncClient(
+            timeout=30, limits=httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        )
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.failures: dict[str, int] = defaultdict(int)
         self.statuses: dict[int, int] = defaultdict(int)
         self.memory: list[tuple[float, int]] = []
         self.items = iter(seeded.items)
 
-    async def request(self, kind: str, member: Member, method: str, path: str,
-                      body: dict[str, Any] | None = None) -> httpx.Response | None:
+    async def request(
+        self, kind: str, member: Member, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> httpx.Response | None:
         started = time.perf_counter()
         try:
             answer = await self.http.request(
-                method, self.server.url + path, json=body,
-                headers={"Cookie": f"ecab_session={member.token}"})
+                method,
+                self.server.url + path,
+                json=body,
+                headers={"Cookie": f"ecab_session={member.token}"},
+            )
         except httpx.TransportError:
             self.failures[kind] += 1
             return None
@@ -71,34 +76,42 @@ class Soak:
 
     async def round(self) -> None:
         chair, meeting = self.seeded.members[0], self.seeded.meeting_id
-        taken = await self.request("session step", chair, "POST",
-                                   f"/api/meetings/{meeting}/session/next",
-                                   {"item": next(self.items)})
+        taken = await self.request(
+            "session step",
+            chair,
+            "POST",
+            f"/api/meetings/{meeting}/session/next",
+            {"item": next(self.items)},
+        )
         assert taken is not None and taken.status_code == 200, taken and taken.text
         item = taken.json()["current_item"]
-        opened = await self.request("open vote", chair, "POST", f"/api/items/{item}/polls",
-                                    {"question": "Soak?"})
+        opened = await self.request(
+            "open vote", chair, "POST", f"/api/items/{item}/polls", {"question": "Soak?"}
+        )
         assert opened is not None and opened.status_code == 201, opened and opened.text
         poll = opened.json()
         await asyncio.gather(*(self.vote(voter, poll) for voter in self.seeded.voters))
-        closed = await self.request("close vote", chair, "POST",
-                                    f"/api/polls/{poll['id']}/close", {})
+        closed = await self.request(
+            "close vote", chair, "POST", f"/api/polls/{poll['id']}/close", {}
+        )
         assert closed is not None and closed.status_code == 200, closed and closed.text
 
     async def vote(self, voter: Member, poll: dict[str, Any]) -> None:
         await asyncio.sleep(random.uniform(0, CAST_WINDOW))
         choice = random.choice(["for", "for", "against", "abstain"])
-        issued = await self.request("ballot options", voter, "POST",
-                                    f"/api/polls/{poll['id']}/ballots/options",
-                                    {"question": poll["question_id"], "choice": choice})
+        issued = await self.request(
+            "ballot options",
+            voter,
+            "POST",
+            f"/api/polls/{poll['id']}/ballots/options",
+            {"question": poll["question_id"], "choice": choice},
+        )
         if issued is None or issued.status_code != 200:
             return
         body = issued.json()
         assert voter.device is not None
-        signed = {"payload": body["payload"],
-                  "credential": voter.device.assert_(body["publicKey"])}
-        await self.request("ballot cast", voter, "POST", f"/api/polls/{poll['id']}/ballots",
-                           signed)
+        signed = {"payload": body["payload"], "credential": voter.device.assert_(body["publicKey"])}
+        await self.request("ballot cast", voter, "POST", f"/api/polls/{poll['id']}/ballots", signed)
 
     async def readers(self, until: float) -> None:
         meeting = self.seeded.meeting_id
@@ -106,8 +119,12 @@ class Soak:
         pending: set[asyncio.Task[Any]] = set()
         while time.monotonic() < until:
             member = random.choice(self.seeded.members)
-            kind, path = random.choice([("agenda page", f"/meetings/{meeting}"),
-                                        ("live snapshot", f"/api/meetings/{meeting}/session")])
+            kind, path = random.choice(
+                [
+                    ("agenda page", f"/meetings/{meeting}"),
+                    ("live snapshot", f"/api/meetings/{meeting}/session"),
+                ]
+            )
             task = asyncio.create_task(self.request(kind, member, "GET", path))
             pending.add(task)
             task.add_done_callback(pending.discard)
@@ -124,30 +141,48 @@ class Soak:
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     url = args.database or f"sqlite+aiosqlite:///{workdir / 'soak.db'}"
     rounds = max(1, int(args.minutes * 60 / ROUND_SECONDS))
-    seeded = await seed(url, members=args.members, voters=args.members, items=rounds + 2,
-                        origin=ORIGIN, rp_id="localhost")
-    environment = {"PATH": "/usr/bin:/bin", "ECABINET_DATABASE_URL": url,
-                   "ECABINET_DATA_DIR": str(workdir / "data"), "ECABINET_ORIGIN": ORIGIN,
-                   "ECABINET_SESSION_SECRET": secrets.token_urlsafe(48),
-                   "ECABINET_PRESENCE_GRACE_SECONDS": "300", "ECABINET_LOG_LEVEL": "warning",
-                   # The seeded meeting has no written positions: a sweep would triage every
-                   # item into the consent block.
-                   "ECABINET_SWEEP_SECONDS": "0",
-                   "PYTHONPATH": str(ROOT)}
+    seeded = await seed(
+        url,
+        members=args.members,
+        voters=args.members,
+        items=rounds + 2,
+        origin=ORIGIN,
+        rp_id="localhost",
+    )
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "ECABINET_DATABASE_URL": url,
+        "ECABINET_DATA_DIR": str(workdir / "data"),
+        "ECABINET_ORIGIN": ORIGIN,
+        "ECABINET_SESSION_SECRET": secrets.token_urlsafe(48),
+        "ECABINET_PRESENCE_GRACE_SECONDS": "300",
+        "ECABINET_LOG_LEVEL": "warning",
+        # The seeded meeting has no written positions: a sweep would triage every
+        # item into the consent block.
+        "ECABINET_SWEEP_SECONDS": "0",
+        "PYTHONPATH": str(ROOT),
+    }
     server = Server("ecabinet.app:create_app", environment, workdir / "ecabinet.log")
     server.start()
     tablets: list[Tablet] = []
     try:
         soak = Soak(args, seeded, server)
         await _ready(server.url + "/readyz")
-        opened = await soak.request("session step", seeded.members[0], "POST",
-                                    f"/api/meetings/{seeded.meeting_id}/session/open", {})
+        opened = await soak.request(
+            "session step",
+            seeded.members[0],
+            "POST",
+            f"/api/meetings/{seeded.meeting_id}/session/open",
+            {},
+        )
         assert opened is not None and opened.is_success, opened and opened.text
         tablets = [Tablet(m.token, seeded.meeting_id) for m in seeded.members]
         await open_all(tablets, server.url.replace("http", "ws") + "/ws", ORIGIN)
         until = time.monotonic() + args.minutes * 60
-        background = [asyncio.create_task(soak.readers(until)),
-                      asyncio.create_task(soak.sample_memory(until))]
+        background = [
+            asyncio.create_task(soak.readers(until)),
+            asyncio.create_task(soak.sample_memory(until)),
+        ]
         for number in range(rounds):
             started = time.monotonic()
             print(f"round {number + 1} of {rounds}", flush=True)
@@ -168,21 +203,34 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 def _summary(args: argparse.Namespace, soak: Soak, url: str) -> dict[str, Any]:
     errors = sum(n for status, n in soak.statuses.items() if status >= 500)
     rss = [r for _, r in soak.memory] or [0]
-    lines = [f"soak: {args.minutes} min, {args.members} members and tablets, "
-             f"{'SQLite' if url.startswith('sqlite') else 'PostgreSQL'}, "
-             f"{platform.machine()}, Python {platform.python_version()}",
-             f"5xx answers: {errors} (goal 0); lost connections: {sum(soak.failures.values())}",
-             f"statuses: {dict(sorted(soak.statuses.items()))}",
-             "| request | count | p50 ms | p99 ms |", "|---|---|---|---|"]
+    lines = [
+        f"soak: {args.minutes} min, {args.members} members and tablets, "
+        f"{'SQLite' if url.startswith('sqlite') else 'PostgreSQL'}, "
+        f"{platform.machine()}, Python {platform.python_version()}",
+        f"5xx answers: {errors} (goal 0); lost connections: {sum(soak.failures.values())}",
+        f"statuses: {dict(sorted(soak.statuses.items()))}",
+        "| request | count | p50 ms | p99 ms |",
+        "|---|---|---|---|",
+    ]
     for kind, values in sorted(soak.latency.items()):
-        lines.append(f"| {kind} | {len(values)} | {percentile(values, 0.5):.1f} | "
-                     f"{percentile(values, 0.99):.1f} |")
-    lines.append(f"server RSS: start {rss[0] / 2**20:.0f} MiB, highest "
-                 f"{max(rss) / 2**20:.0f} MiB, end {rss[-1] / 2**20:.0f} MiB")
-    return {"report": "\n".join(lines), "errors_5xx": errors, "statuses": soak.statuses,
-            "latency_ms": {k: {"p50": percentile(v, 0.5), "p99": percentile(v, 0.99),
-                               "count": len(v)} for k, v in soak.latency.items()},
-            "rss_bytes": soak.memory}
+        lines.append(
+            f"| {kind} | {len(values)} | {percentile(values, 0.5):.1f} | "
+            f"{percentile(values, 0.99):.1f} |"
+        )
+    lines.append(
+        f"server RSS: start {rss[0] / 2**20:.0f} MiB, highest "
+        f"{max(rss) / 2**20:.0f} MiB, end {rss[-1] / 2**20:.0f} MiB"
+    )
+    return {
+        "report": "\n".join(lines),
+        "errors_5xx": errors,
+        "statuses": soak.statuses,
+        "latency_ms": {
+            k: {"p50": percentile(v, 0.5), "p99": percentile(v, 0.99), "count": len(v)}
+            for k, v in soak.latency.items()
+        },
+        "rss_bytes": soak.memory,
+    }
 
 
 async def _ready(url: str) -> None:

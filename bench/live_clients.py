@@ -52,17 +52,35 @@ class Server:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "uvicorn", self.app, "--host", HOST,
-                   "--port", str(self.port), "--ws", "websockets-sansio",
-                   "--ws-per-message-deflate", "false", "--log-level", "warning",
-                   "--no-access-log", "--backlog", "4096", "--timeout-keep-alive", "60"]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.app,
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--ws",
+            "websockets-sansio",
+            "--ws-per-message-deflate",
+            "false",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--backlog",
+            "4096",
+            "--timeout-keep-alive",
+            "60",
+        ]
         if self.app.endswith("create_app"):
             command.append("--factory")
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
         with self.log.open("ab") as log:
-            self.popen = subprocess.Popen(command, cwd=ROOT, env=self.environment,
-                                          stdout=log, stderr=subprocess.STDOUT)
+            self.popen = subprocess.Popen(
+                command, cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the server: with --workers, of its worker processes too."""
@@ -125,8 +143,10 @@ class Arrivals:
             try:
                 await asyncio.wait_for(event.wait(), within)
             except TimeoutError:
-                print(f"count {count}: {self.reached.get(count, 0)} of {self.tablets} tablets",
-                      file=sys.stderr)
+                print(
+                    f"count {count}: {self.reached.get(count, 0)} of {self.tablets} tablets",
+                    file=sys.stderr,
+                )
                 raise
         return self.complete[count]
 
@@ -154,11 +174,18 @@ class Tablet:
             sock = socket.socket()
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             sock.connect((HOST, int(url.rsplit(":", 1)[1].split("/")[0])))
-        self.socket = await connect(url, origin=Origin(origin), additional_headers=headers,
-                                    compression=None, proxy=None, open_timeout=30,
-                                    ping_interval=None, sock=sock,
-                                    # A stalled tablet's client stops reading its socket too.
-                                    max_queue=1 if stalled else None)
+        self.socket = await connect(
+            url,
+            origin=Origin(origin),
+            additional_headers=headers,
+            compression=None,
+            proxy=None,
+            open_timeout=30,
+            ping_interval=None,
+            sock=sock,
+            # A stalled tablet's client stops reading its socket too.
+            max_queue=1 if stalled else None,
+        )
         if self.meeting is not None:
             await self.socket.send(json.dumps({"type": "watch", "meeting": self.meeting}))
             while json.loads(await self.socket.recv())["type"] != "watching":
@@ -223,7 +250,7 @@ class Tablet:
 
 async def open_all(tablets: list[Tablet], url: str, origin: str, batch: int = 100) -> None:
     for start in range(0, len(tablets), batch):
-        await asyncio.gather(*(t.open(url, origin) for t in tablets[start:start + batch]))
+        await asyncio.gather(*(t.open(url, origin) for t in tablets[start : start + batch]))
 
 
 def percentile(values: list[float], share: float) -> float:

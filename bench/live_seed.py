@@ -42,54 +42,86 @@ class Seeded:
         return [m for m in self.members if m.device is not None]
 
 
-def _passkey(person: Person, origin: str, rp_id: str) -> tuple[SoftAuthenticator,
-                                                               PasskeyCredential]:
+def _passkey(
+    person: Person, origin: str, rp_id: str
+) -> tuple[SoftAuthenticator, PasskeyCredential]:
     device = SoftAuthenticator(origin=origin, rp_id=rp_id, alg="ES256")
-    answer = device.register({"rp": {"id": rp_id, "name": "e-Cabinet"},
-                              "user": {"id": b64url(person.webauthn_user_id.encode())},
-                              "challenge": b64url(secrets.token_bytes(32))})
+    answer = device.register(
+        {
+            "rp": {"id": rp_id, "name": "e-Cabinet"},
+            "user": {"id": b64url(person.webauthn_user_id.encode())},
+            "challenge": b64url(secrets.token_bytes(32)),
+        }
+    )
     raw = next(iter(device.credentials))
     assert person.id is not None
     return device, PasskeyCredential(
-        person_id=person.id, credential_id=answer["id"],
+        person_id=person.id,
+        credential_id=answer["id"],
         public_key_cose=device.public_key_cose(raw),
-        public_key_spki_pem=device.public_key_spki_pem(raw), algorithm=-7)
+        public_key_spki_pem=device.public_key_spki_pem(raw),
+        algorithm=-7,
+    )
 
 
-async def seed(url: str, *, members: int, voters: int, items: int, origin: str,
-               rp_id: str) -> Seeded:
+async def seed(
+    url: str, *, members: int, voters: int, items: int, origin: str, rp_id: str
+) -> Seeded:
     db = Database(url)
     try:
         await upgrade(db.engine)
-        return await _fill(db, members=members, voters=voters, items=items, origin=origin,
-                           rp_id=rp_id)
+        return await _fill(
+            db, members=members, voters=voters, items=items, origin=origin, rp_id=rp_id
+        )
     finally:
         await db.dispose()
 
 
-async def _fill(db: Database, *, members: int, voters: int, items: int, origin: str,
-                rp_id: str) -> Seeded:
+async def _fill(
+    db: Database, *, members: int, voters: int, items: int, origin: str, rp_id: str
+) -> Seeded:
     async with db.transaction() as tx:
         # Quorum 1% so that the benchmark's body of thousands can open votes.
-        body = Body(slug=f"bench-{secrets.token_hex(3)}", name="Hội đồng thử tải",
-                    quorum_numerator=1, quorum_denominator=100)
+        body = Body(
+            slug=f"bench-{secrets.token_hex(3)}",
+            name="Hội đồng thử tải",
+            quorum_numerator=1,
+            quorum_denominator=100,
+        )
         tx.session.add(body)
         await tx.session.flush()
         people = [Person(full_name=f"Thành viên {n}") for n in range(members)]
         tx.session.add_all(people)
         await tx.session.flush()
-        seats = [Membership(body_id=body.id or 0, person_id=p.id or 0, seat_order=n,
-                            role=(Role.CHAIR if n == 0 else Role.MEMBER).value)
-                 for n, p in enumerate(people)]
+        seats = [
+            Membership(
+                body_id=body.id or 0,
+                person_id=p.id or 0,
+                seat_order=n,
+                role=(Role.CHAIR if n == 0 else Role.MEMBER).value,
+            )
+            for n, p in enumerate(people)
+        ]
         tx.session.add_all(seats)
         now = utcnow()
-        meeting = Meeting(body_id=body.id or 0, title="Phiên họp thử tải", starts_at=now,
-                          state=MeetingState.PUBLISHED.value, published_at=now)
+        meeting = Meeting(
+            body_id=body.id or 0,
+            title="Phiên họp thử tải",
+            starts_at=now,
+            state=MeetingState.PUBLISHED.value,
+            published_at=now,
+        )
         tx.session.add(meeting)
         await tx.session.flush()
-        rows = [AgendaItem(meeting_id=meeting.id or 0, ordinal=n + 1,
-                           title=f"Nội dung {n + 1}", status=ItemStatus.CONTESTED.value)
-                for n in range(items)]
+        rows = [
+            AgendaItem(
+                meeting_id=meeting.id or 0,
+                ordinal=n + 1,
+                title=f"Nội dung {n + 1}",
+                status=ItemStatus.CONTESTED.value,
+            )
+            for n in range(items)
+        ]
         tx.session.add_all(rows)
         result: list[Member] = []
         for n, person in enumerate(people):
@@ -98,9 +130,14 @@ async def _fill(db: Database, *, members: int, voters: int, items: int, origin: 
             if n < voters:
                 device, credential = _passkey(person, origin, rp_id)
                 tx.session.add(credential)
-                tx.session.add(Attendance(meeting_id=meeting.id or 0,
-                                          membership_id=seats[n].id or 0, mode="room",
-                                          checked_in_at=now))
+                tx.session.add(
+                    Attendance(
+                        meeting_id=meeting.id or 0,
+                        membership_id=seats[n].id or 0,
+                        mode="room",
+                        checked_in_at=now,
+                    )
+                )
             result.append(Member(person.id or 0, token, device))
         await tx.session.flush()
         return Seeded(meeting.id or 0, [r.id or 0 for r in rows], result)

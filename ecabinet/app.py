@@ -117,18 +117,27 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     settings = ensure_session_secret(settings or load_settings())
     ensure_vapid_key(settings)
     logging.basicConfig(level=settings.log_level.upper())
-    database = db or Database(settings.database_url, pool_size=settings.db_pool_size,
-                                  max_overflow=settings.db_max_overflow)
+    database = db or Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     outbox.install(database)
     hub = Hub(database, settings)
     tally = RefusalTally()
-    render_pool = WorkerPool(size=settings.render_workers, memory_mb=settings.worker_memory_mb,
-                             queue_seconds=settings.render_timeout_seconds,
-                             preload=("ecabinet.documents.rendering",))
+    render_pool = WorkerPool(
+        size=settings.render_workers,
+        memory_mb=settings.worker_memory_mb,
+        queue_seconds=settings.render_timeout_seconds,
+        preload=("ecabinet.documents.rendering",),
+    )
     # Its own worker: anonymous visitors verifying minutes never hold the members' pages.
-    verify_pool = WorkerPool(size=1, memory_mb=settings.worker_memory_mb,
-                             queue_seconds=settings.verify_timeout_seconds,
-                             preload=("ecabinet.minutes.verify",))
+    verify_pool = WorkerPool(
+        size=1,
+        memory_mb=settings.worker_memory_mb,
+        queue_seconds=settings.verify_timeout_seconds,
+        preload=("ecabinet.minutes.verify",),
+    )
 
     def limit_for(path: str) -> int:
         if path == VERIFY_PATH:

@@ -27,17 +27,31 @@ GENESIS = "0" * 64
 
 
 def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str).encode("utf-8")
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    ).encode("utf-8")
 
 
 def event_hash(
-    *, prev_hash: str, seq: int, at: datetime, actor_id: int | None, kind: str,
-    body_id: int | None, subject: str, data: dict[str, Any],
+    *,
+    prev_hash: str,
+    seq: int,
+    at: datetime,
+    actor_id: int | None,
+    kind: str,
+    body_id: int | None,
+    subject: str,
+    data: dict[str, Any],
 ) -> str:
     record = {
-        "prev": prev_hash, "seq": seq, "at": at.isoformat(timespec="microseconds"),
-        "actor": actor_id, "kind": kind, "body": body_id, "subject": subject, "data": data,
+        "prev": prev_hash,
+        "seq": seq,
+        "at": at.isoformat(timespec="microseconds"),
+        "actor": actor_id,
+        "kind": kind,
+        "body": body_id,
+        "subject": subject,
+        "data": data,
     }
     return hashlib.sha256(canonical(record)).hexdigest()
 
@@ -57,8 +71,13 @@ class _Pending:
 
 
 async def record(
-    session: AsyncSession, kind: str, *, actor_id: int | None = None,
-    body_id: int | None = None, subject: str = "", **data: Any,
+    session: AsyncSession,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    body_id: int | None = None,
+    subject: str = "",
+    **data: Any,
 ) -> None:
     """Record one event in the caller's transaction; it joins the chain when it commits.
 
@@ -72,7 +91,8 @@ async def record(
     # JSON round trip so the hashed data is exactly what the database will give back.
     clean = json.loads(canonical(data))
     session.info.setdefault(_PENDING, []).append(
-        _Pending(utcnow(), actor_id, kind, body_id, subject, clean))
+        _Pending(utcnow(), actor_id, kind, body_id, subject, clean)
+    )
 
 
 def has_pending(session: Session) -> bool:
@@ -86,8 +106,11 @@ def _append_pending(session: Session) -> None:
         return
     # FOR UPDATE serialises appends across server processes on PostgreSQL; SQLite
     # write transactions are already serial (BEGIN IMMEDIATE).
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()
-                           ).scalars().first()
+    head = (
+        session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+        .scalars()
+        .first()
+    )
     if head is None:
         # The head row is made by the migrations (seams_01), never here: two first
         # writers creating it at once would collide.
@@ -95,12 +118,29 @@ def _append_pending(session: Session) -> None:
     seq, prev = head.seq, head.hash
     for event in pending:
         seq += 1
-        digest = event_hash(prev_hash=prev, seq=seq, at=event.at, actor_id=event.actor_id,
-                            kind=event.kind, body_id=event.body_id, subject=event.subject,
-                            data=event.data)
-        session.add(AuditEvent(seq=seq, at=event.at, actor_id=event.actor_id, kind=event.kind,
-                               body_id=event.body_id, subject=event.subject, data=event.data,
-                               prev_hash=prev, hash=digest))
+        digest = event_hash(
+            prev_hash=prev,
+            seq=seq,
+            at=event.at,
+            actor_id=event.actor_id,
+            kind=event.kind,
+            body_id=event.body_id,
+            subject=event.subject,
+            data=event.data,
+        )
+        session.add(
+            AuditEvent(
+                seq=seq,
+                at=event.at,
+                actor_id=event.actor_id,
+                kind=event.kind,
+                body_id=event.body_id,
+                subject=event.subject,
+                data=event.data,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
         prev = digest
     head.seq, head.hash = seq, prev
     session.add(head)
@@ -120,11 +160,23 @@ sa_event.listen(Session, "before_commit", _append_pending)
 sa_event.listen(Session, "after_transaction_end", _forget_pending)
 
 
-async def refusal(session: AsyncSession, error: EcabinetError, *, actor_id: int | None = None,
-                  subject: str = "", **data: Any) -> None:
+async def refusal(
+    session: AsyncSession,
+    error: EcabinetError,
+    *,
+    actor_id: int | None = None,
+    subject: str = "",
+    **data: Any,
+) -> None:
     """The one shape of a refusal on the record: ``refused.<kind>`` with its reason."""
-    await record(session, f"refused.{error.kind}", actor_id=actor_id, subject=subject,
-                        reason=error.detail, **data)
+    await record(
+        session,
+        f"refused.{error.kind}",
+        actor_id=actor_id,
+        subject=subject,
+        reason=error.detail,
+        **data,
+    )
 
 
 @dataclass(frozen=True)
@@ -139,8 +191,9 @@ class ChainReport:
         return self.broken_seq is None
 
 
-async def _events(session: AsyncSession, batch: int = 2000, upto: int | None = None
-                  ) -> AsyncIterator[AuditEvent]:
+async def _events(
+    session: AsyncSession, batch: int = 2000, upto: int | None = None
+) -> AsyncIterator[AuditEvent]:
     last = 0
     while True:
         query = select(AuditEvent).where(AuditEvent.seq > last)
@@ -165,32 +218,58 @@ async def verify_chain(session: AsyncSession, *, upto: int | None = None) -> Cha
     checked = 0
     async for row in _events(session, upto=upto):
         if row.seq != expected_seq:
-            return ChainReport(checked, prev, expected_seq,
-                               f"event #{expected_seq} is missing (next found is #{row.seq})")
+            return ChainReport(
+                checked,
+                prev,
+                expected_seq,
+                f"event #{expected_seq} is missing (next found is #{row.seq})",
+            )
         if row.prev_hash != prev:
-            return ChainReport(checked, prev, row.seq,
-                               f"event #{row.seq} ({row.kind}) does not point at the hash "
-                               "of the event before it")
-        recomputed = event_hash(prev_hash=prev, seq=row.seq, at=row.at, actor_id=row.actor_id,
-                                kind=row.kind, body_id=row.body_id, subject=row.subject,
-                                data=row.data)
+            return ChainReport(
+                checked,
+                prev,
+                row.seq,
+                f"event #{row.seq} ({row.kind}) does not point at the hash of the event before it",
+            )
+        recomputed = event_hash(
+            prev_hash=prev,
+            seq=row.seq,
+            at=row.at,
+            actor_id=row.actor_id,
+            kind=row.kind,
+            body_id=row.body_id,
+            subject=row.subject,
+            data=row.data,
+        )
         if recomputed != row.hash:
-            return ChainReport(checked, prev, row.seq,
-                               f"event #{row.seq} ({row.kind}) was altered: its content no "
-                               "longer matches its hash")
+            return ChainReport(
+                checked,
+                prev,
+                row.seq,
+                f"event #{row.seq} ({row.kind}) was altered: its content no "
+                "longer matches its hash",
+            )
         prev = row.hash
         expected_seq += 1
         checked += 1
     if upto is not None:
         if checked != upto:
-            return ChainReport(checked, prev, checked + 1,
-                               f"event #{upto} is not in the log (it ends at #{checked})")
+            return ChainReport(
+                checked,
+                prev,
+                checked + 1,
+                f"event #{upto} is not in the log (it ends at #{checked})",
+            )
         return ChainReport(checked, prev)
     head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).first()
     if head is not None and (head.seq, head.hash) != (checked, prev):
-        return ChainReport(checked, prev, checked + 1,
-                           f"the chain head says #{head.seq} but the log ends at #{checked}: "
-                           "events were removed from the end")
+        return ChainReport(
+            checked,
+            prev,
+            checked + 1,
+            f"the chain head says #{head.seq} but the log ends at #{checked}: "
+            "events were removed from the end",
+        )
     return ChainReport(checked, prev)
 
 

@@ -46,8 +46,9 @@ async def cmd_body_create(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     try:
         async with db.transaction() as tx:
-            body = await create_body(tx, actor_id=None, slug=args.slug, name=args.name,
-                                     name_en=args.name_en or "")
+            body = await create_body(
+                tx, actor_id=None, slug=args.slug, name=args.name, name_en=args.name_en or ""
+            )
     finally:
         await db.dispose()
     _print(f"Created body {body.slug} (#{body.id}): {body.name}")
@@ -62,8 +63,13 @@ async def cmd_member_add(args: argparse.Namespace, settings: Settings) -> int:
         async with db.transaction() as tx:
             body = await body_by_slug(tx, args.body)
             seat = await add_member(
-                tx, actor_id=None, body=body, full_name=args.name, role=Role(args.role),
-                title=args.title or "", email=args.email,
+                tx,
+                actor_id=None,
+                body=body,
+                full_name=args.name,
+                role=Role(args.role),
+                title=args.title or "",
+                email=args.email,
                 clearance=Classification[args.clearance.upper()],
             )
     finally:
@@ -90,17 +96,23 @@ async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
         return await _verify_past_head(settings, args.at, args.hash)
     report, rollback = await chain_and_anchor_report(settings)
     if not report.ok:
-        _print(f"Audit chain BROKEN at event #{report.broken_seq}: {report.problem}.",
-               f"The {report.checked} events before it are intact.")
+        _print(
+            f"Audit chain BROKEN at event #{report.broken_seq}: {report.problem}.",
+            f"The {report.checked} events before it are intact.",
+        )
         return 1
     if rollback:
-        _print(f"Audit chain ROLLED BACK: {rollback}.",
-               f"The {report.checked} events that remain are intact.")
+        _print(
+            f"Audit chain ROLLED BACK: {rollback}.",
+            f"The {report.checked} events that remain are intact.",
+        )
         return 1
-    trust = args.tsa_trust or ([settings.minutes_trust_roots]
-                               if settings.minutes_trust_roots else [])
+    trust = args.tsa_trust or (
+        [settings.minutes_trust_roots] if settings.minutes_trust_roots else []
+    )
     stamps, stamps_ok = await anchor_stamp_report(
-        settings, load_trust_roots([Path(p) for p in trust]))
+        settings, load_trust_roots([Path(p) for p in trust])
+    )
     _print(f"Audit chain intact: {report.checked} events, head {report.head}.", *stamps)
     if not stamps_ok:
         _print("An anchor's time stamp does NOT hold: the anchor file was altered.")
@@ -116,8 +128,10 @@ async def _verify_past_head(settings: Settings, seq: int, expected: str | None) 
     finally:
         await db.dispose()
     if not report.ok:
-        _print(f"Audit chain BROKEN at event #{report.broken_seq}: {report.problem}.",
-               f"The {report.checked} events before it are intact.")
+        _print(
+            f"Audit chain BROKEN at event #{report.broken_seq}: {report.problem}.",
+            f"The {report.checked} events before it are intact.",
+        )
         return 1
     return _past_head(report, seq, expected)
 
@@ -144,17 +158,26 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         from .demo.simulate import simulate
 
         # The room display's address comes first, so a person can watch the session.
-        return await simulate(settings, seats, port=args.port, pace=args.pace, say=_print,
-                              wait=args.wait)
-    _print("", "e-Cabinet demo: the Government's regular session is ready.",
-           f"Open {settings.origin}/ in a browser (Chrome, Edge or Safari).", "",
-           "Each seat signs in with a passkey. Open a seat's one-time link on the device "
-           "that will hold its passkey:")
+        return await simulate(
+            settings, seats, port=args.port, pace=args.pace, say=_print, wait=args.wait
+        )
+    _print(
+        "",
+        "e-Cabinet demo: the Government's regular session is ready.",
+        f"Open {settings.origin}/ in a browser (Chrome, Edge or Safari).",
+        "",
+        "Each seat signs in with a passkey. Open a seat's one-time link on the device "
+        "that will hold its passkey:",
+    )
     for seat in seats:
         _print(f"  {seat.role:<12} {seat.label:<58} {seat.enroll_url}")
-    _print("", f"Database: {settings.database_url}",
-           f"Minutes are signed with a local demo CA; trust {settings.minutes_trust_roots}",
-           "Stop with Ctrl+C.", "")
+    _print(
+        "",
+        f"Database: {settings.database_url}",
+        f"Minutes are signed with a local demo CA; trust {settings.minutes_trust_roots}",
+        "Stop with Ctrl+C.",
+        "",
+    )
     if args.no_serve:
         return 0
     await _serve(settings, host=args.host, port=args.port, workers=1)
@@ -166,8 +189,12 @@ def _demo_signing(settings: Settings) -> Settings:
     from .minutes.commands import demo_signing
 
     chair = next(p for p in gov.MEMBERS if p.role == "chair")
-    return demo_signing(settings, secretary_name=gov.SECRETARIAT[0].full_name,
-                        chair_name=chair.full_name, organization=gov.BODY.short_name)
+    return demo_signing(
+        settings,
+        secretary_name=gov.SECRETARIAT[0].full_name,
+        chair_name=chair.full_name,
+        organization=gov.BODY.short_name,
+    )
 
 
 async def _serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
@@ -179,19 +206,29 @@ async def _serve(settings: Settings, *, host: str, port: int, workers: int) -> N
     options = uvicorn_options(settings)
     if workers > 1:
         # Each worker process builds its own app from the same ECABINET_* environment.
-        uvicorn.run("ecabinet.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, **options)
+        uvicorn.run(
+            "ecabinet.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            **options,
+        )
     else:
         # The command already runs in an event loop: uvicorn.run would start a second one.
-        await uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port,
-                                            **options)).serve()
+        await uvicorn.Server(
+            uvicorn.Config(create_app(settings), host=host, port=port, **options)
+        ).serve()
 
 
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.is_sqlite and args.workers > 1:
         # Live events cross processes through PostgreSQL LISTEN/NOTIFY; SQLite has none.
-        print("ecabinet: several worker processes need PostgreSQL (ECABINET_DATABASE_URL); "
-              "on SQLite run one.", file=sys.stderr)
+        print(
+            "ecabinet: several worker processes need PostgreSQL (ECABINET_DATABASE_URL); "
+            "on SQLite run one.",
+            file=sys.stderr,
+        )
         return 2
     if settings.is_sqlite:
         # The embedded default keeps itself current; PostgreSQL is upgraded by the operator.
@@ -208,10 +245,12 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 async def _connection_refusal(settings: Settings, workers: int) -> str:
     from .operations.connections import ConnectionBudget, connections_allowed
 
-    budget = ConnectionBudget(processes=max(workers, settings.server_processes),
-                              pool_size=settings.db_pool_size,
-                              max_overflow=settings.db_max_overflow,
-                              pooled_by_pgbouncer=bool(settings.listen_database_url))
+    budget = ConnectionBudget(
+        processes=max(workers, settings.server_processes),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pooled_by_pgbouncer=bool(settings.listen_database_url),
+    )
     # Asked of PostgreSQL itself: through PgBouncer, the direct (LISTEN) URL.
     db = Database(settings.listen_database_url or settings.database_url)
     try:
@@ -236,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="create or upgrade the schema").set_defaults(
-        handler=cmd_db_upgrade)
+        handler=cmd_db_upgrade
+    )
 
     body = sub.add_parser("body", help="bodies").add_subparsers(dest="body_cmd", required=True)
     create = body.add_parser("create", help="create a body")
@@ -245,50 +285,78 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name-en")
     create.set_defaults(handler=cmd_body_create)
 
-    member = sub.add_parser("member", help="people").add_subparsers(dest="member_cmd",
-                                                                     required=True)
+    member = sub.add_parser("member", help="people").add_subparsers(
+        dest="member_cmd", required=True
+    )
     add = member.add_parser("add", help="seat a person in a body")
     add.add_argument("body", help="the body's code")
     add.add_argument("name")
     add.add_argument("--role", choices=[r.value for r in Role], default=Role.MEMBER.value)
     add.add_argument("--title")
     add.add_argument("--email")
-    add.add_argument("--clearance", choices=[c.name.lower() for c in Classification],
-                     default="internal")
+    add.add_argument(
+        "--clearance", choices=[c.name.lower() for c in Classification], default="internal"
+    )
     add.set_defaults(handler=cmd_member_add)
     invite = member.add_parser("invite", help="print a one-time passkey enrollment link")
     invite.add_argument("person", type=int, help="the person's number")
     invite.set_defaults(handler=cmd_member_invite)
 
-    audit_cmd = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_cmd",
-                                                                          required=True)
+    audit_cmd = sub.add_parser("audit", help="audit log").add_subparsers(
+        dest="audit_cmd", required=True
+    )
     audit_verify = audit_cmd.add_parser("verify", help="recompute the hash chain")
-    audit_verify.add_argument("--at", type=int, metavar="EVENT",
-                              help="check the chain only up to this event (a past head, such "
-                                   "as the one printed in signed minutes)")
-    audit_verify.add_argument("--tsa-trust", action="append", default=[], metavar="CA.pem",
-                              help="certificate of a time-stamp authority's CA to trust for "
-                                   "the anchors' time stamps (repeatable); default: "
-                                   "ECABINET_MINUTES_TRUST_ROOTS")
-    audit_verify.add_argument("--hash", metavar="HEX",
-                              help="with --at: the hash printed for that event; exit 1 if the "
-                                   "chain's differs")
+    audit_verify.add_argument(
+        "--at",
+        type=int,
+        metavar="EVENT",
+        help="check the chain only up to this event (a past head, such "
+        "as the one printed in signed minutes)",
+    )
+    audit_verify.add_argument(
+        "--tsa-trust",
+        action="append",
+        default=[],
+        metavar="CA.pem",
+        help="certificate of a time-stamp authority's CA to trust for "
+        "the anchors' time stamps (repeatable); default: "
+        "ECABINET_MINUTES_TRUST_ROOTS",
+    )
+    audit_verify.add_argument(
+        "--hash",
+        metavar="HEX",
+        help="with --at: the hash printed for that event; exit 1 if the chain's differs",
+    )
     audit_verify.set_defaults(handler=cmd_audit_verify)
-    audit_cmd.add_parser("anchor", help="append the chain's head to the anchor file now"
-                         ).set_defaults(handler=cmd_audit_anchor)
+    audit_cmd.add_parser(
+        "anchor", help="append the chain's head to the anchor file now"
+    ).set_defaults(handler=cmd_audit_anchor)
 
     demo = sub.add_parser("demo", help="create a demo Government and serve it")
     serve_options(demo)
-    demo.add_argument("--data-dir", default="./ecabinet-demo",
-                      help="where the demo database lives (default ./ecabinet-demo)")
+    demo.add_argument(
+        "--data-dir",
+        default="./ecabinet-demo",
+        help="where the demo database lives (default ./ecabinet-demo)",
+    )
     demo.add_argument("--no-serve", action="store_true", help="prepare the demo and exit")
-    demo.add_argument("--simulate", action="store_true",
-                      help="play a scripted session through the API, sign its minutes, exit")
-    demo.add_argument("--wait", action="store_true",
-                      help="with --simulate: print the room display and observer links, then "
-                           "wait for Enter before the session plays")
-    demo.add_argument("--pace", type=float, default=0.3,
-                      help="seconds between the simulation's steps (default 0.3)")
+    demo.add_argument(
+        "--simulate",
+        action="store_true",
+        help="play a scripted session through the API, sign its minutes, exit",
+    )
+    demo.add_argument(
+        "--wait",
+        action="store_true",
+        help="with --simulate: print the room display and observer links, then "
+        "wait for Enter before the session plays",
+    )
+    demo.add_argument(
+        "--pace",
+        type=float,
+        default=0.3,
+        help="seconds between the simulation's steps (default 0.3)",
+    )
     demo.set_defaults(handler=cmd_demo)
     add_minutes_commands(sub)
     add_attestation_commands(sub)

@@ -33,9 +33,14 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Async
     connect_args: dict[str, Any] = {"timeout": CONNECT_SECONDS}
     if behind_pgbouncer(url):
         connect_args.update(TRANSACTION_POOLING)
-    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow,
-                               pool_pre_ping=True, pool_timeout=10,
-                               connect_args=connect_args)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args=connect_args,
+    )
 
 
 def behind_pgbouncer(url: str) -> bool:
@@ -89,8 +94,9 @@ class Tx:
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
-    async def refuse(self, error: EcabinetError, *, actor_id: int | None = None,
-                     subject: str = "", **data: Any) -> NoReturn:
+    async def refuse(
+        self, error: EcabinetError, *, actor_id: int | None = None, subject: str = "", **data: Any
+    ) -> NoReturn:
         """Refuse, on the record: the audit event and what the transaction did so far (a
         burned challenge, a flagged credential) commit together, and its events are sent
         as after any commit. Any other error rolls everything back.
@@ -101,8 +107,7 @@ class Tx:
         if actor_id is None and not subject.startswith("person:"):
             error.anonymous_audit = {"subject": subject, **data}
         else:
-            await audit.refusal(self.session, error, actor_id=actor_id, subject=subject,
-                                **data)
+            await audit.refusal(self.session, error, actor_id=actor_id, subject=subject, **data)
             error.recorded = True
         self.refused = error
         raise error
@@ -114,8 +119,9 @@ CommitHook = Callable[[Tx], Awaitable[None]]
 
 
 class Database:
-    def __init__(self, url: str, bus: EventBus | None = None, *, pool_size: int = 5,
-                 max_overflow: int = 5) -> None:
+    def __init__(
+        self, url: str, bus: EventBus | None = None, *, pool_size: int = 5, max_overflow: int = 5
+    ) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self.bus = bus or EventBus()
@@ -172,8 +178,13 @@ class Database:
         async with self._sessions() as session:
             tx = Tx(session)
             yield tx
-            if session.new or session.dirty or session.deleted or tx.events \
-                    or audit.has_pending(session.sync_session):
+            if (
+                session.new
+                or session.dirty
+                or session.deleted
+                or tx.events
+                or audit.has_pending(session.sync_session)
+            ):
                 raise RuntimeError("a read-only unit of work tried to write")
 
     async def dispose(self) -> None:

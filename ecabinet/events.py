@@ -210,16 +210,22 @@ class Event:
     trimmed: bool = False
 
     @classmethod
-    def of(cls, kind: EventKind, payload: Payload, *, body_id: int | None = None,
-           meeting_id: int | None = None, recipients: frozenset[int] = frozenset()
-           ) -> Event:
+    def of(
+        cls,
+        kind: EventKind,
+        payload: Payload,
+        *,
+        body_id: int | None = None,
+        meeting_id: int | None = None,
+        recipients: frozenset[int] = frozenset(),
+    ) -> Event:
         expected = KINDS[kind].payload
         if not isinstance(payload, expected):
             # A programming error, caught by the first test that emits the event.
-            raise TypeError(f"{kind} carries {expected.__name__}, not "
-                            f"{type(payload).__name__}")
-        return cls(kind, payload.as_data(), body_id=body_id, meeting_id=meeting_id,
-                   recipients=recipients)
+            raise TypeError(f"{kind} carries {expected.__name__}, not {type(payload).__name__}")
+        return cls(
+            kind, payload.as_data(), body_id=body_id, meeting_id=meeting_id, recipients=recipients
+        )
 
     @property
     def audience(self) -> Audience:

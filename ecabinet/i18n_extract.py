@@ -26,7 +26,8 @@ from .i18n import LOCALE_DIR
 PACKAGE = Path(__file__).parent
 ROOT = PACKAGE.parent
 BASE_ERROR_NAMES = {
-    name for name, value in vars(errors).items()
+    name
+    for name, value in vars(errors).items()
     if inspect.isclass(value) and issubclass(value, errors.EcabinetError)
 }
 EXTRA_GETTEXT_NAMES = {"gettext", "_", "N_"}
@@ -39,8 +40,12 @@ def _trees() -> list[ast.Module]:
 
 def _error_classes(trees: list[ast.Module]) -> dict[str, ast.ClassDef]:
     """Every class in the package that descends from an error of ``errors``."""
-    classes = {node.name: node for tree in trees for node in ast.walk(tree)
-               if isinstance(node, ast.ClassDef)}
+    classes = {
+        node.name: node
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+    }
     names = set(BASE_ERROR_NAMES)
     grew = True
     while grew:
@@ -68,9 +73,11 @@ def code_messages() -> Iterator[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and node.args:
                 first = node.args[0]
-                if _called_name(node.func) in wanted and isinstance(
-                    first, ast.Constant
-                ) and isinstance(first.value, str):
+                if (
+                    _called_name(node.func) in wanted
+                    and isinstance(first, ast.Constant)
+                    and isinstance(first.value, str)
+                ):
                     yield first.value
 
 
@@ -84,10 +91,12 @@ def declared_messages() -> Iterator[str]:
 def error_titles() -> Iterator[str]:
     for node in _error_classes(_trees()).values():
         for statement in node.body:
-            if (isinstance(statement, ast.Assign | ast.AnnAssign)
-                    and _assigned_name(statement) == "title"
-                    and isinstance(statement.value, ast.Constant)
-                    and isinstance(statement.value.value, str)):
+            if (
+                isinstance(statement, ast.Assign | ast.AnnAssign)
+                and _assigned_name(statement) == "title"
+                and isinstance(statement.value, ast.Constant)
+                and isinstance(statement.value.value, str)
+            ):
                 yield statement.value.value
 
 
@@ -105,8 +114,12 @@ def _called_name(func: ast.expr) -> str:
 
 
 def all_messages() -> list[str]:
-    return sorted(set(template_messages()) | set(code_messages()) | set(error_titles())
-                  | set(declared_messages()))
+    return sorted(
+        set(template_messages())
+        | set(code_messages())
+        | set(error_titles())
+        | set(declared_messages())
+    )
 
 
 def po_path(locale: str) -> Path:
@@ -127,13 +140,17 @@ def update(locale: str = "vi") -> list[str]:
     wanted = all_messages()
     # The old header's date is kept: a date rewritten on every run made the catalogue
     # conflict at almost every merge of two branches that both added strings.
-    new = Catalog(locale=locale, project="e-Cabinet", charset="utf-8",
-                  creation_date=old.creation_date)
+    new = Catalog(
+        locale=locale, project="e-Cabinet", charset="utf-8", creation_date=old.creation_date
+    )
     for msgid in wanted:
         existing = old.get(msgid)
         # Translator comments (the glossary notes, docs/glossary.md) survive re-extraction.
-        new.add(msgid, existing.string if existing is not None else "",
-                user_comments=list(existing.user_comments) if existing is not None else [])
+        new.add(
+            msgid,
+            existing.string if existing is not None else "",
+            user_comments=list(existing.user_comments) if existing is not None else [],
+        )
     path = po_path(locale)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:

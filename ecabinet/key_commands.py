@@ -33,7 +33,8 @@ async def cmd_keys_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_key_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     keys = sub.add_parser("keys", help="member key register").add_subparsers(
-        dest="keys_cmd", required=True)
+        dest="keys_cmd", required=True
+    )
     export = keys.add_parser("export", help="write the body's signed member key register")
     export.add_argument("body", help="the body's code (slug)")
     export.add_argument("-o", "--output", help="file to write (default key-register-BODY.pdf)")

@@ -53,30 +53,38 @@ ITEM_KIND = {
 NOTICES: dict[EventKind, tuple[str, str]] = {
     EventKind.MEETING_UPDATED: (N_("A meeting's details changed."), "/meetings/{meeting}"),
     EventKind.MEETING_PUBLISHED: (N_("A meeting was published."), "/meetings/{meeting}"),
-    EventKind.MEETING_SESSION_OPENED: (N_("A meeting's session has opened."),
-                                       "/meetings/{meeting}/live"),
+    EventKind.MEETING_SESSION_OPENED: (
+        N_("A meeting's session has opened."),
+        "/meetings/{meeting}/live",
+    ),
     EventKind.MEETING_CLOSED: (N_("A meeting was closed."), "/meetings/{meeting}"),
     EventKind.AGENDA_CHANGED: (N_("A meeting's agenda changed."), "/meetings/{meeting}"),
-    EventKind.DOCUMENT_ADDED: (N_("A document was added to a meeting."),
-                               "/meetings/{meeting}"),
-    EventKind.DOCUMENT_CHANGED: (N_("A new version of a meeting document is available."),
-                                 "/meetings/{meeting}"),
-    EventKind.DOCUMENT_AMENDED: (N_("A meeting document was renamed or reclassified."),
-                                 "/meetings/{meeting}"),
+    EventKind.DOCUMENT_ADDED: (N_("A document was added to a meeting."), "/meetings/{meeting}"),
+    EventKind.DOCUMENT_CHANGED: (
+        N_("A new version of a meeting document is available."),
+        "/meetings/{meeting}",
+    ),
+    EventKind.DOCUMENT_AMENDED: (
+        N_("A meeting document was renamed or reclassified."),
+        "/meetings/{meeting}",
+    ),
     EventKind.NOTIFICATION_CREATED: (N_("You have a new notification."), "/notifications"),
     EventKind.POLL_APPROVED: (N_("A written poll was approved."), "/polls/{poll_id}"),
     EventKind.POLL_SENT: (N_("A written poll was sent to the members."), "/polls/{poll_id}"),
     EventKind.POLL_CANCELLED: (N_("A written poll was cancelled."), "/polls/{poll_id}"),
     EventKind.POLL_CLOSED: (N_("A written poll is decided."), "/polls/{poll_id}"),
-    EventKind.AGENDA_TRIAGED: (N_("A meeting's agenda was triaged."),
-                               "/meetings/{meeting}/triage"),
-    EventKind.AGENDA_ITEM_STATUS: (N_("An agenda item moved between the consent block and "
-                                      "discussion."), "/meetings/{meeting}/triage"),
+    EventKind.AGENDA_TRIAGED: (N_("A meeting's agenda was triaged."), "/meetings/{meeting}/triage"),
+    EventKind.AGENDA_ITEM_STATUS: (
+        N_("An agenda item moved between the consent block and discussion."),
+        "/meetings/{meeting}/triage",
+    ),
     EventKind.COMMENT_ADDED: (N_("A comment was added to a draft."), ""),
     EventKind.COMMENT_REPLIED: (N_("A comment on a draft was answered in its thread."), ""),
     EventKind.COMMENT_RESOLVED: (N_("A comment on a draft was answered."), ""),
-    EventKind.POSITION_CHANGED: (N_("A member's written position changed."),
-                                 "/meetings/{meeting_id}/matrix"),
+    EventKind.POSITION_CHANGED: (
+        N_("A member's written position changed."),
+        "/meetings/{meeting_id}/matrix",
+    ),
 }
 
 

@@ -49,16 +49,20 @@ class PollTally:
 
     @property
     def chair(self) -> int | None:
-        return chair_seat(None, (v.id for v in self.voters
-                                 if v.role == Role.CHAIR.value and v.id is not None))
+        return chair_seat(
+            None, (v.id for v in self.voters if v.role == Role.CHAIR.value and v.id is not None)
+        )
 
     @property
     def closing(self) -> bool:
         """Past its deadline but not decided yet: the sweeper decides it (reading a poll
         never does, so a GET writes nothing)."""
         poll = self.poll
-        return poll.state == PollState.OPEN.value and poll.deadline is not None \
+        return (
+            poll.state == PollState.OPEN.value
+            and poll.deadline is not None
             and utcnow() >= poll.deadline
+        )
 
     def silent_on(self, state: QuestionState) -> list[Membership]:
         answered = {b.membership_id for b in state.ballots}
@@ -69,9 +73,14 @@ def outcome_of(question: PollQuestion) -> Outcome | None:
     data = question.outcome
     if not data:
         return None
-    return Outcome(bool(data["passed"]), str(data["rule"]),
-                   Tally(data["for"], data["against"], data["abstain"]), int(data["needed"]),
-                   int(data["base"]), int(data.get("silent", 0)))
+    return Outcome(
+        bool(data["passed"]),
+        str(data["rule"]),
+        Tally(data["for"], data["against"], data["abstain"]),
+        int(data["needed"]),
+        int(data["base"]),
+        int(data.get("silent", 0)),
+    )
 
 
 @dataclass(frozen=True)
@@ -95,8 +104,10 @@ class Resolution(StrEnum):
     EXPLAINED = "explained"  # giải trình
 
 
-RESOLUTION_LABELS = {Resolution.ACCEPTED.value: N_("Accepted"),
-                     Resolution.EXPLAINED.value: N_("Explained")}
+RESOLUTION_LABELS = {
+    Resolution.ACCEPTED.value: N_("Accepted"),
+    Resolution.EXPLAINED.value: N_("Explained"),
+}
 
 
 @dataclass

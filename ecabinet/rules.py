@@ -53,8 +53,7 @@ def quorum_needed(rules: Rules, members: int) -> int:
     return at_least(rules.quorum, members)
 
 
-def counted_present(present: Iterable[int], recused: Iterable[int], *,
-                    recused_count: bool) -> int:
+def counted_present(present: Iterable[int], recused: Iterable[int], *, recused_count: bool) -> int:
     """Members present who count toward an item's quorum: those who declared a conflict
     of interest on it do not, unless the body counts them. The base ("all members")
     never shrinks: a recusal makes the quorum harder to reach, not easier."""
@@ -96,9 +95,16 @@ class Outcome:
     silent: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"passed": self.passed, "rule": self.rule, "for": self.tally.for_,
-                "against": self.tally.against, "abstain": self.tally.abstain,
-                "needed": self.needed, "base": self.base, "silent": self.silent}
+        return {
+            "passed": self.passed,
+            "rule": self.rule,
+            "for": self.tally.for_,
+            "against": self.tally.against,
+            "abstain": self.tally.abstain,
+            "needed": self.needed,
+            "base": self.base,
+            "silent": self.silent,
+        }
 
 
 def _base(rules: Rules, tally: Tally, electorate: int, present: int) -> int:
@@ -109,8 +115,9 @@ def _base(rules: Rules, tally: Tally, electorate: int, present: int) -> int:
     return tally.for_ + tally.against
 
 
-def decide(rules: Rules, tally: Tally, *, electorate: int, present: int,
-           chair_choice: str | None) -> Outcome:
+def decide(
+    rules: Rules, tally: Tally, *, electorate: int, present: int, chair_choice: str | None
+) -> Outcome:
     """The outcome of a vote whose ballots are all in."""
     base = _base(rules, tally, electorate, present)
     needed = more_than(rules.pass_share, base)
@@ -125,17 +132,20 @@ def decide(rules: Rules, tally: Tally, *, electorate: int, present: int,
     return Outcome(False, "not_enough_for", tally, needed, base)
 
 
-def decide_written_poll(rules: Rules, tally: Tally, *, electorate: int,
-                        chair_choice: str | None) -> Outcome:
+def decide_written_poll(
+    rules: Rules, tally: Tally, *, electorate: int, chair_choice: str | None
+) -> Outcome:
     """A written poll at its deadline: the body's silence policy says what no answer means."""
     silent = max(electorate - tally.cast, 0)
     counted = tally
     if rules.silence is SilencePolicy.AGREE:
         counted = Tally(tally.for_ + silent, tally.against, tally.abstain)
-    outcome = decide(rules, counted, electorate=electorate, present=electorate,
-                     chair_choice=chair_choice)
-    rule = outcome.rule + ("_with_silence_as_agreement"
-                           if rules.silence is SilencePolicy.AGREE and silent else "")
+    outcome = decide(
+        rules, counted, electorate=electorate, present=electorate, chair_choice=chair_choice
+    )
+    rule = outcome.rule + (
+        "_with_silence_as_agreement" if rules.silence is SilencePolicy.AGREE and silent else ""
+    )
     return Outcome(outcome.passed, rule, counted, outcome.needed, outcome.base, silent)
 
 
@@ -149,12 +159,18 @@ def chair_seat(meeting_chair: int | None, body_chairs: Iterable[int]) -> int | N
 
 def chair_choice(ballots: Iterable[tuple[int, str]], chair: int | None) -> str | None:
     """The chair's choice among (seat, choice) ballots, if the chair voted."""
-    return next((choice for seat, choice in ballots if chair is not None and seat == chair),
-                None)
+    return next((choice for seat, choice in ballots if chair is not None and seat == chair), None)
 
 
-def decide_vote(kind: str, rules: Rules, ballots: Sequence[tuple[int, str]], *,
-                electorate: int, present: int, chair: int | None) -> Outcome:
+def decide_vote(
+    kind: str,
+    rules: Rules,
+    ballots: Sequence[tuple[int, str]],
+    *,
+    electorate: int,
+    present: int,
+    chair: int | None,
+) -> Outcome:
     """The outcome of any closed vote, live or written, from its current (seat, choice)
     ballots and the chair's seat (``chair_seat``)."""
     tally = Tally.of(choice for _, choice in ballots)
@@ -164,8 +180,9 @@ def decide_vote(kind: str, rules: Rules, ballots: Sequence[tuple[int, str]], *,
     return decide(rules, tally, electorate=electorate, present=present, chair_choice=side)
 
 
-def settled_written_poll(rules: Rules, tally: Tally, *, electorate: int,
-                         chair_choice: str | None, chair_has_voted: bool) -> Outcome | None:
+def settled_written_poll(
+    rules: Rules, tally: Tally, *, electorate: int, chair_choice: str | None, chair_has_voted: bool
+) -> Outcome | None:
     """The outcome if no remaining answer can change it, else None. O(members).
 
     Whatever the members who have not answered do, the final "for" and "against" counts

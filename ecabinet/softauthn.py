@@ -195,8 +195,9 @@ def _spki_der(private_key: PrivateKey) -> bytes:
 # ---------------------------------------------------------------------------- WebAuthn data
 
 
-def _client_data_json(ceremony_type: str, challenge_b64url: str, origin: str,
-                      form: ClientDataForm = "strict") -> bytes:
+def _client_data_json(
+    ceremony_type: str, challenge_b64url: str, origin: str, form: ClientDataForm = "strict"
+) -> bytes:
     # Re-encode the challenge as a browser does: it decodes the options and encodes the
     # bytes again, so padded or otherwise odd input comes out canonical.
     challenge = b64url(b64url_decode(challenge_b64url))
@@ -258,29 +259,51 @@ def make_vendor(name: str, aaguid: bytes) -> Vendor:
     ``aaguid`` (subject and extensions as WebAuthn §8.2.1 asks)."""
     now = datetime.now(UTC)
     root_key = ec.generate_private_key(ec.SECP256R1())
-    root_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                           x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
-                           x509.NameAttribute(NameOID.COMMON_NAME, f"{name} Root CA")])
-    root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
-            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(root_key, hashes.SHA256()))
+    root_name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{name} Root CA"),
+        ]
+    )
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(root_name)
+        .issuer_name(root_name)
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(root_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
-                         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME,
-                                            "Authenticator Attestation"),
-                         x509.NameAttribute(NameOID.COMMON_NAME, f"{name} batch")])
-    leaf = (x509.CertificateBuilder().subject_name(subject).issuer_name(root_name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.UnrecognizedExtension(
-                AAGUID_EXTENSION_OID, b"\x04\x10" + aaguid), critical=False)
-            .sign(root_key, hashes.SHA256()))
-    return Vendor(root.public_bytes(serialization.Encoding.PEM),
-                  PackedAttestation(key, (leaf.public_bytes(serialization.Encoding.DER),)))
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Authenticator Attestation"),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{name} batch"),
+        ]
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(root_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.UnrecognizedExtension(AAGUID_EXTENSION_OID, b"\x04\x10" + aaguid), critical=False
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    return Vendor(
+        root.public_bytes(serialization.Encoding.PEM),
+        PackedAttestation(key, (leaf.public_bytes(serialization.Encoding.DER),)),
+    )
 
 
 @dataclass
@@ -371,20 +394,25 @@ class SoftAuthenticator:
             fmt = "none"
         elif self.attestation == "self":
             fmt = "packed"
-            statement = {"alg": COSE_ALGORITHM_IDS[credential.algorithm],
-                         "sig": _sign(credential.private_key, signed)}
+            statement = {
+                "alg": COSE_ALGORITHM_IDS[credential.algorithm],
+                "sig": _sign(credential.private_key, signed),
+            }
         else:
             fmt = "packed"
-            statement = {"alg": COSE_ALGORITHM_IDS["ES256"],
-                         "sig": _sign(self.attestation.private_key, signed),
-                         "x5c": list(self.attestation.chain)}
+            statement = {
+                "alg": COSE_ALGORITHM_IDS["ES256"],
+                "sig": _sign(self.attestation.private_key, signed),
+                "x5c": list(self.attestation.chain),
+            }
         return cbor_encode({"fmt": fmt, "attStmt": statement, "authData": authenticator_data})
 
     def _registration_json(
         self, credential: SoftCredential, client_data_json: bytes, authenticator_data: bytes
     ) -> dict[str, Any]:
         attestation_object = self._attestation_object(
-            credential, client_data_json, authenticator_data)
+            credential, client_data_json, authenticator_data
+        )
         return {
             "id": b64url(credential.credential_id),
             "rawId": b64url(credential.credential_id),

@@ -80,8 +80,9 @@ async def sweep_once(db: Database, settings: Settings) -> Sweep:
     async with db.transaction() as tx:
         for poll in await poll_results.open_polls(tx):
             assert poll.id is not None
-            closed = await poll_results.close_if_due(tx, poll.id) or \
-                await poll_results.settle_if_decided(tx, poll.id)
+            closed = await poll_results.close_if_due(
+                tx, poll.id
+            ) or await poll_results.settle_if_decided(tx, poll.id)
             done.polls_closed += closed
     async with db.transaction() as tx:
         leads = list(settings.reminder_lead_hours)
@@ -127,7 +128,8 @@ async def anchor_if_due(db: Database, settings: Settings) -> bool:
     known = [a for a in read_anchors(path) if a.source == SCHEDULE]
     now = utcnow()
     if known and now - datetime.fromisoformat(known[-1].at) < timedelta(
-            minutes=settings.audit_anchor_minutes):
+        minutes=settings.audit_anchor_minutes
+    ):
         return False
     async with db.read() as session:
         return await anchor_head(session, path, now=now, stamper=stamper) is not None

@@ -23,8 +23,11 @@ def _fold_char(char: str) -> str:
 
 # Latin letters with their marks (Vietnamese lives in Latin-1, Latin Extended-A/B and
 # Latin Extended Additional): one table, applied by str.translate at C speed.
-_TABLE = {code: _fold_char(chr(code)) for block in (
-    range(0x41, 0x5B), range(0xC0, 0x250), range(0x1E00, 0x1F00)) for code in block}
+_TABLE = {
+    code: _fold_char(chr(code))
+    for block in (range(0x41, 0x5B), range(0xC0, 0x250), range(0x1E00, 0x1F00))
+    for code in block
+}
 
 
 def fold(text: str) -> str:

@@ -73,9 +73,17 @@ class _Worker:
         ours, theirs = socket.socketpair()
         with ours, theirs:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "ecabinet.workers", str(theirs.fileno()),
-                 str(memory_bytes), *preload], pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL)
+                [
+                    sys.executable,
+                    "-m",
+                    "ecabinet.workers",
+                    str(theirs.fileno()),
+                    str(memory_bytes),
+                    *preload,
+                ],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+            )
             self.connection = Connection(ours.detach())
         # A pool dropped without close() (an app never shut down) still ends its workers.
         self._finalizer = weakref.finalize(self, _end, self.process, self.connection)
@@ -83,8 +91,9 @@ class _Worker:
     async def ready(self) -> None:
         await self._answer(START_SECONDS)
 
-    async def call(self, function: Callable[..., Any], args: tuple[Any, ...],
-                   seconds: float) -> tuple[Outcome, Any]:
+    async def call(
+        self, function: Callable[..., Any], args: tuple[Any, ...], seconds: float
+    ) -> tuple[Outcome, Any]:
         self.connection.send((function, args))
         return await self._answer(seconds)
 
@@ -127,8 +136,9 @@ class _Turn:
 class WorkerPool:
     """``size`` worker processes, started on first use."""
 
-    def __init__(self, *, size: int, memory_mb: int, queue_seconds: float,
-                 preload: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, *, size: int, memory_mb: int, queue_seconds: float, preload: tuple[str, ...] = ()
+    ) -> None:
         self.size = size
         self.preload = preload
         self.memory_bytes = memory_mb * 1024 * 1024
@@ -147,8 +157,14 @@ class WorkerPool:
                 self._idle.put_nowait(None)  # a slot whose worker starts when first used
         return self._idle
 
-    async def run(self, function: Callable[..., T], *args: Any, seconds: float,
-                  key: object = None, still_wanted: Callable[[], None] | None = None) -> T:
+    async def run(
+        self,
+        function: Callable[..., T],
+        *args: Any,
+        seconds: float,
+        key: object = None,
+        still_wanted: Callable[[], None] | None = None,
+    ) -> T:
         """``function(*args)`` in a worker; TooCostly past ``seconds`` or the memory limit,
         JobFailed if it raised, ServiceUnavailable if no worker came free in time.
         ``still_wanted`` runs once the key's turn has come, and may refuse the job (the
@@ -167,23 +183,22 @@ class WorkerPool:
             if turn.users == 0:
                 del self._keys[key]
 
-    async def _run(self, function: Callable[..., T], args: tuple[Any, ...],
-                   seconds: float) -> T:
+    async def _run(self, function: Callable[..., T], args: tuple[Any, ...], seconds: float) -> T:
         idle = self._queue()
         self.waiting += 1
         try:
             slot = await asyncio.wait_for(idle.get(), self.queue_seconds)
         except TimeoutError:
-            raise ServiceUnavailable("The server is busy with other documents. Try again in a "
-                                     "moment.") from None
+            raise ServiceUnavailable(
+                "The server is busy with other documents. Try again in a moment."
+            ) from None
         finally:
             self.waiting -= 1
         worker = slot
         self.busy += 1
         try:
             if worker is None:
-                worker = await anyio.to_thread.run_sync(_Worker, self.memory_bytes,
-                                                        self.preload)
+                worker = await anyio.to_thread.run_sync(_Worker, self.memory_bytes, self.preload)
                 self._workers.add(worker)
                 await worker.ready()
             outcome, value = await worker.call(function, args, seconds)
@@ -195,10 +210,12 @@ class WorkerPool:
                 await anyio.to_thread.run_sync(worker.kill)
             idle.put_nowait(None)
             if isinstance(exc, TimeoutError):
-                raise TooCostly("This file takes longer than %(seconds)s seconds to process, "
-                                "so it was stopped. Ask the secretariat to export a simpler "
-                                "PDF (for example print it to PDF again).",
-                                seconds=int(seconds)) from None
+                raise TooCostly(
+                    "This file takes longer than %(seconds)s seconds to process, "
+                    "so it was stopped. Ask the secretariat to export a simpler "
+                    "PDF (for example print it to PDF again).",
+                    seconds=int(seconds),
+                ) from None
             if isinstance(exc, (EOFError, OSError)):
                 raise _memory_refusal() from None
             raise
@@ -221,8 +238,7 @@ class WorkerPool:
         try:
             for slot in slots:
                 if slot is None:
-                    slot = await anyio.to_thread.run_sync(_Worker, self.memory_bytes,
-                                                          self.preload)
+                    slot = await anyio.to_thread.run_sync(_Worker, self.memory_bytes, self.preload)
                     self._workers.add(slot)
                     await slot.ready()
                 started.append(slot)
@@ -239,8 +255,10 @@ class WorkerPool:
 
 
 def _memory_refusal() -> TooCostly:
-    return TooCostly("This file needs more memory to process than the server allows for one "
-                     "document. Ask the secretariat to export a simpler PDF.")
+    return TooCostly(
+        "This file needs more memory to process than the server allows for one "
+        "document. Ask the secretariat to export a simpler PDF."
+    )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,11 @@ async def _pg_admin(sql: str) -> None:
 
     url = make_url(PG_URL)
     connection = await asyncpg.connect(
-        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
-        password=url.password, database=url.database or "postgres",
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        database=url.database or "postgres",
     )
     try:
         await connection.execute(sql)
@@ -101,8 +104,13 @@ def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return load_settings(environ={}, database_url=database_url, data_dir=str(tmp_path / "data"),
-                         origin=ORIGIN, session_secret="test-secret-" + "x" * 40)
+    return load_settings(
+        environ={},
+        database_url=database_url,
+        data_dir=str(tmp_path / "data"),
+        origin=ORIGIN,
+        session_secret="test-secret-" + "x" * 40,
+    )
 
 
 @pytest.fixture

@@ -25,21 +25,33 @@ from ecabinet.vocab import Classification, MeetingState, Role
 from .factories import Seat, authenticator, enroll
 
 
-async def make_meeting(db: Database, body_id: int, *, items: int = 3,
-                       deadline_in: timedelta = timedelta(days=1),
-                       state: MeetingState = MeetingState.PUBLISHED) -> tuple[int, list[int]]:
+async def make_meeting(
+    db: Database,
+    body_id: int,
+    *,
+    items: int = 3,
+    deadline_in: timedelta = timedelta(days=1),
+    state: MeetingState = MeetingState.PUBLISHED,
+) -> tuple[int, list[int]]:
     now = utcnow()
     async with db.transaction() as tx:
-        meeting = Meeting(body_id=body_id, title="Phiên họp Chính phủ thường kỳ tháng 6",
-                          starts_at=now + deadline_in + timedelta(days=2),
-                          opinion_deadline=now + deadline_in, state=state.value,
-                          published_at=now)
+        meeting = Meeting(
+            body_id=body_id,
+            title="Phiên họp Chính phủ thường kỳ tháng 6",
+            starts_at=now + deadline_in + timedelta(days=2),
+            opinion_deadline=now + deadline_in,
+            state=state.value,
+            published_at=now,
+        )
         tx.session.add(meeting)
         await tx.session.flush()
         assert meeting.id is not None
-        rows = [AgendaItem(meeting_id=meeting.id, ordinal=n,
-                           title=f"Tờ trình số {n} về dự thảo Nghị định")
-                for n in range(1, items + 1)]
+        rows = [
+            AgendaItem(
+                meeting_id=meeting.id, ordinal=n, title=f"Tờ trình số {n} về dự thảo Nghị định"
+            )
+            for n in range(1, items + 1)
+        ]
         tx.session.add_all(rows)
         await tx.session.flush()
         return meeting.id, [r.id for r in rows if r.id is not None]
@@ -54,16 +66,30 @@ async def pass_deadline(db: Database, meeting_id: int) -> None:
         tx.session.add(meeting)
 
 
-async def add_members(db: Database, settings: Settings, body_id: int, count: int,
-                      *, role: Role = Role.MEMBER, first: int = 1) -> list[Seat]:
+async def add_members(
+    db: Database,
+    settings: Settings,
+    body_id: int,
+    count: int,
+    *,
+    role: Role = Role.MEMBER,
+    first: int = 1,
+) -> list[Seat]:
     seats: list[Seat] = []
     async with db.transaction() as tx:
         body = await tx.session.get(Body, body_id)
         assert body is not None
         for n in range(first, first + count):
-            seat = await add_member(tx, actor_id=None, body=body, full_name=f"Bộ trưởng {n}",
-                                    role=role, email=f"bo-truong-{n}@chinh-phu.example",
-                                    clearance=Classification.MAT, seat_order=n + 10)
+            seat = await add_member(
+                tx,
+                actor_id=None,
+                body=body,
+                full_name=f"Bộ trưởng {n}",
+                role=role,
+                email=f"bo-truong-{n}@chinh-phu.example",
+                clearance=Classification.MAT,
+                seat_order=n + 10,
+            )
             url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
             seats.append(Seat(role.value, seat.person_id, body_id, url.rsplit("/", 1)[1]))
     return seats
@@ -77,8 +103,9 @@ class Member:
 
 
 @asynccontextmanager
-async def signed_in(client: httpx.AsyncClient, settings: Settings, seats: list[Seat]
-                    ) -> AsyncIterator[list[Member]]:
+async def signed_in(
+    client: httpx.AsyncClient, settings: Settings, seats: list[Seat]
+) -> AsyncIterator[list[Member]]:
     """One browser (client with its own cookies) per seat, each enrolled and signed in."""
     members: list[Member] = []
     try:
@@ -96,8 +123,7 @@ async def signed_in(client: httpx.AsyncClient, settings: Settings, seats: list[S
 
 async def last_event(db: Database, kind_prefix: str = "") -> AuditEvent:
     async with db.read() as session:
-        rows = (await session.exec(select(AuditEvent).order_by(
-            AuditEvent.seq.desc()))).all()  # type: ignore[attr-defined]
+        rows = (await session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()))).all()  # type: ignore[attr-defined]
     for row in rows:
         if row.kind.startswith(kind_prefix):
             return row
@@ -106,8 +132,11 @@ async def last_event(db: Database, kind_prefix: str = "") -> AuditEvent:
 
 async def events(db: Database, kind: str) -> list[AuditEvent]:
     async with db.read() as session:
-        rows = (await session.exec(select(AuditEvent).where(AuditEvent.kind == kind).order_by(
-            AuditEvent.seq))).all()  # type: ignore[arg-type]
+        rows = (
+            await session.exec(
+                select(AuditEvent).where(AuditEvent.kind == kind).order_by(AuditEvent.seq)  # type: ignore[arg-type]
+            )
+        ).all()
     return list(rows)
 
 
@@ -118,6 +147,10 @@ async def execute(db: Database, sql: str, **params: Any) -> None:
 
 def pdf_text(data: bytes) -> str:
     """The text of a PDF as pdftotext reads it, whitespace collapsed."""
-    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=data,
-                         capture_output=True, check=True).stdout.decode()
+    out = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
+        input=data,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     return " ".join(out.split())

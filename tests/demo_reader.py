@@ -37,8 +37,9 @@ class Demo:
         link = next(link for link in self.links if link.label.startswith(name))
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=ORIGIN)
         http.cookies.set("ecab_lang", language)
-        enrolled = await enroll(http, link.enroll_url.rsplit("/", 1)[1],
-                                authenticator(self.settings))
+        enrolled = await enroll(
+            http, link.enroll_url.rsplit("/", 1)[1], authenticator(self.settings)
+        )
         assert enrolled.status_code == 201, enrolled.text
         http.headers.update(await csrf_header(http))
         self.clients.append(http)
@@ -46,16 +47,28 @@ class Demo:
 
     async def items(self) -> list[AgendaItem]:
         async with self.db.read() as session:
-            return list((await session.exec(select(AgendaItem).where(
-                AgendaItem.meeting_id == self.meeting_id).order_by(
-                col(AgendaItem.ordinal)))).all())
+            return list(
+                (
+                    await session.exec(
+                        select(AgendaItem)
+                        .where(AgendaItem.meeting_id == self.meeting_id)
+                        .order_by(col(AgendaItem.ordinal))
+                    )
+                ).all()
+            )
 
     async def versions(self, title_start: str) -> list[DocumentVersion]:
         async with self.db.read() as session:
-            return list((await session.exec(select(DocumentVersion).join(
-                Document, col(Document.id) == DocumentVersion.document_id).where(
-                col(Document.title).startswith(title_start)).order_by(
-                col(DocumentVersion.number)))).all())
+            return list(
+                (
+                    await session.exec(
+                        select(DocumentVersion)
+                        .join(Document, col(Document.id) == DocumentVersion.document_id)
+                        .where(col(Document.title).startswith(title_start))
+                        .order_by(col(DocumentVersion.number))
+                    )
+                ).all()
+            )
 
 
 async def seed_demo(app: Starlette, settings: Settings, db: Database) -> Demo:
@@ -68,8 +81,7 @@ async def seed_demo(app: Starlette, settings: Settings, db: Database) -> Demo:
 
 
 @pytest.fixture(name="demo")
-async def demo_fixture(app: Starlette, settings: Settings, db: Database
-                       ) -> AsyncIterator[Demo]:
+async def demo_fixture(app: Starlette, settings: Settings, db: Database) -> AsyncIterator[Demo]:
     demo = await seed_demo(app, settings, db)
     yield demo
     for http in demo.clients:

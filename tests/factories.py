@@ -27,21 +27,25 @@ class Seat:
     token: str
 
 
-async def seat_people(db: Database, settings: Settings, slug: str = "chinh-phu"
-                      ) -> dict[str, Seat]:
+async def seat_people(db: Database, settings: Settings, slug: str = "chinh-phu") -> dict[str, Seat]:
     """A body with a chair, a member, a secretariat, an observer and a system admin."""
     seats: dict[str, Seat] = {}
     async with db.transaction() as tx:
         body = await create_body(tx, actor_id=None, slug=slug, name="Chính phủ")
         assert body.id is not None
         for role in ("chair", "member", "secretariat", "observer"):
-            seat = await add_member(tx, actor_id=None, body=body, full_name=f"Người {role}",
-                                    role=Role(role), email=f"{role}@{slug}.example",
-                                    clearance=Classification.MAT)
+            seat = await add_member(
+                tx,
+                actor_id=None,
+                body=body,
+                full_name=f"Người {role}",
+                role=Role(role),
+                email=f"{role}@{slug}.example",
+                clearance=Classification.MAT,
+            )
             url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
             seats[role] = Seat(role, seat.person_id, body.id, url.rsplit("/", 1)[1])
-        admin = Person(full_name="Quản trị hệ thống", email=f"admin@{slug}.example",
-                       is_admin=True)
+        admin = Person(full_name="Quản trị hệ thống", email=f"admin@{slug}.example", is_admin=True)
         tx.session.add(admin)
         await tx.session.flush()
         assert admin.id is not None
@@ -54,17 +58,20 @@ def authenticator(settings: Settings, alg: str = "ES256") -> SoftAuthenticator:
     return SoftAuthenticator(origin=settings.origin, rp_id=settings.rp_id, alg=alg)  # type: ignore[arg-type]
 
 
-async def enroll(client: httpx.AsyncClient, token: str, device: SoftAuthenticator,
-                 name: str = "Máy tính bảng") -> httpx.Response:
+async def enroll(
+    client: httpx.AsyncClient, token: str, device: SoftAuthenticator, name: str = "Máy tính bảng"
+) -> httpx.Response:
     options = await client.post(f"/api/enrollments/{token}/options", json={})
     assert options.status_code == 200, options.text
     credential = device.register(options.json())
-    return await client.post(f"/api/enrollments/{token}",
-                             json={"credential": credential, "deviceName": name})
+    return await client.post(
+        f"/api/enrollments/{token}", json={"credential": credential, "deviceName": name}
+    )
 
 
-async def sign_in(client: httpx.AsyncClient, device: SoftAuthenticator, **switches: Any
-                  ) -> httpx.Response:
+async def sign_in(
+    client: httpx.AsyncClient, device: SoftAuthenticator, **switches: Any
+) -> httpx.Response:
     options = await client.post("/api/session/options", json={})
     assert options.status_code == 200, options.text
     assertion = device.assert_(options.json(), **switches)
@@ -75,4 +82,4 @@ async def csrf_header(client: httpx.AsyncClient) -> dict[str, str]:
     html = (await client.get("/")).text
     marker = '<meta name="csrf-token" content="'
     start = html.index(marker) + len(marker)
-    return {"X-CSRF-Token": html[start:html.index('"', start)]}
+    return {"X-CSRF-Token": html[start : html.index('"', start)]}

@@ -68,50 +68,90 @@ async def build_genuine(template_database: str, tmp: Path) -> Genuine:
             await upgrade(engine)
         finally:
             await engine.dispose()
-    signing = prepare_demo_signing(tmp / "signing", secretary_name="Nghiêm Thị Hồng Vân",
-                                   chair_name="Trần Quốc Khải", organization="Chính phủ")
+    signing = prepare_demo_signing(
+        tmp / "signing",
+        secretary_name="Nghiêm Thị Hồng Vân",
+        chair_name="Trần Quốc Khải",
+        organization="Chính phủ",
+    )
     settings = load_settings(
-        environ={}, database_url=f"sqlite+aiosqlite:///{path}", data_dir=str(tmp / "data"),
-        origin=ORIGIN, session_secret="test-secret-" + "x" * 40)
+        environ={},
+        database_url=f"sqlite+aiosqlite:///{path}",
+        data_dir=str(tmp / "data"),
+        origin=ORIGIN,
+        session_secret="test-secret-" + "x" * 40,
+    )
     settings = replace(
-        settings, minutes_secretary_key=str(signing.secretary.key_file),
+        settings,
+        minutes_secretary_key=str(signing.secretary.key_file),
         minutes_secretary_passphrase_file=str(signing.secretary.passphrase_file),
         minutes_chair_key=str(signing.chair.key_file),
-        minutes_chair_passphrase_file=str(signing.chair.passphrase_file))
+        minutes_chair_passphrase_file=str(signing.chair.passphrase_file),
+    )
     db = Database(settings.database_url)
     try:
         session = await build_closed_session(db, settings)
         async with db.transaction() as tx:
-            record = await collect(tx.session, settings, session.meeting_id,
-                                   secretary_membership_id=session.secretary_membership_id)
-            chair_key = (await tx.session.exec(select(PasskeyCredential).where(
-                PasskeyCredential.person_id == session.chair_person_id))).one()
+            record = await collect(
+                tx.session,
+                settings,
+                session.meeting_id,
+                secretary_membership_id=session.secretary_membership_id,
+            )
+            chair_key = (
+                await tx.session.exec(
+                    select(PasskeyCredential).where(
+                        PasskeyCredential.person_id == session.chair_person_id
+                    )
+                )
+            ).one()
             register_pdf = await export_register(tx, settings, body_id=session.body_id)
     finally:
         await db.dispose()
     draft = make_drafts(record, "vi").minutes
-    approval = approve(draft, session.devices[session.chair_person_id],
-                       chair_key.public_key_spki_pem, name="Trần Quốc Khải")
+    approval = approve(
+        draft,
+        session.devices[session.chair_person_id],
+        chair_key.public_key_spki_pem,
+        name="Trần Quốc Khải",
+    )
     pdf = await sign_both(draft, approval, signing.secretary, signing.chair)
     roots = load_trust_roots([signing.ca_certificate])
     register, note = await read_register(register_pdf, trust_roots=roots)
-    return Genuine(settings, signing, session, record, draft, approval, pdf, register_pdf,
-                   register, note, roots)
+    return Genuine(
+        settings,
+        signing,
+        session,
+        record,
+        draft,
+        approval,
+        pdf,
+        register_pdf,
+        register,
+        note,
+        roots,
+    )
 
 
-def approve(draft: bytes, device: SoftAuthenticator, public_key: str, *, name: str
-            ) -> dict[str, Any]:
+def approve(
+    draft: bytes, device: SoftAuthenticator, public_key: str, *, name: str
+) -> dict[str, Any]:
     """What the server records when the chair approves: a passkey assertion over SHA-256
     of the draft's bytes."""
     digest = hashlib.sha256(draft).digest()
     assertion = device.assert_challenge(digest)
     response = assertion["response"]
     return {
-        "draftSha256": digest.hex(), "draftLength": len(draft),
+        "draftSha256": digest.hex(),
+        "draftLength": len(draft),
         "authenticatorData": response["authenticatorData"],
-        "clientDataJSON": response["clientDataJSON"], "signature": response["signature"],
-        "credentialId": assertion["id"], "publicKey": public_key,
-        "origin": device.origin, "rpId": device.rp_id, "name": name,
+        "clientDataJSON": response["clientDataJSON"],
+        "signature": response["signature"],
+        "credentialId": assertion["id"],
+        "publicKey": public_key,
+        "origin": device.origin,
+        "rpId": device.rp_id,
+        "name": name,
         "at": _now(),
     }
 
@@ -125,10 +165,13 @@ def _now() -> str:
 def fresh_device() -> SoftAuthenticator:
     """A passkey the forger makes: a real key, but nobody's in the register."""
     device = SoftAuthenticator(origin=ORIGIN, rp_id="localhost")
-    options = {"challenge": b64url(b"x" * 32), "rp": {"id": "localhost", "name": "x"},
-               "user": {"id": b64url(b"forger"), "name": "f", "displayName": "f"},
-               "pubKeyCredParams": [{"type": "public-key", "alg": -7}],
-               "authenticatorSelection": {"userVerification": "required"}}
+    options = {
+        "challenge": b64url(b"x" * 32),
+        "rp": {"id": "localhost", "name": "x"},
+        "user": {"id": b64url(b"forger"), "name": "f", "displayName": "f"},
+        "pubKeyCredParams": [{"type": "public-key", "alg": -7}],
+        "authenticatorSelection": {"userVerification": "required"},
+    }
     device.register(options)
     return device
 
@@ -137,22 +180,33 @@ def device_key(device: SoftAuthenticator) -> str:
     return device.public_key_spki_pem(next(iter(device.credentials)))
 
 
-async def sign_both(draft: bytes, approval: dict[str, Any] | None, secretary: KeySource,
-                    chair: KeySource) -> bytes:
-    extra = {} if approval is None else {
-        APPROVAL_FILE_NAME: json.dumps(approval, sort_keys=True).encode()}
+async def sign_both(
+    draft: bytes, approval: dict[str, Any] | None, secretary: KeySource, chair: KeySource
+) -> bytes:
+    extra = (
+        {}
+        if approval is None
+        else {APPROVAL_FILE_NAME: json.dumps(approval, sort_keys=True).encode()}
+    )
     once = await sign_pdf(draft, field=SECRETARY_FIELD, key=secretary, attachments=extra)
     return await sign_pdf(once, field=CHAIR_FIELD, key=chair)
 
 
-def draft_with(record: MinutesRecord, proof: dict[str, Any], *, name: str = evidence.FILE_NAME,
-               kind: str = pdfdoc.MINUTES) -> bytes:
+def draft_with(
+    record: MinutesRecord,
+    proof: dict[str, Any],
+    *,
+    name: str = evidence.FILE_NAME,
+    kind: str = pdfdoc.MINUTES,
+) -> bytes:
     """A draft re-rendered around other evidence (the page prints its hash)."""
     data = evidence.to_bytes(proof)
-    laid_out = render_minutes(record, EvidenceSummary(hashlib.sha256(data).hexdigest(),
-                                                      evidence.ballot_count(proof)))
-    return pdfdoc.prepare(laid_out.data, laid_out.fields, {name: data}, kind=kind,
-                          lock_field=CHAIR_FIELD)
+    laid_out = render_minutes(
+        record, EvidenceSummary(hashlib.sha256(data).hexdigest(), evidence.ballot_count(proof))
+    )
+    return pdfdoc.prepare(
+        laid_out.data, laid_out.fields, {name: data}, kind=kind, lock_field=CHAIR_FIELD
+    )
 
 
 def incremental(pdf: bytes, change: Any) -> bytes:
@@ -172,9 +226,12 @@ def rewrite_first_page(writer: Any) -> None:
 
 
 async def problems(pdf: bytes, genuine: Genuine, *, keys: bool = True) -> list[str]:
-    report = await verify_pdf(pdf, trust_roots=genuine.roots,
-                              keys=genuine.register if keys else None,
-                              keys_note=genuine.register_note)
+    report = await verify_pdf(
+        pdf,
+        trust_roots=genuine.roots,
+        keys=genuine.register if keys else None,
+        keys_note=genuine.register_note,
+    )
     return [f.text(lambda m, **p: m % p if p else m) for f in report.problems]
 
 

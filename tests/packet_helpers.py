@@ -42,9 +42,12 @@ class People:
         return self.seats["secretariat"].body_id
 
 
-async def sign_in_people(app: Starlette, settings: Settings, db: Database,
-                         roles: tuple[str, ...] = ("secretariat", "member", "chair")
-                         ) -> People:
+async def sign_in_people(
+    app: Starlette,
+    settings: Settings,
+    db: Database,
+    roles: tuple[str, ...] = ("secretariat", "member", "chair"),
+) -> People:
     people = People(await seat_people(db, settings))
     for role in roles:
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ORIGIN)
@@ -58,8 +61,7 @@ async def sign_in_people(app: Starlette, settings: Settings, db: Database,
 
 
 @pytest.fixture(name="people")
-async def people_fixture(app: Starlette, settings: Settings, db: Database
-                         ) -> AsyncIterator[People]:
+async def people_fixture(app: Starlette, settings: Settings, db: Database) -> AsyncIterator[People]:
     signed = await sign_in_people(app, settings, db)
     yield signed
     for client in signed.clients.values():
@@ -68,12 +70,14 @@ async def people_fixture(app: Starlette, settings: Settings, db: Database
 
 async def set_clearance(db: Database, person_id: int, level: int) -> None:
     async with db.transaction() as tx:
-        await tx.session.exec(update(Membership).where(
-            col(Membership.person_id) == person_id).values(clearance=level))
+        await tx.session.exec(
+            update(Membership).where(col(Membership.person_id) == person_id).values(clearance=level)
+        )
 
 
-def make_pdf(pages: int = 2, text: str = "Du thao Nghi dinh", *, size: tuple[float, float] = (
-        595.0, 842.0)) -> bytes:
+def make_pdf(
+    pages: int = 2, text: str = "Du thao Nghi dinh", *, size: tuple[float, float] = (595.0, 842.0)
+) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=size)
     for number in range(1, pages + 1):
@@ -102,14 +106,21 @@ def png_bytes() -> bytes:
 
 def meeting_body(days_ahead: float = 10, **extra: Any) -> dict[str, Any]:
     starts = utcnow() + timedelta(days=days_ahead)
-    return {"title": "Phiên họp Chính phủ thường kỳ tháng 6", "kind": "regular",
-            "form": "mixed", "place": "Trụ sở Chính phủ", "startsAt": starts.isoformat(),
-            "opinionDeadline": (starts - timedelta(days=2)).isoformat(), **extra}
+    return {
+        "title": "Phiên họp Chính phủ thường kỳ tháng 6",
+        "kind": "regular",
+        "form": "mixed",
+        "place": "Trụ sở Chính phủ",
+        "startsAt": starts.isoformat(),
+        "opinionDeadline": (starts - timedelta(days=2)).isoformat(),
+        **extra,
+    }
 
 
 async def new_meeting(people: People, days_ahead: float = 10) -> dict[str, Any]:
     response = await people["secretariat"].post(
-        f"/api/bodies/{people.body_id}/meetings", json=meeting_body(days_ahead))
+        f"/api/bodies/{people.body_id}/meetings", json=meeting_body(days_ahead)
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -117,22 +128,45 @@ async def new_meeting(people: People, days_ahead: float = 10) -> dict[str, Any]:
 async def new_item(people: People, meeting_id: int, title: str = "Dự án Luật Thuế") -> int:
     response = await people["secretariat"].post(
         f"/api/meetings/{meeting_id}/items",
-        json={"title": title, "kind": "decision", "presenter": "Bộ Tài chính"})
+        json={"title": title, "kind": "decision", "presenter": "Bộ Tài chính"},
+    )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
 
 
-async def upload(people: People, url: str, data: bytes, filename: str = "du-thao.pdf",
-                 role: str = "secretariat", **fields: str) -> httpx.Response:
-    return await people[role].post(url, files={"file": (filename, data, "application/pdf")},
-                                   data=fields, headers=people.headers[role])
+async def upload(
+    people: People,
+    url: str,
+    data: bytes,
+    filename: str = "du-thao.pdf",
+    role: str = "secretariat",
+    **fields: str,
+) -> httpx.Response:
+    return await people[role].post(
+        url,
+        files={"file": (filename, data, "application/pdf")},
+        data=fields,
+        headers=people.headers[role],
+    )
 
 
-async def attach(people: People, item_id: int, data: bytes | None = None, *,
-                 classification: str = "internal", basis: str = "", title: str = "Tờ trình"
-                 ) -> dict[str, Any]:
-    response = await upload(people, f"/api/items/{item_id}/documents", data or make_pdf(),
-                            title=title, classification=classification, basis=basis)
+async def attach(
+    people: People,
+    item_id: int,
+    data: bytes | None = None,
+    *,
+    classification: str = "internal",
+    basis: str = "",
+    title: str = "Tờ trình",
+) -> dict[str, Any]:
+    response = await upload(
+        people,
+        f"/api/items/{item_id}/documents",
+        data or make_pdf(),
+        title=title,
+        classification=classification,
+        basis=basis,
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -155,13 +189,15 @@ async def blob_count(db: Database, settings: Settings) -> int:
 async def actor_of_person(db: Database, person_id: int) -> Actor:
     async with db.read() as session:
         person = await session.get(Person, person_id)
-        seats = (await session.exec(select(Membership).where(
-            Membership.person_id == person_id))).all()
+        seats = (
+            await session.exec(select(Membership).where(Membership.person_id == person_id))
+        ).all()
     return Actor(person=person, memberships={seat.body_id: seat for seat in seats})
 
 
-async def open_and_close(db: Database, people: People, meeting_id: int, *,
-                         close: bool = True) -> None:
+async def open_and_close(
+    db: Database, people: People, meeting_id: int, *, close: bool = True
+) -> None:
     """The chair opens the session (and closes the meeting): the live-session actions
     build on these transitions of the meeting's life cycle."""
     chair = await actor_of_person(db, people.seats["chair"].person_id)

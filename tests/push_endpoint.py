@@ -35,22 +35,27 @@ class Received:
 class Subscriber:
     endpoint: str
     key: ec.EllipticCurvePrivateKey = field(
-        default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
+    )
     auth: bytes = field(default_factory=lambda: os.urandom(16))
     received: list[Received] = field(default_factory=list)
     status: int = 201
 
     def subscription(self) -> dict[str, Any]:
         public = self.key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-        return {"endpoint": self.endpoint,
-                "keys": {"p256dh": b64url(public), "auth": b64url(self.auth)}}
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        return {
+            "endpoint": self.endpoint,
+            "keys": {"p256dh": b64url(public), "auth": b64url(self.auth)},
+        }
 
     def decrypt(self, index: int) -> bytes:
         message = self.received[index]
         assert message.headers["content-encoding"] == "aes128gcm"
-        plain: bytes = http_ece.decrypt(message.body, private_key=self.key,
-                                        auth_secret=self.auth, version="aes128gcm")
+        plain: bytes = http_ece.decrypt(
+            message.body, private_key=self.key, auth_secret=self.auth, version="aes128gcm"
+        )
         return plain
 
 
@@ -63,8 +68,9 @@ def push_endpoint() -> Iterator[Subscriber]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
-            subscriber.received.append(Received(
-                {k.lower(): v for k, v in self.headers.items()}, body))
+            subscriber.received.append(
+                Received({k.lower(): v for k, v in self.headers.items()}, body)
+            )
             self.send_response(subscriber.status)
             self.send_header("content-length", "0")
             self.end_headers()

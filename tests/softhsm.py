@@ -49,14 +49,28 @@ def configure(directory: Path) -> None:
     tokens = directory / "tokens"
     tokens.mkdir(parents=True)
     conf = directory / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n"
-                    "log.level = ERROR\n")
+    conf.write_text(
+        f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
     os.environ["SOFTHSM2_CONF"] = str(conf)
 
 
 def init_token(label: str, pin: str) -> None:
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label,
-                    "--so-pin", SO_PIN, "--pin", pin], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "softhsm2-util",
+            "--init-token",
+            "--free",
+            "--label",
+            label,
+            "--so-pin",
+            SO_PIN,
+            "--pin",
+            pin,
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 def provision(directory: Path, signers: dict[str, str], organization: str) -> SoftHsm:
@@ -84,38 +98,57 @@ def _pin(role: str) -> str:
     return f"{role}-{SO_PIN[::-1]}"
 
 
-def _key_on_token(token_label: str, pin: str, key_label: str, person: str,
-                  organization: str, authority: Authority) -> x509.Certificate:
+def _key_on_token(
+    token_label: str, pin: str, key_label: str, person: str, organization: str, authority: Authority
+) -> x509.Certificate:
     token = pkcs11.lib(str(MODULE)).get_token(token_label=token_label)
     with token.open(rw=True, user_pin=pin) as session:
-        params = session.create_domain_parameters(KeyType.EC, {
-            Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")}, local=True)
+        params = session.create_domain_parameters(
+            KeyType.EC,
+            {Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")},
+            local=True,
+        )
         public, _private = params.generate_keypair(
-            store=True, label=key_label, id=key_label.encode(),
-            private_template={Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False})
+            store=True,
+            label=key_label,
+            id=key_label.encode(),
+            private_template={Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False},
+        )
         public_key = serialization.load_der_public_key(encode_ec_public_key(public))
         assert isinstance(public_key, ec.EllipticCurvePublicKey)
         certificate = _issue(authority, public_key, person, organization)
         der = certificate.public_bytes(serialization.Encoding.DER)
-        session.create_object({
-            Attribute.CLASS: ObjectClass.CERTIFICATE,
-            Attribute.CERTIFICATE_TYPE: CertificateType.X_509, Attribute.TOKEN: True,
-            Attribute.LABEL: key_label, Attribute.ID: key_label.encode(),
-            Attribute.SUBJECT: certificate.subject.public_bytes(), Attribute.VALUE: der})
+        session.create_object(
+            {
+                Attribute.CLASS: ObjectClass.CERTIFICATE,
+                Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                Attribute.TOKEN: True,
+                Attribute.LABEL: key_label,
+                Attribute.ID: key_label.encode(),
+                Attribute.SUBJECT: certificate.subject.public_bytes(),
+                Attribute.VALUE: der,
+            }
+        )
     return certificate
 
 
-def _issue(authority: Authority, public_key: ec.EllipticCurvePublicKey, person: str,
-           organization: str) -> x509.Certificate:
+def _issue(
+    authority: Authority, public_key: ec.EllipticCurvePublicKey, person: str, organization: str
+) -> x509.Certificate:
     now = datetime.now(UTC)
     return (
-        x509.CertificateBuilder().subject_name(_name(person, organization))
-        .issuer_name(authority.certificate.subject).public_key(public_key)
+        x509.CertificateBuilder()
+        .subject_name(_name(person, organization))
+        .issuer_name(authority.certificate.subject)
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=30))
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(signing=True), critical=True)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            authority.key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.key.public_key()),
+            critical=False,
+        )
         .sign(authority.key, hashes.SHA256())
     )

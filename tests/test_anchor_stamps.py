@@ -36,16 +36,23 @@ async def _events(db: Database, count: int) -> None:
             await audit.record(tx.session, "test.event", subject=f"event {n}")
 
 
-async def verify(settings: Settings, pki: Pki, capsys: pytest.CaptureFixture[str]  # noqa: F811
-                 ) -> tuple[int, str]:
+async def verify(
+    settings: Settings,
+    pki: Pki,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[int, str]:
     args = argparse.Namespace(at=None, hash=None, tsa_trust=[str(pki.roots_file)])
     code = await cmd_audit_verify(args, settings)
     return code, capsys.readouterr().out
 
 
 @pytest.fixture
-async def stamped(db: Database, settings: Settings, pki: Pki,  # noqa: F811
-                  tmp_path: Path) -> tuple[Settings, int]:
+async def stamped(
+    db: Database,
+    settings: Settings,
+    pki: Pki,  # noqa: F811
+    tmp_path: Path,
+) -> tuple[Settings, int]:
     """Two stamped anchors, the second at the head, and a backup taken at the first
     (in ``tmp_path / "older"``); returns the first one's event."""
     settings = replace(settings, audit_tsa_url=pki.tsa_url)
@@ -62,8 +69,11 @@ async def stamped(db: Database, settings: Settings, pki: Pki,  # noqa: F811
     return settings, first.seq
 
 
-async def test_stamped_anchors_verify(stamped: tuple[Settings, int], pki: Pki,  # noqa: F811
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+async def test_stamped_anchors_verify(
+    stamped: tuple[Settings, int],
+    pki: Pki,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     settings, _ = stamped
     code, out = await verify(settings, pki, capsys)
     assert code == 0, out
@@ -77,19 +87,29 @@ async def roll_back(db: Database, settings: Settings, tmp_path: Path) -> None:
 
 
 async def test_a_rollback_below_the_highest_anchor_is_reported(
-        db: Database, stamped: tuple[Settings, int], pki: Pki,  # noqa: F811
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db: Database,
+    stamped: tuple[Settings, int],
+    pki: Pki,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
     settings, first = stamped
     await roll_back(db, settings, tmp_path)
     code, out = await verify(settings, pki, capsys)
     assert code == 1
-    assert f"ROLLED BACK: the log ends at event #{first} but its head was anchored at " \
-           f"#{first + 5}" in out, out
+    assert (
+        f"ROLLED BACK: the log ends at event #{first} but its head was anchored at "
+        f"#{first + 5}" in out
+    ), out
 
 
 async def test_an_anchor_rewritten_to_match_a_rollback_fails_its_time_stamp(
-        db: Database, stamped: tuple[Settings, int], pki: Pki,  # noqa: F811
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db: Database,
+    stamped: tuple[Settings, int],
+    pki: Pki,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
     """Root rolls back and rewrites the newest anchor to the old head, keeping its stamp."""
     settings, first = stamped
     await roll_back(db, settings, tmp_path)
@@ -100,13 +120,17 @@ async def test_an_anchor_rewritten_to_match_a_rollback_fails_its_time_stamp(
     path.write_text(lines[0] + "\n" + json.dumps(newest) + "\n")
     code, out = await verify(settings, pki, capsys)
     assert code == 1, out
-    assert f"✗ anchor of event #{first} (schedule, {newest['at']}): the time stamp is not " \
-           "over this anchor: the anchor was altered" in out, out
+    assert (
+        f"✗ anchor of event #{first} (schedule, {newest['at']}): the time stamp is not "
+        "over this anchor: the anchor was altered" in out
+    ), out
 
 
 async def test_an_anchor_backdated_in_the_file_fails_its_time_stamp(
-        stamped: tuple[Settings, int], pki: Pki,  # noqa: F811
-        capsys: pytest.CaptureFixture[str]) -> None:
+    stamped: tuple[Settings, int],
+    pki: Pki,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """An anchor that claims to be two days old, stamped today, was made today."""
     settings, _ = stamped
     path = anchor_path(settings)
@@ -121,14 +145,17 @@ async def test_an_anchor_backdated_in_the_file_fails_its_time_stamp(
 
 
 async def test_a_stamp_from_an_untrusted_authority_is_reported(
-        stamped: tuple[Settings, int], pki: Pki,  # noqa: F811
-        capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory) -> None:
+    stamped: tuple[Settings, int],
+    pki: Pki,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     settings, _ = stamped
     from ecabinet.minutes.ca import prepare_demo_signing
 
-    other = prepare_demo_signing(tmp_path_factory.mktemp("other"), secretary_name="A",
-                                 chair_name="B", organization="C")
+    other = prepare_demo_signing(
+        tmp_path_factory.mktemp("other"), secretary_name="A", chair_name="B", organization="C"
+    )
     args = argparse.Namespace(at=None, hash=None, tsa_trust=[str(other.ca_certificate)])
     assert await cmd_audit_verify(args, settings) == 1
-    assert "the time stamp is not from a trusted time-stamp authority" in \
-        capsys.readouterr().out
+    assert "the time stamp is not from a trusted time-stamp authority" in capsys.readouterr().out

@@ -21,8 +21,12 @@ GONE = "đến hết ngày 30 tháng 6"
 
 
 def highlight(quote: str, page: int = 1) -> dict[str, Any]:
-    return {"kind": "highlight", "page": page, "quote": quote,
-            "shape": {"rects": [[0.1, 0.4, 0.5, 0.02]], "colour": "yellow"}}
+    return {
+        "kind": "highlight",
+        "page": page,
+        "quote": quote,
+        "shape": {"rects": [[0.1, 0.4, 0.5, 0.02]], "colour": "yellow"},
+    }
 
 
 async def test_marks_are_private_to_their_author(demo: Demo) -> None:
@@ -30,19 +34,32 @@ async def test_marks_are_private_to_their_author(demo: Demo) -> None:
     colleague = await demo.client(MINISTER_OF_PLANNING)
     v1, _ = await demo.versions(DRAFT.title_vi)
     url = f"/api/versions/{v1.id}/annotations"
-    made = [await minister.post(url, json=body) for body in (
-        highlight(KEPT),
-        {"kind": "note", "page": 1, "text": "Hỏi lại Bộ Tài chính", "shape": {"x": 0.8, "y": 0.3}},
-        {"kind": "ink", "page": 1, "shape": {"strokes": [[[0.1, 0.1], [0.2, 0.15], [0.3, 0.1]]]}},
-    )]
+    made = [
+        await minister.post(url, json=body)
+        for body in (
+            highlight(KEPT),
+            {
+                "kind": "note",
+                "page": 1,
+                "text": "Hỏi lại Bộ Tài chính",
+                "shape": {"x": 0.8, "y": 0.3},
+            },
+            {
+                "kind": "ink",
+                "page": 1,
+                "shape": {"strokes": [[[0.1, 0.1], [0.2, 0.15], [0.3, 0.1]]]},
+            },
+        )
+    ]
     assert [r.status_code for r in made] == [201, 201, 201], [r.text for r in made]
     mine = (await minister.get(url)).json()["annotations"]
     assert [m["kind"] for m in mine] == ["highlight", "note", "ink"]
     assert (await colleague.get(url)).json()["annotations"] == []
     refused = await colleague.delete(f"/api/annotations/{mine[0]['id']}")
     assert refused.status_code == 404
-    bad = await minister.post(url, json={"kind": "ink", "page": 1,
-                                         "shape": {"strokes": [[[2, 0.1]]]}})
+    bad = await minister.post(
+        url, json={"kind": "ink", "page": 1, "shape": {"strokes": [[[2, 0.1]]]}}
+    )
     assert bad.status_code == 422 and "from 0 to 1" in bad.text
     gone = await minister.delete(f"/api/annotations/{mine[1]['id']}")
     assert gone.status_code == 204
@@ -74,36 +91,49 @@ async def test_private_notes_on_an_item(demo: Demo) -> None:
     minister = await demo.client(MINISTER_OF_FINANCE)
     colleague = await demo.client(MINISTER_OF_PLANNING)
     item_id = (await demo.items())[2].id
-    saved = await minister.put(f"/api/items/{item_id}/note",
-                               json={"text": "Hỏi về số thu giảm 24 nghìn tỷ."})
+    saved = await minister.put(
+        f"/api/items/{item_id}/note", json={"text": "Hỏi về số thu giảm 24 nghìn tỷ."}
+    )
     assert saved.status_code == 200, saved.text
     assert (await minister.get(f"/api/items/{item_id}/note")).json()["text"].startswith("Hỏi")
     assert (await colleague.get(f"/api/items/{item_id}/note")).json()["text"] == ""
 
 
 async def test_a_mark_and_a_comment_sent_again_under_their_client_id_are_kept_once(
-        demo: Demo) -> None:
+    demo: Demo,
+) -> None:
     """What a tablet queued offline is sent again when the first answer was lost."""
     minister = await demo.client(MINISTER_OF_FINANCE)
     colleague = await demo.client(MINISTER_OF_PLANNING)
     v1, _ = await demo.versions(DRAFT.title_vi)
     marks = f"/api/versions/{v1.id}/annotations"
-    note = {"kind": "note", "page": 1, "text": "Viết khi mất mạng", "shape": {"x": 0.5, "y": 0.5},
-            "clientId": "3f1c9a2e-offline-note"}
+    note = {
+        "kind": "note",
+        "page": 1,
+        "text": "Viết khi mất mạng",
+        "shape": {"x": 0.5, "y": 0.5},
+        "clientId": "3f1c9a2e-offline-note",
+    }
     first, again = await minister.post(marks, json=note), await minister.post(marks, json=note)
     assert (first.status_code, again.status_code) == (201, 200), again.text
     assert first.json()["id"] == again.json()["id"]
     assert [m["text"] for m in (await minister.get(marks)).json()["annotations"]] == [
-        "Viết khi mất mạng"]
+        "Viết khi mất mạng"
+    ]
     # Another person's id space is their own.
     theirs = await colleague.post(marks, json=note)
     assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]
 
     comments = f"/api/versions/{v1.id}/comments"
-    said = {"text": "Đề nghị bổ sung đánh giá tác động.", "page": 1,
-            "clientId": "7d0e11aa-offline-comment"}
-    first, again = await minister.post(comments, json=said), await minister.post(comments,
-                                                                                 json=said)
+    said = {
+        "text": "Đề nghị bổ sung đánh giá tác động.",
+        "page": 1,
+        "clientId": "7d0e11aa-offline-comment",
+    }
+    first, again = (
+        await minister.post(comments, json=said),
+        await minister.post(comments, json=said),
+    )
     assert (first.status_code, again.status_code) == (201, 200), again.text
     assert first.json()["id"] == again.json()["id"]
     texts = [c["text"] for c in (await minister.get(comments)).json()["threads"]]
@@ -112,8 +142,7 @@ async def test_a_mark_and_a_comment_sent_again_under_their_client_id_are_kept_on
     assert bad.status_code == 422 and "client id" in bad.text
 
 
-async def test_a_position_written_offline_is_a_conflict_if_it_changed_since(
-        demo: Demo) -> None:
+async def test_a_position_written_offline_is_a_conflict_if_it_changed_since(demo: Demo) -> None:
     minister = await demo.client(MINISTER_OF_FINANCE)
     item_id = (await demo.items())[2].id
     url = f"/api/items/{item_id}/positions/me"
@@ -121,14 +150,27 @@ async def test_a_position_written_offline_is_a_conflict_if_it_changed_since(
     first = await minister.put(url, json={"stance": "agree", "text": "", "basedOn": ""})
     assert first.status_code == 200, first.text
     # Written offline on a second tablet that also showed none: refused, not overwritten.
-    late = await minister.put(url, json={"stance": "disagree", "text": "Chưa đủ căn cứ.",
-                                         "basedOn": ""})
+    late = await minister.put(
+        url, json={"stance": "disagree", "text": "Chưa đủ căn cứ.", "basedOn": ""}
+    )
     assert late.status_code == 409 and "was changed at" in late.json()["detail"]
     # Written over the position the tablet showed: accepted.
-    based = await minister.put(url, json={"stance": "disagree", "text": "Chưa đủ căn cứ.",
-                                          "basedOn": first.json()["updatedAt"]})
+    based = await minister.put(
+        url,
+        json={
+            "stance": "disagree",
+            "text": "Chưa đủ căn cứ.",
+            "basedOn": first.json()["updatedAt"],
+        },
+    )
     assert based.status_code == 200 and based.json()["stance"] == "disagree", based.text
     # The same answer sent again (its first answer was lost) is the same position.
-    again = await minister.put(url, json={"stance": "disagree", "text": "Chưa đủ căn cứ.",
-                                          "basedOn": first.json()["updatedAt"]})
+    again = await minister.put(
+        url,
+        json={
+            "stance": "disagree",
+            "text": "Chưa đủ căn cứ.",
+            "basedOn": first.json()["updatedAt"],
+        },
+    )
     assert again.status_code == 200 and again.json()["updatedAt"] == based.json()["updatedAt"]

@@ -49,20 +49,26 @@ async def set_policy(settings: Settings, policy: str, *allow: bytes) -> None:
 
 
 def device(settings: Settings, claimed: bytes, attestation: object) -> SoftAuthenticator:
-    return SoftAuthenticator(origin=settings.origin, rp_id=settings.rp_id, aaguid=claimed,
-                             attestation=attestation)  # type: ignore[arg-type]
+    return SoftAuthenticator(
+        origin=settings.origin,
+        rp_id=settings.rp_id,
+        aaguid=claimed,
+        attestation=attestation,  # type: ignore[arg-type]
+    )
 
 
 async def last_event(db: Database) -> AuditEvent:
     async with db.read() as read:
-        event = (await read.exec(select(AuditEvent).order_by(
-            col(AuditEvent.seq).desc()))).first()
+        event = (await read.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()))).first()
     assert event is not None
     return event
 
 
 async def test_attested_policy_refuses_devices_that_only_claim_a_listed_model(
-    client: httpx.AsyncClient, db: Database, settings: Settings, vendor: Vendor,
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    vendor: Vendor,
     tmp_path: Path,
 ) -> None:
     seats = await seat_people(db, settings)
@@ -104,39 +110,59 @@ async def test_attested_policy_refuses_devices_that_only_claim_a_listed_model(
         content = await register_of(tx, settings, body.id)
     (listed,) = [c for p in content["people"].values() for c in p["credentials"]]
     assert listed["attestation"]["clientDataJSON"]
-    assert content["attestation"] == {"policy": "attested",
-                                      "roots": [vendor.root_pem.decode().strip() + "\n"]}
-    assert attestation_problem(listed["attestation"], listed["fingerprint"],
-                               roots=content["attestation"]["roots"], policy="attested") is None
+    assert content["attestation"] == {
+        "policy": "attested",
+        "roots": [vendor.root_pem.decode().strip() + "\n"],
+    }
+    assert (
+        attestation_problem(
+            listed["attestation"],
+            listed["fingerprint"],
+            roots=content["attestation"]["roots"],
+            policy="attested",
+        )
+        is None
+    )
 
 
 async def test_an_unlisted_model_from_a_trusted_maker_is_refused(
-    client: httpx.AsyncClient, db: Database, settings: Settings, tmp_path: Path,
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
     seats = await seat_people(db, settings)
     maker = make_vendor("Công ty Thiết bị Thử nghiệm", OTHER_TABLET)
     await trust(settings, maker.root_pem, tmp_path)
     await set_policy(settings, "attested", TABLET)
-    refused = await enroll(client, seats["member"].token,
-                           device(settings, OTHER_TABLET, maker.attestation))
+    refused = await enroll(
+        client, seats["member"].token, device(settings, OTHER_TABLET, maker.attestation)
+    )
     assert refused.status_code == 403
     assert "không có trong danh sách" in refused.json()["detail"], refused.text
     assert (await last_event(db)).kind == "refused.attestation"
 
 
 async def test_attested_policy_without_a_trusted_root_refuses_every_device(
-    client: httpx.AsyncClient, db: Database, settings: Settings, vendor: Vendor,
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    vendor: Vendor,
 ) -> None:
     seats = await seat_people(db, settings)
     await set_policy(settings, "attested", TABLET)
-    refused = await enroll(client, seats["member"].token,
-                           device(settings, TABLET, vendor.attestation))
+    refused = await enroll(
+        client, seats["member"].token, device(settings, TABLET, vendor.attestation)
+    )
     assert refused.status_code == 403
     assert "ecabinet attestation trust" in refused.json()["detail"], refused.text
 
 
 async def test_policy_any_asks_for_no_attestation_and_keeps_what_came(
-    client: httpx.AsyncClient, db: Database, settings: Settings, vendor: Vendor,
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    vendor: Vendor,
     tmp_path: Path,
 ) -> None:
     seats = await seat_people(db, settings)
@@ -157,8 +183,9 @@ async def test_policy_any_asks_for_no_attestation_and_keeps_what_came(
 
 
 def test_the_attestation_commands_parse() -> None:
-    args = build_parser().parse_args(["attestation", "policy", "chinh-phu", "attested",
-                                      "--allow", aaguid(TABLET)])
+    args = build_parser().parse_args(
+        ["attestation", "policy", "chinh-phu", "attested", "--allow", aaguid(TABLET)]
+    )
     assert (args.policy, args.allow) == ("attested", [aaguid(TABLET)])
     with pytest.raises(SystemExit):
         build_parser().parse_args(["attestation", "policy", "chinh-phu", "strict"])

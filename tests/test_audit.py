@@ -13,8 +13,10 @@ from ecabinet import audit
 from ecabinet.db import Database
 from ecabinet.models import AuditEvent, AuditHead
 
-GUARDS = {"sqlite": ["DROP TRIGGER audit_event_no_update", "DROP TRIGGER audit_event_no_delete"],
-          "postgresql": ["DROP TRIGGER audit_event_append_only ON audit_event"]}
+GUARDS = {
+    "sqlite": ["DROP TRIGGER audit_event_no_update", "DROP TRIGGER audit_event_no_delete"],
+    "postgresql": ["DROP TRIGGER audit_event_append_only ON audit_event"],
+}
 
 
 async def _tamper(db: Database, statement: str) -> None:
@@ -30,13 +32,16 @@ async def _drop_guards(connection: AsyncConnection) -> None:
 
 async def _record_three(db: Database) -> None:
     async with db.transaction() as tx:
-        await audit.record(tx.session, "body.created", actor_id=None, body_id=1, subject="body:1",
-                           name="Chính phủ")
-        await audit.record(tx.session, "membership.added", actor_id=7, body_id=1,
-                           subject="person:2", role="member")
+        await audit.record(
+            tx.session, "body.created", actor_id=None, body_id=1, subject="body:1", name="Chính phủ"
+        )
+        await audit.record(
+            tx.session, "membership.added", actor_id=7, body_id=1, subject="person:2", role="member"
+        )
     async with db.transaction() as tx:
-        await audit.record(tx.session, "meeting.published", actor_id=7, body_id=1,
-                           subject="meeting:1", items=8)
+        await audit.record(
+            tx.session, "meeting.published", actor_id=7, body_id=1, subject="meeting:1", items=8
+        )
 
 
 async def test_an_untouched_chain_verifies(db: Database) -> None:
@@ -95,10 +100,13 @@ async def test_an_event_rolls_back_with_its_change(db: Database) -> None:
         assert (await audit.verify_chain(session)).ok
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET subject = 'person:3' WHERE seq = 2",
-    "DELETE FROM audit_event WHERE seq = 3",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET subject = 'person:3' WHERE seq = 2",
+        "DELETE FROM audit_event WHERE seq = 3",
+    ],
+)
 async def test_the_database_refuses_to_alter_or_remove_an_audit_row(
     db: Database, statement: str
 ) -> None:

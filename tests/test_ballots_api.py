@@ -24,37 +24,45 @@ async def open_poll(db: Database, body_id: int, *, secret: bool = False) -> tupl
     async with db.transaction() as tx:
         body = await tx.session.get(Body, body_id)
         assert body is not None
-        poll = Poll(body_id=body_id, kind=PollKind.WRITTEN.value, title="Lấy ý kiến",
-                    options=list(body.vote_options), state=PollState.OPEN.value,
-                    rules=rules_of(body), secret=secret, opened_at=utcnow(),
-                    deadline=utcnow() + timedelta(days=1))
+        poll = Poll(
+            body_id=body_id,
+            kind=PollKind.WRITTEN.value,
+            title="Lấy ý kiến",
+            options=list(body.vote_options),
+            state=PollState.OPEN.value,
+            rules=rules_of(body),
+            secret=secret,
+            opened_at=utcnow(),
+            deadline=utcnow() + timedelta(days=1),
+        )
         tx.session.add(poll)
         await tx.session.flush()
         assert poll.id is not None
-        question = PollQuestion(poll_id=poll.id, ordinal=1,
-                                text="Thông qua dự thảo Nghị quyết?")
+        question = PollQuestion(poll_id=poll.id, ordinal=1, text="Thông qua dự thảo Nghị quyết?")
         tx.session.add(question)
         await tx.session.flush()
         assert question.id is not None
         return poll.id, question.id
 
 
-async def vote(client: httpx.AsyncClient, device: SoftAuthenticator, poll: int, question: int,
-               choice: str) -> tuple[dict, httpx.Response]:  # type: ignore[type-arg]
-    issued = await client.post(f"/api/polls/{poll}/ballots/options",
-                               json={"question": question, "choice": choice})
+async def vote(
+    client: httpx.AsyncClient, device: SoftAuthenticator, poll: int, question: int, choice: str
+) -> tuple[dict, httpx.Response]:  # type: ignore[type-arg]
+    issued = await client.post(
+        f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": choice}
+    )
     assert issued.status_code == 200, issued.text
     body = issued.json()
     assertion = device.assert_(body["publicKey"])
-    cast = await client.post(f"/api/polls/{poll}/ballots",
-                             json={"payload": body["payload"], "credential": assertion})
+    cast = await client.post(
+        f"/api/polls/{poll}/ballots", json={"payload": body["payload"], "credential": assertion}
+    )
     return body, cast
 
 
 async def last_event(db: Database) -> AuditEvent:
     async with db.read() as session:
-        return (await session.exec(select(AuditEvent).order_by(
-            AuditEvent.seq.desc()))).first()  # type: ignore[attr-defined,return-value]
+        return (await session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()))).first()  # type: ignore[attr-defined,return-value]
 
 
 async def test_a_ballot_is_recorded_with_evidence_anyone_can_verify(
@@ -72,11 +80,13 @@ async def test_a_ballot_is_recorded_with_evidence_anyone_can_verify(
         ballot = (await session.exec(select(Ballot))).one()
     assert ballot.receipt == receipt and ballot.choice == "for"
     evidence = BallotEvidence(
-        payload=json.loads(ballot.payload), authenticator_data=ballot.authenticator_data,
-        client_data_json=ballot.client_data_json, signature=ballot.signature,
-        public_key_spki_pem=ballot.public_key_spki_pem)
-    verify_ballot_evidence(evidence, expected_origin=settings.origin,
-                           expected_rp_id=settings.rp_id)
+        payload=json.loads(ballot.payload),
+        authenticator_data=ballot.authenticator_data,
+        client_data_json=ballot.client_data_json,
+        signature=ballot.signature,
+        public_key_spki_pem=ballot.public_key_spki_pem,
+    )
+    verify_ballot_evidence(evidence, expected_origin=settings.origin, expected_rp_id=settings.rp_id)
     assert evidence.payload == issued["payload"]
     event = await last_event(db)
     assert event.kind == "ballot.cast" and event.data["choice"] == "for"
@@ -93,14 +103,17 @@ async def test_the_same_signed_ballot_sent_again_gets_its_receipt_and_counts_onc
     poll, question = await open_poll(db, seats["member"].body_id)
     issued, first = await vote(client, device, poll, question, "for")
     assert first.status_code == 201
-    again = await client.post(f"/api/polls/{poll}/ballots", json={
-        "payload": issued["payload"], "credential": device.replay_last_assertion()})
+    again = await client.post(
+        f"/api/polls/{poll}/ballots",
+        json={"payload": issued["payload"], "credential": device.replay_last_assertion()},
+    )
     assert again.status_code == 200, again.text
     assert again.json()["receipt"] == first.json()["receipt"] and again.json()["resent"]
     async with db.read() as session:
         assert len((await session.exec(select(Ballot))).all()) == 1
-        casts = (await session.exec(select(AuditEvent).where(
-            AuditEvent.kind == "ballot.cast"))).all()
+        casts = (
+            await session.exec(select(AuditEvent).where(AuditEvent.kind == "ballot.cast"))
+        ).all()
     assert len(casts) == 1
 
 
@@ -115,8 +128,10 @@ async def test_another_member_replaying_my_signed_ballot_is_refused(
     transport = httpx.ASGITransport(app=client._transport.app)  # type: ignore[attr-defined]
     async with httpx.AsyncClient(transport=transport, base_url=str(client.base_url)) as other:
         await enroll(other, seats["chair"].token, authenticator(settings))
-        again = await other.post(f"/api/polls/{poll}/ballots", json={
-            "payload": issued["payload"], "credential": device.replay_last_assertion()})
+        again = await other.post(
+            f"/api/polls/{poll}/ballots",
+            json={"payload": issued["payload"], "credential": device.replay_last_assertion()},
+        )
     assert again.status_code == 403
     assert (await last_event(db)).kind == "refused.challenge"
 
@@ -132,13 +147,14 @@ async def test_a_replaced_ballot_sent_again_is_refused_and_the_later_one_counts(
     first_signed = device.replay_last_assertion()
     _, changed = await vote(client, device, poll, question, "against")
     assert changed.status_code == 201, changed.text
-    again = await client.post(f"/api/polls/{poll}/ballots", json={
-        "payload": first_issued["payload"], "credential": first_signed})
+    again = await client.post(
+        f"/api/polls/{poll}/ballots",
+        json={"payload": first_issued["payload"], "credential": first_signed},
+    )
     assert again.status_code == 409
     assert again.json()["type"].endswith("ballot-replaced")
     async with db.read() as session:
-        current = (await session.exec(select(Ballot).where(
-            Ballot.superseded_by_id == None))).all()  # noqa: E711
+        current = (await session.exec(select(Ballot).where(Ballot.superseded_by_id == None))).all()  # noqa: E711
     assert [b.choice for b in current] == ["against"]
 
 
@@ -149,12 +165,16 @@ async def test_a_payload_that_differs_from_the_signed_one_is_refused(
     device = authenticator(settings)
     await enroll(client, seats["member"].token, device)
     poll, question = await open_poll(db, seats["member"].body_id)
-    issued = (await client.post(f"/api/polls/{poll}/ballots/options",
-                                json={"question": question, "choice": "for"})).json()
+    issued = (
+        await client.post(
+            f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": "for"}
+        )
+    ).json()
     assertion = device.assert_(issued["publicKey"])
     forged = {**issued["payload"], "choice": "against"}
-    response = await client.post(f"/api/polls/{poll}/ballots",
-                                 json={"payload": forged, "credential": assertion})
+    response = await client.post(
+        f"/api/polls/{poll}/ballots", json={"payload": forged, "credential": assertion}
+    )
     assert response.status_code == 403
     assert (await last_event(db)).kind == "refused.ballot"
     async with db.read() as session:
@@ -170,14 +190,19 @@ async def test_a_ballot_for_another_member_is_refused(
     await enroll(chair, seats["chair"].token, chair_device)
     await enroll(client, seats["member"].token, member_device)
     poll, question = await open_poll(db, seats["member"].body_id)
-    chair_issued = (await chair.post(f"/api/polls/{poll}/ballots/options",
-                                     json={"question": question, "choice": "against"})).json()
+    chair_issued = (
+        await chair.post(
+            f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": "against"}
+        )
+    ).json()
     # The member's session submits the chair's ballot, signed with the member's passkey.
     assertion = member_device.assert_challenge(
-        __import__("base64").urlsafe_b64decode(chair_issued["publicKey"]["challenge"] + "=="))
-    response = await client.post(f"/api/polls/{poll}/ballots",
-                                 json={"payload": chair_issued["payload"],
-                                       "credential": assertion})
+        __import__("base64").urlsafe_b64decode(chair_issued["publicKey"]["challenge"] + "==")
+    )
+    response = await client.post(
+        f"/api/polls/{poll}/ballots",
+        json={"payload": chair_issued["payload"], "credential": assertion},
+    )
     assert response.status_code == 403
     assert (await last_event(db)).kind in {"refused.ballot", "refused.challenge"}
     await chair.aclose()
@@ -190,15 +215,19 @@ async def test_a_ballot_on_a_closed_poll_is_refused(
     device = authenticator(settings)
     await enroll(client, seats["member"].token, device)
     poll, question = await open_poll(db, seats["member"].body_id)
-    issued = (await client.post(f"/api/polls/{poll}/ballots/options",
-                                json={"question": question, "choice": "for"})).json()
+    issued = (
+        await client.post(
+            f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": "for"}
+        )
+    ).json()
     async with db.engine.begin() as connection:
         await connection.execute(text("UPDATE poll SET state = 'closed'"))
-    response = await client.post(f"/api/polls/{poll}/ballots", json={
-        "payload": issued["payload"], "credential": device.assert_(issued["publicKey"])})
+    response = await client.post(
+        f"/api/polls/{poll}/ballots",
+        json={"payload": issued["payload"], "credential": device.assert_(issued["publicKey"])},
+    )
     assert response.status_code == 409
-    assert "không còn mở" in response.json()["detail"] or "not open" in \
-        response.json()["detail"]
+    assert "không còn mở" in response.json()["detail"] or "not open" in response.json()["detail"]
     assert (await last_event(db)).kind == "refused.poll-not-open"
 
 
@@ -210,8 +239,9 @@ async def test_observers_and_secretariat_cannot_vote(
     for role in ("observer", "secretariat"):
         client.cookies.clear()
         await enroll(client, seats[role].token, authenticator(settings))
-        response = await client.post(f"/api/polls/{poll}/ballots/options",
-                                     json={"question": question, "choice": "for"})
+        response = await client.post(
+            f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": "for"}
+        )
         assert response.status_code == 403, role
 
 

@@ -16,7 +16,8 @@ VAT_SUBMISSION = gov.AGENDA[2].documents[0]
 
 
 async def test_book_shows_the_agenda_with_my_state_and_the_first_unread_document(
-        demo: Demo) -> None:
+    demo: Demo,
+) -> None:
     minister = await demo.client(MINISTER_OF_FINANCE)
     html = (await minister.get(f"/meetings/{demo.meeting_id}/book")).text
     # No inline script (data blocks of type application/json are not run) and no style.
@@ -34,14 +35,17 @@ async def test_book_flags_comments_and_positions_given(demo: Demo) -> None:
     minister = await demo.client(MINISTER_OF_FINANCE)
     draft = (await demo.versions(VAT_DRAFT.title_vi))[0]
     item_id = (await demo.items())[2].id
-    said = await minister.post(f"/api/versions/{draft.id}/comments",
-                               json={"text": "Đề nghị làm rõ phạm vi.", "page": 1})
+    said = await minister.post(
+        f"/api/versions/{draft.id}/comments", json={"text": "Đề nghị làm rõ phạm vi.", "page": 1}
+    )
     assert said.status_code == 201, said.text
-    given = await minister.put(f"/api/items/{item_id}/positions/me",
-                               json={"stance": "agree", "text": ""})
+    given = await minister.put(
+        f"/api/items/{item_id}/positions/me", json={"stance": "agree", "text": ""}
+    )
     assert given.status_code in (200, 201), given.text
-    html = (await minister.get(
-        f"/meetings/{demo.meeting_id}/book?document={draft.document_id}")).text
+    html = (
+        await minister.get(f"/meetings/{demo.meeting_id}/book?document={draft.document_id}")
+    ).text
     assert html.count("flag-commented") == 1
     assert html.count("flag-position") == 1
     assert 'aria-current="page">' + VAT_DRAFT.title_en in html
@@ -68,15 +72,20 @@ async def test_classified_text_is_not_copyable_and_its_reading_is_audited(demo: 
     secret = (await demo.versions(VAT_SUBMISSION.title_vi))[0]
     page = await minister.get(f"/api/versions/{secret.id}/pages/1/text.json")
     assert page.status_code == 200 and page.json()["copyable"] is False
-    html = (await minister.get(
-        f"/meetings/{demo.meeting_id}/book?document={secret.document_id}")).text
+    html = (
+        await minister.get(f"/meetings/{demo.meeting_id}/book?document={secret.document_id}")
+    ).text
     assert 'data-copyable="0"' in html and "data-src=" not in html  # no thumbnails either
     from sqlmodel import select
 
     from ecabinet.models import AuditEvent
+
     async with demo.db.read() as session:
-        kinds = (await session.exec(select(AuditEvent.kind).where(
-            AuditEvent.kind == "document.text_viewed"))).all()
+        kinds = (
+            await session.exec(
+                select(AuditEvent.kind).where(AuditEvent.kind == "document.text_viewed")
+            )
+        ).all()
     assert len(kinds) == 1
 
 
@@ -85,14 +94,17 @@ async def test_text_above_clearance_is_refused_with_the_reason(demo: Demo) -> No
     person_id = await _person_id(demo, MINISTER_OF_FINANCE)
     await set_clearance(demo.db, person_id, int(Classification.INTERNAL))
     secret = (await demo.versions(VAT_SUBMISSION.title_vi))[0]
-    for url in (f"/api/versions/{secret.id}/pages/1/text.json",
-                f"/api/versions/{secret.id}/text.json"):
+    for url in (
+        f"/api/versions/{secret.id}/pages/1/text.json",
+        f"/api/versions/{secret.id}/text.json",
+    ):
         refused = await minister.get(url)
         assert refused.status_code == 403
         assert "above your clearance" in refused.text
         assert "giảm khoảng 24 nghìn tỷ" not in refused.text
-    html = (await minister.get(
-        f"/meetings/{demo.meeting_id}/book?document={secret.document_id}")).text
+    html = (
+        await minister.get(f"/meetings/{demo.meeting_id}/book?document={secret.document_id}")
+    ).text
     assert "Above your clearance" in html and f"/api/versions/{secret.id}/pages" not in html
 
 
@@ -100,6 +112,7 @@ async def _person_id(demo: Demo, name: str) -> int:
     from sqlmodel import select
 
     from ecabinet.models import Person
+
     async with demo.db.read() as session:
         person = (await session.exec(select(Person).where(Person.full_name == name))).one()
     assert person.id is not None
@@ -111,5 +124,10 @@ async def test_each_document_says_whether_it_is_kept_offline_and_why_not(demo: D
     html = (await minister.get(f"/meetings/{demo.meeting_id}/book")).text
     # The demo body keeps up to internal documents offline; its two Mật drafts stay online.
     assert html.count("offline-kept") == 8
-    assert html.count("Not kept offline: Confidential (Mật) documents stay on the server by "
-                      "this body&#39;s policy") == 2
+    assert (
+        html.count(
+            "Not kept offline: Confidential (Mật) documents stay on the server by "
+            "this body&#39;s policy"
+        )
+        == 2
+    )

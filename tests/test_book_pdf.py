@@ -21,13 +21,18 @@ from ecabinet.vocab import Classification
 from .demo_reader import MINISTER_OF_FINANCE, Demo, demo_fixture  # noqa: F401 (fixture)
 from .packet_helpers import set_clearance
 
-SECRET = [document for item in gov.AGENDA for document in item.documents
-          if document.classification == "mat"]
+SECRET = [
+    document
+    for item in gov.AGENDA
+    for document in item.documents
+    if document.classification == "mat"
+]
 
 
 def _outline(reader: PdfReader) -> list[tuple[str, int, list[tuple[str, int]]]]:
     """(title, page from 1, children) for each top-level bookmark."""
     tops: list[tuple[str, int, list[tuple[str, int]]]] = []
+
     def named(entry: Any) -> tuple[str, int]:
         number = reader.get_destination_page_number(entry)
         assert number is not None
@@ -45,9 +50,12 @@ def _outline(reader: PdfReader) -> list[tuple[str, int, list[tuple[str, int]]]]:
 def _poppler(data: bytes, *command: str) -> str:
     with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
         Path(file.name).write_bytes(data)
-        return subprocess.run([*command, file.name, *(["-"] if command[0] == "pdftotext"
-                                                      else [])],
-                              check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            [*command, file.name, *(["-"] if command[0] == "pdftotext" else [])],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
 
 
 def _text(data: bytes, first: int | None = None, last: int | None = None) -> str:
@@ -65,7 +73,8 @@ async def _book(demo: Demo, client: Any) -> bytes:
 
 
 async def test_book_has_a_bookmark_per_item_and_document_and_stamps_the_classified(
-        demo: Demo) -> None:
+    demo: Demo,
+) -> None:
     minister = await demo.client(MINISTER_OF_FINANCE)
     data = await _book(demo, minister)
     reader = PdfReader(io.BytesIO(data))
@@ -73,7 +82,8 @@ async def test_book_has_a_bookmark_per_item_and_document_and_stamps_the_classifi
     assert outline[0][0] == "Contents"
     items = outline[1:]
     assert [title for title, _, _ in items] == [
-        f"Item {number}. {item.title_en}" for number, item in enumerate(gov.AGENDA, start=1)]
+        f"Item {number}. {item.title_en}" for number, item in enumerate(gov.AGENDA, start=1)
+    ]
     for (_, _, children), item in zip(items, gov.AGENDA, strict=True):
         assert [title for title, _ in children] == [d.title_en for d in item.documents]
     cover = _text(data, 1)
@@ -94,16 +104,19 @@ async def test_book_has_a_bookmark_per_item_and_document_and_stamps_the_classifi
     assert MINISTER_OF_FINANCE not in _text(data, pages[public.title_en])
     # The cover and contents are set in embedded faces with Vietnamese glyphs (reportlab
     # lists an unused Helvetica in every file; no text is set in it).
-    fonts = {line.split()[0].split("+")[-1]: line.split()[-5]
-             for line in _poppler(data, "pdffonts", "-l", "2").splitlines()[2:]}
+    fonts = {
+        line.split()[0].split("+")[-1]: line.split()[-5]
+        for line in _poppler(data, "pdffonts", "-l", "2").splitlines()[2:]
+    }
     assert fonts["DejaVuSans"] == fonts["LiberationSerif"] == "yes"
 
 
 async def test_book_leaves_out_documents_above_the_seat_clearance(demo: Demo) -> None:
     minister = await demo.client(MINISTER_OF_FINANCE)
     async with demo.db.read() as session:
-        person = (await session.exec(select(Person).where(
-            Person.full_name == MINISTER_OF_FINANCE))).one()
+        person = (
+            await session.exec(select(Person).where(Person.full_name == MINISTER_OF_FINANCE))
+        ).one()
     assert person.id is not None
     await set_clearance(demo.db, person.id, int(Classification.INTERNAL))
     data = await _book(demo, minister)
@@ -122,11 +135,19 @@ async def test_book_download_is_audited_and_each_stamp_code_resolves(demo: Demo)
     minister = await demo.client(MINISTER_OF_FINANCE)
     await _book(demo, minister)
     async with demo.db.read() as session:
-        book = (await session.exec(select(AuditEvent).where(
-            AuditEvent.kind == "meeting.book_downloaded"))).one()
-        marked = (await session.exec(select(AuditEvent).where(
-            AuditEvent.kind == "document.downloaded",
-            col(AuditEvent.subject).startswith("mark:")))).all()
+        book = (
+            await session.exec(
+                select(AuditEvent).where(AuditEvent.kind == "meeting.book_downloaded")
+            )
+        ).one()
+        marked = (
+            await session.exec(
+                select(AuditEvent).where(
+                    AuditEvent.kind == "document.downloaded",
+                    col(AuditEvent.subject).startswith("mark:"),
+                )
+            )
+        ).all()
         read = (await session.exec(select(DocumentReading))).all()
     assert book.subject == f"meeting:{demo.meeting_id}"
     assert len(book.data["documents"]) == sum(len(item.documents) for item in gov.AGENDA)
@@ -150,6 +171,9 @@ async def test_book_past_the_page_budgets_is_refused_precisely(demo: Demo) -> No
     finally:
         demo.app.state.settings = settings
     async with demo.db.read() as session:
-        downloaded = (await session.exec(select(AuditEvent).where(
-            AuditEvent.kind == "meeting.book_downloaded"))).all()
+        downloaded = (
+            await session.exec(
+                select(AuditEvent).where(AuditEvent.kind == "meeting.book_downloaded")
+            )
+        ).all()
     assert downloaded == []

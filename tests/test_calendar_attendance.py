@@ -41,8 +41,7 @@ async def test_the_calendar_feed_lists_meetings_and_deadlines_until_revoked(
         session = events[f"meeting-{meeting}@{host}"]
         assert str(session["summary"]) == "Phiên họp Chính phủ thường kỳ tháng 6"
         assert str(session["url"]).endswith(f"/meetings/{meeting}")
-        assert events[f"positions-{meeting}@{host}"].decoded("dtstart") < \
-            session.decoded("dtstart")
+        assert events[f"positions-{meeting}@{host}"].decoded("dtstart") < session.decoded("dtstart")
         assert "Hạn gửi ý kiến" in str(events[f"positions-{meeting}@{host}"]["summary"])
         revoked = await member.client.post("/me/calendar/revoke", headers=headers)
         assert revoked.status_code == 303
@@ -59,32 +58,46 @@ async def test_answers_before_the_day_warn_when_the_quorum_is_at_risk(
     await add_members(db, settings, body_id, 2)  # chair, member and two ministers: 4 seats
     meeting, _items = await make_meeting(db, body_id, items=1)
     async with db.transaction() as tx:
-        member = (await tx.session.exec(select(Membership).where(
-            Membership.person_id == seats["member"].person_id))).one()
-        deputy = (await tx.session.exec(select(Membership).where(
-            Membership.person_id == seats["observer"].person_id))).one()
+        member = (
+            await tx.session.exec(
+                select(Membership).where(Membership.person_id == seats["member"].person_id)
+            )
+        ).one()
+        deputy = (
+            await tx.session.exec(
+                select(Membership).where(Membership.person_id == seats["observer"].person_id)
+            )
+        ).one()
         deputy.stand_in_for_id = member.id
         tx.session.add(deputy)
-    async with signed_in(client, settings, [seats["chair"], seats["member"],
-                                            seats["secretariat"]]) as people:
+    async with signed_in(
+        client, settings, [seats["chair"], seats["member"], seats["secretariat"]]
+    ) as people:
         chair, minister, office = people
         client.cookies.set("ecab_lang", "en")
         office.client.cookies.set("ecab_lang", "en")
         url = f"/api/meetings/{meeting}/attendance-plans"
-        assert (await chair.client.put(url + "/me", json={"answer": "attend"})).status_code \
-            == 200
-        wrong = await minister.client.put(url + "/me", json={"answer": "remote",
-                                                             "standIn": deputy.id})
+        assert (await chair.client.put(url + "/me", json={"answer": "attend"})).status_code == 200
+        wrong = await minister.client.put(
+            url + "/me", json={"answer": "remote", "standIn": deputy.id}
+        )
         assert wrong.status_code == 422
-        sent = await minister.client.put(url + "/me", json={
-            "answer": "apologies", "standIn": deputy.id, "note": "Công tác nước ngoài"})
+        sent = await minister.client.put(
+            url + "/me",
+            json={"answer": "apologies", "standIn": deputy.id, "note": "Công tác nước ngoài"},
+        )
         assert sent.json() == {"seat": member.id, "answer": "apologies", "standIn": deputy.id}
         assert (await minister.client.get(url)).status_code == 403
         expected = (await office.client.get(url)).json()
         # Four seats, a quorum of two thirds needs 3; only the chair is coming (a stand-in
         # has no vote in this body, so does not count).
-        assert (expected["members"], expected["coming"], expected["needed"],
-                expected["unanswered"], expected["atRisk"]) == (4, 1, 3, 2, True)
+        assert (
+            expected["members"],
+            expected["coming"],
+            expected["needed"],
+            expected["unanswered"],
+            expected["atRisk"],
+        ) == (4, 1, 3, 2, True)
         page = (await office.client.get(f"/workspace/meetings/{meeting}")).text
         assert "The quorum is at risk" in page
         assert "stand-in: Người observer" in page

@@ -35,13 +35,15 @@ def test_demo_builds_a_government_and_audit_verify_catches_tampering(
     database = workdir / "ecabinet-demo" / "ecabinet.db"
     with sqlite3.connect(database) as connection:
         members = connection.execute(
-            "SELECT count(*) FROM membership WHERE role IN ('chair', 'member')").fetchone()[0]
+            "SELECT count(*) FROM membership WHERE role IN ('chair', 'member')"
+        ).fetchone()[0]
         items = connection.execute("SELECT count(*) FROM agenda_item").fetchone()[0]
         versions = connection.execute("SELECT count(*) FROM document_version").fetchone()[0]
     assert members == 27
     with sqlite3.connect(database) as connection:
         title, title_en, starts = connection.execute(
-            "SELECT title, title_en, starts_at FROM meeting").fetchone()
+            "SELECT title, title_en, starts_at FROM meeting"
+        ).fetchone()
     # The regular session is named for the month it is held in (Hanoi time, 08:30).
     month = datetime.fromisoformat(str(starts)).month
     assert title.endswith(f"tháng {month}")
@@ -57,8 +59,10 @@ def test_demo_builds_a_government_and_audit_verify_catches_tampering(
         with sqlite3.connect(database) as connection:
             # As the owner of the file could: drop the guard, then forge.
             connection.execute("DROP TRIGGER audit_event_no_update")
-            connection.execute("UPDATE audit_event SET data = '{\"title\": \"forged\"}' "
-                               "WHERE kind = 'meeting.created'")
+            connection.execute(
+                'UPDATE audit_event SET data = \'{"title": "forged"}\' '
+                "WHERE kind = 'meeting.created'"
+            )
         assert main(["audit", "verify"]) == 1
         report = capsys.readouterr().out
         assert "BROKEN" in report and "meeting.created" in report
@@ -81,13 +85,29 @@ def test_demo_refuses_to_overwrite_a_real_database(
         assert connection.execute("SELECT slug FROM body").fetchall() == [("ubnd-tinh",)]
 
 
-def test_operator_commands(workdir: Path, monkeypatch: pytest.MonkeyPatch,
-                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_operator_commands(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ECABINET_DATA_DIR", str(workdir / "data"))
     assert main(["db", "upgrade"]) == 0
     assert main(["body", "create", "hdqt", "Hội đồng quản trị", "--name-en", "Board"]) == 0
-    assert main(["member", "add", "hdqt", "Nguyễn Thị Mai", "--role", "chair",
-                 "--title", "Chủ tịch", "--email", "mai@example.org"]) == 0
+    assert (
+        main(
+            [
+                "member",
+                "add",
+                "hdqt",
+                "Nguyễn Thị Mai",
+                "--role",
+                "chair",
+                "--title",
+                "Chủ tịch",
+                "--email",
+                "mai@example.org",
+            ]
+        )
+        == 0
+    )
     assert main(["member", "invite", "1"]) == 0
     out = capsys.readouterr().out
     assert "Created body hdqt" in out

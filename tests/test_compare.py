@@ -24,10 +24,15 @@ def _text(pdf: bytes, path: Path) -> list[textlayer.PageText]:
 
 
 def test_redline_finds_the_changed_words_and_the_new_paragraph(tmp_path: Path) -> None:
-    old = _text(render_draft_pdf(ITEM.title_vi, DRAFT, issuing_agency=ITEM.presenter),
-                tmp_path / "v1.pdf")
-    new = _text(render_draft_pdf(ITEM.title_vi, replace(DRAFT, body=DRAFT.revision),
-                                 issuing_agency=ITEM.presenter), tmp_path / "v2.pdf")
+    old = _text(
+        render_draft_pdf(ITEM.title_vi, DRAFT, issuing_agency=ITEM.presenter), tmp_path / "v1.pdf"
+    )
+    new = _text(
+        render_draft_pdf(
+            ITEM.title_vi, replace(DRAFT, body=DRAFT.revision), issuing_agency=ITEM.presenter
+        ),
+        tmp_path / "v2.pdf",
+    )
     result = redline.compare(old, new)
     changed = [block for block in result.blocks if block.kind != "same"]
     assert [block.kind for block in changed] == ["changed", "added", "changed"]
@@ -35,8 +40,11 @@ def test_redline_finds_the_changed_words_and_the_new_paragraph(tmp_path: Path) -
     assert redline.Segment("added", "công nghệ thông tin,") in exemptions.segments
     assert new_clause.segments[0].text.startswith("3. Cơ sở kinh doanh tính thuế theo phương")
     assert [s for s in dates.segments if s.op != "same"] == [
-        redline.Segment("removed", "30"), redline.Segment("added", "31"),
-        redline.Segment("removed", "6."), redline.Segment("added", "12.")]
+        redline.Segment("removed", "30"),
+        redline.Segment("added", "31"),
+        redline.Segment("removed", "6."),
+        redline.Segment("added", "12."),
+    ]
     assert result.changed_pages == [1]
     # Unchanged paragraphs stay unchanged: "Điều 1" and the bases are not flagged.
     same = [block.segments[0].text for block in result.blocks if block.kind == "same"]

@@ -29,8 +29,7 @@ def csrf_of(html: str) -> str:
 def assert_csp_clean(html: str) -> None:
     assert " style=" not in html and "<style" not in html
     # A JSON data block is never executed: the CSP has nothing to say about it.
-    assert not re.search(r'<script(?![^>]*\b(src=|type="application/json"))', html), \
-        "inline script"
+    assert not re.search(r'<script(?![^>]*\b(src=|type="application/json"))', html), "inline script"
     assert " onclick=" not in html
 
 
@@ -48,13 +47,15 @@ async def test_a_member_gives_positions_on_the_tablet_page(
         token = csrf_of(page.text)
         missing_text = await member.client.post(
             f"/meetings/{meeting}/positions/{items[0]}",
-            data={"csrf_token": token, "stance": "disagree", "text": ""})
+            data={"csrf_token": token, "stance": "disagree", "text": ""},
+        )
         assert missing_text.status_code == 422
         assert "Say why in a few words" in missing_text.text
         assert 'value="disagree" checked' in missing_text.text  # what was chosen stays
         saved = await member.client.post(
             f"/meetings/{meeting}/positions/{items[0]}",
-            data={"csrf_token": token, "stance": "disagree", "text": "Trái Hiến pháp."})
+            data={"csrf_token": token, "stance": "disagree", "text": "Trái Hiến pháp."},
+        )
         assert saved.status_code == 303
         assert saved.headers["location"] == f"/meetings/{meeting}/positions#item-{items[0]}"
         page = await member.client.get(f"/meetings/{meeting}/positions")
@@ -62,7 +63,8 @@ async def test_a_member_gives_positions_on_the_tablet_page(
         await pass_deadline(db, meeting)
         late = await member.client.post(
             f"/meetings/{meeting}/positions/{items[1]}",
-            data={"csrf_token": token, "stance": "agree", "text": ""})
+            data={"csrf_token": token, "stance": "agree", "text": ""},
+        )
         assert late.status_code == 409
         assert "deadline for written positions passed" in late.text
         assert (await last_event(db)).kind == "refused.positions-closed"
@@ -77,13 +79,15 @@ async def test_the_secretariat_sees_the_matrix_chart_and_csv_and_moves_an_item(
     body_id = seats["member"].body_id
     extra = await add_members(db, settings, body_id, 1)
     meeting, items = await make_meeting(db, body_id, items=2)
-    async with signed_in(client, settings, [seats["member"], *extra, seats["secretariat"],
-                                            seats["chair"]]) as people:
+    async with signed_in(
+        client, settings, [seats["member"], *extra, seats["secretariat"], seats["chair"]]
+    ) as people:
         member, minister, office, chair = people
-        await member.client.put(f"/api/items/{items[0]}/positions/me", json={
-            "stance": "disagree", "text": "=cmd|' /C calc'!A0"})
-        await minister.client.put(f"/api/items/{items[1]}/positions/me",
-                                  json={"stance": "agree"})
+        await member.client.put(
+            f"/api/items/{items[0]}/positions/me",
+            json={"stance": "disagree", "text": "=cmd|' /C calc'!A0"},
+        )
+        await minister.client.put(f"/api/items/{items[1]}/positions/me", json={"stance": "agree"})
         office.client.cookies.set("ecab_lang", "en")
         page = await office.client.get(f"/meetings/{meeting}/matrix")
         assert page.status_code == 200
@@ -104,15 +108,18 @@ async def test_the_secretariat_sees_the_matrix_chart_and_csv_and_moves_an_item(
         triage = await office.client.get(f"/meetings/{meeting}/triage")
         assert_csp_clean(triage.text)
         token = csrf_of(triage.text)
-        assert (await office.client.post(f"/meetings/{meeting}/triage",
-                                         data={"csrf_token": token})).status_code == 303
+        assert (
+            await office.client.post(f"/meetings/{meeting}/triage", data={"csrf_token": token})
+        ).status_code == 303
         no_reason = await office.client.post(
             f"/meetings/{meeting}/items/{items[1]}/move",
-            data={"csrf_token": token, "to": "contested", "reason": ""})
+            data={"csrf_token": token, "to": "contested", "reason": ""},
+        )
         assert no_reason.status_code == 422 and "Give the reason" in no_reason.text
         moved = await office.client.post(
             f"/meetings/{meeting}/items/{items[1]}/move",
-            data={"csrf_token": token, "to": "contested", "reason": "Cần ý kiến Bộ Tài chính."})
+            data={"csrf_token": token, "to": "contested", "reason": "Cần ý kiến Bộ Tài chính."},
+        )
         assert moved.status_code == 303
         record = (await office.client.get(f"/meetings/{meeting}/triage")).text
         assert "Cần ý kiến Bộ Tài chính." in record and "On the record" in record
@@ -129,8 +136,9 @@ async def test_a_member_pulls_an_item_on_the_triage_page(
         await office.client.post(f"/api/meetings/{meeting}/triage", json={})
         page = await member.client.get(f"/meetings/{meeting}/triage")
         assert "/pull" in page.text and "/move" not in page.text
-        pulled = await member.client.post(f"/meetings/{meeting}/items/{items[0]}/pull",
-                                          data={"csrf_token": csrf_of(page.text)})
+        pulled = await member.client.post(
+            f"/meetings/{meeting}/items/{items[0]}/pull", data={"csrf_token": csrf_of(page.text)}
+        )
         assert pulled.status_code == 303
     async with db.read() as session:
         item = (await session.exec(select(AgendaItem))).one()
@@ -152,8 +160,9 @@ async def test_the_open_page_and_notifications(
         assert f"/meetings/{meeting}/positions" in page.text
         assert "Reminder: written positions on" in page.text
         notes = await member.client.get("/notifications")
-        read = await member.client.post("/notifications/read",
-                                        data={"csrf_token": csrf_of(notes.text)})
+        read = await member.client.post(
+            "/notifications/read", data={"csrf_token": csrf_of(notes.text)}
+        )
         assert read.status_code == 303
         assert "No new notifications." in (await member.client.get("/open")).text
 
@@ -163,20 +172,28 @@ async def test_the_poll_pages_draft_send_and_show_the_ballot_buttons(
 ) -> None:
     seats = await seat_people(db, settings)
     body_id = seats["member"].body_id
-    async with signed_in(client, settings, [seats["secretariat"], seats["chair"],
-                                            seats["member"]]) as people:
+    async with signed_in(
+        client, settings, [seats["secretariat"], seats["chair"], seats["member"]]
+    ) as people:
         office, chair, member = people
         office.client.cookies.set("ecab_lang", "en")
         page = await office.client.get(f"/bodies/{body_id}/polls")
         assert_csp_clean(page.text)
         token = csrf_of(page.text)
-        bad = await office.client.post(f"/bodies/{body_id}/polls", data={
-            "csrf_token": token, "title": "Lấy ý kiến", "questions": "  "})
+        bad = await office.client.post(
+            f"/bodies/{body_id}/polls",
+            data={"csrf_token": token, "title": "Lấy ý kiến", "questions": "  "},
+        )
         assert bad.status_code == 422 and "between 1 and" in bad.text
-        made = await office.client.post(f"/bodies/{body_id}/polls", data={
-            "csrf_token": token, "title": "Lấy ý kiến về Nghị định",
-            "questions": "Thông qua?\nGiao Bộ Tư pháp hoàn thiện?",
-            "deadline": "2099-01-31T17:00"})
+        made = await office.client.post(
+            f"/bodies/{body_id}/polls",
+            data={
+                "csrf_token": token,
+                "title": "Lấy ý kiến về Nghị định",
+                "questions": "Thông qua?\nGiao Bộ Tư pháp hoàn thiện?",
+                "deadline": "2099-01-31T17:00",
+            },
+        )
         assert made.status_code == 303
         address = made.headers["location"]
         async with db.read() as session:
@@ -184,8 +201,9 @@ async def test_the_poll_pages_draft_send_and_show_the_ballot_buttons(
         assert poll.deadline is not None and poll.deadline.hour == 10  # 17:00 in Hà Nội
         chair_page = await chair.client.get(address)
         assert "/send" in chair_page.text and "/approve" in chair_page.text
-        sent = await chair.client.post(f"{address}/send",
-                                       data={"csrf_token": csrf_of(chair_page.text)})
+        sent = await chair.client.post(
+            f"{address}/send", data={"csrf_token": csrf_of(chair_page.text)}
+        )
         assert sent.status_code == 303
         member.client.cookies.set("ecab_lang", "en")
         ballot_page = await member.client.get(address)
@@ -207,19 +225,32 @@ async def test_the_comments_page(
         assert page.status_code == 200
         assert_csp_clean(page.text)
         assert 'value="3"' in page.text and "Điều 5</textarea>" in page.text
-        added = await member.client.post(f"/versions/{version}/comments", data={
-            "csrf_token": csrf_of(page.text), "page": "3", "quote": "Điều 5",
-            "text": "Đề nghị làm rõ."})
+        added = await member.client.post(
+            f"/versions/{version}/comments",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "page": "3",
+                "quote": "Điều 5",
+                "text": "Đề nghị làm rõ.",
+            },
+        )
         assert added.status_code == 303
         office_page = await office.client.get(f"/versions/{version}/comments")
         assert "Đề nghị làm rõ." in office_page.text and "/resolve" in office_page.text
         comment_id = re.search(r'id="comment-(\d+)"', office_page.text).group(1)  # type: ignore[union-attr]
-        answered = await office.client.post(f"/comments/{comment_id}/resolve", data={
-            "csrf_token": csrf_of(office_page.text), "resolution": "explained",
-            "response": "Đã có hướng dẫn tại Thông tư."})
+        answered = await office.client.post(
+            f"/comments/{comment_id}/resolve",
+            data={
+                "csrf_token": csrf_of(office_page.text),
+                "resolution": "explained",
+                "response": "Đã có hướng dẫn tại Thông tư.",
+            },
+        )
         assert answered.status_code == 303
-        assert "Đã có hướng dẫn tại Thông tư." in (
-            await member.client.get(f"/versions/{version}/comments")).text
+        assert (
+            "Đã có hướng dẫn tại Thông tư."
+            in (await member.client.get(f"/versions/{version}/comments")).text
+        )
 
 
 async def test_an_assistant_drafts_on_the_page(
@@ -227,10 +258,16 @@ async def test_an_assistant_drafts_on_the_page(
 ) -> None:
     seats = await seat_people(db, settings)
     async with db.transaction() as tx:
-        member = (await tx.session.exec(select(Membership).where(
-            Membership.person_id == seats["member"].person_id))).one()
-        helper = (await tx.session.exec(select(Membership).where(
-            Membership.person_id == seats["observer"].person_id))).one()
+        member = (
+            await tx.session.exec(
+                select(Membership).where(Membership.person_id == seats["member"].person_id)
+            )
+        ).one()
+        helper = (
+            await tx.session.exec(
+                select(Membership).where(Membership.person_id == seats["observer"].person_id)
+            )
+        ).one()
         helper.assists_id = member.id
         tx.session.add(helper)
     meeting, items = await make_meeting(db, seats["member"].body_id, items=1)
@@ -238,8 +275,10 @@ async def test_an_assistant_drafts_on_the_page(
         assistant, minister = people
         page = await assistant.client.get(f"/meetings/{meeting}/positions?member={member.id}")
         assert page.status_code == 200
-        drafted = await assistant.client.post(f"/meetings/{meeting}/positions/{items[0]}", data={
-            "csrf_token": csrf_of(page.text), "member": str(member.id), "stance": "agree"})
+        drafted = await assistant.client.post(
+            f"/meetings/{meeting}/positions/{items[0]}",
+            data={"csrf_token": csrf_of(page.text), "member": str(member.id), "stance": "agree"},
+        )
         assert drafted.status_code == 303
         sheet = await minister.client.get(f"/meetings/{meeting}/positions")
         assert f"/positions/{items[0]}/submit" in sheet.text
@@ -247,21 +286,29 @@ async def test_an_assistant_drafts_on_the_page(
         assert shown is not None
         # The assistant changes the draft while the member reads it: the page refuses to
         # submit a draft the member has not seen.
-        redrafted = await assistant.client.post(f"/meetings/{meeting}/positions/{items[0]}", data={
-            "csrf_token": csrf_of(page.text), "member": str(member.id), "stance": "discuss",
-            "text": "Cần thảo luận thêm."})
+        redrafted = await assistant.client.post(
+            f"/meetings/{meeting}/positions/{items[0]}",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "member": str(member.id),
+                "stance": "discuss",
+                "text": "Cần thảo luận thêm.",
+            },
+        )
         assert redrafted.status_code == 303
-        stale = await minister.client.post(f"/meetings/{meeting}/positions/{items[0]}/submit",
-                                           data={"csrf_token": csrf_of(sheet.text),
-                                                 "revision": shown.group(1)})
+        stale = await minister.client.post(
+            f"/meetings/{meeting}/positions/{items[0]}/submit",
+            data={"csrf_token": csrf_of(sheet.text), "revision": shown.group(1)},
+        )
         assert stale.status_code == 409
         assert "Trợ lý của bạn đã sửa bản dự thảo này sau khi bạn xem" in stale.text
         assert (await last_event(db)).kind == "position.drafted"
         sheet = await minister.client.get(f"/meetings/{meeting}/positions")
         shown = re.search(r'name="revision" value="(\d+)"', sheet.text)
         assert shown is not None
-        submitted = await minister.client.post(f"/meetings/{meeting}/positions/{items[0]}/submit",
-                                               data={"csrf_token": csrf_of(sheet.text),
-                                                     "revision": shown.group(1)})
+        submitted = await minister.client.post(
+            f"/meetings/{meeting}/positions/{items[0]}/submit",
+            data={"csrf_token": csrf_of(sheet.text), "revision": shown.group(1)},
+        )
         assert submitted.status_code == 303
     assert (await last_event(db)).kind == "position.submitted"

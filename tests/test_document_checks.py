@@ -13,15 +13,18 @@ from ecabinet.errors import UnsupportedMediaType, ValidationFailed
 from .packet_helpers import make_pdf
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("Tờ trình.pdf", "Tờ trình.pdf"),
-    (unicodedata.normalize("NFD", "Tờ trình.pdf"), "Tờ trình.pdf"),
-    ("bad\x00name\x07\u202e.PDF", "badname.pdf"),
-    ("a<b>c:d|e?f*g;h.docx", "a_b_c_d_e_f_g_h.docx"),
-    ("...ẩn.pdf", "ẩn.pdf"),
-    ("   ", "document"),
-    ("x" * 300 + ".pdf", "x" * 120 + ".pdf"),
-])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Tờ trình.pdf", "Tờ trình.pdf"),
+        (unicodedata.normalize("NFD", "Tờ trình.pdf"), "Tờ trình.pdf"),
+        ("bad\x00name\x07\u202e.PDF", "badname.pdf"),
+        ("a<b>c:d|e?f*g;h.docx", "a_b_c_d_e_f_g_h.docx"),
+        ("...ẩn.pdf", "ẩn.pdf"),
+        ("   ", "document"),
+        ("x" * 300 + ".pdf", "x" * 120 + ".pdf"),
+    ],
+)
 def test_file_names_are_made_safe(raw: str, clean: str) -> None:
     assert checks.clean_filename(raw) == clean
 
@@ -41,16 +44,19 @@ def test_content_decides_the_type(tmp_path: Path) -> None:
         checks.detect_kind(path)
 
 
-@pytest.mark.parametrize(("header", "size", "expected"), [
-    (None, 100, None),
-    ("bytes=0-9", 100, delivery.ByteRange(0, 10)),
-    ("bytes=90-", 100, delivery.ByteRange(90, 100)),
-    ("bytes=95-200", 100, delivery.ByteRange(95, 100)),
-    ("bytes=-5", 100, delivery.ByteRange(95, 100)),
-    ("bytes=-500", 100, delivery.ByteRange(0, 100)),
-    ("bytes=0-1,5-6", 100, None),
-    ("items=0-1", 100, None),
-])
+@pytest.mark.parametrize(
+    ("header", "size", "expected"),
+    [
+        (None, 100, None),
+        ("bytes=0-9", 100, delivery.ByteRange(0, 10)),
+        ("bytes=90-", 100, delivery.ByteRange(90, 100)),
+        ("bytes=95-200", 100, delivery.ByteRange(95, 100)),
+        ("bytes=-5", 100, delivery.ByteRange(95, 100)),
+        ("bytes=-500", 100, delivery.ByteRange(0, 100)),
+        ("bytes=0-1,5-6", 100, None),
+        ("items=0-1", 100, None),
+    ],
+)
 def test_ranges(header: str | None, size: int, expected: delivery.ByteRange | None) -> None:
     assert delivery.parse_range(header, size) == expected
 

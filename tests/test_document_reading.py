@@ -34,12 +34,18 @@ from .packet_helpers import (  # noqa: F401 (fixture)
 BASIS = "Điểm a khoản 2 Danh mục bí mật nhà nước lĩnh vực tài chính"
 
 
-async def _published(people: People, *, classification: str = "internal"
-                     ) -> tuple[int, int, dict[str, Any]]:
+async def _published(
+    people: People, *, classification: str = "internal"
+) -> tuple[int, int, dict[str, Any]]:
     meeting_id = (await new_meeting(people))["id"]
     item_id = await new_item(people, meeting_id)
-    version = await attach(people, item_id, make_pdf(3), classification=classification,
-                           basis=BASIS if classification in {"mat", "toi_mat"} else "")
+    version = await attach(
+        people,
+        item_id,
+        make_pdf(3),
+        classification=classification,
+        basis=BASIS if classification in {"mat", "toi_mat"} else "",
+    )
     response = await people["secretariat"].post(f"/api/meetings/{meeting_id}/publish", json={})
     assert response.status_code == 200, response.text
     return meeting_id, item_id, version
@@ -47,16 +53,22 @@ async def _published(people: People, *, classification: str = "internal"
 
 async def _events(db: Database, kind: str) -> list[AuditEvent]:
     async with db.read() as session:
-        return list((await session.exec(select(AuditEvent).where(
-            AuditEvent.kind == kind).order_by(col(AuditEvent.seq)))).all())
+        return list(
+            (
+                await session.exec(
+                    select(AuditEvent).where(AuditEvent.kind == kind).order_by(col(AuditEvent.seq))
+                )
+            ).all()
+        )
 
 
 def _pdf_pages(data: bytes, tmp_path: Path) -> list[str]:
     assert shutil.which("pdftotext"), "install poppler-utils: the test reads the PDF back"
     path = tmp_path / "copy.pdf"
     path.write_bytes(data)
-    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
-                          capture_output=True, check=True).stdout.decode("utf-8")
+    text = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
     return [page for page in text.split("\f") if page.strip()]
 
 
@@ -101,12 +113,15 @@ async def test_pages_render_as_png_with_etags(people: People) -> None:
     from PIL import Image
 
     assert Image.open(BytesIO(page.content)).width == 900
-    again = await member.get(page_url, params={"w": "900"},
-                             headers={"if-none-match": page.headers["etag"]})
+    again = await member.get(
+        page_url, params={"w": "900"}, headers={"if-none-match": page.headers["etag"]}
+    )
     assert again.status_code == 304
     missing = await member.get(version["pageUrl"].replace("{n}", "9"))
-    assert (missing.status_code, missing.json()["detail"]) == (404,
-                                                               "This document has pages 1 to 3.")
+    assert (missing.status_code, missing.json()["detail"]) == (
+        404,
+        "This document has pages 1 to 3.",
+    )
 
 
 async def test_member_without_clearance_gets_403_audited(people: People, db: Database) -> None:
@@ -117,19 +132,26 @@ async def test_member_without_clearance_gets_403_audited(people: People, db: Dat
     [document] = agenda["items"][0]["documents"]
     assert (document["readable"], document["classification"]) == (False, "mat")
     assert "versions" not in document
-    for url in (version["url"], version["pageUrl"].replace("{n}", "1"),
-                f"/api/documents/{document['id']}", f"/versions/{version['id']}"):
+    for url in (
+        version["url"],
+        version["pageUrl"].replace("{n}", "1"),
+        f"/api/documents/{document['id']}",
+        f"/versions/{version['id']}",
+    ):
         refused = await member.get(url)
         assert refused.status_code == 403, url
-        assert ("This document's classification is above your clearance, so it cannot be "
-                "opened. Ask the secretariat if you need it.") in html.unescape(refused.text)
+        assert (
+            "This document's classification is above your clearance, so it cannot be "
+            "opened. Ask the secretariat if you need it."
+        ) in html.unescape(refused.text)
     refusals = await _events(db, "refused.forbidden")
     assert len(refusals) == 4
     assert {e.actor_id for e in refusals} == {people.seats["member"].person_id}
 
 
 async def test_classified_copy_is_stamped_on_every_page(
-        people: People, db: Database, tmp_path: Path) -> None:
+    people: People, db: Database, tmp_path: Path
+) -> None:
     _, _, version = await _published(people, classification="mat")
     copy = await people["member"].get(version["url"])
     assert copy.status_code == 200, copy.text
@@ -173,8 +195,12 @@ async def test_new_version_is_flagged_as_changed(people: People) -> None:
     assert flags((await member.get(agenda_url)).json()) == (True, False, None)
     await member.get(version["url"])
     assert flags((await member.get(agenda_url)).json()) == (False, False, 1)
-    revised = await upload(people, f"/api/documents/{document_id}/versions", make_pdf(4),
-                           note="Tiếp thu ý kiến Bộ Tư pháp")
+    revised = await upload(
+        people,
+        f"/api/documents/{document_id}/versions",
+        make_pdf(4),
+        note="Tiếp thu ý kiến Bộ Tư pháp",
+    )
     assert revised.status_code == 201
     agenda = (await member.get(agenda_url)).json()
     assert flags(agenda) == (False, True, 1)
@@ -186,7 +212,8 @@ async def test_new_version_is_flagged_as_changed(people: People) -> None:
 
 
 async def test_classified_documents_are_recalled_when_the_meeting_closes(
-        people: People, db: Database) -> None:
+    people: People, db: Database
+) -> None:
     meeting_id, item_id, secret = await _published(people, classification="mat")
     plain = await attach(people, item_id, make_pdf(1, "Phụ lục"), title="Phụ lục")
     member = people["member"]
@@ -194,8 +221,9 @@ async def test_classified_documents_are_recalled_when_the_meeting_closes(
     await open_and_close(db, people, meeting_id)
     recalled = await member.get(secret["url"])
     assert recalled.status_code == 403
-    assert recalled.json()["detail"] == ("This classified document was recalled when the "
-                                         "meeting closed; it can no longer be opened.")
+    assert recalled.json()["detail"] == (
+        "This classified document was recalled when the meeting closed; it can no longer be opened."
+    )
     assert (await member.get(plain["url"])).status_code == 200
     assert (await people["secretariat"].get(secret["url"])).status_code == 200
     agenda = (await member.get(f"/api/meetings/{meeting_id}")).json()
@@ -203,7 +231,8 @@ async def test_classified_documents_are_recalled_when_the_meeting_closes(
 
 
 async def test_offline_manifest_keeps_only_what_may_stay_on_the_tablet(
-        people: People, db: Database) -> None:
+    people: People, db: Database
+) -> None:
     meeting_id, item_id, plain = await _published(people)
     secret = await attach(people, item_id, classification="mat", basis=BASIS)
     member = people["member"]
@@ -224,8 +253,10 @@ async def test_offline_manifest_keeps_only_what_may_stay_on_the_tablet(
     from .factories import enroll
 
     await enroll(admin, people.seats["admin"].token, authenticator_for(member))
-    policy = await admin.patch(f"/api/bodies/{people.body_id}/document-policy", json={
-        "maxClassification": "mat", "offlineMaxClassification": "mat"})
+    policy = await admin.patch(
+        f"/api/bodies/{people.body_id}/document-policy",
+        json={"maxClassification": "mat", "offlineMaxClassification": "mat"},
+    )
     assert policy.status_code == 200, policy.text
     assert secret["url"] in (await manifest())["urls"]
 
@@ -248,7 +279,8 @@ async def test_signed_out_tablet_is_told_to_drop_everything(client: httpx.AsyncC
 
 
 async def test_a_download_whose_record_fails_is_cut_short(
-        people: People, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    people: People, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The bytes start before the audit event commits, but the answer is never complete
     without it: when the record fails, the tablet is left with an incomplete file."""
     _, _, version = await _published(people)

@@ -48,12 +48,19 @@ def test_nothing_emits_an_event_around_the_contract() -> None:
         if path in BUILDS_EVENTS:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        if not any(isinstance(node, ast.ImportFrom) and (node.module or "").endswith("events")
-                   and any(a.name == "Event" for a in node.names) for node in ast.walk(tree)):
+        if not any(
+            isinstance(node, ast.ImportFrom)
+            and (node.module or "").endswith("events")
+            and any(a.name == "Event" for a in node.names)
+            for node in ast.walk(tree)
+        ):
             continue  # another Event (an iCalendar one, say)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                    and node.func.id == "Event":
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Event"
+            ):
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert offenders == []
 

@@ -41,8 +41,9 @@ def problem_type(response: httpx.Response) -> str:
     return str(response.json().get("type", "")).rsplit(":", 1)[-1]
 
 
-async def person(client: httpx.AsyncClient, token: str, device: SoftAuthenticator
-                 ) -> httpx.AsyncClient:
+async def person(
+    client: httpx.AsyncClient, token: str, device: SoftAuthenticator
+) -> httpx.AsyncClient:
     """A browser of its own, enrolled with the link and signed in."""
     other = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
     enrolled = await enroll(other, token, device)
@@ -51,8 +52,9 @@ async def person(client: httpx.AsyncClient, token: str, device: SoftAuthenticato
     return other
 
 
-async def approve(http: httpx.AsyncClient, device: SoftAuthenticator, person_id: int
-                  ) -> httpx.Response:
+async def approve(
+    http: httpx.AsyncClient, device: SoftAuthenticator, person_id: int
+) -> httpx.Response:
     options = await http.post(f"/api/people/{person_id}/recovery/options", json={})
     assert options.status_code == 200, options.text
     credential = device.assert_(options.json()["publicKey"])
@@ -61,8 +63,14 @@ async def approve(http: httpx.AsyncClient, device: SoftAuthenticator, person_id:
 
 async def refusals(db: Database, kind: str) -> list[dict[str, Any]]:
     async with db.read() as session:
-        return [e.data for e in (await session.exec(select(AuditEvent).where(
-            AuditEvent.kind == kind).order_by(col(AuditEvent.seq)))).all()]
+        return [
+            e.data
+            for e in (
+                await session.exec(
+                    select(AuditEvent).where(AuditEvent.kind == kind).order_by(col(AuditEvent.seq))
+                )
+            ).all()
+        ]
 
 
 async def test_one_insider_cannot_vote_approve_or_sign_as_the_chair(
@@ -73,24 +81,42 @@ async def test_one_insider_cannot_vote_approve_or_sign_as_the_chair(
     async with db.transaction() as tx:
         body = await tx.session.get(Body, live.body_id)
         assert body is not None
-        second = await add_member(tx, actor_id=None, body=body, full_name="Thư ký thứ hai",
-                                  role=Role.SECRETARIAT, email="sec2@example.gov",
-                                  clearance=Classification.MAT)
-        second_url = await issue_enrollment(tx, settings, actor_id=None,
-                                            person_id=second.person_id)
+        second = await add_member(
+            tx,
+            actor_id=None,
+            body=body,
+            full_name="Thư ký thứ hai",
+            role=Role.SECRETARIAT,
+            email="sec2@example.gov",
+            clearance=Classification.MAT,
+        )
+        second_url = await issue_enrollment(tx, settings, actor_id=None, person_id=second.person_id)
         province = await create_body(tx, actor_id=None, slug="tinh", name="UBND tỉnh")
-        stranger = await add_member(tx, actor_id=None, body=province, full_name="Thư ký tỉnh",
-                                    role=Role.SECRETARIAT, email="tinh@example.gov",
-                                    clearance=Classification.MAT)
-        stranger_url = await issue_enrollment(tx, settings, actor_id=None,
-                                              person_id=stranger.person_id)
-        earlier = Meeting(body_id=live.body_id, number=5, title="Phiên họp tháng trước",
-                          starts_at=utcnow(), state=MeetingState.CLOSED.value)
+        stranger = await add_member(
+            tx,
+            actor_id=None,
+            body=province,
+            full_name="Thư ký tỉnh",
+            role=Role.SECRETARIAT,
+            email="tinh@example.gov",
+            clearance=Classification.MAT,
+        )
+        stranger_url = await issue_enrollment(
+            tx, settings, actor_id=None, person_id=stranger.person_id
+        )
+        earlier = Meeting(
+            body_id=live.body_id,
+            number=5,
+            title="Phiên họp tháng trước",
+            starts_at=utcnow(),
+            state=MeetingState.CLOSED.value,
+        )
         tx.session.add(earlier)
         await tx.session.flush()
         assert earlier.id is not None
-        tx.session.add(Minutes(meeting_id=earlier.id,
-                               draft_sha256=hashlib.sha256(b"draft").hexdigest()))
+        tx.session.add(
+            Minutes(meeting_id=earlier.id, draft_sha256=hashlib.sha256(b"draft").hexdigest())
+        )
     chair_device = authenticator(settings)
     chair = await person(client, live.seats["chair"].token, chair_device)
     first_device, second_device = authenticator(settings), authenticator(settings)
@@ -105,8 +131,10 @@ async def test_one_insider_cannot_vote_approve_or_sign_as_the_chair(
     # A secretariat of another body cannot even start a recovery.
     foreign = await outsider.post(f"/api/people/{chair_id}/recovery/options", json={})
     assert foreign.status_code == 403 and problem_type(foreign) == "recovery"
-    assert "not secretariat of any body" in foreign.json()["detail"] or \
-        "không phải là thư ký" in foreign.json()["detail"]
+    assert (
+        "not secretariat of any body" in foreign.json()["detail"]
+        or "không phải là thư ký" in foreign.json()["detail"]
+    )
 
     # One official alone: the approval is recorded, no link; a second approval is refused.
     alone = await approve(first, first_device, chair_id)
@@ -134,38 +162,64 @@ async def test_one_insider_cannot_vote_approve_or_sign_as_the_chair(
         assert problem_type(response) == "quarantine", response.text
 
     poll, question = await open_poll(db, live.body_id)
-    issued = (await attacker.post(f"/api/polls/{poll}/ballots/options",
-                                  json={"question": question, "choice": "for"})).json()
-    await expect_quarantine(await attacker.post(f"/api/polls/{poll}/ballots", json={
-        "payload": issued["payload"], "credential": thief.assert_(issued["publicKey"])}))
+    issued = (
+        await attacker.post(
+            f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": "for"}
+        )
+    ).json()
+    await expect_quarantine(
+        await attacker.post(
+            f"/api/polls/{poll}/ballots",
+            json={"payload": issued["payload"], "credential": thief.assert_(issued["publicKey"])},
+        )
+    )
 
-    opened = await first.post(f"/api/meetings/{live.meeting_id}/session/open",
-                              json={"confirm": True})
+    opened = await first.post(
+        f"/api/meetings/{live.meeting_id}/session/open", json={"confirm": True}
+    )
     assert opened.status_code == 200, opened.text
-    checkin = (await attacker.post(f"/api/meetings/{live.meeting_id}/checkin/options",
-                                   json={"mode": "room"})).json()
-    await expect_quarantine(await attacker.post(
-        f"/api/meetings/{live.meeting_id}/checkin",
-        json={"credential": thief.assert_(checkin["publicKey"])}))
+    checkin = (
+        await attacker.post(
+            f"/api/meetings/{live.meeting_id}/checkin/options", json={"mode": "room"}
+        )
+    ).json()
+    await expect_quarantine(
+        await attacker.post(
+            f"/api/meetings/{live.meeting_id}/checkin",
+            json={"credential": thief.assert_(checkin["publicKey"])},
+        )
+    )
 
-    approval = (await attacker.post(f"/api/meetings/{earlier.id}/minutes/approval/options",
-                                    json={})).json()
-    await expect_quarantine(await attacker.post(
-        f"/api/meetings/{earlier.id}/minutes/approval",
-        json={"credential": thief.assert_(approval)}))
-    await expect_quarantine(await attacker.post(
-        f"/api/meetings/{earlier.id}/minutes/signatures", json={"as": "chair"}))
+    approval = (
+        await attacker.post(f"/api/meetings/{earlier.id}/minutes/approval/options", json={})
+    ).json()
+    await expect_quarantine(
+        await attacker.post(
+            f"/api/meetings/{earlier.id}/minutes/approval",
+            json={"credential": thief.assert_(approval)},
+        )
+    )
+    await expect_quarantine(
+        await attacker.post(f"/api/meetings/{earlier.id}/minutes/signatures", json={"as": "chair"})
+    )
     await expect_quarantine(await attacker.post("/api/me/passkeys/options", json={}))
-    await expect_quarantine(await attacker.post(
-        f"/api/me/passkeys/{recovered['id']}/quarantine/release", json={}))
+    await expect_quarantine(
+        await attacker.post(f"/api/me/passkeys/{recovered['id']}/quarantine/release", json={})
+    )
     old_device = next(p for p in me.json()["passkeys"] if not p["quarantinedUntil"])
     await expect_quarantine(await attacker.delete(f"/api/me/passkeys/{old_device['id']}"))
 
     # The audit names each refusal, the action refused, and whom it was about.
     refused = await refusals(db, "refused.quarantine")
     assert [r["action"] for r in refused] == [
-        "vote", "check-in", "approve-minutes", "sign-minutes", "add-device", "end-quarantine",
-        "change-devices"]
+        "vote",
+        "check-in",
+        "approve-minutes",
+        "sign-minutes",
+        "add-device",
+        "end-quarantine",
+        "change-devices",
+    ]
     assert {r["credential"] for r in refused} == {recovered["id"]}
     assert len(await refusals(db, "refused.recovery-required")) == 1
     assert len(await refusals(db, "refused.recovery")) == 2  # the outsider; the second try
@@ -180,8 +234,7 @@ async def test_one_insider_cannot_vote_approve_or_sign_as_the_chair(
     assert link_note["params"]["approvers"] == "Người secretariat, Thư ký thứ hai"
 
     # From the old device the chair rejects the stranger's passkey: its session ends.
-    rejected = await chair.post(f"/api/me/passkeys/{recovered['id']}/quarantine/reject",
-                                json={})
+    rejected = await chair.post(f"/api/me/passkeys/{recovered['id']}/quarantine/reject", json={})
     assert rejected.status_code == 200, rejected.text
     assert (await attacker.get("/api/me")).status_code == 401
     told = (await chair.get("/api/me")).json()["security"]
@@ -197,18 +250,40 @@ async def test_a_member_of_two_bodies_needs_two_officials_of_each(
     async with db.transaction() as tx:
         government = await create_body(tx, actor_id=None, slug="cp", name="Chính phủ")
         council = await create_body(tx, actor_id=None, slug="hd", name="Hội đồng")
-        minister = await add_member(tx, actor_id=None, body=government, full_name="Bộ trưởng",
-                                    role=Role.MEMBER, email="bt@example.gov",
-                                    clearance=Classification.MAT)
-        again = await add_member(tx, actor_id=None, body=council, full_name="Bộ trưởng",
-                                 role=Role.MEMBER, email="bt@example.gov",
-                                 clearance=Classification.MAT)
+        minister = await add_member(
+            tx,
+            actor_id=None,
+            body=government,
+            full_name="Bộ trưởng",
+            role=Role.MEMBER,
+            email="bt@example.gov",
+            clearance=Classification.MAT,
+        )
+        again = await add_member(
+            tx,
+            actor_id=None,
+            body=council,
+            full_name="Bộ trưởng",
+            role=Role.MEMBER,
+            email="bt@example.gov",
+            clearance=Classification.MAT,
+        )
         assert again.person_id == minister.person_id  # one person, two seats
-        for name, body in (("g1", government), ("g2", government), ("c1", council),
-                           ("c2", council)):
-            seat = await add_member(tx, actor_id=None, body=body, full_name=f"Thư ký {name}",
-                                    role=Role.SECRETARIAT, email=f"{name}@example.gov",
-                                    clearance=Classification.MAT)
+        for name, body in (
+            ("g1", government),
+            ("g2", government),
+            ("c1", council),
+            ("c2", council),
+        ):
+            seat = await add_member(
+                tx,
+                actor_id=None,
+                body=body,
+                full_name=f"Thư ký {name}",
+                role=Role.SECRETARIAT,
+                email=f"{name}@example.gov",
+                clearance=Classification.MAT,
+            )
             url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
             tokens[name] = url.rsplit("/", 1)[1]
         url = await issue_enrollment(tx, settings, actor_id=None, person_id=minister.person_id)
@@ -225,8 +300,10 @@ async def test_a_member_of_two_bodies_needs_two_officials_of_each(
         assert answer.status_code == 202, answer.text
         missing.append(answer.json()["missing"])
     assert missing == [
-        [{"body": "Chính phủ", "approvals": 1, "needed": 2},
-         {"body": "Hội đồng", "approvals": 0, "needed": 2}],
+        [
+            {"body": "Chính phủ", "approvals": 1, "needed": 2},
+            {"body": "Hội đồng", "approvals": 0, "needed": 2},
+        ],
         [{"body": "Hội đồng", "approvals": 0, "needed": 2}],
         [{"body": "Hội đồng", "approvals": 1, "needed": 2}],
     ]
@@ -243,20 +320,28 @@ async def test_the_sweeper_ends_a_quarantine_that_ran_out_and_tells_the_person(
     seats = await seat_people(db, settings)
     member = seats["member"].person_id
     async with db.transaction() as tx:
-        key = PasskeyCredential(person_id=member, credential_id="recovered-key",
-                                public_key_cose=b"\xa0", public_key_spki_pem="",
-                                device_name="iPad mới")
+        key = PasskeyCredential(
+            person_id=member,
+            credential_id="recovered-key",
+            public_key_cose=b"\xa0",
+            public_key_spki_pem="",
+            device_name="iPad mới",
+        )
         tx.session.add(key)
         await tx.session.flush()
         assert key.id is not None
-        tx.session.add(PasskeyQuarantine(credential_id=key.id, person_id=member,
-                                         until=utcnow() - timedelta(minutes=1)))
+        tx.session.add(
+            PasskeyQuarantine(
+                credential_id=key.id, person_id=member, until=utcnow() - timedelta(minutes=1)
+            )
+        )
     assert (await sweep_once(db, settings)).quarantines_ended == 1
     assert (await sweep_once(db, settings)).quarantines_ended == 0  # once
     async with db.read() as session:
         ended = (await session.exec(select(PasskeyQuarantine))).one()
-        notes = (await session.exec(select(Notification).where(
-            Notification.person_id == member))).all()
+        notes = (
+            await session.exec(select(Notification).where(Notification.person_id == member))
+        ).all()
     assert ended.outcome == "expired" and ended.ended_at is not None
     assert [n.subject for n in notes] == [f"quarantine-expired:passkey:{key.id}"]
     assert (await refusals(db, "quarantine.expired"))[0]["credential"] == key.id

@@ -26,12 +26,17 @@ async def test_two_casts_at_once_leave_one_current_ballot(
     poll, question = await open_poll(db, seats["member"].body_id)
     signed = []
     for choice in ("for", "against"):
-        issued = (await client.post(f"/api/polls/{poll}/ballots/options",
-                                    json={"question": question, "choice": choice})).json()
-        signed.append({"payload": issued["payload"],
-                       "credential": device.assert_(issued["publicKey"])})
-    casts = await asyncio.gather(*(client.post(f"/api/polls/{poll}/ballots", json=body)
-                                   for body in signed))
+        issued = (
+            await client.post(
+                f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": choice}
+            )
+        ).json()
+        signed.append(
+            {"payload": issued["payload"], "credential": device.assert_(issued["publicKey"])}
+        )
+    casts = await asyncio.gather(
+        *(client.post(f"/api/polls/{poll}/ballots", json=body) for body in signed)
+    )
     assert [c.status_code for c in casts] == [201, 201], [c.text for c in casts]
     async with db.read() as session:
         rows = list((await session.exec(select(Ballot).order_by(col(Ballot.id)))).all())
@@ -50,10 +55,15 @@ async def test_the_database_refuses_a_second_current_ballot(
     device = authenticator(settings)
     await enroll(client, seats["member"].token, device)
     poll, question = await open_poll(db, seats["member"].body_id)
-    signed = (await client.post(f"/api/polls/{poll}/ballots/options",
-                                json={"question": question, "choice": "for"})).json()
-    cast = await client.post(f"/api/polls/{poll}/ballots", json={
-        "payload": signed["payload"], "credential": device.assert_(signed["publicKey"])})
+    signed = (
+        await client.post(
+            f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": "for"}
+        )
+    ).json()
+    cast = await client.post(
+        f"/api/polls/{poll}/ballots",
+        json={"payload": signed["payload"], "credential": device.assert_(signed["publicKey"])},
+    )
     assert cast.status_code == 201
     async with db.transaction() as tx:
         first = (await tx.session.exec(select(Ballot))).one()
@@ -71,13 +81,15 @@ async def test_the_database_refuses_a_second_current_ballot(
             await tx.session.flush()
             await asyncio.sleep(0)  # let the other transaction reach its insert too
 
-    outcomes = await asyncio.gather(insert_a_current_ballot("a" * 64),
-                                    insert_a_current_ballot("b" * 64),
-                                    return_exceptions=True)
+    outcomes = await asyncio.gather(
+        insert_a_current_ballot("a" * 64), insert_a_current_ballot("b" * 64), return_exceptions=True
+    )
     assert sorted(type(o).__name__ for o in outcomes) == ["IntegrityError", "NoneType"]
     async with db.read() as session:
-        assert len((await session.exec(select(Ballot).where(
-            Ballot.question_id == other_id))).all()) == 1
+        assert (
+            len((await session.exec(select(Ballot).where(Ballot.question_id == other_id))).all())
+            == 1
+        )
 
 
 async def test_a_member_may_change_their_vote_twice(
@@ -88,10 +100,15 @@ async def test_a_member_may_change_their_vote_twice(
     await enroll(client, seats["member"].token, device)
     poll, question = await open_poll(db, seats["member"].body_id)
     for choice in ("for", "against", "abstain"):
-        issued = (await client.post(f"/api/polls/{poll}/ballots/options",
-                                    json={"question": question, "choice": choice})).json()
-        cast = await client.post(f"/api/polls/{poll}/ballots", json={
-            "payload": issued["payload"], "credential": device.assert_(issued["publicKey"])})
+        issued = (
+            await client.post(
+                f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": choice}
+            )
+        ).json()
+        cast = await client.post(
+            f"/api/polls/{poll}/ballots",
+            json={"payload": issued["payload"], "credential": device.assert_(issued["publicKey"])},
+        )
         assert cast.status_code == 201, cast.text
     async with db.read() as session:
         rows = list((await session.exec(select(Ballot).order_by(col(Ballot.id)))).all())

@@ -53,8 +53,9 @@ def texts(report: Report) -> list[str]:
     return [f.text(lambda m, **p: m % p if p else m) for f in report.problems]
 
 
-async def forge_with_a_backdated_key(genuine: Genuine, db: Database,
-                                     monkeypatch: pytest.MonkeyPatch) -> tuple[bytes, bytes]:
+async def forge_with_a_backdated_key(
+    genuine: Genuine, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> tuple[bytes, bytes]:
     """Root's forgery, a day after the session: a passkey row for the first voter, enrolled
     (it says) a day before the session; the register publishes it; the ballot flipped and
     re-signed with it."""
@@ -67,28 +68,42 @@ async def forge_with_a_backdated_key(genuine: Genuine, db: Database,
     at = vote["ballots"][0]["payload"]["issuedAt"]
     settings = replace(genuine.settings, database_url=str(db.engine.url))
     async with db.transaction() as tx:
-        tx.session.add(PasskeyCredential(
-            person_id=int(ballot["payload"]["person"]),
-            credential_id=b64url(next(iter(device.credentials))), public_key_cose=b"",
-            public_key_spki_pem=device_key(device), device_name="forged",
-            created_at=utcnow().fromisoformat(at) - timedelta(days=1)))
+        tx.session.add(
+            PasskeyCredential(
+                person_id=int(ballot["payload"]["person"]),
+                credential_id=b64url(next(iter(device.credentials))),
+                public_key_cose=b"",
+                public_key_spki_pem=device_key(device),
+                device_name="forged",
+                created_at=utcnow().fromisoformat(at) - timedelta(days=1),
+            )
+        )
         await tx.session.flush()
         register = await export_register(tx, settings, body_id=genuine.session.body_id)
     payload = dict(ballot["payload"], choice="against")
     response = device.assert_challenge(ballot_challenge(payload))["response"]
-    ballot.update(payload=payload, receipt=hashlib.sha256(canonical_json(payload)).hexdigest(),
-                  authenticatorData=response["authenticatorData"],
-                  clientDataJSON=response["clientDataJSON"], signature=response["signature"],
-                  publicKey=device_key(device))
+    ballot.update(
+        payload=payload,
+        receipt=hashlib.sha256(canonical_json(payload)).hexdigest(),
+        authenticatorData=response["authenticatorData"],
+        clientDataJSON=response["clientDataJSON"],
+        signature=response["signature"],
+        publicKey=device_key(device),
+    )
     vote["outcome"]["for"] -= 1
     vote["outcome"]["against"] += 1
-    forged = await sign_both(draft_with(genuine.record, proof), genuine.approval,
-                             genuine.signing.secretary, genuine.signing.chair)
+    forged = await sign_both(
+        draft_with(genuine.record, proof),
+        genuine.approval,
+        genuine.signing.secretary,
+        genuine.signing.chair,
+    )
     return forged, register
 
 
 async def test_a_key_added_after_the_vote_is_caught_by_its_register_revision(
-        genuine: Genuine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    genuine: Genuine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = copy_of(genuine, tmp_path)
     try:
         forged, register = await forge_with_a_backdated_key(genuine, db, monkeypatch)
@@ -99,8 +114,11 @@ async def test_a_key_added_after_the_vote_is_caught_by_its_register_revision(
     assert keys.previous_sha256 == hashlib.sha256(genuine.register_pdf).hexdigest()
     # The enrollment time the forger wrote passes the old check; the revision does not.
     found = texts(await verify_pdf(forged, trust_roots=genuine.roots, keys=keys))
-    assert any("the voter's passkey: the key first appeared in revision 2 of the register"
-               in p and "after it signed" in p for p in found), found
+    assert any(
+        "the voter's passkey: the key first appeared in revision 2 of the register" in p
+        and "after it signed" in p
+        for p in found
+    ), found
     # The genuine minutes still verify against the newer revision: their keys were in the
     # first one.
     genuine_report = await verify_pdf(genuine.pdf, trust_roots=genuine.roots, keys=keys)
@@ -108,55 +126,75 @@ async def test_a_key_added_after_the_vote_is_caught_by_its_register_revision(
 
 
 async def test_revisions_given_together_must_form_one_chain(
-        genuine: Genuine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    genuine: Genuine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = copy_of(genuine, tmp_path)
     try:
         _forged, second = await forge_with_a_backdated_key(genuine, db, monkeypatch)
-        newest, note = await read_registers([genuine.register_pdf, second],
-                                            trust_roots=genuine.roots)
+        newest, note = await read_registers(
+            [genuine.register_pdf, second], trust_roots=genuine.roots
+        )
         assert newest.revision == 2 and "chained with revisions 1" in note
         # Root rewrites the register from its start, the forged key in its first revision.
         async with db.transaction() as tx:
-            await tx.session.exec(delete(KeyRegisterRevision).where(
-                col(KeyRegisterRevision.body_id) == genuine.session.body_id))
+            await tx.session.exec(
+                delete(KeyRegisterRevision).where(
+                    col(KeyRegisterRevision.body_id) == genuine.session.body_id
+                )
+            )
         async with db.transaction() as tx:
             rewritten = await export_register(
-                tx, replace(genuine.settings, database_url=str(db.engine.url)),
-                body_id=genuine.session.body_id)
+                tx,
+                replace(genuine.settings, database_url=str(db.engine.url)),
+                body_id=genuine.session.body_id,
+            )
     finally:
         await db.dispose()
     alone, _ = await read_registers([rewritten], trust_roots=genuine.roots)
     assert alone.revision == 1  # alone, a rewritten first revision cannot be told apart
-    with pytest.raises(RegisterError, match="two different files are both revision 1 of the "
-                                            "register: it was rewritten"):
+    with pytest.raises(
+        RegisterError,
+        match="two different files are both revision 1 of the register: it was rewritten",
+    ):
         await read_registers([genuine.register_pdf, rewritten], trust_roots=genuine.roots)
-    with pytest.raises(RegisterError, match=r"records revision 1 with SHA-256 \w+, but the "
-                                            r"revision 1 given has \w+: the register was "
-                                            r"rewritten"):
+    with pytest.raises(
+        RegisterError,
+        match=r"records revision 1 with SHA-256 \w+, but the "
+        r"revision 1 given has \w+: the register was "
+        r"rewritten",
+    ):
         await read_registers([rewritten, second], trust_roots=genuine.roots)
 
 
 async def test_the_sweeper_publishes_a_revision_for_every_key_change(
-        genuine: Genuine, tmp_path: Path) -> None:
+    genuine: Genuine, tmp_path: Path
+) -> None:
     db = copy_of(genuine, tmp_path)
     settings = replace(genuine.settings, database_url=str(db.engine.url))
     try:
         assert (await sweep_once(db, settings)).registers_published == 0  # nothing changed
         async with db.transaction() as tx:
-            key = (await tx.session.exec(select(PasskeyCredential).where(
-                PasskeyCredential.person_id == genuine.session.chair_person_id))).one()
+            key = (
+                await tx.session.exec(
+                    select(PasskeyCredential).where(
+                        PasskeyCredential.person_id == genuine.session.chair_person_id
+                    )
+                )
+            ).one()
             key.revoked_at = utcnow()  # written straight into the database, as root could
             tx.session.add(key)
         assert (await sweep_once(db, settings)).registers_published == 1
         assert (await sweep_once(db, settings)).registers_published == 0
         async with db.read() as session:
-            newest = (await session.exec(select(KeyRegisterRevision).order_by(
-                col(KeyRegisterRevision.revision).desc()))).first()
+            newest = (
+                await session.exec(
+                    select(KeyRegisterRevision).order_by(col(KeyRegisterRevision.revision).desc())
+                )
+            ).first()
     finally:
         await db.dispose()
     assert newest is not None and newest.revision == 2
-    assert newest.content["changes"] == [{"credentialId": key.credential_id,
-                                          "change": "revoked"}]
+    assert newest.content["changes"] == [{"credentialId": key.credential_id, "change": "revoked"}]
     keys, _ = await read_registers([genuine.register_pdf, newest.pdf], trust_roots=genuine.roots)
     (entry,) = keys.credentials_of_key(key.public_key_spki_pem)
     assert entry.revoked_at is not None and entry.published_in == 1

@@ -22,12 +22,16 @@ def imported(path: Path) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            found |= {a.name.removeprefix("ecabinet.") for a in node.names
-                      if a.name.startswith("ecabinet.")}
+            found |= {
+                a.name.removeprefix("ecabinet.")
+                for a in node.names
+                if a.name.startswith("ecabinet.")
+            }
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = ".".join([*where[:len(where) - node.level + 1],
-                                 *([node.module] if node.module else [])])
+                base = ".".join(
+                    [*where[: len(where) - node.level + 1], *([node.module] if node.module else [])]
+                )
             elif node.module and node.module.startswith("ecabinet."):
                 base = node.module.removeprefix("ecabinet.")
             else:

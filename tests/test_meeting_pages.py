@@ -24,8 +24,9 @@ BASIS = "Điểm c khoản 1 Danh mục bí mật nhà nước lĩnh vực kế 
 
 def _csp_clean(html: str) -> None:
     # Data blocks (type application/json, the live notices' texts) are never run.
-    assert not re.search(r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>', html), \
+    assert not re.search(r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>', html), (
         "inline script"
+    )
     assert " style=" not in html and "onclick" not in html.lower()
 
 
@@ -39,8 +40,9 @@ async def _page(client: httpx.AsyncClient, url: str) -> str:
 async def test_every_view_shows_the_classification_and_its_basis(people: People) -> None:
     meeting_id = (await new_meeting(people))["id"]
     item_id = await new_item(people, meeting_id, "Đề án phát triển hạ tầng số")
-    secret = await attach(people, item_id, classification="mat", basis=BASIS,
-                          title="Báo cáo thẩm tra")
+    secret = await attach(
+        people, item_id, classification="mat", basis=BASIS, title="Báo cáo thẩm tra"
+    )
     workspace = await _page(people["secretariat"], f"/workspace/meetings/{meeting_id}")
     assert "Báo cáo thẩm tra" in workspace and BASIS in workspace
     assert "Confidential (Mật)" in workspace
@@ -64,8 +66,12 @@ async def test_the_agenda_flags_a_changed_version(people: People) -> None:
     meeting_id = (await new_meeting(people))["id"]
     item_id = await new_item(people, meeting_id)
     version = await attach(people, item_id, title="Dự thảo Nghị định")
-    await upload(people, f"/api/documents/{version['document']['id']}/versions", make_pdf(3),
-                 note="Sửa Điều 3 theo ý kiến Bộ Tư pháp")
+    await upload(
+        people,
+        f"/api/documents/{version['document']['id']}/versions",
+        make_pdf(3),
+        note="Sửa Điều 3 theo ý kiến Bộ Tư pháp",
+    )
     await people["secretariat"].post(f"/api/meetings/{meeting_id}/publish", json={})
     agenda = await _page(people["member"], f"/meetings/{meeting_id}")
     assert "Changed: version 2" in agenda and "Not opened yet" in agenda

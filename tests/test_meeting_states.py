@@ -25,8 +25,9 @@ EXPECTED = {
 
 
 def _meeting(state: MeetingState) -> Meeting:
-    return Meeting(body_id=1, title="Phiên họp", starts_at=utcnow() + timedelta(days=5),
-                   state=state.value)
+    return Meeting(
+        body_id=1, title="Phiên họp", starts_at=utcnow() + timedelta(days=5), state=state.value
+    )
 
 
 @pytest.mark.parametrize("state", list(MeetingState))
@@ -42,18 +43,22 @@ def test_each_state_allows_exactly_its_changes(state: MeetingState, change: Chan
     assert refused.value.detail.startswith(("The packet is published", "The meeting is"))
 
 
-@pytest.mark.parametrize(("state", "target", "allowed"), [
-    (MeetingState.DRAFT, MeetingState.PUBLISHED, True),
-    (MeetingState.PUBLISHED, MeetingState.IN_SESSION, True),
-    (MeetingState.IN_SESSION, MeetingState.CLOSED, True),
-    (MeetingState.DRAFT, MeetingState.IN_SESSION, False),
-    (MeetingState.DRAFT, MeetingState.CLOSED, False),
-    (MeetingState.PUBLISHED, MeetingState.CLOSED, False),
-    (MeetingState.CLOSED, MeetingState.PUBLISHED, False),
-    (MeetingState.IN_SESSION, MeetingState.IN_SESSION, False),
-])
-def test_the_only_moves_are_forward_one_step(state: MeetingState, target: MeetingState,
-                                              allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("state", "target", "allowed"),
+    [
+        (MeetingState.DRAFT, MeetingState.PUBLISHED, True),
+        (MeetingState.PUBLISHED, MeetingState.IN_SESSION, True),
+        (MeetingState.IN_SESSION, MeetingState.CLOSED, True),
+        (MeetingState.DRAFT, MeetingState.IN_SESSION, False),
+        (MeetingState.DRAFT, MeetingState.CLOSED, False),
+        (MeetingState.PUBLISHED, MeetingState.CLOSED, False),
+        (MeetingState.CLOSED, MeetingState.PUBLISHED, False),
+        (MeetingState.IN_SESSION, MeetingState.IN_SESSION, False),
+    ],
+)
+def test_the_only_moves_are_forward_one_step(
+    state: MeetingState, target: MeetingState, allowed: bool
+) -> None:
     meeting = _meeting(state)
     if allowed:
         ensure_can_move(meeting, target)

@@ -24,14 +24,21 @@ TOKEN = "scrape-" + "t" * 32
 @pytest.fixture
 def metered(database_url: str, tmp_path: Path, db: Database) -> Starlette:
     settings: Settings = load_settings(
-        environ={}, database_url=database_url, data_dir=str(tmp_path / "data"), origin=ORIGIN,
-        session_secret="test-secret-" + "x" * 40, metrics_token=TOKEN, verify_per_minute=1)
+        environ={},
+        database_url=database_url,
+        data_dir=str(tmp_path / "data"),
+        origin=ORIGIN,
+        session_secret="test-secret-" + "x" * 40,
+        metrics_token=TOKEN,
+        verify_per_minute=1,
+    )
     return create_app(settings, db=db)
 
 
 async def _client(app: Starlette, host: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(host, 40000)),
-                             base_url=ORIGIN)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=(host, 40000)), base_url=ORIGIN
+    )
 
 
 @pytest.fixture
@@ -66,7 +73,8 @@ async def test_counts_refusals_and_rate_limits_by_kind(local: httpx.AsyncClient)
 
 
 async def test_only_the_server_itself_or_the_token_holder_reads_them(
-        metered: Starlette, local: httpx.AsyncClient) -> None:
+    metered: Starlette, local: httpx.AsyncClient
+) -> None:
     # Through the proxy the peer may be the loopback, but the request says it was relayed.
     relayed = await local.get("/metrics", headers={"X-Forwarded-For": "203.0.113.5"})
     assert relayed.status_code == 404 and "ecabinet_" not in relayed.text

@@ -12,8 +12,9 @@ from ecabinet.models import metadata
 
 
 def _differences(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                            "include_name": include_name})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": include_name}
+    )
     return list(compare_metadata(context, metadata))
 
 

@@ -25,22 +25,35 @@ APPROVAL = "ecabinet-approval.json"
 
 
 @pytest.fixture
-async def signed_documents(db: Database, settings: Settings, tmp_path: Path
-                           ) -> dict[str, bytes]:
+async def signed_documents(db: Database, settings: Settings, tmp_path: Path) -> dict[str, bytes]:
     session = await build_closed_session(db, settings)
     async with db.read() as read:
-        record = await collect(read, settings, session.meeting_id,
-                               secretary_membership_id=session.secretary_membership_id)
+        record = await collect(
+            read,
+            settings,
+            session.meeting_id,
+            secretary_membership_id=session.secretary_membership_id,
+        )
     drafts = make_drafts(record, "vi")
-    signing = prepare_demo_signing(tmp_path / "signing", secretary_name="Nghiêm Thị Hồng Vân",
-                                   chair_name="Trần Quốc Khải", organization="Chính phủ")
-    return {"minutes": await signed(drafts.minutes, signing, approval=True),
-            "notice": await signed(drafts.notice, signing, approval=False)}
+    signing = prepare_demo_signing(
+        tmp_path / "signing",
+        secretary_name="Nghiêm Thị Hồng Vân",
+        chair_name="Trần Quốc Khải",
+        organization="Chính phủ",
+    )
+    return {
+        "minutes": await signed(drafts.minutes, signing, approval=True),
+        "notice": await signed(drafts.notice, signing, approval=False),
+    }
 
 
 async def signed(draft: bytes, signing: DemoSigning, *, approval: bool) -> bytes:
-    once = await sign_pdf(draft, field=SECRETARY_FIELD, key=signing.secretary,
-                          attachments={APPROVAL: b'{"approved": true}'} if approval else None)
+    once = await sign_pdf(
+        draft,
+        field=SECRETARY_FIELD,
+        key=signing.secretary,
+        attachments={APPROVAL: b'{"approved": true}'} if approval else None,
+    )
     return await sign_pdf(once, field=CHAIR_FIELD, key=signing.chair)
 
 
@@ -66,7 +79,8 @@ def annotation_appearances(pdf: pikepdf.Pdf) -> list[Any]:
 
 @pytest.mark.parametrize("kind", ["minutes", "notice"])
 async def test_the_signed_document_has_the_pdf_a_3b_properties(
-    signed_documents: dict[str, bytes], kind: str,
+    signed_documents: dict[str, bytes],
+    kind: str,
 ) -> None:
     data = signed_documents[kind]
     assert data.startswith(b"%PDF-1.")  # PDF/A-3 is based on PDF 1.7
@@ -91,14 +105,18 @@ async def test_the_signed_document_has_the_pdf_a_3b_properties(
         # Every font used anywhere (pages and signature appearances) is embedded.
         seen: set[tuple[int, int]] = set()
         page_fonts = [f for page in pdf.pages for f in fonts_in(page.get("/Resources"), seen)]
-        stamp_fonts = [f for annot in annotation_appearances(pdf)
-                       for f in fonts_in(annot.AP.N.get("/Resources"), seen)]
+        stamp_fonts = [
+            f
+            for annot in annotation_appearances(pdf)
+            for f in fonts_in(annot.AP.N.get("/Resources"), seen)
+        ]
         assert len([a for a in annotation_appearances(pdf) if "/AP" in a]) == 2
         assert page_fonts and stamp_fonts
         for font in page_fonts + stamp_fonts:
             assert "LiberationSerif" in str(font.BaseFont)
-            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(font.FontDescriptor.keys()), \
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(font.FontDescriptor.keys()), (
                 font.BaseFont
+            )
 
         # Each annotation prints, with an appearance (the two signature widgets).
         for annot in annotation_appearances(pdf):
@@ -108,8 +126,10 @@ async def test_the_signed_document_has_the_pdf_a_3b_properties(
         # Each embedded file is an associated file of the document, with its relationship.
         names_tree = list(pdf.Root.Names.EmbeddedFiles.Names)
         specs = names_tree[1::2]
-        expected = {"minutes": {"ecabinet-evidence.json", APPROVAL},
-                    "notice": {"ecabinet-notice.json"}}[kind]
+        expected = {
+            "minutes": {"ecabinet-evidence.json", APPROVAL},
+            "notice": {"ecabinet-notice.json"},
+        }[kind]
         assert {str(s.UF) for s in specs} == expected
         associated = {s.objgen for s in pdf.Root.AF}
         for spec in specs:

@@ -17,7 +17,8 @@ async def _rows(db: Database) -> int:
 
 
 async def test_a_drafts_minutes_page_is_refused_to_members_and_creates_nothing(
-        people: People, db: Database) -> None:
+    people: People, db: Database
+) -> None:
     meeting = await new_meeting(people)
     refused = await people["member"].get(f"/meetings/{meeting['id']}/minutes")
     assert refused.status_code == 403

@@ -60,79 +60,147 @@ def _when(moment: datetime) -> str:
 
 
 def _usage(*uses: str) -> dict[str, Any]:
-    return {"id": "key_usage", "critical": True,
-            "smart-value": {"schema": "key-usage", "params": list(uses)}}
+    return {
+        "id": "key_usage",
+        "critical": True,
+        "smart-value": {"schema": "key-usage", "params": list(uses)},
+    }
 
 
 def _crls_from_root() -> dict[str, Any]:
-    return {"id": "crl_distribution_points",
-            "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["root"]}}}
+    return {
+        "id": "crl_distribution_points",
+        "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["root"]}},
+    }
 
 
 def pki_config(prefix: str, now: datetime) -> dict[str, Any]:
     """Root and intermediate CA, an OCSP responder for the intermediate, CRLs for the root,
     a TSA, and the two signers, whose certificates expire in 30 days (and a third signer
     whose certificate was revoked an hour ago)."""
-    def valid(days: int) -> dict[str, str]:
-        return {"valid-from": _when(now - timedelta(days=1)),
-                "valid-to": _when(now + timedelta(days=days))}
 
-    signer = {"issuer": "interm", "validity": valid(30), "extensions": [
-        _usage("digital_signature", "non_repudiation"),
-        {"id": "authority_information_access", "smart-value": {
-            "schema": "aia-urls", "params": {"ocsp-responder-names": ["interm"],
-                                             "ca-issuer-links": [{"repo": "interm"}]}}}]}
+    def valid(days: int) -> dict[str, str]:
+        return {
+            "valid-from": _when(now - timedelta(days=1)),
+            "valid-to": _when(now + timedelta(days=days)),
+        }
+
+    signer = {
+        "issuer": "interm",
+        "validity": valid(30),
+        "extensions": [
+            _usage("digital_signature", "non_repudiation"),
+            {
+                "id": "authority_information_access",
+                "smart-value": {
+                    "schema": "aia-urls",
+                    "params": {
+                        "ocsp-responder-names": ["interm"],
+                        "ca-issuer-links": [{"repo": "interm"}],
+                    },
+                },
+            },
+        ],
+    }
     return {
         "external-url-prefix": prefix,
-        "keysets": {"keys": {"keys": {label: {"path": f"{label}.key.pem"}
-                                      for label in LABELS}}},
-        "pki-architectures": {ARCH: {
-            "keyset": "keys",
-            "entity-defaults": {"country-name": "VN", "organization-name": "Chinh phu"},
-            "entities": {"root": {"common-name": "Test Root CA"},
-                         "interm": {"common-name": "Test Signing CA"},
-                         "tsa": {"common-name": "Test TSA"},
-                         "ocsp": {"common-name": "Test OCSP"},
-                         "secretary": {"common-name": "Nghiêm Thị Hồng Vân"},
-                         "chair": {"common-name": "Trần Quốc Khải"},
-                         "revoked": {"common-name": "Chứng thư đã bị thu hồi"}},
-            "certs": {
-                "root": {"subject": "root", "issuer": "root", "validity": valid(365 * 50),
-                         "extensions": [
-                             {"id": "basic_constraints", "critical": True,
-                              "value": {"ca": True}},
-                             _usage("digital_signature", "key_cert_sign", "crl_sign")]},
-                "interm": {"issuer": "root", "validity": valid(365 * 20), "extensions": [
-                    {"id": "basic_constraints", "critical": True,
-                     "value": {"ca": True, "path-len-constraint": 0}},
-                    _usage("digital_signature", "key_cert_sign", "crl_sign"),
-                    _crls_from_root()]},
-                "ocsp": {"issuer": "interm", "validity": valid(365 * 20), "extensions": [
-                    _usage("digital_signature"),
-                    {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]},
-                    {"id": "ocsp_no_check"}]},
-                "tsa": {"issuer": "root", "validity": valid(365 * 20), "extensions": [
-                    _usage("digital_signature"),
-                    {"id": "extended_key_usage", "critical": True,
-                     "value": ["time_stamping"]},
-                    _crls_from_root()]},
-                "secretary": signer, "chair": dict(signer),
-                # A signer whose key was compromised: the OCSP responder says so.
-                "revoked": dict(signer, revocation={
-                    "revoked-since": _when(now - timedelta(hours=1)),
-                    "reason": "key_compromise"}),
-            },
-            "services": {
-                "ocsp": {"interm": {"for-issuer": "interm", "responder-cert": "ocsp",
-                                    "signing-key": "ocsp"}},
-                "crl-repo": {"root": {"for-issuer": "root", "signing-key": "root",
-                                      "simulated-update-schedule": "P90D"}},
-                "cert-repo": {"root": {"for-issuer": "root", "publish-issued-certs": True},
-                              "interm": {"for-issuer": "interm",
-                                         "publish-issued-certs": True}},
-                "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
-            },
-        }},
+        "keysets": {"keys": {"keys": {label: {"path": f"{label}.key.pem"} for label in LABELS}}},
+        "pki-architectures": {
+            ARCH: {
+                "keyset": "keys",
+                "entity-defaults": {"country-name": "VN", "organization-name": "Chinh phu"},
+                "entities": {
+                    "root": {"common-name": "Test Root CA"},
+                    "interm": {"common-name": "Test Signing CA"},
+                    "tsa": {"common-name": "Test TSA"},
+                    "ocsp": {"common-name": "Test OCSP"},
+                    "secretary": {"common-name": "Nghiêm Thị Hồng Vân"},
+                    "chair": {"common-name": "Trần Quốc Khải"},
+                    "revoked": {"common-name": "Chứng thư đã bị thu hồi"},
+                },
+                "certs": {
+                    "root": {
+                        "subject": "root",
+                        "issuer": "root",
+                        "validity": valid(365 * 50),
+                        "extensions": [
+                            {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
+                            _usage("digital_signature", "key_cert_sign", "crl_sign"),
+                        ],
+                    },
+                    "interm": {
+                        "issuer": "root",
+                        "validity": valid(365 * 20),
+                        "extensions": [
+                            {
+                                "id": "basic_constraints",
+                                "critical": True,
+                                "value": {"ca": True, "path-len-constraint": 0},
+                            },
+                            _usage("digital_signature", "key_cert_sign", "crl_sign"),
+                            _crls_from_root(),
+                        ],
+                    },
+                    "ocsp": {
+                        "issuer": "interm",
+                        "validity": valid(365 * 20),
+                        "extensions": [
+                            _usage("digital_signature"),
+                            {
+                                "id": "extended_key_usage",
+                                "critical": True,
+                                "value": ["ocsp_signing"],
+                            },
+                            {"id": "ocsp_no_check"},
+                        ],
+                    },
+                    "tsa": {
+                        "issuer": "root",
+                        "validity": valid(365 * 20),
+                        "extensions": [
+                            _usage("digital_signature"),
+                            {
+                                "id": "extended_key_usage",
+                                "critical": True,
+                                "value": ["time_stamping"],
+                            },
+                            _crls_from_root(),
+                        ],
+                    },
+                    "secretary": signer,
+                    "chair": dict(signer),
+                    # A signer whose key was compromised: the OCSP responder says so.
+                    "revoked": dict(
+                        signer,
+                        revocation={
+                            "revoked-since": _when(now - timedelta(hours=1)),
+                            "reason": "key_compromise",
+                        },
+                    ),
+                },
+                "services": {
+                    "ocsp": {
+                        "interm": {
+                            "for-issuer": "interm",
+                            "responder-cert": "ocsp",
+                            "signing-key": "ocsp",
+                        }
+                    },
+                    "crl-repo": {
+                        "root": {
+                            "for-issuer": "root",
+                            "signing-key": "root",
+                            "simulated-update-schedule": "P90D",
+                        }
+                    },
+                    "cert-repo": {
+                        "root": {"for-issuer": "root", "publish-issued-certs": True},
+                        "interm": {"for-issuer": "interm", "publish-issued-certs": True},
+                    },
+                    "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
+                },
+            }
+        },
     }
 
 
@@ -151,8 +219,9 @@ class Pki:
 
     def run_at(self, moment: datetime | None) -> None:
         """The CA's services as they answer at ``moment`` (None: the real clock)."""
-        self.server.set_app(Animator(AnimatorArchStore(self.config.pki_archs),
-                                     at_time=moment, with_web_ui=False))
+        self.server.set_app(
+            Animator(AnimatorArchStore(self.config.pki_archs), at_time=moment, with_web_ui=False)
+        )
 
 
 @pytest.fixture(scope="module")
@@ -161,21 +230,26 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
     folder = tmp_path_factory.mktemp("pki")
     for label in LABELS:
         key = ec.generate_private_key(ec.SECP256R1())
-        (folder / f"{label}.key.pem").write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
-    server: WSGIServer = make_server("127.0.0.1", 0, lambda env, start: [],
-                                     handler_class=_Quiet)
+        (folder / f"{label}.key.pem").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    server: WSGIServer = make_server("127.0.0.1", 0, lambda env, start: [], handler_class=_Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     try:
         prefix = f"http://127.0.0.1:{server.server_port}"
-        config = CertomancerConfig(pki_config(prefix, datetime.now(UTC)),
-                                   key_search_dir=str(folder))
+        config = CertomancerConfig(
+            pki_config(prefix, datetime.now(UTC)), key_search_dir=str(folder)
+        )
         arch = config.get_pki_arch(ArchLabel(ARCH))
         roots = folder / "roots.pem"
         roots.write_bytes(_pem(arch.get_cert(CertLabel("root"))))
-        pki = Pki(arch, arch.service_registry.get_tsa_info(ServiceLabel("tsa")).url, roots,
-                  server, config)
+        pki = Pki(
+            arch, arch.service_registry.get_tsa_info(ServiceLabel("tsa")).url, roots, server, config
+        )
         pki.run_at(None)
         thread.start()
         yield pki
@@ -210,26 +284,38 @@ class TokenKey:
             signing_cert=self.arch.get_cert(self.label),
             signing_key=self.arch.key_set.get_private_key(self.label),
             cert_registry=SimpleCertificateStore.from_certs(
-                [self.arch.get_cert("interm"), self.arch.get_cert("root")]))
+                [self.arch.get_cert("interm"), self.arch.get_cert("root")]
+            ),
+        )
 
 
 @pytest.fixture
 async def lta_minutes(db: Database, settings: Settings, pki: Pki) -> bytes:
     session = await build_closed_session(db, settings)
     async with db.read() as read:
-        record = await collect(read, settings, session.meeting_id,
-                               secretary_membership_id=session.secretary_membership_id)
+        record = await collect(
+            read,
+            settings,
+            session.meeting_id,
+            secretary_membership_id=session.secretary_membership_id,
+        )
     draft = make_drafts(record, "vi").minutes
     # The settings production uses: a TSA URL, LTA on, the trust roots.
-    configured = dataclasses.replace(settings, minutes_tsa_url=pki.tsa_url, minutes_lta=True,
-                                     minutes_trust_roots=str(pki.roots_file))
+    configured = dataclasses.replace(
+        settings,
+        minutes_tsa_url=pki.tsa_url,
+        minutes_lta=True,
+        minutes_trust_roots=str(pki.roots_file),
+    )
     stamper = timestamper(configured)
     plan = archival(configured)
     assert stamper is not None and plan is not None
-    once = await sign_pdf(draft, field=SECRETARY_FIELD, key=TokenKey(pki.arch, "secretary"),
-                          stamper=stamper)
-    twice = await sign_pdf(once, field=CHAIR_FIELD, key=TokenKey(pki.arch, "chair"),
-                           stamper=stamper)
+    once = await sign_pdf(
+        draft, field=SECRETARY_FIELD, key=TokenKey(pki.arch, "secretary"), stamper=stamper
+    )
+    twice = await sign_pdf(
+        once, field=CHAIR_FIELD, key=TokenKey(pki.arch, "chair"), stamper=stamper
+    )
     return await archive_pdf(twice, plan)
 
 
@@ -237,16 +323,22 @@ def lta_spec(pki: Pki, fetchers: Any) -> PdfSignatureValidationSpec:
     """Revocation information required for every certificate. Only the newest document
     time stamp is checked against the CA's answers at validation time; everything about
     the signatures comes from what the document carries."""
-    return PdfSignatureValidationSpec(SignatureValidationSpec(
-        cert_validation_policy=CertValidationPolicySpec(
-            trust_manager=SimpleTrustManager.build(trust_roots=[pki.arch.get_cert("root")]),
-            revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO)),
-        revinfo_gathering_policy=RevocationInfoGatheringSpec(
-            RevinfoOnlineFetchingRule.NO_HISTORICAL_FETCH, fetcher_backend=fetchers)))
+    return PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=[pki.arch.get_cert("root")]),
+                revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
+            ),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                RevinfoOnlineFetchingRule.NO_HISTORICAL_FETCH, fetcher_backend=fetchers
+            ),
+        )
+    )
 
 
 async def test_lta_minutes_carry_time_stamps_validation_data_and_a_document_time_stamp(
-    lta_minutes: bytes, pki: Pki,
+    lta_minutes: bytes,
+    pki: Pki,
 ) -> None:
     reader = PdfFileReader(io.BytesIO(lta_minutes))
     regular = reader.embedded_regular_signatures
@@ -262,39 +354,49 @@ async def test_lta_minutes_carry_time_stamps_validation_data_and_a_document_time
     async with AIOHttpFetcherBackend() as fetchers:
         # A minute's tolerance, as the archiving step has: on a loaded machine an OCSP
         # answer comes seconds after the context's "now" and would be "too recent".
-        context = ValidationContext(trust_roots=[pki.arch.get_cert("root")],
-                                    fetchers=fetchers, allow_fetching=True,
-                                    revocation_mode="hard-fail",
-                                    time_tolerance=timedelta(minutes=1))
+        context = ValidationContext(
+            trust_roots=[pki.arch.get_cert("root")],
+            fetchers=fetchers,
+            allow_fetching=True,
+            revocation_mode="hard-fail",
+            time_tolerance=timedelta(minutes=1),
+        )
         for signature in regular:
             status = await async_validate_pdf_signature(signature, context)
             assert status.bottom_line, status.pretty_print_details()
 
 
 async def test_lta_minutes_still_validate_after_the_certificates_expired(
-    lta_minutes: bytes, pki: Pki,
+    lta_minutes: bytes,
+    pki: Pki,
 ) -> None:
     expiry = pki.arch.get_cert("secretary").not_valid_after
     later = expiry + timedelta(days=700)  # two years on: both signers' certificates expired
     assert later > pki.arch.get_cert("chair").not_valid_after
     reader = PdfFileReader(io.BytesIO(lta_minutes))
-    timing = ValidationTimingInfo(validation_time=later, best_signature_time=later,
-                                  point_in_time_validation=False)
+    timing = ValidationTimingInfo(
+        validation_time=later, best_signature_time=later, point_in_time_validation=False
+    )
     pki.run_at(later)  # the root CA and the TSA still answer; the signers' certs expired
     backend = AIOHttpFetcherBackend()
     try:
         for signature in reader.embedded_regular_signatures:
-            result = await ades_lta_validation(signature, lta_spec(pki, backend),
-                                               timing_info=timing)
+            result = await ades_lta_validation(
+                signature, lta_spec(pki, backend), timing_info=timing
+            )
             assert result.ades_subindic == AdESPassed.OK, (
-                signature.field_name, result.ades_subindic, result.failure_msg)
+                signature.field_name,
+                result.ades_subindic,
+                result.failure_msg,
+            )
     finally:
         await backend.close()
         pki.run_at(None)
 
     # The same clock without the long-term data: the expired certificates are refused.
-    naive = ValidationContext(trust_roots=[pki.arch.get_cert("root")], moment=later,
-                              allow_fetching=False)
+    naive = ValidationContext(
+        trust_roots=[pki.arch.get_cert("root")], moment=later, allow_fetching=False
+    )
     for signature in reader.embedded_regular_signatures:
         status = await async_validate_pdf_signature(signature, naive)
         assert not status.bottom_line

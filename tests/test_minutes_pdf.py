@@ -31,34 +31,55 @@ from ecabinet.settings import Settings
 
 from .minutes_fixture import VOTED_TEXT, VOTED_VERSIONS, ClosedSession, build_closed_session
 
-HEADINGS_VI = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BIÊN BẢN",
-               "I. THÀNH PHẦN THAM DỰ", "II. CÁC NỘI DUNG THÔNG QUA THEO DANH MỤC ĐỒNG THUẬN",
-               "III. CÁC NỘI DUNG THẢO LUẬN VÀ BIỂU QUYẾT",
-               "IV. KẾT QUẢ LẤY Ý KIẾN THÀNH VIÊN BẰNG VĂN BẢN TỪ PHIÊN HỌP TRƯỚC",
-               "V. KẾT LUẬN CỦA CHỦ TỌA", "VI. BẰNG CHỨNG ĐIỆN TỬ", "THƯ KÝ", "CHỦ TỌA"]
+HEADINGS_VI = [
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    "BIÊN BẢN",
+    "I. THÀNH PHẦN THAM DỰ",
+    "II. CÁC NỘI DUNG THÔNG QUA THEO DANH MỤC ĐỒNG THUẬN",
+    "III. CÁC NỘI DUNG THẢO LUẬN VÀ BIỂU QUYẾT",
+    "IV. KẾT QUẢ LẤY Ý KIẾN THÀNH VIÊN BẰNG VĂN BẢN TỪ PHIÊN HỌP TRƯỚC",
+    "V. KẾT LUẬN CỦA CHỦ TỌA",
+    "VI. BẰNG CHỨNG ĐIỆN TỬ",
+    "THƯ KÝ",
+    "CHỦ TỌA",
+]
 
 
 @pytest.fixture
 def signing(tmp_path: Path) -> DemoSigning:
-    return prepare_demo_signing(tmp_path / "signing", secretary_name="Nghiêm Thị Hồng Vân",
-                                chair_name="Trần Quốc Khải", organization="Chính phủ")
+    return prepare_demo_signing(
+        tmp_path / "signing",
+        secretary_name="Nghiêm Thị Hồng Vân",
+        chair_name="Trần Quốc Khải",
+        organization="Chính phủ",
+    )
 
 
-async def record_of(db: Database, settings: Settings, session: ClosedSession
-                    ) -> MinutesRecord:
+async def record_of(db: Database, settings: Settings, session: ClosedSession) -> MinutesRecord:
     async with db.read() as read:
-        return await collect(read, settings, session.meeting_id,
-                             secretary_membership_id=session.secretary_membership_id)
+        return await collect(
+            read,
+            settings,
+            session.meeting_id,
+            secretary_membership_id=session.secretary_membership_id,
+        )
 
 
 def draft_with(record: MinutesRecord, proof: dict[str, Any]) -> bytes:
     """The unsigned minutes with the given evidence (a dishonest server's draft when the
     evidence was altered)."""
     data = evidence.to_bytes(proof)
-    laid_out = render_minutes(record, EvidenceSummary(hashlib.sha256(data).hexdigest(),
-                                                      evidence.ballot_count(proof)))
-    return pdfdoc.prepare(laid_out.data, laid_out.fields, {evidence.FILE_NAME: data},
-                          kind=pdfdoc.MINUTES, lock_field=CHAIR_FIELD)
+    laid_out = render_minutes(
+        record, EvidenceSummary(hashlib.sha256(data).hexdigest(), evidence.ballot_count(proof))
+    )
+    return pdfdoc.prepare(
+        laid_out.data,
+        laid_out.fields,
+        {evidence.FILE_NAME: data},
+        kind=pdfdoc.MINUTES,
+        lock_field=CHAIR_FIELD,
+    )
 
 
 async def signed(draft: bytes, signing: DemoSigning) -> bytes:
@@ -89,8 +110,12 @@ async def minutes_pdf(record: MinutesRecord, signing: DemoSigning) -> bytes:
 def text_of(pdf: bytes, tmp_path: Path) -> str:
     path = tmp_path / "text.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def pdfsig(pdf: bytes, ca: Path, tmp_path: Path) -> str:
@@ -98,23 +123,42 @@ def pdfsig(pdf: bytes, ca: Path, tmp_path: Path) -> str:
     nss = tmp_path / "nss"
     nss.mkdir()
     subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "ecabinet-demo-ca", "-t",
-                    "CT,C,C", "-i", str(ca)], check=True)
+    subprocess.run(
+        [
+            "certutil",
+            "-A",
+            "-d",
+            f"sql:{nss}",
+            "-n",
+            "ecabinet-demo-ca",
+            "-t",
+            "CT,C,C",
+            "-i",
+            str(ca),
+        ],
+        check=True,
+    )
     path = tmp_path / "signed.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(path)],
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True
+    ).stdout
 
 
 def test_the_unsigned_draft_has_both_empty_signature_fields(record: MinutesRecord) -> None:
     draft = make_drafts(record, "vi").minutes
-    found = {name: value for name, value, _ref in
-             fields.enumerate_sig_fields(PdfFileReader(io.BytesIO(draft)))}
+    found = {
+        name: value
+        for name, value, _ref in fields.enumerate_sig_fields(PdfFileReader(io.BytesIO(draft)))
+    }
     assert found == {SECRETARY_FIELD: None, CHAIR_FIELD: None}
 
 
 async def test_signed_minutes_verify_and_pdftotext_gives_back_the_vietnamese(
-    minutes_pdf: bytes, signing: DemoSigning, session: ClosedSession, tmp_path: Path,
+    minutes_pdf: bytes,
+    signing: DemoSigning,
+    session: ClosedSession,
+    tmp_path: Path,
 ) -> None:
     found = await problems(minutes_pdf, signing)
     # Verified in full (with the approval and the key register) in test_minutes_tamper.py;
@@ -128,8 +172,10 @@ async def test_signed_minutes_verify_and_pdftotext_gives_back_the_vietnamese(
     for name in session.member_names:
         assert name in text, name
     assert "Kết quả: thông qua." in text and "Kết quả: không thông qua." in text
-    assert "có mặt 24/27 thành viên; cần 18 thành viên để đủ số lượng tối thiểu. Phiên " \
+    assert (
+        "có mặt 24/27 thành viên; cần 18 thành viên để đủ số lượng tối thiểu. Phiên "
         "họp đủ điều kiện tiến hành." in text
+    )
     assert "Vắng mặt (2):" in text and "Lưu Đức Thịnh, Thứ trưởng Bộ Tài chính, dự thay" in text
     # The minutes name the text voted on: title, version and the start of its SHA-256.
     voted = short_receipt(hashlib.sha256(VOTED_VERSIONS[1]).hexdigest())
@@ -138,13 +184,19 @@ async def test_signed_minutes_verify_and_pdftotext_gives_back_the_vietnamese(
 
 def test_the_english_rendering(record: MinutesRecord, tmp_path: Path) -> None:
     text = text_of(make_drafts(record, "en").minutes, tmp_path)
-    for heading in ("SOCIALIST REPUBLIC OF VIET NAM", "MINUTES", "I. ATTENDANCE",
-                    "III. ITEMS DEBATED AND VOTED ON", "Result: adopted."):
+    for heading in (
+        "SOCIALIST REPUBLIC OF VIET NAM",
+        "MINUTES",
+        "I. ATTENDANCE",
+        "III. ITEMS DEBATED AND VOTED ON",
+        "Result: adopted.",
+    ):
         assert heading in text, heading
     assert record.debated_items[0].title_en in " ".join(text.splitlines())
     voted = short_receipt(hashlib.sha256(VOTED_VERSIONS[1]).hexdigest())
-    assert f"Text voted on: {VOTED_TEXT}, version 2 (SHA-256 {voted}…)." in \
-        " ".join(text.splitlines())
+    assert f"Text voted on: {VOTED_TEXT}, version 2 (SHA-256 {voted}…)." in " ".join(
+        text.splitlines()
+    )
 
 
 def test_typed_text_is_normalised_to_nfc(record: MinutesRecord, tmp_path: Path) -> None:
@@ -174,18 +226,27 @@ def test_the_evidence_holds_every_open_ballot_and_only_receipts_of_the_secret_vo
     assert proof["auditHead"]["hash"] == record.audit_head.hash
     assert proof["origin"] == record.origin and proof["rpId"] == record.rp_id
     ballot = open_vote["ballots"][0]
-    assert {"payload", "authenticatorData", "clientDataJSON", "signature",
-            "publicKey"} <= set(ballot)
+    assert {"payload", "authenticatorData", "clientDataJSON", "signature", "publicKey"} <= set(
+        ballot
+    )
     # Each ballot signed the versions frozen when its vote opened, as the vote lists them.
-    frozen = [{"document": open_vote["texts"][0]["document"], "title": VOTED_TEXT,
-               "version": 2, "sha256": hashlib.sha256(VOTED_VERSIONS[1]).hexdigest()}]
+    frozen = [
+        {
+            "document": open_vote["texts"][0]["document"],
+            "title": VOTED_TEXT,
+            "version": 2,
+            "sha256": hashlib.sha256(VOTED_VERSIONS[1]).hexdigest(),
+        }
+    ]
     assert open_vote["texts"] == frozen
     assert all(b["payload"]["texts"] == frozen for b in open_vote["ballots"])
     assert written["texts"] == [] and written["ballots"][0]["payload"]["texts"] == []
 
 
 async def test_pdfsig_reports_both_signatures_valid_trusting_the_demo_ca(
-    minutes_pdf: bytes, signing: DemoSigning, tmp_path: Path,
+    minutes_pdf: bytes,
+    signing: DemoSigning,
+    tmp_path: Path,
 ) -> None:
     output = pdfsig(minutes_pdf, signing.ca_certificate, tmp_path)
     assert output.count("Signature Validation: Signature is Valid.") == 2, output
@@ -194,7 +255,8 @@ async def test_pdfsig_reports_both_signatures_valid_trusting_the_demo_ca(
 
 
 async def test_one_byte_changed_in_the_signed_content_fails(
-    minutes_pdf: bytes, signing: DemoSigning,
+    minutes_pdf: bytes,
+    signing: DemoSigning,
 ) -> None:
     start = minutes_pdf.index(b"stream", len(minutes_pdf) // 4) + 40
     forged = bytearray(minutes_pdf)
@@ -205,7 +267,8 @@ async def test_one_byte_changed_in_the_signed_content_fails(
 
 
 async def test_an_unsigned_revision_appended_after_signing_fails(
-    minutes_pdf: bytes, signing: DemoSigning,
+    minutes_pdf: bytes,
+    signing: DemoSigning,
 ) -> None:
     from pyhanko.pdf_utils import generic
 
@@ -216,12 +279,14 @@ async def test_an_unsigned_revision_appended_after_signing_fails(
     out = io.BytesIO()
     writer.write(out)
     found = await problems(out.getvalue(), signing)
-    assert any("appended after the last signature, in an unsigned revision" in p
-               for p in found), found
+    assert any("appended after the last signature, in an unsigned revision" in p for p in found), (
+        found
+    )
 
 
 async def test_a_page_rewritten_in_an_appended_revision_fails_the_difference_analysis(
-    minutes_pdf: bytes, signing: DemoSigning,
+    minutes_pdf: bytes,
+    signing: DemoSigning,
 ) -> None:
     from pyhanko.pdf_utils import generic
 
@@ -237,7 +302,8 @@ async def test_a_page_rewritten_in_an_appended_revision_fails_the_difference_ana
 
 
 async def test_a_ballot_choice_changed_in_the_evidence_fails(
-    record: MinutesRecord, signing: DemoSigning,
+    record: MinutesRecord,
+    signing: DemoSigning,
 ) -> None:
     proof = evidence.evidence_of(record)
     ballot = proof["votes"][0]["ballots"][0]
@@ -245,13 +311,16 @@ async def test_a_ballot_choice_changed_in_the_evidence_fails(
     ballot["payload"]["choice"] = "against"
     # Signed by both signatories: only the evidence itself can reveal the change.
     found = await problems(await signed(draft_with(record, proof), signing), signing)
-    assert any(p.startswith("Vote 1, ballot") and "Trần Quốc Khải" in p and
-               "the ballot was altered" in p for p in found), found
+    assert any(
+        p.startswith("Vote 1, ballot") and "Trần Quốc Khải" in p and "the ballot was altered" in p
+        for p in found
+    ), found
     assert any("the recount from the evidence gives 19 for" in p for p in found), found
 
 
 async def test_a_choice_and_its_receipt_changed_together_still_fails_the_signature_check(
-    record: MinutesRecord, signing: DemoSigning,
+    record: MinutesRecord,
+    signing: DemoSigning,
 ) -> None:
     from ecabinet.ballots.evidence import canonical_json
 
@@ -264,17 +333,21 @@ async def test_a_choice_and_its_receipt_changed_together_still_fails_the_signatu
 
 
 async def test_a_ballot_removed_from_the_evidence_fails(
-    record: MinutesRecord, signing: DemoSigning,
+    record: MinutesRecord,
+    signing: DemoSigning,
 ) -> None:
     proof = evidence.evidence_of(record)
     del proof["votes"][0]["ballots"][3]
     found = await problems(await signed(draft_with(record, proof), signing), signing)
-    assert any("the minutes record 25 ballots but the evidence holds 24: 1 missing" in p
-               for p in found), found
+    assert any(
+        "the minutes record 25 ballots but the evidence holds 24: 1 missing" in p for p in found
+    ), found
 
 
 async def test_evidence_replaced_after_signing_fails_twice(
-    minutes_pdf: bytes, record: MinutesRecord, signing: DemoSigning,
+    minutes_pdf: bytes,
+    record: MinutesRecord,
+    signing: DemoSigning,
 ) -> None:
     proof = evidence.evidence_of(record)
     proof["votes"][0]["ballots"][0]["payload"]["choice"] = "against"
@@ -294,27 +367,37 @@ async def test_evidence_replaced_after_signing_fails_twice(
 
 
 async def test_an_untrusted_signer_and_a_missing_chair_signature_fail(
-    record: MinutesRecord, signing: DemoSigning, tmp_path: Path,
+    record: MinutesRecord,
+    signing: DemoSigning,
+    tmp_path: Path,
 ) -> None:
-    other = prepare_demo_signing(tmp_path / "other", secretary_name="Kẻ Giả Mạo",
-                                 chair_name="Kẻ Giả Mạo", organization="")
-    only_secretary = await sign_pdf(make_drafts(record, "vi").minutes, field=SECRETARY_FIELD,
-                                    key=other.secretary)
+    other = prepare_demo_signing(
+        tmp_path / "other", secretary_name="Kẻ Giả Mạo", chair_name="Kẻ Giả Mạo", organization=""
+    )
+    only_secretary = await sign_pdf(
+        make_drafts(record, "vi").minutes, field=SECRETARY_FIELD, key=other.secretary
+    )
     found = await problems(only_secretary, signing)
     assert "The chair has not signed." in found
     assert any("is not issued by a trusted authority" in p for p in found), found
 
 
 async def test_the_command_line_verifier_exits_non_zero_naming_the_problem(
-    minutes_pdf: bytes, signing: DemoSigning, tmp_path: Path,
+    minutes_pdf: bytes,
+    signing: DemoSigning,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     good = tmp_path / "bien-ban.pdf"
     good.write_bytes(minutes_pdf)
     bad = tmp_path / "bien-ban-sua.pdf"
     bad.write_bytes(minutes_pdf + b"\n% appended\n")
-    assert await cli("minutes", "verify", str(bad), "--trust", str(signing.ca_certificate),
-                     "--lang", "en") == 1
+    assert (
+        await cli(
+            "minutes", "verify", str(bad), "--trust", str(signing.ca_certificate), "--lang", "en"
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     assert "RESULT: NOT VERIFIED" in out and "appended after the last signature" in out
     assert await cli("minutes", "verify", str(good)) == 1  # nobody trusted: fail closed
@@ -322,14 +405,17 @@ async def test_the_command_line_verifier_exits_non_zero_naming_the_problem(
 
 
 async def test_a_time_stamp_authority_stamps_each_signature(
-    record: MinutesRecord, signing: DemoSigning, tmp_path: Path,
+    record: MinutesRecord,
+    signing: DemoSigning,
+    tmp_path: Path,
 ) -> None:
     stamper, tsa_root = local_tsa(tmp_path)
     draft = make_drafts(record, "vi").minutes
     once = await sign_pdf(draft, field=SECRETARY_FIELD, key=signing.secretary, stamper=stamper)
     twice = await sign_pdf(once, field=CHAIR_FIELD, key=signing.chair, stamper=stamper)
-    report = await verify_pdf(twice, trust_roots=load_trust_roots(
-        [signing.ca_certificate, tsa_root]))
+    report = await verify_pdf(
+        twice, trust_roots=load_trust_roots([signing.ca_certificate, tsa_root])
+    )
     assert next(s for s in report.sections if s.title == "Signatures").ok
     stamped = [f for s in report.sections for f in s.findings if "time stamp" in f.message]
     assert len(stamped) == 2
@@ -355,29 +441,45 @@ def local_tsa(tmp_path: Path) -> tuple[Any, Path]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")])
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=2))
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
-                           critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     der = cert.public_bytes(serialization.Encoding.DER)
     path = tmp_path / "tsa.pem"
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_info = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    key_info = asn1_keys.PrivateKeyInfo.load(
+        key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return DummyTimeStamper(tsa_cert=asn1_x509.Certificate.load(der), tsa_key=key_info), path
 
 
 def test_the_demo_makes_a_ca_and_the_two_signers_keys(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import stat
 
     monkeypatch.chdir(tmp_path)
-    for name in ("ECABINET_DATABASE_URL", "ECABINET_DATA_DIR", "ECABINET_ORIGIN",
-                 "ECABINET_MINUTES_SECRETARY_KEY", "ECABINET_MINUTES_CHAIR_KEY"):
+    for name in (
+        "ECABINET_DATABASE_URL",
+        "ECABINET_DATA_DIR",
+        "ECABINET_ORIGIN",
+        "ECABINET_MINUTES_SECRETARY_KEY",
+        "ECABINET_MINUTES_CHAIR_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     assert main(["demo", "--no-serve"]) == 0
     signing = tmp_path / "ecabinet-demo" / "signing"

@@ -29,8 +29,9 @@ SECRETARY, CHAIR = "Nghiêm Thị Hồng Vân", "Trần Quốc Khải"
 
 @pytest.fixture(scope="module")
 def hsm(tmp_path_factory: pytest.TempPathFactory) -> SoftHsm:
-    return provision(tmp_path_factory.mktemp("softhsm"),
-                     {"secretary": SECRETARY, "chair": CHAIR}, "Chính phủ")
+    return provision(
+        tmp_path_factory.mktemp("softhsm"), {"secretary": SECRETARY, "chair": CHAIR}, "Chính phủ"
+    )
 
 
 @pytest.fixture
@@ -39,7 +40,8 @@ def settings(settings: Settings, hsm: SoftHsm, tmp_path: Path) -> Settings:
     chair_pin = tmp_path / "chair.pin"
     chair_pin.write_bytes(hsm.tokens["chair"].pin_file.read_bytes())
     return replace(
-        settings, minutes_trust_roots=str(hsm.ca_certificate),
+        settings,
+        minutes_trust_roots=str(hsm.ca_certificate),
         minutes_secretary_pkcs11_module=str(MODULE),
         minutes_secretary_pkcs11_token=hsm.tokens["secretary"].label,
         minutes_secretary_pkcs11_key=hsm.tokens["secretary"].key_label,
@@ -47,7 +49,8 @@ def settings(settings: Settings, hsm: SoftHsm, tmp_path: Path) -> Settings:
         minutes_chair_pkcs11_module=str(MODULE),
         minutes_chair_pkcs11_token=hsm.tokens["chair"].label,
         minutes_chair_pkcs11_key=hsm.tokens["chair"].key_label,
-        minutes_chair_pkcs11_pin_file=str(chair_pin))
+        minutes_chair_pkcs11_pin_file=str(chair_pin),
+    )
 
 
 @pytest.fixture
@@ -55,25 +58,33 @@ async def session(db: Database, settings: Settings) -> ClosedSession:
     return await build_closed_session(db, settings)
 
 
-async def approved(client: httpx.AsyncClient, session: ClosedSession
-                   ) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
+async def approved(
+    client: httpx.AsyncClient, session: ClosedSession
+) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
     """The secretary and the chair, signed in, with the draft rendered and approved."""
     secretary = await person_client(client, session, session.secretary_person_id)
     chair = await person_client(client, session, session.chair_person_id)
     meeting = session.meeting_id
     drafted = await secretary.post(f"/api/meetings/{meeting}/minutes/draft", json={})
     assert drafted.status_code == 201, drafted.text
-    options = (await chair.post(f"/api/meetings/{meeting}/minutes/approval/options",
-                                json={})).json()
-    done = await chair.post(f"/api/meetings/{meeting}/minutes/approval", json={
-        "credential": session.devices[session.chair_person_id].assert_(options)})
+    options = (
+        await chair.post(f"/api/meetings/{meeting}/minutes/approval/options", json={})
+    ).json()
+    done = await chair.post(
+        f"/api/meetings/{meeting}/minutes/approval",
+        json={"credential": session.devices[session.chair_person_id].assert_(options)},
+    )
     assert done.status_code == 200, done.text
     return secretary, chair
 
 
 async def test_minutes_signed_on_softhsm_tokens_verify_and_pdfsig_accepts_them(
-    client: httpx.AsyncClient, db: Database, settings: Settings, session: ClosedSession,
-    hsm: SoftHsm, tmp_path: Path,
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    session: ClosedSession,
+    hsm: SoftHsm,
+    tmp_path: Path,
 ) -> None:
     secretary, chair = await approved(client, session)
     first = await sign_step(secretary, session, session.secretary_person_id, "secretary")
@@ -95,23 +106,46 @@ async def test_minutes_signed_on_softhsm_tokens_verify_and_pdfsig_accepts_them(
     assert published.status_code == 200, published.text
     register.write_bytes(published.content)  # signed on the secretary's token too
     verified = await anyio.run_process(
-        [sys.executable, "-m", "ecabinet.cli", "minutes", "verify", str(signed), "--trust",
-         str(hsm.ca_certificate), "--keys", str(register), "--lang", "en"], check=False,
-        env={k: v for k, v in os.environ.items() if not k.startswith("ECABINET_")})
+        [
+            sys.executable,
+            "-m",
+            "ecabinet.cli",
+            "minutes",
+            "verify",
+            str(signed),
+            "--trust",
+            str(hsm.ca_certificate),
+            "--keys",
+            str(register),
+            "--lang",
+            "en",
+        ],
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ECABINET_")},
+    )
     assert verified.returncode == 0, verified.stdout.decode() + verified.stderr.decode()
     assert "RESULT: VERIFIED" in verified.stdout.decode()
 
     async with db.read() as read:
-        keys = [e.data.get("key") for e in (await read.exec(select(AuditEvent).where(
-            AuditEvent.kind == "minutes.signed"))).all()]
-    assert keys == ["pkcs11:token=ecabinet-secretary;object=secretary",
-                    "pkcs11:token=ecabinet-chair;object=chair"]
+        keys = [
+            e.data.get("key")
+            for e in (
+                await read.exec(select(AuditEvent).where(AuditEvent.kind == "minutes.signed"))
+            ).all()
+        ]
+    assert keys == [
+        "pkcs11:token=ecabinet-secretary;object=secretary",
+        "pkcs11:token=ecabinet-chair;object=chair",
+    ]
     for official in (secretary, chair):
         await official.aclose()
 
 
 async def test_the_chair_signs_only_once_the_chairs_pin_is_supplied(
-    client: httpx.AsyncClient, db: Database, settings: Settings, session: ClosedSession,
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    session: ClosedSession,
     hsm: SoftHsm,
 ) -> None:
     pin_file = anyio.Path(settings.minutes_chair_pkcs11_pin_file)

@@ -29,18 +29,25 @@ from .minutes_fixture import ClosedSession, build_closed_session
 
 async def record_of(db: Database, settings: Settings, session: ClosedSession) -> MinutesRecord:
     async with db.read() as read:
-        return await collect(read, settings, session.meeting_id,
-                             secretary_membership_id=session.secretary_membership_id)
+        return await collect(
+            read,
+            settings,
+            session.meeting_id,
+            secretary_membership_id=session.secretary_membership_id,
+        )
 
 
 def pages_of(pdf: bytes, tmp_path: Path) -> list[list[str]]:
     """Each page's lines as pdftotext reads them, the footer ("Số: … · x/y") left out."""
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"],
-                          capture_output=True, text=True, check=True).stdout
-    return [[line.strip() for line in page.splitlines()
-             if line.strip() and " · " not in line] for page in text.split("\f")[:-1]]
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [
+        [line.strip() for line in page.splitlines() if line.strip() and " · " not in line]
+        for page in text.split("\f")[:-1]
+    ]
 
 
 @pytest.fixture
@@ -49,7 +56,10 @@ async def session(db: Database, settings: Settings) -> ClosedSession:
 
 
 async def test_the_minutes_and_the_notice_carry_number_place_date_pages_and_recipients(
-    db: Database, settings: Settings, session: ClosedSession, tmp_path: Path,
+    db: Database,
+    settings: Settings,
+    session: ClosedSession,
+    tmp_path: Path,
 ) -> None:
     drafts = make_drafts(await record_of(db, settings, session), "vi")
     minutes = pages_of(drafts.minutes, tmp_path)
@@ -69,7 +79,10 @@ async def test_the_minutes_and_the_notice_carry_number_place_date_pages_and_reci
 
 
 async def test_items_keep_their_numbers_in_the_minutes_and_the_notice(
-    db: Database, settings: Settings, session: ClosedSession, tmp_path: Path,
+    db: Database,
+    settings: Settings,
+    session: ClosedSession,
+    tmp_path: Path,
 ) -> None:
     record = await record_of(db, settings, session)
     drafts = make_drafts(record, "vi")
@@ -82,7 +95,9 @@ async def test_items_keep_their_numbers_in_the_minutes_and_the_notice(
 
 
 async def test_no_heading_or_caption_is_left_alone_at_a_page_foot(
-    db: Database, settings: Settings, tmp_path: Path,
+    db: Database,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
     big = await build_closed_session(db, settings, big=True)
     record = await record_of(db, settings, big)
@@ -94,13 +109,15 @@ async def test_no_heading_or_caption_is_left_alone_at_a_page_foot(
         foot = page[-1]
         assert not foot.startswith("Kết quả biểu quyết của từng thành viên"), number
         assert not re.match(r"^[IVX]+\. [A-ZĐÀ-Ỹ ]+$", foot), (number, foot)
-        assert not any(h.startswith(foot) or foot.startswith(h) for h in headings), \
-            (number, foot)
+        assert not any(h.startswith(foot) or foot.startswith(h) for h in headings), (number, foot)
         assert foot not in ("STT Thành viên Biểu quyết Mã phiếu", "Mã phiếu"), number
 
 
 async def test_a_written_poll_closed_early_says_so_and_lists_no_one_as_not_taking_part(
-    db: Database, settings: Settings, session: ClosedSession, tmp_path: Path,
+    db: Database,
+    settings: Settings,
+    session: ClosedSession,
+    tmp_path: Path,
 ) -> None:
     poll_id, question_id = session.votes["written"]
     async with db.transaction() as tx:
@@ -110,9 +127,13 @@ async def test_a_written_poll_closed_early_says_so_and_lists_no_one_as_not_takin
         poll.deadline = poll.closed_at + timedelta(days=3)
         question.outcome = {**(question.outcome or {}), "early": True}
         tx.session.add_all([poll, question])
-    text = " ".join(" ".join(p) for p in pages_of(
-        make_drafts(await record_of(db, settings, session), "vi").minutes, tmp_path))
-    written = text[text.index("IV. KẾT QUẢ LẤY Ý KIẾN"):text.index("V. KẾT LUẬN")]
+    text = " ".join(
+        " ".join(p)
+        for p in pages_of(
+            make_drafts(await record_of(db, settings, session), "vi").minutes, tmp_path
+        )
+    )
+    written = text[text.index("IV. KẾT QUẢ LẤY Ý KIẾN") : text.index("V. KẾT LUẬN")]
     assert "Kết thúc sớm lúc" in written and "trước thời hạn" in written
     assert "không ý kiến nào gửi sau có thể làm thay đổi kết quả" in written
     assert written.count("Chưa trả lời khi kết thúc sớm") == 4  # 27 asked, 23 answered
@@ -128,7 +149,10 @@ async def _timed(db: Database, poll_id: int, *, after_close: timedelta) -> None:
 
 
 async def test_a_timed_vote_says_whether_it_closed_itself_or_the_chair_closed_it(
-    db: Database, settings: Settings, session: ClosedSession, tmp_path: Path,
+    db: Database,
+    settings: Settings,
+    session: ClosedSession,
+    tmp_path: Path,
 ) -> None:
     poll_id, _ = session.votes["open"]
 
@@ -152,12 +176,17 @@ async def cli(*argv: str) -> int:
 
 
 async def test_the_audit_head_printed_is_the_close_and_the_command_confirms_it(
-    db: Database, settings: Settings, session: ClosedSession, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    db: Database,
+    settings: Settings,
+    session: ClosedSession,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     async with db.transaction() as tx:
-        closing = (await tx.session.exec(select(AuditEvent).where(
-            AuditEvent.kind == "meeting.closed"))).one()
+        closing = (
+            await tx.session.exec(select(AuditEvent).where(AuditEvent.kind == "meeting.closed"))
+        ).one()
         # As the real close does it: the meeting's closing time is taken just before its
         # audit event is written; the secretariat's later edits come after.
         meeting = await tx.session.get(Meeting, session.meeting_id)
@@ -180,8 +209,9 @@ async def test_the_audit_head_printed_is_the_close_and_the_command_confirms_it(
     assert await cli("audit", "verify", "--at", str(closing.seq), "--hash", "0" * 64) == 1
     assert "does NOT equal" in capsys.readouterr().out
     async with db.read() as read:
-        last = (await read.exec(select(AuditEvent.seq).order_by(
-            col(AuditEvent.seq).desc()))).first()
+        last = (
+            await read.exec(select(AuditEvent.seq).order_by(col(AuditEvent.seq).desc()))
+        ).first()
     assert last is not None and last > closing.seq
     assert await cli("audit", "verify", "--at", str(last + 5)) == 1
     assert f"event #{last + 5} is not in the log" in capsys.readouterr().out

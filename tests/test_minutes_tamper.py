@@ -58,20 +58,27 @@ async def test_without_a_register_nothing_is_trusted(genuine: Genuine) -> None:
 
 
 async def test_a_ballot_removed_and_the_outcome_edited_in_a_new_draft_fails(
-        genuine: Genuine) -> None:
+    genuine: Genuine,
+) -> None:
     proof = evidence_of(genuine)
     vote = proof["votes"][0]
     removed = vote["ballots"].pop(3)
     vote["outcome"][removed["payload"]["choice"]] -= 1
-    forged = await sign_both(draft_with(genuine.record, proof), genuine.approval,
-                             genuine.signing.secretary, genuine.signing.chair)
+    forged = await sign_both(
+        draft_with(genuine.record, proof),
+        genuine.approval,
+        genuine.signing.secretary,
+        genuine.signing.chair,
+    )
     found = await problems(forged, genuine)
-    assert has(found, "The approval names a draft whose hash is not that of the document's "
-                      "first revision"), found
+    assert has(
+        found, "The approval names a draft whose hash is not that of the document's first revision"
+    ), found
 
 
 async def test_evidence_swapped_in_a_revision_before_the_secretary_signed_fails(
-        genuine: Genuine) -> None:
+    genuine: Genuine,
+) -> None:
     proof = evidence_of(genuine)
     vote = proof["votes"][0]
     removed = vote["ballots"].pop(3)
@@ -86,14 +93,17 @@ async def test_evidence_swapped_in_a_revision_before_the_secretary_signed_fails(
         spec["/EF"]["/F"] = replacement.ef_stream_ref
         writer.update_container(spec)
 
-    forged = await sign_both(incremental(genuine.draft, swap), genuine.approval,
-                             genuine.signing.secretary, genuine.signing.chair)
+    forged = await sign_both(
+        incremental(genuine.draft, swap),
+        genuine.approval,
+        genuine.signing.secretary,
+        genuine.signing.chair,
+    )
     found = await problems(forged, genuine)
     assert has(found, "The secretary did not sign the approved draft itself"), found
 
 
-async def test_a_ballot_flipped_and_re_signed_with_a_fresh_passkey_fails(
-        genuine: Genuine) -> None:
+async def test_a_ballot_flipped_and_re_signed_with_a_fresh_passkey_fails(genuine: Genuine) -> None:
     proof = evidence_of(genuine)
     vote = proof["votes"][0]
     ballot = vote["ballots"][0]
@@ -101,22 +111,29 @@ async def test_a_ballot_flipped_and_re_signed_with_a_fresh_passkey_fails(
     device = fresh_device()
     payload = dict(ballot["payload"], choice="against")
     response = device.assert_challenge(ballot_challenge(payload))["response"]
-    ballot.update(payload=payload, receipt=hashlib.sha256(canonical_json(payload)).hexdigest(),
-                  authenticatorData=response["authenticatorData"],
-                  clientDataJSON=response["clientDataJSON"], signature=response["signature"],
-                  publicKey=device_key(device))
+    ballot.update(
+        payload=payload,
+        receipt=hashlib.sha256(canonical_json(payload)).hexdigest(),
+        authenticatorData=response["authenticatorData"],
+        clientDataJSON=response["clientDataJSON"],
+        signature=response["signature"],
+        publicKey=device_key(device),
+    )
     vote["outcome"]["for"] -= 1
     vote["outcome"]["against"] += 1
     draft = draft_with(genuine.record, proof)
-    forged = await sign_both(draft, genuine.approval, genuine.signing.secretary,
-                             genuine.signing.chair)
+    forged = await sign_both(
+        draft, genuine.approval, genuine.signing.secretary, genuine.signing.chair
+    )
     found = await problems(forged, genuine)
-    assert has(found, "Vote 1, ballot", "the voter's passkey: its public key is not in the "
-                      "member key register"), found
+    assert has(
+        found,
+        "Vote 1, ballot",
+        "the voter's passkey: its public key is not in the member key register",
+    ), found
 
 
-async def test_a_ballot_signed_over_other_versions_of_the_text_fails(
-        genuine: Genuine) -> None:
+async def test_a_ballot_signed_over_other_versions_of_the_text_fails(genuine: Genuine) -> None:
     """A ballot whose signed payload names another version than the one frozen when the
     vote opened is not a vote on that text, however valid its signature."""
     proof = evidence_of(genuine)
@@ -127,20 +144,30 @@ async def test_a_ballot_signed_over_other_versions_of_the_text_fails(
     other = [dict(vote["texts"][0], version=1, sha256="ab" * 32)]
     payload = dict(ballot["payload"], texts=other)
     response = device.assert_challenge(ballot_challenge(payload))["response"]
-    ballot.update(payload=payload, receipt=hashlib.sha256(canonical_json(payload)).hexdigest(),
-                  authenticatorData=response["authenticatorData"],
-                  clientDataJSON=response["clientDataJSON"], signature=response["signature"],
-                  publicKey=device_key(device))
-    forged = await sign_both(draft_with(genuine.record, proof), genuine.approval,
-                             genuine.signing.secretary, genuine.signing.chair)
+    ballot.update(
+        payload=payload,
+        receipt=hashlib.sha256(canonical_json(payload)).hexdigest(),
+        authenticatorData=response["authenticatorData"],
+        clientDataJSON=response["clientDataJSON"],
+        signature=response["signature"],
+        publicKey=device_key(device),
+    )
+    forged = await sign_both(
+        draft_with(genuine.record, proof),
+        genuine.approval,
+        genuine.signing.secretary,
+        genuine.signing.chair,
+    )
     found = await problems(forged, genuine, keys=False)
-    assert has(found, "Vote 1, ballot", "the ballot names other document versions than "
-                      "those frozen when the vote opened"), found
+    assert has(
+        found,
+        "Vote 1, ballot",
+        "the ballot names other document versions than those frozen when the vote opened",
+    ), found
 
 
 async def test_the_approval_left_out_fails(genuine: Genuine) -> None:
-    forged = await sign_both(genuine.draft, None, genuine.signing.secretary,
-                             genuine.signing.chair)
+    forged = await sign_both(genuine.draft, None, genuine.signing.secretary, genuine.signing.chair)
     found = await problems(forged, genuine)
     assert has(found, "The minutes carry no approval of the chair"), found
 
@@ -148,11 +175,15 @@ async def test_the_approval_left_out_fails(genuine: Genuine) -> None:
 async def test_an_approval_forged_with_a_fresh_passkey_fails(genuine: Genuine) -> None:
     device = fresh_device()
     forged_approval = approve(genuine.draft, device, device_key(device), name="Trần Quốc Khải")
-    forged = await sign_both(genuine.draft, forged_approval, genuine.signing.secretary,
-                             genuine.signing.chair)
+    forged = await sign_both(
+        genuine.draft, forged_approval, genuine.signing.secretary, genuine.signing.chair
+    )
     found = await problems(forged, genuine)
-    assert has(found, "The approval's passkey is not the chair's registered key",
-               "not in the member key register"), found
+    assert has(
+        found,
+        "The approval's passkey is not the chair's registered key",
+        "not in the member key register",
+    ), found
 
 
 async def test_an_approval_by_another_members_real_passkey_fails(genuine: Genuine) -> None:
@@ -160,11 +191,13 @@ async def test_an_approval_by_another_members_real_passkey_fails(genuine: Genuin
     other = next(pid for pid in session.devices if pid != session.chair_person_id)
     device = session.devices[other]
     forged_approval = approve(genuine.draft, device, device_key(device), name="Trần Quốc Khải")
-    forged = await sign_both(genuine.draft, forged_approval, genuine.signing.secretary,
-                             genuine.signing.chair)
+    forged = await sign_both(
+        genuine.draft, forged_approval, genuine.signing.secretary, genuine.signing.chair
+    )
     found = await problems(forged, genuine)
-    assert has(found, "The approval's passkey is not the chair's registered key",
-               "not for this member"), found
+    assert has(
+        found, "The approval's passkey is not the chair's registered key", "not for this member"
+    ), found
 
 
 async def test_evidence_renamed_as_a_notice_fails(genuine: Genuine) -> None:
@@ -172,26 +205,33 @@ async def test_evidence_renamed_as_a_notice_fails(genuine: Genuine) -> None:
     draft = draft_with(genuine.record, proof, name=NOTICE_FILE_NAME, kind=pdfdoc.NOTICE)
     forged = await sign_both(draft, None, genuine.signing.secretary, genuine.signing.chair)
     found = await problems(forged, genuine)
-    assert has(found, "A conclusion notice must carry exactly one attached file, in the "
-                      "notice format"), found
+    assert has(
+        found, "A conclusion notice must carry exactly one attached file, in the notice format"
+    ), found
 
 
 async def test_evidence_renamed_in_minutes_is_still_checked(genuine: Genuine) -> None:
     proof = evidence_of(genuine)
     proof["votes"][0]["outcome"]["for"] += 5
     draft = draft_with(genuine.record, proof, name=NOTICE_FILE_NAME)
-    forged = await sign_both(draft, genuine.approval, genuine.signing.secretary,
-                             genuine.signing.chair)
+    forged = await sign_both(
+        draft, genuine.approval, genuine.signing.secretary, genuine.signing.chair
+    )
     found = await problems(forged, genuine)
     assert has(found, "Vote 1: the recount from the evidence gives 20 for"), found
 
 
 async def test_the_chairs_field_signed_with_the_secretarys_key_fails(genuine: Genuine) -> None:
-    forged = await sign_both(genuine.draft, genuine.approval, genuine.signing.secretary,
-                             genuine.signing.secretary)
+    forged = await sign_both(
+        genuine.draft, genuine.approval, genuine.signing.secretary, genuine.signing.secretary
+    )
     found = await problems(forged, genuine)
-    assert has(found, "The field of the chair is signed with a certificate that the register "
-                      "does not name for the chair", "registered for the secretary"), found
+    assert has(
+        found,
+        "The field of the chair is signed with a certificate that the register "
+        "does not name for the chair",
+        "registered for the secretary",
+    ), found
 
 
 async def test_a_secret_votes_counts_changed_fails(genuine: Genuine) -> None:
@@ -200,11 +240,16 @@ async def test_a_secret_votes_counts_changed_fails(genuine: Genuine) -> None:
     assert secret["secret"]
     secret["outcome"]["for"] += 1
     secret["outcome"]["against"] -= 1
-    forged = await sign_both(draft_with(genuine.record, proof), genuine.approval,
-                             genuine.signing.secretary, genuine.signing.chair)
+    forged = await sign_both(
+        draft_with(genuine.record, proof),
+        genuine.approval,
+        genuine.signing.secretary,
+        genuine.signing.chair,
+    )
     found = await problems(forged, genuine)
-    assert has(found, "Vote 2 (secret ballot): the receipts' choices recount to 13 for, "
-                      "10 against"), found
+    assert has(
+        found, "Vote 2 (secret ballot): the receipts' choices recount to 13 for, 10 against"
+    ), found
 
 
 async def test_a_secret_receipts_choice_changed_fails(genuine: Genuine) -> None:
@@ -212,22 +257,30 @@ async def test_a_secret_receipts_choice_changed_fails(genuine: Genuine) -> None:
     secret = proof["votes"][1]
     entry = next(b for b in secret["secretBallots"] if b["choice"] == "against")
     entry["choice"] = "for"
-    forged = await sign_both(draft_with(genuine.record, proof), genuine.approval,
-                             genuine.signing.secretary, genuine.signing.chair)
+    forged = await sign_both(
+        draft_with(genuine.record, proof),
+        genuine.approval,
+        genuine.signing.secretary,
+        genuine.signing.chair,
+    )
     found = await problems(forged, genuine)
     assert has(found, "receipts' choices recount to 14 for, 9 against"), found
 
 
 async def test_page_text_changed_in_a_revision_before_the_secretary_signed_fails(
-        genuine: Genuine) -> None:
-    forged = await sign_both(incremental(genuine.draft, rewrite_first_page), genuine.approval,
-                             genuine.signing.secretary, genuine.signing.chair)
+    genuine: Genuine,
+) -> None:
+    forged = await sign_both(
+        incremental(genuine.draft, rewrite_first_page),
+        genuine.approval,
+        genuine.signing.secretary,
+        genuine.signing.chair,
+    )
     found = await problems(forged, genuine)
     assert has(found, "The secretary did not sign the approved draft itself"), found
 
 
-async def test_page_text_changed_in_the_secretarys_own_revision_fails(
-        genuine: Genuine) -> None:
+async def test_page_text_changed_in_the_secretarys_own_revision_fails(genuine: Genuine) -> None:
     from pyhanko.sign.signers import PdfSignatureMetadata
 
     writer = pdfdoc.incremental(genuine.draft)
@@ -236,11 +289,13 @@ async def test_page_text_changed_in_the_secretarys_own_revision_fails(
     meta = PdfSignatureMetadata(field_name=SECRETARY_FIELD, md_algorithm="sha256")
     async with genuine.signing.secretary.open() as secretary:
         signed: Any = await signers.PdfSigner(meta, secretary).async_sign_pdf(
-            writer, existing_fields_only=True)
+            writer, existing_fields_only=True
+        )
     forged = await sign_pdf(signed.getvalue(), field=CHAIR_FIELD, key=genuine.signing.chair)
     found = await problems(forged, genuine)
-    assert has(found, "The secretary's signature adds more to the approved draft than the "
-                      "chair's approval"), found
+    assert has(
+        found, "The secretary's signature adds more to the approved draft than the chair's approval"
+    ), found
 
 
 async def test_a_third_signature_after_the_chair_fails(genuine: Genuine) -> None:
@@ -264,7 +319,7 @@ def _evidence_stream_offset(pdf: bytes) -> int:
             break
         start += len(b"stream\n")
         try:
-            data = zlib.decompressobj().decompress(pdf[start:start + 400_000], 64)
+            data = zlib.decompressobj().decompress(pdf[start : start + 400_000], 64)
         except zlib.error:
             continue
         if data.startswith(b'{\n "auditHead"'):
@@ -273,32 +328,58 @@ def _evidence_stream_offset(pdf: bytes) -> int:
 
 
 async def test_a_byte_flipped_in_the_compressed_evidence_gives_a_report_not_a_traceback(
-        genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     offset = _evidence_stream_offset(genuine.pdf) + 200
     forged = bytearray(genuine.pdf)
     forged[offset] ^= 0xFF
     path, register = tmp_path / "forged.pdf", tmp_path / "register.pdf"
     path.write_bytes(bytes(forged))
     register.write_bytes(genuine.register_pdf)
-    code = await anyio.to_thread.run_sync(main, [
-        "minutes", "verify", str(path), "--trust", str(genuine.signing.ca_certificate),
-        "--keys", str(register), "--lang", "en"])
+    code = await anyio.to_thread.run_sync(
+        main,
+        [
+            "minutes",
+            "verify",
+            str(path),
+            "--trust",
+            str(genuine.signing.ca_certificate),
+            "--keys",
+            str(register),
+            "--lang",
+            "en",
+        ],
+    )
     out = capsys.readouterr().out
     assert code == 1, out
     assert "Traceback" not in out and "RESULT: NOT VERIFIED" in out
-    assert "the compressed stream of the embedded file ecabinet-evidence.json is damaged" in \
-        out or "An attached file cannot be read" in out, out
+    assert (
+        "the compressed stream of the embedded file ecabinet-evidence.json is damaged" in out
+        or "An attached file cannot be read" in out
+    ), out
     assert "digest mismatch" in out
 
 
 async def test_the_command_line_accepts_the_genuine_minutes_with_the_register(
-        genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path, register = tmp_path / "bien-ban.pdf", tmp_path / "register.pdf"
     path.write_bytes(genuine.pdf)
     register.write_bytes(genuine.register_pdf)
-    code = await anyio.to_thread.run_sync(main, [
-        "minutes", "verify", str(path), "--trust", str(genuine.signing.ca_certificate),
-        "--keys", str(register), "--lang", "en"])
+    code = await anyio.to_thread.run_sync(
+        main,
+        [
+            "minutes",
+            "verify",
+            str(path),
+            "--trust",
+            str(genuine.signing.ca_certificate),
+            "--keys",
+            str(register),
+            "--lang",
+            "en",
+        ],
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "RESULT: VERIFIED" in out
@@ -306,13 +387,25 @@ async def test_the_command_line_accepts_the_genuine_minutes_with_the_register(
 
 
 async def test_a_register_changed_after_signing_is_refused(
-        genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path, register = tmp_path / "bien-ban.pdf", tmp_path / "register.pdf"
     path.write_bytes(genuine.pdf)
     register.write_bytes(genuine.register_pdf + b"\n% appended\n")
-    code = await anyio.to_thread.run_sync(main, [
-        "minutes", "verify", str(path), "--trust", str(genuine.signing.ca_certificate),
-        "--keys", str(register), "--lang", "en"])
+    code = await anyio.to_thread.run_sync(
+        main,
+        [
+            "minutes",
+            "verify",
+            str(path),
+            "--trust",
+            str(genuine.signing.ca_certificate),
+            "--keys",
+            str(register),
+            "--lang",
+            "en",
+        ],
+    )
     out = capsys.readouterr().out
     assert code == 1 and "the register was changed after it was signed" in out, out
 
@@ -320,8 +413,17 @@ async def test_a_register_changed_after_signing_is_refused(
 async def test_a_key_revoked_before_the_vote_fails(genuine: Genuine) -> None:
     register = copy.deepcopy(genuine.register)
     for entries in register.keys.values():
-        entries[:] = [e.__class__(e.person, e.credential_id, e.fingerprint, e.enrolled_at,
-                                  e.enrolled_at, e.approved_by) for e in entries]
+        entries[:] = [
+            e.__class__(
+                e.person,
+                e.credential_id,
+                e.fingerprint,
+                e.enrolled_at,
+                e.enrolled_at,
+                e.approved_by,
+            )
+            for e in entries
+        ]
     from ecabinet.minutes.verify import verify_pdf
 
     report = await verify_pdf(genuine.pdf, trust_roots=genuine.roots, keys=register)
@@ -329,21 +431,24 @@ async def test_a_key_revoked_before_the_vote_fails(genuine: Genuine) -> None:
     assert has(texts, "the voter's passkey: the key was revoked at"), texts
 
 
-
-async def test_damaged_and_hostile_files_give_a_report_not_a_traceback(
-        genuine: Genuine) -> None:
+async def test_damaged_and_hostile_files_give_a_report_not_a_traceback(genuine: Genuine) -> None:
     from ecabinet.minutes.verify import verify_pdf
 
-    half = genuine.pdf[:len(genuine.pdf) // 2]
+    half = genuine.pdf[: len(genuine.pdf) // 2]
     garbage = b"%PDF-1.7\n" + bytes(range(256)) * 40
-    for damaged in (b"", b"not a pdf", garbage, half, genuine.pdf[:-40],
-                    genuine.pdf.replace(b"/ECabinet", b"/Xcabinet")):
+    for damaged in (
+        b"",
+        b"not a pdf",
+        garbage,
+        half,
+        genuine.pdf[:-40],
+        genuine.pdf.replace(b"/ECabinet", b"/Xcabinet"),
+    ):
         report = await verify_pdf(damaged, trust_roots=genuine.roots, keys=genuine.register)
         assert not report.ok and report.problems, damaged[:20]
 
 
-async def test_an_evidence_stream_that_inflates_past_the_bound_is_refused(
-        genuine: Genuine) -> None:
+async def test_an_evidence_stream_that_inflates_past_the_bound_is_refused(genuine: Genuine) -> None:
     import io
 
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -353,8 +458,12 @@ async def test_an_evidence_stream_that_inflates_past_the_bound_is_refused(
         pdfdoc.embedded_files(reader, limit=1000)
     bomb = b"{" + b" " * (pdfdoc.MAX_EMBEDDED_FILE + 10) + b"}"
     draft = draft_with(genuine.record, evidence_of(genuine))
-    forged = await sign_both(incremental(draft, lambda w: pdfdoc.attach(w, "x.json", bomb)),
-                             None, genuine.signing.secretary, genuine.signing.chair)
+    forged = await sign_both(
+        incremental(draft, lambda w: pdfdoc.attach(w, "x.json", bomb)),
+        None,
+        genuine.signing.secretary,
+        genuine.signing.chair,
+    )
     found = await problems(forged, genuine)
     assert has(found, "An attached file cannot be read", "inflates to more than"), found
 

@@ -45,8 +45,12 @@ def test_the_smallest_due_lead_time_wins_and_retries_slow_down() -> None:
     assert schedule.due_lead(now, now + timedelta(days=4), [72, 24, 2]) is None
     assert schedule.due_lead(now, now - timedelta(minutes=1), [72]) is None
     pauses = [schedule.retry_pause(n) for n in (1, 2, 3, 10)]
-    assert pauses == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
-                      timedelta(hours=1)]
+    assert pauses == [
+        timedelta(minutes=1),
+        timedelta(minutes=2),
+        timedelta(minutes=4),
+        timedelta(hours=1),
+    ]
 
 
 async def test_a_new_passkey_is_mailed_at_once_whatever_the_settings(
@@ -56,23 +60,32 @@ async def test_a_new_passkey_is_mailed_at_once_whatever_the_settings(
     tablet = authenticator(settings)
     await enroll(client, seats["chair"].token, tablet)
     # Everything outside the app turned off, and quiet hours all day long.
-    muted = await client.put("/api/me/notification-settings", json={
-        "email": False, "push": False, "quietStart": "00:00", "quietEnd": "23:59",
-        "muted": [k.value for k in NoticeKind if k.silenceable]})
+    muted = await client.put(
+        "/api/me/notification-settings",
+        json={
+            "email": False,
+            "push": False,
+            "quietStart": "00:00",
+            "quietEnd": "23:59",
+            "muted": [k.value for k in NoticeKind if k.silenceable],
+        },
+    )
     assert muted.status_code == 200, muted.text
-    refused = await client.put("/api/me/notification-settings",
-                               json={"muted": ["account.device"]})
+    refused = await client.put("/api/me/notification-settings", json={"muted": ["account.device"]})
     assert refused.status_code == 422
     assert "Không thể tắt" in refused.json()["detail"]
     phone = authenticator(settings, "Ed25519")
     options = await client.post("/api/me/passkeys/options", json={})
-    added = await client.post("/api/me/passkeys", json={
-        "credential": phone.register(options.json()), "deviceName": "Điện thoại lạ"})
+    added = await client.post(
+        "/api/me/passkeys",
+        json={"credential": phone.register(options.json()), "deviceName": "Điện thoại lạ"},
+    )
     assert added.status_code == 201, added.text
     assert (await client.get("/api/me/notifications/unread")).json() == {"unread": 1}
     with smtp_server() as (inbox, port):
-        mailed = await sweep_once(db, replace(settings, smtp_host="127.0.0.1",
-                                              smtp_port=port, smtp_starttls=False))
+        mailed = await sweep_once(
+            db, replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
+        )
     assert mailed.mailed == 1
     assert inbox.recipients == [["chair@chinh-phu.example"]]
     assert "Điện thoại lạ" in inbox.text_of(0)
@@ -88,17 +101,24 @@ async def test_quiet_hours_hold_mail_and_muted_kinds_stay_in_the_app(
     end = (now + timedelta(hours=1)).strftime("%H:%M")
     async with signed_in(client, settings, [seats["chair"], seats["member"]]) as people:
         chair, member = people
-        assert (await chair.client.put("/api/me/notification-settings", json={
-            "quietStart": start, "quietEnd": end})).status_code == 200
-        assert (await member.client.put("/api/me/notification-settings", json={
-            "muted": ["positions.reminder"]})).status_code == 200
+        assert (
+            await chair.client.put(
+                "/api/me/notification-settings", json={"quietStart": start, "quietEnd": end}
+            )
+        ).status_code == 200
+        assert (
+            await member.client.put(
+                "/api/me/notification-settings", json={"muted": ["positions.reminder"]}
+            )
+        ).status_code == 200
         shown = (await member.client.get("/api/me/notification-settings")).json()
         assert shown["muted"] == ["positions.reminder"]
         assert shown["leadHours"] == [72, 24, 2]  # the server's default
     await make_meeting(db, seats["member"].body_id, items=1, deadline_in=timedelta(hours=1))
     with smtp_server() as (inbox, port):
-        done = await sweep_once(db, replace(settings, smtp_host="127.0.0.1", smtp_port=port,
-                                            smtp_starttls=False))
+        done = await sweep_once(
+            db, replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
+        )
     assert done.reminded == 2 and done.mailed == 0 and inbox.messages == []
     async with db.read() as session:
         rows = (await session.exec(select(NotificationDelivery))).all()
@@ -115,19 +135,28 @@ async def test_the_digest_gathers_a_day_of_mail_into_one_message(
     async with db.transaction() as tx:
         from ecabinet.models import NotificationPreference
 
-        tx.session.add(NotificationPreference(person_id=seats["member"].person_id,
-                                              email_digest=True, digest_hour=7))
+        tx.session.add(
+            NotificationPreference(
+                person_id=seats["member"].person_id, email_digest=True, digest_hour=7
+            )
+        )
     for n in range(3):
         async with db.transaction() as tx:
-            await notifications.notify(tx, [seats["member"].person_id],
-                                       kind=NoticeKind.POLL_SENT, message="Poll %(n)s",
-                                       link=f"/polls/{n}", n=n)
+            await notifications.notify(
+                tx,
+                [seats["member"].person_id],
+                kind=NoticeKind.POLL_SENT,
+                message="Poll %(n)s",
+                link=f"/polls/{n}",
+                n=n,
+            )
     configured = replace(settings, smtp_host="127.0.0.1", smtp_starttls=False)
     with smtp_server() as (inbox, port):
         configured = replace(configured, smtp_port=port)
         assert (await sweep_once(db, configured)).mailed == 0  # waits for 07:00
-        await execute(db, "UPDATE notification SET created_at = :at",
-                      at=utcnow() - timedelta(days=1, hours=1))
+        await execute(
+            db, "UPDATE notification SET created_at = :at", at=utcnow() - timedelta(days=1, hours=1)
+        )
         await execute(db, "UPDATE notification_delivery SET due_at = :at", at=utcnow())
         assert (await sweep_once(db, configured)).mailed == 3
     assert len(inbox.messages) == 1

@@ -78,8 +78,15 @@ async def test_a_damaged_backup_is_refused_before_anything_is_replaced(
 ) -> None:
     await _seeded(db, settings)
     manifest = await backup(settings, tmp_path / "backup")
-    blob = next(e.path for e in manifest.files if e.path.startswith("data/") and
-                "session_secret" not in e.path) if settings.is_sqlite else manifest.files[0].path
+    blob = (
+        next(
+            e.path
+            for e in manifest.files
+            if e.path.startswith("data/") and "session_secret" not in e.path
+        )
+        if settings.is_sqlite
+        else manifest.files[0].path
+    )
     damaged = tmp_path / "backup" / blob
     damaged.write_bytes(damaged.read_bytes()[:-1] + b"!")
     await _more_events(db, 2)
@@ -119,12 +126,21 @@ async def test_storage_verify_names_a_missing_and_a_damaged_file(
         async with db.transaction() as tx:
             from sqlalchemy import text
 
-            await tx.session.exec(text("DELETE FROM blob_chunk WHERE sha256 = :s"  # type: ignore[call-overload]
-                                       ).bindparams(s=files[0]))
-            await tx.session.exec(text("DELETE FROM stored_blob WHERE sha256 = :s"  # type: ignore[call-overload]
-                                       ).bindparams(s=files[0]))
-            await tx.session.exec(text("UPDATE blob_chunk SET data = :d WHERE sha256 = :s"  # type: ignore[call-overload]
-                                       ).bindparams(d=b"rotten", s=files[1]))
+            await tx.session.exec(
+                text(
+                    "DELETE FROM blob_chunk WHERE sha256 = :s"  # type: ignore[call-overload]
+                ).bindparams(s=files[0])
+            )
+            await tx.session.exec(
+                text(
+                    "DELETE FROM stored_blob WHERE sha256 = :s"  # type: ignore[call-overload]
+                ).bindparams(s=files[0])
+            )
+            await tx.session.exec(
+                text(
+                    "UPDATE blob_chunk SET data = :d WHERE sha256 = :s"  # type: ignore[call-overload]
+                ).bindparams(d=b"rotten", s=files[1])
+            )
     report = await verify_storage(db.read, store)
     assert not report.ok
     text_of = "\n".join(report.problems)
@@ -156,8 +172,9 @@ async def test_sqlite_backup_holds_writes_still_in_the_wal(
     assert "acknowledged" not in tables, "copying the file alone loses the WAL's writes"
     with sqlite3.connect(tmp_path / "backup" / "database.sqlite") as copy:
         assert copy.execute("SELECT position FROM acknowledged").fetchall() == [("agree",)]
-    assert json.loads((tmp_path / "backup" / MANIFEST).read_text())["audit_seq"] == \
-        manifest.audit_seq
+    assert (
+        json.loads((tmp_path / "backup" / MANIFEST).read_text())["audit_seq"] == manifest.audit_seq
+    )
 
 
 def test_the_connection_budget_refuses_what_postgresql_would_refuse() -> None:
@@ -186,10 +203,17 @@ def test_the_shipped_deployment_fits_postgresql_default_connections() -> None:
     import re
 
     env = (Path(__file__).resolve().parents[1] / "deploy" / "ecabinet.env.example").read_text()
-    values = dict(re.findall(r"^ECABINET_(SERVER_PROCESSES|DB_POOL_SIZE|DB_MAX_OVERFLOW)=(\d+)",
-                             env, flags=re.MULTILINE))
-    budget = ConnectionBudget(processes=int(values["SERVER_PROCESSES"]),
-                              pool_size=int(values["DB_POOL_SIZE"]),
-                              max_overflow=int(values["DB_MAX_OVERFLOW"]))
+    values = dict(
+        re.findall(
+            r"^ECABINET_(SERVER_PROCESSES|DB_POOL_SIZE|DB_MAX_OVERFLOW)=(\d+)",
+            env,
+            flags=re.MULTILINE,
+        )
+    )
+    budget = ConnectionBudget(
+        processes=int(values["SERVER_PROCESSES"]),
+        pool_size=int(values["DB_POOL_SIZE"]),
+        max_overflow=int(values["DB_MAX_OVERFLOW"]),
+    )
     # PostgreSQL's defaults: max_connections 100, 3 reserved for superusers.
     assert budget.refusal(100 - 3) == ""

@@ -38,8 +38,9 @@ async def passkeys(db: Database) -> list[PasskeyCredential]:
         return list((await session.exec(select(PasskeyCredential))).all())
 
 
-@pytest.mark.parametrize("path", ["/me/devices", "/me/devices/1/revoke", "/people/1",
-                                  "/bodies/1/people"])
+@pytest.mark.parametrize(
+    "path", ["/me/devices", "/me/devices/1/revoke", "/people/1", "/bodies/1/people"]
+)
 async def test_anonymous_visitor_is_sent_to_sign_in_and_back(
     client: httpx.AsyncClient, path: str
 ) -> None:
@@ -50,8 +51,9 @@ async def test_anonymous_visitor_is_sent_to_sign_in_and_back(
 
 async def test_anonymous_form_post_goes_to_sign_in(client: httpx.AsyncClient) -> None:
     token = csrf_of((await client.get("/")).text)
-    response = await client.post("/me/devices/1/rename",
-                                 data={"device_name": "x", "csrf_token": token})
+    response = await client.post(
+        "/me/devices/1/rename", data={"device_name": "x", "csrf_token": token}
+    )
     assert (response.status_code, response.headers["location"]) == (303, "/signin")
 
 
@@ -61,11 +63,19 @@ async def test_the_api_still_answers_401(client: httpx.AsyncClient) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("/me/devices", "/me/devices"), ("/people/3?x=1", "/people/3?x=1"), (None, "/"),
-    ("", "/"), ("https://evil.example/", "/"), ("//evil.example/", "/"),
-    ("/\\evil.example", "/"), ("me/devices", "/"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("/me/devices", "/me/devices"),
+        ("/people/3?x=1", "/people/3?x=1"),
+        (None, "/"),
+        ("", "/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("me/devices", "/"),
+    ],
+)
 def test_sign_in_only_returns_to_a_local_path(given: str | None, expected: str) -> None:
     assert local_path(given) == expected
 
@@ -78,15 +88,20 @@ async def test_sign_in_page_keeps_only_a_local_next(client: httpx.AsyncClient) -
     assert 'data-next="/me/devices"' in page
 
 
-@pytest.mark.parametrize(("agent", "name"), [
-    ("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)", "iPad"),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15", "iPad or Mac"),
-    ("Mozilla/5.0 (Linux; Android 14; SM-X710) Chrome/126.0 Safari/537.36", "Android tablet"),
-    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/126.0 Mobile Safari/537.36",
-     "Android phone"),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64)", "Windows computer"),
-    ("", "Tablet"),
-])
+@pytest.mark.parametrize(
+    ("agent", "name"),
+    [
+        ("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)", "iPad"),
+        ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15", "iPad or Mac"),
+        ("Mozilla/5.0 (Linux; Android 14; SM-X710) Chrome/126.0 Safari/537.36", "Android tablet"),
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/126.0 Mobile Safari/537.36",
+            "Android phone",
+        ),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64)", "Windows computer"),
+        ("", "Tablet"),
+    ],
+)
 def test_device_name_is_guessed_from_the_browser(agent: str, name: str) -> None:
     assert device_guess(agent) == name
 
@@ -95,8 +110,10 @@ async def test_enrollment_page_greets_the_person(
     client: httpx.AsyncClient, db: Database, settings: Settings
 ) -> None:
     seat = (await seat_people(db, settings))["member"]
-    response = await client.get(f"/enroll/{seat.token}", headers={
-        "user-agent": "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)"})
+    response = await client.get(
+        f"/enroll/{seat.token}",
+        headers={"user-agent": "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)"},
+    )
     assert response.status_code == 200
     assert "Kính chào Người member" in response.text
     assert 'value="iPad"' in response.text
@@ -139,8 +156,10 @@ async def test_rename_and_revoke_own_device(
 ) -> None:
     token = await signed_in(client, (await seat_people(db, settings))["member"], settings)
     [row] = await passkeys(db)
-    response = await client.post(f"/me/devices/{row.id}/rename",
-                                 data={"device_name": "  iPad   phòng họp ", "csrf_token": token})
+    response = await client.post(
+        f"/me/devices/{row.id}/rename",
+        data={"device_name": "  iPad   phòng họp ", "csrf_token": token},
+    )
     assert (response.status_code, response.headers["location"]) == (303, "/me/devices")
     assert "iPad phòng họp" in (await client.get("/me/devices")).text
 
@@ -161,23 +180,33 @@ async def test_nobody_renames_another_persons_device(
     await enroll(client, people["chair"].token, authenticator(settings))
     token = await signed_in(client, people["member"], settings)
     chair_key = next(r for r in await passkeys(db) if r.person_id == people["chair"].person_id)
-    response = await client.post(f"/me/devices/{chair_key.id}/rename",
-                                 data={"device_name": "mine", "csrf_token": token})
+    response = await client.post(
+        f"/me/devices/{chair_key.id}/rename", data={"device_name": "mine", "csrf_token": token}
+    )
     assert response.status_code == 404
-    response = await client.post(f"/me/devices/{chair_key.id}/revoke",
-                                 data={"csrf_token": token})
+    response = await client.post(f"/me/devices/{chair_key.id}/revoke", data={"csrf_token": token})
     assert response.status_code == 404
     assert all(r.revoked_at is None for r in await passkeys(db))
 
 
 # A system administrator sees people but enrolls only those without a seat: a seated
 # person's first link comes from the secretariat of every body they sit in.
-@pytest.mark.parametrize(("role", "allowed", "issues"), [
-    ("member", False, False), ("chair", False, False), ("observer", False, False),
-    ("secretariat", True, True), ("admin", True, False),
-])
+@pytest.mark.parametrize(
+    ("role", "allowed", "issues"),
+    [
+        ("member", False, False),
+        ("chair", False, False),
+        ("observer", False, False),
+        ("secretariat", True, True),
+        ("admin", True, False),
+    ],
+)
 async def test_only_those_who_manage_members_see_people_pages(
-    client: httpx.AsyncClient, db: Database, settings: Settings, role: str, allowed: bool,
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    role: str,
+    allowed: bool,
     issues: bool,
 ) -> None:
     people = await seat_people(db, settings)
@@ -185,8 +214,7 @@ async def test_only_those_who_manage_members_see_people_pages(
     member = people["member"]
     for path in (f"/people/{member.person_id}", f"/bodies/{member.body_id}/people"):
         assert (await client.get(path)).status_code == (200 if allowed else 403), path
-    issued = await client.post(f"/people/{member.person_id}/enrollment",
-                               data={"csrf_token": token})
+    issued = await client.post(f"/people/{member.person_id}/enrollment", data={"csrf_token": token})
     assert issued.status_code == (200 if issues else 403)
 
 
@@ -196,8 +224,7 @@ async def test_roster_counts_usable_passkeys(
     people = await seat_people(db, settings)
     await signed_in(client, people["secretariat"], settings)
     page = (await client.get(f"/bodies/{people['member'].body_id}/people")).text
-    rows = {row.split("</a>")[0].rsplit(">", 1)[1]: row
-            for row in page.split("<tr>")[2:]}
+    rows = {row.split("</a>")[0].rsplit(">", 1)[1]: row for row in page.split("<tr>")[2:]}
     assert "<td>1</td>" in rows["Người secretariat"]
     assert "Không có: chưa đăng nhập được" in rows["Người member"]
 
@@ -215,12 +242,13 @@ async def test_secretariat_revokes_with_a_reason_but_needs_a_recovery_for_a_link
     assert (await client.post(path, data={"csrf_token": token})).status_code == 422
     response = await client.post(path, data={"reason": "stolen", "csrf_token": token})
     assert (response.status_code, response.headers["location"]) == (
-        303, f"/people/{member.person_id}")
+        303,
+        f"/people/{member.person_id}",
+    )
     key = next(r for r in await passkeys(db) if r.id == key.id)
     assert key.revoked_reason == "stolen device"
 
-    issued = await client.post(f"/people/{member.person_id}/enrollment",
-                               data={"csrf_token": token})
+    issued = await client.post(f"/people/{member.person_id}/enrollment", data={"csrf_token": token})
     assert issued.status_code == 403
     assert "đã có khóa truy cập" in issued.text
     page = (await client.get(f"/people/{member.person_id}")).text
@@ -235,8 +263,7 @@ async def test_secretariat_issues_a_first_link_with_its_qr_code(
     people = await seat_people(db, settings)
     member = people["member"]
     token = await signed_in(client, people["secretariat"], settings)
-    issued = await client.post(f"/people/{member.person_id}/enrollment",
-                               data={"csrf_token": token})
+    issued = await client.post(f"/people/{member.person_id}/enrollment", data={"csrf_token": token})
     assert issued.headers["cache-control"] == "no-store"
     url = re.search(r'id="enrollment-url" class="url" value="([^"]+)"', issued.text)
     assert url and url.group(1).startswith(settings.origin + "/enroll/")

@@ -22,13 +22,16 @@ from .factories import authenticator, csrf_header, enroll, seat_people, sign_in
 
 async def _kinds(db: Database) -> list[str]:
     async with db.read() as session:
-        return [e.kind for e in (await session.exec(select(AuditEvent).order_by(
-            col(AuditEvent.seq)))).all()]
+        return [
+            e.kind
+            for e in (await session.exec(select(AuditEvent).order_by(col(AuditEvent.seq)))).all()
+        ]
 
 
 @pytest.mark.parametrize("alg", ["ES256", "Ed25519", "RS256"])
-async def test_enroll_then_sign_in(client: httpx.AsyncClient, db: Database,
-                                   settings: Settings, alg: str) -> None:
+async def test_enroll_then_sign_in(
+    client: httpx.AsyncClient, db: Database, settings: Settings, alg: str
+) -> None:
     seats = await seat_people(db, settings)
     device = authenticator(settings, alg)
     enrolled = await enroll(client, seats["member"].token, device, "iPad của Bộ trưởng")
@@ -85,8 +88,9 @@ async def test_a_replayed_assertion_is_refused_and_audited(
     replayed = device.replay_last_assertion()
     response = await client.post("/api/session", json={"credential": replayed})
     assert response.status_code == 403
-    assert "already used" in response.json()["detail"] or "đã được dùng" in \
-        response.json()["detail"]
+    assert (
+        "already used" in response.json()["detail"] or "đã được dùng" in response.json()["detail"]
+    )
     assert (await _kinds(db))[-1] == "refused.challenge"
 
 
@@ -136,9 +140,12 @@ async def test_unknown_credential_is_refused(
     await enroll(client, seats["member"].token, authenticator(settings))
     stranger = authenticator(settings)
     other = SoftAuthenticator(origin=settings.origin, rp_id=settings.rp_id)
-    options = {"challenge": "AAAA", "rp": {"id": settings.rp_id, "name": "x"},
-               "user": {"id": "dXNlcg", "name": "u", "displayName": "u"},
-               "pubKeyCredParams": [{"type": "public-key", "alg": -7}]}
+    options = {
+        "challenge": "AAAA",
+        "rp": {"id": settings.rp_id, "name": "x"},
+        "user": {"id": "dXNlcg", "name": "u", "displayName": "u"},
+        "pubKeyCredParams": [{"type": "public-key", "alg": -7}],
+    }
     other.register(options)
     client.cookies.clear()
     response = await sign_in(client, other)
@@ -155,8 +162,9 @@ async def test_revoked_credential_is_refused(
     await enroll(client, seats["member"].token, device)
     me = (await client.get("/api/me")).json()
     passkey_id = me["passkeys"][0]["id"]
-    revoked = await client.delete(f"/api/me/passkeys/{passkey_id}",
-                                  headers=await csrf_header(client))
+    revoked = await client.delete(
+        f"/api/me/passkeys/{passkey_id}", headers=await csrf_header(client)
+    )
     assert revoked.status_code == 200 and revoked.json()["revokedAt"]
     # The session opened with that passkey ended with it.
     assert (await client.get("/api/me")).status_code == 401
@@ -204,8 +212,10 @@ async def test_expired_challenge_is_refused(
     await enroll(client, seats["member"].token, device)
     options = (await client.post("/api/session/options", json={})).json()
     async with db.engine.begin() as connection:
-        await connection.execute(text("UPDATE webauthn_challenge SET expires_at = :t"),
-                                 {"t": utcnow() - timedelta(seconds=1)})
+        await connection.execute(
+            text("UPDATE webauthn_challenge SET expires_at = :t"),
+            {"t": utcnow() - timedelta(seconds=1)},
+        )
     response = await client.post("/api/session", json={"credential": device.assert_(options)})
     assert response.status_code == 403
     assert "hết hạn" in response.json()["detail"]
@@ -227,14 +237,14 @@ async def test_reused_and_expired_enrollment_links_are_refused(
     client: httpx.AsyncClient, db: Database, settings: Settings
 ) -> None:
     seats = await seat_people(db, settings)
-    assert (await enroll(client, seats["member"].token, authenticator(settings))).status_code \
-        == 201
+    assert (await enroll(client, seats["member"].token, authenticator(settings))).status_code == 201
     again = await client.post(f"/api/enrollments/{seats['member'].token}/options", json={})
     assert again.status_code == 403
     assert "đã được sử dụng" in again.json()["detail"]
     async with db.engine.begin() as connection:
-        await connection.execute(update(Enrollment).values(expires_at=utcnow() -
-                                                           timedelta(minutes=1)))
+        await connection.execute(
+            update(Enrollment).values(expires_at=utcnow() - timedelta(minutes=1))
+        )
     late = await client.post(f"/api/enrollments/{seats['chair'].token}/options", json={})
     assert late.status_code == 403
     assert "hết hạn" in late.json()["detail"]
@@ -249,13 +259,17 @@ async def test_aaguid_allow_list_refuses_unmanaged_devices(
 ) -> None:
     seats = await seat_people(db, settings)
     async with db.engine.begin() as connection:
-        await connection.execute(text(
-            "UPDATE body SET aaguid_allowlist = '[\"adce0002-35bc-c60a-648b-0b25f1f05503\"]'"))
+        await connection.execute(
+            text("UPDATE body SET aaguid_allowlist = '[\"adce0002-35bc-c60a-648b-0b25f1f05503\"]'")
+        )
     response = await enroll(client, seats["member"].token, authenticator(settings))
     assert response.status_code == 403
     assert "máy tính bảng" in response.json()["detail"]
-    managed = SoftAuthenticator(origin=settings.origin, rp_id=settings.rp_id,
-                                aaguid=bytes.fromhex("adce000235bcc60a648b0b25f1f05503"))
+    managed = SoftAuthenticator(
+        origin=settings.origin,
+        rp_id=settings.rp_id,
+        aaguid=bytes.fromhex("adce000235bcc60a648b0b25f1f05503"),
+    )
     assert (await enroll(client, seats["member"].token, managed)).status_code == 201
 
 
@@ -278,8 +292,10 @@ async def test_second_device_needs_a_fresh_check_and_then_signs_in(
     phone = authenticator(settings, "Ed25519")
     options = await client.post("/api/me/passkeys/options", json={})
     assert options.status_code == 200  # the enrollment itself was a fresh passkey check
-    added = await client.post("/api/me/passkeys", json={
-        "credential": phone.register(options.json()), "deviceName": "Điện thoại"})
+    added = await client.post(
+        "/api/me/passkeys",
+        json={"credential": phone.register(options.json()), "deviceName": "Điện thoại"},
+    )
     assert added.status_code == 201, added.text
     async with db.engine.begin() as connection:
         await connection.execute(text("UPDATE login_session SET fresh_until = NULL"))
@@ -287,8 +303,9 @@ async def test_second_device_needs_a_fresh_check_and_then_signs_in(
     assert stale.status_code == 403
     assert stale.json()["type"] == "urn:ecabinet:problem:fresh-auth-required"
     fresh = (await client.post("/api/session/fresh/options", json={})).json()
-    assert (await client.post("/api/session/fresh", json={
-        "credential": tablet.assert_(fresh)})).status_code == 200
+    assert (
+        await client.post("/api/session/fresh", json={"credential": tablet.assert_(fresh)})
+    ).status_code == 200
     assert (await client.post("/api/me/passkeys/options", json={})).status_code == 200
     client.cookies.clear()
     assert (await sign_in(client, phone)).status_code == 200
@@ -308,8 +325,7 @@ async def test_secretariat_revokes_a_lost_device_but_alone_cannot_issue_a_new_li
     headers = await csrf_header(client)
     listed = await client.get(f"/api/people/{member_id}/passkeys")
     passkey_id = listed.json()["passkeys"][0]["id"]
-    revoked = await client.delete(f"/api/people/{member_id}/passkeys/{passkey_id}",
-                                  headers=headers)
+    revoked = await client.delete(f"/api/people/{member_id}/passkeys/{passkey_id}", headers=headers)
     assert revoked.status_code == 200
     # A revoked device still counts: the next device is a recovery, never one person's act.
     issued = await client.post(f"/api/people/{member_id}/enrollments", json={})
@@ -325,8 +341,7 @@ async def test_a_member_cannot_manage_other_people(
 ) -> None:
     seats = await seat_people(db, settings)
     await enroll(client, seats["member"].token, authenticator(settings))
-    response = await client.post(f"/api/people/{seats['chair'].person_id}/enrollments",
-                                 json={})
+    response = await client.post(f"/api/people/{seats['chair'].person_id}/enrollments", json={})
     assert response.status_code == 403
     assert (await _kinds(db))[-1] == "refused.forbidden"
 
@@ -335,8 +350,9 @@ async def test_malformed_credentials_get_a_clear_error(client: httpx.AsyncClient
     response = await client.post("/api/session", json={"credential": {"id": "x"}})
     assert response.status_code == 422
     assert response.json()["detail"] == "Trường credential.rawId là bắt buộc."
-    bad_json = await client.post("/api/session", content=b"{not json",
-                                 headers={"content-type": "application/json"})
+    bad_json = await client.post(
+        "/api/session", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert bad_json.status_code == 400
 
 
@@ -355,8 +371,9 @@ async def test_a_revoked_device_signs_out_at_once_in_every_server_process(
     client.cookies.clear()
     other = Database(settings.database_url)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(
-                app=create_app(settings, db=other)), base_url=ORIGIN) as elsewhere:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(settings, db=other)), base_url=ORIGIN
+        ) as elsewhere:
             elsewhere.cookies.set("ecab_session", cookie)
             assert (await elsewhere.get("/api/me")).status_code == 200
             await enroll(client, seats["secretariat"].token, authenticator(settings))
@@ -364,7 +381,8 @@ async def test_a_revoked_device_signs_out_at_once_in_every_server_process(
             passkey_id = listed.json()["passkeys"][0]["id"]
             revoked = await client.delete(
                 f"/api/people/{seats['member'].person_id}/passkeys/{passkey_id}",
-                headers=await csrf_header(client))
+                headers=await csrf_header(client),
+            )
             assert revoked.status_code == 200
             assert (await elsewhere.get("/api/me")).status_code == 401
     finally:

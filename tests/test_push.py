@@ -54,9 +54,14 @@ async def test_a_subscribed_tablet_receives_and_decrypts_the_push(
         assert subscribed.status_code == 201, subscribed.text
         async with db.transaction() as tx:
             await notifications.notify(
-                tx, [seats["member"].person_id], kind=NoticeKind.POLL_SENT,
-                message="A written poll awaits your answer by %(deadline)s: \"%(title)s\".",
-                link="/polls/7", deadline="2026-12-01 17:00 UTC", title="Thuế giá trị gia tăng")
+                tx,
+                [seats["member"].person_id],
+                kind=NoticeKind.POLL_SENT,
+                message='A written poll awaits your answer by %(deadline)s: "%(title)s".',
+                link="/polls/7",
+                deadline="2026-12-01 17:00 UTC",
+                title="Thuế giá trị gia tăng",
+            )
         done = await sweep_once(db, settings)
         assert done.pushed == 1
         assert len(tablet.received) == 1
@@ -74,23 +79,30 @@ async def test_a_push_service_that_is_down_is_retried_and_a_gone_subscription_dr
     await enroll(client, seats["member"].token, authenticator(settings))
     with push_endpoint() as tablet:
         tablet.status = 503
-        assert (await client.post("/api/me/push-subscriptions",
-                                  json=tablet.subscription())).status_code == 201
+        assert (
+            await client.post("/api/me/push-subscriptions", json=tablet.subscription())
+        ).status_code == 201
         async with db.transaction() as tx:
-            await notifications.notify(tx, [seats["member"].person_id],
-                                       kind=NoticeKind.MINUTES_SIGNED, message="Signed")
+            await notifications.notify(
+                tx, [seats["member"].person_id], kind=NoticeKind.MINUTES_SIGNED, message="Signed"
+            )
         assert (await sweep_once(db, settings)).pushed == 0
         async with db.read() as session:
-            row = (await session.exec(select(NotificationDelivery).where(
-                NotificationDelivery.channel == "push"))).one()
-        assert (row.state, row.attempts, row.error) == ("pending", 1,
-                                                        "push service answered 503")
+            row = (
+                await session.exec(
+                    select(NotificationDelivery).where(NotificationDelivery.channel == "push")
+                )
+            ).one()
+        assert (row.state, row.attempts, row.error) == ("pending", 1, "push service answered 503")
         tablet.status = 410  # the browser unsubscribed: the service forgets the endpoint
         await execute(db, "UPDATE notification_delivery SET due_at = :at", at=utcnow())
         assert (await sweep_once(db, settings)).pushed == 0
     async with db.read() as session:
-        row = (await session.exec(select(NotificationDelivery).where(
-                NotificationDelivery.channel == "push"))).one()
+        row = (
+            await session.exec(
+                select(NotificationDelivery).where(NotificationDelivery.channel == "push")
+            )
+        ).one()
         subscription = (await session.exec(select(PushSubscription))).one()
     assert row.state == "failed" and subscription.gone_at is not None
 
@@ -101,10 +113,14 @@ async def test_a_subscription_needs_real_keys(
     seats = await seat_people(db, settings)
     await enroll(client, seats["member"].token, authenticator(settings))
     client.cookies.set("ecab_lang", "en")
-    bad = await client.post("/api/me/push-subscriptions", json={
-        "endpoint": "https://push.example/abc", "keys": {"p256dh": "AAAA", "auth": "AAAA"}})
+    bad = await client.post(
+        "/api/me/push-subscriptions",
+        json={"endpoint": "https://push.example/abc", "keys": {"p256dh": "AAAA", "auth": "AAAA"}},
+    )
     assert bad.status_code == 422
     assert bad.json()["detail"] == "The subscription's p256dh key has the wrong length."
-    plain = await client.post("/api/me/push-subscriptions", json={
-        "endpoint": "http://push.example/abc", "keys": {"p256dh": "AAAA", "auth": "AAAA"}})
+    plain = await client.post(
+        "/api/me/push-subscriptions",
+        json={"endpoint": "http://push.example/abc", "keys": {"p256dh": "AAAA", "auth": "AAAA"}},
+    )
     assert plain.json()["detail"] == "The subscription's endpoint must be an https URL."

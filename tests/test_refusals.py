@@ -19,13 +19,17 @@ from .packet_helpers import People, people_fixture  # noqa: F401 - the fixture
 
 async def _events(db: Database, prefix: str = "refused.") -> list[AuditEvent]:
     async with db.read() as session:
-        rows = await session.exec(select(AuditEvent).where(
-            col(AuditEvent.kind).startswith(prefix)).order_by(col(AuditEvent.seq)))
+        rows = await session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.kind).startswith(prefix))
+            .order_by(col(AuditEvent.seq))
+        )
         return list(rows.all())
 
 
 async def test_anonymous_refusals_are_written_once_a_minute_then_counted(
-        app: Starlette, client: httpx.AsyncClient, db: Database) -> None:
+    app: Starlette, client: httpx.AsyncClient, db: Database
+) -> None:
     for _ in range(40):
         refused = await client.post("/language", data={"locale": "en"})
         assert refused.status_code == 403
@@ -40,7 +44,8 @@ async def test_anonymous_refusals_are_written_once_a_minute_then_counted(
 
 
 async def test_guessed_enrollment_links_count_against_the_rate_limit(
-        app: Starlette, client: httpx.AsyncClient, db: Database) -> None:
+    app: Starlette, client: httpx.AsyncClient, db: Database
+) -> None:
     app.state.guesses = RateLimiter(5)
     statuses = [(await client.get(f"/enroll/guess-{n}")).status_code for n in range(8)]
     assert statuses == [403] * 5 + [429] * 3
@@ -48,7 +53,8 @@ async def test_guessed_enrollment_links_count_against_the_rate_limit(
 
 
 async def test_a_signed_in_persons_refusals_each_stay_in_the_chain(
-        people: People, db: Database) -> None:
+    people: People, db: Database
+) -> None:
     member = people["member"]
     before = len(await _events(db))
     for _ in range(5):

@@ -33,15 +33,22 @@ async def test_members_see_what_is_open_and_the_secretariat_reminds_the_missing(
     seats = await seat_people(db, settings)
     body_id = seats["member"].body_id
     async with db.transaction() as tx:
-        member = (await tx.session.exec(select(Membership).where(
-            Membership.person_id == seats["member"].person_id))).one()
-        helper = (await tx.session.exec(select(Membership).where(
-            Membership.person_id == seats["observer"].person_id))).one()
+        member = (
+            await tx.session.exec(
+                select(Membership).where(Membership.person_id == seats["member"].person_id)
+            )
+        ).one()
+        helper = (
+            await tx.session.exec(
+                select(Membership).where(Membership.person_id == seats["observer"].person_id)
+            )
+        ).one()
         helper.assists_id = member.id
         tx.session.add(helper)
     meeting, items = await make_meeting(db, body_id, items=2)
-    async with signed_in(client, settings, [seats["member"], seats["chair"],
-                                            seats["secretariat"], seats["observer"]]) as people:
+    async with signed_in(
+        client, settings, [seats["member"], seats["chair"], seats["secretariat"], seats["observer"]]
+    ) as people:
         minister, chair, office, assistant = people
         open_work = (await minister.client.get("/api/me/open")).json()
         assert open_work["positions"][0]["items"] == items
@@ -50,11 +57,13 @@ async def test_members_see_what_is_open_and_the_secretariat_reminds_the_missing(
         assert (await chair.client.get("/api/me/open")).json()["positions"] == []
         # The assistant sees the member's open items too.
         assert (await assistant.client.get("/api/me/open")).json()["positions"][0][
-            "membership"] == member.id
+            "membership"
+        ] == member.id
         matrix = (await office.client.get(f"/api/meetings/{meeting}/positions")).json()
         assert all(i["missing"] == [member.id] for i in matrix["items"])
-        assert (await minister.client.post(f"/api/meetings/{meeting}/reminders",
-                                           json={})).status_code == 403
+        assert (
+            await minister.client.post(f"/api/meetings/{meeting}/reminders", json={})
+        ).status_code == 403
         sent = await office.client.post(f"/api/meetings/{meeting}/reminders", json={})
         assert sent.json() == {"notified": 2}  # the member and the assistant, not the chair
         assert (await last_event(db)).kind == "positions.reminded"
@@ -71,7 +80,6 @@ async def test_members_see_what_is_open_and_the_secretariat_reminds_the_missing(
         assert frozen.status_code == 409
 
 
-
 async def test_the_sweeper_reminds_once_per_lead_time_and_mails_through_smtp(
     db: Database, settings: Settings
 ) -> None:
@@ -81,14 +89,22 @@ async def test_the_sweeper_reminds_once_per_lead_time_and_mails_through_smtp(
     await make_meeting(db, body_id, items=1, deadline_in=timedelta(hours=3))
     await make_meeting(db, body_id, items=1, deadline_in=timedelta(days=4))  # not yet due
     with smtp_server() as (inbox, port):
-        configured = replace(settings, smtp_host="127.0.0.1", smtp_port=port,
-                             smtp_starttls=False, smtp_from="ecabinet@chinh-phu.example")
+        configured = replace(
+            settings,
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_starttls=False,
+            smtp_from="ecabinet@chinh-phu.example",
+        )
         first = await sweep_once(db, configured)
         second = await sweep_once(db, configured)
     assert (first.reminded, second.reminded) == (3, 0)  # chair, member, minister; once
     assert first.mailed == 3 and second.mailed == 0
     assert sorted(r[0] for r in inbox.recipients) == [
-        "bo-truong-1@chinh-phu.example", "chair@chinh-phu.example", "member@chinh-phu.example"]
+        "bo-truong-1@chinh-phu.example",
+        "chair@chinh-phu.example",
+        "member@chinh-phu.example",
+    ]
     assert inbox.messages[0]["From"] == "ecabinet@chinh-phu.example"
     body = inbox.text_of(0)
     assert "Nhắc" in body or "Reminder" in body
@@ -103,12 +119,17 @@ async def test_the_24_hour_reminder_and_the_2_hour_one_are_each_sent_once(
     db: Database, settings: Settings
 ) -> None:
     seats = await seat_people(db, settings)
-    meeting, _items = await make_meeting(db, seats["member"].body_id, items=1,
-                                         deadline_in=timedelta(hours=20))
+    meeting, _items = await make_meeting(
+        db, seats["member"].body_id, items=1, deadline_in=timedelta(hours=20)
+    )
     assert (await sweep_once(db, settings)).reminded == 2  # chair and member: the 24 h one
     assert (await sweep_once(db, settings)).reminded == 0
-    await execute(db, "UPDATE meeting SET opinion_deadline = :at WHERE id = :id",
-                  at=utcnow() + timedelta(minutes=90), id=meeting)
+    await execute(
+        db,
+        "UPDATE meeting SET opinion_deadline = :at WHERE id = :id",
+        at=utcnow() + timedelta(minutes=90),
+        id=meeting,
+    )
     assert (await sweep_once(db, settings)).reminded == 2  # now the 2 h one
     async with db.read() as session:
         subjects = sorted({n.subject for n in (await session.exec(select(Notification))).all()})
@@ -134,7 +155,9 @@ async def test_with_the_smtp_server_down_mail_waits_and_arrives_after_it_returns
         await execute(db, "UPDATE notification_delivery SET due_at = :at", at=utcnow())
         assert await deliver_pending(db, down) == 2
     assert sorted(r[0] for r in inbox.recipients) == [
-        "chair@chinh-phu.example", "member@chinh-phu.example"]
+        "chair@chinh-phu.example",
+        "member@chinh-phu.example",
+    ]
     async with db.read() as session:
         rows = (await session.exec(select(NotificationDelivery))).all()
     assert all(r.state == "sent" and r.attempts == 2 and r.error == "" for r in rows)

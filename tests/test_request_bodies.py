@@ -23,8 +23,7 @@ from .factories import authenticator, enroll, seat_people
 from .test_ballots_api import open_poll
 
 
-def _typed(app: Starlette, media_type: str | None = None
-           ) -> list[tuple[str, str, type[BaseModel]]]:
+def _typed(app: Starlette, media_type: str | None = None) -> list[tuple[str, str, type[BaseModel]]]:
     found = []
     for route in app.routes:
         if not isinstance(route, Route):
@@ -50,8 +49,11 @@ def _misfit(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _problem(response: httpx.Response) -> str:
-    kind = response.json().get("type", "") if "json" in response.headers.get(
-        "content-type", "") else ""
+    kind = (
+        response.json().get("type", "")
+        if "json" in response.headers.get("content-type", "")
+        else ""
+    )
     return str(kind).rsplit(":", 1)[-1]
 
 
@@ -66,8 +68,8 @@ async def test_the_documented_schema_is_the_parsing_model(
         documented = next(iter(content.values()))["schema"]
         assert documented["title"] == model.__name__
         assert set(documented.get("required", [])) == {
-            field.alias or name for name, field in model.model_fields.items()
-            if field.is_required()}
+            field.alias or name for name, field in model.model_fields.items() if field.is_required()
+        }
     options = spec["paths"]["/api/polls/{poll}/ballots/options"]["post"]["requestBody"]
     choice = options["content"]["application/json"]["schema"]["properties"]["choice"]
     assert "enum" not in choice  # the options are the poll's own, not a fixed list
@@ -77,8 +79,7 @@ async def test_the_documented_schema_is_the_parsing_model(
 
 
 async def test_every_json_endpoint_documents_an_example(app: Starlette) -> None:
-    missing = {path for _, path, model in _typed(app, "application/json")
-               if not _examples(model)}
+    missing = {path for _, path, model in _typed(app, "application/json") if not _examples(model)}
     # Casting a ballot is being reworked on its own branch; its example comes with that.
     assert missing <= {"/api/polls/{poll}/ballots"}
 
@@ -127,15 +128,19 @@ async def test_a_bad_body_is_refused_naming_its_field(
     assert refused.json()["type"] == "urn:ecabinet:problem:invalid-body"
     # In the reader's language (Vietnamese by default), naming the field.
     assert refused.json()["detail"] == "Trường question phải là một số nguyên."
-    too_long = await client.post(f"/api/polls/{poll}/ballots/options",
-                                 json={"question": 1, "choice": "x" * 65})
+    too_long = await client.post(
+        f"/api/polls/{poll}/ballots/options", json={"question": 1, "choice": "x" * 65}
+    )
     assert too_long.json()["detail"] == "Trường choice dài quá 64 ký tự."
 
 
 def test_views_read_a_json_body_only_through_its_model() -> None:
     web = Path(__file__).parents[1] / "ecabinet" / "web"
     readers = re.compile(r"small_json\(|request\.json\(|await request\.body\(")
-    found = sorted(path.name for path in web.glob("*.py")
-                   if path.name not in {"bodies.py", "inputs.py"}
-                   and readers.search(path.read_text(encoding="utf-8")))
+    found = sorted(
+        path.name
+        for path in web.glob("*.py")
+        if path.name not in {"bodies.py", "inputs.py"}
+        and readers.search(path.read_text(encoding="utf-8"))
+    )
     assert not found

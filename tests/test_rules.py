@@ -70,38 +70,53 @@ def test_written_poll_silence_policies() -> None:
 
 
 def test_written_poll_settles_early_only_when_nothing_can_change_it() -> None:
-    assert settled_written_poll(GOVERNMENT, Tally(14, 0, 0), electorate=27, chair_choice=None,
-                                chair_has_voted=False).passed  # type: ignore[union-attr]
-    assert settled_written_poll(GOVERNMENT, Tally(13, 0, 0), electorate=27, chair_choice=None,
-                                chair_has_voted=False) is None
-    rejected = settled_written_poll(GOVERNMENT, Tally(0, 14, 0), electorate=27,
-                                    chair_choice=None, chair_has_voted=False)
+    assert settled_written_poll(
+        GOVERNMENT, Tally(14, 0, 0), electorate=27, chair_choice=None, chair_has_voted=False
+    ).passed  # type: ignore[union-attr]
+    assert (
+        settled_written_poll(
+            GOVERNMENT, Tally(13, 0, 0), electorate=27, chair_choice=None, chair_has_voted=False
+        )
+        is None
+    )
+    rejected = settled_written_poll(
+        GOVERNMENT, Tally(0, 14, 0), electorate=27, chair_choice=None, chair_has_voted=False
+    )
     assert rejected is not None and not rejected.passed
 
 
-@given(st.integers(0, 27), st.integers(0, 27), st.integers(0, 27),
-       st.sampled_from(["for", "against", "abstain", None]))
+@given(
+    st.integers(0, 27),
+    st.integers(0, 27),
+    st.integers(0, 27),
+    st.sampled_from(["for", "against", "abstain", None]),
+)
 def test_settled_outcome_never_disagrees_with_the_final_one(
     for_: int, against: int, abstain: int, chair: str | None
 ) -> None:
     if for_ + against + abstain > 27:
         return
     tally = Tally(for_, against, abstain)
-    early = settled_written_poll(GOVERNMENT, tally, electorate=27, chair_choice=chair,
-                                 chair_has_voted=chair is not None)
+    early = settled_written_poll(
+        GOVERNMENT, tally, electorate=27, chair_choice=chair, chair_has_voted=chair is not None
+    )
     if early is None:
         return
     # Whatever the silent members do, the final result is the early one.
     remaining = 27 - tally.cast
-    for final in (Tally(for_ + remaining, against, abstain), Tally(for_, against + remaining,
-                                                                   abstain)):
-        assert decide_written_poll(GOVERNMENT, final, electorate=27,
-                                   chair_choice=chair).passed == early.passed
+    for final in (
+        Tally(for_ + remaining, against, abstain),
+        Tally(for_, against + remaining, abstain),
+    ):
+        assert (
+            decide_written_poll(GOVERNMENT, final, electorate=27, chair_choice=chair).passed
+            == early.passed
+        )
 
 
-def settled_by_trying_everything(rules: Rules, tally: Tally, *, electorate: int,
-                                 chair_choice: str | None, chair_has_voted: bool
-                                 ) -> Outcome | None:
+def settled_by_trying_everything(
+    rules: Rules, tally: Tally, *, electorate: int, chair_choice: str | None, chair_has_voted: bool
+) -> Outcome | None:
     """The former rule, kept as the reference: every way the members who have not
     answered could still answer, with every answer the chair could still give (cubic)."""
     remaining = max(electorate - tally.cast, 0)
@@ -110,11 +125,17 @@ def settled_by_trying_everything(rules: Rules, tally: Tally, *, electorate: int,
     for extra_for in range(remaining + 1):
         for extra_against in range(remaining - extra_for + 1):
             for extra_abstain in range(remaining - extra_for - extra_against + 1):
-                final = Tally(tally.for_ + extra_for, tally.against + extra_against,
-                              tally.abstain + extra_abstain)
+                final = Tally(
+                    tally.for_ + extra_for,
+                    tally.against + extra_against,
+                    tally.abstain + extra_abstain,
+                )
                 for chair in chair_options:
-                    results.add(decide_written_poll(rules, final, electorate=electorate,
-                                                    chair_choice=chair).passed)
+                    results.add(
+                        decide_written_poll(
+                            rules, final, electorate=electorate, chair_choice=chair
+                        ).passed
+                    )
                 if len(results) > 1:
                     return None
     return decide_written_poll(rules, tally, electorate=electorate, chair_choice=chair_choice)
@@ -131,7 +152,8 @@ def bodies(draw: st.DrawFn) -> Rules:
         pass_share=Fraction(draw(st.integers(0, denominator + 1)), denominator),
         pass_base=draw(st.sampled_from(ThresholdBase)),
         tie_break=draw(st.sampled_from(TieBreak)),
-        silence=draw(st.sampled_from(SilencePolicy)))
+        silence=draw(st.sampled_from(SilencePolicy)),
+    )
 
 
 @st.composite
@@ -159,10 +181,10 @@ def test_the_linear_settle_decides_as_trying_everything_did(
     electorate, tally = poll
     choice = chair if chair_has_voted else None
     assert settled_written_poll(
-        rules, tally, electorate=electorate, chair_choice=choice,
-        chair_has_voted=chair_has_voted) == settled_by_trying_everything(
-        rules, tally, electorate=electorate, chair_choice=choice,
-        chair_has_voted=chair_has_voted)
+        rules, tally, electorate=electorate, chair_choice=choice, chair_has_voted=chair_has_voted
+    ) == settled_by_trying_everything(
+        rules, tally, electorate=electorate, chair_choice=choice, chair_has_voted=chair_has_voted
+    )
 
 
 @given(st.integers(1, 60), st.integers(0, 60))

@@ -62,8 +62,7 @@ async def test_earlier_versions_and_conclusions_are_found(demo: Demo) -> None:
     assert earlier and all(hit["versionNumber"] == 1 and not hit["latest"] for hit in earlier)
     assert earlier[0]["url"] == f"/versions/{earlier[0]['versionId']}"
     async with demo.db.transaction() as tx:
-        item = (await tx.session.exec(select(AgendaItem).where(
-            AgendaItem.ordinal == 7))).one()
+        item = (await tx.session.exec(select(AgendaItem).where(AgendaItem.ordinal == 7))).one()
         item.conclusion = "Giao Bộ Nông nghiệp hỗ trợ giống cây vụ Đông cho 17 tỉnh."
         tx.session.add(item)
     hits = await _search(minister, "giong cay vu dong")
@@ -73,15 +72,18 @@ async def test_earlier_versions_and_conclusions_are_found(demo: Demo) -> None:
 async def test_a_document_above_clearance_is_never_returned(demo: Demo) -> None:
     colleague = await demo.client(MINISTER_OF_PLANNING)
     secret = (await demo.versions(VAT_SUBMISSION.title_vi))[0]
-    said = await colleague.post(f"/api/versions/{secret.id}/comments",
-                                json={"text": COMMENT, "page": 1})
+    said = await colleague.post(
+        f"/api/versions/{secret.id}/comments", json={"text": COMMENT, "page": 1}
+    )
     assert said.status_code == 201, said.text
     cleared = await demo.client(MINISTER_OF_FINANCE)
     # The control: with her clearance (Tối mật) the minister finds it all...
-    assert any(hit["documentId"] == secret.document_id
-               for hit in await _search(cleared, SECRET_WORDS))
-    assert any(hit["documentId"] == secret.document_id
-               for hit in await _search(cleared, SECRET_TITLE))
+    assert any(
+        hit["documentId"] == secret.document_id for hit in await _search(cleared, SECRET_WORDS)
+    )
+    assert any(
+        hit["documentId"] == secret.document_id for hit in await _search(cleared, SECRET_TITLE)
+    )
     assert [hit["kind"] for hit in await _search(cleared, "xylanthe")] == ["comment"]
     # ...with her clearance lowered to internal, nothing of it, by any road.
     await _lower_clearance(demo, MINISTER_OF_FINANCE, Classification.INTERNAL)

@@ -25,8 +25,9 @@ async def test_an_open_secret_poll_shows_how_many_answered_and_not_how(
         body = (await tx.session.exec(select(Body).where(Body.id == body_id))).one()
         body.secret_ballot_allowed = True
         tx.session.add(body)
-    async with signed_in(client, settings, [seats["secretariat"], seats["chair"],
-                                            seats["member"]]) as people:
+    async with signed_in(
+        client, settings, [seats["secretariat"], seats["chair"], seats["member"]]
+    ) as people:
         office, chair, member = people
         poll = await draft(office, body_id, secret=True)
         sent = await chair.client.post(f"/api/polls/{poll['id']}/send", json={})

@@ -22,11 +22,13 @@ def test_every_setting_is_in_the_readme_table() -> None:
 
 
 def test_environment_values_are_read_and_parsed() -> None:
-    settings = load_settings(environ={
-        "ECABINET_ORIGIN": "https://ecabinet.gov.example/",
-        "ECABINET_UPLOAD_LIMIT_BYTES": "1234",
-        "ECABINET_DATABASE_URL": "postgresql+asyncpg://app@db/ecabinet",
-    })
+    settings = load_settings(
+        environ={
+            "ECABINET_ORIGIN": "https://ecabinet.gov.example/",
+            "ECABINET_UPLOAD_LIMIT_BYTES": "1234",
+            "ECABINET_DATABASE_URL": "postgresql+asyncpg://app@db/ecabinet",
+        }
+    )
     assert settings.origin == "https://ecabinet.gov.example"
     assert settings.rp_id == "ecabinet.gov.example"
     assert settings.upload_limit_bytes == 1234
@@ -39,11 +41,14 @@ def test_default_database_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> No
     assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'ecabinet.db'}"
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("ECABINET_ORIGIN", "localhost:8000", "must look like https://host"),
-    ("ECABINET_MAX_BODY_BYTES", "lots", "ECABINET_MAX_BODY_BYTES"),
-    ("ECABINET_DEFAULT_LOCALE", "fr", "vi or en"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ECABINET_ORIGIN", "localhost:8000", "must look like https://host"),
+        ("ECABINET_MAX_BODY_BYTES", "lots", "ECABINET_MAX_BODY_BYTES"),
+        ("ECABINET_DEFAULT_LOCALE", "fr", "vi or en"),
+    ],
+)
 def test_bad_configuration_fails_at_start(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         load_settings(environ={name: value})
@@ -61,7 +66,8 @@ def test_session_secret_is_generated_once_and_kept_private(tmp_path: Path) -> No
 
 
 def test_a_configured_secret_is_used_as_is(tmp_path: Path) -> None:
-    settings = load_settings(environ={"ECABINET_DATA_DIR": str(tmp_path),
-                                      "ECABINET_SESSION_SECRET": "k" * 40})
+    settings = load_settings(
+        environ={"ECABINET_DATA_DIR": str(tmp_path), "ECABINET_SESSION_SECRET": "k" * 40}
+    )
     assert ensure_session_secret(settings).session_secret == "k" * 40
     assert not (tmp_path / "session_secret").exists()

@@ -12,8 +12,13 @@ SPEAK, ORDER, REPLY = SpeechKind.SPEAK, SpeechKind.POINT_OF_ORDER, SpeechKind.RE
 
 
 def test_a_point_of_order_goes_first_then_the_chairs_order() -> None:
-    waiting = [Waiting(1, SPEAK, 1), Waiting(2, REPLY, 2), Waiting(3, ORDER, 3),
-               Waiting(4, SPEAK, 4), Waiting(5, ORDER, 5)]
+    waiting = [
+        Waiting(1, SPEAK, 1),
+        Waiting(2, REPLY, 2),
+        Waiting(3, ORDER, 3),
+        Waiting(4, SPEAK, 4),
+        Waiting(5, ORDER, 5),
+    ]
     assert [w.id for w in queue(waiting)] == [3, 5, 1, 2, 4]
     assert next_place(waiting) == 6 and next_place([]) == 1
 

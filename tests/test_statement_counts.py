@@ -69,8 +69,7 @@ async def _published_version(people: People) -> tuple[int, dict[str, Any]]:
     meeting_id = (await new_meeting(people))["id"]
     item_id = await new_item(people, meeting_id)
     version = await attach(people, item_id, make_pdf(2))
-    published = await people["secretariat"].post(f"/api/meetings/{meeting_id}/publish",
-                                                 json={})
+    published = await people["secretariat"].post(f"/api/meetings/{meeting_id}/publish", json={})
     assert published.status_code == 200, published.text
     return meeting_id, version
 
@@ -104,8 +103,7 @@ async def test_pages(people: People, db: Database) -> None:
     meeting_id, _ = await _published_version(people)
     agenda = await _page_statements(db, people["member"], f"/meetings/{meeting_id}")
     live = await _page_statements(db, people["member"], f"/meetings/{meeting_id}/live")
-    matrix = await _page_statements(db, people["secretariat"],
-                                    f"/meetings/{meeting_id}/matrix")
+    matrix = await _page_statements(db, people["secretariat"], f"/meetings/{meeting_id}/matrix")
     # Each: the session with its seats and the unread count (one query), then its reads.
     # The agenda: meeting, body, items, guests, documents, versions, readings.
     assert len(agenda.statements) == 8, agenda.statements
@@ -116,7 +114,8 @@ async def test_pages(people: People, db: Database) -> None:
     # A GET writes nothing: no write transaction, no commit.
     for sent in (agenda, live, matrix):
         assert sent.commits == 0 and not any(
-            s.startswith(("INSERT", "UPDATE", "DELETE")) for s in sent.statements)
+            s.startswith(("INSERT", "UPDATE", "DELETE")) for s in sent.statements
+        )
 
 
 async def test_a_read_only_unit_of_work_refuses_to_write(db: Database) -> None:
@@ -134,29 +133,36 @@ async def test_a_read_only_unit_of_work_refuses_to_write(db: Database) -> None:
 
 async def test_a_ballot(client: httpx.AsyncClient, db: Database, settings: Settings) -> None:
     """A live vote's ballot: its passkey options, then the signed ballot."""
-    seeded = await seed(settings.database_url, members=4, voters=4, items=1, origin=ORIGIN,
-                        rp_id=settings.rp_id)
+    seeded = await seed(
+        settings.database_url, members=4, voters=4, items=1, origin=ORIGIN, rp_id=settings.rp_id
+    )
 
-    async def post(member: Member, path: str, body: dict[str, Any] | None = None
-                   ) -> httpx.Response:
+    async def post(member: Member, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
         client.cookies.set("ecab_session", member.token)
         return await client.post(path, json=body or {})
 
     chair = seeded.members[0]
     assert (await post(chair, f"/api/meetings/{seeded.meeting_id}/session/open")).is_success
-    taken = await post(chair, f"/api/meetings/{seeded.meeting_id}/session/next",
-                       {"item": seeded.items[0]})
-    opened = await post(chair, f"/api/items/{taken.json()['current_item']}/polls",
-                        {"question": "Thông qua?"})
+    taken = await post(
+        chair, f"/api/meetings/{seeded.meeting_id}/session/next", {"item": seeded.items[0]}
+    )
+    opened = await post(
+        chair, f"/api/items/{taken.json()['current_item']}/polls", {"question": "Thông qua?"}
+    )
     poll = opened.json()
     counts = []
     for voter in seeded.voters[1:3]:  # the second is counted: the first warms the caches
         with counting(db) as options:
-            issued = await post(voter, f"/api/polls/{poll['id']}/ballots/options",
-                                {"question": poll["question_id"], "choice": "for"})
+            issued = await post(
+                voter,
+                f"/api/polls/{poll['id']}/ballots/options",
+                {"question": poll["question_id"], "choice": "for"},
+            )
         assert voter.device is not None
-        signed = {"payload": issued.json()["payload"],
-                  "credential": voter.device.assert_(issued.json()["publicKey"])}
+        signed = {
+            "payload": issued.json()["payload"],
+            "credential": voter.device.assert_(issued.json()["publicKey"]),
+        }
         with counting(db) as cast:
             answer = await post(voter, f"/api/polls/{poll['id']}/ballots", signed)
         assert answer.status_code == 201, answer.text

@@ -42,15 +42,21 @@ async def test_files_in_and_ranges_out(store: BlobStore, db: Database, tmp_path:
     async with db.transaction() as tx:
         assert await store.put_file(tx.session, path, sha) is True
     assert await store.size_of(db.read, sha) == len(data)
-    for start, end in [(0, len(data)), (0, 10), (CHUNK_BYTES - 5, CHUNK_BYTES + 5),
-                       (len(data) - 7, len(data)), (2 * CHUNK_BYTES, 2 * CHUNK_BYTES + 1)]:
+    for start, end in [
+        (0, len(data)),
+        (0, 10),
+        (CHUNK_BYTES - 5, CHUNK_BYTES + 5),
+        (len(data) - 7, len(data)),
+        (2 * CHUNK_BYTES, 2 * CHUNK_BYTES + 1),
+    ]:
         assert await _collect(store, db, sha, start, end) == data[start:end], (start, end)
     async with store.local_copy(db.read, sha) as copy:
         assert copy.read_bytes() == data
 
 
-async def test_the_same_content_is_kept_once(store: BlobStore, db: Database,
-                                             tmp_path: Path) -> None:
+async def test_the_same_content_is_kept_once(
+    store: BlobStore, db: Database, tmp_path: Path
+) -> None:
     path, sha = _staged(tmp_path, b"%PDF-1.7 the same bytes")
     async with db.transaction() as tx:
         assert await store.put_file(tx.session, path, sha) is True

@@ -25,8 +25,9 @@ from .factories import seat_people
 
 
 async def give(member: Member, item: int, stance: str, text: str = "") -> None:
-    answer = await member.client.put(f"/api/items/{item}/positions/me",
-                                     json={"stance": stance, "text": text or "Ý kiến."})
+    answer = await member.client.put(
+        f"/api/items/{item}/positions/me", json={"stance": stance, "text": text or "Ý kiến."}
+    )
     assert answer.status_code == 200, answer.text
 
 
@@ -48,8 +49,9 @@ async def test_triage_puts_contested_items_after_the_consent_block(
     body_id = seats["member"].body_id
     extra = await add_members(db, settings, body_id, 2)
     meeting, items = await make_meeting(db, body_id)
-    async with signed_in(client, settings, [seats["member"], *extra, seats["secretariat"],
-                                            seats["chair"]]) as people:
+    async with signed_in(
+        client, settings, [seats["member"], *extra, seats["secretariat"], seats["chair"]]
+    ) as people:
         await three_positions(people, items)
         office = people[3]
         response = await office.client.post(f"/api/meetings/{meeting}/triage", json={})
@@ -62,8 +64,9 @@ async def test_triage_puts_contested_items_after_the_consent_block(
         event = await last_event(db)
         assert event.kind == "meeting.triaged" and event.data["contested"] == [items[1]]
         # A member may not run the triage.
-        assert (await people[0].client.post(f"/api/meetings/{meeting}/triage",
-                                            json={})).status_code == 403
+        assert (
+            await people[0].client.post(f"/api/meetings/{meeting}/triage", json={})
+        ).status_code == 403
 
 
 async def test_missing_positions_contest_an_item_when_the_body_says_so(
@@ -90,23 +93,34 @@ async def test_the_secretariat_moves_an_item_with_a_reason_on_the_record(
     body_id = seats["member"].body_id
     extra = await add_members(db, settings, body_id, 2)
     meeting, items = await make_meeting(db, body_id)
-    async with signed_in(client, settings, [seats["member"], *extra, seats["secretariat"],
-                                            seats["chair"]]) as people:
+    async with signed_in(
+        client, settings, [seats["member"], *extra, seats["secretariat"], seats["chair"]]
+    ) as people:
         await three_positions(people, items)
         office, chair = people[3], people[4]
         await office.client.post(f"/api/meetings/{meeting}/triage", json={})
-        no_reason = await office.client.post(f"/api/items/{items[2]}/move",
-                                             json={"to": "contested", "reason": " "})
+        no_reason = await office.client.post(
+            f"/api/items/{items[2]}/move", json={"to": "contested", "reason": " "}
+        )
         assert no_reason.status_code == 422
-        assert (await chair.client.post(f"/api/items/{items[2]}/move", json={
-            "to": "contested", "reason": "x"})).status_code == 403
-        moved = await office.client.post(f"/api/items/{items[2]}/move", json={
-            "to": "contested", "reason": "Bộ Tư pháp đề nghị thảo luận tại phiên họp."})
+        assert (
+            await chair.client.post(
+                f"/api/items/{items[2]}/move", json={"to": "contested", "reason": "x"}
+            )
+        ).status_code == 403
+        moved = await office.client.post(
+            f"/api/items/{items[2]}/move",
+            json={"to": "contested", "reason": "Bộ Tư pháp đề nghị thảo luận tại phiên họp."},
+        )
         assert moved.status_code == 200 and moved.json()["status"] == "contested"
         event = await last_event(db)
         assert event.kind == "agenda.item_moved"
-        assert event.data == {"meeting": meeting, "before": "consent", "after": "contested",
-                              "reason": "Bộ Tư pháp đề nghị thảo luận tại phiên họp."}
+        assert event.data == {
+            "meeting": meeting,
+            "before": "consent",
+            "after": "contested",
+            "reason": "Bộ Tư pháp đề nghị thảo luận tại phiên họp.",
+        }
         assert event.actor_id == seats["secretariat"].person_id
         # Running the triage again keeps the decision a person made.
         again = (await office.client.post(f"/api/meetings/{meeting}/triage", json={})).json()
@@ -121,15 +135,17 @@ async def test_any_member_pulls_an_item_out_of_the_consent_block_until_it_is_ado
     body_id = seats["member"].body_id
     extra = await add_members(db, settings, body_id, 2)
     meeting, items = await make_meeting(db, body_id)
-    async with signed_in(client, settings, [seats["member"], *extra, seats["secretariat"],
-                                            seats["observer"]]) as people:
+    async with signed_in(
+        client, settings, [seats["member"], *extra, seats["secretariat"], seats["observer"]]
+    ) as people:
         await three_positions(people, items)
         office, observer = people[3], people[4]
         await office.client.post(f"/api/meetings/{meeting}/triage", json={})
         contested = await people[2].client.post(f"/api/items/{items[1]}/pull", json={})
         assert contested.status_code == 409
-        assert (await observer.client.post(f"/api/items/{items[0]}/pull",
-                                           json={})).status_code == 403
+        assert (
+            await observer.client.post(f"/api/items/{items[0]}/pull", json={})
+        ).status_code == 403
         pulled = await people[2].client.post(f"/api/items/{items[0]}/pull", json={})
         assert pulled.status_code == 200 and pulled.json()["status"] == "contested"
         event = await last_event(db)
@@ -168,8 +184,9 @@ async def test_the_sweeper_triages_meetings_whose_deadline_passed(
     second = await sweep_once(db, settings)
     assert (first.triaged, second.triaged) == (1, 0)
     async with db.read() as session:
-        statuses = (await session.exec(select(AgendaItem.status).where(
-            AgendaItem.meeting_id == meeting))).all()
+        statuses = (
+            await session.exec(select(AgendaItem.status).where(AgendaItem.meeting_id == meeting))
+        ).all()
         assert (await session.get(Meeting, meeting)).triaged_at is not None  # type: ignore[union-attr]
         body = (await session.exec(select(Body))).one()
     # Nobody answered, and missing positions do not contest by default.

@@ -25,7 +25,7 @@ async def _state(db: Database) -> tuple[list[str], list[str]]:
 
 
 async def test_a_refusal_keeps_what_was_done_and_its_record_and_sends_its_events(
-    db: Database
+    db: Database,
 ) -> None:
     sent: list[Event] = []
 
@@ -37,8 +37,11 @@ async def test_a_refusal_keeps_what_was_done_and_its_record_and_sends_its_events
         async with db.transaction() as tx:
             tx.session.add(Body(slug="burned", name="A challenge that was used up"))
             tx.emit(Event.of(EventKind.POLL_SENT, PollMoved(1, "sent")))
-            await tx.refuse(BallotRefused("This ballot was signed with another member's "
-                                          "passkey."), actor_id=7, subject="poll:1")
+            await tx.refuse(
+                BallotRefused("This ballot was signed with another member's passkey."),
+                actor_id=7,
+                subject="poll:1",
+            )
     assert raised.value.recorded
     assert await _state(db) == (["burned"], ["refused.ballot"])
     assert [e.kind for e in sent] == ["poll.sent"]  # as after any commit
@@ -58,9 +61,7 @@ async def test_any_other_error_rolls_everything_back(db: Database) -> None:
     assert await _state(db) == ([], [])
 
 
-async def test_a_refusal_that_names_nobody_is_left_to_the_counting_handler(
-    db: Database
-) -> None:
+async def test_a_refusal_that_names_nobody_is_left_to_the_counting_handler(db: Database) -> None:
     with pytest.raises(BallotRefused) as raised:
         async with db.transaction() as tx:
             tx.session.add(Body(slug="burned", name="A challenge that was used up"))

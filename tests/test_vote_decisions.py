@@ -29,22 +29,26 @@ def test_the_chair_is_the_meetings_else_the_lowest_seat_of_the_bodys_chairs() ->
 
 @pytest.mark.parametrize("chair", [1, 3, None])
 def test_a_live_vote_is_decided_as_decide_says_with_the_chairs_own_ballot(
-    chair: int | None
+    chair: int | None,
 ) -> None:
-    outcome = decide_vote(PollKind.LIVE.value, GOVERNMENT, TIE, electorate=4, present=4,
-                          chair=chair)
+    outcome = decide_vote(
+        PollKind.LIVE.value, GOVERNMENT, TIE, electorate=4, present=4, chair=chair
+    )
     side = {1: "for", 3: "against", None: None}[chair]
-    assert outcome == decide(GOVERNMENT, Tally(2, 2), electorate=4, present=4,
-                             chair_choice=side)
-    assert outcome.rule == {1: "tie_chair_for", 3: "tie_chair_against",
-                            None: "tie_no_chair_side"}[chair]
+    assert outcome == decide(GOVERNMENT, Tally(2, 2), electorate=4, present=4, chair_choice=side)
+    assert (
+        outcome.rule
+        == {1: "tie_chair_for", 3: "tie_chair_against", None: "tie_no_chair_side"}[chair]
+    )
 
 
 def test_a_written_poll_is_decided_with_its_silence_policy() -> None:
-    outcome = decide_vote(PollKind.WRITTEN.value, GOVERNMENT, TIE, electorate=27, present=0,
-                          chair=1)
-    assert outcome == decide_written_poll(GOVERNMENT, Tally(2, 2), electorate=27,
-                                          chair_choice="for")
+    outcome = decide_vote(
+        PollKind.WRITTEN.value, GOVERNMENT, TIE, electorate=27, present=0, chair=1
+    )
+    assert outcome == decide_written_poll(
+        GOVERNMENT, Tally(2, 2), electorate=27, chair_choice="for"
+    )
     assert outcome.silent == 23 and outcome.rule == "tie_chair_for"
 
 

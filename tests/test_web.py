@@ -21,8 +21,9 @@ async def test_home_is_vietnamese_by_default(client: httpx.AsyncClient) -> None:
 async def test_english_is_selectable_and_remembered(client: httpx.AsyncClient) -> None:
     home = await client.get("/")
     token = _csrf_token(home.text)
-    response = await client.post("/language", data={"locale": "en", "next": "/",
-                                                    "csrf_token": token})
+    response = await client.post(
+        "/language", data={"locale": "en", "next": "/", "csrf_token": token}
+    )
     assert response.status_code == 303
     english = await client.get("/")
     assert '<html lang="en">' in english.text
@@ -92,7 +93,8 @@ async def test_form_post_with_a_forged_token_is_refused(client: httpx.AsyncClien
 async def test_cross_site_origin_is_refused(client: httpx.AsyncClient) -> None:
     home = await client.get("/")
     response = await client.post(
-        "/language", data={"locale": "en", "csrf_token": _csrf_token(home.text)},
+        "/language",
+        data={"locale": "en", "csrf_token": _csrf_token(home.text)},
         headers={"Origin": "https://evil.example"},
     )
     assert response.status_code == 403
@@ -101,11 +103,15 @@ async def test_cross_site_origin_is_refused(client: httpx.AsyncClient) -> None:
 async def test_over_limit_body_is_413(client: httpx.AsyncClient) -> None:
     home = await client.get("/")
     big = "x" * (1_048_576 + 10)
-    response = await client.post("/language", data={"locale": "en", "pad": big,
-                                                     "csrf_token": _csrf_token(home.text)})
+    response = await client.post(
+        "/language", data={"locale": "en", "pad": big, "csrf_token": _csrf_token(home.text)}
+    )
     assert response.status_code == 413
-    api = await client.post("/api/anything", content=b"{" + b" " * 1_100_000 + b"}",
-                            headers={"content-type": "application/json"})
+    api = await client.post(
+        "/api/anything",
+        content=b"{" + b" " * 1_100_000 + b"}",
+        headers={"content-type": "application/json"},
+    )
     assert api.status_code == 413
     assert api.json()["status"] == 413
 
@@ -119,7 +125,8 @@ async def test_over_limit_stream_without_length_is_413(client: httpx.AsyncClient
             yield b"y" * 65536
 
     response = await client.post(
-        "/language", content=chunks(),
+        "/language",
+        content=chunks(),
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 413
@@ -127,8 +134,9 @@ async def test_over_limit_stream_without_length_is_413(client: httpx.AsyncClient
 
 async def test_language_refuses_an_unknown_locale(client: httpx.AsyncClient) -> None:
     home = await client.get("/")
-    response = await client.post("/language", data={"locale": "fr",
-                                                     "csrf_token": _csrf_token(home.text)})
+    response = await client.post(
+        "/language", data={"locale": "fr", "csrf_token": _csrf_token(home.text)}
+    )
     assert response.status_code == 422
 
 
@@ -138,8 +146,9 @@ async def test_readyz_reports_an_unmigrated_database(tmp_path) -> None:  # type:
 
     settings = load_settings(environ={}, data_dir=str(tmp_path), session_secret="s" * 40)
     app = create_app(settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://localhost:8000") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost:8000"
+    ) as http:
         response = await http.get("/readyz")
     await app.state.db.dispose()
     assert response.status_code == 503
@@ -149,4 +158,4 @@ async def test_readyz_reports_an_unmigrated_database(tmp_path) -> None:  # type:
 def _csrf_token(html: str) -> str:
     marker = '<meta name="csrf-token" content="'
     start = html.index(marker) + len(marker)
-    return html[start:html.index('"', start)]
+    return html[start : html.index('"', start)]

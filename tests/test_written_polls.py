@@ -39,20 +39,28 @@ def settings(settings: Settings) -> Settings:
 
 
 async def draft(office: Member, body_id: int, **fields: Any) -> dict[str, Any]:
-    response = await office.client.post(f"/api/bodies/{body_id}/polls", json={
-        "title": "Lấy ý kiến thành viên Chính phủ về dự thảo Nghị định",
-        "questions": ["Thông qua dự thảo Nghị định?"], **fields})
+    response = await office.client.post(
+        f"/api/bodies/{body_id}/polls",
+        json={
+            "title": "Lấy ý kiến thành viên Chính phủ về dự thảo Nghị định",
+            "questions": ["Thông qua dự thảo Nghị định?"],
+            **fields,
+        },
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
 
 async def vote(member: Member, poll: int, question: int, choice: str) -> httpx.Response:
-    issued = await member.client.post(f"/api/polls/{poll}/ballots/options",
-                                      json={"question": question, "choice": choice})
+    issued = await member.client.post(
+        f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": choice}
+    )
     assert issued.status_code == 200, issued.text
     body = issued.json()
-    return await member.client.post(f"/api/polls/{poll}/ballots", json={
-        "payload": body["payload"], "credential": member.device.assert_(body["publicKey"])})
+    return await member.client.post(
+        f"/api/polls/{poll}/ballots",
+        json={"payload": body["payload"], "credential": member.device.assert_(body["publicKey"])},
+    )
 
 
 async def past_deadline(db: Database, poll_id: int) -> None:
@@ -68,13 +76,18 @@ async def test_the_poll_moves_only_through_its_states(
 ) -> None:
     seats = await seat_people(db, settings)
     body_id = seats["member"].body_id
-    async with signed_in(client, settings, [seats["secretariat"], seats["chair"],
-                                            seats["member"]]) as people:
+    async with signed_in(
+        client, settings, [seats["secretariat"], seats["chair"], seats["member"]]
+    ) as people:
         office, chair, member = people
-        assert (await member.client.post(f"/api/bodies/{body_id}/polls", json={
-            "title": "x", "questions": ["y"]})).status_code == 403
-        secret = await office.client.post(f"/api/bodies/{body_id}/polls", json={
-            "title": "x", "questions": ["y"], "secret": True})
+        assert (
+            await member.client.post(
+                f"/api/bodies/{body_id}/polls", json={"title": "x", "questions": ["y"]}
+            )
+        ).status_code == 403
+        secret = await office.client.post(
+            f"/api/bodies/{body_id}/polls", json={"title": "x", "questions": ["y"], "secret": True}
+        )
         assert secret.status_code == 422
         poll = await draft(office, body_id)
         assert poll["state"] == "draft" and poll["options"] == ["for", "against", "abstain"]
@@ -83,8 +96,9 @@ async def test_the_poll_moves_only_through_its_states(
         unapproved = await office.client.post(f"/api/polls/{poll['id']}/send", json={})
         assert unapproved.status_code == 403
         assert unapproved.json()["detail"].startswith("The chair has not approved this poll")
-        assert (await office.client.post(f"/api/polls/{poll['id']}/approve",
-                                         json={})).status_code == 403
+        assert (
+            await office.client.post(f"/api/polls/{poll['id']}/approve", json={})
+        ).status_code == 403
         approved = await chair.client.post(f"/api/polls/{poll['id']}/approve", json={})
         assert approved.json()["state"] == "approved"
         twice = await chair.client.post(f"/api/polls/{poll['id']}/approve", json={})
@@ -97,12 +111,14 @@ async def test_the_poll_moves_only_through_its_states(
         assert (await member.client.get("/api/me/open")).json()["polls"][0]["id"] == poll["id"]
         # The chair sends a draft in one act, approving it.
         other = await draft(office, body_id)
-        assert (await chair.client.post(f"/api/polls/{other['id']}/send",
-                                        json={})).json()["state"] == "open"
+        assert (await chair.client.post(f"/api/polls/{other['id']}/send", json={})).json()[
+            "state"
+        ] == "open"
         no_reason = await office.client.post(f"/api/polls/{other['id']}/cancel", json={})
         assert no_reason.status_code == 422
-        cancelled = await office.client.post(f"/api/polls/{other['id']}/cancel",
-                                             json={"reason": "Rút dự thảo để hoàn thiện."})
+        cancelled = await office.client.post(
+            f"/api/polls/{other['id']}/cancel", json={"reason": "Rút dự thảo để hoàn thiện."}
+        )
         assert cancelled.json()["state"] == "cancelled"
         resend = await chair.client.post(f"/api/polls/{other['id']}/send", json={})
         assert resend.status_code == 409 and resend.json()["type"].endswith("conflict")
@@ -135,7 +151,12 @@ async def test_27_members_answer_and_the_silence_policy_decides_as_the_rules_say
             running = (await office.client.get(f"/api/polls/{poll['id']}")).json()
             assert running["state"] == "open"  # ten answers could still change it
             assert running["questions"][0]["counts"] == {
-                "for": 12, "against": 5, "abstain": 0, "answered": 17, "silent": 10}
+                "for": 12,
+                "against": 5,
+                "abstain": 0,
+                "answered": 17,
+                "silent": 10,
+            }
             await past_deadline(db, poll["id"])
             # Reading an overdue poll decides nothing: it shows as closing until the sweep.
             overdue = (await office.client.get(f"/api/polls/{poll['id']}")).json()
@@ -153,14 +174,26 @@ async def test_27_members_answer_and_the_silence_policy_decides_as_the_rules_say
     # Government rules: more than half of ALL 27 members, so 14 votes for are needed.
     outcome = first["questions"][0]["outcome"]
     assert (first["state"], outcome["passed"], outcome["rule"]) == (
-        "closed", False, "not_enough_for")
+        "closed",
+        False,
+        "not_enough_for",
+    )
     assert (outcome["for"], outcome["needed"], outcome["base"], outcome["silent"]) == (
-        12, 14, 27, 10)
-    assert outcome["sentence"] == ("Not adopted: 12 of 27 voted for, and 14 were needed "
-                                   "(more than half).")
+        12,
+        14,
+        27,
+        10,
+    )
+    assert outcome["sentence"] == (
+        "Not adopted: 12 of 27 voted for, and 14 were needed (more than half)."
+    )
     outcome = second["questions"][0]["outcome"]
     assert (outcome["passed"], outcome["rule"], outcome["for"], outcome["silent"]) == (
-        True, "majority_for_with_silence_as_agreement", 22, 10)
+        True,
+        "majority_for_with_silence_as_agreement",
+        22,
+        10,
+    )
     assert outcome["early"] is False
     assert (await last_event(db, "poll.decided")).data["early"] is False
 
@@ -171,8 +204,9 @@ async def test_a_poll_is_decided_as_soon_as_the_result_cannot_change(
     seats = await seat_people(db, settings)
     body_id = seats["member"].body_id
     ministers = await add_members(db, settings, body_id, 3)
-    async with signed_in(client, settings, [seats["secretariat"], seats["chair"],
-                                            seats["member"], *ministers]) as people:
+    async with signed_in(
+        client, settings, [seats["secretariat"], seats["chair"], seats["member"], *ministers]
+    ) as people:
         office, chair, members = people[0], people[1], people[1:]
         poll = await draft(office, body_id, questions=["Câu hỏi 1?", "Câu hỏi 2?"])
         await chair.client.post(f"/api/polls/{poll['id']}/send", json={})
@@ -189,8 +223,9 @@ async def test_a_poll_is_decided_as_soon_as_the_result_cannot_change(
         assert view["state"] == "closed"
         assert [q["outcome"]["passed"] for q in view["questions"]] == [False, True]
         assert all(q["outcome"]["early"] for q in view["questions"])
-        late = await members[3].client.post(f"/api/polls/{poll['id']}/ballots/options",
-                                            json={"question": first, "choice": "for"})
+        late = await members[3].client.post(
+            f"/api/polls/{poll['id']}/ballots/options", json={"question": first, "choice": "for"}
+        )
         assert late.status_code == 409
         assert (await last_event(db)).kind == "refused.poll-not-open"
 
@@ -201,31 +236,47 @@ async def test_ballot_refusals_on_a_written_poll_are_precise_and_audited(
     seats = await seat_people(db, settings)
     body_id = seats["member"].body_id
     ministers = await add_members(db, settings, body_id, 2)
-    async with signed_in(client, settings, [seats["secretariat"], seats["chair"],
-                                            seats["member"], *ministers]) as people:
+    async with signed_in(
+        client, settings, [seats["secretariat"], seats["chair"], seats["member"], *ministers]
+    ) as people:
         office, chair, member, minister, other = people
         poll = await draft(office, body_id)
         await chair.client.post(f"/api/polls/{poll['id']}/send", json={})
         question = poll["questions"][0]["id"]
         member.client.cookies.set("ecab_lang", "en")
         # A payload that differs from the one the passkey signed.
-        issued = (await member.client.post(f"/api/polls/{poll['id']}/ballots/options",
-                                           json={"question": question, "choice": "for"})).json()
+        issued = (
+            await member.client.post(
+                f"/api/polls/{poll['id']}/ballots/options",
+                json={"question": question, "choice": "for"},
+            )
+        ).json()
         signed = member.device.assert_(issued["publicKey"])
-        forged = await member.client.post(f"/api/polls/{poll['id']}/ballots", json={
-            "payload": {**issued["payload"], "choice": "against"}, "credential": signed})
+        forged = await member.client.post(
+            f"/api/polls/{poll['id']}/ballots",
+            json={"payload": {**issued["payload"], "choice": "against"}, "credential": signed},
+        )
         assert forged.status_code == 403
-        assert forged.json()["detail"] == ("The ballot differs from the one your passkey "
-                                           "signed; nothing was recorded.")
+        assert forged.json()["detail"] == (
+            "The ballot differs from the one your passkey signed; nothing was recorded."
+        )
         assert (await last_event(db)).kind == "refused.ballot"
         # A ballot for another member: the minister's session sends the member's ballot,
         # signed with the minister's own passkey.
-        issued = (await member.client.post(f"/api/polls/{poll['id']}/ballots/options",
-                                           json={"question": question, "choice": "for"})).json()
+        issued = (
+            await member.client.post(
+                f"/api/polls/{poll['id']}/ballots/options",
+                json={"question": question, "choice": "for"},
+            )
+        ).json()
         challenge = base64.urlsafe_b64decode(issued["publicKey"]["challenge"] + "==")
-        theirs = await minister.client.post(f"/api/polls/{poll['id']}/ballots", json={
-            "payload": issued["payload"], "credential": minister.device.assert_challenge(
-                challenge)})
+        theirs = await minister.client.post(
+            f"/api/polls/{poll['id']}/ballots",
+            json={
+                "payload": issued["payload"],
+                "credential": minister.device.assert_challenge(challenge),
+            },
+        )
         assert theirs.status_code == 403
         refusal = await last_event(db)
         assert refusal.kind in {"refused.ballot", "refused.challenge"}
@@ -233,18 +284,28 @@ async def test_ballot_refusals_on_a_written_poll_are_precise_and_audited(
         # Someone seated after the poll was sent was not asked.
         late_seat = (await add_members(db, settings, body_id, 1, first=90))[0]
         async with signed_in(client, settings, [late_seat]) as (newcomer,):
-            refused = await newcomer.client.post(f"/api/polls/{poll['id']}/ballots/options",
-                                                 json={"question": question, "choice": "for"})
+            refused = await newcomer.client.post(
+                f"/api/polls/{poll['id']}/ballots/options",
+                json={"question": question, "choice": "for"},
+            )
             assert refused.status_code == 403
         # A ballot on a closed poll.
-        issued = (await other.client.post(f"/api/polls/{poll['id']}/ballots/options",
-                                          json={"question": question, "choice": "for"})).json()
+        issued = (
+            await other.client.post(
+                f"/api/polls/{poll['id']}/ballots/options",
+                json={"question": question, "choice": "for"},
+            )
+        ).json()
         await past_deadline(db, poll["id"])
         await sweep_once(db, settings)
         assert (await office.client.get(f"/api/polls/{poll['id']}")).json()["state"] == "closed"
-        closed = await other.client.post(f"/api/polls/{poll['id']}/ballots", json={
-            "payload": issued["payload"], "credential": other.device.assert_(
-                issued["publicKey"])})
+        closed = await other.client.post(
+            f"/api/polls/{poll['id']}/ballots",
+            json={
+                "payload": issued["payload"],
+                "credential": other.device.assert_(issued["publicKey"]),
+            },
+        )
         assert closed.status_code == 409
         assert (await last_event(db)).kind == "refused.poll-not-open"
     async with db.read() as session:
@@ -256,14 +317,14 @@ async def test_reminders_and_the_result_notice(
 ) -> None:
     seats = await seat_people(db, settings)
     body_id = seats["member"].body_id
-    async with signed_in(client, settings, [seats["secretariat"], seats["chair"],
-                                            seats["member"]]) as people:
+    async with signed_in(
+        client, settings, [seats["secretariat"], seats["chair"], seats["member"]]
+    ) as people:
         office, chair, member = people
         poll = await draft(office, body_id, description="Tờ trình số 12/TTr-BTP.")
         question = poll["questions"][0]["id"]
         await chair.client.post(f"/api/polls/{poll['id']}/send", json={})
-        assert (await office.client.get(f"/api/polls/{poll['id']}/notice.pdf")).status_code \
-            == 409
+        assert (await office.client.get(f"/api/polls/{poll['id']}/notice.pdf")).status_code == 409
         await vote(chair, poll["id"], question, "for")
         reminded = await office.client.post(f"/api/polls/{poll['id']}/reminders", json={})
         assert reminded.json() == {"notified": 1}
@@ -285,36 +346,50 @@ async def test_a_written_poll_freezes_its_attached_texts_while_it_is_open(
     seats = await seat_people(db, settings)
     body_id = seats["member"].body_id
     _meeting, items = await make_meeting(db, body_id, items=1)
-    async with signed_in(client, settings, [seats["secretariat"], seats["chair"],
-                                            seats["member"]]) as people:
+    async with signed_in(
+        client, settings, [seats["secretariat"], seats["chair"], seats["member"]]
+    ) as people:
         office, chair, member = people
         headers = await csrf_header(office.client)
         text = make_pdf(text="Du thao Nghi quyet")
         added = await office.client.post(
-            f"/api/items/{items[0]}/documents", headers=headers,
+            f"/api/items/{items[0]}/documents",
+            headers=headers,
             files={"file": ("du-thao.pdf", text, "application/pdf")},
-            data={"title": "Dự thảo Nghị quyết", "classification": "internal"})
+            data={"title": "Dự thảo Nghị quyết", "classification": "internal"},
+        )
         assert added.status_code == 201, added.text
         document = added.json()["document"]["id"]
         poll = await draft(office, body_id, documents=[document])
         # Before the poll is sent the draft may still change; sending freezes it.
         revised = await office.client.post(
-            f"/api/documents/{document}/versions", headers=headers,
+            f"/api/documents/{document}/versions",
+            headers=headers,
             files={"file": ("du-thao.pdf", make_pdf(text="Lan 2"), "application/pdf")},
-            data={"note": "Sửa Điều 2"})
+            data={"note": "Sửa Điều 2"},
+        )
         assert revised.status_code == 201, revised.text
         await chair.client.post(f"/api/polls/{poll['id']}/send", json={})
-        issued = await member.client.post(f"/api/polls/{poll['id']}/ballots/options", json={
-            "question": poll["questions"][0]["id"], "choice": "for"})
-        assert issued.json()["payload"]["texts"] == [{
-            "document": document, "title": "Dự thảo Nghị quyết", "version": 2,
-            "sha256": revised.json()["sha256"]}]
+        issued = await member.client.post(
+            f"/api/polls/{poll['id']}/ballots/options",
+            json={"question": poll["questions"][0]["id"], "choice": "for"},
+        )
+        assert issued.json()["payload"]["texts"] == [
+            {
+                "document": document,
+                "title": "Dự thảo Nghị quyết",
+                "version": 2,
+                "sha256": revised.json()["sha256"],
+            }
+        ]
         page = await member.client.get(f"/polls/{poll['id']}")
         assert f"{revised.json()['sha256'][:12]}" in page.text
         during = await office.client.post(
-            f"/api/documents/{document}/versions", headers=headers,
+            f"/api/documents/{document}/versions",
+            headers=headers,
             files={"file": ("du-thao.pdf", make_pdf(text="Lan 3"), "application/pdf")},
-            data={"note": "Sửa Điều 3"})
+            data={"note": "Sửa Điều 3"},
+        )
         assert during.status_code == 409
         assert during.json()["type"] == "urn:ecabinet:problem:texts-frozen"
         assert (await last_event(db)).kind == "refused.texts-frozen"

@@ -47,8 +47,11 @@ class MeetingAccess:
 
     def recalled(self, document: Document) -> bool:
         """Classified documents go back after the meeting; the secretariat keeps them."""
-        return (not self.prepares and self.meeting.state == MeetingState.CLOSED.value
-                and document.classification >= Classification.MAT)
+        return (
+            not self.prepares
+            and self.meeting.state == MeetingState.CLOSED.value
+            and document.classification >= Classification.MAT
+        )
 
 
 async def seat_facts(session: AsyncSession, actor: Actor, meeting: Meeting) -> SeatFacts:
@@ -60,8 +63,7 @@ async def seat_facts(session: AsyncSession, actor: Actor, meeting: Meeting) -> S
     return seat_view.seat_facts(None, frozenset(await guest_items(session, actor, meeting)))
 
 
-async def meeting_access(session: AsyncSession, actor: Actor, meeting: Meeting
-                         ) -> MeetingAccess:
+async def meeting_access(session: AsyncSession, actor: Actor, meeting: Meeting) -> MeetingAccess:
     """What the actor's seat sees of the meeting; a Forbidden that says why if nothing."""
     ensure_signed_in(actor)
     view = seat_view.decide(await seat_facts(session, actor, meeting), meeting.state)
@@ -73,9 +75,11 @@ async def meeting_access(session: AsyncSession, actor: Actor, meeting: Meeting
 async def guest_items(session: AsyncSession, actor: Actor, meeting: Meeting) -> list[int]:
     if actor.person_id is None:
         return []
-    rows = await session.exec(select(ItemGuest.item_id).join(
-        AgendaItem, col(AgendaItem.id) == ItemGuest.item_id).where(
-        AgendaItem.meeting_id == meeting.id, ItemGuest.person_id == actor.person_id))
+    rows = await session.exec(
+        select(ItemGuest.item_id)
+        .join(AgendaItem, col(AgendaItem.id) == ItemGuest.item_id)
+        .where(AgendaItem.meeting_id == meeting.id, ItemGuest.person_id == actor.person_id)
+    )
     return list(rows.all())
 
 
@@ -86,8 +90,7 @@ def ensure_prepares(actor: Actor, body_id: int) -> None:
         raise Forbidden("Only the secretariat of this body prepares its meetings.")
 
 
-async def load_meeting(session: AsyncSession, meeting_id: int, *, lock: bool = False
-                       ) -> Meeting:
+async def load_meeting(session: AsyncSession, meeting_id: int, *, lock: bool = False) -> Meeting:
     query = select(Meeting).where(Meeting.id == meeting_id)
     if lock:
         query = query.with_for_update()
@@ -118,8 +121,7 @@ async def load_document(session: AsyncSession, document_id: int) -> Document:
     return document
 
 
-async def document_access(session: AsyncSession, actor: Actor, document: Document
-                          ) -> MeetingAccess:
+async def document_access(session: AsyncSession, actor: Actor, document: Document) -> MeetingAccess:
     """Refuse unless the actor may read this document now; say why otherwise."""
     if document.item_id is None:
         raise NotFound("There is no document number %(id)s.", id=document.id)
@@ -128,15 +130,20 @@ async def document_access(session: AsyncSession, actor: Actor, document: Documen
     return await reader_access(session, actor, meeting, item, document)
 
 
-async def reader_access(session: AsyncSession, actor: Actor, meeting: Meeting,
-                        item: AgendaItem, document: Document) -> MeetingAccess:
+async def reader_access(
+    session: AsyncSession, actor: Actor, meeting: Meeting, item: AgendaItem, document: Document
+) -> MeetingAccess:
     access = await meeting_access(session, actor, meeting)
     if not access.sees_item(item.id):
         raise Forbidden("You are invited to other items of this meeting, not to this one.")
     if not access.may_read(document):
-        raise Forbidden("This document's classification is above your clearance, so it "
-                        "cannot be opened. Ask the secretariat if you need it.")
+        raise Forbidden(
+            "This document's classification is above your clearance, so it "
+            "cannot be opened. Ask the secretariat if you need it."
+        )
     if access.recalled(document):
-        raise Forbidden("This classified document was recalled when the meeting closed; it "
-                        "can no longer be opened.")
+        raise Forbidden(
+            "This classified document was recalled when the meeting closed; it "
+            "can no longer be opened."
+        )
     return access

@@ -40,8 +40,12 @@ PagesLoader = Callable[[], Awaitable[Sequence[PageText]]]
 
 
 def _fraction(value: Any) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(
-            value) or not 0 <= value <= 1:
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or not 0 <= value <= 1
+    ):
         raise ValidationFailed("A position on the page is a number from 0 to 1.")
     return round(float(value), 5)
 
@@ -52,23 +56,38 @@ def check_shape(kind: str, shape: Any) -> dict[str, Any]:
         raise ValidationFailed("The shape of a mark is an object.")
     colour = shape.get("colour", "yellow")
     if colour not in COLOURS:
-        raise ValidationFailed("A mark's colour is one of: %(colours)s.",
-                               colours=", ".join(COLOURS))
+        raise ValidationFailed(
+            "A mark's colour is one of: %(colours)s.", colours=", ".join(COLOURS)
+        )
     if kind == "highlight":
         rects = shape.get("rects")
-        if not isinstance(rects, list) or not 0 < len(rects) <= MAX_RECTS or not all(
-                isinstance(r, list) and len(r) == 4 for r in rects):
-            raise ValidationFailed("A highlight covers 1 to %(n)s rectangles of four numbers.",
-                                   n=MAX_RECTS)
+        if (
+            not isinstance(rects, list)
+            or not 0 < len(rects) <= MAX_RECTS
+            or not all(isinstance(r, list) and len(r) == 4 for r in rects)
+        ):
+            raise ValidationFailed(
+                "A highlight covers 1 to %(n)s rectangles of four numbers.", n=MAX_RECTS
+            )
         return {"colour": colour, "rects": [[_fraction(v) for v in r] for r in rects]}
     if kind == "note":
         return {"colour": colour, "x": _fraction(shape.get("x")), "y": _fraction(shape.get("y"))}
     strokes = shape.get("strokes")
-    if not isinstance(strokes, list) or not 0 < len(strokes) <= MAX_STROKES or not all(
-            isinstance(s, list) and 0 < len(s) <= MAX_POINTS for s in strokes):
+    if (
+        not isinstance(strokes, list)
+        or not 0 < len(strokes) <= MAX_STROKES
+        or not all(isinstance(s, list) and 0 < len(s) <= MAX_POINTS for s in strokes)
+    ):
         raise ValidationFailed("Ink is 1 to %(n)s strokes of points.", n=MAX_STROKES)
-    points = [[[_fraction(p[0]), _fraction(p[1])] if isinstance(p, list) and len(p) == 2
-               else _bad_point() for p in stroke] for stroke in strokes]
+    points = [
+        [
+            [_fraction(p[0]), _fraction(p[1])]
+            if isinstance(p, list) and len(p) == 2
+            else _bad_point()
+            for p in stroke
+        ]
+        for stroke in strokes
+    ]
     return {"colour": colour, "strokes": points}
 
 
@@ -76,9 +95,18 @@ def _bad_point() -> list[float]:
     raise ValidationFailed("A point of ink is two numbers from 0 to 1.")
 
 
-async def add(tx: Tx, actor: Actor, opened: Opened, *, kind: str, page: int, quote: str = "",
-              text: str = "", shape: Any = None, client_id: str | None = None
-              ) -> tuple[Annotation, bool]:
+async def add(
+    tx: Tx,
+    actor: Actor,
+    opened: Opened,
+    *,
+    kind: str,
+    page: int,
+    quote: str = "",
+    text: str = "",
+    shape: Any = None,
+    client_id: str | None = None,
+) -> tuple[Annotation, bool]:
     """The mark, and whether it is new: one sent again under the same ``client_id`` (a
     tablet resending what it queued offline) is the first one, not a second."""
     ensure_signed_in(actor)
@@ -93,16 +121,25 @@ async def add(tx: Tx, actor: Actor, opened: Opened, *, kind: str, page: int, quo
         raise ValidationFailed("This version has no page %(page)s.", page=page)
     quote, text = " ".join(quote.split()), text.strip()
     if len(quote) > MAX_QUOTE or len(text) > MAX_TEXT:
-        raise ValidationFailed("A quote has at most %(q)s characters and a note %(t)s.",
-                               q=MAX_QUOTE, t=MAX_TEXT)
+        raise ValidationFailed(
+            "A quote has at most %(q)s characters and a note %(t)s.", q=MAX_QUOTE, t=MAX_TEXT
+        )
     if kind == "highlight" and not quote:
         raise ValidationFailed("A highlight needs the text it marks.")
     if kind == "note" and not text:
         raise ValidationFailed("A note needs its text.")
     assert actor.person_id is not None and opened.document.id is not None
-    mark = Annotation(person_id=actor.person_id, document_id=opened.document.id,
-                      version_id=opened.version.id or 0, page=page, kind=kind, quote=quote,
-                      text=text, shape=check_shape(kind, shape or {}), client_id=client_id)
+    mark = Annotation(
+        person_id=actor.person_id,
+        document_id=opened.document.id,
+        version_id=opened.version.id or 0,
+        page=page,
+        kind=kind,
+        quote=quote,
+        text=text,
+        shape=check_shape(kind, shape or {}),
+        client_id=client_id,
+    )
     try:
         # A savepoint: the same mark sent twice at once makes one insert fail.
         async with tx.session.begin_nested():
@@ -117,8 +154,13 @@ async def add(tx: Tx, actor: Actor, opened: Opened, *, kind: str, page: int, quo
 
 
 async def _sent_before(tx: Tx, actor: Actor, client_id: str) -> Annotation | None:
-    return (await tx.session.exec(select(Annotation).where(
-        Annotation.person_id == actor.person_id, Annotation.client_id == client_id))).first()
+    return (
+        await tx.session.exec(
+            select(Annotation).where(
+                Annotation.person_id == actor.person_id, Annotation.client_id == client_id
+            )
+        )
+    ).first()
 
 
 async def remove(tx: Tx, actor: Actor, annotation_id: int) -> None:
@@ -133,14 +175,22 @@ async def remove(tx: Tx, actor: Actor, annotation_id: int) -> None:
         await tx.session.delete(mark)
 
 
-async def mine(tx: Tx, actor: Actor, opened: Opened, pages: PagesLoader
-               ) -> list[Annotation]:
+async def mine(tx: Tx, actor: Actor, opened: Opened, pages: PagesLoader) -> list[Annotation]:
     """The actor's marks on this version, after carrying over those made on earlier ones."""
     await carry_over(tx, actor, opened, pages)
-    return list((await tx.session.exec(select(Annotation).where(
-        Annotation.person_id == actor.person_id, Annotation.version_id == opened.version.id,
-        Annotation.carry != DISMISSED).order_by(col(Annotation.page),
-                                                col(Annotation.id)))).all())
+    return list(
+        (
+            await tx.session.exec(
+                select(Annotation)
+                .where(
+                    Annotation.person_id == actor.person_id,
+                    Annotation.version_id == opened.version.id,
+                    Annotation.carry != DISMISSED,
+                )
+                .order_by(col(Annotation.page), col(Annotation.id))
+            )
+        ).all()
+    )
 
 
 async def carry_over(tx: Tx, actor: Actor, opened: Opened, load_pages: PagesLoader) -> int:
@@ -148,14 +198,21 @@ async def carry_over(tx: Tx, actor: Actor, opened: Opened, load_pages: PagesLoad
     the version is read only when there is something to carry."""
     version = opened.version
     earlier = select(DocumentVersion.id).where(
-        DocumentVersion.document_id == opened.document.id,
-        DocumentVersion.number < version.number)
+        DocumentVersion.document_id == opened.document.id, DocumentVersion.number < version.number
+    )
     carried = select(Annotation.carried_from_id).where(
-        Annotation.version_id == version.id, col(Annotation.carried_from_id).is_not(None))
-    originals = (await tx.session.exec(select(Annotation).where(
-        Annotation.person_id == actor.person_id, col(Annotation.version_id).in_(earlier),
-        col(Annotation.carried_from_id).is_(None),
-        col(Annotation.id).not_in(carried)))).all()
+        Annotation.version_id == version.id, col(Annotation.carried_from_id).is_not(None)
+    )
+    originals = (
+        await tx.session.exec(
+            select(Annotation).where(
+                Annotation.person_id == actor.person_id,
+                col(Annotation.version_id).in_(earlier),
+                col(Annotation.carried_from_id).is_(None),
+                col(Annotation.id).not_in(carried),
+            )
+        )
+    ).all()
     if not originals:
         return 0
     pages = await load_pages()
@@ -169,17 +226,28 @@ async def carry_over(tx: Tx, actor: Actor, opened: Opened, load_pages: PagesLoad
             else:
                 page, rects = found
                 shape = {**shape, "rects": rects}
-        tx.session.add(Annotation(
-            person_id=original.person_id, document_id=original.document_id,
-            version_id=version.id or 0, page=page, kind=original.kind, quote=original.quote,
-            text=original.text, shape=shape, carried_from_id=original.id, carry=carry,
-            created_at=utcnow()))
+        tx.session.add(
+            Annotation(
+                person_id=original.person_id,
+                document_id=original.document_id,
+                version_id=version.id or 0,
+                page=page,
+                kind=original.kind,
+                quote=original.quote,
+                text=original.text,
+                shape=shape,
+                carried_from_id=original.id,
+                carry=carry,
+                created_at=utcnow(),
+            )
+        )
     await tx.session.flush()
     return len(originals)
 
 
-def locate(quote: str, pages: Sequence[PageText], *, prefer: int
-           ) -> tuple[int, list[list[float]]] | None:
+def locate(
+    quote: str, pages: Sequence[PageText], *, prefer: int
+) -> tuple[int, list[list[float]]] | None:
     """The page and the rectangles of ``quote`` in these pages, the preferred page first;
     matched folded and with spaces collapsed, as a reader would recognise it."""
     wanted = " ".join(fold(quote).split())
@@ -224,8 +292,9 @@ def _rects(page: PageText, spots: list[tuple[int, int]]) -> list[list[float]]:
     for line_index, offsets in sorted(by_line.items()):
         line = page.lines[line_index]
         left, right = line.edges[min(offsets)], line.edges[max(offsets) + 1]
-        rects.append([round(left, 5), round(line.box[1], 5), round(right - left, 5),
-                      round(line.box[3], 5)])
+        rects.append(
+            [round(left, 5), round(line.box[1], 5), round(right - left, 5), round(line.box[3], 5)]
+        )
     return rects
 
 
@@ -238,8 +307,13 @@ async def _item_for(session: AsyncSession, actor: Actor, item_id: int) -> None:
 
 async def item_note(session: AsyncSession, actor: Actor, item_id: int) -> str:
     await _item_for(session, actor, item_id)
-    note = (await session.exec(select(ItemNote).where(
-        ItemNote.person_id == actor.person_id, ItemNote.item_id == item_id))).first()
+    note = (
+        await session.exec(
+            select(ItemNote).where(
+                ItemNote.person_id == actor.person_id, ItemNote.item_id == item_id
+            )
+        )
+    ).first()
     return "" if note is None else note.text
 
 
@@ -247,11 +321,15 @@ async def save_item_note(tx: Tx, actor: Actor, item_id: int, text: str) -> ItemN
     await _item_for(tx.session, actor, item_id)
     text = text.strip()
     if len(text) > MAX_TEXT * 5:
-        raise ValidationFailed("A note on an item has at most %(n)s characters.",
-                               n=MAX_TEXT * 5)
+        raise ValidationFailed("A note on an item has at most %(n)s characters.", n=MAX_TEXT * 5)
     assert actor.person_id is not None
-    note = (await tx.session.exec(select(ItemNote).where(
-        ItemNote.person_id == actor.person_id, ItemNote.item_id == item_id))).first()
+    note = (
+        await tx.session.exec(
+            select(ItemNote).where(
+                ItemNote.person_id == actor.person_id, ItemNote.item_id == item_id
+            )
+        )
+    ).first()
     note = note or ItemNote(person_id=actor.person_id, item_id=item_id)
     note.text, note.updated_at = text, utcnow()
     tx.session.add(note)

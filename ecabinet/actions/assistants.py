@@ -15,8 +15,7 @@ from ..models import Membership
 from .ballots import VOTING_ROLES
 
 
-async def assign(tx: Tx, actor: Actor, *, assistant_id: int, member_id: int | None
-                 ) -> Membership:
+async def assign(tx: Tx, actor: Actor, *, assistant_id: int, member_id: int | None) -> Membership:
     """Make the seat ``assistant_id`` the assistant of ``member_id`` (None: of nobody)."""
     query = select(Membership).where(Membership.id == assistant_id).with_for_update()
     assistant = (await tx.session.exec(query)).first()
@@ -36,7 +35,14 @@ async def assign(tx: Tx, actor: Actor, *, assistant_id: int, member_id: int | No
     assistant.assists_id = member_id
     tx.session.add(assistant)
     await tx.session.flush()
-    await audit.record(tx.session, "membership.assists", actor_id=actor.person_id,
-                       body_id=assistant.body_id, subject=f"person:{assistant.person_id}",
-                       assistant=assistant.id, member=member_id, before=before)
+    await audit.record(
+        tx.session,
+        "membership.assists",
+        actor_id=actor.person_id,
+        body_id=assistant.body_id,
+        subject=f"person:{assistant.person_id}",
+        assistant=assistant.id,
+        member=member_id,
+        before=before,
+    )
     return assistant

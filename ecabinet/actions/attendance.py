@@ -38,8 +38,11 @@ class Seat:
 
     @property
     def away(self) -> bool:
-        return self.checked_in and self.attendance is not None and \
-            self.attendance.away_since is not None
+        return (
+            self.checked_in
+            and self.attendance is not None
+            and self.attendance.away_since is not None
+        )
 
     def present(self, body: Body) -> bool:
         if not self.checked_in or self.away:
@@ -55,37 +58,59 @@ class Quorum:
     met: bool
 
     def as_dict(self) -> dict[str, int | bool]:
-        return {"members": self.members, "present": self.present, "needed": self.needed,
-                "met": self.met}
+        return {
+            "members": self.members,
+            "present": self.present,
+            "needed": self.needed,
+            "met": self.met,
+        }
 
 
 async def voting_seats(session: AsyncSession, body_id: int) -> list[tuple[Membership, Person]]:
     """Chair and members, active, not stand-ins: the "all members" of the rules."""
-    rows = await session.exec(select(Membership, Person).join(
-        Person, col(Person.id) == Membership.person_id).where(
-        Membership.body_id == body_id, col(Membership.active),
-        col(Membership.role).in_(VOTING_ROLES), col(Membership.stand_in_for_id).is_(None),
-    ).order_by(col(Membership.seat_order), col(Membership.id)))
+    rows = await session.exec(
+        select(Membership, Person)
+        .join(Person, col(Person.id) == Membership.person_id)
+        .where(
+            Membership.body_id == body_id,
+            col(Membership.active),
+            col(Membership.role).in_(VOTING_ROLES),
+            col(Membership.stand_in_for_id).is_(None),
+        )
+        .order_by(col(Membership.seat_order), col(Membership.id))
+    )
     return [(seat, person) for seat, person in rows.all()]
 
 
 async def seats_of(session: AsyncSession, meeting: Meeting) -> list[Seat]:
     seats = await voting_seats(session, meeting.body_id)
-    attendance = {row.membership_id: row for row in (await session.exec(
-        select(Attendance).where(Attendance.meeting_id == meeting.id))).all()}
-    stand_in_ids = [row.stand_in_membership_id for row in attendance.values()
-                    if row.stand_in_membership_id is not None]
+    attendance = {
+        row.membership_id: row
+        for row in (
+            await session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id))
+        ).all()
+    }
+    stand_in_ids = [
+        row.stand_in_membership_id
+        for row in attendance.values()
+        if row.stand_in_membership_id is not None
+    ]
     stand_ins: dict[int, Person] = {}
     if stand_in_ids:
-        rows = await session.exec(select(Membership.id, Person).join(
-            Person, col(Person.id) == Membership.person_id).where(
-            col(Membership.id).in_(stand_in_ids)))
+        rows = await session.exec(
+            select(Membership.id, Person)
+            .join(Person, col(Person.id) == Membership.person_id)
+            .where(col(Membership.id).in_(stand_in_ids))
+        )
         stand_ins = {seat_id: person for seat_id, person in rows.all() if seat_id is not None}
     result = []
     for membership, person in seats:
         row = attendance.get(membership.id or 0)
-        stand_in = None if row is None or row.stand_in_membership_id is None \
+        stand_in = (
+            None
+            if row is None or row.stand_in_membership_id is None
             else stand_ins.get(row.stand_in_membership_id)
+        )
         result.append(Seat(membership, person, row, stand_in))
     return result
 
@@ -95,14 +120,19 @@ def quorum_of(body: Body, seats: list[Seat], recused: Iterable[int] = ()) -> Quo
     is counted for (rules.counted_present)."""
     rules = Rules.from_profile(rules_of(body))
     members = len(seats)
-    present = counted_present((seat.membership.id or 0 for seat in seats if seat.present(body)),
-                              recused, recused_count=body.recused_count_in_quorum)
-    return Quorum(members, present, quorum_needed(rules, members),
-                  has_quorum(rules, members, present))
+    present = counted_present(
+        (seat.membership.id or 0 for seat in seats if seat.present(body)),
+        recused,
+        recused_count=body.recused_count_in_quorum,
+    )
+    return Quorum(
+        members, present, quorum_needed(rules, members), has_quorum(rules, members, present)
+    )
 
 
-async def live_voter(session: AsyncSession, row: Attendance | None, voter_ids: list[int],
-                     seat: Membership) -> tuple[Membership | None, str]:
+async def live_voter(
+    session: AsyncSession, row: Attendance | None, voter_ids: list[int], seat: Membership
+) -> tuple[Membership | None, str]:
     """For a live vote: the seat a ballot counts for (the member's own, or for a stand-in
     the member's they stand in for), or why this person may not vote now. ``row`` is the
     attendance, at the vote's meeting, of the seat's principal (the seat itself, or the

@@ -38,12 +38,20 @@ async def _seat_for(tx: Tx, actor: Actor, meeting: Meeting) -> Membership:
         assisted = await tx.session.get(Membership, seat.assists_id)
         if assisted is not None:
             return assisted
-    raise Forbidden("Only the members of the body (or their assistants) answer whether "
-                    "they will attend.")
+    raise Forbidden(
+        "Only the members of the body (or their assistants) answer whether they will attend."
+    )
 
 
-async def answer(tx: Tx, actor: Actor, meeting_id: int, choice: str, *,
-                 stand_in: int | None = None, note: str = "") -> AttendancePlan:
+async def answer(
+    tx: Tx,
+    actor: Actor,
+    meeting_id: int,
+    choice: str,
+    *,
+    stand_in: int | None = None,
+    note: str = "",
+) -> AttendancePlan:
     meeting = await load_meeting(tx.session, meeting_id)
     if meeting.state != MeetingState.PUBLISHED.value:
         raise Conflict("Answers about attendance are given before the meeting opens.")
@@ -57,25 +65,38 @@ async def answer(tx: Tx, actor: Actor, meeting_id: int, choice: str, *,
             raise ValidationFailed("A stand-in is named only with apologies.")
         deputy = await tx.session.get(Membership, stand_in)
         if deputy is None or not deputy.active or deputy.stand_in_for_id != seat.id:
-            raise ValidationFailed("The stand-in must be a deputy registered in this body to "
-                                   "stand in for this member.")
-    row = (await tx.session.exec(select(AttendancePlan).where(
-        AttendancePlan.meeting_id == meeting_id,
-        AttendancePlan.membership_id == seat.id))).first()
+            raise ValidationFailed(
+                "The stand-in must be a deputy registered in this body to stand in for this member."
+            )
+    row = (
+        await tx.session.exec(
+            select(AttendancePlan).where(
+                AttendancePlan.meeting_id == meeting_id, AttendancePlan.membership_id == seat.id
+            )
+        )
+    ).first()
     assert seat.id is not None
     row = row or AttendancePlan(meeting_id=meeting_id, membership_id=seat.id, answer="")
     row.answer, row.stand_in_membership_id = planned.value, stand_in
     row.note, row.answered_by_id, row.updated_at = note[:500], actor.person_id, utcnow()
     tx.session.add(row)
     await tx.session.flush()
-    await audit.record(tx.session, "attendance.planned", actor_id=actor.person_id,
-                       body_id=meeting.body_id, subject=f"meeting:{meeting_id}",
-                       seat=seat.id, answer=planned.value, stand_in=stand_in)
+    await audit.record(
+        tx.session,
+        "attendance.planned",
+        actor_id=actor.person_id,
+        body_id=meeting.body_id,
+        subject=f"meeting:{meeting_id}",
+        seat=seat.id,
+        answer=planned.value,
+        stand_in=stand_in,
+    )
     return row
 
 
-async def mine(tx: Tx, actor: Actor, meeting: Meeting
-               ) -> tuple[AttendancePlan | None, list[tuple[Membership, Person]]]:
+async def mine(
+    tx: Tx, actor: Actor, meeting: Meeting
+) -> tuple[AttendancePlan | None, list[tuple[Membership, Person]]]:
     """The actor's answer for this meeting and the deputies they may name, or (None, [])
     when they answer for nobody. Refused for a meeting the actor may not see."""
     await meeting_access(tx.session, actor, meeting)
@@ -83,12 +104,20 @@ async def mine(tx: Tx, actor: Actor, meeting: Meeting
         seat = await _seat_for(tx, actor, meeting)
     except Forbidden:
         return None, []
-    plan = (await tx.session.exec(select(AttendancePlan).where(
-        AttendancePlan.meeting_id == meeting.id,
-        AttendancePlan.membership_id == seat.id))).first()
-    deputies = (await tx.session.exec(select(Membership, Person).join(
-        Person, Person.id == Membership.person_id).where(  # type: ignore[arg-type]
-        Membership.stand_in_for_id == seat.id, Membership.active))).all()
+    plan = (
+        await tx.session.exec(
+            select(AttendancePlan).where(
+                AttendancePlan.meeting_id == meeting.id, AttendancePlan.membership_id == seat.id
+            )
+        )
+    ).first()
+    deputies = (
+        await tx.session.exec(
+            select(Membership, Person)
+            .join(Person, Person.id == Membership.person_id)  # type: ignore[arg-type]
+            .where(Membership.stand_in_for_id == seat.id, Membership.active)
+        )
+    ).all()
     return plan, [(m, p) for m, p in deputies]
 
 
@@ -104,16 +133,32 @@ def _coming(body: Body, plan: AttendancePlan | None) -> bool:
 async def plans_of(tx: Tx, meeting: Meeting) -> tuple[list[SeatPlan], ExpectedQuorum]:
     body = await load_body(tx.session, meeting.body_id)
     seats = await voting_seats(tx.session, meeting.body_id)
-    plans = {p.membership_id: p for p in (await tx.session.exec(select(AttendancePlan).where(
-        AttendancePlan.meeting_id == meeting.id))).all()}
-    deputies = {m.id: p for m, p in (await tx.session.exec(select(Membership, Person).join(
-        Person, Person.id == Membership.person_id).where(  # type: ignore[arg-type]
-        Membership.body_id == meeting.body_id))).all()}
+    plans = {
+        p.membership_id: p
+        for p in (
+            await tx.session.exec(
+                select(AttendancePlan).where(AttendancePlan.meeting_id == meeting.id)
+            )
+        ).all()
+    }
+    deputies = {
+        m.id: p
+        for m, p in (
+            await tx.session.exec(
+                select(Membership, Person)
+                .join(Person, Person.id == Membership.person_id)  # type: ignore[arg-type]
+                .where(Membership.body_id == meeting.body_id)
+            )
+        ).all()
+    }
     rows = []
     for membership, person in seats:
         plan = plans.get(membership.id or 0)
-        stand_in = deputies.get(plan.stand_in_membership_id) \
-            if plan and plan.stand_in_membership_id else None
+        stand_in = (
+            deputies.get(plan.stand_in_membership_id)
+            if plan and plan.stand_in_membership_id
+            else None
+        )
         rows.append(SeatPlan(membership, person, plan, stand_in))
     coming = sum(1 for r in rows if _coming(body, r.plan))
     unanswered = sum(1 for r in rows if r.plan is None)

@@ -62,9 +62,14 @@ class BallotTarget:
 
 async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int) -> BallotTarget:
     # One statement: the poll with the question (if it is this poll's).
-    query = select(Poll, PollQuestion).outerjoin(PollQuestion, and_(
-        col(PollQuestion.id) == question_id, col(PollQuestion.poll_id) == Poll.id)).where(
-        Poll.id == poll_id)
+    query = (
+        select(Poll, PollQuestion)
+        .outerjoin(
+            PollQuestion,
+            and_(col(PollQuestion.id) == question_id, col(PollQuestion.poll_id) == Poll.id),
+        )
+        .where(Poll.id == poll_id)
+    )
     found = (await tx.session.exec(query)).first()
     poll, question = found if found is not None else (None, None)
     if poll is None:
@@ -73,12 +78,19 @@ async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int) -> Ballo
     if seat is not None and poll.kind == PollKind.LIVE.value and poll.meeting_id is not None:
         seat = await _live_seat(tx, actor, poll, seat)
     elif seat is None or seat.role not in VOTING_ROLES or seat.stand_in_for_id is not None:
-        await tx.refuse(BallotRefused("Only members of the body may vote."),
-                              actor_id=actor.person_id, subject=f"poll:{poll_id}")
+        await tx.refuse(
+            BallotRefused("Only members of the body may vote."),
+            actor_id=actor.person_id,
+            subject=f"poll:{poll_id}",
+        )
     if poll.voter_ids and seat.id not in poll.voter_ids:
-        await tx.refuse(BallotRefused(
-            "You were not among the members asked in this poll, so you cannot answer it."),
-            actor_id=actor.person_id, subject=f"poll:{poll_id}")
+        await tx.refuse(
+            BallotRefused(
+                "You were not among the members asked in this poll, so you cannot answer it."
+            ),
+            actor_id=actor.person_id,
+            subject=f"poll:{poll_id}",
+        )
     if question is None or question.poll_id != poll.id:
         raise NotFound("This poll has no question with the number %(id)s.", id=question_id)
     return BallotTarget(poll, question, seat, actor.person_id)
@@ -93,52 +105,83 @@ async def _live_seat(tx: Tx, actor: Actor, poll: Poll, seat: Membership) -> Memb
     assert principal is not None
     # One statement: the principal's attendance and whether they declared a conflict on
     # the item. Not checked in: refused below in any case, the recusals are read apart.
-    recused_here = exists().where(
-        col(Recusal.item_id) == poll.item_id, col(Recusal.membership_id) == principal,
-        col(Recusal.withdrawn_at).is_(None)) if poll.item_id is not None else false()
-    found = (await tx.session.exec(select(Attendance, recused_here).where(
-        Attendance.meeting_id == poll.meeting_id,
-        Attendance.membership_id == principal))).first()
+    recused_here = (
+        exists().where(
+            col(Recusal.item_id) == poll.item_id,
+            col(Recusal.membership_id) == principal,
+            col(Recusal.withdrawn_at).is_(None),
+        )
+        if poll.item_id is not None
+        else false()
+    )
+    found = (
+        await tx.session.exec(
+            select(Attendance, recused_here).where(
+                Attendance.meeting_id == poll.meeting_id, Attendance.membership_id == principal
+            )
+        )
+    ).first()
     row, recused = found if found is not None else (None, None)
     if recused is None and poll.item_id is not None:
         recused = principal in await recused_seats(tx.session, poll.item_id)
     if recused:
-        await tx.refuse(BallotRefused(
-            "You declared a conflict of interest on this item, so you do not vote on it; "
-            "the ballot was not recorded."), actor_id=actor.person_id,
-            subject=f"poll:{poll.id}")
+        await tx.refuse(
+            BallotRefused(
+                "You declared a conflict of interest on this item, so you do not vote on it; "
+                "the ballot was not recorded."
+            ),
+            actor_id=actor.person_id,
+            subject=f"poll:{poll.id}",
+        )
     counted, why = await live_voter(tx.session, row, poll.voter_ids, seat)
     if counted is None:
-        await tx.refuse(BallotRefused(why), actor_id=actor.person_id,
-                              subject=f"poll:{poll.id}")
+        await tx.refuse(BallotRefused(why), actor_id=actor.person_id, subject=f"poll:{poll.id}")
     return counted
 
 
 async def _ensure_open(tx: Tx, actor: Actor, poll: Poll) -> None:
     now = utcnow()
     if poll.state != PollState.OPEN.value:
-        await tx.refuse(PollNotOpen(
-            "Voting on this poll is not open (it is %(state)s); the ballot was not recorded.",
-            state=poll.state), actor_id=actor.person_id, subject=f"poll:{poll.id}")
+        await tx.refuse(
+            PollNotOpen(
+                "Voting on this poll is not open (it is %(state)s); the ballot was not recorded.",
+                state=poll.state,
+            ),
+            actor_id=actor.person_id,
+            subject=f"poll:{poll.id}",
+        )
     if poll.deadline is not None and now > poll.deadline:
-        await tx.refuse(PollNotOpen(
-            "The deadline of this poll has passed; the ballot was not recorded."),
-            actor_id=actor.person_id, subject=f"poll:{poll.id}")
+        await tx.refuse(
+            PollNotOpen("The deadline of this poll has passed; the ballot was not recorded."),
+            actor_id=actor.person_id,
+            subject=f"poll:{poll.id}",
+        )
 
 
 async def current_ballot(tx: Tx, question_id: int, membership_id: int) -> Ballot | None:
-    return (await tx.session.exec(select(Ballot).where(
-        Ballot.question_id == question_id, Ballot.membership_id == membership_id,
-        col(Ballot.superseded_by_id).is_(None)))).first()
+    return (
+        await tx.session.exec(
+            select(Ballot).where(
+                Ballot.question_id == question_id,
+                Ballot.membership_id == membership_id,
+                col(Ballot.superseded_by_id).is_(None),
+            )
+        )
+    ).first()
 
 
 async def _ensure_may_vote_again(tx: Tx, actor: Actor, target: BallotTarget) -> Ballot | None:
     assert target.seat.id is not None and target.question.id is not None
     earlier = await current_ballot(tx, target.question.id, target.seat.id)
     if earlier is not None and target.poll.rules.get("revote_policy") == RevotePolicy.ONCE.value:
-        await tx.refuse(BallotRefused(
-            "You have already voted on this question and this body does not allow changing a "
-            "vote."), actor_id=actor.person_id, subject=f"poll:{target.poll.id}")
+        await tx.refuse(
+            BallotRefused(
+                "You have already voted on this question and this body does not allow changing a "
+                "vote."
+            ),
+            actor_id=actor.person_id,
+            subject=f"poll:{target.poll.id}",
+        )
     return earlier
 
 
@@ -161,7 +204,13 @@ def build_payload(target: BallotTarget, choice: str, *, origin: str) -> dict[str
 
 
 async def ballot_options(
-    tx: Tx, settings: Settings, actor: Actor, *, poll_id: int, question_id: int, choice: str,
+    tx: Tx,
+    settings: Settings,
+    actor: Actor,
+    *,
+    poll_id: int,
+    question_id: int,
+    choice: str,
     client: passkeys.Client,
 ) -> dict[str, Any]:
     """The payload to sign and the WebAuthn request options whose challenge is its hash."""
@@ -172,13 +221,24 @@ async def ballot_options(
     await _ensure_may_vote_again(tx, actor, target)
     payload = build_payload(target, choice, origin=settings.origin)
     options = await passkeys.authentication_options(
-        tx, settings, client=client, purpose=PURPOSE, person_id=actor.person_id,
-        challenge=ballot_challenge(payload), payload=payload)
+        tx,
+        settings,
+        client=client,
+        purpose=PURPOSE,
+        person_id=actor.person_id,
+        challenge=ballot_challenge(payload),
+        payload=payload,
+    )
     return {"payload": payload, "publicKey": options}
 
 
 async def cast_ballot(
-    tx: Tx, settings: Settings, actor: Actor, *, poll_id: int, payload: dict[str, Any],
+    tx: Tx,
+    settings: Settings,
+    actor: Actor,
+    *,
+    poll_id: int,
+    payload: dict[str, Any],
     credential: dict[str, Any],
 ) -> tuple[Ballot, Poll]:
     """Verify the signed ballot and record it; refusals are precise and audited. The poll
@@ -190,22 +250,36 @@ async def cast_ballot(
     assertion = await passkeys.verify_assertion(tx, settings, credential, purpose=PURPOSE)
     subject = f"poll:{poll_id}"
     if assertion.person.id != actor.person_id:
-        await tx.refuse(BallotRefused(
-            "This ballot was signed with another member's passkey."),
-            actor_id=actor.person_id, subject=subject)
+        await tx.refuse(
+            BallotRefused("This ballot was signed with another member's passkey."),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
     if payload.get("texts") != target.poll.texts:
-        await tx.refuse(BallotRefused(
-            "This ballot names other versions of the documents than those frozen when the "
-            "vote opened; nothing was recorded."), actor_id=actor.person_id, subject=subject)
-    if assertion.challenge.context.get("payload") != payload or \
-            passkeys.challenge_of(credential) != ballot_challenge(payload):
-        await tx.refuse(BallotRefused(
-            "The ballot differs from the one your passkey signed; nothing was recorded."),
-            actor_id=actor.person_id, subject=subject)
+        await tx.refuse(
+            BallotRefused(
+                "This ballot names other versions of the documents than those frozen when the "
+                "vote opened; nothing was recorded."
+            ),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
+    if assertion.challenge.context.get("payload") != payload or passkeys.challenge_of(
+        credential
+    ) != ballot_challenge(payload):
+        await tx.refuse(
+            BallotRefused(
+                "The ballot differs from the one your passkey signed; nothing was recorded."
+            ),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
     if payload.get("voter") != target.seat.id or payload.get("poll") != poll_id:
-        await tx.refuse(BallotRefused(
-            "This ballot was issued for another member or another poll."),
-            actor_id=actor.person_id, subject=subject)
+        await tx.refuse(
+            BallotRefused("This ballot was issued for another member or another poll."),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
     await _lock_open_poll(tx, actor, target.poll)
     earlier = await _ensure_may_vote_again(tx, actor, target)
     return await _record(tx, target, payload, assertion, earlier), target.poll
@@ -230,21 +304,35 @@ async def _lock_open_poll(tx: Tx, actor: Actor, poll: Poll) -> None:
     statement is needed."""
     if (await tx.session.connection()).dialect.name == "sqlite":
         return
-    await tx.session.exec(select(Poll).where(Poll.id == poll.id).with_for_update()
-                          .execution_options(populate_existing=True))
+    await tx.session.exec(
+        select(Poll)
+        .where(Poll.id == poll.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     await _ensure_open(tx, actor, poll)
 
 
-async def _record(tx: Tx, target: BallotTarget, payload: dict[str, Any],
-                  assertion: passkeys.Assertion, earlier: Ballot | None) -> Ballot:
+async def _record(
+    tx: Tx,
+    target: BallotTarget,
+    payload: dict[str, Any],
+    assertion: passkeys.Assertion,
+    earlier: Ballot | None,
+) -> Ballot:
     assert target.question.id is not None and target.seat.id is not None
     assert target.poll.id is not None and assertion.credential.id is not None
     ballot = Ballot(
-        poll_id=target.poll.id, question_id=target.question.id, membership_id=target.seat.id,
-        choice=str(payload["choice"]), payload=canonical_json(payload).decode("utf-8"),
-        receipt=receipt_of(payload), credential_id=assertion.credential.id,
+        poll_id=target.poll.id,
+        question_id=target.question.id,
+        membership_id=target.seat.id,
+        choice=str(payload["choice"]),
+        payload=canonical_json(payload).decode("utf-8"),
+        receipt=receipt_of(payload),
+        credential_id=assertion.credential.id,
         authenticator_data=assertion.authenticator_data,
-        client_data_json=assertion.client_data_json, signature=assertion.signature,
+        client_data_json=assertion.client_data_json,
+        signature=assertion.signature,
         public_key_spki_pem=assertion.credential.public_key_spki_pem,
     )
     if earlier is not None:
@@ -262,18 +350,31 @@ async def _record(tx: Tx, target: BallotTarget, payload: dict[str, Any],
     # A secret ballot's audit entry proves that the member voted, not how.
     choice = None if target.poll.secret else ballot.choice
     signer = target.signer or target.seat.person_id
-    await audit.record(tx.session, "ballot.cast", actor_id=signer,
-                       body_id=target.poll.body_id, subject=f"poll:{target.poll.id}",
-                       question=target.question.id, receipt=ballot.receipt, choice=choice,
-                       replaces=None if earlier is None else earlier.receipt)
+    await audit.record(
+        tx.session,
+        "ballot.cast",
+        actor_id=signer,
+        body_id=target.poll.body_id,
+        subject=f"poll:{target.poll.id}",
+        question=target.question.id,
+        receipt=ballot.receipt,
+        choice=choice,
+        replaces=None if earlier is None else earlier.receipt,
+    )
     assert target.poll.id is not None and target.question.id is not None
-    tx.emit(Event.of(EventKind.BALLOT_CAST, BallotCast(target.poll.id, target.question.id),
-                     body_id=target.poll.body_id, meeting_id=target.poll.meeting_id))
+    tx.emit(
+        Event.of(
+            EventKind.BALLOT_CAST,
+            BallotCast(target.poll.id, target.question.id),
+            body_id=target.poll.body_id,
+            meeting_id=target.poll.meeting_id,
+        )
+    )
     return ballot
 
 
 async def current_ballots(tx: Tx, poll_id: int) -> list[Ballot]:
-    rows = await tx.session.exec(select(Ballot).where(
-        Ballot.poll_id == poll_id, col(Ballot.superseded_by_id).is_(None)))
+    rows = await tx.session.exec(
+        select(Ballot).where(Ballot.poll_id == poll_id, col(Ballot.superseded_by_id).is_(None))
+    )
     return list(rows.all())
-

@@ -46,15 +46,23 @@ class Book:
         return {entry.item.item.id or 0: entry.item.item.ordinal for entry in self.items}
 
 
-async def book_of(session: AsyncSession, actor: Actor, meeting: Meeting,
-                  document_id: int | None) -> Book:
+async def book_of(
+    session: AsyncSession, actor: Actor, meeting: Meeting, document_id: int | None
+) -> Book:
     view = await meeting_view(session, actor, meeting)
     commented = await _commented(session, actor, view)
     given = await _positions_given(session, actor, view)
-    items = [BookItem(item, [BookEntry(d, (d.document.id or 0) in commented,
-                                       offline_gap(view, d)) for d in item.documents],
-                      (item.item.id or 0) in given)
-             for item in view.items]
+    items = [
+        BookItem(
+            item,
+            [
+                BookEntry(d, (d.document.id or 0) in commented, offline_gap(view, d))
+                for d in item.documents
+            ],
+            (item.item.id or 0) in given,
+        )
+        for item in view.items
+    ]
     chosen, chosen_item = _choose(items, document_id)
     return Book(view, items, chosen, chosen_item)
 
@@ -74,8 +82,9 @@ def offline_gap(view: MeetingView, document: DocumentView) -> str:
     return ""
 
 
-def _choose(items: list[BookItem], document_id: int | None
-            ) -> tuple[BookEntry | None, BookItem | None]:
+def _choose(
+    items: list[BookItem], document_id: int | None
+) -> tuple[BookEntry | None, BookItem | None]:
     """The document asked for; else the first one not yet read; else the first."""
     readable = [(entry, item) for item in items for entry in item.entries if entry.open]
     for entry, item in readable:
@@ -91,18 +100,23 @@ async def _commented(session: AsyncSession, actor: Actor, view: MeetingView) -> 
     ids = [d.document.id for item in view.items for d in item.documents]
     if actor.person_id is None or not ids:
         return set()
-    rows = await session.exec(select(DocumentVersion.document_id).join(
-        Comment, col(Comment.version_id) == DocumentVersion.id).where(
-        col(DocumentVersion.document_id).in_(ids), Comment.author_id == actor.person_id))
+    rows = await session.exec(
+        select(DocumentVersion.document_id)
+        .join(Comment, col(Comment.version_id) == DocumentVersion.id)
+        .where(col(DocumentVersion.document_id).in_(ids), Comment.author_id == actor.person_id)
+    )
     return set(rows.all())
 
 
-async def _positions_given(session: AsyncSession, actor: Actor, view: MeetingView
-                           ) -> set[int]:
+async def _positions_given(session: AsyncSession, actor: Actor, view: MeetingView) -> set[int]:
     seat = actor.seat(view.meeting.body_id)
     if seat is None:
         return set()
-    rows = await session.exec(select(Position.item_id).where(
-        Position.membership_id == seat.id, col(Position.submitted_at).is_not(None),
-        col(Position.item_id).in_([item.item.id for item in view.items])))
+    rows = await session.exec(
+        select(Position.item_id).where(
+            Position.membership_id == seat.id,
+            col(Position.submitted_at).is_not(None),
+            col(Position.item_id).in_([item.item.id for item in view.items]),
+        )
+    )
     return set(rows.all())

@@ -15,5 +15,5 @@ def check_client_id(value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or CLIENT_ID.match(value) is None:
-        raise ValidationFailed("A client id is 8 to 64 letters, digits, \"-\" or \"_\".")
+        raise ValidationFailed('A client id is 8 to 64 letters, digits, "-" or "_".')
     return value

@@ -25,8 +25,11 @@ ADD_DEVICE = "add-device"
 
 
 async def passkeys_of(tx: Tx, person_id: int) -> list[PasskeyCredential]:
-    rows = await tx.session.exec(select(PasskeyCredential).where(
-        PasskeyCredential.person_id == person_id).order_by(col(PasskeyCredential.created_at)))
+    rows = await tx.session.exec(
+        select(PasskeyCredential)
+        .where(PasskeyCredential.person_id == person_id)
+        .order_by(col(PasskeyCredential.created_at))
+    )
     return list(rows.all())
 
 
@@ -53,8 +56,14 @@ async def rename_passkey(tx: Tx, actor: Actor, passkey_id: int, name: str) -> Pa
         raise ValidationFailed("A device name has 1 to 100 characters.")
     row.device_name = cleaned
     tx.session.add(row)
-    await audit.record(tx.session, "passkey.renamed", actor_id=actor.person_id,
-                       subject=f"person:{row.person_id}", credential=row.id, name=cleaned)
+    await audit.record(
+        tx.session,
+        "passkey.renamed",
+        actor_id=actor.person_id,
+        subject=f"person:{row.person_id}",
+        credential=row.id,
+        name=cleaned,
+    )
     return row
 
 
@@ -68,8 +77,13 @@ async def shares_managed_body(tx: Tx, actor: Actor, person_id: int) -> bool:
     """The actor may manage the person if they manage any body the person sits in."""
     if actor.is_admin:
         return True
-    bodies = (await tx.session.exec(select(Membership.body_id).where(
-        Membership.person_id == person_id, col(Membership.active)))).all()
+    bodies = (
+        await tx.session.exec(
+            select(Membership.body_id).where(
+                Membership.person_id == person_id, col(Membership.active)
+            )
+        )
+    ).all()
     return any(can(actor, Permission.MANAGE_MEMBERS, body_id) for body_id in bodies)
 
 
@@ -81,8 +95,9 @@ async def ensure_manages(tx: Tx, actor: Actor, person_id: int) -> Person:
     return person
 
 
-async def revoke_for_person(tx: Tx, actor: Actor, person_id: int, passkey_id: int,
-                            reason: str) -> PasskeyCredential:
+async def revoke_for_person(
+    tx: Tx, actor: Actor, person_id: int, passkey_id: int, reason: str
+) -> PasskeyCredential:
     """The secretariat revokes a lost or stolen device."""
     await ensure_manages(tx, actor, person_id)
     await ensure_session_may(tx, actor, Action.MANAGE_PEOPLE)
@@ -92,8 +107,9 @@ async def revoke_for_person(tx: Tx, actor: Actor, person_id: int, passkey_id: in
     return await revoke_row(tx, row, actor_id=actor.person_id, reason=reason or "lost device")
 
 
-async def revoke_row(tx: Tx, row: PasskeyCredential, *, actor_id: int | None, reason: str
-                  ) -> PasskeyCredential:
+async def revoke_row(
+    tx: Tx, row: PasskeyCredential, *, actor_id: int | None, reason: str
+) -> PasskeyCredential:
     if row.revoked_at is not None:
         return row
     row.revoked_at = utcnow()
@@ -102,32 +118,53 @@ async def revoke_row(tx: Tx, row: PasskeyCredential, *, actor_id: int | None, re
     assert row.id is not None
     # Whoever holds the lost device must not stay signed in through it.
     await end_sessions_of_credential(tx, row.id, reason="revoked")
-    await audit.record(tx.session, "passkey.revoked", actor_id=actor_id,
-                       subject=f"person:{row.person_id}", credential=row.id, reason=reason)
+    await audit.record(
+        tx.session,
+        "passkey.revoked",
+        actor_id=actor_id,
+        subject=f"person:{row.person_id}",
+        credential=row.id,
+        reason=reason,
+    )
     return row
 
 
-async def add_device_options(tx: Tx, settings: Settings, actor: Actor, *,
-                             client: passkeys.Client) -> dict[str, Any]:
+async def add_device_options(
+    tx: Tx, settings: Settings, actor: Actor, *, client: passkeys.Client
+) -> dict[str, Any]:
     ensure_fresh(actor)
     await ensure_session_may(tx, actor, Action.ADD_DEVICE)
     assert actor.person is not None
-    return await passkeys.registration_options(tx, settings, actor.person, client=client,
-                                               purpose=ADD_DEVICE)
+    return await passkeys.registration_options(
+        tx, settings, actor.person, client=client, purpose=ADD_DEVICE
+    )
 
 
-async def add_device(tx: Tx, settings: Settings, actor: Actor, credential: dict[str, Any],
-                     device_name: str) -> PasskeyCredential:
+async def add_device(
+    tx: Tx, settings: Settings, actor: Actor, credential: dict[str, Any], device_name: str
+) -> PasskeyCredential:
     ensure_fresh(actor)
     await ensure_session_may(tx, actor, Action.ADD_DEVICE)
     assert actor.person is not None
-    row = await passkeys.register_credential(tx, settings, actor.person, credential,
-                                             purpose=ADD_DEVICE, device_name=device_name,
-                                             actor_id=actor.person_id)
+    row = await passkeys.register_credential(
+        tx,
+        settings,
+        actor.person,
+        credential,
+        purpose=ADD_DEVICE,
+        device_name=device_name,
+        actor_id=actor.person_id,
+    )
     # Told on every channel, muted or not: a passkey added by someone else is a takeover.
     await notifications.account_notice(
-        tx, row.person_id, NoticeKind.ACCOUNT_DEVICE, N_(
-            "A new passkey \"%(device)s\" was added to your account at %(when)s. If it was "
-            "not you, revoke it on your devices page and call the secretariat at once."),
-        device=row.device_name, when=notifications.stamp(row.created_at))
+        tx,
+        row.person_id,
+        NoticeKind.ACCOUNT_DEVICE,
+        N_(
+            'A new passkey "%(device)s" was added to your account at %(when)s. If it was '
+            "not you, revoke it on your devices page and call the secretariat at once."
+        ),
+        device=row.device_name,
+        when=notifications.stamp(row.created_at),
+    )
     return row

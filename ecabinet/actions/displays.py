@@ -47,35 +47,53 @@ class DisplayLinkUnusable(Conflict):
     audit = True
 
 
-async def issue(tx: Tx, settings: Settings, actor: Actor, body_id: int, name: str
-                ) -> tuple[DisplaySeat, str]:
+async def issue(
+    tx: Tx, settings: Settings, actor: Actor, body_id: int, name: str
+) -> tuple[DisplaySeat, str]:
     """A new display seat of the body and its one-time enrollment link (valid one hour)."""
     body = await load_body(tx.session, body_id)
     ensure_prepares(actor, body_id)
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME:
-        raise ValidationFailed("Name the display (the room and the screen), in at most "
-                               "%(limit)s characters.", limit=MAX_NAME)
+        raise ValidationFailed(
+            "Name the display (the room and the screen), in at most %(limit)s characters.",
+            limit=MAX_NAME,
+        )
     token = secrets.token_urlsafe(32)
-    seat = DisplaySeat(body_id=body_id, name=name, link_hash=_hash(token),
-                       link_expires_at=utcnow() + LINK_VALID, created_by_id=actor.person_id)
+    seat = DisplaySeat(
+        body_id=body_id,
+        name=name,
+        link_hash=_hash(token),
+        link_expires_at=utcnow() + LINK_VALID,
+        created_by_id=actor.person_id,
+    )
     tx.session.add(seat)
     await tx.session.flush()
-    await audit.record(tx.session, "display.issued", actor_id=actor.person_id,
-                       body_id=body.id, subject=f"display:{seat.id}", name=name)
+    await audit.record(
+        tx.session,
+        "display.issued",
+        actor_id=actor.person_id,
+        body_id=body.id,
+        subject=f"display:{seat.id}",
+        name=name,
+    )
     return seat, f"{settings.origin}/display/enroll/{token}"
 
 
 async def pending(session: AsyncSession, token: str) -> tuple[DisplaySeat, Body]:
     """The display seat a link enrolls, or why it cannot."""
-    seat = (await session.exec(select(DisplaySeat).where(
-        DisplaySeat.link_hash == _hash(token)))).first()
+    seat = (
+        await session.exec(select(DisplaySeat).where(DisplaySeat.link_hash == _hash(token)))
+    ).first()
     if seat is None or seat.revoked_at is not None:
-        raise DisplayLinkUnusable("This display link is not valid (it was used, revoked or "
-                                  "mistyped). Ask the secretariat for a new one.")
+        raise DisplayLinkUnusable(
+            "This display link is not valid (it was used, revoked or "
+            "mistyped). Ask the secretariat for a new one."
+        )
     if seat.link_expires_at < utcnow():
-        raise DisplayLinkUnusable("This display link has expired. Ask the secretariat for a "
-                                  "new one.")
+        raise DisplayLinkUnusable(
+            "This display link has expired. Ask the secretariat for a new one."
+        )
     body = await session.get(Body, seat.body_id)
     assert body is not None
     return seat, body
@@ -88,8 +106,14 @@ async def enroll(tx: Tx, token: str, *, client: str = "") -> tuple[DisplaySeat, 
     cookie = secrets.token_urlsafe(32)
     seat.link_hash, seat.token_hash, seat.enrolled_at = None, _hash(cookie), utcnow()
     tx.session.add(seat)
-    await audit.record(tx.session, "display.enrolled", body_id=seat.body_id,
-                       subject=f"display:{seat.id}", name=seat.name, client=client[:80])
+    await audit.record(
+        tx.session,
+        "display.enrolled",
+        body_id=seat.body_id,
+        subject=f"display:{seat.id}",
+        name=seat.name,
+        client=client[:80],
+    )
     return seat, cookie
 
 
@@ -97,8 +121,9 @@ async def display_for(session: AsyncSession, cookie: str | None) -> DisplaySeat 
     """The enrolled, unrevoked display seat a cookie stands for."""
     if not cookie:
         return None
-    seat = (await session.exec(select(DisplaySeat).where(
-        DisplaySeat.token_hash == _hash(cookie)))).first()
+    seat = (
+        await session.exec(select(DisplaySeat).where(DisplaySeat.token_hash == _hash(cookie)))
+    ).first()
     if seat is None or seat.revoked_at is not None or seat.enrolled_at is None:
         return None
     return seat
@@ -114,15 +139,22 @@ async def revoke(tx: Tx, actor: Actor, display_id: int) -> DisplaySeat:
     seat.revoked_at, seat.revoked_by_id = utcnow(), actor.person_id
     seat.link_hash = seat.token_hash = None
     tx.session.add(seat)
-    await audit.record(tx.session, "display.revoked", actor_id=actor.person_id,
-                       body_id=seat.body_id, subject=f"display:{seat.id}", name=seat.name)
+    await audit.record(
+        tx.session,
+        "display.revoked",
+        actor_id=actor.person_id,
+        body_id=seat.body_id,
+        subject=f"display:{seat.id}",
+        name=seat.name,
+    )
     return seat
 
 
 async def of_body(session: AsyncSession, actor: Actor, body_id: int) -> list[DisplaySeat]:
     ensure_prepares(actor, body_id)
-    rows = await session.exec(select(DisplaySeat).where(
-        DisplaySeat.body_id == body_id).order_by(col(DisplaySeat.id)))
+    rows = await session.exec(
+        select(DisplaySeat).where(DisplaySeat.body_id == body_id).order_by(col(DisplaySeat.id))
+    )
     return list(rows.all())
 
 
@@ -130,17 +162,26 @@ async def revoked_among(session: AsyncSession, ids: set[int]) -> set[int]:
     """Which of these display seats are no longer valid (their sockets close)."""
     if not ids:
         return set()
-    rows = await session.exec(select(DisplaySeat.id).where(
-        col(DisplaySeat.id).in_(ids), col(DisplaySeat.revoked_at).is_not(None)))
+    rows = await session.exec(
+        select(DisplaySeat.id).where(
+            col(DisplaySeat.id).in_(ids), col(DisplaySeat.revoked_at).is_not(None)
+        )
+    )
     return {i for i in rows.all() if i is not None}
 
 
 async def meeting_shown(session: AsyncSession, seat: DisplaySeat) -> Meeting | None:
     """The meeting a display of the body shows now: the one in session, else the next
     published one, else the last closed."""
-    meetings = list((await session.exec(select(Meeting).where(
-        Meeting.body_id == seat.body_id, Meeting.state != MeetingState.DRAFT.value).order_by(
-        col(Meeting.starts_at)))).all())
+    meetings = list(
+        (
+            await session.exec(
+                select(Meeting)
+                .where(Meeting.body_id == seat.body_id, Meeting.state != MeetingState.DRAFT.value)
+                .order_by(col(Meeting.starts_at))
+            )
+        ).all()
+    )
     for state in (MeetingState.IN_SESSION.value, MeetingState.PUBLISHED.value):
         found = [m for m in meetings if m.state == state]
         if found:
@@ -151,8 +192,7 @@ async def meeting_shown(session: AsyncSession, seat: DisplaySeat) -> Meeting | N
 def ensure_shows(seat: DisplaySeat, meeting: Meeting) -> SeatView:
     """A display shows its own body's meetings once published, nothing else
     (seat_view.decide); the view it sees them with."""
-    view = seat_view.decide(SeatFacts(None, display=seat.body_id == meeting.body_id),
-                            meeting.state)
+    view = seat_view.decide(SeatFacts(None, display=seat.body_id == meeting.body_id), meeting.state)
     if view.refusal is not None:
         raise Forbidden(view.refusal)
     return view

@@ -52,18 +52,25 @@ class RecoveryRequired(Forbidden):
 async def ever_enrolled(tx: Tx, person_id: int) -> bool:
     """Whether the person ever registered a passkey (revoked ones count: revoking the
     chair's devices must not turn the next link into a first enrollment)."""
-    count: int = (await tx.session.exec(select(func.count()).select_from(
-        PasskeyCredential).where(PasskeyCredential.person_id == person_id))).one()
+    count: int = (
+        await tx.session.exec(
+            select(func.count())
+            .select_from(PasskeyCredential)
+            .where(PasskeyCredential.person_id == person_id)
+        )
+    ).one()
     return count > 0
 
 
 async def seat_bodies(tx: Tx, person_id: int) -> list[Body]:
     """The bodies where the person holds an active seat."""
     # A subquery, not DISTINCT: PostgreSQL cannot compare the body's JSON columns.
-    seated = select(Membership.body_id).where(Membership.person_id == person_id,
-                                              col(Membership.active))
-    rows = await tx.session.exec(select(Body).where(col(Body.id).in_(seated))
-                                 .order_by(col(Body.id)))
+    seated = select(Membership.body_id).where(
+        Membership.person_id == person_id, col(Membership.active)
+    )
+    rows = await tx.session.exec(
+        select(Body).where(col(Body.id).in_(seated)).order_by(col(Body.id))
+    )
     return list(rows.all())
 
 
@@ -80,25 +87,41 @@ async def _person(tx: Tx, person_id: int) -> Person:
 
 
 async def issue_enrollment(
-    tx: Tx, settings: Settings, *, actor_id: int | None, person_id: int,
+    tx: Tx,
+    settings: Settings,
+    *,
+    actor_id: int | None,
+    person_id: int,
 ) -> str:
     """A first-enrollment link for the person; returns its URL. Only the token's hash is
     stored. Refused, audited, for anyone who already registered a passkey, whoever asks
     (the operator's command line included)."""
     person = await _person(tx, person_id)
     if await ever_enrolled(tx, person_id):
-        await passkeys.refuse(tx, RecoveryRequired(
-            "%(name)s already has a passkey, so one person alone cannot give them a new "
-            "device. They add it from one of their own devices; if they lost them all, two "
-            "secretariat officials of each of their bodies approve a recovery.",
-            name=person.full_name), actor_id=actor_id, subject=f"person:{person_id}")
-    _row, url = await _make_link(tx, settings, actor_id=actor_id, person_id=person_id,
-                                 valid=timedelta(hours=settings.enrollment_valid_hours))
+        await passkeys.refuse(
+            tx,
+            RecoveryRequired(
+                "%(name)s already has a passkey, so one person alone cannot give them a new "
+                "device. They add it from one of their own devices; if they lost them all, two "
+                "secretariat officials of each of their bodies approve a recovery.",
+                name=person.full_name,
+            ),
+            actor_id=actor_id,
+            subject=f"person:{person_id}",
+        )
+    _row, url = await _make_link(
+        tx,
+        settings,
+        actor_id=actor_id,
+        person_id=person_id,
+        valid=timedelta(hours=settings.enrollment_valid_hours),
+    )
     return url
 
 
-async def issue_first_enrollment(tx: Tx, settings: Settings, actor: Actor, person_id: int
-                                 ) -> tuple[Person, str]:
+async def issue_first_enrollment(
+    tx: Tx, settings: Settings, actor: Actor, person_id: int
+) -> tuple[Person, str]:
     """The secretariat's first-enrollment link: only for a person whose every seat is in
     a body where the caller is secretariat (a system administrator: only for a person
     without a seat)."""
@@ -107,92 +130,155 @@ async def issue_first_enrollment(tx: Tx, settings: Settings, actor: Actor, perso
     bodies = await seat_bodies(tx, person_id)
     subject = f"person:{person_id}"
     if not bodies and not actor.is_admin:
-        await passkeys.refuse(tx, Forbidden(
-            "%(name)s has no seat in any body; only a system administrator enrolls them.",
-            name=person.full_name), actor_id=actor.person_id, subject=subject)
+        await passkeys.refuse(
+            tx,
+            Forbidden(
+                "%(name)s has no seat in any body; only a system administrator enrolls them.",
+                name=person.full_name,
+            ),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
     others = [b.name for b in bodies if not is_secretariat(actor, b.id)]
     if others:
-        await passkeys.refuse(tx, Forbidden(
-            "%(name)s also sits in %(bodies)s, where you are not secretariat. Only a "
-            "secretariat official of every body the person sits in may enroll them.",
-            name=person.full_name, bodies=", ".join(others)),
-            actor_id=actor.person_id, subject=subject)
+        await passkeys.refuse(
+            tx,
+            Forbidden(
+                "%(name)s also sits in %(bodies)s, where you are not secretariat. Only a "
+                "secretariat official of every body the person sits in may enroll them.",
+                name=person.full_name,
+                bodies=", ".join(others),
+            ),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
     url = await issue_enrollment(tx, settings, actor_id=actor.person_id, person_id=person_id)
     return person, url
 
 
-async def _make_link(tx: Tx, settings: Settings, *, actor_id: int | None, person_id: int,
-                     valid: timedelta) -> tuple[Enrollment, str]:
+async def _make_link(
+    tx: Tx, settings: Settings, *, actor_id: int | None, person_id: int, valid: timedelta
+) -> tuple[Enrollment, str]:
     token = secrets.token_urlsafe(32)
     expires = utcnow() + valid
-    row = Enrollment(person_id=person_id, token_hash=hash_token(token),
-                     created_by_id=actor_id, expires_at=expires)
+    row = Enrollment(
+        person_id=person_id,
+        token_hash=hash_token(token),
+        created_by_id=actor_id,
+        expires_at=expires,
+    )
     tx.session.add(row)
     await tx.session.flush()
-    await audit.record(tx.session, "enrollment.issued", actor_id=actor_id,
-                       subject=f"person:{person_id}", enrollment=row.id,
-                       expires_at=expires.isoformat())
+    await audit.record(
+        tx.session,
+        "enrollment.issued",
+        actor_id=actor_id,
+        subject=f"person:{person_id}",
+        enrollment=row.id,
+        expires_at=expires.isoformat(),
+    )
     return row, f"{settings.origin}/enroll/{token}"
 
 
-async def issue_recovery_link(tx: Tx, settings: Settings, *, actor_id: int, person_id: int
-                              ) -> tuple[Enrollment, str]:
+async def issue_recovery_link(
+    tx: Tx, settings: Settings, *, actor_id: int, person_id: int
+) -> tuple[Enrollment, str]:
     """The single-use, short-lived link of an approved recovery."""
-    return await _make_link(tx, settings, actor_id=actor_id, person_id=person_id,
-                            valid=timedelta(minutes=settings.recovery_link_valid_minutes))
+    return await _make_link(
+        tx,
+        settings,
+        actor_id=actor_id,
+        person_id=person_id,
+        valid=timedelta(minutes=settings.recovery_link_valid_minutes),
+    )
 
 
 async def recovery_of(tx: Tx, enrollment: Enrollment) -> Recovery | None:
-    return (await tx.session.exec(select(Recovery).where(
-        Recovery.enrollment_id == enrollment.id))).first()
+    return (
+        await tx.session.exec(select(Recovery).where(Recovery.enrollment_id == enrollment.id))
+    ).first()
 
 
 async def open_enrollment(tx: Tx, token: str) -> tuple[Enrollment, Person]:
     """The enrollment behind a link, or a refusal saying why it cannot be used."""
-    enrollment = (await tx.session.exec(select(Enrollment).where(
-        Enrollment.token_hash == hash_token(token)).with_for_update())).first()
+    enrollment = (
+        await tx.session.exec(
+            select(Enrollment).where(Enrollment.token_hash == hash_token(token)).with_for_update()
+        )
+    ).first()
     if enrollment is None:
-        await passkeys.refuse(tx, EnrollmentRefused(
-            "This enrollment link is not valid. Ask the secretariat for a new one."),
-            subject="enrollment:unknown")
+        await passkeys.refuse(
+            tx,
+            EnrollmentRefused(
+                "This enrollment link is not valid. Ask the secretariat for a new one."
+            ),
+            subject="enrollment:unknown",
+        )
     subject = f"person:{enrollment.person_id}"
     if enrollment.used_at is not None:
-        await passkeys.refuse(tx, EnrollmentRefused(
-            "This enrollment link was already used. Each link registers one device; ask the "
-            "secretariat for a new one."), subject=subject, enrollment=enrollment.id)
+        await passkeys.refuse(
+            tx,
+            EnrollmentRefused(
+                "This enrollment link was already used. Each link registers one device; ask the "
+                "secretariat for a new one."
+            ),
+            subject=subject,
+            enrollment=enrollment.id,
+        )
     if enrollment.expires_at < utcnow():
-        await passkeys.refuse(tx, EnrollmentRefused(
-            "This enrollment link has expired. Ask the secretariat for a new one."),
-            subject=subject, enrollment=enrollment.id)
+        await passkeys.refuse(
+            tx,
+            EnrollmentRefused(
+                "This enrollment link has expired. Ask the secretariat for a new one."
+            ),
+            subject=subject,
+            enrollment=enrollment.id,
+        )
     # A first-enrollment link kept back after the person enrolled is not a way around
     # recovery.
-    if await recovery_of(tx, enrollment) is None and \
-            await ever_enrolled(tx, enrollment.person_id):
-        await passkeys.refuse(tx, EnrollmentRefused(
-            "This link was made for a first enrollment, and a passkey has been registered "
-            "for this person since. A new device is added from one of their own devices or "
-            "through a recovery."), subject=subject, enrollment=enrollment.id)
+    if await recovery_of(tx, enrollment) is None and await ever_enrolled(tx, enrollment.person_id):
+        await passkeys.refuse(
+            tx,
+            EnrollmentRefused(
+                "This link was made for a first enrollment, and a passkey has been registered "
+                "for this person since. A new device is added from one of their own devices or "
+                "through a recovery."
+            ),
+            subject=subject,
+            enrollment=enrollment.id,
+        )
     person = await tx.session.get(Person, enrollment.person_id)
     assert person is not None
     return enrollment, person
 
 
 async def enrollment_options(
-    tx: Tx, settings: Settings, token: str, *, client: passkeys.Client,
+    tx: Tx,
+    settings: Settings,
+    token: str,
+    *,
+    client: passkeys.Client,
 ) -> dict[str, Any]:
     await passkeys.check_rate(tx, settings, client=client, purposes=(PURPOSE,))
     enrollment, person = await open_enrollment(tx, token)
-    return await passkeys.registration_options(tx, settings, person, client=client,
-                                               purpose=PURPOSE, enrollment=enrollment.id)
+    return await passkeys.registration_options(
+        tx, settings, person, client=client, purpose=PURPOSE, enrollment=enrollment.id
+    )
 
 
 async def finish_enrollment(
-    tx: Tx, settings: Settings, token: str, credential: dict[str, Any], *, device_name: str,
+    tx: Tx,
+    settings: Settings,
+    token: str,
+    credential: dict[str, Any],
+    *,
+    device_name: str,
 ) -> tuple[Person, PasskeyCredential]:
     enrollment, person = await open_enrollment(tx, token)
     recovery = await recovery_of(tx, enrollment)
-    row = await passkeys.register_credential(tx, settings, person, credential, purpose=PURPOSE,
-                                             device_name=device_name, actor_id=None)
+    row = await passkeys.register_credential(
+        tx, settings, person, credential, purpose=PURPOSE, device_name=device_name, actor_id=None
+    )
     enrollment.used_at = utcnow()
     tx.session.add(enrollment)
     assert person.id is not None and row.id is not None
@@ -202,11 +288,20 @@ async def finish_enrollment(
         # no earlier device to tell.
         return person, row
     until = utcnow() + timedelta(hours=settings.quarantine_hours)
-    tx.session.add(PasskeyQuarantine(credential_id=row.id, person_id=person.id,
-                                     recovery_id=recovery.id, until=until))
+    tx.session.add(
+        PasskeyQuarantine(
+            credential_id=row.id, person_id=person.id, recovery_id=recovery.id, until=until
+        )
+    )
     await tx.session.flush()
-    await audit.record(tx.session, "passkey.quarantined", actor_id=person.id,
-                       subject=f"person:{person.id}", credential=row.id,
-                       recovery=recovery.id, until=until.isoformat())
+    await audit.record(
+        tx.session,
+        "passkey.quarantined",
+        actor_id=person.id,
+        subject=f"person:{person.id}",
+        credential=row.id,
+        recovery=recovery.id,
+        until=until.isoformat(),
+    )
     await security_notices.recovered(tx, person.id, row, recovery, until)
     return person, row

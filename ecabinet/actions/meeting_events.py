@@ -19,34 +19,57 @@ from ..models import AgendaItem, ItemGuest, Meeting, Membership
 from ..vocab import MeetingState
 from .access import GUEST_CLEARANCE
 
-READER_ROLES = [role.value for role, granted in ROLE_PERMISSIONS.items()
-                if Permission.READ_DOCUMENTS in granted]
+READER_ROLES = [
+    role.value for role, granted in ROLE_PERMISSIONS.items() if Permission.READ_DOCUMENTS in granted
+]
 
 
-async def audience(session: AsyncSession, meeting: Meeting, *, level: int = 0,
-                   item_id: int | None = None) -> frozenset[int]:
+async def audience(
+    session: AsyncSession, meeting: Meeting, *, level: int = 0, item_id: int | None = None
+) -> frozenset[int]:
     """Seated readers cleared for ``level``, and the invited guests when it is not
     classified (all of the meeting's guests, or those of ``item_id``)."""
-    seated = await session.exec(select(Membership.person_id).where(
-        Membership.body_id == meeting.body_id, col(Membership.active),
-        col(Membership.role).in_(READER_ROLES), Membership.clearance >= level))
+    seated = await session.exec(
+        select(Membership.person_id).where(
+            Membership.body_id == meeting.body_id,
+            col(Membership.active),
+            col(Membership.role).in_(READER_ROLES),
+            Membership.clearance >= level,
+        )
+    )
     people = set(seated.all())
     if level <= GUEST_CLEARANCE:
-        guests = select(ItemGuest.person_id).join(
-            AgendaItem, col(AgendaItem.id) == ItemGuest.item_id).where(
-            AgendaItem.meeting_id == meeting.id, col(ItemGuest.person_id).is_not(None))
+        guests = (
+            select(ItemGuest.person_id)
+            .join(AgendaItem, col(AgendaItem.id) == ItemGuest.item_id)
+            .where(AgendaItem.meeting_id == meeting.id, col(ItemGuest.person_id).is_not(None))
+        )
         if item_id is not None:
             guests = guests.where(ItemGuest.item_id == item_id)
         people |= {person for person in (await session.exec(guests)).all() if person}
     return frozenset(people)
 
 
-async def notify(tx: Tx, meeting: Meeting, kind: EventKind, data: dict[str, Any], *,
-                 level: int = 0, item_id: int | None = None) -> None:
+async def notify(
+    tx: Tx,
+    meeting: Meeting,
+    kind: EventKind,
+    data: dict[str, Any],
+    *,
+    level: int = 0,
+    item_id: int | None = None,
+) -> None:
     if meeting.state == MeetingState.DRAFT.value:
         return
     recipients = await audience(tx.session, meeting, level=level, item_id=item_id)
     # The sequence number is given just before commit (realtime/outbox.py), atomically.
     assert meeting.id is not None
-    tx.emit(Event.of(kind, MeetingChanged(meeting.id, data), body_id=meeting.body_id,
-                     meeting_id=meeting.id, recipients=recipients))
+    tx.emit(
+        Event.of(
+            kind,
+            MeetingChanged(meeting.id, data),
+            body_id=meeting.body_id,
+            meeting_id=meeting.id,
+            recipients=recipients,
+        )
+    )

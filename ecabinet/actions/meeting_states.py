@@ -37,8 +37,7 @@ _EVERYTHING = frozenset(Change)
 ALLOWED: dict[MeetingState, frozenset[Change]] = {
     MeetingState.DRAFT: _EVERYTHING,
     MeetingState.PUBLISHED: _EVERYTHING - {Change.REMOVE_ITEM, Change.REMOVE_DOCUMENT},
-    MeetingState.IN_SESSION: frozenset({Change.ADD_VERSION, Change.EDIT_GUESTS,
-                                        Change.RECLASSIFY}),
+    MeetingState.IN_SESSION: frozenset({Change.ADD_VERSION, Change.EDIT_GUESTS, Change.RECLASSIFY}),
     MeetingState.CLOSED: frozenset({Change.RECLASSIFY}),
 }
 
@@ -46,22 +45,28 @@ ALLOWED: dict[MeetingState, frozenset[Change]] = {
 _REFUSALS: dict[tuple[MeetingState, Change], str] = {
     (MeetingState.PUBLISHED, Change.REMOVE_ITEM): N_(
         "The packet is published: an item can no longer be removed. Leave it on the agenda; "
-        "the session can defer it."),
+        "the session can defer it."
+    ),
     (MeetingState.PUBLISHED, Change.REMOVE_DOCUMENT): N_(
         "The packet is published: a document can no longer be removed. Upload a new version "
-        "with a change note instead."),
+        "with a change note instead."
+    ),
     (MeetingState.IN_SESSION, Change.EDIT_DETAILS): N_(
-        "The meeting is in session: its date, place and form can no longer change."),
+        "The meeting is in session: its date, place and form can no longer change."
+    ),
     (MeetingState.IN_SESSION, Change.ADD_DOCUMENT): N_(
         "The meeting is in session: no new document can be added. A revised version of an "
-        "existing document may still be tabled."),
+        "existing document may still be tabled."
+    ),
 }
 _BY_STATE: dict[MeetingState, str] = {
     MeetingState.IN_SESSION: N_(
         "The meeting is in session: the agenda is fixed. Only a revised version of a "
-        "document may still be tabled."),
+        "document may still be tabled."
+    ),
     MeetingState.CLOSED: N_(
-        "The meeting is closed: its agenda and documents can no longer change."),
+        "The meeting is closed: its agenda and documents can no longer change."
+    ),
 }
 
 
@@ -95,17 +100,22 @@ TRANSITIONS: dict[MeetingState, MeetingState] = {
 _WRONG_START: dict[tuple[MeetingState, MeetingState], str] = {
     (MeetingState.PUBLISHED, MeetingState.PUBLISHED): N_("This meeting is already published."),
     (MeetingState.PUBLISHED, MeetingState.IN_SESSION): N_(
-        "This meeting is in session; it was published before."),
+        "This meeting is in session; it was published before."
+    ),
     (MeetingState.PUBLISHED, MeetingState.CLOSED): N_("This meeting is closed."),
     (MeetingState.IN_SESSION, MeetingState.DRAFT): N_(
-        "The session cannot open before the packet is published."),
+        "The session cannot open before the packet is published."
+    ),
     (MeetingState.IN_SESSION, MeetingState.IN_SESSION): N_("The session is already open."),
     (MeetingState.IN_SESSION, MeetingState.CLOSED): N_(
-        "This meeting is closed; its session cannot open again."),
+        "This meeting is closed; its session cannot open again."
+    ),
     (MeetingState.CLOSED, MeetingState.DRAFT): N_(
-        "A draft meeting cannot be closed: it never went out."),
+        "A draft meeting cannot be closed: it never went out."
+    ),
     (MeetingState.CLOSED, MeetingState.PUBLISHED): N_(
-        "The meeting can be closed only after its session has opened."),
+        "The meeting can be closed only after its session has opened."
+    ),
     (MeetingState.CLOSED, MeetingState.CLOSED): N_("This meeting is already closed."),
 }
 

@@ -72,8 +72,13 @@ async def withdraw_approval(tx: Tx, minutes: Minutes, actor: Actor, why: str) ->
         return
     minutes.state = MinutesState.DRAFT.value
     minutes.approved_by_id, minutes.approved_at, minutes.approval = None, None, {}
-    await audit.record(tx.session, "minutes.approval_withdrawn", actor_id=actor.person_id,
-                       subject=f"minutes:{minutes.id}", reason=why)
+    await audit.record(
+        tx.session,
+        "minutes.approval_withdrawn",
+        actor_id=actor.person_id,
+        subject=f"minutes:{minutes.id}",
+        reason=why,
+    )
 
 
 def _clean(text: str | None, field: str) -> str | None:
@@ -81,14 +86,20 @@ def _clean(text: str | None, field: str) -> str | None:
         return None
     cleaned = nfc(text.replace("\r\n", "\n")).strip()
     if len(cleaned) > MAX_TEXT:
-        raise ValidationFailed("The %(field)s are longer than %(n)s characters.", field=field,
-                               n=MAX_TEXT)
+        raise ValidationFailed(
+            "The %(field)s are longer than %(n)s characters.", field=field, n=MAX_TEXT
+        )
     return cleaned
 
 
-async def edit_item_record(tx: Tx, actor: Actor, *, item_id: int,
-                           discussion_notes: str | None = None,
-                           conclusion: str | None = None) -> AgendaItem:
+async def edit_item_record(
+    tx: Tx,
+    actor: Actor,
+    *,
+    item_id: int,
+    discussion_notes: str | None = None,
+    conclusion: str | None = None,
+) -> AgendaItem:
     """The secretariat's text for one item: the discussion notes and the conclusion."""
     item = await tx.session.get(AgendaItem, item_id)
     if item is None:
@@ -100,18 +111,25 @@ async def edit_item_record(tx: Tx, actor: Actor, *, item_id: int,
     notes, concluded = _clean(discussion_notes, "notes"), _clean(conclusion, "conclusion")
     changed = {}
     if notes is not None and notes != item.discussion_notes:
-        item.discussion_notes, changed["notes"] = notes, hashlib.sha256(
-            notes.encode()).hexdigest()
+        item.discussion_notes, changed["notes"] = notes, hashlib.sha256(notes.encode()).hexdigest()
     if concluded is not None and concluded != item.conclusion:
-        item.conclusion, changed["conclusion"] = concluded, hashlib.sha256(
-            concluded.encode()).hexdigest()
+        item.conclusion, changed["conclusion"] = (
+            concluded,
+            hashlib.sha256(concluded.encode()).hexdigest(),
+        )
     if changed:
         tx.session.add(item)
         minutes.updated_at = utcnow()
         await withdraw_approval(tx, minutes, actor, "the notes or conclusions changed")
         tx.session.add(minutes)
-        await audit.record(tx.session, "minutes.item_edited", actor_id=actor.person_id,
-                           body_id=meeting.body_id, subject=f"item:{item.id}", **changed)
+        await audit.record(
+            tx.session,
+            "minutes.item_edited",
+            actor_id=actor.person_id,
+            body_id=meeting.body_id,
+            subject=f"item:{item.id}",
+            **changed,
+        )
     return item
 
 
@@ -129,18 +147,28 @@ def make_drafts(record: MinutesRecord, locale: str) -> Drafts:
     digest = hashlib.sha256(proof).hexdigest()
     count = evidence.ballot_count(content)
     laid_out = render_minutes(record, EvidenceSummary(digest, count), locale=locale)
-    minutes = pdfdoc.prepare(laid_out.data, laid_out.fields, {evidence.FILE_NAME: proof},
-                             kind=pdfdoc.MINUTES, lock_field=CHAIR_FIELD)
+    minutes = pdfdoc.prepare(
+        laid_out.data,
+        laid_out.fields,
+        {evidence.FILE_NAME: proof},
+        kind=pdfdoc.MINUTES,
+        lock_field=CHAIR_FIELD,
+    )
     minutes_hash = hashlib.sha256(minutes).hexdigest()
     notice_layout = render_notice(record, minutes_hash, locale=locale)
-    notice = pdfdoc.prepare(notice_layout.data, notice_layout.fields,
-                            notice_attachment(record, minutes_hash),
-                            kind=pdfdoc.NOTICE, lock_field=CHAIR_FIELD)
+    notice = pdfdoc.prepare(
+        notice_layout.data,
+        notice_layout.fields,
+        notice_attachment(record, minutes_hash),
+        kind=pdfdoc.NOTICE,
+        lock_field=CHAIR_FIELD,
+    )
     return Drafts(minutes, notice, digest)
 
 
-async def render_draft(tx: Tx, settings: Settings, actor: Actor, *, meeting_id: int,
-                       locale: str = "vi") -> Minutes:
+async def render_draft(
+    tx: Tx, settings: Settings, actor: Actor, *, meeting_id: int, locale: str = "vi"
+) -> Minutes:
     """Render the draft from the recorded session; a new draft replaces the old one and
     withdraws the chair's approval of it."""
     if locale not in LANGUAGES:
@@ -148,27 +176,41 @@ async def render_draft(tx: Tx, settings: Settings, actor: Actor, *, meeting_id: 
     meeting = await meeting_of(tx, meeting_id)
     seat = ensure(actor, Permission.EDIT_MINUTES, meeting.body_id)
     if meeting.state != MeetingState.CLOSED.value:
-        raise Conflict("The minutes are made after the session closes; this meeting is "
-                       "%(state)s.", state=meeting.state)
+        raise Conflict(
+            "The minutes are made after the session closes; this meeting is %(state)s.",
+            state=meeting.state,
+        )
     minutes = await minutes_row(tx, meeting, lock=True)
     ensure_editable(minutes)
-    record = await collect(tx.session, settings, meeting_id,
-                           secretary_membership_id=None if seat is None else seat.id)
+    record = await collect(
+        tx.session, settings, meeting_id, secretary_membership_id=None if seat is None else seat.id
+    )
     drafts = await anyio.to_thread.run_sync(make_drafts, record, locale)
     store = store_for(settings.database_url, settings.data_dir)
     minutes.draft_sha256 = await store.put(tx.session, drafts.minutes)
     minutes.notice_draft_sha256 = await store.put(tx.session, drafts.notice)
     minutes.evidence_sha256, minutes.audit_head = drafts.evidence_sha256, record.audit_head.hash
-    minutes.language, minutes.rendered_by_id, minutes.rendered_at = \
-        locale, actor.person_id, utcnow()
+    minutes.language, minutes.rendered_by_id, minutes.rendered_at = (
+        locale,
+        actor.person_id,
+        utcnow(),
+    )
     minutes.updated_at = utcnow()
     await withdraw_approval(tx, minutes, actor, "a new draft was rendered")
     tx.session.add(minutes)
-    await audit.record(tx.session, "minutes.rendered", actor_id=actor.person_id,
-                       body_id=meeting.body_id, subject=f"minutes:{minutes.id}",
-                       meeting_id=meeting.id, draft=minutes.draft_sha256,
-                       notice=minutes.notice_draft_sha256, evidence=minutes.evidence_sha256,
-                       audit_head=minutes.audit_head, language=locale)
+    await audit.record(
+        tx.session,
+        "minutes.rendered",
+        actor_id=actor.person_id,
+        body_id=meeting.body_id,
+        subject=f"minutes:{minutes.id}",
+        meeting_id=meeting.id,
+        draft=minutes.draft_sha256,
+        notice=minutes.notice_draft_sha256,
+        evidence=minutes.evidence_sha256,
+        audit_head=minutes.audit_head,
+        language=locale,
+    )
     await minutes_notices.ready(tx, meeting, minutes)
     return minutes
 

@@ -43,13 +43,23 @@ async def workspace(tx: Tx, actor: Actor, *, meeting_id: int) -> Workspace:
     # A draft is the secretariat's alone, its title included (the same rule as its packet).
     await meeting_access(tx.session, actor, meeting)
     # Looking creates nothing: the row is made by the first change to the minutes.
-    minutes = (await tx.session.exec(select(Minutes).where(
-        Minutes.meeting_id == meeting.id))).first() or Minutes(meeting_id=meeting_id)
-    items = list((await tx.session.exec(select(AgendaItem).where(
-        AgendaItem.meeting_id == meeting.id).order_by(col(AgendaItem.ordinal)))).all())
+    minutes = (
+        await tx.session.exec(select(Minutes).where(Minutes.meeting_id == meeting.id))
+    ).first() or Minutes(meeting_id=meeting_id)
+    items = list(
+        (
+            await tx.session.exec(
+                select(AgendaItem)
+                .where(AgendaItem.meeting_id == meeting.id)
+                .order_by(col(AgendaItem.ordinal))
+            )
+        ).all()
+    )
     body = meeting.body_id
     return Workspace(
-        meeting=meeting, minutes=minutes, items=items,
+        meeting=meeting,
+        minutes=minutes,
+        items=items,
         approved_by=await approver_name(tx, minutes),
         may_edit=can(actor, Permission.EDIT_MINUTES, body),
         may_approve=is_chair_of(actor, meeting),

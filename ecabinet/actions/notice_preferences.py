@@ -29,17 +29,26 @@ def _time(raw: Any, name: str) -> int:
     try:
         return parse_hhmm(str(raw))
     except ValueError:
-        raise ValidationFailed("The field %(field)s must be a time of day such as 22:00.",
-                               field=name) from None
+        raise ValidationFailed(
+            "The field %(field)s must be a time of day such as 22:00.", field=name
+        ) from None
 
 
 def _leads(raw: Any) -> list[int]:
-    if not isinstance(raw, list) or len(raw) > MAX_LEADS or not all(
-            isinstance(v, int) and not isinstance(v, bool)
-            and 0 < v <= LONGEST_LEAD_HOURS for v in raw):
-        raise ValidationFailed("Give at most %(count)s reminder times, each a whole number of "
-                               "hours between 1 and %(most)s.", count=MAX_LEADS,
-                               most=LONGEST_LEAD_HOURS)
+    if (
+        not isinstance(raw, list)
+        or len(raw) > MAX_LEADS
+        or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 < v <= LONGEST_LEAD_HOURS
+            for v in raw
+        )
+    ):
+        raise ValidationFailed(
+            "Give at most %(count)s reminder times, each a whole number of "
+            "hours between 1 and %(most)s.",
+            count=MAX_LEADS,
+            most=LONGEST_LEAD_HOURS,
+        )
     return sorted(set(raw), reverse=True)
 
 
@@ -51,11 +60,9 @@ def _muted(raw: Any) -> list[str]:
         try:
             kind = NoticeKind(value)
         except ValueError:
-            raise ValidationFailed("There is no notification kind %(kind)s.",
-                                   kind=value) from None
+            raise ValidationFailed("There is no notification kind %(kind)s.", kind=value) from None
         if not kind.silenceable:
-            raise ValidationFailed("Notices about your account's security cannot be "
-                                   "turned off.")
+            raise ValidationFailed("Notices about your account's security cannot be turned off.")
         kinds.append(kind.value)
     return sorted(set(kinds))
 
@@ -84,6 +91,11 @@ async def update(tx: Tx, actor: Actor, changes: dict[str, Any]) -> NotificationP
     pref.updated_at = utcnow()
     tx.session.add(pref)
     await tx.session.flush()
-    await audit.record(tx.session, "notifications.preferences", actor_id=actor.person_id,
-                       subject=f"person:{actor.person_id}", fields=sorted(changes))
+    await audit.record(
+        tx.session,
+        "notifications.preferences",
+        actor_id=actor.person_id,
+        subject=f"person:{actor.person_id}",
+        fields=sorted(changes),
+    )
     return pref

@@ -42,47 +42,68 @@ class Contents:
     @property
     def level(self) -> int:
         """The book's classification: its most classified document."""
-        return max((entry.document.classification for entry in self.bound),
-                   default=Classification.PUBLIC)
+        return max(
+            (entry.document.classification for entry in self.bound), default=Classification.PUBLIC
+        )
 
 
-async def contents_of(session: AsyncSession, actor: Actor, meeting: Meeting, *,
-                      max_pages: int, max_stamped_pages: int) -> Contents:
+async def contents_of(
+    session: AsyncSession, actor: Actor, meeting: Meeting, *, max_pages: int, max_stamped_pages: int
+) -> Contents:
     """The items the reader sees, each with the documents they may open now (latest
     version); refused when the book would pass the page budgets."""
     view = await meeting_view(session, actor, meeting)
     chapters = []
     for item in view.items:
-        entries = [Entry(d.document, d.latest if d.latest and d.latest.page_count else None)
-                   for d in item.documents
-                   if d.readable and not d.recalled and d.latest is not None]
+        entries = [
+            Entry(d.document, d.latest if d.latest and d.latest.page_count else None)
+            for d in item.documents
+            if d.readable and not d.recalled and d.latest is not None
+        ]
         chapters.append((item, entries))
     contents = Contents(view, chapters)
     pages = sum(entry.version.page_count or 0 for entry in contents.bound if entry.version)
     if pages > max_pages:
-        raise TooCostly("The book of this meeting would have %(pages)s pages; one book binds "
-                        "at most %(limit)s. Read or download the documents one by one.",
-                        pages=pages, limit=max_pages)
-    stamped = sum(entry.version.page_count or 0 for entry in contents.bound
-                  if entry.version and entry.classified)
+        raise TooCostly(
+            "The book of this meeting would have %(pages)s pages; one book binds "
+            "at most %(limit)s. Read or download the documents one by one.",
+            pages=pages,
+            limit=max_pages,
+        )
+    stamped = sum(
+        entry.version.page_count or 0
+        for entry in contents.bound
+        if entry.version and entry.classified
+    )
     if stamped > max_stamped_pages:
-        raise TooCostly("The classified documents of this meeting have %(pages)s pages; one "
-                        "download stamps at most %(limit)s. Read them in the viewer, or "
-                        "download them one by one.", pages=stamped, limit=max_stamped_pages)
+        raise TooCostly(
+            "The classified documents of this meeting have %(pages)s pages; one "
+            "download stamps at most %(limit)s. Read them in the viewer, or "
+            "download them one by one.",
+            pages=stamped,
+            limit=max_stamped_pages,
+        )
     return contents
 
 
-async def record_download(tx: Tx, actor: Actor, contents: Contents,
-                          codes: dict[int, tuple[str, str]]) -> None:
+async def record_download(
+    tx: Tx, actor: Actor, contents: Contents, codes: dict[int, tuple[str, str]]
+) -> None:
     """One event for the book, and one per bound document as for its own download; a
     classified one under the code printed on its pages (``codes``: document id -> code
     and stamped line), so that ``resolve_mark`` finds this copy."""
     meeting = contents.view.meeting
     await audit.record(
-        tx.session, "meeting.book_downloaded", actor_id=actor.person_id,
-        body_id=meeting.body_id, subject=f"meeting:{meeting.id}",
-        documents=[[entry.document.id, entry.version.number] for entry in contents.bound
-                   if entry.version], classification=contents.level)
+        tx.session,
+        "meeting.book_downloaded",
+        actor_id=actor.person_id,
+        body_id=meeting.body_id,
+        subject=f"meeting:{meeting.id}",
+        documents=[
+            [entry.document.id, entry.version.number] for entry in contents.bound if entry.version
+        ],
+        classification=contents.level,
+    )
     for entry in contents.bound:
         assert entry.version is not None and entry.document.id is not None
         opened = Opened(contents.view.access, entry.document, entry.version)
@@ -90,5 +111,12 @@ async def record_download(tx: Tx, actor: Actor, contents: Contents,
         if mark is None:
             await record(tx, actor, opened, "document.downloaded", purpose="book")
         else:
-            await record(tx, actor, opened, "document.downloaded", code=mark[0],
-                         watermark=mark[1], purpose="book")
+            await record(
+                tx,
+                actor,
+                opened,
+                "document.downloaded",
+                code=mark[0],
+                watermark=mark[1],
+                purpose="book",
+            )

@@ -14,34 +14,72 @@ from . import notifications
 from .meeting_events import audience
 
 
-async def _tell(tx: Tx, meeting: Meeting, actor_id: int | None, kind: NoticeKind,
-                message: str, *, level: int = 0, item_id: int | None = None,
-                **params: Any) -> None:
+async def _tell(
+    tx: Tx,
+    meeting: Meeting,
+    actor_id: int | None,
+    kind: NoticeKind,
+    message: str,
+    *,
+    level: int = 0,
+    item_id: int | None = None,
+    **params: Any,
+) -> None:
     if meeting.state == MeetingState.DRAFT.value:
         return  # members do not see drafts
     people = await audience(tx.session, meeting, level=level, item_id=item_id)
     await notifications.notify(
-        tx, [p for p in people if p != actor_id], kind=kind, message=message,
-        body_id=meeting.body_id, subject=f"meeting:{meeting.id}",
-        link=f"/meetings/{meeting.id}", meeting=meeting.title, **params)
+        tx,
+        [p for p in people if p != actor_id],
+        kind=kind,
+        message=message,
+        body_id=meeting.body_id,
+        subject=f"meeting:{meeting.id}",
+        link=f"/meetings/{meeting.id}",
+        meeting=meeting.title,
+        **params,
+    )
 
 
 async def published(tx: Tx, meeting: Meeting, actor_id: int | None) -> None:
-    await _tell(tx, meeting, actor_id, NoticeKind.PACKET_PUBLISHED, N_(
-        "The packet of \"%(meeting)s\" is published: its agenda and documents are on your "
-        "tablet."))
+    await _tell(
+        tx,
+        meeting,
+        actor_id,
+        NoticeKind.PACKET_PUBLISHED,
+        N_(
+            'The packet of "%(meeting)s" is published: its agenda and documents are on your tablet.'
+        ),
+    )
 
 
-async def document_added(tx: Tx, meeting: Meeting, actor_id: int | None,
-                         document: Document) -> None:
-    await _tell(tx, meeting, actor_id, NoticeKind.DOCUMENT_CHANGED, N_(
-        "A document was added to \"%(meeting)s\": %(document)s."),
-        level=document.classification, item_id=document.item_id, document=document.title)
+async def document_added(
+    tx: Tx, meeting: Meeting, actor_id: int | None, document: Document
+) -> None:
+    await _tell(
+        tx,
+        meeting,
+        actor_id,
+        NoticeKind.DOCUMENT_CHANGED,
+        N_('A document was added to "%(meeting)s": %(document)s.'),
+        level=document.classification,
+        item_id=document.item_id,
+        document=document.title,
+    )
 
 
-async def document_revised(tx: Tx, meeting: Meeting, actor_id: int | None,
-                           document: Document, version: int, note: str) -> None:
-    await _tell(tx, meeting, actor_id, NoticeKind.DOCUMENT_CHANGED, N_(
-        "Version %(version)s of \"%(document)s\" (%(meeting)s): %(note)s"),
-        level=document.classification, item_id=document.item_id, document=document.title,
-        version=version, note=note)
+async def document_revised(
+    tx: Tx, meeting: Meeting, actor_id: int | None, document: Document, version: int, note: str
+) -> None:
+    await _tell(
+        tx,
+        meeting,
+        actor_id,
+        NoticeKind.DOCUMENT_CHANGED,
+        N_('Version %(version)s of "%(document)s" (%(meeting)s): %(note)s'),
+        level=document.classification,
+        item_id=document.item_id,
+        document=document.title,
+        version=version,
+        note=note,
+    )

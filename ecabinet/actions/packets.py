@@ -76,12 +76,21 @@ async def visible_meetings(session: AsyncSession, actor: Actor) -> list[MeetingA
     """Meetings of the actor's bodies, and those they are invited to, soonest first."""
     if actor.person_id is None:
         return []
-    invited = select(AgendaItem.meeting_id).join(
-        ItemGuest, col(ItemGuest.item_id) == AgendaItem.id).where(
-        ItemGuest.person_id == actor.person_id)
-    rows = await session.exec(select(Meeting).where(or_(
-        col(Meeting.body_id).in_(list(actor.memberships)), col(Meeting.id).in_(invited),
-    )).order_by(col(Meeting.starts_at)))
+    invited = (
+        select(AgendaItem.meeting_id)
+        .join(ItemGuest, col(ItemGuest.item_id) == AgendaItem.id)
+        .where(ItemGuest.person_id == actor.person_id)
+    )
+    rows = await session.exec(
+        select(Meeting)
+        .where(
+            or_(
+                col(Meeting.body_id).in_(list(actor.memberships)),
+                col(Meeting.id).in_(invited),
+            )
+        )
+        .order_by(col(Meeting.starts_at))
+    )
     visible = []
     for meeting in rows.all():
         try:
@@ -94,55 +103,95 @@ async def visible_meetings(session: AsyncSession, actor: Actor) -> list[MeetingA
 async def meeting_view(session: AsyncSession, actor: Actor, meeting: Meeting) -> MeetingView:
     access = await meeting_access(session, actor, meeting)
     body = await load_body(session, meeting.body_id)
-    items = [item for item in (await session.exec(select(AgendaItem).where(
-        AgendaItem.meeting_id == meeting.id).order_by(col(AgendaItem.ordinal)))).all()
-        if access.sees_item(item.id)]
+    items = [
+        item
+        for item in (
+            await session.exec(
+                select(AgendaItem)
+                .where(AgendaItem.meeting_id == meeting.id)
+                .order_by(col(AgendaItem.ordinal))
+            )
+        ).all()
+        if access.sees_item(item.id)
+    ]
     item_ids = [item.id for item in items]
     guests: dict[int, list[ItemGuest]] = defaultdict(list)
-    for guest in (await session.exec(select(ItemGuest).where(
-            col(ItemGuest.item_id).in_(item_ids)).order_by(col(ItemGuest.id)))).all():
+    for guest in (
+        await session.exec(
+            select(ItemGuest)
+            .where(col(ItemGuest.item_id).in_(item_ids))
+            .order_by(col(ItemGuest.id))
+        )
+    ).all():
         guests[guest.item_id].append(guest)
     documents = await _document_views(session, actor, access, item_ids)
-    return MeetingView(meeting, body, access, [
-        ItemView(item, guests[item.id or 0], documents[item.id or 0]) for item in items])
+    return MeetingView(
+        meeting,
+        body,
+        access,
+        [ItemView(item, guests[item.id or 0], documents[item.id or 0]) for item in items],
+    )
 
 
-async def _document_views(session: AsyncSession, actor: Actor, access: MeetingAccess,
-                          item_ids: list[int | None]) -> dict[int, list[DocumentView]]:
-    documents = list((await session.exec(select(Document).where(
-        col(Document.item_id).in_(item_ids)).order_by(col(Document.ordinal)))).all())
+async def _document_views(
+    session: AsyncSession, actor: Actor, access: MeetingAccess, item_ids: list[int | None]
+) -> dict[int, list[DocumentView]]:
+    documents = list(
+        (
+            await session.exec(
+                select(Document)
+                .where(col(Document.item_id).in_(item_ids))
+                .order_by(col(Document.ordinal))
+            )
+        ).all()
+    )
     ids = [document.id for document in documents]
     versions: dict[int, list[DocumentVersion]] = defaultdict(list)
-    for version in (await session.exec(select(DocumentVersion).where(
-            col(DocumentVersion.document_id).in_(ids)).order_by(
-            col(DocumentVersion.number)))).all():
+    for version in (
+        await session.exec(
+            select(DocumentVersion)
+            .where(col(DocumentVersion.document_id).in_(ids))
+            .order_by(col(DocumentVersion.number))
+        )
+    ).all():
         versions[version.document_id].append(version)
     seen = await readings(session, actor.person_id, ids)
     views: dict[int, list[DocumentView]] = defaultdict(list)
     for document in documents:
         assert document.id is not None and document.item_id is not None
         mine = versions[document.id]
-        views[document.item_id].append(DocumentView(
-            document, mine, access.may_read(document), access.recalled(document),
-            ReadState(seen.get(document.id), mine[-1].number if mine else 0)))
+        views[document.item_id].append(
+            DocumentView(
+                document,
+                mine,
+                access.may_read(document),
+                access.recalled(document),
+                ReadState(seen.get(document.id), mine[-1].number if mine else 0),
+            )
+        )
     return views
 
 
-async def readings(session: AsyncSession, person_id: int | None, document_ids: list[int | None]
-                   ) -> dict[int, int]:
+async def readings(
+    session: AsyncSession, person_id: int | None, document_ids: list[int | None]
+) -> dict[int, int]:
     if person_id is None:
         return {}
-    rows = await session.exec(select(DocumentReading).where(
-        DocumentReading.person_id == person_id,
-        col(DocumentReading.document_id).in_(document_ids)))
+    rows = await session.exec(
+        select(DocumentReading).where(
+            DocumentReading.person_id == person_id,
+            col(DocumentReading.document_id).in_(document_ids),
+        )
+    )
     return {row.document_id: row.version_number for row in rows.all()}
 
 
 OFFLINE_STATES = (MeetingState.PUBLISHED.value, MeetingState.IN_SESSION.value)
 
 
-async def offline_packet(session: AsyncSession, actor: Actor
-                         ) -> list[tuple[MeetingView, list[DocumentView]]]:
+async def offline_packet(
+    session: AsyncSession, actor: Actor
+) -> list[tuple[MeetingView, list[DocumentView]]]:
     """What a tablet may keep offline: for each meeting still ahead or in session, the
     latest version of each document the reader may open, up to the body's offline level.
     Anything a tablet holds that is not in this list is dropped on its next connection:
@@ -152,14 +201,26 @@ async def offline_packet(session: AsyncSession, actor: Actor
         if access.meeting.state not in OFFLINE_STATES:
             continue
         view = await meeting_view(session, actor, access.meeting)
-        kept = [document for item in view.items for document in item.documents
-                if document.readable and not document.recalled and document.latest
-                and document.document.classification <= view.body.offline_max_classification]
+        kept = [
+            document
+            for item in view.items
+            for document in item.documents
+            if document.readable
+            and not document.recalled
+            and document.latest
+            and document.document.classification <= view.body.offline_max_classification
+        ]
         packet.append((view, kept))
     return packet
 
 
 async def versions_of(session: AsyncSession, document_id: int | None) -> list[DocumentVersion]:
-    return list((await session.exec(select(DocumentVersion).where(
-        DocumentVersion.document_id == document_id).order_by(
-        col(DocumentVersion.number)))).all())
+    return list(
+        (
+            await session.exec(
+                select(DocumentVersion)
+                .where(DocumentVersion.document_id == document_id)
+                .order_by(col(DocumentVersion.number))
+            )
+        ).all()
+    )

@@ -24,10 +24,19 @@ async def poll_state(tx: Tx, poll: Poll) -> PollTally:
     """The poll's questions with the current ballot of each member of its electorate."""
     questions = await polls.questions_of(tx, poll.id)
     voter_ids = list(poll.voter_ids)
-    voters = list((await tx.session.exec(select(Membership).where(
-        col(Membership.id).in_(voter_ids)).order_by(col(Membership.seat_order),
-                                                    col(Membership.id)))).all()
-                  ) if voter_ids else []
+    voters = (
+        list(
+            (
+                await tx.session.exec(
+                    select(Membership)
+                    .where(col(Membership.id).in_(voter_ids))
+                    .order_by(col(Membership.seat_order), col(Membership.id))
+                )
+            ).all()
+        )
+        if voter_ids
+        else []
+    )
     counted = set(voter_ids)
     by_question = {q.id: QuestionState(q) for q in questions}
     for ballot in await current_ballots(tx, poll.id or 0):
@@ -44,50 +53,77 @@ def decide(state: PollTally, question: QuestionState, *, final: bool) -> Outcome
     chair_choice = None if chair_ballot is None else chair_ballot.choice
     electorate = state.poll.electorate or len(state.voters)
     if final:
-        return decide_vote(state.poll.kind, rules,
-                           [(b.membership_id, b.choice) for b in question.ballots],
-                           electorate=electorate, present=electorate, chair=chair)
-    return settled_written_poll(rules, question.tally, electorate=electorate,
-                                chair_choice=chair_choice,
-                                chair_has_voted=chair is None or chair_ballot is not None)
+        return decide_vote(
+            state.poll.kind,
+            rules,
+            [(b.membership_id, b.choice) for b in question.ballots],
+            electorate=electorate,
+            present=electorate,
+            chair=chair,
+        )
+    return settled_written_poll(
+        rules,
+        question.tally,
+        electorate=electorate,
+        chair_choice=chair_choice,
+        chair_has_voted=chair is None or chair_ballot is not None,
+    )
 
 
-async def _close(tx: Tx, state: PollTally, outcomes: dict[int, Outcome], *, early: bool
-                 ) -> None:
+async def _close(tx: Tx, state: PollTally, outcomes: dict[int, Outcome], *, early: bool) -> None:
     poll, now = state.poll, utcnow()
     for question in state.questions:
         assert question.question.id is not None
         outcome = outcomes[question.question.id]
-        question.question.outcome = {**outcome.as_dict(), "early": early,
-                                     "decidedAt": now.isoformat()}
+        question.question.outcome = {
+            **outcome.as_dict(),
+            "early": early,
+            "decidedAt": now.isoformat(),
+        }
         tx.session.add(question.question)
     poll.state, poll.closed_at = polls.ensure_transition(poll, "close").value, now
     tx.session.add(poll)
     await tx.session.flush()
-    await audit.record(tx.session, "poll.decided", body_id=poll.body_id,
-                       subject=f"poll:{poll.id}", early=early,
-                       outcomes={str(q): o.as_dict() for q, o in outcomes.items()})
+    await audit.record(
+        tx.session,
+        "poll.decided",
+        body_id=poll.body_id,
+        subject=f"poll:{poll.id}",
+        early=early,
+        outcomes={str(q): o.as_dict() for q, o in outcomes.items()},
+    )
     assert poll.id is not None
-    tx.emit(Event.of(EventKind.POLL_CLOSED, PollMoved(poll.id, poll.state),
-                     body_id=poll.body_id))
+    tx.emit(Event.of(EventKind.POLL_CLOSED, PollMoved(poll.id, poll.state), body_id=poll.body_id))
     await notifications.notify(
-        tx, [v.person_id for v in state.voters] + await _secretariat(tx, poll.body_id),
-        kind="poll.decided", body_id=poll.body_id, subject=f"poll:{poll.id}",
-        link=f"/polls/{poll.id}", message=N_("The written poll \"%(title)s\" is decided."),
-        title=poll.title)
+        tx,
+        [v.person_id for v in state.voters] + await _secretariat(tx, poll.body_id),
+        kind="poll.decided",
+        body_id=poll.body_id,
+        subject=f"poll:{poll.id}",
+        link=f"/polls/{poll.id}",
+        message=N_('The written poll "%(title)s" is decided.'),
+        title=poll.title,
+    )
 
 
 async def _secretariat(tx: Tx, body_id: int) -> list[int]:
-    rows = await tx.session.exec(select(Membership.person_id).where(
-        Membership.body_id == body_id, Membership.role == Role.SECRETARIAT.value,
-        col(Membership.active)))
+    rows = await tx.session.exec(
+        select(Membership.person_id).where(
+            Membership.body_id == body_id,
+            Membership.role == Role.SECRETARIAT.value,
+            col(Membership.active),
+        )
+    )
     return list(rows.all())
 
 
 def decidable(poll: Poll) -> bool:
     """An open written poll that was sent (its electorate frozen) through polls.send."""
-    return (poll.kind == PollKind.WRITTEN.value and poll.state == PollState.OPEN.value
-            and bool(poll.voter_ids))
+    return (
+        poll.kind == PollKind.WRITTEN.value
+        and poll.state == PollState.OPEN.value
+        and bool(poll.voter_ids)
+    )
 
 
 async def settle_if_decided(tx: Tx, poll_id: int) -> bool:
@@ -113,8 +149,11 @@ async def close_if_due(tx: Tx, poll_id: int) -> bool:
     if not decidable(poll) or poll.deadline is None or utcnow() < poll.deadline:
         return False
     state = await poll_state(tx, poll)
-    outcomes = {q.question.id: decide(state, q, final=True) for q in state.questions
-                if q.question.id is not None}
+    outcomes = {
+        q.question.id: decide(state, q, final=True)
+        for q in state.questions
+        if q.question.id is not None
+    }
     await _close(tx, state, {q: o for q, o in outcomes.items() if o is not None}, early=False)
     return True
 
@@ -127,8 +166,9 @@ async def result(tx: Tx, actor: Actor, poll_id: int) -> PollTally:
 
 
 async def open_polls(tx: Tx) -> list[Poll]:
-    rows = await tx.session.exec(select(Poll).where(
-        Poll.kind == PollKind.WRITTEN.value, Poll.state == PollState.OPEN.value))
+    rows = await tx.session.exec(
+        select(Poll).where(Poll.kind == PollKind.WRITTEN.value, Poll.state == PollState.OPEN.value)
+    )
     return list(rows.all())
 
 
@@ -150,15 +190,28 @@ async def remind(tx: Tx, actor: Actor | None, poll: Poll, *, leads: list[int] | 
     deadline = poll.deadline.strftime("%Y-%m-%d %H:%M UTC") if poll.deadline else ""
     assert poll.deadline is not None
     sent = await notifications.remind(
-        tx, people, kind=NoticeKind.POLL_REMINDER, body_id=poll.body_id,
-        subject=f"poll:{poll.id}", leads=leads, due_at=poll.deadline,
-        link=f"/polls/{poll.id}", title=poll.title, deadline=deadline,
-        message=N_("Reminder: the written poll \"%(title)s\" awaits your answer by "
-                   "%(deadline)s."))
+        tx,
+        people,
+        kind=NoticeKind.POLL_REMINDER,
+        body_id=poll.body_id,
+        subject=f"poll:{poll.id}",
+        leads=leads,
+        due_at=poll.deadline,
+        link=f"/polls/{poll.id}",
+        title=poll.title,
+        deadline=deadline,
+        message=N_('Reminder: the written poll "%(title)s" awaits your answer by %(deadline)s.'),
+    )
     if sent or actor is not None:  # a sweep that reminded nobody is not news
-        await audit.record(tx.session, "poll.reminded", actor_id=None if actor is None
-                           else actor.person_id, body_id=poll.body_id, subject=f"poll:{poll.id}",
-                           people=[n.person_id for n in sent], automatic=actor is None)
+        await audit.record(
+            tx.session,
+            "poll.reminded",
+            actor_id=None if actor is None else actor.person_id,
+            body_id=poll.body_id,
+            subject=f"poll:{poll.id}",
+            people=[n.person_id for n in sent],
+            automatic=actor is None,
+        )
     return len(sent)
 
 
@@ -185,8 +238,20 @@ async def notice(tx: Tx, actor: Actor, poll_id: int) -> Notice:
     body = await tx.session.get(Body, state.poll.body_id)
     assert body is not None
     ids = [v.person_id for v in state.voters]
-    people = {p.id: p for p in (await tx.session.exec(select(Person).where(
-        col(Person.id).in_(ids)))).all() if p.id is not None} if ids else {}
-    await audit.record(tx.session, "poll.notice_made", actor_id=actor.person_id,
-                       body_id=body.id, subject=f"poll:{poll_id}")
+    people = (
+        {
+            p.id: p
+            for p in (await tx.session.exec(select(Person).where(col(Person.id).in_(ids)))).all()
+            if p.id is not None
+        }
+        if ids
+        else {}
+    )
+    await audit.record(
+        tx.session,
+        "poll.notice_made",
+        actor_id=actor.person_id,
+        body_id=body.id,
+        subject=f"poll:{poll_id}",
+    )
     return Notice(body, state, people)

@@ -48,8 +48,10 @@ STATE_LABELS: dict[str, str] = {
 TRANSITIONS: dict[str, tuple[frozenset[PollState], PollState]] = {
     "approve": (frozenset({PollState.DRAFT}), PollState.APPROVED),
     "send": (frozenset({PollState.DRAFT, PollState.APPROVED}), PollState.OPEN),
-    "cancel": (frozenset({PollState.DRAFT, PollState.APPROVED, PollState.OPEN}),
-               PollState.CANCELLED),
+    "cancel": (
+        frozenset({PollState.DRAFT, PollState.APPROVED, PollState.OPEN}),
+        PollState.CANCELLED,
+    ),
     "close": (frozenset({PollState.OPEN}), PollState.CLOSED),
 }
 REFUSALS: dict[str, str] = {
@@ -78,8 +80,9 @@ async def load_poll(tx: Tx, poll_id: int, *, lock: bool = False) -> Poll:
 
 
 def prepares_polls(actor: Actor, body_id: int) -> bool:
-    return can(actor, Permission.PREPARE_MEETINGS, body_id) or \
-        can(actor, Permission.APPROVE_POLLS, body_id)
+    return can(actor, Permission.PREPARE_MEETINGS, body_id) or can(
+        actor, Permission.APPROVE_POLLS, body_id
+    )
 
 
 async def visible_poll(tx: Tx, actor: Actor, poll_id: int, *, lock: bool = False) -> Poll:
@@ -106,20 +109,28 @@ class Draft:
 def _check_draft(draft: Draft, body: Body) -> Draft:
     title = draft.title.strip()
     if not title or len(title) > MAX_TITLE:
-        raise ValidationFailed("A poll needs a title of at most %(limit)s characters.",
-                               limit=MAX_TITLE)
+        raise ValidationFailed(
+            "A poll needs a title of at most %(limit)s characters.", limit=MAX_TITLE
+        )
     questions = [q.strip() for q in draft.questions if q.strip()]
     if not 1 <= len(questions) <= MAX_QUESTIONS:
-        raise ValidationFailed("A poll asks between 1 and %(limit)s questions.",
-                               limit=MAX_QUESTIONS)
+        raise ValidationFailed(
+            "A poll asks between 1 and %(limit)s questions.", limit=MAX_QUESTIONS
+        )
     if any(len(q) > MAX_TEXT for q in questions) or len(draft.description) > MAX_TEXT:
         raise ValidationFailed("The text is longer than %(limit)s characters.", limit=MAX_TEXT)
     if draft.secret and not body.secret_ballot_allowed:
         raise ValidationFailed("This body does not vote by secret ballot.")
     if draft.deadline is not None and draft.deadline <= utcnow():
         raise ValidationFailed("The deadline must be in the future.")
-    return Draft(title, questions, draft.description.strip(), draft.deadline, draft.secret,
-                 tuple(dict.fromkeys(draft.documents)))
+    return Draft(
+        title,
+        questions,
+        draft.description.strip(),
+        draft.deadline,
+        draft.secret,
+        tuple(dict.fromkeys(draft.documents)),
+    )
 
 
 async def create_poll(tx: Tx, actor: Actor, *, body_id: int, draft: Draft) -> Poll:
@@ -131,24 +142,42 @@ async def create_poll(tx: Tx, actor: Actor, *, body_id: int, draft: Draft) -> Po
     for document_id in draft.documents:
         document = await tx.session.get(Document, document_id)
         if document is None or document.body_id != body_id:
-            raise ValidationFailed("Document %(id)s is not a document of this body.",
-                                   id=document_id)
-    poll = Poll(body_id=body_id, kind=PollKind.WRITTEN.value, title=draft.title,
-                description=draft.description, secret=draft.secret,
-                options=list(body.vote_options), state=PollState.DRAFT.value,
-                created_by_id=actor.person_id, deadline=draft.deadline)
+            raise ValidationFailed(
+                "Document %(id)s is not a document of this body.", id=document_id
+            )
+    poll = Poll(
+        body_id=body_id,
+        kind=PollKind.WRITTEN.value,
+        title=draft.title,
+        description=draft.description,
+        secret=draft.secret,
+        options=list(body.vote_options),
+        state=PollState.DRAFT.value,
+        created_by_id=actor.person_id,
+        deadline=draft.deadline,
+    )
     tx.session.add(poll)
     await tx.session.flush()
     assert poll.id is not None
-    tx.session.add_all([PollQuestion(poll_id=poll.id, ordinal=n, text=text)
-                        for n, text in enumerate(draft.questions, start=1)])
-    tx.session.add_all([PollAttachment(poll_id=poll.id, document_id=d)
-                        for d in draft.documents])
+    tx.session.add_all(
+        [
+            PollQuestion(poll_id=poll.id, ordinal=n, text=text)
+            for n, text in enumerate(draft.questions, start=1)
+        ]
+    )
+    tx.session.add_all([PollAttachment(poll_id=poll.id, document_id=d) for d in draft.documents])
     await tx.session.flush()
-    await audit.record(tx.session, "poll.drafted", actor_id=actor.person_id, body_id=body_id,
-                       subject=f"poll:{poll.id}", title=poll.title,
-                       questions=draft.questions, documents=list(draft.documents),
-                       secret=poll.secret)
+    await audit.record(
+        tx.session,
+        "poll.drafted",
+        actor_id=actor.person_id,
+        body_id=body_id,
+        subject=f"poll:{poll.id}",
+        title=poll.title,
+        questions=draft.questions,
+        documents=list(draft.documents),
+        secret=poll.secret,
+    )
     return poll
 
 
@@ -166,20 +195,26 @@ async def send(tx: Tx, actor: Actor, poll_id: int) -> Poll:
     target = ensure_transition(poll, "send")
     if not can(actor, Permission.APPROVE_POLLS, poll.body_id):
         if poll.state == PollState.DRAFT.value:
-            raise Forbidden("The chair has not approved this poll yet; only the chair may "
-                            "send it now.")
+            raise Forbidden(
+                "The chair has not approved this poll yet; only the chair may send it now."
+            )
         ensure(actor, Permission.PREPARE_MEETINGS, poll.body_id)
     if poll.state == PollState.DRAFT.value:
         poll.approved_by_id = actor.person_id
-        await audit.record(tx.session, "poll.approved", actor_id=actor.person_id,
-                           body_id=poll.body_id, subject=f"poll:{poll.id}", state="approved")
+        await audit.record(
+            tx.session,
+            "poll.approved",
+            actor_id=actor.person_id,
+            body_id=poll.body_id,
+            subject=f"poll:{poll.id}",
+            state="approved",
+        )
     body = await tx.session.get(Body, poll.body_id)
     assert body is not None
     now = utcnow()
     deadline = poll.deadline or now + timedelta(days=body.poll_window_days)
     if deadline <= now:
-        raise Conflict("The poll's deadline has already passed; set a new one before "
-                       "sending it.")
+        raise Conflict("The poll's deadline has already passed; set a new one before sending it.")
     voters = await entitled_voters(tx.session, poll.body_id)
     if not voters:
         raise Conflict("This body has no voting members to ask.")
@@ -187,13 +222,27 @@ async def send(tx: Tx, actor: Actor, poll_id: int) -> Poll:
     poll.rules, poll.electorate = rules_of(body), len(voters)
     poll.voter_ids = [v.id for v in voters if v.id is not None]
     poll.texts = await voted_texts.of_attachments(tx.session, poll.id or 0)
-    await _moved(tx, actor, poll, EventKind.POLL_SENT, electorate=poll.electorate, rules=poll.rules,
-                 deadline=deadline.isoformat(), texts=poll.texts)
+    await _moved(
+        tx,
+        actor,
+        poll,
+        EventKind.POLL_SENT,
+        electorate=poll.electorate,
+        rules=poll.rules,
+        deadline=deadline.isoformat(),
+        texts=poll.texts,
+    )
     await notifications.notify(
-        tx, await notifications.with_assistants(tx, voters), kind="poll.sent",
-        body_id=poll.body_id, subject=f"poll:{poll.id}", link=f"/polls/{poll.id}",
-        message=N_("A written poll awaits your answer by %(deadline)s: \"%(title)s\"."),
-        title=poll.title, deadline=deadline.strftime("%Y-%m-%d %H:%M UTC"))
+        tx,
+        await notifications.with_assistants(tx, voters),
+        kind="poll.sent",
+        body_id=poll.body_id,
+        subject=f"poll:{poll.id}",
+        link=f"/polls/{poll.id}",
+        message=N_('A written poll awaits your answer by %(deadline)s: "%(title)s".'),
+        title=poll.title,
+        deadline=deadline.strftime("%Y-%m-%d %H:%M UTC"),
+    )
     return poll
 
 
@@ -203,36 +252,49 @@ async def cancel(tx: Tx, actor: Actor, poll_id: int, *, reason: str) -> Poll:
         raise Forbidden("Only the secretariat or the chair may cancel a poll.")
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("Give the reason for cancelling the poll; it goes on the "
-                               "record.")
+        raise ValidationFailed("Give the reason for cancelling the poll; it goes on the record.")
     poll.state = ensure_transition(poll, "cancel").value
     poll.closed_at = utcnow()
     return await _moved(tx, actor, poll, EventKind.POLL_CANCELLED, reason=reason)
 
 
-async def _moved(tx: Tx, actor: Actor | None, poll: Poll, kind: EventKind, **data: object
-                 ) -> Poll:
+async def _moved(tx: Tx, actor: Actor | None, poll: Poll, kind: EventKind, **data: object) -> Poll:
     tx.session.add(poll)
     await tx.session.flush()
-    await audit.record(tx.session, kind, actor_id=None if actor is None else actor.person_id,
-                       body_id=poll.body_id, subject=f"poll:{poll.id}", state=poll.state,
-                       **data)
+    await audit.record(
+        tx.session,
+        kind,
+        actor_id=None if actor is None else actor.person_id,
+        body_id=poll.body_id,
+        subject=f"poll:{poll.id}",
+        state=poll.state,
+        **data,
+    )
     assert poll.id is not None
-    tx.emit(Event.of(kind, PollMoved(poll.id, poll.state), body_id=poll.body_id,
-                     meeting_id=poll.meeting_id))
+    tx.emit(
+        Event.of(
+            kind, PollMoved(poll.id, poll.state), body_id=poll.body_id, meeting_id=poll.meeting_id
+        )
+    )
     return poll
 
 
 async def questions_of(tx: Tx, poll_id: int | None) -> list[PollQuestion]:
-    rows = await tx.session.exec(select(PollQuestion).where(
-        PollQuestion.poll_id == poll_id).order_by(col(PollQuestion.ordinal)))
+    rows = await tx.session.exec(
+        select(PollQuestion)
+        .where(PollQuestion.poll_id == poll_id)
+        .order_by(col(PollQuestion.ordinal))
+    )
     return list(rows.all())
 
 
 async def attachments_of(tx: Tx, poll_id: int | None) -> list[Document]:
-    rows = await tx.session.exec(select(Document).join(
-        PollAttachment, col(PollAttachment.document_id) == Document.id).where(
-        PollAttachment.poll_id == poll_id).order_by(col(PollAttachment.id)))
+    rows = await tx.session.exec(
+        select(Document)
+        .join(PollAttachment, col(PollAttachment.document_id) == Document.id)
+        .where(PollAttachment.poll_id == poll_id)
+        .order_by(col(PollAttachment.id))
+    )
     return list(rows.all())
 
 
@@ -240,7 +302,6 @@ async def polls_of_body(tx: Tx, actor: Actor, body_id: int) -> list[Poll]:
     ensure(actor, Permission.VIEW_BODY, body_id)
     query = select(Poll).where(Poll.body_id == body_id, Poll.kind == PollKind.WRITTEN.value)
     if not prepares_polls(actor, body_id):
-        query = query.where(col(Poll.state).in_([PollState.OPEN.value,
-                                                 PollState.CLOSED.value]))
+        query = query.where(col(Poll.state).in_([PollState.OPEN.value, PollState.CLOSED.value]))
     rows = await tx.session.exec(query.order_by(col(Poll.created_at).desc()))
     return list(rows.all())

@@ -35,12 +35,13 @@ STANCE_LABELS: dict[str, str] = {
 }
 # Shown beside the colour, so that no one has to tell colours apart.
 STANCE_SYMBOLS: dict[str, str] = {
-    Stance.AGREE.value: "✓", Stance.AGREE_WITH_COMMENTS.value: "✎",
-    Stance.DISAGREE.value: "✗", Stance.DISCUSS.value: "⚑",
+    Stance.AGREE.value: "✓",
+    Stance.AGREE_WITH_COMMENTS.value: "✎",
+    Stance.DISAGREE.value: "✗",
+    Stance.DISCUSS.value: "⚑",
 }
 MISSING_SYMBOL = "–"
-OPEN_ITEM_STATES = (ItemStatus.PENDING.value, ItemStatus.CONSENT.value,
-                    ItemStatus.CONTESTED.value)
+OPEN_ITEM_STATES = (ItemStatus.PENDING.value, ItemStatus.CONSENT.value, ItemStatus.CONTESTED.value)
 
 
 class PositionsClosed(Conflict):
@@ -61,8 +62,9 @@ def deadline_of(meeting: Meeting) -> datetime:
 
 
 def is_frozen(meeting: Meeting, now: datetime | None = None) -> bool:
-    return (meeting.state != MeetingState.PUBLISHED.value
-            or (now or utcnow()) >= deadline_of(meeting))
+    return meeting.state != MeetingState.PUBLISHED.value or (now or utcnow()) >= deadline_of(
+        meeting
+    )
 
 
 def stamp(moment: datetime) -> str:
@@ -79,8 +81,9 @@ async def item_context(tx: Tx, item_id: int, *, lock: bool = False) -> ItemConte
     return ItemContext(item, meeting)
 
 
-async def meeting_for(tx: Tx, actor: Actor, meeting_id: int, permission: Permission,
-                      *, lock: bool = False) -> Meeting:
+async def meeting_for(
+    tx: Tx, actor: Actor, meeting_id: int, permission: Permission, *, lock: bool = False
+) -> Meeting:
     """The meeting, if the actor holds ``permission`` in its body and may see it (members
     see a meeting only once it is published)."""
     query = select(Meeting).where(Meeting.id == meeting_id)
@@ -107,11 +110,12 @@ def voting_seat(actor: Actor, body_id: int) -> Membership:
 
 def clean_position(stance: str, text: str) -> tuple[str, str]:
     if stance not in STANCE_LABELS:
-        raise ValidationFailed('The position must be one of "agree", "agree_with_comments", '
-                               '"disagree" or "discuss".')
+        raise ValidationFailed(
+            'The position must be one of "agree", "agree_with_comments", "disagree" or "discuss".'
+        )
     text = text.strip()
     if stance != Stance.AGREE.value and not text:
-        raise ValidationFailed("Say why in a few words: only a plain \"agree\" needs no text.")
+        raise ValidationFailed('Say why in a few words: only a plain "agree" needs no text.')
     if len(text) > MAX_TEXT:
         raise ValidationFailed("The text is longer than %(limit)s characters.", limit=MAX_TEXT)
     return stance, text
@@ -124,28 +128,56 @@ async def ensure_open(tx: Tx, actor: Actor, context: ItemContext) -> None:
     if meeting.state == MeetingState.DRAFT.value:
         raise Conflict("The meeting has not been published yet; positions open when it is.")
     if meeting.state != MeetingState.PUBLISHED.value:
-        await tx.refuse(PositionsClosed(
-            "The meeting is already %(state)s; written positions are frozen and yours was "
-            "not recorded.", state=meeting.state), actor_id=actor.person_id, subject=subject)
+        await tx.refuse(
+            PositionsClosed(
+                "The meeting is already %(state)s; written positions are frozen and yours was "
+                "not recorded.",
+                state=meeting.state,
+            ),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
     deadline = deadline_of(meeting)
     if utcnow() >= deadline:
-        await tx.refuse(PositionsClosed(
-            "The deadline for written positions passed at %(deadline)s; positions are frozen "
-            "and yours was not recorded.", deadline=stamp(deadline)),
-            actor_id=actor.person_id, subject=subject, deadline=deadline.isoformat())
+        await tx.refuse(
+            PositionsClosed(
+                "The deadline for written positions passed at %(deadline)s; positions are frozen "
+                "and yours was not recorded.",
+                deadline=stamp(deadline),
+            ),
+            actor_id=actor.person_id,
+            subject=subject,
+            deadline=deadline.isoformat(),
+        )
     if item.status not in OPEN_ITEM_STATES:
-        await tx.refuse(PositionsClosed(
-            "This item is already %(status)s; positions on it are frozen.",
-            status=item.status), actor_id=actor.person_id, subject=subject)
+        await tx.refuse(
+            PositionsClosed(
+                "This item is already %(status)s; positions on it are frozen.", status=item.status
+            ),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
 
 
 async def current(tx: Tx, item_id: int, membership_id: int) -> Position | None:
-    return (await tx.session.exec(select(Position).where(
-        Position.item_id == item_id, Position.membership_id == membership_id))).first()
+    return (
+        await tx.session.exec(
+            select(Position).where(
+                Position.item_id == item_id, Position.membership_id == membership_id
+            )
+        )
+    ).first()
 
 
-async def give_position(tx: Tx, actor: Actor, *, item_id: int, stance: str, text: str,
-                        based_on: datetime | Literal["none"] | None = None) -> Position:
+async def give_position(
+    tx: Tx,
+    actor: Actor,
+    *,
+    item_id: int,
+    stance: str,
+    text: str,
+    based_on: datetime | Literal["none"] | None = None,
+) -> Position:
     """The member's own position, submitted (it counts in the triage at once).
 
     ``based_on``: when the position was written offline, the last change of the position
@@ -157,14 +189,23 @@ async def give_position(tx: Tx, actor: Actor, *, item_id: int, stance: str, text
     stance, text = clean_position(stance, text)
     assert seat.id is not None
     position = await current(tx, item_id, seat.id)
-    if position is not None and position.submitted_at is not None \
-            and (position.stance, position.text) == (stance, text):
+    if (
+        position is not None
+        and position.submitted_at is not None
+        and (position.stance, position.text) == (stance, text)
+    ):
         return position  # the same answer again changes nothing
-    if based_on is not None and position is not None and (
-            based_on == "none" or position.updated_at != based_on):
-        raise Conflict("Your position on this item was changed at %(when)s, after the one "
-                       "written on this tablet; read it, then send yours again if you still "
-                       "want it.", when=stamp(position.updated_at))
+    if (
+        based_on is not None
+        and position is not None
+        and (based_on == "none" or position.updated_at != based_on)
+    ):
+        raise Conflict(
+            "Your position on this item was changed at %(when)s, after the one "
+            "written on this tablet; read it, then send yours again if you still "
+            "want it.",
+            when=stamp(position.updated_at),
+        )
     return await _save(tx, actor, context, seat, position, stance, text, submitted=True)
 
 
@@ -187,23 +228,32 @@ async def submit_draft(tx: Tx, actor: Actor, *, item_id: int, revision: int) -> 
         raise DraftChanged(
             "Your assistant changed this draft after you reviewed it (you reviewed revision "
             "%(seen)s, it is now revision %(now)s); read it again before submitting it.",
-            seen=revision, now=position.revision)
-    return await _save(tx, actor, context, seat, position, position.stance, position.text,
-                       submitted=True)
+            seen=revision,
+            now=position.revision,
+        )
+    return await _save(
+        tx, actor, context, seat, position, position.stance, position.text, submitted=True
+    )
 
 
 async def assisted_seat(tx: Tx, actor: Actor, body_id: int, member_id: int) -> Membership:
     """The member's seat, if the actor is that member's assistant."""
     mine = ensure(actor, Permission.VIEW_BODY, body_id)
     member = await tx.session.get(Membership, member_id)
-    if member is None or member.body_id != body_id or mine is None \
-            or mine.assists_id != member_id or not mine.active:
+    if (
+        member is None
+        or member.body_id != body_id
+        or mine is None
+        or mine.assists_id != member_id
+        or not mine.active
+    ):
         raise Forbidden("You are not the assistant of this member.")
     return member
 
 
-async def draft_position(tx: Tx, actor: Actor, *, item_id: int, member_id: int, stance: str,
-                         text: str) -> Position:
+async def draft_position(
+    tx: Tx, actor: Actor, *, item_id: int, member_id: int, stance: str, text: str
+) -> Position:
     """An assistant drafts; the draft counts for nothing until the member submits it."""
     context = await item_context(tx, item_id, lock=True)
     member = await assisted_seat(tx, actor, context.meeting.body_id, member_id)
@@ -211,19 +261,29 @@ async def draft_position(tx: Tx, actor: Actor, *, item_id: int, member_id: int, 
     stance, text = clean_position(stance, text)
     position = await current(tx, item_id, member_id)
     if position is not None and position.submitted_at is not None:
-        raise Conflict("The member has already submitted a position on this item; only "
-                       "they can change it.")
+        raise Conflict(
+            "The member has already submitted a position on this item; only they can change it."
+        )
     return await _save(tx, actor, context, member, position, stance, text, submitted=False)
 
 
-async def _save(tx: Tx, actor: Actor, context: ItemContext, seat: Membership,
-                position: Position | None, stance: str, text: str, *, submitted: bool
-                ) -> Position:
+async def _save(
+    tx: Tx,
+    actor: Actor,
+    context: ItemContext,
+    seat: Membership,
+    position: Position | None,
+    stance: str,
+    text: str,
+    *,
+    submitted: bool,
+) -> Position:
     now = utcnow()
     assert seat.id is not None and context.item.id is not None
     if position is None:
-        position = Position(item_id=context.item.id, membership_id=seat.id, stance=stance,
-                            text=text)
+        position = Position(
+            item_id=context.item.id, membership_id=seat.id, stance=stance, text=text
+        )
     position.stance, position.text, position.updated_at = stance, text, now
     position.revision += 1
     if submitted:
@@ -234,17 +294,36 @@ async def _save(tx: Tx, actor: Actor, context: ItemContext, seat: Membership,
     await tx.session.flush()
     assert position.id is not None
     action = "submitted" if submitted else "drafted"
-    tx.session.add(PositionRevision(position_id=position.id, stance=stance, text=text,
-                                    changed_by_id=actor.person_id, changed_at=now,
-                                    action=action))
-    await audit.record(tx.session, f"position.{action}", actor_id=actor.person_id,
-                       body_id=context.meeting.body_id, subject=f"item:{context.item.id}",
-                       meeting=context.meeting.id, member=seat.id, stance=stance, text=text)
+    tx.session.add(
+        PositionRevision(
+            position_id=position.id,
+            stance=stance,
+            text=text,
+            changed_by_id=actor.person_id,
+            changed_at=now,
+            action=action,
+        )
+    )
+    await audit.record(
+        tx.session,
+        f"position.{action}",
+        actor_id=actor.person_id,
+        body_id=context.meeting.body_id,
+        subject=f"item:{context.item.id}",
+        meeting=context.meeting.id,
+        member=seat.id,
+        stance=stance,
+        text=text,
+    )
     # For the people who see the matrix only: not a live-session event of the meeting.
     assert context.meeting.id is not None
-    tx.emit(Event.of(EventKind.POSITION_CHANGED,
-                     PositionChanged(context.meeting.id, context.item.id, seat.id, submitted),
-                     body_id=context.meeting.body_id))
+    tx.emit(
+        Event.of(
+            EventKind.POSITION_CHANGED,
+            PositionChanged(context.meeting.id, context.item.id, seat.id, submitted),
+            body_id=context.meeting.body_id,
+        )
+    )
     if not submitted:
         await _tell_member(tx, actor, context, seat)
     return position
@@ -253,17 +332,24 @@ async def _save(tx: Tx, actor: Actor, context: ItemContext, seat: Membership,
 async def _tell_member(tx: Tx, actor: Actor, context: ItemContext, seat: Membership) -> None:
     from .notifications import notify
 
-    await notify(tx, [seat.person_id], kind="position.draft", body_id=context.meeting.body_id,
-                 subject=f"item:{context.item.id}",
-                 message=N_("Your assistant drafted a position on \"%(item)s\"; check it and "
-                            "submit it."),
-                 link=f"/meetings/{context.meeting.id}/positions", item=context.item.title)
+    await notify(
+        tx,
+        [seat.person_id],
+        kind="position.draft",
+        body_id=context.meeting.body_id,
+        subject=f"item:{context.item.id}",
+        message=N_('Your assistant drafted a position on "%(item)s"; check it and submit it.'),
+        link=f"/meetings/{context.meeting.id}/positions",
+        item=context.item.title,
+    )
 
 
 async def items_of(tx: Tx, meeting_id: int | None) -> list[AgendaItem]:
-    rows = await tx.session.exec(select(AgendaItem).where(
-        AgendaItem.meeting_id == meeting_id).order_by(col(AgendaItem.ordinal),
-                                                      col(AgendaItem.id)))
+    rows = await tx.session.exec(
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting_id)
+        .order_by(col(AgendaItem.ordinal), col(AgendaItem.id))
+    )
     return list(rows.all())
 
 
@@ -286,12 +372,17 @@ class MemberSheet:
 
     @property
     def open_items(self) -> list[AgendaItem]:
-        return [i for i in self.items if i.id is not None and (
-            i.id not in self.positions or self.positions[i.id].submitted_at is None)]
+        return [
+            i
+            for i in self.items
+            if i.id is not None
+            and (i.id not in self.positions or self.positions[i.id].submitted_at is None)
+        ]
 
 
-async def member_sheet(tx: Tx, actor: Actor, meeting_id: int, *, member_id: int | None = None
-                       ) -> MemberSheet:
+async def member_sheet(
+    tx: Tx, actor: Actor, meeting_id: int, *, member_id: int | None = None
+) -> MemberSheet:
     """The actor's own sheet, or (``member_id``) the sheet of the member they assist."""
     meeting = await meeting_for(tx, actor, meeting_id, Permission.VIEW_BODY)
     if member_id is None:
@@ -304,8 +395,7 @@ async def member_sheet(tx: Tx, actor: Actor, meeting_id: int, *, member_id: int 
     return MemberSheet(meeting, seat, items, mine, is_frozen(meeting))
 
 
-async def history(tx: Tx, actor: Actor, *, item_id: int, member_id: int
-                  ) -> list[PositionRevision]:
+async def history(tx: Tx, actor: Actor, *, item_id: int, member_id: int) -> list[PositionRevision]:
     """Every revision of one member's position: for the member, their assistant, and those
     who see the matrix."""
     context = await item_context(tx, item_id)
@@ -317,8 +407,11 @@ async def history(tx: Tx, actor: Actor, *, item_id: int, member_id: int
     position = await current(tx, item_id, member_id)
     if position is None:
         return []
-    rows = await tx.session.exec(select(PositionRevision).where(
-        PositionRevision.position_id == position.id).order_by(col(PositionRevision.id)))
+    rows = await tx.session.exec(
+        select(PositionRevision)
+        .where(PositionRevision.position_id == position.id)
+        .order_by(col(PositionRevision.id))
+    )
     return list(rows.all())
 
 

@@ -24,11 +24,11 @@ def _key(raw: object, name: str, size: int) -> str:
     try:
         decoded = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
     except (binascii.Error, ValueError):
-        raise ValidationFailed("The subscription's %(field)s key is not base64url.",
-                               field=name) from None
+        raise ValidationFailed(
+            "The subscription's %(field)s key is not base64url.", field=name
+        ) from None
     if len(decoded) != size:
-        raise ValidationFailed("The subscription's %(field)s key has the wrong length.",
-                               field=name)
+        raise ValidationFailed("The subscription's %(field)s key has the wrong length.", field=name)
     return raw.rstrip("=")
 
 
@@ -38,20 +38,21 @@ def _endpoint(raw: object) -> str:
     parts = urlsplit(raw)
     # Push services are https; plain http only on this machine (a local push relay).
     local = parts.hostname in ("localhost", "127.0.0.1", "::1")
-    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http"
-                                                               and local)):
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
         raise ValidationFailed("The subscription's endpoint must be an https URL.")
     return raw
 
 
-async def subscribe(tx: Tx, actor: Actor, endpoint: object, p256dh: object, auth: object,
-                    user_agent: str = "") -> PushSubscription:
+async def subscribe(
+    tx: Tx, actor: Actor, endpoint: object, p256dh: object, auth: object, user_agent: str = ""
+) -> PushSubscription:
     """Keep a subscription for the actor (the same endpoint again updates its keys)."""
     ensure_signed_in(actor)
     assert actor.person_id is not None
     url = _endpoint(endpoint)
-    row = (await tx.session.exec(select(PushSubscription).where(
-        PushSubscription.endpoint == url))).first()
+    row = (
+        await tx.session.exec(select(PushSubscription).where(PushSubscription.endpoint == url))
+    ).first()
     if row is None:
         row = PushSubscription(person_id=actor.person_id, endpoint=url, p256dh="", auth="")
     # A browser's endpoint belongs to whoever signed in on it last.
@@ -60,18 +61,32 @@ async def subscribe(tx: Tx, actor: Actor, endpoint: object, p256dh: object, auth
     row.user_agent, row.gone_at = user_agent[:255], None
     tx.session.add(row)
     await tx.session.flush()
-    await audit.record(tx.session, "push.subscribed", actor_id=actor.person_id,
-                       subject=f"person:{actor.person_id}", subscription=row.id)
+    await audit.record(
+        tx.session,
+        "push.subscribed",
+        actor_id=actor.person_id,
+        subject=f"person:{actor.person_id}",
+        subscription=row.id,
+    )
     return row
 
 
 async def unsubscribe(tx: Tx, actor: Actor, endpoint: str) -> None:
     ensure_signed_in(actor)
-    row = (await tx.session.exec(select(PushSubscription).where(
-        PushSubscription.endpoint == endpoint,
-        PushSubscription.person_id == actor.person_id))).first()
+    row = (
+        await tx.session.exec(
+            select(PushSubscription).where(
+                PushSubscription.endpoint == endpoint, PushSubscription.person_id == actor.person_id
+            )
+        )
+    ).first()
     if row is None:
         raise NotFound("This browser has no push subscription here.")
     await tx.session.delete(row)
-    await audit.record(tx.session, "push.unsubscribed", actor_id=actor.person_id,
-                       subject=f"person:{actor.person_id}", subscription=row.id)
+    await audit.record(
+        tx.session,
+        "push.unsubscribed",
+        actor_id=actor.person_id,
+        subject=f"person:{actor.person_id}",
+        subscription=row.id,
+    )

@@ -20,15 +20,21 @@ from .signin import ensure_fresh
 
 async def quarantines_of(tx: Tx, person_id: int) -> dict[int, PasskeyQuarantine]:
     """The person's quarantines still running, by credential id."""
-    rows = (await tx.session.exec(select(PasskeyQuarantine).where(
-        PasskeyQuarantine.person_id == person_id,
-        col(PasskeyQuarantine.ended_at).is_(None),
-        col(PasskeyQuarantine.until) > utcnow()))).all()
+    rows = (
+        await tx.session.exec(
+            select(PasskeyQuarantine).where(
+                PasskeyQuarantine.person_id == person_id,
+                col(PasskeyQuarantine.ended_at).is_(None),
+                col(PasskeyQuarantine.until) > utcnow(),
+            )
+        )
+    ).all()
     return {row.credential_id: row for row in rows}
 
 
-async def _target(tx: Tx, actor: Actor, passkey_id: int
-                  ) -> tuple[PasskeyCredential, PasskeyQuarantine, PasskeyCredential | None]:
+async def _target(
+    tx: Tx, actor: Actor, passkey_id: int
+) -> tuple[PasskeyCredential, PasskeyQuarantine, PasskeyCredential | None]:
     ensure_signed_in(actor)
     assert actor.login is not None
     row = await tx.session.get(PasskeyCredential, passkey_id)
@@ -39,20 +45,34 @@ async def _target(tx: Tx, actor: Actor, passkey_id: int
     quarantine = await active_quarantine(tx.session, row.id)
     if quarantine is None or row.revoked_at is not None:
         raise Conflict("This passkey is not in quarantine.")
-    by = None if actor.login.credential_id is None else \
-        await tx.session.get(PasskeyCredential, actor.login.credential_id)
+    by = (
+        None
+        if actor.login.credential_id is None
+        else await tx.session.get(PasskeyCredential, actor.login.credential_id)
+    )
     return row, quarantine, by
 
 
-async def _end(tx: Tx, actor: Actor, row: PasskeyCredential, quarantine: PasskeyQuarantine,
-               by: PasskeyCredential | None, outcome: str) -> None:
+async def _end(
+    tx: Tx,
+    actor: Actor,
+    row: PasskeyCredential,
+    quarantine: PasskeyQuarantine,
+    by: PasskeyCredential | None,
+    outcome: str,
+) -> None:
     quarantine.ended_at, quarantine.outcome = utcnow(), outcome
     quarantine.ended_by_credential_id = None if by is None else by.id
     tx.session.add(quarantine)
     await tx.session.flush()
-    await audit.record(tx.session, f"quarantine.{outcome}", actor_id=actor.person_id,
-                       subject=f"person:{row.person_id}", credential=row.id,
-                       by_credential=None if by is None else by.id)
+    await audit.record(
+        tx.session,
+        f"quarantine.{outcome}",
+        actor_id=actor.person_id,
+        subject=f"person:{row.person_id}",
+        credential=row.id,
+        by_credential=None if by is None else by.id,
+    )
 
 
 async def release(tx: Tx, actor: Actor, passkey_id: int) -> PasskeyCredential:
@@ -75,16 +95,26 @@ async def reject(tx: Tx, actor: Actor, passkey_id: int) -> PasskeyCredential:
 
 async def end_expired(tx: Tx) -> int:
     """The sweeper closes quarantines whose time ran out, and tells each person."""
-    rows = list((await tx.session.exec(select(PasskeyQuarantine).where(
-        col(PasskeyQuarantine.ended_at).is_(None),
-        col(PasskeyQuarantine.until) <= utcnow()).with_for_update())).all())
+    rows = list(
+        (
+            await tx.session.exec(
+                select(PasskeyQuarantine)
+                .where(
+                    col(PasskeyQuarantine.ended_at).is_(None),
+                    col(PasskeyQuarantine.until) <= utcnow(),
+                )
+                .with_for_update()
+            )
+        ).all()
+    )
     for quarantine in rows:
         row = await tx.session.get(PasskeyCredential, quarantine.credential_id)
         assert row is not None
         quarantine.ended_at, quarantine.outcome = utcnow(), "expired"
         tx.session.add(quarantine)
-        await audit.record(tx.session, "quarantine.expired", subject=f"person:{row.person_id}",
-                           credential=row.id)
+        await audit.record(
+            tx.session, "quarantine.expired", subject=f"person:{row.person_id}", credential=row.id
+        )
         if row.revoked_at is None:
             await security_notices.quarantine_expired(tx, row.person_id, row)
     return len(rows)

@@ -47,11 +47,15 @@ async def open_version(session: AsyncSession, actor: Actor, version_id: int) -> 
     """The version, if the actor may read it now; otherwise a refusal that says why."""
     # One query for the chain version -> document -> item -> meeting: every download
     # and every page goes through here.
-    row = (await session.exec(select(DocumentVersion, Document, AgendaItem, Meeting).join(
-        Document, col(Document.id) == DocumentVersion.document_id).join(
-        AgendaItem, col(AgendaItem.id) == Document.item_id).join(
-        Meeting, col(Meeting.id) == AgendaItem.meeting_id).where(
-        DocumentVersion.id == version_id))).first()
+    row = (
+        await session.exec(
+            select(DocumentVersion, Document, AgendaItem, Meeting)
+            .join(Document, col(Document.id) == DocumentVersion.document_id)
+            .join(AgendaItem, col(AgendaItem.id) == Document.item_id)
+            .join(Meeting, col(Meeting.id) == AgendaItem.meeting_id)
+            .where(DocumentVersion.id == version_id)
+        )
+    ).first()
     if row is None:
         raise NotFound("There is no document version number %(id)s.", id=version_id)
     version, document, item, meeting = row
@@ -59,20 +63,31 @@ async def open_version(session: AsyncSession, actor: Actor, version_id: int) -> 
     return Opened(access, document, version)
 
 
-async def record(tx: Tx, actor: Actor, opened: Opened, kind: str, *, code: str | None = None,
-                 **data: Any) -> None:
+async def record(
+    tx: Tx, actor: Actor, opened: Opened, kind: str, *, code: str | None = None, **data: Any
+) -> None:
     """Audit a view, a download or a page of a classified document; remember the version
     the person has now seen."""
     document, version = opened.document, opened.version
     await audit.record(
-        tx.session, kind, actor_id=actor.person_id, body_id=document.body_id,
+        tx.session,
+        kind,
+        actor_id=actor.person_id,
+        body_id=document.body_id,
         subject=f"mark:{code}" if code else f"document:{document.id}",
-        document_id=document.id, version_id=version.id, version=version.number,
-        classification=document.classification, **data)
+        document_id=document.id,
+        version_id=version.id,
+        version=version.number,
+        classification=document.classification,
+        **data,
+    )
     # A copy the tablet keeps for offline reading, or bound into the book of the meeting,
     # is not yet read: its flags stay.
-    if (actor.person_id is not None and kind != "document.page_viewed"
-            and data.get("purpose") not in ("offline", "book")):
+    if (
+        actor.person_id is not None
+        and kind != "document.page_viewed"
+        and data.get("purpose") not in ("offline", "book")
+    ):
         await mark_read(tx, actor.person_id, document, version.number)
 
 
@@ -82,14 +97,21 @@ async def mark_read(tx: Tx, person_id: int, document: Document, number: int) -> 
     assert document.id is not None
     dialect = (await tx.session.connection()).dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        DocumentReading).values(person_id=person_id, document_id=document.id,
-                                version_number=number, read_at=utcnow())
+        DocumentReading
+    ).values(person_id=person_id, document_id=document.id, version_number=number, read_at=utcnow())
     seen = col(DocumentReading.version_number)
-    await tx.session.exec(insert.on_conflict_do_update(
-        index_elements=["person_id", "document_id"],
-        set_={"version_number": case((seen > insert.excluded.version_number, seen),
-                                     else_=insert.excluded.version_number),
-              "read_at": insert.excluded.read_at}))
+    await tx.session.exec(
+        insert.on_conflict_do_update(
+            index_elements=["person_id", "document_id"],
+            set_={
+                "version_number": case(
+                    (seen > insert.excluded.version_number, seen),
+                    else_=insert.excluded.version_number,
+                ),
+                "read_at": insert.excluded.read_at,
+            },
+        )
+    )
 
 
 async def resolve_mark(session: AsyncSession, actor: Actor, code: str) -> AuditEvent:
@@ -97,8 +119,13 @@ async def resolve_mark(session: AsyncSession, actor: Actor, code: str) -> AuditE
     ensure_signed_in(actor)
     if not any(can(actor, Permission.PREPARE_MEETINGS, body) for body in actor.memberships):
         raise Forbidden("Only the secretariat of this body prepares its meetings.")
-    event = (await session.exec(select(AuditEvent).where(
-        col(AuditEvent.kind).in_(MARKED_KINDS), AuditEvent.subject == f"mark:{code}"))).first()
+    event = (
+        await session.exec(
+            select(AuditEvent).where(
+                col(AuditEvent.kind).in_(MARKED_KINDS), AuditEvent.subject == f"mark:{code}"
+            )
+        )
+    ).first()
     if event is None or event.body_id is None:
         raise NotFound("No copy carries the code %(code)s.", code=code)
     ensure_prepares(actor, event.body_id)

@@ -70,40 +70,68 @@ async def ensure_approver(tx: Tx, actor: Actor, person: Person) -> list[Body]:
     assert person.id is not None
     subject = f"person:{person.id}"
     if actor.person_id == person.id:
-        await passkeys.refuse(tx, RecoveryRefused(
-            "Nobody approves the recovery of their own account."),
-            actor_id=actor.person_id, subject=subject)
+        await passkeys.refuse(
+            tx,
+            RecoveryRefused("Nobody approves the recovery of their own account."),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
     if not await ever_enrolled(tx, person.id):
-        raise Conflict("%(name)s has never registered a passkey: issue a first enrollment "
-                       "link instead of a recovery.", name=person.full_name)
+        raise Conflict(
+            "%(name)s has never registered a passkey: issue a first enrollment "
+            "link instead of a recovery.",
+            name=person.full_name,
+        )
     bodies = await seat_bodies(tx, person.id)
     if not bodies and not actor.is_admin:
-        await passkeys.refuse(tx, RecoveryRefused(
-            "%(name)s has no seat in any body: two system administrators approve their "
-            "recovery.", name=person.full_name), actor_id=actor.person_id, subject=subject)
+        await passkeys.refuse(
+            tx,
+            RecoveryRefused(
+                "%(name)s has no seat in any body: two system administrators approve their "
+                "recovery.",
+                name=person.full_name,
+            ),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
     if bodies and not any(is_secretariat(actor, b.id) for b in bodies):
-        await passkeys.refuse(tx, RecoveryRefused(
-            "You are not secretariat of any body %(name)s sits in (%(bodies)s). Only the "
-            "secretariat of the person's own body approves a recovery.",
-            name=person.full_name, bodies=", ".join(b.name for b in bodies)),
-            actor_id=actor.person_id, subject=subject)
+        await passkeys.refuse(
+            tx,
+            RecoveryRefused(
+                "You are not secretariat of any body %(name)s sits in (%(bodies)s). Only the "
+                "secretariat of the person's own body approves a recovery.",
+                name=person.full_name,
+                bodies=", ".join(b.name for b in bodies),
+            ),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
     return bodies
 
 
 async def open_recovery(tx: Tx, person_id: int, *, lock: bool = False) -> Recovery | None:
     """The recovery still gathering approvals, if any."""
-    query = select(Recovery).where(
-        Recovery.person_id == person_id, col(Recovery.completed_at).is_(None),
-        col(Recovery.expires_at) > utcnow()).order_by(col(Recovery.id).desc())
+    query = (
+        select(Recovery)
+        .where(
+            Recovery.person_id == person_id,
+            col(Recovery.completed_at).is_(None),
+            col(Recovery.expires_at) > utcnow(),
+        )
+        .order_by(col(Recovery.id).desc())
+    )
     if lock:
         query = query.with_for_update()
     return (await tx.session.exec(query)).first()
 
 
 async def _approvals(tx: Tx, recovery: Recovery) -> list[tuple[RecoveryApproval, Person]]:
-    rows = await tx.session.exec(select(RecoveryApproval, Person).join(
-        Person, col(Person.id) == RecoveryApproval.approver_id).where(
-        RecoveryApproval.recovery_id == recovery.id).order_by(col(RecoveryApproval.id)))
+    rows = await tx.session.exec(
+        select(RecoveryApproval, Person)
+        .join(Person, col(Person.id) == RecoveryApproval.approver_id)
+        .where(RecoveryApproval.recovery_id == recovery.id)
+        .order_by(col(RecoveryApproval.id))
+    )
     return list(rows.all())
 
 
@@ -113,9 +141,19 @@ async def _missing(tx: Tx, bodies: list[Body], approvers: list[Person]) -> list[
     if not bodies:
         have = sum(1 for p in approvers if p.is_admin)
         return [] if have >= NEEDED else [Missing("", have)]
-    seats = (await tx.session.exec(select(Membership).where(
-        col(Membership.person_id).in_(ids), col(Membership.active),
-        Membership.role == Role.SECRETARIAT.value))).all() if ids else []
+    seats = (
+        (
+            await tx.session.exec(
+                select(Membership).where(
+                    col(Membership.person_id).in_(ids),
+                    col(Membership.active),
+                    Membership.role == Role.SECRETARIAT.value,
+                )
+            )
+        ).all()
+        if ids
+        else []
+    )
     missing = []
     for body in bodies:
         have = len({s.person_id for s in seats if s.body_id == body.id})
@@ -127,8 +165,11 @@ async def _missing(tx: Tx, bodies: list[Body], approvers: list[Person]) -> list[
 async def status_of(tx: Tx, person_id: int, recovery: Recovery | None) -> Status:
     bodies = await seat_bodies(tx, person_id)
     pairs = [] if recovery is None else await _approvals(tx, recovery)
-    return Status(recovery, [Approval(p.full_name, a.created_at) for a, p in pairs],
-                  await _missing(tx, bodies, [p for _a, p in pairs]))
+    return Status(
+        recovery,
+        [Approval(p.full_name, a.created_at) for a, p in pairs],
+        await _missing(tx, bodies, [p for _a, p in pairs]),
+    )
 
 
 async def recovery_status(tx: Tx, actor: Actor, person_id: int) -> Status:
@@ -138,62 +179,105 @@ async def recovery_status(tx: Tx, actor: Actor, person_id: int) -> Status:
 
 
 async def _refuse_second_approval(tx: Tx, actor: Actor, recovery: Recovery) -> None:
-    already = (await tx.session.exec(select(RecoveryApproval).where(
-        RecoveryApproval.recovery_id == recovery.id,
-        RecoveryApproval.approver_id == actor.person_id))).first()
+    already = (
+        await tx.session.exec(
+            select(RecoveryApproval).where(
+                RecoveryApproval.recovery_id == recovery.id,
+                RecoveryApproval.approver_id == actor.person_id,
+            )
+        )
+    ).first()
     if already is not None:
-        await passkeys.refuse(tx, RecoveryRefused(
-            "You already approved this recovery. Another secretariat official must approve "
-            "it with their own passkey; one person alone cannot complete it."),
-            actor_id=actor.person_id, subject=f"person:{recovery.person_id}",
-            recovery=recovery.id)
+        await passkeys.refuse(
+            tx,
+            RecoveryRefused(
+                "You already approved this recovery. Another secretariat official must approve "
+                "it with their own passkey; one person alone cannot complete it."
+            ),
+            actor_id=actor.person_id,
+            subject=f"person:{recovery.person_id}",
+            recovery=recovery.id,
+        )
 
 
-async def approval_options(tx: Tx, settings: Settings, actor: Actor, person_id: int, *,
-                           client: passkeys.Client) -> dict[str, Any]:
+async def approval_options(
+    tx: Tx, settings: Settings, actor: Actor, person_id: int, *, client: passkeys.Client
+) -> dict[str, Any]:
     """Start (or join) the person's recovery; request options for the approver's passkey."""
     person = await _person(tx, person_id)
     await ensure_approver(tx, actor, person)
     recovery = await open_recovery(tx, person_id, lock=True)
     if recovery is None:
         assert actor.person_id is not None
-        recovery = Recovery(person_id=person_id, started_by_id=actor.person_id,
-                            expires_at=utcnow() + timedelta(hours=settings.enrollment_valid_hours))
+        recovery = Recovery(
+            person_id=person_id,
+            started_by_id=actor.person_id,
+            expires_at=utcnow() + timedelta(hours=settings.enrollment_valid_hours),
+        )
         tx.session.add(recovery)
         await tx.session.flush()
-        await audit.record(tx.session, "recovery.started", actor_id=actor.person_id,
-                           subject=f"person:{person_id}", recovery=recovery.id)
+        await audit.record(
+            tx.session,
+            "recovery.started",
+            actor_id=actor.person_id,
+            subject=f"person:{person_id}",
+            recovery=recovery.id,
+        )
     await _refuse_second_approval(tx, actor, recovery)
     options = await passkeys.authentication_options(
-        tx, settings, client=client, purpose=PURPOSE, person_id=actor.person_id,
-        recovery=recovery.id)
+        tx,
+        settings,
+        client=client,
+        purpose=PURPOSE,
+        person_id=actor.person_id,
+        recovery=recovery.id,
+    )
     return {"publicKey": options, "recovery": recovery.id}
 
 
-async def approve(tx: Tx, settings: Settings, actor: Actor, person_id: int,
-                  credential: dict[str, Any]) -> Status:
+async def approve(
+    tx: Tx, settings: Settings, actor: Actor, person_id: int, credential: dict[str, Any]
+) -> Status:
     """Record one official's approval; the last one gets the enrollment link."""
     person = await _person(tx, person_id)
     bodies = await ensure_approver(tx, actor, person)
     assertion = await passkeys.verify_assertion(tx, settings, credential, purpose=PURPOSE)
     subject = f"person:{person_id}"
     if assertion.person.id != actor.person_id:
-        await passkeys.refuse(tx, RecoveryRefused(
-            "This approval was signed with another person's passkey."),
-            actor_id=actor.person_id, subject=subject)
+        await passkeys.refuse(
+            tx,
+            RecoveryRefused("This approval was signed with another person's passkey."),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
     recovery = await open_recovery(tx, person_id, lock=True)
     if recovery is None or assertion.challenge.context.get("recovery") != recovery.id:
-        await passkeys.refuse(tx, RecoveryRefused(
-            "This approval was made for another recovery, or the recovery expired. Start "
-            "again."), actor_id=actor.person_id, subject=subject)
+        await passkeys.refuse(
+            tx,
+            RecoveryRefused(
+                "This approval was made for another recovery, or the recovery expired. Start again."
+            ),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
     await _refuse_second_approval(tx, actor, recovery)
     assert actor.person_id is not None and assertion.credential.id is not None
-    tx.session.add(RecoveryApproval(recovery_id=recovery.id or 0, approver_id=actor.person_id,
-                                    credential_id=assertion.credential.id))
+    tx.session.add(
+        RecoveryApproval(
+            recovery_id=recovery.id or 0,
+            approver_id=actor.person_id,
+            credential_id=assertion.credential.id,
+        )
+    )
     await tx.session.flush()
-    await audit.record(tx.session, "recovery.approved", actor_id=actor.person_id,
-                       subject=subject, recovery=recovery.id,
-                       credential=assertion.credential.id)
+    await audit.record(
+        tx.session,
+        "recovery.approved",
+        actor_id=actor.person_id,
+        subject=subject,
+        recovery=recovery.id,
+        credential=assertion.credential.id,
+    )
     await security_notices.recovery_approved(tx, person_id, recovery, actor.person_id)
     pairs = await _approvals(tx, recovery)
     approvers = [p for _a, p in pairs]
@@ -201,13 +285,20 @@ async def approve(tx: Tx, settings: Settings, actor: Actor, person_id: int,
     missing = await _missing(tx, bodies, approvers)
     if missing:
         return Status(recovery, approvals, missing)
-    enrollment, url = await issue_recovery_link(tx, settings, actor_id=actor.person_id,
-                                                person_id=person_id)
+    enrollment, url = await issue_recovery_link(
+        tx, settings, actor_id=actor.person_id, person_id=person_id
+    )
     recovery.completed_at, recovery.enrollment_id = utcnow(), enrollment.id
     tx.session.add(recovery)
     names = [p.full_name for p in approvers]
-    await audit.record(tx.session, "recovery.link_issued", actor_id=actor.person_id,
-                       subject=subject, recovery=recovery.id, enrollment=enrollment.id,
-                       approvers=[p.id for p in approvers])
+    await audit.record(
+        tx.session,
+        "recovery.link_issued",
+        actor_id=actor.person_id,
+        subject=subject,
+        recovery=recovery.id,
+        enrollment=enrollment.id,
+        approvers=[p.id for p in approvers],
+    )
     await security_notices.recovery_link_issued(tx, person_id, recovery, names)
     return Status(recovery, approvals, [], url=url)

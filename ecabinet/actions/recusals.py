@@ -30,15 +30,20 @@ MAX_REASON = 2_000
 
 async def recused_seats(session: AsyncSession, item_id: int) -> set[int]:
     """The seats that declared a conflict of interest on the item (and did not withdraw)."""
-    rows = await session.exec(select(Recusal.membership_id).where(
-        Recusal.item_id == item_id, col(Recusal.withdrawn_at).is_(None)))
+    rows = await session.exec(
+        select(Recusal.membership_id).where(
+            Recusal.item_id == item_id, col(Recusal.withdrawn_at).is_(None)
+        )
+    )
     return set(rows.all())
 
 
 async def of_item(session: AsyncSession, item_id: int) -> list[Recusal]:
-    rows = await session.exec(select(Recusal).where(
-        Recusal.item_id == item_id, col(Recusal.withdrawn_at).is_(None)).order_by(
-        col(Recusal.declared_at), col(Recusal.id)))
+    rows = await session.exec(
+        select(Recusal)
+        .where(Recusal.item_id == item_id, col(Recusal.withdrawn_at).is_(None))
+        .order_by(col(Recusal.declared_at), col(Recusal.id))
+    )
     return list(rows.all())
 
 
@@ -59,8 +64,11 @@ async def _item(tx: Tx, item_id: int) -> tuple[AgendaItem, Meeting]:
 
 
 async def _voted_on(tx: Tx, item_id: int) -> bool:
-    return (await tx.session.exec(select(Poll.id).where(
-        Poll.item_id == item_id, Poll.kind == PollKind.LIVE.value))).first() is not None
+    return (
+        await tx.session.exec(
+            select(Poll.id).where(Poll.item_id == item_id, Poll.kind == PollKind.LIVE.value)
+        )
+    ).first() is not None
 
 
 def _refresh(tx: Tx, meeting: Meeting, **data: object) -> None:
@@ -74,13 +82,16 @@ async def declare(tx: Tx, actor: Actor, item_id: int, reason: str) -> Recusal:
     item, meeting = await _item(tx, item_id)
     seat_id = _seat(actor, meeting)
     if meeting.state not in (MeetingState.PUBLISHED.value, MeetingState.IN_SESSION.value):
-        raise Conflict("A conflict of interest is declared on a published meeting, before "
-                       "its session ends.")
+        raise Conflict(
+            "A conflict of interest is declared on a published meeting, before its session ends."
+        )
     if item.status in SETTLED:
         raise Conflict("This item was already dealt with (%(status)s).", status=item.status)
     if await _voted_on(tx, item_id):
-        raise Conflict("A vote was already opened on this item: declare a conflict of "
-                       "interest before the vote opens.")
+        raise Conflict(
+            "A vote was already opened on this item: declare a conflict of "
+            "interest before the vote opens."
+        )
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationFailed("Say briefly why you have a conflict of interest on this item.")
@@ -89,13 +100,24 @@ async def declare(tx: Tx, actor: Actor, item_id: int, reason: str) -> Recusal:
     assert item.id is not None
     if seat_id in await recused_seats(tx.session, item.id):
         raise Conflict("You already declared a conflict of interest on this item.")
-    recusal = Recusal(meeting_id=meeting.id or 0, item_id=item.id, membership_id=seat_id,
-                      reason=reason, declared_by_id=actor.person_id)
+    recusal = Recusal(
+        meeting_id=meeting.id or 0,
+        item_id=item.id,
+        membership_id=seat_id,
+        reason=reason,
+        declared_by_id=actor.person_id,
+    )
     tx.session.add(recusal)
     await tx.session.flush()
-    await audit.record(tx.session, "recusal.declared", actor_id=actor.person_id,
-                       body_id=meeting.body_id, subject=f"item:{item.id}", seat=seat_id,
-                       reason=reason)
+    await audit.record(
+        tx.session,
+        "recusal.declared",
+        actor_id=actor.person_id,
+        body_id=meeting.body_id,
+        subject=f"item:{item.id}",
+        seat=seat_id,
+        reason=reason,
+    )
     _refresh(tx, meeting, item=item.id, seat=seat_id, step="declared")
     return recusal
 
@@ -103,8 +125,9 @@ async def declare(tx: Tx, actor: Actor, item_id: int, reason: str) -> Recusal:
 async def withdraw(tx: Tx, actor: Actor, recusal_id: int) -> Recusal:
     recusal = await tx.session.get(Recusal, recusal_id)
     if recusal is None or recusal.withdrawn_at is not None:
-        raise NotFound("There is no declared conflict of interest with the number %(id)s.",
-                       id=recusal_id)
+        raise NotFound(
+            "There is no declared conflict of interest with the number %(id)s.", id=recusal_id
+        )
     item, meeting = await _item(tx, recusal.item_id)
     if _seat(actor, meeting) != recusal.membership_id:
         raise Forbidden("Only the member who declared a conflict of interest can withdraw it.")
@@ -112,8 +135,13 @@ async def withdraw(tx: Tx, actor: Actor, recusal_id: int) -> Recusal:
         raise Conflict("A vote was already opened on this item: the declaration stands.")
     recusal.withdrawn_at = utcnow()
     tx.session.add(recusal)
-    await audit.record(tx.session, "recusal.withdrawn", actor_id=actor.person_id,
-                       body_id=meeting.body_id, subject=f"item:{item.id}",
-                       seat=recusal.membership_id)
+    await audit.record(
+        tx.session,
+        "recusal.withdrawn",
+        actor_id=actor.person_id,
+        body_id=meeting.body_id,
+        subject=f"item:{item.id}",
+        seat=recusal.membership_id,
+    )
     _refresh(tx, meeting, item=item.id, seat=recusal.membership_id, step="withdrawn")
     return recusal

@@ -39,8 +39,9 @@ def _signature(credential: dict[str, Any]) -> bytes | None:
         return None
 
 
-async def already_recorded(tx: Tx, actor: Actor, *, poll_id: int, payload: dict[str, Any],
-                           credential: dict[str, Any]) -> Ballot | None:
+async def already_recorded(
+    tx: Tx, actor: Actor, *, poll_id: int, payload: dict[str, Any], credential: dict[str, Any]
+) -> Ballot | None:
     """The ballot that this very signed ballot recorded earlier, if any.
 
     Only for the person whose passkey signed it, and only when the signature is the one
@@ -48,16 +49,21 @@ async def already_recorded(tx: Tx, actor: Actor, *, poll_id: int, payload: dict[
     signature = _signature(credential)
     if signature is None:
         return None
-    found = (await tx.session.exec(
-        select(Ballot, PasskeyCredential.person_id)
-        .join(PasskeyCredential, PasskeyCredential.id == Ballot.credential_id)  # type: ignore[arg-type]
-        .where(Ballot.poll_id == poll_id, Ballot.receipt == receipt_of(payload)))).first()
+    found = (
+        await tx.session.exec(
+            select(Ballot, PasskeyCredential.person_id)
+            .join(PasskeyCredential, PasskeyCredential.id == Ballot.credential_id)  # type: ignore[arg-type]
+            .where(Ballot.poll_id == poll_id, Ballot.receipt == receipt_of(payload))
+        )
+    ).first()
     if found is None:
         return None
     ballot, signer = found
     if signer != actor.person_id or ballot.signature != signature:
         return None
     if ballot.superseded_by_id is not None:
-        raise BallotReplaced("This ballot was recorded, then replaced by the later ballot you "
-                             "cast; the later one is the one that counts.")
+        raise BallotReplaced(
+            "This ballot was recorded, then replaced by the later ballot you "
+            "cast; the later one is the one that counts."
+        )
     return ballot

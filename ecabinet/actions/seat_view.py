@@ -34,12 +34,15 @@ from ..vocab import Classification, MeetingState, Role
 # A guest without a seat in the body reads what is not classified, never more.
 GUEST_CLEARANCE = int(Classification.INTERNAL)
 
-NOT_PUBLISHED = N_("This meeting is still being prepared; members see it once the "
-                   "secretariat publishes it.")
-NOT_INVITED = N_("You have no seat in the body that holds this meeting, and you are not "
-                 "invited to it.")
-NOT_SHOWN = N_("This display belongs to another body, or the meeting is not published; it "
-               "cannot show it.")
+NOT_PUBLISHED = N_(
+    "This meeting is still being prepared; members see it once the secretariat publishes it."
+)
+NOT_INVITED = N_(
+    "You have no seat in the body that holds this meeting, and you are not invited to it."
+)
+NOT_SHOWN = N_(
+    "This display belongs to another body, or the meeting is not published; it cannot show it."
+)
 
 
 class SeatKind(StrEnum):
@@ -89,13 +92,11 @@ class SeatView:
         return self.sees_meeting and classification <= self.clearance
 
 
-def seat_facts(seat: Membership | None, guest_items: frozenset[int] = frozenset()
-               ) -> SeatFacts:
+def seat_facts(seat: Membership | None, guest_items: frozenset[int] = frozenset()) -> SeatFacts:
     """The facts of one seat in the meeting's body (None: no seat there)."""
     if seat is None or not seat.active or seat.role == Role.ADMIN.value:
         return SeatFacts(None, guest_items=guest_items)
-    return SeatFacts(Role(seat.role), seat.clearance, seat.stand_in_for_id is not None,
-                     guest_items)
+    return SeatFacts(Role(seat.role), seat.clearance, seat.stand_in_for_id is not None, guest_items)
 
 
 def _kind(facts: SeatFacts) -> SeatKind:
@@ -115,22 +116,44 @@ def decide(facts: SeatFacts, meeting_state: str) -> SeatView:
     draft = meeting_state == MeetingState.DRAFT.value
     if facts.display is not None:
         if draft or not facts.display:
-            return SeatView(SeatKind.DISPLAY, frozenset(), 0, sees_attendance=False,
-                            sees_running_count=False, refusal=NOT_SHOWN)
+            return SeatView(
+                SeatKind.DISPLAY,
+                frozenset(),
+                0,
+                sees_attendance=False,
+                sees_running_count=False,
+                refusal=NOT_SHOWN,
+            )
         return SeatView(SeatKind.DISPLAY, None, 0)
     kind = _kind(facts)
     if kind == SeatKind.SECRETARIAT:
         return SeatView(kind, None, facts.clearance, prepares=True)
     if kind == SeatKind.OUTSIDER:
-        return SeatView(kind, frozenset(), 0, sees_attendance=False,
-                        sees_running_count=False, refusal=NOT_INVITED)
+        return SeatView(
+            kind,
+            frozenset(),
+            0,
+            sees_attendance=False,
+            sees_running_count=False,
+            refusal=NOT_INVITED,
+        )
     if draft:
-        return SeatView(kind, frozenset(), 0, sees_attendance=False,
-                        sees_running_count=False,
-                        refusal=NOT_INVITED if kind == SeatKind.GUEST else NOT_PUBLISHED)
+        return SeatView(
+            kind,
+            frozenset(),
+            0,
+            sees_attendance=False,
+            sees_running_count=False,
+            refusal=NOT_INVITED if kind == SeatKind.GUEST else NOT_PUBLISHED,
+        )
     if kind == SeatKind.GUEST:
-        return SeatView(kind, facts.guest_items, GUEST_CLEARANCE, sees_attendance=False,
-                        sees_running_count=False)
+        return SeatView(
+            kind,
+            facts.guest_items,
+            GUEST_CLEARANCE,
+            sees_attendance=False,
+            sees_running_count=False,
+        )
     return SeatView(kind, None, facts.clearance)
 
 
@@ -148,7 +171,8 @@ def live_state_for(state: dict[str, Any], view: SeatView) -> dict[str, Any]:
             poll=poll if poll is not None and poll.get("item") in items else None,
             results=[result for result in state["results"] if result.get("item") in items],
             speakers=state.get("speakers") if state["current_item"] in items else None,
-            recusals=state.get("recusals", []) if state["current_item"] in items else [])
+            recusals=state.get("recusals", []) if state["current_item"] in items else [],
+        )
     if not view.sees_attendance and "attendance" in state:
         scoped["attendance"] = []
     return scoped
@@ -157,17 +181,27 @@ def live_state_for(state: dict[str, Any], view: SeatView) -> dict[str, Any]:
 def display_state(state: dict[str, Any]) -> dict[str, Any]:
     """What the room's screen shows of a state (see the module's docstring)."""
     shown = {key: value for key, value in state.items() if key != "me"}
-    shown["agenda"] = [{key: value for key, value in item.items() if key != "conclusion"}
-                       for item in state["agenda"]]
+    shown["agenda"] = [
+        {key: value for key, value in item.items() if key != "conclusion"}
+        for item in state["agenda"]
+    ]
     # Who does not take part in the item, by name; the reason stays on the tablets and
     # in the minutes.
-    shown["recusals"] = [{"seat": r["seat"], "name": r["name"]}
-                         for r in state.get("recusals", [])]
+    shown["recusals"] = [{"seat": r["seat"], "name": r["name"]} for r in state.get("recusals", [])]
     if "attendance" in state:
         shown["attendance"] = [
-            {"seat": seat["seat"], "name": seat["name"], "present": True, "checked_in": True,
-             "away": False, "mode": seat["mode"], "stand_in": seat["stand_in"]}
-            for seat in state["attendance"] if seat["present"]]
+            {
+                "seat": seat["seat"],
+                "name": seat["name"],
+                "present": True,
+                "checked_in": True,
+                "away": False,
+                "mode": seat["mode"],
+                "stand_in": seat["stand_in"],
+            }
+            for seat in state["attendance"]
+            if seat["present"]
+        ]
     return shown
 
 

@@ -29,66 +29,116 @@ def _at(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-async def _tell(tx: Tx, person_id: int, kind: str, message: str, subject: str,
-                **params: str) -> None:
-    notice = NoticeKind.ACCOUNT_RECOVERY if kind.startswith("recovery") \
-        else NoticeKind.ACCOUNT_DEVICE
+async def _tell(
+    tx: Tx, person_id: int, kind: str, message: str, subject: str, **params: str
+) -> None:
+    notice = (
+        NoticeKind.ACCOUNT_RECOVERY if kind.startswith("recovery") else NoticeKind.ACCOUNT_DEVICE
+    )
     fill: dict[str, Any] = dict(params)
     row = await account_notice(tx, person_id, notice, message, link=LINK, **fill)
     row.subject = f"{kind}:{subject}"[:64]
     tx.session.add(row)
 
 
-async def recovery_approved(tx: Tx, person_id: int, recovery: Recovery, approver_id: int
-                            ) -> None:
-    await _tell(tx, person_id, "recovery-approved", N_(
-        "%(approver)s approved a recovery of your account: a new device may be registered "
-        "for you once every approval is in. If you did not ask for it, tell the "
-        "secretariat at once."), f"recovery:{recovery.id}",
-        approver=await name_of(tx, approver_id))
+async def recovery_approved(tx: Tx, person_id: int, recovery: Recovery, approver_id: int) -> None:
+    await _tell(
+        tx,
+        person_id,
+        "recovery-approved",
+        N_(
+            "%(approver)s approved a recovery of your account: a new device may be registered "
+            "for you once every approval is in. If you did not ask for it, tell the "
+            "secretariat at once."
+        ),
+        f"recovery:{recovery.id}",
+        approver=await name_of(tx, approver_id),
+    )
 
 
-async def recovery_link_issued(tx: Tx, person_id: int, recovery: Recovery,
-                               approvers: list[str]) -> None:
-    await _tell(tx, person_id, "recovery-link", N_(
-        "A recovery link for a new device was issued for you, approved by %(approvers)s."),
-        f"recovery:{recovery.id}", approvers=", ".join(approvers))
+async def recovery_link_issued(
+    tx: Tx, person_id: int, recovery: Recovery, approvers: list[str]
+) -> None:
+    await _tell(
+        tx,
+        person_id,
+        "recovery-link",
+        N_("A recovery link for a new device was issued for you, approved by %(approvers)s."),
+        f"recovery:{recovery.id}",
+        approvers=", ".join(approvers),
+    )
 
 
-async def recovered(tx: Tx, person_id: int, row: PasskeyCredential, recovery: Recovery,
-                    until: datetime) -> None:
-    await _tell(tx, person_id, "recovered", N_(
-        "A passkey “%(device)s” was registered for you through account recovery. It is in "
-        "quarantine until %(until)s: it can sign in and read, not vote or sign. If it is "
-        "not yours, reject it from one of your earlier devices."),
-        f"passkey:{row.id}", device=row.device_name, until=_at(until))
+async def recovered(
+    tx: Tx, person_id: int, row: PasskeyCredential, recovery: Recovery, until: datetime
+) -> None:
+    await _tell(
+        tx,
+        person_id,
+        "recovered",
+        N_(
+            "A passkey “%(device)s” was registered for you through account recovery. It is in "
+            "quarantine until %(until)s: it can sign in and read, not vote or sign. If it is "
+            "not yours, reject it from one of your earlier devices."
+        ),
+        f"passkey:{row.id}",
+        device=row.device_name,
+        until=_at(until),
+    )
 
 
-async def quarantine_ended(tx: Tx, person_id: int, row: PasskeyCredential, *,
-                           rejected: bool, by: PasskeyCredential | None) -> None:
+async def quarantine_ended(
+    tx: Tx, person_id: int, row: PasskeyCredential, *, rejected: bool, by: PasskeyCredential | None
+) -> None:
     by_name = "?" if by is None else by.device_name
     if rejected:
-        await _tell(tx, person_id, "quarantine-rejected", N_(
-            "The passkey “%(device)s” registered through recovery was rejected from your "
-            "device “%(by)s”: it is revoked and its sessions ended."),
-            f"passkey:{row.id}", device=row.device_name, by=by_name)
+        await _tell(
+            tx,
+            person_id,
+            "quarantine-rejected",
+            N_(
+                "The passkey “%(device)s” registered through recovery was rejected from your "
+                "device “%(by)s”: it is revoked and its sessions ended."
+            ),
+            f"passkey:{row.id}",
+            device=row.device_name,
+            by=by_name,
+        )
     else:
-        await _tell(tx, person_id, "quarantine-ended", N_(
-            "The quarantine of the passkey “%(device)s” was ended early from your device "
-            "“%(by)s”: it may now vote and sign."),
-            f"passkey:{row.id}", device=row.device_name, by=by_name)
+        await _tell(
+            tx,
+            person_id,
+            "quarantine-ended",
+            N_(
+                "The quarantine of the passkey “%(device)s” was ended early from your device "
+                "“%(by)s”: it may now vote and sign."
+            ),
+            f"passkey:{row.id}",
+            device=row.device_name,
+            by=by_name,
+        )
 
 
 async def quarantine_expired(tx: Tx, person_id: int, row: PasskeyCredential) -> None:
-    await _tell(tx, person_id, "quarantine-expired", N_(
-        "The quarantine of the passkey “%(device)s” registered through recovery has ended: "
-        "it may now vote and sign."), f"passkey:{row.id}", device=row.device_name)
+    await _tell(
+        tx,
+        person_id,
+        "quarantine-expired",
+        N_(
+            "The quarantine of the passkey “%(device)s” registered through recovery has ended: "
+            "it may now vote and sign."
+        ),
+        f"passkey:{row.id}",
+        device=row.device_name,
+    )
 
 
 async def history(tx: Tx, person_id: int, *, limit: int = 30) -> list[Notification]:
     """The person's account events, newest first, for their devices page."""
-    rows = await tx.session.exec(select(Notification).where(
-        Notification.person_id == person_id,
-        col(Notification.kind).in_(KINDS)).order_by(
-        col(Notification.created_at).desc(), col(Notification.id).desc()).limit(limit))
+    rows = await tx.session.exec(
+        select(Notification)
+        .where(Notification.person_id == person_id, col(Notification.kind).in_(KINDS))
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+        .limit(limit)
+    )
     return list(rows.all())

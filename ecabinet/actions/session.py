@@ -73,20 +73,28 @@ _REFUSALS: dict[tuple[Step, Phase], str] = {
     (Step.OPEN_SESSION, Phase.OPEN): N_("The session is already open."),
     (Step.OPEN_SESSION, Phase.ITEM): N_("The session is already open."),
     (Step.OPEN_SESSION, Phase.VOTING): N_("The session is already open."),
-    (Step.OPEN_VOTE, Phase.VOTING): N_("A vote is already open on this item; close it "
-                                       "before opening another."),
-    (Step.CONCLUDE, Phase.VOTING): N_("A vote is open on this item: close it before "
-                                      "recording the conclusion."),
+    (Step.OPEN_VOTE, Phase.VOTING): N_(
+        "A vote is already open on this item; close it before opening another."
+    ),
+    (Step.CONCLUDE, Phase.VOTING): N_(
+        "A vote is open on this item: close it before recording the conclusion."
+    ),
     (Step.TAKE_ITEM, Phase.VOTING): N_("A vote is open: close it before moving on."),
-    (Step.CLOSE_SESSION, Phase.VOTING): N_("A vote is open: close it before closing the "
-                                           "session."),
-    (Step.ADOPT_CONSENT, Phase.VOTING): N_("A vote is open: close it before adopting the "
-                                           "consent block."),
+    (Step.CLOSE_SESSION, Phase.VOTING): N_("A vote is open: close it before closing the session."),
+    (Step.ADOPT_CONSENT, Phase.VOTING): N_(
+        "A vote is open: close it before adopting the consent block."
+    ),
     (Step.CHECK_IN, Phase.CLOSED): N_("The session is closed; check-in has ended."),
 }
 
-SETTLED = frozenset({ItemStatus.ADOPTED.value, ItemStatus.REJECTED.value,
-                     ItemStatus.CONCLUDED.value, ItemStatus.DEFERRED.value})
+SETTLED = frozenset(
+    {
+        ItemStatus.ADOPTED.value,
+        ItemStatus.REJECTED.value,
+        ItemStatus.CONCLUDED.value,
+        ItemStatus.DEFERRED.value,
+    }
+)
 # The live agenda: what the triage left for debate (all items when there was no triage).
 LIVE = (ItemStatus.PENDING.value, ItemStatus.CONTESTED.value)
 MAX_CONCLUSION = 20_000
@@ -98,9 +106,15 @@ class SessionRefused(Conflict):
 
 
 async def open_poll_of(tx: Tx, meeting_id: int) -> Poll | None:
-    return (await tx.session.exec(select(Poll).where(
-        Poll.meeting_id == meeting_id, Poll.kind == PollKind.LIVE.value,
-        Poll.state == PollState.OPEN.value))).first()
+    return (
+        await tx.session.exec(
+            select(Poll).where(
+                Poll.meeting_id == meeting_id,
+                Poll.kind == PollKind.LIVE.value,
+                Poll.state == PollState.OPEN.value,
+            )
+        )
+    ).first()
 
 
 async def phase_of(tx: Tx, meeting: Meeting) -> Phase:
@@ -137,8 +151,9 @@ def may_run(actor: Actor, meeting: Meeting) -> bool:
 def ensure_runs(actor: Actor, meeting: Meeting) -> None:
     ensure_signed_in(actor)
     if not may_run(actor, meeting):
-        raise Forbidden("Only the chair, or the secretariat on the chair's behalf, runs the "
-                        "session.")
+        raise Forbidden(
+            "Only the chair, or the secretariat on the chair's behalf, runs the session."
+        )
 
 
 async def runnable(tx: Tx, actor: Actor, meeting_id: int, step: Step) -> Meeting:
@@ -151,14 +166,22 @@ async def runnable(tx: Tx, actor: Actor, meeting_id: int, step: Step) -> Meeting
 
 def emit(tx: Tx, meeting: Meeting, kind: EventKind, **data: object) -> None:
     assert meeting.id is not None
-    tx.emit(Event.of(kind, MeetingChanged(meeting.id, data), body_id=meeting.body_id,
-                     meeting_id=meeting.id))
+    tx.emit(
+        Event.of(
+            kind, MeetingChanged(meeting.id, data), body_id=meeting.body_id, meeting_id=meeting.id
+        )
+    )
 
 
-async def record(tx: Tx, actor: Actor, meeting: Meeting, kind: EventKind, **data: object
-                 ) -> None:
-    await audit.record(tx.session, kind, actor_id=actor.person_id, body_id=meeting.body_id,
-                       subject=f"meeting:{meeting.id}", **data)
+async def record(tx: Tx, actor: Actor, meeting: Meeting, kind: EventKind, **data: object) -> None:
+    await audit.record(
+        tx.session,
+        kind,
+        actor_id=actor.person_id,
+        body_id=meeting.body_id,
+        subject=f"meeting:{meeting.id}",
+        **data,
+    )
     emit(tx, meeting, kind, **data)
 
 
@@ -180,9 +203,16 @@ class OpensAfterItsDate(Conflict):
     kind = "opens-after-its-date"
 
 
-async def open_session(tx: Tx, actor: Actor, meeting_id: int, *, confirm: bool = False,
-                       confirm_early: bool = False, confirm_late: bool = False,
-                       time_zone: str = "Asia/Ho_Chi_Minh") -> Meeting:
+async def open_session(
+    tx: Tx,
+    actor: Actor,
+    meeting_id: int,
+    *,
+    confirm: bool = False,
+    confirm_early: bool = False,
+    confirm_late: bool = False,
+    time_zone: str = "Asia/Ho_Chi_Minh",
+) -> Meeting:
     """Open the session. Without a quorum present the chair is warned first and must
     confirm (members often check in after the opening); the minutes then say when the
     quorum was reached, and the audit log that the chair opened without it. Opening on a
@@ -200,22 +230,37 @@ async def open_session(tx: Tx, actor: Actor, meeting_id: int, *, confirm: bool =
             raise OpensBeforeItsDate(
                 "This session is scheduled for %(date)s; today is %(today)s. Open it before "
                 "its date only if the members were told (confirm to open).",
-                date=f"{scheduled:%d/%m/%Y}", today=f"{today:%d/%m/%Y}")
-        await audit.record(tx.session, "session.opened_before_its_date",
-                           actor_id=actor.person_id, body_id=meeting.body_id,
-                           subject=f"meeting:{meeting.id}", scheduled=scheduled.isoformat(),
-                           opened=today.isoformat())
+                date=f"{scheduled:%d/%m/%Y}",
+                today=f"{today:%d/%m/%Y}",
+            )
+        await audit.record(
+            tx.session,
+            "session.opened_before_its_date",
+            actor_id=actor.person_id,
+            body_id=meeting.body_id,
+            subject=f"meeting:{meeting.id}",
+            scheduled=scheduled.isoformat(),
+            opened=today.isoformat(),
+        )
     if today > scheduled:
         if not confirm_late:
             raise OpensAfterItsDate(
                 "This session was scheduled for %(date)s; today is %(today)s, %(days)s days "
                 "later. Open it now only if the members were called for today (confirm to "
-                "open).", date=f"{scheduled:%d/%m/%Y}", today=f"{today:%d/%m/%Y}",
-                days=(today - scheduled).days)
-        await audit.record(tx.session, "session.opened_after_its_date",
-                           actor_id=actor.person_id, body_id=meeting.body_id,
-                           subject=f"meeting:{meeting.id}", scheduled=scheduled.isoformat(),
-                           opened=today.isoformat())
+                "open).",
+                date=f"{scheduled:%d/%m/%Y}",
+                today=f"{today:%d/%m/%Y}",
+                days=(today - scheduled).days,
+            )
+        await audit.record(
+            tx.session,
+            "session.opened_after_its_date",
+            actor_id=actor.person_id,
+            body_id=meeting.body_id,
+            subject=f"meeting:{meeting.id}",
+            scheduled=scheduled.isoformat(),
+            opened=today.isoformat(),
+        )
     body = await tx.session.get(Body, meeting.body_id)
     assert body is not None
     quorum = quorum_of(body, await seats_of(tx.session, meeting))
@@ -223,13 +268,22 @@ async def open_session(tx: Tx, actor: Actor, meeting_id: int, *, confirm: bool =
         raise NoQuorumYet(
             "There is no quorum yet: %(present)s of %(members)s members have checked in and "
             "%(needed)s are needed. Open the session anyway only if members will check in "
-            "before any vote (confirm to open).", present=quorum.present,
-            members=quorum.members, needed=quorum.needed)
+            "before any vote (confirm to open).",
+            present=quorum.present,
+            members=quorum.members,
+            needed=quorum.needed,
+        )
     if not quorum.met:
-        await audit.record(tx.session, "session.opened_without_quorum",
-                           actor_id=actor.person_id, body_id=meeting.body_id,
-                           subject=f"meeting:{meeting.id}", present=quorum.present,
-                           members=quorum.members, needed=quorum.needed)
+        await audit.record(
+            tx.session,
+            "session.opened_without_quorum",
+            actor_id=actor.person_id,
+            body_id=meeting.body_id,
+            subject=f"meeting:{meeting.id}",
+            present=quorum.present,
+            members=quorum.members,
+            needed=quorum.needed,
+        )
     # The state change itself (and its audit event) belongs to the meeting's life cycle.
     return await meetings.open_session(tx, actor, meeting_id)
 
@@ -248,9 +302,14 @@ async def close_session(tx: Tx, actor: Actor, meeting_id: int) -> Meeting:
     meeting.current_item_id = None
     tx.session.add(meeting)
     if deferred:
-        await audit.record(tx.session, "session.items_deferred", actor_id=actor.person_id,
-                           body_id=meeting.body_id, subject=f"meeting:{meeting.id}",
-                           items=deferred)
+        await audit.record(
+            tx.session,
+            "session.items_deferred",
+            actor_id=actor.person_id,
+            body_id=meeting.body_id,
+            subject=f"meeting:{meeting.id}",
+            items=deferred,
+        )
     return await meetings.close(tx, actor, meeting_id)
 
 
@@ -258,9 +317,11 @@ async def close_session(tx: Tx, actor: Actor, meeting_id: int) -> Meeting:
 
 
 async def items_of(tx: Tx, meeting: Meeting) -> list[AgendaItem]:
-    rows = await tx.session.exec(select(AgendaItem).where(
-        AgendaItem.meeting_id == meeting.id).order_by(col(AgendaItem.ordinal),
-                                                     col(AgendaItem.id)))
+    rows = await tx.session.exec(
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .order_by(col(AgendaItem.ordinal), col(AgendaItem.id))
+    )
     return list(rows.all())
 
 
@@ -282,15 +343,17 @@ async def adopt_consent_block(tx: Tx, actor: Actor, meeting_id: int) -> list[Age
     return block
 
 
-async def take_item(tx: Tx, actor: Actor, meeting_id: int, item_id: int | None = None
-                    ) -> AgendaItem:
+async def take_item(
+    tx: Tx, actor: Actor, meeting_id: int, item_id: int | None = None
+) -> AgendaItem:
     """Take the given item, or the next one of the live agenda in order."""
     meeting = await runnable(tx, actor, meeting_id, Step.TAKE_ITEM)
     items = await items_of(tx, meeting)
     current = next((i for i in items if i.id == meeting.current_item_id), None)
     if current is not None and current.status not in SETTLED:
-        raise SessionRefused("Record the conclusion of the current item (or defer it) before "
-                             "taking another.")
+        raise SessionRefused(
+            "Record the conclusion of the current item (or defer it) before taking another."
+        )
     item = _choose(items, item_id)
     if current is not None and current.id is not None:
         await lapse(tx, current.id)
@@ -304,23 +367,26 @@ def _choose(items: list[AgendaItem], item_id: int | None) -> AgendaItem:
     if item_id is None:
         waiting = [i for i in items if i.status in LIVE]
         if not waiting:
-            raise SessionRefused("Every item on the live agenda has been dealt with; the "
-                                 "session can be closed.")
+            raise SessionRefused(
+                "Every item on the live agenda has been dealt with; the session can be closed."
+            )
         return waiting[0]
     item = next((i for i in items if i.id == item_id), None)
     if item is None:
         raise NotFound("This meeting has no agenda item with the number %(id)s.", id=item_id)
     if item.status == ItemStatus.CONSENT.value:
-        raise SessionRefused("This item is in the consent block: it is adopted with the "
-                             "block, unless a member pulls it out first.")
+        raise SessionRefused(
+            "This item is in the consent block: it is adopted with the "
+            "block, unless a member pulls it out first."
+        )
     if item.status not in LIVE:
-        raise SessionRefused("This item was already dealt with (%(status)s).",
-                             status=item.status)
+        raise SessionRefused("This item was already dealt with (%(status)s).", status=item.status)
     return item
 
 
-async def conclude_item(tx: Tx, actor: Actor, item_id: int, *, text: str,
-                        defer: bool = False) -> AgendaItem:
+async def conclude_item(
+    tx: Tx, actor: Actor, item_id: int, *, text: str, defer: bool = False
+) -> AgendaItem:
     """Record the chair's conclusion on the current item; a vote's result stays its status."""
     item = await tx.session.get(AgendaItem, item_id)
     if item is None:
@@ -332,11 +398,13 @@ async def conclude_item(tx: Tx, actor: Actor, item_id: int, *, text: str,
     if not text and not defer:
         raise ValidationFailed("Write the chair's conclusion on this item.")
     if len(text) > MAX_CONCLUSION:
-        raise ValidationFailed("A conclusion has at most %(limit)s characters.",
-                               limit=MAX_CONCLUSION)
+        raise ValidationFailed(
+            "A conclusion has at most %(limit)s characters.", limit=MAX_CONCLUSION
+        )
     if defer and item.status in SETTLED - {ItemStatus.DEFERRED.value}:
-        raise SessionRefused("This item was already decided (%(status)s); it cannot be "
-                             "deferred.", status=item.status)
+        raise SessionRefused(
+            "This item was already decided (%(status)s); it cannot be deferred.", status=item.status
+        )
     item.conclusion = text
     await lapse(tx, item_id)
     if defer:
@@ -344,6 +412,13 @@ async def conclude_item(tx: Tx, actor: Actor, item_id: int, *, text: str,
     elif item.status not in SETTLED:
         item.status = ItemStatus.CONCLUDED.value
     tx.session.add(item)
-    await record(tx, actor, meeting, EventKind.SESSION_ITEM_CONCLUDED, item=item.id,
-                 status=item.status, conclusion=text)
+    await record(
+        tx,
+        actor,
+        meeting,
+        EventKind.SESSION_ITEM_CONCLUDED,
+        item=item.id,
+        status=item.status,
+        conclusion=text,
+    )
     return item

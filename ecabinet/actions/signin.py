@@ -25,65 +25,95 @@ class FreshAuthRequired(Forbidden):
     audit = False
 
 
-async def signin_options(tx: Tx, settings: Settings, *, client: passkeys.Client
-                         ) -> dict[str, Any]:
+async def signin_options(tx: Tx, settings: Settings, *, client: passkeys.Client) -> dict[str, Any]:
     await passkeys.check_rate(tx, settings, client=client, purposes=(SIGNIN,))
     return await passkeys.authentication_options(tx, settings, client=client, purpose=SIGNIN)
 
 
-async def finish_signin(tx: Tx, settings: Settings, credential: dict[str, Any], *,
-                        client: passkeys.Client) -> str:
+async def finish_signin(
+    tx: Tx, settings: Settings, credential: dict[str, Any], *, client: passkeys.Client
+) -> str:
     """Verify the assertion and open a session; returns the cookie's token."""
     assertion = await passkeys.verify_assertion(tx, settings, credential, purpose=SIGNIN)
-    token = await start_session(tx.session, assertion.person,
-                                credential_id=assertion.credential.id,
-                                fresh_minutes=settings.fresh_auth_minutes,
-                                user_agent=client.user_agent)
-    await audit.record(tx.session, "session.started", actor_id=assertion.person.id,
-                       subject=f"person:{assertion.person.id}",
-                       credential=assertion.credential.id, client=client.address)
+    token = await start_session(
+        tx.session,
+        assertion.person,
+        credential_id=assertion.credential.id,
+        fresh_minutes=settings.fresh_auth_minutes,
+        user_agent=client.user_agent,
+    )
+    await audit.record(
+        tx.session,
+        "session.started",
+        actor_id=assertion.person.id,
+        subject=f"person:{assertion.person.id}",
+        credential=assertion.credential.id,
+        client=client.address,
+    )
     return token
 
 
-async def open_session_after_enrollment(tx: Tx, settings: Settings, person_id: int,
-                                        credential_id: int, client: passkeys.Client) -> str:
+async def open_session_after_enrollment(
+    tx: Tx, settings: Settings, person_id: int, credential_id: int, client: passkeys.Client
+) -> str:
     from ..models import Person
 
     person = await tx.session.get(Person, person_id)
     assert person is not None
-    token = await start_session(tx.session, person, credential_id=credential_id,
-                                fresh_minutes=settings.fresh_auth_minutes,
-                                user_agent=client.user_agent)
-    await audit.record(tx.session, "session.started", actor_id=person_id,
-                       subject=f"person:{person_id}", credential=credential_id,
-                       client=client.address, via="enrollment")
+    token = await start_session(
+        tx.session,
+        person,
+        credential_id=credential_id,
+        fresh_minutes=settings.fresh_auth_minutes,
+        user_agent=client.user_agent,
+    )
+    await audit.record(
+        tx.session,
+        "session.started",
+        actor_id=person_id,
+        subject=f"person:{person_id}",
+        credential=credential_id,
+        client=client.address,
+        via="enrollment",
+    )
     return token
 
 
 async def sign_out(tx: Tx, actor: Actor, token: str | None) -> None:
     login = await end_session(tx.session, token)
     if login is not None:
-        await audit.record(tx.session, "session.ended", actor_id=login.person_id,
-                           subject=f"person:{login.person_id}")
+        await audit.record(
+            tx.session,
+            "session.ended",
+            actor_id=login.person_id,
+            subject=f"person:{login.person_id}",
+        )
 
 
-async def fresh_options(tx: Tx, settings: Settings, actor: Actor, *,
-                        client: passkeys.Client) -> dict[str, Any]:
+async def fresh_options(
+    tx: Tx, settings: Settings, actor: Actor, *, client: passkeys.Client
+) -> dict[str, Any]:
     ensure_signed_in(actor)
-    return await passkeys.authentication_options(tx, settings, client=client, purpose=FRESH,
-                                                 person_id=actor.person_id)
+    return await passkeys.authentication_options(
+        tx, settings, client=client, purpose=FRESH, person_id=actor.person_id
+    )
 
 
-async def confirm_fresh(tx: Tx, settings: Settings, actor: Actor,
-                        credential: dict[str, Any]) -> None:
+async def confirm_fresh(
+    tx: Tx, settings: Settings, actor: Actor, credential: dict[str, Any]
+) -> None:
     ensure_signed_in(actor)
     assert actor.login is not None
     await passkeys.verify_assertion(tx, settings, credential, purpose=FRESH)
     login = await tx.session.merge(actor.login)
     login.fresh_until = utcnow() + timedelta(minutes=settings.fresh_auth_minutes)
     tx.session.add(login)
-    await audit.record(tx.session, "session.confirmed", actor_id=actor.person_id,
-                       subject=f"person:{actor.person_id}")
+    await audit.record(
+        tx.session,
+        "session.confirmed",
+        actor_id=actor.person_id,
+        subject=f"person:{actor.person_id}",
+    )
 
 
 def ensure_fresh(actor: Actor) -> None:

@@ -31,22 +31,32 @@ async def _current(tx: Tx, meeting_id: int) -> tuple[Meeting, AgendaItem, Phase]
     meeting = await load_meeting(tx.session, meeting_id, lock=True)
     phase = await phase_of(tx, meeting)
     if phase not in ASKING or meeting.current_item_id is None:
-        raise SessionRefused("The list of speakers is kept for the item being taken; no "
-                             "item is being taken now.")
+        raise SessionRefused(
+            "The list of speakers is kept for the item being taken; no item is being taken now."
+        )
     item = await tx.session.get(AgendaItem, meeting.current_item_id)
     assert item is not None
     return meeting, item, phase
 
 
 def _waiting(rows: list[SpeakerRequest]) -> list[speaking.Waiting]:
-    return [speaking.Waiting(r.id or 0, SpeechKind(r.kind), r.place) for r in rows
-            if r.state == SpeechState.WAITING.value]
+    return [
+        speaking.Waiting(r.id or 0, SpeechKind(r.kind), r.place)
+        for r in rows
+        if r.state == SpeechState.WAITING.value
+    ]
 
 
 async def _changed(tx: Tx, actor: Actor, meeting: Meeting, what: str, **data: object) -> None:
     """Audit the step and refresh every screen that shows the meeting."""
-    await audit.record(tx.session, f"speakers.{what}", actor_id=actor.person_id,
-                       body_id=meeting.body_id, subject=f"meeting:{meeting.id}", **data)
+    await audit.record(
+        tx.session,
+        f"speakers.{what}",
+        actor_id=actor.person_id,
+        body_id=meeting.body_id,
+        subject=f"meeting:{meeting.id}",
+        **data,
+    )
     emit(tx, meeting, EventKind.SPEAKERS_CHANGED, step=what, **data)
 
 
@@ -68,18 +78,27 @@ async def request_floor(tx: Tx, actor: Actor, meeting_id: int, kind: str) -> Spe
     seat_id = _speaking_seat(actor, meeting)
     assert item.id is not None
     if item.speakers_closed_at is not None and kind != SpeechKind.POINT_OF_ORDER.value:
-        raise SessionRefused("The chair has closed the list of speakers on this item; only a "
-                             "point of order can still be raised.")
+        raise SessionRefused(
+            "The chair has closed the list of speakers on this item; only a "
+            "point of order can still be raised."
+        )
     rows = await rows_of(tx, item.id, SpeechState.WAITING, SpeechState.SPEAKING)
     if any(r.membership_id == seat_id for r in rows):
-        raise SessionRefused("You are already on the list of speakers for this item; "
-                             "withdraw first to ask again.")
-    request = SpeakerRequest(meeting_id=meeting_id, item_id=item.id, membership_id=seat_id,
-                             kind=kind, place=speaking.next_place(_waiting(rows)))
+        raise SessionRefused(
+            "You are already on the list of speakers for this item; withdraw first to ask again."
+        )
+    request = SpeakerRequest(
+        meeting_id=meeting_id,
+        item_id=item.id,
+        membership_id=seat_id,
+        kind=kind,
+        place=speaking.next_place(_waiting(rows)),
+    )
     tx.session.add(request)
     await tx.session.flush()
-    await _changed(tx, actor, meeting, "requested", request=request.id, item=item.id,
-                   seat=seat_id, speech=kind)
+    await _changed(
+        tx, actor, meeting, "requested", request=request.id, item=item.id, seat=seat_id, speech=kind
+    )
     return request
 
 
@@ -104,8 +123,9 @@ async def withdraw(tx: Tx, actor: Actor, request_id: int) -> SpeakerRequest:
     return request
 
 
-async def give_floor(tx: Tx, actor: Actor, meeting_id: int, request_id: int | None = None
-                     ) -> SpeakerRequest:
+async def give_floor(
+    tx: Tx, actor: Actor, meeting_id: int, request_id: int | None = None
+) -> SpeakerRequest:
     """The chair gives the floor to the next on the list (or to ``request_id``); the
     speech before ends now. The countdown is the body's for that kind of request."""
     meeting, item, phase = await _current(tx, meeting_id)
@@ -120,19 +140,28 @@ async def give_floor(tx: Tx, actor: Actor, meeting_id: int, request_id: int | No
     chosen_id = order[0].id if request_id is None else request_id
     chosen = next((r for r in waiting if r.id == chosen_id), None)
     if chosen is None:
-        raise SessionRefused("This request is not waiting on the list of the item being "
-                             "taken.")
+        raise SessionRefused("This request is not waiting on the list of the item being taken.")
     ended = await end_current(tx, item.id)
     body = await tx.session.get(Body, meeting.body_id)
     assert body is not None
     chosen.state, chosen.started_at = SpeechState.SPEAKING.value, utcnow()
-    chosen.limit_seconds = speaking.limit_for(SpeechKind(chosen.kind),
-                                              speech_seconds=body.speech_seconds,
-                                              reply_seconds=body.reply_seconds)
+    chosen.limit_seconds = speaking.limit_for(
+        SpeechKind(chosen.kind),
+        speech_seconds=body.speech_seconds,
+        reply_seconds=body.reply_seconds,
+    )
     tx.session.add(chosen)
-    await _changed(tx, actor, meeting, "granted", request=chosen.id, item=item.id,
-                   seat=chosen.membership_id, seconds=chosen.limit_seconds,
-                   ended=None if ended is None else ended.id)
+    await _changed(
+        tx,
+        actor,
+        meeting,
+        "granted",
+        request=chosen.id,
+        item=item.id,
+        seat=chosen.membership_id,
+        seconds=chosen.limit_seconds,
+        ended=None if ended is None else ended.id,
+    )
     return chosen
 
 
@@ -154,8 +183,7 @@ async def move(tx: Tx, actor: Actor, request_id: int, to: int) -> SpeakerRequest
     meeting, item, _ = await _current(tx, request.meeting_id)
     ensure_runs(actor, meeting)
     if request.item_id != item.id or request.state != SpeechState.WAITING.value:
-        raise SessionRefused("This request is not waiting on the list of the item being "
-                             "taken.")
+        raise SessionRefused("This request is not waiting on the list of the item being taken.")
     rows = await rows_of(tx, request.item_id, SpeechState.WAITING)
     for row in rows:
         place = speaking.moved(_waiting(rows), request_id, to).get(row.id or 0)
@@ -166,8 +194,7 @@ async def move(tx: Tx, actor: Actor, request_id: int, to: int) -> SpeakerRequest
     return request
 
 
-async def close_list(tx: Tx, actor: Actor, meeting_id: int, *, closed: bool = True
-                     ) -> AgendaItem:
+async def close_list(tx: Tx, actor: Actor, meeting_id: int, *, closed: bool = True) -> AgendaItem:
     """Close (or reopen) the list of the item being taken; who waits keeps their place."""
     meeting, item, _ = await _current(tx, meeting_id)
     ensure_runs(actor, meeting)

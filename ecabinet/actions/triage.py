@@ -59,8 +59,10 @@ class ItemCounts:
     missing: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {**{s: self.stances.get(s, 0) for s in positions.STANCE_LABELS},
-                MISSING: self.missing}
+        return {
+            **{s: self.stances.get(s, 0) for s in positions.STANCE_LABELS},
+            MISSING: self.missing,
+        }
 
 
 @dataclass(frozen=True)
@@ -94,14 +96,21 @@ class Triage:
 def triage_due(meeting: Meeting, now: datetime | None = None) -> bool:
     """Whether the deadline passed since the last triage (and the block is not adopted)."""
     deadline = deadline_of(meeting)
-    return (meeting.state in (MeetingState.PUBLISHED.value, MeetingState.IN_SESSION.value)
-            and meeting.consent_adopted_at is None and (now or utcnow()) >= deadline
-            and (meeting.triaged_at is None or meeting.triaged_at < deadline))
+    return (
+        meeting.state in (MeetingState.PUBLISHED.value, MeetingState.IN_SESSION.value)
+        and meeting.consent_adopted_at is None
+        and (now or utcnow()) >= deadline
+        and (meeting.triaged_at is None or meeting.triaged_at < deadline)
+    )
 
 
-async def count_positions(tx: Tx, meeting: Meeting, items: list[AgendaItem],
-                          voters: list[Membership], rows: list[Position] | None = None
-                          ) -> dict[int, ItemCounts]:
+async def count_positions(
+    tx: Tx,
+    meeting: Meeting,
+    items: list[AgendaItem],
+    voters: list[Membership],
+    rows: list[Position] | None = None,
+) -> dict[int, ItemCounts]:
     """Per item, the submitted stances of the entitled members and how many are missing
     (``rows``: the items' positions, when the caller has them already)."""
     ids = {v.id for v in voters}
@@ -124,15 +133,14 @@ async def _state(tx: Tx, meeting: Meeting) -> Triage:
 
 def _ensure_adjustable(meeting: Meeting) -> None:
     if meeting.consent_adopted_at is not None:
-        raise Conflict("The consent block was already adopted; the triage can no longer "
-                       "change.")
+        raise Conflict("The consent block was already adopted; the triage can no longer change.")
     if meeting.state not in (MeetingState.PUBLISHED.value, MeetingState.IN_SESSION.value):
-        raise Conflict("Only a published meeting can be triaged; this one is %(state)s.",
-                       state=meeting.state)
+        raise Conflict(
+            "Only a published meeting can be triaged; this one is %(state)s.", state=meeting.state
+        )
 
 
-async def _triage(tx: Tx, meeting: Meeting, actor_id: int | None, *, automatic: bool
-                  ) -> Triage:
+async def _triage(tx: Tx, meeting: Meeting, actor_id: int | None, *, automatic: bool) -> Triage:
     body = await tx.session.get(Body, meeting.body_id)
     assert body is not None
     rules = Rules.from_profile(rules_of(body))
@@ -150,21 +158,32 @@ async def _triage(tx: Tx, meeting: Meeting, actor_id: int | None, *, automatic: 
     meeting.triaged_at = utcnow()
     tx.session.add(meeting)
     await tx.session.flush()
-    await audit.record(tx.session, "meeting.triaged", actor_id=actor_id,
-                       body_id=meeting.body_id, subject=f"meeting:{meeting.id}",
-                       automatic=automatic, consent=moved["consent"],
-                       contested=moved["contested"],
-                       missing_contests=rules.missing_position_contested)
+    await audit.record(
+        tx.session,
+        "meeting.triaged",
+        actor_id=actor_id,
+        body_id=meeting.body_id,
+        subject=f"meeting:{meeting.id}",
+        automatic=automatic,
+        consent=moved["consent"],
+        contested=moved["contested"],
+        missing_contests=rules.missing_position_contested,
+    )
     assert meeting.id is not None
-    tx.emit(Event.of(EventKind.AGENDA_TRIAGED, MeetingChanged(meeting.id),
-                     body_id=meeting.body_id, meeting_id=meeting.id))
+    tx.emit(
+        Event.of(
+            EventKind.AGENDA_TRIAGED,
+            MeetingChanged(meeting.id),
+            body_id=meeting.body_id,
+            meeting_id=meeting.id,
+        )
+    )
     return state
 
 
 async def run_triage(tx: Tx, actor: Actor, meeting_id: int) -> Triage:
     """On demand (before the deadline, or again after it)."""
-    meeting = await positions.meeting_for(tx, actor, meeting_id, Permission.RUN_SESSION,
-                                          lock=True)
+    meeting = await positions.meeting_for(tx, actor, meeting_id, Permission.RUN_SESSION, lock=True)
     _ensure_adjustable(meeting)
     return await _triage(tx, meeting, actor.person_id, automatic=False)
 
@@ -181,9 +200,14 @@ async def current_triage(tx: Tx, actor: Actor, meeting_id: int) -> Triage:
     """The agenda as triaged, running the deadline's triage first if it is due."""
     meeting = await positions.meeting_for(tx, actor, meeting_id, Permission.VIEW_BODY)
     if triage_due(meeting):
-        locked = (await tx.session.exec(select(Meeting).where(
-            Meeting.id == meeting_id).with_for_update().execution_options(
-            populate_existing=True))).one()
+        locked = (
+            await tx.session.exec(
+                select(Meeting)
+                .where(Meeting.id == meeting_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).one()
         await triage_if_due(tx, locked)
         meeting = locked
     return await _state(tx, meeting)
@@ -194,13 +218,11 @@ def _clean_reason(reason: str, *, required: bool) -> str:
     if required and not reason:
         raise ValidationFailed("Give the reason for moving this item; it goes on the record.")
     if len(reason) > MAX_REASON:
-        raise ValidationFailed("The reason is longer than %(limit)s characters.",
-                               limit=MAX_REASON)
+        raise ValidationFailed("The reason is longer than %(limit)s characters.", limit=MAX_REASON)
     return reason
 
 
-async def override(tx: Tx, actor: Actor, *, item_id: int, status: str, reason: str
-                   ) -> AgendaItem:
+async def override(tx: Tx, actor: Actor, *, item_id: int, status: str, reason: str) -> AgendaItem:
     """The secretariat moves an item into the consent block or out of it, with a reason."""
     context = await positions.item_context(tx, item_id, lock=True)
     item, meeting = context.item, context.meeting
@@ -210,15 +232,24 @@ async def override(tx: Tx, actor: Actor, *, item_id: int, status: str, reason: s
     reason = _clean_reason(reason, required=True)
     _ensure_adjustable(meeting)
     if item.status not in OPEN_ITEM_STATES:
-        raise Conflict("This item is already %(status)s and can no longer be moved.",
-                       status=item.status)
+        raise Conflict(
+            "This item is already %(status)s and can no longer be moved.", status=item.status
+        )
     before = item.status
     item.status, item.status_reason = status, reason
     tx.session.add(item)
     await tx.session.flush()
-    await audit.record(tx.session, "agenda.item_moved", actor_id=actor.person_id,
-                       body_id=meeting.body_id, subject=f"item:{item.id}",
-                       meeting=meeting.id, before=before, after=status, reason=reason)
+    await audit.record(
+        tx.session,
+        "agenda.item_moved",
+        actor_id=actor.person_id,
+        body_id=meeting.body_id,
+        subject=f"item:{item.id}",
+        meeting=meeting.id,
+        before=before,
+        after=status,
+        reason=reason,
+    )
     _emit(tx, meeting, item)
     return item
 
@@ -231,30 +262,48 @@ async def pull(tx: Tx, actor: Actor, *, item_id: int, reason: str = "") -> Agend
     reason = _clean_reason(reason, required=False)
     _ensure_adjustable(meeting)
     if item.status != ItemStatus.CONSENT.value:
-        raise Conflict("Only an item in the consent block can be pulled out of it; this one "
-                       "is %(status)s.", status=item.status)
+        raise Conflict(
+            "Only an item in the consent block can be pulled out of it; this one is %(status)s.",
+            status=item.status,
+        )
     item.status, item.status_reason = ItemStatus.CONTESTED.value, reason or PULLED
     tx.session.add(item)
     await tx.session.flush()
-    await audit.record(tx.session, "agenda.item_pulled", actor_id=actor.person_id,
-                       body_id=meeting.body_id, subject=f"item:{item.id}",
-                       meeting=meeting.id, member=seat.id, reason=reason)
+    await audit.record(
+        tx.session,
+        "agenda.item_pulled",
+        actor_id=actor.person_id,
+        body_id=meeting.body_id,
+        subject=f"item:{item.id}",
+        meeting=meeting.id,
+        member=seat.id,
+        reason=reason,
+    )
     _emit(tx, meeting, item)
     return item
 
 
 def _emit(tx: Tx, meeting: Meeting, item: AgendaItem) -> None:
     assert item.id is not None
-    tx.emit(Event.of(EventKind.AGENDA_ITEM_STATUS, ItemStatusChanged(item.id, item.status),
-                     body_id=meeting.body_id, meeting_id=meeting.id))
+    tx.emit(
+        Event.of(
+            EventKind.AGENDA_ITEM_STATUS,
+            ItemStatusChanged(item.id, item.status),
+            body_id=meeting.body_id,
+            meeting_id=meeting.id,
+        )
+    )
 
 
 async def meetings_due(tx: Tx) -> list[Meeting]:
     """Meetings whose opinion deadline passed since their last triage (for the sweeper)."""
     now = utcnow()
-    rows = await tx.session.exec(select(Meeting).where(
-        col(Meeting.state).in_([MeetingState.PUBLISHED.value, MeetingState.IN_SESSION.value]),
-        col(Meeting.consent_adopted_at).is_(None)))
+    rows = await tx.session.exec(
+        select(Meeting).where(
+            col(Meeting.state).in_([MeetingState.PUBLISHED.value, MeetingState.IN_SESSION.value]),
+            col(Meeting.consent_adopted_at).is_(None),
+        )
+    )
     return [m for m in rows.all() if triage_due(m, now)]
 
 
@@ -272,10 +321,29 @@ async def record_of(tx: Tx, actor: Actor, meeting_id: int) -> list[RecordEntry]:
     meeting = await positions.meeting_for(tx, actor, meeting_id, Permission.VIEW_BODY)
     items = await positions.items_of(tx, meeting.id)
     subjects = [f"meeting:{meeting.id}", *(f"item:{i.id}" for i in items)]
-    rows = list((await tx.session.exec(select(AuditEvent).where(
-        col(AuditEvent.kind).in_(RECORD_KINDS), col(AuditEvent.subject).in_(subjects),
-        AuditEvent.body_id == meeting.body_id).order_by(col(AuditEvent.seq)))).all())
+    rows = list(
+        (
+            await tx.session.exec(
+                select(AuditEvent)
+                .where(
+                    col(AuditEvent.kind).in_(RECORD_KINDS),
+                    col(AuditEvent.subject).in_(subjects),
+                    AuditEvent.body_id == meeting.body_id,
+                )
+                .order_by(col(AuditEvent.seq))
+            )
+        ).all()
+    )
     ids = {r.actor_id for r in rows if r.actor_id is not None}
-    names = dict((await tx.session.exec(select(Person.id, Person.full_name).where(
-        col(Person.id).in_(ids)))).all()) if ids else {}
+    names = (
+        dict(
+            (
+                await tx.session.exec(
+                    select(Person.id, Person.full_name).where(col(Person.id).in_(ids))
+                )
+            ).all()
+        )
+        if ids
+        else {}
+    )
     return [RecordEntry(r, names.get(r.actor_id, "") if r.actor_id else "") for r in rows]

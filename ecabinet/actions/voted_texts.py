@@ -29,55 +29,95 @@ async def _current(session: AsyncSession, documents: Sequence[Document]) -> list
     ids = [d.id for d in documents if d.id is not None]
     if not ids:
         return []
-    latest = (select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("n"))
-              .where(col(DocumentVersion.document_id).in_(ids))
-              .group_by(col(DocumentVersion.document_id)).subquery())
-    rows = (await session.exec(select(DocumentVersion).join(
-        latest, (col(DocumentVersion.document_id) == latest.c.document_id)
-        & (col(DocumentVersion.number) == latest.c.n)))).all()
+    latest = (
+        select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("n"))
+        .where(col(DocumentVersion.document_id).in_(ids))
+        .group_by(col(DocumentVersion.document_id))
+        .subquery()
+    )
+    rows = (
+        await session.exec(
+            select(DocumentVersion).join(
+                latest,
+                (col(DocumentVersion.document_id) == latest.c.document_id)
+                & (col(DocumentVersion.number) == latest.c.n),
+            )
+        )
+    ).all()
     by_document = {v.document_id: v for v in rows}
-    return [{"document": d.id, "title": d.title, "version": by_document[d.id].number,
-             "sha256": by_document[d.id].sha256}
-            for d in documents if d.id in by_document]
+    return [
+        {
+            "document": d.id,
+            "title": d.title,
+            "version": by_document[d.id].number,
+            "sha256": by_document[d.id].sha256,
+        }
+        for d in documents
+        if d.id in by_document
+    ]
 
 
 async def of_item(session: AsyncSession, item_id: int) -> list[dict[str, Any]]:
     """The current version of each document of an agenda item, in the item's order."""
-    documents = (await session.exec(select(Document).where(Document.item_id == item_id)
-                                    .order_by(col(Document.ordinal), col(Document.id)))).all()
+    documents = (
+        await session.exec(
+            select(Document)
+            .where(Document.item_id == item_id)
+            .order_by(col(Document.ordinal), col(Document.id))
+        )
+    ).all()
     return await _current(session, documents)
 
 
 async def of_attachments(session: AsyncSession, poll_id: int) -> list[dict[str, Any]]:
     """The current version of each document sent with a written poll."""
-    documents = (await session.exec(select(Document).join(
-        PollAttachment, col(PollAttachment.document_id) == col(Document.id))
-        .where(PollAttachment.poll_id == poll_id).order_by(col(Document.id)))).all()
+    documents = (
+        await session.exec(
+            select(Document)
+            .join(PollAttachment, col(PollAttachment.document_id) == col(Document.id))
+            .where(PollAttachment.poll_id == poll_id)
+            .order_by(col(Document.id))
+        )
+    ).all()
     return await _current(session, documents)
 
 
-async def open_poll_on(session: AsyncSession, *, item_id: int | None, document_id: int
-                       ) -> Poll | None:
+async def open_poll_on(
+    session: AsyncSession, *, item_id: int | None, document_id: int
+) -> Poll | None:
     """An open vote whose text includes this document: a live vote on its item, or a
     written poll it is attached to."""
     if item_id is not None:
-        poll = (await session.exec(select(Poll).where(
-            Poll.state == PollState.OPEN.value, Poll.item_id == item_id))).first()
+        poll = (
+            await session.exec(
+                select(Poll).where(Poll.state == PollState.OPEN.value, Poll.item_id == item_id)
+            )
+        ).first()
         if poll is not None:
             return poll
-    return (await session.exec(select(Poll).join(
-        PollAttachment, col(PollAttachment.poll_id) == col(Poll.id)).where(
-        Poll.state == PollState.OPEN.value, PollAttachment.document_id == document_id)
-    )).first()
+    return (
+        await session.exec(
+            select(Poll)
+            .join(PollAttachment, col(PollAttachment.poll_id) == col(Poll.id))
+            .where(Poll.state == PollState.OPEN.value, PollAttachment.document_id == document_id)
+        )
+    ).first()
 
 
-async def ensure_not_voting(tx: Tx, actor_id: int | None, *, item_id: int | None,
-                            document_id: int) -> None:
+async def ensure_not_voting(
+    tx: Tx, actor_id: int | None, *, item_id: int | None, document_id: int
+) -> None:
     """Refuse (409, audited) to change the text of a vote while it is open."""
     poll = await open_poll_on(tx.session, item_id=item_id, document_id=document_id)
     if poll is None:
         return
-    await tx.refuse(TextsFrozen(
-        "A vote on this text is open (\"%(poll)s\"): no new version can be uploaded "
-        "until it closes, so that every member votes on the same text.",
-        poll=poll.title), actor_id=actor_id, subject=f"document:{document_id}", poll=poll.id)
+    await tx.refuse(
+        TextsFrozen(
+            'A vote on this text is open ("%(poll)s"): no new version can be uploaded '
+            "until it closes, so that every member votes on the same text.",
+            poll=poll.title,
+        ),
+        actor_id=actor_id,
+        subject=f"document:{document_id}",
+        poll=poll.id,
+    )

@@ -19,14 +19,23 @@ class Cast:
     resent: bool  # the same signed ballot came again: recorded before, not counted twice
 
 
-async def cast(tx: Tx, settings: Settings, actor: Actor, *, poll_id: int,
-               payload: dict[str, Any], credential: dict[str, Any]) -> Cast:
-    earlier = await resent.already_recorded(tx, actor, poll_id=poll_id, payload=payload,
-                                            credential=credential)
+async def cast(
+    tx: Tx,
+    settings: Settings,
+    actor: Actor,
+    *,
+    poll_id: int,
+    payload: dict[str, Any],
+    credential: dict[str, Any],
+) -> Cast:
+    earlier = await resent.already_recorded(
+        tx, actor, poll_id=poll_id, payload=payload, credential=credential
+    )
     if earlier is not None:
         return Cast(earlier, resent=True)
-    ballot, poll = await ballots.cast_ballot(tx, settings, actor, poll_id=poll_id,
-                                             payload=payload, credential=credential)
+    ballot, poll = await ballots.cast_ballot(
+        tx, settings, actor, poll_id=poll_id, payload=payload, credential=credential
+    )
     # Only a written poll can settle: a live vote's ballot does not read its poll again.
     if poll_results.decidable(poll):
         await poll_results.settle_if_decided(tx, ballot.poll_id)

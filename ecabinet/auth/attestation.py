@@ -55,22 +55,39 @@ class AttestedBody:
 
 
 async def attested_bodies(tx: Tx, person_id: int) -> list[AttestedBody]:
-    bodies = (await tx.session.exec(select(Body).join(
-        Membership, col(Membership.body_id) == Body.id).where(
-        Membership.person_id == person_id, col(Membership.active),
-        Body.attestation_policy == ATTESTED))).unique().all()
+    bodies = (
+        (
+            await tx.session.exec(
+                select(Body)
+                .join(Membership, col(Membership.body_id) == Body.id)
+                .where(
+                    Membership.person_id == person_id,
+                    col(Membership.active),
+                    Body.attestation_policy == ATTESTED,
+                )
+            )
+        )
+        .unique()
+        .all()
+    )
     result = []
     for body in bodies:
         assert body.id is not None
         roots = await attested_roots(tx, body)
-        result.append(AttestedBody(body.id, body.name, [r.pem.encode() for r in roots],
-                                   list(body.aaguid_allowlist)))
+        result.append(
+            AttestedBody(
+                body.id, body.name, [r.pem.encode() for r in roots], list(body.aaguid_allowlist)
+            )
+        )
     return result
 
 
 async def attested_roots(tx: Tx, body: Body) -> list[AttestationRoot]:
-    return list((await tx.session.exec(select(AttestationRoot).where(
-        AttestationRoot.body_id == body.id))).all())
+    return list(
+        (
+            await tx.session.exec(select(AttestationRoot).where(AttestationRoot.body_id == body.id))
+        ).all()
+    )
 
 
 async def conveyance(tx: Tx, person_id: int | None) -> AttestationConveyancePreference:
@@ -81,8 +98,9 @@ async def conveyance(tx: Tx, person_id: int | None) -> AttestationConveyancePref
     return AttestationConveyancePreference.NONE
 
 
-async def refusal(tx: Tx, person_id: int, attestation_object: bytes, aaguid: str
-                  ) -> AttestationRefused | None:
+async def refusal(
+    tx: Tx, person_id: int, attestation_object: bytes, aaguid: str
+) -> AttestationRefused | None:
     """Why this new passkey does not meet the policy of one of the person's bodies."""
     for body in await attested_bodies(tx, person_id):
         problem = check(attestation_object, aaguid, body)
@@ -91,36 +109,45 @@ async def refusal(tx: Tx, person_id: int, attestation_object: bytes, aaguid: str
     return None
 
 
-def check(attestation_object: bytes, aaguid: str, body: AttestedBody
-          ) -> AttestationRefused | None:
+def check(attestation_object: bytes, aaguid: str, body: AttestedBody) -> AttestationRefused | None:
     """The first reason this registration fails ``body``'s policy, or None."""
     if not body.roots:
         return AttestationRefused(
             "%(body)s accepts only attested devices but trusts no maker's root certificate "
             "yet; the administrator loads one with `ecabinet attestation trust`.",
-            body=body.name)
+            body=body.name,
+        )
     parsed = parse_attestation_object(attestation_object)
     chain = list(parsed.att_stmt.x5c or []) if parsed.att_stmt else []
     if parsed.fmt == AttestationFormat.NONE or not chain:
         return AttestationRefused(
-            "This device did not prove its make and model (attestation \"%(fmt)s\" without a "
+            'This device did not prove its make and model (attestation "%(fmt)s" without a '
             "maker's certificate); %(body)s accepts only devices whose maker it trusts.",
-            fmt=format_name(parsed.fmt), body=body.name)
+            fmt=format_name(parsed.fmt),
+            body=body.name,
+        )
     why = why_untrusted(chain, body.roots)
     if why is not None:
         return AttestationRefused(
             "This device's attestation certificate does not chain to a maker's root "
-            "certificate that %(body)s trusts (%(why)s).", body=body.name, why=why)
+            "certificate that %(body)s trusts (%(why)s).",
+            body=body.name,
+            why=why,
+        )
     named = certified_aaguid(chain[0])
     if named is not None and named != aaguid:
         return AttestationRefused(
             "This device's attestation certificate is for another model (AAGUID "
             "%(certified)s) than the one it claims (%(claimed)s).",
-            certified=named, claimed=aaguid)
+            certified=named,
+            claimed=aaguid,
+        )
     if aaguid not in body.aaguids:
         return AttestationRefused(
-            "This device model (AAGUID %(aaguid)s) is not on the list of models %(body)s "
-            "approves.", aaguid=aaguid, body=body.name)
+            "This device model (AAGUID %(aaguid)s) is not on the list of models %(body)s approves.",
+            aaguid=aaguid,
+            body=body.name,
+        )
     return None
 
 
@@ -175,8 +202,7 @@ def read_roots(pem: bytes) -> list[x509.Certificate]:
     try:
         certificates = x509.load_pem_x509_certificates(pem)
     except ValueError as exc:
-        raise ValidationFailed("This file holds no PEM certificate: %(why)s",
-                               why=str(exc)) from exc
+        raise ValidationFailed("This file holds no PEM certificate: %(why)s", why=str(exc)) from exc
     return certificates
 
 
@@ -187,13 +213,21 @@ async def trust_roots(tx: Tx, body: Body, pem: bytes) -> list[AttestationRoot]:
     for certificate in read_roots(pem):
         der = certificate.public_bytes(serialization.Encoding.DER)
         digest = hashlib.sha256(der).hexdigest()
-        known = (await tx.session.exec(select(AttestationRoot).where(
-            AttestationRoot.body_id == body.id, AttestationRoot.sha256 == digest))).first()
+        known = (
+            await tx.session.exec(
+                select(AttestationRoot).where(
+                    AttestationRoot.body_id == body.id, AttestationRoot.sha256 == digest
+                )
+            )
+        ).first()
         if known is not None:
             continue
         row = AttestationRoot(
-            body_id=body.id, sha256=digest, subject=certificate.subject.rfc4514_string()[:500],
-            pem=certificate.public_bytes(serialization.Encoding.PEM).decode())
+            body_id=body.id,
+            sha256=digest,
+            subject=certificate.subject.rfc4514_string()[:500],
+            pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        )
         tx.session.add(row)
         added.append(row)
     await tx.session.flush()

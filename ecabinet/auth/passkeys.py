@@ -97,8 +97,9 @@ class Client:
 # --- refusals -------------------------------------------------------------------------
 
 
-async def refuse(tx: Tx, error: EcabinetError, *, actor_id: int | None = None,
-                 subject: str = "", **data: Any) -> NoReturn:
+async def refuse(
+    tx: Tx, error: EcabinetError, *, actor_id: int | None = None, subject: str = "", **data: Any
+) -> NoReturn:
     """The older spelling of :meth:`Tx.refuse`, kept while callers move over to it."""
     await tx.refuse(error, actor_id=actor_id, subject=subject, **data)
 
@@ -112,11 +113,13 @@ def _explain(exc: Exception) -> EcabinetError:
             "or look at the camera when asked."
         )
     if "challenge" in text:
-        return ChallengeRefused("This passkey answer was made for another request. "
-                                "Try again from the start.")
+        return ChallengeRefused(
+            "This passkey answer was made for another request. Try again from the start."
+        )
     if "origin" in text:
-        return PasskeyRefused("This passkey answer came from another web address (%(why)s).",
-                              why=text)
+        return PasskeyRefused(
+            "This passkey answer came from another web address (%(why)s).", why=text
+        )
     if "RP ID" in text:
         return PasskeyRefused("This passkey belongs to another site.")
     if "signature" in text.lower():
@@ -128,35 +131,55 @@ def _explain(exc: Exception) -> EcabinetError:
 
 
 async def issue_challenge(
-    tx: Tx, settings: Settings, *, purpose: str, client: Client, person_id: int | None = None,
-    challenge: bytes | None = None, **context: Any,
+    tx: Tx,
+    settings: Settings,
+    *,
+    purpose: str,
+    client: Client,
+    person_id: int | None = None,
+    challenge: bytes | None = None,
+    **context: Any,
 ) -> bytes:
     value = challenge if challenge is not None else secrets.token_bytes(32)
-    tx.session.add(WebAuthnChallenge(
-        challenge=bytes_to_base64url(value), purpose=purpose, person_id=person_id,
-        context={"client": client.address, **context},
-        expires_at=utcnow() + timedelta(seconds=settings.challenge_valid_seconds),
-    ))
+    tx.session.add(
+        WebAuthnChallenge(
+            challenge=bytes_to_base64url(value),
+            purpose=purpose,
+            person_id=person_id,
+            context={"client": client.address, **context},
+            expires_at=utcnow() + timedelta(seconds=settings.challenge_valid_seconds),
+        )
+    )
     await tx.session.flush()
     return value
 
 
-async def check_rate(tx: Tx, settings: Settings, *, client: Client, purposes: tuple[str, ...]
-                     ) -> None:
+async def check_rate(
+    tx: Tx, settings: Settings, *, client: Client, purposes: tuple[str, ...]
+) -> None:
     """Count the challenges this client asked for in the last minute. The challenges live in
     the database, so the limit holds across all server processes."""
     since = utcnow() - timedelta(minutes=1)
-    recent = (await tx.session.exec(
-        select(func.count()).select_from(WebAuthnChallenge).where(
-            col(WebAuthnChallenge.purpose).in_(purposes),
-            col(WebAuthnChallenge.created_at) > since,
-            col(WebAuthnChallenge.context)["client"].as_string() == client.address,
+    recent = (
+        await tx.session.exec(
+            select(func.count())
+            .select_from(WebAuthnChallenge)
+            .where(
+                col(WebAuthnChallenge.purpose).in_(purposes),
+                col(WebAuthnChallenge.created_at) > since,
+                col(WebAuthnChallenge.context)["client"].as_string() == client.address,
+            )
         )
-    )).one()
+    ).one()
     if recent >= settings.signin_attempts_per_minute:
-        await refuse(tx, TooManyRequests(
-            "Too many sign-in attempts from this device. Wait a minute and try again."),
-            subject="client:" + client.address, purposes=list(purposes))
+        await refuse(
+            tx,
+            TooManyRequests(
+                "Too many sign-in attempts from this device. Wait a minute and try again."
+            ),
+            subject="client:" + client.address,
+            purposes=list(purposes),
+        )
 
 
 async def consume_challenge(tx: Tx, challenge: bytes, *, purpose: str) -> WebAuthnChallenge:
@@ -167,32 +190,55 @@ async def consume_challenge(tx: Tx, challenge: bytes, *, purpose: str) -> WebAut
     is read only then."""
     encoded = bytes_to_base64url(challenge)
     now = utcnow()
-    row: WebAuthnChallenge | None = (await tx.session.exec(
-        update(WebAuthnChallenge)
-        .where(col(WebAuthnChallenge.challenge) == encoded,
-               col(WebAuthnChallenge.purpose) == purpose,
-               col(WebAuthnChallenge.used_at).is_(None))
-        .values(used_at=now)
-        .returning(WebAuthnChallenge))).scalars().first()
+    row: WebAuthnChallenge | None = (
+        (
+            await tx.session.exec(
+                update(WebAuthnChallenge)
+                .where(
+                    col(WebAuthnChallenge.challenge) == encoded,
+                    col(WebAuthnChallenge.purpose) == purpose,
+                    col(WebAuthnChallenge.used_at).is_(None),
+                )
+                .values(used_at=now)
+                .returning(WebAuthnChallenge)
+            )
+        )
+        .scalars()
+        .first()
+    )
     if row is None:
         await _refuse_challenge(tx, encoded, purpose)
     if row.expires_at < now:
-        await refuse(tx, ChallengeRefused(
-            "The request expired before the passkey answered. Try again."),
-            subject=f"challenge:{encoded[:16]}", purpose=purpose)
+        await refuse(
+            tx,
+            ChallengeRefused("The request expired before the passkey answered. Try again."),
+            subject=f"challenge:{encoded[:16]}",
+            purpose=purpose,
+        )
     return row
 
 
 async def _refuse_challenge(tx: Tx, encoded: str, purpose: str) -> NoReturn:
-    row = (await tx.session.exec(select(WebAuthnChallenge).where(
-        WebAuthnChallenge.challenge == encoded))).first()
+    row = (
+        await tx.session.exec(
+            select(WebAuthnChallenge).where(WebAuthnChallenge.challenge == encoded)
+        )
+    ).first()
     if row is not None and row.purpose == purpose and row.used_at is not None:
-        await refuse(tx, ChallengeRefused(
-            "This passkey answer was already used once and cannot be used again."),
-            subject=f"challenge:{encoded[:16]}", purpose=purpose)
-    await refuse(tx, ChallengeRefused(
-        "This passkey answer does not match any request of ours. Try again from the "
-        "start."), subject=f"challenge:{encoded[:16]}", purpose=purpose)
+        await refuse(
+            tx,
+            ChallengeRefused("This passkey answer was already used once and cannot be used again."),
+            subject=f"challenge:{encoded[:16]}",
+            purpose=purpose,
+        )
+    await refuse(
+        tx,
+        ChallengeRefused(
+            "This passkey answer does not match any request of ours. Try again from the start."
+        ),
+        subject=f"challenge:{encoded[:16]}",
+        purpose=purpose,
+    )
 
 
 def challenge_of(credential: dict[str, Any]) -> bytes:
@@ -201,26 +247,41 @@ def challenge_of(credential: dict[str, Any]) -> bytes:
         raw = base64url_to_bytes(credential["response"]["clientDataJSON"])
         return parse_client_data_json(raw).challenge
     except (KeyError, TypeError, ValueError, InvalidJSONStructure) as exc:
-        raise BadRequest("The passkey answer is malformed: clientDataJSON is missing or "
-                         "unreadable.") from exc
+        raise BadRequest(
+            "The passkey answer is malformed: clientDataJSON is missing or unreadable."
+        ) from exc
 
 
 # --- registration ---------------------------------------------------------------------
 
 
 async def registration_options(
-    tx: Tx, settings: Settings, person: Person, *, client: Client, purpose: str,
+    tx: Tx,
+    settings: Settings,
+    person: Person,
+    *,
+    client: Client,
+    purpose: str,
     **context: Any,
 ) -> dict[str, Any]:
-    existing = (await tx.session.exec(select(PasskeyCredential).where(
-        PasskeyCredential.person_id == person.id,
-        col(PasskeyCredential.revoked_at).is_(None)))).all()
-    challenge = await issue_challenge(tx, settings, purpose=purpose, client=client,
-                                      person_id=person.id, **context)
+    existing = (
+        await tx.session.exec(
+            select(PasskeyCredential).where(
+                PasskeyCredential.person_id == person.id,
+                col(PasskeyCredential.revoked_at).is_(None),
+            )
+        )
+    ).all()
+    challenge = await issue_challenge(
+        tx, settings, purpose=purpose, client=client, person_id=person.id, **context
+    )
     options = generate_registration_options(
-        rp_id=settings.rp_id, rp_name=settings.rp_name,
-        user_id=person.webauthn_user_id.encode(), user_name=person.email or person.full_name,
-        user_display_name=person.full_name, challenge=challenge,
+        rp_id=settings.rp_id,
+        rp_name=settings.rp_name,
+        user_id=person.webauthn_user_id.encode(),
+        user_name=person.email or person.full_name,
+        user_display_name=person.full_name,
+        challenge=challenge,
         timeout=settings.challenge_valid_seconds * 1000,
         attestation=await attestation.conveyance(tx, person.id),
         authenticator_selection=AuthenticatorSelectionCriteria(
@@ -228,8 +289,7 @@ async def registration_options(
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
         exclude_credentials=[
-            PublicKeyCredentialDescriptor(id=base64url_to_bytes(c.credential_id))
-            for c in existing
+            PublicKeyCredentialDescriptor(id=base64url_to_bytes(c.credential_id)) for c in existing
         ],
         supported_pub_key_algs=SUPPORTED_ALGORITHMS,
     )
@@ -239,15 +299,20 @@ async def registration_options(
 
 def spki_pem(public_key_cose: bytes) -> str:
     key = decoded_public_key_to_cryptography(decode_credential_public_key(public_key_cose))
-    return key.public_bytes(serialization.Encoding.PEM,
-                            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
 
 
 async def _allowed_aaguids(tx: Tx, person_id: int) -> set[str] | None:
     """The union of the allow-lists of the person's bodies; None when no body restricts."""
-    lists = (await tx.session.exec(select(Body.aaguid_allowlist).join(
-        Membership, col(Membership.body_id) == Body.id).where(
-        Membership.person_id == person_id, col(Membership.active)))).all()
+    lists = (
+        await tx.session.exec(
+            select(Body.aaguid_allowlist)
+            .join(Membership, col(Membership.body_id) == Body.id)
+            .where(Membership.person_id == person_id, col(Membership.active))
+        )
+    ).all()
     restricting = [set(a) for a in lists if a]
     if not restricting:
         return None
@@ -255,45 +320,80 @@ async def _allowed_aaguids(tx: Tx, person_id: int) -> set[str] | None:
 
 
 async def register_credential(
-    tx: Tx, settings: Settings, person: Person, credential: dict[str, Any], *,
-    purpose: str, device_name: str, actor_id: int | None,
+    tx: Tx,
+    settings: Settings,
+    person: Person,
+    credential: dict[str, Any],
+    *,
+    purpose: str,
+    device_name: str,
+    actor_id: int | None,
 ) -> PasskeyCredential:
     assert person.id is not None
     challenge = await consume_challenge(tx, challenge_of(credential), purpose=purpose)
     if challenge.person_id != person.id:
-        await refuse(tx, ChallengeRefused("This enrollment was started for another person."),
-                     subject=f"person:{person.id}")
+        await refuse(
+            tx,
+            ChallengeRefused("This enrollment was started for another person."),
+            subject=f"person:{person.id}",
+        )
     try:
         verified = verify_registration_response(
-            credential=credential, expected_challenge=base64url_to_bytes(challenge.challenge),
-            expected_rp_id=settings.rp_id, expected_origin=settings.origin,
-            require_user_verification=True, supported_pub_key_algs=SUPPORTED_ALGORITHMS,
+            credential=credential,
+            expected_challenge=base64url_to_bytes(challenge.challenge),
+            expected_rp_id=settings.rp_id,
+            expected_origin=settings.origin,
+            require_user_verification=True,
+            supported_pub_key_algs=SUPPORTED_ALGORITHMS,
         )
     except (InvalidRegistrationResponse, InvalidJSONStructure) as exc:
-        await refuse(tx, _explain(exc), actor_id=actor_id, subject=f"person:{person.id}",
-                     step="registration")
-    unattested = await attestation.refusal(tx, person.id, verified.attestation_object,
-                                           verified.aaguid)
+        await refuse(
+            tx, _explain(exc), actor_id=actor_id, subject=f"person:{person.id}", step="registration"
+        )
+    unattested = await attestation.refusal(
+        tx, person.id, verified.attestation_object, verified.aaguid
+    )
     if unattested is not None:
-        await refuse(tx, unattested, actor_id=actor_id, subject=f"person:{person.id}",
-                     aaguid=verified.aaguid, format=attestation.format_name(verified.fmt))
+        await refuse(
+            tx,
+            unattested,
+            actor_id=actor_id,
+            subject=f"person:{person.id}",
+            aaguid=verified.aaguid,
+            format=attestation.format_name(verified.fmt),
+        )
     allowed = await _allowed_aaguids(tx, person.id)
     if allowed is not None and verified.aaguid not in allowed:
-        await refuse(tx, CredentialRefused(
-            "This device is not one of the managed tablets approved for your body. Use the "
-            "tablet issued to you."), actor_id=actor_id, subject=f"person:{person.id}",
-            aaguid=verified.aaguid)
+        await refuse(
+            tx,
+            CredentialRefused(
+                "This device is not one of the managed tablets approved for your body. Use the "
+                "tablet issued to you."
+            ),
+            actor_id=actor_id,
+            subject=f"person:{person.id}",
+            aaguid=verified.aaguid,
+        )
     credential_id = bytes_to_base64url(verified.credential_id)
-    if (await tx.session.exec(select(PasskeyCredential).where(
-            PasskeyCredential.credential_id == credential_id))).first():
-        await refuse(tx, CredentialRefused("This passkey is already registered."),
-                     actor_id=actor_id, subject=f"person:{person.id}")
+    if (
+        await tx.session.exec(
+            select(PasskeyCredential).where(PasskeyCredential.credential_id == credential_id)
+        )
+    ).first():
+        await refuse(
+            tx,
+            CredentialRefused("This passkey is already registered."),
+            actor_id=actor_id,
+            subject=f"person:{person.id}",
+        )
     row = PasskeyCredential(
-        person_id=person.id, credential_id=credential_id,
+        person_id=person.id,
+        credential_id=credential_id,
         public_key_cose=verified.credential_public_key,
         public_key_spki_pem=spki_pem(verified.credential_public_key),
         algorithm=_algorithm_of(verified.credential_public_key),
-        sign_count=verified.sign_count, aaguid=verified.aaguid,
+        sign_count=verified.sign_count,
+        aaguid=verified.aaguid,
         transports=list(credential.get("response", {}).get("transports") or []),
         device_name=_clean_device_name(device_name),
         backup_eligible=verified.credential_device_type == "multi_device",
@@ -303,9 +403,16 @@ async def register_credential(
     )
     tx.session.add(row)
     await tx.session.flush()
-    await audit.record(tx.session, "passkey.registered", actor_id=actor_id or person.id,
-                       subject=f"person:{person.id}", credential=row.id,
-                       device=row.device_name, aaguid=row.aaguid, algorithm=row.algorithm)
+    await audit.record(
+        tx.session,
+        "passkey.registered",
+        actor_id=actor_id or person.id,
+        subject=f"person:{person.id}",
+        credential=row.id,
+        device=row.device_name,
+        aaguid=row.aaguid,
+        algorithm=row.algorithm,
+    )
     return row
 
 
@@ -327,22 +434,43 @@ def _clean_device_name(name: str) -> str:
 
 
 async def authentication_options(
-    tx: Tx, settings: Settings, *, client: Client, purpose: str, person_id: int | None = None,
-    challenge: bytes | None = None, **context: Any,
+    tx: Tx,
+    settings: Settings,
+    *,
+    client: Client,
+    purpose: str,
+    person_id: int | None = None,
+    challenge: bytes | None = None,
+    **context: Any,
 ) -> dict[str, Any]:
     """Request options. Without a person the list of credentials is empty, so the browser
     offers the discoverable passkeys it holds: nobody types a name."""
     allow: list[PublicKeyCredentialDescriptor] = []
     if person_id is not None:
-        rows = (await tx.session.exec(select(PasskeyCredential.credential_id).where(
-            PasskeyCredential.person_id == person_id,
-            col(PasskeyCredential.revoked_at).is_(None)))).all()
+        rows = (
+            await tx.session.exec(
+                select(PasskeyCredential.credential_id).where(
+                    PasskeyCredential.person_id == person_id,
+                    col(PasskeyCredential.revoked_at).is_(None),
+                )
+            )
+        ).all()
         allow = [PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in rows]
-    value = await issue_challenge(tx, settings, purpose=purpose, client=client,
-                                  person_id=person_id, challenge=challenge, **context)
+    value = await issue_challenge(
+        tx,
+        settings,
+        purpose=purpose,
+        client=client,
+        person_id=person_id,
+        challenge=challenge,
+        **context,
+    )
     options = generate_authentication_options(
-        rp_id=settings.rp_id, challenge=value, timeout=settings.challenge_valid_seconds * 1000,
-        allow_credentials=allow, user_verification=UserVerificationRequirement.REQUIRED,
+        rp_id=settings.rp_id,
+        challenge=value,
+        timeout=settings.challenge_valid_seconds * 1000,
+        allow_credentials=allow,
+        user_verification=UserVerificationRequirement.REQUIRED,
     )
     result: dict[str, Any] = json.loads(options_to_json(options))
     return result
@@ -359,54 +487,101 @@ class Assertion:
 
 
 async def verify_assertion(
-    tx: Tx, settings: Settings, credential: dict[str, Any], *, purpose: str,
+    tx: Tx,
+    settings: Settings,
+    credential: dict[str, Any],
+    *,
+    purpose: str,
 ) -> Assertion:
     """Verify an assertion against its single-use challenge and the stored credential."""
     challenge = await consume_challenge(tx, challenge_of(credential), purpose=purpose)
     credential_id = str(credential.get("id", ""))
     # One statement: the credential (locked: its sign count is checked and moved below),
     # its person, and its quarantines not ended (read here, refused after the sign count).
-    found = (await tx.session.exec(
-        select(PasskeyCredential, Person, PasskeyQuarantine)
-        .outerjoin(Person, col(Person.id) == PasskeyCredential.person_id)
-        .outerjoin(PasskeyQuarantine, and_(
-            col(PasskeyQuarantine.credential_id) == PasskeyCredential.id,
-            col(PasskeyQuarantine.ended_at).is_(None)))
-        .where(PasskeyCredential.credential_id == credential_id)
-        .with_for_update(of=PasskeyCredential))).all()
+    found = (
+        await tx.session.exec(
+            select(PasskeyCredential, Person, PasskeyQuarantine)
+            .outerjoin(Person, col(Person.id) == PasskeyCredential.person_id)
+            .outerjoin(
+                PasskeyQuarantine,
+                and_(
+                    col(PasskeyQuarantine.credential_id) == PasskeyCredential.id,
+                    col(PasskeyQuarantine.ended_at).is_(None),
+                ),
+            )
+            .where(PasskeyCredential.credential_id == credential_id)
+            .with_for_update(of=PasskeyCredential)
+        )
+    ).all()
     row = found[0][0] if found else None
     if row is None:
-        await refuse(tx, CredentialRefused(
-            "This passkey is not registered with e-Cabinet. Ask the secretariat for an "
-            "enrollment link."), subject=f"credential:{credential_id[:16]}", purpose=purpose)
+        await refuse(
+            tx,
+            CredentialRefused(
+                "This passkey is not registered with e-Cabinet. Ask the secretariat for an "
+                "enrollment link."
+            ),
+            subject=f"credential:{credential_id[:16]}",
+            purpose=purpose,
+        )
     subject = f"person:{row.person_id}"
     if row.revoked_at is not None:
-        await refuse(tx, CredentialRefused(
-            "This passkey was revoked. Sign in with another device or ask the secretariat "
-            "for a new enrollment link."), actor_id=row.person_id, subject=subject,
-            credential=row.id, purpose=purpose)
+        await refuse(
+            tx,
+            CredentialRefused(
+                "This passkey was revoked. Sign in with another device or ask the secretariat "
+                "for a new enrollment link."
+            ),
+            actor_id=row.person_id,
+            subject=subject,
+            credential=row.id,
+            purpose=purpose,
+        )
     if challenge.person_id is not None and challenge.person_id != row.person_id:
-        await refuse(tx, ChallengeRefused("This request was made for another person."),
-                     actor_id=row.person_id, subject=subject, purpose=purpose)
+        await refuse(
+            tx,
+            ChallengeRefused("This request was made for another person."),
+            actor_id=row.person_id,
+            subject=subject,
+            purpose=purpose,
+        )
     person = found[0][1]
     if person is None or person.disabled_at is not None:
-        await refuse(tx, CredentialRefused("This account is disabled. Contact the secretariat."),
-                     subject=subject, purpose=purpose)
+        await refuse(
+            tx,
+            CredentialRefused("This account is disabled. Contact the secretariat."),
+            subject=subject,
+            purpose=purpose,
+        )
     if not _user_handle_matches(credential, person):
-        await refuse(tx, CredentialRefused("This passkey answer names another person."),
-                     actor_id=row.person_id, subject=subject, purpose=purpose)
+        await refuse(
+            tx,
+            CredentialRefused("This passkey answer names another person."),
+            actor_id=row.person_id,
+            subject=subject,
+            purpose=purpose,
+        )
     await _check_client_data_strictly(tx, settings, credential, challenge, row, purpose)
     try:
         # The stored count is checked below by our own rule, so py_webauthn gets 0.
         verified = verify_authentication_response(
-            credential=credential, expected_challenge=base64url_to_bytes(challenge.challenge),
-            expected_rp_id=settings.rp_id, expected_origin=settings.origin,
-            credential_public_key=row.public_key_cose, credential_current_sign_count=0,
+            credential=credential,
+            expected_challenge=base64url_to_bytes(challenge.challenge),
+            expected_rp_id=settings.rp_id,
+            expected_origin=settings.origin,
+            credential_public_key=row.public_key_cose,
+            credential_current_sign_count=0,
             require_user_verification=True,
         )
     except (InvalidAuthenticationResponse, InvalidJSONStructure) as exc:
-        await refuse(tx, _explain(exc), actor_id=row.person_id, subject=subject,
-                     credential=row.id, purpose=purpose)
+        await refuse(
+            tx,
+            _explain(exc),
+            actor_id=row.person_id,
+            subject=subject,
+            credential=row.id,
+            purpose=purpose,
+        )
     if sign_count_went_backwards(row.sign_count, verified.new_sign_count):
         row.suspected_clone = True
         tx.session.add(row)
@@ -414,17 +589,36 @@ async def verify_assertion(
         # Either copy may be the thief's: every session the key opened ends, and its
         # websockets close, in every server process.
         ended = await end_sessions_of_credential(tx, row.id, reason="cloned")
-        await audit.record(tx.session, "passkey.blocked", actor_id=row.person_id,
-                           subject=subject, credential=row.id, sessions_ended=ended)
-        await refuse(tx, CredentialRefused(
-            "This passkey reported a use counter lower than before, which happens when a "
-            "key has been copied. It is blocked; contact the secretariat."),
-            actor_id=row.person_id, subject=subject, credential=row.id,
-            stored=row.sign_count, reported=verified.new_sign_count)
+        await audit.record(
+            tx.session,
+            "passkey.blocked",
+            actor_id=row.person_id,
+            subject=subject,
+            credential=row.id,
+            sessions_ended=ended,
+        )
+        await refuse(
+            tx,
+            CredentialRefused(
+                "This passkey reported a use counter lower than before, which happens when a "
+                "key has been copied. It is blocked; contact the secretariat."
+            ),
+            actor_id=row.person_id,
+            subject=subject,
+            credential=row.id,
+            stored=row.sign_count,
+            reported=verified.new_sign_count,
+        )
     if row.suspected_clone:
-        await refuse(tx, CredentialRefused(
-            "This passkey is blocked because it may have been copied. Contact the "
-            "secretariat."), actor_id=row.person_id, subject=subject, credential=row.id)
+        await refuse(
+            tx,
+            CredentialRefused(
+                "This passkey is blocked because it may have been copied. Contact the secretariat."
+            ),
+            actor_id=row.person_id,
+            subject=subject,
+            credential=row.id,
+        )
     row.sign_count = verified.new_sign_count
     row.last_used_at = utcnow()
     tx.session.add(row)
@@ -432,11 +626,12 @@ async def verify_assertion(
     action = quarantine.PURPOSE_ACTIONS.get(purpose)
     if action is not None:
         quarantined = quarantine.still_active([q for _, _, q in found if q is not None])
-        await quarantine.refuse_if_active(tx, quarantined, row.id, action,
-                                          actor_id=row.person_id)
+        await quarantine.refuse_if_active(tx, quarantined, row.id, action, actor_id=row.person_id)
     response = credential["response"]
     return Assertion(
-        person=person, credential=row, challenge=challenge,
+        person=person,
+        credential=row,
+        challenge=challenge,
         authenticator_data=base64url_to_bytes(response["authenticatorData"]),
         client_data_json=base64url_to_bytes(response["clientDataJSON"]),
         signature=base64url_to_bytes(response["signature"]),
@@ -444,8 +639,12 @@ async def verify_assertion(
 
 
 async def _check_client_data_strictly(
-    tx: Tx, settings: Settings, credential: dict[str, Any], challenge: WebAuthnChallenge,
-    row: PasskeyCredential, purpose: str,
+    tx: Tx,
+    settings: Settings,
+    credential: dict[str, Any],
+    challenge: WebAuthnChallenge,
+    row: PasskeyCredential,
+    purpose: str,
 ) -> None:
     """Refuse what the offline verifier would reject, with the verifier's own function:
     py_webauthn alone accepts forms that would make signed minutes fail verification."""
@@ -454,14 +653,22 @@ async def _check_client_data_strictly(
             base64url_to_bytes(credential["response"]["clientDataJSON"]),
             expected_type="webauthn.get",
             expected_challenge=base64url_to_bytes(challenge.challenge),
-            expected_origin=settings.origin)
+            expected_origin=settings.origin,
+        )
     except client_data.ClientDataError as exc:
-        await refuse(tx, ClientDataRefused(
-            "Your device's answer is not in the strict form e-Cabinet keeps as evidence and "
-            "verifies offline (%(why)s). Nothing was recorded. Try again in an up-to-date "
-            "browser, outside any embedded frame.", why=str(exc)),
-            actor_id=row.person_id, subject=f"person:{row.person_id}", credential=row.id,
-            purpose=purpose)
+        await refuse(
+            tx,
+            ClientDataRefused(
+                "Your device's answer is not in the strict form e-Cabinet keeps as evidence and "
+                "verifies offline (%(why)s). Nothing was recorded. Try again in an up-to-date "
+                "browser, outside any embedded frame.",
+                why=str(exc),
+            ),
+            actor_id=row.person_id,
+            subject=f"person:{row.person_id}",
+            credential=row.id,
+            purpose=purpose,
+        )
 
 
 def sign_count_went_backwards(stored: int, reported: int) -> bool:

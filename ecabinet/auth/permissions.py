@@ -33,28 +33,47 @@ class Permission(StrEnum):
     MANAGE_BODY = "body.manage"
 
 
-_MEMBER = frozenset({
-    Permission.VIEW_BODY, Permission.READ_DOCUMENTS, Permission.GIVE_POSITION,
-    Permission.COMMENT, Permission.VOTE,
-})
+_MEMBER = frozenset(
+    {
+        Permission.VIEW_BODY,
+        Permission.READ_DOCUMENTS,
+        Permission.GIVE_POSITION,
+        Permission.COMMENT,
+        Permission.VOTE,
+    }
+)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OBSERVER: frozenset({Permission.VIEW_BODY, Permission.READ_DOCUMENTS}),
     Role.MEMBER: _MEMBER,
-    Role.CHAIR: _MEMBER | {
-        Permission.VIEW_POSITIONS, Permission.RUN_SESSION, Permission.APPROVE_POLLS,
+    Role.CHAIR: _MEMBER
+    | {
+        Permission.VIEW_POSITIONS,
+        Permission.RUN_SESSION,
+        Permission.APPROVE_POLLS,
         Permission.SIGN_MINUTES_AS_CHAIR,
     },
     # The secretariat prepares and runs the session on the chair's behalf, but never votes.
-    Role.SECRETARIAT: frozenset({
-        Permission.VIEW_BODY, Permission.READ_DOCUMENTS, Permission.PREPARE_MEETINGS,
-        Permission.RESOLVE_COMMENTS, Permission.VIEW_POSITIONS, Permission.RUN_SESSION,
-        Permission.MANAGE_MEMBERS, Permission.EDIT_MINUTES,
-        Permission.SIGN_MINUTES_AS_SECRETARY,
-    }),
-    Role.ADMIN: frozenset({
-        Permission.VIEW_BODY, Permission.MANAGE_MEMBERS, Permission.MANAGE_BODY,
-    }),
+    Role.SECRETARIAT: frozenset(
+        {
+            Permission.VIEW_BODY,
+            Permission.READ_DOCUMENTS,
+            Permission.PREPARE_MEETINGS,
+            Permission.RESOLVE_COMMENTS,
+            Permission.VIEW_POSITIONS,
+            Permission.RUN_SESSION,
+            Permission.MANAGE_MEMBERS,
+            Permission.EDIT_MINUTES,
+            Permission.SIGN_MINUTES_AS_SECRETARY,
+        }
+    ),
+    Role.ADMIN: frozenset(
+        {
+            Permission.VIEW_BODY,
+            Permission.MANAGE_MEMBERS,
+            Permission.MANAGE_BODY,
+        }
+    ),
 }
 
 # A system administrator manages people and bodies everywhere, and nothing else.
@@ -82,6 +101,7 @@ def ensure(actor: Actor, permission: Permission, body_id: int | None) -> Members
     """Refuse unless the actor holds the permission in the body; return their seat."""
     ensure_signed_in(actor)
     if permission not in permissions_of(actor, body_id):
-        raise Forbidden("Your role does not allow this (%(permission)s).",
-                        permission=permission.value)
+        raise Forbidden(
+            "Your role does not allow this (%(permission)s).", permission=permission.value
+        )
     return None if body_id is None else actor.seat(body_id)

@@ -47,29 +47,45 @@ PURPOSE_ACTIONS: dict[str, Action] = {
 
 # One sentence per action, so each reads naturally in Vietnamese too.
 REFUSALS: dict[Action, str] = {
-    Action.VOTE: N_("This passkey was registered through account recovery and is in "
-                    "quarantine until %(until)s: it may sign in and read, but not vote."),
-    Action.CHECK_IN: N_("This passkey was registered through account recovery and is in "
-                        "quarantine until %(until)s: it may sign in and read, but not check "
-                        "in to a session."),
-    Action.APPROVE_MINUTES: N_("This passkey was registered through account recovery and is "
-                               "in quarantine until %(until)s: it may sign in and read, but "
-                               "not approve minutes."),
-    Action.SIGN_MINUTES: N_("This passkey was registered through account recovery and is in "
-                            "quarantine until %(until)s: it may sign in and read, but not "
-                            "sign minutes."),
-    Action.ADD_DEVICE: N_("This passkey was registered through account recovery and is in "
-                          "quarantine until %(until)s: it may sign in and read, but not add "
-                          "devices."),
-    Action.CHANGE_DEVICES: N_("This passkey was registered through account recovery and is "
-                              "in quarantine until %(until)s: it may sign in and read, but "
-                              "not rename or revoke your other devices."),
-    Action.MANAGE_PEOPLE: N_("This passkey was registered through account recovery and is "
-                             "in quarantine until %(until)s: it may sign in and read, but not "
-                             "manage people, roles or recoveries."),
-    Action.END_QUARANTINE: N_("This passkey was registered through account recovery and is "
-                              "in quarantine until %(until)s: only one of your earlier "
-                              "devices can end a quarantine."),
+    Action.VOTE: N_(
+        "This passkey was registered through account recovery and is in "
+        "quarantine until %(until)s: it may sign in and read, but not vote."
+    ),
+    Action.CHECK_IN: N_(
+        "This passkey was registered through account recovery and is in "
+        "quarantine until %(until)s: it may sign in and read, but not check "
+        "in to a session."
+    ),
+    Action.APPROVE_MINUTES: N_(
+        "This passkey was registered through account recovery and is "
+        "in quarantine until %(until)s: it may sign in and read, but "
+        "not approve minutes."
+    ),
+    Action.SIGN_MINUTES: N_(
+        "This passkey was registered through account recovery and is in "
+        "quarantine until %(until)s: it may sign in and read, but not "
+        "sign minutes."
+    ),
+    Action.ADD_DEVICE: N_(
+        "This passkey was registered through account recovery and is in "
+        "quarantine until %(until)s: it may sign in and read, but not add "
+        "devices."
+    ),
+    Action.CHANGE_DEVICES: N_(
+        "This passkey was registered through account recovery and is "
+        "in quarantine until %(until)s: it may sign in and read, but "
+        "not rename or revoke your other devices."
+    ),
+    Action.MANAGE_PEOPLE: N_(
+        "This passkey was registered through account recovery and is "
+        "in quarantine until %(until)s: it may sign in and read, but not "
+        "manage people, roles or recoveries."
+    ),
+    Action.END_QUARANTINE: N_(
+        "This passkey was registered through account recovery and is "
+        "in quarantine until %(until)s: only one of your earlier "
+        "devices can end a quarantine."
+    ),
 }
 
 
@@ -78,13 +94,19 @@ class QuarantineRefused(Forbidden):
     kind = "quarantine"
 
 
-async def active_quarantine(session: AsyncSession, credential_id: int | None
-                            ) -> PasskeyQuarantine | None:
+async def active_quarantine(
+    session: AsyncSession, credential_id: int | None
+) -> PasskeyQuarantine | None:
     if credential_id is None:
         return None
-    row = (await session.exec(select(PasskeyQuarantine).where(
-        PasskeyQuarantine.credential_id == credential_id,
-        col(PasskeyQuarantine.ended_at).is_(None)))).first()
+    row = (
+        await session.exec(
+            select(PasskeyQuarantine).where(
+                PasskeyQuarantine.credential_id == credential_id,
+                col(PasskeyQuarantine.ended_at).is_(None),
+            )
+        )
+    ).first()
     if row is None or row.until <= utcnow():
         return None
     return row
@@ -94,12 +116,18 @@ def until_text(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-async def ensure_not_quarantined(tx: Tx, credential_id: int | None, action: Action, *,
-                                 actor_id: int | None) -> None:
+async def ensure_not_quarantined(
+    tx: Tx, credential_id: int | None, action: Action, *, actor_id: int | None
+) -> None:
     """Refuse, audited, when the passkey is in quarantine. What the transaction did before
     (a burned challenge, an updated sign count) is kept with the refusal."""
-    await refuse_if_active(tx, await active_quarantine(tx.session, credential_id),
-                           credential_id, action, actor_id=actor_id)
+    await refuse_if_active(
+        tx,
+        await active_quarantine(tx.session, credential_id),
+        credential_id,
+        action,
+        actor_id=actor_id,
+    )
 
 
 def still_active(rows: list[PasskeyQuarantine]) -> PasskeyQuarantine | None:
@@ -108,16 +136,27 @@ def still_active(rows: list[PasskeyQuarantine]) -> PasskeyQuarantine | None:
     return next((row for row in rows if row.ended_at is None and row.until > now), None)
 
 
-async def refuse_if_active(tx: Tx, row: PasskeyQuarantine | None, credential_id: int | None,
-                           action: Action, *, actor_id: int | None) -> None:
+async def refuse_if_active(
+    tx: Tx,
+    row: PasskeyQuarantine | None,
+    credential_id: int | None,
+    action: Action,
+    *,
+    actor_id: int | None,
+) -> None:
     """The refusal of :func:`ensure_not_quarantined`, for a quarantine already read (the
     passkey check reads it in the same statement as the credential)."""
     if row is None:
         return
     error = QuarantineRefused(REFUSALS[action], until=until_text(row.until))
-    await tx.refuse(error, actor_id=actor_id, subject=f"person:{row.person_id}",
-                    credential=credential_id, action=action.value,
-                    until=row.until.isoformat())
+    await tx.refuse(
+        error,
+        actor_id=actor_id,
+        subject=f"person:{row.person_id}",
+        credential=credential_id,
+        action=action.value,
+        until=row.until.isoformat(),
+    )
 
 
 async def ensure_session_may(tx: Tx, actor: Actor, action: Action) -> None:
@@ -125,5 +164,4 @@ async def ensure_session_may(tx: Tx, actor: Actor, action: Action) -> None:
     opened with must not be in quarantine."""
     ensure_signed_in(actor)
     assert actor.login is not None
-    await ensure_not_quarantined(tx, actor.login.credential_id, action,
-                                 actor_id=actor.person_id)
+    await ensure_not_quarantined(tx, actor.login.credential_id, action, actor_id=actor.person_id)

@@ -19,9 +19,16 @@ SESSIONS_ENDED = EventKind.SESSIONS_ENDED
 
 async def end_sessions_of_credential(tx: Tx, credential_id: int, *, reason: str) -> list[int]:
     """End the open sessions signed in with this passkey; returns their ids."""
-    rows = list((await tx.session.exec(select(LoginSession).where(
-        LoginSession.credential_id == credential_id,
-        col(LoginSession.ended_at).is_(None)))).all())
+    rows = list(
+        (
+            await tx.session.exec(
+                select(LoginSession).where(
+                    LoginSession.credential_id == credential_id,
+                    col(LoginSession.ended_at).is_(None),
+                )
+            )
+        ).all()
+    )
     now = utcnow()
     for login in rows:
         login.ended_at = now

@@ -30,17 +30,27 @@ def hash_token(token: str) -> str:
 
 
 async def start_session(
-    session: AsyncSession, person: Person, *, credential_id: int | None, fresh_minutes: int = 5,
+    session: AsyncSession,
+    person: Person,
+    *,
+    credential_id: int | None,
+    fresh_minutes: int = 5,
     user_agent: str = "",
 ) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     assert person.id is not None
-    session.add(LoginSession(
-        token_hash=hash_token(token), person_id=person.id, credential_id=credential_id,
-        created_at=now, last_seen_at=now, fresh_until=now + timedelta(minutes=fresh_minutes),
-        user_agent=user_agent[:255],
-    ))
+    session.add(
+        LoginSession(
+            token_hash=hash_token(token),
+            person_id=person.id,
+            credential_id=credential_id,
+            created_at=now,
+            last_seen_at=now,
+            fresh_until=now + timedelta(minutes=fresh_minutes),
+            user_agent=user_agent[:255],
+        )
+    )
     await session.flush()
     return token
 
@@ -59,25 +69,36 @@ async def actor_for_token(session: AsyncSession, token: str | None, settings: Se
     return actor
 
 
-async def actor_and_unread(session: AsyncSession, token: str | None, settings: Settings, *,
-                           count_unread: bool) -> tuple[Actor, int]:
+async def actor_and_unread(
+    session: AsyncSession, token: str | None, settings: Settings, *, count_unread: bool
+) -> tuple[Actor, int]:
     """The actor, and for a page the number behind the notification badge."""
     if not token:
         return ANONYMOUS, 0
     # Every request comes through here: the session, its person, their active seats (and
     # the unread count) in one round trip: one row per seat, or one row with no seat.
-    unread = select(func.count()).select_from(Notification).where(
-        col(Notification.person_id) == LoginSession.person_id,
-        col(Notification.read_at).is_(None)).scalar_subquery() if count_unread \
+    unread = (
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            col(Notification.person_id) == LoginSession.person_id,
+            col(Notification.read_at).is_(None),
+        )
+        .scalar_subquery()
+        if count_unread
         else literal(0)
-    rows = (await session.exec(
-        select(LoginSession, Person, Membership, unread)
-        .join(Person, col(Person.id) == LoginSession.person_id)
-        .outerjoin(Membership, and_(col(Membership.person_id) == Person.id,
-                                    col(Membership.active)))
-        .where(col(LoginSession.token_hash) == hash_token(token))
-        .order_by(col(Membership.id))
-    )).all()
+    )
+    rows = (
+        await session.exec(
+            select(LoginSession, Person, Membership, unread)
+            .join(Person, col(Person.id) == LoginSession.person_id)
+            .outerjoin(
+                Membership, and_(col(Membership.person_id) == Person.id, col(Membership.active))
+            )
+            .where(col(LoginSession.token_hash) == hash_token(token))
+            .order_by(col(Membership.id))
+        )
+    ).all()
     if not rows:
         return ANONYMOUS, 0
     login, person, _, count = rows[0]
@@ -96,8 +117,11 @@ async def _touch(session: AsyncSession, login: LoginSession) -> None:
     session.expunge_all()  # what was read stays intact whatever happens to the write
     login.last_seen_at = utcnow()
     try:
-        await session.exec(update(LoginSession).where(col(LoginSession.id) == login.id)
-                           .values(last_seen_at=login.last_seen_at))
+        await session.exec(
+            update(LoginSession)
+            .where(col(LoginSession.id) == login.id)
+            .values(last_seen_at=login.last_seen_at)
+        )
         await session.commit()
     except OperationalError:
         await session.rollback()
@@ -106,9 +130,9 @@ async def _touch(session: AsyncSession, login: LoginSession) -> None:
 async def end_session(session: AsyncSession, token: str | None) -> LoginSession | None:
     if not token:
         return None
-    login = (await session.exec(
-        select(LoginSession).where(LoginSession.token_hash == hash_token(token))
-    )).first()
+    login = (
+        await session.exec(select(LoginSession).where(LoginSession.token_hash == hash_token(token)))
+    ).first()
     if login is not None and login.ended_at is None:
         login.ended_at = utcnow()
         session.add(login)

@@ -37,8 +37,9 @@ def b64url_decode_strict(text: str) -> bytes:
 
 def parse_client_data(client_data_json: bytes) -> dict[str, Any]:
     if client_data_json.startswith(_BOM):
-        raise ClientDataError("clientDataJSON starts with a byte order mark; it must be "
-                              "plain UTF-8 JSON")
+        raise ClientDataError(
+            "clientDataJSON starts with a byte order mark; it must be plain UTF-8 JSON"
+        )
     try:
         client_data = json.loads(client_data_json.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -59,10 +60,13 @@ def signed_challenge(client_data: dict[str, Any]) -> bytes:
 
 
 def check_client_data(
-    client_data_json: bytes, *, expected_type: str, expected_challenge: bytes,
+    client_data_json: bytes,
+    *,
+    expected_type: str,
+    expected_challenge: bytes,
     expected_origin: str,
     mismatch: str = "challenge mismatch: the passkey signed another challenge than the one "
-                    "expected",
+    "expected",
 ) -> dict[str, Any]:
     """Raise :class:`ClientDataError` unless the client data is strict UTF-8 JSON of the
     expected type, over exactly the expected challenge, from the expected origin and not
@@ -70,15 +74,16 @@ def check_client_data(
     client_data = parse_client_data(client_data_json)
     if client_data["type"] != expected_type:
         raise ClientDataError(
-            f"clientDataJSON type is {client_data['type']!r}; expected {expected_type!r}")
+            f"clientDataJSON type is {client_data['type']!r}; expected {expected_type!r}"
+        )
     if signed_challenge(client_data) != expected_challenge:
         raise ClientDataError(mismatch)
     if client_data["origin"] != expected_origin:
         raise ClientDataError(
             f"origin mismatch: clientDataJSON origin is {client_data['origin']!r}, "
-            f"expected {expected_origin!r}")
+            f"expected {expected_origin!r}"
+        )
     # A vote made inside another site's frame is not a vote made on ours.
     if client_data.get("crossOrigin") is True:
-        raise ClientDataError("clientDataJSON crossOrigin is true: signed inside a foreign "
-                              "frame")
+        raise ClientDataError("clientDataJSON crossOrigin is true: signed inside a foreign frame")
     return client_data

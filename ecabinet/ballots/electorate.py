@@ -14,8 +14,14 @@ VOTING_ROLES = (Role.CHAIR.value, Role.MEMBER.value)
 async def entitled_voters(session: AsyncSession, body_id: int) -> list[Membership]:
     """The members who vote: chair and members, active, not stand-ins (a stand-in votes
     only where the body allows it, in the live session)."""
-    rows = await session.exec(select(Membership).where(
-        Membership.body_id == body_id, col(Membership.active),
-        col(Membership.role).in_(VOTING_ROLES), col(Membership.stand_in_for_id).is_(None),
-    ).order_by(col(Membership.seat_order)))
+    rows = await session.exec(
+        select(Membership)
+        .where(
+            Membership.body_id == body_id,
+            col(Membership.active),
+            col(Membership.role).in_(VOTING_ROLES),
+            col(Membership.stand_in_for_id).is_(None),
+        )
+        .order_by(col(Membership.seat_order))
+    )
     return list(rows.all())

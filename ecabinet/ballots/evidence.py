@@ -87,37 +87,52 @@ def verify_ballot_evidence(
 ) -> None:
     """Raise `EvidenceError` unless the evidence proves a user-verified vote for the payload."""
     _check_client_data(
-        evidence.client_data_json, ballot_challenge(evidence.payload), expected_origin,
+        evidence.client_data_json,
+        ballot_challenge(evidence.payload),
+        expected_origin,
         mismatch="challenge mismatch: clientDataJSON challenge is not base64url(SHA-256("
-                 "canonical JSON of the ballot payload)); the payload differs from the one "
-                 "that was signed")
+        "canonical JSON of the ballot payload)); the payload differs from the one "
+        "that was signed",
+    )
     _check_authenticator_data(evidence.authenticator_data, expected_rp_id)
     _check_signature(evidence)
 
 
 def verify_challenge_assertion(
-    *, challenge: bytes, authenticator_data: bytes, client_data_json: bytes, signature: bytes,
-    public_key_spki_pem: str, expected_origin: str, expected_rp_id: str,
+    *,
+    challenge: bytes,
+    authenticator_data: bytes,
+    client_data_json: bytes,
+    signature: bytes,
+    public_key_spki_pem: str,
+    expected_origin: str,
+    expected_rp_id: str,
 ) -> None:
     """The same checks for an assertion over a given challenge rather than a ballot: the
     chair's approval of minutes signs SHA-256 of the PDF itself."""
     _check_client_data(client_data_json, challenge, expected_origin)
     _check_authenticator_data(authenticator_data, expected_rp_id)
-    _check_signature(BallotEvidence({}, authenticator_data, client_data_json, signature,
-                                    public_key_spki_pem))
+    _check_signature(
+        BallotEvidence({}, authenticator_data, client_data_json, signature, public_key_spki_pem)
+    )
 
 
 # ---------------------------------------------------------------------------- steps
 
 
-def _check_client_data(client_data_json: bytes, challenge: bytes, expected_origin: str,
-                       **mismatch: str) -> None:
+def _check_client_data(
+    client_data_json: bytes, challenge: bytes, expected_origin: str, **mismatch: str
+) -> None:
     # The server ran this very function when the passkey answered (ballots/client_data.py):
     # what it accepted then, this verifier accepts now.
     try:
-        client_data.check_client_data(client_data_json, expected_type="webauthn.get",
-                                      expected_challenge=challenge,
-                                      expected_origin=expected_origin, **mismatch)
+        client_data.check_client_data(
+            client_data_json,
+            expected_type="webauthn.get",
+            expected_challenge=challenge,
+            expected_origin=expected_origin,
+            **mismatch,
+        )
     except client_data.ClientDataError as exc:
         raise EvidenceError(str(exc)) from exc
 

@@ -71,22 +71,40 @@ BODY = Body(
     name_en="Government of the Socialist Republic of Viet Nam",
 )
 
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def meeting_titles(month: int) -> tuple[str, str]:
     """The regular session is named for the month it is held in (Vietnamese, English)."""
-    return (f"Phiên họp Chính phủ thường kỳ tháng {month}",
-            f"Regular Government session for {_MONTHS_EN[month - 1]}")
+    return (
+        f"Phiên họp Chính phủ thường kỳ tháng {month}",
+        f"Regular Government session for {_MONTHS_EN[month - 1]}",
+    )
 
 
-MEETING_SUMMARY_VI = ("Phiên họp thường kỳ xem xét tình hình kinh tế - xã hội 9 tháng, giải "
-                      "ngân vốn đầu tư công, ba dự thảo văn bản quy phạm pháp luật, một đề nghị "
-                      "xây dựng luật và khắc phục hậu quả bão số 4.")
-MEETING_SUMMARY_EN = ("The regular session reviews the first nine months, the disbursement of "
-                      "public investment, three draft legal documents, a proposal for a law "
-                      "and the recovery from Typhoon No. 4.")
+MEETING_SUMMARY_VI = (
+    "Phiên họp thường kỳ xem xét tình hình kinh tế - xã hội 9 tháng, giải "
+    "ngân vốn đầu tư công, ba dự thảo văn bản quy phạm pháp luật, một đề nghị "
+    "xây dựng luật và khắc phục hậu quả bão số 4."
+)
+MEETING_SUMMARY_EN = (
+    "The regular session reviews the first nine months, the disbursement of "
+    "public investment, three draft legal documents, a proposal for a law "
+    "and the recovery from Typhoon No. 4."
+)
 
 _MAIL = "@chinhphu.example"
 
@@ -188,7 +206,8 @@ AGENDA: tuple[AgendaItem, ...] = (
         summary_en=(
             "The Ministry of Planning and Investment reports on the socio-economic targets for "
             "September and the first nine months, the shortcomings and their causes, and proposes"
-            " the key tasks for the fourth quarter."),
+            " the key tasks for the fourth quarter."
+        ),
         documents=(
             Document(
                 title_vi="Báo cáo tình hình kinh tế - xã hội tháng 9 và 9 tháng, nhiệm vụ, "
@@ -199,7 +218,8 @@ AGENDA: tuple[AgendaItem, ...] = (
                 symbol="BC-BKHĐT",
                 title_en=(
                     "Report on the socio-economic situation in September and the "
-                    "first nine months; key tasks for the fourth quarter"),
+                    "first nine months; key tasks for the fourth quarter"
+                ),
                 body=(
                     "I. TÌNH HÌNH KINH TẾ - XÃ HỘI 9 THÁNG",
                     "Trong bối cảnh kinh tế thế giới diễn biến phức tạp, thương mại toàn cầu "
@@ -238,7 +258,8 @@ AGENDA: tuple[AgendaItem, ...] = (
         summary_en=(
             "By the end of September about 47% of the public investment plan was disbursed, less "
             "than a year earlier, mainly because of land clearance and construction materials. "
-            "The Government is asked to discuss moving funds away from slow projects."),
+            "The Government is asked to discuss moving funds away from slow projects."
+        ),
         documents=(
             Document(
                 title_vi="Báo cáo tình hình thực hiện và giải ngân kế hoạch vốn đầu tư công "
@@ -248,7 +269,8 @@ AGENDA: tuple[AgendaItem, ...] = (
                 symbol="BC-BKHĐT",
                 title_en=(
                     "Report on the implementation and disbursement of the public "
-                    "investment plan in the first nine months"),
+                    "investment plan in the first nine months"
+                ),
                 body=(
                     "Kế hoạch vốn đầu tư công nguồn ngân sách nhà nước năm nay đã được Thủ "
                     "tướng Chính phủ giao chi tiết cho các bộ, cơ quan trung ương và địa "
@@ -283,7 +305,8 @@ AGENDA: tuple[AgendaItem, ...] = (
         summary_en=(
             "The Ministry of Finance proposes cutting the 10% VAT rate by two points for six "
             "months, as the National Assembly resolved. The draft was consulted on and appraised "
-            "by the Ministry of Justice; the Government is asked to adopt it."),
+            "by the Ministry of Justice; the Government is asked to adopt it."
+        ),
         documents=(
             Document(
                 title_vi="Tờ trình về dự thảo Nghị định quy định chính sách giảm thuế giá trị "
@@ -377,7 +400,8 @@ AGENDA: tuple[AgendaItem, ...] = (
         summary_en=(
             "The draft Decree grants land, credit and procedural incentives to social housing "
             "projects for industrial-park workers. Opinions still differ on the share of "
-            "industrial-park land that must be set aside for it."),
+            "industrial-park land that must be set aside for it."
+        ),
         documents=(
             Document(
                 title_vi="Tờ trình về dự thảo Nghị định quy định cơ chế hỗ trợ phát triển nhà ở "
@@ -388,7 +412,8 @@ AGENDA: tuple[AgendaItem, ...] = (
                 symbol="TTr-BXD",
                 title_en=(
                     "Submission on the draft Decree on support for social housing for"
-                    " industrial-park workers"),
+                    " industrial-park workers"
+                ),
                 body=(
                     "I. SỰ CẦN THIẾT BAN HÀNH NGHỊ ĐỊNH",
                     "Cả nước hiện có khoảng 4,2 triệu công nhân làm việc tại các khu công "
@@ -422,7 +447,8 @@ AGENDA: tuple[AgendaItem, ...] = (
         summary_en=(
             "The Ministry of Information and Communications proposes a Law on Digital "
             "Transformation with four policies: digital government, digital economy, digital "
-            "society and safety online."),
+            "society and safety online."
+        ),
         documents=(
             Document(
                 title_vi="Tờ trình đề nghị xây dựng Luật Chuyển đổi số",
@@ -485,7 +511,8 @@ AGENDA: tuple[AgendaItem, ...] = (
         summary_en=(
             "The State Bank proposes a preferential credit programme for innovative high-tech "
             "start-ups: its size, who qualifies, the interest support and the refinancing source."
-            " The Government is asked to adopt the Resolution."),
+            " The Government is asked to adopt the Resolution."
+        ),
         documents=(
             Document(
                 title_vi="Tờ trình về dự thảo Nghị quyết về chương trình tín dụng ưu đãi cho "
@@ -497,7 +524,8 @@ AGENDA: tuple[AgendaItem, ...] = (
                 symbol="TTr-NHNN",
                 title_en=(
                     "Submission on the draft Resolution on a preferential credit "
-                    "programme for innovative start-ups"),
+                    "programme for innovative start-ups"
+                ),
                 body=(
                     "Doanh nghiệp khởi nghiệp sáng tạo thường thiếu tài sản bảo đảm nên khó "
                     "tiếp cận vốn vay ngân hàng thương mại, trong khi các quỹ đầu tư mạo hiểm "
@@ -528,7 +556,8 @@ AGENDA: tuple[AgendaItem, ...] = (
         summary_en=(
             "Typhoon No. 4 and the floods after it hit 17 northern provinces and flooded more "
             "than 120,000 hectares of rice and crops. The ministry reports on relief, seed "
-            "support and the plan for the winter crop."),
+            "support and the plan for the winter crop."
+        ),
         documents=(
             Document(
                 title_vi="Báo cáo tình hình khắc phục hậu quả bão số 4 và phương án khôi phục "
@@ -538,7 +567,8 @@ AGENDA: tuple[AgendaItem, ...] = (
                 symbol="BC-BNNPTNT",
                 title_en=(
                     "Report on the recovery from Typhoon No. 4 and the plan to "
-                    "restore agricultural production"),
+                    "restore agricultural production"
+                ),
                 body=(
                     "Bão số 4 đổ bộ vào các tỉnh ven biển Bắc Bộ với sức gió mạnh cấp 11, giật "
                     "cấp 13; hoàn lưu sau bão gây mưa rất lớn, lũ quét và sạt lở đất tại nhiều "
@@ -566,7 +596,8 @@ AGENDA: tuple[AgendaItem, ...] = (
         summary_en=(
             "The Government Office turns the members' discussion and the Prime Minister's "
             "conclusions into the draft Resolution of the session, assigning tasks for the fourth"
-            " quarter."),
+            " quarter."
+        ),
         documents=(
             Document(
                 title_vi="Dự thảo Nghị quyết phiên họp Chính phủ thường kỳ tháng 9",

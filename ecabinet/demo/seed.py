@@ -65,8 +65,9 @@ async def _clear_previous_demo(db: Database, settings: Settings) -> None:
             return
         first = None
         if "audit_event" in tables:
-            first = (await connection.execute(
-                text("SELECT kind FROM audit_event ORDER BY seq LIMIT 1"))).scalar()
+            first = (
+                await connection.execute(text("SELECT kind FROM audit_event ORDER BY seq LIMIT 1"))
+            ).scalar()
             # A schema made by `ecabinet db upgrade` and never used holds nothing to lose.
             if first is None and not await _holds_rows(connection, tables):
                 return
@@ -120,18 +121,26 @@ def session_titles(now: datetime | None = None) -> tuple[str, str]:
 
 
 async def seed_government(tx: Tx, settings: Settings) -> list[SeatLink]:
-    await audit.record(tx.session, DEMO_MARK, subject="demo",
-                       note="Demo data; not a real Government.")
-    body = await create_body(tx, actor_id=None, slug="chinh-phu", name=gov.BODY.name,
-                             name_en=gov.BODY.name_en, short_name=gov.BODY.short_name)
+    await audit.record(
+        tx.session, DEMO_MARK, subject="demo", note="Demo data; not a real Government."
+    )
+    body = await create_body(
+        tx,
+        actor_id=None,
+        slug="chinh-phu",
+        name=gov.BODY.name,
+        name_en=gov.BODY.name_en,
+        short_name=gov.BODY.short_name,
+    )
     seats = await _seat_everyone(tx, body)
     secretary = next(s for s, p in seats if p.role == "secretariat")
     await _prepare_session(tx, settings, body, secretary.person_id)
     links = []
     for seat, person in seats:
         url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
-        links.append(SeatLink(f"{person.full_name} ({person.title_vi})", url,
-                              role=str(person.role)))
+        links.append(
+            SeatLink(f"{person.full_name} ({person.title_vi})", url, role=str(person.role))
+        )
     return links
 
 
@@ -140,8 +149,14 @@ async def _seat_everyone(tx: Tx, body: Body) -> list[tuple[Membership, gov.Perso
     seats = []
     for order, person in enumerate(people, start=1):
         seat = await add_member(
-            tx, actor_id=None, body=body, full_name=person.full_name, role=Role(person.role),
-            title=person.title_vi, title_en=person.title_en, email=person.email,
+            tx,
+            actor_id=None,
+            body=body,
+            full_name=person.full_name,
+            role=Role(person.role),
+            title=person.title_vi,
+            title_en=person.title_en,
+            email=person.email,
             clearance=Classification(min(person.clearance, body.max_classification)),
             seat_order=order,
         )
@@ -153,38 +168,72 @@ async def _prepare_session(tx: Tx, settings: Settings, body: Body, secretary_id:
     starts = _session_start(datetime.now(UTC))
     title_vi, title_en = gov.meeting_titles(starts.astimezone(HANOI).month)
     meeting = await create_meeting(
-        tx, actor_id=secretary_id, body=body, title=title_vi, starts_at=starts,
-        kind=MeetingKind.REGULAR, form=MeetingForm.MIXED, place=PLACE,
-        opinion_deadline=starts - timedelta(days=2), title_en=title_en,
-        summary=gov.MEETING_SUMMARY_VI, summary_en=gov.MEETING_SUMMARY_EN,
+        tx,
+        actor_id=secretary_id,
+        body=body,
+        title=title_vi,
+        starts_at=starts,
+        kind=MeetingKind.REGULAR,
+        form=MeetingForm.MIXED,
+        place=PLACE,
+        opinion_deadline=starts - timedelta(days=2),
+        title_en=title_en,
+        summary=gov.MEETING_SUMMARY_VI,
+        summary_en=gov.MEETING_SUMMARY_EN,
     )
     store = store_for(settings.database_url, settings.data_dir)
     for agenda_item in gov.AGENDA:
-        item = await add_item(tx, actor_id=secretary_id, meeting=meeting,
-                              title=agenda_item.title_vi, title_en=agenda_item.title_en,
-                              kind=ItemKind(agenda_item.kind), presenter=agenda_item.presenter,
-                              summary=agenda_item.summary_vi,
-                              summary_en=agenda_item.summary_en)
+        item = await add_item(
+            tx,
+            actor_id=secretary_id,
+            meeting=meeting,
+            title=agenda_item.title_vi,
+            title_en=agenda_item.title_en,
+            kind=ItemKind(agenda_item.kind),
+            presenter=agenda_item.presenter,
+            summary=agenda_item.summary_vi,
+            summary_en=agenda_item.summary_en,
+        )
         for doc in agenda_item.documents:
             level = Classification[doc.classification.upper()]
-            document = await create_document(tx, actor_id=secretary_id, body=body, item=item,
-                                             title=doc.title_vi, classification=level,
-                                             basis=doc.classification_basis,
-                                             title_en=doc.title_en)
+            document = await create_document(
+                tx,
+                actor_id=secretary_id,
+                body=body,
+                item=item,
+                title=doc.title_vi,
+                classification=level,
+                basis=doc.classification_basis,
+                title_en=doc.title_en,
+            )
             pdf = render_draft_pdf(agenda_item.title_vi, doc, issuing_agency=agenda_item.presenter)
             # The demo's drafts go through the same checks and store as any upload.
             with staged_bytes(pdf, f"du-thao-{document.id}.pdf", settings.upload_dir) as staged:
-                await add_version(tx, store, actor_id=secretary_id, document=document,
-                                  checked=check_upload(staged, PdfLimits.of(settings)),
-                                  change_note="Bản trình phiên họp")
+                await add_version(
+                    tx,
+                    store,
+                    actor_id=secretary_id,
+                    document=document,
+                    checked=check_upload(staged, PdfLimits.of(settings)),
+                    change_note="Bản trình phiên họp",
+                )
             if doc.revision:
-                revised = render_draft_pdf(agenda_item.title_vi, replace(doc, body=doc.revision),
-                                           issuing_agency=agenda_item.presenter)
-                with staged_bytes(revised, f"du-thao-{document.id}-2.pdf",
-                                  settings.upload_dir) as staged:
-                    await add_version(tx, store, actor_id=secretary_id, document=document,
-                                      checked=check_upload(staged, PdfLimits.of(settings)),
-                                      change_note=doc.revision_note)
+                revised = render_draft_pdf(
+                    agenda_item.title_vi,
+                    replace(doc, body=doc.revision),
+                    issuing_agency=agenda_item.presenter,
+                )
+                with staged_bytes(
+                    revised, f"du-thao-{document.id}-2.pdf", settings.upload_dir
+                ) as staged:
+                    await add_version(
+                        tx,
+                        store,
+                        actor_id=secretary_id,
+                        document=document,
+                        checked=check_upload(staged, PdfLimits.of(settings)),
+                        change_note=doc.revision_note,
+                    )
     await publish_meeting(tx, actor_id=secretary_id, meeting=meeting)
 
 

@@ -26,15 +26,26 @@ class Person:
     device: SoftAuthenticator
     http: httpx.AsyncClient
 
-    async def call(self, method: str, url: str, body: dict[str, Any] | None = None,
-                   *, ok: tuple[int, ...] = (200, 201, 204)) -> Any:
-        response = await self.http.request(method, url, json=body if body is not None
-                                           else ({} if method != "GET" else None))
+    async def call(
+        self,
+        method: str,
+        url: str,
+        body: dict[str, Any] | None = None,
+        *,
+        ok: tuple[int, ...] = (200, 201, 204),
+    ) -> Any:
+        response = await self.http.request(
+            method, url, json=body if body is not None else ({} if method != "GET" else None)
+        )
         if response.status_code not in ok:
-            detail = response.json().get("detail") if "json" in response.headers.get(
-                "content-type", "") else response.text[:200]
-            raise SimulationError(f"{self.name}: {method} {url} -> {response.status_code}: "
-                                  f"{detail}")
+            detail = (
+                response.json().get("detail")
+                if "json" in response.headers.get("content-type", "")
+                else response.text[:200]
+            )
+            raise SimulationError(
+                f"{self.name}: {method} {url} -> {response.status_code}: {detail}"
+            )
         if "json" in response.headers.get("content-type", ""):
             return response.json()
         return response.content
@@ -48,11 +59,12 @@ class Person:
     async def enroll(self) -> None:
         options = await self.post(f"/api/enrollments/{self.token}/options")
         credential = self.device.register(options)
-        await self.post(f"/api/enrollments/{self.token}",
-                        {"credential": credential, "deviceName": "Máy tính bảng (mô phỏng)"})
+        await self.post(
+            f"/api/enrollments/{self.token}",
+            {"credential": credential, "deviceName": "Máy tính bảng (mô phỏng)"},
+        )
 
-    async def ceremony(self, options_url: str, url: str, body: dict[str, Any] | None = None
-                       ) -> Any:
+    async def ceremony(self, options_url: str, url: str, body: dict[str, Any] | None = None) -> Any:
         """Ask for request options, answer them with the passkey, send the answer."""
         options = await self.post(options_url, body or {})
         request = options.get("publicKey", options)  # some routes wrap the options
@@ -62,10 +74,13 @@ class Person:
         await self.ceremony("/api/session/fresh/options", "/api/session/fresh")
 
     async def vote(self, poll: int, question: int, choice: str) -> str:
-        issued = await self.post(f"/api/polls/{poll}/ballots/options",
-                                 {"question": question, "choice": choice})
-        cast = await self.post(f"/api/polls/{poll}/ballots", {
-            "payload": issued["payload"], "credential": self.device.assert_(issued["publicKey"])})
+        issued = await self.post(
+            f"/api/polls/{poll}/ballots/options", {"question": question, "choice": choice}
+        )
+        cast = await self.post(
+            f"/api/polls/{poll}/ballots",
+            {"payload": issued["payload"], "credential": self.device.assert_(issued["publicKey"])},
+        )
         return str(cast["receipt"])
 
     @property
@@ -73,7 +88,11 @@ class Person:
         return "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
 
 
-def person(name: str, role: str, token: str, *, base_url: str, origin: str, rp_id: str
-           ) -> Person:
-    return Person(name, role, token, SoftAuthenticator(origin=origin, rp_id=rp_id),
-                  httpx.AsyncClient(base_url=base_url, timeout=60))
+def person(name: str, role: str, token: str, *, base_url: str, origin: str, rp_id: str) -> Person:
+    return Person(
+        name,
+        role,
+        token,
+        SoftAuthenticator(origin=origin, rp_id=rp_id),
+        httpx.AsyncClient(base_url=base_url, timeout=60),
+    )

@@ -44,27 +44,49 @@ SECRET_VOTE = ["for"] * 13 + ["against"] * 10 + ["abstain"] * 2
 
 def conclusion(due: date) -> str:
     """The chair's conclusion, with a deadline after the session (never one already past)."""
-    return ("Giao cơ quan chủ trì tiếp thu tối đa ý kiến thành viên Chính phủ, hoàn thiện hồ "
-            f"sơ, trình Thủ tướng Chính phủ trước ngày {due.day} tháng {due.month} năm "
-            f"{due.year}.")
+    return (
+        "Giao cơ quan chủ trì tiếp thu tối đa ý kiến thành viên Chính phủ, hoàn thiện hồ "
+        f"sơ, trình Thủ tướng Chính phủ trước ngày {due.day} tháng {due.month} năm "
+        f"{due.year}."
+    )
 
 
-TASK = ("Hoàn thiện dự thảo Nghị định giảm thuế giá trị gia tăng theo ý kiến thành viên "
-        "Chính phủ, trình Thủ tướng Chính phủ ký ban hành.")
-NOTES = ("Cơ quan chủ trì trình bày tờ trình và tiếp thu ý kiến thẩm tra. Các thành viên "
-         "Chính phủ thảo luận về phạm vi, đối tượng áp dụng và nguồn lực thực hiện.")
+TASK = (
+    "Hoàn thiện dự thảo Nghị định giảm thuế giá trị gia tăng theo ý kiến thành viên "
+    "Chính phủ, trình Thủ tướng Chính phủ ký ban hành."
+)
+NOTES = (
+    "Cơ quan chủ trì trình bày tờ trình và tiếp thu ý kiến thẩm tra. Các thành viên "
+    "Chính phủ thảo luận về phạm vi, đối tượng áp dụng và nguồn lực thực hiện."
+)
 
 
 class Simulation:
-    def __init__(self, settings: Settings, links: list[SeatLink], meeting: int, *, port: int,
-                 pace: float, say: Say) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        links: list[SeatLink],
+        meeting: int,
+        *,
+        port: int,
+        pace: float,
+        say: Say,
+    ) -> None:
         self.settings, self.port, self.pace, self.say = settings, port, pace, say
         base = f"http://127.0.0.1:{port}"
         people = [*gov.MEMBERS, *gov.SECRETARIAT, *gov.OBSERVERS]
-        self.people = [person(p.full_name, p.role, link.enroll_url.rsplit("/", 1)[1],
-                              base_url=base, origin=settings.origin, rp_id=settings.rp_id)
-                       for p, link in zip(people, links, strict=True)]
-        self.members = self.people[:len(gov.MEMBERS)]
+        self.people = [
+            person(
+                p.full_name,
+                p.role,
+                link.enroll_url.rsplit("/", 1)[1],
+                base_url=base,
+                origin=settings.origin,
+                rp_id=settings.rp_id,
+            )
+            for p, link in zip(people, links, strict=True)
+        ]
+        self.members = self.people[: len(gov.MEMBERS)]
         self.chair, self.secretary = self.members[0], self.people[len(gov.MEMBERS)]
         self.watcher_link = links[-1].enroll_url
         self.meeting = meeting
@@ -85,8 +107,10 @@ class Simulation:
             await someone.enroll()
         packet = await self.secretary.get(f"/api/meetings/{self.meeting}")
         self.body, self.items = int(packet["bodyId"]), list(packet["items"])
-        self.say(f"1. {len(self.people) - 1} people enrolled a passkey each (27 members, "
-                 "the secretariat).")
+        self.say(
+            f"1. {len(self.people) - 1} people enrolled a passkey each (27 members, "
+            "the secretariat)."
+        )
 
     async def positions(self) -> None:
         for index, item in enumerate(self.items):
@@ -94,22 +118,36 @@ class Simulation:
                 stance = CONTESTED.get(index, {}).get(seat, "agree")
                 if stance == "agree" and seat % 9 == 5:
                     stance = "agree_with_comments"
-                text_ = "" if stance == "agree" else \
-                    "Đề nghị làm rõ thêm tác động và nguồn lực thực hiện."
-                await member.call("PUT", f"/api/items/{item['id']}/positions/me",
-                                  {"stance": stance, "text": text_})
+                text_ = (
+                    ""
+                    if stance == "agree"
+                    else "Đề nghị làm rõ thêm tác động và nguồn lực thực hiện."
+                )
+                await member.call(
+                    "PUT",
+                    f"/api/items/{item['id']}/positions/me",
+                    {"stance": stance, "text": text_},
+                )
         triage = await self.secretary.post(f"/api/meetings/{self.meeting}/triage")
         self.contested = [int(i["id"]) for i in triage.get("contested", [])]
         consent = triage.get("consent", [])
-        self.say(f"2. Written positions: 27 members x {len(self.items)} items. Triage: "
-                 f"{len(consent)} items in the consent block, {len(self.contested)} contested.")
+        self.say(
+            f"2. Written positions: 27 members x {len(self.items)} items. Triage: "
+            f"{len(consent)} items in the consent block, {len(self.contested)} contested."
+        )
         await self.pause()
 
     async def written_poll(self) -> None:
-        created = await self.secretary.post(f"/api/bodies/{self.body}/polls", {
-            "title": "Lấy ý kiến thành viên Chính phủ về chương trình tín dụng ưu đãi",
-            "questions": ["Đồng ý ban hành Nghị quyết về chương trình tín dụng ưu đãi cho "
-                          "doanh nghiệp khởi nghiệp sáng tạo?"]})
+        created = await self.secretary.post(
+            f"/api/bodies/{self.body}/polls",
+            {
+                "title": "Lấy ý kiến thành viên Chính phủ về chương trình tín dụng ưu đãi",
+                "questions": [
+                    "Đồng ý ban hành Nghị quyết về chương trình tín dụng ưu đãi cho "
+                    "doanh nghiệp khởi nghiệp sáng tạo?"
+                ],
+            },
+        )
         poll = int(created["id"])
         await self.chair.post(f"/api/polls/{poll}/send")
         question = int(created["questions"][0]["id"])
@@ -119,8 +157,10 @@ class Simulation:
             state = await self.secretary.get(f"/api/polls/{poll}")
             if state.get("state") == "closed":
                 break
-        self.say(f"3. Written poll #{poll}: {state.get('state')} after {seat + 1} answers "
-                 "(no remaining answer could change the result).")
+        self.say(
+            f"3. Written poll #{poll}: {state.get('state')} after {seat + 1} answers "
+            "(no remaining answer could change the result)."
+        )
         await self.pause()
 
     async def check_in(self) -> None:
@@ -128,11 +168,16 @@ class Simulation:
             if seat in AWAY:
                 continue
             mode = "remote" if seat in REMOTE else "room"
-            await member.ceremony(f"/api/meetings/{self.meeting}/checkin/options",
-                                  f"/api/meetings/{self.meeting}/checkin", {"mode": mode})
+            await member.ceremony(
+                f"/api/meetings/{self.meeting}/checkin/options",
+                f"/api/meetings/{self.meeting}/checkin",
+                {"mode": mode},
+            )
             await self.pause(0.1)
-        self.say(f"4. Check-in with passkeys: {27 - len(AWAY)} of 27 members present "
-                 f"({len(REMOTE)} remote).")
+        self.say(
+            f"4. Check-in with passkeys: {27 - len(AWAY)} of 27 members present "
+            f"({len(REMOTE)} remote)."
+        )
 
     async def session(self) -> None:
         meeting = f"/api/meetings/{self.meeting}"
@@ -148,8 +193,9 @@ class Simulation:
             if number in votes:
                 choices, secret = votes[number]
                 await self.live_vote(item, present, choices, secret=secret)
-            await self.chair.post(f"/api/items/{item}/conclusion",
-                                  {"text": conclusion(self.due().date())})
+            await self.chair.post(
+                f"/api/items/{item}/conclusion", {"text": conclusion(self.due().date())}
+            )
             if number == 0:
                 await self.assign_task(item)
             await self.pause()
@@ -159,46 +205,63 @@ class Simulation:
     async def assign_task(self, item: int) -> None:
         """The conclusion assigns the Ministry of Finance a task, which it then reports
         on until done (theo dõi nhiệm vụ)."""
-        finance = next(p for p, who in zip(self.members, gov.MEMBERS, strict=True)
-                       if who.title_en == "Minister of Finance")
+        finance = next(
+            p
+            for p, who in zip(self.members, gov.MEMBERS, strict=True)
+            if who.title_en == "Minister of Finance"
+        )
         seat = (await finance.get("/api/me"))["bodies"][0]["seat"]
         due = self.due()
-        task = await self.secretary.post(f"/api/items/{item}/tasks", {
-            "agency": "Bộ Tài chính", "membership": seat, "text": TASK,
-            "deadline": f"{due:%Y-%m-%dT17:00}"})
-        for state, note in (("in_progress", "Đã lấy ý kiến các bộ, ngành."),
-                            ("done", "Đã trình Thủ tướng Chính phủ hồ sơ hoàn chỉnh.")):
-            await finance.post(f"/api/tasks/{task['id']}/updates", {"state": state,
-                                                                     "note": note})
-        self.say(f"6a. Task #{task['id']} assigned to Bộ Tài chính by the conclusion; "
-                 "reported in progress, then done.")
+        task = await self.secretary.post(
+            f"/api/items/{item}/tasks",
+            {
+                "agency": "Bộ Tài chính",
+                "membership": seat,
+                "text": TASK,
+                "deadline": f"{due:%Y-%m-%dT17:00}",
+            },
+        )
+        for state, note in (
+            ("in_progress", "Đã lấy ý kiến các bộ, ngành."),
+            ("done", "Đã trình Thủ tướng Chính phủ hồ sơ hoàn chỉnh."),
+        ):
+            await finance.post(f"/api/tasks/{task['id']}/updates", {"state": state, "note": note})
+        self.say(
+            f"6a. Task #{task['id']} assigned to Bộ Tài chính by the conclusion; "
+            "reported in progress, then done."
+        )
 
-    async def live_vote(self, item: int, present: list[Person], choices: list[str], *,
-                        secret: bool) -> None:
+    async def live_vote(
+        self, item: int, present: list[Person], choices: list[str], *, secret: bool
+    ) -> None:
         title = next(i["title"] for i in self.items if int(i["id"]) == item)
-        poll = await self.chair.post(f"/api/items/{item}/polls",
-                                     {"question": f"Thông qua: {title}?", "secret": secret})
+        poll = await self.chair.post(
+            f"/api/items/{item}/polls", {"question": f"Thông qua: {title}?", "secret": secret}
+        )
         for member, choice in zip(present, choices, strict=True):
             await member.vote(int(poll["id"]), int(poll["question_id"]), choice)
             await self.pause(0.15)
         closed = await self.chair.post(f"/api/polls/{poll['id']}/close")
         kind = "secret" if secret else "open"
-        self.say(f"6. Live vote ({kind} ballot) on \"{title}\": {closed['sentence']}")
+        self.say(f'6. Live vote ({kind} ballot) on "{title}": {closed["sentence"]}')
 
     async def minutes(self) -> tuple[Path, Path]:
         for item in self.contested:
-            await self.secretary.call("PUT", f"/api/items/{item}/record",
-                                      {"discussionNotes": NOTES})
+            await self.secretary.call(
+                "PUT", f"/api/items/{item}/record", {"discussionNotes": NOTES}
+            )
         minutes = f"/api/meetings/{self.meeting}/minutes"
         await self.secretary.post(f"{minutes}/draft", {"language": "vi"})
         await self.chair.ceremony(f"{minutes}/approval/options", f"{minutes}/approval")
-        self.say("8. Minutes drafted; the chair approved the draft with a passkey over its "
-                 "SHA-256.")
+        self.say(
+            "8. Minutes drafted; the chair approved the draft with a passkey over its SHA-256."
+        )
         for signer, role in ((self.secretary, "secretary"), (self.chair, "chair")):
             # Each signer's own passkey confirms the exact files of this signing step.
             options = await signer.post(f"{minutes}/signatures/options", {"as": role})
-            await signer.post(f"{minutes}/signatures", {
-                "as": role, "credential": signer.device.assert_(options)})
+            await signer.post(
+                f"{minutes}/signatures", {"as": role, "credential": signer.device.assert_(options)}
+            )
         out = self.settings.data_dir
         paths = []
         for document in ("minutes", "notice"):
@@ -210,11 +273,14 @@ class Simulation:
         await asyncio.to_thread((out / "key-register.pdf").write_bytes, register)
         roots = load_trust_roots([Path(self.settings.minutes_trust_roots)])
         keys, note = await read_register(register, trust_roots=roots)
-        report = await verify_pdf(paths[0].read_bytes(), trust_roots=roots, keys=keys,
-                                  keys_note=note)
+        report = await verify_pdf(
+            paths[0].read_bytes(), trust_roots=roots, keys=keys, keys_note=note
+        )
         verdict = "verified" if report.ok else f"NOT verified ({len(report.problems)} problems)"
-        self.say(f"9. Signed by the secretary, then the chair (PAdES), each confirming the "
-                 f"files with a passkey; {verdict}.")
+        self.say(
+            f"9. Signed by the secretary, then the chair (PAdES), each confirming the "
+            f"files with a passkey; {verdict}."
+        )
         return paths[0], paths[1]
 
     async def close(self) -> None:
@@ -228,8 +294,11 @@ async def _watch(sim: Simulation, say: Say) -> None:
     from websockets.typing import Origin
 
     uri = f"ws://127.0.0.1:{sim.port}/ws"
-    async with connect(uri, origin=Origin(sim.settings.origin),
-                       additional_headers={"Cookie": sim.chair.cookie_header}) as socket:
+    async with connect(
+        uri,
+        origin=Origin(sim.settings.origin),
+        additional_headers={"Cookie": sim.chair.cookie_header},
+    ) as socket:
         await socket.send(json.dumps({"type": "watch", "meeting": sim.meeting}))
         last = -1
         async for raw in socket:
@@ -265,16 +334,30 @@ async def _prepare(settings: Settings) -> int:
     return int(meeting or 0)
 
 
-async def simulate(settings: Settings, links: list[SeatLink], *, port: int, pace: float,
-                   say: Say, wait: bool = False) -> int:
+async def simulate(
+    settings: Settings,
+    links: list[SeatLink],
+    *,
+    port: int,
+    pace: float,
+    say: Say,
+    wait: bool = False,
+) -> int:
     # The script enrolls and checks in dozens of people from one address in a minute.
     settings = replace(settings, signin_attempts_per_minute=10_000)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     meeting = await _prepare(settings)
     from ..app import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                          log_level="warning", ws_per_message_deflate=False))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws_per_message_deflate=False,
+        )
+    )
     serving = asyncio.create_task(server.serve())
     sim = Simulation(settings, links, meeting, port=port, pace=pace, say=say)
     watcher: asyncio.Task[None] | None = None
@@ -283,8 +366,11 @@ async def simulate(settings: Settings, links: list[SeatLink], *, port: int, pace
             if serving.done():
                 raise SimulationError(f"the server did not start on port {port}")
             await asyncio.sleep(0.05)
-        say(f"Room display: {settings.origin}/meetings/{meeting}/display",
-            f"  (to watch it, first enroll a passkey as the observer: {sim.watcher_link})", "")
+        say(
+            f"Room display: {settings.origin}/meetings/{meeting}/display",
+            f"  (to watch it, first enroll a passkey as the observer: {sim.watcher_link})",
+            "",
+        )
         if wait:
             await _wait_for_enter(say)
         await sim.enroll()
@@ -305,9 +391,13 @@ async def simulate(settings: Settings, links: list[SeatLink], *, port: int, pace
         await sim.close()
         server.should_exit = True
         await serving
-    say("", f"Signed minutes: {minutes}", f"Conclusion notice: {notice}",
+    say(
+        "",
+        f"Signed minutes: {minutes}",
+        f"Conclusion notice: {notice}",
         f"Trust this CA certificate: {settings.minutes_trust_roots}",
         f"Member key register: {minutes.parent / 'key-register.pdf'}",
         f"Check: ecabinet minutes verify {minutes} --trust {settings.minutes_trust_roots} "
-        f"--keys {minutes.parent / 'key-register.pdf'}")
+        f"--keys {minutes.parent / 'key-register.pdf'}",
+    )
     return 0

@@ -13,10 +13,32 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 
 # Actions that run code, start programs, send data out or open embedded files. What was
 # found is named by its PDF name, the same in every language.
-DANGEROUS_ACTIONS = ("/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/GoToE",
-                     "/RichMediaExecute")
-EXECUTABLE_EXTENSIONS = (".exe", ".dll", ".bat", ".cmd", ".com", ".scr", ".msi", ".ps1",
-                         ".vbs", ".js", ".jar", ".sh", ".app", ".lnk", ".hta", ".pif")
+DANGEROUS_ACTIONS = (
+    "/JavaScript",
+    "/Launch",
+    "/ImportData",
+    "/SubmitForm",
+    "/GoToE",
+    "/RichMediaExecute",
+)
+EXECUTABLE_EXTENSIONS = (
+    ".exe",
+    ".dll",
+    ".bat",
+    ".cmd",
+    ".com",
+    ".scr",
+    ".msi",
+    ".ps1",
+    ".vbs",
+    ".js",
+    ".jar",
+    ".sh",
+    ".app",
+    ".lnk",
+    ".hta",
+    ".pif",
+)
 # A PDF made of more objects than this is refused as too complex to inspect.
 MAX_OBJECTS = 1_000_000
 
@@ -60,8 +82,11 @@ class _Walker:
                 raise TooComplex
             if isinstance(item, DictionaryObject):
                 self._check(item, mode)
-                stack.extend((child, _mode_of(name, mode)) for name, child in item.items()
-                             if name not in {"/Parent", "/P"})  # back-links
+                stack.extend(
+                    (child, _mode_of(name, mode))
+                    for name, child in item.items()
+                    if name not in {"/Parent", "/P"}
+                )  # back-links
             elif isinstance(item, ArrayObject):
                 stack.extend((child, mode) for child in item)
 

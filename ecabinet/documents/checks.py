@@ -36,10 +36,10 @@ class FileKind:
 
 
 PDF = FileKind("application/pdf", "pdf", "PDF")
-DOCX = FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                "docx", "DOCX")
-XLSX = FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "xlsx", "XLSX")
+DOCX = FileKind(
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", "DOCX"
+)
+XLSX = FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", "XLSX")
 PNG = FileKind("image/png", "png", "PNG")
 JPEG = FileKind("image/jpeg", "jpg", "JPEG")
 KINDS = (PDF, DOCX, XLSX, PNG, JPEG)
@@ -89,8 +89,14 @@ def check_upload(staged: StagedFile, limits: PdfLimits) -> CheckedFile:
     kind = detect_kind(staged.path)
     name = _name_for(name, kind)
     pages = check_pdf(staged.path, limits) if kind.is_pdf else None
-    return CheckedFile(path=staged.path, sha256=staged.sha256, size=staged.size, kind=kind,
-                       filename=name, page_count=pages)
+    return CheckedFile(
+        path=staged.path,
+        sha256=staged.sha256,
+        size=staged.size,
+        kind=kind,
+        filename=name,
+        page_count=pages,
+    )
 
 
 def clean_filename(raw: str) -> str:
@@ -98,8 +104,9 @@ def clean_filename(raw: str) -> str:
     no browser sends one, so it is a forged or broken client."""
     name = unicodedata.normalize("NFC", raw)
     if "/" in name or "\\" in name or name.strip() in {".", ".."}:
-        raise ValidationFailed("The file name must not contain a path (/, \\ or ..): "
-                               "send the file's own name only.")
+        raise ValidationFailed(
+            "The file name must not contain a path (/, \\ or ..): send the file's own name only."
+        )
     name = "".join(c for c in name if not unicodedata.category(c).startswith("C"))
     name = UNSAFE_NAME_CHARACTERS.sub("_", name)
     name = " ".join(name.split()).lstrip(". ")
@@ -116,7 +123,10 @@ def _name_for(name: str, kind: FileKind) -> str:
     if claimed is not None and claimed is not kind:
         raise UnsupportedMediaType(
             "The file's name says %(named)s but its content is %(found)s. Upload the right "
-            "file, or correct its name.", named=claimed.label, found=kind.label)
+            "file, or correct its name.",
+            named=claimed.label,
+            found=kind.label,
+        )
     if claimed is None:
         return f"{name}.{kind.extension}"
     return f"{stem}.{kind.extension}"
@@ -138,10 +148,12 @@ def detect_kind(path: Path) -> FileKind:
     if head.startswith(OLE_MAGIC):
         raise UnsupportedMediaType(
             "This is an old-format or password-protected Office file (DOC, XLS, or an "
-            "encrypted DOCX or XLSX). Save it as PDF, DOCX or XLSX without a password.")
+            "encrypted DOCX or XLSX). Save it as PDF, DOCX or XLSX without a password."
+        )
     raise UnsupportedMediaType(
         "The file is not a PDF, DOCX, XLSX, PNG or JPEG: its content is something else, "
-        "whatever its name says. Convert it to PDF and upload it again.")
+        "whatever its name says. Convert it to PDF and upload it again."
+    )
 
 
 def _office_kind(path: Path) -> FileKind | None:
@@ -169,14 +181,16 @@ def check_pdf(path: Path, limits: PdfLimits) -> int:
     if b"%%EOF" not in tail:
         raise ValidationFailed(
             "The PDF is incomplete: it stops before its end marker, so it was probably cut "
-            "off while copying or uploading. Upload the whole file again.")
+            "off while copying or uploading. Upload the whole file again."
+        )
     _check_page_count(_pypdf_pages(path), limits)
     # The tablets see pages rendered by PDFium: it must open the file too.
     pages = pdfium_page_count(path)
     if pages is None:
         raise ValidationFailed(
             "The PDF is malformed and cannot be read. Export it again from the original "
-            "document and upload the new file.")
+            "document and upload the new file."
+        )
     _check_page_count(pages, limits)
     _check_page_sizes(path, limits)
     return pages
@@ -187,18 +201,25 @@ def _check_page_count(pages: int, limits: PdfLimits) -> None:
         raise ValidationFailed(
             "The PDF has %(pages)s pages; a document may have at most %(limit)s. Split it "
             "into several documents and upload them one by one.",
-            pages=pages, limit=limits.max_pages)
+            pages=pages,
+            limit=limits.max_pages,
+        )
 
 
 def _check_page_sizes(path: Path, limits: PdfLimits) -> None:
-    for number, (width, height) in enumerate(pdfium_page_sizes(path, limits.max_pages) or [],
-                                             start=1):
+    for number, (width, height) in enumerate(
+        pdfium_page_sizes(path, limits.max_pages) or [], start=1
+    ):
         if max(width, height) > limits.max_page_points or min(width, height) < 1:
             raise ValidationFailed(
                 "Page %(page)s measures %(width)s × %(height)s cm; a page may measure at most "
                 "%(limit)s cm on its longest side (A0). Export the document at a usual paper "
-                "size and upload it again.", page=number, width=_cm(width),
-                height=_cm(height), limit=_cm(limits.max_page_points))
+                "size and upload it again.",
+                page=number,
+                width=_cm(width),
+                height=_cm(height),
+                limit=_cm(limits.max_page_points),
+            )
 
 
 def _cm(points: float) -> str:
@@ -211,12 +232,15 @@ def _refuse_active_content(reader: PdfReader) -> None:
     except TooComplex:
         raise ValidationFailed(
             "The PDF is built of too many parts to be checked. Print it to a new PDF and "
-            "upload that file.") from None
+            "upload that file."
+        ) from None
     if found is not None:
         raise ValidationFailed(
             "The PDF contains active content (%(found)s). Meeting documents may not run code, "
             "start programs or act by themselves when opened. Print it to a new PDF (which "
-            "leaves the active content out) and upload that file.", found=found)
+            "leaves the active content out) and upload that file.",
+            found=found,
+        )
 
 
 def _pypdf_pages(path: Path) -> int:
@@ -226,18 +250,21 @@ def _pypdf_pages(path: Path) -> int:
             raise ValidationFailed(
                 "The PDF is encrypted or password-protected, so members could not open it "
                 "on their tablets. Remove the protection (save or print it as a new PDF) and "
-                "upload it again.")
+                "upload it again."
+            )
         pages = len(reader.pages)
         _refuse_active_content(reader)
     except PyPdfError as exc:
         raise ValidationFailed(
             "The PDF is malformed and cannot be read. Export it again from the original "
-            "document and upload the new file.") from exc
+            "document and upload the new file."
+        ) from exc
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         # pypdf reports some structural damage as plain Python errors.
         raise ValidationFailed(
             "The PDF is malformed and cannot be read. Export it again from the original "
-            "document and upload the new file.") from exc
+            "document and upload the new file."
+        ) from exc
     if pages == 0:
         raise ValidationFailed("The PDF has no pages.")
     return pages

@@ -79,12 +79,18 @@ def not_modified(etag: str, cache_control: str) -> Response:
 
 
 def blob_response(
-    request: Request, store: BlobStore, reads: Reads, *, sha256: str, size: int,
-    media_type: str, etag: str, headers: dict[str, str],
+    request: Request,
+    store: BlobStore,
+    reads: Reads,
+    *,
+    sha256: str,
+    size: int,
+    media_type: str,
+    etag: str,
+    headers: dict[str, str],
 ) -> Response:
     """200 with the whole file, 206 with one range, 304 or 416, all with the ETag."""
-    base = {"etag": etag, "accept-ranges": "bytes", "cache-control": PRIVATE_REVALIDATE,
-            **headers}
+    base = {"etag": etag, "accept-ranges": "bytes", "cache-control": PRIVATE_REVALIDATE, **headers}
     if etag_matches(request.headers.get("if-none-match"), etag):
         return not_modified(etag, base["cache-control"])
     wanted: ByteRange | None = None
@@ -99,5 +105,6 @@ def blob_response(
     response_headers = {**base, "content-length": str(chosen.end - chosen.start)}
     if wanted is not None:
         response_headers["content-range"] = wanted.header(size)
-    return StreamingResponse(body, status_code=206 if wanted else 200,
-                             media_type=media_type, headers=response_headers)
+    return StreamingResponse(
+        body, status_code=206 if wanted else 200, media_type=media_type, headers=response_headers
+    )

@@ -51,8 +51,13 @@ class Redline:
     def changed_pages(self) -> list[int]:
         """Pages of the newer version with a change (a removal counts on the page where the
         text used to follow)."""
-        return sorted({block.new_page for block in self.blocks
-                       if block.kind != "same" and block.new_page is not None})
+        return sorted(
+            {
+                block.new_page
+                for block in self.blocks
+                if block.kind != "same" and block.new_page is not None
+            }
+        )
 
     @property
     def changes(self) -> int:
@@ -67,8 +72,10 @@ def paragraphs(pages: list[PageText]) -> list[Paragraph]:
         right = max(line.box[0] + line.box[2] for line in page.lines)
         left = min(line.box[0] for line in page.lines)
         # Lines inside a paragraph are the closest; two columns side by side overlap.
-        gaps = [b.box[1] - (a.box[1] + a.box[3])
-                for a, b in zip(page.lines, page.lines[1:], strict=False)]
+        gaps = [
+            b.box[1] - (a.box[1] + a.box[3])
+            for a, b in zip(page.lines, page.lines[1:], strict=False)
+        ]
         usual = min((gap for gap in gaps if gap >= 0), default=0.0)
         current: list[str] = []
         previous = None
@@ -77,7 +84,8 @@ def paragraphs(pages: list[PageText]) -> list[Paragraph]:
             # set further below the last than lines usually are (paragraph spacing).
             spaced = previous is not None and (
                 line.box[1] - (previous.box[1] + previous.box[3])
-                > usual + SPACING * previous.box[3])
+                > usual + SPACING * previous.box[3]
+            )
             previous = line
             if current and (line.box[0] > left + INDENT or spaced):
                 found.append(Paragraph(" ".join(current), page.number))
@@ -94,14 +102,16 @@ def paragraphs(pages: list[PageText]) -> list[Paragraph]:
 
 def compare(old: list[PageText], new: list[PageText]) -> Redline:
     before, after = paragraphs(old), paragraphs(new)
-    matcher = SequenceMatcher(None, [p.text for p in before], [p.text for p in after],
-                              autojunk=False)
+    matcher = SequenceMatcher(
+        None, [p.text for p in before], [p.text for p in after], autojunk=False
+    )
     blocks: list[Block] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            blocks += [Block("same", (Segment("same", after[j].text),), before[i].page,
-                             after[j].page) for i, j in zip(range(i1, i2), range(j1, j2),
-                                                              strict=True)]
+            blocks += [
+                Block("same", (Segment("same", after[j].text),), before[i].page, after[j].page)
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+            ]
             continue
         olds, news = before[i1:i2], after[j1:j2]
         anchor = after[j1].page if j1 < len(after) else (after[-1].page if after else None)
@@ -111,8 +121,7 @@ def compare(old: list[PageText], new: list[PageText]) -> Redline:
             if was and now:
                 blocks.append(Block("changed", words(was.text, now.text), was.page, now.page))
             elif was:
-                blocks.append(Block("removed", (Segment("removed", was.text),), was.page,
-                                    anchor))
+                blocks.append(Block("removed", (Segment("removed", was.text),), was.page, anchor))
             elif now:
                 blocks.append(Block("added", (Segment("added", now.text),), None, now.page))
     return Redline(tuple(blocks))

@@ -93,11 +93,11 @@ def page_png(path: Path, number: int, width: int, max_pixels: int) -> bytes:
     return png_bytes(render_page(path, number, width, max_pixels))
 
 
-def stamped_page_png(path: Path, number: int, width: int, max_pixels: int,
-                     stamp: watermark.Stamp) -> bytes:
+def stamped_page_png(
+    path: Path, number: int, width: int, max_pixels: int, stamp: watermark.Stamp
+) -> bytes:
     """A worker job: the page with the reader's stamp drawn in, as PNG bytes."""
-    return png_bytes(watermark.stamp_image(render_page(path, number, width, max_pixels),
-                                           stamp))
+    return png_bytes(watermark.stamp_image(render_page(path, number, width, max_pixels), stamp))
 
 
 def png_bytes(image: Image.Image) -> bytes:

@@ -95,8 +95,7 @@ class DirectoryStore:
         except FileNotFoundError as exc:
             raise _missing(sha256) from exc
 
-    async def stream(self, reads: Reads, sha256: str, start: int, end: int
-                     ) -> AsyncIterator[bytes]:
+    async def stream(self, reads: Reads, sha256: str, start: int, end: int) -> AsyncIterator[bytes]:
         async with await anyio.open_file(self.path_of(sha256), "rb") as handle:
             await handle.seek(start)
             remaining = end - start
@@ -158,8 +157,7 @@ class DatabaseStore:
             seq = 0
             # A plain INSERT per chunk: nothing stays in the session, one chunk in memory.
             while piece := await handle.read(CHUNK_BYTES):
-                await session.exec(sa.insert(BlobChunk).values(sha256=sha256, seq=seq,
-                                                               data=piece))
+                await session.exec(sa.insert(BlobChunk).values(sha256=sha256, seq=seq, data=piece))
                 seq += 1
 
     async def put(self, session: AsyncSession, data: bytes) -> str:
@@ -180,19 +178,23 @@ class DatabaseStore:
             raise _missing(sha256)
         return blob.size
 
-    async def stream(self, reads: Reads, sha256: str, start: int, end: int
-                     ) -> AsyncIterator[bytes]:
+    async def stream(self, reads: Reads, sha256: str, start: int, end: int) -> AsyncIterator[bytes]:
         if end <= start:
             return
         first, last = start // CHUNK_BYTES, (end - 1) // CHUNK_BYTES
         async with reads() as session:
             for seq in range(first, last + 1):
-                data = (await session.exec(select(BlobChunk.data).where(
-                    BlobChunk.sha256 == sha256, col(BlobChunk.seq) == seq))).first()
+                data = (
+                    await session.exec(
+                        select(BlobChunk.data).where(
+                            BlobChunk.sha256 == sha256, col(BlobChunk.seq) == seq
+                        )
+                    )
+                ).first()
                 if data is None:
                     raise _missing(sha256)
                 base = seq * CHUNK_BYTES
-                yield data[max(start - base, 0):min(end - base, len(data))]
+                yield data[max(start - base, 0) : min(end - base, len(data))]
 
     @asynccontextmanager
     async def local_copy(self, reads: Reads, sha256: str) -> AsyncIterator[Path]:

@@ -32,8 +32,11 @@ class Line:
     edges: tuple[float, ...]
 
     def as_json(self) -> dict[str, Any]:
-        return {"t": self.text, "b": [round(v, 5) for v in self.box],
-                "x": [round(v, 5) for v in self.edges]}
+        return {
+            "t": self.text,
+            "b": [round(v, 5) for v in self.box],
+            "x": [round(v, 5) for v in self.edges],
+        }
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,9 @@ def _page_lines(page: Any) -> tuple[Line, ...]:
     return tuple(line for line in lines if line.text.strip())
 
 
-def _line(chars: list[tuple[str, tuple[float, float, float, float]]], width: float,
-          height: float) -> Line:
+def _line(
+    chars: list[tuple[str, tuple[float, float, float, float]]], width: float, height: float
+) -> Line:
     # A space PDFium generates between words has an empty box: it spans the gap instead.
     real = [box for _, box in chars if box[2] > box[0]]
     left = min(box[0] for box in real) if real else 0.0
@@ -87,8 +91,11 @@ def _line(chars: list[tuple[str, tuple[float, float, float, float]]], width: flo
     text = unicodedata.normalize("NFC", "".join(char for char, _ in chars))
     if len(text) != len(chars):  # decomposed marks in the file: keep offsets aligned
         text = "".join(char for char, _ in chars)
-    return Line(text, (left / width, 1 - top / height, (right - left) / width,
-                       (top - bottom) / height), tuple(edges))
+    return Line(
+        text,
+        (left / width, 1 - top / height, (right - left) / width, (top - bottom) / height),
+        tuple(edges),
+    )
 
 
 class _TextCache:

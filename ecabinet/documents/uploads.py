@@ -75,9 +75,12 @@ class _Collector:
 
     def callbacks(self) -> dict[str, Any]:
         return {
-            "on_part_begin": self.on_part_begin, "on_part_data": self.on_part_data,
-            "on_part_end": self.on_part_end, "on_header_field": self.on_header_field,
-            "on_header_value": self.on_header_value, "on_header_end": self.on_header_end,
+            "on_part_begin": self.on_part_begin,
+            "on_part_data": self.on_part_data,
+            "on_part_end": self.on_part_end,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
             "on_headers_finished": self.on_headers_finished,
         }
 
@@ -117,14 +120,16 @@ class _Collector:
         piece = data[start:end]
         if self.part.filename is None:
             if len(self.part.data) + len(piece) > FIELD_LIMIT:
-                raise PayloadTooLarge("A form field is larger than %(limit)s bytes.",
-                                      limit=FIELD_LIMIT)
+                raise PayloadTooLarge(
+                    "A form field is larger than %(limit)s bytes.", limit=FIELD_LIMIT
+                )
             self.part.data += piece
             return
         self.size += len(piece)
         if self.size > self.file_limit:
-            raise PayloadTooLarge("The file is larger than the limit of %(limit)s bytes.",
-                                  limit=self.file_limit)
+            raise PayloadTooLarge(
+                "The file is larger than the limit of %(limit)s bytes.", limit=self.file_limit
+            )
         self.digest.update(piece)
         assert self.handle is not None
         self.handle.write(piece)
@@ -150,8 +155,7 @@ def _charset_and_boundary(request: Request) -> tuple[str, bytes]:
     content_type = request.headers.get("content-type", "")
     kind, params = parse_options_header(content_type)
     if kind != b"multipart/form-data" or b"boundary" not in params:
-        raise UnsupportedMediaType("Send the file as multipart/form-data, in a field named "
-                                   "`file`.")
+        raise UnsupportedMediaType("Send the file as multipart/form-data, in a field named `file`.")
     charset = params.get(b"charset", b"utf-8").decode("latin-1")
     try:
         charset = codecs.lookup(charset).name
@@ -161,8 +165,9 @@ def _charset_and_boundary(request: Request) -> tuple[str, bytes]:
 
 
 @asynccontextmanager
-async def receive_upload(request: Request, *, staging: Path, file_limit: int
-                         ) -> AsyncIterator[Received]:
+async def receive_upload(
+    request: Request, *, staging: Path, file_limit: int
+) -> AsyncIterator[Received]:
     """Stream the request's multipart body; the staged file is deleted on the way out."""
     charset, boundary = _charset_and_boundary(request)
     await anyio.Path(staging).mkdir(parents=True, exist_ok=True)
@@ -180,9 +185,15 @@ async def receive_upload(request: Request, *, staging: Path, file_limit: int
             raise ValidationFailed("Choose a file to upload.")
         if collector.size == 0:
             raise ValidationFailed("The file is empty.")
-        yield Received(collector.fields, StagedFile(
-            path=collector.path, filename=collector.filename, size=collector.size,
-            sha256=collector.digest.hexdigest()))
+        yield Received(
+            collector.fields,
+            StagedFile(
+                path=collector.path,
+                filename=collector.filename,
+                size=collector.size,
+                sha256=collector.digest.hexdigest(),
+            ),
+        )
     finally:
         collector.close()
         if collector.path is not None:
@@ -199,7 +210,8 @@ def staged_bytes(data: bytes, filename: str, staging: Path) -> Iterator[StagedFi
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        yield StagedFile(path=path, filename=filename, size=len(data),
-                         sha256=hashlib.sha256(data).hexdigest())
+        yield StagedFile(
+            path=path, filename=filename, size=len(data), sha256=hashlib.sha256(data).hexdigest()
+        )
     finally:
         path.unlink(missing_ok=True)

@@ -66,8 +66,7 @@ def stamp_pdf(source: Path, target: Path, stamp: Stamp) -> None:
         writer.write(handle)
 
 
-def _overlay(left: float, bottom: float, right: float, top: float, stamp: Stamp
-             ) -> PageObject:
+def _overlay(left: float, bottom: float, right: float, top: float, stamp: Stamp) -> PageObject:
     width, height = right - left, top - bottom
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(right, top))

@@ -34,13 +34,18 @@ from .evidence import b64url_decode
 from .register import key_fingerprint
 
 
-def attestation_problem(attestation: dict[str, Any] | None, fingerprint: str, *,
-                        roots: list[str], policy: str) -> str | None:
+def attestation_problem(
+    attestation: dict[str, Any] | None, fingerprint: str, *, roots: list[str], policy: str
+) -> str | None:
     """None when the key's attestation holds (or none is required and none is given)."""
     required = policy == ATTESTED
     if not attestation:
-        return "the register lists no attestation for this key, and the body accepts only " \
-               "attested devices" if required else None
+        return (
+            "the register lists no attestation for this key, and the body accepts only "
+            "attested devices"
+            if required
+            else None
+        )
     try:
         raw = b64url_decode(str(attestation["object"]))
         parsed = parse_attestation_object(raw)
@@ -49,19 +54,27 @@ def attestation_problem(attestation: dict[str, Any] | None, fingerprint: str, *,
         if data is None:
             return "its attestation carries no attested credential"
         key = decoded_public_key_to_cryptography(
-            decode_credential_public_key(data.credential_public_key))
-        attested_pem = key.public_bytes(serialization.Encoding.PEM,
-                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+            decode_credential_public_key(data.credential_public_key)
+        )
+        attested_pem = key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
     except Exception as exc:  # a hostile register entry is a finding, not a crash
         return f"its attestation cannot be read: {type(exc).__name__}: {exc}"[:300]
     if key_fingerprint(attested_pem.decode()) != fingerprint:
         return "its attestation attests another key: it was copied from another device"
     if not chain:
-        return "its attestation has no maker's certificate chain, and the body accepts only " \
-               "attested devices" if required else None
+        return (
+            "its attestation has no maker's certificate chain, and the body accepts only "
+            "attested devices"
+            if required
+            else None
+        )
     if not roots:
-        return "its attestation cannot be checked: no maker's root certificate was given " \
-               "(--attestation-roots) and the register lists none"
+        return (
+            "its attestation cannot be checked: no maker's root certificate was given "
+            "(--attestation-roots) and the register lists none"
+        )
     why = why_untrusted(chain, [pem.encode() for pem in roots])
     if why is not None:
         return f"its attestation does not chain to a trusted maker's root ({why})"
@@ -72,10 +85,13 @@ def attestation_problem(attestation: dict[str, Any] | None, fingerprint: str, *,
     client_data = attestation.get("clientDataJSON")
     if client_data and parsed.fmt == AttestationFormat.PACKED:
         try:
-            verify_packed(attestation_statement=parsed.att_stmt, attestation_object=raw,
-                          client_data_json=b64url_decode(str(client_data)),
-                          credential_public_key=data.credential_public_key,
-                          pem_root_certs_bytes=[])
+            verify_packed(
+                attestation_statement=parsed.att_stmt,
+                attestation_object=raw,
+                client_data_json=b64url_decode(str(client_data)),
+                credential_public_key=data.credential_public_key,
+                pem_root_certs_bytes=[],
+            )
         except (InvalidRegistrationResponse, ValueError) as exc:
             return f"its attestation statement's signature does not verify: {exc}"
     return None

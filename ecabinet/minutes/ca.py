@@ -33,8 +33,10 @@ class Authority:
 
 
 def _name(common_name: str, organization: str) -> x509.Name:
-    attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                  x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ]
     if organization:
         attributes.insert(1, x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
     return x509.Name(attributes)
@@ -42,46 +44,59 @@ def _name(common_name: str, organization: str) -> x509.Name:
 
 def _key_usage(*, signing: bool) -> x509.KeyUsage:
     return x509.KeyUsage(
-        digital_signature=signing, content_commitment=signing, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=not signing,
-        crl_sign=not signing, encipher_only=False, decipher_only=False)
+        digital_signature=signing,
+        content_commitment=signing,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=not signing,
+        crl_sign=not signing,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
-def create_authority(common_name: str, organization: str = "", *, days: int = CA_DAYS
-                     ) -> Authority:
+def create_authority(common_name: str, organization: str = "", *, days: int = CA_DAYS) -> Authority:
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(common_name, organization)
     now = datetime.now(UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=days))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_key_usage(signing=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                       critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     return Authority(key, certificate)
 
 
-def issue_signing_certificate(authority: Authority, common_name: str, organization: str = "",
-                              *, days: int = SIGNER_DAYS
-                              ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+def issue_signing_certificate(
+    authority: Authority, common_name: str, organization: str = "", *, days: int = SIGNER_DAYS
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """A document-signing certificate (digital signature and non-repudiation)."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(_name(common_name, organization))
-        .issuer_name(authority.certificate.subject).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name, organization))
+        .issuer_name(authority.certificate.subject)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=days))
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(signing=True), critical=True)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            authority.key.public_key()), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                       critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.key.public_key()),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(authority.key, hashes.SHA256())
     )
     return key, certificate
@@ -98,13 +113,22 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def write_pkcs12(directory: Path, stem: str, key: ec.EllipticCurvePrivateKey,
-                 certificate: x509.Certificate, authority: x509.Certificate) -> FileKeySource:
+def write_pkcs12(
+    directory: Path,
+    stem: str,
+    key: ec.EllipticCurvePrivateKey,
+    certificate: x509.Certificate,
+    authority: x509.Certificate,
+) -> FileKeySource:
     """``stem.p12`` protected by a random passphrase kept in ``stem.pass`` (both mode 600)."""
     passphrase = secrets.token_urlsafe(24).encode("ascii")
     data = pkcs12.serialize_key_and_certificates(
-        stem.encode("ascii"), key, certificate, [authority],
-        serialization.BestAvailableEncryption(passphrase))
+        stem.encode("ascii"),
+        key,
+        certificate,
+        [authority],
+        serialization.BestAvailableEncryption(passphrase),
+    )
     key_file, passphrase_file = directory / f"{stem}.p12", directory / f"{stem}.pass"
     _write_private(key_file, data)
     _write_private(passphrase_file, passphrase + b"\n")
@@ -118,8 +142,9 @@ class DemoSigning:
     chair: FileKeySource
 
 
-def prepare_demo_signing(directory: Path, *, secretary_name: str, chair_name: str,
-                         organization: str) -> DemoSigning:
+def prepare_demo_signing(
+    directory: Path, *, secretary_name: str, chair_name: str, organization: str
+) -> DemoSigning:
     """A fresh demo CA and the two signers' PKCS#12 files under ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     authority = create_authority("e-Cabinet demo CA (not for production)", organization)

@@ -11,16 +11,22 @@ from ..pdf.fonts import nfc
 from ..rules import Outcome
 from .labels import CHOICES, Words
 
-BAR_COLOURS = {"for": colors.HexColor("#2e7d32"), "against": colors.HexColor("#c62828"),
-               "abstain": colors.HexColor("#9e9e9e")}
+BAR_COLOURS = {
+    "for": colors.HexColor("#2e7d32"),
+    "against": colors.HexColor("#c62828"),
+    "abstain": colors.HexColor("#9e9e9e"),
+}
 ROW = 6.5 * mm
 LABEL_WIDTH = 38 * mm
 BAR_WIDTH = 95 * mm
 
 
 def vote_chart(outcome: Outcome, electorate: int, _: Words) -> Drawing:
-    counts = {"for": outcome.tally.for_, "against": outcome.tally.against,
-              "abstain": outcome.tally.abstain}
+    counts = {
+        "for": outcome.tally.for_,
+        "against": outcome.tally.against,
+        "abstain": outcome.tally.abstain,
+    }
     scale = BAR_WIDTH / max(electorate, outcome.base, outcome.tally.cast, 1)
     height = ROW * len(counts) + 7 * mm
     drawing = Drawing(LABEL_WIDTH + BAR_WIDTH + 20 * mm, height)
@@ -28,18 +34,57 @@ def vote_chart(outcome: Outcome, electorate: int, _: Words) -> Drawing:
     drawing.initialFontName = "Serif"
     for row, (choice, count) in enumerate(counts.items()):
         y = height - (row + 1) * ROW - 1 * mm
-        drawing.add(String(0, y + 1.2 * mm, _.of(CHOICES, choice), fontName="Serif",
-                           fontSize=10))
-        drawing.add(Rect(LABEL_WIDTH, y, BAR_WIDTH, ROW * 0.7, fillColor=colors.HexColor(
-            "#f1f1f1"), strokeColor=None))
+        drawing.add(String(0, y + 1.2 * mm, _.of(CHOICES, choice), fontName="Serif", fontSize=10))
+        drawing.add(
+            Rect(
+                LABEL_WIDTH,
+                y,
+                BAR_WIDTH,
+                ROW * 0.7,
+                fillColor=colors.HexColor("#f1f1f1"),
+                strokeColor=None,
+            )
+        )
         if count:
-            drawing.add(Rect(LABEL_WIDTH, y, count * scale, ROW * 0.7,
-                             fillColor=BAR_COLOURS[choice], strokeColor=None))
-        drawing.add(String(LABEL_WIDTH + BAR_WIDTH + 2 * mm, y + 1.2 * mm, str(count),
-                           fontName="Serif-Bold", fontSize=10))
+            drawing.add(
+                Rect(
+                    LABEL_WIDTH,
+                    y,
+                    count * scale,
+                    ROW * 0.7,
+                    fillColor=BAR_COLOURS[choice],
+                    strokeColor=None,
+                )
+            )
+        drawing.add(
+            String(
+                LABEL_WIDTH + BAR_WIDTH + 2 * mm,
+                y + 1.2 * mm,
+                str(count),
+                fontName="Serif-Bold",
+                fontSize=10,
+            )
+        )
     threshold = LABEL_WIDTH + outcome.needed * scale
-    drawing.add(Line(threshold, 4 * mm, threshold, height, strokeColor=colors.black,
-                     strokeWidth=0.8, strokeDashArray=[2, 1.5]))
-    drawing.add(String(threshold, 0.5 * mm, nfc(_("needed: %(n)s", n=outcome.needed)),
-                       fontName="Serif", fontSize=7.5, textAnchor="middle"))
+    drawing.add(
+        Line(
+            threshold,
+            4 * mm,
+            threshold,
+            height,
+            strokeColor=colors.black,
+            strokeWidth=0.8,
+            strokeDashArray=[2, 1.5],
+        )
+    )
+    drawing.add(
+        String(
+            threshold,
+            0.5 * mm,
+            nfc(_("needed: %(n)s", n=outcome.needed)),
+            fontName="Serif",
+            fontSize=7.5,
+            textAnchor="middle",
+        )
+    )
     return drawing

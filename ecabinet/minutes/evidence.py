@@ -42,13 +42,16 @@ def evidence_of(record: MinutesRecord) -> dict[str, Any]:
         "rpId": record.rp_id,
         "body": {"id": record.body_id, "name": record.body_name},
         "meeting": {
-            "id": record.meeting_id, "number": record.number, "title": record.title,
+            "id": record.meeting_id,
+            "number": record.number,
+            "title": record.title,
             "chairMembership": None if record.chair is None else record.chair.membership_id,
             "startsAt": record.starts_at.isoformat(),
             "closedAt": None if record.closed_at is None else record.closed_at.isoformat(),
         },
         "auditHead": {
-            "seq": record.audit_head.seq, "hash": record.audit_head.hash,
+            "seq": record.audit_head.seq,
+            "hash": record.audit_head.hash,
             "at": None if record.audit_head.at is None else record.audit_head.at.isoformat(),
         },
         "members": {str(k): {"name": s.name, "title": s.title} for k, s in seats.items()},
@@ -58,16 +61,28 @@ def evidence_of(record: MinutesRecord) -> dict[str, Any]:
 
 def _vote(number: int, vote: VoteRecord) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "number": number, "kind": vote.kind, "poll": vote.poll_id, "question": vote.question_id,
-        "title": vote.title, "text": vote.question, "options": list(vote.options),
-        "secret": vote.secret, "rules": vote.rules, "electorate": vote.electorate,
-        "present": vote.present, "chairMembership": vote.chair_membership_id,
-        "voters": list(vote.voters), "outcome": vote.outcome, "texts": list(vote.texts),
+        "number": number,
+        "kind": vote.kind,
+        "poll": vote.poll_id,
+        "question": vote.question_id,
+        "title": vote.title,
+        "text": vote.question,
+        "options": list(vote.options),
+        "secret": vote.secret,
+        "rules": vote.rules,
+        "electorate": vote.electorate,
+        "present": vote.present,
+        "chairMembership": vote.chair_membership_id,
+        "voters": list(vote.voters),
+        "outcome": vote.outcome,
+        "texts": list(vote.texts),
     }
     if vote.secret:
         entry["ballots"] = []
-        entry["secretBallots"] = sorted(({"receipt": b.receipt, "choice": b.choice}
-                                         for b in vote.ballots), key=lambda b: b["receipt"])
+        entry["secretBallots"] = sorted(
+            ({"receipt": b.receipt, "choice": b.choice} for b in vote.ballots),
+            key=lambda b: b["receipt"],
+        )
         entry["voted"] = sorted(b.membership_id for b in vote.ballots)
     else:
         entry["ballots"] = [_ballot(b) for b in vote.ballots]

@@ -30,13 +30,17 @@ def serial(record: MinutesRecord) -> str:
 
 
 def minutes_number(record: MinutesRecord, _: Words) -> str:
-    return _("No.: %(number)s", number=f"{serial(record)}/{MINUTES_KIND}-"
-                                         f"{body_code(record.body_short_name)}")
+    return _(
+        "No.: %(number)s",
+        number=f"{serial(record)}/{MINUTES_KIND}-{body_code(record.body_short_name)}",
+    )
 
 
 def notice_number(record: MinutesRecord, _: Words) -> str:
-    return _("No.: %(number)s", number=f"{serial(record)}/{NOTICE_KIND}-VP"
-                                         f"{body_code(record.body_short_name)}")
+    return _(
+        "No.: %(number)s",
+        number=f"{serial(record)}/{NOTICE_KIND}-VP{body_code(record.body_short_name)}",
+    )
 
 
 def office_name(record: MinutesRecord, _: Words) -> str:

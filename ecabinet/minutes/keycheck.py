@@ -10,8 +10,15 @@ from .attestation_check import attestation_problem
 from .register import PUBLICATION_DELAY, Credential, Register, RegisterError
 
 
-def key_problem(keys: Register, *, person: int | None, membership: int | None,
-                public_key: str, credential_id: str | None, at: datetime) -> str | None:
+def key_problem(
+    keys: Register,
+    *,
+    person: int | None,
+    membership: int | None,
+    public_key: str,
+    credential_id: str | None,
+    at: datetime,
+) -> str | None:
     """None when the key is the person's (and the seat's) at ``at``; otherwise why not."""
     try:
         entries = keys.credentials_of_key(public_key)
@@ -30,8 +37,10 @@ def key_problem(keys: Register, *, person: int | None, membership: int | None,
     if not any(e.valid_at(at) for e in holders):
         entry = holders[0]
         if at < entry.enrolled_at:
-            return (f"the key was enrolled at {entry.enrolled_at.isoformat()}, after it signed "
-                    f"(at {at.isoformat()})")
+            return (
+                f"the key was enrolled at {entry.enrolled_at.isoformat()}, after it signed "
+                f"(at {at.isoformat()})"
+            )
         revoked = entry.revoked_at.isoformat() if entry.revoked_at else "?"
         return f"the key was revoked at {revoked}, before it signed (at {at.isoformat()})"
     valid = [e for e in holders if e.valid_at(at)]
@@ -39,10 +48,14 @@ def key_problem(keys: Register, *, person: int | None, membership: int | None,
 
 
 def _attestation(keys: Register, entry: Credential) -> str | None:
-    roots = keys.attestation_roots if keys.verifier_attestation_roots is None \
+    roots = (
+        keys.attestation_roots
+        if keys.verifier_attestation_roots is None
         else keys.verifier_attestation_roots
-    return attestation_problem(entry.attestation, entry.fingerprint, roots=roots,
-                               policy=keys.attestation_policy)
+    )
+    return attestation_problem(
+        entry.attestation, entry.fingerprint, roots=roots, policy=keys.attestation_policy
+    )
 
 
 def _published_late(keys: Register, entries: list[Credential], at: datetime) -> str | None:
@@ -62,15 +75,23 @@ def _published_late(keys: Register, entries: list[Credential], at: datetime) -> 
         return None
     first, published, stamped = late[0]
     by = "time-stamped" if stamped else "issued, by the server's clock,"
-    return (f"the key first appeared in revision {first} of the register, {by} at "
-            f"{published.isoformat(timespec='seconds')}, after it signed (at "
-            f"{at.isoformat(timespec='seconds')}): a key added to the register later")
+    return (
+        f"the key first appeared in revision {first} of the register, {by} at "
+        f"{published.isoformat(timespec='seconds')}, after it signed (at "
+        f"{at.isoformat(timespec='seconds')}): a key added to the register later"
+    )
 
 
-def approval_key_problem(keys: Register, approval: dict[str, Any], at: datetime,
-                         chair_membership: int | None) -> str | None:
+def approval_key_problem(
+    keys: Register, approval: dict[str, Any], at: datetime, chair_membership: int | None
+) -> str | None:
     if chair_membership is None:
         return "the evidence does not name the chair of the session"
-    return key_problem(keys, person=None, membership=chair_membership,
-                       public_key=str(approval["publicKey"]),
-                       credential_id=approval.get("credentialId"), at=at)
+    return key_problem(
+        keys,
+        person=None,
+        membership=chair_membership,
+        public_key=str(approval["publicKey"]),
+        credential_id=approval.get("credentialId"),
+        at=at,
+    )

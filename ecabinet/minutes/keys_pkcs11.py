@@ -49,15 +49,19 @@ class Pkcs11KeySource:
     @asynccontextmanager
     async def open(self) -> AsyncIterator[signers.Signer]:
         if not self.module.is_file():
-            raise ConfigurationError("The PKCS#11 module %(file)s does not exist.",
-                                     file=str(self.module))
+            raise ConfigurationError(
+                "The PKCS#11 module %(file)s does not exist.", file=str(self.module)
+            )
         config = PKCS11SignatureConfig(
-            module_path=str(self.module), token_criteria=TokenCriteria(label=self.token_label),
-            key_label=self.key_label, cert_label=self.cert_label or self.key_label,
+            module_path=str(self.module),
+            token_criteria=TokenCriteria(label=self.token_label),
+            key_label=self.key_label,
+            cert_label=self.cert_label or self.key_label,
             # The digest is computed here and the token signs it (CKM_ECDSA, CKM_RSA_PKCS):
             # SoftHSM2 and many HSMs lack the hash-and-sign mechanisms such as
             # CKM_ECDSA_SHA256, and the token sees the same 32 bytes either way.
-            raw_mechanism=True)
+            raw_mechanism=True,
+        )
         context = PKCS11SigningContext(config, user_pin=self._pin())
         try:
             async with context as signer:
@@ -65,22 +69,30 @@ class Pkcs11KeySource:
         except (SigningError, pkcs11.PKCS11Error) as exc:
             raise SigningKeyUnavailable(
                 "The signing key %(key)s on token %(token)s cannot be used: %(why)s",
-                key=self.key_label, token=self.token_label, why=str(exc)) from exc
+                key=self.key_label,
+                token=self.token_label,
+                why=str(exc),
+            ) from exc
 
     def _pin(self) -> str:
         if self.pin_file is None:
-            raise ConfigurationError("No PIN file is configured for token %(token)s.",
-                                     token=self.token_label)
+            raise ConfigurationError(
+                "No PIN file is configured for token %(token)s.", token=self.token_label
+            )
         try:
             pin = self.pin_file.read_text().strip()
         except OSError as exc:
             raise SigningKeyUnavailable(
                 "The PIN of token %(token)s is not available (%(file)s cannot be read); it "
-                "is supplied only for this signer's step.", token=self.token_label,
-                file=str(self.pin_file)) from exc
+                "is supplied only for this signer's step.",
+                token=self.token_label,
+                file=str(self.pin_file),
+            ) from exc
         if not pin:
             raise SigningKeyUnavailable(
                 "The PIN of token %(token)s is not available (%(file)s is empty); it is "
-                "supplied only for this signer's step.", token=self.token_label,
-                file=str(self.pin_file))
+                "supplied only for this signer's step.",
+                token=self.token_label,
+                file=str(self.pin_file),
+            )
         return pin

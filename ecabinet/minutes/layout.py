@@ -46,36 +46,55 @@ def styles() -> dict[str, ParagraphStyle]:
         base = ParagraphStyle("base", fontName="Serif", fontSize=BODY_SIZE, leading=17)
         center = ParagraphStyle("center", base, alignment=TA_CENTER)
         _STYLES.update(
-            base=base, center=center,
-            body=ParagraphStyle("body", base, alignment=TA_JUSTIFY, spaceAfter=4,
-                                firstLineIndent=10 * mm),
+            base=base,
+            center=center,
+            body=ParagraphStyle(
+                "body", base, alignment=TA_JUSTIFY, spaceAfter=4, firstLineIndent=10 * mm
+            ),
             plain=ParagraphStyle("plain", base, alignment=TA_JUSTIFY, spaceAfter=3),
             parent=ParagraphStyle("parent", center, fontSize=12.5, leading=16),
-            agency=ParagraphStyle("agency", center, fontName="Serif-Bold", fontSize=12.5,
-                                  leading=16),
+            agency=ParagraphStyle(
+                "agency", center, fontName="Serif-Bold", fontSize=12.5, leading=16
+            ),
             number=ParagraphStyle("number", center, spaceBefore=2),
-            nation=ParagraphStyle("nation", center, fontName="Serif-Bold", fontSize=12.5,
-                                  leading=16),
+            nation=ParagraphStyle(
+                "nation", center, fontName="Serif-Bold", fontSize=12.5, leading=16
+            ),
             motto=ParagraphStyle("motto", center, fontName="Serif-Bold", fontSize=BODY_SIZE),
             date=ParagraphStyle("date", center, fontName="Serif-Italic", spaceBefore=2),
-            title=ParagraphStyle("title", center, fontName="Serif-Bold", fontSize=14,
-                                 leading=19, spaceBefore=7 * mm),
-            subtitle=ParagraphStyle("subtitle", center, fontName="Serif-Bold",
-                                    spaceAfter=5 * mm),
-            section=ParagraphStyle("section", base, fontName="Serif-Bold", spaceBefore=9,
-                                   spaceAfter=4, keepWithNext=1),
-            heading=ParagraphStyle("heading", base, fontName="Serif-Bold", spaceBefore=7,
-                                   spaceAfter=3, keepWithNext=1),
-            label=ParagraphStyle("label", base, fontName="Serif-Italic", spaceBefore=3,
-                                 spaceAfter=2, keepWithNext=1),
-            bullet=ParagraphStyle("bullet", base, alignment=TA_JUSTIFY, leftIndent=6 * mm,
-                                  bulletIndent=1.5 * mm, spaceAfter=2),
+            title=ParagraphStyle(
+                "title", center, fontName="Serif-Bold", fontSize=14, leading=19, spaceBefore=7 * mm
+            ),
+            subtitle=ParagraphStyle("subtitle", center, fontName="Serif-Bold", spaceAfter=5 * mm),
+            section=ParagraphStyle(
+                "section", base, fontName="Serif-Bold", spaceBefore=9, spaceAfter=4, keepWithNext=1
+            ),
+            heading=ParagraphStyle(
+                "heading", base, fontName="Serif-Bold", spaceBefore=7, spaceAfter=3, keepWithNext=1
+            ),
+            label=ParagraphStyle(
+                "label", base, fontName="Serif-Italic", spaceBefore=3, spaceAfter=2, keepWithNext=1
+            ),
+            bullet=ParagraphStyle(
+                "bullet",
+                base,
+                alignment=TA_JUSTIFY,
+                leftIndent=6 * mm,
+                bulletIndent=1.5 * mm,
+                spaceAfter=2,
+            ),
             small=ParagraphStyle("small", base, fontSize=10.5, leading=13.5),
             mono=ParagraphStyle("mono", base, fontSize=10.5, leading=13.5),
             cell=ParagraphStyle("cell", base, fontSize=TABLE_SIZE, leading=13.5),
-            recipients=ParagraphStyle("recipients", base, fontName="Serif-BoldItalic",
-                                      fontSize=12, leading=15, spaceBefore=6 * mm,
-                                      keepWithNext=1),
+            recipients=ParagraphStyle(
+                "recipients",
+                base,
+                fontName="Serif-BoldItalic",
+                fontSize=12,
+                leading=15,
+                spaceBefore=6 * mm,
+                keepWithNext=1,
+            ),
             recipient=ParagraphStyle("recipient", base, fontSize=11, leading=13.5),
         )
     return _STYLES
@@ -109,22 +128,46 @@ def national_heading(heading: Heading) -> Table:
     left: list[Flowable] = []
     if heading.parent:
         left.append(para(heading.parent.upper(), "parent"))
-    left += [para(heading.agency.upper(), "agency"),
-             HRFlowable(width=26 * mm, thickness=0.6, color=colors.black, spaceBefore=1,
-                        spaceAfter=3, hAlign="CENTER")]
-    right: list[Flowable] = [para(heading.nation, "nation"), para(heading.motto, "motto"),
-                             HRFlowable(width=55 * mm, thickness=0.6, color=colors.black,
-                                        spaceBefore=1, spaceAfter=3, hAlign="CENTER")]
-    table = Table([[left, right], [para(heading.number, "number"),
-                                   para(heading.place_date, "date")]],
-                  colWidths=[FRAME_WIDTH * 0.4, FRAME_WIDTH * 0.6])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("FONT", (0, 0), (-1, -1), "Serif", BODY_SIZE),
-                               ("ALIGN", (0, 0), (-1, -1), "CENTER"),  # the rules
-                               ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                               ("TOPPADDING", (0, 0), (-1, -1), 0),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    left += [
+        para(heading.agency.upper(), "agency"),
+        HRFlowable(
+            width=26 * mm,
+            thickness=0.6,
+            color=colors.black,
+            spaceBefore=1,
+            spaceAfter=3,
+            hAlign="CENTER",
+        ),
+    ]
+    right: list[Flowable] = [
+        para(heading.nation, "nation"),
+        para(heading.motto, "motto"),
+        HRFlowable(
+            width=55 * mm,
+            thickness=0.6,
+            color=colors.black,
+            spaceBefore=1,
+            spaceAfter=3,
+            hAlign="CENTER",
+        ),
+    ]
+    table = Table(
+        [[left, right], [para(heading.number, "number"), para(heading.place_date, "date")]],
+        colWidths=[FRAME_WIDTH * 0.4, FRAME_WIDTH * 0.6],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONT", (0, 0), (-1, -1), "Serif", BODY_SIZE),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),  # the rules
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return table
 
 
@@ -159,8 +202,7 @@ class SignatureBlock(Flowable):  # type: ignore[misc]
     """Two columns, each a role, an empty box for the signature field and a name. Where it
     lands is recorded so that the fields can be added over the boxes afterwards."""
 
-    def __init__(self, signatories: Sequence[Signatory], placements: list[FieldPlacement]
-                 ) -> None:
+    def __init__(self, signatories: Sequence[Signatory], placements: list[FieldPlacement]) -> None:
         super().__init__()
         self.signatories = list(signatories)
         self.placements = placements
@@ -189,11 +231,18 @@ class SignatureBlock(Flowable):  # type: ignore[misc]
             self.canv.setDash()
             self._text(center, 4 * mm, signatory.name, "Serif-Bold", BODY_SIZE)
             absolute_x, absolute_y = self.canv.absolutePosition(x0, y0)
-            self.placements.append(FieldPlacement(
-                signatory.field, self.canv.getPageNumber() - 1,
-                (round(absolute_x), round(absolute_y),
-                 round(absolute_x + SIGNATURE_BOX_WIDTH),
-                 round(absolute_y + SIGNATURE_BOX_HEIGHT))))
+            self.placements.append(
+                FieldPlacement(
+                    signatory.field,
+                    self.canv.getPageNumber() - 1,
+                    (
+                        round(absolute_x),
+                        round(absolute_y),
+                        round(absolute_x + SIGNATURE_BOX_WIDTH),
+                        round(absolute_y + SIGNATURE_BOX_HEIGHT),
+                    ),
+                )
+            )
 
     def _text(self, x: float, y: float, text: str, font: str, size: float) -> None:
         self.canv.setFont(font, size)
@@ -231,22 +280,32 @@ def numbered_canvas(footer: str) -> type[Canvas]:
                 self.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 12 * mm, str(number))
             self.setFont("Serif", 8.5)
             self.setFillColor(colors.HexColor("#555555"))
-            self.drawRightString(PAGE_WIDTH - RIGHT, 10 * mm,
-                                 nfc(f"{footer} · {number}/{total}"))
+            self.drawRightString(PAGE_WIDTH - RIGHT, 10 * mm, nfc(f"{footer} · {number}/{total}"))
 
     return NumberedCanvas
 
 
-def build(story: list[Flowable], *, title: str, author: str, subject: str, footer: str,
-          language: str) -> bytes:
+def build(
+    story: list[Flowable], *, title: str, author: str, subject: str, footer: str, language: str
+) -> bytes:
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=LEFT, rightMargin=RIGHT, topMargin=TOP,
-        bottomMargin=BOTTOM, title=nfc(title), author=nfc(author), subject=nfc(subject),
-        creator="e-Cabinet", lang=language,
+        buffer,
+        pagesize=A4,
+        leftMargin=LEFT,
+        rightMargin=RIGHT,
+        topMargin=TOP,
+        bottomMargin=BOTTOM,
+        title=nfc(title),
+        author=nfc(author),
+        subject=nfc(subject),
+        creator="e-Cabinet",
+        lang=language,
         # reportlab starts every page (and table cell) in Helvetica, which is not
         # embedded; PDF/A wants every font the content names embedded.
-        initialFontName="Serif", initialFontSize=BODY_SIZE, initialLeading=17,
+        initialFontName="Serif",
+        initialFontSize=BODY_SIZE,
+        initialLeading=17,
     )
     document.build(story, canvasmaker=numbered_canvas(footer))
     return buffer.getvalue()

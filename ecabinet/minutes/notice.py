@@ -30,72 +30,112 @@ NOTICE_FORMAT = "ecabinet-conclusion-notice/1"
 
 def notice_attachment(record: MinutesRecord, minutes_sha256: str) -> dict[str, bytes]:
     data: dict[str, Any] = {
-        "format": NOTICE_FORMAT, "meeting": record.meeting_id, "body": record.body_id,
+        "format": NOTICE_FORMAT,
+        "meeting": record.meeting_id,
+        "body": record.body_id,
         "minutesSha256": minutes_sha256,
     }
     return {NOTICE_FILE_NAME: json.dumps(data, sort_keys=True).encode("utf-8")}
 
 
-def render_notice(record: MinutesRecord, minutes_sha256: str, *, locale: str = "vi"
-                  ) -> RenderedPdf:
+def render_notice(record: MinutesRecord, minutes_sha256: str, *, locale: str = "vi") -> RenderedPdf:
     """Issued by the body's office on the chair's behalf ("TL. THỦ TƯỚNG"), numbered
     "Số: 09/TB-VPCP"; items keep the numbers they have in the minutes."""
     _ = Words(locale, record.time_zone)
     placements: list[FieldPlacement] = []
     number = notice_number(record, _)
     story: list[Flowable] = [
-        national_heading(Heading(office_name(record, _), number, place_and_date(record, _),
-                                 _("SOCIALIST REPUBLIC OF VIET NAM"),
-                                 _("Independence - Freedom - Happiness"))),
+        national_heading(
+            Heading(
+                office_name(record, _),
+                number,
+                place_and_date(record, _),
+                _("SOCIALIST REPUBLIC OF VIET NAM"),
+                _("Independence - Freedom - Happiness"),
+            )
+        ),
         para(_("NOTICE"), "title"),
         para(_("Conclusions of the chair at the %(title)s", title=record.title), "subtitle"),
         para(_intro(record, _)),
     ]
     if record.consent_items:
         titles = "; ".join(f"{i.ordinal}. {i.title_in(locale)}" for i in record.consent_items)
-        story.append(para(_("Adopted without debate (consent block): %(titles)s.",
-                            titles=titles)))
+        story.append(para(_("Adopted without debate (consent block): %(titles)s.", titles=titles)))
     for item in record.debated_items:
         story += _item(item.ordinal, item, _)
     # The signatures never stand alone on a page: the last paragraph goes with them.
     story += [
         Spacer(0, 6),
-        KeepTogether([para(_(
-            "This notice summarises the minutes of the session; SHA-256 of the minutes as "
-            "drafted and approved (their first revision): %(hash)s", hash=minutes_sha256),
-            "mono"), Spacer(0, 8), SignatureBlock([
-            Signatory(CHAIR_FIELD, _("CHAIR OF THE SESSION"), _("(digital signature)"),
-                      record.chair.name if record.chair else ""),
-            Signatory(SECRETARY_FIELD, _signer_lines(record, _), _("(digital signature)"),
-                      record.secretary.name if record.secretary else ""),
-        ], placements), *recipients(_("Recipients:"), _recipients(record, _))]),
+        KeepTogether(
+            [
+                para(
+                    _(
+                        "This notice summarises the minutes of the session; SHA-256 of the minutes "
+                        "as drafted and approved (their first revision): %(hash)s",
+                        hash=minutes_sha256,
+                    ),
+                    "mono",
+                ),
+                Spacer(0, 8),
+                SignatureBlock(
+                    [
+                        Signatory(
+                            CHAIR_FIELD,
+                            _("CHAIR OF THE SESSION"),
+                            _("(digital signature)"),
+                            record.chair.name if record.chair else "",
+                        ),
+                        Signatory(
+                            SECRETARY_FIELD,
+                            _signer_lines(record, _),
+                            _("(digital signature)"),
+                            record.secretary.name if record.secretary else "",
+                        ),
+                    ],
+                    placements,
+                ),
+                *recipients(_("Recipients:"), _recipients(record, _)),
+            ]
+        ),
     ]
-    data = build(story, title=_("Conclusion notice: %(title)s", title=record.title),
-                 author=office_name(record, _), subject=_("Conclusion notice"),
-                 footer=number, language=locale)
+    data = build(
+        story,
+        title=_("Conclusion notice: %(title)s", title=record.title),
+        author=office_name(record, _),
+        subject=_("Conclusion notice"),
+        footer=number,
+        language=locale,
+    )
     return RenderedPdf(data, tuple(placements))
 
 
 def _signer_lines(record: MinutesRecord, _: Words) -> str:
     """ "TL. THỦ TƯỚNG" over the signer's own office ("VỤ TRƯỞNG VỤ TỔNG HỢP")."""
-    title = record.secretary.title_in(_.locale).split(",")[0].strip() \
-        if record.secretary else ""
+    title = record.secretary.title_in(_.locale).split(",")[0].strip() if record.secretary else ""
     return "\n".join(x for x in (on_behalf(record, _), title.upper()) if x)
 
 
 def _recipients(record: MinutesRecord, _: Words) -> list[str]:
     presenters = sorted({i.presenter for i in record.debated_items if i.presenter})
-    return [_("The members of the %(body)s", body=record.body_short_name), *presenters,
-            _("Filed: the archive, the secretariat")]
+    return [
+        _("The members of the %(body)s", body=record.body_short_name),
+        *presenters,
+        _("Filed: the archive, the secretariat"),
+    ]
 
 
 def _intro(record: MinutesRecord, _: Words) -> str:
     chair = record.chair.name if record.chair else "—"
-    return _("On %(when)s, %(chair)s chaired the %(title)s, with %(present)s of %(members)s "
-             "members present. Having heard the reports and the members' views, the chair "
-             "concluded as follows.", when=_.when(record.opened_at or record.starts_at),
-             chair=chair, title=record.title, present=record.quorum.attended,
-             members=record.quorum.members)
+    return _(
+        "On %(when)s, %(chair)s chaired the %(title)s, with %(present)s of %(members)s "
+        "members present. Having heard the reports and the members' views, the chair "
+        "concluded as follows.",
+        when=_.when(record.opened_at or record.starts_at),
+        chair=chair,
+        title=record.title,
+        present=record.quorum.attended,
+        members=record.quorum.members,
+    )
 
 
 def _item(number: int, item: ItemRecord, _: Words) -> list[Flowable]:
@@ -103,16 +143,29 @@ def _item(number: int, item: ItemRecord, _: Words) -> list[Flowable]:
     for vote in item.votes:
         outcome = vote.decided
         verdict = _("adopted") if outcome.passed else _("not adopted")
-        out.append(para(_("Vote: %(verdict)s, %(for)s %(for_label)s of %(base)s.",
-                          verdict=verdict, base=outcome.base, **{
-                              "for": outcome.tally.for_,
-                              "for_label": _.of(CHOICES, "for").lower()})))
+        out.append(
+            para(
+                _(
+                    "Vote: %(verdict)s, %(for)s %(for_label)s of %(base)s.",
+                    verdict=verdict,
+                    base=outcome.base,
+                    **{"for": outcome.tally.for_, "for_label": _.of(CHOICES, "for").lower()},
+                )
+            )
+        )
     if item.conclusion.strip():
         out += [para(line.strip()) for line in item.conclusion.splitlines() if line.strip()]
     else:
         out.append(para(_("Status: %(status)s.", status=_.of(STATUSES, item.status))))
     for task in item.tasks:
-        out.append(para(_("Task assigned to %(agency)s, due %(deadline)s: %(text)s",
-                          agency=task.agency, deadline=_.date(task.deadline),
-                          text=task.text)))
+        out.append(
+            para(
+                _(
+                    "Task assigned to %(agency)s, due %(deadline)s: %(text)s",
+                    agency=task.agency,
+                    deadline=_.date(task.deadline),
+                    text=task.text,
+                )
+            )
+        )
     return out

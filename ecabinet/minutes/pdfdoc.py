@@ -32,8 +32,14 @@ KIND_VERSION = 2
 MAX_EMBEDDED_FILE = 64 * 1024 * 1024
 
 
-def prepare(pdf: bytes, placements: Iterable[FieldPlacement],
-            attachments: Mapping[str, bytes], *, kind: str, lock_field: str) -> bytes:
+def prepare(
+    pdf: bytes,
+    placements: Iterable[FieldPlacement],
+    attachments: Mapping[str, bytes],
+    *,
+    kind: str,
+    lock_field: str,
+) -> bytes:
     """The unsigned document: reportlab's pages, the empty signature fields over the boxes
     the layout reserved, and the attached files, written as one PDF/A-3 revision.
 
@@ -46,10 +52,16 @@ def prepare(pdf: bytes, placements: Iterable[FieldPlacement],
     writer.root[KIND_KEY] = kind_marker(kind)
     for placement in placements:
         lock = placement.name == lock_field
-        fields.append_signature_field(writer, fields.SigFieldSpec(
-            placement.name, on_page=placement.page, box=placement.box,
-            field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if lock else None,
-            doc_mdp_update_value=fields.MDPPerm.NO_CHANGES if lock else None))
+        fields.append_signature_field(
+            writer,
+            fields.SigFieldSpec(
+                placement.name,
+                on_page=placement.page,
+                box=placement.box,
+                field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if lock else None,
+                doc_mdp_update_value=fields.MDPPerm.NO_CHANGES if lock else None,
+            ),
+        )
     # SignaturesExist | AppendOnly from the start, as the first signature would set them:
     # the secretary's revision then changes nothing in the form but its own field.
     untyped: Any = generic
@@ -65,18 +77,32 @@ def prepare(pdf: bytes, placements: Iterable[FieldPlacement],
 def kind_marker(kind: str) -> Any:
     """``<< /Kind /Minutes /Version 2 >>``: what the document is, in its first revision."""
     untyped: Any = generic
-    return untyped.DictionaryObject({
-        generic.pdf_name("/Kind"): generic.pdf_name(f"/{kind}"),
-        generic.pdf_name("/Version"): untyped.NumberObject(KIND_VERSION)})
+    return untyped.DictionaryObject(
+        {
+            generic.pdf_name("/Kind"): generic.pdf_name(f"/{kind}"),
+            generic.pdf_name("/Version"): untyped.NumberObject(KIND_VERSION),
+        }
+    )
 
 
 def attach(writer: BasePdfFileWriter, name: str, data: bytes, *, description: str = "") -> None:
     stream = embed.EmbeddedFileObject.from_file_data(
-        writer, data, mime_type=JSON, params=embed.EmbeddedFileParams(
-            embed_size=True, embed_checksum=True, modification_date=datetime.now(UTC)))
-    embed.embed_file(writer, embed.FileSpec(
-        file_spec_string=name, file_name=name, embedded_data=stream,
-        description=description or name))
+        writer,
+        data,
+        mime_type=JSON,
+        params=embed.EmbeddedFileParams(
+            embed_size=True, embed_checksum=True, modification_date=datetime.now(UTC)
+        ),
+    )
+    embed.embed_file(
+        writer,
+        embed.FileSpec(
+            file_spec_string=name,
+            file_name=name,
+            embedded_data=stream,
+            description=description or name,
+        ),
+    )
     associate_last_embedded_file(writer)  # PDF/A-3: an associated file
 
 
@@ -88,8 +114,9 @@ class UnreadableFile(ValueError):
     """An embedded file that cannot be read safely; the message says why."""
 
 
-def embedded_files(reader: PdfFileReader, *, root: Any = None,
-                   limit: int = MAX_EMBEDDED_FILE) -> dict[str, bytes]:
+def embedded_files(
+    reader: PdfFileReader, *, root: Any = None, limit: int = MAX_EMBEDDED_FILE
+) -> dict[str, bytes]:
     """The files in the document's embedded-file name tree, as the latest revision has them
     (or as the catalog ``root`` of an earlier revision has them).
 
@@ -144,8 +171,10 @@ def bounded_stream_data(stream: generic.StreamObject, name: str, limit: int) -> 
     else:
         chain = [str(filters)]
     if "/DecodeParms" in stream or any(f != "/FlateDecode" for f in chain) or len(chain) > 1:
-        raise UnreadableFile(f"the embedded file {name} uses a filter this verifier does not "
-                             f"read ({', '.join(chain)})")
+        raise UnreadableFile(
+            f"the embedded file {name} uses a filter this verifier does not "
+            f"read ({', '.join(chain)})"
+        )
     raw: bytes = stream.encoded_data
     if not chain:
         if len(raw) > limit:
@@ -155,8 +184,9 @@ def bounded_stream_data(stream: generic.StreamObject, name: str, limit: int) -> 
     try:
         data = inflater.decompress(raw, limit + 1)
     except zlib.error as exc:
-        raise UnreadableFile(f"the compressed stream of the embedded file {name} is damaged "
-                             f"({exc})") from exc
+        raise UnreadableFile(
+            f"the compressed stream of the embedded file {name} is damaged ({exc})"
+        ) from exc
     if len(data) > limit or inflater.unconsumed_tail:
         raise UnreadableFile(f"the embedded file {name} inflates to more than {limit} bytes")
     if not inflater.eof:

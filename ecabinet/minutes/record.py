@@ -211,7 +211,10 @@ class MinutesRecord:
 
 def outcome_from_dict(data: dict[str, Any]) -> Outcome:
     return Outcome(
-        passed=bool(data["passed"]), rule=str(data["rule"]),
+        passed=bool(data["passed"]),
+        rule=str(data["rule"]),
         tally=Tally(int(data["for"]), int(data["against"]), int(data["abstain"])),
-        needed=int(data["needed"]), base=int(data["base"]), silent=int(data.get("silent", 0)),
+        needed=int(data["needed"]),
+        base=int(data["base"]),
+        silent=int(data.get("silent", 0)),
     )

@@ -34,21 +34,36 @@ def check_evidence(report: Report, raw: bytes, keys: Register | None = None) -> 
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         section.add(failed(N_("The evidence file is unreadable: %(why)s"), why=str(exc)))
         return
-    section.add(passed(N_("Ballots were cast on %(origin)s (relying party %(rp)s)."),
-                       origin=origin, rp=rp_id))
+    section.add(
+        passed(
+            N_("Ballots were cast on %(origin)s (relying party %(rp)s)."), origin=origin, rp=rp_id
+        )
+    )
     members = evidence.get("members") or {}
     for vote in votes:
         try:
             _check_vote(section, vote, members, origin, rp_id, keys)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            section.add(failed(N_("Vote %(n)s: its evidence is malformed: %(why)s"),
-                               n=vote.get("number", "?") if isinstance(vote, dict) else "?",
-                               why=str(exc)))
+            section.add(
+                failed(
+                    N_("Vote %(n)s: its evidence is malformed: %(why)s"),
+                    n=vote.get("number", "?") if isinstance(vote, dict) else "?",
+                    why=str(exc),
+                )
+            )
     head = evidence.get("auditHead") or {}
     audit = report.section(N_("Audit log"))
-    audit.add(passed(N_("Head of the audit chain when the session closed: event %(seq)s, "
-                     "%(hash)s. The server's `ecabinet audit verify` confirms the chain up to "
-                     "it."), seq=head.get("seq", "?"), hash=head.get("hash", "?")))
+    audit.add(
+        passed(
+            N_(
+                "Head of the audit chain when the session closed: event %(seq)s, "
+                "%(hash)s. The server's `ecabinet audit verify` confirms the chain up to "
+                "it."
+            ),
+            seq=head.get("seq", "?"),
+            hash=head.get("hash", "?"),
+        )
+    )
 
 
 def _name(members: Mapping[str, Any], membership_id: Any) -> str:
@@ -56,13 +71,22 @@ def _name(members: Mapping[str, Any], membership_id: Any) -> str:
     return str(entry.get("name") or f"#{membership_id}")
 
 
-def _check_vote(section: Section, vote: dict[str, Any], members: Mapping[str, Any],
-                origin: str, rp_id: str, keys: Register | None) -> None:
+def _check_vote(
+    section: Section,
+    vote: dict[str, Any],
+    members: Mapping[str, Any],
+    origin: str,
+    rp_id: str,
+    keys: Register | None,
+) -> None:
     number = vote["number"]
     recorded = vote["outcome"]
     # Under "silence counts as agreement" the recorded "for" includes those who did not answer.
-    silent = int(recorded.get("silent", 0)) \
-        if Rules.from_profile(vote["rules"]).silence is SilencePolicy.AGREE else 0
+    silent = (
+        int(recorded.get("silent", 0))
+        if Rules.from_profile(vote["rules"]).silence is SilencePolicy.AGREE
+        else 0
+    )
     cast = int(recorded["for"]) + int(recorded["against"]) + int(recorded["abstain"]) - silent
     if vote.get("secret"):
         _check_secret(section, vote, cast)
@@ -70,12 +94,19 @@ def _check_vote(section: Section, vote: dict[str, Any], members: Mapping[str, An
     ballots = list(vote["ballots"])
     if len(ballots) != cast:
         missing = cast - len(ballots)
-        section.add(failed(N_("Vote %(n)s: the minutes record %(cast)s ballots but the evidence "
-                           "holds %(found)s: %(what)s."), n=number, cast=cast,
-                           found=len(ballots), what=f"{missing} missing" if missing > 0
-                           else f"{-missing} too many"))
-    valid = [b for b in ballots
-             if _check_ballot(section, vote, b, members, origin, rp_id, keys)]
+        section.add(
+            failed(
+                N_(
+                    "Vote %(n)s: the minutes record %(cast)s ballots but the evidence "
+                    "holds %(found)s: %(what)s."
+                ),
+                n=number,
+                cast=cast,
+                found=len(ballots),
+                what=f"{missing} missing" if missing > 0 else f"{-missing} too many",
+            )
+        )
+    valid = [b for b in ballots if _check_ballot(section, vote, b, members, origin, rp_id, keys)]
     _recount(section, vote, valid, len(ballots))
 
 
@@ -86,71 +117,129 @@ def _check_secret(section: Section, vote: dict[str, Any], cast: int) -> None:
     receipts = [str(e["receipt"]) for e in entries]
     voted = list(vote.get("voted") or [])
     if len(set(receipts)) != len(receipts) or len(set(voted)) != len(voted):
-        section.add(failed(N_("Vote %(n)s (secret ballot): a receipt or a voter is listed "
-                              "twice."), n=number))
+        section.add(
+            failed(
+                N_("Vote %(n)s (secret ballot): a receipt or a voter is listed twice."), n=number
+            )
+        )
         return
     if not set(voted) <= set(vote["voters"]):
-        section.add(failed(N_("Vote %(n)s (secret ballot): someone not entitled to vote is "
-                              "listed as having voted."), n=number))
+        section.add(
+            failed(
+                N_(
+                    "Vote %(n)s (secret ballot): someone not entitled to vote is "
+                    "listed as having voted."
+                ),
+                n=number,
+            )
+        )
         return
     if not len(receipts) == len(voted) == cast:
-        section.add(failed(N_("Vote %(n)s (secret ballot): %(voted)s members are recorded as "
-                              "having voted and the outcome counts %(cast)s ballots, but "
-                              "%(found)s receipts are listed."), n=number, voted=len(voted),
-                           cast=cast, found=len(receipts)))
+        section.add(
+            failed(
+                N_(
+                    "Vote %(n)s (secret ballot): %(voted)s members are recorded as "
+                    "having voted and the outcome counts %(cast)s ballots, but "
+                    "%(found)s receipts are listed."
+                ),
+                n=number,
+                voted=len(voted),
+                cast=cast,
+                found=len(receipts),
+            )
+        )
         return
     bad = [e for e in entries if e.get("choice") not in vote["options"]]
     if bad:
-        section.add(failed(N_("Vote %(n)s (secret ballot): the receipt %(receipt)s carries the "
-                              "choice %(choice)s, which is not one of the vote's options."),
-                           n=number, receipt=short_receipt(str(bad[0]["receipt"])),
-                           choice=str(bad[0].get("choice"))))
+        section.add(
+            failed(
+                N_(
+                    "Vote %(n)s (secret ballot): the receipt %(receipt)s carries the "
+                    "choice %(choice)s, which is not one of the vote's options."
+                ),
+                n=number,
+                receipt=short_receipt(str(bad[0]["receipt"])),
+                choice=str(bad[0].get("choice")),
+            )
+        )
         return
     tally = Tally.of(str(e["choice"]) for e in entries)
     recorded = vote["outcome"]
     counted = {"for": tally.for_, "against": tally.against, "abstain": tally.abstain}
     if any(counted[k] != int(recorded.get(k, -1)) for k in counted):
-        section.add(failed(
-            N_("Vote %(n)s (secret ballot): the receipts' choices recount to %(for)s for, "
-               "%(against)s against, %(abstain)s abstaining, but the minutes record %(rfor)s "
-               "for, %(ragainst)s against, %(rabstain)s abstaining."), n=number, **counted,
-            **{f"r{k}": recorded.get(k) for k in counted}))
+        section.add(
+            failed(
+                N_(
+                    "Vote %(n)s (secret ballot): the receipts' choices recount to %(for)s for, "
+                    "%(against)s against, %(abstain)s abstaining, but the minutes record %(rfor)s "
+                    "for, %(ragainst)s against, %(rabstain)s abstaining."
+                ),
+                n=number,
+                **counted,
+                **{f"r{k}": recorded.get(k) for k in counted},
+            )
+        )
         return
-    section.add(passed(N_("Vote %(n)s is a secret ballot: its %(cast)s receipts with their "
-                          "choices recount to %(for)s for, %(against)s against, %(abstain)s "
-                          "abstaining, as recorded; each member can find their own receipt. "
-                          "The signed ballots stay on the server to keep the vote secret."),
-                       n=number, cast=cast, **counted))
+    section.add(
+        passed(
+            N_(
+                "Vote %(n)s is a secret ballot: its %(cast)s receipts with their "
+                "choices recount to %(for)s for, %(against)s against, %(abstain)s "
+                "abstaining, as recorded; each member can find their own receipt. "
+                "The signed ballots stay on the server to keep the vote secret."
+            ),
+            n=number,
+            cast=cast,
+            **counted,
+        )
+    )
 
 
-def _check_ballot(section: Section, vote: dict[str, Any], ballot: dict[str, Any],
-                  members: Mapping[str, Any], origin: str, rp_id: str,
-                  keys: Register | None) -> bool:
+def _check_ballot(
+    section: Section,
+    vote: dict[str, Any],
+    ballot: dict[str, Any],
+    members: Mapping[str, Any],
+    origin: str,
+    rp_id: str,
+    keys: Register | None,
+) -> bool:
     payload = ballot["payload"]
     who = _name(members, payload.get("voter"))
     receipt = short_receipt(str(ballot.get("receipt", "")))
     problem = _binding_problem(vote, ballot, payload, origin)
     if problem is None:
         try:
-            verify_ballot_evidence(BallotEvidence(
-                payload=payload, authenticator_data=b64url_decode(ballot["authenticatorData"]),
-                client_data_json=b64url_decode(ballot["clientDataJSON"]),
-                signature=b64url_decode(ballot["signature"]),
-                public_key_spki_pem=ballot["publicKey"],
-            ), expected_origin=origin, expected_rp_id=rp_id)
+            verify_ballot_evidence(
+                BallotEvidence(
+                    payload=payload,
+                    authenticator_data=b64url_decode(ballot["authenticatorData"]),
+                    client_data_json=b64url_decode(ballot["clientDataJSON"]),
+                    signature=b64url_decode(ballot["signature"]),
+                    public_key_spki_pem=ballot["publicKey"],
+                ),
+                expected_origin=origin,
+                expected_rp_id=rp_id,
+            )
         except EvidenceError as exc:
             problem = str(exc)
     if problem is None and keys is not None:
         problem = _key_problem(keys, ballot, payload)
     if problem is None:
         return True
-    section.add(failed(N_("Vote %(n)s, ballot %(receipt)s of %(who)s: %(why)s"),
-                       n=vote["number"], receipt=receipt, who=who, why=problem))
+    section.add(
+        failed(
+            N_("Vote %(n)s, ballot %(receipt)s of %(who)s: %(why)s"),
+            n=vote["number"],
+            receipt=receipt,
+            who=who,
+            why=problem,
+        )
+    )
     return False
 
 
-def _key_problem(keys: Register, ballot: dict[str, Any], payload: dict[str, Any]
-                 ) -> str | None:
+def _key_problem(keys: Register, ballot: dict[str, Any], payload: dict[str, Any]) -> str | None:
     """The ballot's key must be the register's, for the person who signed, at that time."""
     try:
         at = datetime.fromisoformat(str(payload["issuedAt"]))
@@ -158,13 +247,20 @@ def _key_problem(keys: Register, ballot: dict[str, Any], payload: dict[str, Any]
         return f"the ballot has no readable time: {exc}"
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    problem = key_problem(keys, person=int(payload["person"]), membership=None,
-                          public_key=str(ballot["publicKey"]), credential_id=None, at=at)
+    problem = key_problem(
+        keys,
+        person=int(payload["person"]),
+        membership=None,
+        public_key=str(ballot["publicKey"]),
+        credential_id=None,
+        at=at,
+    )
     return None if problem is None else f"the voter's passkey: {problem}"
 
 
-def _binding_problem(vote: dict[str, Any], ballot: dict[str, Any], payload: dict[str, Any],
-                     origin: str) -> str | None:
+def _binding_problem(
+    vote: dict[str, Any], ballot: dict[str, Any], payload: dict[str, Any], origin: str
+) -> str | None:
     """A genuine ballot counted in the wrong place is as wrong as a forged one."""
     if hashlib.sha256(canonical_json(payload)).hexdigest() != ballot.get("receipt"):
         return "the receipt is not the hash of this ballot's content: the ballot was altered"
@@ -174,8 +270,7 @@ def _binding_problem(vote: dict[str, Any], ballot: dict[str, Any], payload: dict
         return "the voter is not entitled to vote here"
     # A ballot signed before the payload named the texts (v1) names none, like its poll.
     if "texts" in vote and payload.get("texts", []) != vote["texts"]:
-        return ("the ballot names other document versions than those frozen when the vote "
-                "opened")
+        return "the ballot names other document versions than those frozen when the vote opened"
     if payload.get("choice") not in vote["options"]:
         return f"the choice {payload.get('choice')!r} is not one of the vote's options"
     if payload.get("origin") != origin:
@@ -183,8 +278,9 @@ def _binding_problem(vote: dict[str, Any], ballot: dict[str, Any], payload: dict
     return None
 
 
-def _recount(section: Section, vote: dict[str, Any], valid: list[dict[str, Any]],
-             total: int) -> None:
+def _recount(
+    section: Section, vote: dict[str, Any], valid: list[dict[str, Any]], total: int
+) -> None:
     number = vote["number"]
     voters = [b["payload"]["voter"] for b in valid]
     if len(set(voters)) != len(voters):
@@ -194,30 +290,54 @@ def _recount(section: Section, vote: dict[str, Any], valid: list[dict[str, Any]]
     recorded = vote["outcome"]
     counted = outcome.as_dict()
     if any(counted[key] != recorded.get(key) for key in COMPARED):
-        section.add(failed(
-            N_("Vote %(n)s: the recount from the evidence gives %(for)s for, %(against)s against, "
-            "%(abstain)s abstaining (%(verdict)s), but the minutes record %(rfor)s for, "
-            "%(ragainst)s against, %(rabstain)s abstaining (%(rverdict)s)."), n=number,
-            **_numbers(counted), **{f"r{k}": v for k, v in _numbers(recorded).items()}))
+        section.add(
+            failed(
+                N_(
+                    "Vote %(n)s: the recount from the evidence gives %(for)s for, "
+                    "%(against)s against, %(abstain)s abstaining (%(verdict)s), "
+                    "but the minutes record %(rfor)s for, %(ragainst)s against, "
+                    "%(rabstain)s abstaining (%(rverdict)s)."
+                ),
+                n=number,
+                **_numbers(counted),
+                **{f"r{k}": v for k, v in _numbers(recorded).items()},
+            )
+        )
         return
     if len(valid) == total:
-        section.add(passed(N_("Vote %(n)s (%(text)s): all %(count)s ballots verify; the recount "
-                           "gives %(for)s for, %(against)s against, %(abstain)s abstaining "
-                           "(%(verdict)s), as recorded."), n=number, text=vote.get("text", ""),
-                           count=total, **_numbers(counted)))
+        section.add(
+            passed(
+                N_(
+                    "Vote %(n)s (%(text)s): all %(count)s ballots verify; the recount "
+                    "gives %(for)s for, %(against)s against, %(abstain)s abstaining "
+                    "(%(verdict)s), as recorded."
+                ),
+                n=number,
+                text=vote.get("text", ""),
+                count=total,
+                **_numbers(counted),
+            )
+        )
 
 
 def _decide(vote: dict[str, Any], ballots: list[dict[str, Any]]) -> Outcome:
     electorate = int(vote["electorate"])
     written = vote.get("kind") == PollKind.WRITTEN.value
-    return decide_vote(str(vote.get("kind", "")), Rules.from_profile(vote["rules"]),
-                       [(b["payload"]["voter"], b["payload"]["choice"]) for b in ballots],
-                       electorate=electorate,
-                       present=electorate if written else int(vote["present"]),
-                       chair=vote.get("chairMembership"))
+    return decide_vote(
+        str(vote.get("kind", "")),
+        Rules.from_profile(vote["rules"]),
+        [(b["payload"]["voter"], b["payload"]["choice"]) for b in ballots],
+        electorate=electorate,
+        present=electorate if written else int(vote["present"]),
+        chair=vote.get("chairMembership"),
+    )
 
 
 def _numbers(outcome: Mapping[str, Any]) -> dict[str, Any]:
     verdict = Msg(N_("adopted")) if outcome.get("passed") else Msg(N_("not adopted"))
-    return {"for": outcome.get("for"), "against": outcome.get("against"),
-            "abstain": outcome.get("abstain"), "verdict": verdict}
+    return {
+        "for": outcome.get("for"),
+        "against": outcome.get("against"),
+        "abstain": outcome.get("abstain"),
+        "verdict": verdict,
+    }

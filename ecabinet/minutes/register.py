@@ -55,10 +55,11 @@ def key_fingerprint(spki_pem: str) -> str:
         key = serialization.load_pem_public_key(spki_pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError) as exc:
         raise RegisterError(f"a public key is not a readable SPKI PEM: {exc}") from exc
-    der = key.public_bytes(serialization.Encoding.DER,
-                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     digest = hashlib.sha256(der).hexdigest().upper()
-    return " ".join(digest[i:i + 4] for i in range(0, len(digest), 4))
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -142,8 +143,9 @@ def parse_register(raw: bytes) -> Register:
         if not isinstance(data, dict) or data.get("format") != REGISTER_FORMAT:
             found = data.get("format") if isinstance(data, dict) else None
             raise RegisterError(f"unknown register format {found!r}")
-        register = Register(int(data["body"]["id"]), str(data["body"]["name"]),
-                            _required_time(data["issuedAt"]))
+        register = Register(
+            int(data["body"]["id"]), str(data["body"]["name"]), _required_time(data["issuedAt"])
+        )
         for person_id, person in dict(data["people"]).items():
             pid = int(person_id)
             register.people[pid] = str(person["name"])
@@ -156,8 +158,11 @@ def parse_register(raw: bytes) -> Register:
             role = str(signer["role"])
             if role not in ROLES:
                 raise RegisterError(f"unknown signer role {role!r}")
-            register.signers.append(Signer(role, str(signer["certificateSha256"]).lower(),
-                                           str(signer.get("subject", ""))))
+            register.signers.append(
+                Signer(
+                    role, str(signer["certificateSha256"]).lower(), str(signer.get("subject", ""))
+                )
+            )
     except RegisterError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -172,13 +177,17 @@ def _revisions(register: Register, data: dict[str, Any]) -> None:
     previous = data.get("previous")
     register.previous_sha256 = None if previous is None else str(previous["sha256"])
     for entry in data.get("history", []):
-        register.history[int(entry["revision"])] = (str(entry["sha256"]),
-                                                    parse_time(entry.get("issuedAt")))
-    if register.revision > 1 and (register.revision - 1 not in register.history or
-                                  register.history[register.revision - 1][0] !=
-                                  register.previous_sha256):
-        raise RegisterError("the register's history does not end with the revision it names "
-                            "as its previous one")
+        register.history[int(entry["revision"])] = (
+            str(entry["sha256"]),
+            parse_time(entry.get("issuedAt")),
+        )
+    if register.revision > 1 and (
+        register.revision - 1 not in register.history
+        or register.history[register.revision - 1][0] != register.previous_sha256
+    ):
+        raise RegisterError(
+            "the register's history does not end with the revision it names as its previous one"
+        )
     attestation = data.get("attestation") or {}
     register.attestation_policy = str(attestation.get("policy", "any"))
     register.attestation_roots = [str(pem) for pem in attestation.get("roots", [])]
@@ -194,14 +203,21 @@ def _required_time(value: Any) -> datetime:
 def _credential(person: int, entry: dict[str, Any]) -> Credential:
     fingerprint = key_fingerprint(str(entry["publicKey"]))
     if entry.get("fingerprint") and entry["fingerprint"] != fingerprint:
-        raise RegisterError(f"the printed fingerprint of credential {entry['credentialId']} "
-                            "is not that of its public key")
+        raise RegisterError(
+            f"the printed fingerprint of credential {entry['credentialId']} "
+            "is not that of its public key"
+        )
     published = entry.get("publishedIn")
-    return Credential(person, str(entry["credentialId"]), fingerprint,
-                      _required_time(entry["enrolledAt"]), parse_time(entry.get("revokedAt")),
-                      str(entry.get("approvedBy") or ""),
-                      None if published is None else int(published),
-                      entry.get("attestation") or None)
+    return Credential(
+        person,
+        str(entry["credentialId"]),
+        fingerprint,
+        _required_time(entry["enrolledAt"]),
+        parse_time(entry.get("revokedAt")),
+        str(entry.get("approvedBy") or ""),
+        None if published is None else int(published),
+        entry.get("attestation") or None,
+    )
 
 
 def chain(newest: Register, older: list[Register]) -> None:
@@ -210,31 +226,39 @@ def chain(newest: Register, older: list[Register]) -> None:
     ``RegisterError`` naming the first contradiction (a rewritten register)."""
     for old in sorted(older, key=lambda r: r.revision or 0):
         if old.body_id != newest.body_id:
-            raise RegisterError(f"the registers given are of different bodies "
-                                f"({old.body_name}, {newest.body_name})")
+            raise RegisterError(
+                f"the registers given are of different bodies ({old.body_name}, {newest.body_name})"
+            )
         if old.revision is None or newest.revision is None:
-            raise RegisterError("a register given has no revision number, so the registers "
-                                "cannot be chained")
+            raise RegisterError(
+                "a register given has no revision number, so the registers cannot be chained"
+            )
         if old.revision == newest.revision:
             if old.file_sha256 != newest.file_sha256:
-                raise RegisterError(f"two different files are both revision {old.revision} of "
-                                    "the register: it was rewritten")
+                raise RegisterError(
+                    f"two different files are both revision {old.revision} of "
+                    "the register: it was rewritten"
+                )
             continue
         recorded = newest.history.get(old.revision, ("", None))[0]
         if recorded != old.file_sha256:
             raise RegisterError(
                 f"revision {newest.revision} of the register records revision {old.revision} "
                 f"with SHA-256 {recorded[:16] or '(none)'}, but the revision {old.revision} "
-                f"given has {old.file_sha256[:16]}: the register was rewritten")
+                f"given has {old.file_sha256[:16]}: the register was rewritten"
+            )
         listed = {c.credential_id for entries in old.keys.values() for c in entries}
         for entries in newest.keys.values():
             for credential in entries:
-                if credential.published_in is not None and \
-                        credential.published_in <= old.revision and \
-                        credential.credential_id not in listed:
+                if (
+                    credential.published_in is not None
+                    and credential.published_in <= old.revision
+                    and credential.credential_id not in listed
+                ):
                     raise RegisterError(
                         f"revision {newest.revision} of the register says credential "
                         f"{credential.credential_id[:16]} was published in revision "
                         f"{credential.published_in}, but revision {old.revision} does not list "
-                        "it: the register was rewritten")
+                        "it: the register was rewritten"
+                    )
         newest.known_stamps[old.revision] = old.stamped_at

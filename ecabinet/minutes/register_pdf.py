@@ -52,30 +52,45 @@ def render_register(register: dict[str, Any], *, zone: str = "Asia/Ho_Chi_Minh")
     story: list[Any] = [
         para(register["body"]["name"], "agency"),
         para("SỔ ĐĂNG KÝ KHÓA XÁC THỰC CỦA THÀNH VIÊN / MEMBER KEY REGISTER", "title"),
-        para(f"Lập lúc / issued at {when(register['issuedAt'])} "
-             f"({register['issuedAt']}) · {register['origin']}", "subtitle"),
+        para(
+            f"Lập lúc / issued at {when(register['issuedAt'])} "
+            f"({register['issuedAt']}) · {register['origin']}",
+            "subtitle",
+        ),
     ]
-    rows: list[list[Any]] = [[para("Thành viên / member", "head"),
-                              para("Khóa / key (SHA-256)", "head"),
-                              para("Đăng ký / enrolled", "head"),
-                              para("Thu hồi / revoked", "head")]]
+    rows: list[list[Any]] = [
+        [
+            para("Thành viên / member", "head"),
+            para("Khóa / key (SHA-256)", "head"),
+            para("Đăng ký / enrolled", "head"),
+            para("Thu hồi / revoked", "head"),
+        ]
+    ]
     for person in sorted(register["people"].values(), key=lambda p: p["name"]):
         for credential in person["credentials"] or [{}]:
-            rows.append([para(person["name"], "cell"),
-                         para(credential.get("fingerprint", "—"), "cell"),
-                         para(when(credential.get("enrolledAt")), "cell"),
-                         para(when(credential.get("revokedAt")), "cell")])
+            rows.append(
+                [
+                    para(person["name"], "cell"),
+                    para(credential.get("fingerprint", "—"), "cell"),
+                    para(when(credential.get("enrolledAt")), "cell"),
+                    para(when(credential.get("revokedAt")), "cell"),
+                ]
+            )
     story.append(grid(rows, [45 * mm, 75 * mm, 30 * mm, 30 * mm]))
     story.append(para("Chứng thư ký biên bản / minutes signing certificates", "heading"))
-    signer_rows: list[list[Any]] = [[para("Vai trò / role", "head"),
-                                     para("Chủ thể / subject", "head"),
-                                     para("SHA-256", "head")]]
+    signer_rows: list[list[Any]] = [
+        [para("Vai trò / role", "head"), para("Chủ thể / subject", "head"), para("SHA-256", "head")]
+    ]
     for signer in register["signers"]:
-        signer_rows.append([para(signer["role"], "cell"), para(signer["subject"], "cell"),
-                            para(signer["certificateSha256"], "cell")])
+        signer_rows.append(
+            [
+                para(signer["role"], "cell"),
+                para(signer["subject"], "cell"),
+                para(signer["certificateSha256"], "cell"),
+            ]
+        )
     story.append(grid(signer_rows, [25 * mm, 55 * mm, 100 * mm]))
-    return build(story, title="Member key register",
-                 page_label=lambda n: f"Trang {n}")
+    return build(story, title="Member key register", page_label=lambda n: f"Trang {n}")
 
 
 def prepare_register(register: dict[str, Any]) -> bytes:
@@ -89,10 +104,16 @@ def prepare_register(register: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
-async def sign_register(register: dict[str, Any], *, key: KeySource,
-                        stamper: TimeStamper | None = None) -> bytes:
-    return await sign_pdf(prepare_register(register), field=REGISTER_FIELD, key=key,
-                          reason="Member key register", stamper=stamper)
+async def sign_register(
+    register: dict[str, Any], *, key: KeySource, stamper: TimeStamper | None = None
+) -> bytes:
+    return await sign_pdf(
+        prepare_register(register),
+        field=REGISTER_FIELD,
+        key=key,
+        reason="Member key register",
+        stamper=stamper,
+    )
 
 
 def certificate_sha256(certificate: Any) -> str:
@@ -122,8 +143,9 @@ async def read_register(data: bytes, *, trust_roots: list[Any]) -> tuple[Registe
         raise RegisterError(f"the register has no {REGISTER_FILE_NAME} attached")
     register = parse_register(files[REGISTER_FILE_NAME])
     if not trust_roots:
-        raise RegisterError("no trusted certificate authority was given to check the "
-                            "register's signature")
+        raise RegisterError(
+            "no trusted certificate authority was given to check the register's signature"
+        )
     context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
     try:
         status = await async_validate_pdf_signature(signatures[0], context)
@@ -132,23 +154,22 @@ async def read_register(data: bytes, *, trust_roots: list[Any]) -> tuple[Registe
     if not (status.intact and status.valid):
         raise RegisterError("the register's signature does not match its content")
     if not status.trusted:
-        raise RegisterError("the register is not signed with a certificate from a trusted "
-                            "authority")
+        raise RegisterError(
+            "the register is not signed with a certificate from a trusted authority"
+        )
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         raise RegisterError("the register was changed after it was signed")
     if "secretary" not in register.signer_roles(certificate_sha256(status.signing_cert)):
-        raise RegisterError("the register is not signed by the secretariat's certificate it "
-                            "lists")
+        raise RegisterError("the register is not signed by the secretariat's certificate it lists")
     stamp = status.timestamp_validity
     register.file_sha256 = hashlib.sha256(data).hexdigest()
     if stamp is not None and stamp.intact and stamp.valid and stamp.trusted:
         register.stamped_at = stamp.timestamp
-    when = (stamp.timestamp if stamp is not None else status.signer_reported_dt)
+    when = stamp.timestamp if stamp is not None else status.signer_reported_dt
     return register, when.isoformat(timespec="seconds") if when else "?"
 
 
-async def read_registers(files: list[bytes], *, trust_roots: list[Any]
-                         ) -> tuple[Register, str]:
+async def read_registers(files: list[bytes], *, trust_roots: list[Any]) -> tuple[Register, str]:
     """The newest of several revisions of one register, once each is read and they are
     shown to form one chain (``register.chain``)."""
     if not files:

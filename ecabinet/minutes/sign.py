@@ -40,8 +40,10 @@ PKCS12_SUFFIXES = (".p12", ".pfx")
 # embedded face as the page (PDF/A wants every font embedded; pyHanko's built-in Courier
 # is not, and has no Vietnamese glyphs). %(signer)s is the certificate's holder.
 STAMP = TextStampStyle(
-    stamp_text="Ký bởi: %(signer)s\nThời gian: %(when)s", border_width=1,
-    text_box_style=TextBoxStyle(font=StampFont(), font_size=9))
+    stamp_text="Ký bởi: %(signer)s\nThời gian: %(when)s",
+    border_width=1,
+    text_box_style=TextBoxStyle(font=StampFont(), font_size=9),
+)
 DEFAULT_TIME_ZONE = "Asia/Ho_Chi_Minh"
 
 
@@ -90,14 +92,20 @@ class FileKeySource:
             if self.cert_file is None or self.key_file.suffix.lower() in PKCS12_SUFFIXES:
                 loaded = simple.load_pkcs12(str(self.key_file), passphrase=passphrase)
             else:
-                loaded = simple.load(str(self.key_file), str(self.cert_file),
-                                     key_passphrase=passphrase)
+                loaded = simple.load(
+                    str(self.key_file), str(self.cert_file), key_passphrase=passphrase
+                )
         except (OSError, ValueError, TypeError) as exc:
-            raise ConfigurationError("The signing key %(file)s cannot be read: %(why)s",
-                                     file=str(self.key_file), why=str(exc)) from exc
+            raise ConfigurationError(
+                "The signing key %(file)s cannot be read: %(why)s",
+                file=str(self.key_file),
+                why=str(exc),
+            ) from exc
         if loaded is None:  # pyHanko logs the reason and returns nothing
-            raise ConfigurationError("The signing key %(file)s cannot be read (wrong "
-                                     "passphrase or format?).", file=str(self.key_file))
+            raise ConfigurationError(
+                "The signing key %(file)s cannot be read (wrong passphrase or format?).",
+                file=str(self.key_file),
+            )
         signer: signers.Signer = loaded
         return signer
 
@@ -107,8 +115,9 @@ class FileKeySource:
         try:
             return self.passphrase_file.read_bytes().strip() or None
         except OSError as exc:
-            raise ConfigurationError("The passphrase file %(file)s cannot be read.",
-                                     file=str(self.passphrase_file)) from exc
+            raise ConfigurationError(
+                "The passphrase file %(file)s cannot be read.", file=str(self.passphrase_file)
+            ) from exc
 
 
 def _path(value: str) -> Path | None:
@@ -120,17 +129,25 @@ def key_source(settings: Settings, role: SignerRole) -> KeySource:
     module is set, else in a file."""
     module = _path(getattr(settings, f"minutes_{role}_pkcs11_module"))
     if module is not None:
-        return Pkcs11KeySource(module, getattr(settings, f"minutes_{role}_pkcs11_token"),
-                               getattr(settings, f"minutes_{role}_pkcs11_key"),
-                               _path(getattr(settings, f"minutes_{role}_pkcs11_pin_file")))
+        return Pkcs11KeySource(
+            module,
+            getattr(settings, f"minutes_{role}_pkcs11_token"),
+            getattr(settings, f"minutes_{role}_pkcs11_key"),
+            _path(getattr(settings, f"minutes_{role}_pkcs11_pin_file")),
+        )
     key = _path(getattr(settings, f"minutes_{role}_key"))
     if key is None:
         raise SigningNotConfigured(
             "No signing key is configured for the %(role)s on this server; the administrator "
             "sets ECABINET_MINUTES_%(env)s_KEY or ECABINET_MINUTES_%(env)s_PKCS11_MODULE.",
-            role=role, env=role.upper())
-    return FileKeySource(key, _path(getattr(settings, f"minutes_{role}_cert")),
-                         _path(getattr(settings, f"minutes_{role}_passphrase_file")))
+            role=role,
+            env=role.upper(),
+        )
+    return FileKeySource(
+        key,
+        _path(getattr(settings, f"minutes_{role}_cert")),
+        _path(getattr(settings, f"minutes_{role}_passphrase_file")),
+    )
 
 
 def timestamper(settings: Settings) -> TimeStamper | None:
@@ -152,9 +169,13 @@ class Archival:
         # by more than the tolerance is refused as "too recent". Fetching the validation
         # data of two signatures and a time stamp can take seconds on a loaded machine, so
         # each step gets a fresh context and a minute's tolerance.
-        return ValidationContext(trust_roots=list(self.trust_roots), fetchers=fetchers,
-                                 allow_fetching=True, revocation_mode="hard-fail",
-                                 time_tolerance=timedelta(minutes=1))
+        return ValidationContext(
+            trust_roots=list(self.trust_roots),
+            fetchers=fetchers,
+            allow_fetching=True,
+            revocation_mode="hard-fail",
+            time_tolerance=timedelta(minutes=1),
+        )
 
 
 def archival(settings: Settings) -> Archival | None:
@@ -164,14 +185,19 @@ def archival(settings: Settings) -> Archival | None:
     if not settings.minutes_lta or stamper is None:
         return None
     if not settings.minutes_trust_roots:
-        raise ConfigurationError("ECABINET_MINUTES_LTA needs ECABINET_MINUTES_TRUST_ROOTS: "
-                                 "the root certificates of the signers and of the TSA.")
+        raise ConfigurationError(
+            "ECABINET_MINUTES_LTA needs ECABINET_MINUTES_TRUST_ROOTS: "
+            "the root certificates of the signers and of the TSA."
+        )
     load: Any = load_certs_from_pemder  # untyped; reads every certificate in the file
     try:
         roots = tuple(load([str(Path(settings.minutes_trust_roots).expanduser())]))
     except (OSError, ValueError) as exc:
-        raise ConfigurationError("The trust roots %(file)s cannot be read: %(why)s",
-                                 file=settings.minutes_trust_roots, why=str(exc)) from exc
+        raise ConfigurationError(
+            "The trust roots %(file)s cannot be read: %(why)s",
+            file=settings.minutes_trust_roots,
+            why=str(exc),
+        ) from exc
     return Archival(stamper, roots)
 
 
@@ -186,24 +212,33 @@ async def archive_pdf(pdf: bytes, plan: Archival) -> bytes:
     async with AIOHttpFetcherBackend() as fetchers:
         for name in pdfdoc.signature_field_names(PdfFileReader(io.BytesIO(data))):
             reader = PdfFileReader(io.BytesIO(data))
-            signature = next((s for s in reader.embedded_regular_signatures
-                              if s.field_name == name), None)
+            signature = next(
+                (s for s in reader.embedded_regular_signatures if s.field_name == name), None
+            )
             if signature is None:
                 continue
             output: Any = await async_add_validation_info(
-                signature, plan.validation_context(fetchers))
+                signature, plan.validation_context(fetchers)
+            )
             data = output.getvalue()
         stamped: Any = await signers.PdfTimeStamper(plan.stamper).async_timestamp_pdf(
-            pdfdoc.incremental(data), "sha256",
-            validation_context=plan.validation_context(fetchers))
+            pdfdoc.incremental(data), "sha256", validation_context=plan.validation_context(fetchers)
+        )
     result: bytes = stamped.getvalue()
     return result
 
 
-async def sign_pdf(pdf: bytes, *, field: str, key: KeySource, reason: str = "",
-                   location: str = "", stamper: TimeStamper | None = None,
-                   attachments: Mapping[str, bytes] | None = None,
-                   time_zone: str = DEFAULT_TIME_ZONE) -> bytes:
+async def sign_pdf(
+    pdf: bytes,
+    *,
+    field: str,
+    key: KeySource,
+    reason: str = "",
+    location: str = "",
+    stamper: TimeStamper | None = None,
+    attachments: Mapping[str, bytes] | None = None,
+    time_zone: str = DEFAULT_TIME_ZONE,
+) -> bytes:
     """Fill the empty signature field ``field`` in a new revision (PAdES B-B, or B-T with a
     time-stamp authority). Files in ``attachments`` join the document in the same revision,
     so the signature covers them."""
@@ -211,13 +246,18 @@ async def sign_pdf(pdf: bytes, *, field: str, key: KeySource, reason: str = "",
     for name, content in (attachments or {}).items():
         pdfdoc.attach(writer, name, content)
     metadata = signers.PdfSignatureMetadata(
-        field_name=field, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
-        reason=reason or None, location=location or None)
+        field_name=field,
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=reason or None,
+        location=location or None,
+    )
     async with key.open() as signer:
-        pdf_signer = signers.PdfSigner(metadata, signer, timestamper=stamper,
-                                       stamp_style=STAMP)
+        pdf_signer = signers.PdfSigner(metadata, signer, timestamper=stamper, stamp_style=STAMP)
         output: Any = await pdf_signer.async_sign_pdf(
-            writer, existing_fields_only=True, appearance_text_params={
-                "when": signing_time_text(datetime.now(UTC), time_zone)})
+            writer,
+            existing_fields_only=True,
+            appearance_text_params={"when": signing_time_text(datetime.now(UTC), time_zone)},
+        )
     data: bytes = output.getvalue()
     return data

@@ -35,7 +35,7 @@ from . import pdfdoc
 
 
 def document_kind(reader: PdfFileReader) -> str | None:
-    """"Minutes", "Notice" or "KeyRegister" as the first revision's catalog says."""
+    """ "Minutes", "Notice" or "KeyRegister" as the first revision's catalog says."""
     marker = reader.get_historical_resolver(0).root.get(pdfdoc.KIND_KEY)
     if not isinstance(marker, generic.DictionaryObject):
         return None
@@ -59,8 +59,9 @@ class ApprovalAttachmentRule(QualifiedWhitelistRule):
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def apply_qualified(self, old: HistoricalResolver, new: HistoricalResolver
-                        ) -> Iterable[tuple[ModificationLevel, ReferenceUpdate]]:
+    def apply_qualified(
+        self, old: HistoricalResolver, new: HistoricalResolver
+    ) -> Iterable[tuple[ModificationLevel, ReferenceUpdate]]:
         old_ref, new_ref = old.root.raw_get("/Names"), new.root.raw_get("/Names")
         if not isinstance(new_ref, generic.IndirectObject) or old_ref != new_ref:
             return
@@ -76,15 +77,20 @@ class ApprovalAttachmentRule(QualifiedWhitelistRule):
         old_entries = dict(zip(map(str, old_pairs[0::2]), old_pairs[1::2], strict=False))
         new_entries = dict(zip(map(str, new_pairs[0::2]), new_pairs[1::2], strict=False))
         added = set(new_entries) - set(old_entries)
-        if len(new_pairs) != 2 * len(new_entries) or added != {self.name} or any(
-                new_entries.get(k) != v for k, v in old_entries.items()):
+        if (
+            len(new_pairs) != 2 * len(new_entries)
+            or added != {self.name}
+            or any(new_entries.get(k) != v for k, v in old_entries.items())
+        ):
             return
         spec_ref = new_entries[self.name]
         if not isinstance(spec_ref, generic.IndirectObject):
             return
         stream_ref = _deref(_deref(spec_ref).raw_get("/EF")).raw_get("/F")
-        if not isinstance(stream_ref, generic.IndirectObject) or \
-                new.reader.xrefs.get_introducing_revision(stream_ref.reference) != new.revision:
+        if (
+            not isinstance(stream_ref, generic.IndirectObject)
+            or new.reader.xrefs.get_introducing_revision(stream_ref.reference) != new.revision
+        ):
             return
         refs = [new_ref.reference, spec_ref.reference, stream_ref.reference]
         for raw in (new_names.raw_get("/EmbeddedFiles"), new_tree.raw_get("/Names")):
@@ -99,8 +105,9 @@ class ApprovalAttachmentRule(QualifiedWhitelistRule):
             yield ModificationLevel.FORM_FILLING, ReferenceUpdate(ref)
 
 
-def _associated_files_update(old: HistoricalResolver, new: HistoricalResolver,
-                             spec_ref: generic.IndirectObject) -> Any:
+def _associated_files_update(
+    old: HistoricalResolver, new: HistoricalResolver, spec_ref: generic.IndirectObject
+) -> Any:
     """PDF/A-3 lists each embedded file in the catalog's /AF array: the new file may be
     appended to the array the draft already had, nothing else changed in it. The array's
     reference when it was so extended, None when /AF did not change, False otherwise."""
@@ -123,13 +130,13 @@ def _deref(value: Any) -> Any:
     return resolved.get_object() if isinstance(value, generic.IndirectObject) else resolved
 
 
-def review_secretary_revision(reader: PdfFileReader, approval_name: str
-                              ) -> DiffResult | str:
+def review_secretary_revision(reader: PdfFileReader, approval_name: str) -> DiffResult | str:
     """What revision 1 changed compared with the draft, or why it is not allowed."""
     base: Any = DEFAULT_DIFF_POLICY
     policy = StandardDiffPolicy(
         global_rules=[*base.global_rules, ApprovalAttachmentRule(approval_name)],
-        form_rule=base.form_rule)
+        form_rule=base.form_rule,
+    )
     try:
         return policy.apply(reader.get_historical_resolver(0), reader.get_historical_resolver(1))
     except SuspiciousModification as exc:

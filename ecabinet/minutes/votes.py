@@ -29,13 +29,15 @@ RECEIPTS_PER_ROW = 5
 _GRID = colors.HexColor("#d0d0d0")
 
 
-def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words
-               ) -> list[Flowable]:
+def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words) -> list[Flowable]:
     outcome = vote.decided
     options = ", ".join(_.of(CHOICES, option) for option in vote.options)
-    heading = _("Vote %(n)s (%(kind)s, %(ballot)s)", n=number,
-                    kind=_.of(POLL_KINDS, vote.kind),
-                    ballot=_("secret ballot") if vote.secret else _("open ballot"))
+    heading = _(
+        "Vote %(n)s (%(kind)s, %(ballot)s)",
+        n=number,
+        kind=_.of(POLL_KINDS, vote.kind),
+        ballot=_("secret ballot") if vote.secret else _("open ballot"),
+    )
     verdict = _("Result: adopted.") if outcome.passed else _("Result: not adopted.")
     head: list[Flowable] = [
         para(heading, "heading"),
@@ -45,8 +47,7 @@ def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words
         *_quorum_at_opening(vote, _),
         *_timed(vote, _),
         vote_chart(outcome, vote.electorate, _),
-        para(f"<b>{escape(verdict)}</b> {escape(nfc(describe(outcome, _)))}", "plain",
-             markup=True),
+        para(f"<b>{escape(verdict)}</b> {escape(nfc(describe(outcome, _)))}", "plain", markup=True),
         para(_tally_sentence(vote, _), "plain"),
     ]
     blocks: list[Flowable] = [KeepTogether(head)]
@@ -59,10 +60,18 @@ def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words
 
 def _texts(vote: VoteRecord, _: Words) -> list[Flowable]:
     """The document versions voted on, as the ballots signed them."""
-    return [para(_("Text voted on: %(title)s, version %(version)s (SHA-256 %(hash)s…).",
-                   title=str(text["title"]), version=text["version"],
-                   hash=short_receipt(str(text["sha256"]))), "plain")
-            for text in vote.texts]
+    return [
+        para(
+            _(
+                "Text voted on: %(title)s, version %(version)s (SHA-256 %(hash)s…).",
+                title=str(text["title"]),
+                version=text["version"],
+                hash=short_receipt(str(text["sha256"])),
+            ),
+            "plain",
+        )
+        for text in vote.texts
+    ]
 
 
 def _quorum_at_opening(vote: VoteRecord, _: Words) -> list[Flowable]:
@@ -72,10 +81,20 @@ def _quorum_at_opening(vote: VoteRecord, _: Words) -> list[Flowable]:
     needed = quorum_needed(Rules.from_profile(vote.rules), vote.electorate)
     present = vote.present_at_opening
     verdict = _("quorum present") if present >= needed else _("NO quorum")
-    return [para(_("When the vote opened (%(when)s): %(present)s of %(members)s members "
-                   "present, %(needed)s required: %(verdict)s.", when=_.time(vote.opened_at),
-                   present=present, members=vote.electorate, needed=needed,
-                   verdict=verdict), "plain")]
+    return [
+        para(
+            _(
+                "When the vote opened (%(when)s): %(present)s of %(members)s members "
+                "present, %(needed)s required: %(verdict)s.",
+                when=_.time(vote.opened_at),
+                present=present,
+                members=vote.electorate,
+                needed=needed,
+                verdict=verdict,
+            ),
+            "plain",
+        )
+    ]
 
 
 def _timed(vote: VoteRecord, _: Words) -> list[Flowable]:
@@ -83,19 +102,40 @@ def _timed(vote: VoteRecord, _: Words) -> list[Flowable]:
     if vote.kind != PollKind.LIVE.value or vote.deadline is None or vote.closed_at is None:
         return []
     if vote.closed_at >= vote.deadline:
-        return [para(_("A timed vote: ballots were taken until %(deadline)s, and it closed "
-                       "itself.", deadline=_.time(vote.deadline)), "plain")]
-    return [para(_("A timed vote until %(deadline)s, closed by the chair earlier, at "
-                   "%(when)s.", deadline=_.time(vote.deadline), when=_.time(vote.closed_at)),
-                 "plain")]
+        return [
+            para(
+                _(
+                    "A timed vote: ballots were taken until %(deadline)s, and it closed itself.",
+                    deadline=_.time(vote.deadline),
+                ),
+                "plain",
+            )
+        ]
+    return [
+        para(
+            _(
+                "A timed vote until %(deadline)s, closed by the chair earlier, at %(when)s.",
+                deadline=_.time(vote.deadline),
+                when=_.time(vote.closed_at),
+            ),
+            "plain",
+        )
+    ]
 
 
 def _tally_sentence(vote: VoteRecord, _: Words) -> str:
     tally = vote.decided.tally
-    return _("%(for)s for, %(against)s against, %(abstain)s abstaining; %(cast)s ballots "
-                 "of %(electorate)s members entitled to vote.", **{
-                     "for": tally.for_, "against": tally.against, "abstain": tally.abstain,
-                     "cast": len(vote.ballots), "electorate": vote.electorate})
+    return _(
+        "%(for)s for, %(against)s against, %(abstain)s abstaining; %(cast)s ballots "
+        "of %(electorate)s members entitled to vote.",
+        **{
+            "for": tally.for_,
+            "against": tally.against,
+            "abstain": tally.abstain,
+            "cast": len(vote.ballots),
+            "electorate": vote.electorate,
+        },
+    )
 
 
 def _roll_call(vote: VoteRecord, seats: dict[int, Seat], _: Words) -> list[Flowable]:
@@ -104,42 +144,62 @@ def _roll_call(vote: VoteRecord, seats: dict[int, Seat], _: Words) -> list[Flowa
     missing = _(NO_ANSWER_BEFORE_EARLY_CLOSE) if vote.closed_early else _(NO_BALLOT)
     # The caption is the table's first row and repeats with the header on every page, so
     # it can never stand alone at a page foot, nor the header without a member under it.
-    rows: list[list[str]] = [[_("Roll call:"), "", "", ""],
-                             [_("No."), _("Member"), _("Vote"), _("Ballot receipt")]]
+    rows: list[list[str]] = [
+        [_("Roll call:"), "", "", ""],
+        [_("No."), _("Member"), _("Vote"), _("Ballot receipt")],
+    ]
     for index, membership_id in enumerate(vote.voters, start=1):
         seat = seats.get(membership_id)
         ballot = vote.ballot_of(membership_id)
-        rows.append([
-            str(index), nfc(seat.name if seat else f"#{membership_id}"),
-            _.of(CHOICES, ballot.choice) if ballot else missing,
-            short_receipt(ballot.receipt) if ballot else "",
-        ])
-    table = Table(rows, colWidths=[11 * mm, 66 * mm, 50 * mm, FRAME_WIDTH - 127 * mm],
-                  repeatRows=2)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), "Serif", TABLE_SIZE, 13),
-        ("FONT", (0, 0), (-1, 0), "Serif-Italic", TABLE_SIZE, 13),
-        ("FONT", (0, 1), (-1, 1), "Serif-Bold", TABLE_SIZE, 13),
-        ("SPAN", (0, 0), (-1, 0)),
-        ("LEFTPADDING", (0, 0), (-1, 0), 0),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, _GRID),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
-    ]))
+        rows.append(
+            [
+                str(index),
+                nfc(seat.name if seat else f"#{membership_id}"),
+                _.of(CHOICES, ballot.choice) if ballot else missing,
+                short_receipt(ballot.receipt) if ballot else "",
+            ]
+        )
+    table = Table(rows, colWidths=[11 * mm, 66 * mm, 50 * mm, FRAME_WIDTH - 127 * mm], repeatRows=2)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), "Serif", TABLE_SIZE, 13),
+                ("FONT", (0, 0), (-1, 0), "Serif-Italic", TABLE_SIZE, 13),
+                ("FONT", (0, 1), (-1, 1), "Serif-Bold", TABLE_SIZE, 13),
+                ("SPAN", (0, 0), (-1, 0)),
+                ("LEFTPADDING", (0, 0), (-1, 0), 0),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, _GRID),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
+            ]
+        )
+    )
     return [table]
 
 
 def _secret_receipts(vote: VoteRecord, _: Words) -> list[Flowable]:
     receipts = sorted(short_receipt(b.receipt) for b in vote.ballots)
-    note = para(_("Secret ballot: only the counts are recorded. The receipts of the "
-                      "%(n)s ballots cast, in alphabetical order, let each member find their "
-                      "own:", n=len(receipts)), "label")
+    note = para(
+        _(
+            "Secret ballot: only the counts are recorded. The receipts of the "
+            "%(n)s ballots cast, in alphabetical order, let each member find their "
+            "own:",
+            n=len(receipts),
+        ),
+        "label",
+    )
     if not receipts:
         return [note]
-    rows = [receipts[i:i + RECEIPTS_PER_ROW] for i in range(0, len(receipts), RECEIPTS_PER_ROW)]
+    rows = [receipts[i : i + RECEIPTS_PER_ROW] for i in range(0, len(receipts), RECEIPTS_PER_ROW)]
     rows[-1] += [""] * (RECEIPTS_PER_ROW - len(rows[-1]))
     table = Table(rows, colWidths=[FRAME_WIDTH / RECEIPTS_PER_ROW] * RECEIPTS_PER_ROW)
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Serif", TABLE_SIZE, 13),
-                               ("TOPPADDING", (0, 0), (-1, -1), 1),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), "Serif", TABLE_SIZE, 13),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
     return [note, table]

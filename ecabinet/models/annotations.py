@@ -14,8 +14,9 @@ from .base import at_field, json_field, text_field
 
 class Annotation(SQLModel, table=True):
     __tablename__ = "annotation"
-    __table_args__ = (sa.Index("ix_annotation_person_client", "person_id", "client_id",
-                               unique=True),)
+    __table_args__ = (
+        sa.Index("ix_annotation_person_client", "person_id", "client_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -30,8 +31,9 @@ class Annotation(SQLModel, table=True):
     shape: Any = json_field(dict)
     # Set on a mark carried over from an earlier version: from which one, and whether
     # its quoted text was found again ("found") or not ("not_found"; shown, flagged).
-    carried_from_id: int | None = Field(default=None, foreign_key="annotation.id",
-                                        ondelete="SET NULL")
+    carried_from_id: int | None = Field(
+        default=None, foreign_key="annotation.id", ondelete="SET NULL"
+    )
     carry: str = Field(default="", max_length=16)
     created_at: datetime = at_field(default_now=True)
     # The tablet's own id for a mark made offline: sent again, it is not stored twice.

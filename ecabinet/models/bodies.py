@@ -65,8 +65,9 @@ class AttestationRoot(SQLModel, table=True):
     """A root certificate of an authenticator maker that a body trusts for attestation."""
 
     __tablename__ = "attestation_root"
-    __table_args__ = (sa.UniqueConstraint("body_id", "sha256",
-                                          name="uq_attestation_root_body_id_sha256"),)
+    __table_args__ = (
+        sa.UniqueConstraint("body_id", "sha256", name="uq_attestation_root_body_id_sha256"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     body_id: int = Field(foreign_key="body.id", index=True)
@@ -91,8 +92,18 @@ def rules_of(body: Body) -> dict[str, Any]:
     return {
         column.name: getattr(body, column.name)
         for column in sa.inspect(Body).columns
-        if column.name not in {"id", "slug", "name", "name_en", "short_name", "created_at",
-                               "attestation_policy", "speech_seconds", "reply_seconds"}
+        if column.name
+        not in {
+            "id",
+            "slug",
+            "name",
+            "name_en",
+            "short_name",
+            "created_at",
+            "attestation_policy",
+            "speech_seconds",
+            "reply_seconds",
+        }
     }
 
 
@@ -102,8 +113,11 @@ class KeyRegisterRevision(SQLModel, table=True):
     SHA-256, so that a key added later cannot pass for one published before a vote."""
 
     __tablename__ = "key_register_revision"
-    __table_args__ = (sa.UniqueConstraint("body_id", "revision",
-                                          name="uq_key_register_revision_body_id_revision"),)
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "body_id", "revision", name="uq_key_register_revision_body_id_revision"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     body_id: int = Field(foreign_key="body.id", index=True)

@@ -49,8 +49,7 @@ class Comment(SQLModel, table=True):
     """A comment on a page of one document version, possibly quoting a passage."""
 
     __tablename__ = "comment"
-    __table_args__ = (sa.Index("ix_comment_author_client", "author_id", "client_id",
-                               unique=True),)
+    __table_args__ = (sa.Index("ix_comment_author_client", "author_id", "client_id", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     version_id: int = Field(foreign_key="document_version.id", index=True)

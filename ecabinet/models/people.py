@@ -18,8 +18,9 @@ class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     full_name: str = Field(max_length=200)
     # The WebAuthn user handle: random, so an authenticator never learns who the person is.
-    webauthn_user_id: str = Field(default_factory=lambda: secrets.token_urlsafe(32),
-                                  max_length=64, unique=True)
+    webauthn_user_id: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32), max_length=64, unique=True
+    )
     email: str | None = Field(default=None, max_length=254, unique=True)
     locale: str = Field(default="vi", max_length=8)
     # A system administrator manages bodies and people; it gives no vote anywhere.
@@ -74,13 +75,13 @@ class PasskeyCredential(SQLModel, table=True):
     suspected_clone: bool = False
     # The attestation object as the authenticator sent it at registration (CBOR), kept so
     # that the device's make-and-model proof can be checked again later.
-    attestation_object: bytes | None = Field(default=None, sa_type=sa.LargeBinary,
-                                             nullable=True)
+    attestation_object: bytes | None = Field(default=None, sa_type=sa.LargeBinary, nullable=True)
     attestation_format: str = Field(default="", max_length=32)
     # The registration's clientDataJSON: the attestation statement signs its hash, so a
     # verifier can check the statement again only with it.
-    registration_client_data: bytes | None = Field(default=None, sa_type=sa.LargeBinary,
-                                                   nullable=True)
+    registration_client_data: bytes | None = Field(
+        default=None, sa_type=sa.LargeBinary, nullable=True
+    )
 
 
 class Enrollment(SQLModel, table=True):

@@ -60,9 +60,16 @@ class Ballot(SQLModel, table=True):
     __tablename__ = "ballot"
     # One current ballot per seat and question, whatever the code does: a second
     # concurrent cast fails here even if the row lock in actions/ballots.py were lost.
-    __table_args__ = (sa.Index("uq_ballot_current", "question_id", "membership_id",
-                               unique=True, sqlite_where=sa.text("superseded_by_id IS NULL"),
-                               postgresql_where=sa.text("superseded_by_id IS NULL")),)
+    __table_args__ = (
+        sa.Index(
+            "uq_ballot_current",
+            "question_id",
+            "membership_id",
+            unique=True,
+            sqlite_where=sa.text("superseded_by_id IS NULL"),
+            postgresql_where=sa.text("superseded_by_id IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     poll_id: int = Field(foreign_key="poll.id", index=True)

@@ -33,8 +33,11 @@ class RecoveryApproval(SQLModel, table=True):
     """One official's approval, made with their own fresh passkey assertion."""
 
     __tablename__ = "recovery_approval"
-    __table_args__ = (sa.UniqueConstraint("recovery_id", "approver_id",
-                                          name="uq_recovery_approval_recovery_id_approver"),)
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "recovery_id", "approver_id", name="uq_recovery_approval_recovery_id_approver"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     recovery_id: int = Field(foreign_key="recovery.id", index=True)
@@ -58,5 +61,4 @@ class PasskeyQuarantine(SQLModel, table=True):
     ended_at: datetime | None = at_field(nullable=True)
     # "released" early by another device, or "rejected" (the passkey was revoked).
     outcome: str = Field(default="", max_length=16)
-    ended_by_credential_id: int | None = Field(default=None,
-                                               foreign_key="passkey_credential.id")
+    ended_by_credential_id: int | None = Field(default=None, foreign_key="passkey_credential.id")

@@ -24,12 +24,15 @@ class SearchEntry(SQLModel, table=True):
     body_id: int = Field(foreign_key="body.id", index=True, ondelete="CASCADE")
     meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
     item_id: int = Field(foreign_key="agenda_item.id", index=True, ondelete="CASCADE")
-    document_id: int | None = Field(default=None, foreign_key="document.id", index=True,
-                                    ondelete="CASCADE")
-    version_id: int | None = Field(default=None, foreign_key="document_version.id",
-                                   index=True, ondelete="CASCADE")
-    comment_id: int | None = Field(default=None, foreign_key="comment.id", index=True,
-                                   ondelete="CASCADE")
+    document_id: int | None = Field(
+        default=None, foreign_key="document.id", index=True, ondelete="CASCADE"
+    )
+    version_id: int | None = Field(
+        default=None, foreign_key="document_version.id", index=True, ondelete="CASCADE"
+    )
+    comment_id: int | None = Field(
+        default=None, foreign_key="comment.id", index=True, ondelete="CASCADE"
+    )
     page: int | None = None
     text: str = text_field()
     # Lower case, without diacritics, đ as d (ecabinet.textfold): what the index reads.

@@ -45,29 +45,40 @@ def _envelope(settings: Settings, person: Person, subject: str, body: str) -> Em
 def compose(settings: Settings, notification: Notification, person: Person) -> EmailMessage:
     _ = gettext_for(person.locale if person.locale in LOCALES else settings.default_locale)
     text = _(notification.message, **notification.params)
-    return _envelope(settings, person, _("e-Cabinet: %(text)s", text=text[:120]),
-                     _text(settings, notification, person))
+    return _envelope(
+        settings,
+        person,
+        _("e-Cabinet: %(text)s", text=text[:120]),
+        _text(settings, notification, person),
+    )
 
 
-def compose_digest(settings: Settings, person: Person, notices: list[Notification]
-                   ) -> EmailMessage:
+def compose_digest(settings: Settings, person: Person, notices: list[Notification]) -> EmailMessage:
     _ = gettext_for(person.locale if person.locale in LOCALES else settings.default_locale)
     body = "\n".join(_text(settings, n, person) for n in notices)
-    return _envelope(settings, person,
-                     _("e-Cabinet: %(count)s notifications today", count=len(notices)), body)
+    return _envelope(
+        settings, person, _("e-Cabinet: %(count)s notifications today", count=len(notices)), body
+    )
 
 
 def batch(settings: Settings, due: list[outbox.Due]) -> list[Outgoing]:
     """One message per ordinary delivery; the digest ones of a person become one."""
-    outgoing = [Outgoing((d.delivery_id,), compose(settings, d.notification, d.person))
-                for d in due if not d.digest]
+    outgoing = [
+        Outgoing((d.delivery_id,), compose(settings, d.notification, d.person))
+        for d in due
+        if not d.digest
+    ]
     digests: dict[int, list[outbox.Due]] = {}
     for item in due:
         if item.digest:
             digests.setdefault(item.person.id or 0, []).append(item)
     for items in digests.values():
-        outgoing.append(Outgoing(tuple(d.delivery_id for d in items), compose_digest(
-            settings, items[0].person, [d.notification for d in items])))
+        outgoing.append(
+            Outgoing(
+                tuple(d.delivery_id for d in items),
+                compose_digest(settings, items[0].person, [d.notification for d in items]),
+            )
+        )
     return outgoing
 
 

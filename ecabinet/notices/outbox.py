@@ -34,9 +34,14 @@ class Due:
     person: Person
 
 
-def _hold(now: datetime, zone: ZoneInfo, delivery: NotificationDelivery,
-          notification: Notification, quiet: tuple[int, int], digest_hour: int
-          ) -> datetime | None:
+def _hold(
+    now: datetime,
+    zone: ZoneInfo,
+    delivery: NotificationDelivery,
+    notification: Notification,
+    quiet: tuple[int, int],
+    digest_hour: int,
+) -> datetime | None:
     """Until when this delivery must wait, or None to send it now."""
     if not NoticeKind(notification.kind).silenceable:
         return None
@@ -53,27 +58,44 @@ async def claim(db: Database, settings: Settings, channel: DeliveryChannel) -> l
     now = utcnow()
     zone = ZoneInfo(settings.time_zone)
     async with db.transaction() as tx:
-        rows = (await tx.session.exec(select(NotificationDelivery, Notification, Person).join(
-            Notification, col(Notification.id) == NotificationDelivery.notification_id).join(
-            Person, col(Person.id) == Notification.person_id).where(
-            NotificationDelivery.channel == channel.value,
-            NotificationDelivery.state == DeliveryState.PENDING.value,
-            col(NotificationDelivery.due_at) <= now,
-            or_(col(NotificationDelivery.claimed_at).is_(None),
-                col(NotificationDelivery.claimed_at) < now - CLAIM_TIMEOUT),
-        ).order_by(col(NotificationDelivery.id)).limit(BATCH).with_for_update(
-            skip_locked=True, of=NotificationDelivery))).all()
+        rows = (
+            await tx.session.exec(
+                select(NotificationDelivery, Notification, Person)
+                .join(Notification, col(Notification.id) == NotificationDelivery.notification_id)
+                .join(Person, col(Person.id) == Notification.person_id)
+                .where(
+                    NotificationDelivery.channel == channel.value,
+                    NotificationDelivery.state == DeliveryState.PENDING.value,
+                    col(NotificationDelivery.due_at) <= now,
+                    or_(
+                        col(NotificationDelivery.claimed_at).is_(None),
+                        col(NotificationDelivery.claimed_at) < now - CLAIM_TIMEOUT,
+                    ),
+                )
+                .order_by(col(NotificationDelivery.id))
+                .limit(BATCH)
+                .with_for_update(skip_locked=True, of=NotificationDelivery)
+            )
+        ).all()
         prefs = await preferences_of(tx, [n.person_id for _d, n, _p in rows])
         due: list[Due] = []
         for delivery, notification, person in rows:
             assert delivery.id is not None
             pref = prefs[person.id or 0]
-            if person.disabled_at is not None or now - notification.created_at > \
-                    schedule.GIVE_UP_AFTER:
+            if (
+                person.disabled_at is not None
+                or now - notification.created_at > schedule.GIVE_UP_AFTER
+            ):
                 delivery.state = DeliveryState.FAILED.value
                 delivery.error = delivery.error or "expired"
-            elif (hold := _hold(now, zone, delivery, notification,
-                                (pref.quiet_start, pref.quiet_end), pref.digest_hour)):
+            elif hold := _hold(
+                now,
+                zone,
+                delivery,
+                notification,
+                (pref.quiet_start, pref.quiet_end),
+                pref.digest_hour,
+            ):
                 delivery.due_at = hold
             else:
                 delivery.claimed_at = now
@@ -83,15 +105,20 @@ async def claim(db: Database, settings: Settings, channel: DeliveryChannel) -> l
         return due
 
 
-async def record(db: Database, errors: dict[int, str], sent: list[int],
-                 gone: list[int] | None = None) -> None:
+async def record(
+    db: Database, errors: dict[int, str], sent: list[int], gone: list[int] | None = None
+) -> None:
     """Mark what was sent, and pause what failed (``gone``: failed for good)."""
     async with db.transaction() as tx:
         now = utcnow()
         for delivery_id in sent:
             row = await _row(tx, delivery_id)
-            row.state, row.sent_at, row.error, row.claimed_at = \
-                DeliveryState.SENT.value, now, "", None
+            row.state, row.sent_at, row.error, row.claimed_at = (
+                DeliveryState.SENT.value,
+                now,
+                "",
+                None,
+            )
             tx.session.add(row)
         for delivery_id, error in errors.items():
             row = await _row(tx, delivery_id)

@@ -49,8 +49,8 @@ def ensure_vapid_key(settings: Settings) -> Path:
         return path
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption())
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -65,8 +65,9 @@ def public_key(settings: Settings) -> str:
     base64url without padding."""
     key = serialization.load_pem_private_key(ensure_vapid_key(settings).read_bytes(), None)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
-    raw = key.public_key().public_bytes(serialization.Encoding.X962,
-                                        serialization.PublicFormat.UncompressedPoint)
+    raw = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
@@ -89,9 +90,15 @@ class Outcome:
 
 def send_one(settings: Settings, vapid: Vapid, target: Target, payload: str) -> Outcome:
     try:
-        webpush(target.info, payload, vapid_private_key=vapid,
-                vapid_claims={"sub": subject(settings)}, content_encoding="aes128gcm",
-                ttl=TTL, timeout=TIMEOUT)
+        webpush(
+            target.info,
+            payload,
+            vapid_private_key=vapid,
+            vapid_claims={"sub": subject(settings)},
+            content_encoding="aes128gcm",
+            ttl=TTL,
+            timeout=TIMEOUT,
+        )
     except WebPushException as exc:
         status = exc.response.status_code if exc.response is not None else 0
         return Outcome(False, status in (404, 410), f"push service answered {status}")
@@ -103,13 +110,21 @@ def send_one(settings: Settings, vapid: Vapid, target: Target, payload: str) -> 
 def payload_of(settings: Settings, due: outbox.Due) -> str:
     person, notice = due.person, due.notification
     _ = gettext_for(person.locale if person.locale in LOCALES else settings.default_locale)
-    return json.dumps({"title": "e-Cabinet", "body": _(notice.message, **notice.params),
-                       "url": notice.link or "/notifications", "tag": notice.kind,
-                       "id": notice.id}, ensure_ascii=False)
+    return json.dumps(
+        {
+            "title": "e-Cabinet",
+            "body": _(notice.message, **notice.params),
+            "url": notice.link or "/notifications",
+            "tag": notice.kind,
+            "id": notice.id,
+        },
+        ensure_ascii=False,
+    )
 
 
-def _send_batch(settings: Settings, work: list[tuple[outbox.Due, list[Target]]]
-                ) -> tuple[list[int], dict[int, str], list[int]]:
+def _send_batch(
+    settings: Settings, work: list[tuple[outbox.Due, list[Target]]]
+) -> tuple[list[int], dict[int, str], list[int]]:
     vapid = Vapid.from_file(str(ensure_vapid_key(settings)))
     sent: list[int] = []
     errors: dict[int, str] = {}
@@ -122,7 +137,8 @@ def _send_batch(settings: Settings, work: list[tuple[outbox.Due, list[Target]]]
             sent.append(due.delivery_id)
         else:
             errors[due.delivery_id] = next(
-                (o.error for _t, o in outcomes if o.error), "no push subscription")
+                (o.error for _t, o in outcomes if o.error), "no push subscription"
+            )
     return sent, errors, gone_subscriptions
 
 
@@ -132,19 +148,30 @@ async def deliver_pending(db: Database, settings: Settings) -> int:
     if not due:
         return 0
     async with db.read() as session:
-        rows = (await session.exec(select(PushSubscription).where(
-            col(PushSubscription.person_id).in_({d.person.id for d in due}),
-            col(PushSubscription.gone_at).is_(None)))).all()
+        rows = (
+            await session.exec(
+                select(PushSubscription).where(
+                    col(PushSubscription.person_id).in_({d.person.id for d in due}),
+                    col(PushSubscription.gone_at).is_(None),
+                )
+            )
+        ).all()
     by_person: dict[int, list[Target]] = {}
     for row in rows:
         assert row.id is not None
-        by_person.setdefault(row.person_id, []).append(Target(row.id, {
-            "endpoint": row.endpoint, "keys": {"p256dh": row.p256dh, "auth": row.auth}}))
+        by_person.setdefault(row.person_id, []).append(
+            Target(
+                row.id, {"endpoint": row.endpoint, "keys": {"p256dh": row.p256dh, "auth": row.auth}}
+            )
+        )
     work = [(d, by_person.get(d.person.id or 0, [])) for d in due]
     sent, errors, gone = await asyncio.to_thread(_send_batch, settings, work)
     # A person with no subscription left will not get this one: failed, not retried.
-    dead = [d.delivery_id for d, targets in work if not targets or all(
-        t.subscription_id in gone for t in targets)]
+    dead = [
+        d.delivery_id
+        for d, targets in work
+        if not targets or all(t.subscription_id in gone for t in targets)
+    ]
     await outbox.record(db, errors, sent, gone=dead)
     if gone:
         async with db.transaction() as tx:

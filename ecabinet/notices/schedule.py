@@ -64,7 +64,7 @@ def due_lead(now: datetime, deadline: datetime, leads: Iterable[int]) -> int | N
 
 
 def parse_hhmm(raw: str) -> int:
-    """"22:30" → 1350 local minutes after midnight."""
+    """ "22:30" → 1350 local minutes after midnight."""
     hours, _, minutes = raw.strip().partition(":")
     value = int(hours) * 60 + int(minutes or 0)
     if not 0 <= int(hours) < 24 or not 0 <= int(minutes or 0) < 60:

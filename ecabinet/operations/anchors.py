@@ -81,8 +81,7 @@ async def stamp(stamper: TimeStamper | None, seq: int, hash_: str) -> str:
     try:
         token = await stamper.async_timestamp(digest, "sha256")
     except Exception:
-        log.warning("the time-stamp authority did not stamp audit anchor #%s", seq,
-                    exc_info=True)
+        log.warning("the time-stamp authority did not stamp audit anchor #%s", seq, exc_info=True)
         return ""
     return base64.b64encode(token.dump()).decode("ascii")
 
@@ -100,14 +99,25 @@ def read_anchors(path: Path) -> list[Anchor]:
         if not line.strip():
             continue
         raw = json.loads(line)
-        anchors.append(Anchor(seq=int(raw["seq"]), hash=str(raw["hash"]), at=str(raw["at"]),
-                              source=str(raw.get("source", SCHEDULE)),
-                              tst=str(raw.get("tst", ""))))
+        anchors.append(
+            Anchor(
+                seq=int(raw["seq"]),
+                hash=str(raw["hash"]),
+                at=str(raw["at"]),
+                source=str(raw.get("source", SCHEDULE)),
+                tst=str(raw.get("tst", "")),
+            )
+        )
     return anchors
 
 
-async def anchor_head(session: AsyncSession, path: Path, *, now: datetime | None = None,
-                      stamper: TimeStamper | None = None) -> Anchor | None:
+async def anchor_head(
+    session: AsyncSession,
+    path: Path,
+    *,
+    now: datetime | None = None,
+    stamper: TimeStamper | None = None,
+) -> Anchor | None:
     """Append the current head unless it is already the newest anchor; the new anchor."""
     head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).first()
     if head is None or head.seq == 0:
@@ -115,32 +125,46 @@ async def anchor_head(session: AsyncSession, path: Path, *, now: datetime | None
     known = [a for a in read_anchors(path) if a.source == SCHEDULE]
     if known and (known[-1].seq, known[-1].hash) == (head.seq, head.hash):
         return None
-    anchor = Anchor(seq=head.seq, hash=head.hash,
-                    at=(now or utcnow()).isoformat(timespec="seconds"),
-                    tst=await stamp(stamper, head.seq, head.hash))
+    anchor = Anchor(
+        seq=head.seq,
+        hash=head.hash,
+        at=(now or utcnow()).isoformat(timespec="seconds"),
+        tst=await stamp(stamper, head.seq, head.hash),
+    )
     _append_line(path, json.dumps(asdict(anchor), sort_keys=True))
     return anchor
 
 
-async def anchor_minutes_heads(session: AsyncSession, path: Path, *,
-                               stamper: TimeStamper | None = None) -> list[Anchor]:
+async def anchor_minutes_heads(
+    session: AsyncSession, path: Path, *, stamper: TimeStamper | None = None
+) -> list[Anchor]:
     """Anchor the head printed in each signed minutes not yet anchored (the event that
     closed its session): the minutes are handed out, so this head is checkable twice."""
     done = {a.source for a in read_anchors(path)}
-    rows = (await session.exec(select(Minutes).where(
-        Minutes.state == MinutesState.SIGNED.value, Minutes.audit_head != ""))).all()
+    rows = (
+        await session.exec(
+            select(Minutes).where(
+                Minutes.state == MinutesState.SIGNED.value, Minutes.audit_head != ""
+            )
+        )
+    ).all()
     added = []
     for minutes in rows:
         source = f"minutes:{minutes.id}"
         if source in done:
             continue
-        seq = (await session.exec(select(AuditEvent.seq).where(
-            AuditEvent.hash == minutes.audit_head))).first()
+        seq = (
+            await session.exec(select(AuditEvent.seq).where(AuditEvent.hash == minutes.audit_head))
+        ).first()
         if seq is None:
             continue  # not in this chain: `audit verify` and the minutes' verifier say so
-        anchor = Anchor(seq=seq, hash=minutes.audit_head,
-                        at=utcnow().isoformat(timespec="seconds"), source=source,
-                        tst=await stamp(stamper, seq, minutes.audit_head))
+        anchor = Anchor(
+            seq=seq,
+            hash=minutes.audit_head,
+            at=utcnow().isoformat(timespec="seconds"),
+            source=source,
+            tst=await stamp(stamper, seq, minutes.audit_head),
+        )
         _append_line(path, json.dumps(asdict(anchor), sort_keys=True))
         added.append(anchor)
     return added
@@ -158,8 +182,7 @@ def _append_line(path: Path, line: str) -> None:
         os.close(fd)
 
 
-async def rollback_problem(session: AsyncSession, chain_length: int, anchors: list[Anchor]
-                           ) -> str:
+async def rollback_problem(session: AsyncSession, chain_length: int, anchors: list[Anchor]) -> str:
     """Why the chain contradicts an anchor, in words; empty when it does not. The chain
     must reach the highest anchored event, and every anchored event must still have its
     anchored hash."""
@@ -167,18 +190,29 @@ async def rollback_problem(session: AsyncSession, chain_length: int, anchors: li
         return ""
     highest = max(anchors, key=lambda a: a.seq)
     if chain_length < highest.seq:
-        return (f"the log ends at event #{chain_length} but its head was anchored at "
-                f"#{highest.seq} on {highest.at}: the database was rolled back or cut short")
+        return (
+            f"the log ends at event #{chain_length} but its head was anchored at "
+            f"#{highest.seq} on {highest.at}: the database was rolled back or cut short"
+        )
     wanted = sorted({a.seq for a in anchors})
     found: dict[int, str] = {}
     for start in range(0, len(wanted), 500):
-        found.update((seq, hash_) for seq, hash_ in (await session.exec(
-            select(AuditEvent.seq, AuditEvent.hash).where(
-                col(AuditEvent.seq).in_(wanted[start:start + 500])))).all())
+        found.update(
+            (seq, hash_)
+            for seq, hash_ in (
+                await session.exec(
+                    select(AuditEvent.seq, AuditEvent.hash).where(
+                        col(AuditEvent.seq).in_(wanted[start : start + 500])
+                    )
+                )
+            ).all()
+        )
     for anchor in sorted(anchors, key=lambda a: -a.seq):
         if found.get(anchor.seq) != anchor.hash:
-            return (f"event #{anchor.seq} no longer has the hash anchored on {anchor.at}: the "
-                    "history before it was rewritten")
+            return (
+                f"event #{anchor.seq} no longer has the hash anchored on {anchor.at}: the "
+                "history before it was rewritten"
+            )
     return ""
 
 
@@ -203,27 +237,41 @@ async def check_stamps(anchors: list[Anchor], trust_roots: list[Any]) -> list[St
             continue
         try:
             token = cms.ContentInfo.load(base64.b64decode(anchor.tst, validate=True))
-            status = TimestampSignatureStatus(**await validate_tst_signed_data(
-                token["content"], context, functools.partial(_imprint, anchor.message())))
+            status = TimestampSignatureStatus(
+                **await validate_tst_signed_data(
+                    token["content"], context, functools.partial(_imprint, anchor.message())
+                )
+            )
         except Exception as exc:  # a damaged token is a finding, not a crash
             checks.append(StampCheck(anchor, False, f"unreadable time stamp: {exc}"[:200]))
             continue
         if not status.intact:
-            checks.append(StampCheck(anchor, False, "the time stamp is not over this anchor: "
-                                     "the anchor was altered"))
+            checks.append(
+                StampCheck(
+                    anchor, False, "the time stamp is not over this anchor: the anchor was altered"
+                )
+            )
         elif not status.valid:
             checks.append(StampCheck(anchor, False, "the time stamp's signature is invalid"))
         elif not status.trusted:
-            checks.append(StampCheck(anchor, False, "the time stamp is not from a trusted "
-                                     "time-stamp authority"))
+            checks.append(
+                StampCheck(
+                    anchor, False, "the time stamp is not from a trusted time-stamp authority"
+                )
+            )
         elif _claimed_earlier(anchor, status.timestamp):
-            checks.append(StampCheck(anchor, False, "the anchor says it was made at "
-                                     f"{anchor.at} but was time-stamped only at "
-                                     f"{status.timestamp.isoformat(timespec='seconds')}: "
-                                     "it was made later than it says"))
+            checks.append(
+                StampCheck(
+                    anchor,
+                    False,
+                    "the anchor says it was made at "
+                    f"{anchor.at} but was time-stamped only at "
+                    f"{status.timestamp.isoformat(timespec='seconds')}: "
+                    "it was made later than it says",
+                )
+            )
         else:
-            checks.append(StampCheck(anchor, True,
-                                     status.timestamp.isoformat(timespec="seconds")))
+            checks.append(StampCheck(anchor, True, status.timestamp.isoformat(timespec="seconds")))
     return checks
 
 

@@ -60,8 +60,10 @@ async def backup(settings: Settings, target: Path) -> Manifest:
     database = sqlite_file(settings)
     # Checked before connecting: connecting would create an empty database file.
     if database is not None and not await anyio.Path(database).exists():
-        raise ConfigurationError(f"{database} does not exist: nothing to back up (set "
-                                 "ECABINET_DATA_DIR or ECABINET_DATABASE_URL)")
+        raise ConfigurationError(
+            f"{database} does not exist: nothing to back up (set "
+            "ECABINET_DATA_DIR or ECABINET_DATABASE_URL)"
+        )
     seq, digest = await _audit_head(settings)
     return await anyio.to_thread.run_sync(_write_backup, settings, target, seq, digest)
 
@@ -90,10 +92,14 @@ def _write_backup(settings: Settings, target: Path, seq: int, digest: str) -> Ma
         entries.append(describe(target, f"{DATA}/{relative.as_posix()}"))
     for key in _signing_files_outside(settings):
         notes.append(f"Not included, keep it in your key custody: {key}")
-    manifest = Manifest(created_at=utcnow().isoformat(timespec="seconds"),
-                        database="sqlite" if database is not None else "postgresql",
-                        audit_seq=seq, audit_hash=digest, files=tuple(entries),
-                        notes=tuple(notes))
+    manifest = Manifest(
+        created_at=utcnow().isoformat(timespec="seconds"),
+        database="sqlite" if database is not None else "postgresql",
+        audit_seq=seq,
+        audit_hash=digest,
+        files=tuple(entries),
+        notes=tuple(notes),
+    )
     (target / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     return manifest
 
@@ -112,17 +118,22 @@ def restore(settings: Settings, source: Path, *, force: bool) -> RestoreResult:
     manifest = read_manifest(source)
     problems = mismatches(source, manifest)
     if problems:
-        raise ConfigurationError("the backup is damaged, nothing was restored: "
-                                 + "; ".join(problems))
+        raise ConfigurationError(
+            "the backup is damaged, nothing was restored: " + "; ".join(problems)
+        )
     database = sqlite_file(settings)
     if (manifest.database == "sqlite") != (database is not None):
-        raise ConfigurationError(f"this backup is of a {manifest.database} database, but "
-                                 f"ECABINET_DATABASE_URL points at another kind")
+        raise ConfigurationError(
+            f"this backup is of a {manifest.database} database, but "
+            f"ECABINET_DATABASE_URL points at another kind"
+        )
     replaced = False
     if database is not None:
         if database.exists() and not force:
-            raise ConfigurationError(f"{database} already exists; stop the server and pass "
-                                     "--force to replace it with the backup")
+            raise ConfigurationError(
+                f"{database} already exists; stop the server and pass "
+                "--force to replace it with the backup"
+            )
         replaced = database.exists()
         _replace_sqlite(source / SQLITE_COPY, database)
     else:
@@ -188,13 +199,19 @@ def _data_files(root: Path, skip: set[Path]) -> list[Path]:
 def _signing_files_outside(settings: Settings) -> list[str]:
     keys = (settings.minutes_secretary_key, settings.minutes_chair_key)
     data_dir = settings.data_dir.resolve()
-    return [key for key in keys
-            if key and data_dir not in Path(key).resolve().parents]
+    return [key for key in keys if key and data_dir not in Path(key).resolve().parents]
 
 
 def _pg_arguments(url: URL) -> tuple[list[str], dict[str, str]]:
-    arguments = ["--host", url.host or "127.0.0.1", "--port", str(url.port or 5432),
-                 "--username", url.username or "postgres", "--no-password"]
+    arguments = [
+        "--host",
+        url.host or "127.0.0.1",
+        "--port",
+        str(url.port or 5432),
+        "--username",
+        url.username or "postgres",
+        "--no-password",
+    ]
     environment = dict(os.environ)
     if url.password:
         environment["PGPASSWORD"] = str(url.password)
@@ -204,23 +221,47 @@ def _pg_arguments(url: URL) -> tuple[list[str], dict[str, str]]:
 def _pg_dump(database_url: str, destination: Path) -> None:
     url = make_url(database_url)
     arguments, environment = _pg_arguments(url)
-    _run(["pg_dump", *arguments, "--format=custom", "--no-owner",
-          f"--file={destination}", url.database or "postgres"], environment)
+    _run(
+        [
+            "pg_dump",
+            *arguments,
+            "--format=custom",
+            "--no-owner",
+            f"--file={destination}",
+            url.database or "postgres",
+        ],
+        environment,
+    )
 
 
 def _pg_restore(database_url: str, dump: Path) -> None:
     url = make_url(database_url)
     arguments, environment = _pg_arguments(url)
-    _run(["pg_restore", *arguments, "--clean", "--if-exists", "--no-owner",
-          "--single-transaction", f"--dbname={url.database or 'postgres'}", str(dump)],
-         environment)
+    _run(
+        [
+            "pg_restore",
+            *arguments,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            f"--dbname={url.database or 'postgres'}",
+            str(dump),
+        ],
+        environment,
+    )
 
 
 def _run(command: list[str], environment: dict[str, str]) -> None:
     if shutil.which(command[0]) is None:
         raise ConfigurationError(f"{command[0]} is not installed (Debian: postgresql-client)")
     # The command is pg_dump/pg_restore with arguments from the operator's own settings.
-    finished = subprocess.run(command, env=environment, capture_output=True,  # noqa: S603
-                              text=True, check=False)
+    finished = subprocess.run(  # noqa: S603
+        command,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if finished.returncode != 0:
         raise ConfigurationError(f"{command[0]} failed: {finished.stderr.strip()}")

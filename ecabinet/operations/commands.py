@@ -31,15 +31,20 @@ def _print(*lines: str) -> None:
 
 async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     manifest = await backup(settings, Path(args.directory))
-    _print(f"Backup written to {args.directory}: {len(manifest.files)} files, audit head "
-           f"#{manifest.audit_seq}.", *manifest.notes)
+    _print(
+        f"Backup written to {args.directory}: {len(manifest.files)} files, audit head "
+        f"#{manifest.audit_seq}.",
+        *manifest.notes,
+    )
     return 0
 
 
 async def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     result = restore(settings, Path(args.directory), force=args.force)
-    _print(f"Restored the backup of {result.manifest.created_at} "
-           f"(audit head #{result.manifest.audit_seq}).")
+    _print(
+        f"Restored the backup of {result.manifest.created_at} "
+        f"(audit head #{result.manifest.audit_seq})."
+    )
     storage_ok = await _report_storage(settings)
     chain_ok = await _report_chain(settings)
     return 0 if storage_ok and chain_ok else 1
@@ -72,35 +77,42 @@ async def chain_and_anchor_report(settings: Settings) -> tuple[audit.ChainReport
     try:
         async with db.read() as session:
             report = await audit.verify_chain(session)
-            rollback = await rollback_problem(session, report.checked,
-                                              read_anchors(anchor_path(settings))) \
-                if report.ok else ""
+            rollback = (
+                await rollback_problem(session, report.checked, read_anchors(anchor_path(settings)))
+                if report.ok
+                else ""
+            )
     finally:
         await db.dispose()
     return report, rollback
 
 
-async def anchor_stamp_report(settings: Settings, trust_roots: list[Any]
-                              ) -> tuple[list[str], bool]:
+async def anchor_stamp_report(settings: Settings, trust_roots: list[Any]) -> tuple[list[str], bool]:
     """Lines about the anchors' RFC 3161 time stamps, and whether all that carry one hold."""
     anchors = read_anchors(anchor_path(settings))
     stamped = sum(1 for a in anchors if a.tst)
     if stamped and not trust_roots:
-        return [f"Anchors: {len(anchors)}, {stamped} time-stamped; the stamps are not "
-                "checked: pass --tsa-trust CA.pem."], True
+        return [
+            f"Anchors: {len(anchors)}, {stamped} time-stamped; the stamps are not "
+            "checked: pass --tsa-trust CA.pem."
+        ], True
     checks = await check_stamps(anchors, trust_roots)
     bad: list[StampCheck] = [c for c in checks if not c.ok]
     good = [c for c in checks if c.ok]
     lines = []
     if good:
         newest = max(good, key=lambda c: c.anchor.seq)
-        lines.append(f"Anchors: {len(anchors)}, {len(good)} with a valid time stamp; the "
-                     f"highest, event #{newest.anchor.seq} ({newest.anchor.source}), was "
-                     f"time-stamped at {newest.detail}.")
+        lines.append(
+            f"Anchors: {len(anchors)}, {len(good)} with a valid time stamp; the "
+            f"highest, event #{newest.anchor.seq} ({newest.anchor.source}), was "
+            f"time-stamped at {newest.detail}."
+        )
     elif anchors:
         lines.append(f"Anchors: {len(anchors)}, none with a valid time stamp.")
-    lines += [f"  ✗ anchor of event #{c.anchor.seq} ({c.anchor.source}, {c.anchor.at}): "
-              f"{c.detail}" for c in bad]
+    lines += [
+        f"  ✗ anchor of event #{c.anchor.seq} ({c.anchor.source}, {c.anchor.at}): {c.detail}"
+        for c in bad
+    ]
     return lines, not bad
 
 
@@ -119,31 +131,36 @@ async def _report_chain(settings: Settings) -> bool:
 async def _report_storage(settings: Settings) -> bool:
     db = Database(settings.database_url)
     try:
-        report = await verify_storage(db.read, store_for(settings.database_url,
-                                                         settings.data_dir))
+        report = await verify_storage(db.read, store_for(settings.database_url, settings.data_dir))
     finally:
         await db.dispose()
     if report.ok:
-        _print(f"Storage intact: {report.checked} stored files, each present and matching "
-               "its SHA-256.")
+        _print(
+            f"Storage intact: {report.checked} stored files, each present and matching its SHA-256."
+        )
         return True
-    _print(f"Storage DAMAGED: {len(report.problems)} of {report.checked} stored files:",
-           *(f"  ✗ {problem}" for problem in report.problems))
+    _print(
+        f"Storage DAMAGED: {len(report.problems)} of {report.checked} stored files:",
+        *(f"  ✗ {problem}" for problem in report.problems),
+    )
     return False
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    backup_cmd = sub.add_parser("backup", help="back up the database, stored files and "
-                                               "secrets into a new directory")
+    backup_cmd = sub.add_parser(
+        "backup", help="back up the database, stored files and secrets into a new directory"
+    )
     backup_cmd.add_argument("directory")
     backup_cmd.set_defaults(handler=cmd_backup)
-    restore_cmd = sub.add_parser("restore", help="restore a backup made by `ecabinet backup` "
-                                                 "(stop the server first)")
+    restore_cmd = sub.add_parser(
+        "restore", help="restore a backup made by `ecabinet backup` (stop the server first)"
+    )
     restore_cmd.add_argument("directory")
-    restore_cmd.add_argument("--force", action="store_true",
-                             help="replace an existing database")
+    restore_cmd.add_argument("--force", action="store_true", help="replace an existing database")
     restore_cmd.set_defaults(handler=cmd_restore)
     storage = sub.add_parser("storage", help="stored files").add_subparsers(
-        dest="storage_cmd", required=True)
-    storage.add_parser("verify", help="check every stored file against the database"
-                       ).set_defaults(handler=cmd_storage_verify)
+        dest="storage_cmd", required=True
+    )
+    storage.add_parser("verify", help="check every stored file against the database").set_defaults(
+        handler=cmd_storage_verify
+    )

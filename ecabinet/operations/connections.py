@@ -45,22 +45,27 @@ class ConnectionBudget:
         if self.needed <= allowed:
             return ""
         if self.pooled_by_pgbouncer:
-            return (f"{self.processes} server process(es) × {LISTENERS_PER_PROCESS} LISTEN + "
-                    f"{HEADROOM} spare = {self.needed} direct connections, but the database "
-                    f"allows {allowed}. Run fewer processes or raise PostgreSQL's "
-                    "max_connections.")
-        return (f"{self.processes} server process(es) × ({self.pool_size} pooled + "
-                f"{self.max_overflow} overflow + {LISTENERS_PER_PROCESS} LISTEN) + "
-                f"{HEADROOM} spare = {self.needed} connections, but the database allows "
-                f"{allowed}. Lower ECABINET_DB_POOL_SIZE or ECABINET_DB_MAX_OVERFLOW, run "
-                "fewer processes, put PgBouncer in front (docs/operations.md), or raise "
-                "PostgreSQL's max_connections.")
+            return (
+                f"{self.processes} server process(es) × {LISTENERS_PER_PROCESS} LISTEN + "
+                f"{HEADROOM} spare = {self.needed} direct connections, but the database "
+                f"allows {allowed}. Run fewer processes or raise PostgreSQL's "
+                "max_connections."
+            )
+        return (
+            f"{self.processes} server process(es) × ({self.pool_size} pooled + "
+            f"{self.max_overflow} overflow + {LISTENERS_PER_PROCESS} LISTEN) + "
+            f"{HEADROOM} spare = {self.needed} connections, but the database allows "
+            f"{allowed}. Lower ECABINET_DB_POOL_SIZE or ECABINET_DB_MAX_OVERFLOW, run "
+            "fewer processes, put PgBouncer in front (docs/operations.md), or raise "
+            "PostgreSQL's max_connections."
+        )
 
 
 async def connections_allowed(engine: AsyncEngine) -> int:
     """What PostgreSQL lets ordinary roles open: max_connections less the reserved ones."""
     async with engine.connect() as connection:
         maximum = int((await connection.execute(text("SHOW max_connections"))).scalar_one())
-        reserved = int((await connection.execute(
-            text("SHOW superuser_reserved_connections"))).scalar_one())
+        reserved = int(
+            (await connection.execute(text("SHOW superuser_reserved_connections"))).scalar_one()
+        )
     return maximum - reserved

@@ -43,9 +43,14 @@ class Manifest:
         if raw.get("format") != FORMAT:
             raise ValueError(f"unknown backup format {raw.get('format')!r}")
         files = tuple(FileEntry(**entry) for entry in raw["files"])
-        return cls(created_at=raw["created_at"], database=raw["database"],
-                   audit_seq=int(raw["audit_seq"]), audit_hash=raw["audit_hash"],
-                   files=files, notes=tuple(raw.get("notes", ())))
+        return cls(
+            created_at=raw["created_at"],
+            database=raw["database"],
+            audit_seq=int(raw["audit_seq"]),
+            audit_hash=raw["audit_hash"],
+            files=files,
+            notes=tuple(raw.get("notes", ())),
+        )
 
 
 def file_sha256(path: Path) -> str:

@@ -21,8 +21,14 @@ from ..models import DocumentVersion, Minutes
 Reads = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 # The stored PDFs of the minutes; the evidence is inside them, not stored on its own.
-_MINUTES_FILES = ("draft_sha256", "secretary_sha256", "signed_sha256",
-                  "notice_draft_sha256", "notice_secretary_sha256", "notice_signed_sha256")
+_MINUTES_FILES = (
+    "draft_sha256",
+    "secretary_sha256",
+    "signed_sha256",
+    "notice_draft_sha256",
+    "notice_secretary_sha256",
+    "notice_signed_sha256",
+)
 
 
 @dataclass
@@ -40,15 +46,18 @@ async def referenced_files(session: AsyncSession) -> dict[str, str]:
     wanted: dict[str, str] = {}
     versions = await session.exec(select(DocumentVersion))
     for version in versions:
-        wanted.setdefault(version.sha256,
-                          f"document {version.document_id} version {version.number} "
-                          f"({version.filename})")
+        wanted.setdefault(
+            version.sha256,
+            f"document {version.document_id} version {version.number} ({version.filename})",
+        )
     for minutes in await session.exec(select(Minutes)):
         for name in _MINUTES_FILES:
             digest = getattr(minutes, name)
             if digest:
-                wanted.setdefault(digest, f"minutes of meeting {minutes.meeting_id} "
-                                          f"({name.removesuffix('_sha256')})")
+                wanted.setdefault(
+                    digest,
+                    f"minutes of meeting {minutes.meeting_id} ({name.removesuffix('_sha256')})",
+                )
     return wanted
 
 
@@ -59,14 +68,17 @@ async def verify_storage(reads: Reads, store: BlobStore) -> StorageReport:
     for digest, referrer in sorted(wanted.items(), key=lambda pair: pair[1]):
         report.checked += 1
         try:
-            actual = await _hash_of(store.stream(reads, digest, 0,
-                                                 await store.size_of(reads, digest)))
+            actual = await _hash_of(
+                store.stream(reads, digest, 0, await store.size_of(reads, digest))
+            )
         except (NotFound, FileNotFoundError):
             report.problems.append(f"{referrer}: the stored file {digest[:12]} is missing")
             continue
         if actual != digest:
-            report.problems.append(f"{referrer}: the stored file {digest[:12]} is damaged "
-                                   f"(its bytes hash to {actual[:12]})")
+            report.problems.append(
+                f"{referrer}: the stored file {digest[:12]} is damaged "
+                f"(its bytes hash to {actual[:12]})"
+            )
     return report
 
 

@@ -46,9 +46,11 @@ def archival_writer(pdf: bytes) -> PdfFileWriter:
     meta.subject = info.get("/Subject")
     meta.creator = info.get("/Creator")
     meta.created = datetime.now(UTC)
-    meta.xmp_extra = [model.XmpStructure.of(
-        (PDFAID_PART, model.XmpValue(PART)),
-        (PDFAID_CONFORMANCE, model.XmpValue(CONFORMANCE)))]
+    meta.xmp_extra = [
+        model.XmpStructure.of(
+            (PDFAID_PART, model.XmpValue(PART)), (PDFAID_CONFORMANCE, model.XmpValue(CONFORMANCE))
+        )
+    ]
     _add_output_intent(writer)
     return writer
 
@@ -58,39 +60,48 @@ def _info_of(reader: PdfFileReader) -> dict[str, str]:
         info = reader.trailer_view["/Info"].get_object()
     except KeyError:
         return {}
-    return {key: str(value) for key, value in info.items()
-            if isinstance(value, generic.TextStringObject | generic.ByteStringObject)}
+    return {
+        key: str(value)
+        for key, value in info.items()
+        if isinstance(value, generic.TextStringObject | generic.ByteStringObject)
+    }
 
 
 def _add_output_intent(pdf_writer: BasePdfFileWriter) -> None:
     writer: Any = pdf_writer  # pyHanko's writer and object classes are partly untyped
     pdf: Any = generic
-    profile = pdf.StreamObject({generic.pdf_name("/N"): pdf.NumberObject(3)},
-                                   stream_data=ICC_PROFILE.read_bytes())
+    profile = pdf.StreamObject(
+        {generic.pdf_name("/N"): pdf.NumberObject(3)}, stream_data=ICC_PROFILE.read_bytes()
+    )
     profile.compress()
-    intent = pdf.DictionaryObject({
-        generic.pdf_name("/Type"): generic.pdf_name("/OutputIntent"),
-        generic.pdf_name("/S"): generic.pdf_name("/GTS_PDFA1"),
-        generic.pdf_name("/OutputConditionIdentifier"): generic.TextStringObject(
-            OUTPUT_CONDITION),
-        generic.pdf_name("/Info"): generic.TextStringObject(OUTPUT_CONDITION),
-        generic.pdf_name("/RegistryName"): generic.TextStringObject("http://www.color.org"),
-        generic.pdf_name("/DestOutputProfile"): writer.add_object(profile),
-    })
+    intent = pdf.DictionaryObject(
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/OutputIntent"),
+            generic.pdf_name("/S"): generic.pdf_name("/GTS_PDFA1"),
+            generic.pdf_name("/OutputConditionIdentifier"): generic.TextStringObject(
+                OUTPUT_CONDITION
+            ),
+            generic.pdf_name("/Info"): generic.TextStringObject(OUTPUT_CONDITION),
+            generic.pdf_name("/RegistryName"): generic.TextStringObject("http://www.color.org"),
+            generic.pdf_name("/DestOutputProfile"): writer.add_object(profile),
+        }
+    )
     writer.root[generic.pdf_name("/OutputIntents")] = generic.ArrayObject(
-        [writer.add_object(intent)])
+        [writer.add_object(intent)]
+    )
     writer.update_root()
 
 
-def associate_last_embedded_file(pdf_writer: BasePdfFileWriter, relationship: str = DATA
-                                 ) -> None:
+def associate_last_embedded_file(pdf_writer: BasePdfFileWriter, relationship: str = DATA) -> None:
     """Associate the file just added to the embedded-file name tree with the document, and
     keep the tree's keys sorted (pyHanko appends; a name tree must be in key order)."""
     writer: Any = pdf_writer
     names: Any = writer.root["/Names"]["/EmbeddedFiles"]["/Names"]
     spec_ref = names.raw_get(len(names) - 1)
-    pairs = sorted(((names.raw_get(i), names.raw_get(i + 1)) for i in range(0, len(names), 2)),
-                   key=lambda pair: str(pair[0]))
+    pairs = sorted(
+        ((names.raw_get(i), names.raw_get(i + 1)) for i in range(0, len(names), 2)),
+        key=lambda pair: str(pair[0]),
+    )
     names[:] = [item for pair in pairs for item in pair]
     writer.update_container(names)
     spec = spec_ref.get_object()

@@ -28,24 +28,36 @@ def render(report: Synthesis, _: Gettext, zone: ZoneInfo, now: datetime) -> byte
     if report.meeting is not None:
         story.append(para(_("Meeting: %(title)s", title=report.meeting.title)))
     if report.item is not None:
-        story.append(para(_("Agenda item %(n)s: %(title)s", n=report.item.ordinal,
-                            title=report.item.title)))
-    story += [para(_summary(report, _)), para(_("Made on %(when)s.", when=local(now, zone)),
-                                              "small"), Spacer(1, 4 * mm)]
+        story.append(
+            para(_("Agenda item %(n)s: %(title)s", n=report.item.ordinal, title=report.item.title))
+        )
+    story += [
+        para(_summary(report, _)),
+        para(_("Made on %(when)s.", when=local(now, zone)), "small"),
+        Spacer(1, 4 * mm),
+    ]
     if report.threads:
         story.append(_table(report, _, zone))
     else:
         story.append(para(_("No comments were made on this draft.")))
-    return build(story, title=_("Synthesis report of comments"), pagesize=PAGE,
-                 page_label=lambda n: _("Page %(n)s", n=n))
+    return build(
+        story,
+        title=_("Synthesis report of comments"),
+        pagesize=PAGE,
+        page_label=lambda n: _("Page %(n)s", n=n),
+    )
 
 
 def _summary(report: Synthesis, _: Gettext) -> str:
     resolved = [t.comment.resolution for t in report.threads]
-    return _("%(total)s comments: %(accepted)s accepted, %(explained)s explained, "
-             "%(open)s not yet answered.", total=len(resolved),
-             accepted=resolved.count("accepted"), explained=resolved.count("explained"),
-             open=resolved.count(None))
+    return _(
+        "%(total)s comments: %(accepted)s accepted, %(explained)s explained, "
+        "%(open)s not yet answered.",
+        total=len(resolved),
+        accepted=resolved.count("accepted"),
+        explained=resolved.count("explained"),
+        open=resolved.count(None),
+    )
 
 
 def _who(report: Synthesis, person_id: int | None) -> str:
@@ -57,18 +69,29 @@ def _who(report: Synthesis, person_id: int | None) -> str:
 
 
 def _table(report: Synthesis, _: Gettext, zone: ZoneInfo) -> Flowable:
-    head = [para(_(h), "head") for h in (N_("No."), N_("Commented by"), N_("Where"),
-                                          N_("Comment"), N_("Answer (accepted / explained)"))]
+    head = [
+        para(_(h), "head")
+        for h in (
+            N_("No."),
+            N_("Commented by"),
+            N_("Where"),
+            N_("Comment"),
+            N_("Answer (accepted / explained)"),
+        )
+    ]
     rows: list[list[Flowable | str]] = [list(head)]
     for number, thread in enumerate(report.threads, start=1):
-        rows.append([para(str(number), "cell"), para(_who(report, thread.comment.author_id),
-                                                     "cell"),
-                     para(_where(report, thread, _), "cell"), _comment_cell(report, thread, _,
-                                                                           zone),
-                     _answer_cell(report, thread, _, zone)])
+        rows.append(
+            [
+                para(str(number), "cell"),
+                para(_who(report, thread.comment.author_id), "cell"),
+                para(_where(report, thread, _), "cell"),
+                _comment_cell(report, thread, _, zone),
+                _answer_cell(report, thread, _, zone),
+            ]
+        )
     width = PAGE[0] - 30 * mm
-    return grid(rows, [10 * mm, 45 * mm, 28 * mm, width * 0.42, width - 83 * mm
-                       - width * 0.42])
+    return grid(rows, [10 * mm, 45 * mm, 28 * mm, width * 0.42, width - 83 * mm - width * 0.42])
 
 
 def _where(report: Synthesis, thread: Thread, _: Gettext) -> str:
@@ -79,25 +102,39 @@ def _where(report: Synthesis, thread: Thread, _: Gettext) -> str:
     return _("Version %(v)s", v=number)
 
 
-def _comment_cell(report: Synthesis, thread: Thread, _: Gettext, zone: ZoneInfo
-                  ) -> list[Paragraph]:
+def _comment_cell(report: Synthesis, thread: Thread, _: Gettext, zone: ZoneInfo) -> list[Paragraph]:
     cell: list[Paragraph] = []
     if thread.comment.quote:
         cell.append(para("“" + thread.comment.quote + "”", "small"))
     cell.append(para(thread.comment.text, "cell"))
     for answer in thread.replies:
-        cell.append(para(_("Reply from %(who)s (%(when)s): %(text)s",
-                           who=_who(report, answer.author_id),
-                           when=local(answer.created_at, zone), text=answer.text), "small"))
+        cell.append(
+            para(
+                _(
+                    "Reply from %(who)s (%(when)s): %(text)s",
+                    who=_who(report, answer.author_id),
+                    when=local(answer.created_at, zone),
+                    text=answer.text,
+                ),
+                "small",
+            )
+        )
     return cell
 
 
-def _answer_cell(report: Synthesis, thread: Thread, _: Gettext, zone: ZoneInfo
-                 ) -> list[Paragraph]:
+def _answer_cell(report: Synthesis, thread: Thread, _: Gettext, zone: ZoneInfo) -> list[Paragraph]:
     comment = thread.comment
     if comment.resolution is None:
         return [para(_("Not yet answered"), "cell")]
-    return [para(_(RESOLUTION_LABELS[comment.resolution]), "head"),
-            para(comment.response, "cell"),
-            para(_("By %(who)s, %(when)s", who=_who(report, comment.resolved_by_id),
-                   when=local(comment.resolved_at, zone)), "small")]
+    return [
+        para(_(RESOLUTION_LABELS[comment.resolution]), "head"),
+        para(comment.response, "cell"),
+        para(
+            _(
+                "By %(who)s, %(when)s",
+                who=_who(report, comment.resolved_by_id),
+                when=local(comment.resolved_at, zone),
+            ),
+            "small",
+        ),
+    ]

@@ -66,18 +66,21 @@ def compile_book(cover: Cover, chapters: tuple[Chapter, ...], target: Path) -> i
         for key in sorted(sources):
             writer.append(str(sources[key]), import_outline=False)
         # Bookmarks once every page is in: a bookmark to a page not yet added has no target.
-        writer.add_outline_item(title=nfc(cover.contents),
-                                page_number=1 if front.pages > 1 else 0)
+        writer.add_outline_item(title=nfc(cover.contents), page_number=1 if front.pages > 1 else 0)
         for index, chapter in enumerate(chapters):
-            parent = writer.add_outline_item(title=nfc(chapter.heading),
-                                             page_number=front.starts[(index, -1)])
+            parent = writer.add_outline_item(
+                title=nfc(chapter.heading), page_number=front.starts[(index, -1)]
+            )
             for number, part in enumerate(chapter.parts):
                 if (index, number) in sources:
-                    writer.add_outline_item(title=nfc(part.title),
-                                            page_number=front.starts[(index, number)],
-                                            parent=parent)
-        writer.add_metadata({"/Title": nfc(f"{cover.title} · {cover.meeting}"),
-                             "/Author": "e-Cabinet"})
+                    writer.add_outline_item(
+                        title=nfc(part.title),
+                        page_number=front.starts[(index, number)],
+                        parent=parent,
+                    )
+        writer.add_metadata(
+            {"/Title": nfc(f"{cover.title} · {cover.meeting}"), "/Author": "e-Cabinet"}
+        )
         with target.open("wb") as handle:
             writer.write(handle)
         return len(writer.pages)
@@ -108,8 +111,9 @@ class _Front:
     starts: dict[tuple[int, int], int]
 
 
-def _front_matter(cover: Cover, chapters: tuple[Chapter, ...],
-                  counts: dict[tuple[int, int], int]) -> _Front:
+def _front_matter(
+    cover: Cover, chapters: tuple[Chapter, ...], counts: dict[tuple[int, int], int]
+) -> _Front:
     """The cover and the contents. The contents' own length moves every page number, so
     it is laid out until its length stops changing (twice, in practice)."""
     pages = 2
@@ -123,8 +127,9 @@ def _front_matter(cover: Cover, chapters: tuple[Chapter, ...],
     return _Front(data, pages, starts)
 
 
-def _starts(chapters: tuple[Chapter, ...], counts: dict[tuple[int, int], int], first: int
-            ) -> dict[tuple[int, int], int]:
+def _starts(
+    chapters: tuple[Chapter, ...], counts: dict[tuple[int, int], int], first: int
+) -> dict[tuple[int, int], int]:
     starts: dict[tuple[int, int], int] = {}
     page = first
     for index, chapter in enumerate(chapters):
@@ -134,25 +139,36 @@ def _starts(chapters: tuple[Chapter, ...], counts: dict[tuple[int, int], int], f
                 page += counts[(index, number)]
     for index, chapter in enumerate(chapters):
         # The item's bookmark goes to its first document with pages, else the contents.
-        included = [starts[(index, n)] for n in range(len(chapter.parts))
-                    if (index, n) in starts]
+        included = [starts[(index, n)] for n in range(len(chapter.parts)) if (index, n) in starts]
         starts[(index, -1)] = included[0] if included else 1
     return starts
 
 
-def _front_pdf(cover: Cover, chapters: tuple[Chapter, ...],
-               starts: dict[tuple[int, int], int]) -> bytes:
+def _front_pdf(
+    cover: Cover, chapters: tuple[Chapter, ...], starts: dict[tuple[int, int], int]
+) -> bytes:
     story: list[Flowable] = [
-        Spacer(1, 30 * mm), para(cover.body.upper(), "agency"), Spacer(1, 12 * mm),
-        para(cover.title, "title"), para(cover.meeting, "title"), para(cover.when, "subtitle"),
-        Spacer(1, 20 * mm), para(cover.reader, "heading"), para(cover.classification),
+        Spacer(1, 30 * mm),
+        para(cover.body.upper(), "agency"),
+        Spacer(1, 12 * mm),
+        para(cover.title, "title"),
+        para(cover.meeting, "title"),
+        para(cover.when, "subtitle"),
+        Spacer(1, 20 * mm),
+        para(cover.reader, "heading"),
+        para(cover.classification),
     ]
     if cover.warning:
         story.append(para(cover.warning))
-    story += [Spacer(1, 6 * mm), para(cover.made, "small"), PageBreak(),
-              para(cover.contents, "title")]
-    rows: list[list[Flowable | str]] = [[para(cover.document_column, "head"),
-                                         para(cover.page_column, "head")]]
+    story += [
+        Spacer(1, 6 * mm),
+        para(cover.made, "small"),
+        PageBreak(),
+        para(cover.contents, "title"),
+    ]
+    rows: list[list[Flowable | str]] = [
+        [para(cover.document_column, "head"), para(cover.page_column, "head")]
+    ]
     for index, chapter in enumerate(chapters):
         has_pages = any((index, n) in starts for n in range(len(chapter.parts)))
         first = str(starts[(index, -1)] + 1) if has_pages else ""
@@ -162,8 +178,12 @@ def _front_pdf(cover: Cover, chapters: tuple[Chapter, ...],
             label = f"{part.title} ({part.level})"
             if part.note:
                 label = f"{label} · {part.note}"
-            rows.append([para("    " + label, "cell"),
-                         para("" if where is None else str(where + 1), "cell")])
+            rows.append(
+                [
+                    para("    " + label, "cell"),
+                    para("" if where is None else str(where + 1), "cell"),
+                ]
+            )
     story.append(grid(rows, [160 * mm, 20 * mm]))
     page_label: Gettext = lambda n: cover.page_label % {"n": n}  # noqa: E731
     return build(story, title=f"{cover.title} · {cover.meeting}", page_label=page_label)

@@ -26,8 +26,17 @@ from .fonts import FONT_DIR, FONT_FILES
 PDF_UNITS_PER_EM = 1000
 # Latin, Latin-1, Latin Extended-A, Ơ ơ Ư ư, combining accents, the Vietnamese block, and
 # general punctuation.
-CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), 0x1A0, 0x1A1, 0x1AF, 0x1B0,
-              *range(0x300, 0x324), *range(0x1EA0, 0x1EFA), *range(0x2010, 0x2028)]
+CHARACTERS = [
+    *range(0x20, 0x7F),
+    *range(0xA0, 0x180),
+    0x1A0,
+    0x1A1,
+    0x1AF,
+    0x1B0,
+    *range(0x300, 0x324),
+    *range(0x1EA0, 0x1EFA),
+    *range(0x2010, 0x2028),
+]
 _lock = threading.Lock()
 _scaled: dict[str, bytes] = {}
 
@@ -36,8 +45,7 @@ def scaled_font(file_name: str) -> bytes:
     with _lock:
         if file_name not in _scaled:
             font = TTFont(str(FONT_DIR / file_name))
-            options = subset.Options(layout_features=["*"], name_IDs=["*"],
-                                     notdef_outline=True)
+            options = subset.Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True)
             subsetter = subset.Subsetter(options)
             subsetter.populate(unicodes=CHARACTERS)
             subsetter.subset(font)
@@ -57,7 +65,10 @@ class StampFont(FontEngineFactory):
     def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
         if obj_stream is None and writer.stream_xrefs:
             obj_stream = writer.prepare_object_stream()
-        return GlyphAccumulator(writer=writer,
-                                font_handle=io.BytesIO(scaled_font(FONT_FILES[self.face])),
-                                font_size=self.font_size, obj_stream=obj_stream,
-                                bcp47_lang_code="vi")
+        return GlyphAccumulator(
+            writer=writer,
+            font_handle=io.BytesIO(scaled_font(FONT_FILES[self.face])),
+            font_size=self.font_size,
+            obj_stream=obj_stream,
+            bcp47_lang_code="vi",
+        )

@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 Snapshot = Callable[[int, bool], Awaitable[dict[str, Any] | None]]
 # The events that change who is present: only then does a state carry the member list,
 # which is most of its size in a large body.
-PRESENCE = frozenset({EventKind.SESSION_CHECKED_IN, EventKind.ATTENDANCE_AWAY,
-                      EventKind.ATTENDANCE_BACK})
+PRESENCE = frozenset(
+    {EventKind.SESSION_CHECKED_IN, EventKind.ATTENDANCE_AWAY, EventKind.ATTENDANCE_BACK}
+)
 Broadcast = Callable[[int, str], None]
 
 
@@ -74,10 +75,13 @@ def presence_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, A
     if list(old) != list(new):
         return None
     poll = after["poll"]
-    return {"quorum": after["quorum"],
-            "seats": [row for seat, row in new.items() if old[seat] != row],
-            "poll": None if poll is None else {"id": poll["id"], "present": poll["present"],
-                                               "cast": poll["cast"]}}
+    return {
+        "quorum": after["quorum"],
+        "seats": [row for seat, row in new.items() if old[seat] != row],
+        "poll": None
+        if poll is None
+        else {"id": poll["id"], "present": poll["present"], "cast": poll["cast"]},
+    }
 
 
 class Channel:
@@ -125,8 +129,9 @@ class Channel:
             self.last = seq_of(fresh[-1])
             return
         presence = any(e.kind in PRESENCE for e in fresh)
-        state = await self.snapshot(self.meeting_id,
-                                    presence or self.last == 0 or self.sent is None)
+        state = await self.snapshot(
+            self.meeting_id, presence or self.last == 0 or self.sent is None
+        )
         if state is None:
             return
         seq = max(int(state["seq"]), seq_of(fresh[-1]))
@@ -134,8 +139,7 @@ class Channel:
         if self.sent is not None and is_presence_run(fresh, self.last):
             delta = presence_delta(self.sent, state)
         if delta is not None:
-            self.broadcast(self.meeting_id, frames.presence(self.meeting_id, seq, self.last,
-                                                            delta))
+            self.broadcast(self.meeting_id, frames.presence(self.meeting_id, seq, self.last, delta))
         else:
             self.broadcast(self.meeting_id, frames.state(self.meeting_id, state))
         if "attendance" not in state and self.sent is not None:

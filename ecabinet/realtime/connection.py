@@ -46,8 +46,9 @@ async def finish(coroutine: Coroutine[Any, Any, Any], waiting_on: Any) -> None:
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, actor: Actor, *, limit: int,
-                 display_id: int | None = None) -> None:
+    def __init__(
+        self, websocket: WebSocket, actor: Actor, *, limit: int, display_id: int | None = None
+    ) -> None:
         self.id = str(uuid.uuid4())
         self.websocket = websocket
         self.actor = actor

@@ -41,15 +41,30 @@ RESYNC = dump({"type": "resync"})
 
 
 def state(meeting_id: int, snapshot: dict[str, Any]) -> str:
-    return dump({"type": "state", "meeting": meeting_id, "seq": snapshot["seq"], "prev": 0,
-                 "state": snapshot})
+    return dump(
+        {
+            "type": "state",
+            "meeting": meeting_id,
+            "seq": snapshot["seq"],
+            "prev": 0,
+            "state": snapshot,
+        }
+    )
 
 
 def tally(meeting_id: int, event: Event, prev: int) -> str:
     data = event.data
-    return dump({"type": "tally", "meeting": meeting_id, "seq": seq_of(event), "prev": prev,
-                 "poll": data.get("poll_id"), "question": data.get("question_id"),
-                 "cast": data.get("cast")})
+    return dump(
+        {
+            "type": "tally",
+            "meeting": meeting_id,
+            "seq": seq_of(event),
+            "prev": prev,
+            "poll": data.get("poll_id"),
+            "question": data.get("question_id"),
+            "cast": data.get("cast"),
+        }
+    )
 
 
 def resync(within_ms: int) -> str:
@@ -57,14 +72,20 @@ def resync(within_ms: int) -> str:
 
 
 def presence(meeting_id: int, seq: int, prev: int, delta: dict[str, Any]) -> str:
-    return dump({"type": "presence", "meeting": meeting_id, "seq": seq, "prev": prev,
-                 **delta})
+    return dump({"type": "presence", "meeting": meeting_id, "seq": seq, "prev": prev, **delta})
 
 
 def notice(event: Event) -> str:
     data = {k: v for k, v in event.data.items() if k != "seq"}
-    return dump({"type": "event", "kind": event.kind, "meeting": event.meeting_id,
-                 "seq": seq_of(event) or None, "data": data})
+    return dump(
+        {
+            "type": "event",
+            "kind": event.kind,
+            "meeting": event.meeting_id,
+            "seq": seq_of(event) or None,
+            "data": data,
+        }
+    )
 
 
 def error(detail: str) -> str:

@@ -48,8 +48,9 @@ def named(event: Event, connection: Connection) -> bool:
 
 
 def matrix_viewers(event: Event, connection: Connection) -> bool:
-    return event.body_id is not None and can(connection.actor, Permission.VIEW_POSITIONS,
-                                             event.body_id)
+    return event.body_id is not None and can(
+        connection.actor, Permission.VIEW_POSITIONS, event.body_id
+    )
 
 
 # One route per audience. MEETING has none on purpose: its events reach the tablets
@@ -96,8 +97,9 @@ class Hub:
         else:
             # LISTEN needs a session of its own: a direct URL when the pool goes through
             # PgBouncer in transaction pooling.
-            self.listener = PgListener(self.settings.listen_database_url or self.db.url,
-                                       self.deliver_one, self.lost_events)
+            self.listener = PgListener(
+                self.settings.listen_database_url or self.db.url, self.deliver_one, self.lost_events
+            )
             await self.listener.start()
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._heartbeats()))
@@ -163,8 +165,7 @@ class Hub:
         """Sessions ended elsewhere (a revoked or cloned passkey): their sockets close now."""
         for connection in list(self.connections):
             if connection.login_id in logins:
-                task = asyncio.get_running_loop().create_task(
-                    connection.close(4401, "signed out"))
+                task = asyncio.get_running_loop().create_task(connection.close(4401, "signed out"))
                 self._closing.add(task)
                 task.add_done_callback(self._closing.discard)
 

@@ -35,8 +35,9 @@ def asyncpg_arguments(url: str) -> dict[str, Any]:
 
 
 class PgListener:
-    def __init__(self, url: str, on_event: Callable[[Event], None],
-                 on_gap: Callable[[], None]) -> None:
+    def __init__(
+        self, url: str, on_event: Callable[[Event], None], on_gap: Callable[[], None]
+    ) -> None:
         self.arguments = asyncpg_arguments(url)
         self.on_event = on_event
         self.on_gap = on_gap

@@ -51,9 +51,11 @@ async def number_events(tx: Tx) -> None:
             waiting.setdefault(event.meeting_id, []).append(index)
     for meeting_id, indexes in waiting.items():
         result = await tx.session.exec(
-            update(Meeting).where(col(Meeting.id) == meeting_id)
+            update(Meeting)
+            .where(col(Meeting.id) == meeting_id)
             .values(event_seq=col(Meeting.event_seq) + len(indexes))
-            .returning(col(Meeting.event_seq)))
+            .returning(col(Meeting.event_seq))
+        )
         first = int(result.scalar_one()) - len(indexes) + 1
         for offset, index in enumerate(indexes):
             event = tx.events[index]
@@ -64,21 +66,38 @@ async def count_ballots(tx: Tx) -> None:
     for index, event in enumerate(tx.events):
         if event.kind != EventKind.BALLOT_CAST or event.meeting_id is None:
             continue
-        cast = (await tx.session.exec(select(func.count()).select_from(Ballot).where(
-            Ballot.question_id == event.data["question_id"],
-            col(Ballot.superseded_by_id).is_(None)))).one()
+        cast = (
+            await tx.session.exec(
+                select(func.count())
+                .select_from(Ballot)
+                .where(
+                    Ballot.question_id == event.data["question_id"],
+                    col(Ballot.superseded_by_id).is_(None),
+                )
+            )
+        ).one()
         tx.events[index] = replace(event, data={**event.data, "cast": int(cast)})
 
 
 def encode(event: Event) -> str:
     """The NOTIFY payload; when too large, only what tells a process to refresh."""
-    message: dict[str, Any] = {"k": event.kind, "b": event.body_id, "m": event.meeting_id,
-                               "r": sorted(event.recipients), "d": event.data}
+    message: dict[str, Any] = {
+        "k": event.kind,
+        "b": event.body_id,
+        "m": event.meeting_id,
+        "r": sorted(event.recipients),
+        "d": event.data,
+    }
     payload = json.dumps(message, separators=(",", ":"), default=str)
     if len(payload.encode()) < PAYLOAD_LIMIT:
         return payload
-    trimmed = {"k": event.kind, "b": event.body_id, "m": event.meeting_id,
-               "d": {"seq": seq_of(event)}, "t": 1}
+    trimmed = {
+        "k": event.kind,
+        "b": event.body_id,
+        "m": event.meeting_id,
+        "d": {"seq": seq_of(event)},
+        "t": 1,
+    }
     return json.dumps(trimmed, separators=(",", ":"))
 
 
@@ -86,9 +105,14 @@ def decode(payload: str) -> Event:
     """Raises ValueError for a kind this process does not know (a newer process sent it
     during a rolling upgrade): the listener logs it and carries on."""
     message = json.loads(payload)
-    return Event(kind=EventKind(message["k"]), data=message.get("d") or {},
-                 body_id=message.get("b"), meeting_id=message.get("m"),
-                 recipients=frozenset(message.get("r") or ()), trimmed=bool(message.get("t")))
+    return Event(
+        kind=EventKind(message["k"]),
+        data=message.get("d") or {},
+        body_id=message.get("b"),
+        meeting_id=message.get("m"),
+        recipients=frozenset(message.get("r") or ()),
+        trimmed=bool(message.get("t")),
+    )
 
 
 async def notify(tx: Tx) -> None:
@@ -98,5 +122,7 @@ async def notify(tx: Tx) -> None:
 async def send(tx: Tx, events: Sequence[Event]) -> None:
     connection = await tx.session.connection()
     for event in events:
-        await connection.execute(text("SELECT pg_notify(:channel, :payload)"),
-                                 {"channel": CHANNEL, "payload": encode(event)})
+        await connection.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": CHANNEL, "payload": encode(event)},
+        )

@@ -46,8 +46,9 @@ class _Entry:
 
 
 class StateCache:
-    def __init__(self, *, max_age: float = MAX_AGE,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, max_age: float = MAX_AGE, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.max_age = max_age
         self.clock = clock
         self.entries: dict[int, _Entry] = {}
@@ -62,8 +63,7 @@ class StateCache:
                 return await asyncio.shield(entry.state)
             except Exception:  # noqa: S110 - the first reader failed: read it ourselves
                 pass
-        entry = _Entry(meeting.event_seq, self.clock(),
-                       asyncio.get_running_loop().create_future())
+        entry = _Entry(meeting.event_seq, self.clock(), asyncio.get_running_loop().create_future())
         self.entries[meeting.id] = entry
         try:
             self.reads += 1
@@ -87,8 +87,9 @@ class StateCache:
             return None
         return entry
 
-    async def seat_state(self, session: AsyncSession, meeting: Meeting,
-                         view: seat_view.SeatView) -> tuple[dict[str, Any], str]:
+    async def seat_state(
+        self, session: AsyncSession, meeting: Meeting, view: seat_view.SeatView
+    ) -> tuple[dict[str, Any], str]:
         """The state as seats of this view see it, and its JSON text."""
         assert meeting.id is not None
         state = await self.state(session, meeting)

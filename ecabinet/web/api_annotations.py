@@ -27,15 +27,19 @@ class NewMark(Body):
     """A highlight (its quote and rects), a note (its text, x and y) or ink (strokes);
     positions are fractions of the page."""
 
-    model_config = example({"kind": "note", "page": 1, "text": "Hỏi lại Sở Tài chính.",
-                            "shape": {"x": 0.5, "y": 0.25}})
+    model_config = example(
+        {"kind": "note", "page": 1, "text": "Hỏi lại Sở Tài chính.", "shape": {"x": 0.5, "y": 0.25}}
+    )
     kind: Literal["highlight", "note", "ink"]
     page: StrictInt = 0
     quote: str = ""
     text: str = ""
     shape: Any = None
-    client_id: str | None = Field(None, alias="clientId", description="The tablet's own id "
-                                  "for a mark made offline (8 to 64 of A-Z a-z 0-9 - _).")
+    client_id: str | None = Field(
+        None,
+        alias="clientId",
+        description="The tablet's own id for a mark made offline (8 to 64 of A-Z a-z 0-9 - _).",
+    )
 
 
 class ItemNote(Body):
@@ -46,16 +50,25 @@ class ItemNote(Body):
 
 
 def annotation_json(mark: Annotation) -> dict[str, Any]:
-    return {"id": mark.id, "kind": mark.kind, "page": mark.page, "quote": mark.quote,
-            "text": mark.text, "shape": mark.shape, "carry": mark.carry,
-            "carriedFrom": mark.carried_from_id, "versionId": mark.version_id,
-            "clientId": mark.client_id}
+    return {
+        "id": mark.id,
+        "kind": mark.kind,
+        "page": mark.page,
+        "quote": mark.quote,
+        "text": mark.text,
+        "shape": mark.shape,
+        "carry": mark.carry,
+        "carriedFrom": mark.carried_from_id,
+        "versionId": mark.version_id,
+        "clientId": mark.client_id,
+    }
 
 
 async def _opened(request: Request) -> Opened:
     async with db_of(request).read() as session:
-        return await reading.open_version(session, actor_of(request),
-                                          int_param(request, "version_id"))
+        return await reading.open_version(
+            session, actor_of(request), int_param(request, "version_id")
+        )
 
 
 def _pages_of(request: Request, opened: Opened) -> marking.PagesLoader:
@@ -65,8 +78,10 @@ def _pages_of(request: Request, opened: Opened) -> marking.PagesLoader:
         settings = settings_of(request)
         store = store_for(settings.database_url, settings.data_dir)
         async with store.local_copy(db_of(request).read, opened.version.sha256) as path:
-            return await anyio.to_thread.run_sync(textlayer.document_text, path,
-                                                  opened.version.sha256)
+            return await anyio.to_thread.run_sync(
+                textlayer.document_text, path, opened.version.sha256
+            )
+
     return load
 
 
@@ -75,8 +90,7 @@ async def list_marks(request: Request) -> Response:
     "found", or "not_found" when the quoted text is no longer in this version)."""
     opened = await _opened(request)
     async with db_of(request).transaction() as tx:
-        marks = await marking.mine(tx, actor_of(request), opened,
-                                       _pages_of(request, opened))
+        marks = await marking.mine(tx, actor_of(request), opened, _pages_of(request, opened))
     return JSONResponse({"annotations": [annotation_json(mark) for mark in marks]})
 
 
@@ -90,8 +104,16 @@ async def add_mark(request: Request) -> Response:
     opened = await _opened(request)
     async with db_of(request).transaction() as tx:
         mark, created = await marking.add(
-            tx, actor_of(request), opened, kind=body.kind, page=body.page, quote=body.quote,
-            text=body.text, shape=body.shape, client_id=body.client_id)
+            tx,
+            actor_of(request),
+            opened,
+            kind=body.kind,
+            page=body.page,
+            quote=body.quote,
+            text=body.text,
+            shape=body.shape,
+            client_id=body.client_id,
+        )
     return JSONResponse(annotation_json(mark), status_code=201 if created else 200)
 
 
@@ -105,8 +127,7 @@ async def remove_mark(request: Request) -> Response:
 async def get_item_note(request: Request) -> Response:
     """My private note on an agenda item."""
     async with db_of(request).read() as session:
-        text = await marking.item_note(session, actor_of(request),
-                                           int_param(request, "item_id"))
+        text = await marking.item_note(session, actor_of(request), int_param(request, "item_id"))
     return JSONResponse({"text": text})
 
 
@@ -115,19 +136,27 @@ async def put_item_note(request: Request) -> Response:
     """Replace my private note on an agenda item. JSON: text."""
     body = await parsed(request, ItemNote)
     async with db_of(request).transaction() as tx:
-        note = await marking.save_item_note(tx, actor_of(request),
-                                            int_param(request, "item_id"), body.text)
+        note = await marking.save_item_note(
+            tx, actor_of(request), int_param(request, "item_id"), body.text
+        )
     return JSONResponse({"text": note.text, "updatedAt": note.updated_at.isoformat()})
 
 
 def routes() -> list[BaseRoute]:
     return [
         api("/api/versions/{version_id}/annotations", list_marks, name="annotations"),
-        api("/api/versions/{version_id}/annotations", add_mark, methods=["POST"],
-            name="add_annotation"),
-        api("/api/annotations/{annotation_id}", remove_mark, methods=["DELETE"],
-            name="remove_annotation"),
+        api(
+            "/api/versions/{version_id}/annotations",
+            add_mark,
+            methods=["POST"],
+            name="add_annotation",
+        ),
+        api(
+            "/api/annotations/{annotation_id}",
+            remove_mark,
+            methods=["DELETE"],
+            name="remove_annotation",
+        ),
         api("/api/items/{item_id}/note", get_item_note, name="item_note"),
-        api("/api/items/{item_id}/note", put_item_note, methods=["PUT"],
-            name="save_item_note"),
+        api("/api/items/{item_id}/note", put_item_note, methods=["PUT"], name="save_item_note"),
     ]

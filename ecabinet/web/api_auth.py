@@ -27,8 +27,10 @@ from .common import (
 )
 from .routing import api
 
-DeviceName = Annotated[str, Field(max_length=100, description="What the person calls the "
-                                  "device, such as \"Office tablet\".")]
+DeviceName = Annotated[
+    str,
+    Field(max_length=100, description='What the person calls the device, such as "Office tablet".'),
+]
 
 
 class PasskeyAnswer(bodies.Body):
@@ -53,28 +55,38 @@ class PasskeyName(CamelBody):
     device_name: DeviceName = ""
 
 
-def passkey_json(row: PasskeyCredential, quarantine: PasskeyQuarantine | None = None
-                 ) -> dict[str, Any]:
+def passkey_json(
+    row: PasskeyCredential, quarantine: PasskeyQuarantine | None = None
+) -> dict[str, Any]:
     return {
         "quarantinedUntil": None if quarantine is None else quarantine.until.isoformat(),
-        "id": row.id, "deviceName": row.device_name, "createdAt": row.created_at.isoformat(),
+        "id": row.id,
+        "deviceName": row.device_name,
+        "createdAt": row.created_at.isoformat(),
         "lastUsedAt": row.last_used_at.isoformat() if row.last_used_at else None,
         "revokedAt": row.revoked_at.isoformat() if row.revoked_at else None,
-        "algorithm": row.algorithm, "aaguid": row.aaguid, "suspectedClone": row.suspected_clone,
+        "algorithm": row.algorithm,
+        "aaguid": row.aaguid,
+        "suspectedClone": row.suspected_clone,
         "synced": row.backup_eligible,
     }
 
 
 def person_json(person: Person) -> dict[str, Any]:
-    return {"id": person.id, "fullName": person.full_name, "email": person.email,
-            "isAdmin": person.is_admin}
+    return {
+        "id": person.id,
+        "fullName": person.full_name,
+        "email": person.email,
+        "isAdmin": person.is_admin,
+    }
 
 
 async def enrollment_options(request: Request) -> Response:
     """Creation options for registering a passkey with a one-time enrollment link."""
     async with guesses.counted(request), db_of(request).transaction() as tx:
         options = await enrollment.enrollment_options(
-            tx, settings_of(request), request.path_params["token"], client=client_of(request))
+            tx, settings_of(request), request.path_params["token"], client=client_of(request)
+        )
     return JSONResponse(options)
 
 
@@ -85,13 +97,19 @@ async def enroll(request: Request) -> Response:
     settings = settings_of(request)
     async with guesses.counted(request), db_of(request).transaction() as tx:
         person, row = await enrollment.finish_enrollment(
-            tx, settings, request.path_params["token"], body.credential.model_dump(),
-            device_name=body.device_name)
+            tx,
+            settings,
+            request.path_params["token"],
+            body.credential.model_dump(),
+            device_name=body.device_name,
+        )
         assert person.id is not None and row.id is not None
-        token = await signin.open_session_after_enrollment(tx, settings, person.id, row.id,
-                                                           client_of(request))
-    response = JSONResponse({"person": person_json(person), "passkey": passkey_json(row)},
-                            status_code=201)
+        token = await signin.open_session_after_enrollment(
+            tx, settings, person.id, row.id, client_of(request)
+        )
+    response = JSONResponse(
+        {"person": person_json(person), "passkey": passkey_json(row)}, status_code=201
+    )
     set_session_cookie(response, token, settings)
     return response
 
@@ -99,8 +117,7 @@ async def enroll(request: Request) -> Response:
 async def session_options(request: Request) -> Response:
     """Request options for signing in with a discoverable passkey (no name typed)."""
     async with db_of(request).transaction() as tx:
-        options = await signin.signin_options(tx, settings_of(request),
-                                              client=client_of(request))
+        options = await signin.signin_options(tx, settings_of(request), client=client_of(request))
     return JSONResponse(options)
 
 
@@ -110,8 +127,9 @@ async def start_session(request: Request) -> Response:
     body = await parsed(request, PasskeyAnswer)
     settings = settings_of(request)
     async with db_of(request).transaction() as tx:
-        token = await signin.finish_signin(tx, settings, body.credential.model_dump(),
-                                           client=client_of(request))
+        token = await signin.finish_signin(
+            tx, settings, body.credential.model_dump(), client=client_of(request)
+        )
     response = JSONResponse({"status": "signed-in"})
     set_session_cookie(response, token, settings)
     return response
@@ -129,8 +147,9 @@ async def end_session(request: Request) -> Response:
 async def fresh_options(request: Request) -> Response:
     """Request options for re-confirming identity before a sensitive action."""
     async with db_of(request).transaction() as tx:
-        options = await signin.fresh_options(tx, settings_of(request), actor_of(request),
-                                             client=client_of(request))
+        options = await signin.fresh_options(
+            tx, settings_of(request), actor_of(request), client=client_of(request)
+        )
     return JSONResponse(options)
 
 
@@ -139,8 +158,9 @@ async def confirm_fresh(request: Request) -> Response:
     """Re-confirm identity with a passkey; sensitive actions are allowed for a few minutes."""
     body = await parsed(request, PasskeyAnswer)
     async with db_of(request).transaction() as tx:
-        await signin.confirm_fresh(tx, settings_of(request), actor_of(request),
-                                   body.credential.model_dump())
+        await signin.confirm_fresh(
+            tx, settings_of(request), actor_of(request), body.credential.model_dump()
+        )
     return JSONResponse({"status": "confirmed"})
 
 
@@ -153,19 +173,42 @@ async def me(request: Request) -> Response:
         rows = await devices.passkeys_of(tx, actor.person_id)
         held = await quarantines.quarantines_of(tx, actor.person_id)
         history = await security_notices.history(tx, actor.person_id)
-        seats = (await tx.session.exec(select(Membership, Body).join(
-            Body, Body.id == Membership.body_id).where(  # type: ignore[arg-type]
-            Membership.person_id == actor.person_id))).all()
-    return JSONResponse({
-        "person": person_json(actor.person),
-        "bodies": [{"id": b.id, "slug": b.slug, "name": b.name, "role": m.role, "seat": m.id,
-                    "title": m.title, "clearance": m.clearance, "active": m.active}
-                   for m, b in seats],
-        "passkeys": [passkey_json(r, held.get(r.id or 0)) for r in rows],
-        "security": [{"kind": n.kind, "subject": n.subject, "message": n.message,
-                      "params": n.params,
-                      "at": n.created_at.isoformat()} for n in history],
-    })
+        seats = (
+            await tx.session.exec(
+                select(Membership, Body)
+                .join(Body, Body.id == Membership.body_id)  # type: ignore[arg-type]
+                .where(Membership.person_id == actor.person_id)
+            )
+        ).all()
+    return JSONResponse(
+        {
+            "person": person_json(actor.person),
+            "bodies": [
+                {
+                    "id": b.id,
+                    "slug": b.slug,
+                    "name": b.name,
+                    "role": m.role,
+                    "seat": m.id,
+                    "title": m.title,
+                    "clearance": m.clearance,
+                    "active": m.active,
+                }
+                for m, b in seats
+            ],
+            "passkeys": [passkey_json(r, held.get(r.id or 0)) for r in rows],
+            "security": [
+                {
+                    "kind": n.kind,
+                    "subject": n.subject,
+                    "message": n.message,
+                    "params": n.params,
+                    "at": n.created_at.isoformat(),
+                }
+                for n in history
+            ],
+        }
+    )
 
 
 @takes(PasskeyName)
@@ -173,8 +216,9 @@ async def rename_passkey(request: Request) -> Response:
     """Rename one of my passkeys."""
     body = await parsed(request, PasskeyName)
     async with db_of(request).transaction() as tx:
-        row = await devices.rename_passkey(tx, actor_of(request), int_param(request, "id"),
-                                           body.device_name)
+        row = await devices.rename_passkey(
+            tx, actor_of(request), int_param(request, "id"), body.device_name
+        )
     return JSONResponse(passkey_json(row))
 
 
@@ -188,8 +232,9 @@ async def revoke_passkey(request: Request) -> Response:
 async def add_device_options(request: Request) -> Response:
     """Creation options for adding another device (needs a fresh passkey check)."""
     async with db_of(request).transaction() as tx:
-        options = await devices.add_device_options(tx, settings_of(request), actor_of(request),
-                                                   client=client_of(request))
+        options = await devices.add_device_options(
+            tx, settings_of(request), actor_of(request), client=client_of(request)
+        )
     return JSONResponse(options)
 
 
@@ -198,8 +243,13 @@ async def add_device(request: Request) -> Response:
     """Register another device's passkey (needs a fresh passkey check)."""
     body = await parsed(request, NewPasskey)
     async with db_of(request).transaction() as tx:
-        row = await devices.add_device(tx, settings_of(request), actor_of(request),
-                                       body.credential.model_dump(), body.device_name)
+        row = await devices.add_device(
+            tx,
+            settings_of(request),
+            actor_of(request),
+            body.credential.model_dump(),
+            body.device_name,
+        )
     return JSONResponse(passkey_json(row), status_code=201)
 
 
@@ -210,8 +260,9 @@ async def issue_enrollment(request: Request) -> Response:
     person_id = int_param(request, "id")
     async with db_of(request).transaction() as tx:
         await devices.ensure_manages(tx, actor, person_id)
-        _person, url = await enrollment.issue_first_enrollment(tx, settings_of(request), actor,
-                                                               person_id)
+        _person, url = await enrollment.issue_first_enrollment(
+            tx, settings_of(request), actor, person_id
+        )
     return JSONResponse({"url": url}, status_code=201, headers={"Cache-Control": "no-store"})
 
 
@@ -228,8 +279,12 @@ async def revoke_person_passkey(request: Request) -> Response:
     """Revoke a person's lost or stolen device (secretariat); `?reason=`."""
     async with db_of(request).transaction() as tx:
         row = await devices.revoke_for_person(
-            tx, actor_of(request), int_param(request, "id"), int_param(request, "passkey"),
-            reason=request.query_params.get("reason", "lost device"))
+            tx,
+            actor_of(request),
+            int_param(request, "id"),
+            int_param(request, "passkey"),
+            reason=request.query_params.get("reason", "lost device"),
+        )
     return JSONResponse(passkey_json(row))
 
 

@@ -18,12 +18,14 @@ from .routing import api
 class BallotRequest(Body):
     """Which question, and which of the poll's options."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"question": 1,
-                                                               "choice": "for"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"question": 1, "choice": "for"}]})
     question: Id
-    choice: str = Field(max_length=64, description="One of the poll's own options (its "
-                        "`options` in GET /api/polls/{poll}); for a vote usually for, "
-                        "against or abstain.")
+    choice: str = Field(
+        max_length=64,
+        description="One of the poll's own options (its "
+        "`options` in GET /api/polls/{poll}); for a vote usually for, "
+        "against or abstain.",
+    )
 
 
 class CastBallot(Body):
@@ -39,8 +41,14 @@ async def ballot_options(request: Request) -> Response:
     body = await parsed(request, BallotRequest)
     async with db_of(request).transaction() as tx:
         result = await ballots.ballot_options(
-            tx, settings_of(request), actor_of(request), poll_id=int_param(request, "poll"),
-            question_id=body.question, choice=body.choice, client=client_of(request))
+            tx,
+            settings_of(request),
+            actor_of(request),
+            poll_id=int_param(request, "poll"),
+            question_id=body.question,
+            choice=body.choice,
+            client=client_of(request),
+        )
     return JSONResponse(result)
 
 
@@ -53,13 +61,24 @@ async def cast_ballot(request: Request) -> Response:
     body = await parsed(request, CastBallot)
     async with db_of(request).transaction() as tx:
         cast = await voting.cast(
-            tx, settings_of(request), actor_of(request), poll_id=int_param(request, "poll"),
-            payload=body.payload, credential=body.credential.model_dump())
+            tx,
+            settings_of(request),
+            actor_of(request),
+            poll_id=int_param(request, "poll"),
+            payload=body.payload,
+            credential=body.credential.model_dump(),
+        )
     ballot = cast.ballot
-    return JSONResponse({"receipt": ballot.receipt, "choice": ballot.choice,
-                         "question": ballot.question_id, "castAt": ballot.cast_at.isoformat(),
-                         "resent": cast.resent},
-                        status_code=200 if cast.resent else 201)
+    return JSONResponse(
+        {
+            "receipt": ballot.receipt,
+            "choice": ballot.choice,
+            "question": ballot.question_id,
+            "castAt": ballot.cast_at.isoformat(),
+            "resent": cast.resent,
+        },
+        status_code=200 if cast.resent else 201,
+    )
 
 
 def routes() -> list[BaseRoute]:

@@ -59,13 +59,15 @@ def store_of(request: Request) -> BlobStore:
 
 def _upload(request: Request) -> Any:
     settings = settings_of(request)
-    return receive_upload(request, staging=settings.upload_dir,
-                          file_limit=settings.upload_limit_bytes)
+    return receive_upload(
+        request, staging=settings.upload_dir, file_limit=settings.upload_limit_bytes
+    )
 
 
 async def _checked(request: Request, received: Received) -> Any:
-    return await anyio.to_thread.run_sync(check_upload, received.file,
-                                          PdfLimits.of(settings_of(request)))
+    return await anyio.to_thread.run_sync(
+        check_upload, received.file, PdfLimits.of(settings_of(request))
+    )
 
 
 @takes(NewDocument, FORM)
@@ -85,11 +87,19 @@ async def upload_document(request: Request) -> Response:
         checked = await _checked(request, received)
         async with db.transaction() as tx:
             document, version = await documents.attach(
-                tx, store_of(request), actor, item_id, title=received.field("title"),
-                level=level, basis=received.field("basis"), checked=checked,
-                note=received.field("note"))
-    return JSONResponse({**version_json(version, document),
-                         "document": document_json(document)}, status_code=201)
+                tx,
+                store_of(request),
+                actor,
+                item_id,
+                title=received.field("title"),
+                level=level,
+                basis=received.field("basis"),
+                checked=checked,
+                note=received.field("note"),
+            )
+    return JSONResponse(
+        {**version_json(version, document), "document": document_json(document)}, status_code=201
+    )
 
 
 @takes(NewVersion, FORM)
@@ -106,10 +116,16 @@ async def upload_version(request: Request) -> Response:
         checked = await _checked(request, received)
         async with db.transaction() as tx:
             document, version = await documents.revise(
-                tx, store_of(request), actor, document_id, checked=checked,
-                note=received.field("note"))
-    return JSONResponse({**version_json(version, document),
-                         "document": document_json(document)}, status_code=201)
+                tx,
+                store_of(request),
+                actor,
+                document_id,
+                checked=checked,
+                note=received.field("note"),
+            )
+    return JSONResponse(
+        {**version_json(version, document), "document": document_json(document)}, status_code=201
+    )
 
 
 async def get_document(request: Request) -> Response:
@@ -133,8 +149,13 @@ async def amend_document(request: Request) -> Response:
     level = inputs.level(body.classification) if "classification" in changes else None
     async with db_of(request).transaction() as tx:
         document = await documents.amend(
-            tx, actor_of(request), int_param(request, "document_id"),
-            title=changes.get("title"), level=level, basis=body.basis)
+            tx,
+            actor_of(request),
+            int_param(request, "document_id"),
+            title=changes.get("title"),
+            level=level,
+            basis=body.basis,
+        )
     return JSONResponse(document_json(document))
 
 
@@ -148,10 +169,15 @@ async def withdraw_document(request: Request) -> Response:
 async def get_version(request: Request) -> Response:
     """One version's metadata: number, SHA-256, size, media type, pages, change note."""
     async with db_of(request).read() as session:
-        opened = await reading.open_version(session, actor_of(request),
-                                            int_param(request, "version_id"))
-    return JSONResponse({**version_json(opened.version, opened.document),
-                         "document": document_json(opened.document)})
+        opened = await reading.open_version(
+            session, actor_of(request), int_param(request, "version_id")
+        )
+    return JSONResponse(
+        {
+            **version_json(opened.version, opened.document),
+            "document": document_json(opened.document),
+        }
+    )
 
 
 async def resolve_mark(request: Request) -> Response:
@@ -159,25 +185,46 @@ async def resolve_mark(request: Request) -> Response:
     code = parse_code(request.path_params["code"])
     async with db_of(request).read() as session:
         event = await reading.resolve_mark(session, actor_of(request), code)
-    return JSONResponse({"code": code, "seq": event.seq, "at": event.at.isoformat(),
-                         "kind": event.kind, "actorId": event.actor_id,
-                         "bodyId": event.body_id, "data": event.data, "hash": event.hash})
+    return JSONResponse(
+        {
+            "code": code,
+            "seq": event.seq,
+            "at": event.at.isoformat(),
+            "kind": event.kind,
+            "actorId": event.actor_id,
+            "bodyId": event.body_id,
+            "data": event.data,
+            "hash": event.hash,
+        }
+    )
 
 
 def routes() -> list[BaseRoute]:
     return [
-        api("/api/items/{item_id}/documents", upload_document, methods=["POST"],
-            name="upload_document"),
+        api(
+            "/api/items/{item_id}/documents",
+            upload_document,
+            methods=["POST"],
+            name="upload_document",
+        ),
         api("/api/documents/{document_id}", get_document, name="document"),
-        api("/api/documents/{document_id}", amend_document, methods=["PATCH"],
-            name="amend_document"),
-        api("/api/documents/{document_id}", withdraw_document, methods=["DELETE"],
-            name="withdraw_document"),
-        api("/api/documents/{document_id}/versions", upload_version, methods=["POST"],
-            name="upload_version"),
+        api(
+            "/api/documents/{document_id}", amend_document, methods=["PATCH"], name="amend_document"
+        ),
+        api(
+            "/api/documents/{document_id}",
+            withdraw_document,
+            methods=["DELETE"],
+            name="withdraw_document",
+        ),
+        api(
+            "/api/documents/{document_id}/versions",
+            upload_version,
+            methods=["POST"],
+            name="upload_version",
+        ),
         api("/api/versions/{version_id}", get_version, name="version"),
         api("/api/versions/{version_id}/file", version_file, name="version_file"),
-        api("/api/versions/{version_id}/pages/{page}.png", page_image,
-            name="version_page"),
+        api("/api/versions/{version_id}/pages/{page}.png", page_image, name="version_page"),
         api("/api/marks/{code}", resolve_mark, name="resolve_mark"),
     ]

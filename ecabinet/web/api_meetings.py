@@ -54,9 +54,15 @@ class MeetingChanges(Changes):
 class NewMeeting(MeetingChanges):
     """A meeting to schedule: its title and start at least."""
 
-    model_config = example({"title": "Phiên họp thường kỳ tháng 7",
-                            "startsAt": "2030-07-02T08:30", "kind": "regular",
-                            "form": "in_person", "place": "Phòng họp số 1"})
+    model_config = example(
+        {
+            "title": "Phiên họp thường kỳ tháng 7",
+            "startsAt": "2030-07-02T08:30",
+            "kind": "regular",
+            "form": "in_person",
+            "place": "Phòng họp số 1",
+        }
+    )
     starts_at: Required
 
 
@@ -74,8 +80,13 @@ class ItemChanges(Changes):
 class NewItem(ItemChanges):
     """An agenda item."""
 
-    model_config = example({"title": "Dự thảo Nghị quyết về ngân sách", "kind": "decision",
-                            "presenter": "Sở Tài chính"})
+    model_config = example(
+        {
+            "title": "Dự thảo Nghị quyết về ngân sách",
+            "kind": "decision",
+            "presenter": "Sở Tài chính",
+        }
+    )
 
 
 class AgendaOrder(CamelBody):
@@ -108,9 +119,15 @@ async def list_meetings(request: Request) -> Response:
     body_id = int_param(request, "body_id") if "body_id" in request.path_params else None
     async with db_of(request).read() as session:
         visible = await packets.visible_meetings(session, actor)
-    return JSONResponse({"meetings": [
-        meeting_json(access.meeting) for access in visible
-        if body_id is None or access.meeting.body_id == body_id]})
+    return JSONResponse(
+        {
+            "meetings": [
+                meeting_json(access.meeting)
+                for access in visible
+                if body_id is None or access.meeting.body_id == body_id
+            ]
+        }
+    )
 
 
 @takes(NewMeeting)
@@ -122,11 +139,17 @@ async def create_meeting(request: Request) -> Response:
     """
     body = await parsed(request, NewMeeting)
     details = meetings.MeetingDetails(
-        title=body.title, starts_at=body.starts_at, kind=body.kind, form=body.form,
-        place=body.place, opinion_deadline=body.opinion_deadline)
+        title=body.title,
+        starts_at=body.starts_at,
+        kind=body.kind,
+        form=body.form,
+        place=body.place,
+        opinion_deadline=body.opinion_deadline,
+    )
     async with db_of(request).transaction() as tx:
-        meeting = await meetings.schedule(tx, actor_of(request), int_param(request, "body_id"),
-                                          details)
+        meeting = await meetings.schedule(
+            tx, actor_of(request), int_param(request, "body_id"), details
+        )
     return JSONResponse(meeting_json(meeting), status_code=201)
 
 
@@ -144,8 +167,9 @@ async def update_meeting(request: Request) -> Response:
     """Change some details of a meeting (any of the fields of its creation)."""
     changes = (await parsed(request, MeetingChanges)).changes()
     async with db_of(request).transaction() as tx:
-        meeting = await meetings.update(tx, actor_of(request), int_param(request, "meeting_id"),
-                                        changes)
+        meeting = await meetings.update(
+            tx, actor_of(request), int_param(request, "meeting_id"), changes
+        )
     return JSONResponse(meeting_json(meeting))
 
 
@@ -156,8 +180,13 @@ async def add_item(request: Request) -> Response:
     JSON: title, titleEn, kind (decision, discussion, report), presenter, summary.
     """
     body = await parsed(request, NewItem)
-    text = agenda.ItemText(title=body.title, kind=body.kind, presenter=body.presenter,
-                           summary=body.summary, title_en=body.title_en)
+    text = agenda.ItemText(
+        title=body.title,
+        kind=body.kind,
+        presenter=body.presenter,
+        summary=body.summary,
+        title_en=body.title_en,
+    )
     async with db_of(request).transaction() as tx:
         item = await agenda.add(tx, actor_of(request), int_param(request, "meeting_id"), text)
     return JSONResponse(item_json(ItemView(item, [], [])), status_code=201)
@@ -184,8 +213,9 @@ async def order_agenda(request: Request) -> Response:
     """Put the agenda in a new order. JSON: itemIds, every item exactly once."""
     body = await parsed(request, AgendaOrder)
     async with db_of(request).transaction() as tx:
-        items = await agenda.reorder(tx, actor_of(request), int_param(request, "meeting_id"),
-                                     body.item_ids)
+        items = await agenda.reorder(
+            tx, actor_of(request), int_param(request, "meeting_id"), body.item_ids
+        )
     return JSONResponse({"itemIds": [item.id for item in items]})
 
 
@@ -195,9 +225,14 @@ async def invite_guest(request: Request) -> Response:
     a person with an account then sees this item on their tablet)."""
     body = await parsed(request, Guest)
     async with db_of(request).transaction() as tx:
-        guest = await agenda.invite(tx, actor_of(request), int_param(request, "item_id"),
-                                    name=body.name, affiliation=body.affiliation,
-                                    email=body.email)
+        guest = await agenda.invite(
+            tx,
+            actor_of(request),
+            int_param(request, "item_id"),
+            name=body.name,
+            affiliation=body.affiliation,
+            email=body.email,
+        )
     return JSONResponse(guest_json(guest), status_code=201)
 
 
@@ -212,11 +247,16 @@ async def publish(request: Request) -> Response:
     """Publish the packet to the tablets. The answer carries warnings, such as a packet
     later than the body's lead time."""
     async with db_of(request).transaction() as tx:
-        meeting, warnings = await meetings.publish(tx, actor_of(request),
-                                                   int_param(request, "meeting_id"))
+        meeting, warnings = await meetings.publish(
+            tx, actor_of(request), int_param(request, "meeting_id")
+        )
     translate = gettext_for(locale_of(request))
-    return JSONResponse({"meeting": meeting_json(meeting),
-                         "warnings": [warning_json(w, translate) for w in warnings]})
+    return JSONResponse(
+        {
+            "meeting": meeting_json(meeting),
+            "warnings": [warning_json(w, translate) for w in warnings],
+        }
+    )
 
 
 @takes(DocumentPolicy)
@@ -226,31 +266,48 @@ async def document_policy(request: Request) -> Response:
     body = await parsed(request, DocumentPolicy)
     async with db_of(request).transaction() as tx:
         saved = await documents.set_policy(
-            tx, actor_of(request), int_param(request, "body_id"),
+            tx,
+            actor_of(request),
+            int_param(request, "body_id"),
             max_level=inputs.level(body.max_classification),
-            offline_level=inputs.level(body.offline_max_classification))
-    return JSONResponse({"maxClassification": saved.max_classification,
-                         "offlineMaxClassification": saved.offline_max_classification})
+            offline_level=inputs.level(body.offline_max_classification),
+        )
+    return JSONResponse(
+        {
+            "maxClassification": saved.max_classification,
+            "offlineMaxClassification": saved.offline_max_classification,
+        }
+    )
 
 
 def routes() -> list[BaseRoute]:
     return [
         api("/api/meetings", list_meetings, name="meetings"),
         api("/api/bodies/{body_id}/meetings", list_meetings, name="body_meetings"),
-        api("/api/bodies/{body_id}/meetings", create_meeting, methods=["POST"],
-            name="create_meeting"),
-        api("/api/bodies/{body_id}/document-policy", document_policy, methods=["PATCH"],
-            name="document_policy"),
+        api(
+            "/api/bodies/{body_id}/meetings",
+            create_meeting,
+            methods=["POST"],
+            name="create_meeting",
+        ),
+        api(
+            "/api/bodies/{body_id}/document-policy",
+            document_policy,
+            methods=["PATCH"],
+            name="document_policy",
+        ),
         api("/api/meetings/{meeting_id}", get_meeting, name="meeting"),
-        api("/api/meetings/{meeting_id}", update_meeting, methods=["PATCH"],
-            name="update_meeting"),
+        api("/api/meetings/{meeting_id}", update_meeting, methods=["PATCH"], name="update_meeting"),
         api("/api/meetings/{meeting_id}/items", add_item, methods=["POST"], name="add_item"),
-        api("/api/meetings/{meeting_id}/agenda/order", order_agenda, methods=["POST"],
-            name="order_agenda"),
+        api(
+            "/api/meetings/{meeting_id}/agenda/order",
+            order_agenda,
+            methods=["POST"],
+            name="order_agenda",
+        ),
         api("/api/meetings/{meeting_id}/publish", publish, methods=["POST"], name="publish"),
         api("/api/items/{item_id}", edit_item, methods=["PATCH"], name="edit_item"),
         api("/api/items/{item_id}", remove_item, methods=["DELETE"], name="remove_item"),
-        api("/api/items/{item_id}/guests", invite_guest, methods=["POST"],
-            name="invite_guest"),
+        api("/api/items/{item_id}/guests", invite_guest, methods=["POST"], name="invite_guest"),
         api("/api/guests/{guest_id}", remove_guest, methods=["DELETE"], name="remove_guest"),
     ]

@@ -30,9 +30,14 @@ def zone_of(request: Request) -> ZoneInfo:
 
 
 def summary_json(poll: Poll) -> dict[str, Any]:
-    return {"id": poll.id, "title": poll.title, "state": poll.state, "kind": poll.kind,
-            "deadline": poll.deadline.isoformat() if poll.deadline else None,
-            "electorate": poll.electorate}
+    return {
+        "id": poll.id,
+        "title": poll.title,
+        "state": poll.state,
+        "kind": poll.kind,
+        "deadline": poll.deadline.isoformat() if poll.deadline else None,
+        "electorate": poll.electorate,
+    }
 
 
 def _listed(value: object) -> object:
@@ -42,22 +47,36 @@ def _listed(value: object) -> object:
 class WrittenPoll(Body):
     """A written poll to draft; its options are the body's vote options."""
 
-    model_config = example({"title": "Lấy ý kiến thành viên về dự thảo Nghị định",
-                            "questions": ["Thông qua dự thảo Nghị định?"],
-                            "deadline": "2030-07-10T17:00", "secret": False})
+    model_config = example(
+        {
+            "title": "Lấy ý kiến thành viên về dự thảo Nghị định",
+            "questions": ["Thông qua dự thảo Nghị định?"],
+            "deadline": "2030-07-10T17:00",
+            "secret": False,
+        }
+    )
     title: str = ""
     questions: Annotated[list[str], BeforeValidator(_listed)]
     description: str = ""
-    deadline: When = Field(None, description="ISO 8601; without an offset, in the server's "
-                           "time zone. Default: the body's poll window from sending.")
+    deadline: When = Field(
+        None,
+        description="ISO 8601; without an offset, in the server's "
+        "time zone. Default: the body's poll window from sending.",
+    )
     secret: Flag = False
-    documents: list[Id] = Field(default_factory=list, description="Ids of the documents "
-                                "the members read before answering.")
+    documents: list[Id] = Field(
+        default_factory=list, description="Ids of the documents the members read before answering."
+    )
 
     def draft(self) -> polls.Draft:
-        return polls.Draft(title=self.title, questions=self.questions,
-                           description=self.description, deadline=self.deadline,
-                           secret=self.secret, documents=tuple(self.documents))
+        return polls.Draft(
+            title=self.title,
+            questions=self.questions,
+            description=self.description,
+            deadline=self.deadline,
+            secret=self.secret,
+            documents=tuple(self.documents),
+        )
 
 
 class Cancellation(Body):
@@ -77,8 +96,9 @@ async def create_poll(request: Request) -> Response:
     """
     draft = (await parsed(request, WrittenPoll)).draft()
     async with db_of(request).transaction() as tx:
-        poll = await polls.create_poll(tx, actor_of(request),
-                                       body_id=int_param(request, "body_id"), draft=draft)
+        poll = await polls.create_poll(
+            tx, actor_of(request), body_id=int_param(request, "body_id"), draft=draft
+        )
         state = await poll_results.poll_state(tx, poll)
     return JSONResponse(poll_json(request, state), status_code=201)
 
@@ -93,8 +113,7 @@ async def list_polls(request: Request) -> Response:
 
 def poll_json(request: Request, state: PollTally) -> dict[str, Any]:
     _ = gettext_for(locale_of(request))
-    return poll_as_json(state, actor_of(request),
-                                sentence=lambda outcome: describe(outcome, _))
+    return poll_as_json(state, actor_of(request), sentence=lambda outcome: describe(outcome, _))
 
 
 async def show_poll(request: Request) -> Response:
@@ -132,8 +151,9 @@ async def cancel_poll(request: Request) -> Response:
     """Cancel a poll that is not decided. Body: {"reason": "..."} (required)."""
     body = await parsed(request, Cancellation)
     async with db_of(request).transaction() as tx:
-        poll = await polls.cancel(tx, actor_of(request), int_param(request, "poll"),
-                                  reason=body.reason)
+        poll = await polls.cancel(
+            tx, actor_of(request), int_param(request, "poll"), reason=body.reason
+        )
     return JSONResponse(summary_json(poll))
 
 
@@ -148,11 +168,17 @@ async def poll_notice_pdf(request: Request) -> Response:
     """The result notice of a decided written poll, as a PDF."""
     async with db_of(request).transaction() as tx:
         notice = await poll_results.notice(tx, actor_of(request), int_param(request, "poll"))
-    data = await asyncio.to_thread(poll_notice.render, notice, gettext_for(locale_of(request)),
-                                   zone_of(request), utcnow())
-    return Response(data, media_type="application/pdf", headers={
-        "content-disposition": f'inline; filename="poll-{notice.state.poll.id}-result.pdf"',
-        "cache-control": "private, no-store"})
+    data = await asyncio.to_thread(
+        poll_notice.render, notice, gettext_for(locale_of(request)), zone_of(request), utcnow()
+    )
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "content-disposition": f'inline; filename="poll-{notice.state.poll.id}-result.pdf"',
+            "cache-control": "private, no-store",
+        },
+    )
 
 
 def routes() -> list[BaseRoute]:

@@ -26,8 +26,9 @@ from .templating import locale_of
 class DraftText(Body):
     """A written position; the text is required for all but "agree"."""
 
-    model_config = example({"stance": "agree_with_comments",
-                            "text": "Đề nghị bổ sung lộ trình thực hiện."})
+    model_config = example(
+        {"stance": "agree_with_comments", "text": "Đề nghị bổ sung lộ trình thực hiện."}
+    )
     stance: Stance
     text: str = Field("", max_length=20000)
 
@@ -35,19 +36,26 @@ class DraftText(Body):
 class PositionText(DraftText):
     """My written position, and what the tablet showed when it was written offline."""
 
-    model_config = example({"stance": "agree"},
-                           {"stance": "disagree", "text": "Chưa đủ cơ sở pháp lý.",
-                            "basedOn": ""})
-    based_on: str | None = Field(None, alias="basedOn", description="Offline only: the "
-                                 "updatedAt of the position shown then, \"\" for none.")
+    model_config = example(
+        {"stance": "agree"}, {"stance": "disagree", "text": "Chưa đủ cơ sở pháp lý.", "basedOn": ""}
+    )
+    based_on: str | None = Field(
+        None,
+        alias="basedOn",
+        description='Offline only: the updatedAt of the position shown then, "" for none.',
+    )
 
 
 class SubmitDraft(Body):
     """The revision of the assistant's draft the member reviewed (its `revision`)."""
 
     model_config = example({"revision": 1})
-    revision: int = Field(ge=0, le=inputs.MAX_ID, strict=True, description="The draft's "
-                          "revision as shown to the member; 409 if it changed since.")
+    revision: int = Field(
+        ge=0,
+        le=inputs.MAX_ID,
+        strict=True,
+        description="The draft's revision as shown to the member; 409 if it changed since.",
+    )
 
 
 class Move(Body):
@@ -82,18 +90,28 @@ class Assists(Body):
 def position_json(position: Position | None) -> dict[str, Any] | None:
     if position is None:
         return None
-    return {"item": position.item_id, "membership": position.membership_id,
-            "stance": position.stance, "text": position.text,
-            "submitted": position.submitted_at is not None,
-            "submittedAt": position.submitted_at.isoformat() if position.submitted_at else None,
-            "draftedBy": position.drafted_by_id, "updatedAt": position.updated_at.isoformat(),
-            "revision": position.revision}
+    return {
+        "item": position.item_id,
+        "membership": position.membership_id,
+        "stance": position.stance,
+        "text": position.text,
+        "submitted": position.submitted_at is not None,
+        "submittedAt": position.submitted_at.isoformat() if position.submitted_at else None,
+        "draftedBy": position.drafted_by_id,
+        "updatedAt": position.updated_at.isoformat(),
+        "revision": position.revision,
+    }
 
 
 def item_json(item: AgendaItem, counts: triage.ItemCounts | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": item.id, "ordinal": item.ordinal, "title": item.title,
-                            "kind": item.kind, "status": item.status,
-                            "reason": item.status_reason}
+    data: dict[str, Any] = {
+        "id": item.id,
+        "ordinal": item.ordinal,
+        "title": item.title,
+        "kind": item.kind,
+        "status": item.status,
+        "reason": item.status_reason,
+    }
     if counts is not None:
         data["counts"] = counts.as_dict()
     return data
@@ -104,15 +122,19 @@ def triage_json(state: triage.Triage) -> dict[str, Any]:
         return [item_json(i, state.counts.get(i.id or 0)) for i in items]
 
     meeting = state.meeting
-    return {"meeting": meeting.id,
-            "deadline": positions.deadline_of(meeting).isoformat(),
-            "triagedAt": meeting.triaged_at.isoformat() if meeting.triaged_at else None,
-            "consentAdoptedAt": meeting.consent_adopted_at.isoformat()
-            if meeting.consent_adopted_at else None,
-            "consent": listed(state.consent), "contested": listed(state.contested),
-            "pending": listed(state.having(ItemStatus.PENDING)),
-            "decided": listed(state.decided),
-            "agenda": [i.id for i in state.agenda]}
+    return {
+        "meeting": meeting.id,
+        "deadline": positions.deadline_of(meeting).isoformat(),
+        "triagedAt": meeting.triaged_at.isoformat() if meeting.triaged_at else None,
+        "consentAdoptedAt": meeting.consent_adopted_at.isoformat()
+        if meeting.consent_adopted_at
+        else None,
+        "consent": listed(state.consent),
+        "contested": listed(state.contested),
+        "pending": listed(state.having(ItemStatus.PENDING)),
+        "decided": listed(state.decided),
+        "agenda": [i.id for i in state.agenda],
+    }
 
 
 @takes(PositionText)
@@ -127,8 +149,13 @@ async def give_my_position(request: Request) -> Response:
     body = await parsed(request, PositionText)
     async with db_of(request).transaction() as tx:
         position = await positions.give_position(
-            tx, actor_of(request), item_id=int_param(request, "item_id"),
-            stance=body.stance, text=body.text, based_on=_based_on(body.based_on))
+            tx,
+            actor_of(request),
+            item_id=int_param(request, "item_id"),
+            stance=body.stance,
+            text=body.text,
+            based_on=_based_on(body.based_on),
+        )
     return JSONResponse(position_json(position))
 
 
@@ -142,8 +169,10 @@ def _based_on(value: str | None) -> datetime | Literal["none"] | None:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise ValidationFailed("basedOn is the updatedAt of a position (ISO 8601 with its "
-                               "offset), or \"\" when there was none.")
+        raise ValidationFailed(
+            "basedOn is the updatedAt of a position (ISO 8601 with its "
+            'offset), or "" when there was none.'
+        )
     return moment
 
 
@@ -153,9 +182,9 @@ async def submit_my_draft(request: Request) -> Response:
     (409 if it changed since)."""
     body = await parsed(request, SubmitDraft)
     async with db_of(request).transaction() as tx:
-        position = await positions.submit_draft(tx, actor_of(request),
-                                                item_id=int_param(request, "item_id"),
-                                                revision=body.revision)
+        position = await positions.submit_draft(
+            tx, actor_of(request), item_id=int_param(request, "item_id"), revision=body.revision
+        )
     return JSONResponse(position_json(position))
 
 
@@ -165,22 +194,35 @@ async def draft_position(request: Request) -> Response:
     body = await parsed(request, DraftText)
     async with db_of(request).transaction() as tx:
         position = await positions.draft_position(
-            tx, actor_of(request), item_id=int_param(request, "item_id"),
-            member_id=int_param(request, "member_id"), stance=body.stance, text=body.text)
+            tx,
+            actor_of(request),
+            item_id=int_param(request, "item_id"),
+            member_id=int_param(request, "member_id"),
+            stance=body.stance,
+            text=body.text,
+        )
     return JSONResponse(position_json(position))
 
 
 def revision_json(row: PositionRevision) -> dict[str, Any]:
-    return {"stance": row.stance, "text": row.text, "action": row.action,
-            "by": row.changed_by_id, "at": row.changed_at.isoformat()}
+    return {
+        "stance": row.stance,
+        "text": row.text,
+        "action": row.action,
+        "by": row.changed_by_id,
+        "at": row.changed_at.isoformat(),
+    }
 
 
 async def position_history(request: Request) -> Response:
     """Every revision of one member's position on an item."""
     async with db_of(request).transaction() as tx:
-        rows = await positions.history(tx, actor_of(request),
-                                       item_id=int_param(request, "item_id"),
-                                       member_id=int_param(request, "member_id"))
+        rows = await positions.history(
+            tx,
+            actor_of(request),
+            item_id=int_param(request, "item_id"),
+            member_id=int_param(request, "member_id"),
+        )
     return JSONResponse({"revisions": [revision_json(r) for r in rows]})
 
 
@@ -190,13 +232,20 @@ async def my_positions(request: Request) -> Response:
     member = inputs.positive_int(request.query_params.get("member"))
     async with db_of(request).transaction() as tx:
         sheet = await positions.member_sheet(
-            tx, actor_of(request), int_param(request, "meeting_id"), member_id=member)
-    return JSONResponse({
-        "meeting": sheet.meeting.id, "membership": sheet.seat.id, "frozen": sheet.frozen,
-        "deadline": positions.deadline_of(sheet.meeting).isoformat(),
-        "items": [{**item_json(i), "position": position_json(sheet.positions.get(i.id or 0))}
-                  for i in sheet.items],
-    })
+            tx, actor_of(request), int_param(request, "meeting_id"), member_id=member
+        )
+    return JSONResponse(
+        {
+            "meeting": sheet.meeting.id,
+            "membership": sheet.seat.id,
+            "frozen": sheet.frozen,
+            "deadline": positions.deadline_of(sheet.meeting).isoformat(),
+            "items": [
+                {**item_json(i), "position": position_json(sheet.positions.get(i.id or 0))}
+                for i in sheet.items
+            ],
+        }
+    )
 
 
 async def position_matrix(request: Request) -> Response:
@@ -224,8 +273,7 @@ async def show_triage(request: Request) -> Response:
     After the opinion deadline the triage runs first if it has not run since.
     """
     async with db_of(request).transaction() as tx:
-        state = await triage.current_triage(tx, actor_of(request),
-                                            int_param(request, "meeting_id"))
+        state = await triage.current_triage(tx, actor_of(request), int_param(request, "meeting_id"))
     return JSONResponse(triage_json(state))
 
 
@@ -237,9 +285,13 @@ async def move_item(request: Request) -> Response:
     """
     body = await parsed(request, Move)
     async with db_of(request).transaction() as tx:
-        item = await triage.override(tx, actor_of(request),
-                                     item_id=int_param(request, "item_id"),
-                                     status=body.to, reason=body.reason)
+        item = await triage.override(
+            tx,
+            actor_of(request),
+            item_id=int_param(request, "item_id"),
+            status=body.to,
+            reason=body.reason,
+        )
     return JSONResponse(item_json(item))
 
 
@@ -251,16 +303,18 @@ async def pull_item(request: Request) -> Response:
     """
     body = await parsed(request, Pull)
     async with db_of(request).transaction() as tx:
-        item = await triage.pull(tx, actor_of(request),
-                                 item_id=int_param(request, "item_id"), reason=body.reason)
+        item = await triage.pull(
+            tx, actor_of(request), item_id=int_param(request, "item_id"), reason=body.reason
+        )
     return JSONResponse(item_json(item))
 
 
 async def remind_positions(request: Request) -> Response:
     """Remind every member who has not given all positions (and their assistants)."""
     async with db_of(request).transaction() as tx:
-        count = await reminders.remind_positions_now(tx, actor_of(request),
-                                                     int_param(request, "meeting_id"))
+        count = await reminders.remind_positions_now(
+            tx, actor_of(request), int_param(request, "meeting_id")
+        )
     return JSONResponse({"notified": count})
 
 
@@ -268,21 +322,40 @@ async def open_for_me(request: Request) -> Response:
     """What is still open for me: items without my position, polls without my answer."""
     async with db_of(request).transaction() as tx:
         work = await reminders.open_for(tx, actor_of(request))
-    return JSONResponse({
-        "positions": [{"meeting": m.id, "title": m.title, "membership": seat.id,
-                       "deadline": positions.deadline_of(m).isoformat(),
-                       "items": [i.id for i in items]} for m, seat, items in work.positions],
-        "polls": [{"id": p.id, "title": p.title,
-                   "deadline": p.deadline.isoformat() if p.deadline else None}
-                  for p in work.polls],
-    })
+    return JSONResponse(
+        {
+            "positions": [
+                {
+                    "meeting": m.id,
+                    "title": m.title,
+                    "membership": seat.id,
+                    "deadline": positions.deadline_of(m).isoformat(),
+                    "items": [i.id for i in items],
+                }
+                for m, seat, items in work.positions
+            ],
+            "polls": [
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "deadline": p.deadline.isoformat() if p.deadline else None,
+                }
+                for p in work.polls
+            ],
+        }
+    )
 
 
 def notification_json(row: Notification, locale: str) -> dict[str, Any]:
-    return {"id": row.id, "kind": row.kind, "subject": row.subject,
-            "text": gettext_for(locale)(row.message, **row.params), "link": row.link,
-            "createdAt": row.created_at.isoformat(),
-            "readAt": row.read_at.isoformat() if row.read_at else None}
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "subject": row.subject,
+        "text": gettext_for(locale)(row.message, **row.params),
+        "link": row.link,
+        "createdAt": row.created_at.isoformat(),
+        "readAt": row.read_at.isoformat() if row.read_at else None,
+    }
 
 
 async def my_notifications(request: Request) -> Response:
@@ -311,9 +384,12 @@ async def assign_assistant(request: Request) -> Response:
     """
     body = await parsed(request, Assists)
     async with db_of(request).transaction() as tx:
-        seat = await assistants.assign(tx, actor_of(request),
-                                       assistant_id=int_param(request, "membership_id"),
-                                       member_id=body.member)
+        seat = await assistants.assign(
+            tx,
+            actor_of(request),
+            assistant_id=int_param(request, "membership_id"),
+            member_id=body.member,
+        )
     return JSONResponse({"membership": seat.id, "assists": seat.assists_id})
 
 
@@ -321,8 +397,11 @@ def routes() -> list[BaseRoute]:
     return [
         api("/api/items/{item_id:int}/positions/me", give_my_position, methods=["PUT"]),
         api("/api/items/{item_id:int}/positions/me/submit", submit_my_draft, methods=["POST"]),
-        api("/api/items/{item_id:int}/positions/{member_id:int}/draft", draft_position,
-            methods=["PUT"]),
+        api(
+            "/api/items/{item_id:int}/positions/{member_id:int}/draft",
+            draft_position,
+            methods=["PUT"],
+        ),
         api("/api/items/{item_id:int}/positions/{member_id:int}/history", position_history),
         api("/api/items/{item_id:int}/move", move_item, methods=["POST"]),
         api("/api/items/{item_id:int}/pull", pull_item, methods=["POST"]),
@@ -331,8 +410,7 @@ def routes() -> list[BaseRoute]:
         api("/api/meetings/{meeting_id:int}/triage", show_triage),
         api("/api/meetings/{meeting_id:int}/triage", run_triage, methods=["POST"]),
         api("/api/meetings/{meeting_id:int}/reminders", remind_positions, methods=["POST"]),
-        api("/api/memberships/{membership_id:int}/assists", assign_assistant,
-            methods=["PUT"]),
+        api("/api/memberships/{membership_id:int}/assists", assign_assistant, methods=["PUT"]),
         api("/api/me/open", open_for_me),
         api("/api/me/notifications", my_notifications),
         api("/api/me/notifications/read", read_notifications, methods=["POST"]),

@@ -21,8 +21,10 @@ def status_json(status: recovery.Status) -> dict[str, Any]:
     result: dict[str, Any] = {
         "recovery": None if status.recovery is None else status.recovery.id,
         "approvals": [{"name": a.name, "at": a.at.isoformat()} for a in status.approvals],
-        "missing": [{"body": m.group, "approvals": m.have, "needed": recovery.NEEDED}
-                    for m in status.missing],
+        "missing": [
+            {"body": m.group, "approvals": m.have, "needed": recovery.NEEDED}
+            for m in status.missing
+        ],
         "complete": status.recovery is not None and not status.missing,
     }
     if status.url:
@@ -42,8 +44,12 @@ async def recovery_options(request: Request) -> Response:
     """Start or join a person's recovery: request options for the approver's own passkey."""
     async with db_of(request).transaction() as tx:
         options = await recovery.approval_options(
-            tx, settings_of(request), actor_of(request), int_param(request, "id"),
-            client=client_of(request))
+            tx,
+            settings_of(request),
+            actor_of(request),
+            int_param(request, "id"),
+            client=client_of(request),
+        )
     return JSONResponse(options)
 
 
@@ -53,11 +59,17 @@ async def approve_recovery(request: Request) -> Response:
     answers 201 with the one-time enrollment link (shown only here); others answer 202."""
     body = await parsed(request, PasskeyAnswer)
     async with db_of(request).transaction() as tx:
-        status = await recovery.approve(tx, settings_of(request), actor_of(request),
-                                        int_param(request, "id"), body.credential.model_dump())
+        status = await recovery.approve(
+            tx,
+            settings_of(request),
+            actor_of(request),
+            int_param(request, "id"),
+            body.credential.model_dump(),
+        )
     headers = {"Cache-Control": "no-store"}
-    return JSONResponse(status_json(status), status_code=201 if status.url else 202,
-                        headers=headers)
+    return JSONResponse(
+        status_json(status), status_code=201 if status.url else 202, headers=headers
+    )
 
 
 async def release_quarantine(request: Request) -> Response:

@@ -30,16 +30,16 @@ async def declare(request: Request) -> Response:
     was opened on the item)."""
     body = await parsed(request, Declaration)
     async with db_of(request).transaction() as tx:
-        recusal = await recusals.declare(tx, actor_of(request), int_param(request, "item"),
-                                         body.reason)
+        recusal = await recusals.declare(
+            tx, actor_of(request), int_param(request, "item"), body.reason
+        )
     return await view(request, recusal.meeting_id, 201)
 
 
 async def withdraw(request: Request) -> Response:
     """Withdraw one's own declaration, while no vote was opened on the item."""
     async with db_of(request).transaction() as tx:
-        recusal = await recusals.withdraw(tx, actor_of(request),
-                                          int_param(request, "recusal"))
+        recusal = await recusals.withdraw(tx, actor_of(request), int_param(request, "recusal"))
     return await view(request, recusal.meeting_id)
 
 

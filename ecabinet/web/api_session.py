@@ -52,14 +52,20 @@ class LiveVote(Body):
     """The question put to the vote; the options are the body's. With a duration the vote
     closes itself at its deadline."""
 
-    model_config = example({"question": "Adopt the draft decree?", "secret": False},
-                           {"question": "Adopt the draft decree?", "duration": 120})
+    model_config = example(
+        {"question": "Adopt the draft decree?", "secret": False},
+        {"question": "Adopt the draft decree?", "duration": 120},
+    )
     question: str = Field("", max_length=1000)
     secret: Flag = False
-    duration: int | None = Field(None, description="Seconds until the vote closes itself "
-                                 "(15 to 14400); none: the chair closes it.")
-    confirm_changed: Flag = Field(False, description="Vote although the item's documents "
-                                  "changed after publication.")
+    duration: int | None = Field(
+        None,
+        description="Seconds until the vote closes itself "
+        "(15 to 14400); none: the chair closes it.",
+    )
+    confirm_changed: Flag = Field(
+        False, description="Vote although the item's documents changed after publication."
+    )
 
 
 class CheckinMode(Body):
@@ -106,10 +112,15 @@ async def open_session(request: Request) -> Response:
     meeting_id = int_param(request, "meeting")
     body = await parsed(request, Opening)
     async with db_of(request).transaction() as tx:
-        await session.open_session(tx, actor_of(request), meeting_id, confirm=body.confirm,
-                                   confirm_early=body.confirm_early,
-                                   confirm_late=body.confirm_late,
-                                   time_zone=settings_of(request).time_zone)
+        await session.open_session(
+            tx,
+            actor_of(request),
+            meeting_id,
+            confirm=body.confirm,
+            confirm_early=body.confirm_early,
+            confirm_late=body.confirm_late,
+            time_zone=settings_of(request).time_zone,
+        )
     return await view(request, meeting_id)
 
 
@@ -144,18 +155,27 @@ async def conclude_item(request: Request) -> Response:
     """Record the chair's conclusion on the current item (`{"text", "defer"}`)."""
     body = await parsed(request, Conclusion)
     async with db_of(request).transaction() as tx:
-        item = await session.conclude_item(tx, actor_of(request), int_param(request, "item"),
-                                           text=body.text, defer=body.defer)
+        item = await session.conclude_item(
+            tx, actor_of(request), int_param(request, "item"), text=body.text, defer=body.defer
+        )
     return await view(request, item.meeting_id)
 
 
 def poll_json(poll: Poll, question: PollQuestion) -> dict[str, Any]:
-    return {"id": poll.id, "kind": poll.kind, "meeting": poll.meeting_id, "item": poll.item_id,
-            "state": poll.state, "secret": poll.secret, "options": poll.options,
-            "electorate": poll.electorate, "question_id": question.id,
-            "question": question.text, "outcome": question.outcome,
-            "deadline": None if poll.deadline is None
-            else poll.deadline.isoformat(timespec="seconds")}
+    return {
+        "id": poll.id,
+        "kind": poll.kind,
+        "meeting": poll.meeting_id,
+        "item": poll.item_id,
+        "state": poll.state,
+        "secret": poll.secret,
+        "options": poll.options,
+        "electorate": poll.electorate,
+        "question_id": question.id,
+        "question": question.text,
+        "outcome": question.outcome,
+        "deadline": None if poll.deadline is None else poll.deadline.isoformat(timespec="seconds"),
+    }
 
 
 @takes(LiveVote)
@@ -171,10 +191,15 @@ async def open_vote(request: Request) -> Response:
     """
     body = await parsed(request, LiveVote)
     async with db_of(request).transaction() as tx:
-        poll = await live_votes.open_vote(tx, actor_of(request), int_param(request, "item"),
-                                          question=body.question, secret=body.secret,
-                                          confirm_changed=body.confirm_changed,
-                                          duration=body.duration)
+        poll = await live_votes.open_vote(
+            tx,
+            actor_of(request),
+            int_param(request, "item"),
+            question=body.question,
+            secret=body.secret,
+            confirm_changed=body.confirm_changed,
+            duration=body.duration,
+        )
         asked = await live_votes.question_of(tx, poll)
     return JSONResponse(poll_json(poll, asked), status_code=201)
 
@@ -184,9 +209,14 @@ async def close_vote(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         closed = await live_votes.close_vote(tx, actor_of(request), int_param(request, "poll"))
     _ = gettext_for(locale_of(request))
-    return JSONResponse({**poll_json(closed.poll, closed.question),
-                         "passed": closed.outcome.passed, "rule": closed.outcome.rule,
-                         "sentence": describe(closed.outcome, _)})
+    return JSONResponse(
+        {
+            **poll_json(closed.poll, closed.question),
+            "passed": closed.outcome.passed,
+            "rule": closed.outcome.rule,
+            "sentence": describe(closed.outcome, _),
+        }
+    )
 
 
 @takes(CheckinMode)
@@ -195,8 +225,13 @@ async def checkin_options(request: Request) -> Response:
     body = await parsed(request, CheckinMode)
     async with db_of(request).transaction() as tx:
         options = await checkin.checkin_options(
-            tx, settings_of(request), actor_of(request), int_param(request, "meeting"),
-            mode=body.mode, client=client_of(request))
+            tx,
+            settings_of(request),
+            actor_of(request),
+            int_param(request, "meeting"),
+            mode=body.mode,
+            client=client_of(request),
+        )
     return JSONResponse(options)
 
 
@@ -206,8 +241,9 @@ async def check_in(request: Request) -> Response:
     meeting_id = int_param(request, "meeting")
     body = await parsed(request, PasskeyAnswer)
     async with db_of(request).transaction() as tx:
-        await checkin.check_in(tx, settings_of(request), actor_of(request), meeting_id,
-                               body.credential.model_dump())
+        await checkin.check_in(
+            tx, settings_of(request), actor_of(request), meeting_id, body.credential.model_dump()
+        )
     return await view(request, meeting_id)
 
 
@@ -218,8 +254,7 @@ def routes() -> list[BaseRoute]:
         api("/api/meetings/{meeting}/session/open", open_session, methods=["POST"]),
         api("/api/meetings/{meeting}/session/close", close_session, methods=["POST"]),
         api("/api/meetings/{meeting}/session/next", take_item, methods=["POST"]),
-        api("/api/meetings/{meeting}/consent-block/adopt", adopt_consent_block,
-            methods=["POST"]),
+        api("/api/meetings/{meeting}/consent-block/adopt", adopt_consent_block, methods=["POST"]),
         api("/api/meetings/{meeting}/checkin/options", checkin_options, methods=["POST"]),
         api("/api/meetings/{meeting}/checkin", check_in, methods=["POST"]),
         api("/api/items/{item}/conclusion", conclude_item, methods=["POST"]),

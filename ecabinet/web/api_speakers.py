@@ -88,8 +88,7 @@ async def move(request: Request) -> Response:
     """The chair moves a waiting request to a place of the list: `{"place": 1}` is next."""
     body = await parsed(request, Place)
     async with db_of(request).transaction() as tx:
-        row = await speakers.move(tx, actor_of(request), int_param(request, "request"),
-                                  body.place)
+        row = await speakers.move(tx, actor_of(request), int_param(request, "request"), body.place)
     return await view(request, row.meeting_id)
 
 

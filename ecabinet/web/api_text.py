@@ -27,8 +27,9 @@ COPYABLE_UP_TO = Classification.INTERNAL
 
 async def _opened_pdf(request: Request) -> Opened:
     async with db_of(request).read() as session:
-        opened = await reading.open_version(session, actor_of(request),
-                                            int_param(request, "version_id"))
+        opened = await reading.open_version(
+            session, actor_of(request), int_param(request, "version_id")
+        )
     if not opened.version.page_count:
         raise NotFound("This version has no pages to show: it is not a PDF.")
     return opened
@@ -56,10 +57,14 @@ async def page_text(request: Request) -> Response:
     assert isinstance(page, textlayer.PageText)
     if opened.classified:
         await _audit(request, opened, page=number)
-    return JSONResponse({
-        "page": number, "lines": [line.as_json() for line in page.lines],
-        "copyable": opened.document.classification <= COPYABLE_UP_TO,
-    }, headers={"cache-control": "private, no-store"})
+    return JSONResponse(
+        {
+            "page": number,
+            "lines": [line.as_json() for line in page.lines],
+            "copyable": opened.document.classification <= COPYABLE_UP_TO,
+        },
+        headers={"cache-control": "private, no-store"},
+    )
 
 
 async def document_text(request: Request) -> Response:
@@ -74,8 +79,10 @@ async def document_text(request: Request) -> Response:
     assert isinstance(pages, list)
     if opened.classified:
         await _audit(request, opened, page=None)
-    return JSONResponse({"pages": [[line.text for line in page.lines] for page in pages]},
-                        headers={"cache-control": "private, no-store"})
+    return JSONResponse(
+        {"pages": [[line.text for line in page.lines] for page in pages]},
+        headers={"cache-control": "private, no-store"},
+    )
 
 
 async def _audit(request: Request, opened: Opened, *, page: int | None) -> None:
@@ -86,7 +93,8 @@ async def _audit(request: Request, opened: Opened, *, page: int | None) -> None:
 
 def routes() -> list[BaseRoute]:
     return [
-        api("/api/versions/{version_id}/pages/{page}/text.json", page_text,
-            name="version_page_text"),
+        api(
+            "/api/versions/{version_id}/pages/{page}/text.json", page_text, name="version_page_text"
+        ),
         api("/api/versions/{version_id}/text.json", document_text, name="version_text"),
     ]

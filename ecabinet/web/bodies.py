@@ -83,13 +83,22 @@ def _in_zone(value: datetime | None, info: ValidationInfo) -> datetime | None:
 
 
 ZONED = "ISO 8601; without an offset, in the server's time zone."
-When = Annotated[datetime | None, BeforeValidator(_blank_is_none), AfterValidator(_in_zone),
-                 Field(description=ZONED)]
-Required = Annotated[datetime, BeforeValidator(_blank_is_missing), AfterValidator(_in_zone),
-                     Field(description=ZONED)]
+When = Annotated[
+    datetime | None,
+    BeforeValidator(_blank_is_none),
+    AfterValidator(_in_zone),
+    Field(description=ZONED),
+]
+Required = Annotated[
+    datetime, BeforeValidator(_blank_is_missing), AfterValidator(_in_zone), Field(description=ZONED)
+]
 # In a PATCH: may be left out, but not sent blank.
-RequiredIfSent = Annotated[datetime | None, BeforeValidator(_blank_is_missing),
-                           AfterValidator(_in_zone), Field(description=ZONED)]
+RequiredIfSent = Annotated[
+    datetime | None,
+    BeforeValidator(_blank_is_missing),
+    AfterValidator(_in_zone),
+    Field(description=ZONED),
+]
 
 
 def or_default(default: object) -> BeforeValidator:
@@ -107,9 +116,12 @@ class Credential(BaseModel):
     response: dict[str, Any]
 
 
-FAKE_CREDENTIAL = {"id": "AAAA", "rawId": "AAAA", "type": "public-key",
-                   "response": {"clientDataJSON": "e30", "authenticatorData": "AAAA",
-                                "signature": "AAAA"}}
+FAKE_CREDENTIAL = {
+    "id": "AAAA",
+    "rawId": "AAAA",
+    "type": "public-key",
+    "response": {"clientDataJSON": "e30", "authenticatorData": "AAAA", "signature": "AAAA"},
+}
 
 
 def example(*examples: dict[str, Any]) -> ConfigDict:
@@ -117,13 +129,16 @@ def example(*examples: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(examples)})
 
 
-def takes(model: type[BaseModel], media_type: str = "application/json"
-          ) -> Callable[[Endpoint], Endpoint]:
+def takes(
+    model: type[BaseModel], media_type: str = "application/json"
+) -> Callable[[Endpoint], Endpoint]:
     """Declare the endpoint's request body (its OpenAPI schema comes from the model)."""
+
     def mark(view: Endpoint) -> Endpoint:
         view.request_body = model  # type: ignore[attr-defined]
         view.request_media_type = media_type  # type: ignore[attr-defined]
         return view
+
     return mark
 
 
@@ -162,8 +177,15 @@ async def parsed(request: Request, model: type[M]) -> M:
         raise refusal(exc.errors()) from exc
 
 
-NUMBER = {"int_type", "int_parsing", "int_from_float", "greater_than_equal",
-          "less_than_equal", "greater_than", "less_than"}
+NUMBER = {
+    "int_type",
+    "int_parsing",
+    "int_from_float",
+    "greater_than_equal",
+    "less_than_equal",
+    "greater_than",
+    "less_than",
+}
 PLAIN = {
     "missing": N_("The field %(field)s is required."),
     "string_type": N_("The field %(field)s must be text."),
@@ -172,9 +194,10 @@ PLAIN = {
     "dict_type": N_("The field %(field)s must be an object."),
     "model_type": N_("The field %(field)s must be an object."),
     **dict.fromkeys(NUMBER, N_("The field %(field)s must be a whole number.")),
-    **dict.fromkeys(("datetime_type", "datetime_parsing", "datetime_from_date_parsing"),
-                    N_("The field %(field)s is not a date and time; write it like "
-                       "2030-06-30T08:30.")),
+    **dict.fromkeys(
+        ("datetime_type", "datetime_parsing", "datetime_from_date_parsing"),
+        N_("The field %(field)s is not a date and time; write it like 2030-06-30T08:30."),
+    ),
 }
 
 
@@ -188,17 +211,27 @@ def refusal(errors: list[ErrorDetails]) -> InvalidBody:
     names = [str(part) for part in first["loc"] if not isinstance(part, int)]
     field = ".".join(names) or "body"
     if len(first["loc"]) > len(names):  # an element of a list
-        listed = ("The field %(field)s must be a list of numbers." if kind in NUMBER
-                  else "The field %(field)s must be a list of texts.")
+        listed = (
+            "The field %(field)s must be a list of numbers."
+            if kind in NUMBER
+            else "The field %(field)s must be a list of texts."
+        )
         return InvalidBody(listed, field=field)
     if kind in {"literal_error", "enum"}:
         choices = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
-        return InvalidBody("The field %(field)s must be one of: %(choices)s.", field=field,
-                           choices=choices)
+        return InvalidBody(
+            "The field %(field)s must be one of: %(choices)s.", field=field, choices=choices
+        )
     if kind == "string_too_long":
-        return InvalidBody("The field %(field)s is longer than %(limit)s characters.",
-                           field=field, limit=ctx.get("max_length"))
+        return InvalidBody(
+            "The field %(field)s is longer than %(limit)s characters.",
+            field=field,
+            limit=ctx.get("max_length"),
+        )
     if kind in PLAIN:
         return InvalidBody(PLAIN[kind], field=field)
-    return InvalidBody('The field "%(field)s" of the request is missing or not valid: '
-                       '%(problem)s.', field=field, problem=first["msg"])
+    return InvalidBody(
+        'The field "%(field)s" of the request is missing or not valid: %(problem)s.',
+        field=field,
+        problem=first["msg"],
+    )

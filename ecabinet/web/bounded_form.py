@@ -25,8 +25,9 @@ class Part:
     data: bytearray = field(default_factory=bytearray)
 
 
-async def read_parts(request: Request, budgets: Mapping[str, int], *, total: int
-                     ) -> dict[str, Part]:
+async def read_parts(
+    request: Request, budgets: Mapping[str, int], *, total: int
+) -> dict[str, Part]:
     """The form's parts by name, each within ``budgets[name]`` bytes, all within ``total``."""
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
@@ -67,23 +68,32 @@ async def read_parts(request: Request, budgets: Mapping[str, int], *, total: int
         part.data += data[start:end]
         if len(part.data) > budgets[part.name]:
             if part.filename is None:
-                raise PayloadTooLarge("A form field is larger than %(limit)s bytes.",
-                                      limit=budgets[part.name])
-            raise PayloadTooLarge("The file is larger than the limit of %(limit)s bytes.",
-                                  limit=budgets[part.name])
+                raise PayloadTooLarge(
+                    "A form field is larger than %(limit)s bytes.", limit=budgets[part.name]
+                )
+            raise PayloadTooLarge(
+                "The file is larger than the limit of %(limit)s bytes.", limit=budgets[part.name]
+            )
 
-    parser = MultipartParser(boundary, {
-        "on_part_begin": on_part_begin, "on_header_field": on_header_field,
-        "on_header_value": on_header_value, "on_header_end": on_header_end,
-        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
-    })
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+        },
+    )
     received = 0
     try:
         async for chunk in request.stream():
             received += len(chunk)
             if received > total:
-                raise PayloadTooLarge("The request is larger than the limit of %(limit)s "
-                                      "bytes.", limit=total)
+                raise PayloadTooLarge(
+                    "The request is larger than the limit of %(limit)s bytes.", limit=total
+                )
             parser.write(chunk)
         parser.finalize()
     except FormParserError as exc:

@@ -33,15 +33,17 @@ async def calendar_feed(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         person = await calendar.owner_of(tx, token)
         data = await calendar.feed(tx, settings.origin, person)
-    return Response(data, media_type="text/calendar; charset=utf-8",
-                    headers={"Cache-Control": "private, no-store"})
+    return Response(
+        data,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "private, no-store"},
+    )
 
 
 async def calendar_page(request: Request, url: str = "") -> Response:
     async with db_of(request).transaction() as tx:
         active = await calendar.has_feed(tx, actor_of(request))
-    return render(request, "calendar.html", {**page_tools(request), "active": active,
-                                             "url": url})
+    return render(request, "calendar.html", {**page_tools(request), "active": active, "url": url})
 
 
 async def new_calendar(request: Request) -> Response:
@@ -61,9 +63,18 @@ async def attendance_page(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         meeting = await load_meeting(tx.session, meeting_id)
         plan, deputies = await attendance_plans.mine(tx, actor_of(request), meeting)
-    return render(request, "attendance_plan.html", {
-        **page_tools(request), "meeting": meeting, "plan": plan, "deputies": deputies,
-        "answer_labels": ANSWER_LABELS, "saved": request.query_params.get("saved") == "1"})
+    return render(
+        request,
+        "attendance_plan.html",
+        {
+            **page_tools(request),
+            "meeting": meeting,
+            "plan": plan,
+            "deputies": deputies,
+            "answer_labels": ANSWER_LABELS,
+            "saved": request.query_params.get("saved") == "1",
+        },
+    )
 
 
 async def save_attendance(request: Request) -> Response:
@@ -71,9 +82,13 @@ async def save_attendance(request: Request) -> Response:
     form = await request.form()
     async with db_of(request).transaction() as tx:
         await attendance_plans.answer(
-            tx, actor_of(request), meeting_id, str(form.get("answer", "")),
+            tx,
+            actor_of(request),
+            meeting_id,
+            str(form.get("answer", "")),
             stand_in=positive_int(str(form.get("standIn") or "")),
-            note=str(form.get("note", "")))
+            note=str(form.get("note", "")),
+        )
     return RedirectResponse(f"/meetings/{meeting_id}/attendance?saved=1", status_code=303)
 
 
@@ -93,10 +108,16 @@ async def my_attendance(request: Request) -> Response:
     body = await parsed(request, AttendanceAnswer)
     async with db_of(request).transaction() as tx:
         row = await attendance_plans.answer(
-            tx, actor_of(request), int_param(request, "meeting_id"), body.answer,
-            stand_in=body.stand_in, note=body.note)
-    return JSONResponse({"seat": row.membership_id, "answer": row.answer,
-                         "standIn": row.stand_in_membership_id})
+            tx,
+            actor_of(request),
+            int_param(request, "meeting_id"),
+            body.answer,
+            stand_in=body.stand_in,
+            note=body.note,
+        )
+    return JSONResponse(
+        {"seat": row.membership_id, "answer": row.answer, "standIn": row.stand_in_membership_id}
+    )
 
 
 async def expected(tx: Tx, meeting_id: int) -> dict[str, object]:
@@ -111,13 +132,24 @@ async def attendance_plans_json(request: Request) -> Response:
         meeting = await load_meeting(tx.session, int_param(request, "meeting_id"))
         ensure_prepares(actor_of(request), meeting.body_id)
         rows, quorum = await attendance_plans.plans_of(tx, meeting)
-    return JSONResponse({
-        "members": quorum.members, "coming": quorum.coming, "needed": quorum.needed,
-        "unanswered": quorum.unanswered, "atRisk": quorum.at_risk,
-        "seats": [{"seat": r.membership.id, "name": r.person.full_name,
-                   "answer": r.plan.answer if r.plan else None,
-                   "standIn": r.plan.stand_in_membership_id if r.plan else None}
-                  for r in rows]})
+    return JSONResponse(
+        {
+            "members": quorum.members,
+            "coming": quorum.coming,
+            "needed": quorum.needed,
+            "unanswered": quorum.unanswered,
+            "atRisk": quorum.at_risk,
+            "seats": [
+                {
+                    "seat": r.membership.id,
+                    "name": r.person.full_name,
+                    "answer": r.plan.answer if r.plan else None,
+                    "standIn": r.plan.stand_in_membership_id if r.plan else None,
+                }
+                for r in rows
+            ],
+        }
+    )
 
 
 def routes() -> list[BaseRoute]:
@@ -127,9 +159,12 @@ def routes() -> list[BaseRoute]:
         page("/me/calendar", new_calendar, methods=["POST"], name="new_calendar"),
         page("/me/calendar/revoke", revoke_calendar, methods=["POST"], name="revoke_calendar"),
         page("/meetings/{meeting_id:int}/attendance", attendance_page, name="attendance_plan"),
-        page("/meetings/{meeting_id:int}/attendance", save_attendance, methods=["POST"],
-             name="save_attendance_plan"),
-        api("/api/meetings/{meeting_id:int}/attendance-plans/me", my_attendance,
-            methods=["PUT"]),
+        page(
+            "/meetings/{meeting_id:int}/attendance",
+            save_attendance,
+            methods=["POST"],
+            name="save_attendance_plan",
+        ),
+        api("/api/meetings/{meeting_id:int}/attendance-plans/me", my_attendance, methods=["PUT"]),
         api("/api/meetings/{meeting_id:int}/attendance-plans", attendance_plans_json),
     ]

@@ -23,8 +23,9 @@ class StepChart:
     right: int = WIDTH - RIGHT
 
 
-def response_rate(points: list[tuple[datetime, int]], total: int, *, start: datetime,
-                  end: datetime) -> StepChart:
+def response_rate(
+    points: list[tuple[datetime, int]], total: int, *, start: datetime, end: datetime
+) -> StepChart:
     """A step line of the share of cells answered, from ``start`` to ``end``."""
     span = max((end - start).total_seconds(), 1.0)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -39,6 +40,8 @@ def response_rate(points: list[tuple[datetime, int]], total: int, *, start: date
     path = [f"M{x(start)},{y(0)}"]
     path += [f"H{x(moment)}V{y(count)}" for moment, count in points]
     path.append(f"H{x(end)}")
-    grid = [(y(share), round(100 * share / total) if total else 0)
-            for share in sorted({0, total // 2, total})]
+    grid = [
+        (y(share), round(100 * share / total) if total else 0)
+        for share in sorted({0, total // 2, total})
+    ]
     return StepChart("".join(path), grid, [(x(m), y(c)) for m, c in points], start, end)

@@ -42,11 +42,18 @@ def int_param(request: Request, name: str) -> int:
 
 
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
-    response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_absolute_hours * 3600,
-                        httponly=True, samesite="strict", secure=settings.secure_cookies,
-                        path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_absolute_hours * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        path="/",
+    )
 
 
 def clear_session_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict",
-                           secure=settings.secure_cookies, path="/")
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="strict", secure=settings.secure_cookies, path="/"
+    )

@@ -30,16 +30,16 @@ def token_for(seed: str, secret: str) -> str:
 def check_origin(connection: HTTPConnection, origin: str) -> None:
     sent = connection.headers.get("origin")
     if sent is not None and sent.rstrip("/") != origin:
-        raise CsrfRefused("The request came from another site (%(origin)s) and was refused.",
-                          origin=sent)
+        raise CsrfRefused(
+            "The request came from another site (%(origin)s) and was refused.", origin=sent
+        )
 
 
 def check_token(connection: HTTPConnection, submitted: str | None, secret: str) -> None:
     seed = connection.scope.get("state", {}).get("csrf_seed", "")
     if not submitted or not seed or not hmac.compare_digest(submitted, token_for(seed, secret)):
         raise CsrfRefused(
-            "This form has expired or did not come from e-Cabinet. Reload the page and "
-            "try again."
+            "This form has expired or did not come from e-Cabinet. Reload the page and try again."
         )
 
 

@@ -55,8 +55,9 @@ def stamp_for(actor: Actor, settings: Settings, now: datetime | None = None) -> 
 
 async def _opened(request: Request) -> Opened:
     async with db_of(request).read() as session:
-        return await reading.open_version(session, actor_of(request),
-                                          int_param(request, "version_id"))
+        return await reading.open_version(
+            session, actor_of(request), int_param(request, "version_id")
+        )
 
 
 async def _record(request: Request, opened: Opened, kind: str, **data: object) -> None:
@@ -71,20 +72,32 @@ async def version_file(request: Request) -> Response:
     opened = await _opened(request)
     settings = settings_of(request)
     version = opened.version
-    attachment = (request.query_params.get("download") == "1"
-                  or version.media_type not in INLINE_TYPES)
-    headers = {"content-disposition": delivery.disposition(version.filename,
-                                                           attachment=attachment)}
+    attachment = (
+        request.query_params.get("download") == "1" or version.media_type not in INLINE_TYPES
+    )
+    headers = {"content-disposition": delivery.disposition(version.filename, attachment=attachment)}
     if opened.classified:
         return await _stamped_copy(request, opened, headers)
     response = delivery.blob_response(
-        request, _store(settings), db_of(request).read, sha256=version.sha256,
-        size=version.size, media_type=version.media_type, etag=f'"{version.sha256}"',
-        headers=headers)
+        request,
+        _store(settings),
+        db_of(request).read,
+        sha256=version.sha256,
+        size=version.size,
+        media_type=version.media_type,
+        etag=f'"{version.sha256}"',
+        headers=headers,
+    )
     if response.status_code in (200, 206) and request.method == "GET":
-        recording = _in_background(_record(request, opened, "document.downloaded",
-                                           range=request.headers.get("range"),
-                                           purpose=_purpose(request)))
+        recording = _in_background(
+            _record(
+                request,
+                opened,
+                "document.downloaded",
+                range=request.headers.get("range"),
+                purpose=_purpose(request),
+            )
+        )
         return RecordedBeforeLastByte(response, recording)
     return response
 
@@ -123,8 +136,9 @@ class RecordedBeforeLastByte(Response):
                 expected = int(length) if length is not None else None
             elif message["type"] == "http.response.body":
                 sent += len(message.get("body", b""))
-                completes = (not message.get("more_body", False)
-                             or (expected is not None and sent >= expected))
+                completes = not message.get("more_body", False) or (
+                    expected is not None and sent >= expected
+                )
                 if completes and not self.recording.done():
                     await asyncio.shield(self.recording)
                 if completes:
@@ -154,20 +168,34 @@ async def _stamped_copy(request: Request, opened: Opened, headers: dict[str, str
             "This classified document has %(pages)s pages; a stamped copy can be made of at "
             "most %(limit)s pages at a time. Read it page by page in the viewer, or ask the "
             "secretariat for the document in shorter parts.",
-            pages=pages, limit=settings.watermark_max_pages)
+            pages=pages,
+            limit=settings.watermark_max_pages,
+        )
     stamp = stamp_for(actor_of(request), settings)
-    async with _store(settings).local_copy(db_of(request).read,
-                                           opened.version.sha256) as source:
+    async with _store(settings).local_copy(db_of(request).read, opened.version.sha256) as source:
         handle = await _stamped_file(request, source, stamp)
     try:
-        await _record(request, opened, "document.downloaded", code=stamp.code,
-                      watermark=stamp.line, purpose=_purpose(request))
+        await _record(
+            request,
+            opened,
+            "document.downloaded",
+            code=stamp.code,
+            watermark=stamp.line,
+            purpose=_purpose(request),
+        )
     except BaseException:
         handle.close()
         raise
     size = os.fstat(handle.fileno()).st_size
-    return StreamingResponse(_drain(handle), media_type="application/pdf", headers={
-        **headers, "content-length": str(size), "cache-control": delivery.PRIVATE_NO_STORE})
+    return StreamingResponse(
+        _drain(handle),
+        media_type="application/pdf",
+        headers={
+            **headers,
+            "content-length": str(size),
+            "cache-control": delivery.PRIVATE_NO_STORE,
+        },
+    )
 
 
 async def _stamped_file(request: Request, source: Path, stamp: watermark.Stamp) -> BinaryIO:
@@ -177,8 +205,14 @@ async def _stamped_file(request: Request, source: Path, stamp: watermark.Stamp) 
     settings = settings_of(request)
     target = await anyio.to_thread.run_sync(_temporary, settings.upload_dir)
     try:
-        await _work(request, watermark.stamp_pdf, source, target, stamp,
-                    seconds=settings.watermark_timeout_seconds)
+        await _work(
+            request,
+            watermark.stamp_pdf,
+            source,
+            target,
+            stamp,
+            seconds=settings.watermark_timeout_seconds,
+        )
         return await anyio.to_thread.run_sync(_open_unlinked, target)
     finally:
         await anyio.to_thread.run_sync(lambda: target.unlink(missing_ok=True))
@@ -197,17 +231,29 @@ def _open_unlinked(path: Path) -> BinaryIO:
     return handle
 
 
-async def _work(request: Request, function: Callable[..., T], *args: Any,
-                seconds: int, still_wanted: Callable[[], None] | None = None) -> T:
+async def _work(
+    request: Request,
+    function: Callable[..., T],
+    *args: Any,
+    seconds: int,
+    still_wanted: Callable[[], None] | None = None,
+) -> T:
     """A job in the render pool, one at a time per person."""
     pool: WorkerPool = request.app.state.render_pool
     try:
-        return await pool.run(function, *args, seconds=seconds,
-                              key=actor_of(request).person_id, still_wanted=still_wanted)
+        return await pool.run(
+            function,
+            *args,
+            seconds=seconds,
+            key=actor_of(request).person_id,
+            still_wanted=still_wanted,
+        )
     except JobFailed as failed:
         log.warning("a document job failed: %r", failed.cause)
-        raise TooCostly("This page could not be drawn: the PDF is damaged in a way the "
-                        "viewer cannot read. Ask the secretariat to export it again.") from None
+        raise TooCostly(
+            "This page could not be drawn: the PDF is damaged in a way the "
+            "viewer cannot read. Ask the secretariat to export it again."
+        ) from None
 
 
 async def _drain(handle: BinaryIO) -> AsyncIterator[bytes]:
@@ -235,8 +281,11 @@ async def page_image(request: Request) -> Response:
     if delivery.etag_matches(request.headers.get("if-none-match"), etag):
         return delivery.not_modified(etag, delivery.PRIVATE_REVALIDATE)
     png = await _rendered(request, version.sha256, number, width)
-    return Response(png, media_type="image/png", headers={
-        "etag": etag, "cache-control": delivery.PRIVATE_REVALIDATE})
+    return Response(
+        png,
+        media_type="image/png",
+        headers={"etag": etag, "cache-control": delivery.PRIVATE_REVALIDATE},
+    )
 
 
 async def _rendered(request: Request, sha256: str, number: int, width: int) -> bytes:
@@ -254,8 +303,9 @@ async def _rendered(request: Request, sha256: str, number: int, width: int) -> b
     try:
         settings = settings_of(request)
         async with _store(settings).local_copy(db_of(request).read, sha256) as path:
-            png = await _render_job(request, key, rendering.page_png, path, number, width,
-                                    settings.render_max_pixels)
+            png = await _render_job(
+                request, key, rendering.page_png, path, number, width, settings.render_max_pixels
+            )
         rendering.PAGES.put(key, png)
         future.set_result(png)
         return png
@@ -267,14 +317,19 @@ async def _rendered(request: Request, sha256: str, number: int, width: int) -> b
         del _rendering[key]
 
 
-async def _render_job(request: Request, key: PageKey, function: Callable[..., bytes],
-                      *args: Any) -> bytes:
+async def _render_job(
+    request: Request, key: PageKey, function: Callable[..., bytes], *args: Any
+) -> bytes:
     """A page job; a page refused as too costly is remembered, so that asking again is
     refused at once instead of costing a worker its full time again."""
     try:
-        return await _work(request, function, *args,
-                           seconds=settings_of(request).render_timeout_seconds,
-                           still_wanted=lambda: _check_not_refused(key))
+        return await _work(
+            request,
+            function,
+            *args,
+            seconds=settings_of(request).render_timeout_seconds,
+            still_wanted=lambda: _check_not_refused(key),
+        )
     except TooCostly as refused:
         _refused_pages[key[:2]] = refused
         while len(_refused_pages) > REFUSED_PAGES_KEPT:
@@ -289,17 +344,25 @@ def _check_not_refused(key: PageKey) -> None:
         raise TooCostly(refused.message, **refused.params)
 
 
-async def _stamped_page(request: Request, opened: Opened, number: int, width: int
-                        ) -> Response:
+async def _stamped_page(request: Request, opened: Opened, number: int, width: int) -> Response:
     settings = settings_of(request)
     key = (opened.version.sha256, number, width)
     _check_not_refused(key)
     stamp = stamp_for(actor_of(request), settings)
-    async with _store(settings).local_copy(db_of(request).read,
-                                           opened.version.sha256) as path:
-        png = await _render_job(request, key, rendering.stamped_page_png, path, number, width,
-                                settings.render_max_pixels, stamp)
-    await _record(request, opened, "document.page_viewed", code=stamp.code, page=number,
-                  watermark=stamp.line)
-    return Response(png, media_type="image/png",
-                    headers={"cache-control": delivery.PRIVATE_NO_STORE})
+    async with _store(settings).local_copy(db_of(request).read, opened.version.sha256) as path:
+        png = await _render_job(
+            request,
+            key,
+            rendering.stamped_page_png,
+            path,
+            number,
+            width,
+            settings.render_max_pixels,
+            stamp,
+        )
+    await _record(
+        request, opened, "document.page_viewed", code=stamp.code, page=number, watermark=stamp.line
+    )
+    return Response(
+        png, media_type="image/png", headers={"cache-control": delivery.PRIVATE_NO_STORE}
+    )

@@ -65,8 +65,10 @@ async def current(request: Request) -> Response:
     screen = await screen_of(request)
     if screen is None:
         if actor_of(request).signed_in:
-            raise ValidationFailed("This browser is not a room display. Open a meeting's "
-                                   "room display from the meeting's page.")
+            raise ValidationFailed(
+                "This browser is not a room display. Open a meeting's "
+                "room display from the meeting's page."
+            )
         raise Unauthenticated("Sign in with your passkey to continue.")
     async with db_of(request).read() as session:
         meeting = await displays.meeting_shown(session, screen)
@@ -80,19 +82,25 @@ async def enroll_page(request: Request) -> Response:
     token = request.path_params["token"]
     async with db_of(request).read() as session:
         screen, body = await displays.pending(session, token)
-    return render(request, "display_enroll.html", {"screen": screen, "body": body,
-                                                   "token": token})
+    return render(request, "display_enroll.html", {"screen": screen, "body": body, "token": token})
 
 
 async def enroll(request: Request) -> Response:
     settings = settings_of(request)
     async with db_of(request).transaction() as tx:
-        _, cookie = await displays.enroll(tx, request.path_params["token"],
-                                          client=request.headers.get("user-agent", ""))
+        _, cookie = await displays.enroll(
+            tx, request.path_params["token"], client=request.headers.get("user-agent", "")
+        )
     response = see_other("/display")
-    response.set_cookie(displays.DISPLAY_COOKIE, cookie, max_age=COOKIE_DAYS * 86400,
-                        httponly=True, samesite="strict", secure=settings.secure_cookies,
-                        path="/")
+    response.set_cookie(
+        displays.DISPLAY_COOKIE,
+        cookie,
+        max_age=COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        path="/",
+    )
     return response
 
 
@@ -109,12 +117,20 @@ async def issue(request: Request) -> Response:
     form = await request.form()
     name = form.get("name")
     async with db_of(request).transaction() as tx:
-        screen, url = await displays.issue(tx, settings_of(request), actor_of(request),
-                                           body_id, name if isinstance(name, str) else "")
+        screen, url = await displays.issue(
+            tx,
+            settings_of(request),
+            actor_of(request),
+            body_id,
+            name if isinstance(name, str) else "",
+        )
         body = await load_body(tx.session, body_id)
     # The link exists only in this answer (the server keeps its hash): no redirect.
-    return render(request, "display_link.html", {"screen": screen, "body": body, "url": url,
-                                                 "qr": qr_data_uri(url)})
+    return render(
+        request,
+        "display_link.html",
+        {"screen": screen, "body": body, "url": url, "qr": qr_data_uri(url)},
+    )
 
 
 async def revoke(request: Request) -> Response:

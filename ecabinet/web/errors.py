@@ -78,18 +78,28 @@ async def _audit_refusal(connection: HTTPConnection, error: EcabinetError) -> No
     data = dict(error.anonymous_audit or {})
     subject = str(data.pop("subject", "") or connection.url.path)
     await refusals.record(
-        connection.app.state.db, connection.app.state.refusals,
-        source=connection.client.host if connection.client else "", kind=error.kind,
-        actor_id=None if actor is None else actor.person_id, subject=subject,
-        method=connection.scope.get("method", "WS"), path=connection.url.path[:128],
-        reason=error.detail, **data)
+        connection.app.state.db,
+        connection.app.state.refusals,
+        source=connection.client.host if connection.client else "",
+        kind=error.kind,
+        actor_id=None if actor is None else actor.person_id,
+        subject=subject,
+        method=connection.scope.get("method", "WS"),
+        path=connection.url.path[:128],
+        reason=error.detail,
+        **data,
+    )
 
 
 # How long a client should wait before asking again while the database is unreachable
 # (a restart, a failover); tablets add jitter of their own.
 RETRY_AFTER_SECONDS = 2
-_UNREACHABLE = (ConnectionError, asyncpg.PostgresConnectionError,
-                asyncpg.exceptions.OperatorInterventionError, sa_exc.TimeoutError)
+_UNREACHABLE = (
+    ConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    sa_exc.TimeoutError,
+)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -98,15 +108,18 @@ def _chain(exc: BaseException) -> list[BaseException]:
     while current is not None and all(current is not s for s in seen):
         seen.append(current)
         orig = getattr(current, "orig", None)
-        current = orig if isinstance(orig, BaseException) else (
-            current.__cause__ or current.__context__)
+        current = (
+            orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+        )
     return seen
 
 
 def _database_unreachable(exc: BaseException) -> bool:
-    return any(isinstance(one, _UNREACHABLE) or (
-        isinstance(one, sa_exc.DBAPIError) and one.connection_invalidated)
-        for one in _chain(exc))
+    return any(
+        isinstance(one, _UNREACHABLE)
+        or (isinstance(one, sa_exc.DBAPIError) and one.connection_invalidated)
+        for one in _chain(exc)
+    )
 
 
 def _is_overflow(exc: BaseException) -> bool:
@@ -117,8 +130,9 @@ def _is_overflow(exc: BaseException) -> bool:
         if isinstance(current, OverflowError) or "out of int64 range" in str(current):
             return True
         orig = getattr(current, "orig", None)
-        current = orig if isinstance(orig, BaseException) else (
-            current.__cause__ or current.__context__)
+        current = (
+            orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+        )
     return False
 
 
@@ -133,8 +147,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         error = NotFound("There is no page at this address.")
     elif exc.status_code == 405:
-        error = MethodNotAllowed("This address does not accept %(method)s.",
-                                 method=request.method)
+        error = MethodNotAllowed("This address does not accept %(method)s.", method=request.method)
     else:
         error = EcabinetError(str(exc.detail))
     return await render_error(request.scope, error)
@@ -144,18 +157,22 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
     if _is_overflow(exc):
         # Ids are checked where they are read; this catches a number that slipped past a
         # check and reached the database driver, so it still is a refusal, not a 500.
-        return await render_error(request.scope, ValidationFailed(
-            "A number in this request is too large."))
+        return await render_error(
+            request.scope, ValidationFailed("A number in this request is too large.")
+        )
     if _database_unreachable(exc):
         # Not a fault of this request: say so, and when to ask again.
         log.warning("database unreachable on %s: %s", request.url.path, exc)
-        response = await render_error(request.scope, ServiceUnavailable(
-            "The database cannot be reached."))
+        response = await render_error(
+            request.scope, ServiceUnavailable("The database cannot be reached.")
+        )
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return await render_error(
         request.scope,
-        InternalError("The server could not complete this request. Nothing was changed; "
-                      "please try again, and tell the secretariat if it happens again."),
+        InternalError(
+            "The server could not complete this request. Nothing was changed; "
+            "please try again, and tell the secretariat if it happens again."
+        ),
     )

@@ -19,8 +19,9 @@ async def counted(connection: HTTPConnection) -> AsyncIterator[None]:
     limiter: RateLimiter = connection.app.state.guesses
     address = client_of(connection).address
     if limiter.exceeded(address):
-        raise TooManyRequests("Too many enrollment links tried from this device. Wait a "
-                              "minute and try again.")
+        raise TooManyRequests(
+            "Too many enrollment links tried from this device. Wait a minute and try again."
+        )
     try:
         yield
     except EnrollmentRefused:

@@ -26,8 +26,9 @@ async def small_json(request: Request, limit: int) -> dict[str, Any]:
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > limit:
-            raise PayloadTooLarge("The request is larger than the limit of %(limit)s bytes.",
-                                  limit=limit)
+            raise PayloadTooLarge(
+                "The request is larger than the limit of %(limit)s bytes.", limit=limit
+            )
     try:
         body = json.loads(bytes(raw) or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
@@ -46,8 +47,9 @@ def text(body: dict[str, Any], name: str, default: str = "") -> str:
     return value
 
 
-def when(body: dict[str, Any], name: str, zone: ZoneInfo, *, required: bool = False
-         ) -> datetime | None:
+def when(
+    body: dict[str, Any], name: str, zone: ZoneInfo, *, required: bool = False
+) -> datetime | None:
     raw = text(body, name).strip()
     if not raw:
         if required:
@@ -56,16 +58,21 @@ def when(body: dict[str, Any], name: str, zone: ZoneInfo, *, required: bool = Fa
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ValidationFailed("The field %(field)s is not a date and time; write it like "
-                               "2030-06-30T08:30.", field=name) from exc
+        raise ValidationFailed(
+            "The field %(field)s is not a date and time; write it like 2030-06-30T08:30.",
+            field=name,
+        ) from exc
     return (value.replace(tzinfo=zone) if value.tzinfo is None else value).astimezone(UTC)
 
 
 def level(raw: str, name: str = "classification") -> Classification:
     found = classification_from_code(raw or "public")
     if found is None:
-        raise ValidationFailed("The field %(field)s must be one of: %(choices)s.", field=name,
-                               choices=", ".join(c.name.lower() for c in Classification))
+        raise ValidationFailed(
+            "The field %(field)s must be one of: %(choices)s.",
+            field=name,
+            choices=", ".join(c.name.lower() for c in Classification),
+        )
     return found
 
 

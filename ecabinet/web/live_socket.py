@@ -42,15 +42,23 @@ class TooManyConnections(TooManyRequests):
     kind = "too-many-connections"
 
 
-async def refuse(websocket: WebSocket, error: EcabinetError, actor: Actor | None = None,
-                 **data: Any) -> None:
+async def refuse(
+    websocket: WebSocket, error: EcabinetError, actor: Actor | None = None, **data: Any
+) -> None:
     """Audit the refusal (counted when nobody signed in), then close the handshake (the
     browser sees a 403)."""
     websocket.app.state.metrics.ws_refused[error.kind] += 1
-    await refusals.record(db_of(websocket), websocket.app.state.refusals,
-                          source=websocket.client.host if websocket.client else "",
-                          kind=error.kind, actor_id=None if actor is None else actor.person_id,
-                          subject="/ws", method="WS", reason=error.detail, **data)
+    await refusals.record(
+        db_of(websocket),
+        websocket.app.state.refusals,
+        source=websocket.client.host if websocket.client else "",
+        kind=error.kind,
+        actor_id=None if actor is None else actor.person_id,
+        subject="/ws",
+        method="WS",
+        reason=error.detail,
+        **data,
+    )
     await websocket.close(code=1008)
 
 
@@ -58,37 +66,62 @@ async def live_socket(websocket: WebSocket) -> None:
     settings = settings_of(websocket)
     origin = websocket.headers.get("origin")
     if origin is None or origin.rstrip("/") != settings.origin:
-        await refuse(websocket, CsrfRefused(
-            "The live connection came from another site (%(origin)s) and was refused.",
-            origin=str(origin)), origin=str(origin))
+        await refuse(
+            websocket,
+            CsrfRefused(
+                "The live connection came from another site (%(origin)s) and was refused.",
+                origin=str(origin),
+            ),
+            origin=str(origin),
+        )
         return
     async with db_of(websocket).read() as session:
         actor = await actor_for_token(session, websocket.cookies.get(SESSION_COOKIE), settings)
-        screen = None if actor.signed_in else await displays.display_for(
-            session, websocket.cookies.get(displays.DISPLAY_COOKIE))
+        screen = (
+            None
+            if actor.signed_in
+            else await displays.display_for(session, websocket.cookies.get(displays.DISPLAY_COOKIE))
+        )
     if screen is not None:
         hub: Hub = websocket.app.state.hub
-        if sum(1 for c in hub.connections if c.display_id == screen.id) \
-                >= settings.ws_per_session:
-            await refuse(websocket, TooManyConnections(
-                "This display already has %(limit)s live connections open.",
-                limit=settings.ws_per_session), display=screen.id)
+        if sum(1 for c in hub.connections if c.display_id == screen.id) >= settings.ws_per_session:
+            await refuse(
+                websocket,
+                TooManyConnections(
+                    "This display already has %(limit)s live connections open.",
+                    limit=settings.ws_per_session,
+                ),
+                display=screen.id,
+            )
             return
-        await _serve(websocket, Connection(websocket, actor, limit=settings.ws_queue_messages,
-                                           display_id=screen.id), settings)
+        await _serve(
+            websocket,
+            Connection(websocket, actor, limit=settings.ws_queue_messages, display_id=screen.id),
+            settings,
+        )
         return
     if not actor.signed_in:
         await refuse(websocket, Unauthenticated("Sign in with your passkey to continue."))
         return
     login_id = None if actor.login is None else actor.login.id
-    if login_id is not None and await presence.open_for_login(
-            db_of(websocket), settings, login_id) >= settings.ws_per_session:
-        await refuse(websocket, TooManyConnections(
-            "This sign-in already has %(limit)s live connections open. Close another tab or "
-            "device and try again.", limit=settings.ws_per_session), actor)
+    if (
+        login_id is not None
+        and await presence.open_for_login(db_of(websocket), settings, login_id)
+        >= settings.ws_per_session
+    ):
+        await refuse(
+            websocket,
+            TooManyConnections(
+                "This sign-in already has %(limit)s live connections open. Close another tab or "
+                "device and try again.",
+                limit=settings.ws_per_session,
+            ),
+            actor,
+        )
         return
-    await _serve(websocket, Connection(websocket, actor, limit=settings.ws_queue_messages),
-                 settings)
+    await _serve(
+        websocket, Connection(websocket, actor, limit=settings.ws_queue_messages), settings
+    )
 
 
 async def _serve(websocket: WebSocket, connection: Connection, settings: Settings) -> None:
@@ -96,8 +129,15 @@ async def _serve(websocket: WebSocket, connection: Connection, settings: Setting
     websocket.app.state.metrics.ws_accepted += 1
     hub: Hub = websocket.app.state.hub
     await hub.attach(connection)
-    connection.offer(frames.dump({"type": "hello", "person": connection.actor.person_id,
-                                  "heartbeat": settings.ws_heartbeat_seconds}))
+    connection.offer(
+        frames.dump(
+            {
+                "type": "hello",
+                "person": connection.actor.person_id,
+                "heartbeat": settings.ws_heartbeat_seconds,
+            }
+        )
+    )
     try:
         await _listen(websocket, hub, connection, settings.ws_max_message_bytes)
     finally:
@@ -105,8 +145,7 @@ async def _serve(websocket: WebSocket, connection: Connection, settings: Setting
         await hub.detach(connection)
 
 
-async def _listen(websocket: WebSocket, hub: Hub, connection: Connection, limit: int
-                  ) -> None:
+async def _listen(websocket: WebSocket, hub: Hub, connection: Connection, limit: int) -> None:
     while not connection.closed:
         try:
             text = await websocket.receive_text()
@@ -126,8 +165,9 @@ async def _listen(websocket: WebSocket, hub: Hub, connection: Connection, limit:
             await _handle(websocket, hub, connection, message)
 
 
-async def _handle(websocket: WebSocket, hub: Hub, connection: Connection,
-                  message: dict[str, Any]) -> None:
+async def _handle(
+    websocket: WebSocket, hub: Hub, connection: Connection, message: dict[str, Any]
+) -> None:
     kind = message.get("type")
     if kind == "ping":
         connection.offer(frames.dump({"type": "pong"}))
@@ -137,8 +177,7 @@ async def _handle(websocket: WebSocket, hub: Hub, connection: Connection,
         hub.unwatch(connection)
 
 
-async def _watch(websocket: WebSocket, hub: Hub, connection: Connection,
-                 meeting_id: int) -> None:
+async def _watch(websocket: WebSocket, hub: Hub, connection: Connection, meeting_id: int) -> None:
     try:
         async with db_of(websocket).read() as session:
             meeting = await load_meeting(session, meeting_id)
@@ -158,11 +197,17 @@ async def _watch(websocket: WebSocket, hub: Hub, connection: Connection,
     connection.offer(frames.dump({"type": "watching", "meeting": meeting_id}))
 
 
-async def _audit_watch_refusal(websocket: WebSocket, connection: Connection,
-                               error: EcabinetError, meeting_id: int) -> None:
+async def _audit_watch_refusal(
+    websocket: WebSocket, connection: Connection, error: EcabinetError, meeting_id: int
+) -> None:
     async with db_of(websocket).transaction() as tx:
-        await audit.refusal(tx.session, error, actor_id=connection.person_id,
-                            subject=f"meeting:{meeting_id}", method="WS")
+        await audit.refusal(
+            tx.session,
+            error,
+            actor_id=connection.person_id,
+            subject=f"meeting:{meeting_id}",
+            method="WS",
+        )
 
 
 def routes() -> list[WebSocketRoute]:

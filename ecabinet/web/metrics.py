@@ -59,36 +59,52 @@ def _label(value: str) -> str:
 
 
 def render(metrics: Metrics, *, ws_open: int, pools: dict[str, WorkerPool]) -> str:
-    lines = ["# HELP ecabinet_refusals_total Requests refused, by kind and status.",
-             "# TYPE ecabinet_refusals_total counter"]
+    lines = [
+        "# HELP ecabinet_refusals_total Requests refused, by kind and status.",
+        "# TYPE ecabinet_refusals_total counter",
+    ]
     for (kind, status), count in sorted(metrics.refusals.items()):
-        lines.append(f'ecabinet_refusals_total{{kind="{_label(kind)}",status="{status}"}} '
-                     f"{count}")
-    lines += ["# HELP ecabinet_rate_limited_total Requests refused by a rate limit (429).",
-              "# TYPE ecabinet_rate_limited_total counter"]
+        lines.append(f'ecabinet_refusals_total{{kind="{_label(kind)}",status="{status}"}} {count}')
+    lines += [
+        "# HELP ecabinet_rate_limited_total Requests refused by a rate limit (429).",
+        "# TYPE ecabinet_rate_limited_total counter",
+    ]
     for kind, count in sorted(metrics.rate_limited.items()):
         lines.append(f'ecabinet_rate_limited_total{{kind="{_label(kind)}"}} {count}')
-    lines += ["# HELP ecabinet_ws_connections Live (websocket) connections open now.",
-              "# TYPE ecabinet_ws_connections gauge", f"ecabinet_ws_connections {ws_open}",
-              "# HELP ecabinet_ws_accepted_total Live connections accepted.",
-              "# TYPE ecabinet_ws_accepted_total counter",
-              f"ecabinet_ws_accepted_total {metrics.ws_accepted}",
-              "# HELP ecabinet_ws_refused_total Live connections refused at the handshake.",
-              "# TYPE ecabinet_ws_refused_total counter"]
+    lines += [
+        "# HELP ecabinet_ws_connections Live (websocket) connections open now.",
+        "# TYPE ecabinet_ws_connections gauge",
+        f"ecabinet_ws_connections {ws_open}",
+        "# HELP ecabinet_ws_accepted_total Live connections accepted.",
+        "# TYPE ecabinet_ws_accepted_total counter",
+        f"ecabinet_ws_accepted_total {metrics.ws_accepted}",
+        "# HELP ecabinet_ws_refused_total Live connections refused at the handshake.",
+        "# TYPE ecabinet_ws_refused_total counter",
+    ]
     for kind, count in sorted(metrics.ws_refused.items()):
         lines.append(f'ecabinet_ws_refused_total{{kind="{_label(kind)}"}} {count}')
-    lines += ["# HELP ecabinet_worker_queue_depth Jobs waiting for a worker process.",
-              "# TYPE ecabinet_worker_queue_depth gauge"]
-    lines += [f'ecabinet_worker_queue_depth{{pool="{name}"}} {pool.waiting}'
-              for name, pool in sorted(pools.items())]
-    lines += ["# HELP ecabinet_worker_busy Worker processes running a job now.",
-              "# TYPE ecabinet_worker_busy gauge"]
-    lines += [f'ecabinet_worker_busy{{pool="{name}"}} {pool.busy}'
-              for name, pool in sorted(pools.items())]
-    lines += ["# HELP ecabinet_worker_size Worker processes each pool may run.",
-              "# TYPE ecabinet_worker_size gauge"]
-    lines += [f'ecabinet_worker_size{{pool="{name}"}} {pool.size}'
-              for name, pool in sorted(pools.items())]
+    lines += [
+        "# HELP ecabinet_worker_queue_depth Jobs waiting for a worker process.",
+        "# TYPE ecabinet_worker_queue_depth gauge",
+    ]
+    lines += [
+        f'ecabinet_worker_queue_depth{{pool="{name}"}} {pool.waiting}'
+        for name, pool in sorted(pools.items())
+    ]
+    lines += [
+        "# HELP ecabinet_worker_busy Worker processes running a job now.",
+        "# TYPE ecabinet_worker_busy gauge",
+    ]
+    lines += [
+        f'ecabinet_worker_busy{{pool="{name}"}} {pool.busy}' for name, pool in sorted(pools.items())
+    ]
+    lines += [
+        "# HELP ecabinet_worker_size Worker processes each pool may run.",
+        "# TYPE ecabinet_worker_size gauge",
+    ]
+    lines += [
+        f'ecabinet_worker_size{{pool="{name}"}} {pool.size}' for name, pool in sorted(pools.items())
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -96,6 +112,9 @@ async def metrics_endpoint(request: Request) -> Response:
     if not allowed(request):
         return PlainTextResponse("Not Found\n", status_code=404)
     state = request.app.state
-    text = render(state.metrics, ws_open=len(state.hub.connections),
-                  pools={"render": state.render_pool, "verify": state.verify_pool})
+    text = render(
+        state.metrics,
+        ws_open=len(state.hub.connections),
+        pools={"render": state.render_pool, "verify": state.verify_pool},
+    )
     return Response(text, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})

@@ -36,8 +36,9 @@ Signer = Literal["secretary", "chair"]
 class ItemRecord(CamelBody):
     """What the minutes say of an item; a field left out keeps its text."""
 
-    model_config = example({"discussionNotes": "The ministry answered the questions.",
-                            "conclusion": "Adopted."})
+    model_config = example(
+        {"discussionNotes": "The ministry answered the questions.", "conclusion": "Adopted."}
+    )
     discussion_notes: str | None = None
     conclusion: str | None = None
 
@@ -82,8 +83,9 @@ def _text(value: Any, name: str) -> str | None:
 
 async def minutes_page(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
-        view = await minutes_view.workspace(tx, actor_of(request),
-                                            meeting_id=int_param(request, "meeting"))
+        view = await minutes_view.workspace(
+            tx, actor_of(request), meeting_id=int_param(request, "meeting")
+        )
     return render(request, "minutes.html", {"w": view})
 
 
@@ -91,31 +93,46 @@ async def edit_item_form(request: Request) -> Response:
     form = await request.form()
     async with db_of(request).transaction() as tx:
         item = await minutes.edit_item_record(
-            tx, actor_of(request), item_id=int_param(request, "item"),
+            tx,
+            actor_of(request),
+            item_id=int_param(request, "item"),
             discussion_notes=_text(form.get("discussion_notes"), "discussion_notes"),
-            conclusion=_text(form.get("conclusion"), "conclusion"))
-    return RedirectResponse(f"/meetings/{item.meeting_id}/minutes#item-{item.id}",
-                            status_code=303)
+            conclusion=_text(form.get("conclusion"), "conclusion"),
+        )
+    return RedirectResponse(f"/meetings/{item.meeting_id}/minutes#item-{item.id}", status_code=303)
 
 
 async def draft_form(request: Request) -> Response:
     form = await request.form()
     meeting_id = int_param(request, "meeting")
     async with db_of(request).transaction() as tx:
-        await minutes.render_draft(tx, settings_of(request), actor_of(request),
-                                   meeting_id=meeting_id,
-                                   locale=str(form.get("language") or "vi"))
+        await minutes.render_draft(
+            tx,
+            settings_of(request),
+            actor_of(request),
+            meeting_id=meeting_id,
+            locale=str(form.get("language") or "vi"),
+        )
     return RedirectResponse(f"/meetings/{meeting_id}/minutes", status_code=303)
 
 
 async def _download(request: Request, document: str) -> Response:
     async with db_of(request).transaction() as tx:
         data, name = await minutes_signing.download(
-            tx, settings_of(request), actor_of(request),
-            meeting_id=int_param(request, "meeting"), document=document)
-    return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "private, no-store"})
+            tx,
+            settings_of(request),
+            actor_of(request),
+            meeting_id=int_param(request, "meeting"),
+            document=document,
+        )
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 async def minutes_pdf(request: Request) -> Response:
@@ -137,18 +154,28 @@ async def verify_upload(request: Request) -> Response:
     settings = settings_of(request)
     limiter: RateLimiter = request.app.state.verify_limiter
     if not limiter.allow(client_of(request).address):
-        raise VerifyRateLimited("Too many verifications from this address. Wait a minute and "
-                                "try again.")
+        raise VerifyRateLimited(
+            "Too many verifications from this address. Wait a minute and try again."
+        )
     header_token = request.headers.get(csrf.HEADER)
     if header_token is not None:
         csrf.check_token(request, header_token, settings.session_secret)
-    parts = await read_parts(request, {
-        csrf.FORM_FIELD: CSRF_FIELD_BYTES, "pdf": settings.verify_max_bytes,
-        "keys": settings.verify_max_bytes}, total=settings.verify_max_bytes + FORM_OVERHEAD)
+    parts = await read_parts(
+        request,
+        {
+            csrf.FORM_FIELD: CSRF_FIELD_BYTES,
+            "pdf": settings.verify_max_bytes,
+            "keys": settings.verify_max_bytes,
+        },
+        total=settings.verify_max_bytes + FORM_OVERHEAD,
+    )
     if header_token is None:
         token = parts.get(csrf.FORM_FIELD)
-        csrf.check_token(request, None if token is None else token.data.decode("latin-1"),
-                         settings.session_secret)
+        csrf.check_token(
+            request,
+            None if token is None else token.data.decode("latin-1"),
+            settings.session_secret,
+        )
     upload, keys = parts.get("pdf"), parts.get("keys")
     if upload is None or upload.filename is None or not upload.data:
         raise ValidationFailed("Choose the PDF file to check.")
@@ -159,16 +186,28 @@ async def verify_upload(request: Request) -> Response:
         raise UnsupportedMediaType("This file is not a PDF.")
     pool: WorkerPool = request.app.state.verify_pool
     try:
-        report = await pool.run(verify_job.verify_upload, data, settings.minutes_trust_roots,
-                                name[:200], register, seconds=settings.verify_timeout_seconds)
+        report = await pool.run(
+            verify_job.verify_upload,
+            data,
+            settings.minutes_trust_roots,
+            name[:200],
+            register,
+            seconds=settings.verify_timeout_seconds,
+        )
     except JobFailed as failed:
         log.info("verification could not read an upload: %r", failed.cause)
-        raise ValidationFailed("This PDF could not be read: it is damaged, or it is not "
-                               "minutes or a notice made by e-Cabinet.") from None
+        raise ValidationFailed(
+            "This PDF could not be read: it is damaged, or it is not "
+            "minutes or a notice made by e-Cabinet."
+        ) from None
     gettext = page_context(request)["_"]
     # A file that does not verify is a well-formed request about an unacceptable document.
-    return render(request, "minutes_verify.html", {"report": report_view(report, gettext)},
-                  status=200 if report.ok else 422)
+    return render(
+        request,
+        "minutes_verify.html",
+        {"report": report_view(report, gettext)},
+        status=200 if report.ok else 422,
+    )
 
 
 async def key_register_pdf(request: Request) -> Response:
@@ -178,8 +217,7 @@ async def key_register_pdf(request: Request) -> Response:
     no signature."""
     body_id = int_param(request, "body")
     async with db_of(request).transaction() as tx:
-        data = await key_register.register_for(tx, settings_of(request), actor_of(request),
-                                               body_id)
+        data = await key_register.register_for(tx, settings_of(request), actor_of(request), body_id)
     return _register_response(data, f"key-register-{body_id}.pdf")
 
 
@@ -192,18 +230,30 @@ async def key_register_revision_pdf(request: Request) -> Response:
 
 
 def _register_response(data: bytes, name: str) -> Response:
-    return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "no-cache"})
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-cache",
+        },
+    )
 
 
 def report_view(report: Report, gettext: Any) -> dict[str, Any]:
     return {
-        "ok": report.ok, "file_name": report.file_name, "sha256": report.file_sha256,
+        "ok": report.ok,
+        "file_name": report.file_name,
+        "sha256": report.file_sha256,
         "problems": len(report.problems),
-        "sections": [{"title": gettext(s.title), "ok": s.ok,
-                      "findings": [{"ok": f.ok, "text": f.text(gettext)} for f in s.findings]}
-                     for s in report.sections],
+        "sections": [
+            {
+                "title": gettext(s.title),
+                "ok": s.ok,
+                "findings": [{"ok": f.ok, "text": f.text(gettext)} for f in s.findings],
+            }
+            for s in report.sections
+        ],
     }
 
 
@@ -213,8 +263,9 @@ def report_view(report: Report, gettext: Any) -> dict[str, Any]:
 async def api_status(request: Request) -> Response:
     """The state of a meeting's minutes: stage, hashes, approval and signatures."""
     async with db_of(request).transaction() as tx:
-        view = await minutes_view.workspace(tx, actor_of(request),
-                                            meeting_id=int_param(request, "meeting"))
+        view = await minutes_view.workspace(
+            tx, actor_of(request), meeting_id=int_param(request, "meeting")
+        )
     return JSONResponse(minutes_as_json(view))
 
 
@@ -224,10 +275,15 @@ async def api_edit_item(request: Request) -> Response:
     body = await parsed(request, ItemRecord)
     async with db_of(request).transaction() as tx:
         item = await minutes.edit_item_record(
-            tx, actor_of(request), item_id=int_param(request, "item"),
-            discussion_notes=body.discussion_notes, conclusion=body.conclusion)
-    return JSONResponse({"item": item.id, "discussionNotes": item.discussion_notes,
-                         "conclusion": item.conclusion})
+            tx,
+            actor_of(request),
+            item_id=int_param(request, "item"),
+            discussion_notes=body.discussion_notes,
+            conclusion=body.conclusion,
+        )
+    return JSONResponse(
+        {"item": item.id, "discussionNotes": item.discussion_notes, "conclusion": item.conclusion}
+    )
 
 
 @takes(DraftLanguage)
@@ -239,8 +295,9 @@ async def api_draft(request: Request) -> Response:
     body = await parsed(request, DraftLanguage)
     meeting_id = int_param(request, "meeting")
     async with db_of(request).transaction() as tx:
-        await minutes.render_draft(tx, settings_of(request), actor_of(request),
-                                   meeting_id=meeting_id, locale=body.language)
+        await minutes.render_draft(
+            tx, settings_of(request), actor_of(request), meeting_id=meeting_id, locale=body.language
+        )
         view = await minutes_view.workspace(tx, actor_of(request), meeting_id=meeting_id)
     return JSONResponse(minutes_as_json(view), status_code=201)
 
@@ -249,8 +306,12 @@ async def api_approval_options(request: Request) -> Response:
     """Passkey request options whose challenge is SHA-256 of the draft PDF (the chair)."""
     async with db_of(request).transaction() as tx:
         options = await minutes_signing.approval_options(
-            tx, settings_of(request), actor_of(request),
-            meeting_id=int_param(request, "meeting"), client=client_of(request))
+            tx,
+            settings_of(request),
+            actor_of(request),
+            meeting_id=int_param(request, "meeting"),
+            client=client_of(request),
+        )
     return JSONResponse(options)
 
 
@@ -260,8 +321,12 @@ async def api_approve(request: Request) -> Response:
     body = await parsed(request, PasskeyAnswer)
     async with db_of(request).transaction() as tx:
         row = await minutes_signing.approve(
-            tx, settings_of(request), actor_of(request),
-            meeting_id=int_param(request, "meeting"), credential=body.credential.model_dump())
+            tx,
+            settings_of(request),
+            actor_of(request),
+            meeting_id=int_param(request, "meeting"),
+            credential=body.credential.model_dump(),
+        )
     return JSONResponse({"state": row.state, "draftSha256": row.draft_sha256})
 
 
@@ -273,8 +338,13 @@ async def api_signature_options(request: Request) -> Response:
     body = await parsed(request, SignerRole)
     async with db_of(request).transaction() as tx:
         options = await minutes_signing.signature_options(
-            tx, settings_of(request), actor_of(request),
-            meeting_id=int_param(request, "meeting"), role=body.role, client=client_of(request))
+            tx,
+            settings_of(request),
+            actor_of(request),
+            meeting_id=int_param(request, "meeting"),
+            role=body.role,
+            client=client_of(request),
+        )
     return JSONResponse(options)
 
 
@@ -286,11 +356,22 @@ async def api_sign(request: Request) -> Response:
     body = await parsed(request, Signature)
     credential = body.credential.model_dump() if body.credential else None
     async with db_of(request).transaction() as tx:
-        row = await minutes_signing.sign(tx, settings_of(request), actor_of(request),
-                                         meeting_id=int_param(request, "meeting"),
-                                         role=body.role, credential=credential)
-    return JSONResponse({"state": row.state, "signedSha256": row.signed_sha256 or None,
-                         "secretarySha256": row.secretary_sha256 or None}, status_code=201)
+        row = await minutes_signing.sign(
+            tx,
+            settings_of(request),
+            actor_of(request),
+            meeting_id=int_param(request, "meeting"),
+            role=body.role,
+            credential=credential,
+        )
+    return JSONResponse(
+        {
+            "state": row.state,
+            "signedSha256": row.signed_sha256 or None,
+            "secretarySha256": row.secretary_sha256 or None,
+        },
+        status_code=201,
+    )
 
 
 def routes() -> list[BaseRoute]:
@@ -301,17 +382,22 @@ def routes() -> list[BaseRoute]:
         page("/meetings/{meeting}/minutes.pdf", minutes_pdf),
         page("/meetings/{meeting}/notice.pdf", notice_pdf),
         page("/bodies/{body}/key-register.pdf", key_register_pdf, public=True),
-        page("/bodies/{body}/key-register/{revision}.pdf", key_register_revision_pdf,
-             public=True),
+        page("/bodies/{body}/key-register/{revision}.pdf", key_register_revision_pdf, public=True),
         page("/minutes/verify", verify_page, public=True),
         streamed_form("/minutes/verify", verify_upload, public=True),
         api("/api/meetings/{meeting}/minutes", api_status),
         api("/api/items/{item}/record", api_edit_item, methods=["PUT"]),
         api("/api/meetings/{meeting}/minutes/draft", api_draft, methods=["POST"]),
-        api("/api/meetings/{meeting}/minutes/approval/options", api_approval_options,
-            methods=["POST"]),
+        api(
+            "/api/meetings/{meeting}/minutes/approval/options",
+            api_approval_options,
+            methods=["POST"],
+        ),
         api("/api/meetings/{meeting}/minutes/approval", api_approve, methods=["POST"]),
-        api("/api/meetings/{meeting}/minutes/signatures/options", api_signature_options,
-            methods=["POST"]),
+        api(
+            "/api/meetings/{meeting}/minutes/signatures/options",
+            api_signature_options,
+            methods=["POST"],
+        ),
         api("/api/meetings/{meeting}/minutes/signatures", api_sign, methods=["POST"]),
     ]

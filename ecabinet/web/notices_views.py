@@ -58,8 +58,15 @@ async def my_settings(request: Request) -> Response:
 class NoticeSettings(CamelBody):
     """Some of my notification settings; those left out keep their values."""
 
-    model_config = example({"emailDigest": True, "digestHour": 7, "quietStart": "22:00",
-                            "quietEnd": "06:30", "leadHours": [24, 2]})
+    model_config = example(
+        {
+            "emailDigest": True,
+            "digestHour": 7,
+            "quietStart": "22:00",
+            "quietEnd": "06:30",
+            "leadHours": [24, 2],
+        }
+    )
     email: Flag | None = None
     email_digest: Flag | None = None
     digest_hour: StrictInt | None = Field(None, description="0 to 23.")
@@ -67,8 +74,9 @@ class NoticeSettings(CamelBody):
     muted: list[str] | None = Field(None, description="Kinds of notice not sent.")
     quiet_start: str | None = Field(None, description="Like 22:00.")
     quiet_end: str | None = None
-    lead_hours: list[StrictInt] | None = Field(None, description="Hours before a meeting "
-                                                "or deadline to remind.")
+    lead_hours: list[StrictInt] | None = Field(
+        None, description="Hours before a meeting or deadline to remind."
+    )
 
 
 class PushKeys(Body):
@@ -79,8 +87,9 @@ class PushKeys(Body):
 class PushSubscription(Body):
     """The browser's PushSubscription.toJSON()."""
 
-    model_config = example({"endpoint": "https://push.example/send/abc",
-                            "keys": {"p256dh": "BNc", "auth": "tBH"}})
+    model_config = example(
+        {"endpoint": "https://push.example/send/abc", "keys": {"p256dh": "BNc", "auth": "tBH"}}
+    )
     endpoint: str
     keys: PushKeys
 
@@ -121,8 +130,13 @@ async def subscribe(request: Request) -> Response:
     body = await parsed(request, PushSubscription)
     async with db_of(request).transaction() as tx:
         row = await push_subscriptions.subscribe(
-            tx, actor_of(request), body.endpoint, body.keys.p256dh, body.keys.auth,
-            request.headers.get("user-agent", ""))
+            tx,
+            actor_of(request),
+            body.endpoint,
+            body.keys.p256dh,
+            body.keys.auth,
+            request.headers.get("user-agent", ""),
+        )
     return JSONResponse({"id": row.id}, status_code=201)
 
 
@@ -138,9 +152,16 @@ async def unsubscribe(request: Request) -> Response:
 async def settings_page(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         pref = await notice_preferences.mine(tx, actor_of(request))
-    return render(request, "notification_settings.html", {
-        **page_tools(request), "pref": preferences_as_json(pref, _defaults(request)),
-        "kind_labels": KIND_LABELS, "saved": request.query_params.get("saved") == "1"})
+    return render(
+        request,
+        "notification_settings.html",
+        {
+            **page_tools(request),
+            "pref": preferences_as_json(pref, _defaults(request)),
+            "kind_labels": KIND_LABELS,
+            "saved": request.query_params.get("saved") == "1",
+        },
+    )
 
 
 def _form_changes(form: Any) -> dict[str, Any]:
@@ -150,17 +171,22 @@ def _form_changes(form: Any) -> dict[str, Any]:
             try:
                 leads.append(int(part))
             except ValueError:
-                raise ValidationFailed("Reminder times are whole numbers of hours, such as "
-                                       "72, 24, 2.") from None
+                raise ValidationFailed(
+                    "Reminder times are whole numbers of hours, such as 72, 24, 2."
+                ) from None
     hour = str(form.get("digestHour", "7"))
-    return {"email": form.get("email") == "on", "emailDigest": form.get("emailDigest") == "on",
-            "push": form.get("push") == "on",
-            "digestHour": int(hour) if hour.isdigit() else -1,
-            "quietStart": str(form.get("quietStart", "00:00")) or "00:00",
-            "quietEnd": str(form.get("quietEnd", "00:00")) or "00:00",
-            "muted": [k for k in KIND_LABELS if form.get(f"kind-{k}") != "on"
-                      and NoticeKind(k).silenceable],
-            "leadHours": leads}
+    return {
+        "email": form.get("email") == "on",
+        "emailDigest": form.get("emailDigest") == "on",
+        "push": form.get("push") == "on",
+        "digestHour": int(hour) if hour.isdigit() else -1,
+        "quietStart": str(form.get("quietStart", "00:00")) or "00:00",
+        "quietEnd": str(form.get("quietEnd", "00:00")) or "00:00",
+        "muted": [
+            k for k in KIND_LABELS if form.get(f"kind-{k}") != "on" and NoticeKind(k).silenceable
+        ],
+        "leadHours": leads,
+    }
 
 
 async def save_settings_page(request: Request) -> Response:
@@ -179,6 +205,10 @@ def routes() -> list[BaseRoute]:
         api("/api/me/push-subscriptions", subscribe, methods=["POST"]),
         api("/api/me/push-subscriptions/remove", unsubscribe, methods=["POST"]),
         page("/notifications/settings", settings_page, name="notification_settings"),
-        page("/notifications/settings", save_settings_page, methods=["POST"],
-             name="save_notification_settings"),
+        page(
+            "/notifications/settings",
+            save_settings_page,
+            methods=["POST"],
+            name="save_notification_settings",
+        ),
     ]

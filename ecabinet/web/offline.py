@@ -23,8 +23,11 @@ from .templating import STATIC_DIR, render
 async def service_worker(request: Request) -> Response:
     # Served from the root so that its scope covers every page; revalidated each time so
     # a new worker reaches the tablets at once.
-    return FileResponse(STATIC_DIR / "sw.js", media_type="text/javascript",
-                        headers={"cache-control": "no-cache", "service-worker-allowed": "/"})
+    return FileResponse(
+        STATIC_DIR / "sw.js",
+        media_type="text/javascript",
+        headers={"cache-control": "no-cache", "service-worker-allowed": "/"},
+    )
 
 
 async def manifest(request: Request) -> Response:
@@ -43,13 +46,22 @@ async def manifest(request: Request) -> Response:
         for document in kept:
             latest = document.latest
             assert latest is not None
-            urls += [f"/versions/{latest.id}", f"/versions/{latest.id}/comments",
-                     f"/api/versions/{latest.id}/file"]
-            documents.append({"id": document.document.id, "version": latest.id,
-                              "pages": latest.page_count or 0,
-                              "pageUrl": f"/api/versions/{latest.id}/pages/{{n}}.png"})
-    return JSONResponse({"urls": urls, "documents": documents},
-                        headers={"cache-control": PRIVATE_NO_STORE})
+            urls += [
+                f"/versions/{latest.id}",
+                f"/versions/{latest.id}/comments",
+                f"/api/versions/{latest.id}/file",
+            ]
+            documents.append(
+                {
+                    "id": document.document.id,
+                    "version": latest.id,
+                    "pages": latest.page_count or 0,
+                    "pageUrl": f"/api/versions/{latest.id}/pages/{{n}}.png",
+                }
+            )
+    return JSONResponse(
+        {"urls": urls, "documents": documents}, headers={"cache-control": PRIVATE_NO_STORE}
+    )
 
 
 async def offline_page(request: Request) -> Response:

@@ -21,6 +21,8 @@ from .bodies import media_type_of, model_of, schema_of, shared_schemas
 from .routing import api
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
 def _operation(method: str, route: Route) -> dict[str, Any]:
     doc = inspect.getdoc(route.endpoint) or route.name.replace("_", " ")
     summary, _, description = doc.partition("\n")
@@ -29,22 +31,31 @@ def _operation(method: str, route: Route) -> dict[str, Any]:
         "summary": summary.strip(),
         "responses": {
             "2XX": {"description": "Success", "content": {"application/json": {}}},
-            "4XX": {"description": "Refused; `detail` says why in the reader's language.",
-                    "content": {"application/problem+json": {"schema": PROBLEM}}},
+            "4XX": {
+                "description": "Refused; `detail` says why in the reader's language.",
+                "content": {"application/problem+json": {"schema": PROBLEM}},
+            },
         },
     }
     if description.strip():
         operation["description"] = description.strip()
-    parameters = [{"name": name, "in": "path", "required": True,
-                   "schema": {"type": "integer" if isinstance(convertor, IntegerConvertor)
-                              else "string"}}
-                  for name, convertor in route.param_convertors.items()]
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer" if isinstance(convertor, IntegerConvertor) else "string"},
+        }
+        for name, convertor in route.param_convertors.items()
+    ]
     if parameters:
         operation["parameters"] = parameters
     model = model_of(route.endpoint)
     if model is not None:
-        operation["requestBody"] = {"required": True, "content": {
-            media_type_of(route.endpoint): {"schema": schema_of(model)}}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {media_type_of(route.endpoint): {"schema": schema_of(model)}},
+        }
     return operation
 
 
@@ -64,20 +75,34 @@ def document(routes: list[BaseRoute]) -> dict[str, Any]:
         if not isinstance(route, Route) or not route.path.startswith("/api/"):
             continue
         for method in sorted((route.methods or set()) - {"HEAD"}):
-            paths.setdefault(openapi_path(route.path), {})[method.lower()] = _operation(method,
-                                                                                    route)
+            paths.setdefault(openapi_path(route.path), {})[method.lower()] = _operation(
+                method, route
+            )
     return {
         "openapi": "3.1.0",
-        "info": {"title": "e-Cabinet API", "version": __version__,
-                 "description": "JSON API for tablets and integrators. Unsafe requests need "
-                                "a JSON body (or the X-CSRF-Token header) and the session "
-                                "cookie; errors are RFC 9457 problem details."},
+        "info": {
+            "title": "e-Cabinet API",
+            "version": __version__,
+            "description": "JSON API for tablets and integrators. Unsafe requests need "
+            "a JSON body (or the X-CSRF-Token header) and the session "
+            "cookie; errors are RFC 9457 problem details.",
+        },
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": {**shared_schemas(_models(routes)), "Problem": {
-            "type": "object",
-            "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                           "status": {"type": "integer"}, "detail": {"type": "string"},
-                           "instance": {"type": "string"}}}}},
+        "components": {
+            "schemas": {
+                **shared_schemas(_models(routes)),
+                "Problem": {
+                    "type": "object",
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "instance": {"type": "string"},
+                    },
+                },
+            }
+        },
     }
 
 

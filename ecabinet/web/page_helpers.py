@@ -30,8 +30,11 @@ class Times:
 
 
 def page_tools(request: Request) -> dict[str, Any]:
-    return {"times": Times(settings_of(request).time_zone), "labels": labels,
-            "size_text": size_text}
+    return {
+        "times": Times(settings_of(request).time_zone),
+        "labels": labels,
+        "size_text": size_text,
+    }
 
 
 def size_text(size: int) -> str:

@@ -24,11 +24,20 @@ async def choose_language(request: Request) -> Response:
     if locale not in LOCALES:
         raise ValidationFailed("Choose Vietnamese or English.")
     back = form.get("next")
-    target = back if isinstance(back, str) and back.startswith("/") and not back.startswith("//") \
+    target = (
+        back
+        if isinstance(back, str) and back.startswith("/") and not back.startswith("//")
         else "/"
+    )
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(LOCALE_COOKIE, str(locale), max_age=365 * 86400, httponly=True,
-                        samesite="strict", secure=request.app.state.settings.secure_cookies)
+    response.set_cookie(
+        LOCALE_COOKIE,
+        str(locale),
+        max_age=365 * 86400,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.secure_cookies,
+    )
     return response
 
 

@@ -30,8 +30,12 @@ from .templating import locale_of, render
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 TIME_PATTERNS = {"vi": "dd/MM/yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
 # Why the secretariat revokes a device; the value goes to the audit log in English.
-REVOKE_REASONS = {"lost": "lost device", "stolen": "stolen device",
-                  "replaced": "device replaced", "left": "no longer needs access"}
+REVOKE_REASONS = {
+    "lost": "lost device",
+    "stolen": "stolen device",
+    "replaced": "device replaced",
+    "left": "no longer needs access",
+}
 
 
 def local_path(value: str | None) -> str:
@@ -44,9 +48,13 @@ def local_path(value: str | None) -> str:
 def device_guess(user_agent: str) -> str:
     """A name for the device, from its browser, that the person may change (an English
     msgid, translated by the template)."""
-    for marker, name in (("iPad", N_("iPad")), ("iPhone", N_("iPhone")),
-                         ("CrOS", N_("Chromebook")), ("Macintosh", N_("iPad or Mac")),
-                         ("Windows", N_("Windows computer"))):
+    for marker, name in (
+        ("iPad", N_("iPad")),
+        ("iPhone", N_("iPhone")),
+        ("CrOS", N_("Chromebook")),
+        ("Macintosh", N_("iPad or Mac")),
+        ("Windows", N_("Windows computer")),
+    ):
         if marker in user_agent:
             return name
     if "Android" in user_agent:
@@ -61,14 +69,19 @@ def when(request: Request, moment: datetime | None) -> str:
     return format_datetime(moment, TIME_PATTERNS[locale], tzinfo=LOCAL_TIME, locale=locale)
 
 
-def device_view(request: Request, row: PasskeyCredential,
-                quarantine: PasskeyQuarantine | None = None) -> dict[str, Any]:
+def device_view(
+    request: Request, row: PasskeyCredential, quarantine: PasskeyQuarantine | None = None
+) -> dict[str, Any]:
     login = actor_of(request).login
     return {
         "quarantined_until": None if quarantine is None else when(request, quarantine.until),
-        "id": row.id, "name": row.device_name, "created": when(request, row.created_at),
-        "last_used": when(request, row.last_used_at), "revoked": when(request, row.revoked_at),
-        "suspected_clone": row.suspected_clone, "synced": row.backup_eligible,
+        "id": row.id,
+        "name": row.device_name,
+        "created": when(request, row.created_at),
+        "last_used": when(request, row.last_used_at),
+        "revoked": when(request, row.revoked_at),
+        "suspected_clone": row.suspected_clone,
+        "synced": row.backup_eligible,
         "usable": row.revoked_at is None and not row.suspected_clone,
         "current": login is not None and login.credential_id == row.id,
         # As the member key register prints it, so the member can compare the two.
@@ -92,15 +105,20 @@ async def enroll_page(request: Request) -> Response:
     token = request.path_params["token"]
     async with guesses.counted(request), db_of(request).transaction() as tx:
         _enrollment, person = await enrollment.open_enrollment(tx, token)
-    return render(request, "enroll.html", {
-        "person": person, "token": token,
-        "device_name": device_guess(request.headers.get("user-agent", "")),
-    }, headers={"Cache-Control": "no-store"})
+    return render(
+        request,
+        "enroll.html",
+        {
+            "person": person,
+            "token": token,
+            "device_name": device_guess(request.headers.get("user-agent", "")),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 async def signin_page(request: Request) -> Response:
-    return render(request, "signin.html",
-                  {"next": local_path(request.query_params.get("next"))})
+    return render(request, "signin.html", {"next": local_path(request.query_params.get("next"))})
 
 
 async def signout(request: Request) -> Response:
@@ -122,11 +140,17 @@ async def my_devices(request: Request) -> Response:
         rows = await devices.passkeys_of(tx, actor.person_id)
         held = await quarantines.quarantines_of(tx, actor.person_id)
         history = await security_notices.history(tx, actor.person_id)
-    return render(request, "devices.html", {
-        "devices": [device_view(request, row, held.get(row.id or 0)) for row in rows],
-        "history": [{"when": when(request, n.created_at), "message": n.message,
-                     "params": n.params} for n in history],
-    })
+    return render(
+        request,
+        "devices.html",
+        {
+            "devices": [device_view(request, row, held.get(row.id or 0)) for row in rows],
+            "history": [
+                {"when": when(request, n.created_at), "message": n.message, "params": n.params}
+                for n in history
+            ],
+        },
+    )
 
 
 async def reject_device(request: Request) -> Response:
@@ -172,8 +196,7 @@ async def revoke_device(request: Request) -> Response:
 
 async def body_people(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
-        body, seats = await roster.body_roster(tx, actor_of(request),
-                                               int_param(request, "body_id"))
+        body, seats = await roster.body_roster(tx, actor_of(request), int_param(request, "body_id"))
     return render(request, "body_people.html", {"body": body, "seats": seats})
 
 
@@ -184,17 +207,28 @@ async def person_page(request: Request) -> Response:
         status = None
         if card.passkeys and card.person.id is not None:
             status = await recovery.status_of(
-                tx, card.person.id, await recovery.open_recovery(tx, card.person.id))
-    return render(request, "person.html", {
-        "person": card.person, "seats": card.seats, "reasons": REVOKE_REASONS,
-        "devices": [device_view(request, row) for row in card.passkeys],
-        "recovery": None if status is None else {
-            "approvals": [{"name": a.name, "when": when(request, a.at)}
-                          for a in status.approvals],
-            "missing": status.missing},
-        "recovery_minutes": settings.recovery_link_valid_minutes,
-        "quarantine_hours": settings.quarantine_hours,
-    })
+                tx, card.person.id, await recovery.open_recovery(tx, card.person.id)
+            )
+    return render(
+        request,
+        "person.html",
+        {
+            "person": card.person,
+            "seats": card.seats,
+            "reasons": REVOKE_REASONS,
+            "devices": [device_view(request, row) for row in card.passkeys],
+            "recovery": None
+            if status is None
+            else {
+                "approvals": [
+                    {"name": a.name, "when": when(request, a.at)} for a in status.approvals
+                ],
+                "missing": status.missing,
+            },
+            "recovery_minutes": settings.recovery_link_valid_minutes,
+            "quarantine_hours": settings.quarantine_hours,
+        },
+    )
 
 
 async def revoke_person_device(request: Request) -> Response:
@@ -203,8 +237,9 @@ async def revoke_person_device(request: Request) -> Response:
     if reason is None:
         raise ValidationFailed("Choose why the device is revoked.")
     async with db_of(request).transaction() as tx:
-        await devices.revoke_for_person(tx, actor_of(request), person_id,
-                                        int_param(request, "passkey"), reason=reason)
+        await devices.revoke_for_person(
+            tx, actor_of(request), person_id, int_param(request, "passkey"), reason=reason
+        )
     return see_other(f"/people/{person_id}")
 
 
@@ -216,10 +251,17 @@ async def issue_enrollment(request: Request) -> Response:
         await devices.ensure_manages(tx, actor, person_id)
         person, url = await enrollment.issue_first_enrollment(tx, settings, actor, person_id)
     # The link exists only in this answer (the server keeps its hash): no redirect.
-    return render(request, "enrollment_link.html", {
-        "person": person, "url": url, "qr": qr_data_uri(url),
-        "hours": settings.enrollment_valid_hours,
-    }, headers={"Cache-Control": "no-store"})
+    return render(
+        request,
+        "enrollment_link.html",
+        {
+            "person": person,
+            "url": url,
+            "qr": qr_data_uri(url),
+            "hours": settings.enrollment_valid_hours,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def routes() -> list[BaseRoute]:

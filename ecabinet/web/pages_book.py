@@ -27,8 +27,7 @@ async def book_page(request: Request) -> Response:
     query = request.query_params
     async with db.read() as session:
         meeting = await load_meeting(session, int_param(request, "meeting_id"))
-        the_book = await book.book_of(session, actor, meeting,
-                                      positive_int(query.get("document")))
+        the_book = await book.book_of(session, actor, meeting, positive_int(query.get("document")))
     chosen = the_book.chosen
     versions = []
     if chosen is not None and chosen.view.latest is not None:
@@ -43,12 +42,21 @@ async def book_page(request: Request) -> Response:
         chosen = the_book.chosen
     level = chosen.view.document.classification if chosen else 0
     seat = actor.seat(meeting.body_id)
-    return render(request, "book.html", {
-        **page_tools(request), "book": the_book, "versions": versions,
-        "start_page": positive_int(query.get("page")) or 1,
-        "classified": level >= Classification.MAT, "copyable": level <= COPYABLE_UP_TO,
-        "gives_positions": seat is not None and seat.role in VOTING_ROLES
-        and not seat.stand_in_for_id})
+    return render(
+        request,
+        "book.html",
+        {
+            **page_tools(request),
+            "book": the_book,
+            "versions": versions,
+            "start_page": positive_int(query.get("page")) or 1,
+            "classified": level >= Classification.MAT,
+            "copyable": level <= COPYABLE_UP_TO,
+            "gives_positions": seat is not None
+            and seat.role in VOTING_ROLES
+            and not seat.stand_in_for_id,
+        },
+    )
 
 
 def routes() -> list[BaseRoute]:

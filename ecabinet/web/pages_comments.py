@@ -20,21 +20,32 @@ from .routing import page
 from .templating import locale_of, render
 
 
-async def _comments_page(request: Request, version_id: int, *, error: str = "",
-                         status: int = 200) -> Response:
+async def _comments_page(
+    request: Request, version_id: int, *, error: str = "", status: int = 200
+) -> Response:
     actor = actor_of(request)
     async with db_of(request).transaction() as tx:
         target, threads = await comments.version_threads(tx, actor, version_id)
         names = await comments.names_of(tx, threads)
         answers = await comments.answers_for(tx, actor, target)
     query = request.query_params
-    return render(request, "comments.html", {
-        **page_tools(request), "target": target, "threads": threads, "names": names,
-        "answers": answers, "error": error,
-        "writes": can(actor, Permission.COMMENT, target.document.body_id),
-        "resolution_labels": RESOLUTION_LABELS,
-        "quote": query.get("quote", "")[:comments.MAX_QUOTE],
-        "page_number": positive_int(query.get("page"))}, status=status)
+    return render(
+        request,
+        "comments.html",
+        {
+            **page_tools(request),
+            "target": target,
+            "threads": threads,
+            "names": names,
+            "answers": answers,
+            "error": error,
+            "writes": can(actor, Permission.COMMENT, target.document.body_id),
+            "resolution_labels": RESOLUTION_LABELS,
+            "quote": query.get("quote", "")[: comments.MAX_QUOTE],
+            "page_number": positive_int(query.get("page")),
+        },
+        status=status,
+    )
 
 
 async def comments_page(request: Request) -> Response:
@@ -50,24 +61,32 @@ async def _act(request: Request, version_id: int, action: str) -> Response:
             made: Comment
             if action == "add":
                 made = await comments.add_comment(
-                    tx, actor, version_id=version_id, text=text,
+                    tx,
+                    actor,
+                    version_id=version_id,
+                    text=text,
                     page=positive_int(str(form.get("page") or "")),
-                    quote=str(form.get("quote") or ""))
+                    quote=str(form.get("quote") or ""),
+                )
             elif action == "reply":
-                made = await comments.reply(tx, actor, comment_id=int_param(request, "comment_id"),
-                                            text=text)
+                made = await comments.reply(
+                    tx, actor, comment_id=int_param(request, "comment_id"), text=text
+                )
             else:
                 made = await comments.resolve(
-                    tx, actor, comment_id=int_param(request, "comment_id"),
+                    tx,
+                    actor,
+                    comment_id=int_param(request, "comment_id"),
                     resolution=str(form.get("resolution") or ""),
-                    response=str(form.get("response") or ""))
+                    response=str(form.get("response") or ""),
+                )
     except (ValidationFailed, Conflict) as error:
         _ = gettext_for(locale_of(request))
-        return await _comments_page(request, version_id, status=error.status,
-                                    error=_(error.message, **error.params))
+        return await _comments_page(
+            request, version_id, status=error.status, error=_(error.message, **error.params)
+        )
     anchor = made.parent_id or made.id
-    return RedirectResponse(f"/versions/{version_id}/comments#comment-{anchor}",
-                            status_code=303)
+    return RedirectResponse(f"/versions/{version_id}/comments#comment-{anchor}", status_code=303)
 
 
 async def add_comment(request: Request) -> Response:
@@ -78,8 +97,9 @@ async def _version_of_comment(request: Request) -> int:
     async with db_of(request).read() as session:
         comment = await session.get(Comment, int_param(request, "comment_id"))
     if comment is None:
-        raise ValidationFailed("There is no comment with the number %(id)s.",
-                               id=int_param(request, "comment_id"))
+        raise ValidationFailed(
+            "There is no comment with the number %(id)s.", id=int_param(request, "comment_id")
+        )
     return comment.version_id
 
 
@@ -94,9 +114,11 @@ async def resolve(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         page("/versions/{version_id:int}/comments", comments_page, name="comments"),
-        page("/versions/{version_id:int}/comments", add_comment, methods=["POST"],
-             name="add_comment"),
+        page(
+            "/versions/{version_id:int}/comments", add_comment, methods=["POST"], name="add_comment"
+        ),
         page("/comments/{comment_id:int}/reply", reply, methods=["POST"], name="reply"),
-        page("/comments/{comment_id:int}/resolve", resolve, methods=["POST"],
-             name="resolve_comment"),
+        page(
+            "/comments/{comment_id:int}/resolve", resolve, methods=["POST"], name="resolve_comment"
+        ),
     ]

@@ -45,11 +45,13 @@ async def compare_page(request: Request) -> Response:
         versions = await packets.versions_of(session, document.id)
         by_number = {version.number: version for version in versions}
         newest = positive_int(request.query_params.get("to")) or (
-            versions[-1].number if versions else 0)
+            versions[-1].number if versions else 0
+        )
         oldest = positive_int(request.query_params.get("from")) or newest - 1
         if oldest not in by_number or newest not in by_number:
-            raise NotFound("This document has no versions %(a)s and %(b)s to compare.",
-                           a=oldest, b=newest)
+            raise NotFound(
+                "This document has no versions %(a)s and %(b)s to compare.", a=oldest, b=newest
+            )
         if oldest == newest:
             raise ValidationFailed("Choose two different versions to compare.")
         old = await reading.open_version(session, actor, by_number[oldest].id or 0)
@@ -59,12 +61,26 @@ async def compare_page(request: Request) -> Response:
     result = redline.compare(await _text(request, old), await _text(request, new))
     async with db.transaction() as tx:
         for opened in (old, new):
-            await reading.record(tx, actor, opened, "document.compared",
-                                 against=new.version.number if opened is old
-                                 else old.version.number)
-    return render(request, "compare.html", {
-        **page_tools(request), "document": document, "old": old.version, "new": new.version,
-        "versions": versions, "redline": result, "meeting": old.access.meeting})
+            await reading.record(
+                tx,
+                actor,
+                opened,
+                "document.compared",
+                against=new.version.number if opened is old else old.version.number,
+            )
+    return render(
+        request,
+        "compare.html",
+        {
+            **page_tools(request),
+            "document": document,
+            "old": old.version,
+            "new": new.version,
+            "versions": versions,
+            "redline": result,
+            "meeting": old.access.meeting,
+        },
+    )
 
 
 def routes() -> list[BaseRoute]:

@@ -43,10 +43,12 @@ WORDS: dict[str, str] = {
     "away": N_("Connection lost"),
     "absent": N_("Not checked in"),
     "stand_in": N_("Stand-in: %(name)s"),
-    "quorum.met": N_("Quorum reached: %(present)s of %(members)s members present "
-                     "(%(needed)s needed)."),
-    "quorum.missing": N_("No quorum: %(present)s of %(members)s members present "
-                         "(%(needed)s needed)."),
+    "quorum.met": N_(
+        "Quorum reached: %(present)s of %(members)s members present (%(needed)s needed)."
+    ),
+    "quorum.missing": N_(
+        "No quorum: %(present)s of %(members)s members present (%(needed)s needed)."
+    ),
     "cast": N_("%(cast)s of %(present)s present have voted (%(electorate)s members)."),
     "receipt": N_("Your ballot is recorded. Receipt: %(receipt)s"),
     "your_choice": N_("Your vote: %(choice)s"),
@@ -54,8 +56,10 @@ WORDS: dict[str, str] = {
     "vote_opened": N_("A vote is open: %(question)s"),
     "secret": N_("Secret ballot: only the counts are shown."),
     "text_voted": N_("Text voted on: %(title)s, version %(version)s (SHA-256 %(hash)s…)"),
-    "texts_differ": N_("The ballot names other document versions than this screen shows; "
-                       "it was not signed. Reload the page."),
+    "texts_differ": N_(
+        "The ballot names other document versions than this screen shows; "
+        "it was not signed. Reload the page."
+    ),
     "no_item": N_("No item is being taken."),
     "no_vote": N_("No vote is open."),
     "vote.left": N_("Voting closes in %(time)s"),
@@ -63,24 +67,31 @@ WORDS: dict[str, str] = {
     "checked_in": N_("You are checked in (%(mode)s)."),
     "live.online": N_("Live"),
     "live.offline": N_("Reconnecting…"),
-    "waiting": N_("Follow the instructions on your device: touch the fingerprint sensor or "
-                  "look at the camera."),
-    "cancelled": N_("Your fingerprint or face could not be verified, or the request was "
-                    "cancelled. Try again."),
-    "network": N_("The server could not be reached. Check the network connection and try "
-                  "again."),
-    "failed": N_("The device could not complete the request. Try again, and tell the "
-                 "secretariat if it happens again."),
+    "waiting": N_(
+        "Follow the instructions on your device: touch the fingerprint sensor or "
+        "look at the camera."
+    ),
+    "cancelled": N_(
+        "Your fingerprint or face could not be verified, or the request was cancelled. Try again."
+    ),
+    "network": N_("The server could not be reached. Check the network connection and try again."),
+    "failed": N_(
+        "The device could not complete the request. Try again, and tell the "
+        "secretariat if it happens again."
+    ),
     "ballot_lost": N_("The answer did not arrive; checking whether your ballot was recorded."),
-    "ballot_was_recorded": N_("Your ballot had already been recorded: only the answer was "
-                              "lost on the way. It counts once."),
+    "ballot_was_recorded": N_(
+        "Your ballot had already been recorded: only the answer was "
+        "lost on the way. It counts once."
+    ),
     "speech.speak": N_("Speech"),
     "speech.point_of_order": N_("Point of order"),
     "speech.reply": N_("Reply to a speaker"),
     "speakers.nobody": N_("Nobody has the floor."),
     "speakers.empty": N_("Nobody is waiting to speak."),
-    "speakers.closed": N_("The list of speakers is closed: only a point of order can still "
-                          "be raised."),
+    "speakers.closed": N_(
+        "The list of speakers is closed: only a point of order can still be raised."
+    ),
     "speakers.your_place": N_("You are number %(place)s on the list of speakers."),
     "speakers.your_turn": N_("You have the floor."),
     "speakers.left": N_("Time left: %(time)s"),
@@ -88,10 +99,12 @@ WORDS: dict[str, str] = {
     "speakers.up": N_("Move up"),
     "speakers.down": N_("Move down"),
     "recused": N_("%(name)s does not take part in this item (conflict of interest)."),
-    "recused_reason": N_("%(name)s does not take part in this item (conflict of interest): "
-                         "%(reason)s"),
-    "checkin_lost": N_("The answer did not arrive; the page now shows whether your check-in "
-                       "was recorded."),
+    "recused_reason": N_(
+        "%(name)s does not take part in this item (conflict of interest): %(reason)s"
+    ),
+    "checkin_lost": N_(
+        "The answer did not arrive; the page now shows whether your check-in was recorded."
+    ),
 }
 
 
@@ -115,8 +128,11 @@ async def _page(request: Request, template: str) -> Response:
         meeting = await load_meeting(session, meeting_id)
         await meeting_access(session, actor_of(request), meeting)
     locale = locale_of(request)
-    context: dict[str, Any] = {"meeting": meeting, "words": words(locale),
-                               "steps": steps_by_phase()}
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "words": words(locale),
+        "steps": steps_by_phase(),
+    }
     return render(request, template, context)
 
 
@@ -128,8 +144,11 @@ async def display(request: Request) -> Response:
     """The room display: for anyone who may see the meeting, and for a display seat of its
     body (a projector enrolled by the secretariat, nobody signed in)."""
     meeting, _view = await viewable(request, int_param(request, "meeting"))
-    context: dict[str, Any] = {"meeting": meeting, "words": words(locale_of(request)),
-                               "steps": steps_by_phase()}
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "words": words(locale_of(request)),
+        "steps": steps_by_phase(),
+    }
     return render(request, "live_display.html", context)
 
 

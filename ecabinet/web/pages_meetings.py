@@ -23,11 +23,17 @@ async def my_meetings(request: Request) -> Response:
     ensure_signed_in(actor)
     async with db_of(request).read() as session:
         visible = await packets.visible_meetings(session, actor)
-        upcoming = [await packets.meeting_view(session, actor, access.meeting)
-                    for access in visible if access.meeting.state != MeetingState.CLOSED.value]
+        upcoming = [
+            await packets.meeting_view(session, actor, access.meeting)
+            for access in visible
+            if access.meeting.state != MeetingState.CLOSED.value
+        ]
     past = [a.meeting for a in visible if a.meeting.state == MeetingState.CLOSED.value]
-    return render(request, "meetings.html", {
-        **page_tools(request), "upcoming": upcoming, "past": past[::-1][:PAST_SHOWN]})
+    return render(
+        request,
+        "meetings.html",
+        {**page_tools(request), "upcoming": upcoming, "past": past[::-1][:PAST_SHOWN]},
+    )
 
 
 async def meeting_page(request: Request) -> Response:
@@ -49,9 +55,18 @@ async def viewer(request: Request) -> Response:
         purpose = "offline" if request.headers.get("x-ecabinet-offline") == "1" else "read"
         async with db.transaction() as tx:
             await reading.record(tx, actor, opened, "document.viewed", purpose=purpose)
-    return render(request, "viewer.html", {
-        **page_tools(request), "document": opened.document, "version": opened.version,
-        "versions": versions, "meeting": meeting, "classified": opened.classified})
+    return render(
+        request,
+        "viewer.html",
+        {
+            **page_tools(request),
+            "document": opened.document,
+            "version": opened.version,
+            "versions": versions,
+            "meeting": meeting,
+            "classified": opened.classified,
+        },
+    )
 
 
 def routes() -> list[BaseRoute]:

@@ -34,26 +34,50 @@ def draft_from_form(form: FormData, zone: ZoneInfo) -> polls.Draft:
     questions = str(form.get("questions") or "").splitlines()
     documents = [int(v) for v in form.getlist("documents") if isinstance(v, str) and v.isdigit()]
     return polls.Draft(
-        title=str(form.get("title") or ""), questions=questions,
+        title=str(form.get("title") or ""),
+        questions=questions,
         description=str(form.get("description") or ""),
         deadline=inputs.when({"deadline": str(form.get("deadline") or "")}, "deadline", zone),
-        secret=form.get("secret") == "1", documents=tuple(documents))
+        secret=form.get("secret") == "1",
+        documents=tuple(documents),
+    )
 
 
-async def _polls_page(request: Request, *, error: str = "", status: int = 200,
-                      entered: dict[str, str] | None = None) -> Response:
+async def _polls_page(
+    request: Request, *, error: str = "", status: int = 200, entered: dict[str, str] | None = None
+) -> Response:
     actor, body_id = actor_of(request), int_param(request, "body_id")
     async with db_of(request).transaction() as tx:
         rows = await polls.polls_of_body(tx, actor, body_id)
-        documents = list((await tx.session.exec(select(Document).where(
-            Document.body_id == body_id).order_by(col(Document.created_at).desc()).limit(
-            LISTED_DOCUMENTS))).all()) if can(actor, Permission.PREPARE_MEETINGS, body_id) \
+        documents = (
+            list(
+                (
+                    await tx.session.exec(
+                        select(Document)
+                        .where(Document.body_id == body_id)
+                        .order_by(col(Document.created_at).desc())
+                        .limit(LISTED_DOCUMENTS)
+                    )
+                ).all()
+            )
+            if can(actor, Permission.PREPARE_MEETINGS, body_id)
             else []
-    return render(request, "polls.html", {
-        **page_tools(request), "polls": rows, "state_labels": polls.STATE_LABELS,
-        "body_id": body_id, "documents": documents,
-        "drafts": can(actor, Permission.PREPARE_MEETINGS, body_id), "error": error,
-        "entered": entered or {}}, status=status)
+        )
+    return render(
+        request,
+        "polls.html",
+        {
+            **page_tools(request),
+            "polls": rows,
+            "state_labels": polls.STATE_LABELS,
+            "body_id": body_id,
+            "documents": documents,
+            "drafts": can(actor, Permission.PREPARE_MEETINGS, body_id),
+            "error": error,
+            "entered": entered or {},
+        },
+        status=status,
+    )
 
 
 async def polls_page(request: Request) -> Response:
@@ -65,14 +89,19 @@ async def create_poll(request: Request) -> Response:
     try:
         draft = draft_from_form(form, ZoneInfo(settings_of(request).time_zone))
         async with db_of(request).transaction() as tx:
-            poll = await polls.create_poll(tx, actor_of(request),
-                                           body_id=int_param(request, "body_id"), draft=draft)
+            poll = await polls.create_poll(
+                tx, actor_of(request), body_id=int_param(request, "body_id"), draft=draft
+            )
     except ValidationFailed as error:
         _ = gettext_for(locale_of(request))
-        return await _polls_page(request, error=_(error.message, **error.params),
-                                 status=error.status, entered={
-                                     k: str(form.get(k) or "") for k in
-                                     ("title", "questions", "description", "deadline")})
+        return await _polls_page(
+            request,
+            error=_(error.message, **error.params),
+            status=error.status,
+            entered={
+                k: str(form.get(k) or "") for k in ("title", "questions", "description", "deadline")
+            },
+        )
     return RedirectResponse(f"/polls/{poll.id}", status_code=303)
 
 
@@ -85,22 +114,41 @@ async def _poll_page(request: Request, *, error: str = "", status: int = 200) ->
         latest = await _latest_versions(tx, [d.id for d in documents if d.id is not None])
     poll = state.poll
     seat = actor.seat(poll.body_id)
-    return render(request, "poll.html", {
-        **page_tools(request), "state": state, "poll": poll, "documents": documents,
-        "latest": latest, "error": error, "choice_labels": CHOICE_LABELS,
-        "state_labels": polls.STATE_LABELS,
-        "my_seat": None if seat is None else seat.id,
-        "asked": seat is not None and seat.id in poll.voter_ids,
-        "approves": can(actor, Permission.APPROVE_POLLS, poll.body_id),
-        "prepares": can(actor, Permission.PREPARE_MEETINGS, poll.body_id),
-        "outcome_of": outcome_of,
-        "sentence": lambda outcome: describe(outcome, _)}, status=status)
+    return render(
+        request,
+        "poll.html",
+        {
+            **page_tools(request),
+            "state": state,
+            "poll": poll,
+            "documents": documents,
+            "latest": latest,
+            "error": error,
+            "choice_labels": CHOICE_LABELS,
+            "state_labels": polls.STATE_LABELS,
+            "my_seat": None if seat is None else seat.id,
+            "asked": seat is not None and seat.id in poll.voter_ids,
+            "approves": can(actor, Permission.APPROVE_POLLS, poll.body_id),
+            "prepares": can(actor, Permission.PREPARE_MEETINGS, poll.body_id),
+            "outcome_of": outcome_of,
+            "sentence": lambda outcome: describe(outcome, _),
+        },
+        status=status,
+    )
 
 
 async def _latest_versions(tx: Tx, document_ids: list[int]) -> dict[int, int]:
-    rows = (await tx.session.exec(select(DocumentVersion).where(
-        col(DocumentVersion.document_id).in_(document_ids)).order_by(
-        col(DocumentVersion.number)))).all() if document_ids else []
+    rows = (
+        (
+            await tx.session.exec(
+                select(DocumentVersion)
+                .where(col(DocumentVersion.document_id).in_(document_ids))
+                .order_by(col(DocumentVersion.number))
+            )
+        ).all()
+        if document_ids
+        else []
+    )
     return {v.document_id: v.id for v in rows if v.id is not None}
 
 
@@ -123,8 +171,9 @@ async def _act(request: Request, action: str) -> Response:
                 await poll_results.remind_now(tx, actor, poll_id)
     except (ValidationFailed, Conflict) as error:
         _ = gettext_for(locale_of(request))
-        return await _poll_page(request, error=_(error.message, **error.params),
-                                status=error.status)
+        return await _poll_page(
+            request, error=_(error.message, **error.params), status=error.status
+        )
     return RedirectResponse(f"/polls/{poll_id}", status_code=303)
 
 

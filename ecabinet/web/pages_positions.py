@@ -20,26 +20,46 @@ from .templating import locale_of, render
 
 
 def stance_tools() -> dict[str, Any]:
-    return {"stances": [s.value for s in Stance], "stance_labels": positions.STANCE_LABELS,
-            "stance_symbols": positions.STANCE_SYMBOLS,
-            "missing_symbol": positions.MISSING_SYMBOL, "status_labels": triage.STATUS_LABELS,
-            "open_states": positions.OPEN_ITEM_STATES}
+    return {
+        "stances": [s.value for s in Stance],
+        "stance_labels": positions.STANCE_LABELS,
+        "stance_symbols": positions.STANCE_SYMBOLS,
+        "missing_symbol": positions.MISSING_SYMBOL,
+        "status_labels": triage.STATUS_LABELS,
+        "open_states": positions.OPEN_ITEM_STATES,
+    }
 
 
 def sheet_address(meeting_id: int, member: int | None) -> str:
     return f"/meetings/{meeting_id}/positions" + (f"?member={member}" if member else "")
 
 
-async def _sheet_page(request: Request, *, member: int | None, status: int = 200,
-                      errors: dict[int, str] | None = None,
-                      entered: dict[int, dict[str, str]] | None = None) -> Response:
+async def _sheet_page(
+    request: Request,
+    *,
+    member: int | None,
+    status: int = 200,
+    errors: dict[int, str] | None = None,
+    entered: dict[int, dict[str, str]] | None = None,
+) -> Response:
     async with db_of(request).transaction() as tx:
-        sheet = await positions.member_sheet(tx, actor_of(request),
-                                             int_param(request, "meeting_id"), member_id=member)
-    return render(request, "positions.html", {
-        **page_tools(request), **stance_tools(), "sheet": sheet, "member": member,
-        "deadline": positions.deadline_of(sheet.meeting), "errors": errors or {},
-        "entered": entered or {}}, status=status)
+        sheet = await positions.member_sheet(
+            tx, actor_of(request), int_param(request, "meeting_id"), member_id=member
+        )
+    return render(
+        request,
+        "positions.html",
+        {
+            **page_tools(request),
+            **stance_tools(),
+            "sheet": sheet,
+            "member": member,
+            "deadline": positions.deadline_of(sheet.meeting),
+            "errors": errors or {},
+            "entered": entered or {},
+        },
+        status=status,
+    )
 
 
 async def positions_page(request: Request) -> Response:
@@ -59,18 +79,28 @@ async def save_position(request: Request) -> Response:
             if context.meeting.id != meeting_id:
                 raise ValidationFailed("This item is not on this meeting's agenda.")
             if member is None:
-                await positions.give_position(tx, actor_of(request), item_id=item_id,
-                                              stance=stance, text=text)
+                await positions.give_position(
+                    tx, actor_of(request), item_id=item_id, stance=stance, text=text
+                )
             else:
-                await positions.draft_position(tx, actor_of(request), item_id=item_id,
-                                               member_id=member, stance=stance, text=text)
+                await positions.draft_position(
+                    tx,
+                    actor_of(request),
+                    item_id=item_id,
+                    member_id=member,
+                    stance=stance,
+                    text=text,
+                )
     except (ValidationFailed, Conflict) as error:
         _ = gettext_for(locale_of(request))
-        return await _sheet_page(request, member=member, status=error.status,
-                                 errors={item_id: _(error.message, **error.params)},
-                                 entered={item_id: {"stance": stance, "text": text}})
-    return RedirectResponse(f"{sheet_address(meeting_id, member)}#item-{item_id}",
-                            status_code=303)
+        return await _sheet_page(
+            request,
+            member=member,
+            status=error.status,
+            errors={item_id: _(error.message, **error.params)},
+            entered={item_id: {"stance": stance, "text": text}},
+        )
+    return RedirectResponse(f"{sheet_address(meeting_id, member)}#item-{item_id}", status_code=303)
 
 
 async def submit_draft(request: Request) -> Response:
@@ -80,14 +110,21 @@ async def submit_draft(request: Request) -> Response:
     shown = str(form.get("revision") or "")
     try:
         async with db_of(request).transaction() as tx:
-            await positions.submit_draft(tx, actor_of(request), item_id=item_id,
-                                         revision=int(shown) if shown.isdigit() else -1)
+            await positions.submit_draft(
+                tx,
+                actor_of(request),
+                item_id=item_id,
+                revision=int(shown) if shown.isdigit() else -1,
+            )
     except (Conflict, ValidationFailed) as error:
         _ = gettext_for(locale_of(request))
-        return await _sheet_page(request, member=None, status=error.status,
-                                 errors={item_id: _(error.message, **error.params)})
-    return RedirectResponse(f"{sheet_address(meeting_id, None)}#item-{item_id}",
-                            status_code=303)
+        return await _sheet_page(
+            request,
+            member=None,
+            status=error.status,
+            errors={item_id: _(error.message, **error.params)},
+        )
+    return RedirectResponse(f"{sheet_address(meeting_id, None)}#item-{item_id}", status_code=303)
 
 
 async def open_page(request: Request) -> Response:
@@ -96,8 +133,11 @@ async def open_page(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         work = await reminders.open_for(tx, actor)
         notes = [n for n in await notifications.notifications_of(tx, actor) if n.read_at is None]
-    return render(request, "open.html", {**page_tools(request), "work": work, "notes": notes,
-                                         "deadline_of": positions.deadline_of})
+    return render(
+        request,
+        "open.html",
+        {**page_tools(request), "work": work, "notes": notes, "deadline_of": positions.deadline_of},
+    )
 
 
 async def notifications_page(request: Request) -> Response:
@@ -115,12 +155,21 @@ async def read_notifications(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         page("/meetings/{meeting_id:int}/positions", positions_page, name="positions"),
-        page("/meetings/{meeting_id:int}/positions/{item_id:int}", save_position,
-             methods=["POST"], name="save_position"),
-        page("/meetings/{meeting_id:int}/positions/{item_id:int}/submit", submit_draft,
-             methods=["POST"], name="submit_position_draft"),
+        page(
+            "/meetings/{meeting_id:int}/positions/{item_id:int}",
+            save_position,
+            methods=["POST"],
+            name="save_position",
+        ),
+        page(
+            "/meetings/{meeting_id:int}/positions/{item_id:int}/submit",
+            submit_draft,
+            methods=["POST"],
+            name="submit_position_draft",
+        ),
         page("/open", open_page, name="open_work"),
         page("/notifications", notifications_page, name="notifications"),
-        page("/notifications/read", read_notifications, methods=["POST"],
-             name="read_notifications"),
+        page(
+            "/notifications/read", read_notifications, methods=["POST"], name="read_notifications"
+        ),
     ]

@@ -49,18 +49,29 @@ def link_of(hit: Hit, query: str) -> str:
 
 
 def hit_json(hit: Hit, query: str) -> dict[str, Any]:
-    return {"kind": hit.kind, "meetingId": hit.meeting.id, "itemId": hit.item.id,
-            "documentId": hit.entry.document_id, "versionId": hit.entry.version_id,
-            "versionNumber": hit.version_number, "latest": hit.latest,
-            "commentId": hit.entry.comment_id, "page": hit.entry.page,
-            "title": hit.document.title if hit.document else hit.item.title,
-            "snippet": hit.snippet, "url": link_of(hit, query)}
+    return {
+        "kind": hit.kind,
+        "meetingId": hit.meeting.id,
+        "itemId": hit.item.id,
+        "documentId": hit.entry.document_id,
+        "versionId": hit.entry.version_id,
+        "versionNumber": hit.version_number,
+        "latest": hit.latest,
+        "commentId": hit.entry.comment_id,
+        "page": hit.entry.page,
+        "title": hit.document.title if hit.document else hit.item.title,
+        "snippet": hit.snippet,
+        "url": link_of(hit, query),
+    }
 
 
 async def search_page(request: Request) -> Response:
     query, hits = await _hits(request)
-    return render(request, "search.html", {**page_tools(request), "query": query,
-                                           "hits": hits, "link_of": link_of})
+    return render(
+        request,
+        "search.html",
+        {**page_tools(request), "query": query, "hits": hits, "link_of": link_of},
+    )
 
 
 async def search_api(request: Request) -> Response:
@@ -71,5 +82,7 @@ async def search_api(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    return [page("/search", search_page, name="search"),
-            api("/api/search", search_api, name="search_api")]
+    return [
+        page("/search", search_page, name="search"),
+        api("/api/search", search_api, name="search_api"),
+    ]

@@ -22,14 +22,16 @@ from .pages_positions import stance_tools
 from .routing import page
 from .templating import locale_of, render
 
-STATUS_FILTERS = (ItemStatus.PENDING.value, ItemStatus.CONSENT.value,
-                  ItemStatus.CONTESTED.value)
+STATUS_FILTERS = (ItemStatus.PENDING.value, ItemStatus.CONSENT.value, ItemStatus.CONTESTED.value)
 
 
 def _filters(request: Request) -> dict[str, str]:
     query = request.query_params
-    return {"stance": query.get("stance", ""), "status": query.get("status", ""),
-            "missing": "1" if query.get("missing") == "1" else ""}
+    return {
+        "stance": query.get("stance", ""),
+        "status": query.get("status", ""),
+        "missing": "1" if query.get("missing") == "1" else "",
+    }
 
 
 def _shown_items(view: matrix.Matrix, filters: dict[str, str]) -> list[AgendaItem]:
@@ -54,16 +56,29 @@ async def matrix_page(request: Request) -> Response:
     if filters["missing"]:
         members = [m for m in members if any(view.cell(i, m) is None for i in view.items)]
     meeting = view.meeting
-    end = min(max(utcnow(), meeting.published_at or meeting.created_at),
-              positions.deadline_of(meeting))
-    chart = response_rate(view.timeline, view.total_cells,
-                          start=meeting.published_at or meeting.created_at, end=end)
-    return render(request, "matrix.html", {
-        **page_tools(request), **stance_tools(), "view": view, "items": items,
-        "members": members, "filters": filters, "status_filters": STATUS_FILTERS,
-        "chart": chart, "reminded": request.query_params.get("reminded"),
-        "prepares": can(actor, Permission.PREPARE_MEETINGS, meeting.body_id),
-        "deadline": positions.deadline_of(meeting)})
+    end = min(
+        max(utcnow(), meeting.published_at or meeting.created_at), positions.deadline_of(meeting)
+    )
+    chart = response_rate(
+        view.timeline, view.total_cells, start=meeting.published_at or meeting.created_at, end=end
+    )
+    return render(
+        request,
+        "matrix.html",
+        {
+            **page_tools(request),
+            **stance_tools(),
+            "view": view,
+            "items": items,
+            "members": members,
+            "filters": filters,
+            "status_filters": STATUS_FILTERS,
+            "chart": chart,
+            "reminded": request.query_params.get("reminded"),
+            "prepares": can(actor, Permission.PREPARE_MEETINGS, meeting.body_id),
+            "deadline": positions.deadline_of(meeting),
+        },
+    )
 
 
 async def matrix_csv(request: Request) -> Response:
@@ -71,21 +86,30 @@ async def matrix_csv(request: Request) -> Response:
         view = await matrix.matrix(tx, actor_of(request), int_param(request, "meeting_id"))
     text = matrix.as_csv(view, gettext_for(locale_of(request)))
     # A byte-order mark, so that spreadsheets read the Vietnamese as UTF-8.
-    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8", headers={
-        "content-disposition": f'attachment; filename="positions-meeting-{view.meeting.id}.csv"',
-        "cache-control": "private, no-store"})
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "content-disposition": (
+                f'attachment; filename="positions-meeting-{view.meeting.id}.csv"'
+            ),
+            "cache-control": "private, no-store",
+        },
+    )
 
 
 async def remind_missing(request: Request) -> Response:
     meeting_id = int_param(request, "meeting_id")
     async with db_of(request).transaction() as tx:
         count = await reminders.remind_positions_now(tx, actor_of(request), meeting_id)
-    return RedirectResponse(f"/meetings/{meeting_id}/matrix?{urlencode({'reminded': count})}",
-                            status_code=303)
+    return RedirectResponse(
+        f"/meetings/{meeting_id}/matrix?{urlencode({'reminded': count})}", status_code=303
+    )
 
 
-async def _triage_page(request: Request, meeting_id: int, *, error: str = "",
-                       status: int = 200) -> Response:
+async def _triage_page(
+    request: Request, meeting_id: int, *, error: str = "", status: int = 200
+) -> Response:
     actor = actor_of(request)
     async with db_of(request).transaction() as tx:
         state = await triage.current_triage(tx, actor, meeting_id)
@@ -94,16 +118,27 @@ async def _triage_page(request: Request, meeting_id: int, *, error: str = "",
         record = await triage.record_of(tx, actor, meeting_id)
     body_id = state.meeting.body_id
     seat = actor.seat(body_id)
-    return render(request, "triage.html", {
-        **page_tools(request), **stance_tools(), "state": state, "record": record,
-        "error": error, "deadline": positions.deadline_of(state.meeting),
-        "prepares": can(actor, Permission.PREPARE_MEETINGS, body_id),
-        "runs": can(actor, Permission.RUN_SESSION, body_id),
-        "sees_matrix": can(actor, Permission.VIEW_POSITIONS, body_id),
-        "votes": seat is not None and can(actor, Permission.GIVE_POSITION, body_id)
-        and seat.stand_in_for_id is None,
-        "pulled_text": triage.PULLED,
-        "item_names": {i.id: f"{i.ordinal}. {i.title}" for i in state.items}}, status=status)
+    return render(
+        request,
+        "triage.html",
+        {
+            **page_tools(request),
+            **stance_tools(),
+            "state": state,
+            "record": record,
+            "error": error,
+            "deadline": positions.deadline_of(state.meeting),
+            "prepares": can(actor, Permission.PREPARE_MEETINGS, body_id),
+            "runs": can(actor, Permission.RUN_SESSION, body_id),
+            "sees_matrix": can(actor, Permission.VIEW_POSITIONS, body_id),
+            "votes": seat is not None
+            and can(actor, Permission.GIVE_POSITION, body_id)
+            and seat.stand_in_for_id is None,
+            "pulled_text": triage.PULLED,
+            "item_names": {i.id: f"{i.ordinal}. {i.title}" for i in state.items},
+        },
+        status=status,
+    )
 
 
 async def triage_page(request: Request) -> Response:
@@ -130,14 +165,20 @@ async def _item_action(request: Request, action: str) -> Response:
             if item is None or item.meeting_id != meeting_id:
                 raise ValidationFailed("This item is not on this meeting's agenda.")
             if action == "move":
-                await triage.override(tx, actor_of(request), item_id=item_id,
-                                      status=str(form.get("to") or ""), reason=reason)
+                await triage.override(
+                    tx,
+                    actor_of(request),
+                    item_id=item_id,
+                    status=str(form.get("to") or ""),
+                    reason=reason,
+                )
             else:
                 await triage.pull(tx, actor_of(request), item_id=item_id, reason=reason)
     except (ValidationFailed, Conflict) as error:
         _ = gettext_for(locale_of(request))
-        return await _triage_page(request, meeting_id, status=error.status,
-                                  error=_(error.message, **error.params))
+        return await _triage_page(
+            request, meeting_id, status=error.status, error=_(error.message, **error.params)
+        )
     return RedirectResponse(f"/meetings/{meeting_id}/triage#item-{item_id}", status_code=303)
 
 
@@ -153,13 +194,24 @@ def routes() -> list[BaseRoute]:
     return [
         page("/meetings/{meeting_id:int}/matrix", matrix_page, name="matrix"),
         page("/meetings/{meeting_id:int}/matrix.csv", matrix_csv, name="matrix_csv"),
-        page("/meetings/{meeting_id:int}/reminders", remind_missing, methods=["POST"],
-             name="remind_missing"),
+        page(
+            "/meetings/{meeting_id:int}/reminders",
+            remind_missing,
+            methods=["POST"],
+            name="remind_missing",
+        ),
         page("/meetings/{meeting_id:int}/triage", triage_page, name="triage"),
-        page("/meetings/{meeting_id:int}/triage", run_triage, methods=["POST"],
-             name="run_triage"),
-        page("/meetings/{meeting_id:int}/items/{item_id:int}/move", move_item,
-             methods=["POST"], name="move_item"),
-        page("/meetings/{meeting_id:int}/items/{item_id:int}/pull", pull_item,
-             methods=["POST"], name="pull_item"),
+        page("/meetings/{meeting_id:int}/triage", run_triage, methods=["POST"], name="run_triage"),
+        page(
+            "/meetings/{meeting_id:int}/items/{item_id:int}/move",
+            move_item,
+            methods=["POST"],
+            name="move_item",
+        ),
+        page(
+            "/meetings/{meeting_id:int}/items/{item_id:int}/pull",
+            pull_item,
+            methods=["POST"],
+            name="pull_item",
+        ),
     ]

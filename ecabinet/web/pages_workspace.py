@@ -34,10 +34,17 @@ async def workspace(request: Request) -> Response:
     async with db_of(request).read() as session:
         bodies = [await load_body(session, body_id) for body_id in body_ids]
         visible = await packets.visible_meetings(session, actor)
-    return render(request, "workspace.html", {
-        **page_tools(request), "bodies": bodies,
-        "meetings": [a.meeting for a in visible if a.meeting.body_id in body_ids],
-        "kinds": list(MeetingKind), "forms": list(MeetingForm)})
+    return render(
+        request,
+        "workspace.html",
+        {
+            **page_tools(request),
+            "bodies": bodies,
+            "meetings": [a.meeting for a in visible if a.meeting.body_id in body_ids],
+            "kinds": list(MeetingKind),
+            "forms": list(MeetingForm),
+        },
+    )
 
 
 async def prepare_meeting(request: Request) -> Response:
@@ -50,21 +57,33 @@ async def prepare_meeting(request: Request) -> Response:
     warnings = []
     if meeting.state == MeetingState.DRAFT.value:
         async with db.transaction() as tx:  # read-only: the warnings the publish would give
-            warnings = packet_warnings(meeting, view.body, await bare_items(tx, meeting),
-                                       utcnow())
+            warnings = packet_warnings(meeting, view.body, await bare_items(tx, meeting), utcnow())
     seat = actor.seat(meeting.body_id)
-    levels = [level for level in Classification
-              if level <= min(view.body.max_classification, seat.clearance if seat else 0)]
+    levels = [
+        level
+        for level in Classification
+        if level <= min(view.body.max_classification, seat.clearance if seat else 0)
+    ]
     plans: dict[str, object] = {"expected": None, "plans": [], "answer_labels": {}}
     if meeting.state == MeetingState.PUBLISHED.value:
         async with db.transaction() as tx:
             plans = await calendar_views.expected(tx, meeting.id or 0)
-    return render(request, "workspace_meeting.html", {
-        **plans,
-        **page_tools(request), "view": view, "allowed": allowed_changes(meeting),
-        "warnings": warnings, "kinds": list(MeetingKind), "forms": list(MeetingForm),
-        "item_kinds": list(ItemKind), "levels": levels,
-        "runs_session": can(actor, Permission.RUN_SESSION, meeting.body_id)})
+    return render(
+        request,
+        "workspace_meeting.html",
+        {
+            **plans,
+            **page_tools(request),
+            "view": view,
+            "allowed": allowed_changes(meeting),
+            "warnings": warnings,
+            "kinds": list(MeetingKind),
+            "forms": list(MeetingForm),
+            "item_kinds": list(ItemKind),
+            "levels": levels,
+            "runs_session": can(actor, Permission.RUN_SESSION, meeting.body_id),
+        },
+    )
 
 
 def routes() -> list[BaseRoute]:

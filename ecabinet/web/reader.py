@@ -8,5 +8,11 @@ from . import api_annotations, api_text, book_download, pages_book, pages_compar
 
 
 def routes() -> list[BaseRoute]:
-    return [*pages_book.routes(), *api_text.routes(), *pages_search.routes(),
-            *pages_compare.routes(), *api_annotations.routes(), *book_download.routes()]
+    return [
+        *pages_book.routes(),
+        *api_text.routes(),
+        *pages_search.routes(),
+        *pages_compare.routes(),
+        *api_annotations.routes(),
+        *book_download.routes(),
+    ]

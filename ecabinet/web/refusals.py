@@ -78,8 +78,16 @@ class RefusalTally:
         return self.due(float("inf"))
 
 
-async def record(db: Database, tally: RefusalTally, *, source: str, kind: str,
-                 actor_id: int | None, subject: str, **data: Any) -> None:
+async def record(
+    db: Database,
+    tally: RefusalTally,
+    *,
+    source: str,
+    kind: str,
+    actor_id: int | None,
+    subject: str,
+    **data: Any,
+) -> None:
     """Write a refusal: always for a signed-in actor, once a minute per source and kind for
     anyone else. Never raises: the refusal must reach the person even if the log cannot
     be written."""
@@ -88,8 +96,14 @@ async def record(db: Database, tally: RefusalTally, *, source: str, kind: str,
         if anonymous and not tally.first(source, kind):
             return
         async with db.transaction() as tx:
-            await audit.record(tx.session, f"refused.{kind}", actor_id=actor_id,
-                               subject=subject[:128], client=source, **data)
+            await audit.record(
+                tx.session,
+                f"refused.{kind}",
+                actor_id=actor_id,
+                subject=subject[:128],
+                client=source,
+                **data,
+            )
             if anonymous:
                 await _write(tx.session, tally.due())
     except Exception:
@@ -108,10 +122,15 @@ async def flush(db: Database, windows: list[Window]) -> None:
 
 async def _write(session: Any, windows: list[Window]) -> None:
     for window in windows:
-        await audit.record(session, "refused.repeated", subject=f"client:{window.source}",
-                           refused=window.kind, count=window.repeats,
-                           since=window.opened.isoformat(timespec="seconds"),
-                           until=window.last.isoformat(timespec="seconds"))
+        await audit.record(
+            session,
+            "refused.repeated",
+            subject=f"client:{window.source}",
+            refused=window.kind,
+            count=window.repeats,
+            since=window.opened.isoformat(timespec="seconds"),
+            until=window.last.isoformat(timespec="seconds"),
+        )
 
 
 async def keep_flushing(db: Database, tally: RefusalTally) -> None:

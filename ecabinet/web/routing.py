@@ -28,8 +28,11 @@ async def load_actor(request: Request, *, count_unread: bool = False) -> None:
     async with db.read() as session:
         # Pages show the unread count in the top bar's badge (live.js keeps it current).
         actor, unread = await actor_and_unread(
-            session, request.cookies.get(SESSION_COOKIE), request.app.state.settings,
-            count_unread=count_unread)
+            session,
+            request.cookies.get(SESSION_COOKIE),
+            request.app.state.settings,
+            count_unread=count_unread,
+        )
     state = request.scope.setdefault("state", {})
     state["actor"], state["unread_notifications"] = actor, unread
 
@@ -65,8 +68,13 @@ async def _check_api_csrf(request: Request) -> None:
     raise CsrfRefused("The request lacks its X-CSRF-Token header and was refused.")
 
 
-def _wrap(endpoint: Endpoint, check: Callable[[Request], Awaitable[None]], *, public: bool,
-          count_unread: bool = False) -> Endpoint:
+def _wrap(
+    endpoint: Endpoint,
+    check: Callable[[Request], Awaitable[None]],
+    *,
+    public: bool,
+    count_unread: bool = False,
+) -> Endpoint:
     async def guarded(request: Request) -> Response:
         await load_actor(request, count_unread=count_unread)
         if not public and not request.scope["state"]["actor"].signed_in:
@@ -81,26 +89,48 @@ def _wrap(endpoint: Endpoint, check: Callable[[Request], Awaitable[None]], *, pu
     return guarded
 
 
-def page(path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",),
-         name: str | None = None, public: bool = False) -> Route:
-    return Route(path, _wrap(endpoint, _check_page_csrf, public=public, count_unread=True),
-                 methods=list(methods), name=name)
+def page(
+    path: str,
+    endpoint: Endpoint,
+    *,
+    methods: Sequence[str] = ("GET",),
+    name: str | None = None,
+    public: bool = False,
+) -> Route:
+    return Route(
+        path,
+        _wrap(endpoint, _check_page_csrf, public=public, count_unread=True),
+        methods=list(methods),
+        name=name,
+    )
 
 
 async def _check_origin(request: Request) -> None:
     csrf.check_origin(request, request.app.state.settings.origin)
 
 
-def streamed_form(path: str, endpoint: Endpoint, *, name: str | None = None,
-                  public: bool = False) -> Route:
+def streamed_form(
+    path: str, endpoint: Endpoint, *, name: str | None = None, public: bool = False
+) -> Route:
     """A page's POST that reads its multipart body itself, part by part within budgets
     (web/bounded_form.py): the origin is checked here, and the endpoint must call
     ``csrf.check_token`` with the token it read before it acts on anything else."""
-    return Route(path, _wrap(endpoint, _check_origin, public=public, count_unread=True),
-                 methods=["POST"], name=name)
+    return Route(
+        path,
+        _wrap(endpoint, _check_origin, public=public, count_unread=True),
+        methods=["POST"],
+        name=name,
+    )
 
 
-def api(path: str, endpoint: Endpoint, *, methods: Sequence[str] = ("GET",),
-        name: str | None = None, public: bool = False) -> Route:
-    return Route(path, _wrap(endpoint, _check_api_csrf, public=public), methods=list(methods),
-                 name=name)
+def api(
+    path: str,
+    endpoint: Endpoint,
+    *,
+    methods: Sequence[str] = ("GET",),
+    name: str | None = None,
+    public: bool = False,
+) -> Route:
+    return Route(
+        path, _wrap(endpoint, _check_api_csrf, public=public), methods=list(methods), name=name
+    )

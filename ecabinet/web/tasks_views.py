@@ -29,18 +29,32 @@ STATE_LABELS: dict[str, str] = {
 
 
 def task_json(task: FollowUpTask, overdue: bool) -> dict[str, Any]:
-    return {"id": task.id, "meeting": task.meeting_id, "item": task.item_id,
-            "agency": task.agency, "membership": task.membership_id, "text": task.text,
-            "deadline": task.deadline.isoformat(), "state": task.state, "overdue": overdue,
-            "doneAt": task.done_at.isoformat() if task.done_at else None,
-            "link": f"/meetings/{task.meeting_id}"}
+    return {
+        "id": task.id,
+        "meeting": task.meeting_id,
+        "item": task.item_id,
+        "agency": task.agency,
+        "membership": task.membership_id,
+        "text": task.text,
+        "deadline": task.deadline.isoformat(),
+        "state": task.state,
+        "overdue": overdue,
+        "doneAt": task.done_at.isoformat() if task.done_at else None,
+        "link": f"/meetings/{task.meeting_id}",
+    }
 
 
 class NewTask(CamelBody):
     """A follow-up task: who does what by when."""
 
-    model_config = example({"agency": "Sở Tài chính", "text": "Hoàn thiện dự thảo.",
-                            "deadline": "2030-06-30T17:00", "membership": 1})
+    model_config = example(
+        {
+            "agency": "Sở Tài chính",
+            "text": "Hoàn thiện dự thảo.",
+            "deadline": "2030-06-30T17:00",
+            "membership": 1,
+        }
+    )
     agency: str = ""
     text: str = ""
     deadline: Required
@@ -62,8 +76,14 @@ async def assign(request: Request) -> Response:
     body = await parsed(request, NewTask)
     async with db_of(request).transaction() as tx:
         task = await tasks.assign(
-            tx, actor_of(request), int_param(request, "item_id"), agency=body.agency,
-            text=body.text, deadline=body.deadline, membership_id=body.membership)
+            tx,
+            actor_of(request),
+            int_param(request, "item_id"),
+            agency=body.agency,
+            text=body.text,
+            deadline=body.deadline,
+            membership_id=body.membership,
+        )
     return JSONResponse(task_json(task, False), status_code=201)
 
 
@@ -72,22 +92,27 @@ async def report(request: Request) -> Response:
     """Report on a task: {"state": "in_progress" | "done" | "cancelled", "note": "..."}."""
     body = await parsed(request, TaskReport)
     async with db_of(request).transaction() as tx:
-        task = await tasks.update(tx, actor_of(request), int_param(request, "task_id"),
-                                  state=body.state, note=body.note)
+        task = await tasks.update(
+            tx, actor_of(request), int_param(request, "task_id"), state=body.state, note=body.note
+        )
     return JSONResponse(task_json(task, False))
 
 
 def _filters(request: Request) -> dict[str, Any]:
     query = request.query_params
-    return {"agency": query.get("agency", ""), "state": query.get("state", ""),
-            "meeting_id": positive_int(query.get("meeting"))}
+    return {
+        "agency": query.get("agency", ""),
+        "state": query.get("state", ""),
+        "meeting_id": positive_int(query.get("meeting")),
+    }
 
 
 async def board_json(request: Request) -> Response:
     """The body's tasks; filters ?agency=, ?meeting=, ?state= (or overdue)."""
     async with db_of(request).transaction() as tx:
-        rows = await tasks.board(tx, actor_of(request), int_param(request, "body_id"),
-                                 **_filters(request))
+        rows = await tasks.board(
+            tx, actor_of(request), int_param(request, "body_id"), **_filters(request)
+        )
     return JSONResponse({"tasks": [task_json(r.task, r.overdue) for r in rows]})
 
 
@@ -97,38 +122,71 @@ async def board_page(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         everything = await tasks.board(tx, actor_of(request), body_id)
         rows = await tasks.board(tx, actor_of(request), body_id, **filters)
-    return render(request, "tasks.html", {
-        **page_tools(request), "rows": rows, "body_id": body_id, "filters": filters,
-        "agencies": sorted({r.task.agency for r in everything}),
-        "meetings": sorted({(r.meeting.id, r.meeting.title) for r in everything}),
-        "state_labels": STATE_LABELS, "query": request.url.query})
+    return render(
+        request,
+        "tasks.html",
+        {
+            **page_tools(request),
+            "rows": rows,
+            "body_id": body_id,
+            "filters": filters,
+            "agencies": sorted({r.task.agency for r in everything}),
+            "meetings": sorted({(r.meeting.id, r.meeting.title) for r in everything}),
+            "state_labels": STATE_LABELS,
+            "query": request.url.query,
+        },
+    )
 
 
 async def board_csv(request: Request) -> Response:
     body_id = int_param(request, "body_id")
     async with db_of(request).transaction() as tx:
         rows = await tasks.board(tx, actor_of(request), body_id, **_filters(request))
-    return Response(tasks.to_csv(rows), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="tasks-{body_id}.csv"'})
+    return Response(
+        tasks.to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="tasks-{body_id}.csv"'},
+    )
 
 
 async def task_page(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
-        row, updates, agency, office = await tasks.detail(tx, actor_of(request),
-                                                          int_param(request, "task_id"))
-    moves = [s for s in TaskState if s is not TaskState.ASSIGNED and (
-        office or s in tasks.AGENCY_MOVES)] if (agency or office) else []
-    return render(request, "task.html", {
-        **page_tools(request), "row": row, "updates": updates, "moves": moves,
-        "state_labels": STATE_LABELS})
+        row, updates, agency, office = await tasks.detail(
+            tx, actor_of(request), int_param(request, "task_id")
+        )
+    moves = (
+        [
+            s
+            for s in TaskState
+            if s is not TaskState.ASSIGNED and (office or s in tasks.AGENCY_MOVES)
+        ]
+        if (agency or office)
+        else []
+    )
+    return render(
+        request,
+        "task.html",
+        {
+            **page_tools(request),
+            "row": row,
+            "updates": updates,
+            "moves": moves,
+            "state_labels": STATE_LABELS,
+        },
+    )
 
 
 async def save_report(request: Request) -> Response:
     task_id = int_param(request, "task_id")
     form = await request.form()
     async with db_of(request).transaction() as tx:
-        await tasks.update(tx, actor_of(request), task_id, state=str(form.get("state", "")),
-                           note=str(form.get("note", "")))
+        await tasks.update(
+            tx,
+            actor_of(request),
+            task_id,
+            state=str(form.get("state", "")),
+            note=str(form.get("note", "")),
+        )
     return RedirectResponse(f"/tasks/{task_id}", status_code=303)
 
 

@@ -48,8 +48,9 @@ def managed_bodies(actor: Actor | None) -> list[int]:
     """The bodies whose members the actor manages, for the top bar's links."""
     if actor is None:
         return []
-    return [body_id for body_id in actor.memberships
-            if can(actor, Permission.MANAGE_MEMBERS, body_id)]
+    return [
+        body_id for body_id in actor.memberships if can(actor, Permission.MANAGE_MEMBERS, body_id)
+    ]
 
 
 def page_context(connection: HTTPConnection) -> dict[str, Any]:
@@ -71,8 +72,12 @@ def page_context(connection: HTTPConnection) -> dict[str, Any]:
 
 
 def render(
-    connection: HTTPConnection, template: str, context: dict[str, Any] | None = None,
-    *, status: int = 200, headers: dict[str, str] | None = None,
+    connection: HTTPConnection,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     env: jinja2.Environment = connection.app.state.templates
     html = env.get_template(template).render({**page_context(connection), **(context or {})})

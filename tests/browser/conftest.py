@@ -36,8 +36,14 @@ from ecabinet.settings import Settings, load_settings
 T = TypeVar("T")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 IPAD_LANDSCAPE = {"width": 1024, "height": 768}
 BROWSER_NETWORK_ERRORS = ("Failed to load resource", "WebSocket connection to")
@@ -66,20 +72,32 @@ def server_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
-def live_server(database_url: str, tmp_path: Path, server_settings: dict[str, Any]
-                ) -> Iterator[LiveServer]:
+def live_server(
+    database_url: str, tmp_path: Path, server_settings: dict[str, Any]
+) -> Iterator[LiveServer]:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     # localhost, not 127.0.0.1: WebAuthn refuses an IP address as the relying party.
-    settings = load_settings(environ={}, database_url=database_url,
-                             data_dir=str(tmp_path / "data"), origin=f"http://localhost:{port}",
-                             session_secret="browser-secret-" + "x" * 40, log_level="warning",
-                             **server_settings)
+    settings = load_settings(
+        environ={},
+        database_url=database_url,
+        data_dir=str(tmp_path / "data"),
+        origin=f"http://localhost:{port}",
+        session_secret="browser-secret-" + "x" * 40,
+        log_level="warning",
+        **server_settings,
+    )
     db = Database(settings.database_url)
-    config = uvicorn.Config(create_app(settings, db=db), log_level="warning", lifespan="on",
-                            ws="websockets-sansio", ws_per_message_deflate=False,
-                            http="h11", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        create_app(settings, db=db),
+        log_level="warning",
+        lifespan="on",
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        http="h11",
+        timeout_graceful_shutdown=2,
+    )
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
 
@@ -131,33 +149,47 @@ class Device:
         return self.page
 
     def fingerprint_recognised(self, recognised: bool) -> None:
-        self.cdp.send("WebAuthn.setUserVerified", {"authenticatorId": self.authenticator_id,
-                                                   "isUserVerified": recognised})
+        self.cdp.send(
+            "WebAuthn.setUserVerified",
+            {"authenticatorId": self.authenticator_id, "isUserVerified": recognised},
+        )
 
     def passkeys(self) -> list[dict[str, Any]]:
-        answer = self.cdp.send("WebAuthn.getCredentials",
-                               {"authenticatorId": self.authenticator_id})
+        answer = self.cdp.send(
+            "WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id}
+        )
         credentials: list[dict[str, Any]] = answer["credentials"]
         return credentials
 
     def hold(self, credential: dict[str, Any]) -> None:
         """Put a passkey (private key included) into this device's authenticator."""
-        self.cdp.send("WebAuthn.addCredential", {"authenticatorId": self.authenticator_id,
-                                                 "credential": credential})
+        self.cdp.send(
+            "WebAuthn.addCredential",
+            {"authenticatorId": self.authenticator_id, "credential": credential},
+        )
 
     def replace_authenticator(self) -> None:
         """Swap the authenticator for an empty one (another device in the same browser)."""
-        self.cdp.send("WebAuthn.removeVirtualAuthenticator",
-                      {"authenticatorId": self.authenticator_id})
+        self.cdp.send(
+            "WebAuthn.removeVirtualAuthenticator", {"authenticatorId": self.authenticator_id}
+        )
         self.authenticator_id = _add_authenticator(self.cdp)
 
 
 def _add_authenticator(cdp: CDPSession) -> str:
-    answer = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-        "hasUserVerification": True, "isUserVerified": True,
-        "automaticPresenceSimulation": True,
-    }})
+    answer = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
     authenticator_id: str = answer["authenticatorId"]
     return authenticator_id
 
@@ -180,9 +212,13 @@ class Devices:
         page.on("console", lambda message: self._console(page, message))
         cdp = context.new_cdp_session(page)
         cdp.send("WebAuthn.enable", {"enableUI": False})
-        return Device(context=context, page=page, cdp=cdp,
-                      authenticator_id=_add_authenticator(cdp), origin=self.origin)
-
+        return Device(
+            context=context,
+            page=page,
+            cdp=cdp,
+            authenticator_id=_add_authenticator(cdp),
+            origin=self.origin,
+        )
 
     def _console(self, page: Page, message: ConsoleMessage) -> None:
         # A refused request (a 4xx the journey provokes on purpose) or a dropped live

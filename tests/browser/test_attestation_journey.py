@@ -27,20 +27,26 @@ CHROMIUM_AAGUID = "01020304-0506-0708-0102-030405060708"
 
 
 def test_an_attested_body_takes_the_tablet_once_it_trusts_the_maker(
-    live_server: LiveServer, devices: Devices,
+    live_server: LiveServer,
+    devices: Devices,
 ) -> None:
     token = seats(live_server)["member"].token
     settings = live_server.settings
-    live_server.call(cmd_policy(argparse.Namespace(
-        body="chinh-phu", policy="attested", allow=[CHROMIUM_AAGUID]), settings))
+    live_server.call(
+        cmd_policy(
+            argparse.Namespace(body="chinh-phu", policy="attested", allow=[CHROMIUM_AAGUID]),
+            settings,
+        )
+    )
     tablet = devices.new()
     page = tablet.open(f"/enroll/{token}")
     page.get_by_label("Tên thiết bị này").fill("iPad")
     page.get_by_role("button", name="Đăng ký thiết bị này").click()
     expect(page.get_by_role("alert")).to_contain_text("chưa tin cậy chứng thư gốc")
 
-    live_server.call(cmd_trust(argparse.Namespace(body="chinh-phu", file=str(CHROMIUM_ROOT)),
-                               settings))
+    live_server.call(
+        cmd_trust(argparse.Namespace(body="chinh-phu", file=str(CHROMIUM_ROOT)), settings)
+    )
     enroll(tablet, token)
 
     async def stored() -> tuple[PasskeyCredential, list[str]]:

@@ -41,8 +41,9 @@ def test_positions_then_the_deadline_then_the_live_agenda_and_a_move_on_the_reco
     people = live_server.call(seat_people(live_server.db, live_server.settings))
     body_id = people["member"].body_id
     ministers = live_server.call(add_members(live_server.db, live_server.settings, body_id, 2))
-    meeting, items = live_server.call(make_meeting(live_server.db, body_id, items=3,
-                                                   deadline_in=timedelta(hours=2)))
+    meeting, items = live_server.call(
+        make_meeting(live_server.db, body_id, items=3, deadline_in=timedelta(hours=2))
+    )
     members: list[Seat] = [people["member"], *ministers]
     for number, seat in enumerate(members):
         tablet: Device = devices.new()
@@ -63,18 +64,21 @@ def test_positions_then_the_deadline_then_the_live_agenda_and_a_move_on_the_reco
     page = office.open(f"/meetings/{meeting}/triage")
     consent = page.locator(".consent-block .triage-item h3")
     contested = page.locator(".contested .triage-item h3")
-    expect(consent).to_have_text(["1. Tờ trình số 1 về dự thảo Nghị định",
-                                  "3. Tờ trình số 3 về dự thảo Nghị định"])
+    expect(consent).to_have_text(
+        ["1. Tờ trình số 1 về dự thảo Nghị định", "3. Tờ trình số 3 về dự thảo Nghị định"]
+    )
     expect(contested).to_have_text(["2. Tờ trình số 2 về dự thảo Nghị định"])
     expect(page.locator(".record")).to_contain_text("Tự động phân loại khi hết hạn cho ý kiến.")
 
     item = page.locator(f"#item-{items[2]}")
     item.get_by_label("Lý do (được ghi vào nhật ký)").fill(
-        "Bộ Tài chính đề nghị thảo luận tại phiên họp.")
+        "Bộ Tài chính đề nghị thảo luận tại phiên họp."
+    )
     item.get_by_role("button", name="Chuyển sang các nội dung cần thảo luận").click()
     page.wait_for_url(f"**/triage#item-{items[2]}")
-    expect(contested).to_have_text(["2. Tờ trình số 2 về dự thảo Nghị định",
-                                    "3. Tờ trình số 3 về dự thảo Nghị định"])
+    expect(contested).to_have_text(
+        ["2. Tờ trình số 2 về dự thảo Nghị định", "3. Tờ trình số 3 về dự thảo Nghị định"]
+    )
     expect(consent).to_have_text(["1. Tờ trình số 1 về dự thảo Nghị định"])
     record = page.locator(".record-entry.kind-agenda-item_moved")
     expect(record).to_contain_text("Bộ Tài chính đề nghị thảo luận tại phiên họp.")

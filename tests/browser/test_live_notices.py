@@ -19,8 +19,9 @@ def test_a_members_position_reaches_the_open_matrix_live(
     live_server: LiveServer, devices: Devices
 ) -> None:
     people = live_server.call(seat_people(live_server.db, live_server.settings))
-    meeting, items = live_server.call(make_meeting(live_server.db,
-                                                   people["member"].body_id, items=2))
+    meeting, items = live_server.call(
+        make_meeting(live_server.db, people["member"].body_id, items=2)
+    )
     office = devices.new()
     enroll(office, people["secretariat"].token)
     matrix = office.open(f"/meetings/{meeting}/matrix")
@@ -31,8 +32,12 @@ def test_a_members_position_reaches_the_open_matrix_live(
 
     tablet = devices.new()
     enroll(tablet, people["member"].token)
-    give_position(tablet.open(f"/meetings/{meeting}/positions"), items[0], "disagree",
-                  "Chưa đánh giá tác động ngân sách.")
+    give_position(
+        tablet.open(f"/meetings/{meeting}/positions"),
+        items[0],
+        "disagree",
+        "Chưa đánh giá tác động ngân sách.",
+    )
 
     expect(matrix.locator("td.cell.stance-disagree .symbol")).to_have_text(["✗"])
     expect(matrix.locator("td.cell.stance-missing")).to_have_count(3)
@@ -44,8 +49,10 @@ def test_a_members_position_reaches_the_open_matrix_live(
 
 def test_a_csp_violation_or_script_error_on_a_page_is_caught(devices: Devices) -> None:
     page = devices.new().open("/signin")
-    with page.expect_console_message(lambda m: "Content Security Policy" in m.text), \
-            page.expect_event("pageerror"):
+    with (
+        page.expect_console_message(lambda m: "Content Security Policy" in m.text),
+        page.expect_event("pageerror"),
+    ):
         page.evaluate("""() => {
           const inline = document.createElement("script");
           inline.textContent = "window.ran = true";

@@ -22,8 +22,9 @@ def test_a_new_version_reaches_the_open_meeting_page_and_the_badge(
     live_server: LiveServer, devices: Devices, tmp_path: Path
 ) -> None:
     people = live_server.call(seat_people(live_server.db, live_server.settings))
-    meeting, _items = live_server.call(make_meeting(live_server.db,
-                                                    people["member"].body_id, items=1))
+    meeting, _items = live_server.call(
+        make_meeting(live_server.db, people["member"].body_id, items=1)
+    )
     office = devices.new()
     enroll(office, people["secretariat"].token)
     workspace = office.open(f"/workspace/meetings/{meeting}")
@@ -31,8 +32,12 @@ def test_a_new_version_reaches_the_open_meeting_page_and_the_badge(
     item.locator("details.add-document > summary").click()
     first = tmp_path / "To trinh.pdf"
     first.write_bytes(pdf(2, "Draft one"))
-    upload(workspace, item.locator("details.add-document form"), first,
-           title="Tờ trình dự thảo Nghị định")
+    upload(
+        workspace,
+        item.locator("details.add-document form"),
+        first,
+        title="Tờ trình dự thảo Nghị định",
+    )
 
     tablet = devices.new()
     enroll(tablet, people["member"].token)
@@ -53,9 +58,11 @@ def test_a_new_version_reaches_the_open_meeting_page_and_the_badge(
 
     expect(document.locator(".meta")).to_contain_text("Phiên bản 2")
     expect(page.locator('#live-notices .live-notice[data-kind="document.changed"]')).to_have_text(
-        "Đã có phiên bản mới của một tài liệu cuộc họp.×")
+        "Đã có phiên bản mới của một tài liệu cuộc họp.×"
+    )
     expect(badge).to_have_text(str(before + 1))
     assert page.evaluate("window.stillThisPage") is True
     page.locator("[data-notifications]").click()
     expect(page.locator(".notes li").first).to_contain_text(
-        "Phiên bản 2 của \"Tờ trình dự thảo Nghị định\"")
+        'Phiên bản 2 của "Tờ trình dự thảo Nghị định"'
+    )

@@ -36,12 +36,15 @@ def bound(page: Page, name: str) -> Locator:
 def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
     live_server: LiveServer, devices: Devices, tmp_path: Path
 ) -> None:
-    live = live_server.call(make_session(live_server.db, live_server.settings,
-                                         extra_members=1))
+    live = live_server.call(make_session(live_server.db, live_server.settings, extra_members=1))
     meeting = live.meeting_id
     chair, first, second, room = (devices.new() for _ in range(4))
-    for device, role in ((chair, "chair"), (first, "member"), (second, "member-1"),
-                         (room, "secretariat")):
+    for device, role in (
+        (chair, "chair"),
+        (first, "member"),
+        (second, "member-1"),
+        (room, "secretariat"),
+    ):
         enroll(device, live.seats[role].token)
     tablets = [device.open(f"/meetings/{meeting}/live") for device in (chair, first, second)]
     display = room.open(f"/meetings/{meeting}/display")
@@ -62,9 +65,11 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
     chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
     for page in screens:
         expect(bound(page, "phase")).to_have_text("Đang họp")
-    assert warnings == ["Chưa đủ số lượng thành viên tối thiểu: mới có 0/3 thành viên điểm "
-                        "danh, cần 2. Chỉ khai mạc nếu các thành viên sẽ điểm danh trước khi "
-                        "biểu quyết (xác nhận để khai mạc)."]
+    assert warnings == [
+        "Chưa đủ số lượng thành viên tối thiểu: mới có 0/3 thành viên điểm "
+        "danh, cần 2. Chỉ khai mạc nếu các thành viên sẽ điểm danh trước khi "
+        "biểu quyết (xác nhận để khai mạc)."
+    ]
 
     chair_page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
     first_page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
@@ -72,7 +77,8 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
     expect(bound(second_page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (từ xa).")
     for page in screens:
         expect(bound(page, "quorum")).to_have_text(
-            "Đủ số lượng: 3 trên 3 thành viên có mặt (cần 2).")
+            "Đủ số lượng: 3 trên 3 thành viên có mặt (cần 2)."
+        )
     expect(display.locator('[data-part="attendance"] li')).to_have_count(3)
 
     chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
@@ -89,11 +95,15 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
 
     first_page.get_by_role("button", name="Tán thành", exact=True).click()
     expect(bound(first_page, "my-ballot")).to_contain_text(
-        re.compile(r"Đồng chí đã chọn: Tán thành\. Phiếu của đồng chí đã được ghi nhận\. "
-                   r"Mã biên nhận: [0-9a-f]{64}"))
+        re.compile(
+            r"Đồng chí đã chọn: Tán thành\. Phiếu của đồng chí đã được ghi nhận\. "
+            r"Mã biên nhận: [0-9a-f]{64}"
+        )
+    )
     for page in screens:
         expect(bound(page, "cast")).to_have_text(
-            "1 trên 3 thành viên có mặt đã biểu quyết (tổng số 3 thành viên).")
+            "1 trên 3 thành viên có mặt đã biểu quyết (tổng số 3 thành viên)."
+        )
     expect(bound(display, "cast-number")).to_have_text("1")
     second_page.get_by_role("button", name="Không tán thành").click()
     chair_page.get_by_role("button", name="Tán thành", exact=True).click()
@@ -102,8 +112,7 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
 
     chair_page.get_by_role("button", name="Kết thúc biểu quyết").click()
     for page in screens:
-        expect(bound(page, "sentence")).to_have_text(
-            "Thông qua: 2/3 tán thành, cần 2 (quá nửa).")
+        expect(bound(page, "sentence")).to_have_text("Thông qua: 2/3 tán thành, cần 2 (quá nửa).")
         expect(page.locator("svg.bars rect.bar-for")).to_have_attribute("width", "253")
     expect(display.locator(".names-for")).to_contain_text("Người chair, Người member")
     expect(display.locator(".names-against")).to_contain_text("Bộ trưởng 1")
@@ -121,11 +130,17 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
         expect(bound(page, "phase")).to_have_text("Đã bế mạc phiên họp")
     # The minutes say when the quorum was reached, and that the vote had it.
     text = minutes_text(live_server, live.meeting_id, tmp_path)
-    assert re.search(r"Khi khai mạc \(\d\d:\d\d\): có mặt 0/3 thành viên; cần 2 thành viên "
-                     r"để đủ số lượng tối thiểu\. Đủ số lượng thành viên tối thiểu từ "
-                     r"\d\d:\d\d, với 2 thành viên có mặt\.", text), text
-    assert re.search(r"Khi mở biểu quyết \(\d\d:\d\d\): có mặt 3/3 thành viên, cần 2: đủ "
-                     r"số lượng tối thiểu\.", text), text
+    assert re.search(
+        r"Khi khai mạc \(\d\d:\d\d\): có mặt 0/3 thành viên; cần 2 thành viên "
+        r"để đủ số lượng tối thiểu\. Đủ số lượng thành viên tối thiểu từ "
+        r"\d\d:\d\d, với 2 thành viên có mặt\.",
+        text,
+    ), text
+    assert re.search(
+        r"Khi mở biểu quyết \(\d\d:\d\d\): có mặt 3/3 thành viên, cần 2: đủ "
+        r"số lượng tối thiểu\.",
+        text,
+    ), text
     assert "KHÔNG đạt" not in text
 
 
@@ -137,8 +152,9 @@ def minutes_text(live_server: LiveServer, meeting_id: int, tmp_path: Path) -> st
 
     path = tmp_path / "minutes.pdf"
     path.write_bytes(live_server.call(draft()))
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return " ".join(out.split())
 
 
@@ -150,15 +166,15 @@ def idle(page: Page) -> None:
 def test_on_a_phone_the_vote_comes_to_the_first_screen_with_check_in_at_hand(
     live_server: LiveServer, devices: Devices
 ) -> None:
-    live = live_server.call(make_session(live_server.db, live_server.settings,
-                                         extra_members=1))
+    live = live_server.call(make_session(live_server.db, live_server.settings, extra_members=1))
     meeting = live.meeting_id
     chair, first = devices.new(), devices.new()
     phone = devices.new(viewport={"width": 390, "height": 844})
     for device, role in ((chair, "chair"), (first, "member"), (phone, "member-1")):
         enroll(device, live.seats[role].token)
     chair_page, first_page, phone_page = (
-        device.open(f"/meetings/{meeting}/live") for device in (chair, first, phone))
+        device.open(f"/meetings/{meeting}/live") for device in (chair, first, phone)
+    )
     # The header is one line on a phone, not a quarter of the screen.
     header = phone_page.locator("header.topbar").bounding_box()
     assert header is not None and header["height"] <= 70, header
@@ -170,10 +186,10 @@ def test_on_a_phone_the_vote_comes_to_the_first_screen_with_check_in_at_hand(
     for page in (chair_page, first_page):
         idle(page)
         page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
-        expect(bound(page, "me-checkin")).to_have_text(
-            "Đồng chí đã điểm danh (tại phòng họp).")
+        expect(bound(page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (tại phòng họp).")
     expect(bound(chair_page, "quorum")).to_have_text(
-        "Đủ số lượng: 2 trên 3 thành viên có mặt (cần 2).")
+        "Đủ số lượng: 2 trên 3 thành viên có mặt (cần 2)."
+    )
     idle(chair_page)
     chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
     expect(chair_page.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
@@ -189,7 +205,8 @@ def test_on_a_phone_the_vote_comes_to_the_first_screen_with_check_in_at_hand(
     vote = phone_page.locator('[data-part="vote"]')
     expect(vote).to_be_focused()
     expect(phone_page.locator("#live-note")).to_have_text(
-        "Đang mở biểu quyết: Thông qua Tờ trình số 2?")
+        "Đang mở biểu quyết: Thông qua Tờ trình số 2?"
+    )
     # Not checked in: no choices, but the reason and the check-in buttons, right there.
     expect(vote).to_contain_text("Đồng chí chưa điểm danh nên chưa thể biểu quyết.")
     expect(vote.get_by_role("button", name="Tán thành", exact=True)).to_have_count(0)

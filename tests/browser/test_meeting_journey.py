@@ -53,12 +53,18 @@ def cast(server: LiveServer) -> Cast:
         async with server.db.transaction() as tx:
             body = await tx.session.get(Body, seats["member"].body_id)
             assert body is not None
-            seat = await add_member(tx, actor_id=None, body=body,
-                                    full_name="Thành viên chưa được tiếp cận tài liệu mật",
-                                    role=Role.MEMBER, email="uncleared@example.vn",
-                                    clearance=Classification.INTERNAL)
-            url = await issue_enrollment(tx, server.settings, actor_id=None,
-                                         person_id=seat.person_id)
+            seat = await add_member(
+                tx,
+                actor_id=None,
+                body=body,
+                full_name="Thành viên chưa được tiếp cận tài liệu mật",
+                role=Role.MEMBER,
+                email="uncleared@example.vn",
+                clearance=Classification.INTERNAL,
+            )
+            url = await issue_enrollment(
+                tx, server.settings, actor_id=None, person_id=seat.person_id
+            )
         return Cast(seats, url.rsplit("/", 1)[1])
 
     return server.call(make())
@@ -74,8 +80,16 @@ def enroll(device: Device, token: str) -> None:
 def agenda_order(server: LiveServer, meeting_id: int) -> list[str]:
     async def read() -> list[str]:
         async with server.db.read() as session:
-            return list((await session.exec(select(AgendaItem.title).where(
-                AgendaItem.meeting_id == meeting_id).order_by(col(AgendaItem.ordinal)))).all())
+            return list(
+                (
+                    await session.exec(
+                        select(AgendaItem.title)
+                        .where(AgendaItem.meeting_id == meeting_id)
+                        .order_by(col(AgendaItem.ordinal))
+                    )
+                ).all()
+            )
+
     return server.call(read())
 
 
@@ -103,8 +117,11 @@ def secretariat_prepares(server: LiveServer, device: Device, tmp_path: Path) -> 
     page.wait_for_url("**/workspace/meetings/*")
     meeting_id = int(page.url.rsplit("/", 1)[1])
 
-    titles = ("Dự án Luật Thuế thu nhập doanh nghiệp (sửa đổi)", "Báo cáo tình hình",
-              "Đề án chuyển đổi số")
+    titles = (
+        "Dự án Luật Thuế thu nhập doanh nghiệp (sửa đổi)",
+        "Báo cáo tình hình",
+        "Đề án chuyển đổi số",
+    )
     for count, title in enumerate(titles, start=1):
         add = page.locator("form[data-api$='/items']")
         add.locator("[name=title]").fill(title)
@@ -129,8 +146,10 @@ def secretariat_prepares(server: LiveServer, device: Device, tmp_path: Path) -> 
         page.mouse.move(box["x"] + 10, top["y"] + 5, steps=12)
         page.mouse.up()
     assert agenda_order(server, meeting_id) == [
-        "Báo cáo tình hình", "Dự án Luật Thuế thu nhập doanh nghiệp (sửa đổi)",
-        "Đề án chuyển đổi số"]
+        "Báo cáo tình hình",
+        "Dự án Luật Thuế thu nhập doanh nghiệp (sửa đổi)",
+        "Đề án chuyển đổi số",
+    ]
 
     page.reload()
     law = page.locator(".workspace-agenda > li", has_text="Dự án Luật Thuế")
@@ -150,8 +169,14 @@ def secretariat_prepares(server: LiveServer, device: Device, tmp_path: Path) -> 
     report.locator("details.add-document > summary").click()
     secret = tmp_path / "Phương án thuế suất.pdf"
     secret.write_bytes(pdf(2, "Classified"))
-    upload(page, report.locator("details.add-document form"), secret,
-           title="Phương án thuế suất", classification="mat", basis=BASIS)
+    upload(
+        page,
+        report.locator("details.add-document form"),
+        secret,
+        title="Phương án thuế suất",
+        classification="mat",
+        basis=BASIS,
+    )
     expect(page.locator(".workspace-agenda").get_by_text(BASIS)).to_be_visible()
 
     page.on("dialog", lambda dialog: dialog.accept())
@@ -161,7 +186,8 @@ def secretariat_prepares(server: LiveServer, device: Device, tmp_path: Path) -> 
 
 
 def test_secretariat_publishes_and_member_reads_the_changed_draft(
-        live_server: LiveServer, devices: Devices, tmp_path: Path) -> None:
+    live_server: LiveServer, devices: Devices, tmp_path: Path
+) -> None:
     people = cast(live_server)
     secretariat = devices.new({"width": 1024, "height": 1366})
     enroll(secretariat, people.seats["secretariat"].token)
@@ -187,7 +213,8 @@ def test_secretariat_publishes_and_member_reads_the_changed_draft(
     expect(page.locator("[data-viewer-page]")).to_have_value("2")
     page.wait_for_function(
         "(() => { const i = document.querySelector('[data-viewer-image]');"
-        " return i.complete && i.naturalWidth > 0 && i.src.includes('/pages/2.png'); })()")
+        " return i.complete && i.naturalWidth > 0 && i.src.includes('/pages/2.png'); })()"
+    )
 
     page.goto(f"{member.origin}/meetings/{meeting_id}")
     item = page.locator(".agenda-item", has_text="Dự án Luật Thuế thu nhập doanh nghiệp")
@@ -207,4 +234,5 @@ def test_secretariat_publishes_and_member_reads_the_changed_draft(
     expect(secret).to_contain_text(BASIS)
     secret.get_by_role("link", name="Phương án thuế suất").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Độ mật của tài liệu này cao hơn mức bạn được tiếp cận nên không thể mở.")
+        "Độ mật của tài liệu này cao hơn mức bạn được tiếp cận nên không thể mở."
+    )

@@ -85,9 +85,11 @@ def add_phone(tablet: Device, devices: Devices) -> Device:
 
 async def _expire_links(db: Database, person_id: int) -> None:
     async with db.transaction() as tx:
-        await tx.session.exec(update(Enrollment).where(
-            col(Enrollment.person_id) == person_id).values(
-            expires_at=utcnow() - timedelta(hours=1)))
+        await tx.session.exec(
+            update(Enrollment)
+            .where(col(Enrollment.person_id) == person_id)
+            .values(expires_at=utcnow() - timedelta(hours=1))
+        )
 
 
 # --- the journeys ---------------------------------------------------------------------
@@ -199,8 +201,9 @@ def test_secretariat_revokes_a_lost_tablet_and_one_official_cannot_issue_a_new_l
     # A person who ever had a passkey is not re-enrolled by one official: the page offers
     # the two-official recovery instead (walked in test_recovery_journey.py).
     expect(page.get_by_role("button", name="Cấp đường dẫn đăng ký")).to_have_count(0)
-    expect(page.get_by_role("button", name="Phê duyệt khôi phục bằng khóa truy cập của tôi")
-           ).to_be_visible()
+    expect(
+        page.get_by_role("button", name="Phê duyệt khôi phục bằng khóa truy cập của tôi")
+    ).to_be_visible()
 
 
 def test_a_used_enrollment_link_is_refused(live_server: LiveServer, devices: Devices) -> None:
@@ -211,8 +214,7 @@ def test_a_used_enrollment_link_is_refused(live_server: LiveServer, devices: Dev
     expect(page.get_by_role("button", name="Đăng ký thiết bị này")).to_have_count(0)
 
 
-def test_an_expired_enrollment_link_is_refused(live_server: LiveServer, devices: Devices
-                                               ) -> None:
+def test_an_expired_enrollment_link_is_refused(live_server: LiveServer, devices: Devices) -> None:
     member = seats(live_server)["member"]
     live_server.call(_expire_links(live_server.db, member.person_id))
     page = devices.new().open(f"/enroll/{member.token}")
@@ -235,7 +237,8 @@ def test_browsers_without_the_webauthn_json_helpers_still_work(
     tablet.context.add_init_script(OLDER_SAFARI)
     helpers = tablet.open("/signin").evaluate(
         "() => [typeof PublicKeyCredential.parseRequestOptionsFromJSON,"
-        " typeof PublicKeyCredential.prototype.toJSON]")
+        " typeof PublicKeyCredential.prototype.toJSON]"
+    )
     assert helpers == ["undefined", "undefined"]
     enroll(tablet, member.token).get_by_role("button", name="Đăng xuất").click()
     sign_in(tablet, then="/me/devices")

@@ -25,6 +25,7 @@ def seed(server: LiveServer) -> list[SeatLink]:
     async def run() -> list[SeatLink]:
         async with server.db.transaction() as tx:
             return await seed_government(tx, server.settings)
+
     return server.call(run())
 
 
@@ -38,7 +39,8 @@ def enroll_minister(device: Device, links: list[SeatLink]) -> None:
 
 def select_text_of(page: Page, text: str) -> None:
     """Select ``text`` in the text layer as a finger or a mouse would (a DOM range)."""
-    page.evaluate("""(wanted) => {
+    page.evaluate(
+        """(wanted) => {
         const span = [...document.querySelectorAll('[data-text-layer] span')]
             .find((s) => s.textContent.includes(wanted));
         const at = span.textContent.indexOf(wanted);
@@ -48,7 +50,9 @@ def select_text_of(page: Page, text: str) -> None:
         const selection = document.getSelection();
         selection.removeAllRanges();
         selection.addRange(range);
-    }""", text)
+    }""",
+        text,
+    )
 
 
 def test_read_find_and_comment_in_the_book(live_server: LiveServer, devices: Devices) -> None:
@@ -64,8 +68,7 @@ def test_read_find_and_comment_in_the_book(live_server: LiveServer, devices: Dev
 
     # Item 5: the proposal for a Law on Digital Transformation.
     page.locator("#book-item-5 [data-item-link]").click()
-    expect(page.locator("#book-document-title")).to_have_text(
-        gov.AGENDA[4].documents[0].title_vi)
+    expect(page.locator("#book-document-title")).to_have_text(gov.AGENDA[4].documents[0].title_vi)
 
     # "chuyen doi so" typed without diacritics finds "chuyển đổi số".
     page.get_by_placeholder("Tìm trong văn bản này").fill("chuyen doi so")
@@ -145,7 +148,8 @@ def assert_accessible(page: Page) -> None:
 
 
 def test_marks_and_positions_written_offline_are_sent_on_reconnection(
-        live_server: LiveServer, devices: Devices) -> None:
+    live_server: LiveServer, devices: Devices
+) -> None:
     """On a plane: the minister writes a note in the book and her position on an item with
     no network; both wait on the tablet, in a list at the top of the page, and are
     accepted once it reconnects."""
@@ -157,7 +161,8 @@ def test_marks_and_positions_written_offline_are_sent_on_reconnection(
     meeting_url = page.url
     # The tablet has kept the packet, the positions page with it.
     expect(page.locator("[data-offline-status]")).to_contain_text(
-        "Đã lưu trên máy tính bảng", timeout=120_000)
+        "Đã lưu trên máy tính bảng", timeout=120_000
+    )
     page.get_by_role("link", name="Đọc dạng sách").click()
     expect(page.locator("[data-text-layer] span").first).to_be_attached(timeout=30_000)
     marks_url = page.locator("[data-book-viewer]").get_attribute("data-annotations-url")
@@ -192,8 +197,12 @@ def test_marks_and_positions_written_offline_are_sent_on_reconnection(
     expect(page.locator("[data-offline-banner]")).to_be_hidden()
     page.reload()
     expect(page.locator(".position-card").first.locator(".position-text")).to_have_text(
-        "Đồng ý, đề nghị làm rõ nguồn bù hụt thu.")
+        "Đồng ý, đề nghị làm rõ nguồn bù hụt thu."
+    )
     # The note is on the server once, with the client id the tablet gave it.
-    stored = page.evaluate("""async (url) => (await (await fetch(url)).json()).annotations
-        .map((mark) => [mark.text, Boolean(mark.clientId)])""", marks_url)
+    stored = page.evaluate(
+        """async (url) => (await (await fetch(url)).json()).annotations
+        .map((mark) => [mark.text, Boolean(mark.clientId)])""",
+        marks_url,
+    )
     assert stored == [["Hỏi lại số liệu khi hạ cánh", True]]

@@ -27,11 +27,16 @@ async def _people(server: LiveServer) -> tuple[dict[str, Seat], str]:
     async with server.db.transaction() as tx:
         body = await tx.session.get(Body, seats["chair"].body_id)
         assert body is not None
-        second = await add_member(tx, actor_id=None, body=body, full_name="Thư ký thứ hai",
-                                  role=Role.SECRETARIAT, email="sec2@example.gov",
-                                  clearance=Classification.MAT)
-        url = await issue_enrollment(tx, server.settings, actor_id=None,
-                                     person_id=second.person_id)
+        second = await add_member(
+            tx,
+            actor_id=None,
+            body=body,
+            full_name="Thư ký thứ hai",
+            role=Role.SECRETARIAT,
+            email="sec2@example.gov",
+            clearance=Classification.MAT,
+        )
+        url = await issue_enrollment(tx, server.settings, actor_id=None, person_id=second.person_id)
     return seats, url.rsplit("/", 1)[1]
 
 

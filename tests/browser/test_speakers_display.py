@@ -38,15 +38,15 @@ async def _triaged(live_server: LiveServer, meeting_id: int) -> None:
 def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
     live_server: LiveServer, devices: Devices
 ) -> None:
-    live = live_server.call(make_session(live_server.db, live_server.settings,
-                                         extra_members=2))
+    live = live_server.call(make_session(live_server.db, live_server.settings, extra_members=2))
     meeting, item = live.meeting_id, live.items[1]
     live_server.call(_triaged(live_server, meeting))
     office = devices.new()
     enroll(office, live.seats["secretariat"].token)
     page = office.open(f"/bodies/{live.body_id}/displays")
     page.get_by_label("Tên màn hình mới (phòng họp và vị trí màn hình)").fill(
-        "Phòng họp số 1 – màn hình chính")
+        "Phòng họp số 1 – màn hình chính"
+    )
     page.get_by_role("button", name="Cấp đường dẫn đăng ký").click()
     link = page.locator("#display-url").input_value()
     assert "/display/enroll/" in link
@@ -59,16 +59,22 @@ def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
 
     chair, first, second = devices.new(), devices.new(), devices.new()
     phone = devices.new(viewport={"width": 390, "height": 844})
-    for device, role in ((chair, "chair"), (first, "member"), (phone, "member-1"),
-                         (second, "member-2")):
+    for device, role in (
+        (chair, "chair"),
+        (first, "member"),
+        (phone, "member-1"),
+        (second, "member-2"),
+    ):
         enroll(device, live.seats[role].token)
     chair_page, first_page, phone_page, second_page = (
-        device.open(f"/meetings/{meeting}/live") for device in (chair, first, phone, second))
+        device.open(f"/meetings/{meeting}/live") for device in (chair, first, phone, second)
+    )
 
     # Before the session, a member declares a conflict of interest on the second item.
     second_page.get_by_label("Nội dung", exact=True).select_option(str(item))
     second_page.get_by_label("Lý do không tham gia nội dung này").fill(
-        "Vợ tôi là cổ đông của doanh nghiệp được đề xuất.")
+        "Vợ tôi là cổ đông của doanh nghiệp được đề xuất."
+    )
     second_page.get_by_role("button", name="Khai báo xung đột lợi ích").click()
     idle(second_page)
     expect(second_page.locator("#live-alert")).to_be_hidden()
@@ -89,16 +95,14 @@ def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
         expect(bound(screen, "current")).to_have_text("2. Tờ trình số 2")
     # The room sees who does not take part; the tablets also see why.
     expect(display.locator('[data-part="recusals"]')).to_have_text(
-        "Bộ trưởng 2 không tham gia nội dung này (xung đột lợi ích).")
-    expect(chair_page.locator('[data-part="recusals"]')).to_contain_text(
-        "cổ đông của doanh nghiệp")
+        "Bộ trưởng 2 không tham gia nội dung này (xung đột lợi ích)."
+    )
+    expect(chair_page.locator('[data-part="recusals"]')).to_contain_text("cổ đông của doanh nghiệp")
 
     first_page.get_by_role("button", name="Đăng ký phát biểu", exact=True).click()
-    expect(bound(first_page, "my-place")).to_have_text(
-        "Bạn đứng thứ 1 trong danh sách phát biểu.")
+    expect(bound(first_page, "my-place")).to_have_text("Bạn đứng thứ 1 trong danh sách phát biểu.")
     phone_page.get_by_role("button", name="Đăng ký phát biểu", exact=True).click()
-    expect(bound(phone_page, "my-place")).to_have_text(
-        "Bạn đứng thứ 2 trong danh sách phát biểu.")
+    expect(bound(phone_page, "my-place")).to_have_text("Bạn đứng thứ 2 trong danh sách phát biểu.")
     expect(display.locator('[data-part="queue"] li')).to_have_count(2)
 
     idle(chair_page)

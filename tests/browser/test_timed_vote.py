@@ -56,14 +56,16 @@ def test_a_timed_vote_counts_down_refuses_a_late_ballot_and_closes_itself(
     for page in screens:
         expect(bound(page, "question")).to_have_text("Thông qua Tờ trình số 2?")
         expect(bound(page, "vote-countdown")).to_have_text(
-            re.compile(r"Biểu quyết kết thúc sau 0:[0-5]\d"))
+            re.compile(r"Biểu quyết kết thúc sau 0:[0-5]\d")
+        )
     chair_page.get_by_role("button", name="Tán thành", exact=True).click()
     expect(bound(chair_page, "my-ballot")).to_contain_text("Mã biên nhận")
 
     with clock.moved(timedelta(seconds=61)):
         member_page.get_by_role("button", name="Tán thành", exact=True).click()
         expect(member_page.locator("#live-alert")).to_have_text(
-            "Đã hết thời hạn nhận phiếu; phiếu không được ghi nhận.")
+            "Đã hết thời hạn nhận phiếu; phiếu không được ghi nhận."
+        )
         swept = live_server.call(sweeper.sweep_once(live_server.db, live_server.settings))
         assert swept.votes_closed == 1
     for page in screens:

@@ -26,8 +26,9 @@ def _free_port() -> int:
 def _as_postgres(*command: str) -> subprocess.CompletedProcess[str]:
     # initdb and the server refuse to run as root.
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    return subprocess.run([*prefix, *command], capture_output=True, text=True, check=True,
-                          timeout=120)
+    return subprocess.run(
+        [*prefix, *command], capture_output=True, text=True, check=True, timeout=120
+    )
 
 
 @dataclass
@@ -37,18 +38,43 @@ class Node:
     log: Path
 
     def start(self) -> None:
-        _as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w",
-                     "-t", "60", "-o", f"-p {self.port}", "start")
+        _as_postgres(
+            str(BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {self.port}",
+            "start",
+        )
 
     def crash(self) -> None:
         """Stop at once, as a power cut would: no checkpoint, clients cut."""
-        _as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w",
-                     "stop")
+        _as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
     def stop(self) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", str(BIN / "pg_ctl"), "-D",
-                        str(self.data), "-m", "fast", "-w", "stop"],
-                       capture_output=True, check=False, timeout=60)
+        subprocess.run(
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(BIN / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
 
     def promote(self) -> None:
         _as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "promote")
@@ -62,9 +88,11 @@ class Cluster:
 
     def url(self) -> str:
         """The servers' URL: both hosts, and only ever the one that accepts writes."""
-        return (f"postgresql+asyncpg://postgres@/{self.database}?host=127.0.0.1:"
-                f"{self.primary.port}&host=127.0.0.1:{self.replica.port}"
-                "&target_session_attrs=primary")
+        return (
+            f"postgresql+asyncpg://postgres@/{self.database}?host=127.0.0.1:"
+            f"{self.primary.port}&host=127.0.0.1:{self.replica.port}"
+            "&target_session_attrs=primary"
+        )
 
     def url_of(self, node: Node) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{node.port}/{self.database}"
@@ -72,13 +100,16 @@ class Cluster:
 
 def _init_primary(root: Path) -> Node:
     primary = Node(root / "primary", _free_port(), root / "primary.log")
-    _as_postgres(str(BIN / "initdb"), "-D", str(primary.data), "-U", "postgres",
-                 "--auth=trust", "--no-sync")
+    _as_postgres(
+        str(BIN / "initdb"), "-D", str(primary.data), "-U", "postgres", "--auth=trust", "--no-sync"
+    )
     with (primary.data / "postgresql.conf").open("a") as conf:
-        conf.write("\nlisten_addresses = '127.0.0.1'\n"
-                   f"unix_socket_directories = '{root}'\n"
-                   "wal_level = replica\nmax_wal_senders = 4\n"
-                   "fsync = off\nmax_connections = 60\n")
+        conf.write(
+            "\nlisten_addresses = '127.0.0.1'\n"
+            f"unix_socket_directories = '{root}'\n"
+            "wal_level = replica\nmax_wal_senders = 4\n"
+            "fsync = off\nmax_connections = 60\n"
+        )
     primary.start()
     return primary
 
@@ -113,9 +144,20 @@ def replicated_cluster(database: str = "ecab") -> Iterator[Cluster]:
         replica = Node(root / "replica", _free_port(), root / "replica.log")
         try:
             _psql(primary, f'CREATE DATABASE "{database}"')
-            _as_postgres(str(BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p",
-                         str(primary.port), "-U", "postgres", "-D", str(replica.data), "-R",
-                         "-X", "stream")
+            _as_postgres(
+                str(BIN / "pg_basebackup"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(primary.port),
+                "-U",
+                "postgres",
+                "-D",
+                str(replica.data),
+                "-R",
+                "-X",
+                "stream",
+            )
             replica.start()
             # From now on a commit is acknowledged only once the replica has it: promoting
             # the replica cannot lose an acknowledged ballot. (Set only now, and only on
@@ -141,5 +183,6 @@ def _wait_for_sync_standby(primary: Node) -> None:
 
 
 def _psql(node: Node, sql: str) -> str:
-    return _as_postgres(str(BIN / "psql"), "-h", "127.0.0.1", "-p", str(node.port), "-U",
-                        "postgres", "-Atc", sql).stdout.strip()
+    return _as_postgres(
+        str(BIN / "psql"), "-h", "127.0.0.1", "-p", str(node.port), "-U", "postgres", "-Atc", sql
+    ).stdout.strip()

@@ -27,11 +27,13 @@ def site(ports: list[int], listen: int) -> str:
 
     def servers(match: re.Match[str]) -> str:
         options = match.group(2)
-        return "".join(f"{match.group(1)}server 127.0.0.1:{port}{options};\n"
-                       for port in ports)
+        return "".join(f"{match.group(1)}server 127.0.0.1:{port}{options};\n" for port in ports)
 
-    text = re.sub(r"( +)server 127\.0\.0\.1:8001([^;]*);\n(?: +server 127\.0\.0\.1:800\d[^;]*;\n)*",
-                  servers, text)
+    text = re.sub(
+        r"( +)server 127\.0\.0\.1:8001([^;]*);\n(?: +server 127\.0\.0\.1:800\d[^;]*;\n)*",
+        servers,
+        text,
+    )
     kept = []
     for line in text.splitlines():
         bare = line.strip()
@@ -65,9 +67,11 @@ http {{
 }}
 """)
     root.chmod(0o755)
-    process = subprocess.Popen([BINARY, "-p", str(root), "-c", str(root / "nginx.conf"),
-                                "-g", "daemon off; user root;"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [BINARY, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off; user root;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         _wait_for(port, process, root / "error.log")
         yield f"http://127.0.0.1:{port}"

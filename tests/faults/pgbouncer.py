@@ -47,12 +47,17 @@ logfile = {root / "pgbouncer.log"}
 pidfile = {root / "pgbouncer.pid"}
 """)
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    process = subprocess.Popen([*prefix, BINARY, str(root / "pgbouncer.ini")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [*prefix, BINARY, str(root / "pgbouncer.ini")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         _wait_for(port, root / "pgbouncer.log")
-        yield (f"postgresql+asyncpg://postgres@127.0.0.1:{port}/{database}"
-               "?prepared_statement_cache_size=0")
+        yield (
+            f"postgresql+asyncpg://postgres@127.0.0.1:{port}/{database}"
+            "?prepared_statement_cache_size=0"
+        )
     finally:
         process.terminate()
         try:

@@ -23,8 +23,9 @@ from .cluster import replicated_cluster
 from .underway import vote_underway
 
 
-async def _cast_until_answered(one: Tablet, poll: dict[str, Any], signed: dict[str, Any],
-                               meeting: int) -> str:
+async def _cast_until_answered(
+    one: Tablet, poll: dict[str, Any], signed: dict[str, Any], meeting: int
+) -> str:
     """What a tablet does when its answer is lost: ask whether the ballot was recorded,
     and send the same signed ballot again only if it was not."""
     for _ in range(150):
@@ -41,34 +42,48 @@ async def _cast_until_answered(one: Tablet, poll: dict[str, Any], signed: dict[s
     raise AssertionError("the ballot was never answered")
 
 
-async def test_promoting_the_replica_mid_vote_loses_no_acknowledged_ballot(tmp_path: Path
-                                                                           ) -> None:
+async def test_promoting_the_replica_mid_vote_loses_no_acknowledged_ballot(tmp_path: Path) -> None:
     with replicated_cluster() as cluster:
         underway = await vote_underway(cluster.url(), tmp_path, extra_members=6)
         voters, followers, poll = underway.voters, underway.followers, underway.poll
         meeting = underway.live.meeting_id
         try:
             signed = [(await one.ballot(poll, "for"))[1] for one in voters]
-            acknowledged = [await _cast_until_answered(one, poll, body, meeting)
-                            for one, body in zip(voters[:3], signed[:3], strict=True)]
+            acknowledged = [
+                await _cast_until_answered(one, poll, body, meeting)
+                for one, body in zip(voters[:3], signed[:3], strict=True)
+            ]
 
             # The primary dies with ballots in flight; the replica is promoted.
-            flight = [asyncio.create_task(_cast_until_answered(one, poll, body, meeting))
-                      for one, body in zip(voters[3:], signed[3:], strict=True)]
+            flight = [
+                asyncio.create_task(_cast_until_answered(one, poll, body, meeting))
+                for one, body in zip(voters[3:], signed[3:], strict=True)
+            ]
             await asyncio.sleep(0.01)
             await asyncio.to_thread(cluster.primary.crash)
             await asyncio.to_thread(cluster.replica.promote)
             acknowledged += await asyncio.gather(*flight)
 
-            await eventually(lambda: all(f.cast == len(voters) for f in followers), within=30,
-                             what="every tablet on the final count after the failover")
+            await eventually(
+                lambda: all(f.cast == len(voters) for f in followers),
+                within=30,
+                what="every tablet on the final count after the failover",
+            )
             promoted = Database(cluster.url_of(cluster.replica))
             try:
                 async with promoted.read() as session:
-                    in_recovery = (await session.exec(text("SELECT pg_is_in_recovery()")  # type: ignore[call-overload]
-                                                      )).scalar_one()
-                    stored = set((await session.exec(select(Ballot.receipt).where(
-                        col(Ballot.superseded_by_id).is_(None)))).all())
+                    in_recovery = (
+                        await session.exec(
+                            text("SELECT pg_is_in_recovery()")  # type: ignore[call-overload]
+                        )
+                    ).scalar_one()
+                    stored = set(
+                        (
+                            await session.exec(
+                                select(Ballot.receipt).where(col(Ballot.superseded_by_id).is_(None))
+                            )
+                        ).all()
+                    )
             finally:
                 await promoted.dispose()
             assert in_recovery is False

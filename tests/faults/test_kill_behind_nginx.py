@@ -31,8 +31,11 @@ LOST = (502, 503, 504)
 
 
 def through(one: Tablet, front: str) -> Tablet:
-    return Tablet(httpx.AsyncClient(base_url=front, cookies=one.client.cookies, timeout=30),
-                  one.device, one.seat)
+    return Tablet(
+        httpx.AsyncClient(base_url=front, cookies=one.client.cookies, timeout=30),
+        one.device,
+        one.seat,
+    )
 
 
 async def _until_answered(one: Tablet, url: str, signed: dict[str, Any]) -> httpx.Response:
@@ -50,8 +53,9 @@ async def _until_answered(one: Tablet, url: str, signed: dict[str, Any]) -> http
     raise AssertionError(f"the ballot was never answered: {last!r}")
 
 
-async def _answered_by_the_other(burst: list[asyncio.Task[httpx.Response]]
-                                 ) -> set[asyncio.Task[httpx.Response]]:
+async def _answered_by_the_other(
+    burst: list[asyncio.Task[httpx.Response]],
+) -> set[asyncio.Task[httpx.Response]]:
     """The answers of the running process: wait until no more come (the frozen one's
     never will)."""
     done: set[asyncio.Task[httpx.Response]] = set()
@@ -72,24 +76,38 @@ async def test_voters_of_a_process_killed_mid_burst_learn_the_truth(tmp_path: Pa
         voters: list[Tablet] = []
         followers: list[Follower] = []
         try:
-            signed = [(await one.ballot(poll, "for" if n % 3 else "against"))[1]
-                      for n, one in enumerate(underway.voters)]
+            signed = [
+                (await one.ballot(poll, "for" if n % 3 else "against"))[1]
+                for n, one in enumerate(underway.voters)
+            ]
             await asyncio.to_thread(second.wait_ready)
             with nginx_in_front([first, second]) as front:
                 voters = [through(one, front) for one in underway.voters]
                 proxy = Process(int(front.rsplit(":", 1)[1]), {}, tmp_path / "unused.log")
-                followers = [Follower(underway.settings.origin, str(one.client.cookies[
-                    "ecab_session"]), meeting, [proxy]) for one in voters[:2]]
+                followers = [
+                    Follower(
+                        underway.settings.origin,
+                        str(one.client.cookies["ecab_session"]),
+                        meeting,
+                        [proxy],
+                    )
+                    for one in voters[:2]
+                ]
                 for follower in followers:
                     await follower.start()
-                await eventually(lambda: all(f.cast == 0 for f in followers), within=20,
-                                 what="the tablets following through nginx")
+                await eventually(
+                    lambda: all(f.cast == 0 for f in followers),
+                    within=20,
+                    what="the tablets following through nginx",
+                )
 
                 cast = f"/api/polls/{poll['id']}/ballots"
                 assert first.popen is not None
                 first.popen.send_signal(signal.SIGSTOP)
-                burst = [asyncio.create_task(one.client.post(cast, json=body))
-                         for one, body in zip(voters, signed, strict=True)]
+                burst = [
+                    asyncio.create_task(one.client.post(cast, json=body))
+                    for one, body in zip(voters, signed, strict=True)
+                ]
                 done = await _answered_by_the_other(burst)
                 first.kill()
                 answers = await asyncio.gather(*burst, return_exceptions=True)
@@ -101,7 +119,8 @@ async def test_voters_of_a_process_killed_mid_burst_learn_the_truth(tmp_path: Pa
                         told.append(answer.json()["receipt"])
                         continue
                     assert isinstance(answer, httpx.TransportError) or (
-                        isinstance(answer, httpx.Response) and answer.status_code in LOST), answer
+                        isinstance(answer, httpx.Response) and answer.status_code in LOST
+                    ), answer
                     lost += 1
                     again = await _until_answered(one, cast, body)
                     assert again.status_code in (200, 201), again.text
@@ -118,14 +137,24 @@ async def test_voters_of_a_process_killed_mid_burst_learn_the_truth(tmp_path: Pa
                     assert again.status_code == 200 and again.json()["resent"], again.text
                     assert again.json()["receipt"] == receipt
 
-                await eventually(lambda: all(f.cast == len(voters) for f in followers),
-                                 within=20, what="every tablet on the final count")
+                await eventually(
+                    lambda: all(f.cast == len(voters) for f in followers),
+                    within=20,
+                    what="every tablet on the final count",
+                )
                 db = Database(url)
                 try:
                     async with db.read() as session:
-                        stored = list((await session.exec(select(Ballot.receipt).where(
-                            Ballot.question_id == poll["question_id"],
-                            col(Ballot.superseded_by_id).is_(None)))).all())
+                        stored = list(
+                            (
+                                await session.exec(
+                                    select(Ballot.receipt).where(
+                                        Ballot.question_id == poll["question_id"],
+                                        col(Ballot.superseded_by_id).is_(None),
+                                    )
+                                )
+                            ).all()
+                        )
                 finally:
                     await db.dispose()
                 assert sorted(stored) == sorted(told) and len(set(told)) == len(voters)

@@ -15,16 +15,18 @@ from .cluster import single_node
 from .underway import vote_underway
 
 
-async def test_tallies_flow_again_once_the_restarted_database_is_ready(tmp_path: Path
-                                                                        ) -> None:
+async def test_tallies_flow_again_once_the_restarted_database_is_ready(tmp_path: Path) -> None:
     with single_node() as (node, url):
         underway = await vote_underway(url, tmp_path, extra_members=2)
         voters, followers, poll = underway.voters, underway.followers, underway.poll
         server = underway.server
         try:
             assert (await voters[0].vote(poll, "for")).status_code == 201
-            await eventually(lambda: all(f.cast == 1 for f in followers), within=20,
-                             what="the first ballot on every tablet")
+            await eventually(
+                lambda: all(f.cast == 1 for f in followers),
+                within=20,
+                what="the first ballot on every tablet",
+            )
 
             await asyncio.to_thread(node.crash)
             async with httpx.AsyncClient(base_url=server.url, timeout=10) as probe:
@@ -46,7 +48,10 @@ async def test_tallies_flow_again_once_the_restarted_database_is_ready(tmp_path:
             for count, one in enumerate(voters[1:], start=2):
                 answer = await one.vote(poll, "against")
                 assert answer.status_code == 201, answer.text
-                await eventually(lambda n=count: all(f.cast == n for f in followers),
-                                 within=20, what=f"ballot {count} on every tablet")
+                await eventually(
+                    lambda n=count: all(f.cast == n for f in followers),
+                    within=20,
+                    what=f"ballot {count} on every tablet",
+                )
         finally:
             await underway.close()

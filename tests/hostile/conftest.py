@@ -31,9 +31,15 @@ from . import files
 
 # The budgets of the server under attack (ECABINET_* settings).
 BUDGETS = {
-    "render_timeout_seconds": 3, "render_workers": 2, "watermark_max_pages": 20,
-    "verify_max_bytes": 4_000_000, "verify_per_minute": 3, "verify_timeout_seconds": 20,
-    "signin_attempts_per_minute": 10, "ws_per_session": 2, "upload_max_pages": 500,
+    "render_timeout_seconds": 3,
+    "render_workers": 2,
+    "watermark_max_pages": 20,
+    "verify_max_bytes": 4_000_000,
+    "verify_per_minute": 3,
+    "verify_timeout_seconds": 20,
+    "signin_attempts_per_minute": 10,
+    "ws_per_session": 2,
+    "upload_max_pages": 500,
     "worker_memory_mb": 512,
 }
 # The server's resident memory may grow this much while it is attacked.
@@ -80,16 +86,20 @@ async def _audit(url: str, prefix: str) -> list[tuple[str, dict[str, Any]]]:
     db = Database(url)
     try:
         async with db.read() as session:
-            rows = await session.exec(select(AuditEvent).where(
-                col(AuditEvent.kind).startswith(prefix)).order_by(col(AuditEvent.seq)))
+            rows = await session.exec(
+                select(AuditEvent)
+                .where(col(AuditEvent.kind).startswith(prefix))
+                .order_by(col(AuditEvent.seq))
+            )
             return [(row.kind, dict(row.data)) for row in rows.all()]
     finally:
         await db.dispose()
 
 
 @pytest.fixture(scope="package")
-def hostile_database(template_database: str, tmp_path_factory: pytest.TempPathFactory
-                     ) -> Iterator[str]:
+def hostile_database(
+    template_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if on_postgres():
         name = f"ecab_h_{uuid.uuid4().hex[:12]}"
         run_blocking(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
@@ -108,24 +118,41 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="package")
-def target(hostile_database: str, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Target]:
+def target(hostile_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     port = _free_port()
     data_dir = tmp_path_factory.mktemp("hostile-data")
-    values = {"database_url": hostile_database, "data_dir": str(data_dir),
-              "origin": f"http://localhost:{port}", "session_secret": "hostile-" + "x" * 40,
-              "log_level": "warning", "sweep_seconds": 0, **BUDGETS}
+    values = {
+        "database_url": hostile_database,
+        "data_dir": str(data_dir),
+        "origin": f"http://localhost:{port}",
+        "session_secret": "hostile-" + "x" * 40,
+        "log_level": "warning",
+        "sweep_seconds": 0,
+        **BUDGETS,
+    }
     settings = load_settings(environ={}, **values)
     env = {**os.environ, **{f"ECABINET_{k.upper()}": str(v) for k, v in values.items()}}
     process = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from ecabinet.cli import main; "
-         "sys.exit(main(sys.argv[1:]))", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdin=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ecabinet.cli import main; sys.exit(main(sys.argv[1:]))",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         _wait_until_up(settings.origin, process)
         seats = run_blocking(_seat(settings))
-        members = {role: _signed_in(settings, seats[role])
-                   for role in ("secretariat", "member", "chair", "observer")}
+        members = {
+            role: _signed_in(settings, seats[role])
+            for role in ("secretariat", "member", "chair", "observer")
+        }
         pages, addresses, documents = _packet(members["secretariat"])
         yield Target(settings.origin, process, settings, members, pages, addresses, documents)
         for member in members.values():
@@ -166,26 +193,31 @@ def _signed_in(settings: Settings, seat: Seat) -> Member:
     device = authenticator(settings)
     options = client.post(f"/api/enrollments/{seat.token}/options", json={})
     assert options.status_code == 200, options.text
-    done = client.post(f"/api/enrollments/{seat.token}",
-                       json={"credential": device.register(options.json()),
-                             "deviceName": "Máy tính bảng"})
+    done = client.post(
+        f"/api/enrollments/{seat.token}",
+        json={"credential": device.register(options.json()), "deviceName": "Máy tính bảng"},
+    )
     assert done.status_code == 201, done.text
     html = client.get("/").text
     marker = '<meta name="csrf-token" content="'
     start = html.index(marker) + len(marker)
-    return Member(client, seat, device, {"X-CSRF-Token": html[start:html.index('"', start)]})
+    return Member(client, seat, device, {"X-CSRF-Token": html[start : html.index('"', start)]})
 
 
 def _packet(secretariat: Member) -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
     """A published meeting with an ordinary document, a document that is very slow to
     draw, and a classified document too long to stamp in one download."""
     client, headers = secretariat.client, secretariat.csrf
-    meeting = client.post(f"/api/bodies/{secretariat.seat.body_id}/meetings",
-                          json=meeting_body(), headers=headers)
+    meeting = client.post(
+        f"/api/bodies/{secretariat.seat.body_id}/meetings", json=meeting_body(), headers=headers
+    )
     assert meeting.status_code == 201, meeting.text
     meeting_id = meeting.json()["id"]
-    item = client.post(f"/api/meetings/{meeting_id}/items", headers=headers, json={
-        "title": "Dự án Luật Thuế", "kind": "decision", "presenter": "Bộ Tài chính"})
+    item = client.post(
+        f"/api/meetings/{meeting_id}/items",
+        headers=headers,
+        json={"title": "Dự án Luật Thuế", "kind": "decision", "presenter": "Bộ Tài chính"},
+    )
     assert item.status_code == 201, item.text
     uploads = {
         "ordinary": (make_pdf(4), "internal", ""),
@@ -196,9 +228,12 @@ def _packet(secretariat: Member) -> tuple[dict[str, str], dict[str, str], dict[s
     addresses: dict[str, str] = {}
     documents: dict[str, int] = {}
     for name, (data, level, basis) in uploads.items():
-        made = client.post(f"/api/items/{item.json()['id']}/documents", headers=headers,
-                           files={"file": (f"{name}.pdf", data, "application/pdf")},
-                           data={"title": name, "classification": level, "basis": basis})
+        made = client.post(
+            f"/api/items/{item.json()['id']}/documents",
+            headers=headers,
+            files={"file": (f"{name}.pdf", data, "application/pdf")},
+            data={"title": name, "classification": level, "basis": basis},
+        )
         assert made.status_code == 201, made.text
         pages[name] = made.json()["pageUrl"]
         addresses[name] = made.json()["url"]

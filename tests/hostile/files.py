@@ -20,14 +20,21 @@ from ..packet_helpers import make_pdf
 def raw_pdf(contents: list[bytes], size: tuple[float, float] = (595, 842)) -> bytes:
     """A PDF written by hand, one page per content stream (compressed)."""
     kids = " ".join(f"{3 + 2 * n} 0 R" for n in range(len(contents)))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               f"<< /Type /Pages /Kids [{kids}] /Count {len(contents)} >>".encode()]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(contents)} >>".encode(),
+    ]
     for n, content in enumerate(contents):
         packed = zlib.compress(content, 9)
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]} {size[1]}] "
-                       f"/Contents {4 + 2 * n} 0 R >>".encode())
-        objects.append(f"<< /Length {len(packed)} /Filter /FlateDecode >>\nstream\n".encode()
-                       + packed + b"\nendstream")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]} {size[1]}] "
+            f"/Contents {4 + 2 * n} 0 R >>".encode()
+        )
+        objects.append(
+            f"<< /Length {len(packed)} /Filter /FlateDecode >>\nstream\n".encode()
+            + packed
+            + b"\nendstream"
+        )
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -36,8 +43,9 @@ def raw_pdf(contents: list[bytes], size: tuple[float, float] = (595, 842)) -> by
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n"
-            "%%EOF\n").encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    ).encode()
     return bytes(out)
 
 
@@ -68,28 +76,43 @@ def _bytes(writer: PdfWriter) -> bytes:
 
 def javascript_pdf() -> bytes:
     writer = _writer()
-    script = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
-                               NameObject("/JS"): TextStringObject("app.alert('pwned')")})
-    writer._root_object[NameObject("/Names")] = DictionaryObject({
-        NameObject("/JavaScript"): DictionaryObject({
-            NameObject("/Names"): ArrayObject([TextStringObject("run"), script])})})
+    script = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject("app.alert('pwned')"),
+        }
+    )
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {
+            NameObject("/JavaScript"): DictionaryObject(
+                {NameObject("/Names"): ArrayObject([TextStringObject("run"), script])}
+            )
+        }
+    )
     return _bytes(writer)
 
 
 def launch_pdf() -> bytes:
     writer = _writer()
-    writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
-        NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("cmd.exe")})
+    writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+        {NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("cmd.exe")}
+    )
     return _bytes(writer)
 
 
 def beacon_pdf() -> bytes:
     """Opens an address by itself: tells a third party who read the document and when."""
     writer = _writer()
-    writer.pages[0][NameObject("/AA")] = DictionaryObject({
-        NameObject("/O"): DictionaryObject({NameObject("/S"): NameObject("/URI"),
-                                            NameObject("/URI"): TextStringObject(
-                                                "http://tracker.example/seen")})})
+    writer.pages[0][NameObject("/AA")] = DictionaryObject(
+        {
+            NameObject("/O"): DictionaryObject(
+                {
+                    NameObject("/S"): NameObject("/URI"),
+                    NameObject("/URI"): TextStringObject("http://tracker.example/seen"),
+                }
+            )
+        }
+    )
     return _bytes(writer)
 
 
@@ -105,5 +128,6 @@ def navigation_pdf() -> bytes:
     writer.add_uri(0, "https://chinhphu.vn", RectangleObject([72, 72, 200, 90]))
     writer.add_attachment("so-lieu.xml", b"<so-lieu/>")
     writer._root_object[NameObject("/OpenAction")] = ArrayObject(
-        [writer.pages[0].indirect_reference, NameObject("/Fit")])
+        [writer.pages[0].indirect_reference, NameObject("/Fit")]
+    )
     return _bytes(writer)

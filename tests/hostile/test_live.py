@@ -14,10 +14,15 @@ from .conftest import Member, Target
 
 def _socket(target: Target, member: Member) -> ClientConnection:
     token = member.client.cookies["ecab_session"]
-    return connect(target.url.replace("http", "ws") + "/ws",  # type: ignore[call-overload,no-any-return]
-                   origin=target.url,
-                   additional_headers={"Cookie": f"ecab_session={token}"},
-                   compression=None, open_timeout=10, max_size=2**20, proxy=None)
+    return connect(  # type: ignore[call-overload,no-any-return]
+        target.url.replace("http", "ws") + "/ws",
+        origin=target.url,
+        additional_headers={"Cookie": f"ecab_session={token}"},
+        compression=None,
+        open_timeout=10,
+        max_size=2**20,
+        proxy=None,
+    )
 
 
 def _hello(ws: ClientConnection) -> dict[str, object]:
@@ -25,8 +30,7 @@ def _hello(ws: ClientConnection) -> dict[str, object]:
     return message
 
 
-def test_a_frame_over_the_limit_closes_the_connection_at_the_protocol_level(
-        target: Target) -> None:
+def test_a_frame_over_the_limit_closes_the_connection_at_the_protocol_level(target: Target) -> None:
     with _socket(target, target.members["observer"]) as ws:
         assert _hello(ws)["type"] == "hello"
         ws.send("x" * (target.settings.ws_max_message_bytes + 1))

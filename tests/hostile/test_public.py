@@ -51,8 +51,9 @@ def _inflating(megabytes: int) -> bytes:
     checksum = 1
     for _ in range(megabytes):
         checksum = zlib.adler32(chunk, checksum)
-    return (b"\x78\xda" + block * megabytes + deflate.flush(zlib.Z_FINISH)
-            + checksum.to_bytes(4, "big"))
+    return (
+        b"\x78\xda" + block * megabytes + deflate.flush(zlib.Z_FINISH) + checksum.to_bytes(4, "big")
+    )
 
 
 def _bomb(inflated_mb: int) -> bytes:
@@ -61,12 +62,14 @@ def _bomb(inflated_mb: int) -> bytes:
     packed = _inflating(inflated_mb)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [("
-        + FILE_NAME.encode() + b") 4 0 R] >> >> >>",
+        + FILE_NAME.encode()
+        + b") 4 0 R] >> >> >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
         b"<< /Type /Filespec /F (" + FILE_NAME.encode() + b") /EF << /F 5 0 R >> >>",
         b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(packed)
-        + packed + b"\nendstream",
+        + packed
+        + b"\nendstream",
     ]
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
@@ -77,7 +80,9 @@ def _bomb(inflated_mb: int) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -85,33 +90,41 @@ def test_verification_is_bounded_in_size_rate_and_memory(target: Target) -> None
     rss_before = target.rss_kb()
     client = anonymous(target)
     token = _csrf(client)
-    too_big = client.post("/minutes/verify", data={"csrf_token": token},
-                          files={"pdf": ("big.pdf", b"%PDF-" + b"0" * 4_100_000)})
+    too_big = client.post(
+        "/minutes/verify",
+        data={"csrf_token": token},
+        files={"pdf": ("big.pdf", b"%PDF-" + b"0" * 4_100_000)},
+    )
     assert too_big.status_code == 413
     assert "larger than the limit" in too_big.text
-    bomb = client.post("/minutes/verify", data={"csrf_token": token},
-                       files={"pdf": ("bomb.pdf", _bomb(1500))})
+    bomb = client.post(
+        "/minutes/verify", data={"csrf_token": token}, files={"pdf": ("bomb.pdf", _bomb(1500))}
+    )
     assert bomb.status_code in (200, 422), bomb.text[:300]
     for _ in range(2):
-        plain = client.post("/minutes/verify", data={"csrf_token": token},
-                            files={"pdf": ("plain.pdf", make_pdf(1))})
+        plain = client.post(
+            "/minutes/verify", data={"csrf_token": token}, files={"pdf": ("plain.pdf", make_pdf(1))}
+        )
         assert plain.status_code in (200, 422), plain.text[:300]
-    limited = client.post("/minutes/verify", data={"csrf_token": token},
-                          files={"pdf": ("bomb.pdf", make_pdf(1))})
+    limited = client.post(
+        "/minutes/verify", data={"csrf_token": token}, files={"pdf": ("bomb.pdf", make_pdf(1))}
+    )
     assert limited.status_code == 429
     assert "Too many verifications from this address" in limited.text
     assert target.rss_kb() - rss_before < RSS_BUDGET_KB
 
 
-def _stream_until_answered(target: Target, head: bytes, chunk: bytes, most: int
-                           ) -> tuple[bytes, int]:
+def _stream_until_answered(
+    target: Target, head: bytes, chunk: bytes, most: int
+) -> tuple[bytes, int]:
     """Send a chunked upload of up to ``most`` bytes over a raw socket, stopping as soon as
     the server answers; return the answer's first bytes and how much was sent."""
     url = urlsplit(target.url)
     sent = 0
     # From another loopback address: the verifications of this address are used up.
-    with socket.create_connection((url.hostname, url.port), timeout=30,
-                                  source_address=("127.0.0.2", 0)) as raw:
+    with socket.create_connection(
+        (url.hostname, url.port), timeout=30, source_address=("127.0.0.2", 0)
+    ) as raw:
         raw.sendall(head)
         while sent < most:
             readable, _, _ = select.select([raw], [], [], 0)
@@ -126,21 +139,24 @@ def _stream_until_answered(target: Target, head: bytes, chunk: bytes, most: int
         return raw.recv(4096), sent
 
 
-def test_a_verification_upload_is_cut_off_at_its_budget_while_it_streams(
-        target: Target) -> None:
+def test_a_verification_upload_is_cut_off_at_its_budget_while_it_streams(target: Target) -> None:
     """No length announced, a body many times the budget: the server answers 413 once the
     file crosses its budget, having read no further, and its memory hardly moves."""
     client = anonymous(target)
     token = _csrf(client)
     budget = BUDGETS["verify_max_bytes"]
-    form = (f'--b0\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
-            '--b0\r\nContent-Disposition: form-data; name="pdf"; filename="a.pdf"\r\n\r\n'
-            "%PDF-").encode()
+    form = (
+        f'--b0\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        '--b0\r\nContent-Disposition: form-data; name="pdf"; filename="a.pdf"\r\n\r\n'
+        "%PDF-"
+    ).encode()
     cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-    head = (f"POST /minutes/verify HTTP/1.1\r\nHost: {urlsplit(target.url).netloc}\r\n"
-            f"Origin: {target.url}\r\nCookie: {cookies}\r\n"
-            "Content-Type: multipart/form-data; boundary=b0\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n").encode()
+    head = (
+        f"POST /minutes/verify HTTP/1.1\r\nHost: {urlsplit(target.url).netloc}\r\n"
+        f"Origin: {target.url}\r\nCookie: {cookies}\r\n"
+        "Content-Type: multipart/form-data; boundary=b0\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    ).encode()
     head += b"%x\r\n%s\r\n" % (len(form), form)
     rss_before = target.rss_kb()
     answer, sent = _stream_until_answered(target, head, b"0" * 65536, 20 * budget)
@@ -178,10 +194,17 @@ def test_forwarded_for_from_an_untrusted_peer_is_ignored(target: Target) -> None
 
 def test_huge_ids_are_refused_not_500(target: Target) -> None:
     member = target.members["member"]
-    for path in ("/api/meetings/9223372036854775808", "/api/meetings/99999999999999999999999",
-                 "/api/versions/%EF%BC%95/file", "/meetings/9223372036854775807",
-                 "/meetings/2147483648"):
+    for path in (
+        "/api/meetings/9223372036854775808",
+        "/api/meetings/99999999999999999999999",
+        "/api/versions/%EF%BC%95/file",
+        "/meetings/9223372036854775807",
+        "/meetings/2147483648",
+    ):
         assert member.client.get(path).status_code == 404, path
-    ballot = member.client.post("/api/polls/1/ballots/options", headers=member.csrf,
-                                json={"question": 2**70, "choice": "for"})
+    ballot = member.client.post(
+        "/api/polls/1/ballots/options",
+        headers=member.csrf,
+        json={"question": 2**70, "choice": "for"},
+    )
     assert ballot.status_code == 422

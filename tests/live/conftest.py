@@ -40,9 +40,14 @@ class Server:
 
     def socket(self, token: str | None, *, origin: str | None = None) -> Any:
         headers = {"Cookie": f"ecab_session={token}; ecab_lang=en"} if token else {}
-        return connect(f"ws://localhost:{self.port}/ws",
-                       origin=Origin(origin or self.origin), additional_headers=headers,
-                       compression=None, open_timeout=5, proxy=None)
+        return connect(
+            f"ws://localhost:{self.port}/ws",
+            origin=Origin(origin or self.origin),
+            additional_headers=headers,
+            compression=None,
+            open_timeout=5,
+            proxy=None,
+        )
 
 
 @contextmanager
@@ -52,12 +57,21 @@ def serving(build: Callable[[int], ASGIApp]) -> Iterator[int]:
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     # The protocol-level limits of `ecabinet serve` (default settings: no trusted proxy).
-    config = uvicorn.Config(build(port), log_level="warning", lifespan="on",
-                            ws="websockets-sansio", http="h11", timeout_graceful_shutdown=2,
-                            **uvicorn_options(load_settings(environ={})))
+    config = uvicorn.Config(
+        build(port),
+        log_level="warning",
+        lifespan="on",
+        ws="websockets-sansio",
+        http="h11",
+        timeout_graceful_shutdown=2,
+        **uvicorn_options(load_settings(environ={})),
+    )
     uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(uvicorn_server.serve([listener])),
-                              name="uvicorn-live", daemon=True)
+    thread = threading.Thread(
+        target=lambda: asyncio.run(uvicorn_server.serve([listener])),
+        name="uvicorn-live",
+        daemon=True,
+    )
     thread.start()
     deadline = time.monotonic() + 10
     while not uvicorn_server.started and thread.is_alive() and time.monotonic() < deadline:
@@ -71,18 +85,22 @@ def serving(build: Callable[[int], ASGIApp]) -> Iterator[int]:
         listener.close()
 
 
-def live_settings(database_url: str, tmp_path: Path, port: int, heartbeat: int = 1
-                  ) -> Settings:
-    return load_settings(environ={}, database_url=database_url,
-                         data_dir=str(tmp_path / "data"), origin=f"http://localhost:{port}",
-                         session_secret="live-secret-" + "x" * 40, log_level="warning",
-                         ws_heartbeat_seconds=heartbeat, presence_grace_seconds=2,
-                         sweep_seconds=0)
+def live_settings(database_url: str, tmp_path: Path, port: int, heartbeat: int = 1) -> Settings:
+    return load_settings(
+        environ={},
+        database_url=database_url,
+        data_dir=str(tmp_path / "data"),
+        origin=f"http://localhost:{port}",
+        session_secret="live-secret-" + "x" * 40,
+        log_level="warning",
+        ws_heartbeat_seconds=heartbeat,
+        presence_grace_seconds=2,
+        sweep_seconds=0,
+    )
 
 
 @pytest.fixture
-def server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest
-           ) -> Iterator[Server]:
+def server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
     # A test may ask for a slower heartbeat (indirect parametrization) to prove that
     # something other than the heartbeat's sweep closed a socket.
     heartbeat = int(getattr(request, "param", 1))
@@ -114,8 +132,13 @@ def token_of(one: Tablet) -> str:
     return str(one.client.cookies["ecab_session"])
 
 
-async def frame(ws: ClientConnection, kind: str | None = None, *, within: float = 5.0,
-                skip: tuple[str, ...] = ("ping", "event")) -> dict[str, Any]:
+async def frame(
+    ws: ClientConnection,
+    kind: str | None = None,
+    *,
+    within: float = 5.0,
+    skip: tuple[str, ...] = ("ping", "event"),
+) -> dict[str, Any]:
     """The next message (of ``kind``), answering heartbeats on the way."""
     import json
 

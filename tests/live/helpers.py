@@ -43,12 +43,22 @@ class Session:
 
     @property
     def voters(self) -> list[Seat]:
-        return [self.seats["chair"], self.seats["member"],
-                *[s for k, s in sorted(self.seats.items()) if k.startswith("member-")]]
+        return [
+            self.seats["chair"],
+            self.seats["member"],
+            *[s for k, s in sorted(self.seats.items()) if k.startswith("member-")],
+        ]
 
 
-async def make_session(db: Database, settings: Settings, *, extra_members: int = 0,
-                       items: int = 3, consent: int = 1, **rules: Any) -> Session:
+async def make_session(
+    db: Database,
+    settings: Settings,
+    *,
+    extra_members: int = 0,
+    items: int = 3,
+    consent: int = 1,
+    **rules: Any,
+) -> Session:
     seats = await seat_people(db, settings)
     body_id = seats["chair"].body_id
     async with db.transaction() as tx:
@@ -58,22 +68,40 @@ async def make_session(db: Database, settings: Settings, *, extra_members: int =
             setattr(body, name, value)
         tx.session.add(body)
         for n in range(1, extra_members + 1):
-            seat = await add_member(tx, actor_id=None, body=body, full_name=f"Bộ trưởng {n}",
-                                    role=Role.MEMBER, email=f"minister-{n}@example.gov",
-                                    clearance=Classification.MAT, seat_order=10 + n)
+            seat = await add_member(
+                tx,
+                actor_id=None,
+                body=body,
+                full_name=f"Bộ trưởng {n}",
+                role=Role.MEMBER,
+                email=f"minister-{n}@example.gov",
+                clearance=Classification.MAT,
+                seat_order=10 + n,
+            )
             url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
             seats[f"member-{n}"] = Seat("member", seat.person_id, body_id, url.rsplit("/", 1)[1])
         now = utcnow()
-        meeting = Meeting(body_id=body_id, number=6, title="Phiên họp Chính phủ thường kỳ",
-                          starts_at=now, state=MeetingState.PUBLISHED.value, published_at=now)
+        meeting = Meeting(
+            body_id=body_id,
+            number=6,
+            title="Phiên họp Chính phủ thường kỳ",
+            starts_at=now,
+            state=MeetingState.PUBLISHED.value,
+            published_at=now,
+        )
         tx.session.add(meeting)
         await tx.session.flush()
         assert meeting.id is not None
-        rows = [AgendaItem(meeting_id=meeting.id, ordinal=n, title=f"Tờ trình số {n}",
-                           title_en=f"Submission {n}",
-                           status=(ItemStatus.CONSENT if n <= consent
-                                   else ItemStatus.CONTESTED).value)
-                for n in range(1, items + 1)]
+        rows = [
+            AgendaItem(
+                meeting_id=meeting.id,
+                ordinal=n,
+                title=f"Tờ trình số {n}",
+                title_en=f"Submission {n}",
+                status=(ItemStatus.CONSENT if n <= consent else ItemStatus.CONTESTED).value,
+            )
+            for n in range(1, items + 1)
+        ]
         tx.session.add_all(rows)
         await tx.session.flush()
         return Session(seats, meeting.id, [r.id for r in rows if r.id is not None], body_id)
@@ -82,15 +110,21 @@ async def make_session(db: Database, settings: Settings, *, extra_members: int =
 async def actor(db: Database, person_id: int) -> Actor:
     async with db.read() as session:
         person = await session.get(Person, person_id)
-        seats = (await session.exec(select(Membership).where(
-            Membership.person_id == person_id))).all()
+        seats = (
+            await session.exec(select(Membership).where(Membership.person_id == person_id))
+        ).all()
     return Actor(person=person, memberships={s.body_id: s for s in seats})
 
 
 async def seat_id(db: Database, seat: Seat) -> int:
     async with db.read() as session:
-        found = (await session.exec(select(Membership.id).where(
-            Membership.person_id == seat.person_id, Membership.body_id == seat.body_id))).one()
+        found = (
+            await session.exec(
+                select(Membership.id).where(
+                    Membership.person_id == seat.person_id, Membership.body_id == seat.body_id
+                )
+            )
+        ).one()
     assert found is not None
     return found
 
@@ -100,14 +134,19 @@ async def attend(db: Database, meeting_id: int, *seats: Seat, mode: str = "room"
     ids = [await seat_id(db, seat) for seat in seats]
     async with db.transaction() as tx:
         for membership_id in ids:
-            tx.session.add(Attendance(meeting_id=meeting_id, membership_id=membership_id,
-                                      mode=mode, checked_in_at=utcnow()))
+            tx.session.add(
+                Attendance(
+                    meeting_id=meeting_id,
+                    membership_id=membership_id,
+                    mode=mode,
+                    checked_in_at=utcnow(),
+                )
+            )
 
 
 async def audit_kinds(db: Database, prefix: str = "") -> list[str]:
     async with db.read() as session:
-        rows = (await session.exec(select(AuditEvent.kind).order_by(
-            col(AuditEvent.seq)))).all()
+        rows = (await session.exec(select(AuditEvent.kind).order_by(col(AuditEvent.seq)))).all()
     return [kind for kind in rows if kind.startswith(prefix)]
 
 
@@ -128,25 +167,32 @@ class Tablet:
     receipts: list[str] = field(default_factory=list)
 
     async def check_in(self, meeting_id: int, mode: str = "room") -> httpx.Response:
-        options = await self.client.post(f"/api/meetings/{meeting_id}/checkin/options",
-                                         json={"mode": mode})
+        options = await self.client.post(
+            f"/api/meetings/{meeting_id}/checkin/options", json={"mode": mode}
+        )
         assert options.status_code == 200, options.text
         credential = self.device.assert_(options.json()["publicKey"])
-        return await self.client.post(f"/api/meetings/{meeting_id}/checkin",
-                                      json={"credential": credential})
+        return await self.client.post(
+            f"/api/meetings/{meeting_id}/checkin", json={"credential": credential}
+        )
 
     async def options(self, poll: dict[str, Any], choice: str) -> httpx.Response:
-        return await self.client.post(f"/api/polls/{poll['id']}/ballots/options",
-                                      json={"question": poll["question_id"], "choice": choice})
+        return await self.client.post(
+            f"/api/polls/{poll['id']}/ballots/options",
+            json={"question": poll["question_id"], "choice": choice},
+        )
 
-    async def ballot(self, poll: dict[str, Any], choice: str
-                     ) -> tuple[dict[str, Any], dict[str, Any]]:
+    async def ballot(
+        self, poll: dict[str, Any], choice: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Ask for the ballot and sign it; return (issued, signed request body)."""
         issued = await self.options(poll, choice)
         assert issued.status_code == 200, issued.text
         body = issued.json()
-        return body, {"payload": body["payload"],
-                      "credential": self.device.assert_(body["publicKey"])}
+        return body, {
+            "payload": body["payload"],
+            "credential": self.device.assert_(body["publicKey"]),
+        }
 
     async def vote(self, poll: dict[str, Any], choice: str) -> httpx.Response:
         _, signed = await self.ballot(poll, choice)
@@ -162,8 +208,9 @@ class Tablet:
         return result
 
 
-async def tablet(transport: httpx.AsyncBaseTransport, base_url: str, settings: Settings,
-                 seat: Seat) -> Tablet:
+async def tablet(
+    transport: httpx.AsyncBaseTransport, base_url: str, settings: Settings, seat: Seat
+) -> Tablet:
     client = httpx.AsyncClient(transport=transport, base_url=base_url)
     client.cookies.set("ecab_lang", "en")  # refusals read in English in the assertions
     device = authenticator(settings)
@@ -180,9 +227,15 @@ async def add_deputy(db: Database, settings: Settings, live: Session, principal:
         tx.session.add(person)
         await tx.session.flush()
         assert person.id is not None
-        tx.session.add(Membership(body_id=live.body_id, person_id=person.id,
-                                  role=Role.MEMBER.value, stand_in_for_id=principal_id,
-                                  clearance=Classification.MAT))
+        tx.session.add(
+            Membership(
+                body_id=live.body_id,
+                person_id=person.id,
+                role=Role.MEMBER.value,
+                stand_in_for_id=principal_id,
+                clearance=Classification.MAT,
+            )
+        )
         url = await issue_enrollment(tx, settings, actor_id=None, person_id=person.id)
     seat = Seat("deputy", person.id, live.body_id, url.rsplit("/", 1)[1])
     live.seats["deputy"] = seat

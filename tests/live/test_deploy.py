@@ -18,8 +18,12 @@ def test_the_environment_file_names_only_real_settings() -> None:
     text = (DEPLOY / "ecabinet.env.example").read_text()
     named = set(re.findall(r"^(ECABINET_[A-Z_]+)=", text, flags=re.MULTILINE))
     assert named <= {s.env for s in SETTINGS}
-    assert {"ECABINET_DATABASE_URL", "ECABINET_ORIGIN", "ECABINET_SESSION_SECRET",
-            "ECABINET_WS_HEARTBEAT_SECONDS"} <= named
+    assert {
+        "ECABINET_DATABASE_URL",
+        "ECABINET_ORIGIN",
+        "ECABINET_SESSION_SECRET",
+        "ECABINET_WS_HEARTBEAT_SECONDS",
+    } <= named
 
 
 def test_systemd_runs_one_process_per_port_after_the_migrations() -> None:
@@ -35,7 +39,7 @@ def test_systemd_runs_one_process_per_port_after_the_migrations() -> None:
 def test_nginx_terminates_tls_and_upgrades_the_websocket() -> None:
     nginx = (DEPLOY / "nginx.conf").read_text()
     assert "listen 443 ssl" in nginx and "ssl_certificate " in nginx
-    ws = nginx[nginx.index("location = /ws"):]
+    ws = nginx[nginx.index("location = /ws") :]
     assert "proxy_set_header Upgrade $http_upgrade" in ws
     assert "proxy_set_header Connection $connection_upgrade" in ws
 
@@ -53,10 +57,10 @@ def test_nginx_spreads_requests_apart_from_the_websockets() -> None:
     """least_conn counts open connections: with the websockets in the same group, the
     process holding the fewest tablets would receive nearly every ballot."""
     nginx = (DEPLOY / "nginx.conf").read_text()
-    requests = nginx[nginx.index("upstream ecabinet {"):nginx.index("upstream ecabinet_ws {")]
-    sockets = nginx[nginx.index("upstream ecabinet_ws {"):nginx.index("map $http_upgrade")]
+    requests = nginx[nginx.index("upstream ecabinet {") : nginx.index("upstream ecabinet_ws {")]
+    sockets = nginx[nginx.index("upstream ecabinet_ws {") : nginx.index("map $http_upgrade")]
     assert "least_conn;" not in requests and "least_conn;" in sockets
-    ws = nginx[nginx.index("location = /ws"):]
+    ws = nginx[nginx.index("location = /ws") :]
     assert "proxy_pass http://ecabinet_ws;" in ws.split("}")[0]
     ports = re.findall(r"server (127\.0\.0\.1:\d+)", requests)
     assert ports and ports == re.findall(r"server (127\.0\.0\.1:\d+)", sockets)

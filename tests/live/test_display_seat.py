@@ -39,8 +39,9 @@ async def people() -> AsyncIterator[list[Tablet]]:
         await one.client.aclose()
 
 
-async def _person(client: httpx.AsyncClient, settings: Settings, live: Session, role: str,
-                  made: list[Tablet]) -> Tablet:
+async def _person(
+    client: httpx.AsyncClient, settings: Settings, live: Session, role: str, made: list[Tablet]
+) -> Tablet:
     one = await tablet(client._transport, str(client.base_url), settings, live.seats[role])
     one.client.headers.update(await csrf_header(one.client))
     made.append(one)
@@ -56,8 +57,7 @@ async def _issue(secretariat: Tablet, body_id: int, name: str) -> str:
 
 
 async def _projector(app: Starlette, settings: Settings, path: str) -> httpx.AsyncClient:
-    screen = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                               base_url=settings.origin)
+    screen = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=settings.origin)
     screen.cookies.set("ecab_lang", "en")
     page = await screen.get(f"/{path}")
     assert page.status_code == 200 and "Make this screen the room display" in page.text
@@ -68,8 +68,11 @@ async def _projector(app: Starlette, settings: Settings, path: str) -> httpx.Asy
 
 
 async def test_a_display_seat_sees_the_room_display_and_nothing_else(
-    app: Starlette, client: httpx.AsyncClient, db: Database, settings: Settings,
-    people: list[Tablet]
+    app: Starlette,
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    people: list[Tablet],
 ) -> None:
     live = await make_session(db, settings, extra_members=1)
     secretariat = await _person(client, settings, live, "secretariat", people)
@@ -78,14 +81,14 @@ async def test_a_display_seat_sees_the_room_display_and_nothing_else(
     path = await _issue(secretariat, live.body_id, "Phòng họp A – màn hình trái")
     screen = await _projector(app, settings, path)
     # The link works once.
-    again = await httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                    base_url=settings.origin).get(f"/{path}")
+    again = await httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=settings.origin
+    ).get(f"/{path}")
     assert again.status_code == 409
 
     # The projector finds its body's meeting and shows its display.
     start = await screen.get("/display")
-    assert start.status_code == 303 and start.headers["location"] == \
-        f"/meetings/{meeting}/display"
+    assert start.status_code == 303 and start.headers["location"] == f"/meetings/{meeting}/display"
     page = await screen.get(f"/meetings/{meeting}/display")
     assert page.status_code == 200 and 'data-view="display"' in page.text
     assert "/static/js/live.js" in page.text
@@ -104,28 +107,44 @@ async def test_a_display_seat_sees_the_room_display_and_nothing_else(
     # Everything else answers it as it answers a stranger.
     document = await add_document(db, live.body_id, item)
     # /api/meetings/{id} is the packet: the agenda with every document.
-    for url in (f"/api/meetings/{meeting}/session", f"/api/meetings/{meeting}",
-                f"/api/meetings/{meeting}/positions", f"/api/documents/{document}",
-                f"/api/meetings/{meeting}/positions/me", "/api/versions/1/file",
-                "/api/versions/1/text.json", f"/api/documents/{document}/comments/report.pdf",
-                "/api/me", "/api/meetings", f"/api/bodies/{live.body_id}/meetings"):
+    for url in (
+        f"/api/meetings/{meeting}/session",
+        f"/api/meetings/{meeting}",
+        f"/api/meetings/{meeting}/positions",
+        f"/api/documents/{document}",
+        f"/api/meetings/{meeting}/positions/me",
+        "/api/versions/1/file",
+        "/api/versions/1/text.json",
+        f"/api/documents/{document}/comments/report.pdf",
+        "/api/me",
+        "/api/meetings",
+        f"/api/bodies/{live.body_id}/meetings",
+    ):
         refused = await screen.get(url)
         assert refused.status_code == 401, (url, refused.status_code)
-    for url in (f"/meetings/{meeting}", f"/meetings/{meeting}/live", "/meetings",
-                f"/meetings/{meeting}/book", f"/meetings/{meeting}/positions",
-                f"/bodies/{live.body_id}/displays"):
+    for url in (
+        f"/meetings/{meeting}",
+        f"/meetings/{meeting}/live",
+        "/meetings",
+        f"/meetings/{meeting}/book",
+        f"/meetings/{meeting}/positions",
+        f"/bodies/{live.body_id}/displays",
+    ):
         refused = await screen.get(url)
-        assert refused.status_code == 303 and refused.headers["location"].startswith(
-            "/signin"), url
+        assert refused.status_code == 303 and refused.headers["location"].startswith("/signin"), url
     # It cannot vote, check in, or ask for the floor.
-    for url in (f"/api/meetings/{meeting}/checkin/options", f"/api/meetings/{meeting}/speakers",
-                f"/api/items/{item}/polls"):
+    for url in (
+        f"/api/meetings/{meeting}/checkin/options",
+        f"/api/meetings/{meeting}/speakers",
+        f"/api/items/{item}/polls",
+    ):
         assert (await screen.post(url, json={})).status_code in (401, 403), url
 
     # Only the secretariat enrolls displays; issuing and enrolling are audited.
     member = await _person(client, settings, live, "member", people)
-    assert (await member.client.post(f"/bodies/{live.body_id}/displays",
-                                     data={"name": "x"})).status_code == 403
+    assert (
+        await member.client.post(f"/bodies/{live.body_id}/displays", data={"name": "x"})
+    ).status_code == 403
     assert {"display.issued", "display.enrolled"} <= set(await audit_kinds(db, "display."))
 
     # Revoked: at once, audited, and the projector is a stranger again.
@@ -140,21 +159,24 @@ async def test_a_display_seat_sees_the_room_display_and_nothing_else(
 
 
 async def test_a_display_shows_only_its_own_bodys_published_meetings(
-    app: Starlette, client: httpx.AsyncClient, db: Database, settings: Settings,
-    people: list[Tablet]
+    app: Starlette,
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    people: list[Tablet],
 ) -> None:
     live = await make_session(db, settings)
     secretariat = await _person(client, settings, live, "secretariat", people)
-    screen = await _projector(app, settings,
-                              await _issue(secretariat, live.body_id, "Phòng họp B"))
+    screen = await _projector(app, settings, await _issue(secretariat, live.body_id, "Phòng họp B"))
     # A meeting that does not exist, or is another body's, is refused.
     missing = await screen.get("/api/meetings/9999/display")
     assert missing.status_code == 404
     async with db.transaction() as tx:
         body = await create_body(tx, actor_id=None, slug="ubnd", name="Ủy ban nhân dân")
         assert body.id is not None
-        foreign = Meeting(body_id=body.id, title="Phiên họp UBND", starts_at=utcnow(),
-                          state="published")
+        foreign = Meeting(
+            body_id=body.id, title="Phiên họp UBND", starts_at=utcnow(), state="published"
+        )
         tx.session.add(foreign)
         await tx.session.flush()
         foreign_id = foreign.id

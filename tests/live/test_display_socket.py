@@ -36,9 +36,14 @@ async def _projector(server: Server, secretariat: Tablet, body_id: int, name: st
 
 
 def _socket(server: Server, cookie: str) -> Any:
-    return connect(f"ws://localhost:{server.port}/ws", origin=Origin(server.origin),
-                   additional_headers={"Cookie": f"ecab_display={cookie}; ecab_lang=en"},
-                   compression=None, open_timeout=5, proxy=None)
+    return connect(
+        f"ws://localhost:{server.port}/ws",
+        origin=Origin(server.origin),
+        additional_headers={"Cookie": f"ecab_display={cookie}; ecab_lang=en"},
+        compression=None,
+        open_timeout=5,
+        proxy=None,
+    )
 
 
 async def test_two_projectors_follow_the_meeting_and_a_revoked_one_is_closed(
@@ -53,8 +58,9 @@ async def test_two_projectors_follow_the_meeting_and_a_revoked_one_is_closed(
     async with db.transaction() as tx:
         other = await create_body(tx, actor_id=None, slug="ubnd", name="Ủy ban nhân dân")
         assert other.id is not None
-        foreign = Meeting(body_id=other.id, title="Phiên họp UBND", starts_at=utcnow(),
-                          state="published")
+        foreign = Meeting(
+            body_id=other.id, title="Phiên họp UBND", starts_at=utcnow(), state="published"
+        )
         tx.session.add(foreign)
         await tx.session.flush()
         foreign_id = foreign.id
@@ -68,8 +74,9 @@ async def test_two_projectors_follow_the_meeting_and_a_revoked_one_is_closed(
             assert "another body" in refused["detail"]
             await ws.send(f'{{"type":"watch","meeting":{meeting}}}')
             await frame(ws, "watching")
-        response = await chair.client.post(f"/api/meetings/{meeting}/session/open",
-                                           json={"confirm": True})
+        response = await chair.client.post(
+            f"/api/meetings/{meeting}/session/open", json={"confirm": True}
+        )
         assert response.status_code == 200
         for ws in (one, two):
             state = (await frame(ws, "state"))["state"]

@@ -17,8 +17,9 @@ from .conftest import live_settings, serving
 
 
 def _request(connection: socket.socket, path: str) -> bytes:
-    connection.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n"
-                       "Accept: application/json\r\n\r\n".encode())
+    connection.sendall(
+        f"GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n\r\n".encode()
+    )
     answer = b""
     while b"\r\n\r\n" not in answer:
         piece = connection.recv(65536)
@@ -26,8 +27,11 @@ def _request(connection: socket.socket, path: str) -> bytes:
             return answer
         answer += piece
     head, _, body = answer.partition(b"\r\n\r\n")
-    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                  if line.lower().startswith(b"content-length:"))
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
     while len(body) < length:
         body += connection.recv(65536)
     return head
@@ -42,8 +46,10 @@ def test_an_unexpected_error_keeps_the_connection(database_url: str, tmp_path: P
         app.router.routes.insert(0, Route("/api/boom", boom))
         return app
 
-    with serving(build) as port, socket.create_connection(("127.0.0.1", port),
-                                                          timeout=10) as connection:
+    with (
+        serving(build) as port,
+        socket.create_connection(("127.0.0.1", port), timeout=10) as connection,
+    ):
         failed = _request(connection, "/api/boom")
         assert failed.startswith(b"HTTP/1.1 500")
         assert b"content-security-policy" in failed.lower()

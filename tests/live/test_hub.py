@@ -46,14 +46,20 @@ class FakeSocket:
         pass
 
 
-def _connection(person: int, *, stuck: bool = False, limit: int = 8,
-                bodies: tuple[int, ...] = (1,), role: Role = Role.MEMBER
-                ) -> tuple[Connection, FakeSocket]:
+def _connection(
+    person: int,
+    *,
+    stuck: bool = False,
+    limit: int = 8,
+    bodies: tuple[int, ...] = (1,),
+    role: Role = Role.MEMBER,
+) -> tuple[Connection, FakeSocket]:
     socket = FakeSocket(stuck)
-    actor = Actor(person=Person(id=person, full_name=f"P{person}"),
-                  login=LoginSession(id=person, token_hash=str(person), person_id=person),
-                  memberships={b: Membership(body_id=b, person_id=person, role=role.value)
-                               for b in bodies})
+    actor = Actor(
+        person=Person(id=person, full_name=f"P{person}"),
+        login=LoginSession(id=person, token_hash=str(person), person_id=person),
+        memberships={b: Membership(body_id=b, person_id=person, role=role.value) for b in bodies},
+    )
     return Connection(socket, actor, limit=limit), socket  # type: ignore[arg-type]
 
 
@@ -65,8 +71,12 @@ async def settle() -> None:
 
 
 def _ballot(seq: int, cast: int, question: int = 7) -> Event:
-    return Event(EventKind.BALLOT_CAST, {"poll_id": 3, "question_id": question, "seq": seq,
-                                         "cast": cast}, body_id=1, meeting_id=5)
+    return Event(
+        EventKind.BALLOT_CAST,
+        {"poll_id": 3, "question_id": question, "seq": seq, "cast": cast},
+        body_id=1,
+        meeting_id=5,
+    )
 
 
 async def test_a_tablet_that_stops_reading_does_not_delay_the_others() -> None:
@@ -142,24 +152,34 @@ async def test_notices_reach_only_their_recipients() -> None:
     bob, bob_socket = _connection(2, bodies=(1,))
     carol, carol_socket = _connection(3, bodies=(2,))
     hub.connections = {alice, bob, carol}
-    hub.deliver_one(Event.of(EventKind.DOCUMENT_CHANGED, MeetingChanged(9, {"version": 2}),
-                             body_id=1, meeting_id=9, recipients=frozenset({1})))
+    hub.deliver_one(
+        Event.of(
+            EventKind.DOCUMENT_CHANGED,
+            MeetingChanged(9, {"version": 2}),
+            body_id=1,
+            meeting_id=9,
+            recipients=frozenset({1}),
+        )
+    )
     hub.deliver_one(Event.of(EventKind.POLL_SENT, PollMoved(2, "sent"), body_id=1))
     hub.deliver_one(Event(EventKind.BALLOT_CAST, {"poll_id": 2, "question_id": 3}, body_id=1))
-    hub.deliver_one(Event.of(EventKind.SESSION_ITEM_TAKEN, MeetingChanged(9), body_id=1,
-                             meeting_id=9))
-    kinds = {name: [json.loads(f)["kind"] for f in socket.sent]
-             for name, socket in (("alice", alice_socket), ("bob", bob_socket),
-                                  ("carol", carol_socket))}
-    assert kinds == {"alice": ["document.changed", "poll.sent"], "bob": ["poll.sent"],
-                     "carol": []}
+    hub.deliver_one(
+        Event.of(EventKind.SESSION_ITEM_TAKEN, MeetingChanged(9), body_id=1, meeting_id=9)
+    )
+    kinds = {
+        name: [json.loads(f)["kind"] for f in socket.sent]
+        for name, socket in (("alice", alice_socket), ("bob", bob_socket), ("carol", carol_socket))
+    }
+    assert kinds == {"alice": ["document.changed", "poll.sent"], "bob": ["poll.sent"], "carol": []}
 
 
 def test_every_audience_has_a_route_and_only_those_shown_otherwise_have_none() -> None:
     assert set(ROUTES) == set(Audience)
     # The meeting's stream shows its events as state; SESSIONS closes connections.
-    assert {a for a, route in ROUTES.items() if route is None} == {Audience.MEETING,
-                                                                  Audience.SESSIONS}
+    assert {a for a, route in ROUTES.items() if route is None} == {
+        Audience.MEETING,
+        Audience.SESSIONS,
+    }
 
 
 async def test_a_changed_position_reaches_those_who_see_the_matrix_only() -> None:
@@ -170,8 +190,9 @@ async def test_a_changed_position_reaches_those_who_see_the_matrix_only() -> Non
     member, member_socket = _connection(3, role=Role.MEMBER)
     elsewhere, elsewhere_socket = _connection(4, role=Role.SECRETARIAT, bodies=(2,))
     hub.connections = {chair, office, member, elsewhere}
-    hub.deliver_one(Event.of(EventKind.POSITION_CHANGED, PositionChanged(9, 11, 3, True),
-                             body_id=1))
+    hub.deliver_one(
+        Event.of(EventKind.POSITION_CHANGED, PositionChanged(9, 11, 3, True), body_id=1)
+    )
     [notice] = [json.loads(f) for f in chair_socket.sent]
     assert notice["kind"] == "position.changed"
     assert notice["data"] == {"meeting_id": 9, "item_id": 11, "member": 3, "submitted": True}
@@ -180,28 +201,48 @@ async def test_a_changed_position_reaches_those_who_see_the_matrix_only() -> Non
 
 
 def _seat_line(seat: int, checked_in: bool) -> dict[str, Any]:
-    return {"seat": seat, "name": f"Thành viên {seat}", "title": None, "role": "member",
-            "checked_in": checked_in, "present": checked_in, "away": False, "mode": None,
-            "stand_in": None}
+    return {
+        "seat": seat,
+        "name": f"Thành viên {seat}",
+        "title": None,
+        "role": "member",
+        "checked_in": checked_in,
+        "present": checked_in,
+        "away": False,
+        "mode": None,
+        "stand_in": None,
+    }
 
 
 def _state(seq: int, checked_in: set[int], *, item: int | None = None) -> dict[str, Any]:
-    return {"seq": seq, "current_item": item, "agenda": [{"id": 1, "title": "Tờ trình"}],
-            "quorum": {"members": 200, "present": len(checked_in), "needed": 101,
-                       "met": len(checked_in) >= 101},
-            "attendance": [_seat_line(n, n in checked_in) for n in range(1, 201)],
-            "poll": {"id": 3, "present": len(checked_in), "cast": 0}, "results": []}
+    return {
+        "seq": seq,
+        "current_item": item,
+        "agenda": [{"id": 1, "title": "Tờ trình"}],
+        "quorum": {
+            "members": 200,
+            "present": len(checked_in),
+            "needed": 101,
+            "met": len(checked_in) >= 101,
+        },
+        "attendance": [_seat_line(n, n in checked_in) for n in range(1, 201)],
+        "poll": {"id": 3, "present": len(checked_in), "cast": 0},
+        "results": [],
+    }
 
 
 def _checked_in(seq: int, seat: int) -> Event:
-    return Event(EventKind.SESSION_CHECKED_IN, {"seq": seq, "seat": seat}, body_id=1,
-                 meeting_id=5)
+    return Event(EventKind.SESSION_CHECKED_IN, {"seq": seq, "seat": seat}, body_id=1, meeting_id=5)
 
 
 async def test_a_check_in_sends_the_changed_line_not_the_whole_member_list() -> None:
     sent: list[str] = []
-    states = [_state(10, set()), _state(11, {7}), _state(13, {7, 8, 9}),
-              _state(14, {7, 8, 9}, item=1)]
+    states = [
+        _state(10, set()),
+        _state(11, {7}),
+        _state(13, {7, 8, 9}),
+        _state(14, {7, 8, 9}, item=1),
+    ]
     reads: list[bool] = []
 
     async def snapshot(meeting_id: int, attendance: bool) -> dict[str, Any]:
@@ -227,8 +268,7 @@ async def test_a_check_in_sends_the_changed_line_not_the_whole_member_list() -> 
     assert (first["prev"], first["seq"]) == (10, 11)
     assert [line["seat"] for line in second["seats"]] == [8, 9]
     assert (second["prev"], second["seq"]) == (11, 13)
-    assert second["quorum"]["present"] == 3 and second["poll"] == {"id": 3, "present": 3,
-                                                                   "cast": 0}
+    assert second["quorum"]["present"] == 3 and second["poll"] == {"id": 3, "present": 3, "cast": 0}
     # The whole state is forty times the size of a check-in's frame here.
     assert len(sent[1]) * 40 < len(sent[0])
     assert messages[3]["state"]["current_item"] == 1
@@ -257,10 +297,19 @@ async def test_presence_after_a_gap_or_a_lost_bus_sends_the_whole_state() -> Non
 def test_a_guest_gets_the_quorum_of_a_presence_frame_but_not_who() -> None:
     from ecabinet.actions import seat_view
 
-    frame = frames.presence(5, 12, 11, {"quorum": {"present": 3}, "seats": [
-        _seat_line(7, True)], "poll": {"id": 3, "present": 3, "cast": 2}})
-    invited = seat_view.decide(seat_view.SeatFacts(None, guest_items=frozenset({2})),
-                               MeetingState.IN_SESSION.value)
+    frame = frames.presence(
+        5,
+        12,
+        11,
+        {
+            "quorum": {"present": 3},
+            "seats": [_seat_line(7, True)],
+            "poll": {"id": 3, "present": 3, "cast": 2},
+        },
+    )
+    invited = seat_view.decide(
+        seat_view.SeatFacts(None, guest_items=frozenset({2})), MeetingState.IN_SESSION.value
+    )
     guest = json.loads(seat_view.frame_for(frame, invited) or "{}")
     assert guest["seats"] == [] and guest["poll"] is None
     assert guest["quorum"] == {"present": 3} and "Thành viên" not in json.dumps(guest)

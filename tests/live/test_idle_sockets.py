@@ -32,11 +32,19 @@ async def _login(db: Database, person_id: int, idle_for: timedelta) -> int:
         person = await tx.session.get(Person, person_id)
         assert person is not None
         await start_session(tx.session, person, credential_id=None)
-        login = (await tx.session.exec(select(LoginSession).where(
-            LoginSession.person_id == person_id).order_by(col(LoginSession.id).desc()))).first()
+        login = (
+            await tx.session.exec(
+                select(LoginSession)
+                .where(LoginSession.person_id == person_id)
+                .order_by(col(LoginSession.id).desc())
+            )
+        ).first()
         assert login is not None and login.id is not None
-        await tx.session.exec(update(LoginSession).where(col(LoginSession.id) == login.id)
-                              .values(last_seen_at=utcnow() - idle_for))
+        await tx.session.exec(
+            update(LoginSession)
+            .where(col(LoginSession.id) == login.id)
+            .values(last_seen_at=utcnow() - idle_for)
+        )
         return login.id
 
 
@@ -48,7 +56,8 @@ async def _last_seen_age(db: Database, login_id: int) -> timedelta:
 
 
 async def test_only_an_attendees_socket_keeps_the_sign_in_alive(
-        db: Database, settings: Settings) -> None:
+    db: Database, settings: Settings
+) -> None:
     live = await make_session(db, settings)
     async with db.transaction() as tx:
         meeting = await tx.session.get(Meeting, live.meeting_id)
@@ -60,9 +69,11 @@ async def test_only_an_attendees_socket_keeps_the_sign_in_alive(
     attending = await _login(db, chair.person_id, timedelta(minutes=10))
     watching = await _login(db, observer.person_id, timedelta(minutes=10))
     forgotten = await _login(db, live.seats["member"].person_id, timedelta(minutes=40))
-    sockets = [Socket("a", chair.person_id, attending, live.meeting_id),
-               Socket("b", observer.person_id, watching, live.meeting_id),
-               Socket("c", live.seats["member"].person_id, forgotten, None)]
+    sockets = [
+        Socket("a", chair.person_id, attending, live.meeting_id),
+        Socket("b", observer.person_id, watching, live.meeting_id),
+        Socket("c", live.seats["member"].person_id, forgotten, None),
+    ]
     ended = await presence.sweep(db, replace(settings, session_idle_minutes=30), sockets)
     assert await _last_seen_age(db, attending) < timedelta(minutes=1)
     assert await _last_seen_age(db, watching) > timedelta(minutes=9)  # not extended

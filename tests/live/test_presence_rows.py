@@ -19,11 +19,19 @@ async def test_a_dead_process_connections_are_closed_by_the_sweep(
     seats = await seat_people(db, settings)
     last_seen = utcnow() - timedelta(seconds=settings.presence_grace_seconds + 30)
     async with db.transaction() as tx:
-        tx.session.add(LiveConnection(id="dead-process-socket",
-                                      person_id=seats["member"].person_id,
-                                      process="host:999", seen_at=last_seen))
-        tx.session.add(LiveConnection(id="live-socket", person_id=seats["chair"].person_id,
-                                      process="host:1000"))
+        tx.session.add(
+            LiveConnection(
+                id="dead-process-socket",
+                person_id=seats["member"].person_id,
+                process="host:999",
+                seen_at=last_seen,
+            )
+        )
+        tx.session.add(
+            LiveConnection(
+                id="live-socket", person_id=seats["chair"].person_id, process="host:1000"
+            )
+        )
     await presence.sweep(db, settings, [])
     async with db.read() as session:
         dead = await session.get(LiveConnection, "dead-process-socket")

@@ -29,8 +29,9 @@ async def tablets() -> AsyncIterator[list[Tablet]]:
         await one.client.aclose()
 
 
-async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None,
-                status: int = 200) -> dict[str, Any]:
+async def _post(
+    one: Tablet, url: str, body: dict[str, Any] | None = None, status: int = 200
+) -> dict[str, Any]:
     response = await one.client.post(url, json=body or {})
     assert response.status_code == status, response.text
     result: dict[str, Any] = response.json()
@@ -43,8 +44,9 @@ async def test_a_recused_member_leaves_the_items_quorum_electorate_and_is_in_the
     live = await make_session(db, settings, extra_members=2)
     room = {}
     for role in ("chair", "member", "member-1", "member-2", "observer"):
-        room[role] = await tablet(client._transport, str(client.base_url), settings,
-                                  live.seats[role])
+        room[role] = await tablet(
+            client._transport, str(client.base_url), settings, live.seats[role]
+        )
         tablets.append(room[role])
     chair, meeting, item = room["chair"], live.meeting_id, live.items[1]
     url = f"/api/items/{item}/recusals"
@@ -76,11 +78,13 @@ async def test_a_recused_member_leaves_the_items_quorum_electorate_and_is_in_the
     # Out of the electorate: the ballot is refused, saying why, and audited.
     ballot = await room["member-1"].options(poll, "for")
     assert ballot.status_code == 403
-    assert ballot.json()["detail"].startswith("You declared a conflict of interest on this "
-                                              "item, so you do not vote on it")
+    assert ballot.json()["detail"].startswith(
+        "You declared a conflict of interest on this item, so you do not vote on it"
+    )
     assert "refused.ballot" in await audit_kinds(db, "refused.")
     late = await room["member-1"].client.post(
-        f"/api/recusals/{state['recusals'][0]['id']}/withdraw", json={})
+        f"/api/recusals/{state['recusals'][0]['id']}/withdraw", json={}
+    )
     assert late.status_code == 409
     for role in ("chair", "member", "member-2"):
         assert (await room[role].vote(poll, "for")).status_code == 201
@@ -99,10 +103,8 @@ async def test_a_declaration_is_withdrawn_before_any_vote(
     client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
 ) -> None:
     live = await make_session(db, settings, extra_members=1)
-    member = await tablet(client._transport, str(client.base_url), settings,
-                          live.seats["member-1"])
-    other = await tablet(client._transport, str(client.base_url), settings,
-                         live.seats["member"])
+    member = await tablet(client._transport, str(client.base_url), settings, live.seats["member-1"])
+    other = await tablet(client._transport, str(client.base_url), settings, live.seats["member"])
     tablets.extend([member, other])
     item = live.items[2]
     await _post(member, f"/api/items/{item}/recusals", {"reason": "Cổ đông."}, 201)

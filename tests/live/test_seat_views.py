@@ -36,8 +36,9 @@ async def _guest(db: Database, server: Server, body_id: int, item_id: int) -> Se
     return Seat("guest", person.id, body_id, url.rsplit("/", 1)[1])
 
 
-async def _frame_state(db: Database, meeting_id: int, view: seat_view.SeatView
-                       ) -> dict[str, object] | None:
+async def _frame_state(
+    db: Database, meeting_id: int, view: seat_view.SeatView
+) -> dict[str, object] | None:
     async with db.read() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
@@ -48,7 +49,8 @@ async def _frame_state(db: Database, meeting_id: int, view: seat_view.SeatView
 
 @pytest.mark.parametrize("channel", CHANNELS)
 async def test_each_seat_sees_what_it_may_and_nothing_more(
-        server: Server, tablets: list[Tablet], channel: str) -> None:
+    server: Server, tablets: list[Tablet], channel: str
+) -> None:
     db = Database(server.settings.database_url)
     try:
         live = await make_session(db, server.settings, items=3)
@@ -63,11 +65,14 @@ async def test_each_seat_sees_what_it_may_and_nothing_more(
                 assert answer.status_code == 200, (role, answer.text)
                 state = answer.json()
             else:
-                facts = seat_view.SeatFacts(None,
-                                            guest_items=frozenset({invited})) \
-                    if role == "guest" else seat_view.SeatFacts(Role(role), 2)
-                found = await _frame_state(db, live.meeting_id,
-                                           seat_view.decide(facts, "published"))
+                facts = (
+                    seat_view.SeatFacts(None, guest_items=frozenset({invited}))
+                    if role == "guest"
+                    else seat_view.SeatFacts(Role(role), 2)
+                )
+                found = await _frame_state(
+                    db, live.meeting_id, seat_view.decide(facts, "published")
+                )
                 assert found is not None
                 state = found
             seen = {item["title"] for item in state["agenda"]}
@@ -85,10 +90,10 @@ async def test_each_seat_sees_what_it_may_and_nothing_more(
 
 
 def test_a_guest_receives_no_running_count_of_a_vote() -> None:
-    tally = frames.dump({"type": "tally", "meeting": 1, "seq": 5, "prev": 4, "poll": 1,
-                         "question": 1, "cast": 3})
-    guest = seat_view.decide(seat_view.SeatFacts(None, guest_items=frozenset({2})),
-                             "in_session")
+    tally = frames.dump(
+        {"type": "tally", "meeting": 1, "seq": 5, "prev": 4, "poll": 1, "question": 1, "cast": 3}
+    )
+    guest = seat_view.decide(seat_view.SeatFacts(None, guest_items=frozenset({2})), "in_session")
     member = seat_view.decide(seat_view.SeatFacts(Role.MEMBER, 2), "in_session")
     assert seat_view.frame_for(tally, guest) is None
     assert seat_view.frame_for(tally, member) == tally

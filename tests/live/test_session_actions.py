@@ -60,15 +60,20 @@ def test_every_step_is_allowed_or_refused_with_a_reason() -> None:
             assert (why is None) == (phase in ALLOWED[step]), (step, phase)
             assert why is None or why.endswith(".")
     assert refusal(Step.OPEN_VOTE, Phase.VOTING) == (
-        "A vote is already open on this item; close it before opening another.")
+        "A vote is already open on this item; close it before opening another."
+    )
     assert refusal(Step.CLOSE_SESSION, Phase.VOTING) == (
-        "A vote is open: close it before closing the session.")
+        "A vote is open: close it before closing the session."
+    )
 
 
 async def _items(db: Database, live: Session) -> dict[int, str]:
     async with db.read() as db_session:
-        rows = (await db_session.exec(select(AgendaItem).where(
-            AgendaItem.meeting_id == live.meeting_id))).all()
+        rows = (
+            await db_session.exec(
+                select(AgendaItem).where(AgendaItem.meeting_id == live.meeting_id)
+            )
+        ).all()
     return {row.id or 0: row.status for row in rows}
 
 
@@ -76,17 +81,31 @@ async def _ballot(db: Database, live: Session, poll_id: int, who: str, choice: s
     """A ballot row as cast_ballot stores it (its passkey path is tested via the API)."""
     membership = await seat_id(db, live.seats[who])
     async with db.transaction() as tx:
-        question = (await tx.session.exec(select(PollQuestion).where(
-            PollQuestion.poll_id == poll_id))).one()
-        key = PasskeyCredential(person_id=live.seats[who].person_id,
-                                credential_id=f"{who}-{poll_id}", public_key_cose=b"")
+        question = (
+            await tx.session.exec(select(PollQuestion).where(PollQuestion.poll_id == poll_id))
+        ).one()
+        key = PasskeyCredential(
+            person_id=live.seats[who].person_id,
+            credential_id=f"{who}-{poll_id}",
+            public_key_cose=b"",
+        )
         tx.session.add(key)
         await tx.session.flush()
-        tx.session.add(Ballot(poll_id=poll_id, question_id=question.id or 0,
-                              membership_id=membership, choice=choice, payload="{}",
-                              receipt=f"{who}-{poll_id}", credential_id=key.id or 0,
-                              authenticator_data=b"", client_data_json=b"", signature=b"",
-                              public_key_spki_pem=""))
+        tx.session.add(
+            Ballot(
+                poll_id=poll_id,
+                question_id=question.id or 0,
+                membership_id=membership,
+                choice=choice,
+                payload="{}",
+                receipt=f"{who}-{poll_id}",
+                credential_id=key.id or 0,
+                authenticator_data=b"",
+                client_data_json=b"",
+                signature=b"",
+                public_key_spki_pem="",
+            )
+        )
 
 
 async def test_a_session_from_opening_to_closing(
@@ -120,13 +139,18 @@ async def test_a_session_from_opening_to_closing(
     async with db.transaction() as tx:
         await session.close_session(tx, chair, live.meeting_id)
 
-    assert await _items(db, live) == {consent: "adopted", first: "adopted",
-                                      second: "deferred"}
+    assert await _items(db, live) == {consent: "adopted", first: "adopted", second: "deferred"}
     meeting = await meeting_row(db, live.meeting_id)
     assert meeting.state == "closed" and meeting.current_item_id is None
     assert await audit_kinds(db, "session.") + await audit_kinds(db, "vote.") == [
-        "session.consent_adopted", "session.item_taken", "session.item_concluded",
-        "session.item_taken", "session.items_deferred", "vote.opened", "vote.closed"]
+        "session.consent_adopted",
+        "session.item_taken",
+        "session.item_concluded",
+        "session.item_taken",
+        "session.items_deferred",
+        "vote.opened",
+        "vote.closed",
+    ]
     assert {"meeting.session_opened", "meeting.closed"} <= set(await audit_kinds(db))
     numbers = [outbox.seq_of(e) for e in events if e.meeting_id == live.meeting_id]
     assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
@@ -167,57 +191,123 @@ async def test_each_refusal_says_why(db: Database, settings: Settings) -> None:
     member = await actor(db, live.seats["member"].person_id)
     meeting = live.meeting_id
 
-    await _refused(db, Conflict, "The session has not been opened yet.",
-                   lambda tx: session.take_item(tx, chair, meeting))
-    await _refused(db, Forbidden, "Only the chair, or the secretariat",
-                   lambda tx: session.open_session(tx, member, meeting))
-    await _refused(db, Conflict, "There is no quorum yet: 0 of 2 members have checked in and "
-                   "2 are needed. Open the session anyway only if members will check in "
-                   "before any vote (confirm to open).",
-                   lambda tx: session.open_session(tx, chair, meeting))
+    await _refused(
+        db,
+        Conflict,
+        "The session has not been opened yet.",
+        lambda tx: session.take_item(tx, chair, meeting),
+    )
+    await _refused(
+        db,
+        Forbidden,
+        "Only the chair, or the secretariat",
+        lambda tx: session.open_session(tx, member, meeting),
+    )
+    await _refused(
+        db,
+        Conflict,
+        "There is no quorum yet: 0 of 2 members have checked in and "
+        "2 are needed. Open the session anyway only if members will check in "
+        "before any vote (confirm to open).",
+        lambda tx: session.open_session(tx, chair, meeting),
+    )
     async with db.transaction() as tx:  # the chair confirmed the warning
         await session.open_session(tx, chair, meeting, confirm=True)
     async with db.read() as read:
-        opened = (await read.exec(select(AuditEvent).where(
-            AuditEvent.kind == "session.opened_without_quorum"))).one()
-    assert (opened.subject, opened.data) == (f"meeting:{meeting}",
-                                              {"present": 0, "members": 2, "needed": 2})
-    await _refused(db, Conflict, "The session is already open.",
-                   lambda tx: session.open_session(tx, chair, meeting))
-    await _refused(db, Conflict, "No item is being taken: take the next item first.",
-                   lambda tx: live_votes.open_vote(tx, chair, first))
-    await _refused(db, Conflict, "This item is in the consent block",
-                   lambda tx: session.take_item(tx, chair, meeting, consent))
+        opened = (
+            await read.exec(
+                select(AuditEvent).where(AuditEvent.kind == "session.opened_without_quorum")
+            )
+        ).one()
+    assert (opened.subject, opened.data) == (
+        f"meeting:{meeting}",
+        {"present": 0, "members": 2, "needed": 2},
+    )
+    await _refused(
+        db,
+        Conflict,
+        "The session is already open.",
+        lambda tx: session.open_session(tx, chair, meeting),
+    )
+    await _refused(
+        db,
+        Conflict,
+        "No item is being taken: take the next item first.",
+        lambda tx: live_votes.open_vote(tx, chair, first),
+    )
+    await _refused(
+        db,
+        Conflict,
+        "This item is in the consent block",
+        lambda tx: session.take_item(tx, chair, meeting, consent),
+    )
     async with db.transaction() as tx:
         await session.take_item(tx, chair, meeting, first)
-    await _refused(db, Conflict, "There is no quorum: 0 of 2 members are present and 2 are "
-                   "needed.", lambda tx: live_votes.open_vote(tx, chair, first))
-    await _refused(db, ValidationFailed, "does not vote by secret ballot",
-                   lambda tx: live_votes.open_vote(tx, chair, first, secret=True))
-    await _refused(db, Conflict, "Record the conclusion of the current item",
-                   lambda tx: session.take_item(tx, chair, meeting))
+    await _refused(
+        db,
+        Conflict,
+        "There is no quorum: 0 of 2 members are present and 2 are needed.",
+        lambda tx: live_votes.open_vote(tx, chair, first),
+    )
+    await _refused(
+        db,
+        ValidationFailed,
+        "does not vote by secret ballot",
+        lambda tx: live_votes.open_vote(tx, chair, first, secret=True),
+    )
+    await _refused(
+        db,
+        Conflict,
+        "Record the conclusion of the current item",
+        lambda tx: session.take_item(tx, chair, meeting),
+    )
     await attend(db, meeting, live.seats["chair"], live.seats["member"])
     async with db.transaction() as tx:
         poll = await live_votes.open_vote(tx, chair, first)
     assert poll.id is not None
-    await _refused(db, Conflict, "A vote is open: close it before closing the session.",
-                   lambda tx: session.close_session(tx, chair, meeting))
-    await _refused(db, Conflict, "A vote is open: close it before moving on.",
-                   lambda tx: session.take_item(tx, chair, meeting))
-    await _refused(db, Conflict, "close it before recording the conclusion",
-                   lambda tx: session.conclude_item(tx, chair, first, text="x"))
-    await _refused(db, Forbidden, "Only the chair",
-                   lambda tx: live_votes.close_vote(tx, member, poll.id or 0))
+    await _refused(
+        db,
+        Conflict,
+        "A vote is open: close it before closing the session.",
+        lambda tx: session.close_session(tx, chair, meeting),
+    )
+    await _refused(
+        db,
+        Conflict,
+        "A vote is open: close it before moving on.",
+        lambda tx: session.take_item(tx, chair, meeting),
+    )
+    await _refused(
+        db,
+        Conflict,
+        "close it before recording the conclusion",
+        lambda tx: session.conclude_item(tx, chair, first, text="x"),
+    )
+    await _refused(
+        db, Forbidden, "Only the chair", lambda tx: live_votes.close_vote(tx, member, poll.id or 0)
+    )
     async with db.transaction() as tx:
         await live_votes.close_vote(tx, chair, poll.id)
-    await _refused(db, Conflict, "This vote is already closed.",
-                   lambda tx: live_votes.close_vote(tx, chair, poll.id or 0))
-    await _refused(db, Conflict, "This item was already decided",
-                   lambda tx: session.conclude_item(tx, chair, first, text="", defer=True))
+    await _refused(
+        db,
+        Conflict,
+        "This vote is already closed.",
+        lambda tx: live_votes.close_vote(tx, chair, poll.id or 0),
+    )
+    await _refused(
+        db,
+        Conflict,
+        "This item was already decided",
+        lambda tx: session.conclude_item(tx, chair, first, text="", defer=True),
+    )
     async with db.transaction() as tx:
         await session.adopt_consent_block(tx, chair, meeting)
-    await _refused(db, Conflict, "The consent block was already adopted.",
-                   lambda tx: session.adopt_consent_block(tx, chair, meeting))
+    await _refused(
+        db,
+        Conflict,
+        "The consent block was already adopted.",
+        lambda tx: session.adopt_consent_block(tx, chair, meeting),
+    )
     assert "refused" not in " ".join(await audit_kinds(db, "session."))
 
 
@@ -229,8 +319,12 @@ async def test_the_secretariat_runs_the_session_on_the_chairs_behalf(
     async with db.transaction() as tx:
         await session.open_session(tx, secretariat, live.meeting_id, confirm=True)
     assert (await meeting_row(db, live.meeting_id)).state == "in_session"
-    await _refused(db, Conflict, "The consent block is empty",
-                   lambda tx: session.adopt_consent_block(tx, secretariat, live.meeting_id))
+    await _refused(
+        db,
+        Conflict,
+        "The consent block is empty",
+        lambda tx: session.adopt_consent_block(tx, secretariat, live.meeting_id),
+    )
 
 
 async def test_a_stand_in_attends_without_counting_unless_the_body_allows_it(
@@ -238,19 +332,23 @@ async def test_a_stand_in_attends_without_counting_unless_the_body_allows_it(
 ) -> None:
     live = await make_session(db, settings)
     deputy = await add_deputy(db, settings, live, live.seats["member"])
-    member_seat, deputy_seat = (await seat_id(db, live.seats["member"]),
-                                await seat_id(db, deputy))
+    member_seat, deputy_seat = (await seat_id(db, live.seats["member"]), await seat_id(db, deputy))
     async with db.transaction() as tx:
-        tx.session.add(Attendance(meeting_id=live.meeting_id, membership_id=member_seat,
-                                  mode="room", checked_in_at=utcnow(),
-                                  stand_in_membership_id=deputy_seat))
+        tx.session.add(
+            Attendance(
+                meeting_id=live.meeting_id,
+                membership_id=member_seat,
+                mode="room",
+                checked_in_at=utcnow(),
+                stand_in_membership_id=deputy_seat,
+            )
+        )
     async with db.read() as db_session:
         meeting = await db_session.get(Meeting, live.meeting_id)
         body = await db_session.get(Body, live.body_id)
         assert meeting is not None and body is not None
         seats = await seats_of(db_session, meeting)
-        assert [s.stand_in.full_name if s.stand_in else None for s in seats] == [
-            None, "Thứ trưởng"]
+        assert [s.stand_in.full_name if s.stand_in else None for s in seats] == [None, "Thứ trưởng"]
         assert quorum_of(body, seats).present == 0
         body.stand_in_may_vote = True
         assert quorum_of(body, seats).present == 1

@@ -32,8 +32,9 @@ async def tablets(client: httpx.AsyncClient) -> AsyncIterator[list[Tablet]]:
         await one.client.aclose()
 
 
-async def _tablet(client: httpx.AsyncClient, settings: Settings, live: Session, role: str,
-                  made: list[Tablet]) -> Tablet:
+async def _tablet(
+    client: httpx.AsyncClient, settings: Settings, live: Session, role: str, made: list[Tablet]
+) -> Tablet:
     one = await tablet(client._transport, str(client.base_url), settings, live.seats[role])
     made.append(one)
     return one
@@ -63,7 +64,8 @@ async def test_members_check_in_vote_and_see_their_receipt_before_the_close(
     assert refused.status_code == 409
     assert refused.json()["type"] == "urn:ecabinet:problem:no-quorum-yet"
     assert refused.json()["detail"].startswith(
-        "There is no quorum yet: 0 of 3 members have checked in and 2 are needed.")
+        "There is no quorum yet: 0 of 3 members have checked in and 2 are needed."
+    )
     await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
 
     assert (await chair.check_in(meeting)).status_code == 200
@@ -72,26 +74,27 @@ async def test_members_check_in_vote_and_see_their_receipt_before_the_close(
     state = checked.json()
     assert state["quorum"] == {"members": 3, "present": 2, "needed": 2, "met": True}
     assert [(a["name"], a["mode"]) for a in state["attendance"] if a["checked_in"]] == [
-        ("Người chair", "room"), ("Người member", "remote")]
+        ("Người chair", "room"),
+        ("Người member", "remote"),
+    ]
     assert state["me"]["checked_in"]
 
     await _post(chair, f"/api/meetings/{meeting}/consent-block/adopt")
     taken = await _post(chair, f"/api/meetings/{meeting}/session/next")
     assert taken["current_item"] == live.items[1] and taken["phase"] == "item"
-    poll = await _post(chair, f"/api/items/{live.items[1]}/polls",
-                       {"question": "Thông qua Tờ trình số 2?"})
+    poll = await _post(
+        chair, f"/api/items/{live.items[1]}/polls", {"question": "Thông qua Tờ trình số 2?"}
+    )
     assert poll["options"] == ["for", "against", "abstain"] and poll["electorate"] == 3
     # The member attending remotely is told the vote is open (their badge, push, mail).
     notes = (await member.client.get("/api/me/notifications")).json()["notifications"]
-    assert [(n["kind"], n["link"]) for n in notes] == [
-        ("vote.opened", f"/meetings/{meeting}/live")]
+    assert [(n["kind"], n["link"]) for n in notes] == [("vote.opened", f"/meetings/{meeting}/live")]
     assert (await chair.client.get("/api/me/notifications")).json()["notifications"] == []
 
     cast = await member.vote(poll, "for")
     assert cast.status_code == 201, cast.text
     mine = (await member.snapshot(meeting))["me"]["ballot"]
-    assert mine == {"receipt": cast.json()["receipt"], "choice": "for",
-                    "cast_at": mine["cast_at"]}
+    assert mine == {"receipt": cast.json()["receipt"], "choice": "for", "cast_at": mine["cast_at"]}
     assert (await chair.snapshot(meeting))["poll"]["cast"] == 1
     # Not checked in: no ballot, and the refusal is audited.
     refused = await minister.options(poll, "against")
@@ -106,8 +109,11 @@ async def test_members_check_in_vote_and_see_their_receipt_before_the_close(
     after = await member.snapshot(meeting)
     assert after["poll"] is None and after["agenda"][1]["status"] == "adopted"
     [shown] = after["results"]
-    assert shown["by_choice"] == {"for": ["Người chair", "Người member"], "against": [],
-                                  "abstain": []}
+    assert shown["by_choice"] == {
+        "for": ["Người chair", "Người member"],
+        "against": [],
+        "abstain": [],
+    }
     assert set(shown["sentence"]) == {"vi", "en"}
     assert shown["sentence"]["en"].startswith("Adopted: 2 of 3 voted for")
 
@@ -157,8 +163,7 @@ async def test_a_ballot_sent_twice_is_recorded_once(
     assert first.status_code == 201 and retry.status_code == 200
     assert retry.json()["receipt"] == first.json()["receipt"] and retry.json()["resent"]
     # The snapshot says so too.
-    assert (await member.snapshot(meeting))["me"]["ballot"]["receipt"] == \
-        first.json()["receipt"]
+    assert (await member.snapshot(meeting))["me"]["ballot"]["receipt"] == first.json()["receipt"]
     again = await member.options(poll, "against")
     assert again.status_code == 403 and "does not allow changing a vote" in again.text
     async with db.read() as session:
@@ -171,18 +176,22 @@ async def test_check_in_refusals(
     live = await make_session(db, settings)
     observer = await _tablet(client, settings, live, "observer", tablets)
     member = await _tablet(client, settings, live, "member", tablets)
-    refused = await observer.client.post(f"/api/meetings/{live.meeting_id}/checkin/options",
-                                         json={"mode": "room"})
+    refused = await observer.client.post(
+        f"/api/meetings/{live.meeting_id}/checkin/options", json={"mode": "room"}
+    )
     assert refused.status_code == 403
-    bad_mode = await member.client.post(f"/api/meetings/{live.meeting_id}/checkin/options",
-                                        json={"mode": "balcony"})
+    bad_mode = await member.client.post(
+        f"/api/meetings/{live.meeting_id}/checkin/options", json={"mode": "balcony"}
+    )
     assert bad_mode.status_code == 422
     other = await make_other_meeting(db, live)
-    options = await member.client.post(f"/api/meetings/{other}/checkin/options",
-                                       json={"mode": "room"})
+    options = await member.client.post(
+        f"/api/meetings/{other}/checkin/options", json={"mode": "room"}
+    )
     credential = member.device.assert_(options.json()["publicKey"])
-    wrong = await member.client.post(f"/api/meetings/{live.meeting_id}/checkin",
-                                     json={"credential": credential})
+    wrong = await member.client.post(
+        f"/api/meetings/{live.meeting_id}/checkin", json={"credential": credential}
+    )
     assert wrong.status_code == 403
     assert (await audit_kinds(db, "refused."))[-1] == "refused.checkin"
 
@@ -191,8 +200,9 @@ async def make_other_meeting(db: Database, live: Session) -> int:
     from ecabinet.models import Meeting, utcnow
 
     async with db.transaction() as tx:
-        meeting = Meeting(body_id=live.body_id, title="Phiên họp chuyên đề",
-                          starts_at=utcnow(), state="published")
+        meeting = Meeting(
+            body_id=live.body_id, title="Phiên họp chuyên đề", starts_at=utcnow(), state="published"
+        )
         tx.session.add(meeting)
         await tx.session.flush()
         assert meeting.id is not None
@@ -201,11 +211,15 @@ async def make_other_meeting(db: Database, live: Session) -> int:
 
 @pytest.mark.parametrize("may_vote", [False, True])
 async def test_a_stand_in_is_recorded_and_votes_only_where_the_body_allows(
-    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet],
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    tablets: list[Tablet],
     may_vote: bool,
 ) -> None:
-    live = await make_session(db, settings, stand_in_may_vote=may_vote,
-                              quorum_numerator=1, quorum_denominator=2)
+    live = await make_session(
+        db, settings, stand_in_may_vote=may_vote, quorum_numerator=1, quorum_denominator=2
+    )
     deputy_seat = await add_deputy(db, settings, live, live.seats["member"])
     chair = await _tablet(client, settings, live, "chair", tablets)
     deputy = await _tablet(client, settings, live, "deputy", tablets)
@@ -228,11 +242,12 @@ async def test_a_stand_in_is_recorded_and_votes_only_where_the_body_allows(
     payload = issued.json()["payload"]
     assert payload["person"] == deputy_seat.person_id  # who signed ...
     assert payload["voter"] == line["seat"]  # ... for whose seat
-    cast = await deputy.client.post(f"/api/polls/{poll['id']}/ballots", json={
-        "payload": payload, "credential": deputy.device.assert_(issued.json()["publicKey"])})
+    cast = await deputy.client.post(
+        f"/api/polls/{poll['id']}/ballots",
+        json={"payload": payload, "credential": deputy.device.assert_(issued.json()["publicKey"])},
+    )
     assert cast.status_code == 201
-    assert (await deputy.snapshot(meeting))["me"]["ballot"]["receipt"] == \
-        cast.json()["receipt"]
+    assert (await deputy.snapshot(meeting))["me"]["ballot"]["receipt"] == cast.json()["receipt"]
 
 
 async def test_opening_before_the_scheduled_date_is_confirmed_and_audited(
@@ -293,13 +308,20 @@ async def test_a_vote_on_an_item_whose_documents_changed_is_confirmed_and_audite
     await _post(chair, f"/api/meetings/{meeting}/session/next")
     # The secretariat replaced the submission after the meeting was published.
     async with db.transaction() as tx:
-        document = Document(body_id=live.body_id, item_id=live.items[1],
-                            title="Tờ trình sửa đổi")
+        document = Document(body_id=live.body_id, item_id=live.items[1], title="Tờ trình sửa đổi")
         tx.session.add(document)
         await tx.session.flush()
-        tx.session.add(DocumentVersion(document_id=document.id or 0, number=2, sha256="0" * 64,
-                                       size=1, media_type="application/pdf", filename="v2.pdf",
-                                       uploaded_at=utcnow() + timedelta(seconds=1)))
+        tx.session.add(
+            DocumentVersion(
+                document_id=document.id or 0,
+                number=2,
+                sha256="0" * 64,
+                size=1,
+                media_type="application/pdf",
+                filename="v2.pdf",
+                uploaded_at=utcnow() + timedelta(seconds=1),
+            )
+        )
     url = f"/api/items/{live.items[1]}/polls"
     refused = await chair.client.post(url, json={"question": "Thông qua?"})
     assert refused.status_code == 409
@@ -312,8 +334,12 @@ async def test_a_vote_on_an_item_whose_documents_changed_is_confirmed_and_audite
 
 
 async def _upload(one: Tablet, url: str, data: bytes, **fields: str) -> httpx.Response:
-    return await one.client.post(url, files={"file": ("du-thao.pdf", data, "application/pdf")},
-                                 data=fields, headers=await csrf_header(one.client))
+    return await one.client.post(
+        url,
+        files={"file": ("du-thao.pdf", data, "application/pdf")},
+        data=fields,
+        headers=await csrf_header(one.client),
+    )
 
 
 async def test_a_ballot_signs_the_versions_frozen_when_the_vote_opened(
@@ -325,22 +351,35 @@ async def test_a_ballot_signs_the_versions_frozen_when_the_vote_opened(
     office = await _tablet(client, settings, live, "secretariat", tablets)
     meeting, item = live.meeting_id, live.items[1]
     first, second = make_pdf(text="Du thao lan 1"), make_pdf(text="Du thao lan 2")
-    added = await _upload(office, f"/api/items/{item}/documents", first, title="Dự thảo Nghị định",
-                          classification="internal")
+    added = await _upload(
+        office,
+        f"/api/items/{item}/documents",
+        first,
+        title="Dự thảo Nghị định",
+        classification="internal",
+    )
     assert added.status_code == 201, added.text
     document = added.json()["document"]["id"]
-    revised = await _upload(office, f"/api/documents/{document}/versions", second,
-                            note="Sửa Điều 3")
+    revised = await _upload(
+        office, f"/api/documents/{document}/versions", second, note="Sửa Điều 3"
+    )
     assert revised.status_code == 201, revised.text
     await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
         assert (await one.check_in(meeting)).status_code == 200
     await _post(chair, f"/api/meetings/{meeting}/consent-block/adopt")
     await _post(chair, f"/api/meetings/{meeting}/session/next")
-    poll = await _post(chair, f"/api/items/{item}/polls",
-                       {"question": "Thông qua?", "confirm_changed": True})
-    frozen = [{"document": document, "title": "Dự thảo Nghị định", "version": 2,
-               "sha256": hashlib.sha256(second).hexdigest()}]
+    poll = await _post(
+        chair, f"/api/items/{item}/polls", {"question": "Thông qua?", "confirm_changed": True}
+    )
+    frozen = [
+        {
+            "document": document,
+            "title": "Dự thảo Nghị định",
+            "version": 2,
+            "sha256": hashlib.sha256(second).hexdigest(),
+        }
+    ]
     # The tablet shows the versions voted on; the ballot it signs names the same.
     shown = (await member.snapshot(meeting))["poll"]["texts"]
     assert shown == [{k: v for k, v in frozen[0].items() if k != "document"}]
@@ -349,35 +388,43 @@ async def test_a_ballot_signs_the_versions_frozen_when_the_vote_opened(
 
     # A ballot signed over other versions (version 1, say) is refused, and nothing counts:
     # signed by the passkey over the other payload, or sent beside the genuine signature.
-    other = dict(issued["payload"], texts=[dict(frozen[0], version=1,
-                                                sha256=hashlib.sha256(first).hexdigest())])
+    other = dict(
+        issued["payload"],
+        texts=[dict(frozen[0], version=1, sha256=hashlib.sha256(first).hexdigest())],
+    )
     options = dict(issued["publicKey"], challenge=b64url(ballot_challenge(other)))
     url = f"/api/polls/{poll['id']}/ballots"
-    forged = await member.client.post(url, json={
-        "payload": other, "credential": member.device.assert_(options)})
+    forged = await member.client.post(
+        url, json={"payload": other, "credential": member.device.assert_(options)}
+    )
     assert forged.status_code == 403, forged.text
     swapped = await member.client.post(url, json={**signed, "payload": other})
     assert swapped.status_code == 403
-    assert swapped.json()["detail"] == ("This ballot names other versions of the documents "
-                                        "than those frozen when the vote opened; nothing was "
-                                        "recorded.")
+    assert swapped.json()["detail"] == (
+        "This ballot names other versions of the documents "
+        "than those frozen when the vote opened; nothing was "
+        "recorded."
+    )
     assert "refused.ballot" in await audit_kinds(db)
     async with db.read() as session:
         assert (await session.exec(select(Ballot))).all() == []
 
     # While the vote is open the text cannot change: refused with the reason, audited.
-    during = await _upload(office, f"/api/documents/{document}/versions", make_pdf(),
-                           note="Sửa lần 3")
+    during = await _upload(
+        office, f"/api/documents/{document}/versions", make_pdf(), note="Sửa lần 3"
+    )
     assert during.status_code == 409, during.text
     assert during.json()["type"] == "urn:ecabinet:problem:texts-frozen"
     assert during.json()["detail"] == (
-        "A vote on this text is open (\"Tờ trình số 2\"): no new version can be uploaded "
-        "until it closes, so that every member votes on the same text.")
+        'A vote on this text is open ("Tờ trình số 2"): no new version can be uploaded '
+        "until it closes, so that every member votes on the same text."
+    )
     assert "refused.texts-frozen" in await audit_kinds(db)
 
     assert (await member.vote(poll, "for")).status_code == 201
     assert (await chair.vote(poll, "for")).status_code == 201
     await _post(chair, f"/api/polls/{poll['id']}/close")
-    after = await _upload(office, f"/api/documents/{document}/versions", make_pdf(),
-                          note="Sửa lần 3")
+    after = await _upload(
+        office, f"/api/documents/{document}/versions", make_pdf(), note="Sửa lần 3"
+    )
     assert after.status_code == 201, after.text

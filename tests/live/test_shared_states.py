@@ -29,8 +29,7 @@ async def _guest(db: Database, item_id: int) -> int:
     return person.id
 
 
-async def _view(db: Database, cache: StateCache, person_id: int, meeting_id: int
-                ) -> dict[str, Any]:
+async def _view(db: Database, cache: StateCache, person_id: int, meeting_id: int) -> dict[str, Any]:
     async with db.read() as session:
         text = await cache.view(session, await actor(db, person_id), meeting_id)
     result: dict[str, Any] = json.loads(text)
@@ -38,7 +37,8 @@ async def _view(db: Database, cache: StateCache, person_id: int, meeting_id: int
 
 
 async def test_each_seat_view_is_cached_apart_and_me_is_never_shared(
-        db: Database, settings: Settings) -> None:
+    db: Database, settings: Settings
+) -> None:
     live = await make_session(db, settings, items=3)
     await attend(db, live.meeting_id, live.seats["chair"], live.seats["member"])
     guest = await _guest(db, live.items[1])
@@ -51,7 +51,8 @@ async def test_each_seat_view_is_cached_apart_and_me_is_never_shared(
         shown = seen[guest]
         assert [item["title"] for item in shown["agenda"]] == ["Tờ trình số 2"]
         assert shown["attendance"] == [] and "Người member" not in json.dumps(
-            shown, ensure_ascii=False)
+            shown, ensure_ascii=False
+        )
         assert shown["me"]["person"] == guest
         for person in (member, chair):
             assert len(seen[person]["agenda"]) == 3 and len(seen[person]["attendance"]) >= 2
@@ -60,7 +61,8 @@ async def test_each_seat_view_is_cached_apart_and_me_is_never_shared(
 
 
 async def test_a_room_resyncing_at_once_reads_the_state_once_per_change(
-        db: Database, settings: Settings) -> None:
+    db: Database, settings: Settings
+) -> None:
     live = await make_session(db, settings, items=2)
     cache = StateCache()
     people = [seat.person_id for seat in live.voters]
@@ -70,14 +72,18 @@ async def test_a_room_resyncing_at_once_reads_the_state_once_per_change(
     assert cache.reads == 1
     # The meeting's next event number: the next tablet reads the state afresh.
     async with db.transaction() as tx:
-        await tx.session.exec(update(Meeting).where(
-            col(Meeting.id) == live.meeting_id).values(event_seq=Meeting.event_seq + 1))
+        await tx.session.exec(
+            update(Meeting)
+            .where(col(Meeting.id) == live.meeting_id)
+            .values(event_seq=Meeting.event_seq + 1)
+        )
     after = await _view(db, cache, people[0], live.meeting_id)
     assert cache.reads == 2 and after["seq"] == views[0]["seq"] + 1
 
 
 async def test_a_shared_state_is_read_again_after_its_age_limit(
-        db: Database, settings: Settings) -> None:
+    db: Database, settings: Settings
+) -> None:
     live = await make_session(db, settings, items=1)
     now = [0.0]
     cache = StateCache(max_age=5, clock=lambda: now[0])
@@ -92,7 +98,8 @@ async def test_a_shared_state_is_read_again_after_its_age_limit(
 
 
 async def test_tablets_waiting_on_a_read_whose_client_went_away_read_for_themselves(
-        db: Database, settings: Settings) -> None:
+    db: Database, settings: Settings
+) -> None:
     live = await make_session(db, settings, items=1)
     cache = StateCache()
     first, second = (seat.person_id for seat in live.voters[:2])

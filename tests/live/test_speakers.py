@@ -28,16 +28,18 @@ async def tablets() -> AsyncIterator[list[Tablet]]:
         await one.client.aclose()
 
 
-async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None,
-                status: int = 200) -> dict[str, Any]:
+async def _post(
+    one: Tablet, url: str, body: dict[str, Any] | None = None, status: int = 200
+) -> dict[str, Any]:
     response = await one.client.post(url, json=body or {})
     assert response.status_code == status, response.text
     result: dict[str, Any] = response.json()
     return result
 
 
-async def _room(client: httpx.AsyncClient, settings: Settings, live: Session,
-                made: list[Tablet], *roles: str) -> dict[str, Tablet]:
+async def _room(
+    client: httpx.AsyncClient, settings: Settings, live: Session, made: list[Tablet], *roles: str
+) -> dict[str, Tablet]:
     out = {}
     for role in roles:
         one = await tablet(client._transport, str(client.base_url), settings, live.seats[role])
@@ -53,10 +55,10 @@ def _names(state: dict[str, Any]) -> list[str]:
 async def test_members_queue_the_chair_gives_the_floor_and_the_minutes_list_the_speeches(
     client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
 ) -> None:
-    live = await make_session(db, settings, extra_members=2, speech_seconds=240,
-                              reply_seconds=90)
-    room = await _room(client, settings, live, tablets, "chair", "member", "member-1",
-                       "member-2", "observer")
+    live = await make_session(db, settings, extra_members=2, speech_seconds=240, reply_seconds=90)
+    room = await _room(
+        client, settings, live, tablets, "chair", "member", "member-1", "member-2", "observer"
+    )
     chair, meeting = room["chair"], live.meeting_id
     base = f"/api/meetings/{meeting}/speakers"
     # No item is being taken yet: there is no list to join.
@@ -73,8 +75,9 @@ async def test_members_queue_the_chair_gives_the_floor_and_the_minutes_list_the_
     assert [e["place"] for e in state["speakers"]["queue"]] == [1, 2, 3]
     # Each member finds their own place.
     mine = await room["member"].snapshot(meeting)
-    place = next(e["place"] for e in mine["speakers"]["queue"]
-                 if e["seat"] == mine["me"]["speaks_as"])
+    place = next(
+        e["place"] for e in mine["speakers"]["queue"] if e["seat"] == mine["me"]["speaks_as"]
+    )
     assert place == 2
     again = await room["member"].client.post(base, json={"kind": "speak"})
     assert again.status_code == 409 and "already on the list" in again.json()["detail"]
@@ -116,10 +119,19 @@ async def test_members_queue_the_chair_gives_the_floor_and_the_minutes_list_the_
     ended = await _post(chair, f"{base}/end")
     assert ended["speakers"]["current"] is None
     assert [s["name"] for s in ended["speakers"]["spoke"]] == [
-        "Bộ trưởng 2", "Bộ trưởng 1", "Bộ trưởng 2"]
+        "Bộ trưởng 2",
+        "Bộ trưởng 1",
+        "Bộ trưởng 2",
+    ]
 
-    assert {"speakers.requested", "speakers.moved", "speakers.granted", "speakers.closed",
-            "speakers.withdrawn", "speakers.ended"} <= set(await audit_kinds(db, "speakers."))
+    assert {
+        "speakers.requested",
+        "speakers.moved",
+        "speakers.granted",
+        "speakers.closed",
+        "speakers.withdrawn",
+        "speakers.ended",
+    } <= set(await audit_kinds(db, "speakers."))
 
     item = ended["current_item"]
     await _post(chair, f"/api/items/{item}/conclusion", {"text": "Thống nhất."})
@@ -127,8 +139,10 @@ async def test_members_queue_the_chair_gives_the_floor_and_the_minutes_list_the_
         record = await collect(session, settings, meeting)
     debated = next(i for i in record.debated_items if i.id == item)
     assert [(s.seat.name, s.kind) for s in debated.speeches] == [
-        ("Bộ trưởng 2", "point_of_order"), ("Bộ trưởng 1", "reply"),
-        ("Bộ trưởng 2", "point_of_order")]
+        ("Bộ trưởng 2", "point_of_order"),
+        ("Bộ trưởng 1", "reply"),
+        ("Bộ trưởng 2", "point_of_order"),
+    ]
     assert all(s.seconds >= 0 for s in debated.speeches)
     text = pdf_text(render_minutes(record, EvidenceSummary("0" * 64, 0), locale="en").data)
     assert "Speakers, in order:" in text
@@ -148,12 +162,18 @@ async def test_leaving_the_item_ends_the_speech_and_the_list_follows_the_current
     await _post(room["member"], base, {"kind": "speak"}, 201)
     await _post(room["member-1"], base, {"kind": "speak"}, 201)
     await _post(chair, f"{base}/next")
-    await _post(chair, f"/api/items/{first['current_item']}/conclusion",
-                {"text": "", "defer": True})
+    await _post(
+        chair, f"/api/items/{first['current_item']}/conclusion", {"text": "", "defer": True}
+    )
     second = await _post(chair, f"/api/meetings/{meeting}/session/next")
     # The new item starts with an empty, open list; the old speech ended, the wait lapsed.
-    assert second["speakers"] == {"item": second["current_item"], "closed": False,
-                                  "current": None, "queue": [], "spoke": []}
+    assert second["speakers"] == {
+        "item": second["current_item"],
+        "closed": False,
+        "current": None,
+        "queue": [],
+        "spoke": [],
+    }
     async with db.read() as session:
         record = await collect(session, settings, meeting)
     deferred = next(i for i in record.debated_items if i.id == first["current_item"])

@@ -42,16 +42,20 @@ async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> di
 
 async def _closings(db: Database) -> list[AuditEvent]:
     async with db.read() as reading:
-        rows = await reading.exec(select(AuditEvent).where(
-            AuditEvent.kind == "vote.closed").order_by(col(AuditEvent.id)))
+        rows = await reading.exec(
+            select(AuditEvent).where(AuditEvent.kind == "vote.closed").order_by(col(AuditEvent.id))
+        )
         return list(rows.all())
 
 
-async def _voting(client: httpx.AsyncClient, db: Database, settings: Settings,
-                  made: list[Tablet]) -> tuple[Session, Tablet, Tablet]:
+async def _voting(
+    client: httpx.AsyncClient, db: Database, settings: Settings, made: list[Tablet]
+) -> tuple[Session, Tablet, Tablet]:
     live = await make_session(db, settings, extra_members=1)
-    chair, member = [await tablet(client._transport, str(client.base_url), settings,
-                                  live.seats[role]) for role in ("chair", "member")]
+    chair, member = [
+        await tablet(client._transport, str(client.base_url), settings, live.seats[role])
+        for role in ("chair", "member")
+    ]
     made += [chair, member]
     await _post(chair, f"/api/meetings/{live.meeting_id}/session/open", {"confirm": True})
     for one in (chair, member):
@@ -70,8 +74,9 @@ async def test_a_timed_vote_refuses_late_ballots_and_closes_itself_once(
     assert too_short.status_code == 422
     assert too_short.json()["detail"] == "A timed vote lasts from 15 seconds to 240 minutes."
 
-    poll = await _post(chair, f"/api/items/{item}/polls",
-                       {"question": "Thông qua Tờ trình số 2?", "duration": 120})
+    poll = await _post(
+        chair, f"/api/items/{item}/polls", {"question": "Thông qua Tờ trình số 2?", "duration": 120}
+    )
     shown = (await member.snapshot(live.meeting_id))["poll"]
     assert shown["deadline"] == poll["deadline"]
     assert 118 <= shown["left"] <= 120  # what every tablet counts down from

@@ -40,8 +40,7 @@ async def test_the_handshake_needs_our_origin_and_a_session(
         async with server.socket(None):
             pass
     assert anonymous.value.response.status_code == 403
-    assert (await audit_kinds(db, "refused."))[-2:] == ["refused.csrf",
-                                                        "refused.unauthenticated"]
+    assert (await audit_kinds(db, "refused."))[-2:] == ["refused.csrf", "refused.unauthenticated"]
 
 
 async def test_a_tablet_follows_the_session_and_the_count_live(
@@ -113,9 +112,11 @@ async def test_a_tablet_that_drops_mid_vote_resumes(
         await frame(ws, "watching")
         snapshot = await member.snapshot(meeting)
         assert snapshot["poll"]["cast"] == 2
-        assert snapshot["me"]["ballot"] == {"receipt": cast.json()["receipt"],
-                                            "choice": "abstain",
-                                            "cast_at": snapshot["me"]["ballot"]["cast_at"]}
+        assert snapshot["me"]["ballot"] == {
+            "receipt": cast.json()["receipt"],
+            "choice": "abstain",
+            "cast_at": snapshot["me"]["ballot"]["cast_at"],
+        }
         await _post(chair, f"/api/polls/{poll['id']}/close")
         closed = await _until(ws, lambda m: m["type"] == "state" and m["state"]["results"])
         assert closed["seq"] > snapshot["seq"]
@@ -187,8 +188,9 @@ async def _other_body_meeting(db: Database) -> int:
         body = Body(slug="ubnd-tinh", name="Ủy ban nhân dân tỉnh")
         tx.session.add(body)
         await tx.session.flush()
-        meeting = Meeting(body_id=body.id or 0, title="Phiên họp UBND", starts_at=utcnow(),
-                          state="published")
+        meeting = Meeting(
+            body_id=body.id or 0, title="Phiên họp UBND", starts_at=utcnow(), state="published"
+        )
         tx.session.add(meeting)
         await tx.session.flush()
         return meeting.id or 0

@@ -55,16 +55,33 @@ class Process:
         self.wait_ready()
 
     def spawn(self) -> None:
-        command = [sys.executable, "-m", "uvicorn", "ecabinet.app:create_app", "--factory",
-                   "--host", "127.0.0.1", "--port", str(self.port), "--ws",
-                   "websockets-sansio", "--ws-per-message-deflate", "false",
-                   "--log-level", "warning", "--timeout-graceful-shutdown", "2",
-                   # As behind nginx's upstream keepalive: a client reusing a connection
-                   # must not race the server closing it after uvicorn's default 5 s.
-                   "--timeout-keep-alive", "60"]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "ecabinet.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--ws",
+            "websockets-sansio",
+            "--ws-per-message-deflate",
+            "false",
+            "--log-level",
+            "warning",
+            "--timeout-graceful-shutdown",
+            "2",
+            # As behind nginx's upstream keepalive: a client reusing a connection
+            # must not race the server closing it after uvicorn's default 5 s.
+            "--timeout-keep-alive",
+            "60",
+        ]
         with self.log.open("ab") as log:
-            self.popen = subprocess.Popen(command, cwd=PROJECT, env=self.environment,
-                                          stdout=log, stderr=subprocess.STDOUT)
+            self.popen = subprocess.Popen(
+                command, cwd=PROJECT, env=self.environment, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def wait_ready(self) -> None:
         assert self.popen is not None
@@ -98,12 +115,17 @@ class Process:
 @pytest.fixture
 def processes(database_url: str, settings: Settings, tmp_path: Path) -> Iterator[list[Process]]:
     """Two server processes; the public origin is the one the browsers use (nginx's)."""
-    environment = {**os.environ, "ECABINET_DATABASE_URL": database_url,
-                   "ECABINET_DATA_DIR": str(tmp_path / "data"),
-                   "ECABINET_ORIGIN": settings.origin,
-                   "ECABINET_SESSION_SECRET": settings.session_secret,
-                   "ECABINET_WS_HEARTBEAT_SECONDS": "1", "ECABINET_PRESENCE_GRACE_SECONDS": "30",
-                   "ECABINET_SWEEP_SECONDS": "0", "ECABINET_LOG_LEVEL": "warning"}
+    environment = {
+        **os.environ,
+        "ECABINET_DATABASE_URL": database_url,
+        "ECABINET_DATA_DIR": str(tmp_path / "data"),
+        "ECABINET_ORIGIN": settings.origin,
+        "ECABINET_SESSION_SECRET": settings.session_secret,
+        "ECABINET_WS_HEARTBEAT_SECONDS": "1",
+        "ECABINET_PRESENCE_GRACE_SECONDS": "30",
+        "ECABINET_SWEEP_SECONDS": "0",
+        "ECABINET_LOG_LEVEL": "warning",
+    }
     made = [Process(free_port(), environment, tmp_path / f"server-{n}.log") for n in (1, 2)]
     try:
         for process in made:
@@ -154,16 +176,22 @@ class Follower:
             await asyncio.sleep(0.2)
 
     async def _follow(self, server: Process) -> None:
-        async with connect(server.ws_url, origin=Origin(self.origin), proxy=None,
-                           additional_headers={"Cookie": f"ecab_session={self.token}"},
-                           compression=None, open_timeout=3) as ws:
+        async with connect(
+            server.ws_url,
+            origin=Origin(self.origin),
+            proxy=None,
+            additional_headers={"Cookie": f"ecab_session={self.token}"},
+            compression=None,
+            open_timeout=3,
+        ) as ws:
             self.connected_to = server
             await ws.send(json.dumps({"type": "watch", "meeting": self.meeting}))
             async for raw in ws:
                 await self._receive(ws, server, json.loads(raw))
 
-    async def _receive(self, ws: ClientConnection, server: Process, message: dict[str, Any]
-                       ) -> None:
+    async def _receive(
+        self, ws: ClientConnection, server: Process, message: dict[str, Any]
+    ) -> None:
         kind = message["type"]
         if kind == "ping":
             await ws.send('{"type":"pong"}')
@@ -178,8 +206,9 @@ class Follower:
                 self.last, self.cast = message["seq"], message["cast"]
 
     async def _snapshot(self, server: Process) -> None:
-        async with httpx.AsyncClient(base_url=server.url,
-                                     cookies={"ecab_session": self.token}) as http:
+        async with httpx.AsyncClient(
+            base_url=server.url, cookies={"ecab_session": self.token}
+        ) as http:
             answer = await http.get(f"/api/meetings/{self.meeting}/session")
         answer.raise_for_status()
         snapshot = answer.json()

@@ -28,14 +28,20 @@ PROCESSES = 4
 
 @pytest.fixture
 def four(database_url: str, settings: Settings, tmp_path: Path) -> list[Process]:
-    environment = {**os.environ, "ECABINET_DATABASE_URL": database_url,
-                   "ECABINET_DATA_DIR": str(tmp_path / "data"),
-                   "ECABINET_ORIGIN": settings.origin,
-                   "ECABINET_SESSION_SECRET": settings.session_secret,
-                   "ECABINET_WS_HEARTBEAT_SECONDS": "1", "ECABINET_PRESENCE_GRACE_SECONDS": "30",
-                   "ECABINET_SWEEP_SECONDS": "0", "ECABINET_LOG_LEVEL": "warning"}
-    made = [Process(free_port(), environment, tmp_path / f"server-{n}.log")
-            for n in range(PROCESSES)]
+    environment = {
+        **os.environ,
+        "ECABINET_DATABASE_URL": database_url,
+        "ECABINET_DATA_DIR": str(tmp_path / "data"),
+        "ECABINET_ORIGIN": settings.origin,
+        "ECABINET_SESSION_SECRET": settings.session_secret,
+        "ECABINET_WS_HEARTBEAT_SECONDS": "1",
+        "ECABINET_PRESENCE_GRACE_SECONDS": "30",
+        "ECABINET_SWEEP_SECONDS": "0",
+        "ECABINET_LOG_LEVEL": "warning",
+    }
+    made = [
+        Process(free_port(), environment, tmp_path / f"server-{n}.log") for n in range(PROCESSES)
+    ]
     return made
 
 
@@ -43,8 +49,9 @@ async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> ht
     return await one.client.post(url, json=body or {})
 
 
-async def _vote_and_change(one: Tablet, poll: dict[str, Any], *, change: bool
-                           ) -> list[httpx.Response]:
+async def _vote_and_change(
+    one: Tablet, poll: dict[str, Any], *, change: bool
+) -> list[httpx.Response]:
     """One member's ballot, then (for some) a changed one: one device signs one at a time."""
     answers = [await one.vote(poll, "for")]
     if change:
@@ -63,14 +70,17 @@ async def test_check_ins_ballots_and_steps_at_once_never_answer_5xx(
         for process in four:
             process.wait_ready()
         seats = live.voters
-        voters += [await tablet(httpx.AsyncHTTPTransport(), four[n % PROCESSES].url, settings,
-                               seat) for n, seat in enumerate(seats)]
+        voters += [
+            await tablet(httpx.AsyncHTTPTransport(), four[n % PROCESSES].url, settings, seat)
+            for n, seat in enumerate(seats)
+        ]
         for one in voters:
             one.client.timeout = httpx.Timeout(60)  # a busy 2-core machine, not a deadlock
         answers: list[httpx.Response] = []
         chair, meeting = voters[0], live.meeting_id
-        answers.append(await _post(chair, f"/api/meetings/{meeting}/session/open",
-                                   {"confirm": True}))
+        answers.append(
+            await _post(chair, f"/api/meetings/{meeting}/session/open", {"confirm": True})
+        )
         early, late = voters[:12], voters[12:]
         answers += await asyncio.gather(*(one.check_in(meeting) for one in early))
         for item in live.items[:3]:
@@ -80,23 +90,27 @@ async def test_check_ins_ballots_and_steps_at_once_never_answer_5xx(
             assert opened.status_code == 201, opened.text
             poll = opened.json()
             # Ballots, changed ballots, late check-ins and snapshots, all at once.
-            work: list[Awaitable[Any]] = [_vote_and_change(one, poll, change=n < 6)
-                                          for n, one in enumerate(early)]
+            work: list[Awaitable[Any]] = [
+                _vote_and_change(one, poll, change=n < 6) for n, one in enumerate(early)
+            ]
             work += [one.check_in(meeting) for one in late]
             work += [one.client.get(f"/api/meetings/{meeting}/session") for one in late]
             for done in await asyncio.gather(*work):
                 answers += done if isinstance(done, list) else [done]
             closed = await _post(chair, f"/api/polls/{poll['id']}/close")
             assert closed.status_code == 200, closed.text
-            concluded = await _post(chair, f"/api/items/{item}/conclusion",
-                                    {"text": "Kết luận."})
+            concluded = await _post(chair, f"/api/items/{item}/conclusion", {"text": "Kết luận."})
             assert concluded.status_code == 200, concluded.text
-        failed = [f"{a.request.method} {a.request.url.path}: {a.status_code} {a.text[:200]}"
-                  for a in answers if a.status_code >= 500]
+        failed = [
+            f"{a.request.method} {a.request.url.path}: {a.status_code} {a.text[:200]}"
+            for a in answers
+            if a.status_code >= 500
+        ]
         assert failed == []
         ballots = [a for a in answers if a.request.url.path.endswith("/ballots")]
-        assert len(ballots) == 3 * 18 and all(a.status_code == 201 for a in ballots), \
-            [a.text for a in ballots if a.status_code != 201][:3]
+        assert len(ballots) == 3 * 18 and all(a.status_code == 201 for a in ballots), [
+            a.text for a in ballots if a.status_code != 201
+        ][:3]
     finally:
         for one in voters:
             await one.client.aclose()
@@ -117,8 +131,10 @@ async def test_a_ballot_cast_as_the_vote_closes_counts_or_is_refused(
             process.spawn()
         for process in four:
             process.wait_ready()
-        voters += [await tablet(httpx.AsyncHTTPTransport(), four[n % PROCESSES].url, settings,
-                                seat) for n, seat in enumerate(live.voters)]
+        voters += [
+            await tablet(httpx.AsyncHTTPTransport(), four[n % PROCESSES].url, settings, seat)
+            for n, seat in enumerate(live.voters)
+        ]
         for one in voters:
             one.client.timeout = httpx.Timeout(60)
         chair, meeting = voters[0], live.meeting_id
@@ -127,8 +143,7 @@ async def test_a_ballot_cast_as_the_vote_closes_counts_or_is_refused(
         for one in voters:
             checked_in = await one.check_in(meeting)
             assert checked_in.status_code == 200, checked_in.text
-        taken = await _post(chair, f"/api/meetings/{meeting}/session/next",
-                            {"item": live.items[0]})
+        taken = await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": live.items[0]})
         assert taken.status_code == 200, taken.text
         started = await _post(chair, f"/api/items/{live.items[0]}/polls")
         assert started.status_code == 201, started.text
@@ -140,20 +155,34 @@ async def test_a_ballot_cast_as_the_vote_closes_counts_or_is_refused(
             return await _post(chair, f"/api/polls/{poll['id']}/close")
 
         *casts, closed = await asyncio.gather(
-            *(one.client.post(f"/api/polls/{poll['id']}/ballots", json=body)
-              for one, body in zip(voters, signed, strict=True)), close_soon())
+            *(
+                one.client.post(f"/api/polls/{poll['id']}/ballots", json=body)
+                for one, body in zip(voters, signed, strict=True)
+            ),
+            close_soon(),
+        )
         assert closed.status_code == 200, closed.text
-        assert all(a.status_code in (201, 409) for a in casts), \
-            [a.text for a in casts if a.status_code not in (201, 409)][:3]
-        assert all(a.json()["type"] == "urn:ecabinet:problem:poll-not-open"
-               for a in casts if a.status_code == 409)
+        assert all(a.status_code in (201, 409) for a in casts), [
+            a.text for a in casts if a.status_code not in (201, 409)
+        ][:3]
+        assert all(
+            a.json()["type"] == "urn:ecabinet:problem:poll-not-open"
+            for a in casts
+            if a.status_code == 409
+        )
         acknowledged = sorted(a.json()["receipt"] for a in casts if a.status_code == 201)
         async with db.read() as session:
-            recorded = (await session.exec(select(Ballot.receipt).where(
-                Ballot.poll_id == poll["id"]))).all()
-            close = (await session.exec(select(AuditEvent).where(
-                AuditEvent.kind == EventKind.VOTE_CLOSED.value,
-                AuditEvent.subject == f"meeting:{meeting}"))).one()
+            recorded = (
+                await session.exec(select(Ballot.receipt).where(Ballot.poll_id == poll["id"]))
+            ).all()
+            close = (
+                await session.exec(
+                    select(AuditEvent).where(
+                        AuditEvent.kind == EventKind.VOTE_CLOSED.value,
+                        AuditEvent.subject == f"meeting:{meeting}",
+                    )
+                )
+            ).one()
         assert sorted(recorded) == acknowledged
         assert close.data["receipts"] == acknowledged
     finally:

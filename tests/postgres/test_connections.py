@@ -10,8 +10,7 @@ from ecabinet.operations.connections import connections_allowed
 from ecabinet.settings import Settings
 
 
-async def test_serve_refuses_more_connections_than_postgresql_allows(settings: Settings
-                                                                      ) -> None:
+async def test_serve_refuses_more_connections_than_postgresql_allows(settings: Settings) -> None:
     db = Database(settings.database_url)
     try:
         allowed = await connections_allowed(db.engine)
@@ -27,11 +26,12 @@ async def test_serve_refuses_more_connections_than_postgresql_allows(settings: S
 
 
 async def test_behind_pgbouncer_only_the_direct_listen_connections_are_counted(
-    settings: Settings
+    settings: Settings,
 ) -> None:
     # Pools far beyond PostgreSQL's limit are PgBouncer's clients, not PostgreSQL's.
-    pooled = replace(settings, db_pool_size=100, db_max_overflow=100,
-                     listen_database_url=settings.database_url)
+    pooled = replace(
+        settings, db_pool_size=100, db_max_overflow=100, listen_database_url=settings.database_url
+    )
     assert await _connection_refusal(pooled, workers=4) == ""
     too_many = await _connection_refusal(pooled, workers=10_000)
     assert "10000 server process(es) × 1 LISTEN" in too_many

@@ -37,8 +37,7 @@ async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> di
 
 
 async def _tablets(process: Process, settings: Settings, seats: list[Any]) -> list[Tablet]:
-    return [await tablet(httpx.AsyncHTTPTransport(), process.url, settings, seat)
-            for seat in seats]
+    return [await tablet(httpx.AsyncHTTPTransport(), process.url, settings, seat) for seat in seats]
 
 
 def _token(one: Tablet) -> str:
@@ -55,8 +54,10 @@ async def test_a_vote_cast_through_one_process_reaches_a_tablet_on_another(
     follower = Follower(settings.origin, _token(member), meeting, [second])
     await follower.start()
     try:
-        await eventually(lambda: follower.connected_to is second and follower.last >= 0,
-                         what="the tablet on the second process")
+        await eventually(
+            lambda: follower.connected_to is second and follower.last >= 0,
+            what="the tablet on the second process",
+        )
         await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
         for one in (chair, member):
             assert (await one.check_in(meeting)).status_code == 200
@@ -98,52 +99,72 @@ async def test_a_process_killed_mid_vote_loses_no_acknowledged_ballot(
         assert (await one.check_in(meeting)).status_code == 200
     await _post(chair, f"/api/meetings/{meeting}/session/next")
     poll = await _post(chair, f"/api/items/{live.items[0]}/polls")
-    followers = [Follower(settings.origin, _token(one), meeting, [first, second])
-                 for one in voters[1:4]]
+    followers = [
+        Follower(settings.origin, _token(one), meeting, [first, second]) for one in voters[1:4]
+    ]
     opened: list[Tablet] = [*voters]
     for follower in followers:
         await follower.start()
     try:
-        await eventually(lambda: all(f.connected_to is first and f.cast == 0
-                                     for f in followers), what="tablets on the first process")
+        await eventually(
+            lambda: all(f.connected_to is first and f.cast == 0 for f in followers),
+            what="tablets on the first process",
+        )
         signed = [(await one.ballot(poll, "for"))[1] for one in voters]
-        acknowledged = [await _cast(one, poll, body)
-                        for one, body in zip(voters[:3], signed[:3], strict=True)]
+        acknowledged = [
+            await _cast(one, poll, body) for one, body in zip(voters[:3], signed[:3], strict=True)
+        ]
         assert None not in acknowledged
         # Five ballots in flight, and the process dies under them.
-        flight = [asyncio.create_task(_cast(one, poll, body))
-                  for one, body in zip(voters[3:], signed[3:], strict=True)]
+        flight = [
+            asyncio.create_task(_cast(one, poll, body))
+            for one, body in zip(voters[3:], signed[3:], strict=True)
+        ]
         await asyncio.sleep(0.005)
         first.kill()
         late = await asyncio.gather(*flight)
         acknowledged += late
 
         # The tablets notice, move to the other process, and catch up from a snapshot.
-        await eventually(lambda: all(f.connected_to is second for f in followers),
-                         what="tablets moving to the second process")
+        await eventually(
+            lambda: all(f.connected_to is second for f in followers),
+            what="tablets moving to the second process",
+        )
         survivors = [on(one, second) for one in voters]
         opened.extend(survivors)
         for one, receipt in zip(survivors, acknowledged, strict=True):
             if receipt is None and (await one.snapshot(meeting))["me"]["ballot"] is None:
                 assert (await one.vote(poll, "for")).status_code == 201
-        await eventually(lambda: all(f.cast == len(voters) for f in followers),
-                         what="every tablet on the final count")
+        await eventually(
+            lambda: all(f.cast == len(voters) for f in followers),
+            what="every tablet on the final count",
+        )
 
         async with db.read() as session:
-            stored = set((await session.exec(select(Ballot.receipt).where(
-                col(Ballot.superseded_by_id).is_(None)))).all())
+            stored = set(
+                (
+                    await session.exec(
+                        select(Ballot.receipt).where(col(Ballot.superseded_by_id).is_(None))
+                    )
+                ).all()
+            )
         assert len(stored) == len(voters)
         assert {r for r in acknowledged if r is not None} <= stored
 
         # The first process comes back; when the second dies too, the tablets return to it.
         first.start()
         second.kill()
-        await eventually(lambda: all(f.connected_to is first for f in followers), within=15,
-                         what="tablets back on the restarted process")
+        await eventually(
+            lambda: all(f.connected_to is first for f in followers),
+            within=15,
+            what="tablets back on the restarted process",
+        )
         opened.append(on(chair, first))
         await _post(opened[-1], f"/api/polls/{poll['id']}/close")
-        await eventually(lambda: all(f.state.get("results") for f in followers),
-                         what="the result on every tablet")
+        await eventually(
+            lambda: all(f.state.get("results") for f in followers),
+            what="the result on every tablet",
+        )
         assert {f.state["results"][0]["outcome"]["for"] for f in followers} == {len(voters)}
     finally:
         for follower in followers:

@@ -58,11 +58,22 @@ MEMBERS = ("chair", "member", "stand_in", "observer")
 
 def forbidden(seat: str) -> set[str]:
     """Every marker this seat must never receive, from the security model's rules."""
-    body_a = {*[MEETING_MARKERS[m] for m in ("M", "D")],
-              *[ITEM_MARKERS[i] for i in ("ALPHA", "BRAVO", "DI")],
-              *[marker for name, (_, title, text, _) in DOCUMENTS.items() if name != "GDOC"
-                for marker in (title, text)],
-              MEMBER_NAME, STAND_IN_NAME, POSITION, COMMENT, RESULT, OPEN_VOTE}
+    body_a = {
+        *[MEETING_MARKERS[m] for m in ("M", "D")],
+        *[ITEM_MARKERS[i] for i in ("ALPHA", "BRAVO", "DI")],
+        *[
+            marker
+            for name, (_, title, text, _) in DOCUMENTS.items()
+            if name != "GDOC"
+            for marker in (title, text)
+        ],
+        MEMBER_NAME,
+        STAND_IN_NAME,
+        POSITION,
+        COMMENT,
+        RESULT,
+        OPEN_VOTE,
+    }
     body_b = {MEETING_MARKERS["G"], ITEM_MARKERS["GI"], "GOLFDOC", "GOLFBYTES"}
     draft = {MEETING_MARKERS["D"], ITEM_MARKERS["DI"], "DRAFTDOC", "DRAFTBYTES"}
     if seat == "secretariat":
@@ -71,14 +82,34 @@ def forbidden(seat: str) -> set[str]:
         # Only the chair and the secretariat see who gave which position (and its author).
         return body_b | draft | ({POSITION} if seat not in ("chair", "member") else set())
     if seat == "guest":
-        return body_b | draft | {ITEM_MARKERS["BRAVO"], "BRAVODOC", "BRAVOBYTES", "MIKEBYTES",
-                                 MEMBER_NAME, STAND_IN_NAME, POSITION, COMMENT, RESULT}
+        return (
+            body_b
+            | draft
+            | {
+                ITEM_MARKERS["BRAVO"],
+                "BRAVODOC",
+                "BRAVOBYTES",
+                "MIKEBYTES",
+                MEMBER_NAME,
+                STAND_IN_NAME,
+                POSITION,
+                COMMENT,
+                RESULT,
+            }
+        )
     if seat == "display":
         # The room's screen: titles, who is present, votes and results; no document, no
         # position, no comment, nobody absent.
-        return body_b | draft | {marker for name, (_, title, text, _) in DOCUMENTS.items()
-                                 for marker in (title, text)} | {
-            POSITION, COMMENT, STAND_IN_NAME}
+        return (
+            body_b
+            | draft
+            | {
+                marker
+                for name, (_, title, text, _) in DOCUMENTS.items()
+                for marker in (title, text)
+            }
+            | {POSITION, COMMENT, STAND_IN_NAME}
+        )
     if seat == "outsider":
         return body_a
     return body_a | body_b
@@ -106,8 +137,11 @@ MEETING_CHANNELS: dict[str, tuple[str, ...]] = {
     "room display": ("/meetings/{m}/display", "/api/meetings/{m}/display"),
     "minutes pages": ("/meetings/{m}/minutes", "/api/meetings/{m}/minutes"),
     "minutes downloads": ("/meetings/{m}/minutes.pdf", "/meetings/{m}/notice.pdf"),
-    "positions": ("/meetings/{m}/positions", "/api/meetings/{m}/positions",
-                  "/api/meetings/{m}/positions/me"),
+    "positions": (
+        "/meetings/{m}/positions",
+        "/api/meetings/{m}/positions",
+        "/api/meetings/{m}/positions/me",
+    ),
     "triage": ("/meetings/{m}/triage", "/api/meetings/{m}/triage"),
     "matrix export": ("/meetings/{m}/matrix", "/meetings/{m}/matrix.csv"),
     "attendance": ("/meetings/{m}/attendance", "/api/meetings/{m}/attendance-plans"),
@@ -118,13 +152,21 @@ DOCUMENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "document file": ("/api/versions/{v}/file", "/api/versions/{v}/pages/1.png"),
     "document text": ("/api/versions/{v}/text.json", "/api/versions/{v}/pages/1/text.json"),
     "reader": ("/versions/{v}", "/documents/{d}/compare"),
-    "comments": ("/api/versions/{v}/comments", "/versions/{v}/comments",
-                 "/api/documents/{d}/comments/report.pdf"),
+    "comments": (
+        "/api/versions/{v}/comments",
+        "/versions/{v}/comments",
+        "/api/documents/{d}/comments/report.pdf",
+    ),
     "annotations": ("/api/versions/{v}/annotations",),
 }
 PERSON_CHANNELS: dict[str, tuple[str, ...]] = {
-    "meeting lists": ("/", "/meetings", "/api/meetings", "/api/bodies/{A}/meetings",
-                      "/api/bodies/{B}/meetings"),
+    "meeting lists": (
+        "/",
+        "/meetings",
+        "/api/meetings",
+        "/api/bodies/{A}/meetings",
+        "/api/bodies/{B}/meetings",
+    ),
     "search": ("/search?q=sealword", "/api/search?q=sealword"),
     "open for me": ("/open", "/api/me/open"),
     "notifications": ("/notifications", "/api/me/notifications"),
@@ -135,15 +177,19 @@ PERSON_CHANNELS: dict[str, tuple[str, ...]] = {
     "workspace list": ("/workspace",),
     "people": ("/bodies/{A}/people",),
     "display seat": ("/display", "/bodies/{A}/displays"),
-    "item pages": ("/api/items/{ALPHA}/note", "/api/items/{BRAVO}/note",
-                   "/api/items/{BRAVO}/positions/{member_seat}/history"),
+    "item pages": (
+        "/api/items/{ALPHA}/note",
+        "/api/items/{BRAVO}/note",
+        "/api/items/{BRAVO}/positions/{member_seat}/history",
+    ),
 }
 CHANNELS = (*MEETING_CHANNELS, *DOCUMENT_CHANNELS, *PERSON_CHANNELS, "websocket")
 
 
 @pytest.fixture(scope="module")
-def module_database(template_database: str, tmp_path_factory: pytest.TempPathFactory
-                    ) -> Iterator[str]:
+def module_database(
+    template_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if on_postgres():
         name = f"ecab_m_{uuid.uuid4().hex[:12]}"
         run_blocking(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
@@ -156,8 +202,7 @@ def module_database(template_database: str, tmp_path_factory: pytest.TempPathFac
 
 
 @pytest.fixture(scope="module")
-def served(module_database: str, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Settings]:
+def served(module_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     made: list[Settings] = []
     root = tmp_path_factory.mktemp("seats-data")
 
@@ -191,9 +236,13 @@ async def frames_seen(world: World) -> dict[str, list[str]]:
         cookie = "ecab_display" if seat == "display" else "ecab_session"
         token = world.clients[seat].cookies[cookie]
         sockets[seat] = await connect(
-            f"ws://localhost:{port}/ws", origin=Origin(world.settings.origin), proxy=None,
+            f"ws://localhost:{port}/ws",
+            origin=Origin(world.settings.origin),
+            proxy=None,
             additional_headers={"Cookie": f"{cookie}={token}; ecab_lang=en"},
-            compression=None, open_timeout=5)
+            compression=None,
+            open_timeout=5,
+        )
     try:
         for seat, ws in sockets.items():
             for meeting in ("M", "D", "G"):
@@ -202,7 +251,8 @@ async def frames_seen(world: World) -> dict[str, list[str]]:
             await ws.send(json.dumps({"type": "watch", "meeting": world.ids["M"]}))
             await _drain(ws, seen[seat], 0.3)
         closed = await world.clients["chair"].post(
-            f"/api/polls/{world.ids['alpha_poll']}/close", json={})
+            f"/api/polls/{world.ids['alpha_poll']}/close", json={}
+        )
         assert closed.status_code == 200, closed.text
         for seat, ws in sockets.items():
             await _drain(ws, seen[seat], 1.5, until="state")
@@ -231,18 +281,27 @@ def _text(response: httpx.Response) -> str:
         return "\n".join(page.extract_text() or "" for page in reader.pages)
     if kind.startswith("image/"):
         return ""
-    return json.dumps(response.json(), ensure_ascii=False) \
-        if kind.startswith("application/json") else response.text
+    return (
+        json.dumps(response.json(), ensure_ascii=False)
+        if kind.startswith("application/json")
+        else response.text
+    )
 
 
 def _targets(channel: str, world: World) -> list[tuple[str | None, str]]:
     ids = world.ids
     if channel in MEETING_CHANNELS:
-        return [(m, path.format(m=ids[m])) for m in ("M", "D", "G")
-                for path in MEETING_CHANNELS[channel]]
+        return [
+            (m, path.format(m=ids[m]))
+            for m in ("M", "D", "G")
+            for path in MEETING_CHANNELS[channel]
+        ]
     if channel in DOCUMENT_CHANNELS:
-        return [(d, path.format(d=ids[d], v=ids[d.replace("DOC", "V")])) for d in DOCUMENTS
-                for path in DOCUMENT_CHANNELS[channel]]
+        return [
+            (d, path.format(d=ids[d], v=ids[d.replace("DOC", "V")]))
+            for d in DOCUMENTS
+            for path in DOCUMENT_CHANNELS[channel]
+        ]
     return [(None, path) for path in PERSON_CHANNELS[channel]]
 
 
@@ -260,7 +319,8 @@ def _leaks(text: str, seat: str) -> list[str]:
 @pytest.mark.parametrize("channel", CHANNELS)
 @pytest.mark.parametrize("seat", SEATS)
 async def test_no_seat_receives_more_than_it_may_see(
-        world: World, frames_seen: dict[str, list[str]], seat: str, channel: str) -> None:
+    world: World, frames_seen: dict[str, list[str]], seat: str, channel: str
+) -> None:
     if channel == "websocket":
         if seat == "anonymous":
             return  # refused at the handshake: tests/live/test_websocket.py
@@ -289,17 +349,27 @@ async def test_each_seat_does_see_what_it_may(world: World, seat: str) -> None:
     """The other half: the markers are real, each seat finds its own things."""
     client, ids = world.clients[seat], world.ids
     expected = {
-        "secretariat": {("/meetings/{D}", "DRAFTITEM"), ("/api/search?q=sealword",
-                                                          "BRAVOBYTES")},
-        "guest": {("/meetings/{M}", "ALPHAITEM"), ("/api/meetings/{M}/session", "ALPHAITEM"),
-                  ("/api/search?q=sealword", "ALPHABYTES")},
+        "secretariat": {("/meetings/{D}", "DRAFTITEM"), ("/api/search?q=sealword", "BRAVOBYTES")},
+        "guest": {
+            ("/meetings/{M}", "ALPHAITEM"),
+            ("/api/meetings/{M}/session", "ALPHAITEM"),
+            ("/api/search?q=sealword", "ALPHABYTES"),
+        },
         "outsider": {("/meetings/{G}", "GOLFITEM"), ("/api/search?q=sealword", "GOLFBYTES")},
-        "display": {("/api/meetings/{M}/display", "BRAVOITEM"),
-                    ("/api/meetings/{M}/display", MEMBER_NAME)},
+        "display": {
+            ("/api/meetings/{M}/display", "BRAVOITEM"),
+            ("/api/meetings/{M}/display", MEMBER_NAME),
+        },
         "anonymous": set(),
-    }.get(seat, {("/meetings/{M}", "BRAVOITEM"), ("/api/search?q=sealword", "BRAVOBYTES"),
-                 ("/api/meetings/{M}/session", MEMBER_NAME),
-                 ("/meetings/{M}/book.pdf", "BRAVOBYTES")})
+    }.get(
+        seat,
+        {
+            ("/meetings/{M}", "BRAVOITEM"),
+            ("/api/search?q=sealword", "BRAVOBYTES"),
+            ("/api/meetings/{M}/session", MEMBER_NAME),
+            ("/meetings/{M}/book.pdf", "BRAVOBYTES"),
+        },
+    )
     for template, marker in expected:
         response = await client.get(template.format(**ids))
         assert response.status_code == 200, (seat, template, response.text)

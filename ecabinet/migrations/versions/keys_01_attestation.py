@@ -20,12 +20,16 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("body") as batch:
-        batch.add_column(sa.Column("attestation_policy", sa.String(length=16), nullable=False,
-                                   server_default="any"))
+        batch.add_column(
+            sa.Column(
+                "attestation_policy", sa.String(length=16), nullable=False, server_default="any"
+            )
+        )
     with op.batch_alter_table("passkey_credential") as batch:
         batch.add_column(sa.Column("attestation_object", sa.LargeBinary(), nullable=True))
-        batch.add_column(sa.Column("attestation_format", sa.String(length=32),
-                                   nullable=False, server_default=""))
+        batch.add_column(
+            sa.Column("attestation_format", sa.String(length=32), nullable=False, server_default="")
+        )
     op.create_table(
         "attestation_root",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -34,8 +38,9 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(length=500), nullable=False),
         sa.Column("pem", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["body_id"], ["body.id"],
-                                name=op.f("fk_attestation_root_body_id_body")),
+        sa.ForeignKeyConstraint(
+            ["body_id"], ["body.id"], name=op.f("fk_attestation_root_body_id_body")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attestation_root")),
         sa.UniqueConstraint("body_id", "sha256", name="uq_attestation_root_body_id_sha256"),
     )

@@ -32,21 +32,28 @@ def upgrade() -> None:
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["item_id"], ["agenda_item.id"],
-                                name=op.f("fk_speaker_request_item_id_agenda_item")),
-        sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"],
-                                name=op.f("fk_speaker_request_meeting_id_meeting")),
-        sa.ForeignKeyConstraint(["membership_id"], ["membership.id"],
-                                name=op.f("fk_speaker_request_membership_id_membership")),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["agenda_item.id"], name=op.f("fk_speaker_request_item_id_agenda_item")
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"], ["meeting.id"], name=op.f("fk_speaker_request_meeting_id_meeting")
+        ),
+        sa.ForeignKeyConstraint(
+            ["membership_id"],
+            ["membership.id"],
+            name=op.f("fk_speaker_request_membership_id_membership"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_speaker_request")),
     )
     op.create_index(op.f("ix_speaker_request_item_id"), "speaker_request", ["item_id"])
     op.create_index(op.f("ix_speaker_request_meeting_id"), "speaker_request", ["meeting_id"])
     with op.batch_alter_table("body") as batch:
-        batch.add_column(sa.Column("speech_seconds", sa.Integer(), nullable=False,
-                                   server_default="300"))
-        batch.add_column(sa.Column("reply_seconds", sa.Integer(), nullable=False,
-                                   server_default="120"))
+        batch.add_column(
+            sa.Column("speech_seconds", sa.Integer(), nullable=False, server_default="300")
+        )
+        batch.add_column(
+            sa.Column("reply_seconds", sa.Integer(), nullable=False, server_default="120")
+        )
     with op.batch_alter_table("agenda_item") as batch:
         batch.add_column(sa.Column("speakers_closed_at", sa.DateTime(timezone=True), nullable=True))
 

@@ -31,12 +31,15 @@ def upgrade() -> None:
         sa.Column("enrolled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_by_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["body_id"], ["body.id"],
-                                name=op.f("fk_display_seat_body_id_body")),
-        sa.ForeignKeyConstraint(["created_by_id"], ["person.id"],
-                                name=op.f("fk_display_seat_created_by_id_person")),
-        sa.ForeignKeyConstraint(["revoked_by_id"], ["person.id"],
-                                name=op.f("fk_display_seat_revoked_by_id_person")),
+        sa.ForeignKeyConstraint(
+            ["body_id"], ["body.id"], name=op.f("fk_display_seat_body_id_body")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["person.id"], name=op.f("fk_display_seat_created_by_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["revoked_by_id"], ["person.id"], name=op.f("fk_display_seat_revoked_by_id_person")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_display_seat")),
         sa.UniqueConstraint("link_hash", name=op.f("uq_display_seat_link_hash")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_display_seat_token_hash")),

@@ -29,21 +29,28 @@ def upgrade() -> None:
         sa.Column("declared_by_id", sa.Integer(), nullable=True),
         sa.Column("declared_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["declared_by_id"], ["person.id"],
-                                name=op.f("fk_recusal_declared_by_id_person")),
-        sa.ForeignKeyConstraint(["item_id"], ["agenda_item.id"],
-                                name=op.f("fk_recusal_item_id_agenda_item")),
-        sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"],
-                                name=op.f("fk_recusal_meeting_id_meeting")),
-        sa.ForeignKeyConstraint(["membership_id"], ["membership.id"],
-                                name=op.f("fk_recusal_membership_id_membership")),
+        sa.ForeignKeyConstraint(
+            ["declared_by_id"], ["person.id"], name=op.f("fk_recusal_declared_by_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["agenda_item.id"], name=op.f("fk_recusal_item_id_agenda_item")
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"], ["meeting.id"], name=op.f("fk_recusal_meeting_id_meeting")
+        ),
+        sa.ForeignKeyConstraint(
+            ["membership_id"], ["membership.id"], name=op.f("fk_recusal_membership_id_membership")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recusal")),
     )
     op.create_index(op.f("ix_recusal_item_id"), "recusal", ["item_id"])
     op.create_index(op.f("ix_recusal_meeting_id"), "recusal", ["meeting_id"])
     with op.batch_alter_table("body") as batch:
-        batch.add_column(sa.Column("recused_count_in_quorum", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+        batch.add_column(
+            sa.Column(
+                "recused_count_in_quorum", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
+        )
 
 
 def downgrade() -> None:

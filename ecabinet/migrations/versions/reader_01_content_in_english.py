@@ -24,15 +24,17 @@ def _text(name: str) -> sa.Column[str]:
 
 def upgrade() -> None:
     with op.batch_alter_table("meeting") as batch:
-        batch.add_column(sa.Column("title_en", sa.String(length=255), nullable=False,
-                                   server_default=""))
+        batch.add_column(
+            sa.Column("title_en", sa.String(length=255), nullable=False, server_default="")
+        )
         batch.add_column(_text("summary"))
         batch.add_column(_text("summary_en"))
     with op.batch_alter_table("agenda_item") as batch:
         batch.add_column(_text("summary_en"))
     with op.batch_alter_table("document") as batch:
-        batch.add_column(sa.Column("title_en", sa.String(length=500), nullable=False,
-                                   server_default=""))
+        batch.add_column(
+            sa.Column("title_en", sa.String(length=500), nullable=False, server_default="")
+        )
         batch.add_column(_text("summary"))
         batch.add_column(_text("summary_en"))
 

@@ -21,10 +21,11 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite has its FTS5 index (reader_02)
     op.execute("DROP INDEX IF EXISTS search_fts_gin")
-    op.execute("ALTER TABLE search_entry ADD COLUMN search_fts_vector tsvector "
-               "GENERATED ALWAYS AS (to_tsvector('simple', folded)) STORED")
-    op.execute("CREATE INDEX search_fts_vector_gin ON search_entry "
-               "USING gin (search_fts_vector)")
+    op.execute(
+        "ALTER TABLE search_entry ADD COLUMN search_fts_vector tsvector "
+        "GENERATED ALWAYS AS (to_tsvector('simple', folded)) STORED"
+    )
+    op.execute("CREATE INDEX search_fts_vector_gin ON search_entry USING gin (search_fts_vector)")
 
 
 def downgrade() -> None:
@@ -32,5 +33,6 @@ def downgrade() -> None:
         return
     op.execute("DROP INDEX IF EXISTS search_fts_vector_gin")
     op.execute("ALTER TABLE search_entry DROP COLUMN IF EXISTS search_fts_vector")
-    op.execute("CREATE INDEX search_fts_gin ON search_entry "
-               "USING gin (to_tsvector('simple', folded))")
+    op.execute(
+        "CREATE INDEX search_fts_gin ON search_entry USING gin (to_tsvector('simple', folded))"
+    )

@@ -20,11 +20,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("annotation", sa.Column("client_id", sa.String(length=64), nullable=True))
-    op.create_index("ix_annotation_person_client", "annotation", ["person_id", "client_id"],
-                    unique=True)
+    op.create_index(
+        "ix_annotation_person_client", "annotation", ["person_id", "client_id"], unique=True
+    )
     op.add_column("comment", sa.Column("client_id", sa.String(length=64), nullable=True))
-    op.create_index("ix_comment_author_client", "comment", ["author_id", "client_id"],
-                    unique=True)
+    op.create_index("ix_comment_author_client", "comment", ["author_id", "client_id"], unique=True)
 
 
 def downgrade() -> None:

@@ -54,13 +54,21 @@ def _postgresql() -> bool:
 
 
 def upgrade() -> None:
-    op.create_index("uq_ballot_current", "ballot", ["question_id", "membership_id"],
-                    unique=True, sqlite_where=sa.text("superseded_by_id IS NULL"),
-                    postgresql_where=sa.text("superseded_by_id IS NULL"))
+    op.create_index(
+        "uq_ballot_current",
+        "ballot",
+        ["question_id", "membership_id"],
+        unique=True,
+        sqlite_where=sa.text("superseded_by_id IS NULL"),
+        postgresql_where=sa.text("superseded_by_id IS NULL"),
+    )
     # Seeded here, so that two first writers never race to create it.
-    op.execute(sa.text("INSERT INTO audit_head (id, seq, hash) SELECT 1, 0, :genesis "
-                       "WHERE NOT EXISTS (SELECT 1 FROM audit_head WHERE id = 1)"
-                       ).bindparams(genesis=GENESIS))
+    op.execute(
+        sa.text(
+            "INSERT INTO audit_head (id, seq, hash) SELECT 1, 0, :genesis "
+            "WHERE NOT EXISTS (SELECT 1 FROM audit_head WHERE id = 1)"
+        ).bindparams(genesis=GENESIS)
+    )
     for statement in POSTGRESQL_UP if _postgresql() else SQLITE_UP:
         op.execute(statement)
 

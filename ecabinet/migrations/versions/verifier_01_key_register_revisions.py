@@ -30,18 +30,18 @@ def upgrade() -> None:
         sa.Column("content", sa.JSON(), nullable=False),
         sa.Column("pdf", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["body_id"], ["body.id"],
-                                name=op.f("fk_key_register_revision_body_id_body")),
+        sa.ForeignKeyConstraint(
+            ["body_id"], ["body.id"], name=op.f("fk_key_register_revision_body_id_body")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_key_register_revision")),
-        sa.UniqueConstraint("body_id", "revision",
-                            name="uq_key_register_revision_body_id_revision"),
+        sa.UniqueConstraint(
+            "body_id", "revision", name="uq_key_register_revision_body_id_revision"
+        ),
     )
     with op.batch_alter_table("key_register_revision") as batch:
-        batch.create_index(batch.f("ix_key_register_revision_body_id"), ["body_id"],
-                           unique=False)
+        batch.create_index(batch.f("ix_key_register_revision_body_id"), ["body_id"], unique=False)
     with op.batch_alter_table("passkey_credential") as batch:
-        batch.add_column(sa.Column("registration_client_data", sa.LargeBinary(),
-                                   nullable=True))
+        batch.add_column(sa.Column("registration_client_data", sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
