@@ -76,6 +76,8 @@ class PollState(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+    # A live vote the chair annulled with a reason: its ballots are kept, not counted.
+    ANNULLED = "annulled"
 
 
 class Choice(StrEnum):

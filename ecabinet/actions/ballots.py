@@ -48,6 +48,11 @@ class PollNotOpen(Conflict):
     audit = True
 
 
+class PollAnnulled(PollNotOpen):
+    title = "The vote was annulled"
+    kind = "poll-annulled"
+
+
 def receipt_of(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(payload)).hexdigest()
 
@@ -141,6 +146,14 @@ async def _live_seat(tx: Tx, actor: Actor, poll: Poll, seat: Membership) -> Memb
 
 async def _ensure_open(tx: Tx, actor: Actor, poll: Poll) -> None:
     now = utcnow()
+    if poll.state == PollState.ANNULLED.value:
+        await tx.refuse(
+            PollAnnulled(
+                "This vote was annulled by the chair: %(reason)s", reason=poll.annul_reason
+            ),
+            actor_id=actor.person_id,
+            subject=f"poll:{poll.id}",
+        )
     if poll.state != PollState.OPEN.value:
         await tx.refuse(
             PollNotOpen(

@@ -42,6 +42,12 @@ class Poll(SQLModel, table=True):
     # "version", "sha256"}): every ballot's payload names them, so a member signs the text
     # they were shown, and no new version can be uploaded while the poll is open.
     texts: list[dict[str, Any]] = json_field(list)
+    # A live vote annulled by the chair (state "annulled"): who, when and why. Its ballots
+    # stay stored as evidence but count for nothing; a re-run is a new poll pointing here.
+    annulled_at: datetime | None = at_field(nullable=True)
+    annulled_by_id: int | None = Field(default=None, foreign_key="person.id")
+    annul_reason: str = text_field()
+    rerun_of_id: int | None = Field(default=None, foreign_key="poll.id")
 
 
 class PollQuestion(SQLModel, table=True):
