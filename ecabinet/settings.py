@@ -1,6 +1,6 @@
 """One table of settings, read from ``ECABINET_*`` environment variables.
 
-Every setting has a name, a default and a help text; the README's settings table is
+Every setting has a name, a default and a help text; the table in docs/settings.md is
 checked against :data:`SETTINGS` by a test, so the documentation cannot drift.
 """
 
