@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, exists, false
 from sqlmodel import col, select
 
-from .. import audit
+from .. import audit, vote_options
 from ..auth import passkeys
 from ..auth.actor import Actor
 from ..auth.permissions import Permission, ensure
@@ -34,6 +34,8 @@ from .recusals import recused_seats
 
 PURPOSE = "ballot"
 # 2: the payload names the document versions voted on ("texts", frozen when the poll opened).
+# A ballot on a "choose one option" question also names the option chosen, key and labels
+# ("option"), as the member was shown it (ecabinet/vote_options.py).
 PAYLOAD_VERSION = 2
 
 
@@ -199,7 +201,7 @@ async def _ensure_may_vote_again(tx: Tx, actor: Actor, target: BallotTarget) -> 
 
 
 def build_payload(target: BallotTarget, choice: str, *, origin: str) -> dict[str, Any]:
-    return {
+    payload: dict[str, Any] = {
         "v": PAYLOAD_VERSION,
         "origin": origin,
         "body": target.poll.body_id,
@@ -214,6 +216,24 @@ def build_payload(target: BallotTarget, choice: str, *, origin: str) -> dict[str
         "nonce": secrets.token_urlsafe(16),
         "issuedAt": utcnow().isoformat(timespec="seconds"),
     }
+    option = vote_options.option_of(target.question.options, choice)
+    if option is not None:
+        payload["option"] = option
+    return payload
+
+
+def _ensure_choice(target: BallotTarget, choice: str) -> None:
+    if not target.question.options:
+        if choice not in target.poll.options:
+            raise ValidationFailed("%(choice)s is not one of this poll's options.", choice=choice)
+        return
+    allowed = vote_options.choices(target.poll.options, target.question.options)
+    if choice not in allowed:
+        raise ValidationFailed(
+            "%(choice)s is not one of this question's options; choose one of %(allowed)s.",
+            choice=choice,
+            allowed=", ".join(allowed),
+        )
 
 
 async def ballot_options(
@@ -229,8 +249,7 @@ async def ballot_options(
     """The payload to sign and the WebAuthn request options whose challenge is its hash."""
     target = await _target(tx, actor, poll_id, question_id)
     await _ensure_open(tx, actor, target.poll)
-    if choice not in target.poll.options:
-        raise ValidationFailed("%(choice)s is not one of this poll's options.", choice=choice)
+    _ensure_choice(target, choice)
     await _ensure_may_vote_again(tx, actor, target)
     payload = build_payload(target, choice, origin=settings.origin)
     options = await passkeys.authentication_options(

@@ -6,20 +6,23 @@ A timed vote (``duration`` seconds) refuses ballots after its deadline
 (actions/ballots.py) and closes itself: the sweeper of whichever process gets there first
 runs ``close_if_due``, which locks the poll and closes it once; the others find it closed.
 
-A live vote asks one question with the body's options, by open or secret ballot (secret
-only where the body allows it), and opens only with a quorum present. Its rules and its
-electorate (all voting members) are frozen when it opens. The outcome, with the rule that
-decided it, is stored on the question; the item is adopted or rejected accordingly.
+A live vote asks one question with the body's options, or a "choose one option" question
+with the options the secretariat prepared (phương án, ecabinet/vote_options.py), by open
+or secret ballot (secret only where the body allows it), and opens only with a quorum
+present. Its rules and its electorate (all voting members) are frozen when it opens. The
+outcome, with the rule that decided it, is stored on the question; the item is adopted or
+rejected accordingly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import col, select
 
-from .. import audit
+from .. import audit, vote_options
 from ..auth.actor import Actor
 from ..db import Tx
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -101,7 +104,10 @@ async def open_vote(
     secret: bool = False,
     confirm_changed: bool = False,
     duration: int | None = None,
+    options: Sequence[tuple[str, str]] = (),
 ) -> Poll:
+    """Open a vote on the current item; ``options`` (label, English label) make it a
+    "choose one option" vote."""
     item = await tx.session.get(AgendaItem, item_id)
     if item is None:
         raise NotFound("There is no agenda item with the number %(id)s.", id=item_id)
@@ -118,6 +124,7 @@ async def open_vote(
     text = " ".join(question.split()) or default_question(item)
     if len(text) > MAX_QUESTION:
         raise ValidationFailed("A question has at most %(limit)s characters.", limit=MAX_QUESTION)
+    offered = vote_options.make_options(options)
     if duration is not None and not MIN_DURATION <= duration <= MAX_DURATION:
         raise ValidationFailed(
             "A timed vote lasts from %(least)s seconds to %(most)s minutes.",
@@ -162,7 +169,7 @@ async def open_vote(
         kind=PollKind.LIVE.value,
         title=item.title[:500],
         secret=secret,
-        options=list(body.vote_options),
+        options=vote_options.choices(body.vote_options, offered),
         state=PollState.OPEN.value,
         created_by_id=actor.person_id,
         opened_at=now,
@@ -175,12 +182,13 @@ async def open_vote(
     tx.session.add(poll)
     await tx.session.flush()
     assert poll.id is not None
-    tx.session.add(PollQuestion(poll_id=poll.id, ordinal=1, text=text))
+    tx.session.add(PollQuestion(poll_id=poll.id, ordinal=1, text=text, options=offered))
     await tx.session.flush()
     opened: dict[str, object] = {
         "poll": poll.id,
         "item": item.id,
         "question": text,
+        "options": offered,
         "secret": secret,
         "present": quorum.present,
         "electorate": len(seats),

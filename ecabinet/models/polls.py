@@ -57,6 +57,9 @@ class PollQuestion(SQLModel, table=True):
     poll_id: int = Field(foreign_key="poll.id", index=True)
     ordinal: int = 0
     text: str = text_field()
+    # A "choose one option" question's options ({"key", "label", "label_en"}, in order,
+    # ecabinet/vote_options.py); empty for the classic for/against/abstain kind.
+    options: list[dict[str, str]] = json_field(list)
     outcome: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON, nullable=True)
 
 

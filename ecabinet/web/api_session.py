@@ -48,15 +48,33 @@ class Conclusion(Body):
     defer: Flag = False
 
 
+class OptionLabel(Body):
+    """One option of a "choose one option" question, as the members will see it."""
+
+    label: str = Field(max_length=300, description="In Vietnamese.")
+    label_en: str = Field("", max_length=300, description="In English, if given.")
+
+
 class LiveVote(Body):
-    """The question put to the vote; the options are the body's. With a duration the vote
-    closes itself at its deadline."""
+    """The question put to the vote; the options are the body's, unless `options` are
+    given (two to nine): then members choose one of them (keys opt1.. in this order) or
+    abstain. With a duration the vote closes itself at its deadline."""
 
     model_config = example(
         {"question": "Adopt the draft decree?", "secret": False},
         {"question": "Adopt the draft decree?", "duration": 120},
+        {
+            "question": "Which site for the new hospital?",
+            "options": [
+                {"label": "Phương án 1: Đông Anh", "label_en": "Option 1: Dong Anh"},
+                {"label": "Phương án 2: Gia Lâm", "label_en": "Option 2: Gia Lam"},
+            ],
+        },
     )
     question: str = Field("", max_length=1000)
+    options: list[OptionLabel] = Field(
+        default_factory=list, max_length=9, description="The options; none: the body's."
+    )
     secret: Flag = False
     duration: int | None = Field(
         None,
@@ -173,6 +191,7 @@ def poll_json(poll: Poll, question: PollQuestion) -> dict[str, Any]:
         "electorate": poll.electorate,
         "question_id": question.id,
         "question": question.text,
+        "question_options": question.options,
         "outcome": question.outcome,
         "deadline": None if poll.deadline is None else poll.deadline.isoformat(timespec="seconds"),
     }
@@ -199,6 +218,7 @@ async def open_vote(request: Request) -> Response:
             secret=body.secret,
             confirm_changed=body.confirm_changed,
             duration=body.duration,
+            options=[(o.label, o.label_en) for o in body.options],
         )
         asked = await live_votes.question_of(tx, poll)
     return JSONResponse(poll_json(poll, asked), status_code=201)

@@ -1,0 +1,156 @@
+"""A "choose one option" live vote (phương án 1/2/3): members choose one of the options
+the secretariat prepared or abstain; the signed ballot names the option's key and labels;
+an unknown key is refused precisely, and a tampered or replayed ballot still is."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from ecabinet.db import Database
+from ecabinet.models import Ballot
+from ecabinet.settings import Settings
+
+from .helpers import Session, Tablet, make_session, tablet
+
+SITES = [
+    {"label": "Phương án 1: Đông Anh", "label_en": "Option 1: Dong Anh"},
+    {"label": "Phương án 2: Gia Lâm", "label_en": "Option 2: Gia Lam"},
+    {"label": "Phương án 3: Hoài Đức", "label_en": ""},
+]
+
+
+@pytest.fixture
+async def tablets() -> AsyncIterator[list[Tablet]]:
+    made: list[Tablet] = []
+    yield made
+    for one in made:
+        await one.client.aclose()
+
+
+async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    response = await one.client.post(url, json=body or {})
+    assert response.status_code in (200, 201), response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def voting(
+    client: httpx.AsyncClient, db: Database, settings: Settings, made: list[Tablet], **rules: Any
+) -> tuple[Session, list[Tablet]]:
+    """A session on its first contested item, the chair and three members checked in."""
+    live = await make_session(db, settings, extra_members=2, **rules)
+    ones = [
+        await tablet(client._transport, str(client.base_url), settings, live.seats[role])
+        for role in ("chair", "member", "member-1", "member-2")
+    ]
+    made += ones
+    chair = ones[0]
+    await _post(chair, f"/api/meetings/{live.meeting_id}/session/open", {"confirm": True})
+    for one in ones:
+        assert (await one.check_in(live.meeting_id)).status_code == 200
+    await _post(chair, f"/api/meetings/{live.meeting_id}/consent-block/adopt")
+    await _post(chair, f"/api/meetings/{live.meeting_id}/session/next")
+    return live, ones
+
+
+async def open_options_vote(chair: Tablet, item: int) -> dict[str, Any]:
+    return await _post(
+        chair,
+        f"/api/items/{item}/polls",
+        {"question": "Chọn địa điểm xây dựng bệnh viện?", "options": SITES},
+    )
+
+
+async def test_a_member_chooses_an_option_and_signs_its_key_and_label(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live, [chair, member, *_] = await voting(client, db, settings, tablets)
+    poll = await open_options_vote(chair, live.items[1])
+    assert poll["options"] == ["opt1", "opt2", "opt3", "abstain"]
+    assert [o["key"] for o in poll["question_options"]] == ["opt1", "opt2", "opt3"]
+    assert poll["question_options"][2] == {
+        "key": "opt3",
+        "label": "Phương án 3: Hoài Đức",
+        "label_en": "",
+    }
+
+    issued, signed = await member.ballot(poll, "opt2")
+    assert issued["payload"]["choice"] == "opt2"
+    assert issued["payload"]["option"] == {
+        "key": "opt2",
+        "label": "Phương án 2: Gia Lâm",
+        "label_en": "Option 2: Gia Lam",
+    }
+    cast = await member.client.post(f"/api/polls/{poll['id']}/ballots", json=signed)
+    assert cast.status_code == 201, cast.text
+    assert cast.json()["choice"] == "opt2"
+    async with db.read() as session:
+        ballot = (await session.exec(select(Ballot))).one()
+    assert ballot.choice == "opt2"
+    assert json.loads(ballot.payload)["option"]["label"] == "Phương án 2: Gia Lâm"
+
+    abstaining, _ = await chair.ballot(poll, "abstain")
+    assert "option" not in abstaining["payload"]
+
+
+async def test_an_unknown_option_key_or_a_classic_choice_is_refused_precisely(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live, [chair, member, *_] = await voting(client, db, settings, tablets)
+    poll = await open_options_vote(chair, live.items[1])
+    for choice in ("opt4", "for", "Phương án 1: Đông Anh"):
+        refused = await member.options(poll, choice)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"] == (
+            f"{choice} is not one of this question's options; choose one of "
+            "opt1, opt2, opt3, abstain."
+        )
+    async with db.read() as session:
+        assert (await session.exec(select(Ballot))).all() == []
+
+
+async def test_a_ballot_altered_after_signing_or_replayed_by_another_is_refused(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live, [chair, member, minister, _] = await voting(client, db, settings, tablets)
+    poll = await open_options_vote(chair, live.items[1])
+    url = f"/api/polls/{poll['id']}/ballots"
+    _, signed = await member.ballot(poll, "opt1")
+    # The same signature over another option, or over the same key with another label.
+    for change in (
+        {"choice": "opt2", "option": {**signed["payload"]["option"], "key": "opt2"}},
+        {"option": {**signed["payload"]["option"], "label": "Phương án 2: Gia Lâm"}},
+    ):
+        altered = await member.client.post(
+            url, json={**signed, "payload": {**signed["payload"], **change}}
+        )
+        assert altered.status_code == 403, altered.text
+    replayed = await minister.client.post(url, json=signed)
+    assert replayed.status_code == 403, replayed.text
+    async with db.read() as session:
+        assert (await session.exec(select(Ballot))).all() == []
+
+
+async def test_a_question_offers_two_to_nine_options_each_with_its_label(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live, [chair, *_] = await voting(client, db, settings, tablets)
+    url = f"/api/items/{live.items[1]}/polls"
+    cases = [
+        ([SITES[0]], "A question offers from 2 to 9 options."),
+        (
+            [SITES[0], {"label": "", "label_en": "Option 2"}],
+            "Each option needs its label in Vietnamese.",
+        ),
+        ([SITES[0], {"label": " Phương án 1:  Đông Anh "}], "Two options have the same label."),
+    ]
+    for options, detail in cases:
+        refused = await chair.client.post(url, json={"options": options})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"] == detail
