@@ -1,7 +1,7 @@
 """options: a question's options (phương án), for a "choose one option" vote
 
 Revision ID: options_01
-Revises: live_03
+Revises: annul_01
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "options_01"
-down_revision: str | None = "live_03"
+down_revision: str | None = "annul_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
