@@ -33,7 +33,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import _migrate, run_blocking  # noqa: E402
 from tests.hostile.conftest import (  # noqa: E402
     Member,
     _free_port,
@@ -41,9 +40,10 @@ from tests.hostile.conftest import (  # noqa: E402
     _signed_in,
     _wait_until_up,
 )
-from tests.hostile.files import raw_pdf  # noqa: E402
 from tests.hostile.test_public import _bomb  # noqa: E402
-from tests.packet_helpers import make_pdf, meeting_body  # noqa: E402
+from tests.support.database import migrate, run_blocking  # noqa: E402
+from tests.support.hostile_files import raw_pdf  # noqa: E402
+from tests.support.packets import make_pdf, meeting_body  # noqa: E402
 
 WIDTHS = (600, 900, 1200, 1600, 2000)
 HOSTILE_IN_FLIGHT = 8
@@ -185,7 +185,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-hostile-") as scratch:
         port = _free_port()
         database = f"sqlite+aiosqlite:///{scratch}/ecabinet.db"
-        run_blocking(_migrate(database))
+        run_blocking(migrate(database))
         values = {
             "database_url": database,
             "data_dir": f"{scratch}/data",

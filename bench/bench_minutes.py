@@ -52,8 +52,8 @@ from ecabinet.minutes.render import (  # noqa: E402
 from ecabinet.minutes.verify import load_trust_roots, verify_pdf  # noqa: E402
 from ecabinet.models import PasskeyCredential  # noqa: E402
 from ecabinet.settings import load_settings  # noqa: E402
-from tests.minutes_fixture import build_closed_session  # noqa: E402
-from tests.minutes_tamper_kit import approve, sign_both  # noqa: E402
+from tests.support.minutes import build_closed_session  # noqa: E402
+from tests.support.minutes_tamper import approve, sign_both  # noqa: E402
 
 
 async def timed(runs: int, step: Callable[[], Awaitable[Any]]) -> tuple[list[float], Any]:

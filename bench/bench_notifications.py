@@ -27,8 +27,8 @@ from ecabinet.models import Person, PushSubscription  # noqa: E402
 from ecabinet.notices import mail, push  # noqa: E402
 from ecabinet.settings import load_settings  # noqa: E402
 from ecabinet.vocab import NoticeKind  # noqa: E402
-from tests.push_endpoint import push_endpoint  # noqa: E402
-from tests.smtp_server import smtp_server  # noqa: E402
+from tests.support.push import push_endpoint  # noqa: E402
+from tests.support.smtp import smtp_server  # noqa: E402
 
 
 async def run(people: int) -> None:

@@ -30,7 +30,7 @@ from ecabinet.minutes.keys_pkcs11 import Pkcs11KeySource  # noqa: E402
 from ecabinet.minutes.layout import FieldPlacement  # noqa: E402
 from ecabinet.minutes.render import CHAIR_FIELD, SECRETARY_FIELD  # noqa: E402
 from ecabinet.minutes.sign import KeySource, sign_pdf  # noqa: E402
-from tests.softhsm import MODULE, provision  # noqa: E402
+from tests.support.softhsm import MODULE, provision  # noqa: E402
 
 
 def draft(work: Path) -> bytes:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ecabinet.demo import government as gov
 
-from .demo_reader import (  # noqa: F401 (fixture)
+from .support.demo import (  # noqa: F401 (fixture)
     MINISTER_OF_FINANCE,
     MINISTER_OF_PLANNING,
     Demo,

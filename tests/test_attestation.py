@@ -22,7 +22,7 @@ from ecabinet.models import AuditEvent, Body, PasskeyCredential
 from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator, Vendor, make_vendor
 
-from .factories import enroll, seat_people
+from .support.factories import enroll, seat_people
 
 TABLET = bytes.fromhex("adce000235bcc60a648b0b25f1f05503")
 OTHER_TABLET = bytes.fromhex("0bb5c7a1d2e34f56a7b8c9d0e1f20304")

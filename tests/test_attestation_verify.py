@@ -17,7 +17,7 @@ from ecabinet.minutes.verify import verify_pdf
 from ecabinet.models import utcnow
 from ecabinet.softauthn import SoftAuthenticator, Vendor, make_vendor
 
-from .minutes_tamper_kit import Genuine
+from .support.minutes_tamper import Genuine
 from .test_key_register_chain import genuine, texts
 
 __all__ = ["genuine"]

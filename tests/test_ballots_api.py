@@ -17,7 +17,7 @@ from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator
 from ecabinet.vocab import PollKind, PollState
 
-from .factories import authenticator, enroll, seat_people
+from .support.factories import authenticator, enroll, seat_people
 
 
 async def open_poll(db: Database, body_id: int, *, secret: bool = False) -> tuple[int, int]:

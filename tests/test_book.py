@@ -8,8 +8,8 @@ import re
 from ecabinet.demo import government as gov
 from ecabinet.vocab import Classification
 
-from .demo_reader import MINISTER_OF_FINANCE, Demo, demo_fixture  # noqa: F401 (fixture)
-from .packet_helpers import set_clearance
+from .support.demo import MINISTER_OF_FINANCE, Demo, demo_fixture  # noqa: F401 (fixture)
+from .support.packets import set_clearance
 
 VAT_DRAFT = gov.AGENDA[2].documents[1]
 VAT_SUBMISSION = gov.AGENDA[2].documents[0]

@@ -18,8 +18,8 @@ from ecabinet.demo import government as gov
 from ecabinet.models import AuditEvent, DocumentReading, Person
 from ecabinet.vocab import Classification
 
-from .demo_reader import MINISTER_OF_FINANCE, Demo, demo_fixture  # noqa: F401 (fixture)
-from .packet_helpers import set_clearance
+from .support.demo import MINISTER_OF_FINANCE, Demo, demo_fixture  # noqa: F401 (fixture)
+from .support.packets import set_clearance
 
 SECRET = [
     document

@@ -14,8 +14,8 @@ from ecabinet.db import Database
 from ecabinet.models import Body, Membership
 from ecabinet.settings import Settings
 
-from .deliberation import add_members, make_meeting, signed_in
-from .factories import csrf_header, seat_people
+from .support.deliberation import add_members, make_meeting, signed_in
+from .support.factories import csrf_header, seat_people
 
 
 async def test_the_calendar_feed_lists_meetings_and_deadlines_until_revoked(

@@ -11,8 +11,8 @@ from ecabinet.models import Document, DocumentVersion, ItemGuest, Person
 from ecabinet.settings import Settings
 from ecabinet.vocab import Classification
 
-from .deliberation import last_event, make_meeting, pdf_text, signed_in
-from .factories import Seat, seat_people
+from .support.deliberation import last_event, make_meeting, pdf_text, signed_in
+from .support.factories import Seat, seat_people
 
 
 async def make_draft(

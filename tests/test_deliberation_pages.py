@@ -15,8 +15,8 @@ from ecabinet.db import Database
 from ecabinet.models import AgendaItem, Membership, Poll
 from ecabinet.settings import Settings
 
-from .deliberation import add_members, last_event, make_meeting, pass_deadline, signed_in
-from .factories import seat_people
+from .support.deliberation import add_members, last_event, make_meeting, pass_deadline, signed_in
+from .support.factories import seat_people
 from .test_comments_api import make_draft
 
 

@@ -10,7 +10,7 @@ import pytest
 from ecabinet.documents import checks, delivery
 from ecabinet.errors import UnsupportedMediaType, ValidationFailed
 
-from .packet_helpers import make_pdf
+from .support.packets import make_pdf
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from ecabinet.actions import reading
 from ecabinet.db import Database
 from ecabinet.models import AuditEvent
 
-from .packet_helpers import (  # noqa: F401 (fixture)
+from .support.packets import (  # noqa: F401 (fixture)
     People,
     attach,
     make_pdf,
@@ -250,7 +250,7 @@ async def test_offline_manifest_keeps_only_what_may_stay_on_the_tablet(
     assert kept["documents"][0]["pages"] == 3
 
     admin = httpx.AsyncClient(transport=member._transport, base_url=str(member.base_url))
-    from .factories import enroll
+    from .support.factories import enroll
 
     await enroll(admin, people.seats["admin"].token, authenticator_for(member))
     policy = await admin.patch(
@@ -268,7 +268,7 @@ async def test_offline_manifest_keeps_only_what_may_stay_on_the_tablet(
 def authenticator_for(client: httpx.AsyncClient) -> Any:
     from ecabinet.softauthn import SoftAuthenticator
 
-    from .conftest import ORIGIN
+    from .support.database import ORIGIN
 
     return SoftAuthenticator(origin=ORIGIN, rp_id="localhost", alg="ES256")
 

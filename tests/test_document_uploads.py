@@ -18,8 +18,8 @@ from ecabinet.db import Database
 from ecabinet.models import AuditEvent, Document, DocumentVersion
 from ecabinet.settings import Settings
 
-from .hostile import files
-from .packet_helpers import (
+from .support import hostile_files
+from .support.packets import (
     People,
     attach,
     blob_count,
@@ -100,7 +100,7 @@ async def test_a_pdf_and_its_second_version(
 async def test_links_attachments_and_open_at_page_one_are_not_active_content(crew: People) -> None:
     item_id = await new_item(crew, (await new_meeting(crew))["id"])
     response = await upload(
-        crew, f"/api/items/{item_id}/documents", files.navigation_pdf(), title="Tờ trình"
+        crew, f"/api/items/{item_id}/documents", hostile_files.navigation_pdf(), title="Tờ trình"
     )
     assert response.status_code == 201, response.text
 
@@ -229,10 +229,10 @@ BAD_UPLOADS = [
             id=name,
         )
         for name, data, found in [
-            ("javascript", files.javascript_pdf, "/JavaScript"),
-            ("launch", files.launch_pdf, "/Launch"),
-            ("beacon-on-open", files.beacon_pdf, "/OpenAction /URI"),
-            ("embedded-program", files.executable_pdf, "/EmbeddedFile cap-nhat.exe"),
+            ("javascript", hostile_files.javascript_pdf, "/JavaScript"),
+            ("launch", hostile_files.launch_pdf, "/Launch"),
+            ("beacon-on-open", hostile_files.beacon_pdf, "/OpenAction /URI"),
+            ("embedded-program", hostile_files.executable_pdf, "/EmbeddedFile cap-nhat.exe"),
         ]
     ],
     pytest.param(
@@ -403,7 +403,7 @@ async def test_classification_rules_on_upload(crew: People, db: Database) -> Non
 
 
 async def test_nobody_classifies_above_their_own_clearance(crew: People, db: Database) -> None:
-    from .packet_helpers import set_clearance
+    from .support.packets import set_clearance
 
     item_id = await new_item(crew, (await new_meeting(crew))["id"])
     await set_clearance(db, crew.seats["secretariat"].person_id, 1)

@@ -32,8 +32,8 @@ from ecabinet.softauthn import SoftAuthenticator
 from ecabinet.sweeper import sweep_once
 from ecabinet.vocab import Classification, MeetingState, Role
 
-from .factories import authenticator, csrf_header, enroll, seat_people
-from .live.helpers import make_session
+from .support.factories import authenticator, csrf_header, enroll, seat_people
+from .support.live import make_session
 from .test_ballots_api import open_poll
 
 

@@ -13,7 +13,7 @@ from ecabinet.db import Database
 from ecabinet.models import Ballot, PollQuestion
 from ecabinet.settings import Settings
 
-from .factories import authenticator, enroll, seat_people
+from .support.factories import authenticator, enroll, seat_people
 from .test_ballots_api import open_poll
 
 

@@ -26,8 +26,8 @@ from ecabinet.minutes.verify import verify_pdf
 from ecabinet.models import KeyRegisterRevision, PasskeyCredential, utcnow
 from ecabinet.sweeper import sweep_once
 
-from .conftest import run_blocking
-from .minutes_tamper_kit import (
+from .support.database import run_blocking
+from .support.minutes_tamper import (
     Genuine,
     build_genuine,
     device_key,

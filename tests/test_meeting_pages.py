@@ -9,7 +9,7 @@ import httpx
 
 from ecabinet.db import Database
 
-from .packet_helpers import (
+from .support.packets import (
     People,
     attach,
     make_pdf,

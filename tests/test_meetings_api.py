@@ -17,7 +17,7 @@ from ecabinet.events import Event
 from ecabinet.models import AuditEvent, utcnow
 from ecabinet.settings import Settings
 
-from .packet_helpers import (  # noqa: F401 (fixture)
+from .support.packets import (  # noqa: F401 (fixture)
     People,
     actor_of_person,
     attach,
@@ -292,8 +292,8 @@ async def test_guests_see_only_their_item(
     from ecabinet.actions.enrollment import issue_enrollment
     from ecabinet.models import Person
 
-    from .conftest import ORIGIN
-    from .factories import authenticator, enroll
+    from .support.database import ORIGIN
+    from .support.factories import authenticator, enroll
 
     async with db.transaction() as tx:
         guest = Person(full_name="Chủ tịch Ủy ban Dân tộc", email="khach@example.vn")

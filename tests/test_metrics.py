@@ -15,8 +15,8 @@ from ecabinet.app import create_app
 from ecabinet.db import Database
 from ecabinet.settings import Settings, load_settings
 
-from .conftest import ORIGIN
-from .factories import csrf_header
+from .support.database import ORIGIN
+from .support.factories import csrf_header
 
 TOKEN = "scrape-" + "t" * 32
 

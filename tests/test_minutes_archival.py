@@ -19,7 +19,7 @@ from ecabinet.minutes.render import CHAIR_FIELD, SECRETARY_FIELD
 from ecabinet.minutes.sign import sign_pdf
 from ecabinet.settings import Settings
 
-from .minutes_fixture import build_closed_session
+from .support.minutes import build_closed_session
 
 APPROVAL = "ecabinet-approval.json"
 

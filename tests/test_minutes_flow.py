@@ -35,9 +35,9 @@ from ecabinet.models import (
 from ecabinet.operations.anchors import anchor_minutes_heads, anchor_path
 from ecabinet.settings import Settings
 
-from .deliberation import pdf_text
-from .factories import csrf_header, sign_in
-from .minutes_fixture import ClosedSession, build_closed_session
+from .support.deliberation import pdf_text
+from .support.factories import csrf_header, sign_in
+from .support.minutes import ClosedSession, build_closed_session
 
 
 @pytest.fixture

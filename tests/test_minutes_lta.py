@@ -49,7 +49,7 @@ from ecabinet.minutes.render import CHAIR_FIELD, SECRETARY_FIELD
 from ecabinet.minutes.sign import archival, archive_pdf, sign_pdf, timestamper
 from ecabinet.settings import Settings
 
-from .minutes_fixture import build_closed_session
+from .support.minutes import build_closed_session
 
 ARCH = "ecabinet-test"
 LABELS = ("root", "interm", "tsa", "ocsp", "secretary", "chair", "revoked")

@@ -22,7 +22,7 @@ from ecabinet.minutes.sign import sign_pdf, timestamper
 from ecabinet.minutes.verify import load_trust_roots, verify_pdf
 from ecabinet.settings import Settings
 
-from .minutes_fixture import build_closed_session
+from .support.minutes import build_closed_session
 from .test_minutes_lta import Pki, TokenKey, lta_minutes, lta_spec, pki  # noqa: F401
 
 

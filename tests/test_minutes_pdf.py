@@ -29,7 +29,7 @@ from ecabinet.minutes.sign import sign_pdf
 from ecabinet.minutes.verify import load_trust_roots, verify_pdf
 from ecabinet.settings import Settings
 
-from .minutes_fixture import VOTED_TEXT, VOTED_VERSIONS, ClosedSession, build_closed_session
+from .support.minutes import VOTED_TEXT, VOTED_VERSIONS, ClosedSession, build_closed_session
 
 HEADINGS_VI = [
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",

@@ -19,8 +19,8 @@ from ecabinet.db import Database
 from ecabinet.models import AuditEvent
 from ecabinet.settings import Settings
 
-from .minutes_fixture import ClosedSession, build_closed_session
-from .softhsm import MODULE, SoftHsm, provision
+from .support.minutes import ClosedSession, build_closed_session
+from .support.softhsm import MODULE, SoftHsm, provision
 from .test_minutes_flow import kinds, person_client, sign_step
 from .test_minutes_pdf import pdfsig
 

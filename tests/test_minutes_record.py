@@ -24,7 +24,7 @@ from ecabinet.minutes.record import MinutesRecord
 from ecabinet.models import AuditEvent, Meeting, Poll, PollQuestion
 from ecabinet.settings import Settings
 
-from .minutes_fixture import ClosedSession, build_closed_session
+from .support.minutes import ClosedSession, build_closed_session
 
 
 async def record_of(db: Database, settings: Settings, session: ClosedSession) -> MinutesRecord:

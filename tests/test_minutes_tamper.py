@@ -23,8 +23,8 @@ from ecabinet.minutes.notice import NOTICE_FILE_NAME
 from ecabinet.minutes.render import CHAIR_FIELD, SECRETARY_FIELD
 from ecabinet.minutes.sign import sign_pdf
 
-from .conftest import run_blocking
-from .minutes_tamper_kit import (
+from .support.database import run_blocking
+from .support.minutes_tamper import (
     Genuine,
     approve,
     build_genuine,

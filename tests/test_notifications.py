@@ -18,9 +18,9 @@ from ecabinet.settings import Settings
 from ecabinet.sweeper import sweep_once
 from ecabinet.vocab import NoticeKind
 
-from .deliberation import execute, make_meeting, signed_in
-from .factories import authenticator, enroll, seat_people
-from .smtp_server import smtp_server
+from .support.deliberation import execute, make_meeting, signed_in
+from .support.factories import authenticator, enroll, seat_people
+from .support.smtp import smtp_server
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 

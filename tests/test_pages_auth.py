@@ -17,7 +17,7 @@ from ecabinet.settings import Settings
 from ecabinet.web.pages_auth import device_guess, local_path
 from ecabinet.web.qr import qr_data_uri
 
-from .factories import Seat, authenticator, enroll, seat_people
+from .support.factories import Seat, authenticator, enroll, seat_people
 
 
 def csrf_of(html: str) -> str:

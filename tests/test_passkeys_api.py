@@ -16,8 +16,8 @@ from ecabinet.models import AuditEvent, Enrollment, PasskeyCredential, utcnow
 from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator
 
-from .conftest import ORIGIN
-from .factories import authenticator, csrf_header, enroll, seat_people, sign_in
+from .support.database import ORIGIN
+from .support.factories import authenticator, csrf_header, enroll, seat_people, sign_in
 
 
 async def _kinds(db: Database) -> list[str]:

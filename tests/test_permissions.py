@@ -19,7 +19,7 @@ from ecabinet.models import Body, utcnow
 from ecabinet.settings import Settings
 from ecabinet.vocab import ItemKind
 
-from .factories import ROLES, authenticator, enroll, seat_people
+from .support.factories import ROLES, authenticator, enroll, seat_people
 from .test_ballots_api import open_poll
 
 # The only routes a person who is not signed in may use: reading the start page, signing

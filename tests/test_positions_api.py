@@ -10,8 +10,8 @@ from ecabinet.db import Database
 from ecabinet.models import Membership, Position, PositionRevision
 from ecabinet.settings import Settings
 
-from .deliberation import add_members, last_event, make_meeting, pass_deadline, signed_in
-from .factories import authenticator, enroll, seat_people
+from .support.deliberation import add_members, last_event, make_meeting, pass_deadline, signed_in
+from .support.factories import authenticator, enroll, seat_people
 
 
 async def test_a_member_gives_and_changes_a_position_and_every_change_is_kept(

@@ -20,9 +20,9 @@ from ecabinet.settings import Settings
 from ecabinet.sweeper import sweep_once
 from ecabinet.vocab import NoticeKind
 
-from .deliberation import execute
-from .factories import authenticator, enroll, seat_people
-from .push_endpoint import push_endpoint, unb64url
+from .support.deliberation import execute
+from .support.factories import authenticator, enroll, seat_people
+from .support.push import push_endpoint, unb64url
 
 
 def check_vapid(authorization: str, public_key: str, endpoint: str) -> None:

@@ -15,7 +15,7 @@ from ecabinet.notices.mail import deliver_pending
 from ecabinet.settings import Settings
 from ecabinet.sweeper import sweep_once
 
-from .deliberation import (
+from .support.deliberation import (
     add_members,
     execute,
     last_event,
@@ -23,8 +23,8 @@ from .deliberation import (
     pass_deadline,
     signed_in,
 )
-from .factories import seat_people
-from .smtp_server import free_port, smtp_server
+from .support.factories import seat_people
+from .support.smtp import free_port, smtp_server
 
 
 async def test_members_see_what_is_open_and_the_secretariat_reminds_the_missing(

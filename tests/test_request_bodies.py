@@ -19,7 +19,7 @@ from ecabinet.web.api_ballots import BallotRequest
 from ecabinet.web.bodies import media_type_of, model_of
 from ecabinet.web.openapi import openapi_path
 
-from .factories import authenticator, enroll, seat_people
+from .support.factories import authenticator, enroll, seat_people
 from .test_ballots_api import open_poll
 
 

@@ -14,13 +14,13 @@ from ecabinet.demo import government as gov
 from ecabinet.models import AgendaItem, Person
 from ecabinet.vocab import Classification
 
-from .demo_reader import (  # noqa: F401 (fixture)
+from .support.demo import (  # noqa: F401 (fixture)
     MINISTER_OF_FINANCE,
     MINISTER_OF_PLANNING,
     Demo,
     demo_fixture,
 )
-from .packet_helpers import set_clearance
+from .support.packets import set_clearance
 
 VAT_SUBMISSION = gov.AGENDA[2].documents[0]  # Mật
 VAT_DRAFT = gov.AGENDA[2].documents[1]  # public, revised in version 2

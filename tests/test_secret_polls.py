@@ -11,8 +11,8 @@ from ecabinet.db import Database
 from ecabinet.models import Body
 from ecabinet.settings import Settings
 
-from .deliberation import signed_in
-from .factories import seat_people
+from .support.deliberation import signed_in
+from .support.factories import seat_people
 from .test_written_polls import draft, vote
 
 

@@ -22,8 +22,8 @@ from ecabinet.db import Database
 from ecabinet.models import Body
 from ecabinet.settings import Settings
 
-from .conftest import ORIGIN, on_postgres
-from .packet_helpers import (  # noqa: F401 (fixture)
+from .support.database import ORIGIN, on_postgres
+from .support.packets import (  # noqa: F401 (fixture)
     People,
     attach,
     make_pdf,

@@ -16,8 +16,8 @@ from ecabinet.models import Membership, Notification, utcnow
 from ecabinet.settings import Settings
 from ecabinet.sweeper import sweep_once
 
-from .deliberation import execute, make_meeting, signed_in
-from .factories import seat_people
+from .support.deliberation import execute, make_meeting, signed_in
+from .support.factories import seat_people
 
 
 async def _seat_of(db: Database, person_id: int) -> int:

@@ -11,7 +11,7 @@ from ecabinet.models import AgendaItem, Body, Meeting
 from ecabinet.settings import Settings
 from ecabinet.sweeper import sweep_once
 
-from .deliberation import (
+from .support.deliberation import (
     Member,
     add_members,
     events,
@@ -21,7 +21,7 @@ from .deliberation import (
     pass_deadline,
     signed_in,
 )
-from .factories import seat_people
+from .support.factories import seat_people
 
 
 async def give(member: Member, item: int, stance: str, text: str = "") -> None:

@@ -15,7 +15,7 @@ from ecabinet.rules import Rules, Tally, chair_seat, decide, decide_vote, decide
 from ecabinet.settings import Settings
 from ecabinet.vocab import PollKind, PollState
 
-from .live.helpers import actor, attend, make_session
+from .support.live import actor, attend, make_session
 
 GOVERNMENT = Rules()
 TIE = [(1, "for"), (2, "for"), (3, "against"), (4, "against")]

@@ -19,7 +19,7 @@ from ecabinet.models import Poll, utcnow
 from ecabinet.settings import Settings
 from ecabinet.sweeper import sweep_once
 
-from .deliberation import (
+from .support.deliberation import (
     Member,
     add_members,
     execute,
@@ -28,8 +28,8 @@ from .deliberation import (
     pdf_text,
     signed_in,
 )
-from .factories import csrf_header, seat_people
-from .packet_helpers import make_pdf
+from .support.factories import csrf_header, seat_people
+from .support.packets import make_pdf
 
 
 @pytest.fixture

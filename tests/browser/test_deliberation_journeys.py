@@ -12,8 +12,8 @@ from sqlmodel import select
 from ecabinet.db import Database
 from ecabinet.models import AuditEvent
 
-from ..deliberation import add_members, make_meeting, pass_deadline
-from ..factories import Seat, seat_people
+from ..support.deliberation import add_members, make_meeting, pass_deadline
+from ..support.factories import Seat, seat_people
 from .conftest import Device, Devices, LiveServer
 from .test_passkey_journeys import enroll
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from ..deliberation import make_meeting
-from ..factories import seat_people
+from ..support.deliberation import make_meeting
+from ..support.factories import seat_people
 from .conftest import Devices, LiveServer
 from .test_meeting_journey import pdf, upload
 from .test_passkey_journeys import enroll

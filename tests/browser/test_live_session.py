@@ -15,7 +15,7 @@ from playwright.sync_api import Dialog, Locator, Page, expect
 from ecabinet.actions.minutes import make_drafts
 from ecabinet.minutes.collect import collect
 
-from ..live.helpers import make_session
+from ..support.live import make_session
 from .conftest import Device, Devices, LiveServer
 from .test_reader_journey import assert_accessible
 

@@ -23,7 +23,7 @@ from ecabinet.actions.enrollment import issue_enrollment
 from ecabinet.models import AgendaItem, Body, utcnow
 from ecabinet.vocab import Classification, Role
 
-from ..factories import Seat, seat_people
+from ..support.factories import Seat, seat_people
 from .conftest import Device, Devices, LiveServer
 
 pytestmark = pytest.mark.browser

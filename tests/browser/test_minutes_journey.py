@@ -18,7 +18,7 @@ from ecabinet.minutes.ca import prepare_demo_signing
 from ecabinet.models import AuditEvent, Minutes
 from ecabinet.softauthn import SoftAuthenticator
 
-from ..minutes_fixture import ClosedSession, build_closed_session
+from ..support.minutes import ClosedSession, build_closed_session
 from .conftest import Device, Devices, LiveServer
 from .test_passkey_journeys import sign_in
 

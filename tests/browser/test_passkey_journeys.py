@@ -16,7 +16,7 @@ from sqlmodel import col
 from ecabinet.db import Database
 from ecabinet.models import Enrollment, utcnow
 
-from ..factories import Seat, seat_people
+from ..support.factories import Seat, seat_people
 from .conftest import Device, Devices, LiveServer
 
 pytestmark = pytest.mark.browser

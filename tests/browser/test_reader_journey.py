@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from ecabinet.demo import government as gov
 from ecabinet.demo.seed import SeatLink, seed_government, session_titles
 
-from ..demo_reader import MINISTER_OF_FINANCE
+from ..support.demo import MINISTER_OF_FINANCE
 from .conftest import Device, Devices, LiveServer
 
 pytestmark = pytest.mark.browser

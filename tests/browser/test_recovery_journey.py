@@ -13,7 +13,7 @@ from ecabinet.actions.enrollment import issue_enrollment
 from ecabinet.models import Body
 from ecabinet.vocab import Classification, Role
 
-from ..factories import Seat, seat_people
+from ..support.factories import Seat, seat_people
 from .conftest import Devices, LiveServer
 from .test_passkey_journeys import enroll, sign_in
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from ecabinet.models import Meeting, utcnow
 
-from ..live.helpers import make_session
+from ..support.live import make_session
 from .conftest import Devices, LiveServer
 from .test_live_session import bound, enroll, idle
 from .test_reader_journey import assert_accessible

@@ -12,7 +12,7 @@ from playwright.sync_api import Dialog, expect
 
 from ecabinet import clock, sweeper
 
-from ..live.helpers import make_session
+from ..support.live import make_session
 from .conftest import Devices, LiveServer
 from .test_live_session import bound, enroll
 

@@ -21,8 +21,8 @@ from sqlmodel import col, select
 from ecabinet.db import Database
 from ecabinet.models import Ballot
 
-from ..live.helpers import Tablet
 from ..postgres.conftest import Follower, Process, eventually, free_port
+from ..support.live import Tablet
 from .cluster import single_node
 from .nginx import nginx_in_front
 from .underway import vote_underway

@@ -15,8 +15,8 @@ from ecabinet.db import Database, make_engine
 from ecabinet.migrate import upgrade
 from ecabinet.settings import Settings, load_settings
 
-from ..live.helpers import Session, Tablet, make_session, tablet
 from ..postgres.conftest import Follower, Process, eventually, free_port
+from ..support.live import Session, Tablet, make_session, tablet
 
 
 @dataclass

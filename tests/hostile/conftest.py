@@ -24,10 +24,10 @@ from ecabinet.db import Database
 from ecabinet.settings import Settings, load_settings
 from ecabinet.softauthn import SoftAuthenticator
 
-from ..conftest import PG_URL, _pg_admin, on_postgres, run_blocking
-from ..factories import Seat, authenticator, seat_people
-from ..packet_helpers import make_pdf, meeting_body
-from . import files
+from ..support import hostile_files
+from ..support.database import PG_URL, on_postgres, pg_admin, run_blocking
+from ..support.factories import Seat, authenticator, seat_people
+from ..support.packets import make_pdf, meeting_body
 
 # The budgets of the server under attack (ECABINET_* settings).
 BUDGETS = {
@@ -102,9 +102,9 @@ def hostile_database(
 ) -> Iterator[str]:
     if on_postgres():
         name = f"ecab_h_{uuid.uuid4().hex[:12]}"
-        run_blocking(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+        run_blocking(pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
         yield str(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
-        run_blocking(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_blocking(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = tmp_path_factory.mktemp("hostile") / "ecabinet.db"
         shutil.copyfile(template_database, path)
@@ -221,7 +221,7 @@ def _packet(secretariat: Member) -> tuple[dict[str, str], dict[str, str], dict[s
     assert item.status_code == 201, item.text
     uploads = {
         "ordinary": (make_pdf(4), "internal", ""),
-        "slow": (files.slow_pdf(), "internal", ""),
+        "slow": (hostile_files.slow_pdf(), "internal", ""),
         "long-classified": (make_pdf(21), "mat", "Điểm a khoản 2 Danh mục bí mật"),
     }
     pages: dict[str, str] = {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ..support.hostile_files import javascript_pdf, many_pages_pdf, tall_pages_pdf
 from .conftest import RSS_BUDGET_KB, Target
-from .files import javascript_pdf, many_pages_pdf, tall_pages_pdf
 
 TOO_SLOW = (
     "This file takes longer than 3 seconds to process, so it was stopped. Ask the "

@@ -15,7 +15,7 @@ import pytest
 
 from ecabinet.minutes.evidence import FILE_NAME
 
-from ..packet_helpers import make_pdf
+from ..support.packets import make_pdf
 from .conftest import BUDGETS, RSS_BUDGET_KB, Target
 
 

@@ -25,8 +25,8 @@ from ecabinet.app import create_app
 from ecabinet.serving import uvicorn_options
 from ecabinet.settings import Settings, load_settings
 
-from ..factories import Seat
-from .helpers import Tablet, tablet
+from ..support.factories import Seat
+from ..support.live import Tablet, tablet
 
 
 @dataclass

@@ -9,9 +9,9 @@ from websockets.exceptions import ConnectionClosed
 
 from ecabinet.db import Database
 
-from ..factories import sign_in
+from ..support.factories import sign_in
+from ..support.live import Tablet, audit_kinds, make_session
 from .conftest import Server, frame, real_tablet, token_of
-from .helpers import Tablet, audit_kinds, make_session
 
 
 # With a two-minute heartbeat its sweep cannot be what closes the socket during the test.

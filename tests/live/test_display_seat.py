@@ -18,8 +18,8 @@ from ecabinet.db import Database
 from ecabinet.models import Document, Meeting, utcnow
 from ecabinet.settings import Settings
 
-from ..factories import csrf_header
-from .helpers import Session, Tablet, attend, audit_kinds, make_session, tablet
+from ..support.factories import csrf_header
+from ..support.live import Session, Tablet, attend, audit_kinds, make_session, tablet
 
 
 async def add_document(db: Database, body_id: int, item_id: int) -> int:

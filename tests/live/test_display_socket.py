@@ -17,9 +17,9 @@ from ecabinet.actions.bodies import create_body
 from ecabinet.db import Database
 from ecabinet.models import Meeting, utcnow
 
-from ..factories import csrf_header
+from ..support.factories import csrf_header
+from ..support.live import Tablet, attend, make_session
 from .conftest import Server, frame, real_tablet
-from .helpers import Tablet, attend, make_session
 
 
 async def _projector(server: Server, secretariat: Tablet, body_id: int, name: str) -> str:

@@ -16,7 +16,7 @@ from ecabinet.realtime import presence
 from ecabinet.settings import Settings
 from ecabinet.vocab import MeetingState
 
-from .helpers import attend, make_session
+from ..support.live import attend, make_session
 
 
 @dataclass

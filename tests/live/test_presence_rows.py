@@ -10,7 +10,7 @@ from ecabinet.models import LiveConnection, utcnow
 from ecabinet.realtime import presence
 from ecabinet.settings import Settings
 
-from ..factories import seat_people
+from ..support.factories import seat_people
 
 
 async def test_a_dead_process_connections_are_closed_by_the_sweep(

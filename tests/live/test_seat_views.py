@@ -17,9 +17,9 @@ from ecabinet.models import ItemGuest, Meeting, Person
 from ecabinet.realtime import frames
 from ecabinet.vocab import Role
 
-from ..factories import Seat
+from ..support.factories import Seat
+from ..support.live import Tablet, attend, make_session
 from .conftest import Server, real_tablet
-from .helpers import Tablet, attend, make_session
 
 SEATS = ("chair", "member", "observer", "secretariat", "guest")
 CHANNELS = ("snapshot", "frame")

@@ -29,7 +29,7 @@ from ecabinet.models import (
 from ecabinet.realtime import outbox
 from ecabinet.settings import Settings
 
-from .helpers import (
+from ..support.live import (
     Session,
     actor,
     add_deputy,

@@ -19,9 +19,9 @@ from ecabinet.models import Ballot, Document, DocumentVersion, Meeting, utcnow
 from ecabinet.settings import Settings
 from ecabinet.softauthn import b64url
 
-from ..factories import csrf_header
-from ..packet_helpers import make_pdf
-from .helpers import Session, Tablet, add_deputy, audit_kinds, make_session, tablet
+from ..support.factories import csrf_header
+from ..support.live import Session, Tablet, add_deputy, audit_kinds, make_session, tablet
+from ..support.packets import make_pdf
 
 
 @pytest.fixture

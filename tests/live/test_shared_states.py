@@ -16,7 +16,7 @@ from ecabinet.models import ItemGuest, Meeting, Person
 from ecabinet.realtime.states import StateCache
 from ecabinet.settings import Settings
 
-from .helpers import actor, attend, make_session
+from ..support.live import actor, attend, make_session
 
 
 async def _guest(db: Database, item_id: int) -> int:

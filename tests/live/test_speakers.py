@@ -16,8 +16,8 @@ from ecabinet.minutes.collect import collect
 from ecabinet.minutes.render import EvidenceSummary, render_minutes
 from ecabinet.settings import Settings
 
-from ..deliberation import pdf_text
-from .helpers import Session, Tablet, audit_kinds, make_session, tablet
+from ..support.deliberation import pdf_text
+from ..support.live import Session, Tablet, audit_kinds, make_session, tablet
 
 
 @pytest.fixture

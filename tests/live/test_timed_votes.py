@@ -20,7 +20,7 @@ from ecabinet.errors import ValidationFailed
 from ecabinet.models import AuditEvent
 from ecabinet.settings import Settings
 
-from .helpers import Session, Tablet, actor, attend, make_session, tablet
+from ..support.live import Session, Tablet, actor, attend, make_session, tablet
 
 DEADLINE_PASSED = "The deadline of this poll has passed; the ballot was not recorded."
 

@@ -13,8 +13,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from ecabinet.db import Database
 
+from ..support.live import Tablet, audit_kinds, make_session
 from .conftest import Server, frame, real_tablet, token_of
-from .helpers import Tablet, audit_kinds, make_session
 
 # Opened before anyone checks in: the chair confirms the warning about the quorum.
 OPEN_ANYWAY = {"confirm": True}

@@ -20,7 +20,7 @@ from ecabinet.events import EventKind
 from ecabinet.models import AuditEvent, Ballot
 from ecabinet.settings import Settings
 
-from ..live.helpers import Tablet, make_session, tablet
+from ..support.live import Tablet, make_session, tablet
 from .conftest import Process, free_port
 
 PROCESSES = 4

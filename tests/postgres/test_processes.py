@@ -15,7 +15,7 @@ from ecabinet.db import Database
 from ecabinet.models import Ballot
 from ecabinet.settings import Settings
 
-from ..live.helpers import Tablet, make_session, tablet
+from ..support.live import Tablet, make_session, tablet
 from .conftest import Follower, Process, eventually
 
 

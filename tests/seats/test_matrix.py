@@ -33,8 +33,8 @@ from ecabinet.app import create_app
 from ecabinet.db import Database
 from ecabinet.settings import Settings
 
-from ..conftest import PG_URL, _pg_admin, on_postgres, run_blocking
 from ..live.conftest import live_settings, serving
+from ..support.database import PG_URL, on_postgres, pg_admin, run_blocking
 from .world import (
     COMMENT,
     DOCUMENTS,
@@ -192,9 +192,9 @@ def module_database(
 ) -> Iterator[str]:
     if on_postgres():
         name = f"ecab_m_{uuid.uuid4().hex[:12]}"
-        run_blocking(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+        run_blocking(pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
         yield str(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
-        run_blocking(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_blocking(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = tmp_path_factory.mktemp("seats") / "ecabinet.db"
         shutil.copyfile(template_database, path)

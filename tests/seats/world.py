@@ -23,9 +23,9 @@ from ecabinet.models import Membership, Person, utcnow
 from ecabinet.settings import Settings
 from ecabinet.vocab import Classification, Role
 
-from ..factories import Seat, csrf_header, seat_people
-from ..live.helpers import Tablet, actor, attend, seat_id, tablet
-from ..packet_helpers import make_pdf
+from ..support.factories import Seat, csrf_header, seat_people
+from ..support.live import Tablet, actor, attend, seat_id, tablet
+from ..support.packets import make_pdf
 
 # The seats of the matrix: every kind the security model names, and nobody at all.
 SEATS = (

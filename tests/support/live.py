@@ -28,7 +28,7 @@ from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator
 from ecabinet.vocab import Classification, ItemStatus, MeetingState, Role
 
-from ..factories import Seat, authenticator, enroll, seat_people
+from .factories import Seat, authenticator, enroll, seat_people
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from ..packet_helpers import make_pdf
+from .packets import make_pdf
 
 
 def raw_pdf(contents: list[bytes], size: tuple[float, float] = (595, 842)) -> bytes:

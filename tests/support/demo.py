@@ -16,7 +16,7 @@ from ecabinet.demo.seed import SeatLink, seed_government
 from ecabinet.models import AgendaItem, Document, DocumentVersion, Meeting
 from ecabinet.settings import Settings
 
-from .conftest import ORIGIN
+from .database import ORIGIN
 from .factories import authenticator, csrf_header, enroll
 
 MINISTER_OF_FINANCE = "Lưu Thị Thanh Hương"

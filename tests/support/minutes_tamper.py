@@ -35,8 +35,8 @@ from ecabinet.models import PasskeyCredential
 from ecabinet.settings import Settings, load_settings
 from ecabinet.softauthn import SoftAuthenticator, b64url_decode
 
-from .conftest import ORIGIN
-from .minutes_fixture import ClosedSession, build_closed_session
+from .database import ORIGIN
+from .minutes import ClosedSession, build_closed_session
 
 
 @dataclass

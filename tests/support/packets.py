@@ -24,7 +24,7 @@ from ecabinet.db import Database
 from ecabinet.models import Membership, Person, StoredBlob, utcnow
 from ecabinet.settings import Settings
 
-from .conftest import ORIGIN
+from .database import ORIGIN
 from .factories import Seat, authenticator, csrf_header, enroll, seat_people
 
 
