@@ -15,7 +15,7 @@ from ecabinet.models import Poll, utcnow
 from ecabinet.settings import Settings
 from ecabinet.vocab import PollState
 
-from .helpers import Session, Tablet, audit_kinds, make_session, tablet
+from ..support.live import Session, Tablet, audit_kinds, make_session, tablet
 
 
 @pytest.fixture

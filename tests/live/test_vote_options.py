@@ -16,7 +16,7 @@ from ecabinet.db import Database
 from ecabinet.models import Ballot
 from ecabinet.settings import Settings
 
-from .helpers import Session, Tablet, make_session, tablet
+from ..support.live import Session, Tablet, make_session, tablet
 
 SITES = [
     {"label": "Phương án 1: Đông Anh", "label_en": "Option 1: Dong Anh"},
