@@ -43,6 +43,7 @@ class EventKind(StrEnum):
     BALLOT_CAST = "ballot.cast"
     VOTE_OPENED = "vote.opened"
     VOTE_CLOSED = "vote.closed"
+    VOTE_ANNULLED = "vote.annulled"
     SESSION_CHECKED_IN = "session.checked_in"
     SESSION_CONSENT_ADOPTED = "session.consent_adopted"
     SESSION_ITEM_TAKEN = "session.item_taken"
@@ -159,6 +160,7 @@ KINDS: dict[EventKind, Spec] = {
     EventKind.BALLOT_CAST: Spec(Audience.MEETING, BallotCast),
     EventKind.VOTE_OPENED: _LIVE,
     EventKind.VOTE_CLOSED: _LIVE,
+    EventKind.VOTE_ANNULLED: _LIVE,
     EventKind.SESSION_CHECKED_IN: _LIVE,
     EventKind.SESSION_CONSENT_ADOPTED: _LIVE,
     EventKind.SESSION_ITEM_TAKEN: _LIVE,

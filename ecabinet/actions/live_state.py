@@ -134,6 +134,7 @@ async def _open_poll(
         "electorate": poll.electorate,
         "present": quorum.present,
         "opened_at": _at(poll.opened_at),
+        "rerun_of": poll.rerun_of_id,
         # A timed vote: its deadline, and the seconds left when this state was made
         # (the screens count down from there, whatever their own clock says).
         "deadline": _at(poll.deadline),
@@ -250,6 +251,37 @@ async def speakers(session: AsyncSession, item: AgendaItem | None) -> dict[str, 
     }
 
 
+async def _annulled(
+    session: AsyncSession, polls: Sequence[tuple[Poll, PollQuestion]]
+) -> list[dict[str, Any]]:
+    """The votes the chair annulled, with the reason every screen shows, and the re-run
+    that asked again (if any)."""
+    annulled = [(p, q) for p, q in polls if p.state == PollState.ANNULLED.value]
+    if not annulled:
+        return []
+    people = {p.annulled_by_id for p, _ in annulled if p.annulled_by_id is not None}
+    names = dict(
+        (
+            await session.exec(
+                select(Person.id, Person.full_name).where(col(Person.id).in_(people))
+            )
+        ).all()
+    )
+    reruns = {p.rerun_of_id: p.id for p, _ in polls if p.rerun_of_id is not None}
+    return [
+        {
+            "poll": poll.id,
+            "item": poll.item_id,
+            "question": question.text,
+            "reason": poll.annul_reason,
+            "annulled_at": _at(poll.annulled_at),
+            "by": names.get(poll.annulled_by_id or 0, ""),
+            "rerun": reruns.get(poll.id or 0),
+        }
+        for poll, question in annulled
+    ]
+
+
 def _recusals(declared: Sequence[Recusal], seats: Sequence[Seat]) -> list[dict[str, Any]]:
     """Who declared a conflict of interest on the current item, and why (said in the room
     and recorded in the minutes)."""
@@ -316,6 +348,7 @@ async def snapshot(
         "attendance": [_seat(seat, body) for seat in seats],
         "poll": None if open_poll is None else await _open_poll(session, *open_poll, quorum),
         "results": results,
+        "annulled": await _annulled(session, polls),
         "speakers": await speakers(session, current),
         "recusals": _recusals(declared, seats),
         "secret_ballot_allowed": body.secret_ballot_allowed,

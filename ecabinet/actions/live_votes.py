@@ -105,9 +105,11 @@ async def open_vote(
     confirm_changed: bool = False,
     duration: int | None = None,
     options: Sequence[tuple[str, str]] = (),
+    rerun_of: Poll | None = None,
 ) -> Poll:
     """Open a vote on the current item; ``options`` (label, English label) make it a
-    "choose one option" vote."""
+    "choose one option" vote; ``rerun_of``, an annulled vote it asks again with the same
+    choices and texts (actions/annulment.py)."""
     item = await tx.session.get(AgendaItem, item_id)
     if item is None:
         raise NotFound("There is no agenda item with the number %(id)s.", id=item_id)
@@ -169,7 +171,9 @@ async def open_vote(
         kind=PollKind.LIVE.value,
         title=item.title[:500],
         secret=secret,
-        options=vote_options.choices(body.vote_options, offered),
+        options=vote_options.choices(body.vote_options, offered)
+        if rerun_of is None
+        else list(rerun_of.options),
         state=PollState.OPEN.value,
         created_by_id=actor.person_id,
         opened_at=now,
@@ -177,7 +181,10 @@ async def open_vote(
         deadline=None if duration is None else now + timedelta(seconds=duration),
         electorate=len(seats),
         voter_ids=[s.membership.id or 0 for s in seats if s.membership.id not in recused],
-        texts=await voted_texts.of_item(tx.session, item.id or 0),
+        texts=await voted_texts.of_item(tx.session, item.id or 0)
+        if rerun_of is None
+        else list(rerun_of.texts),
+        rerun_of_id=None if rerun_of is None else rerun_of.id,
     )
     tx.session.add(poll)
     await tx.session.flush()
@@ -194,6 +201,8 @@ async def open_vote(
         "electorate": len(seats),
         "deadline": None if poll.deadline is None else poll.deadline.isoformat(timespec="seconds"),
     }
+    if rerun_of is not None:
+        opened["rerun_of"] = rerun_of.id
     # The versions voted on go on the record; the live event stays small (a NOTIFY).
     await audit.record(
         tx.session,
@@ -263,7 +272,7 @@ async def current_ballots(tx: Tx, question_id: int) -> list[Ballot]:
 
 
 async def close_vote(tx: Tx, actor: Actor, poll_id: int) -> Closed:
-    poll = await _locked_live_poll(tx, poll_id)
+    poll = await locked_live_poll(tx, poll_id)
     assert poll.meeting_id is not None
     meeting = await load_meeting(tx.session, poll.meeting_id, lock=True)
     session.ensure_runs(actor, meeting)
@@ -273,7 +282,7 @@ async def close_vote(tx: Tx, actor: Actor, poll_id: int) -> Closed:
     return await _close(tx, poll, meeting, actor_id=actor.person_id, by="chair")
 
 
-async def _locked_live_poll(tx: Tx, poll_id: int) -> Poll:
+async def locked_live_poll(tx: Tx, poll_id: int) -> Poll:
     poll = (await tx.session.exec(select(Poll).where(Poll.id == poll_id).with_for_update())).first()
     if poll is None or poll.kind != PollKind.LIVE.value or poll.meeting_id is None:
         raise NotFound("There is no live vote with the number %(id)s.", id=poll_id)
@@ -296,7 +305,7 @@ async def due_votes(tx: Tx) -> list[int]:
 async def close_if_due(tx: Tx, poll_id: int) -> Closed | None:
     """Close a timed vote whose deadline has passed; None if it is not due or another
     process (or the chair) closed it first. The poll's row lock makes this happen once."""
-    poll = await _locked_live_poll(tx, poll_id)
+    poll = await locked_live_poll(tx, poll_id)
     if poll.state != PollState.OPEN.value or poll.deadline is None or utcnow() < poll.deadline:
         return None
     assert poll.meeting_id is not None

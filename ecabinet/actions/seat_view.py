@@ -170,6 +170,7 @@ def live_state_for(state: dict[str, Any], view: SeatView) -> dict[str, Any]:
             current_item=state["current_item"] if state["current_item"] in items else None,
             poll=poll if poll is not None and poll.get("item") in items else None,
             results=[result for result in state["results"] if result.get("item") in items],
+            annulled=[a for a in state.get("annulled", []) if a.get("item") in items],
             speakers=state.get("speakers") if state["current_item"] in items else None,
             recusals=state.get("recusals", []) if state["current_item"] in items else [],
         )

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from ..actions import checkin, live_votes, session
+from ..actions import annulment, checkin, live_votes, session
 from ..i18n import gettext_for
 from ..models import Poll, PollQuestion
 from ..outcomes import describe
@@ -81,6 +81,22 @@ class LiveVote(Body):
         description="Seconds until the vote closes itself "
         "(15 to 14400); none: the chair closes it.",
     )
+    confirm_changed: Flag = Field(
+        False, description="Vote although the item's documents changed after publication."
+    )
+
+
+class Annulment(Body):
+    """Why the chair annuls the vote: shown on every screen and recorded in the minutes."""
+
+    model_config = example({"reason": "The count was interrupted by a network failure."})
+    reason: str = Field("", max_length=annulment.MAX_REASON * 2)
+
+
+class Rerun(Body):
+    """Confirmations for re-running an annulled vote."""
+
+    model_config = example({}, {"confirm_changed": True})
     confirm_changed: Flag = Field(
         False, description="Vote although the item's documents changed after publication."
     )
@@ -194,6 +210,11 @@ def poll_json(poll: Poll, question: PollQuestion) -> dict[str, Any]:
         "question_options": question.options,
         "outcome": question.outcome,
         "deadline": None if poll.deadline is None else poll.deadline.isoformat(timespec="seconds"),
+        "annulled_at": None
+        if poll.annulled_at is None
+        else poll.annulled_at.isoformat(timespec="seconds"),
+        "annul_reason": poll.annul_reason or None,
+        "rerun_of": poll.rerun_of_id,
     }
 
 
@@ -239,6 +260,34 @@ async def close_vote(request: Request) -> Response:
     )
 
 
+@takes(Annulment)
+async def annul_vote(request: Request) -> Response:
+    """Annul a live vote with a reason (`{"reason": "..."}`): the chair, while the session
+    sits, on a vote open or just closed on the item being taken. Its ballots stay stored but
+    no longer count; the item's decision reverts; every screen shows the reason. Refused:
+    403 to anyone who does not run the session, 422 without a reason, 409
+    `already-annulled`, `session-closed`, `minutes-approved` or `session-step`."""
+    body = await parsed(request, Annulment)
+    async with db_of(request).transaction() as tx:
+        done = await annulment.annul_vote(
+            tx, actor_of(request), int_param(request, "poll"), reason=body.reason
+        )
+    return JSONResponse(poll_json(done.poll, done.question))
+
+
+@takes(Rerun)
+async def rerun_vote(request: Request) -> Response:
+    """Re-run an annulled vote: a new vote with the same question, options, texts and time
+    limit, whose `rerun_of` names the annulled one. Returns the new poll."""
+    body = await parsed(request, Rerun)
+    async with db_of(request).transaction() as tx:
+        poll = await annulment.rerun_vote(
+            tx, actor_of(request), int_param(request, "poll"), confirm_changed=body.confirm_changed
+        )
+        asked = await live_votes.question_of(tx, poll)
+    return JSONResponse(poll_json(poll, asked), status_code=201)
+
+
 @takes(CheckinMode)
 async def checkin_options(request: Request) -> Response:
     """Passkey request options to check in: `{"mode": "room" | "remote"}`."""
@@ -280,4 +329,6 @@ def routes() -> list[BaseRoute]:
         api("/api/items/{item}/conclusion", conclude_item, methods=["POST"]),
         api("/api/items/{item}/polls", open_vote, methods=["POST"]),
         api("/api/polls/{poll}/close", close_vote, methods=["POST"]),
+        api("/api/polls/{poll}/annul", annul_vote, methods=["POST"]),
+        api("/api/polls/{poll}/rerun", rerun_vote, methods=["POST"]),
     ]

@@ -9,11 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from ecabinet.db import Database
-from ecabinet.models import Poll, utcnow
+from ecabinet.models import AuditEvent, Ballot, Minutes
 from ecabinet.settings import Settings
-from ecabinet.vocab import PollState
+from ecabinet.vocab import MinutesState
 
 from ..support.live import Session, Tablet, audit_kinds, make_session, tablet
 
@@ -53,25 +54,125 @@ async def _voting(
     return live, chair, member, poll
 
 
+REASON = "Hệ thống đếm phiếu bị lỗi"
+
+
+async def _annul(chair: Tablet, poll: dict[str, Any], reason: str = REASON) -> httpx.Response:
+    return await chair.client.post(f"/api/polls/{poll['id']}/annul", json={"reason": reason})
+
+
 async def test_a_ballot_on_an_annulled_vote_is_refused_with_the_reason(
     client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
 ) -> None:
     _, chair, member, poll = await _voting(client, db, settings, tablets)
     _, signed = await member.ballot(poll, "for")  # signed while the vote was open
-    async with db.transaction() as tx:
-        row = await tx.session.get(Poll, poll["id"])
-        assert row is not None
-        row.state, row.annulled_at = PollState.ANNULLED.value, utcnow()
-        row.annul_reason = "Hệ thống đếm phiếu bị lỗi"
-        tx.session.add(row)
+    annulled = await _annul(chair, poll)
+    assert annulled.status_code == 200, annulled.text
+    assert annulled.json()["state"] == "annulled" and annulled.json()["annul_reason"] == REASON
 
     late = await member.client.post(f"/api/polls/{poll['id']}/ballots", json=signed)
     assert late.status_code == 409
     assert late.json()["type"] == "urn:ecabinet:problem:poll-annulled"
-    assert late.json()["detail"] == (
-        "This vote was annulled by the chair: Hệ thống đếm phiếu bị lỗi"
-    )
+    assert late.json()["detail"] == f"This vote was annulled by the chair: {REASON}"
     asked = await chair.options(poll, "for")
     assert asked.status_code == 409
-    assert asked.json()["detail"].startswith("This vote was annulled by the chair")
+    assert asked.json()["detail"] == f"This vote was annulled by the chair: {REASON}"
     assert (await audit_kinds(db, "refused."))[-1] == "refused.poll-annulled"
+
+
+async def test_an_annulled_vote_stops_counting_its_item_reopens_and_a_rerun_asks_again(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live, chair, member, poll = await _voting(client, db, settings, tablets)
+    assert (await member.vote(poll, "for")).status_code == 201
+    assert (await chair.vote(poll, "for")).status_code == 201
+    await _post(chair, f"/api/polls/{poll['id']}/close")
+    before = await member.snapshot(live.meeting_id)
+    assert before["agenda"][1]["status"] == "adopted" and len(before["results"]) == 1
+
+    assert (await _annul(chair, poll, "  Hai thành viên   bấm nhầm nút ")).status_code == 200
+    after = await member.snapshot(live.meeting_id)
+    assert after["agenda"][1]["status"] == "contested"  # decided again by the re-run
+    assert after["results"] == [] and after["poll"] is None
+    [shown] = after["annulled"]
+    assert shown["reason"] == "Hai thành viên bấm nhầm nút"
+    assert shown["by"] == "Người chair" and shown["rerun"] is None
+    display = (await member.client.get(f"/api/meetings/{live.meeting_id}/display")).json()
+    assert display["annulled"][0]["reason"] == "Hai thành viên bấm nhầm nút"
+    async with db.read() as reading:
+        kept = (await reading.exec(select(Ballot).where(Ballot.poll_id == poll["id"]))).all()
+        [record] = (
+            await reading.exec(select(AuditEvent).where(AuditEvent.kind == "vote.annulled"))
+        ).all()
+    assert len(kept) == 2  # the evidence stays
+    assert record.actor_id == live.seats["chair"].person_id
+    assert record.data["reason"] == "Hai thành viên bấm nhầm nút" and record.data["was"] == "closed"
+    assert record.data["receipts"] == sorted([*member.receipts[:1], *chair.receipts[:1]])
+
+    again = await _post(chair, f"/api/polls/{poll['id']}/rerun")
+    assert again["rerun_of"] == poll["id"] and again["id"] != poll["id"]
+    assert (again["question"], again["options"]) == (poll["question"], poll["options"])
+    twice = await chair.client.post(f"/api/polls/{poll['id']}/rerun", json={})
+    assert twice.status_code == 409
+    assert twice.json()["detail"] == f"This vote was already re-run (vote number {again['id']})."
+    shown = (await member.snapshot(live.meeting_id))["annulled"][0]
+    assert shown["rerun"] == again["id"]
+    assert (await member.vote(again, "against")).status_code == 201
+    await _post(chair, f"/api/polls/{again['id']}/close")
+    final = await member.snapshot(live.meeting_id)
+    [result] = final["results"]
+    assert result["poll"] == again["id"] and result["outcome"]["against"] == 1
+    assert final["agenda"][1]["status"] == "rejected"
+    assert "vote.annulled" in await audit_kinds(db, "vote.")
+    async with db.read() as reading:
+        opened = (
+            await reading.exec(select(AuditEvent).where(AuditEvent.kind == "vote.opened"))
+        ).all()
+    assert opened[-1].data["rerun_of"] == poll["id"]
+
+
+async def test_only_the_chair_annuls_with_a_reason_once_while_the_session_sits(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live, chair, member, poll = await _voting(client, db, settings, tablets)
+    refused = await _annul(member, poll)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        "Only the chair, or the secretariat on the chair's behalf, runs the session."
+    )
+    assert (await audit_kinds(db, "refused."))[-1] == "refused.forbidden"
+    blank = await _annul(chair, poll, "   ")
+    assert blank.status_code == 422
+    assert blank.json()["detail"].startswith("Give the reason for annulling the vote")
+    not_yet = await chair.client.post(f"/api/polls/{poll['id']}/rerun", json={})
+    assert not_yet.status_code == 409
+    assert not_yet.json()["detail"] == "Only an annulled vote can be re-run; this one is open."
+
+    assert (await _annul(chair, poll)).status_code == 200  # while it is open
+    twice = await _annul(chair, poll, "Lần nữa")
+    assert twice.status_code == 409
+    assert twice.json()["type"] == "urn:ecabinet:problem:already-annulled"
+    assert twice.json()["detail"] == f"This vote was already annulled: {REASON}"
+
+    # A vote on an item the session has moved on from stays as decided.
+    again = await _post(chair, f"/api/polls/{poll['id']}/rerun")
+    await _post(chair, f"/api/polls/{again['id']}/close")
+    await _post(chair, f"/api/meetings/{live.meeting_id}/session/next")
+    moved = await _annul(chair, again)
+    assert moved.status_code == 409
+    assert moved.json()["detail"] == (
+        "Only a vote on the item being taken can be annulled; the session has moved on."
+    )
+    await _post(chair, f"/api/meetings/{live.meeting_id}/session/close")
+    closed = await _annul(chair, again)
+    assert closed.status_code == 409
+    assert closed.json()["type"] == "urn:ecabinet:problem:session-closed"
+    async with db.transaction() as tx:
+        tx.session.add(Minutes(meeting_id=live.meeting_id, state=MinutesState.APPROVED.value))
+    approved = await _annul(chair, again)
+    assert approved.status_code == 409
+    assert approved.json()["detail"] == (
+        "The minutes of this meeting are already approved; a vote in them can no longer be "
+        "annulled."
+    )
+    assert (await audit_kinds(db, "vote.annulled")) == ["vote.annulled"]
