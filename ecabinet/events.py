@@ -50,6 +50,7 @@ class EventKind(StrEnum):
     SESSION_ITEM_CONCLUDED = "session.item_concluded"
     SPEAKERS_CHANGED = "speakers.changed"
     RECUSAL_CHANGED = "recusal.changed"
+    PRESENTATION_CHANGED = "presentation.changed"
     ATTENDANCE_AWAY = "attendance.away"
     ATTENDANCE_BACK = "attendance.back"
     MEETING_UPDATED = "meeting.updated"
@@ -105,6 +106,17 @@ class MeetingChanged(Payload):
 class AttendanceMoved(Payload):
     meeting_id: int
     seat: int
+
+
+@dataclass(frozen=True)
+class Presented(Payload):
+    """The page the chair shows on the room displays (None: nothing is presented), and
+    whether the tablets follow it."""
+
+    meeting_id: int
+    version_id: int | None
+    page: int | None
+    follow: bool
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,7 @@ KINDS: dict[EventKind, Spec] = {
     EventKind.SESSION_ITEM_CONCLUDED: _LIVE,
     EventKind.SPEAKERS_CHANGED: _LIVE,
     EventKind.RECUSAL_CHANGED: _LIVE,
+    EventKind.PRESENTATION_CHANGED: Spec(Audience.MEETING, Presented),
     EventKind.ATTENDANCE_AWAY: Spec(Audience.MEETING, AttendanceMoved),
     EventKind.ATTENDANCE_BACK: Spec(Audience.MEETING, AttendanceMoved),
     EventKind.MEETING_UPDATED: _MEETING_NOTICE,

@@ -57,6 +57,7 @@ PUBLIC = {
     ("POST", "/display/enroll/{token}"),
     ("GET", "/meetings/{meeting}/display"),
     ("GET", "/api/meetings/{meeting}/display"),
+    ("GET", "/api/meetings/{meeting}/presented/{version}/{page}.png"),
     # The operators' counters: by address or token, not by session (tests/test_metrics.py).
     ("GET", "/metrics"),
 }

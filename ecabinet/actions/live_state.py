@@ -33,7 +33,7 @@ from ..outcomes import describe
 from ..rules import Outcome, Tally
 from ..speaking import Waiting, queue, seconds_between
 from ..vocab import MeetingState, PollKind, PollState, SpeechKind, SpeechState
-from . import recusals, seat_view
+from . import presenting, recusals, seat_view
 from .access import load_meeting, meeting_access
 from .attendance import VOTING_ROLES, Quorum, Seat, quorum_of, seats_of
 from .session import Phase, may_run
@@ -351,6 +351,9 @@ async def snapshot(
         "annulled": await _annulled(session, polls),
         "speakers": await speakers(session, current),
         "recusals": _recusals(declared, seats),
+        "presenting": presenting.as_state(
+            await presenting.shown(session, meeting), meeting.presented_follow
+        ),
         "secret_ballot_allowed": body.secret_ballot_allowed,
         "options": body.vote_options,
     }

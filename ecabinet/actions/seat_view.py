@@ -173,6 +173,7 @@ def live_state_for(state: dict[str, Any], view: SeatView) -> dict[str, Any]:
             annulled=[a for a in state.get("annulled", []) if a.get("item") in items],
             speakers=state.get("speakers") if state["current_item"] in items else None,
             recusals=state.get("recusals", []) if state["current_item"] in items else [],
+            presenting=state.get("presenting") if state["current_item"] in items else None,
         )
     if not view.sees_attendance and "attendance" in state:
         scoped["attendance"] = []

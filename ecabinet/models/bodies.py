@@ -59,6 +59,9 @@ class Body(SQLModel, table=True):
     # Whether a member who declared a conflict of interest on an item still counts toward
     # that item's quorum when present (DOMAIN.md: unsettled; the default is the stricter).
     recused_count_in_quorum: bool = False
+    # The highest classification a room display may show when the chair presents a page
+    # (the room sees it, not only those cleared): by default nothing classified.
+    display_max_classification: int = Classification.INTERNAL.value
 
 
 class AttestationRoot(SQLModel, table=True):

@@ -39,6 +39,12 @@ class Meeting(SQLModel, table=True):
     event_seq: int = 0
     triaged_at: datetime | None = at_field(nullable=True)
     consent_adopted_at: datetime | None = at_field(nullable=True)
+    # "Follow the presenter": the page of a document of the current item the chair shows
+    # on the room displays, and whether every tablet follows it too.
+    # (No foreign key: document_version already leads back to meeting through its item.)
+    presented_version_id: int | None = None
+    presented_page: int | None = None
+    presented_follow: bool = False
 
 
 class AgendaItem(SQLModel, table=True):

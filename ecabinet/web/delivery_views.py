@@ -20,7 +20,9 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Message, Receive, Scope, Send
 
+from .. import audit
 from ..actions import reading
+from ..actions.presenting import Shown
 from ..actions.reading import Opened
 from ..auth.actor import Actor
 from ..documents import delivery, rendering, watermark
@@ -28,6 +30,7 @@ from ..documents.storage import BlobStore, store_for
 from ..errors import NotFound, TooCostly
 from ..models import utcnow
 from ..settings import Settings
+from ..vocab import Classification
 from ..workers import JobFailed, WorkerPool
 from . import inputs
 from .common import actor_of, db_of, int_param, settings_of
@@ -363,6 +366,51 @@ async def _stamped_page(request: Request, opened: Opened, number: int, width: in
     await _record(
         request, opened, "document.page_viewed", code=stamp.code, page=number, watermark=stamp.line
     )
+    return Response(
+        png, media_type="image/png", headers={"cache-control": delivery.PRIVATE_NO_STORE}
+    )
+
+
+async def presented_page(
+    request: Request, screen: str, presented: Shown, number: int, width: int
+) -> Response:
+    """The page being presented, as a room display draws it (actions/presenting.py decided
+    it may). A classified page the body lets its displays show carries the display's
+    name as its reader, and is audited."""
+    version = presented.version
+    if presented.document.classification < Classification.MAT:
+        png = await _rendered(request, version.sha256, number, width)
+        return Response(
+            png, media_type="image/png", headers={"cache-control": delivery.PRIVATE_NO_STORE}
+        )
+    settings = settings_of(request)
+    local = utcnow().astimezone(ZoneInfo(settings.time_zone))
+    stamp = watermark.Stamp(screen, f"{local:%d/%m/%Y %H:%M}", watermark.new_code())
+    async with _store(settings).local_copy(db_of(request).read, version.sha256) as path:
+        png = await _render_job(
+            request,
+            (version.sha256, number, width),
+            rendering.stamped_page_png,
+            path,
+            number,
+            width,
+            settings.render_max_pixels,
+            stamp,
+        )
+    async with db_of(request).transaction() as tx:
+        await audit.record(
+            tx.session,
+            "document.page_viewed",
+            body_id=presented.document.body_id,
+            subject=f"mark:{stamp.code}",
+            document_id=presented.document.id,
+            version_id=version.id,
+            version=version.number,
+            classification=presented.document.classification,
+            page=number,
+            watermark=stamp.line,
+            display=screen,
+        )
     return Response(
         png, media_type="image/png", headers={"cache-control": delivery.PRIVATE_NO_STORE}
     )
