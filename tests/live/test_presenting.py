@@ -14,8 +14,8 @@ from ecabinet.db import Database
 from ecabinet.events import KINDS, Audience, EventKind, Presented
 from ecabinet.settings import Settings
 
-from ..packet_helpers import make_pdf
-from .helpers import Tablet, attend, audit_kinds, make_session
+from ..support.live import Tablet, attend, audit_kinds, make_session
+from ..support.packets import make_pdf
 from .test_display_seat import _issue, _person, _projector, people  # noqa: F401
 
 
