@@ -73,14 +73,7 @@ def outcome_of(question: PollQuestion) -> Outcome | None:
     data = question.outcome
     if not data:
         return None
-    return Outcome(
-        bool(data["passed"]),
-        str(data["rule"]),
-        Tally(data["for"], data["against"], data["abstain"]),
-        int(data["needed"]),
-        int(data["base"]),
-        int(data.get("silent", 0)),
-    )
+    return Outcome.from_dict(data)
 
 
 @dataclass(frozen=True)

@@ -79,13 +79,18 @@ class Tally:
     def of(cls, choices: Iterable[str]) -> Tally:
         counts = {c.value: 0 for c in Choice}
         for choice in choices:
-            counts[choice] += 1
+            if choice in counts:  # an option's key is counted by option_counts
+                counts[choice] += 1
         return cls(counts["for"], counts["against"], counts["abstain"])
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """``rule`` names what decided, so the result can say it in words."""
+    """``rule`` names what decided, so the result can say it in words.
+
+    A "choose one option" vote (``decide_options``) also has its ``options`` ((key,
+    votes) in the question's order) and the key ``adopted``, if any; its tally counts
+    only the abstentions (no "for" nor "against")."""
 
     passed: bool
     rule: str
@@ -93,9 +98,11 @@ class Outcome:
     needed: int
     base: int
     silent: int = 0
+    options: tuple[tuple[str, int], ...] = ()
+    adopted: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "passed": self.passed,
             "rule": self.rule,
             "for": self.tally.for_,
@@ -105,6 +112,29 @@ class Outcome:
             "base": self.base,
             "silent": self.silent,
         }
+        if self.options:
+            data["options"] = dict(self.options)
+            data["adopted"] = self.adopted
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Outcome:
+        """From ``as_dict`` (as stored on the question and in the minutes' evidence)."""
+        return cls(
+            passed=bool(data["passed"]),
+            rule=str(data["rule"]),
+            tally=Tally(int(data["for"]), int(data["against"]), int(data["abstain"])),
+            needed=int(data["needed"]),
+            base=int(data["base"]),
+            silent=int(data.get("silent", 0)),
+            options=tuple((str(k), int(v)) for k, v in (data.get("options") or {}).items()),
+            adopted=None if data.get("adopted") is None else str(data["adopted"]),
+        )
+
+    @property
+    def top(self) -> int:
+        """The most votes any option got (0 for a for/against vote)."""
+        return max((votes for _, votes in self.options), default=0)
 
 
 def _base(rules: Rules, tally: Tally, electorate: int, present: int) -> int:
@@ -130,6 +160,58 @@ def decide(
             return Outcome(False, "tie_chair_against", tally, needed, base)
         return Outcome(False, "tie_no_chair_side", tally, needed, base)
     return Outcome(False, "not_enough_for", tally, needed, base)
+
+
+def decide_options(
+    rules: Rules,
+    counts: Sequence[tuple[str, int]],
+    abstain: int,
+    *,
+    electorate: int,
+    present: int,
+    chair_choice: str | None,
+    silent: int = 0,
+) -> Outcome:
+    """The outcome of a "choose one option" vote (docs/voting-rules.md): the option with
+    the most votes is adopted if it reaches the body's threshold, on the same base and
+    share as an ordinary decision (abstentions are not votes for any option; on the base
+    "votes cast" the base is the votes for options). A tie for the most votes is broken
+    as a tie between for and against is: the option the chair voted for prevails if it is
+    one of those tied and the body breaks ties on the chair's side; otherwise none is
+    adopted."""
+    tally = Tally(0, 0, abstain)
+    cast = sum(votes for _, votes in counts)
+    base = {ThresholdBase.ALL_MEMBERS: electorate, ThresholdBase.PRESENT: present}.get(
+        rules.pass_base, cast
+    )
+    needed = more_than(rules.pass_share, base)
+    top = max((votes for _, votes in counts), default=0)
+    leaders = [key for key, votes in counts if votes == top and top > 0]
+
+    def outcome(rule: str, adopted: str | None) -> Outcome:
+        return Outcome(
+            adopted is not None, rule, tally, needed, base, silent, tuple(counts), adopted
+        )
+
+    if len(leaders) > 1:
+        if rules.tie_break is TieBreak.CHAIR_SIDE and chair_choice in leaders:
+            return outcome("option_tie_chair", chair_choice)
+        return outcome("option_tie_no_chair_side", None)
+    if leaders and top >= needed:
+        return outcome("option_majority", leaders[0])
+    return outcome("option_not_enough", None)
+
+
+def option_counts(keys: Sequence[str], choices: Iterable[str]) -> tuple[list[tuple[str, int]], int]:
+    """(key, votes) per option in the question's order, and the abstentions."""
+    counts = dict.fromkeys(keys, 0)
+    abstain = 0
+    for choice in choices:
+        if choice in counts:
+            counts[choice] += 1
+        else:
+            abstain += choice == Choice.ABSTAIN.value
+    return list(counts.items()), abstain
 
 
 def decide_written_poll(
@@ -170,11 +252,26 @@ def decide_vote(
     electorate: int,
     present: int,
     chair: int | None,
+    options: Sequence[str] = (),
 ) -> Outcome:
     """The outcome of any closed vote, live or written, from its current (seat, choice)
-    ballots and the chair's seat (``chair_seat``)."""
-    tally = Tally.of(choice for _, choice in ballots)
+    ballots and the chair's seat (``chair_seat``); with ``options`` (the question's option
+    keys) a "choose one option" vote. No option stands for silence: in a written poll a
+    member who did not answer chose none, whatever the body's silence policy."""
     side = chair_choice(ballots, chair)
+    if options:
+        counts, abstain = option_counts(options, (choice for _, choice in ballots))
+        written = kind == PollKind.WRITTEN.value
+        return decide_options(
+            rules,
+            counts,
+            abstain,
+            electorate=electorate,
+            present=electorate if written else present,
+            chair_choice=side,
+            silent=max(electorate - len(ballots), 0) if written else 0,
+        )
+    tally = Tally.of(choice for _, choice in ballots)
     if kind == PollKind.WRITTEN.value:
         return decide_written_poll(rules, tally, electorate=electorate, chair_choice=side)
     return decide(rules, tally, electorate=electorate, present=present, chair_choice=side)

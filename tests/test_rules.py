@@ -13,6 +13,8 @@ from ecabinet.rules import (
     Tally,
     counted_present,
     decide,
+    decide_options,
+    decide_vote,
     decide_written_poll,
     has_quorum,
     is_contested,
@@ -207,3 +209,157 @@ def test_a_recused_member_counts_toward_the_items_quorum_only_where_the_body_say
     assert counted_present(present, recused, recused_count=True) == 4
     # The base stays all members: two thirds of 27 is 18, whoever recused.
     assert quorum_needed(Rules(), 27) == 18
+
+
+# --- a "choose one option" vote (phương án) -----------------------------------------------
+
+
+def options(*votes: int) -> list[tuple[str, int]]:
+    return [(f"opt{n}", v) for n, v in enumerate(votes, start=1)]
+
+
+def test_the_option_with_the_most_votes_is_adopted_if_it_reaches_the_threshold() -> None:
+    adopted = decide_options(
+        GOVERNMENT, options(14, 8, 3), 1, electorate=27, present=26, chair_choice="opt2"
+    )
+    assert (adopted.adopted, adopted.rule, adopted.needed, adopted.base) == (
+        "opt1",
+        "option_majority",
+        14,
+        27,
+    )
+    assert adopted.passed and adopted.as_dict()["options"] == {"opt1": 14, "opt2": 8, "opt3": 3}
+    # The most votes, 13 of 27, but not more than half of all members: none is adopted.
+    short = decide_options(
+        GOVERNMENT, options(13, 9, 4), 1, electorate=27, present=27, chair_choice="opt1"
+    )
+    assert (short.passed, short.adopted, short.rule) == (False, None, "option_not_enough")
+    # A body whose threshold is of those present.
+    present = Rules(pass_base=ThresholdBase.PRESENT)
+    assert decide_options(
+        present, options(10, 5, 3), 0, electorate=27, present=18, chair_choice=None
+    ).adopted == ("opt1")
+
+
+def test_a_tie_for_first_place_goes_to_the_chairs_option_as_a_tie_for_and_against_does() -> None:
+    def tie(rules: Rules, chair: str | None) -> tuple[str | None, str]:
+        outcome = decide_options(
+            rules, options(10, 10, 5), 2, electorate=27, present=27, chair_choice=chair
+        )
+        return outcome.adopted, outcome.rule
+
+    assert tie(GOVERNMENT, "opt2") == ("opt2", "option_tie_chair")
+    assert tie(GOVERNMENT, "opt3") == (None, "option_tie_no_chair_side")  # not among the tied
+    assert tie(GOVERNMENT, "abstain") == (None, "option_tie_no_chair_side")
+    assert tie(GOVERNMENT, None) == (None, "option_tie_no_chair_side")
+    assert tie(Rules(tie_break=TieBreak.FAILS), "opt1") == (None, "option_tie_no_chair_side")
+
+
+def test_no_votes_adopt_no_option_and_silence_never_chooses_one() -> None:
+    nothing = decide_options(
+        GOVERNMENT, options(0, 0), 3, electorate=5, present=5, chair_choice=None
+    )
+    assert (nothing.adopted, nothing.rule) == (None, "option_not_enough")
+    agreeing = Rules(silence=SilencePolicy.AGREE)
+    written = decide_vote(
+        "written",
+        agreeing,
+        [(1, "opt1")],
+        electorate=3,
+        present=3,
+        chair=None,
+        options=["opt1", "opt2"],
+    )
+    assert (written.adopted, written.silent, written.needed) == (None, 2, 2)
+
+
+def reference(
+    rules: Rules, counts: list[tuple[str, int]], *, electorate: int, present: int, chair: str | None
+) -> str | None:
+    """The rule of docs/voting-rules.md read literally, to check decide_options against."""
+    ranked = sorted((votes for _, votes in counts), reverse=True)
+    if not ranked or ranked[0] == 0:
+        return None
+    best = [key for key, votes in counts if votes == ranked[0]]
+    if len(best) > 1:
+        return chair if rules.tie_break is TieBreak.CHAIR_SIDE and chair in best else None
+    base = {
+        ThresholdBase.ALL_MEMBERS: electorate,
+        ThresholdBase.PRESENT: present,
+        ThresholdBase.VOTES_CAST: sum(ranked),
+    }[rules.pass_base]
+    return best[0] if ranked[0] > rules.pass_share * base else None
+
+
+@st.composite
+def option_votes(draw: st.DrawFn) -> tuple[list[tuple[str, int]], int, int, int]:
+    """Two to nine options with their votes, the abstentions, and those present and
+    entitled (at least as many as voted; ties are drawn often)."""
+    n = draw(st.integers(2, 9))
+    pool = draw(st.lists(st.integers(0, 8), min_size=1, max_size=3))
+    votes = [draw(st.sampled_from(pool)) for _ in range(n)]
+    abstain = draw(st.integers(0, 5))
+    present = sum(votes) + abstain + draw(st.integers(0, 5))
+    return options(*votes), abstain, present, present + draw(st.integers(0, 10))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    bodies(),
+    option_votes(),
+    st.one_of(st.none(), st.sampled_from(["abstain", *(f"opt{n}" for n in range(1, 10))])),
+)
+def test_an_option_vote_decides_as_the_rule_reads(
+    rules: Rules, vote: tuple[list[tuple[str, int]], int, int, int], chair: str | None
+) -> None:
+    counts, abstain, present, electorate = vote
+    outcome = decide_options(
+        rules, counts, abstain, electorate=electorate, present=present, chair_choice=chair
+    )
+    assert outcome.adopted == reference(
+        rules, counts, electorate=electorate, present=present, chair=chair
+    )
+    assert outcome.passed == (outcome.adopted is not None)
+    assert outcome.tally.abstain == abstain and dict(outcome.options) == dict(counts)
+    # The order the options are listed in decides nothing.
+    flipped = decide_options(
+        rules, counts[::-1], abstain, electorate=electorate, present=present, chair_choice=chair
+    )
+    assert flipped.adopted == outcome.adopted
+    assert Outcome.from_dict(outcome.as_dict()) == outcome
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    bodies(),
+    st.integers(0, 12),
+    st.integers(0, 12),
+    st.integers(0, 4),
+    st.integers(0, 6),
+    st.sampled_from(["for", "against", "abstain", None]),
+)
+def test_two_options_decide_as_for_and_against_do(
+    rules: Rules, first: int, second: int, abstain: int, more: int, chair: str | None
+) -> None:
+    """With a threshold of at least half, the first of two options is adopted exactly when
+    "for" would pass with as many votes for as it has and against as the second has."""
+    if rules.pass_share < Fraction(1, 2):
+        return
+    present = first + second + abstain + more
+    side = {"for": "opt1", "against": "opt2"}.get(chair or "", chair)
+    by_options = decide_options(
+        rules,
+        options(first, second),
+        abstain,
+        electorate=present + 1,
+        present=present,
+        chair_choice=side,
+    )
+    classic = decide(
+        rules,
+        Tally(first, second, abstain),
+        electorate=present + 1,
+        present=present,
+        chair_choice=chair,
+    )
+    assert (by_options.adopted == "opt1") == classic.passed

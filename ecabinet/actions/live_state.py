@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .. import vote_options
 from ..auth.actor import Actor
 from ..i18n import LOCALES, gettext_for
 from ..models import (
@@ -30,7 +31,7 @@ from ..models import (
     utcnow,
 )
 from ..outcomes import describe
-from ..rules import Outcome, Tally
+from ..rules import Outcome
 from ..speaking import Waiting, queue, seconds_between
 from ..vocab import MeetingState, PollKind, PollState, SpeechKind, SpeechState
 from . import presenting, recusals, seat_view
@@ -44,20 +45,20 @@ def _at(value: datetime | None) -> str | None:
 
 
 def outcome_from(data: dict[str, Any]) -> Outcome:
-    return Outcome(
-        bool(data["passed"]),
-        str(data["rule"]),
-        Tally(data["for"], data["against"], data["abstain"]),
-        int(data["needed"]),
-        int(data["base"]),
-        int(data.get("silent", 0)),
-    )
+    return Outcome.from_dict(data)
 
 
-def sentences(outcome: Outcome) -> dict[str, str]:
+def sentences(outcome: Outcome, options: Sequence[dict[str, str]] = ()) -> dict[str, str]:
     """The sentence that says which rule decided, in each language (the same message
-    goes to every tablet, whatever its language)."""
-    return {locale: describe(outcome, gettext_for(locale)) for locale in LOCALES}
+    goes to every tablet, whatever its language), naming an option vote's options."""
+    return {
+        locale: describe(
+            outcome,
+            gettext_for(locale),
+            {str(o["key"]): vote_options.label_of(o, locale) for o in options},
+        )
+        for locale in LOCALES
+    }
 
 
 async def live_polls(session: AsyncSession, meeting_id: int) -> list[tuple[Poll, PollQuestion]]:
@@ -130,6 +131,8 @@ async def _open_poll(
         "question": question.text,
         "secret": poll.secret,
         "options": poll.options,
+        # A "choose one option" question's options with their labels (else empty).
+        "question_options": question.options,
         "cast": await ballot_count(session, question.id),
         "electorate": poll.electorate,
         "present": quorum.present,
@@ -168,11 +171,12 @@ async def _result(
         "poll": poll.id,
         "item": poll.item_id,
         "question": question.text,
+        "question_options": question.options,
         "secret": poll.secret,
         "outcome": question.outcome,
         "passed": outcome.passed,
         "rule": outcome.rule,
-        "sentence": sentences(outcome),
+        "sentence": sentences(outcome, question.options),
         "by_choice": by_choice,
         "closed_at": _at(poll.closed_at),
     }

@@ -327,6 +327,7 @@ async def _close(tx: Tx, poll: Poll, meeting: Meeting, *, actor_id: int | None, 
         electorate=poll.electorate or 0,
         present=present,
         chair=await chair_seat_id(tx, meeting),
+        options=vote_options.keys_of(question.options),
     )
     poll.state, poll.closed_at = PollState.CLOSED.value, utcnow()
     question.outcome = {**outcome.as_dict(), "present": present}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from .. import audit
+from .. import audit, vote_options
 from ..auth.actor import Actor
 from ..auth.permissions import Permission, ensure
 from ..db import Tx
@@ -52,7 +52,9 @@ def decide(state: PollTally, question: QuestionState, *, final: bool) -> Outcome
     chair_ballot = question.ballot_of(chair)
     chair_choice = None if chair_ballot is None else chair_ballot.choice
     electorate = state.poll.electorate or len(state.voters)
-    if final:
+    options = vote_options.keys_of(question.question.options)
+    # A "choose one option" question is decided once everyone answered, or at the deadline.
+    if final or (options and len(question.ballots) >= electorate):
         return decide_vote(
             state.poll.kind,
             rules,
@@ -60,7 +62,10 @@ def decide(state: PollTally, question: QuestionState, *, final: bool) -> Outcome
             electorate=electorate,
             present=electorate,
             chair=chair,
+            options=options,
         )
+    if options:
+        return None
     return settled_written_poll(
         rules,
         question.tally,

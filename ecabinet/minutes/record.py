@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..rules import Outcome, Tally
+from ..rules import Outcome
 
 
 @dataclass(frozen=True)
@@ -210,11 +210,4 @@ class MinutesRecord:
 
 
 def outcome_from_dict(data: dict[str, Any]) -> Outcome:
-    return Outcome(
-        passed=bool(data["passed"]),
-        rule=str(data["rule"]),
-        tally=Tally(int(data["for"]), int(data["against"]), int(data["abstain"])),
-        needed=int(data["needed"]),
-        base=int(data["base"]),
-        silent=int(data.get("silent", 0)),
-    )
+    return Outcome.from_dict(data)

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
+from .. import vote_options
 from ..actions import annulment, checkin, live_votes, session
 from ..i18n import gettext_for
 from ..models import Poll, PollQuestion
@@ -249,13 +250,16 @@ async def close_vote(request: Request) -> Response:
     """Close a live vote: the outcome, the rule that decided it, and its sentence."""
     async with db_of(request).transaction() as tx:
         closed = await live_votes.close_vote(tx, actor_of(request), int_param(request, "poll"))
-    _ = gettext_for(locale_of(request))
+    locale = locale_of(request)
+    _ = gettext_for(locale)
+    labels = {o["key"]: vote_options.label_of(o, locale) for o in closed.question.options}
     return JSONResponse(
         {
             **poll_json(closed.poll, closed.question),
             "passed": closed.outcome.passed,
             "rule": closed.outcome.rule,
-            "sentence": describe(closed.outcome, _),
+            "adopted": closed.outcome.adopted,
+            "sentence": describe(closed.outcome, _, labels),
         }
     )
 

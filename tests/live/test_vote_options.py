@@ -154,3 +154,38 @@ async def test_a_question_offers_two_to_nine_options_each_with_its_label(
         refused = await chair.client.post(url, json={"options": options})
         assert refused.status_code == 422, refused.text
         assert refused.json()["detail"] == detail
+
+
+async def test_the_option_with_most_votes_reaching_the_threshold_is_adopted_and_shown(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live, [chair, member, minister, other] = await voting(client, db, settings, tablets)
+    poll = await open_options_vote(chair, live.items[1])
+    shown = (await member.snapshot(live.meeting_id))["poll"]
+    assert [o["label"] for o in shown["question_options"]] == [s["label"] for s in SITES]
+    for one, choice in ((chair, "opt2"), (member, "opt2"), (minister, "opt2"), (other, "opt1")):
+        assert (await one.vote(poll, choice)).status_code == 201
+    closed = await _post(chair, f"/api/polls/{poll['id']}/close")
+    assert closed["passed"] and closed["adopted"] == "opt2"
+    assert closed["sentence"] == "Adopted: Option 2: Gia Lam, with 3 of 4 votes; 3 were needed."
+    [result] = (await other.snapshot(live.meeting_id))["results"]
+    assert result["outcome"]["options"] == {"opt1": 1, "opt2": 3, "opt3": 0}
+    assert result["outcome"]["adopted"] == "opt2" and result["rule"] == "option_majority"
+    assert result["sentence"]["vi"] == ("Thông qua: Phương án 2: Gia Lâm, được 3/4 phiếu; cần 3.")
+    assert len(result["by_choice"]["opt2"]) == 3 and result["by_choice"]["abstain"] == []
+    assert (await other.snapshot(live.meeting_id))["agenda"][1]["status"] == "adopted"
+
+
+async def test_a_tie_for_first_place_goes_to_the_chairs_option(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live, [chair, member, minister, other] = await voting(client, db, settings, tablets)
+    poll = await open_options_vote(chair, live.items[1])
+    for one, choice in ((chair, "opt3"), (member, "opt3"), (minister, "opt1"), (other, "opt1")):
+        assert (await one.vote(poll, choice)).status_code == 201
+    closed = await _post(chair, f"/api/polls/{poll['id']}/close")
+    assert closed["adopted"] == "opt3" and closed["rule"] == "option_tie_chair"
+    assert closed["sentence"] == (
+        "Adopted on a tie (Option 1: Dong Anh; Phương án 3: Hoài Đức, 2 votes each): "
+        "Phương án 3: Hoài Đức, the option the chair voted for, prevails."
+    )
