@@ -3,11 +3,10 @@
 // keeps the last sequence number applied: a message that shows a gap, a "resync", or a
 // reconnection makes it fetch a fresh snapshot (GET /api/meetings/{id}/session), at a
 // random moment within the time the server asks for, so a room does not ask all at once.
-// Pages follow a meeting with window.ecabinet.live.follow(id, handlers); notices for the
-// person (a published packet...) arrive as "ecabinet:event" events on document.
-"use strict";
-
-(() => {
+// Pages follow a meeting with stream.follow(id, handlers) (import { stream } from
+// "./live.js"); notices for the person (a published packet...) arrive as "ecabinet:event"
+// events on document. The connection opens when this module is first imported.
+export const stream = (() => {
   const RETRY_MAX_MS = 15000;
   const RESYNC_JITTER_MS = 250; // a resync sent to this tablet alone (its backlog overflowed)
   const live = {
@@ -168,8 +167,10 @@
     return Math.min(RETRY_MAX_MS, 1000 * 2 ** (live.resyncFailures - 1));
   }
 
-  window.ecabinet = window.ecabinet || {};
-  window.ecabinet.live = {
+  connect();
+  watch();
+
+  return {
     follow(meetingId, handlers) {
       live.meeting = meetingId;
       live.handlers = handlers || {};
@@ -184,7 +185,4 @@
     resync,
     get online() { return live.online; },
   };
-
-  connect();
-  watch();
 })();

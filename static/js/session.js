@@ -2,7 +2,9 @@
 // display. Everything is drawn from the snapshot and kept current by live.js; nothing is
 // inserted as HTML, only as text. The words and the table of the chair's steps per phase
 // come from the page (JSON blocks), so the server stays the one source of both.
-"use strict";
+import { answerLost, postJSON as post, postUntilAnswered } from "./api.js";
+import { stream } from "./live.js";
+import { assertion, explain as explainFailure } from "./webauthn.js";
 
 (() => {
   const root = document.getElementById("live");
@@ -333,7 +335,7 @@
       else if (step === "end") answer = await post(`${base}/end`, {});
       else answer = await post(`${base}/list`, { closed: step === "close" });
     }
-    window.ecabinet.live.accept(answer);
+    stream.accept(answer);
   }
 
   // --- conflicts of interest ---------------------------------------------------------
@@ -364,7 +366,7 @@
   }
 
   async function recuse(form) {
-    window.ecabinet.live.accept(await post(`/api/items/${form.elements.target.value}/recusals`,
+    stream.accept(await post(`/api/items/${form.elements.target.value}/recusals`,
                                            { reason: form.elements.reason.value }));
     form.reset();
   }
@@ -397,8 +399,6 @@
   }
 
   // --- talking to the server ----------------------------------------------------------
-  const post = (url, body) => window.ecabinet.postJSON(url, body);
-
   function takeSnapshot(snapshot) {
     me = snapshot.me || me;
     state = snapshot;
@@ -406,17 +406,8 @@
     render();
   }
 
-  async function passkeyAnswer(options) {
-    const { requestOptions, credentialJSON } = window.ecabinet.passkey;
-    const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
-    return credentialJSON(credential);
-  }
-
   function explain(error) {
-    if (error && error.problem) return error.message;
-    if (error instanceof TypeError) return word("network");
-    if (error && (error.name === "NotAllowedError" || error.name === "AbortError")) return word("cancelled");
-    return word("failed");
+    return explainFailure(error, { network: word("network"), cancelled: word("cancelled"), failed: word("failed") });
   }
 
   async function perform(work) {
@@ -439,12 +430,12 @@
   async function checkIn(mode) {
     const options = await post(`/api/meetings/${meetingId}/checkin/options`, { mode });
     note(word("waiting"));
-    const credential = await passkeyAnswer(options.publicKey);
+    const credential = await assertion(options.publicKey);
     try {
-      window.ecabinet.live.accept(await post(`/api/meetings/${meetingId}/checkin`, { credential }));
+      stream.accept(await post(`/api/meetings/${meetingId}/checkin`, { credential }));
     } catch (error) {
       // A lost answer: the fresh state says whether the check-in was recorded.
-      if (window.ecabinet.answerLost(error)) { note(word("checkin_lost")); window.ecabinet.live.resync(); }
+      if (answerLost(error)) { note(word("checkin_lost")); stream.resync(); }
       throw error;
     }
   }
@@ -460,29 +451,29 @@
       throw refusal;
     }
     note(word("waiting"));
-    const credential = await passkeyAnswer(issued.publicKey);
+    const credential = await assertion(issued.publicKey);
     // The answer may be lost after the ballot was stored (a dropped connection, a 502):
     // the same signed ballot goes again, and the server answers with the receipt it
     // already holds rather than counting it twice or calling it "already used".
-    const recorded = await window.ecabinet.postUntilAnswered(
+    const recorded = await postUntilAnswered(
       `/api/polls/${poll.id}/ballots`, { payload: issued.payload, credential },
       () => note(word("ballot_lost")));
     me = { ...me, ballot: { receipt: recorded.receipt, choice: poll.secret ? null : recorded.choice } };
     render();
     if (recorded.resent) note(word("ballot_was_recorded"));
-    window.ecabinet.live.resync();
+    stream.resync();
   }
 
   async function chairStep(control) {
     const item = currentItem();
     const step = control.dataset.step;
     if (step === "open_session") {
-      window.ecabinet.live.accept(await openSession(control.dataset.url));
+      stream.accept(await openSession(control.dataset.url));
     } else if (control.dataset.url) {
-      window.ecabinet.live.accept(await post(control.dataset.url, {}));
+      stream.accept(await post(control.dataset.url, {}));
     } else if (step === "close_vote") {
       await post(`/api/polls/${state.poll.id}/close`, {});
-      window.ecabinet.live.resync();
+      stream.resync();
     } else if (step === "open_vote" && item) {
       const form = control;
       const asked = { question: form.elements.question.value, secret: form.elements.secret.checked };
@@ -497,7 +488,7 @@
         await post(`/api/items/${item.id}/polls`, { ...asked, confirm_changed: true });
       }
       form.reset();
-      window.ecabinet.live.resync();
+      stream.resync();
     }
   }
 
@@ -528,7 +519,7 @@
   async function conclude(form, defer) {
     const item = currentItem();
     if (!item) return;
-    window.ecabinet.live.accept(await post(`/api/items/${item.id}/conclusion`,
+    stream.accept(await post(`/api/items/${item.id}/conclusion`,
                                            { text: form.elements.text.value, defer }));
     form.reset();
   }
@@ -556,7 +547,7 @@
 
   function onTally(message) {
     if (!state || !state.poll || state.poll.id !== message.poll) {
-      window.ecabinet.live.resync();
+      stream.resync();
       return;
     }
     state.poll.cast = message.cast;
@@ -567,7 +558,7 @@
   // open vote's counts, instead of the whole member list.
   function onPresence(message) {
     if (!state) {
-      window.ecabinet.live.resync();
+      stream.resync();
       return;
     }
     const changed = new Map(message.seats.map((seat) => [seat.seat, seat]));
@@ -592,8 +583,8 @@
     wire();
     window.setInterval(tick, 1000);
     window.setInterval(tickVote, 1000);
-    onStatus(window.ecabinet.live ? window.ecabinet.live.online : false);
-    window.ecabinet.live.follow(meetingId, {
+    onStatus(stream.online);
+    stream.follow(meetingId, {
       snapshot: takeSnapshot,
       state: (snapshot) => {
         // A new vote starts with no ballot of ours; the rest of "me" does not change.
