@@ -60,6 +60,10 @@ WORDS: dict[str, str] = {
         "The ballot names other document versions than this screen shows; "
         "it was not signed. Reload the page."
     ),
+    "annulled": N_("Vote annulled: %(reason)s"),
+    "annulled_by": N_(
+        "Annulled by %(by)s. Its ballots are kept but do not count; the vote can be re-run."
+    ),
     "no_item": N_("No item is being taken."),
     "no_vote": N_("No vote is open."),
     "vote.left": N_("Voting closes in %(time)s"),

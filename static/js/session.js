@@ -59,6 +59,7 @@ import { assertion, explain as explainFailure } from "./webauthn.js";
     renderAttendance();
     renderVote();
     renderResult();
+    renderAnnulled();
     renderSpeakers();
     renderRecusals();
     if (!isDisplay) {
@@ -187,13 +188,38 @@ import { assertion, explain as explainFailure } from "./webauthn.js";
   }
 
   function renderResult() {
-    const result = state.poll === null ? latestResult() : null;
+    const result = state.poll === null && !pendingAnnulment() ? latestResult() : null;
     show(part("result"), result !== null);
     if (result === null) return;
     setText("result-question", result.question);
     setText("sentence", result.sentence[locale] || result.sentence.vi);
     drawBars(part("bars"), state.options, result.outcome);
     drawNames(part("names"), result);
+  }
+
+  // --- an annulled vote ---------------------------------------------------------------
+  // The latest vote the chair annulled on the item being taken, until it is re-run: every
+  // screen says so, with the reason.
+  function pendingAnnulment() {
+    const annulled = (state.annulled || []).filter((one) => one.item === state.current_item);
+    const last = annulled.at(-1);
+    return last && last.rerun === null && state.poll === null ? last : null;
+  }
+
+  function renderAnnulled() {
+    const annulled = pendingAnnulment();
+    show(part("annulled"), annulled !== null);
+    if (annulled === null) return;
+    setText("annulled-question", annulled.question);
+    setText("annulled-reason", word("annulled", annulled));
+    setText("annulled-by", word("annulled_by", annulled));
+  }
+
+  // What the chair may annul: the open vote, or the one just closed on the item being taken.
+  function annullable() {
+    if (state.poll) return state.poll.id;
+    const closed = (state.results || []).filter((result) => result.item === state.current_item);
+    return state.phase === "item" && closed.length ? closed.at(-1).poll : null;
   }
 
   function drawBars(container, options, outcome) {
@@ -396,6 +422,8 @@ import { assertion, explain as explainFailure } from "./webauthn.js";
     show(panel.querySelector('[data-step="adopt_consent"]'),
          allowed("adopt_consent") && hasConsent && !state.consent_adopted_at);
     show(part("secret-option"), state.secret_ballot_allowed);
+    show(panel.querySelector('[data-step="annul_vote"]'), annullable() !== null);
+    show(panel.querySelector('[data-step="rerun_vote"]'), state.phase === "item" && pendingAnnulment() !== null);
   }
 
   // --- talking to the server ----------------------------------------------------------
@@ -471,6 +499,20 @@ import { assertion, explain as explainFailure } from "./webauthn.js";
       stream.accept(await openSession(control.dataset.url));
     } else if (control.dataset.url) {
       stream.accept(await post(control.dataset.url, {}));
+    } else if (step === "annul_vote") {
+      await post(`/api/polls/${annullable()}/annul`, { reason: control.elements.reason.value });
+      control.reset();
+      stream.resync();
+    } else if (step === "rerun_vote") {
+      const url = `/api/polls/${pendingAnnulment().poll}/rerun`;
+      try {
+        await post(url, {});
+      } catch (error) {
+        if (!error.problem || error.problem.type !== "urn:ecabinet:problem:documents-changed") throw error;
+        if (!window.confirm(error.message)) return;
+        await post(url, { confirm_changed: true });
+      }
+      stream.resync();
     } else if (step === "close_vote") {
       await post(`/api/polls/${state.poll.id}/close`, {});
       stream.resync();
