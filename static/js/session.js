@@ -66,6 +66,8 @@ import { assertion, explain as explainFailure } from "./webauthn.js";
       renderAgenda();
       renderChair();
     }
+    // Other scripts of the page (presenter.js) draw their parts from the same state.
+    root.dispatchEvent(new CustomEvent("ecabinet:live-state", { detail: { state, me } }));
   }
 
   function renderCurrent() {

@@ -1,0 +1,107 @@
+"""Follow the presenter in Chromium: the chair presents page 2 of a document of the item
+being taken; the room display (a display seat, nobody signed in) and a following tablet
+show that page; a member who stops following sees it no more, and comes back."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ..support.live import make_session
+from ..support.packets import make_pdf
+from .conftest import Devices, LiveServer
+from .test_live_session import bound, enroll, idle
+from .test_reader_journey import assert_accessible
+from .test_speakers_display import _triaged
+
+pytestmark = pytest.mark.browser
+
+
+def _upload(page: Page, origin: str, item: int) -> int:
+    """The secretariat attaches a three-page draft to the item, through the API."""
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+    answer = page.request.post(
+        f"{origin}/api/items/{item}/documents",
+        headers={"X-CSRF-Token": token},
+        multipart={
+            "file": {"name": "du-thao.pdf", "mimeType": "application/pdf", "buffer": make_pdf(3)},
+            "title": "Dự thảo Nghị định",
+            "classification": "public",
+        },
+    )
+    assert answer.status == 201, answer.text()
+    version: int = answer.json()["id"]
+    return version
+
+
+def _drawn(page: Page) -> None:
+    image = page.locator('[data-part="presented-image"]')
+    expect(image).to_be_visible()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('[data-part=\"presented-image\"]');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+
+
+def test_the_chair_presents_page_two_on_the_display_and_a_following_tablet(
+    live_server: LiveServer, devices: Devices
+) -> None:
+    live = live_server.call(make_session(live_server.db, live_server.settings))
+    meeting, item = live.meeting_id, live.items[1]
+    live_server.call(_triaged(live_server, meeting))
+    office = devices.new()
+    enroll(office, live.seats["secretariat"].token)
+    page = office.open(f"/bodies/{live.body_id}/displays")
+    version = _upload(page, office.origin, item)
+    page.get_by_label("Tên màn hình mới (phòng họp và vị trí màn hình)").fill("Phòng họp số 1")
+    page.get_by_role("button", name="Cấp đường dẫn đăng ký").click()
+    link = page.locator("#display-url").input_value()
+    projector = devices.new(viewport={"width": 1920, "height": 1080})
+    display = projector.open(link.split(projector.origin, 1)[1])
+    display.get_by_role("button", name="Dùng màn hình này làm màn hình phòng họp").click()
+    display.wait_for_url(f"{projector.origin}/meetings/{meeting}/display")
+
+    chair, member = devices.new(), devices.new()
+    enroll(chair, live.seats["chair"].token)
+    enroll(member, live.seats["member"].token)
+    chair_page = chair.open(f"/meetings/{meeting}/live")
+    member_page = member.open(f"/meetings/{meeting}/live")
+    chair_page.on("dialog", lambda dialog: dialog.accept())
+    chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
+    expect(bound(chair_page, "phase")).to_have_text("Đang họp")
+    idle(chair_page)
+    chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
+    expect(bound(display, "current")).to_have_text("2. Tờ trình số 2")
+
+    chair_page.get_by_label("Trình chiếu tài liệu của nội dung đang thảo luận").select_option(
+        label="Dự thảo Nghị định (3)"
+    )
+    chair_page.get_by_label("Trang", exact=True).fill("2")
+    chair_page.get_by_label("Hiển thị cả trên mọi máy tính bảng").check()
+    chair_page.get_by_role("button", name="Trình chiếu lên màn hình phòng họp").click()
+
+    caption = "Dự thảo Nghị định, trang 2/3"
+    for screen in (display, member_page, chair_page):
+        expect(bound(screen, "presenting")).to_have_text(caption)
+        _drawn(screen)
+    image = '[data-part="presented-image"]'
+    expect(display.locator(image)).to_have_attribute(
+        "src", f"/api/meetings/{meeting}/presented/{version}/2.png?w=1600"
+    )
+    expect(member_page.locator(image)).to_have_attribute(
+        "src", f"/api/versions/{version}/pages/2.png?w=1200"
+    )
+    expect(display.locator(image)).to_have_attribute("alt", caption)
+    for screen in (display, chair_page):
+        assert_accessible(screen)
+
+    # The member leaves following, and comes back.
+    member_page.get_by_label("Theo dõi trang đang trình chiếu").uncheck()
+    expect(member_page.locator(image)).to_be_hidden()
+    member_page.get_by_label("Theo dõi trang đang trình chiếu").check()
+    _drawn(member_page)
+
+    # Stopped: gone from every screen.
+    chair_page.get_by_role("button", name="Dừng trình chiếu").click()
+    for screen in (display, member_page):
+        expect(screen.locator('[data-part="presenting"]')).to_be_hidden()
