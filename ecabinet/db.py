@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -18,11 +21,16 @@ from .errors import EcabinetError
 from .events import Event, EventBus
 
 CONNECT_SECONDS = 5
+# How long SQLite itself waits for another connection's write lock (PRAGMA busy_timeout).
+SQLITE_BUSY_MS = 30_000
+# How long a writer waits for its turn in this process's queue (below) before it asks
+# SQLite for the lock anyway, as it did before there was a queue.
+WRITE_TURN_SECONDS = 120
 
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
         _tune_sqlite(engine)
         return engine
     # The pool's bounds are settings: all processes together must fit in what PostgreSQL
@@ -67,7 +75,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cursor.close()
         # Let SQLAlchemy, not the driver, emit BEGIN, so writers can ask for IMMEDIATE.
         dbapi_connection.isolation_level = None
@@ -113,6 +121,11 @@ class Tx:
         raise error
 
 
+# Set in the task (and the tasks it starts) that holds its process's SQLite write turn: a
+# transaction opened inside another one does not wait for a turn its own caller holds.
+_WRITING: ContextVar[bool] = ContextVar("ecabinet_sqlite_writing", default=False)
+
+
 # Runs inside a transaction just before it commits, on success only (numbering live
 # events, PostgreSQL NOTIFY): what it writes commits, or rolls back, with the change.
 CommitHook = Callable[[Tx], Awaitable[None]]
@@ -129,6 +142,10 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # One per event loop (tests run several): an asyncio lock belongs to one loop.
+        self._write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -137,7 +154,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """Commit on success and then publish the events; roll back and publish none on error."""
-        async with self._sessions() as session:
+        async with self._write_turn(), self._sessions() as session:
             tx = Tx(session)
             if self.is_sqlite:
                 await session.connection(execution_options={"sqlite_immediate": True})
@@ -164,6 +181,46 @@ class Database:
         await self.bus.publish(tx.events)
         if kept is not None:
             raise kept
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """SQLite: this process's writers take the write lock one at a time, in the order
+        they asked, before they take a pooled connection.
+
+        SQLite alone is no queue: a writer that finds the lock taken sleeps and tries
+        again (up to 100 ms at a time), so under a burst the lock often sits free while
+        the waiters sleep, and the unluckiest waiter can lose every retry until its
+        busy timeout (30 s) fails it with "database is locked" and a 500. Each waiter
+        also holds one of the pool's connections, leaving none for reads. A soak of 200
+        members voting on a busy machine saw both. Queued here, a writer waits its turn
+        however long the queue, and the lock is handed straight to the next one.
+
+        Other processes (an `ecabinet` command while the server runs) still meet SQLite's
+        own busy timeout. PostgreSQL locks rows, not the database: nothing is queued."""
+        if not self.is_sqlite or _WRITING.get():
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        turn = self._write_turns.get(loop)
+        if turn is None:
+            turn = self._write_turns[loop] = asyncio.Lock()
+        queued = True
+        try:
+            async with asyncio.timeout(WRITE_TURN_SECONDS):
+                await turn.acquire()
+        except TimeoutError:
+            queued = False
+        if not queued:
+            # A writer that waited this long for its turn (a transaction opened by a task
+            # that another transaction awaits) asks SQLite itself, as before the queue.
+            yield
+            return
+        writing = _WRITING.set(True)
+        try:
+            yield
+        finally:
+            _WRITING.reset(writing)
+            turn.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
