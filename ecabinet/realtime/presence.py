@@ -100,9 +100,11 @@ async def disconnected(db: Database, connection_id: str) -> None:
 async def sweep(db: Database, settings: Settings, connections: Sequence[Holder]) -> set[int]:
     """Refresh this process's connections and reconcile attendance; return the sign-ins
     that have ended (their sockets are closed by the caller)."""
-    now = utcnow()
     ids = [c.id for c in connections]
     async with db.transaction() as tx:
+        # Taken once the write lock is held: a sweep that waited for it still refreshes
+        # its connections as seen now, and judges the others against now.
+        now = utcnow()
         if ids:
             await tx.session.exec(
                 update(LiveConnection).where(col(LiveConnection.id).in_(ids)).values(seen_at=now)

@@ -9,6 +9,8 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from ecabinet.actions.seat_view import SeatFacts, decide
 from ecabinet.auth.actor import Actor
 from ecabinet.events import (
@@ -20,10 +22,12 @@ from ecabinet.events import (
     PositionChanged,
 )
 from ecabinet.models import LoginSession, Membership, Person
-from ecabinet.realtime import frames
+from ecabinet.realtime import frames, presence
+from ecabinet.realtime import hub as hub_module
 from ecabinet.realtime.channel import Channel
 from ecabinet.realtime.connection import Connection
 from ecabinet.realtime.hub import ROUTES, Hub
+from ecabinet.settings import Settings
 from ecabinet.vocab import MeetingState, Role
 
 MEMBER_VIEW = decide(SeatFacts(Role.MEMBER, 2), MeetingState.IN_SESSION.value)
@@ -328,3 +332,52 @@ async def test_a_lost_bus_asks_every_tablet_to_resync_spread_over_time() -> None
     for _, socket in pairs:
         assert [json.loads(f) for f in socket.sent] == [{"type": "resync", "within": 1000}]
     assert resync_spread_ms(2000) == 8000 and resync_spread_ms(100_000) == 10_000
+
+
+class Clock:
+    """time.monotonic as the hub sees it, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+async def test_only_tablets_that_miss_three_pings_are_dropped_however_late_the_beats(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    """The database keeps the presence sweep waiting (a SQLite write lock held by a burst
+    of ballots) and the beats come a minute apart instead of every 15 s: a tablet that
+    answers every ping stays connected, one that answers none is dropped after three
+    pings, and the pings go on while the one sweep waits."""
+    clock = Clock()
+    monkeypatch.setattr(hub_module, "time", clock)
+    database_answers = asyncio.Event()
+    sweeps: list[int] = []
+
+    async def waiting_sweep(_db: Any, _settings: Any, connections: Any) -> set[int]:
+        sweeps.append(len(connections))
+        await database_answers.wait()
+        return set()
+
+    monkeypatch.setattr(presence, "sweep", waiting_sweep)
+    hub = Hub(None, settings)  # type: ignore[arg-type]
+    answering, answering_socket = _connection(1)
+    mute, mute_socket = _connection(2)
+    answering.last_heard = mute.last_heard = clock.now
+    hub.connections = {answering, mute}
+    try:
+        for beat in range(1, 7):
+            clock.now += 60
+            await hub.beat()
+            await settle()
+            assert answering_socket.sent.count(frames.PING) == beat
+            answering.last_heard = clock.now  # its pong
+            assert mute.closed == (beat > 3), beat
+        assert not answering.closed
+        assert mute_socket.sent.count(frames.PING) == 3
+        assert sweeps == [2]  # still waiting: no second sweep piled up behind it
+    finally:
+        database_answers.set()
+        await settle()
