@@ -53,6 +53,7 @@ class Soak:
         self.statuses: dict[int, int] = defaultdict(int)
         self.memory: list[tuple[float, int]] = []
         self.items = iter(seeded.items)
+        self.dropped: dict[str, int] = {}
 
     async def request(
         self, kind: str, member: Member, method: str, path: str, body: dict[str, Any] | None = None
@@ -185,11 +186,13 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         ]
         for number in range(rounds):
             started = time.monotonic()
-            print(f"round {number + 1} of {rounds}", flush=True)
+            dropped = _dropped(tablets)
+            print(f"round {number + 1} of {rounds}; tablets dropped: {dropped or 0}", flush=True)
             await soak.round()
             await asyncio.sleep(max(0.0, ROUND_SECONDS - (time.monotonic() - started)))
         await asyncio.gather(*background)
         await soak.http.aclose()
+        soak.dropped = _dropped(tablets)
     except BaseException:
         print("\n".join(server.log.read_text().splitlines()[-40:]), file=sys.stderr)
         raise
@@ -198,6 +201,15 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             await tablet.close()
         server.stop()
     return _summary(args, soak, url)
+
+
+def _dropped(tablets: list[Tablet]) -> dict[str, int]:
+    """The tablets whose connection the server closed (or lost) during the run, by code."""
+    codes: dict[str, int] = defaultdict(int)
+    for tablet in tablets:
+        if tablet.closed is not None:
+            codes[f"{tablet.closed[1]} {tablet.closed[2]}".strip()] += 1
+    return dict(codes)
 
 
 def _summary(args: argparse.Namespace, soak: Soak, url: str) -> dict[str, Any]:
@@ -209,6 +221,7 @@ def _summary(args: argparse.Namespace, soak: Soak, url: str) -> dict[str, Any]:
         f"{platform.machine()}, Python {platform.python_version()}",
         f"5xx answers: {errors} (goal 0); lost connections: {sum(soak.failures.values())}",
         f"statuses: {dict(sorted(soak.statuses.items()))}",
+        f"tablets dropped by the server: {sum(soak.dropped.values())} {soak.dropped or ''}",
         "| request | count | p50 ms | p99 ms |",
         "|---|---|---|---|",
     ]
@@ -225,6 +238,7 @@ def _summary(args: argparse.Namespace, soak: Soak, url: str) -> dict[str, Any]:
         "report": "\n".join(lines),
         "errors_5xx": errors,
         "statuses": soak.statuses,
+        "tablets_dropped": soak.dropped,
         "latency_ms": {
             k: {"p50": percentile(v, 0.5), "p99": percentile(v, 0.99), "count": len(v)}
             for k, v in soak.latency.items()
@@ -252,6 +266,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--reads-per-second", type=float, default=20)
     parser.add_argument("--database", default="", help="default: a SQLite file in a temp dir")
+    parser.add_argument("--workdir", default="", help="keep the database and log here")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "soak.json"))
     return parser.parse_args()
 
@@ -260,9 +275,13 @@ def main() -> None:
     args = parse()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    with tempfile.TemporaryDirectory(prefix="ecabinet-soak-") as workdir:
-        timeout = args.minutes * 60 + 600
-        result = asyncio.run(asyncio.wait_for(run(args, Path(workdir)), timeout))
+    timeout = args.minutes * 60 + 600
+    if args.workdir:  # kept afterwards: the server's log and database, to look into
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
+        result = asyncio.run(asyncio.wait_for(run(args, Path(args.workdir)), timeout))
+    else:
+        with tempfile.TemporaryDirectory(prefix="ecabinet-soak-") as workdir:
+            result = asyncio.run(asyncio.wait_for(run(args, Path(workdir)), timeout))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1, default=str))
     print(result["report"])

@@ -165,6 +165,7 @@ class Tablet:
     resync: Any = None  # async (token, meeting) -> snapshot, for "resync" messages
     early: dict[int, tuple[int, float]] = field(default_factory=dict)
     resyncs: int = 0
+    closed: tuple[float, int | None, str] | None = None  # when, close code, reason
 
     async def open(self, url: str, origin: str, *, stalled: bool = False) -> None:
         headers = {"Cookie": f"ecab_session={self.token}"} if self.token else {}
@@ -209,6 +210,8 @@ class Tablet:
                 if self.keep:
                     self.frames.append(str(raw))
                 self._count(json.loads(raw), at)
+        # The server closed it (or the connection was lost): remember how, for the report.
+        self.closed = (time.monotonic(), self.socket.close_code, self.socket.close_reason or "")
 
     def _count(self, message: dict[str, Any], at: float) -> None:
         kind = message["type"]
