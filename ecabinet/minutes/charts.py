@@ -1,5 +1,5 @@
-"""The chart of a vote: one bar per option against the whole electorate, and a line at
-the number of "for" votes that was needed. Vector graphics, so it prints sharply."""
+"""The chart of a vote: one bar per choice (or option) against the whole electorate, and a
+line at the number of votes that was needed. Vector graphics, so it prints sharply."""
 
 from __future__ import annotations
 
@@ -16,25 +16,43 @@ BAR_COLOURS = {
     "against": colors.HexColor("#c62828"),
     "abstain": colors.HexColor("#9e9e9e"),
 }
+OPTION_COLOUR = colors.HexColor("#1565c0")
 ROW = 6.5 * mm
 LABEL_WIDTH = 38 * mm
 BAR_WIDTH = 95 * mm
 
 
+def _rows(outcome: Outcome, _: Words) -> list[tuple[str, int, colors.Color]]:
+    """(label, count, colour) per bar: for, against, abstain; or each option by its
+    number (the adopted one green) and abstain."""
+    abstain = (_.of(CHOICES, "abstain"), outcome.tally.abstain, BAR_COLOURS["abstain"])
+    if outcome.options:
+        return [
+            (
+                _("Option %(n)s", n=n),
+                votes,
+                BAR_COLOURS["for"] if key == outcome.adopted else OPTION_COLOUR,
+            )
+            for n, (key, votes) in enumerate(outcome.options, start=1)
+        ] + [abstain]
+    return [
+        (_.of(CHOICES, "for"), outcome.tally.for_, BAR_COLOURS["for"]),
+        (_.of(CHOICES, "against"), outcome.tally.against, BAR_COLOURS["against"]),
+        abstain,
+    ]
+
+
 def vote_chart(outcome: Outcome, electorate: int, _: Words) -> Drawing:
-    counts = {
-        "for": outcome.tally.for_,
-        "against": outcome.tally.against,
-        "abstain": outcome.tally.abstain,
-    }
-    scale = BAR_WIDTH / max(electorate, outcome.base, outcome.tally.cast, 1)
+    counts = _rows(outcome, _)
+    cast = sum(count for _label, count, _colour in counts)
+    scale = BAR_WIDTH / max(electorate, outcome.base, cast, 1)
     height = ROW * len(counts) + 7 * mm
     drawing = Drawing(LABEL_WIDTH + BAR_WIDTH + 20 * mm, height)
     # reportlab's graphics start in Helvetica, which is not embedded (PDF/A).
     drawing.initialFontName = "Serif"
-    for row, (choice, count) in enumerate(counts.items()):
+    for row, (label, count, colour) in enumerate(counts):
         y = height - (row + 1) * ROW - 1 * mm
-        drawing.add(String(0, y + 1.2 * mm, _.of(CHOICES, choice), fontName="Serif", fontSize=10))
+        drawing.add(String(0, y + 1.2 * mm, nfc(label), fontName="Serif", fontSize=10))
         drawing.add(
             Rect(
                 LABEL_WIDTH,
@@ -52,7 +70,7 @@ def vote_chart(outcome: Outcome, electorate: int, _: Words) -> Drawing:
                     y,
                     count * scale,
                     ROW * 0.7,
-                    fillColor=BAR_COLOURS[choice],
+                    fillColor=colour,
                     strokeColor=None,
                 )
             )

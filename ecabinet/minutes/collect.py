@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .. import vote_options
 from ..audit import GENESIS
 from ..ballots.electorate import entitled_voters
 from ..errors import Conflict, NotFound
@@ -467,7 +468,8 @@ async def _votes(context: _Context, poll: Poll, meeting: Meeting | None) -> list
                 kind=poll.kind,
                 title=poll.title,
                 question=question.text,
-                options=tuple(poll.options),
+                options=tuple(vote_options.choices(poll.options, question.options)),
+                labels=tuple(question.options),
                 secret=poll.secret,
                 rules=profile,
                 electorate=electorate,

@@ -77,6 +77,9 @@ def _vote(number: int, vote: VoteRecord) -> dict[str, Any]:
         "outcome": vote.outcome,
         "texts": list(vote.texts),
     }
+    if vote.labels:
+        # A "choose one option" vote: its options as each ballot names them.
+        entry["labels"] = list(vote.labels)
     if vote.secret:
         entry["ballots"] = []
         entry["secretBallots"] = sorted(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .. import vote_options
 from ..rules import Outcome
 
 
@@ -85,6 +86,17 @@ class VoteRecord:
     # The document versions voted on, frozen when the vote opened: {"document", "title",
     # "version", "sha256"}; each ballot's payload names the same.
     texts: tuple[dict[str, Any], ...] = ()
+    # A "choose one option" question's options ({"key", "label", "label_en"}), in order;
+    # empty for a for/against vote. ``options`` then holds their keys and abstaining.
+    labels: tuple[dict[str, str], ...] = ()
+
+    def label_of(self, key: str, locale: str) -> str:
+        option = next((o for o in self.labels if o["key"] == key), None)
+        return key if option is None else vote_options.label_of(option, locale)
+
+    def position_of(self, key: str) -> int:
+        """1 for the first option, 0 for a choice that is none of them."""
+        return next((n for n, o in enumerate(self.labels, start=1) if o["key"] == key), 0)
 
     @property
     def closed_early(self) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..ballots.evidence import BallotEvidence, EvidenceError, canonical_json, verify_ballot_evidence
 from ..i18n import N_
-from ..rules import Outcome, Rules, Tally, decide_vote
+from ..rules import Outcome, Rules, Tally, decide_vote, option_counts
 from ..vocab import PollKind, SilencePolicy
 from .evidence import FORMAT, b64url_decode
 from .findings import Msg, Report, Section, failed, passed
@@ -20,7 +20,7 @@ from .keycheck import key_problem
 from .labels import short_receipt
 from .register import Register
 
-COMPARED = ("passed", "rule", "for", "against", "abstain", "needed", "base")
+COMPARED = ("passed", "rule", "for", "against", "abstain", "needed", "base", "options", "adopted")
 
 
 def check_evidence(report: Report, raw: bytes, keys: Register | None = None) -> None:
@@ -88,6 +88,10 @@ def _check_vote(
         else 0
     )
     cast = int(recorded["for"]) + int(recorded["against"]) + int(recorded["abstain"]) - silent
+    if _option_keys(vote):
+        # Silence chooses no option: the ballots are the option votes and the abstentions.
+        options = recorded.get("options") or {}
+        cast = sum(int(v) for v in options.values()) + int(recorded["abstain"])
     if vote.get("secret"):
         _check_secret(section, vote, cast)
         return
@@ -166,6 +170,22 @@ def _check_secret(section: Section, vote: dict[str, Any], cast: int) -> None:
     tally = Tally.of(str(e["choice"]) for e in entries)
     recorded = vote["outcome"]
     counted = {"for": tally.for_, "against": tally.against, "abstain": tally.abstain}
+    keys = _option_keys(vote)
+    if keys:
+        by_option, _abstain = option_counts(keys, (str(e["choice"]) for e in entries))
+        if dict(by_option) != recorded.get("options"):
+            section.add(
+                failed(
+                    N_(
+                        "Vote %(n)s (secret ballot): the receipts' choices recount to "
+                        "%(counts)s, but the minutes record %(rcounts)s."
+                    ),
+                    n=number,
+                    counts=_option_words(dict(by_option), tally.abstain),
+                    rcounts=_option_words(recorded.get("options") or {}, recorded.get("abstain")),
+                )
+            )
+            return
     if any(counted[k] != int(recorded.get(k, -1)) for k in counted):
         section.add(
             failed(
@@ -273,6 +293,12 @@ def _binding_problem(
         return "the ballot names other document versions than those frozen when the vote opened"
     if payload.get("choice") not in vote["options"]:
         return f"the choice {payload.get('choice')!r} is not one of the vote's options"
+    shown = next((o for o in vote.get("labels") or [] if o["key"] == payload.get("choice")), None)
+    if payload.get("option") != shown:
+        return (
+            f"the ballot names the option {payload.get('option')!r}, but the vote offered "
+            f"{shown!r} under the key {payload.get('choice')!r}"
+        )
     if payload.get("origin") != origin:
         return f"the ballot was issued by {payload.get('origin')!r}, not {origin!r}"
     return None
@@ -289,7 +315,10 @@ def _recount(
     outcome = _decide(vote, valid)
     recorded = vote["outcome"]
     counted = outcome.as_dict()
-    if any(counted[key] != recorded.get(key) for key in COMPARED):
+    if outcome.options:
+        _recount_options(section, vote, counted, len(valid) == total)
+        return
+    if any(counted.get(key) != recorded.get(key) for key in COMPARED):
         section.add(
             failed(
                 N_(
@@ -320,6 +349,55 @@ def _recount(
         )
 
 
+def _option_keys(vote: Mapping[str, Any]) -> list[str]:
+    return [str(o["key"]) for o in vote.get("labels") or []]
+
+
+def _option_words(counts: Mapping[str, Any], abstain: Any) -> str:
+    """ "opt1 3, opt2 1, abstain 0": the counts as the evidence file names them."""
+    return ", ".join(f"{key} {votes}" for key, votes in [*counts.items(), ("abstain", abstain)])
+
+
+def _recount_options(
+    section: Section, vote: dict[str, Any], counted: dict[str, Any], all_valid: bool
+) -> None:
+    """A "choose one option" vote: the recount's counts per option, abstentions and the
+    option adopted must be those recorded."""
+    number = vote["number"]
+    recorded = vote["outcome"]
+    words = _option_words(counted["options"], counted["abstain"])
+    if any(counted.get(key) != recorded.get(key) for key in COMPARED):
+        section.add(
+            failed(
+                N_(
+                    "Vote %(n)s: the recount from the evidence gives %(counts)s, option "
+                    "adopted: %(adopted)s; but the minutes record %(rcounts)s, option adopted: "
+                    "%(radopted)s."
+                ),
+                n=number,
+                counts=words,
+                adopted=counted["adopted"] or "-",
+                rcounts=_option_words(recorded.get("options") or {}, recorded.get("abstain")),
+                radopted=recorded.get("adopted") or "-",
+            )
+        )
+        return
+    if all_valid:
+        section.add(
+            passed(
+                N_(
+                    "Vote %(n)s (%(text)s): all %(count)s ballots verify; the recount gives "
+                    "%(counts)s, option adopted: %(adopted)s, as recorded."
+                ),
+                n=number,
+                text=vote.get("text", ""),
+                count=len(vote["ballots"]),
+                counts=words,
+                adopted=counted["adopted"] or "-",
+            )
+        )
+
+
 def _decide(vote: dict[str, Any], ballots: list[dict[str, Any]]) -> Outcome:
     electorate = int(vote["electorate"])
     written = vote.get("kind") == PollKind.WRITTEN.value
@@ -330,6 +408,7 @@ def _decide(vote: dict[str, Any], ballots: list[dict[str, Any]]) -> Outcome:
         electorate=electorate,
         present=electorate if written else int(vote["present"]),
         chair=vote.get("chairMembership"),
+        options=_option_keys(vote),
     )
 
 

@@ -32,6 +32,7 @@ _GRID = colors.HexColor("#d0d0d0")
 def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words) -> list[Flowable]:
     outcome = vote.decided
     options = ", ".join(_.of(CHOICES, option) for option in vote.options)
+    labels = {str(o["key"]): vote.label_of(str(o["key"]), _.locale) for o in vote.labels}
     heading = _(
         "Vote %(n)s (%(kind)s, %(ballot)s)",
         n=number,
@@ -39,15 +40,29 @@ def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words) 
         ballot=_("secret ballot") if vote.secret else _("open ballot"),
     )
     verdict = _("Result: adopted.") if outcome.passed else _("Result: not adopted.")
+    if vote.labels:
+        verdict = (
+            _("Result: %(option)s is adopted.", option=labels[outcome.adopted])
+            if outcome.adopted in labels
+            else _("Result: no option is adopted.")
+        )
     head: list[Flowable] = [
         para(heading, "heading"),
         para(_("Question: %(q)s", q=vote.question), "plain"),
-        para(_("Options: %(options)s.", options=options), "plain"),
+        *(
+            _option_lines(vote, labels, _)
+            if vote.labels
+            else [para(_("Options: %(options)s.", options=options), "plain")]
+        ),
         *_texts(vote, _),
         *_quorum_at_opening(vote, _),
         *_timed(vote, _),
         vote_chart(outcome, vote.electorate, _),
-        para(f"<b>{escape(verdict)}</b> {escape(nfc(describe(outcome, _)))}", "plain", markup=True),
+        para(
+            f"<b>{escape(verdict)}</b> {escape(nfc(describe(outcome, _, labels)))}",
+            "plain",
+            markup=True,
+        ),
         para(_tally_sentence(vote, _), "plain"),
     ]
     blocks: list[Flowable] = [KeepTogether(head)]
@@ -123,8 +138,36 @@ def _timed(vote: VoteRecord, _: Words) -> list[Flowable]:
     ]
 
 
+def _option_lines(vote: VoteRecord, labels: dict[str, str], _: Words) -> list[Flowable]:
+    """Each option with its votes, the adopted one in bold."""
+    outcome = vote.decided
+    votes = dict(outcome.options)
+    lines: list[Flowable] = [para(_("Options:"), "plain")]
+    for n, key in enumerate(labels, start=1):
+        line = escape(
+            _(
+                "Option %(n)s (%(key)s): %(label)s: %(votes)s votes.",
+                n=n,
+                key=key,
+                label=nfc(labels[key]),
+                votes=votes.get(key, 0),
+            )
+        )
+        lines.append(
+            para(f"<b>{line}</b>" if key == outcome.adopted else line, "plain", markup=True)
+        )
+    return lines
+
+
 def _tally_sentence(vote: VoteRecord, _: Words) -> str:
     tally = vote.decided.tally
+    if vote.labels:
+        return _(
+            "%(abstain)s abstaining; %(cast)s ballots of %(electorate)s members entitled to vote.",
+            abstain=tally.abstain,
+            cast=len(vote.ballots),
+            electorate=vote.electorate,
+        )
     return _(
         "%(for)s for, %(against)s against, %(abstain)s abstaining; %(cast)s ballots "
         "of %(electorate)s members entitled to vote.",
@@ -155,7 +198,7 @@ def _roll_call(vote: VoteRecord, seats: dict[int, Seat], _: Words) -> list[Flowa
             [
                 str(index),
                 nfc(seat.name if seat else f"#{membership_id}"),
-                _.of(CHOICES, ballot.choice) if ballot else missing,
+                _choice(vote, ballot.choice, _) if ballot else missing,
                 short_receipt(ballot.receipt) if ballot else "",
             ]
         )
@@ -175,6 +218,13 @@ def _roll_call(vote: VoteRecord, seats: dict[int, Seat], _: Words) -> list[Flowa
         )
     )
     return [table]
+
+
+def _choice(vote: VoteRecord, choice: str, _: Words) -> str:
+    """A ballot's choice as the roll call prints it: an option by its number (its label
+    is printed above), for/against/abstain in words."""
+    position = vote.position_of(choice)
+    return _("Option %(n)s", n=position) if position else _.of(CHOICES, choice)
 
 
 def _secret_receipts(vote: VoteRecord, _: Words) -> list[Flowable]:

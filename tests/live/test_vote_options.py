@@ -13,9 +13,15 @@ import pytest
 from sqlmodel import select
 
 from ecabinet.db import Database
+from ecabinet.minutes.collect import collect
+from ecabinet.minutes.evidence import evidence_of, to_bytes
+from ecabinet.minutes.findings import Report
+from ecabinet.minutes.recount import check_evidence
+from ecabinet.minutes.render import EvidenceSummary, render_minutes
 from ecabinet.models import Ballot
 from ecabinet.settings import Settings
 
+from ..support.deliberation import pdf_text
 from ..support.live import Session, Tablet, make_session, tablet
 
 SITES = [
@@ -189,3 +195,60 @@ async def test_a_tie_for_first_place_goes_to_the_chairs_option(
         "Adopted on a tie (Option 1: Dong Anh; Phương án 3: Hoài Đức, 2 votes each): "
         "Phương án 3: Hoài Đức, the option the chair voted for, prevails."
     )
+
+
+def _recount(evidence: dict[str, Any]) -> list[str]:
+    """The verifier's findings on the evidence, as English sentences (problems first)."""
+    report = Report("minutes.pdf", "0" * 64)
+    check_evidence(report, to_bytes(evidence))
+    english = lambda message, **params: message % params if params else message  # noqa: E731
+    return [f.text(english) for f in report.problems] or [
+        f.text(english) for s in report.sections for f in s.findings
+    ]
+
+
+async def test_the_minutes_list_the_options_and_the_verifier_recounts_them(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live, [chair, member, minister, other] = await voting(client, db, settings, tablets)
+    poll = await open_options_vote(chair, live.items[1])
+    for one, choice in ((chair, "opt2"), (member, "opt2"), (minister, "opt2"), (other, "abstain")):
+        assert (await one.vote(poll, choice)).status_code == 201
+    await _post(chair, f"/api/polls/{poll['id']}/close")
+
+    async with db.read() as session:
+        record = await collect(session, settings, live.meeting_id)
+    [vote] = record.votes
+    assert vote.options == ("opt1", "opt2", "opt3", "abstain")
+    assert [o["label"] for o in vote.labels] == [s["label"] for s in SITES]
+    text = " ".join(
+        pdf_text(render_minutes(record, EvidenceSummary("0" * 64, 0), locale="en").data).split()
+    )
+    assert "Option 1 (opt1): Option 1: Dong Anh: 0 votes." in text
+    assert "Option 2 (opt2): Option 2: Gia Lam: 3 votes." in text
+    assert "Option 3 (opt3): Phương án 3: Hoài Đức: 0 votes." in text
+    assert "Result: Option 2: Gia Lam is adopted." in text
+    assert "1 abstaining; 4 ballots of 4 members entitled to vote." in text
+    vi = " ".join(
+        pdf_text(render_minutes(record, EvidenceSummary("0" * 64, 0), locale="vi").data).split()
+    )
+    assert "Kết quả: thông qua Phương án 2: Gia Lâm." in vi
+
+    evidence = evidence_of(record)
+    assert (
+        "Vote 1 (Chọn địa điểm xây dựng bệnh viện?): all 4 ballots verify; the recount gives "
+        "opt1 0, opt2 3, opt3 0, abstain 1, option adopted: opt2, as recorded."
+    ) in _recount(evidence)
+    # The minutes claiming another option adopted.
+    claimed = json.loads(to_bytes(evidence))
+    claimed["votes"][0]["outcome"]["adopted"] = "opt1"
+    assert _recount(claimed) == [
+        "Vote 1: the recount from the evidence gives opt1 0, opt2 3, opt3 0, abstain 1, "
+        "option adopted: opt2; but the minutes record opt1 0, opt2 3, opt3 0, abstain 1, "
+        "option adopted: opt1."
+    ]
+    # The evidence offering a relabelled option: the ballots name what members were shown.
+    relabelled = json.loads(to_bytes(evidence))
+    relabelled["votes"][0]["labels"][1]["label"] = "Phương án 2: Sóc Sơn"
+    problems = _recount(relabelled)
+    assert len(problems) == 4 and all("but the vote offered" in p for p in problems[:3])
