@@ -1,9 +1,9 @@
 // Reordering the agenda: drag an item by its handle (mouse, pen or finger), or focus the
 // handle and press the up and down arrow keys, or use the up and down buttons. Each move
 // is saved at once; if the server refuses, the previous order comes back with the reason.
-"use strict";
+import { postJSON } from "./api.js";
 
-(function () {
+function start() {
   const list = document.querySelector("[data-reorder-url]");
   if (!list) return;
   const status = document.querySelector("[data-reorder-status]");
@@ -40,7 +40,7 @@
     renumber();
     if (errorBox) errorBox.hidden = true;
     try {
-      await window.ecabinet.postJSON(list.dataset.reorderUrl, { itemIds: now });
+      await postJSON(list.dataset.reorderUrl, { itemIds: now });
       if (moved) announce(moved);
     } catch (error) {
       restore(previous);
@@ -114,4 +114,6 @@
 
   list.addEventListener("pointerup", drop);
   list.addEventListener("pointercancel", drop);
-})();
+}
+
+start();

@@ -6,7 +6,7 @@ import { answerLost, postJSON as post, postUntilAnswered } from "./api.js";
 import { stream } from "./live.js";
 import { assertion, explain as explainFailure } from "./webauthn.js";
 
-(() => {
+function start() {
   const root = document.getElementById("live");
   if (!root) return;
   const WORDS = JSON.parse(document.getElementById("live-words").textContent);
@@ -649,4 +649,6 @@ import { assertion, explain as explainFailure } from "./webauthn.js";
       snapshotUrl: isDisplay ? (id) => `/api/meetings/${id}/display` : null,
     });
   });
-})();
+}
+
+start();
