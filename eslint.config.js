@@ -6,7 +6,7 @@ const globals = require("globals");
 
 // Page scripts not yet converted to modules (loaded with <script defer>).
 const CLASSIC = [
-  "app", "notices", "live_pages", "matrix", "outbox",
+  "app", "outbox",
   "annotations", "book", "offline", "viewer", "push",
 ].map((name) => `static/js/${name}.js`);
 

@@ -4,9 +4,7 @@
 // <main> (marked data-live-meeting="<id>"), or only its [data-live-region] parts, with no
 // reload. notices.js shows the short
 // notice of what changed. The notification badge is recounted on each new notification.
-"use strict";
-
-(() => {
+function start() {
   const PACKET_KINDS = new Set([
     "document.added", "document.changed", "document.amended", "meeting.updated",
     "meeting.published", "meeting.closed", "agenda.changed", "agenda.triaged",
@@ -70,4 +68,6 @@
     // Several changes in a burst (a triage moves many items) make one fetch.
     if (pending === null) pending = window.setTimeout(refresh, 250);
   });
-})();
+}
+
+start();

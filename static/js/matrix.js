@@ -1,9 +1,7 @@
 // The matrix of positions follows the members' answers live: on a "position.changed"
 // notice for this meeting (live.js dispatches it as "ecabinet:event"), it fetches the page
 // again, with the reader's filters, and swaps in the parts marked data-live-part.
-"use strict";
-
-(() => {
+function start() {
   const root = document.querySelector("[data-matrix-meeting]");
   if (!root) return;
   const meeting = Number(root.dataset.matrixMeeting);
@@ -36,4 +34,6 @@
     if (message.kind === "position.changed" && message.data
         && message.data.meeting_id === meeting) refresh();
   });
-})();
+}
+
+start();

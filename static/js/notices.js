@@ -2,9 +2,7 @@
 // "ecabinet:event" on document): one line per notice in a polite live region, linking to
 // the page concerned. The texts come from the server in the reader's language
 // (#notice-words, from labels.NOTICES); a kind without a text is not shown.
-"use strict";
-
-(() => {
+function start() {
   const KEEP = 4; // older lines go: the region is a hint, the pages hold the truth
   const source = document.getElementById("notice-words");
   const region = document.getElementById("live-notices");
@@ -45,4 +43,6 @@
   }
 
   document.addEventListener("ecabinet:event", (event) => show(event.detail || {}));
-})();
+}
+
+start();
