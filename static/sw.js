@@ -7,7 +7,7 @@
 const PACKET = "ecabinet-packet-v1";
 const STATIC = "ecabinet-static-v1";
 const STATIC_FILES = [
-  "/static/css/app.css", "/static/css/meetings.css", "/static/js/app.js",
+  "/static/css/app.css", "/static/css/meetings.css", "/static/js/api.js",
   "/static/js/offline.js", "/static/js/viewer.js", "/static/js/outbox.js",
 ];
 const PACKET_PATHS = [/^\/meetings(\/\d+)?$/, /^\/meetings\/\d+\/positions$/, /^\/versions\/\d+(\/comments)?$/,

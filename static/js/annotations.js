@@ -2,11 +2,13 @@
 // onto the page, freehand ink with a finger or a pencil (pointer events). Private to the
 // reader. Each mark of the page is listed under it, a highlight with a button that turns
 // it into a comment to the drafting agency, quote and page filled in.
-"use strict";
+import { requestJSON } from "./api.js";
+import { book } from "./book.js";
+import { outbox } from "./outbox.js";
 
-(function () {
+function start() {
   const viewer = document.querySelector("[data-book-viewer]");
-  if (!viewer || !window.ecabinetBook) return;
+  if (!viewer || !book) return;
   const $ = (selector) => viewer.querySelector(selector);
   const box = $("[data-page-box]");
   const ink = $("[data-ink-layer]");
@@ -18,24 +20,15 @@
   let marks = [];
   let pendingNote = null;
 
-  async function send(method, url, body) {
-    const response = await fetch(url, {
-      method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": window.ecabinet.csrfToken() },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (!response.ok) throw new Error(String(response.status));
-    return response.status === 204 ? null : response.json();
-  }
-
-  const page = () => window.ecabinetBook.page();
+  const send = (method, url, body) => requestJSON(url, { method, body });
+  const page = () => book.page();
 
   // A new mark goes through the offline queue: without network it is kept on the tablet,
   // shown as waiting, and sent (once, by its client id) when the tablet reconnects.
   async function addMark(body) {
     const full = { ...body, clientId: crypto.randomUUID() };
-    if (!window.ecabinetOutbox) return send("POST", words.annotationsUrl, full);
-    const result = await window.ecabinetOutbox.send({
+    if (!outbox) return send("POST", words.annotationsUrl, full);
+    const result = await outbox.send({
       method: "POST", url: words.annotationsUrl, body: full,
       label: words.queueLabel.replace("{n}", String(body.page)),
     });
@@ -232,12 +225,12 @@
     send("GET", itemNote.dataset.url).then((data) => { field.value = data.text; }).catch(() => {});
     itemNote.addEventListener("submit", async (event) => {
       event.preventDefault();
-      if (!window.ecabinetOutbox) {
+      if (!outbox) {
         await send("PUT", itemNote.dataset.url, { text: field.value });
         status.textContent = itemNote.dataset.saved;
         return;
       }
-      const result = await window.ecabinetOutbox.send({
+      const result = await outbox.send({
         method: "PUT", url: itemNote.dataset.url, body: { text: field.value }, label: itemNote.dataset.queueLabel,
       });
       if (!result.queued && !result.ok) throw new Error(String(result.status));
@@ -246,4 +239,6 @@
   }
 
   load().catch(() => draw());
-})();
+}
+
+start();

@@ -2,11 +2,12 @@
 // transparent, so that words can be selected, quoted in a comment and found. Pages turn
 // with the buttons, the page field, the arrow keys and a swipe; zoom and thumbnails;
 // the agenda pane folds away on a phone.
-"use strict";
+// {page()}, the page shown, or null on a page without the book.
+export const book = start();
 
-(function () {
+function start() {
   const book = document.querySelector("[data-book]");
-  if (!book) return;
+  if (!book) return null;
   const toggle = book.querySelector("[data-book-toggle]");
   if (toggle) {
     toggle.addEventListener("click", () => {
@@ -15,7 +16,7 @@
     });
   }
   const viewer = book.querySelector("[data-book-viewer]");
-  if (!viewer) return;
+  if (!viewer) return null;
 
   const $ = (selector) => viewer.querySelector(selector);
   const image = $("[data-page-image]");
@@ -274,7 +275,6 @@
   image.addEventListener("load", () => { if (lines.length) layoutText(); });
   window.addEventListener("resize", () => { sizeBox(); layoutText(); });
 
-  window.ecabinetBook = { viewer, layer, fold, page: () => page, lines: () => lines, show };
   const fromHash = /#page=(\d+)/.exec(location.hash);
   sizeBox();
   show(fromHash ? Number(fromHash[1]) : Number(viewer.dataset.startPage) || 1);
@@ -284,4 +284,5 @@
     viewer.dataset.lastQuery = wanted;
     find(wanted);
   }
-})();
+  return { page: () => page };
+}

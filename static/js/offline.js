@@ -1,17 +1,15 @@
 // Registers the service worker that keeps the packet for offline reading, and asks it to
 // bring its copy in line with the server on every page load (which is also when recalled
 // documents leave the tablet). The status line says what the tablet holds.
-"use strict";
+const widths = [600, 900, 1200, 1600, 2000];
 
-(function () {
-  const widths = [600, 900, 1200, 1600, 2000];
+// The width of rendered pages for this screen; the viewer asks for the same one.
+export function pageWidth() {
+  const wanted = Math.min(window.innerWidth, 1100) * (window.devicePixelRatio || 1);
+  return widths.find((w) => w >= wanted) || widths[widths.length - 1];
+}
 
-  // The width of rendered pages for this screen; the viewer asks for the same one.
-  window.ecabinetPageWidth = function () {
-    const wanted = Math.min(window.innerWidth, 1100) * (window.devicePixelRatio || 1);
-    return widths.find((w) => w >= wanted) || widths[widths.length - 1];
-  };
-
+function start() {
   if (!("serviceWorker" in navigator)) return;
   const status = document.querySelector("[data-offline-status]");
 
@@ -27,7 +25,9 @@
 
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(() => navigator.serviceWorker.ready)
     .then((registration) => {
-      registration.active.postMessage({ type: "sync", width: window.ecabinetPageWidth() });
+      registration.active.postMessage({ type: "sync", width: pageWidth() });
     })
     .catch(() => {});
-})();
+}
+
+start();

@@ -5,11 +5,14 @@
 // conflict (it was changed elsewhere meanwhile). Marks and comments carry their own client
 // id, so sending one again after a lost answer stores it once. Entries belong to the
 // person who wrote them: another person signed in on the same tablet never sends them.
-"use strict";
+import { exchange } from "./api.js";
 
-(function () {
+// {send}, or null on a page without the outbox (signed out, or no IndexedDB).
+export const outbox = start();
+
+function start() {
   const panel = document.querySelector("[data-outbox]");
-  if (!panel || !("indexedDB" in window)) return;
+  if (!panel || !("indexedDB" in window)) return null;
   const list = panel.querySelector("[data-outbox-list]");
   const banner = document.querySelector("[data-offline-banner]");
   const words = panel.dataset;
@@ -53,20 +56,15 @@
   }
 
   async function fetchJSON(entry) {
-    let response;
+    let result;
     try {
-      response = await fetch(entry.url, {
-        method: entry.method, credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": window.ecabinet.csrfToken() },
-      body: JSON.stringify(entry.body),
-      });
+      result = await exchange(entry.url, { method: entry.method, body: entry.body });
     } catch (error) {
       if (error instanceof TypeError) network(false);
       throw error;
     }
     network(true);
-    const isJSON = (response.headers.get("content-type") || "").includes("json");
-    return { ok: response.ok, status: response.status, data: isJSON ? await response.json() : null };
+    return result;
   }
 
   async function queue(entry) {
@@ -206,7 +204,7 @@
   window.setInterval(async () => {
     if ((await all()).some((entry) => entry.state === "waiting")) flush();
   }, RETRY_MS);
-  window.ecabinetOutbox = { send, flush };
   network(navigator.onLine);
   render().then(flush);
-})();
+  return { send };
+}

@@ -1,9 +1,10 @@
 // Subscribe this browser to Web Push with the server's VAPID key; the service worker
 // (/sw.js) shows each push. Strings come from the page (data attributes), so they are
 // translated there.
-"use strict";
+import { postJSON } from "./api.js";
+import { fromBase64url } from "./webauthn.js";
 
-(() => {
+function start() {
   const panel = document.querySelector("[data-push]");
   if (!panel) return;
   const status = panel.querySelector("[data-push-status]");
@@ -14,12 +15,6 @@
     say("unsupported");
     return;
   }
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-
-  function keyBytes(base64url) {
-    const padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
-    return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
-  }
 
   async function subscribe() {
     button.disabled = true;
@@ -29,14 +24,10 @@
         .then(() => navigator.serviceWorker.ready);
       const key = await (await fetch("/api/push/key", { credentials: "same-origin" })).json();
       const subscription = await registration.pushManager.subscribe({
-        userVisibleOnly: true, applicationServerKey: keyBytes(key.publicKey),
+        userVisibleOnly: true, applicationServerKey: fromBase64url(key.publicKey),
       });
-      const response = await fetch("/api/me/push-subscriptions", {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(subscription.toJSON()),
-      });
-      say(response.ok ? "done" : "failed");
+      await postJSON("/api/me/push-subscriptions", subscription.toJSON());
+      say("done");
     } catch (error) {
       say("failed");
     } finally {
@@ -45,4 +36,6 @@
   }
 
   button.addEventListener("click", subscribe);
-})();
+}
+
+start();

@@ -1,9 +1,9 @@
 // The document viewer: pages rendered on the server as images, one at a time, with
 // previous/next buttons, a page number field, the arrow keys, and a swipe on a tablet.
 // The image width follows the screen, so an iPad gets sharp pages without waste.
-"use strict";
+import { pageWidth } from "./offline.js";
 
-(function () {
+function start() {
   const viewer = document.querySelector("[data-viewer]");
   if (!viewer) return;
   const image = viewer.querySelector("[data-viewer-image]");
@@ -12,7 +12,7 @@
   const next = viewer.querySelector("[data-viewer-next]");
   const frame = viewer.querySelector("[data-viewer-frame]");
   const total = Number(viewer.dataset.pages);
-  const width = window.ecabinetPageWidth ? window.ecabinetPageWidth() : 1200;
+  const width = pageWidth();
   let page = 1;
 
   const urlOf = (n) => viewer.dataset.pageUrl.replace("{n}", String(n)) + "?w=" + width;
@@ -49,4 +49,6 @@
   });
 
   show(1);
-})();
+}
+
+start();
