@@ -5,7 +5,7 @@
 // live session's check-in and ballots (session.js).
 import { postJSON } from "./api.js";
 
-export function toBase64url(buffer) {
+function toBase64url(buffer) {
   const bytes = new Uint8Array(buffer);
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
