@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from . import audit
 from .errors import EcabinetError
 from .events import Event, EventBus
+from .sqlite_driver import OneTripDbapi
 
 CONNECT_SECONDS = 5
 # How long SQLite itself waits for another connection's write lock (PRAGMA busy_timeout).
@@ -30,7 +31,10 @@ WRITE_TURN_SECONDS = 120
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+        # One trip to the connection's thread per statement, not four (sqlite_driver.py).
+        engine = create_async_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, module=OneTripDbapi()
+        )
         _tune_sqlite(engine)
         return engine
     # The pool's bounds are settings: all processes together must fit in what PostgreSQL
