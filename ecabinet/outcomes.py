@@ -63,7 +63,3 @@ def describe(
         "tied": "; ".join(named.get(k, k) for k, votes in outcome.options if votes == top),
     }
     return gettext(template, **params)
-
-
-def describe_english(outcome: Outcome) -> str:
-    return describe(outcome, lambda message, **params: message % params)

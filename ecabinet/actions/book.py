@@ -40,11 +40,6 @@ class Book:
     chosen: BookEntry | None
     chosen_item: BookItem | None
 
-    @property
-    def number_of(self) -> dict[int, int]:
-        """Items by their id, numbered as on the agenda: what the page-jump refers to."""
-        return {entry.item.item.id or 0: entry.item.item.ordinal for entry in self.items}
-
 
 async def book_of(
     session: AsyncSession, actor: Actor, meeting: Meeting, document_id: int | None

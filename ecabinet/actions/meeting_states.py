@@ -74,10 +74,6 @@ def state_of(meeting: Meeting) -> MeetingState:
     return MeetingState(meeting.state)
 
 
-def allows(meeting: Meeting, change: Change) -> bool:
-    return change in ALLOWED[state_of(meeting)]
-
-
 def ensure_allows(meeting: Meeting, change: Change) -> None:
     state = state_of(meeting)
     if change in ALLOWED[state]:

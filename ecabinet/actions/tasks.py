@@ -273,18 +273,6 @@ async def board(
     return [r for r in result if r.overdue] if state == "overdue" else result
 
 
-async def of_meeting(tx: Tx, meeting_id: int) -> list[FollowUpTask]:
-    return list(
-        (
-            await tx.session.exec(
-                select(FollowUpTask)
-                .where(FollowUpTask.meeting_id == meeting_id)
-                .order_by(col(FollowUpTask.id))
-            )
-        ).all()
-    )
-
-
 def to_csv(rows: list[TaskRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)

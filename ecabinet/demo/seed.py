@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import select
 
 from .. import audit
 from ..actions.agenda import add_item
@@ -235,10 +234,6 @@ async def _prepare_session(tx: Tx, settings: Settings, body: Body, secretary_id:
                         change_note=doc.revision_note,
                     )
     await publish_meeting(tx, actor_id=secretary_id, meeting=meeting)
-
-
-async def demo_body(tx: Tx) -> Body | None:
-    return (await tx.session.exec(select(Body).where(Body.slug == "chinh-phu"))).first()
 
 
 __all__ = ["AuditEvent", "SeatLink", "prepare_demo", "seed_government", "session_titles"]

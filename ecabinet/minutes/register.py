@@ -133,9 +133,6 @@ class Register:
     def signer_roles(self, certificate_sha256: str) -> list[str]:
         return [s.role for s in self.signers if s.certificate_sha256 == certificate_sha256]
 
-    def signers_for(self, role: str) -> list[Signer]:
-        return [s for s in self.signers if s.role == role]
-
 
 def parse_register(raw: bytes) -> Register:
     try:
