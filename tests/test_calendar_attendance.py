@@ -86,7 +86,12 @@ async def test_answers_before_the_day_warn_when_the_quorum_is_at_risk(
             url + "/me",
             json={"answer": "apologies", "standIn": deputy.id, "note": "Công tác nước ngoài"},
         )
-        assert sent.json() == {"seat": member.id, "answer": "apologies", "standIn": deputy.id}
+        assert sent.json() == {
+            "seat": member.id,
+            "answer": "apologies",
+            "standIn": deputy.id,
+            "standInItems": [],
+        }
         assert (await minister.client.get(url)).status_code == 403
         expected = (await office.client.get(url)).json()
         # Four seats, a quorum of two thirds needs 3; only the chair is coming (a stand-in

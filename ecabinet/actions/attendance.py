@@ -44,10 +44,19 @@ class Seat:
             and self.attendance.away_since is not None
         )
 
-    def present(self, body: Body) -> bool:
+    def present(self, body: Body, item_id: int | None = None) -> bool:
+        """Counted present (on ``item_id``, when given): a stand-in counts where the body
+        lets stand-ins vote, and only on the items their mandate names, if it names any."""
         if not self.checked_in or self.away:
             return False
-        return self.stand_in is None or body.stand_in_may_vote
+        if self.stand_in is None:
+            return True
+        return body.stand_in_may_vote and self.covers(item_id)
+
+    def covers(self, item_id: int | None) -> bool:
+        """Whether the stand-in's mandate covers the item (None: the session as a whole)."""
+        items = [] if self.attendance is None else self.attendance.stand_in_items
+        return item_id is None or not items or item_id in items
 
 
 @dataclass(frozen=True)
@@ -115,13 +124,16 @@ async def seats_of(session: AsyncSession, meeting: Meeting) -> list[Seat]:
     return result
 
 
-def quorum_of(body: Body, seats: list[Seat], recused: Iterable[int] = ()) -> Quorum:
-    """The quorum now; ``recused``: the seats with a conflict of interest on the item it
-    is counted for (rules.counted_present)."""
+def quorum_of(
+    body: Body, seats: list[Seat], recused: Iterable[int] = (), item_id: int | None = None
+) -> Quorum:
+    """The quorum now, on ``item_id`` when given; ``recused``: the seats with a conflict
+    of interest on that item (rules.counted_present). A stand-in whose mandate does not
+    cover the item leaves the member's seat absent on it."""
     rules = Rules.from_profile(rules_of(body))
     members = len(seats)
     present = counted_present(
-        (seat.membership.id or 0 for seat in seats if seat.present(body)),
+        (seat.membership.id or 0 for seat in seats if seat.present(body, item_id)),
         recused,
         recused_count=body.recused_count_in_quorum,
     )
@@ -153,4 +165,12 @@ async def live_voter(
         return None, N_("In this body a stand-in attends without a vote.")
     if row.stand_in_membership_id != seat.id:
         return None, N_("You are not recorded as the stand-in of this member at this session.")
+    if row.stand_in_items:
+        # A live vote is always on the item being taken (actions/live_votes.py).
+        meeting = await session.get(Meeting, row.meeting_id)
+        if meeting is None or meeting.current_item_id not in row.stand_in_items:
+            return None, N_(
+                "Your mandate as a stand-in does not cover this item, so you do not vote "
+                "on it; the member's seat is counted absent on it."
+            )
     return await session.get(Membership, principal_id), ""

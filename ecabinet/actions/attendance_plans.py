@@ -4,6 +4,7 @@ quorum these answers promise, and a warning when it is not assured."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -13,7 +14,7 @@ from ..auth.actor import Actor
 from ..auth.permissions import ensure_signed_in
 from ..db import Tx
 from ..errors import Conflict, Forbidden, ValidationFailed
-from ..models import AttendancePlan, Body, Meeting, Membership, Person, rules_of, utcnow
+from ..models import AgendaItem, AttendancePlan, Body, Meeting, Membership, Person, rules_of, utcnow
 from ..rules import ExpectedQuorum, Rules, expected_quorum
 from ..vocab import MeetingState, PlannedAttendance
 from .access import load_body, load_meeting, meeting_access
@@ -50,6 +51,7 @@ async def answer(
     choice: str,
     *,
     stand_in: int | None = None,
+    stand_in_items: Sequence[int] = (),
     note: str = "",
 ) -> AttendancePlan:
     meeting = await load_meeting(tx.session, meeting_id)
@@ -68,6 +70,7 @@ async def answer(
             raise ValidationFailed(
                 "The stand-in must be a deputy registered in this body to stand in for this member."
             )
+    items = await _mandate(tx, meeting_id, stand_in, stand_in_items)
     row = (
         await tx.session.exec(
             select(AttendancePlan).where(
@@ -78,6 +81,7 @@ async def answer(
     assert seat.id is not None
     row = row or AttendancePlan(meeting_id=meeting_id, membership_id=seat.id, answer="")
     row.answer, row.stand_in_membership_id = planned.value, stand_in
+    row.stand_in_items = items
     row.note, row.answered_by_id, row.updated_at = note[:500], actor.person_id, utcnow()
     tx.session.add(row)
     await tx.session.flush()
@@ -90,8 +94,31 @@ async def answer(
         seat=seat.id,
         answer=planned.value,
         stand_in=stand_in,
+        stand_in_items=items,
     )
     return row
+
+
+async def _mandate(
+    tx: Tx, meeting_id: int, stand_in: int | None, named: Sequence[int]
+) -> list[int]:
+    """The items a stand-in's mandate is limited to (none: the whole session)."""
+    if not named:
+        return []
+    if stand_in is None:
+        raise ValidationFailed("Agenda items are named only for a stand-in's mandate.")
+    items = set(
+        (
+            await tx.session.exec(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id))
+        ).all()
+    )
+    strangers = sorted(set(named) - items)
+    if strangers:
+        raise ValidationFailed(
+            "A stand-in's mandate names items of this meeting only; not %(items)s.",
+            items=", ".join(str(i) for i in strangers),
+        )
+    return sorted(set(named))
 
 
 async def mine(

@@ -14,7 +14,7 @@ from ..auth.permissions import ensure_signed_in
 from ..db import Tx
 from ..errors import Forbidden, ValidationFailed
 from ..events import EventKind
-from ..models import Attendance, Meeting, Membership, utcnow
+from ..models import Attendance, AttendancePlan, Meeting, Membership, utcnow
 from ..settings import Settings
 from ..vocab import AttendanceMode
 from . import session
@@ -120,7 +120,22 @@ async def _attend(tx: Tx, meeting: Meeting, seat: Membership, mode: str) -> Atte
     if row is None:
         row = Attendance(meeting_id=meeting.id, membership_id=principal, mode=mode)
     row.mode, row.stand_in_membership_id = mode, stand_in
+    row.stand_in_items = [] if stand_in is None else await _mandate(tx, meeting.id, principal, seat)
     row.checked_in_at, row.left_at, row.away_since = utcnow(), None, None
     tx.session.add(row)
     await tx.session.flush()
     return row
+
+
+async def _mandate(tx: Tx, meeting_id: int, principal: int, seat: Membership) -> list[int]:
+    """The items the member's attendance plan limits this stand-in to (none: all)."""
+    plan = (
+        await tx.session.exec(
+            select(AttendancePlan).where(
+                AttendancePlan.meeting_id == meeting_id, AttendancePlan.membership_id == principal
+            )
+        )
+    ).first()
+    if plan is None or plan.stand_in_membership_id != seat.id:
+        return []
+    return list(plan.stand_in_items)

@@ -94,7 +94,7 @@ def _item(item: AgendaItem) -> dict[str, Any]:
     }
 
 
-def _seat(seat: Seat, body: Body) -> dict[str, Any]:
+def _seat(seat: Seat, body: Body, item_id: int | None) -> dict[str, Any]:
     row = seat.attendance
     return {
         "seat": seat.membership.id,
@@ -102,7 +102,7 @@ def _seat(seat: Seat, body: Body) -> dict[str, Any]:
         "title": seat.membership.title,
         "role": seat.membership.role,
         "checked_in": seat.checked_in,
-        "present": seat.present(body),
+        "present": seat.present(body, item_id),
         "away": seat.away,
         "mode": None if row is None or not seat.checked_in else row.mode,
         "stand_in": None if seat.stand_in is None else seat.stand_in.full_name,
@@ -325,7 +325,7 @@ async def snapshot(
     )
     # The quorum shown is the current item's: without those who declared a conflict of
     # interest on it, unless the body counts them.
-    quorum = quorum_of(body, seats, [r.membership_id for r in declared])
+    quorum = quorum_of(body, seats, [r.membership_id for r in declared], meeting.current_item_id)
     polls = await live_polls(session, meeting.id)
     open_poll = next(((p, q) for p, q in polls if p.state == PollState.OPEN.value), None)
     results = [
@@ -349,7 +349,7 @@ async def snapshot(
         "consent_adopted_at": _at(meeting.consent_adopted_at),
         "agenda": [_item(item) for item in items],
         "quorum": quorum.as_dict(),
-        "attendance": [_seat(seat, body) for seat in seats],
+        "attendance": [_seat(seat, body, meeting.current_item_id) for seat in seats],
         "poll": None if open_poll is None else await _open_poll(session, *open_poll, quorum),
         "results": results,
         "annulled": await _annulled(session, polls),

@@ -137,7 +137,7 @@ async def open_vote(
     # Who declared a conflict of interest on the item is out of its electorate and, by the
     # body's rule, its quorum (actions/recusals.py).
     recused = await recusals.recused_seats(tx.session, item.id or 0)
-    quorum = quorum_of(body, seats, recused)
+    quorum = quorum_of(body, seats, recused, item.id)
     if not quorum.met:
         raise session.SessionRefused(
             "There is no quorum: %(present)s of %(members)s members are present and "
@@ -319,7 +319,7 @@ async def _close(tx: Tx, poll: Poll, meeting: Meeting, *, actor_id: int | None, 
     ballots = await current_ballots(tx, question.id)
     body = await _body(tx, meeting.body_id)
     recused = await recusals.recused_seats(tx.session, poll.item_id or 0)
-    present = quorum_of(body, await seats_of(tx.session, meeting), recused).present
+    present = quorum_of(body, await seats_of(tx.session, meeting), recused, poll.item_id).present
     outcome = decide_vote(
         poll.kind,
         Rules.from_profile(poll.rules),

@@ -126,7 +126,9 @@ async def collect(
         chair=chair,
         secretary=_secretary(seats, secretary_membership_id),
         voters=tuple(voters),
-        attendance=tuple(_presences(voters, attendance, seats)),
+        attendance=tuple(
+            _presences(voters, attendance, seats, {i.id: i.ordinal for i in items if i.id})
+        ),
         invitees=tuple(_invitees(voters, attendance, seats)),
         quorum=Quorum(
             len(voters),
@@ -280,7 +282,10 @@ def _quorum_reached(
 
 
 def _presences(
-    voters: Sequence[Seat], attendance: Iterable[Attendance], seats: dict[int, Seat]
+    voters: Sequence[Seat],
+    attendance: Iterable[Attendance],
+    seats: dict[int, Seat],
+    ordinals: dict[int, int],
 ) -> list[Presence]:
     rows = {row.membership_id: row for row in attendance}
     stand_ins = _stand_ins(attendance, seats)
@@ -294,7 +299,17 @@ def _presences(
         if seat.membership_id in stand_ins:
             mode = AttendanceMode.ABSENT.value  # the member is away; the deputy attends
         presences.append(
-            Presence(seat, mode, row.absence_reason, stand_ins.get(seat.membership_id))
+            Presence(
+                seat,
+                mode,
+                row.absence_reason,
+                stand_ins.get(seat.membership_id),
+                stand_in_items=tuple(
+                    sorted(ordinals[i] for i in row.stand_in_items if i in ordinals)
+                )
+                if seat.membership_id in stand_ins
+                else (),
+            )
         )
     return presences
 

@@ -32,6 +32,8 @@ class Presence:
     reason: str = ""
     stand_in: Seat | None = None
     recorded: bool = True
+    # The ordinals of the items a stand-in's mandate was limited to (empty: all of them).
+    stand_in_items: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -236,6 +236,14 @@ def _absence_line(presence: Presence, _: Words) -> str:
 
 def _stand_in_line(presence: Presence, _: Words) -> str:
     assert presence.stand_in is not None
+    if presence.stand_in_items:
+        return _(
+            "%(deputy)s, in place of %(member)s, only for items %(items)s; on the "
+            "other items the member's seat was absent",
+            deputy=_presence_line(Presence(presence.stand_in, "room"), _),
+            member=presence.seat.name,
+            items=", ".join(str(n) for n in presence.stand_in_items),
+        )
     return _(
         "%(deputy)s, in place of %(member)s (without a vote)",
         deputy=_presence_line(Presence(presence.stand_in, "room"), _),

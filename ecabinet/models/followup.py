@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import at_field, text_field
+from .base import at_field, json_field, text_field
 
 
 class AttendancePlan(SQLModel, table=True):
@@ -25,6 +25,8 @@ class AttendancePlan(SQLModel, table=True):
     answer: str = Field(max_length=16)
     # The deputy who will attend in the member's place (with apologies).
     stand_in_membership_id: int | None = Field(default=None, foreign_key="membership.id")
+    # The agenda items the stand-in's mandate is limited to; empty: the whole session.
+    stand_in_items: list[int] = json_field(list)
     note: str = Field(default="", max_length=500)
     answered_by_id: int | None = Field(default=None, foreign_key="person.id")
     updated_at: datetime = at_field(default_now=True)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from ..vocab import ItemKind, ItemStatus, MeetingForm, MeetingKind, MeetingState
-from .base import at_field, text_field
+from .base import at_field, json_field, text_field
 
 
 class Meeting(SQLModel, table=True):
@@ -92,6 +92,9 @@ class Attendance(SQLModel, table=True):
     absence_reason: str = Field(default="", max_length=500)
     # A deputy who attends in the member's place (by default without a vote).
     stand_in_membership_id: int | None = Field(default=None, foreign_key="membership.id")
+    # The agenda items the stand-in's mandate covers (from the member's attendance plan);
+    # empty: the whole session. On other items the member's seat is absent.
+    stand_in_items: list[int] = json_field(list)
     checked_in_at: datetime | None = at_field(nullable=True)
     left_at: datetime | None = at_field(nullable=True)
     # Set while the checked-in tablet has lost its live connection (beyond the grace

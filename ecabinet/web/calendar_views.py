@@ -3,6 +3,7 @@ the meeting (attend, remotely, apologies with a stand-in)."""
 
 from __future__ import annotations
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
@@ -98,13 +99,18 @@ class AttendanceAnswer(CamelBody):
     model_config = example({"answer": "remote", "note": "Đang công tác."})
     answer: PlannedAttendance
     stand_in: Id | None = None
+    stand_in_items: list[Id] = Field(
+        default_factory=list,
+        description="The agenda items the stand-in's mandate is limited to; none: all.",
+    )
     note: str = ""
 
 
 @takes(AttendanceAnswer)
 async def my_attendance(request: Request) -> Response:
     """Answer whether I will attend: {"answer": "attend" | "remote" | "apologies",
-    "standIn": <deputy's seat>, "note": "..."}."""
+    "standIn": <deputy's seat>, "standInItems": [<item>, ...], "note": "..."}; with items
+    the stand-in attends and (where the body allows) votes on those items only."""
     body = await parsed(request, AttendanceAnswer)
     async with db_of(request).transaction() as tx:
         row = await attendance_plans.answer(
@@ -113,10 +119,16 @@ async def my_attendance(request: Request) -> Response:
             int_param(request, "meeting_id"),
             body.answer,
             stand_in=body.stand_in,
+            stand_in_items=body.stand_in_items,
             note=body.note,
         )
     return JSONResponse(
-        {"seat": row.membership_id, "answer": row.answer, "standIn": row.stand_in_membership_id}
+        {
+            "seat": row.membership_id,
+            "answer": row.answer,
+            "standIn": row.stand_in_membership_id,
+            "standInItems": row.stand_in_items,
+        }
     )
 
 

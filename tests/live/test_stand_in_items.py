@@ -1,0 +1,82 @@
+"""A stand-in's mandate limited to named items: the member sends apologies naming the
+deputy and the items; on those the deputy votes (where the body allows stand-ins to vote)
+and counts for the member's seat; on any other item the deputy's ballot is refused,
+saying so, and the member's seat is absent from the item's quorum; the minutes say so."""
+
+from __future__ import annotations
+
+import httpx
+
+from ecabinet.db import Database
+from ecabinet.minutes.collect import collect
+from ecabinet.minutes.render import EvidenceSummary, render_minutes
+from ecabinet.settings import Settings
+
+from ..support.deliberation import pdf_text
+from ..support.live import Tablet, add_deputy, audit_kinds, make_session, seat_id
+from .test_session_api import OPEN_ANYWAY, _post, _tablet, tablets  # noqa: F401
+
+
+async def test_a_stand_in_votes_only_on_the_items_the_mandate_names(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    tablets: list[Tablet],  # noqa: F811
+) -> None:
+    live = await make_session(
+        db, settings, stand_in_may_vote=True, quorum_numerator=1, quorum_denominator=2
+    )
+    deputy_seat = await add_deputy(db, settings, live, live.seats["member"])
+    chair = await _tablet(client, settings, live, "chair", tablets)
+    member = await _tablet(client, settings, live, "member", tablets)
+    deputy = await _tablet(client, settings, live, "deputy", tablets)
+    meeting, covered, other = live.meeting_id, live.items[1], live.items[2]
+    plan = f"/api/meetings/{meeting}/attendance-plans/me"
+    deputy_id = await seat_id(db, deputy_seat)
+
+    # Items are named only with a stand-in, and only this meeting's.
+    alone = await member.client.put(plan, json={"answer": "apologies", "standInItems": [covered]})
+    assert alone.status_code == 422
+    assert alone.json()["detail"] == "Agenda items are named only for a stand-in's mandate."
+    foreign = await member.client.put(
+        plan, json={"answer": "apologies", "standIn": deputy_id, "standInItems": [9999]}
+    )
+    assert foreign.status_code == 422 and "not 9999" in foreign.json()["detail"]
+    answered = await member.client.put(
+        plan, json={"answer": "apologies", "standIn": deputy_id, "standInItems": [covered]}
+    )
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["standInItems"] == [covered]
+
+    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    assert (await chair.check_in(meeting)).status_code == 200
+    assert (await deputy.check_in(meeting)).status_code == 200
+
+    # The covered item: the deputy counts for the member and votes.
+    state = await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": covered})
+    assert state["quorum"]["present"] == 2
+    poll = await _post(chair, f"/api/items/{covered}/polls")
+    assert (await deputy.vote(poll, "for")).status_code == 201
+    await _post(chair, f"/api/polls/{poll['id']}/close")
+
+    # Another item: the member's seat is absent, and the deputy's ballot is refused.
+    state = await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": other})
+    assert state["quorum"]["present"] == 1
+    line = next(a for a in state["attendance"] if a["stand_in"] == "Thứ trưởng")
+    assert line["present"] is False
+    poll = await _post(chair, f"/api/items/{other}/polls")
+    refused = await deputy.options(poll, "for")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        "Your mandate as a stand-in does not cover this item, so you do not vote on it; "
+        "the member's seat is counted absent on it."
+    )
+    assert "refused.ballot" in await audit_kinds(db, "refused.")
+    await _post(chair, f"/api/polls/{poll['id']}/close")
+
+    async with db.read() as session:
+        record = await collect(session, settings, meeting)
+    text = " ".join(
+        pdf_text(render_minutes(record, EvidenceSummary("0" * 64, 0), locale="en").data).split()
+    )
+    assert "in place of Người member, only for items 2; on the other items" in text
