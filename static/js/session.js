@@ -31,6 +31,12 @@ function start() {
   const allowed = (step) => state !== null && (STEPS[state.phase] || []).includes(step);
   const titleOf = (item) => (locale === "en" && item.title_en) || item.title;
   const currentItem = () => state && state.agenda.find((item) => item.id === state.current_item);
+  // A "choose one option" question's options ({key, label, label_en}); none: for/against.
+  const labelOf = (option) => (locale === "en" && option.label_en) || option.label;
+  const choiceWord = (choice, options) => {
+    const option = (options || []).find((one) => one.key === choice);
+    return option ? labelOf(option) : word(`choice.${choice}`);
+  };
 
   function element(tag, className, text) {
     const made = document.createElement(tag);
@@ -110,12 +116,14 @@ function start() {
     setText("cast", word("cast", poll));
     setText("cast-number", String(poll.cast));
     setText("cast-of", String(poll.present));
+    renderOptions(part("vote-options"), poll.question_options, null);
     tickVote();
     if (isDisplay) return;
     renderTexts(poll);
     const mine = me && me.ballot;
     if (mine) {
-      const choice = mine.choice ? `${word("your_choice", { choice: word(`choice.${mine.choice}`) })}. ` : "";
+      const chosen = mine.choice && choiceWord(mine.choice, poll.question_options);
+      const choice = chosen ? `${word("your_choice", { choice: chosen })}. ` : "";
       setText("my-ballot", choice + word("receipt", { receipt: mine.receipt }));
     } else {
       setText("my-ballot", me && me.seat !== null && checkedIn() ? word("not_voted") : "");
@@ -175,8 +183,10 @@ function start() {
     if (box.dataset.poll === String(poll.id)) return;
     box.dataset.poll = String(poll.id);
     box.replaceChildren();
+    const kind = (option) => ((poll.question_options || []).length && option !== "abstain" ? "option" : option);
     for (const option of poll.options) {
-      const button = element("button", `button huge choice choice-${option}`, word(`choice.${option}`));
+      const button = element("button", `button huge choice choice-${kind(option)}`,
+        choiceWord(option, poll.question_options));
       button.type = "button";
       button.dataset.choice = option;
       box.append(button);
@@ -195,8 +205,32 @@ function start() {
     if (result === null) return;
     setText("result-question", result.question);
     setText("sentence", result.sentence[locale] || result.sentence.vi);
-    drawBars(part("bars"), state.options, result.outcome);
-    drawNames(part("names"), result);
+    const options = result.question_options || [];
+    renderOptions(part("option-results"), options, result.outcome);
+    if (options.length) {
+      const { abstain, base, needed } = result.outcome;
+      const counts = { ...result.outcome.options, abstain, base, needed };
+      const names = Object.fromEntries(options.map((option, index) => [option.key, word("option", { n: index + 1 })]));
+      drawBars(part("bars"), [...options.map((option) => option.key), "abstain"], counts,
+        (key) => names[key] || word(`choice.${key}`), (key) => (key === result.outcome.adopted ? "adopted" : "option"));
+    } else {
+      drawBars(part("bars"), state.options, result.outcome);
+    }
+    drawNames(part("names"), result, options);
+  }
+
+  // The options of a "choose one option" question, numbered as the bars and the minutes
+  // number them; after the close, with their votes and the adopted one marked.
+  function renderOptions(list, options, outcome) {
+    if (!list) return;
+    show(list, Boolean(options && options.length));
+    list.replaceChildren(...(options || []).map((option) => {
+      const adopted = outcome !== null && outcome.adopted === option.key;
+      const votes = outcome === null ? "" : ` (${word("option.votes", { votes: outcome.options[option.key] ?? 0 })})`;
+      const line = element("li", adopted ? "adopted" : "", `${labelOf(option)}${votes}`);
+      if (adopted) line.append(element("strong", "", ` ${word("option.adopted")}`));
+      return line;
+    }));
   }
 
   // --- an annulled vote ---------------------------------------------------------------
@@ -224,27 +258,27 @@ function start() {
     return state.phase === "item" && closed.length ? closed.at(-1).poll : null;
   }
 
-  function drawBars(container, options, outcome) {
+  function drawBars(container, options, outcome, name = (o) => word(`choice.${o}`), kind = (o) => o) {
     const rowHeight = 56;
     const total = Math.max(outcome.base || 0, 1);
     const svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("viewBox", `0 0 640 ${options.length * rowHeight + 8}`);
     svg.setAttribute("class", "bars");
     svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", options.map((o) => `${word(`choice.${o}`)}: ${outcome[o] ?? 0}`).join(", "));
+    svg.setAttribute("aria-label", options.map((o) => `${name(o)}: ${outcome[o] ?? 0}`).join(", "));
     options.forEach((option, index) => {
       const count = outcome[option] ?? 0;
       const y = index * rowHeight + 8;
       const label = document.createElementNS(SVG, "text");
       label.setAttribute("x", "0");
       label.setAttribute("y", String(y + 26));
-      label.textContent = word(`choice.${option}`);
+      label.textContent = name(option);
       const bar = document.createElementNS(SVG, "rect");
       bar.setAttribute("x", "200");
       bar.setAttribute("y", String(y));
       bar.setAttribute("height", "36");
       bar.setAttribute("width", String(Math.round((380 * count) / total)));
-      bar.setAttribute("class", `bar bar-${option}`);
+      bar.setAttribute("class", `bar bar-${kind(option)}`);
       const value = document.createElementNS(SVG, "text");
       value.setAttribute("x", String(210 + Math.round((380 * count) / total)));
       value.setAttribute("y", String(y + 26));
@@ -263,13 +297,13 @@ function start() {
     container.replaceChildren(svg);
   }
 
-  function drawNames(container, result) {
+  function drawNames(container, result, options) {
     container.replaceChildren();
     if (!result.by_choice) return; // a secret ballot: counts only
     for (const [choice, names] of Object.entries(result.by_choice)) {
       if (!names.length) continue;
       const group = element("div", `names names-${choice}`);
-      group.append(element("h3", "", `${word(`choice.${choice}`)} (${names.length})`));
+      group.append(element("h3", "", `${choiceWord(choice, options)} (${names.length})`));
       group.append(element("p", "", names.join(", ")));
       container.append(group);
     }
@@ -521,6 +555,12 @@ function start() {
     } else if (step === "open_vote" && item) {
       const form = control;
       const asked = { question: form.elements.question.value, secret: form.elements.secret.checked };
+      // Options, one a line, in Vietnamese and (the same order) in English: members then
+      // choose one of them or do not vote.
+      const lines = (name) => form.elements[name].value.split("\n").map((line) => line.trim());
+      const english = lines("options_en");
+      const labels = lines("options").map((label, index) => ({ label, label_en: english[index] || "" }));
+      asked.options = labels.filter((option) => option.label || option.label_en);
       const minutes = Number(form.elements.minutes.value);
       if (minutes > 0) asked.duration = Math.round(minutes * 60);
       try {
