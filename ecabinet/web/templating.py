@@ -34,6 +34,10 @@ def make_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Compiled once per process: the templates ship with the code and change only with
+        # a new release, so no page pays for checking their files' times on every render.
+        auto_reload=False,
+        cache_size=-1,
     )
     environment.globals["notice_texts"] = NOTICES
     return environment
