@@ -3,6 +3,7 @@ response rate and a CSV export), and the triage that makes the live agenda."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -77,8 +78,19 @@ async def matrix_page(request: Request) -> Response:
             "reminded": request.query_params.get("reminded"),
             "prepares": can(actor, Permission.PREPARE_MEETINGS, meeting.body_id),
             "deadline": positions.deadline_of(meeting),
+            **_cell_words(gettext_for(locale_of(request))),
         },
     )
+
+
+def _cell_words(gettext: Callable[..., str]) -> dict[str, dict[str, str]]:
+    """Each cell's label and symbol by stance code ("missing" for no position), worded
+    once per page rather than once per cell (a matrix has hundreds)."""
+    labels = {code: gettext(label) for code, label in positions.STANCE_LABELS.items()}
+    symbols = dict(positions.STANCE_SYMBOLS)
+    labels[triage.MISSING] = gettext("No position")
+    symbols[triage.MISSING] = positions.MISSING_SYMBOL
+    return {"cell_labels": labels, "cell_symbols": symbols}
 
 
 async def matrix_csv(request: Request) -> Response:
