@@ -241,7 +241,7 @@ def start_server(args: list[str], env: dict[str, str], port: int) -> subprocess.
     process = subprocess.Popen(
         args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded shared machine starts it slowly
     while time.monotonic() < deadline:
         with socket.socket() as probe:
             if probe.connect_ex((HOST, port)) == 0:
