@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlmodel import col, or_, select
+from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth.actor import Actor
@@ -136,15 +136,24 @@ async def meeting_view(session: AsyncSession, actor: Actor, meeting: Meeting) ->
 async def _document_views(
     session: AsyncSession, actor: Actor, access: MeetingAccess, item_ids: list[int | None]
 ) -> dict[int, list[DocumentView]]:
-    documents = list(
-        (
-            await session.exec(
-                select(Document)
-                .where(col(Document.item_id).in_(item_ids))
-                .order_by(col(Document.ordinal))
+    # Each document with the version this reader last opened, in one statement.
+    person = actor.person_id if actor.person_id is not None else -1  # -1: nobody's
+    rows = (
+        await session.exec(
+            select(Document, DocumentReading.version_number)
+            .outerjoin(
+                DocumentReading,
+                and_(
+                    col(DocumentReading.document_id) == Document.id,
+                    col(DocumentReading.person_id) == person,
+                ),
             )
-        ).all()
-    )
+            .where(col(Document.item_id).in_(item_ids))
+            .order_by(col(Document.ordinal))
+        )
+    ).all()
+    documents = [document for document, _ in rows]
+    seen = {document.id: number for document, number in rows if number is not None}
     ids = [document.id for document in documents]
     versions: dict[int, list[DocumentVersion]] = defaultdict(list)
     for version in (
@@ -155,7 +164,6 @@ async def _document_views(
         )
     ).all():
         versions[version.document_id].append(version)
-    seen = await readings(session, actor.person_id, ids)
     views: dict[int, list[DocumentView]] = defaultdict(list)
     for document in documents:
         assert document.id is not None and document.item_id is not None
