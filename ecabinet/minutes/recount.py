@@ -172,8 +172,8 @@ def _check_secret(section: Section, vote: dict[str, Any], cast: int) -> None:
     counted = {"for": tally.for_, "against": tally.against, "abstain": tally.abstain}
     keys = _option_keys(vote)
     if keys:
-        by_option, _abstain = option_counts(keys, (str(e["choice"]) for e in entries))
-        if dict(by_option) != recorded.get("options"):
+        by_option, abstain = option_counts(keys, (str(e["choice"]) for e in entries))
+        if dict(by_option) != recorded.get("options") or abstain != recorded.get("abstain"):
             section.add(
                 failed(
                     N_(
@@ -181,11 +181,24 @@ def _check_secret(section: Section, vote: dict[str, Any], cast: int) -> None:
                         "%(counts)s, but the minutes record %(rcounts)s."
                     ),
                     n=number,
-                    counts=_option_words(dict(by_option), tally.abstain),
+                    counts=_option_words(dict(by_option), abstain),
                     rcounts=_option_words(recorded.get("options") or {}, recorded.get("abstain")),
                 )
             )
             return
+        section.add(
+            passed(
+                N_(
+                    "Vote %(n)s is a secret ballot: its %(cast)s receipts with their "
+                    "choices recount to %(counts)s, as recorded; each member can find their "
+                    "own receipt. The signed ballots stay on the server to keep the vote secret."
+                ),
+                n=number,
+                cast=cast,
+                counts=_option_words(dict(by_option), abstain),
+            )
+        )
+        return
     if any(counted[k] != int(recorded.get(k, -1)) for k in counted):
         section.add(
             failed(

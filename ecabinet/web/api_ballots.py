@@ -24,7 +24,8 @@ class BallotRequest(Body):
         max_length=64,
         description="One of the poll's own options (its "
         "`options` in GET /api/polls/{poll}); for a vote usually for, "
-        "against or abstain.",
+        "against or abstain; on a question with options (`question_options`), one of "
+        "their keys (opt1, opt2, ...) or abstain.",
     )
 
 

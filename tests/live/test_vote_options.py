@@ -252,3 +252,34 @@ async def test_the_minutes_list_the_options_and_the_verifier_recounts_them(
     relabelled["votes"][0]["labels"][1]["label"] = "Phương án 2: Sóc Sơn"
     problems = _recount(relabelled)
     assert len(problems) == 4 and all("but the vote offered" in p for p in problems[:3])
+
+
+async def test_a_secret_option_vote_is_recounted_from_its_receipts(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live, [chair, member, minister, other] = await voting(
+        client, db, settings, tablets, secret_ballot_allowed=True
+    )
+    poll = await _post(
+        chair,
+        f"/api/items/{live.items[1]}/polls",
+        {"question": "Chọn địa điểm?", "options": SITES, "secret": True},
+    )
+    for one, choice in ((chair, "opt3"), (member, "opt3"), (minister, "opt3"), (other, "opt1")):
+        assert (await one.vote(poll, choice)).status_code == 201
+    closed = await _post(chair, f"/api/polls/{poll['id']}/close")
+    assert closed["adopted"] == "opt3"
+    async with db.read() as session:
+        evidence = evidence_of(await collect(session, settings, live.meeting_id))
+    assert (
+        "Vote 1 is a secret ballot: its 4 receipts with their choices recount to opt1 1, "
+        "opt2 0, opt3 3, abstain 0, as recorded; each member can find their own receipt. "
+        "The signed ballots stay on the server to keep the vote secret."
+    ) in _recount(evidence)
+    moved = json.loads(to_bytes(evidence))
+    entry = next(e for e in moved["votes"][0]["secretBallots"] if e["choice"] == "opt1")
+    entry["choice"] = "abstain"
+    assert _recount(moved) == [
+        "Vote 1 (secret ballot): the receipts' choices recount to opt1 0, opt2 0, opt3 3, "
+        "abstain 1, but the minutes record opt1 1, opt2 0, opt3 3, abstain 0."
+    ]
