@@ -165,4 +165,5 @@ async def rerun_vote(tx: Tx, actor: Actor, poll_id: int, *, confirm_changed: boo
         duration=duration,
         options=[(o["label"], o.get("label_en", "")) for o in question.options],
         rerun_of=original,
+        roll_call=original.roll_call,
     )

@@ -120,11 +120,41 @@ def _phase(meeting: Meeting, open_poll: Poll | None) -> Phase:
     return Phase.OPEN if meeting.current_item_id is None else Phase.ITEM
 
 
+async def _roll_call(
+    session: AsyncSession, poll: Poll, question: PollQuestion, seats: Sequence[Seat]
+) -> list[dict[str, Any]] | None:
+    """Who of the vote's electorate has voted, and how, in seat order: an open vote's
+    roll-call view (never a secret one's)."""
+    if not poll.roll_call or poll.secret:
+        return None
+    rows = await session.exec(
+        select(Ballot.membership_id, Ballot.choice).where(
+            Ballot.question_id == question.id, col(Ballot.superseded_by_id).is_(None)
+        )
+    )
+    choices = dict(rows.all())
+    voters = set(poll.voter_ids)
+    return [
+        {
+            "seat": seat.membership.id,
+            "name": seat.person.full_name,
+            "choice": choices.get(seat.membership.id or 0),
+        }
+        for seat in seats
+        if not voters or seat.membership.id in voters
+    ]
+
+
 async def _open_poll(
-    session: AsyncSession, poll: Poll, question: PollQuestion, quorum: Quorum
+    session: AsyncSession,
+    poll: Poll,
+    question: PollQuestion,
+    quorum: Quorum,
+    seats: Sequence[Seat] = (),
 ) -> dict[str, Any]:
     assert question.id is not None
     return {
+        "roll_call": await _roll_call(session, poll, question, seats),
         "id": poll.id,
         "question_id": question.id,
         "item": poll.item_id,
@@ -350,7 +380,7 @@ async def snapshot(
         "agenda": [_item(item) for item in items],
         "quorum": quorum.as_dict(),
         "attendance": [_seat(seat, body, meeting.current_item_id) for seat in seats],
-        "poll": None if open_poll is None else await _open_poll(session, *open_poll, quorum),
+        "poll": None if open_poll is None else await _open_poll(session, *open_poll, quorum, seats),
         "results": results,
         "annulled": await _annulled(session, polls),
         "speakers": await speakers(session, current),

@@ -106,6 +106,7 @@ async def open_vote(
     duration: int | None = None,
     options: Sequence[tuple[str, str]] = (),
     rerun_of: Poll | None = None,
+    roll_call: bool = False,
 ) -> Poll:
     """Open a vote on the current item; ``options`` (label, English label) make it a
     "choose one option" vote; ``rerun_of``, an annulled vote it asks again with the same
@@ -123,6 +124,11 @@ async def open_vote(
     body = await _body(tx, meeting.body_id)
     if secret and not body.secret_ballot_allowed:
         raise ValidationFailed("This body does not vote by secret ballot.")
+    if secret and roll_call:
+        raise ValidationFailed(
+            "A secret ballot has no roll-call view: it would show who voted how. "
+            "Choose an open ballot for a roll call."
+        )
     text = " ".join(question.split()) or default_question(item)
     if len(text) > MAX_QUESTION:
         raise ValidationFailed("A question has at most %(limit)s characters.", limit=MAX_QUESTION)
@@ -185,6 +191,7 @@ async def open_vote(
         if rerun_of is None
         else list(rerun_of.texts),
         rerun_of_id=None if rerun_of is None else rerun_of.id,
+        roll_call=roll_call,
     )
     tx.session.add(poll)
     await tx.session.flush()
@@ -197,6 +204,7 @@ async def open_vote(
         "question": text,
         "options": offered,
         "secret": secret,
+        "roll_call": roll_call,
         "present": quorum.present,
         "electorate": len(seats),
         "deadline": None if poll.deadline is None else poll.deadline.isoformat(timespec="seconds"),

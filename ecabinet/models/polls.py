@@ -48,6 +48,8 @@ class Poll(SQLModel, table=True):
     annulled_by_id: int | None = Field(default=None, foreign_key="person.id")
     annul_reason: str = text_field()
     rerun_of_id: int | None = Field(default=None, foreign_key="poll.id")
+    # An open live vote whose chair's page and room display show who voted how, live.
+    roll_call: bool = False
 
 
 class PollQuestion(SQLModel, table=True):

@@ -85,6 +85,11 @@ class LiveVote(Body):
     confirm_changed: Flag = Field(
         False, description="Vote although the item's documents changed after publication."
     )
+    roll_call: Flag = Field(
+        False,
+        description="Show on the chair's page and the room display who voted how, live "
+        "(open ballots only).",
+    )
 
 
 class Annulment(Body):
@@ -204,6 +209,7 @@ def poll_json(poll: Poll, question: PollQuestion) -> dict[str, Any]:
         "item": poll.item_id,
         "state": poll.state,
         "secret": poll.secret,
+        "roll_call": poll.roll_call,
         "options": poll.options,
         "electorate": poll.electorate,
         "question_id": question.id,
@@ -241,6 +247,7 @@ async def open_vote(request: Request) -> Response:
             confirm_changed=body.confirm_changed,
             duration=body.duration,
             options=[(o.label, o.label_en) for o in body.options],
+            roll_call=body.roll_call,
         )
         asked = await live_votes.question_of(tx, poll)
     return JSONResponse(poll_json(poll, asked), status_code=201)

@@ -109,6 +109,7 @@ WORDS: dict[str, str] = {
     "recused_reason": N_(
         "%(name)s does not take part in this item (conflict of interest): %(reason)s"
     ),
+    "roll_call.waiting": N_("Not voted yet"),
     "presenting.page": N_("%(title)s, page %(page)s of %(pages)s"),
     "checkin_lost": N_(
         "The answer did not arrive; the page now shows whether your check-in was recorded."

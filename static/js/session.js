@@ -554,7 +554,8 @@ function start() {
       stream.resync();
     } else if (step === "open_vote" && item) {
       const form = control;
-      const asked = { question: form.elements.question.value, secret: form.elements.secret.checked };
+      const asked = { question: form.elements.question.value, secret: form.elements.secret.checked,
+                      roll_call: form.elements.roll_call.checked };
       // Options, one a line, in Vietnamese and (the same order) in English: members then
       // choose one of them or do not vote.
       const lines = (name) => form.elements[name].value.split("\n").map((line) => line.trim());
@@ -631,6 +632,11 @@ function start() {
 
   function onTally(message) {
     if (!state || !state.poll || state.poll.id !== message.poll) {
+      stream.resync();
+      return;
+    }
+    // A roll-call view names who voted how: the chair's page and the display fetch it.
+    if (state.poll.roll_call && (isDisplay || (me && me.may_run))) {
       stream.resync();
       return;
     }

@@ -1,6 +1,7 @@
 """Follow the presenter in Chromium: the chair presents page 2 of a document of the item
 being taken; the room display (a display seat, nobody signed in) and a following tablet
-show that page; a member who stops following sees it no more, and comes back."""
+show that page; a member who stops following sees it no more, and comes back. Then a
+vote with the roll-call view: the chair's page and the display show who voted how."""
 
 from __future__ import annotations
 
@@ -105,3 +106,22 @@ def test_the_chair_presents_page_two_on_the_display_and_a_following_tablet(
     chair_page.get_by_role("button", name="Dừng trình chiếu").click()
     for screen in (display, member_page):
         expect(screen.locator('[data-part="presenting"]')).to_be_hidden()
+
+    # A vote with the roll-call view, updated as ballots arrive.
+    for tablet in (chair_page, member_page):
+        idle(tablet)
+        tablet.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").first.click()
+        expect(bound(tablet, "me-checkin")).to_contain_text("Đồng chí đã điểm danh")
+    idle(chair_page)
+    chair_page.get_by_label("Danh sách biểu quyết từng thành viên: ai biểu quyết").check()
+    chair_page.get_by_role("button", name="Mở biểu quyết").click()
+    roll = '[data-part="roll-call"] li'
+    for screen in (display, chair_page):
+        expect(screen.locator(roll)).to_have_count(2)
+        expect(screen.locator(roll).nth(1)).to_have_text("Người memberChưa biểu quyết")
+    expect(member_page.locator('[data-part="roll-call"]')).to_be_hidden()
+    member_page.get_by_role("button", name="Không tán thành", exact=True).click()
+    for screen in (display, chair_page):
+        expect(screen.locator(roll).nth(1)).to_have_text("Người memberKhông tán thành")
+        expect(screen.locator(roll).nth(0)).to_have_text("Người chairChưa biểu quyết")
+    assert_accessible(display)
