@@ -47,6 +47,7 @@ from ..vocab import (
     ThresholdBase,
 )
 from .record import (
+    Annulment,
     AuditHeadAt,
     BallotRecord,
     ItemRecord,
@@ -347,7 +348,8 @@ async def _item(context: _Context, item: AgendaItem, meeting: Meeting) -> ItemRe
             .where(
                 Poll.item_id == item.id,
                 Poll.kind == PollKind.LIVE.value,
-                Poll.state == PollState.CLOSED.value,
+                # An annulled vote stays in the minutes, before the vote that re-ran it.
+                col(Poll.state).in_((PollState.CLOSED.value, PollState.ANNULLED.value)),
             )
             .order_by(col(Poll.opened_at), col(Poll.id))
         )
@@ -467,7 +469,8 @@ async def _votes(context: _Context, poll: Poll, meeting: Meeting | None) -> list
                 stand_ins_count=bool(profile.get("stand_in_may_vote")),
             )
         )
-        if not question.outcome:
+        annulled = await _annulment(context, poll)
+        if not question.outcome and annulled is None:
             # What was decided is what the vote stored when it closed; the minutes never
             # work out an outcome of their own.
             raise Conflict(
@@ -475,7 +478,7 @@ async def _votes(context: _Context, poll: Poll, meeting: Meeting | None) -> list
                 "it; the minutes cannot record it.",
                 title=poll.title,
             )
-        outcome = question.outcome
+        outcome = question.outcome or {}
         votes.append(
             VoteRecord(
                 poll_id=poll.id,
@@ -499,9 +502,24 @@ async def _votes(context: _Context, poll: Poll, meeting: Meeting | None) -> list
                 present_at_opening=at_opening,
                 deadline=poll.deadline,
                 texts=tuple(poll.texts),
+                annulled=annulled,
+                rerun_of=poll.rerun_of_id,
             )
         )
     return votes
+
+
+async def _annulment(context: _Context, poll: Poll) -> Annulment | None:
+    if poll.state != PollState.ANNULLED.value:
+        return None
+    person = (
+        None
+        if poll.annulled_by_id is None
+        else await context.session.get(Person, poll.annulled_by_id)
+    )
+    return Annulment(
+        poll.annulled_at, "" if person is None else person.full_name, poll.annul_reason
+    )
 
 
 def _chair_of_body(context: _Context) -> Seat | None:

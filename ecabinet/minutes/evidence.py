@@ -1,5 +1,7 @@
 """The evidence file embedded in the minutes: every counted ballot with its WebAuthn
-assertion, the rules and numbers each vote was decided by, and the audit-chain head.
+assertion, the rules and numbers each vote was decided by, and the audit-chain head. A vote
+the chair annulled keeps its ballots here, with who annulled it, when and why, and no
+outcome; the vote that re-ran it names it (``rerunOf``).
 
 Anybody can re-verify it offline (``ecabinet minutes verify``): each ballot's signature,
 then a recount of each vote under the rules it was decided by.
@@ -80,6 +82,18 @@ def _vote(number: int, vote: VoteRecord) -> dict[str, Any]:
     if vote.labels:
         # A "choose one option" vote: its options as each ballot names them.
         entry["labels"] = list(vote.labels)
+    if vote.item_id is not None:
+        entry["item"] = vote.item_id
+    if vote.annulled is not None:
+        # Annulled: its ballots are here to be verified, and count towards no outcome.
+        entry["outcome"] = None
+        entry["annulled"] = {
+            "at": None if vote.annulled.at is None else vote.annulled.at.isoformat(),
+            "by": vote.annulled.by,
+            "reason": vote.annulled.reason,
+        }
+    if vote.rerun_of is not None:
+        entry["rerunOf"] = vote.rerun_of
     if vote.secret:
         entry["ballots"] = []
         entry["secretBallots"] = sorted(

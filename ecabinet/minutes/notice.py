@@ -141,6 +141,8 @@ def _intro(record: MinutesRecord, _: Words) -> str:
 def _item(number: int, item: ItemRecord, _: Words) -> list[Flowable]:
     out: list[Flowable] = [para(f"{number}. {item.title_in(_.locale)}", "heading")]
     for vote in item.votes:
+        if vote.annulled is not None:
+            continue  # the notice states what was decided: the re-run, not the annulled vote
         outcome = vote.decided
         verdict = _("adopted") if outcome.passed else _("not adopted")
         out.append(

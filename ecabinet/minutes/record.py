@@ -65,6 +65,15 @@ class BallotRecord:
 
 
 @dataclass(frozen=True)
+class Annulment:
+    """A live vote the chair annulled: its ballots are kept as evidence and not counted."""
+
+    at: datetime | None
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class VoteRecord:
     poll_id: int
     question_id: int
@@ -91,6 +100,8 @@ class VoteRecord:
     # A "choose one option" question's options ({"key", "label", "label_en"}), in order;
     # empty for a for/against vote. ``options`` then holds their keys and abstaining.
     labels: tuple[dict[str, str], ...] = ()
+    annulled: Annulment | None = None
+    rerun_of: int | None = None  # the poll of the annulled vote this one asks again
 
     def label_of(self, key: str, locale: str) -> str:
         option = next((o for o in self.labels if o["key"] == key), None)

@@ -1,6 +1,10 @@
 """Check the evidence file of signed minutes: verify every ballot offline, check that it
 belongs to the vote it is counted in, then recount each vote under the rules it was decided
-by and compare with the outcome the minutes record."""
+by and compare with the outcome the minutes record.
+
+A vote the chair annulled has its ballots verified all the same, and counted in no outcome;
+a re-run must name a vote the minutes record as annulled, and no item may have two votes
+that count (an annulment dropped from the minutes would make both count)."""
 
 from __future__ import annotations
 
@@ -51,6 +55,10 @@ def check_evidence(report: Report, raw: bytes, keys: Register | None = None) -> 
                     why=str(exc),
                 )
             )
+    try:
+        _check_annulments(section, votes)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        section.add(failed(N_("The annulled votes' evidence is malformed: %(why)s"), why=str(exc)))
     head = evidence.get("auditHead") or {}
     audit = report.section(N_("Audit log"))
     audit.add(
@@ -79,6 +87,9 @@ def _check_vote(
     rp_id: str,
     keys: Register | None,
 ) -> None:
+    if "annulled" in vote:
+        _check_annulled(section, vote, members, origin, rp_id, keys)
+        return
     number = vote["number"]
     recorded = vote["outcome"]
     # Under "silence counts as agreement" the recorded "for" includes those who did not answer.
@@ -112,6 +123,100 @@ def _check_vote(
         )
     valid = [b for b in ballots if _check_ballot(section, vote, b, members, origin, rp_id, keys)]
     _recount(section, vote, valid, len(ballots))
+
+
+def _check_annulled(
+    section: Section,
+    vote: dict[str, Any],
+    members: Mapping[str, Any],
+    origin: str,
+    rp_id: str,
+    keys: Register | None,
+) -> None:
+    """An annulled vote: every ballot still verifies, and none counts towards an outcome."""
+    number, annulled = vote["number"], vote["annulled"]
+    if vote.get("outcome") is not None:
+        section.add(
+            failed(
+                N_("Vote %(n)s was annulled, yet the minutes count its ballots into an outcome."),
+                n=number,
+            )
+        )
+        return
+    if vote.get("secret"):
+        entries = list(vote.get("secretBallots") or [])
+        receipts = [str(e["receipt"]) for e in entries]
+        sound = len(set(receipts)) == len(receipts) == len(vote.get("voted") or []) and all(
+            e.get("choice") in vote["options"] for e in entries
+        )
+        if not sound:
+            section.add(
+                failed(
+                    N_(
+                        "Vote %(n)s (secret ballot, annulled): its receipts and the members "
+                        "who voted do not match."
+                    ),
+                    n=number,
+                )
+            )
+            return
+        count, valid = len(entries), len(entries)
+    else:
+        ballots = list(vote["ballots"])
+        count = len(ballots)
+        valid = len(
+            [b for b in ballots if _check_ballot(section, vote, b, members, origin, rp_id, keys)]
+        )
+    if valid != count:
+        return
+    section.add(
+        passed(
+            N_(
+                "Vote %(n)s (%(text)s) was annulled by %(by)s on %(at)s: %(reason)s. Its "
+                "%(count)s ballots verify and are not counted."
+            ),
+            n=number,
+            text=vote.get("text", ""),
+            by=str(annulled.get("by") or "?"),
+            at=str(annulled.get("at") or "?"),
+            reason=str(annulled.get("reason") or ""),
+            count=count,
+        )
+    )
+
+
+def _check_annulments(section: Section, votes: list[dict[str, Any]]) -> None:
+    """A re-run names an annulled vote; an item has at most one vote that counts."""
+    annulled = {v["poll"] for v in votes if "annulled" in v}
+    for vote in votes:
+        original = vote.get("rerunOf")
+        if original is not None and original not in annulled:
+            section.add(
+                failed(
+                    N_(
+                        "Vote %(n)s re-runs vote %(poll)s, but the minutes do not record that "
+                        "vote as annulled: an annulment was dropped."
+                    ),
+                    n=vote["number"],
+                    poll=original,
+                )
+            )
+    counted: dict[Any, int] = {}
+    for vote in votes:
+        if vote.get("kind") != PollKind.LIVE.value or "item" not in vote or "annulled" in vote:
+            continue
+        earlier = counted.setdefault(vote["item"], vote["number"])
+        if earlier != vote["number"]:
+            section.add(
+                failed(
+                    N_(
+                        "Votes %(first)s and %(second)s on the same item both count: one of "
+                        "them must be recorded as annulled."
+                    ),
+                    first=earlier,
+                    second=vote["number"],
+                )
+            )
 
 
 def _check_secret(section: Section, vote: dict[str, Any], cast: int) -> None:

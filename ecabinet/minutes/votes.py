@@ -30,6 +30,8 @@ _GRID = colors.HexColor("#d0d0d0")
 
 
 def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words) -> list[Flowable]:
+    if vote.annulled is not None:
+        return annulled_block(number, vote, seats, _)
     outcome = vote.decided
     options = ", ".join(_.of(CHOICES, option) for option in vote.options)
     labels = {str(o["key"]): vote.label_of(str(o["key"]), _.locale) for o in vote.labels}
@@ -55,6 +57,7 @@ def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words) 
             else [para(_("Options: %(options)s.", options=options), "plain")]
         ),
         *_texts(vote, _),
+        *_rerun(vote, _),
         *_quorum_at_opening(vote, _),
         *_timed(vote, _),
         vote_chart(outcome, vote.electorate, _),
@@ -71,6 +74,51 @@ def vote_block(number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words) 
     else:
         blocks += _roll_call(vote, seats, _)
     return blocks
+
+
+def annulled_block(
+    number: int, vote: VoteRecord, seats: dict[int, Seat], _: Words
+) -> list[Flowable]:
+    """A vote the chair annulled: who, when and why; its ballots listed, not counted."""
+    assert vote.annulled is not None
+    heading = _(
+        "Vote %(n)s (%(kind)s, %(ballot)s): ANNULLED",
+        n=number,
+        kind=_.of(POLL_KINDS, vote.kind),
+        ballot=_("secret ballot") if vote.secret else _("open ballot"),
+    )
+    head: list[Flowable] = [
+        para(heading, "heading"),
+        para(_("Question: %(q)s", q=vote.question), "plain"),
+        *_texts(vote, _),
+        para(
+            _(
+                "Annulled by %(name)s at %(when)s. Reason: %(reason)s",
+                name=vote.annulled.by,
+                when=_.time(vote.annulled.at),
+                reason=vote.annulled.reason,
+            ),
+            "plain",
+        ),
+        para(
+            _(
+                "Its %(cast)s ballots are kept as evidence and NOT counted; the vote has no "
+                "result.",
+                cast=len(vote.ballots),
+            ),
+            "plain",
+        ),
+    ]
+    blocks: list[Flowable] = [KeepTogether(head)]
+    if vote.secret:
+        return blocks + _secret_receipts(vote, _)
+    return blocks + _roll_call(vote, seats, _, not_counted=True)
+
+
+def _rerun(vote: VoteRecord, _: Words) -> list[Flowable]:
+    if vote.rerun_of is None:
+        return []
+    return [para(_("This vote re-runs the annulled vote above."), "plain")]
 
 
 def _texts(vote: VoteRecord, _: Words) -> list[Flowable]:
@@ -181,7 +229,9 @@ def _tally_sentence(vote: VoteRecord, _: Words) -> str:
     )
 
 
-def _roll_call(vote: VoteRecord, seats: dict[int, Seat], _: Words) -> list[Flowable]:
+def _roll_call(
+    vote: VoteRecord, seats: dict[int, Seat], _: Words, *, not_counted: bool = False
+) -> list[Flowable]:
     # Members who had no chance to answer a written poll closed early did not decline to
     # take part: they are listed as such.
     missing = _(NO_ANSWER_BEFORE_EARLY_CLOSE) if vote.closed_early else _(NO_BALLOT)
@@ -198,7 +248,7 @@ def _roll_call(vote: VoteRecord, seats: dict[int, Seat], _: Words) -> list[Flowa
             [
                 str(index),
                 nfc(seat.name if seat else f"#{membership_id}"),
-                _choice(vote, ballot.choice, _) if ballot else missing,
+                _choice(vote, ballot.choice, _, not_counted) if ballot else missing,
                 short_receipt(ballot.receipt) if ballot else "",
             ]
         )
@@ -220,11 +270,12 @@ def _roll_call(vote: VoteRecord, seats: dict[int, Seat], _: Words) -> list[Flowa
     return [table]
 
 
-def _choice(vote: VoteRecord, choice: str, _: Words) -> str:
+def _choice(vote: VoteRecord, choice: str, _: Words, not_counted: bool = False) -> str:
     """A ballot's choice as the roll call prints it: an option by its number (its label
-    is printed above), for/against/abstain in words."""
+    is printed above), for/against/abstain in words; in an annulled vote, not counted."""
     position = vote.position_of(choice)
-    return _("Option %(n)s", n=position) if position else _.of(CHOICES, choice)
+    shown = _("Option %(n)s", n=position) if position else _.of(CHOICES, choice)
+    return _("%(choice)s (not counted)", choice=shown) if not_counted else shown
 
 
 def _secret_receipts(vote: VoteRecord, _: Words) -> list[Flowable]:

@@ -4,14 +4,24 @@ reason, and a re-run asks the same question again."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import select
 
+from ecabinet.actions.minutes import make_drafts
 from ecabinet.db import Database
+from ecabinet.i18n import gettext_for
+from ecabinet.minutes import evidence
+from ecabinet.minutes.collect import collect
+from ecabinet.minutes.findings import Report
+from ecabinet.minutes.record import MinutesRecord
+from ecabinet.minutes.recount import check_evidence
 from ecabinet.models import AuditEvent, Ballot, Minutes
 from ecabinet.settings import Settings
 from ecabinet.vocab import MinutesState
@@ -176,3 +186,108 @@ async def test_only_the_chair_annuls_with_a_reason_once_while_the_session_sits(
         "annulled."
     )
     assert (await audit_kinds(db, "vote.annulled")) == ["vote.annulled"]
+
+
+async def _annulled_and_rerun(
+    client: httpx.AsyncClient, db: Database, settings: Settings, made: list[Tablet]
+) -> tuple[Session, dict[str, Any], dict[str, Any], MinutesRecord]:
+    """A closed session whose vote was closed, annulled and re-run; its minutes' record."""
+    live, chair, member, poll = await _voting(client, db, settings, made)
+    for one, choice in ((member, "for"), (chair, "for")):
+        assert (await one.vote(poll, choice)).status_code == 201
+    await _post(chair, f"/api/polls/{poll['id']}/close")
+    assert (await _annul(chair, poll)).status_code == 200
+    again = await _post(chair, f"/api/polls/{poll['id']}/rerun")
+    for one in (member, chair):
+        assert (await one.vote(again, "against")).status_code == 201
+    await _post(chair, f"/api/polls/{again['id']}/close")
+    await _post(chair, f"/api/meetings/{live.meeting_id}/session/close")
+    async with db.read() as reading:
+        record = await collect(reading, settings, live.meeting_id)
+    return live, poll, again, record
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(pdf)
+    run = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    )
+    return " ".join(run.stdout.split())
+
+
+def _recount(proof: dict[str, Any]) -> list[str]:
+    report = Report("minutes.pdf", "")
+    check_evidence(report, evidence.to_bytes(proof))
+    return [p.text(gettext_for("en")) for p in report.problems] or [
+        f.text(gettext_for("en")) for s in report.sections for f in s.findings
+    ]
+
+
+async def test_the_minutes_list_the_annulled_vote_its_ballots_not_counted_then_the_rerun(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    tablets: list[Tablet],
+    tmp_path: Path,
+) -> None:
+    _, poll, _, record = await _annulled_and_rerun(client, db, settings, tablets)
+    [item] = [i for i in record.debated_items if i.votes]
+    first, rerun = item.votes
+    assert first.poll_id == poll["id"] and first.annulled is not None
+    assert (first.annulled.by, first.annulled.reason) == ("Người chair", REASON)
+    assert len(first.ballots) == 2 and rerun.rerun_of == poll["id"] and rerun.annulled is None
+    assert item.status == "rejected"  # decided by the re-run alone
+
+    text = _pdf_text(make_drafts(record, "en").minutes, tmp_path)
+    annulled = text.index("Vote 1 (vote in the session, open ballot): ANNULLED")
+    assert text.index("Annulled by Người chair at", annulled) < text.index(
+        f"Reason: {REASON}", annulled
+    )
+    assert "Its 2 ballots are kept as evidence and NOT counted" in text
+    assert text.count("For (not counted)") == 2
+    assert text.index("Vote 2 (vote in the session, open ballot)") > annulled
+    assert "This vote re-runs the annulled vote above." in text
+
+
+async def test_the_recount_verifies_annulled_ballots_without_counting_them(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    _, poll, _, record = await _annulled_and_rerun(client, db, settings, tablets)
+    proof = evidence.evidence_of(record)
+    first, second = proof["votes"]
+    assert first["annulled"]["reason"] == REASON and first["outcome"] is None
+    assert second["rerunOf"] == poll["id"] and second["outcome"]["against"] == 2
+    found = _recount(proof)
+    assert any(
+        f.startswith("Vote 1 (Thông qua?) was annulled by Người chair on ")
+        and f.endswith(f": {REASON}. Its 2 ballots verify and are not counted.")
+        for f in found
+    ), found
+    assert any(f.startswith("Vote 2 (Thông qua?): all 2 ballots verify") for f in found), found
+
+    dropped = json.loads(json.dumps(proof))
+    del dropped["votes"][0]["annulled"]
+    dropped["votes"][0]["outcome"] = record.votes[0].outcome  # as announced at the close
+    assert (
+        f"Vote 2 re-runs vote {poll['id']}, but the minutes do not record that vote as "
+        "annulled: an annulment was dropped."
+    ) in _recount(dropped)
+    assert (
+        "Votes 1 and 2 on the same item both count: one of them must be recorded as annulled."
+    ) in _recount(dropped)
+
+    counted = json.loads(json.dumps(proof))
+    counted["votes"][0]["outcome"] = second["outcome"]
+    assert _recount(counted) == [
+        "Vote 1 was annulled, yet the minutes count its ballots into an outcome."
+    ]
+    moved = json.loads(json.dumps(proof))
+    moved["votes"][1]["ballots"].append(moved["votes"][0]["ballots"][0])
+    assert any("the ballot was cast in another vote" in f for f in _recount(moved))
+
+    forged = json.loads(json.dumps(proof))
+    forged["votes"][0]["ballots"][0]["payload"]["choice"] = "against"
+    assert any(
+        f.startswith("Vote 1, ballot") and "the ballot was altered" in f for f in _recount(forged)
+    )
