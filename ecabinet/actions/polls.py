@@ -1,6 +1,7 @@
 """Written polls (phiếu lấy ý kiến) between sessions.
 
-The secretariat drafts a poll (questions, the body's options, attached documents); the
+The secretariat drafts a poll (questions, each with the body's options or with its own
+options to choose between (ecabinet/vote_options.py), attached documents); the
 chair approves and sends it. Sending freezes the body's rules and the electorate into the
 poll, so that later edits of the body change nothing in a running poll. Members answer each
 question with a passkey-signed ballot (actions.ballots). The poll is decided by the frozen
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
-from .. import audit
+from .. import audit, vote_options
 from ..auth.actor import Actor
 from ..auth.permissions import Permission, can, ensure
 from ..db import Tx
@@ -104,6 +105,12 @@ class Draft:
     deadline: datetime | None = None
     secret: bool = False
     documents: tuple[int, ...] = ()
+    # Per question, in order: the options (label, English label) of a "choose one option"
+    # question; none (or fewer entries than questions): the body's for/against/abstain.
+    options: tuple[tuple[tuple[str, str], ...], ...] = ()
+
+    def options_of(self, index: int) -> tuple[tuple[str, str], ...]:
+        return self.options[index] if index < len(self.options) else ()
 
 
 def _check_draft(draft: Draft, body: Body) -> Draft:
@@ -112,7 +119,11 @@ def _check_draft(draft: Draft, body: Body) -> Draft:
         raise ValidationFailed(
             "A poll needs a title of at most %(limit)s characters.", limit=MAX_TITLE
         )
-    questions = [q.strip() for q in draft.questions if q.strip()]
+    asked = [(q.strip(), draft.options_of(n)) for n, q in enumerate(draft.questions)]
+    questions = [q for q, _ in asked if q]
+    options = tuple(o for q, o in asked if q)
+    for offered in options:
+        vote_options.make_options(offered)
     if not 1 <= len(questions) <= MAX_QUESTIONS:
         raise ValidationFailed(
             "A poll asks between 1 and %(limit)s questions.", limit=MAX_QUESTIONS
@@ -130,6 +141,7 @@ def _check_draft(draft: Draft, body: Body) -> Draft:
         draft.deadline,
         draft.secret,
         tuple(dict.fromkeys(draft.documents)),
+        options,
     )
 
 
@@ -161,7 +173,12 @@ async def create_poll(tx: Tx, actor: Actor, *, body_id: int, draft: Draft) -> Po
     assert poll.id is not None
     tx.session.add_all(
         [
-            PollQuestion(poll_id=poll.id, ordinal=n, text=text)
+            PollQuestion(
+                poll_id=poll.id,
+                ordinal=n,
+                text=text,
+                options=vote_options.make_options(draft.options_of(n - 1)),
+            )
             for n, text in enumerate(draft.questions, start=1)
         ]
     )
@@ -175,6 +192,7 @@ async def create_poll(tx: Tx, actor: Actor, *, body_id: int, draft: Draft) -> Po
         subject=f"poll:{poll.id}",
         title=poll.title,
         questions=draft.questions,
+        options=[vote_options.make_options(o) for o in draft.options],
         documents=list(draft.documents),
         secret=poll.secret,
     )

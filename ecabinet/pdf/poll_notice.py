@@ -16,6 +16,7 @@ from ..outcomes import describe
 from ..reports import Notice, QuestionState, outcome_of
 from ..rules import Rules
 from ..vocab import SilencePolicy, ThresholdBase, TieBreak
+from ..vote_options import option_of
 from .report_kit import Gettext, build, grid, local, para
 
 CHOICE_LABELS = {"for": N_("For"), "against": N_("Against"), "abstain": N_("Not voting")}
@@ -96,8 +97,24 @@ def _question(notice: Notice, question: QuestionState, _: Gettext) -> list[Flowa
             _("Question %(n)s: %(text)s", n=question.question.ordinal, text=question.question.text),
             "heading",
         ),
+        *[
+            para(
+                _(
+                    "%(label)s: %(votes)s votes.",
+                    label=option["label"],
+                    votes=sum(b.choice == option["key"] for b in question.ballots),
+                )
+            )
+            for option in question.question.options
+        ],
         para(
             _(
+                "Not voting: %(abstain)s. No answer: %(silent)s.",
+                abstain=tally.abstain,
+                silent=len(notice.state.silent_on(question)),
+            )
+            if question.question.options
+            else _(
                 "For: %(for)s. Against: %(against)s. Not voting: %(abstain)s. No answer: "
                 "%(silent)s.",
                 **{"for": tally.for_},
@@ -109,7 +126,9 @@ def _question(notice: Notice, question: QuestionState, _: Gettext) -> list[Flowa
     ]
     if outcome is not None:
         verdict = _("ADOPTED") if outcome.passed else _("NOT ADOPTED")
-        flow.append(para(f"<b>{escape(verdict)}</b>. {escape(describe(outcome, _))}", markup=True))
+        labels = {o["key"]: o["label"] for o in question.question.options}
+        sentence = describe(outcome, _, labels)
+        flow.append(para(f"<b>{escape(verdict)}</b>. {escape(sentence)}", markup=True))
         if (question.question.outcome or {}).get("early"):
             flow.append(
                 para(
@@ -132,7 +151,14 @@ def _ballots(notice: Notice, question: QuestionState, _: Gettext) -> Flowable:
     ]
     for seat in notice.state.voters:
         ballot = question.ballot_of(seat.id)
-        answer = _(CHOICE_LABELS[ballot.choice]) if ballot else _("No answer")
+        option = None if ballot is None else option_of(question.question.options, ballot.choice)
+        answer = (
+            option["label"]
+            if option is not None
+            else _(CHOICE_LABELS[ballot.choice])
+            if ballot
+            else _("No answer")
+        )
         rows.append(
             [
                 para(notice.name_of(seat), "cell"),

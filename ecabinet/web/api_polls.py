@@ -12,13 +12,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
+from .. import vote_options
 from ..actions import poll_results, polls
 from ..i18n import gettext_for
 from ..models import Poll, utcnow
 from ..outcomes import describe
 from ..pdf import poll_notice
 from ..reports import PollTally
-from .bodies import Body, Flag, Id, When, example, parsed, takes
+from .bodies import Body, Flag, Id, OptionLabel, When, example, parsed, takes
 from .common import actor_of, db_of, int_param, settings_of
 from .routing import api
 from .shapes import poll_as_json
@@ -45,7 +46,9 @@ def _listed(value: object) -> object:
 
 
 class WrittenPoll(Body):
-    """A written poll to draft; its options are the body's vote options."""
+    """A written poll to draft; its options are the body's vote options, except for a
+    question given its own `options` (the n-th list for the n-th question; an empty list:
+    the body's)."""
 
     model_config = example(
         {
@@ -53,7 +56,15 @@ class WrittenPoll(Body):
             "questions": ["Thông qua dự thảo Nghị định?"],
             "deadline": "2030-07-10T17:00",
             "secret": False,
-        }
+        },
+        {
+            "title": "Lấy ý kiến về địa điểm bệnh viện",
+            "questions": ["Chọn địa điểm?", "Thông qua tờ trình?"],
+            "options": [
+                [{"label": "Phương án 1: Đông Anh"}, {"label": "Phương án 2: Gia Lâm"}],
+                [],
+            ],
+        },
     )
     title: str = ""
     questions: Annotated[list[str], BeforeValidator(_listed)]
@@ -67,6 +78,11 @@ class WrittenPoll(Body):
     documents: list[Id] = Field(
         default_factory=list, description="Ids of the documents the members read before answering."
     )
+    options: list[list[OptionLabel]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Per question, its options to choose between (two to nine); none: the body's.",
+    )
 
     def draft(self) -> polls.Draft:
         return polls.Draft(
@@ -76,6 +92,7 @@ class WrittenPoll(Body):
             deadline=self.deadline,
             secret=self.secret,
             documents=tuple(self.documents),
+            options=tuple(tuple((o.label, o.label_en) for o in one) for one in self.options),
         )
 
 
@@ -91,8 +108,9 @@ async def create_poll(request: Request) -> Response:
     """Draft a written poll (secretariat).
 
     Body: {"title", "questions": [...], "description"?, "deadline"? (ISO 8601; default: the
-    body's poll window from sending), "secret"?, "documents"?: [document ids]}. The options
-    are the body's vote options.
+    body's poll window from sending), "secret"?, "documents"?: [document ids], "options"?:
+    [[{"label", "label_en"?}], ...] per question}. A question's options are the body's vote
+    options unless it is given its own to choose between.
     """
     draft = (await parsed(request, WrittenPoll)).draft()
     async with db_of(request).transaction() as tx:
@@ -113,7 +131,14 @@ async def list_polls(request: Request) -> Response:
 
 def poll_json(request: Request, state: PollTally) -> dict[str, Any]:
     _ = gettext_for(locale_of(request))
-    return poll_as_json(state, actor_of(request), sentence=lambda outcome: describe(outcome, _))
+    locale = locale_of(request)
+    return poll_as_json(
+        state,
+        actor_of(request),
+        sentence=lambda outcome, options=(): describe(
+            outcome, _, {o["key"]: vote_options.label_of(o, locale) for o in options}
+        ),
+    )
 
 
 async def show_poll(request: Request) -> Response:

@@ -19,7 +19,7 @@ from ..i18n import gettext_for
 from ..models import Poll, PollQuestion
 from ..outcomes import describe
 from .api_auth import PasskeyAnswer
-from .bodies import Body, Flag, Id, example, parsed, takes
+from .bodies import Body, Flag, Id, OptionLabel, example, parsed, takes
 from .common import actor_of, client_of, db_of, int_param, settings_of
 from .routing import api
 from .templating import locale_of
@@ -47,13 +47,6 @@ class Conclusion(Body):
     model_config = example({"text": "Adopted as presented.", "defer": False})
     text: str = Field("", max_length=20000)
     defer: Flag = False
-
-
-class OptionLabel(Body):
-    """One option of a "choose one option" question, as the members will see it."""
-
-    label: str = Field(max_length=300, description="In Vietnamese.")
-    label_en: str = Field("", max_length=300, description="In English, if given.")
 
 
 class LiveVote(Body):

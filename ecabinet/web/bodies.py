@@ -124,6 +124,13 @@ FAKE_CREDENTIAL = {
 }
 
 
+class OptionLabel(Body):
+    """One option of a "choose one option" question, as the members will see it."""
+
+    label: str = Field(max_length=300, description="In Vietnamese.")
+    label_en: str = Field("", max_length=300, description="In English, if given.")
+
+
 def example(*examples: dict[str, Any]) -> ConfigDict:
     """The model's documented examples (each one sent to the API by the tests)."""
     return ConfigDict(json_schema_extra={"examples": list(examples)})

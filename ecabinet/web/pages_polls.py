@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from .. import vote_options
 from ..actions import poll_results, polls
 from ..auth.permissions import Permission, can
 from ..db import Tx
@@ -30,8 +31,25 @@ from .templating import locale_of, render
 LISTED_DOCUMENTS = 50
 
 
+def questions_from_text(text: str) -> tuple[list[str], list[tuple[tuple[str, str], ...]]]:
+    """One question a line; lines that start with "-" under a question are its options to
+    choose between ("- Phương án 1: ..."), each optionally followed by " | " and its
+    English label."""
+    questions: list[str] = []
+    options: list[list[tuple[str, str]]] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("-") and questions:
+            label, _, english = stripped[1:].partition("|")
+            options[-1].append((label.strip(), english.strip()))
+        elif stripped:
+            questions.append(stripped)
+            options.append([])
+    return questions, [tuple(one) for one in options]
+
+
 def draft_from_form(form: FormData, zone: ZoneInfo) -> polls.Draft:
-    questions = str(form.get("questions") or "").splitlines()
+    questions, options = questions_from_text(str(form.get("questions") or ""))
     documents = [int(v) for v in form.getlist("documents") if isinstance(v, str) and v.isdigit()]
     return polls.Draft(
         title=str(form.get("title") or ""),
@@ -40,6 +58,7 @@ def draft_from_form(form: FormData, zone: ZoneInfo) -> polls.Draft:
         deadline=inputs.when({"deadline": str(form.get("deadline") or "")}, "deadline", zone),
         secret=form.get("secret") == "1",
         documents=tuple(documents),
+        options=tuple(options),
     )
 
 
@@ -131,7 +150,16 @@ async def _poll_page(request: Request, *, error: str = "", status: int = 200) ->
             "approves": can(actor, Permission.APPROVE_POLLS, poll.body_id),
             "prepares": can(actor, Permission.PREPARE_MEETINGS, poll.body_id),
             "outcome_of": outcome_of,
-            "sentence": lambda outcome: describe(outcome, _),
+            "sentence": lambda outcome, options=(): describe(
+                outcome,
+                _,
+                {o["key"]: vote_options.label_of(o, locale_of(request)) for o in options},
+            ),
+            "choices_of": lambda q: [
+                (c, vote_options.label_of(o, locale_of(request)) if o else _(CHOICE_LABELS[c]))
+                for c in vote_options.choices(poll.options, q.options)
+                for o in [vote_options.option_of(q.options, c)]
+            ],
         },
         status=status,
     )

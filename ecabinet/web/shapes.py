@@ -17,7 +17,8 @@ from ..vocab import NoticeKind
 
 
 def poll_as_json(state: PollTally, actor: Actor, *, sentence: Any) -> dict[str, Any]:
-    """``sentence``: (Outcome) -> the words that say which rule decided."""
+    """``sentence``: (Outcome, the question's options) -> the words that say which rule
+    decided."""
     poll = state.poll
     seat = actor.seat(poll.body_id)
     mine = None if seat is None else seat.id
@@ -56,18 +57,32 @@ def _question_json(
         "id": question.question.id,
         "ordinal": question.question.ordinal,
         "text": question.question.text,
+        # A "choose one option" question's options ({"key", "label", "label_en"}); the
+        # ballots' choices are their keys or abstain.
+        "options": question.question.options,
         "counts": {
             **(
                 {"for": None, "against": None, "abstain": None}
                 if hides_choices(state.poll)
                 else {"for": tally.for_, "against": tally.against, "abstain": tally.abstain}
             ),
-            "answered": tally.cast,
-            "silent": max((state.poll.electorate or 0) - tally.cast, 0),
+            **(
+                {}
+                if hides_choices(state.poll) or not question.question.options
+                else {
+                    o["key"]: sum(b.choice == o["key"] for b in question.ballots)
+                    for o in question.question.options
+                }
+            ),
+            "answered": len(question.ballots),
+            "silent": max((state.poll.electorate or 0) - len(question.ballots), 0),
         },
         "outcome": None
         if outcome is None
-        else {**(question.question.outcome or {}), "sentence": sentence(outcome)},
+        else {
+            **(question.question.outcome or {}),
+            "sentence": sentence(outcome, question.question.options),
+        },
         "myBallot": None
         if own is None
         else {"choice": own.choice, "receipt": own.receipt, "castAt": own.cast_at.isoformat()},
