@@ -20,6 +20,7 @@ from .notices.push import ensure_vapid_key
 from .realtime import outbox
 from .realtime.hub import Hub
 from .settings import Settings, ensure_session_secret, load_settings
+from .vote_timers import VoteTimers
 from .web import (
     api_auth,
     api_ballots,
@@ -151,6 +152,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sweeper = sweep.start(database, settings)
+        # Timed votes close at their deadline here; the sweeper is their backstop (both
+        # off with sweep_seconds 0, where a test drives time itself).
+        timers = VoteTimers(database) if settings.sweep_seconds > 0 else None
+        if timers is not None:
+            await timers.start()
         await hub.start()
         counting = asyncio.create_task(refusals.keep_flushing(database, tally))
         warming = asyncio.create_task(render_pool.warm())
@@ -161,6 +167,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         render_pool.close()
         verify_pool.close()
         await hub.stop()
+        if timers is not None:
+            await timers.stop()
         await sweep.stop(sweeper)
         if db is None:
             await database.dispose()

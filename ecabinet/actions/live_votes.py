@@ -3,7 +3,8 @@ their tablets with passkey-signed ballots (actions/ballots.py), the chair closes
 body's rules decide.
 
 A timed vote (``duration`` seconds) refuses ballots after its deadline
-(actions/ballots.py) and closes itself: the sweeper of whichever process gets there first
+(actions/ballots.py) and closes itself at its deadline: the timer of the process that
+opened it (ecabinet/vote_timers.py), or the sweeper of whichever process gets there first,
 runs ``close_if_due``, which locks the poll and closes it once; the others find it closed.
 
 A live vote asks one question with the body's options, or a "choose one option" question

@@ -66,8 +66,10 @@ def test_a_timed_vote_counts_down_refuses_a_late_ballot_and_closes_itself(
         expect(member_page.locator("#live-alert")).to_have_text(
             "Đã hết thời hạn nhận phiếu; phiếu không được ghi nhận."
         )
+        # The server's own timer closes it at the deadline; a sweep now finds it closed,
+        # or (had the timer not woken yet) closes it itself: once either way.
         swept = live_server.call(sweeper.sweep_once(live_server.db, live_server.settings))
-        assert swept.votes_closed == 1
+        assert swept.votes_closed in (0, 1)
     for page in screens:
         expect(bound(page, "sentence")).to_contain_text("1/2 tán thành")
         expect(bound(page, "vote-countdown")).to_be_hidden()
