@@ -4,7 +4,6 @@ refusal precise and audited."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import httpx
 from sqlalchemy import text
@@ -12,37 +11,12 @@ from sqlmodel import select
 
 from ecabinet.ballots.evidence import BallotEvidence, verify_ballot_evidence
 from ecabinet.db import Database
-from ecabinet.models import AuditEvent, Ballot, Body, Poll, PollQuestion, rules_of, utcnow
+from ecabinet.models import AuditEvent, Ballot
 from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator
-from ecabinet.vocab import PollKind, PollState
 
 from .support.factories import authenticator, enroll, seat_people
-
-
-async def open_poll(db: Database, body_id: int, *, secret: bool = False) -> tuple[int, int]:
-    async with db.transaction() as tx:
-        body = await tx.session.get(Body, body_id)
-        assert body is not None
-        poll = Poll(
-            body_id=body_id,
-            kind=PollKind.WRITTEN.value,
-            title="Lấy ý kiến",
-            options=list(body.vote_options),
-            state=PollState.OPEN.value,
-            rules=rules_of(body),
-            secret=secret,
-            opened_at=utcnow(),
-            deadline=utcnow() + timedelta(days=1),
-        )
-        tx.session.add(poll)
-        await tx.session.flush()
-        assert poll.id is not None
-        question = PollQuestion(poll_id=poll.id, ordinal=1, text="Thông qua dự thảo Nghị quyết?")
-        tx.session.add(question)
-        await tx.session.flush()
-        assert question.id is not None
-        return poll.id, question.id
+from .support.polls import open_poll
 
 
 async def vote(

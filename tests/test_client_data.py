@@ -20,7 +20,7 @@ from ecabinet.settings import Settings
 from ecabinet.softauthn import ClientDataForm, b64url_decode
 
 from .support.factories import authenticator, enroll, seat_people, sign_in
-from .test_ballots_api import open_poll
+from .support.polls import open_poll
 
 LENIENT: list[ClientDataForm] = ["cross-origin", "junk-challenge", "utf-16", "bom"]
 

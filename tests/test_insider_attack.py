@@ -34,7 +34,7 @@ from ecabinet.vocab import Classification, MeetingState, Role
 
 from .support.factories import authenticator, csrf_header, enroll, seat_people
 from .support.live import make_session
-from .test_ballots_api import open_poll
+from .support.polls import open_poll
 
 
 def problem_type(response: httpx.Response) -> str:

@@ -14,7 +14,7 @@ from ecabinet.models import Ballot, PollQuestion
 from ecabinet.settings import Settings
 
 from .support.factories import authenticator, enroll, seat_people
-from .test_ballots_api import open_poll
+from .support.polls import open_poll
 
 
 async def test_two_casts_at_once_leave_one_current_ballot(

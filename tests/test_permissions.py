@@ -20,7 +20,7 @@ from ecabinet.settings import Settings
 from ecabinet.vocab import ItemKind
 
 from .support.factories import ROLES, authenticator, enroll, seat_people
-from .test_ballots_api import open_poll
+from .support.polls import open_poll
 
 # The only routes a person who is not signed in may use: reading the start page, signing
 # in or enrolling, checking minutes and the member key registers they are checked

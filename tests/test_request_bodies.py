@@ -20,7 +20,7 @@ from ecabinet.web.bodies import media_type_of, model_of
 from ecabinet.web.openapi import openapi_path
 
 from .support.factories import authenticator, enroll, seat_people
-from .test_ballots_api import open_poll
+from .support.polls import open_poll
 
 
 def _typed(app: Starlette, media_type: str | None = None) -> list[tuple[str, str, type[BaseModel]]]:

@@ -13,7 +13,7 @@ from ecabinet.settings import Settings
 
 from .support.deliberation import signed_in
 from .support.factories import seat_people
-from .test_written_polls import draft, vote
+from .support.polls import draft, vote
 
 
 async def test_an_open_secret_poll_shows_how_many_answered_and_not_how(

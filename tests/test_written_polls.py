@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +19,6 @@ from ecabinet.settings import Settings
 from ecabinet.sweeper import sweep_once
 
 from .support.deliberation import (
-    Member,
     add_members,
     execute,
     last_event,
@@ -30,37 +28,13 @@ from .support.deliberation import (
 )
 from .support.factories import csrf_header, seat_people
 from .support.packets import make_pdf
+from .support.polls import draft, vote
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     # 27 ministers enroll from one test address within a minute.
     return replace(settings, signin_attempts_per_minute=500)
-
-
-async def draft(office: Member, body_id: int, **fields: Any) -> dict[str, Any]:
-    response = await office.client.post(
-        f"/api/bodies/{body_id}/polls",
-        json={
-            "title": "Lấy ý kiến thành viên Chính phủ về dự thảo Nghị định",
-            "questions": ["Thông qua dự thảo Nghị định?"],
-            **fields,
-        },
-    )
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-async def vote(member: Member, poll: int, question: int, choice: str) -> httpx.Response:
-    issued = await member.client.post(
-        f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": choice}
-    )
-    assert issued.status_code == 200, issued.text
-    body = issued.json()
-    return await member.client.post(
-        f"/api/polls/{poll}/ballots",
-        json={"payload": body["payload"], "credential": member.device.assert_(body["publicKey"])},
-    )
 
 
 async def past_deadline(db: Database, poll_id: int) -> None:
