@@ -25,6 +25,13 @@ from .support.database import ORIGIN, PG_URL, migrate, on_postgres, pg_admin, ru
 # run: not collected is not skipped.
 collect_ignore = [] if on_postgres() else ["postgres", "faults"]
 
+# The kit's fixtures, there for every test module that names one.
+pytest_plugins = [
+    "tests.support.demo",
+    "tests.support.lta",
+    "tests.support.packets",
+]
+
 
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -27,7 +27,7 @@ from ecabinet.operations.anchors import (
 from ecabinet.operations.backup import backup, restore
 from ecabinet.settings import Settings
 
-from .test_minutes_lta import Pki, pki  # noqa: F401  (fixture)
+from .support.lta import Pki
 
 
 async def _events(db: Database, count: int) -> None:
@@ -38,7 +38,7 @@ async def _events(db: Database, count: int) -> None:
 
 async def verify(
     settings: Settings,
-    pki: Pki,  # noqa: F811
+    pki: Pki,
     capsys: pytest.CaptureFixture[str],
 ) -> tuple[int, str]:
     args = argparse.Namespace(at=None, hash=None, tsa_trust=[str(pki.roots_file)])
@@ -50,7 +50,7 @@ async def verify(
 async def stamped(
     db: Database,
     settings: Settings,
-    pki: Pki,  # noqa: F811
+    pki: Pki,
     tmp_path: Path,
 ) -> tuple[Settings, int]:
     """Two stamped anchors, the second at the head, and a backup taken at the first
@@ -71,7 +71,7 @@ async def stamped(
 
 async def test_stamped_anchors_verify(
     stamped: tuple[Settings, int],
-    pki: Pki,  # noqa: F811
+    pki: Pki,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings, _ = stamped
@@ -89,7 +89,7 @@ async def roll_back(db: Database, settings: Settings, tmp_path: Path) -> None:
 async def test_a_rollback_below_the_highest_anchor_is_reported(
     db: Database,
     stamped: tuple[Settings, int],
-    pki: Pki,  # noqa: F811
+    pki: Pki,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
@@ -106,7 +106,7 @@ async def test_a_rollback_below_the_highest_anchor_is_reported(
 async def test_an_anchor_rewritten_to_match_a_rollback_fails_its_time_stamp(
     db: Database,
     stamped: tuple[Settings, int],
-    pki: Pki,  # noqa: F811
+    pki: Pki,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
@@ -128,7 +128,7 @@ async def test_an_anchor_rewritten_to_match_a_rollback_fails_its_time_stamp(
 
 async def test_an_anchor_backdated_in_the_file_fails_its_time_stamp(
     stamped: tuple[Settings, int],
-    pki: Pki,  # noqa: F811
+    pki: Pki,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """An anchor that claims to be two days old, stamped today, was made today."""
@@ -146,7 +146,7 @@ async def test_an_anchor_backdated_in_the_file_fails_its_time_stamp(
 
 async def test_a_stamp_from_an_untrusted_authority_is_reported(
     stamped: tuple[Settings, int],
-    pki: Pki,  # noqa: F811
+    pki: Pki,
     capsys: pytest.CaptureFixture[str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

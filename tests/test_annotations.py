@@ -8,11 +8,10 @@ from typing import Any
 
 from ecabinet.demo import government as gov
 
-from .support.demo import (  # noqa: F401 (fixture)
+from .support.demo import (
     MINISTER_OF_FINANCE,
     MINISTER_OF_PLANNING,
     Demo,
-    demo_fixture,
 )
 
 DRAFT = gov.AGENDA[2].documents[1]

@@ -8,7 +8,7 @@ import re
 from ecabinet.demo import government as gov
 from ecabinet.vocab import Classification
 
-from .support.demo import MINISTER_OF_FINANCE, Demo, demo_fixture  # noqa: F401 (fixture)
+from .support.demo import MINISTER_OF_FINANCE, Demo
 from .support.packets import set_clearance
 
 VAT_DRAFT = gov.AGENDA[2].documents[1]

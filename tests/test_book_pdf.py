@@ -18,7 +18,7 @@ from ecabinet.demo import government as gov
 from ecabinet.models import AuditEvent, DocumentReading, Person
 from ecabinet.vocab import Classification
 
-from .support.demo import MINISTER_OF_FINANCE, Demo, demo_fixture  # noqa: F401 (fixture)
+from .support.demo import MINISTER_OF_FINANCE, Demo
 from .support.packets import set_clearance
 
 SECRET = [

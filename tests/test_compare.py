@@ -12,7 +12,7 @@ from ecabinet.demo import government as gov
 from ecabinet.demo.drafts import render_draft_pdf
 from ecabinet.documents import redline, textlayer
 
-from .support.demo import MINISTER_OF_FINANCE, Demo, demo_fixture  # noqa: F401 (fixture)
+from .support.demo import MINISTER_OF_FINANCE, Demo
 
 ITEM = gov.AGENDA[2]
 DRAFT = ITEM.documents[1]

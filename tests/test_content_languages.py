@@ -6,7 +6,7 @@ from __future__ import annotations
 from ecabinet.demo import government as gov
 from ecabinet.demo.seed import session_titles
 
-from .support.demo import MINISTER_OF_FINANCE, Demo, demo_fixture  # noqa: F401 (fixture)
+from .support.demo import MINISTER_OF_FINANCE, Demo
 
 
 async def test_english_pages_show_the_english_content(demo: Demo) -> None:

@@ -19,14 +19,13 @@ from ecabinet.actions import reading
 from ecabinet.db import Database
 from ecabinet.models import AuditEvent
 
-from .support.packets import (  # noqa: F401 (fixture)
+from .support.packets import (
     People,
     attach,
     make_pdf,
     new_item,
     new_meeting,
     open_and_close,
-    people_fixture,
     set_clearance,
     upload,
 )

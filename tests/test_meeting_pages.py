@@ -15,7 +15,6 @@ from .support.packets import (
     make_pdf,
     new_item,
     new_meeting,
-    people_fixture,  # noqa: F401 (fixture)
     upload,
 )
 

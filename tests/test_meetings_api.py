@@ -17,7 +17,7 @@ from ecabinet.events import Event
 from ecabinet.models import AuditEvent, utcnow
 from ecabinet.settings import Settings
 
-from .support.packets import (  # noqa: F401 (fixture)
+from .support.packets import (
     People,
     actor_of_person,
     attach,
@@ -26,7 +26,6 @@ from .support.packets import (  # noqa: F401 (fixture)
     new_item,
     new_meeting,
     open_and_close,
-    people_fixture,
     upload,
 )
 

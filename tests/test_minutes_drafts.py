@@ -8,7 +8,7 @@ from sqlmodel import func, select
 from ecabinet.db import Database
 from ecabinet.models import Minutes
 
-from .support.packets import People, new_meeting, people_fixture  # noqa: F401 - the fixture
+from .support.packets import People, new_meeting
 
 
 async def _rows(db: Database) -> int:

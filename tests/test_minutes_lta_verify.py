@@ -22,13 +22,13 @@ from ecabinet.minutes.sign import sign_pdf, timestamper
 from ecabinet.minutes.verify import load_trust_roots, verify_pdf
 from ecabinet.settings import Settings
 
+from .support.lta import Pki, TokenKey, lta_spec
 from .support.minutes import build_closed_session
-from .test_minutes_lta import Pki, TokenKey, lta_minutes, lta_spec, pki  # noqa: F401
 
 
 async def test_the_verifier_accepts_the_document_time_stamp_of_lta_minutes(
-    lta_minutes: bytes,  # noqa: F811
-    pki: Pki,  # noqa: F811
+    lta_minutes: bytes,
+    pki: Pki,
 ) -> None:
     report = await verify_pdf(lta_minutes, trust_roots=load_trust_roots([pki.roots_file]))
     signatures = next(s for s in report.sections if s.title == "Signatures")
@@ -42,8 +42,8 @@ async def test_the_verifier_accepts_the_document_time_stamp_of_lta_minutes(
 
 
 async def test_ades_validation_with_revocation_required_accepts_lta_minutes_today(
-    lta_minutes: bytes,  # noqa: F811
-    pki: Pki,  # noqa: F811
+    lta_minutes: bytes,
+    pki: Pki,
 ) -> None:
     """What pyHanko's ``adesverify`` does: AdES validation (here the LTA one), revocation
     information required for every certificate, the OCSP responder asked live."""
@@ -61,7 +61,7 @@ async def test_ades_validation_with_revocation_required_accepts_lta_minutes_toda
 async def test_a_signature_by_a_revoked_certificate_is_refused_with_revocation_checking(
     db: Database,
     settings: Settings,
-    pki: Pki,  # noqa: F811
+    pki: Pki,
 ) -> None:
     """The revocation check is real: the same validation refuses a signature whose
     certificate the CA revoked before it signed (the OCSP responder answers "revoked")."""

@@ -14,7 +14,7 @@ from ecabinet.web import refusals
 from ecabinet.web.ratelimit import RateLimiter
 from ecabinet.web.refusals import RefusalTally
 
-from .support.packets import People, people_fixture  # noqa: F401 - the fixture
+from .support.packets import People
 
 
 async def _events(db: Database, prefix: str = "refused.") -> list[AuditEvent]:

@@ -14,11 +14,10 @@ from ecabinet.demo import government as gov
 from ecabinet.models import AgendaItem, Person
 from ecabinet.vocab import Classification
 
-from .support.demo import (  # noqa: F401 (fixture)
+from .support.demo import (
     MINISTER_OF_FINANCE,
     MINISTER_OF_PLANNING,
     Demo,
-    demo_fixture,
 )
 from .support.packets import set_clearance
 

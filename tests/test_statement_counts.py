@@ -23,13 +23,12 @@ from ecabinet.models import Body
 from ecabinet.settings import Settings
 
 from .support.database import ORIGIN, on_postgres
-from .support.packets import (  # noqa: F401 (fixture)
+from .support.packets import (
     People,
     attach,
     make_pdf,
     new_item,
     new_meeting,
-    people_fixture,
 )
 
 
