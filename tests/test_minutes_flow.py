@@ -36,8 +36,9 @@ from ecabinet.operations.anchors import anchor_minutes_heads, anchor_path
 from ecabinet.settings import Settings
 
 from .support.deliberation import pdf_text
-from .support.factories import csrf_header, sign_in
+from .support.live import audit_kinds
 from .support.minutes import ClosedSession, build_closed_session
+from .support.minutes_signing import person_client, sign_step
 
 
 @pytest.fixture
@@ -65,35 +66,6 @@ def settings(settings: Settings, signing: DemoSigning) -> Settings:
 @pytest.fixture
 async def session(db: Database, settings: Settings) -> ClosedSession:
     return await build_closed_session(db, settings)
-
-
-async def person_client(
-    client: httpx.AsyncClient, session: ClosedSession, person_id: int
-) -> httpx.AsyncClient:
-    other = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
-    response = await sign_in(other, session.devices[person_id])
-    assert response.status_code in (200, 201), response.text
-    other.headers.update(await csrf_header(other))
-    return other
-
-
-async def sign_step(
-    official: httpx.AsyncClient, session: ClosedSession, person_id: int, role: str
-) -> httpx.Response:
-    """One signing step as a browser does it: options for the step, the signer's own passkey
-    over them, then the signature."""
-    url = f"/api/meetings/{session.meeting_id}/minutes/signatures"
-    options = await official.post(f"{url}/options", json={"as": role})
-    if options.status_code != 200:
-        return options
-    return await official.post(
-        url, json={"as": role, "credential": session.devices[person_id].assert_(options.json())}
-    )
-
-
-async def kinds(db: Database) -> list[str]:
-    async with db.read() as read:
-        return [e.kind for e in (await read.exec(select(AuditEvent))).all()]
 
 
 async def test_notes_draft_approval_and_both_signatures(
@@ -187,7 +159,7 @@ async def test_notes_draft_approval_and_both_signatures(
         pdf_text(notice.content).split()
     )
 
-    log = await kinds(db)
+    log = await audit_kinds(db)
     for kind in (
         "minutes.item_edited",
         "minutes.rendered",
@@ -240,7 +212,7 @@ async def test_a_new_draft_withdraws_the_approval_and_a_stale_approval_is_refuse
         f"/api/meetings/{meeting}/minutes/approval", json={"credential": answer}
     )
     assert stale.status_code == 403 and "Dự thảo đã thay đổi" in stale.json()["detail"]
-    assert (await kinds(db))[-1] == "refused.minutes"
+    assert (await audit_kinds(db))[-1] == "refused.minutes"
     async with db.read() as read:
         assert (await read.exec(select(Minutes))).one().state == "draft"
     for other in (secretary, chair):
@@ -294,7 +266,7 @@ async def test_signing_needs_the_signers_own_passkey_over_the_files(
     bare = await secretary.post(url, json={"as": "secretary"})
     assert bare.status_code == 403
     assert "không đủ nếu chỉ đăng nhập" in bare.json()["detail"], bare.text
-    assert (await kinds(db))[-1] == "refused.minutes"
+    assert (await audit_kinds(db))[-1] == "refused.minutes"
 
     # The chair's passkey cannot answer the secretary's signing request.
     options = (await secretary.post(f"{url}/options", json={"as": "secretary"})).json()
@@ -302,7 +274,7 @@ async def test_signing_needs_the_signers_own_passkey_over_the_files(
     borrowed = session.devices[session.chair_person_id].assert_challenge(challenge)
     refused = await secretary.post(url, json={"as": "secretary", "credential": borrowed})
     assert refused.status_code == 403 and "người khác" in refused.json()["detail"]
-    assert (await kinds(db))[-1] == "refused.challenge"
+    assert (await audit_kinds(db))[-1] == "refused.challenge"
 
     # The secretary's answer to a request made for earlier files does not sign new ones.
     options = (await secretary.post(f"{url}/options", json={"as": "secretary"})).json()
@@ -312,7 +284,7 @@ async def test_signing_needs_the_signers_own_passkey_over_the_files(
     late = await secretary.post(url, json={"as": "secretary", "credential": stale})
     assert late.status_code == 403, late.text
     assert "tài liệu khác" in late.json()["detail"], late.text
-    assert (await kinds(db))[-1] == "refused.minutes"
+    assert (await audit_kinds(db))[-1] == "refused.minutes"
 
     signed = await sign_step(secretary, session, session.secretary_person_id, "secretary")
     assert signed.status_code == 201, signed.text
@@ -405,7 +377,7 @@ async def test_a_passkey_in_quarantine_cannot_sign_the_minutes(
     refused = await sign_step(chair, session, session.chair_person_id, "chair")
     assert refused.status_code == 403, refused.text
     assert "khôi phục tài khoản" in refused.json()["detail"], refused.text
-    assert (await kinds(db))[-1] == "refused.quarantine"
+    assert (await audit_kinds(db))[-1] == "refused.quarantine"
     state = await chair.get(f"/api/meetings/{session.meeting_id}/minutes")
     assert state.json()["state"] == "signed_by_secretary"
     for other in (secretary, chair):

@@ -30,6 +30,7 @@ from ecabinet.minutes.verify import load_trust_roots, verify_pdf
 from ecabinet.settings import Settings
 
 from .support.minutes import VOTED_TEXT, VOTED_VERSIONS, ClosedSession, build_closed_session
+from .support.minutes_signing import pdfsig
 
 HEADINGS_VI = [
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -115,33 +116,6 @@ def text_of(pdf: bytes, tmp_path: Path) -> str:
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
-
-
-def pdfsig(pdf: bytes, ca: Path, tmp_path: Path) -> str:
-    """poppler's pdfsig, trusting ``ca`` through an NSS database of its own."""
-    nss = tmp_path / "nss"
-    nss.mkdir()
-    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-    subprocess.run(
-        [
-            "certutil",
-            "-A",
-            "-d",
-            f"sql:{nss}",
-            "-n",
-            "ecabinet-demo-ca",
-            "-t",
-            "CT,C,C",
-            "-i",
-            str(ca),
-        ],
-        check=True,
-    )
-    path = tmp_path / "signed.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True
     ).stdout
 
 

@@ -19,10 +19,10 @@ from ecabinet.db import Database
 from ecabinet.models import AuditEvent
 from ecabinet.settings import Settings
 
+from .support.live import audit_kinds
 from .support.minutes import ClosedSession, build_closed_session
+from .support.minutes_signing import pdfsig, person_client, sign_step
 from .support.softhsm import MODULE, SoftHsm, provision
-from .test_minutes_flow import kinds, person_client, sign_step
-from .test_minutes_pdf import pdfsig
 
 SECRETARY, CHAIR = "Nghiêm Thị Hồng Vân", "Trần Quốc Khải"
 
@@ -159,7 +159,7 @@ async def test_the_chair_signs_only_once_the_chairs_pin_is_supplied(
     assert waiting.status_code == 409, waiting.text
     assert "ecabinet-chair" in waiting.json()["detail"]
     assert "chỉ được cung cấp cho bước ký của người này" in waiting.json()["detail"]
-    assert (await kinds(db))[-1] == "refused.signing-key-unavailable"
+    assert (await audit_kinds(db))[-1] == "refused.signing-key-unavailable"
     state = await chair.get(f"/api/meetings/{session.meeting_id}/minutes")
     assert state.json()["state"] == "signed_by_secretary"
 

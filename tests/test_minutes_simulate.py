@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .test_minutes_pdf import pdfsig
+from .support.minutes_signing import pdfsig
 
 NAMES = ("Trần Quốc Khải", "Nghiêm Thị Hồng Vân", "Quách Thị Minh Nguyệt", "Lường Văn Thuận")
 
