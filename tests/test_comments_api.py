@@ -7,44 +7,12 @@ import httpx
 
 from ecabinet.actions.enrollment import issue_enrollment
 from ecabinet.db import Database
-from ecabinet.models import Document, DocumentVersion, ItemGuest, Person
+from ecabinet.models import ItemGuest, Person
 from ecabinet.settings import Settings
 from ecabinet.vocab import Classification
 
-from .support.deliberation import last_event, make_meeting, pdf_text, signed_in
+from .support.deliberation import last_event, make_draft, make_meeting, pdf_text, signed_in
 from .support.factories import Seat, seat_people
-
-
-async def make_draft(
-    db: Database,
-    body_id: int,
-    item_id: int,
-    classification: Classification = Classification.INTERNAL,
-) -> tuple[int, int]:
-    async with db.transaction() as tx:
-        document = Document(
-            body_id=body_id,
-            item_id=item_id,
-            title="Dự thảo Nghị định",
-            classification=int(classification),
-            classification_basis="Khoản 2 Điều 7" if classification > 1 else "",
-        )
-        tx.session.add(document)
-        await tx.session.flush()
-        assert document.id is not None
-        version = DocumentVersion(
-            document_id=document.id,
-            number=1,
-            sha256="0" * 64,
-            size=10,
-            media_type="application/pdf",
-            filename="du-thao.pdf",
-            page_count=5,
-        )
-        tx.session.add(version)
-        await tx.session.flush()
-        assert version.id is not None
-        return document.id, version.id
 
 
 async def invite_drafting_agency(

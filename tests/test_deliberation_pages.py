@@ -15,9 +15,15 @@ from ecabinet.db import Database
 from ecabinet.models import AgendaItem, Membership, Poll
 from ecabinet.settings import Settings
 
-from .support.deliberation import add_members, last_event, make_meeting, pass_deadline, signed_in
+from .support.deliberation import (
+    add_members,
+    last_event,
+    make_draft,
+    make_meeting,
+    pass_deadline,
+    signed_in,
+)
 from .support.factories import seat_people
-from .test_comments_api import make_draft
 
 
 def csrf_of(html: str) -> str:

@@ -17,7 +17,7 @@ from sqlmodel import select
 from ecabinet.actions.bodies import add_member
 from ecabinet.actions.enrollment import issue_enrollment
 from ecabinet.db import Database
-from ecabinet.models import AgendaItem, AuditEvent, Body, Meeting, utcnow
+from ecabinet.models import AgendaItem, AuditEvent, Body, Document, DocumentVersion, Meeting, utcnow
 from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator
 from ecabinet.vocab import Classification, MeetingState, Role
@@ -154,3 +154,35 @@ def pdf_text(data: bytes) -> str:
         check=True,
     ).stdout.decode()
     return " ".join(out.split())
+
+
+async def make_draft(
+    db: Database,
+    body_id: int,
+    item_id: int,
+    classification: Classification = Classification.INTERNAL,
+) -> tuple[int, int]:
+    async with db.transaction() as tx:
+        document = Document(
+            body_id=body_id,
+            item_id=item_id,
+            title="Dự thảo Nghị định",
+            classification=int(classification),
+            classification_basis="Khoản 2 Điều 7" if classification > 1 else "",
+        )
+        tx.session.add(document)
+        await tx.session.flush()
+        assert document.id is not None
+        version = DocumentVersion(
+            document_id=document.id,
+            number=1,
+            sha256="0" * 64,
+            size=10,
+            media_type="application/pdf",
+            filename="du-thao.pdf",
+            page_count=5,
+        )
+        tx.session.add(version)
+        await tx.session.flush()
+        assert version.id is not None
+        return document.id, version.id
