@@ -40,9 +40,8 @@ from tests.hostile.conftest import (  # noqa: E402
     _signed_in,
     _wait_until_up,
 )
-from tests.hostile.test_public import _bomb  # noqa: E402
 from tests.support.database import migrate, run_blocking  # noqa: E402
-from tests.support.hostile_files import raw_pdf  # noqa: E402
+from tests.support.hostile_files import evidence_bomb, raw_pdf  # noqa: E402
 from tests.support.packets import make_pdf, meeting_body  # noqa: E402
 
 WIDTHS = (600, 900, 1200, 1600, 2000)
@@ -138,7 +137,7 @@ def hostile_load(
 ) -> list[threading.Thread]:
     import httpx
 
-    bomb = _bomb(1500)
+    bomb = evidence_bomb(1500)
     pages = iter(range(1, 41))
     lock = threading.Lock()
 

@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 import select
 import socket
-import zlib
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from ecabinet.minutes.evidence import FILE_NAME
-
+from ..support.hostile_files import evidence_bomb
 from ..support.packets import make_pdf
 from .conftest import BUDGETS, RSS_BUDGET_KB, Target
 
@@ -42,50 +40,6 @@ def _csrf(client: httpx.Client, path: str = "/minutes/verify") -> str:
     return found.group(1)
 
 
-def _inflating(megabytes: int) -> bytes:
-    """zlib data of ``megabytes`` MiB of spaces, made in milliseconds: one fully flushed
-    deflate block repeated (each starts afresh, so copies are valid), then the checksum."""
-    chunk = b" " * (1024 * 1024)
-    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
-    block = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
-    checksum = 1
-    for _ in range(megabytes):
-        checksum = zlib.adler32(chunk, checksum)
-    return (
-        b"\x78\xda" + block * megabytes + deflate.flush(zlib.Z_FINISH) + checksum.to_bytes(4, "big")
-    )
-
-
-def _bomb(inflated_mb: int) -> bytes:
-    """A PDF whose evidence attachment inflates about a thousand times: what a verifier
-    that trusts the stream to be small would read into memory."""
-    packed = _inflating(inflated_mb)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [("
-        + FILE_NAME.encode()
-        + b") 4 0 R] >> >> >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-        b"<< /Type /Filespec /F (" + FILE_NAME.encode() + b") /EF << /F 5 0 R >> >>",
-        b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(packed)
-        + packed
-        + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
 def test_verification_is_bounded_in_size_rate_and_memory(target: Target) -> None:
     rss_before = target.rss_kb()
     client = anonymous(target)
@@ -98,7 +52,9 @@ def test_verification_is_bounded_in_size_rate_and_memory(target: Target) -> None
     assert too_big.status_code == 413
     assert "larger than the limit" in too_big.text
     bomb = client.post(
-        "/minutes/verify", data={"csrf_token": token}, files={"pdf": ("bomb.pdf", _bomb(1500))}
+        "/minutes/verify",
+        data={"csrf_token": token},
+        files={"pdf": ("bomb.pdf", evidence_bomb(1500))},
     )
     assert bomb.status_code in (200, 422), bomb.text[:300]
     for _ in range(2):

@@ -14,6 +14,8 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from ecabinet.minutes.evidence import FILE_NAME
+
 from .packets import make_pdf
 
 
@@ -131,3 +133,47 @@ def navigation_pdf() -> bytes:
         [writer.pages[0].indirect_reference, NameObject("/Fit")]
     )
     return _bytes(writer)
+
+
+def inflating(megabytes: int) -> bytes:
+    """zlib data of ``megabytes`` MiB of spaces, made in milliseconds: one fully flushed
+    deflate block repeated (each starts afresh, so copies are valid), then the checksum."""
+    chunk = b" " * (1024 * 1024)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
+    checksum = 1
+    for _ in range(megabytes):
+        checksum = zlib.adler32(chunk, checksum)
+    return (
+        b"\x78\xda" + block * megabytes + deflate.flush(zlib.Z_FINISH) + checksum.to_bytes(4, "big")
+    )
+
+
+def evidence_bomb(inflated_mb: int) -> bytes:
+    """A PDF whose evidence attachment inflates about a thousand times: what a verifier
+    that trusts the stream to be small would read into memory."""
+    packed = inflating(inflated_mb)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [("
+        + FILE_NAME.encode()
+        + b") 4 0 R] >> >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        b"<< /Type /Filespec /F (" + FILE_NAME.encode() + b") /EF << /F 5 0 R >> >>",
+        b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(packed)
+        + packed
+        + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
