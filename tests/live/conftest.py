@@ -5,28 +5,24 @@ its own database connections; the tests talk to it over loopback like tablets do
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.types import ASGIApp
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from ecabinet.app import create_app
-from ecabinet.serving import uvicorn_options
-from ecabinet.settings import Settings, load_settings
+from ecabinet.settings import Settings
 
 from ..support.factories import Seat
-from ..support.live import Tablet, tablet
+from ..support.live import Tablet, live_settings, tablet
+from ..support.serving import serving
 
 
 @dataclass
@@ -50,55 +46,6 @@ class Server:
         )
 
 
-@contextmanager
-def serving(build: Callable[[int], ASGIApp]) -> Iterator[int]:
-    """Serve the app that `build(port)` makes on a free loopback port; yield the port."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    # The protocol-level limits of `ecabinet serve` (default settings: no trusted proxy).
-    config = uvicorn.Config(
-        build(port),
-        log_level="warning",
-        lifespan="on",
-        ws="websockets-sansio",
-        http="h11",
-        timeout_graceful_shutdown=2,
-        **uvicorn_options(load_settings(environ={})),
-    )
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=lambda: asyncio.run(uvicorn_server.serve([listener])),
-        name="uvicorn-live",
-        daemon=True,
-    )
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uvicorn_server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert uvicorn_server.started, "the server did not start"
-    try:
-        yield port
-    finally:
-        uvicorn_server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
-
-
-def live_settings(database_url: str, tmp_path: Path, port: int, heartbeat: int = 1) -> Settings:
-    return load_settings(
-        environ={},
-        database_url=database_url,
-        data_dir=str(tmp_path / "data"),
-        origin=f"http://localhost:{port}",
-        session_secret="live-secret-" + "x" * 40,
-        log_level="warning",
-        ws_heartbeat_seconds=heartbeat,
-        presence_grace_seconds=2,
-        sweep_seconds=0,
-    )
-
-
 @pytest.fixture
 def server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
     # A test may ask for a slower heartbeat (indirect parametrization) to prove that
@@ -110,8 +57,8 @@ def server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) ->
         made.append(live_settings(database_url, tmp_path, port, heartbeat))
         return create_app(made[0])
 
-    with serving(build) as port:
-        yield Server(made[0], port)
+    with serving(build) as served:
+        yield Server(made[0], served.port)
 
 
 @pytest.fixture

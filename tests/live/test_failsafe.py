@@ -13,7 +13,8 @@ from starlette.types import ASGIApp
 
 from ecabinet.app import create_app
 
-from .conftest import live_settings, serving
+from ..support.live import live_settings
+from ..support.serving import serving
 
 
 def _request(connection: socket.socket, path: str) -> bytes:
@@ -47,8 +48,8 @@ def test_an_unexpected_error_keeps_the_connection(database_url: str, tmp_path: P
         return app
 
     with (
-        serving(build) as port,
-        socket.create_connection(("127.0.0.1", port), timeout=10) as connection,
+        serving(build) as served,
+        socket.create_connection(("127.0.0.1", served.port), timeout=10) as connection,
     ):
         failed = _request(connection, "/api/boom")
         assert failed.startswith(b"HTTP/1.1 500")

@@ -33,8 +33,9 @@ from ecabinet.app import create_app
 from ecabinet.db import Database
 from ecabinet.settings import Settings
 
-from ..live.conftest import live_settings, serving
 from ..support.database import PG_URL, on_postgres, pg_admin, run_blocking
+from ..support.live import live_settings
+from ..support.serving import serving
 from .world import (
     COMMENT,
     DOCUMENTS,

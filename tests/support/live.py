@@ -5,6 +5,7 @@ HTTP client with its own cookies and passkey) that check in and vote through the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,7 +25,7 @@ from ecabinet.models import (
     Person,
     utcnow,
 )
-from ecabinet.settings import Settings
+from ecabinet.settings import Settings, load_settings
 from ecabinet.softauthn import SoftAuthenticator
 from ecabinet.vocab import Classification, ItemStatus, MeetingState, Role
 
@@ -240,3 +241,17 @@ async def add_deputy(db: Database, settings: Settings, live: Session, principal:
     seat = Seat("deputy", person.id, live.body_id, url.rsplit("/", 1)[1])
     live.seats["deputy"] = seat
     return seat
+
+
+def live_settings(database_url: str, tmp_path: Path, port: int, heartbeat: int = 1) -> Settings:
+    return load_settings(
+        environ={},
+        database_url=database_url,
+        data_dir=str(tmp_path / "data"),
+        origin=f"http://localhost:{port}",
+        session_secret="live-secret-" + "x" * 40,
+        log_level="warning",
+        ws_heartbeat_seconds=heartbeat,
+        presence_grace_seconds=2,
+        sweep_seconds=0,
+    )
