@@ -17,8 +17,7 @@ from sqlmodel import select
 from ecabinet.auth.attestation_commands import cmd_policy, cmd_trust
 from ecabinet.models import AuditEvent, PasskeyCredential
 
-from .conftest import Devices, LiveServer
-from .test_passkey_journeys import enroll, seats
+from ..support.browser import Devices, LiveServer, enroll, seats
 
 pytestmark = pytest.mark.browser
 

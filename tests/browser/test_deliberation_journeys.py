@@ -6,27 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Route, expect
 from sqlmodel import select
 
 from ecabinet.db import Database
 from ecabinet.models import AuditEvent
 
+from ..support.browser import Device, Devices, LiveServer, enroll, give_position
 from ..support.deliberation import add_members, make_meeting, pass_deadline
 from ..support.factories import Seat, seat_people
-from .conftest import Device, Devices, LiveServer
-from .test_passkey_journeys import enroll
 
 pytestmark = pytest.mark.browser
-
-
-def give_position(page: Page, item: int, stance: str, text: str = "") -> None:
-    card = page.locator(f"#item-{item}")
-    card.locator(f'input[value="{stance}"]').check()
-    if text:
-        card.locator("textarea").fill(text)
-    card.get_by_role("button", name="Gửi ý kiến").click()
-    page.wait_for_url(f"**/positions#item-{item}")
 
 
 async def _audit(db: Database, kind: str) -> list[AuditEvent]:

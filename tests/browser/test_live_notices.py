@@ -6,11 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from ..support.browser import Devices, LiveServer, enroll, give_position
 from ..support.deliberation import make_meeting
 from ..support.factories import seat_people
-from .conftest import Devices, LiveServer
-from .test_deliberation_journeys import give_position
-from .test_passkey_journeys import enroll
 
 pytestmark = pytest.mark.browser
 

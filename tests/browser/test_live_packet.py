@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from ..support.browser import Devices, LiveServer, enroll, pdf, upload
 from ..support.deliberation import make_meeting
 from ..support.factories import seat_people
-from .conftest import Devices, LiveServer
-from .test_meeting_journey import pdf, upload
-from .test_passkey_journeys import enroll
 
 pytestmark = pytest.mark.browser
 

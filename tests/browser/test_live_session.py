@@ -10,27 +10,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Dialog, Locator, Page, expect
+from playwright.sync_api import Dialog, expect
 
 from ecabinet.actions.minutes import make_drafts
 from ecabinet.minutes.collect import collect
 
+from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll, idle
 from ..support.live import make_session
-from .conftest import Device, Devices, LiveServer
-from .test_reader_journey import assert_accessible
 
 pytestmark = pytest.mark.browser
-
-
-def enroll(device: Device, token: str) -> None:
-    page = device.open(f"/enroll/{token}")
-    page.get_by_label("Tên thiết bị này").fill("iPad phòng họp")
-    page.get_by_role("button", name="Đăng ký thiết bị này").click()
-    page.wait_for_url(device.origin + "/")
-
-
-def bound(page: Page, name: str) -> Locator:
-    return page.locator(f'[data-bind="{name}"]').first
 
 
 def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
@@ -156,11 +144,6 @@ def minutes_text(live_server: LiveServer, meeting_id: int, tmp_path: Path) -> st
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     return " ".join(out.split())
-
-
-def idle(page: Page) -> None:
-    """A tablet ignores taps while its last step is still on its way (aria-busy)."""
-    expect(page.locator("#live")).not_to_have_attribute("aria-busy", "true")
 
 
 def test_on_a_phone_the_vote_comes_to_the_first_screen_with_check_in_at_hand(

@@ -6,7 +6,6 @@ without clearance is refused the classified draft with a page that says why."""
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,8 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
-from reportlab.pdfgen.canvas import Canvas
+from playwright.sync_api import expect
 from sqlmodel import col, select
 
 from ecabinet.actions.bodies import add_member
@@ -23,22 +21,12 @@ from ecabinet.actions.enrollment import issue_enrollment
 from ecabinet.models import AgendaItem, Body, utcnow
 from ecabinet.vocab import Classification, Role
 
+from ..support.browser import Device, Devices, LiveServer, enroll, pdf, upload
 from ..support.factories import Seat, seat_people
-from .conftest import Device, Devices, LiveServer
 
 pytestmark = pytest.mark.browser
 
 BASIS = "Điểm b khoản 1 Danh mục bí mật nhà nước lĩnh vực tài chính"
-
-
-def pdf(pages: int, label: str) -> bytes:
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer)
-    for number in range(1, pages + 1):
-        canvas.drawString(72, 760, f"{label} - page {number}")
-        canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
 
 
 @dataclass
@@ -70,13 +58,6 @@ def cast(server: LiveServer) -> Cast:
     return server.call(make())
 
 
-def enroll(device: Device, token: str) -> None:
-    page = device.open(f"/enroll/{token}")
-    page.get_by_label("Tên thiết bị này").fill("iPad")
-    page.get_by_role("button", name="Đăng ký thiết bị này").click()
-    page.wait_for_url(device.origin + "/")
-
-
 def agenda_order(server: LiveServer, meeting_id: int) -> list[str]:
     async def read() -> list[str]:
         async with server.db.read() as session:
@@ -91,19 +72,6 @@ def agenda_order(server: LiveServer, meeting_id: int) -> list[str]:
             )
 
     return server.call(read())
-
-
-def upload(page: Page, form: Locator, path: Path, **fields: str) -> None:
-    form.locator("input[type=file]").set_input_files(str(path))
-    for name, value in fields.items():
-        if name == "classification":
-            form.locator("select[name=classification]").select_option(value)
-        else:
-            form.locator(f"[name={name}]").fill(value)
-    with page.expect_response(lambda r: r.request.method == "POST" and "/api/" in r.url) as sent:
-        form.locator("[type=submit]").click()
-    assert sent.value.status == 201, sent.value.text()
-    page.wait_for_load_state("load")
 
 
 def secretariat_prepares(server: LiveServer, device: Device, tmp_path: Path) -> int:

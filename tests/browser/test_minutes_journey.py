@@ -18,9 +18,8 @@ from ecabinet.minutes.ca import prepare_demo_signing
 from ecabinet.models import AuditEvent, Minutes
 from ecabinet.softauthn import SoftAuthenticator
 
+from ..support.browser import Device, Devices, LiveServer, sign_in
 from ..support.minutes import ClosedSession, build_closed_session
-from .conftest import Device, Devices, LiveServer
-from .test_passkey_journeys import sign_in
 
 pytestmark = pytest.mark.browser
 

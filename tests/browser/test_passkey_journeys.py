@@ -16,33 +16,12 @@ from sqlmodel import col
 from ecabinet.db import Database
 from ecabinet.models import Enrollment, utcnow
 
-from ..support.factories import Seat, seat_people
-from .conftest import Device, Devices, LiveServer
+from ..support.browser import SIGN_IN, Device, Devices, LiveServer, enroll, seats, sign_in
 
 pytestmark = pytest.mark.browser
 
 NOT_RECOGNISED = "Không xác thực được vân tay / khuôn mặt"
 REVOKED = "Khóa truy cập này đã bị thu hồi"
-SIGN_IN = "Đăng nhập bằng vân tay hoặc khuôn mặt"
-
-
-def seats(server: LiveServer) -> dict[str, Seat]:
-    return server.call(seat_people(server.db, server.settings))
-
-
-def enroll(device: Device, token: str, name: str = "iPad của Bộ trưởng") -> Page:
-    page = device.open(f"/enroll/{token}")
-    page.get_by_label("Tên thiết bị này").fill(name)
-    page.get_by_role("button", name="Đăng ký thiết bị này").click()
-    page.wait_for_url(device.origin + "/")
-    return page
-
-
-def sign_in(device: Device, then: str = "/") -> Page:
-    page = device.open("/signin" if then == "/" else f"/signin?next={then}")
-    page.get_by_role("button", name=SIGN_IN).click()
-    page.wait_for_url(device.origin + then)
-    return page
 
 
 def refused_sign_in(device: Device) -> Page:

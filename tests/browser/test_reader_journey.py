@@ -6,7 +6,6 @@ filled in."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,11 +13,10 @@ from playwright.sync_api import Page, expect
 from ecabinet.demo import government as gov
 from ecabinet.demo.seed import SeatLink, seed_government, session_titles
 
+from ..support.browser import Device, Devices, LiveServer, assert_accessible, enroll
 from ..support.demo import MINISTER_OF_FINANCE
-from .conftest import Device, Devices, LiveServer
 
 pytestmark = pytest.mark.browser
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 
 def seed(server: LiveServer) -> list[SeatLink]:
@@ -31,10 +29,7 @@ def seed(server: LiveServer) -> list[SeatLink]:
 
 def enroll_minister(device: Device, links: list[SeatLink]) -> None:
     link = next(link for link in links if link.label.startswith(MINISTER_OF_FINANCE))
-    page = device.open("/enroll/" + link.enroll_url.rsplit("/", 1)[1])
-    page.get_by_label("Tên thiết bị này").fill("iPad")
-    page.get_by_role("button", name="Đăng ký thiết bị này").click()
-    page.wait_for_url(device.origin + "/")
+    enroll(device, link.enroll_url.rsplit("/", 1)[1])
 
 
 def select_text_of(page: Page, text: str) -> None:
@@ -134,17 +129,6 @@ def test_read_find_and_comment_in_the_book(live_server: LiveServer, devices: Dev
     page.get_by_role("link", name="So sánh với phiên bản 1").click()
     expect(page.locator(".redline ins").first).to_be_visible()
     assert_accessible(page)
-
-
-def assert_accessible(page: Page) -> None:
-    """axe-core (vendored from npm) finds no violation on the page as it stands. It is
-    evaluated through the DevTools protocol, which the page's CSP does not govern."""
-    page.evaluate(AXE.read_text())
-    violations = page.evaluate("""async () => {
-        const result = await axe.run(document, {resultTypes: ['violations']});
-        return result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target).join(' | '));
-    }""")
-    assert violations == [], violations
 
 
 def test_marks_and_positions_written_offline_are_sent_on_reconnection(

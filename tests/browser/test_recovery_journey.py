@@ -13,9 +13,8 @@ from ecabinet.actions.enrollment import issue_enrollment
 from ecabinet.models import Body
 from ecabinet.vocab import Classification, Role
 
+from ..support.browser import Devices, LiveServer, enroll, sign_in
 from ..support.factories import Seat, seat_people
-from .conftest import Devices, LiveServer
-from .test_passkey_journeys import enroll, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -15,10 +15,8 @@ from playwright.sync_api import expect
 
 from ecabinet.models import Meeting, utcnow
 
+from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll, idle
 from ..support.live import make_session
-from .conftest import Devices, LiveServer
-from .test_live_session import bound, enroll, idle
-from .test_reader_journey import assert_accessible
 
 pytestmark = pytest.mark.browser
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-display-speakers.png"

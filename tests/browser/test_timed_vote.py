@@ -12,9 +12,8 @@ from playwright.sync_api import Dialog, expect
 
 from ecabinet import clock, sweeper
 
+from ..support.browser import Devices, LiveServer, bound, enroll
 from ..support.live import make_session
-from .conftest import Devices, LiveServer
-from .test_live_session import bound, enroll
 
 pytestmark = pytest.mark.browser
 
