@@ -29,6 +29,7 @@ collect_ignore = [] if on_postgres() else ["postgres", "faults"]
 pytest_plugins = [
     "tests.support.demo",
     "tests.support.lta",
+    "tests.support.minutes_tamper",
     "tests.support.packets",
 ]
 

@@ -17,10 +17,8 @@ from ecabinet.minutes.verify import verify_pdf
 from ecabinet.models import utcnow
 from ecabinet.softauthn import SoftAuthenticator, Vendor, make_vendor
 
-from .support.minutes_tamper import Genuine
-from .test_key_register_chain import genuine, texts
+from .support.minutes_tamper import Genuine, texts
 
-__all__ = ["genuine"]
 TABLET = bytes.fromhex("adce000235bcc60a648b0b25f1f05503")
 OPTIONS = {
     "challenge": b64url(b"c" * 32),

@@ -16,41 +16,29 @@ import pytest
 from sqlmodel import col, delete, select
 
 from ecabinet.actions.key_register import export_register
-from ecabinet.ballots.evidence import ballot_challenge, canonical_json
 from ecabinet.db import Database
 from ecabinet.minutes.evidence import b64url
-from ecabinet.minutes.findings import Report
 from ecabinet.minutes.register import RegisterError
 from ecabinet.minutes.register_pdf import read_register, read_registers
 from ecabinet.minutes.verify import verify_pdf
 from ecabinet.models import KeyRegisterRevision, PasskeyCredential, utcnow
 from ecabinet.sweeper import sweep_once
 
-from .support.database import run_blocking
 from .support.minutes_tamper import (
     Genuine,
-    build_genuine,
     device_key,
-    draft_with,
     evidence_of,
+    flip_to_against,
     fresh_device,
-    sign_both,
+    redrafted,
+    texts,
 )
-
-
-@pytest.fixture(scope="module")
-def genuine(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Genuine:
-    return run_blocking(build_genuine(template_database, tmp_path_factory.mktemp("chain")))
 
 
 def copy_of(genuine: Genuine, tmp: Path) -> Database:
     source = Path(genuine.settings.database_url.removeprefix("sqlite+aiosqlite:///"))
     shutil.copyfile(source, tmp / "copy.db")
     return Database(f"sqlite+aiosqlite:///{tmp / 'copy.db'}")
-
-
-def texts(report: Report) -> list[str]:
-    return [f.text(lambda m, **p: m % p if p else m) for f in report.problems]
 
 
 async def forge_with_a_backdated_key(
@@ -80,24 +68,8 @@ async def forge_with_a_backdated_key(
         )
         await tx.session.flush()
         register = await export_register(tx, settings, body_id=genuine.session.body_id)
-    payload = dict(ballot["payload"], choice="against")
-    response = device.assert_challenge(ballot_challenge(payload))["response"]
-    ballot.update(
-        payload=payload,
-        receipt=hashlib.sha256(canonical_json(payload)).hexdigest(),
-        authenticatorData=response["authenticatorData"],
-        clientDataJSON=response["clientDataJSON"],
-        signature=response["signature"],
-        publicKey=device_key(device),
-    )
-    vote["outcome"]["for"] -= 1
-    vote["outcome"]["against"] += 1
-    forged = await sign_both(
-        draft_with(genuine.record, proof),
-        genuine.approval,
-        genuine.signing.secretary,
-        genuine.signing.chair,
-    )
+    flip_to_against(vote, ballot, device)
+    forged = await redrafted(genuine, proof)
     return forged, register
 
 

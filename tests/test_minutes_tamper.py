@@ -5,7 +5,6 @@ minutes pass. The genuine file is built once for the module."""
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import zlib
 from pathlib import Path
@@ -15,7 +14,6 @@ import anyio
 import pytest
 from pyhanko.sign import fields, signers
 
-from ecabinet.ballots.evidence import ballot_challenge, canonical_json
 from ecabinet.cli import main
 from ecabinet.minutes import evidence, pdfdoc
 from ecabinet.minutes.evidence import APPROVAL_FILE_NAME
@@ -23,25 +21,21 @@ from ecabinet.minutes.notice import NOTICE_FILE_NAME
 from ecabinet.minutes.render import CHAIR_FIELD, SECRETARY_FIELD
 from ecabinet.minutes.sign import sign_pdf
 
-from .support.database import run_blocking
 from .support.minutes_tamper import (
     Genuine,
     approve,
-    build_genuine,
     device_key,
     draft_with,
     evidence_of,
+    flip_to_against,
     fresh_device,
     incremental,
     problems,
+    redrafted,
+    resign_ballot,
     rewrite_first_page,
     sign_both,
 )
-
-
-@pytest.fixture(scope="module")
-def genuine(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Genuine:
-    return run_blocking(build_genuine(template_database, tmp_path_factory.mktemp("tamper")))
 
 
 def has(found: list[str], *words: str) -> bool:
@@ -64,12 +58,7 @@ async def test_a_ballot_removed_and_the_outcome_edited_in_a_new_draft_fails(
     vote = proof["votes"][0]
     removed = vote["ballots"].pop(3)
     vote["outcome"][removed["payload"]["choice"]] -= 1
-    forged = await sign_both(
-        draft_with(genuine.record, proof),
-        genuine.approval,
-        genuine.signing.secretary,
-        genuine.signing.chair,
-    )
+    forged = await redrafted(genuine, proof)
     found = await problems(forged, genuine)
     assert has(
         found, "The approval names a draft whose hash is not that of the document's first revision"
@@ -109,22 +98,8 @@ async def test_a_ballot_flipped_and_re_signed_with_a_fresh_passkey_fails(genuine
     ballot = vote["ballots"][0]
     assert ballot["payload"]["choice"] == "for"
     device = fresh_device()
-    payload = dict(ballot["payload"], choice="against")
-    response = device.assert_challenge(ballot_challenge(payload))["response"]
-    ballot.update(
-        payload=payload,
-        receipt=hashlib.sha256(canonical_json(payload)).hexdigest(),
-        authenticatorData=response["authenticatorData"],
-        clientDataJSON=response["clientDataJSON"],
-        signature=response["signature"],
-        publicKey=device_key(device),
-    )
-    vote["outcome"]["for"] -= 1
-    vote["outcome"]["against"] += 1
-    draft = draft_with(genuine.record, proof)
-    forged = await sign_both(
-        draft, genuine.approval, genuine.signing.secretary, genuine.signing.chair
-    )
+    flip_to_against(vote, ballot, device)
+    forged = await redrafted(genuine, proof)
     found = await problems(forged, genuine)
     assert has(
         found,
@@ -142,22 +117,8 @@ async def test_a_ballot_signed_over_other_versions_of_the_text_fails(genuine: Ge
     ballot = vote["ballots"][0]
     device = fresh_device()
     other = [dict(vote["texts"][0], version=1, sha256="ab" * 32)]
-    payload = dict(ballot["payload"], texts=other)
-    response = device.assert_challenge(ballot_challenge(payload))["response"]
-    ballot.update(
-        payload=payload,
-        receipt=hashlib.sha256(canonical_json(payload)).hexdigest(),
-        authenticatorData=response["authenticatorData"],
-        clientDataJSON=response["clientDataJSON"],
-        signature=response["signature"],
-        publicKey=device_key(device),
-    )
-    forged = await sign_both(
-        draft_with(genuine.record, proof),
-        genuine.approval,
-        genuine.signing.secretary,
-        genuine.signing.chair,
-    )
+    resign_ballot(ballot, dict(ballot["payload"], texts=other), device)
+    forged = await redrafted(genuine, proof)
     found = await problems(forged, genuine, keys=False)
     assert has(
         found,
@@ -240,12 +201,7 @@ async def test_a_secret_votes_counts_changed_fails(genuine: Genuine) -> None:
     assert secret["secret"]
     secret["outcome"]["for"] += 1
     secret["outcome"]["against"] -= 1
-    forged = await sign_both(
-        draft_with(genuine.record, proof),
-        genuine.approval,
-        genuine.signing.secretary,
-        genuine.signing.chair,
-    )
+    forged = await redrafted(genuine, proof)
     found = await problems(forged, genuine)
     assert has(
         found, "Vote 2 (secret ballot): the receipts' choices recount to 13 for, 10 against"
@@ -257,12 +213,7 @@ async def test_a_secret_receipts_choice_changed_fails(genuine: Genuine) -> None:
     secret = proof["votes"][1]
     entry = next(b for b in secret["secretBallots"] if b["choice"] == "against")
     entry["choice"] = "for"
-    forged = await sign_both(
-        draft_with(genuine.record, proof),
-        genuine.approval,
-        genuine.signing.secretary,
-        genuine.signing.chair,
-    )
+    forged = await redrafted(genuine, proof)
     found = await problems(forged, genuine)
     assert has(found, "receipts' choices recount to 14 for, 9 against"), found
 

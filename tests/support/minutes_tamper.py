@@ -1,8 +1,8 @@
-"""Genuine signed minutes, built once per test module, and the tools a dishonest operator
-has to forge them: the server's two PAdES keys, pyHanko's incremental writer, fresh
-passkeys. Everything is real: real ballots from software passkeys, the chair's passkey
-approval over the draft's hash, pyHanko signatures, the key register signed by the
-secretariat."""
+"""Genuine signed minutes, built once per test module (the ``genuine`` fixture), and the
+tools a dishonest operator has to forge them: the server's two PAdES keys, pyHanko's
+incremental writer, fresh passkeys. Everything is real: real ballots from software
+passkeys, the chair's passkey approval over the draft's hash, pyHanko signatures, the key
+register signed by the secretariat."""
 
 from __future__ import annotations
 
@@ -14,17 +14,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pyhanko.pdf_utils import generic
 from sqlmodel import select
 
 from ecabinet.actions.key_register import export_register
 from ecabinet.actions.minutes import make_drafts
+from ecabinet.ballots.evidence import ballot_challenge, canonical_json
 from ecabinet.db import Database, make_engine
 from ecabinet.migrate import upgrade
 from ecabinet.minutes import evidence, pdfdoc
 from ecabinet.minutes.ca import DemoSigning, prepare_demo_signing
 from ecabinet.minutes.collect import collect
 from ecabinet.minutes.evidence import APPROVAL_FILE_NAME, b64url
+from ecabinet.minutes.findings import Report
 from ecabinet.minutes.record import MinutesRecord
 from ecabinet.minutes.register import Register
 from ecabinet.minutes.register_pdf import read_register
@@ -35,7 +38,7 @@ from ecabinet.models import PasskeyCredential
 from ecabinet.settings import Settings, load_settings
 from ecabinet.softauthn import SoftAuthenticator, b64url_decode
 
-from .database import ORIGIN
+from .database import ORIGIN, run_blocking
 from .minutes import ClosedSession, build_closed_session
 
 
@@ -246,3 +249,47 @@ def b64(data: bytes) -> str:
 
 def unb64(text: str) -> bytes:
     return b64url_decode(text)
+
+
+@pytest.fixture(scope="module")
+def genuine(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Genuine:
+    return run_blocking(build_genuine(template_database, tmp_path_factory.mktemp("genuine")))
+
+
+def texts(report: Report) -> list[str]:
+    return [f.text(lambda m, **p: m % p if p else m) for f in report.problems]
+
+
+async def redrafted(genuine: Genuine, proof: dict[str, Any]) -> bytes:
+    """The minutes re-drafted around other evidence, approved and signed with the server's
+    two keys as the genuine ones were."""
+    return await sign_both(
+        draft_with(genuine.record, proof),
+        genuine.approval,
+        genuine.signing.secretary,
+        genuine.signing.chair,
+    )
+
+
+def resign_ballot(
+    ballot: dict[str, Any], payload: dict[str, Any], device: SoftAuthenticator
+) -> None:
+    """The ballot's payload replaced and signed by ``device``, as if it had voted so."""
+    response = device.assert_challenge(ballot_challenge(payload))["response"]
+    ballot.update(
+        payload=payload,
+        receipt=hashlib.sha256(canonical_json(payload)).hexdigest(),
+        authenticatorData=response["authenticatorData"],
+        clientDataJSON=response["clientDataJSON"],
+        signature=response["signature"],
+        publicKey=device_key(device),
+    )
+
+
+def flip_to_against(
+    vote: dict[str, Any], ballot: dict[str, Any], device: SoftAuthenticator
+) -> None:
+    """A ballot for turned against, re-signed by ``device``, and the vote's outcome to match."""
+    resign_ballot(ballot, dict(ballot["payload"], choice="against"), device)
+    vote["outcome"]["for"] -= 1
+    vote["outcome"]["against"] += 1
