@@ -34,39 +34,12 @@ from ecabinet.rules import (  # noqa: E402
     Outcome,
     Rules,
     Tally,
-    decide_written_poll,
     settled_written_poll,
 )
-from ecabinet.vocab import Choice  # noqa: E402
+from tests.support.rules import settled_by_trying_everything  # noqa: E402
 
 Settle = Callable[..., Outcome | None]
 GOVERNMENT = Rules()
-
-
-def settled_by_trying_everything(
-    rules: Rules, tally: Tally, *, electorate: int, chair_choice: str | None, chair_has_voted: bool
-) -> Outcome | None:
-    """The former rule (as in tests/test_rules.py, its reference)."""
-    remaining = max(electorate - tally.cast, 0)
-    chair_options = [chair_choice] if chair_has_voted else [c.value for c in Choice]
-    results: set[bool] = set()
-    for extra_for in range(remaining + 1):
-        for extra_against in range(remaining - extra_for + 1):
-            for extra_abstain in range(remaining - extra_for - extra_against + 1):
-                final = Tally(
-                    tally.for_ + extra_for,
-                    tally.against + extra_against,
-                    tally.abstain + extra_abstain,
-                )
-                for chair in chair_options:
-                    results.add(
-                        decide_written_poll(
-                            rules, final, electorate=electorate, chair_choice=chair
-                        ).passed
-                    )
-                if len(results) > 1:
-                    return None
-    return decide_written_poll(rules, tally, electorate=electorate, chair_choice=chair_choice)
 
 
 MIXES = {"split": (55, 30, 15), "landslide": (90, 5, 5)}

@@ -22,7 +22,9 @@ from ecabinet.rules import (
     quorum_needed,
     settled_written_poll,
 )
-from ecabinet.vocab import Choice, SilencePolicy, ThresholdBase, TieBreak
+from ecabinet.vocab import SilencePolicy, ThresholdBase, TieBreak
+
+from .support.rules import settled_by_trying_everything
 
 GOVERNMENT = Rules()
 
@@ -114,33 +116,6 @@ def test_settled_outcome_never_disagrees_with_the_final_one(
             decide_written_poll(GOVERNMENT, final, electorate=27, chair_choice=chair).passed
             == early.passed
         )
-
-
-def settled_by_trying_everything(
-    rules: Rules, tally: Tally, *, electorate: int, chair_choice: str | None, chair_has_voted: bool
-) -> Outcome | None:
-    """The former rule, kept as the reference: every way the members who have not
-    answered could still answer, with every answer the chair could still give (cubic)."""
-    remaining = max(electorate - tally.cast, 0)
-    chair_options = [chair_choice] if chair_has_voted else [c.value for c in Choice]
-    results: set[bool] = set()
-    for extra_for in range(remaining + 1):
-        for extra_against in range(remaining - extra_for + 1):
-            for extra_abstain in range(remaining - extra_for - extra_against + 1):
-                final = Tally(
-                    tally.for_ + extra_for,
-                    tally.against + extra_against,
-                    tally.abstain + extra_abstain,
-                )
-                for chair in chair_options:
-                    results.add(
-                        decide_written_poll(
-                            rules, final, electorate=electorate, chair_choice=chair
-                        ).passed
-                    )
-                if len(results) > 1:
-                    return None
-    return decide_written_poll(rules, tally, electorate=electorate, chair_choice=chair_choice)
 
 
 @st.composite
