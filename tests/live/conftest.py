@@ -62,7 +62,8 @@ def server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) ->
 
 
 @pytest.fixture
-async def tablets(server: Server) -> AsyncIterator[list[Tablet]]:
+async def tablets() -> AsyncIterator[list[Tablet]]:
+    """The tablets a test makes (in process or on the live server), closed after it."""
     made: list[Tablet] = []
     yield made
     for one in made:

@@ -7,10 +7,8 @@ immediate and audited."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
 from ecabinet.actions.bodies import create_body
@@ -18,8 +16,15 @@ from ecabinet.db import Database
 from ecabinet.models import Document, Meeting, utcnow
 from ecabinet.settings import Settings
 
-from ..support.factories import csrf_header
-from ..support.live import Session, Tablet, attend, audit_kinds, make_session, tablet
+from ..support.live import (
+    Tablet,
+    attend,
+    audit_kinds,
+    display_screen,
+    issue_display_link,
+    make_session,
+    role_tablet,
+)
 
 
 async def add_document(db: Database, body_id: int, item_id: int) -> int:
@@ -31,55 +36,19 @@ async def add_document(db: Database, body_id: int, item_id: int) -> int:
         return document.id
 
 
-@pytest.fixture
-async def people() -> AsyncIterator[list[Tablet]]:
-    made: list[Tablet] = []
-    yield made
-    for one in made:
-        await one.client.aclose()
-
-
-async def _person(
-    client: httpx.AsyncClient, settings: Settings, live: Session, role: str, made: list[Tablet]
-) -> Tablet:
-    one = await tablet(client._transport, str(client.base_url), settings, live.seats[role])
-    one.client.headers.update(await csrf_header(one.client))
-    made.append(one)
-    return one
-
-
-async def _issue(secretariat: Tablet, body_id: int, name: str) -> str:
-    issued = await secretariat.client.post(f"/bodies/{body_id}/displays", data={"name": name})
-    assert issued.status_code == 200, issued.text
-    found = re.search(r'value="(http://[^"]+/display/enroll/[^"]+)"', issued.text)
-    assert found is not None
-    return found.group(1).split("localhost", 1)[-1].split("/", 1)[-1]
-
-
-async def _projector(app: Starlette, settings: Settings, path: str) -> httpx.AsyncClient:
-    screen = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=settings.origin)
-    screen.cookies.set("ecab_lang", "en")
-    page = await screen.get(f"/{path}")
-    assert page.status_code == 200 and "Make this screen the room display" in page.text
-    screen.headers.update(await csrf_header(screen))
-    confirmed = await screen.post(f"/{path}")
-    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/display"
-    return screen
-
-
 async def test_a_display_seat_sees_the_room_display_and_nothing_else(
     app: Starlette,
     client: httpx.AsyncClient,
     db: Database,
     settings: Settings,
-    people: list[Tablet],
+    tablets: list[Tablet],
 ) -> None:
     live = await make_session(db, settings, extra_members=1)
-    secretariat = await _person(client, settings, live, "secretariat", people)
-    chair = await _person(client, settings, live, "chair", people)
+    secretariat = await role_tablet(client, settings, live, "secretariat", tablets)
+    chair = await role_tablet(client, settings, live, "chair", tablets)
     meeting, item = live.meeting_id, live.items[1]
-    path = await _issue(secretariat, live.body_id, "Phòng họp A – màn hình trái")
-    screen = await _projector(app, settings, path)
+    path = await issue_display_link(secretariat, live.body_id, "Phòng họp A – màn hình trái")
+    screen = await display_screen(app, settings, path)
     # The link works once.
     again = await httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url=settings.origin
@@ -141,7 +110,7 @@ async def test_a_display_seat_sees_the_room_display_and_nothing_else(
         assert (await screen.post(url, json={})).status_code in (401, 403), url
 
     # Only the secretariat enrolls displays; issuing and enrolling are audited.
-    member = await _person(client, settings, live, "member", people)
+    member = await role_tablet(client, settings, live, "member", tablets)
     assert (
         await member.client.post(f"/bodies/{live.body_id}/displays", data={"name": "x"})
     ).status_code == 403
@@ -163,11 +132,13 @@ async def test_a_display_shows_only_its_own_bodys_published_meetings(
     client: httpx.AsyncClient,
     db: Database,
     settings: Settings,
-    people: list[Tablet],
+    tablets: list[Tablet],
 ) -> None:
     live = await make_session(db, settings)
-    secretariat = await _person(client, settings, live, "secretariat", people)
-    screen = await _projector(app, settings, await _issue(secretariat, live.body_id, "Phòng họp B"))
+    secretariat = await role_tablet(client, settings, live, "secretariat", tablets)
+    screen = await display_screen(
+        app, settings, await issue_display_link(secretariat, live.body_id, "Phòng họp B")
+    )
     # A meeting that does not exist, or is another body's, is refused.
     missing = await screen.get("/api/meetings/9999/display")
     assert missing.status_code == 404

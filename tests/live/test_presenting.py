@@ -14,9 +14,16 @@ from ecabinet.db import Database
 from ecabinet.events import KINDS, Audience, EventKind, Presented
 from ecabinet.settings import Settings
 
-from ..support.live import Tablet, attend, audit_kinds, make_session
+from ..support.live import (
+    Tablet,
+    attend,
+    audit_kinds,
+    display_screen,
+    issue_display_link,
+    make_session,
+    role_tablet,
+)
 from ..support.packets import make_pdf
-from .test_display_seat import _issue, _person, _projector, people  # noqa: F401
 
 
 async def _upload(
@@ -45,17 +52,19 @@ async def test_the_chair_presents_a_page_the_display_draws_and_nothing_else(
     client: httpx.AsyncClient,
     db: Database,
     settings: Settings,
-    people: list[Tablet],  # noqa: F811
+    tablets: list[Tablet],
 ) -> None:
     live = await make_session(db, settings)
-    secretariat = await _person(client, settings, live, "secretariat", people)
-    chair = await _person(client, settings, live, "chair", people)
-    member = await _person(client, settings, live, "member", people)
+    secretariat = await role_tablet(client, settings, live, "secretariat", tablets)
+    chair = await role_tablet(client, settings, live, "chair", tablets)
+    member = await role_tablet(client, settings, live, "member", tablets)
     meeting, item, later = live.meeting_id, live.items[1], live.items[2]
     shown = await _upload(secretariat, item, "Dự thảo Nghị định", 3)
     secret = await _upload(secretariat, item, "Báo cáo mật", 2, "mat")
     other = await _upload(secretariat, later, "Tờ trình khác", 2)
-    screen = await _projector(app, settings, await _issue(secretariat, live.body_id, "Phòng A"))
+    screen = await display_screen(
+        app, settings, await issue_display_link(secretariat, live.body_id, "Phòng A")
+    )
     url = f"/api/meetings/{meeting}/presentation"
 
     # Nothing can be presented before an item is taken.

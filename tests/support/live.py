@@ -4,12 +4,14 @@ HTTP client with its own cookies and passkey) that check in and vote through the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlmodel import col, select
+from starlette.applications import Starlette
 
 from ecabinet.actions.bodies import add_member
 from ecabinet.actions.enrollment import issue_enrollment
@@ -29,7 +31,7 @@ from ecabinet.settings import Settings, load_settings
 from ecabinet.softauthn import SoftAuthenticator
 from ecabinet.vocab import Classification, ItemStatus, MeetingState, Role
 
-from .factories import Seat, authenticator, enroll, seat_people
+from .factories import Seat, authenticator, csrf_header, enroll, seat_people
 
 
 @dataclass
@@ -255,3 +257,45 @@ def live_settings(database_url: str, tmp_path: Path, port: int, heartbeat: int =
         presence_grace_seconds=2,
         sweep_seconds=0,
     )
+
+
+async def role_tablet(
+    client: httpx.AsyncClient, settings: Settings, live: Session, role: str, made: list[Tablet]
+) -> Tablet:
+    one = await tablet(client._transport, str(client.base_url), settings, live.seats[role])
+    one.client.headers.update(await csrf_header(one.client))
+    made.append(one)
+    return one
+
+
+async def issue_display_link(secretariat: Tablet, body_id: int, name: str) -> str:
+    issued = await secretariat.client.post(f"/bodies/{body_id}/displays", data={"name": name})
+    assert issued.status_code == 200, issued.text
+    found = re.search(r'value="(http://[^"]+/display/enroll/[^"]+)"', issued.text)
+    assert found is not None
+    return found.group(1).split("localhost", 1)[-1].split("/", 1)[-1]
+
+
+async def display_screen(app: Starlette, settings: Settings, path: str) -> httpx.AsyncClient:
+    screen = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=settings.origin)
+    screen.cookies.set("ecab_lang", "en")
+    page = await screen.get(f"/{path}")
+    assert page.status_code == 200 and "Make this screen the room display" in page.text
+    screen.headers.update(await csrf_header(screen))
+    confirmed = await screen.post(f"/{path}")
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/display"
+    return screen
+
+
+async def post(
+    one: Tablet, url: str, body: dict[str, Any] | None = None, status: int | None = None
+) -> dict[str, Any]:
+    """POST as the tablet; the answer's JSON, once its status is ``status`` (any success
+    when not given)."""
+    response = await one.client.post(url, json=body or {})
+    if status is None:
+        assert response.status_code in (200, 201), response.text
+    else:
+        assert response.status_code == status, response.text
+    result: dict[str, Any] = response.json()
+    return result
