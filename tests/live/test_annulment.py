@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlmodel import select
 
 from ecabinet.actions.minutes import make_drafts
@@ -26,22 +24,7 @@ from ecabinet.models import AuditEvent, Ballot, Minutes
 from ecabinet.settings import Settings
 from ecabinet.vocab import MinutesState
 
-from ..support.live import Session, Tablet, audit_kinds, make_session, tablet
-
-
-@pytest.fixture
-async def tablets() -> AsyncIterator[list[Tablet]]:
-    made: list[Tablet] = []
-    yield made
-    for one in made:
-        await one.client.aclose()
-
-
-async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    response = await one.client.post(url, json=body or {})
-    assert response.status_code in (200, 201), response.text
-    result: dict[str, Any] = response.json()
-    return result
+from ..support.live import Session, Tablet, audit_kinds, make_session, post, tablet
 
 
 async def _voting(
@@ -55,12 +38,12 @@ async def _voting(
         for role in ("chair", "member")
     ]
     made += [chair, member]
-    await _post(chair, f"/api/meetings/{live.meeting_id}/session/open", {"confirm": True})
+    await post(chair, f"/api/meetings/{live.meeting_id}/session/open", {"confirm": True})
     for one in (chair, member):
         assert (await one.check_in(live.meeting_id)).status_code == 200
-    await _post(chair, f"/api/meetings/{live.meeting_id}/consent-block/adopt")
-    await _post(chair, f"/api/meetings/{live.meeting_id}/session/next")
-    poll = await _post(chair, f"/api/items/{live.items[1]}/polls", {"question": "Thông qua?"})
+    await post(chair, f"/api/meetings/{live.meeting_id}/consent-block/adopt")
+    await post(chair, f"/api/meetings/{live.meeting_id}/session/next")
+    poll = await post(chair, f"/api/items/{live.items[1]}/polls", {"question": "Thông qua?"})
     return live, chair, member, poll
 
 
@@ -96,7 +79,7 @@ async def test_an_annulled_vote_stops_counting_its_item_reopens_and_a_rerun_asks
     live, chair, member, poll = await _voting(client, db, settings, tablets)
     assert (await member.vote(poll, "for")).status_code == 201
     assert (await chair.vote(poll, "for")).status_code == 201
-    await _post(chair, f"/api/polls/{poll['id']}/close")
+    await post(chair, f"/api/polls/{poll['id']}/close")
     before = await member.snapshot(live.meeting_id)
     assert before["agenda"][1]["status"] == "adopted" and len(before["results"]) == 1
 
@@ -119,7 +102,7 @@ async def test_an_annulled_vote_stops_counting_its_item_reopens_and_a_rerun_asks
     assert record.data["reason"] == "Hai thành viên bấm nhầm nút" and record.data["was"] == "closed"
     assert record.data["receipts"] == sorted([*member.receipts[:1], *chair.receipts[:1]])
 
-    again = await _post(chair, f"/api/polls/{poll['id']}/rerun")
+    again = await post(chair, f"/api/polls/{poll['id']}/rerun")
     assert again["rerun_of"] == poll["id"] and again["id"] != poll["id"]
     assert (again["question"], again["options"]) == (poll["question"], poll["options"])
     twice = await chair.client.post(f"/api/polls/{poll['id']}/rerun", json={})
@@ -128,7 +111,7 @@ async def test_an_annulled_vote_stops_counting_its_item_reopens_and_a_rerun_asks
     shown = (await member.snapshot(live.meeting_id))["annulled"][0]
     assert shown["rerun"] == again["id"]
     assert (await member.vote(again, "against")).status_code == 201
-    await _post(chair, f"/api/polls/{again['id']}/close")
+    await post(chair, f"/api/polls/{again['id']}/close")
     final = await member.snapshot(live.meeting_id)
     [result] = final["results"]
     assert result["poll"] == again["id"] and result["outcome"]["against"] == 1
@@ -165,15 +148,15 @@ async def test_only_the_chair_annuls_with_a_reason_once_while_the_session_sits(
     assert twice.json()["detail"] == f"This vote was already annulled: {REASON}"
 
     # A vote on an item the session has moved on from stays as decided.
-    again = await _post(chair, f"/api/polls/{poll['id']}/rerun")
-    await _post(chair, f"/api/polls/{again['id']}/close")
-    await _post(chair, f"/api/meetings/{live.meeting_id}/session/next")
+    again = await post(chair, f"/api/polls/{poll['id']}/rerun")
+    await post(chair, f"/api/polls/{again['id']}/close")
+    await post(chair, f"/api/meetings/{live.meeting_id}/session/next")
     moved = await _annul(chair, again)
     assert moved.status_code == 409
     assert moved.json()["detail"] == (
         "Only a vote on the item being taken can be annulled; the session has moved on."
     )
-    await _post(chair, f"/api/meetings/{live.meeting_id}/session/close")
+    await post(chair, f"/api/meetings/{live.meeting_id}/session/close")
     closed = await _annul(chair, again)
     assert closed.status_code == 409
     assert closed.json()["type"] == "urn:ecabinet:problem:session-closed"
@@ -195,13 +178,13 @@ async def _annulled_and_rerun(
     live, chair, member, poll = await _voting(client, db, settings, made)
     for one, choice in ((member, "for"), (chair, "for")):
         assert (await one.vote(poll, choice)).status_code == 201
-    await _post(chair, f"/api/polls/{poll['id']}/close")
+    await post(chair, f"/api/polls/{poll['id']}/close")
     assert (await _annul(chair, poll)).status_code == 200
-    again = await _post(chair, f"/api/polls/{poll['id']}/rerun")
+    again = await post(chair, f"/api/polls/{poll['id']}/rerun")
     for one in (member, chair):
         assert (await one.vote(again, "against")).status_code == 201
-    await _post(chair, f"/api/polls/{again['id']}/close")
-    await _post(chair, f"/api/meetings/{live.meeting_id}/session/close")
+    await post(chair, f"/api/polls/{again['id']}/close")
+    await post(chair, f"/api/meetings/{live.meeting_id}/session/close")
     async with db.read() as reading:
         record = await collect(reading, settings, live.meeting_id)
     return live, poll, again, record

@@ -5,11 +5,7 @@ declaration cannot be withdrawn once the vote opened; audited; the minutes name 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
 import httpx
-import pytest
 
 from ecabinet.actions.recusals import of_item
 from ecabinet.db import Database
@@ -18,24 +14,7 @@ from ecabinet.minutes.render import EvidenceSummary, render_minutes
 from ecabinet.settings import Settings
 
 from ..support.deliberation import pdf_text
-from ..support.live import Tablet, audit_kinds, make_session, tablet
-
-
-@pytest.fixture
-async def tablets() -> AsyncIterator[list[Tablet]]:
-    made: list[Tablet] = []
-    yield made
-    for one in made:
-        await one.client.aclose()
-
-
-async def _post(
-    one: Tablet, url: str, body: dict[str, Any] | None = None, status: int = 200
-) -> dict[str, Any]:
-    response = await one.client.post(url, json=body or {})
-    assert response.status_code == status, response.text
-    result: dict[str, Any] = response.json()
-    return result
+from ..support.live import Tablet, audit_kinds, make_session, post, tablet
 
 
 async def test_a_recused_member_leaves_the_items_quorum_electorate_and_is_in_the_minutes(
@@ -54,16 +33,16 @@ async def test_a_recused_member_leaves_the_items_quorum_electorate_and_is_in_the
     empty = await room["member-1"].client.post(url, json={"reason": "  "})
     assert empty.status_code == 422
     reason = "Vợ tôi là thành viên hội đồng quản trị của doanh nghiệp được đề xuất."
-    declared = await _post(room["member-1"], url, {"reason": reason}, 201)
+    declared = await post(room["member-1"], url, {"reason": reason}, 201)
     assert declared["phase"] == "published"
     twice = await room["member-1"].client.post(url, json={"reason": reason})
     assert twice.status_code == 409
     assert (await room["observer"].client.post(url, json={"reason": "x"})).status_code == 403
 
-    await _post(chair, f"/api/meetings/{meeting}/session/open", {"confirm": True})
+    await post(chair, f"/api/meetings/{meeting}/session/open", {"confirm": True})
     for role in ("chair", "member", "member-1"):
         assert (await room[role].check_in(meeting)).status_code == 200
-    await _post(chair, f"/api/meetings/{meeting}/session/next")
+    await post(chair, f"/api/meetings/{meeting}/session/next")
     state = await room["member"].snapshot(meeting)
     # Four members, three needed: three checked in, but one does not count on this item.
     assert state["current_item"] == item
@@ -74,7 +53,7 @@ async def test_a_recused_member_leaves_the_items_quorum_electorate_and_is_in_the
     assert refused.json()["detail"].startswith("There is no quorum: 2 of 4 members")
 
     assert (await room["member-2"].check_in(meeting)).status_code == 200
-    poll = await _post(chair, f"/api/items/{item}/polls", {}, 201)
+    poll = await post(chair, f"/api/items/{item}/polls", {}, 201)
     # Out of the electorate: the ballot is refused, saying why, and audited.
     ballot = await room["member-1"].options(poll, "for")
     assert ballot.status_code == 403
@@ -88,7 +67,7 @@ async def test_a_recused_member_leaves_the_items_quorum_electorate_and_is_in_the
     assert late.status_code == 409
     for role in ("chair", "member", "member-2"):
         assert (await room[role].vote(poll, "for")).status_code == 201
-    await _post(chair, f"/api/polls/{poll['id']}/close")
+    await post(chair, f"/api/polls/{poll['id']}/close")
     assert "recusal.declared" in await audit_kinds(db, "recusal.")
 
     async with db.read() as session:
@@ -107,13 +86,13 @@ async def test_a_declaration_is_withdrawn_before_any_vote(
     other = await tablet(client._transport, str(client.base_url), settings, live.seats["member"])
     tablets.extend([member, other])
     item = live.items[2]
-    await _post(member, f"/api/items/{item}/recusals", {"reason": "Cổ đông."}, 201)
+    await post(member, f"/api/items/{item}/recusals", {"reason": "Cổ đông."}, 201)
     async with db.read() as session:
         rows = await of_item(session, item)
     assert len(rows) == 1
     refused = await other.client.post(f"/api/recusals/{rows[0].id}/withdraw", json={})
     assert refused.status_code == 403
-    await _post(member, f"/api/recusals/{rows[0].id}/withdraw")
+    await post(member, f"/api/recusals/{rows[0].id}/withdraw")
     async with db.read() as session:
         assert await of_item(session, item) == []
     assert await audit_kinds(db, "recusal.") == ["recusal.declared", "recusal.withdrawn"]

@@ -5,9 +5,7 @@ only, stand-ins, a ballot sent twice, and the outcome with the rule that decided
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -20,16 +18,8 @@ from ecabinet.settings import Settings
 from ecabinet.softauthn import b64url
 
 from ..support.factories import csrf_header
-from ..support.live import Session, Tablet, add_deputy, audit_kinds, make_session, tablet
+from ..support.live import Session, Tablet, add_deputy, audit_kinds, make_session, post, tablet
 from ..support.packets import make_pdf
-
-
-@pytest.fixture
-async def tablets(client: httpx.AsyncClient) -> AsyncIterator[list[Tablet]]:
-    made: list[Tablet] = []
-    yield made
-    for one in made:
-        await one.client.aclose()
 
 
 async def _tablet(
@@ -42,13 +32,6 @@ async def _tablet(
 
 # Opened before anyone checks in: the chair confirms the warning about the quorum.
 OPEN_ANYWAY = {"confirm": True}
-
-
-async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    response = await one.client.post(url, json=body or {})
-    assert response.status_code in (200, 201), response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def test_members_check_in_vote_and_see_their_receipt_before_the_close(
@@ -66,7 +49,7 @@ async def test_members_check_in_vote_and_see_their_receipt_before_the_close(
     assert refused.json()["detail"].startswith(
         "There is no quorum yet: 0 of 3 members have checked in and 2 are needed."
     )
-    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
 
     assert (await chair.check_in(meeting)).status_code == 200
     checked = await member.check_in(meeting, "remote")
@@ -79,10 +62,10 @@ async def test_members_check_in_vote_and_see_their_receipt_before_the_close(
     ]
     assert state["me"]["checked_in"]
 
-    await _post(chair, f"/api/meetings/{meeting}/consent-block/adopt")
-    taken = await _post(chair, f"/api/meetings/{meeting}/session/next")
+    await post(chair, f"/api/meetings/{meeting}/consent-block/adopt")
+    taken = await post(chair, f"/api/meetings/{meeting}/session/next")
     assert taken["current_item"] == live.items[1] and taken["phase"] == "item"
-    poll = await _post(
+    poll = await post(
         chair, f"/api/items/{live.items[1]}/polls", {"question": "Thông qua Tờ trình số 2?"}
     )
     assert poll["options"] == ["for", "against", "abstain"] and poll["electorate"] == 3
@@ -103,7 +86,7 @@ async def test_members_check_in_vote_and_see_their_receipt_before_the_close(
     assert (await audit_kinds(db, "refused."))[-1] == "refused.ballot"
     assert (await chair.vote(poll, "for")).status_code == 201
 
-    result = await _post(chair, f"/api/polls/{poll['id']}/close")
+    result = await post(chair, f"/api/polls/{poll['id']}/close")
     assert result["passed"] and result["rule"] == "majority_for"
     assert "2" in result["sentence"] and result["outcome"]["needed"] == 2
     after = await member.snapshot(meeting)
@@ -125,16 +108,16 @@ async def test_a_secret_ballot_shows_counts_only(
     chair = await _tablet(client, settings, live, "chair", tablets)
     member = await _tablet(client, settings, live, "member", tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
         assert (await one.check_in(meeting)).status_code == 200
-    await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": live.items[2]})
-    poll = await _post(chair, f"/api/items/{live.items[2]}/polls", {"secret": True})
+    await post(chair, f"/api/meetings/{meeting}/session/next", {"item": live.items[2]})
+    poll = await post(chair, f"/api/items/{live.items[2]}/polls", {"secret": True})
     assert poll["secret"] and poll["question"] == "Thông qua: Tờ trình số 3?"
     assert (await member.vote(poll, "against")).status_code == 201
     assert (await member.snapshot(meeting))["me"]["ballot"]["choice"] is None
     assert (await chair.vote(poll, "against")).status_code == 201
-    closed = await _post(chair, f"/api/polls/{poll['id']}/close")
+    closed = await post(chair, f"/api/polls/{poll['id']}/close")
     assert not closed["passed"] and closed["outcome"]["against"] == 2
     [shown] = (await chair.snapshot(meeting))["results"]
     assert shown["secret"] and shown["by_choice"] is None
@@ -150,11 +133,11 @@ async def test_a_ballot_sent_twice_is_recorded_once(
     chair = await _tablet(client, settings, live, "chair", tablets)
     member = await _tablet(client, settings, live, "member", tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
         assert (await one.check_in(meeting)).status_code == 200
-    await _post(chair, f"/api/meetings/{meeting}/session/next")
-    poll = await _post(chair, f"/api/items/{live.items[1]}/polls")
+    await post(chair, f"/api/meetings/{meeting}/session/next")
+    poll = await post(chair, f"/api/items/{live.items[1]}/polls")
     _, signed = await member.ballot(poll, "for")
     first = await member.client.post(f"/api/polls/{poll['id']}/ballots", json=signed)
     retry = await member.client.post(f"/api/polls/{poll['id']}/ballots", json=signed)
@@ -224,15 +207,15 @@ async def test_a_stand_in_is_recorded_and_votes_only_where_the_body_allows(
     chair = await _tablet(client, settings, live, "chair", tablets)
     deputy = await _tablet(client, settings, live, "deputy", tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     assert (await chair.check_in(meeting)).status_code == 200
     checked = await deputy.check_in(meeting)
     assert checked.status_code == 200, checked.text
     line = checked.json()["attendance"][1]
     assert line["stand_in"] == "Thứ trưởng" and line["present"] is may_vote
     assert checked.json()["quorum"]["present"] == (2 if may_vote else 1)
-    await _post(chair, f"/api/meetings/{meeting}/session/next")
-    poll = await _post(chair, f"/api/items/{live.items[1]}/polls")
+    await post(chair, f"/api/meetings/{meeting}/session/next")
+    poll = await post(chair, f"/api/items/{live.items[1]}/polls")
     issued = await deputy.options(poll, "for")
     if not may_vote:
         assert issued.status_code == 403
@@ -267,7 +250,7 @@ async def test_opening_before_the_scheduled_date_is_confirmed_and_audited(
     assert refused.json()["type"] == "urn:ecabinet:problem:opens-before-its-date"
     assert refused.json()["detail"].startswith("This session is scheduled for ")
     assert "session.opened_before_its_date" not in await audit_kinds(db)
-    opened = await _post(chair, url, {"confirm": True, "confirm_early": True})
+    opened = await post(chair, url, {"confirm": True, "confirm_early": True})
     assert opened["phase"] == "open"
     assert "session.opened_before_its_date" in await audit_kinds(db)
 
@@ -289,7 +272,7 @@ async def test_opening_after_the_scheduled_date_passed_is_confirmed_and_audited(
     assert refused.json()["detail"].startswith("This session was scheduled for ")
     assert "4 days later" in refused.json()["detail"]
     assert "session.opened_after_its_date" not in await audit_kinds(db)
-    opened = await _post(chair, url, {"confirm": True, "confirm_late": True})
+    opened = await post(chair, url, {"confirm": True, "confirm_late": True})
     assert opened["phase"] == "open"
     assert "session.opened_after_its_date" in await audit_kinds(db)
 
@@ -301,11 +284,11 @@ async def test_a_vote_on_an_item_whose_documents_changed_is_confirmed_and_audite
     chair = await _tablet(client, settings, live, "chair", tablets)
     member = await _tablet(client, settings, live, "member", tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
         assert (await one.check_in(meeting)).status_code == 200
-    await _post(chair, f"/api/meetings/{meeting}/consent-block/adopt")
-    await _post(chair, f"/api/meetings/{meeting}/session/next")
+    await post(chair, f"/api/meetings/{meeting}/consent-block/adopt")
+    await post(chair, f"/api/meetings/{meeting}/session/next")
     # The secretariat replaced the submission after the meeting was published.
     async with db.transaction() as tx:
         document = Document(body_id=live.body_id, item_id=live.items[1], title="Tờ trình sửa đổi")
@@ -328,7 +311,7 @@ async def test_a_vote_on_an_item_whose_documents_changed_is_confirmed_and_audite
     assert refused.json()["type"] == "urn:ecabinet:problem:documents-changed"
     assert "Tờ trình sửa đổi" in refused.json()["detail"]
     assert (await chair.snapshot(meeting))["poll"] is None
-    poll = await _post(chair, url, {"question": "Thông qua?", "confirm_changed": True})
+    poll = await post(chair, url, {"question": "Thông qua?", "confirm_changed": True})
     assert poll["state"] == "open"
     assert "vote.opened_after_documents_changed" in await audit_kinds(db)
 
@@ -364,12 +347,12 @@ async def test_a_ballot_signs_the_versions_frozen_when_the_vote_opened(
         office, f"/api/documents/{document}/versions", second, note="Sửa Điều 3"
     )
     assert revised.status_code == 201, revised.text
-    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
         assert (await one.check_in(meeting)).status_code == 200
-    await _post(chair, f"/api/meetings/{meeting}/consent-block/adopt")
-    await _post(chair, f"/api/meetings/{meeting}/session/next")
-    poll = await _post(
+    await post(chair, f"/api/meetings/{meeting}/consent-block/adopt")
+    await post(chair, f"/api/meetings/{meeting}/session/next")
+    poll = await post(
         chair, f"/api/items/{item}/polls", {"question": "Thông qua?", "confirm_changed": True}
     )
     frozen = [
@@ -423,7 +406,7 @@ async def test_a_ballot_signs_the_versions_frozen_when_the_vote_opened(
 
     assert (await member.vote(poll, "for")).status_code == 201
     assert (await chair.vote(poll, "for")).status_code == 201
-    await _post(chair, f"/api/polls/{poll['id']}/close")
+    await post(chair, f"/api/polls/{poll['id']}/close")
     after = await _upload(
         office, f"/api/documents/{document}/versions", make_pdf(), note="Sửa lần 3"
     )

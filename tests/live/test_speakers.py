@@ -5,11 +5,9 @@ and the minutes list who spoke, in order, and for how long."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 from ecabinet.db import Database
 from ecabinet.minutes.collect import collect
@@ -17,24 +15,7 @@ from ecabinet.minutes.render import EvidenceSummary, render_minutes
 from ecabinet.settings import Settings
 
 from ..support.deliberation import pdf_text
-from ..support.live import Session, Tablet, audit_kinds, make_session, tablet
-
-
-@pytest.fixture
-async def tablets() -> AsyncIterator[list[Tablet]]:
-    made: list[Tablet] = []
-    yield made
-    for one in made:
-        await one.client.aclose()
-
-
-async def _post(
-    one: Tablet, url: str, body: dict[str, Any] | None = None, status: int = 200
-) -> dict[str, Any]:
-    response = await one.client.post(url, json=body or {})
-    assert response.status_code == status, response.text
-    result: dict[str, Any] = response.json()
-    return result
+from ..support.live import Session, Tablet, audit_kinds, make_session, post, tablet
 
 
 async def _room(
@@ -64,12 +45,12 @@ async def test_members_queue_the_chair_gives_the_floor_and_the_minutes_list_the_
     # No item is being taken yet: there is no list to join.
     early = await room["member"].client.post(base, json={"kind": "speak"})
     assert early.status_code == 409 and "no item is being taken" in early.json()["detail"]
-    await _post(chair, f"/api/meetings/{meeting}/session/open", {"confirm": True})
-    await _post(chair, f"/api/meetings/{meeting}/session/next")
+    await post(chair, f"/api/meetings/{meeting}/session/open", {"confirm": True})
+    await post(chair, f"/api/meetings/{meeting}/session/next")
 
-    await _post(room["member"], base, {"kind": "speak"}, 201)
-    await _post(room["member-1"], base, {"kind": "reply"}, 201)
-    state = await _post(room["member-2"], base, {"kind": "point_of_order"}, 201)
+    await post(room["member"], base, {"kind": "speak"}, 201)
+    await post(room["member-1"], base, {"kind": "reply"}, 201)
+    state = await post(room["member-2"], base, {"kind": "point_of_order"}, 201)
     # The point of order goes first; the others keep the order they asked in.
     assert _names(state) == ["Bộ trưởng 2", "Người member", "Bộ trưởng 1"]
     assert [e["place"] for e in state["speakers"]["queue"]] == [1, 2, 3]
@@ -90,33 +71,33 @@ async def test_members_queue_the_chair_gives_the_floor_and_the_minutes_list_the_
 
     # The chair moves the reply before the member's speech.
     reply_id = state["speakers"]["queue"][2]["id"]
-    moved = await _post(chair, f"/api/speakers/{reply_id}/place", {"place": 2})
+    moved = await post(chair, f"/api/speakers/{reply_id}/place", {"place": 2})
     assert _names(moved) == ["Bộ trưởng 2", "Bộ trưởng 1", "Người member"]
 
-    granted = await _post(chair, f"{base}/next")
+    granted = await post(chair, f"{base}/next")
     current = granted["speakers"]["current"]
     assert current["name"] == "Bộ trưởng 2" and current["kind"] == "point_of_order"
     assert current["limit"] == 90 and 0 <= current["elapsed"] <= 2
-    granted = await _post(chair, f"{base}/next")
+    granted = await post(chair, f"{base}/next")
     assert granted["speakers"]["current"]["name"] == "Bộ trưởng 1"
     assert granted["speakers"]["current"]["limit"] == 90  # a reply is short too
     assert [s["name"] for s in granted["speakers"]["spoke"]] == ["Bộ trưởng 2"]
 
     # Closed: a new speech is refused, a point of order still heard; a member withdraws.
-    closed = await _post(chair, f"{base}/list", {"closed": True})
+    closed = await post(chair, f"{base}/list", {"closed": True})
     assert closed["speakers"]["closed"] is True
     late = await room["member-2"].client.post(base, json={"kind": "speak"})
     assert late.status_code == 409 and "closed the list" in late.json()["detail"]
-    await _post(room["member-2"], base, {"kind": "point_of_order"}, 201)
+    await post(room["member-2"], base, {"kind": "point_of_order"}, 201)
     mine = await room["member"].snapshot(meeting)
     own = next(e for e in mine["speakers"]["queue"] if e["name"] == "Người member")
     other = await room["member-2"].client.post(f"/api/speakers/{own['id']}/withdraw", json={})
     assert other.status_code == 403
-    withdrawn = await _post(room["member"], f"/api/speakers/{own['id']}/withdraw")
+    withdrawn = await post(room["member"], f"/api/speakers/{own['id']}/withdraw")
     assert _names(withdrawn) == ["Bộ trưởng 2"]
 
-    await _post(chair, f"{base}/next")
-    ended = await _post(chair, f"{base}/end")
+    await post(chair, f"{base}/next")
+    ended = await post(chair, f"{base}/end")
     assert ended["speakers"]["current"] is None
     assert [s["name"] for s in ended["speakers"]["spoke"]] == [
         "Bộ trưởng 2",
@@ -134,7 +115,7 @@ async def test_members_queue_the_chair_gives_the_floor_and_the_minutes_list_the_
     } <= set(await audit_kinds(db, "speakers."))
 
     item = ended["current_item"]
-    await _post(chair, f"/api/items/{item}/conclusion", {"text": "Thống nhất."})
+    await post(chair, f"/api/items/{item}/conclusion", {"text": "Thống nhất."})
     async with db.read() as session:
         record = await collect(session, settings, meeting)
     debated = next(i for i in record.debated_items if i.id == item)
@@ -157,15 +138,13 @@ async def test_leaving_the_item_ends_the_speech_and_the_list_follows_the_current
     room = await _room(client, settings, live, tablets, "chair", "member", "member-1")
     chair, meeting = room["chair"], live.meeting_id
     base = f"/api/meetings/{meeting}/speakers"
-    await _post(chair, f"/api/meetings/{meeting}/session/open", {"confirm": True})
-    first = await _post(chair, f"/api/meetings/{meeting}/session/next")
-    await _post(room["member"], base, {"kind": "speak"}, 201)
-    await _post(room["member-1"], base, {"kind": "speak"}, 201)
-    await _post(chair, f"{base}/next")
-    await _post(
-        chair, f"/api/items/{first['current_item']}/conclusion", {"text": "", "defer": True}
-    )
-    second = await _post(chair, f"/api/meetings/{meeting}/session/next")
+    await post(chair, f"/api/meetings/{meeting}/session/open", {"confirm": True})
+    first = await post(chair, f"/api/meetings/{meeting}/session/next")
+    await post(room["member"], base, {"kind": "speak"}, 201)
+    await post(room["member-1"], base, {"kind": "speak"}, 201)
+    await post(chair, f"{base}/next")
+    await post(chair, f"/api/items/{first['current_item']}/conclusion", {"text": "", "defer": True})
+    second = await post(chair, f"/api/meetings/{meeting}/session/next")
     # The new item starts with an empty, open list; the old speech ended, the wait lapsed.
     assert second["speakers"] == {
         "item": second["current_item"],

@@ -5,9 +5,7 @@ however many processes sweep."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -20,24 +18,9 @@ from ecabinet.errors import ValidationFailed
 from ecabinet.models import AuditEvent
 from ecabinet.settings import Settings
 
-from ..support.live import Session, Tablet, actor, attend, make_session, tablet
+from ..support.live import Session, Tablet, actor, attend, make_session, post, tablet
 
 DEADLINE_PASSED = "The deadline of this poll has passed; the ballot was not recorded."
-
-
-@pytest.fixture
-async def tablets() -> AsyncIterator[list[Tablet]]:
-    made: list[Tablet] = []
-    yield made
-    for one in made:
-        await one.client.aclose()
-
-
-async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    response = await one.client.post(url, json=body or {})
-    assert response.status_code in (200, 201), response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def _closings(db: Database) -> list[AuditEvent]:
@@ -57,11 +40,11 @@ async def _voting(
         for role in ("chair", "member")
     ]
     made += [chair, member]
-    await _post(chair, f"/api/meetings/{live.meeting_id}/session/open", {"confirm": True})
+    await post(chair, f"/api/meetings/{live.meeting_id}/session/open", {"confirm": True})
     for one in (chair, member):
         assert (await one.check_in(live.meeting_id)).status_code == 200
-    await _post(chair, f"/api/meetings/{live.meeting_id}/consent-block/adopt")
-    await _post(chair, f"/api/meetings/{live.meeting_id}/session/next")
+    await post(chair, f"/api/meetings/{live.meeting_id}/consent-block/adopt")
+    await post(chair, f"/api/meetings/{live.meeting_id}/session/next")
     return live, chair, member
 
 
@@ -74,7 +57,7 @@ async def test_a_timed_vote_refuses_late_ballots_and_closes_itself_once(
     assert too_short.status_code == 422
     assert too_short.json()["detail"] == "A timed vote lasts from 15 seconds to 240 minutes."
 
-    poll = await _post(
+    poll = await post(
         chair, f"/api/items/{item}/polls", {"question": "Thông qua Tờ trình số 2?", "duration": 120}
     )
     shown = (await member.snapshot(live.meeting_id))["poll"]

@@ -5,11 +5,9 @@ an unknown key is refused precisely, and a tampered or replayed ballot still is.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlmodel import select
 
 from ecabinet.db import Database
@@ -22,28 +20,13 @@ from ecabinet.models import Ballot
 from ecabinet.settings import Settings
 
 from ..support.deliberation import pdf_text
-from ..support.live import Session, Tablet, make_session, tablet
+from ..support.live import Session, Tablet, make_session, post, tablet
 
 SITES = [
     {"label": "Phương án 1: Đông Anh", "label_en": "Option 1: Dong Anh"},
     {"label": "Phương án 2: Gia Lâm", "label_en": "Option 2: Gia Lam"},
     {"label": "Phương án 3: Hoài Đức", "label_en": ""},
 ]
-
-
-@pytest.fixture
-async def tablets() -> AsyncIterator[list[Tablet]]:
-    made: list[Tablet] = []
-    yield made
-    for one in made:
-        await one.client.aclose()
-
-
-async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    response = await one.client.post(url, json=body or {})
-    assert response.status_code in (200, 201), response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def voting(
@@ -57,16 +40,16 @@ async def voting(
     ]
     made += ones
     chair = ones[0]
-    await _post(chair, f"/api/meetings/{live.meeting_id}/session/open", {"confirm": True})
+    await post(chair, f"/api/meetings/{live.meeting_id}/session/open", {"confirm": True})
     for one in ones:
         assert (await one.check_in(live.meeting_id)).status_code == 200
-    await _post(chair, f"/api/meetings/{live.meeting_id}/consent-block/adopt")
-    await _post(chair, f"/api/meetings/{live.meeting_id}/session/next")
+    await post(chair, f"/api/meetings/{live.meeting_id}/consent-block/adopt")
+    await post(chair, f"/api/meetings/{live.meeting_id}/session/next")
     return live, ones
 
 
 async def open_options_vote(chair: Tablet, item: int) -> dict[str, Any]:
-    return await _post(
+    return await post(
         chair,
         f"/api/items/{item}/polls",
         {"question": "Chọn địa điểm xây dựng bệnh viện?", "options": SITES},
@@ -171,7 +154,7 @@ async def test_the_option_with_most_votes_reaching_the_threshold_is_adopted_and_
     assert [o["label"] for o in shown["question_options"]] == [s["label"] for s in SITES]
     for one, choice in ((chair, "opt2"), (member, "opt2"), (minister, "opt2"), (other, "opt1")):
         assert (await one.vote(poll, choice)).status_code == 201
-    closed = await _post(chair, f"/api/polls/{poll['id']}/close")
+    closed = await post(chair, f"/api/polls/{poll['id']}/close")
     assert closed["passed"] and closed["adopted"] == "opt2"
     assert closed["sentence"] == "Adopted: Option 2: Gia Lam, with 3 of 4 votes; 3 were needed."
     [result] = (await other.snapshot(live.meeting_id))["results"]
@@ -189,7 +172,7 @@ async def test_a_tie_for_first_place_goes_to_the_chairs_option(
     poll = await open_options_vote(chair, live.items[1])
     for one, choice in ((chair, "opt3"), (member, "opt3"), (minister, "opt1"), (other, "opt1")):
         assert (await one.vote(poll, choice)).status_code == 201
-    closed = await _post(chair, f"/api/polls/{poll['id']}/close")
+    closed = await post(chair, f"/api/polls/{poll['id']}/close")
     assert closed["adopted"] == "opt3" and closed["rule"] == "option_tie_chair"
     assert closed["sentence"] == (
         "Adopted on a tie (Option 1: Dong Anh; Phương án 3: Hoài Đức, 2 votes each): "
@@ -214,7 +197,7 @@ async def test_the_minutes_list_the_options_and_the_verifier_recounts_them(
     poll = await open_options_vote(chair, live.items[1])
     for one, choice in ((chair, "opt2"), (member, "opt2"), (minister, "opt2"), (other, "abstain")):
         assert (await one.vote(poll, choice)).status_code == 201
-    await _post(chair, f"/api/polls/{poll['id']}/close")
+    await post(chair, f"/api/polls/{poll['id']}/close")
 
     async with db.read() as session:
         record = await collect(session, settings, live.meeting_id)
@@ -260,14 +243,14 @@ async def test_a_secret_option_vote_is_recounted_from_its_receipts(
     live, [chair, member, minister, other] = await voting(
         client, db, settings, tablets, secret_ballot_allowed=True
     )
-    poll = await _post(
+    poll = await post(
         chair,
         f"/api/items/{live.items[1]}/polls",
         {"question": "Chọn địa điểm?", "options": SITES, "secret": True},
     )
     for one, choice in ((chair, "opt3"), (member, "opt3"), (minister, "opt3"), (other, "opt1")):
         assert (await one.vote(poll, choice)).status_code == 201
-    closed = await _post(chair, f"/api/polls/{poll['id']}/close")
+    closed = await post(chair, f"/api/polls/{poll['id']}/close")
     assert closed["adopted"] == "opt3"
     async with db.read() as session:
         evidence = evidence_of(await collect(session, settings, live.meeting_id))

@@ -13,18 +13,11 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from ecabinet.db import Database
 
-from ..support.live import Tablet, audit_kinds, make_session
+from ..support.live import Tablet, audit_kinds, make_session, post
 from .conftest import Server, frame, real_tablet, token_of
 
 # Opened before anyone checks in: the chair confirms the warning about the quorum.
 OPEN_ANYWAY = {"confirm": True}
-
-
-async def _post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    response = await one.client.post(url, json=body or {})
-    assert response.status_code in (200, 201), response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def test_the_handshake_needs_our_origin_and_a_session(
@@ -55,13 +48,13 @@ async def test_a_tablet_follows_the_session_and_the_count_live(
         assert hello["heartbeat"] == 1
         await ws.send(f'{{"type":"watch","meeting":{meeting}}}')
         await frame(ws, "watching")
-        opened = await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+        opened = await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
         state = await frame(ws, "state")
         assert state["state"]["phase"] == "open" and state["seq"] == opened["seq"]
         for one in (chair, member):
             assert (await one.check_in(meeting)).status_code == 200
-        await _post(chair, f"/api/meetings/{meeting}/session/next")
-        poll = await _post(chair, f"/api/items/{live.items[0]}/polls")
+        await post(chair, f"/api/meetings/{meeting}/session/next")
+        poll = await post(chair, f"/api/items/{live.items[0]}/polls")
         state = await _until(ws, lambda m: m["type"] == "state" and m["state"]["poll"])
         assert state["state"]["poll"]["cast"] == 0 and "me" not in state["state"]
 
@@ -72,7 +65,7 @@ async def test_a_tablet_follows_the_session_and_the_count_live(
         assert (await chair.vote(poll, "against")).status_code == 201
         assert (await frame(ws, "tally"))["cast"] == 2
 
-        await _post(chair, f"/api/polls/{poll['id']}/close")
+        await post(chair, f"/api/polls/{poll['id']}/close")
         closed = await _until(ws, lambda m: m["type"] == "state" and m["state"]["results"])
         [result] = closed["state"]["results"]
         assert result["rule"] == "tie_chair_against" and not result["passed"]
@@ -94,11 +87,11 @@ async def test_a_tablet_that_drops_mid_vote_resumes(
     chair = await real_tablet(server, live.seats["chair"], tablets)
     member = await real_tablet(server, live.seats["member"], tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
         assert (await one.check_in(meeting)).status_code == 200
-    await _post(chair, f"/api/meetings/{meeting}/session/next")
-    poll = await _post(chair, f"/api/items/{live.items[0]}/polls")
+    await post(chair, f"/api/meetings/{meeting}/session/next")
+    poll = await post(chair, f"/api/items/{live.items[0]}/polls")
     async with server.socket(token_of(member)) as ws:
         await ws.send(f'{{"type":"watch","meeting":{meeting}}}')
         await frame(ws, "watching")
@@ -117,7 +110,7 @@ async def test_a_tablet_that_drops_mid_vote_resumes(
             "choice": "abstain",
             "cast_at": snapshot["me"]["ballot"]["cast_at"],
         }
-        await _post(chair, f"/api/polls/{poll['id']}/close")
+        await post(chair, f"/api/polls/{poll['id']}/close")
         closed = await _until(ws, lambda m: m["type"] == "state" and m["state"]["results"])
         assert closed["seq"] > snapshot["seq"]
         assert issued["payload"]["choice"] == "abstain"
@@ -130,7 +123,7 @@ async def test_presence_follows_the_connection_and_heartbeats_drop_silent_tablet
     chair = await real_tablet(server, live.seats["chair"], tablets)
     member = await real_tablet(server, live.seats["member"], tablets)
     meeting = live.meeting_id
-    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     async with server.socket(token_of(member)) as ws:
         assert (await member.check_in(meeting)).status_code == 200
         await ws.send(f'{{"type":"watch","meeting":{meeting}}}')
