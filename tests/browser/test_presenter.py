@@ -8,12 +8,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from ..support.live import make_session
+from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll, idle
+from ..support.live import make_session, mark_triaged
 from ..support.packets import make_pdf
-from .conftest import Devices, LiveServer
-from .test_live_session import bound, enroll, idle
-from .test_reader_journey import assert_accessible
-from .test_speakers_display import _triaged
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +46,7 @@ def test_the_chair_presents_page_two_on_the_display_and_a_following_tablet(
 ) -> None:
     live = live_server.call(make_session(live_server.db, live_server.settings))
     meeting, item = live.meeting_id, live.items[1]
-    live_server.call(_triaged(live_server, meeting))
+    live_server.call(mark_triaged(live_server.db, meeting))
     office = devices.new()
     enroll(office, live.seats["secretariat"].token)
     page = office.open(f"/bodies/{live.body_id}/displays")

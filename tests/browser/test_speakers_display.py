@@ -13,24 +13,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from ecabinet.models import Meeting, utcnow
-
 from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll, idle
-from ..support.live import make_session
+from ..support.live import make_session, mark_triaged
 
 pytestmark = pytest.mark.browser
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-display-speakers.png"
 CHECK_IN = "Điểm danh: dự họp tại phòng họp"
-
-
-async def _triaged(live_server: LiveServer, meeting_id: int) -> None:
-    """The agenda as make_session laid it out stays (the sweeper's triage at the opinion
-    deadline would move the items without objections into the consent block)."""
-    async with live_server.db.transaction() as tx:
-        meeting = await tx.session.get(Meeting, meeting_id)
-        assert meeting is not None
-        meeting.triaged_at = utcnow()
-        tx.session.add(meeting)
 
 
 def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
@@ -38,7 +26,7 @@ def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
 ) -> None:
     live = live_server.call(make_session(live_server.db, live_server.settings, extra_members=2))
     meeting, item = live.meeting_id, live.items[1]
-    live_server.call(_triaged(live_server, meeting))
+    live_server.call(mark_triaged(live_server.db, meeting))
     office = devices.new()
     enroll(office, live.seats["secretariat"].token)
     page = office.open(f"/bodies/{live.body_id}/displays")

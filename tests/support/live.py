@@ -299,3 +299,13 @@ async def post(
         assert response.status_code == status, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+async def mark_triaged(db: Database, meeting_id: int) -> None:
+    """The agenda as make_session laid it out stays (the sweeper's triage at the opinion
+    deadline would move the items without objections into the consent block)."""
+    async with db.transaction() as tx:
+        meeting = await tx.session.get(Meeting, meeting_id)
+        assert meeting is not None
+        meeting.triaged_at = utcnow()
+        tx.session.add(meeting)
