@@ -6,6 +6,7 @@ can move on at once; every other tablet hears of it over /ws.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from pydantic import Field
@@ -15,6 +16,8 @@ from starlette.routing import BaseRoute
 
 from .. import vote_options
 from ..actions import annulment, checkin, live_votes, session
+from ..auth.actor import Actor
+from ..db import Tx
 from ..i18n import gettext_for
 from ..models import Poll, PollQuestion
 from ..outcomes import describe
@@ -115,6 +118,17 @@ async def view(request: Request, meeting_id: int, status: int = 200) -> Response
     return Response(text, status_code=status, media_type="application/json")
 
 
+async def meeting_step(
+    request: Request, step: Callable[[Tx, Actor, int], Awaitable[object]], status: int = 200
+) -> Response:
+    """One step of the live session by the caller on the meeting in the path, in its own
+    transaction; the answer is the meeting's fresh snapshot."""
+    meeting_id = int_param(request, "meeting")
+    async with db_of(request).transaction() as tx:
+        await step(tx, actor_of(request), meeting_id)
+    return await view(request, meeting_id, status)
+
+
 async def snapshot(request: Request) -> Response:
     """The live session's snapshot: state, current item, presence, quorum, open vote.
 
@@ -142,45 +156,38 @@ async def open_session(request: Request) -> Response:
     `opens-before-its-date`) unless `{"confirm_early": true}`; on a day after it (the
     date the members were called for has passed), refused (409, `opens-after-its-date`)
     unless `{"confirm_late": true}`; each audited likewise."""
-    meeting_id = int_param(request, "meeting")
     body = await parsed(request, Opening)
-    async with db_of(request).transaction() as tx:
-        await session.open_session(
+    return await meeting_step(
+        request,
+        lambda tx, actor, meeting_id: session.open_session(
             tx,
-            actor_of(request),
+            actor,
             meeting_id,
             confirm=body.confirm,
             confirm_early=body.confirm_early,
             confirm_late=body.confirm_late,
             time_zone=settings_of(request).time_zone,
-        )
-    return await view(request, meeting_id)
+        ),
+    )
 
 
 async def close_session(request: Request) -> Response:
     """Close the session; items not dealt with are recorded as deferred."""
-    meeting_id = int_param(request, "meeting")
-    async with db_of(request).transaction() as tx:
-        await session.close_session(tx, actor_of(request), meeting_id)
-    return await view(request, meeting_id)
+    return await meeting_step(request, session.close_session)
 
 
 @takes(NextItem)
 async def take_item(request: Request) -> Response:
     """Take the next item of the live agenda, or `{"item": id}`."""
-    meeting_id = int_param(request, "meeting")
     body = await parsed(request, NextItem)
-    async with db_of(request).transaction() as tx:
-        await session.take_item(tx, actor_of(request), meeting_id, body.item)
-    return await view(request, meeting_id)
+    return await meeting_step(
+        request, lambda tx, actor, meeting_id: session.take_item(tx, actor, meeting_id, body.item)
+    )
 
 
 async def adopt_consent_block(request: Request) -> Response:
     """Adopt every item still in the consent block, in one act."""
-    meeting_id = int_param(request, "meeting")
-    async with db_of(request).transaction() as tx:
-        await session.adopt_consent_block(tx, actor_of(request), meeting_id)
-    return await view(request, meeting_id)
+    return await meeting_step(request, session.adopt_consent_block)
 
 
 @takes(Conclusion)

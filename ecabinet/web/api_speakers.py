@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute
 
 from ..actions import speakers
 from ..vocab import SpeechKind
-from .api_session import view
+from .api_session import meeting_step, view
 from .bodies import Body, Flag, Id, example, parsed, takes
 from .common import actor_of, db_of, int_param
 from .routing import api
@@ -49,11 +49,12 @@ async def request_floor(request: Request) -> Response:
     """Ask for the floor on the item being taken: `{"kind": "speak" | "point_of_order" |
     "reply"}`. A point of order goes before the others; once the chair closes the list
     only a point of order is taken (409 otherwise)."""
-    meeting_id = int_param(request, "meeting")
     body = await parsed(request, FloorRequest)
-    async with db_of(request).transaction() as tx:
-        await speakers.request_floor(tx, actor_of(request), meeting_id, body.kind)
-    return await view(request, meeting_id, 201)
+    return await meeting_step(
+        request,
+        lambda tx, actor, meeting_id: speakers.request_floor(tx, actor, meeting_id, body.kind),
+        201,
+    )
 
 
 async def withdraw(request: Request) -> Response:
@@ -68,19 +69,16 @@ async def give_floor(request: Request) -> Response:
     """The chair gives the floor to the next on the list, or `{"request": id}`; the speech
     before ends. The countdown is the body's `speech_seconds` (`reply_seconds` for a
     point of order or a reply)."""
-    meeting_id = int_param(request, "meeting")
     body = await parsed(request, NextSpeaker)
-    async with db_of(request).transaction() as tx:
-        await speakers.give_floor(tx, actor_of(request), meeting_id, body.request)
-    return await view(request, meeting_id)
+    return await meeting_step(
+        request,
+        lambda tx, actor, meeting_id: speakers.give_floor(tx, actor, meeting_id, body.request),
+    )
 
 
 async def end_speech(request: Request) -> Response:
     """The chair ends the current speech."""
-    meeting_id = int_param(request, "meeting")
-    async with db_of(request).transaction() as tx:
-        await speakers.end_speech(tx, actor_of(request), meeting_id)
-    return await view(request, meeting_id)
+    return await meeting_step(request, speakers.end_speech)
 
 
 @takes(Place)
@@ -95,11 +93,13 @@ async def move(request: Request) -> Response:
 @takes(ListClosed)
 async def close_list(request: Request) -> Response:
     """The chair closes the list (`{"closed": true}`) or reopens it (`false`)."""
-    meeting_id = int_param(request, "meeting")
     body = await parsed(request, ListClosed)
-    async with db_of(request).transaction() as tx:
-        await speakers.close_list(tx, actor_of(request), meeting_id, closed=body.closed)
-    return await view(request, meeting_id)
+    return await meeting_step(
+        request,
+        lambda tx, actor, meeting_id: speakers.close_list(
+            tx, actor, meeting_id, closed=body.closed
+        ),
+    )
 
 
 def routes() -> list[BaseRoute]:
