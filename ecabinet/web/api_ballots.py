@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import ballots, voting
-from .bodies import Body, Credential, Id, parsed, takes
+from .bodies import FAKE_CREDENTIAL, Body, Credential, Id, example, parsed, takes
 from .common import actor_of, client_of, db_of, int_param, settings_of
 from .routing import api
 
@@ -32,6 +32,26 @@ class BallotRequest(Body):
 class CastBallot(Body):
     """The payload exactly as issued, and the passkey's answer over it."""
 
+    model_config = example(
+        {
+            "payload": {
+                "v": ballots.PAYLOAD_VERSION,
+                "origin": "https://ecabinet.example.vn",
+                "body": 1,
+                "poll": 1,
+                "pollKind": "written",
+                "question": 1,
+                "questionText": "Thông qua dự thảo Nghị quyết?",
+                "voter": 3,
+                "person": 3,
+                "choice": "for",
+                "texts": [],
+                "nonce": "q7WmFz0cX2h1sT9bKp3Y0A",
+                "issuedAt": "2026-11-30T09:00:00+00:00",
+            },
+            "credential": FAKE_CREDENTIAL,
+        }
+    )
     payload: dict[str, Any] = Field(description="The payload exactly as issued.")
     credential: Credential
 
