@@ -50,7 +50,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.live_clients import Arrivals, Server, Tablet, open_all  # noqa: E402
+from bench.live_clients import Arrivals, Server, Tablet, open_all, wait_until_up  # noqa: E402
 from bench.live_seed import Member, Seeded, seed  # noqa: E402
 
 ORIGIN = "http://localhost:8000"
@@ -225,7 +225,8 @@ async def measure(config: Config, args: argparse.Namespace, workdir: Path) -> di
         server.start()
     voting = Voting(seeded, ours, floor)
     try:
-        await _ready(ours.url + "/readyz", floor.url + "/readyz")
+        for server in (ours, floor):
+            await wait_until_up(server.url + "/readyz")
         await _register_keys(voting)
         chair = seeded.members[0]
         opened = await voting.post(
@@ -349,20 +350,6 @@ async def burst(voting: Voting, args: argparse.Namespace, *, floor: bool) -> dic
         "final_count_after_last_ack_ms": None if everyone is None else (everyone - last_ack) * 1000,
         "server_cpu_s": cpu,
     }
-
-
-async def _ready(*urls: str) -> None:
-    async with httpx.AsyncClient() as http:
-        deadline = time.monotonic() + 60
-        for url in urls:
-            while True:
-                try:
-                    if (await http.get(url)).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, f"{url} did not come up"
-                await asyncio.sleep(0.2)
 
 
 async def fresh_database(url: str) -> None:

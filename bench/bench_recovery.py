@@ -36,26 +36,12 @@ from websockets.typing import Origin
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.live_clients import Server, percentile  # noqa: E402
+from bench.live_clients import Server, percentile, wait_until_up  # noqa: E402
 from bench.live_seed import Seeded, seed  # noqa: E402
 
 ORIGIN = "http://localhost:8000"
 WAIT = 120.0
 VARIANTS = {"before": "bench.before_recovery:create_app", "after": "ecabinet.app:create_app"}
-
-
-async def _ready(url: str) -> None:
-    # Generous: a busy machine takes a while to import and start a server.
-    async with httpx.AsyncClient() as http:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if (await http.get(url)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"{url} did not come up"
-            await asyncio.sleep(0.5)
 
 
 class Watcher:
@@ -153,7 +139,8 @@ async def _variant(name: str, args: argparse.Namespace, workdir: Path) -> list[d
     server.start()
     rows = []
     try:
-        await _ready(server.url + "/readyz")
+        # Generous: a busy machine takes a while to import and start a server.
+        await wait_until_up(server.url + "/readyz", within=300, every=0.5)
         async with httpx.AsyncClient(
             timeout=60, limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
         ) as http:

@@ -34,7 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.live_clients import Server, Tablet, open_all, percentile  # noqa: E402
+from bench.live_clients import Server, Tablet, open_all, percentile, wait_until_up  # noqa: E402
 from bench.live_seed import Member, Seeded, seed  # noqa: E402
 
 ORIGIN = "http://localhost:8000"
@@ -168,7 +168,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     tablets: list[Tablet] = []
     try:
         soak = Soak(args, seeded, server)
-        await _ready(server.url + "/readyz")
+        await wait_until_up(server.url + "/readyz")
         opened = await soak.request(
             "session step",
             seeded.members[0],
@@ -245,19 +245,6 @@ def _summary(args: argparse.Namespace, soak: Soak, url: str) -> dict[str, Any]:
         },
         "rss_bytes": soak.memory,
     }
-
-
-async def _ready(url: str) -> None:
-    async with httpx.AsyncClient() as http:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if (await http.get(url)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"{url} did not come up"
-            await asyncio.sleep(0.2)
 
 
 def parse() -> argparse.Namespace:

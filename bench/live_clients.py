@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
@@ -260,3 +261,17 @@ def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
     return ordered[index]
+
+
+async def wait_until_up(url: str, *, within: float = 60, every: float = 0.2) -> None:
+    """Until ``url`` answers 200 (a server starting up); fails after ``within`` seconds."""
+    async with httpx.AsyncClient() as http:
+        deadline = time.monotonic() + within
+        while True:
+            try:
+                if (await http.get(url)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"{url} did not come up"
+            await asyncio.sleep(every)
