@@ -146,11 +146,11 @@ async def test_a_position_written_offline_is_a_conflict_if_it_changed_since(demo
     item_id = (await demo.items())[2].id
     url = f"/api/items/{item_id}/positions/me"
     # Written offline when the tablet showed no position yet; sent first: accepted.
-    first = await minister.put(url, json={"stance": "agree", "text": "", "basedOn": ""})
+    first = await minister.put(url, json={"stance": "agree", "text": "", "revision": 0})
     assert first.status_code == 200, first.text
     # Written offline on a second tablet that also showed none: refused, not overwritten.
     late = await minister.put(
-        url, json={"stance": "disagree", "text": "Chưa đủ căn cứ.", "basedOn": ""}
+        url, json={"stance": "disagree", "text": "Chưa đủ căn cứ.", "revision": 0}
     )
     assert late.status_code == 409 and "was changed at" in late.json()["detail"]
     # Written over the position the tablet showed: accepted.
@@ -159,7 +159,7 @@ async def test_a_position_written_offline_is_a_conflict_if_it_changed_since(demo
         json={
             "stance": "disagree",
             "text": "Chưa đủ căn cứ.",
-            "basedOn": first.json()["updatedAt"],
+            "revision": first.json()["revision"],
         },
     )
     assert based.status_code == 200 and based.json()["stance"] == "disagree", based.text
@@ -169,7 +169,7 @@ async def test_a_position_written_offline_is_a_conflict_if_it_changed_since(demo
         json={
             "stance": "disagree",
             "text": "Chưa đủ căn cứ.",
-            "basedOn": first.json()["updatedAt"],
+            "revision": first.json()["revision"],
         },
     )
     assert again.status_code == 200 and again.json()["updatedAt"] == based.json()["updatedAt"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from sqlmodel import col, select
 
@@ -176,13 +175,13 @@ async def give_position(
     item_id: int,
     stance: str,
     text: str,
-    based_on: datetime | Literal["none"] | None = None,
+    revision: int | None = None,
 ) -> Position:
     """The member's own position, submitted (it counts in the triage at once).
 
-    ``based_on``: when the position was written offline, the last change of the position
-    the tablet showed then ("none": there was none). A position changed since (by the
-    member elsewhere, or an assistant's draft) is a conflict, not silently overwritten."""
+    ``revision``: when the position was written offline, the revision of the position the
+    tablet showed then (0: there was none). A position changed since (by the member
+    elsewhere, or an assistant's draft) is a conflict, not silently overwritten."""
     context = await item_context(tx, item_id, lock=True)
     seat = voting_seat(actor, context.meeting.body_id)
     await ensure_open(tx, actor, context)
@@ -195,11 +194,7 @@ async def give_position(
         and (position.stance, position.text) == (stance, text)
     ):
         return position  # the same answer again changes nothing
-    if (
-        based_on is not None
-        and position is not None
-        and (based_on == "none" or position.updated_at != based_on)
-    ):
+    if revision is not None and position is not None and position.revision != revision:
         raise Conflict(
             "Your position on this item was changed at %(when)s, after the one "
             "written on this tablet; read it, then send yours again if you still "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
@@ -11,7 +10,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import assistants, matrix, notifications, positions, reminders, triage
-from ..errors import ValidationFailed
 from ..i18n import gettext_for
 from ..models import AgendaItem, Notification, Position, PositionRevision
 from ..vocab import ItemStatus, Stance
@@ -37,12 +35,14 @@ class PositionText(DraftText):
     """My written position, and what the tablet showed when it was written offline."""
 
     model_config = example(
-        {"stance": "agree"}, {"stance": "disagree", "text": "Chưa đủ cơ sở pháp lý.", "basedOn": ""}
+        {"stance": "agree"}, {"stance": "disagree", "text": "Chưa đủ cơ sở pháp lý.", "revision": 0}
     )
-    based_on: str | None = Field(
+    revision: int | None = Field(
         None,
-        alias="basedOn",
-        description='Offline only: the updatedAt of the position shown then, "" for none.',
+        ge=0,
+        le=inputs.MAX_ID,
+        strict=True,
+        description="Offline only: the revision of the position shown then, 0 for none.",
     )
 
 
@@ -143,8 +143,8 @@ async def give_my_position(request: Request) -> Response:
 
     Body: {"stance": "agree" | "agree_with_comments" | "disagree" | "discuss", "text": ...};
     text is required for all but "agree". Refused (409, audited) after the opinion deadline.
-    A position written offline carries "basedOn": the ``updatedAt`` of the position the
-    tablet showed then, "" when there was none; refused (409) if it has changed since.
+    A position written offline carries "revision": the ``revision`` of the position the
+    tablet showed then, 0 when there was none; refused (409) if it has changed since.
     """
     body = await parsed(request, PositionText)
     async with db_of(request).transaction() as tx:
@@ -154,26 +154,9 @@ async def give_my_position(request: Request) -> Response:
             item_id=int_param(request, "item_id"),
             stance=body.stance,
             text=body.text,
-            based_on=_based_on(body.based_on),
+            revision=body.revision,
         )
     return JSONResponse(position_json(position))
-
-
-def _based_on(value: str | None) -> datetime | Literal["none"] | None:
-    if value is None:
-        return None
-    if value == "":
-        return "none"
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ValidationFailed(
-            "basedOn is the updatedAt of a position (ISO 8601 with its "
-            'offset), or "" when there was none.'
-        )
-    return moment
 
 
 @takes(SubmitDraft)

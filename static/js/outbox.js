@@ -181,7 +181,7 @@ function start() {
       if (typeof value === "string" && name !== "csrf_token") body[name] = value;
     }
     if ("page" in body) body.page = body.page ? Number(body.page) : null;
-    if (form.dataset.offlineBasedOn !== undefined) body.basedOn = form.dataset.offlineBasedOn;
+    if (form.dataset.offlineRevision !== undefined) body.revision = Number(form.dataset.offlineRevision);
     if (form.dataset.offlineClientId !== undefined) body.clientId = crypto.randomUUID();
     await queue({ method: form.dataset.offlineMethod || "POST", url: form.dataset.offlineUrl, body,
       label: form.dataset.offlineLabel || "" });
