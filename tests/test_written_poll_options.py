@@ -15,7 +15,7 @@ from ecabinet.web.pages_polls import questions_from_text
 
 from .support.deliberation import add_members, pdf_text, signed_in
 from .support.factories import seat_people
-from .test_written_polls import draft, vote
+from .support.polls import draft, vote
 
 SITES = [
     {"label": "Phương án 1: Đông Anh", "label_en": "Option 1: Dong Anh"},

@@ -9,26 +9,25 @@ import httpx
 from ecabinet.db import Database
 from ecabinet.settings import Settings
 
-from ..support.live import Tablet, make_session
-from .test_session_api import OPEN_ANYWAY, _post, _tablet, tablets  # noqa: F401
+from ..support.live import OPEN_ANYWAY, Tablet, make_session, post, seat_tablet
 
 
 async def test_an_open_vote_shows_who_voted_how_and_a_secret_one_cannot(
     client: httpx.AsyncClient,
     db: Database,
     settings: Settings,
-    tablets: list[Tablet],  # noqa: F811
+    tablets: list[Tablet],
 ) -> None:
     live = await make_session(
         db, settings, extra_members=1, secret_ballot_allowed=True, quorum_numerator=1
     )
-    chair = await _tablet(client, settings, live, "chair", tablets)
-    member = await _tablet(client, settings, live, "member", tablets)
+    chair = await seat_tablet(client, settings, live, "chair", tablets)
+    member = await seat_tablet(client, settings, live, "member", tablets)
     meeting, item = live.meeting_id, live.items[1]
-    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
         assert (await one.check_in(meeting)).status_code == 200
-    await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": item})
+    await post(chair, f"/api/meetings/{meeting}/session/next", {"item": item})
 
     secret = await chair.client.post(
         f"/api/items/{item}/polls", json={"secret": True, "roll_call": True}
@@ -39,7 +38,7 @@ async def test_an_open_vote_shows_who_voted_how_and_a_secret_one_cannot(
         "Choose an open ballot for a roll call."
     )
 
-    poll = await _post(chair, f"/api/items/{item}/polls", {"roll_call": True})
+    poll = await post(chair, f"/api/items/{item}/polls", {"roll_call": True})
     assert poll["roll_call"] is True
     state = await chair.snapshot(meeting)
     assert [(s["name"], s["choice"]) for s in state["poll"]["roll_call"]] == [
@@ -55,10 +54,10 @@ async def test_an_open_vote_shows_who_voted_how_and_a_secret_one_cannot(
         ("Người member", "against"),
         ("Bộ trưởng 1", None),
     ]
-    await _post(chair, f"/api/polls/{poll['id']}/close")
+    await post(chair, f"/api/polls/{poll['id']}/close")
 
     # Without it, the state names nobody while the vote runs.
-    await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": live.items[2]})
-    plain = await _post(chair, f"/api/items/{live.items[2]}/polls")
+    await post(chair, f"/api/meetings/{meeting}/session/next", {"item": live.items[2]})
+    plain = await post(chair, f"/api/items/{live.items[2]}/polls")
     assert plain["roll_call"] is False
     assert (await chair.snapshot(meeting))["poll"]["roll_call"] is None

@@ -18,29 +18,26 @@ from ecabinet.settings import Settings
 from ecabinet.softauthn import b64url
 
 from ..support.factories import csrf_header
-from ..support.live import Session, Tablet, add_deputy, audit_kinds, make_session, post, tablet
+from ..support.live import (
+    OPEN_ANYWAY,
+    Session,
+    Tablet,
+    add_deputy,
+    audit_kinds,
+    make_session,
+    post,
+    seat_tablet,
+)
 from ..support.packets import make_pdf
-
-
-async def _tablet(
-    client: httpx.AsyncClient, settings: Settings, live: Session, role: str, made: list[Tablet]
-) -> Tablet:
-    one = await tablet(client._transport, str(client.base_url), settings, live.seats[role])
-    made.append(one)
-    return one
-
-
-# Opened before anyone checks in: the chair confirms the warning about the quorum.
-OPEN_ANYWAY = {"confirm": True}
 
 
 async def test_members_check_in_vote_and_see_their_receipt_before_the_close(
     client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
 ) -> None:
     live = await make_session(db, settings, extra_members=1)
-    chair = await _tablet(client, settings, live, "chair", tablets)
-    member = await _tablet(client, settings, live, "member", tablets)
-    minister = await _tablet(client, settings, live, "member-1", tablets)
+    chair = await seat_tablet(client, settings, live, "chair", tablets)
+    member = await seat_tablet(client, settings, live, "member", tablets)
+    minister = await seat_tablet(client, settings, live, "member-1", tablets)
     meeting = live.meeting_id
     # Nobody has checked in: refused with the numbers, until the chair confirms.
     refused = await chair.client.post(f"/api/meetings/{meeting}/session/open", json={})
@@ -105,8 +102,8 @@ async def test_a_secret_ballot_shows_counts_only(
     client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
 ) -> None:
     live = await make_session(db, settings, secret_ballot_allowed=True)
-    chair = await _tablet(client, settings, live, "chair", tablets)
-    member = await _tablet(client, settings, live, "member", tablets)
+    chair = await seat_tablet(client, settings, live, "chair", tablets)
+    member = await seat_tablet(client, settings, live, "member", tablets)
     meeting = live.meeting_id
     await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
@@ -130,8 +127,8 @@ async def test_a_ballot_sent_twice_is_recorded_once(
     client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
 ) -> None:
     live = await make_session(db, settings, revote_policy="once")
-    chair = await _tablet(client, settings, live, "chair", tablets)
-    member = await _tablet(client, settings, live, "member", tablets)
+    chair = await seat_tablet(client, settings, live, "chair", tablets)
+    member = await seat_tablet(client, settings, live, "member", tablets)
     meeting = live.meeting_id
     await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
@@ -157,8 +154,8 @@ async def test_check_in_refusals(
     client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
 ) -> None:
     live = await make_session(db, settings)
-    observer = await _tablet(client, settings, live, "observer", tablets)
-    member = await _tablet(client, settings, live, "member", tablets)
+    observer = await seat_tablet(client, settings, live, "observer", tablets)
+    member = await seat_tablet(client, settings, live, "member", tablets)
     refused = await observer.client.post(
         f"/api/meetings/{live.meeting_id}/checkin/options", json={"mode": "room"}
     )
@@ -204,8 +201,8 @@ async def test_a_stand_in_is_recorded_and_votes_only_where_the_body_allows(
         db, settings, stand_in_may_vote=may_vote, quorum_numerator=1, quorum_denominator=2
     )
     deputy_seat = await add_deputy(db, settings, live, live.seats["member"])
-    chair = await _tablet(client, settings, live, "chair", tablets)
-    deputy = await _tablet(client, settings, live, "deputy", tablets)
+    chair = await seat_tablet(client, settings, live, "chair", tablets)
+    deputy = await seat_tablet(client, settings, live, "deputy", tablets)
     meeting = live.meeting_id
     await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     assert (await chair.check_in(meeting)).status_code == 200
@@ -242,7 +239,7 @@ async def test_opening_before_the_scheduled_date_is_confirmed_and_audited(
         assert meeting is not None
         meeting.starts_at = utcnow() + timedelta(days=3)
         tx.session.add(meeting)
-    chair = await _tablet(client, settings, live, "chair", tablets)
+    chair = await seat_tablet(client, settings, live, "chair", tablets)
     url = f"/api/meetings/{live.meeting_id}/session/open"
     # The quorum warning confirmed alone does not pass over the date: each is its own.
     refused = await chair.client.post(url, json=OPEN_ANYWAY)
@@ -264,7 +261,7 @@ async def test_opening_after_the_scheduled_date_passed_is_confirmed_and_audited(
         assert meeting is not None
         meeting.starts_at = utcnow() - timedelta(days=4)
         tx.session.add(meeting)
-    chair = await _tablet(client, settings, live, "chair", tablets)
+    chair = await seat_tablet(client, settings, live, "chair", tablets)
     url = f"/api/meetings/{live.meeting_id}/session/open"
     refused = await chair.client.post(url, json={"confirm": True, "confirm_early": True})
     assert refused.status_code == 409
@@ -281,8 +278,8 @@ async def test_a_vote_on_an_item_whose_documents_changed_is_confirmed_and_audite
     client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
 ) -> None:
     live = await make_session(db, settings)
-    chair = await _tablet(client, settings, live, "chair", tablets)
-    member = await _tablet(client, settings, live, "member", tablets)
+    chair = await seat_tablet(client, settings, live, "chair", tablets)
+    member = await seat_tablet(client, settings, live, "member", tablets)
     meeting = live.meeting_id
     await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     for one in (chair, member):
@@ -329,9 +326,9 @@ async def test_a_ballot_signs_the_versions_frozen_when_the_vote_opened(
     client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
 ) -> None:
     live = await make_session(db, settings)
-    chair = await _tablet(client, settings, live, "chair", tablets)
-    member = await _tablet(client, settings, live, "member", tablets)
-    office = await _tablet(client, settings, live, "secretariat", tablets)
+    chair = await seat_tablet(client, settings, live, "chair", tablets)
+    member = await seat_tablet(client, settings, live, "member", tablets)
+    office = await seat_tablet(client, settings, live, "secretariat", tablets)
     meeting, item = live.meeting_id, live.items[1]
     first, second = make_pdf(text="Du thao lan 1"), make_pdf(text="Du thao lan 2")
     added = await _upload(

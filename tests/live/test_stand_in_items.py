@@ -13,23 +13,31 @@ from ecabinet.minutes.render import EvidenceSummary, render_minutes
 from ecabinet.settings import Settings
 
 from ..support.deliberation import pdf_text
-from ..support.live import Tablet, add_deputy, audit_kinds, make_session, seat_id
-from .test_session_api import OPEN_ANYWAY, _post, _tablet, tablets  # noqa: F401
+from ..support.live import (
+    OPEN_ANYWAY,
+    Tablet,
+    add_deputy,
+    audit_kinds,
+    make_session,
+    post,
+    seat_id,
+    seat_tablet,
+)
 
 
 async def test_a_stand_in_votes_only_on_the_items_the_mandate_names(
     client: httpx.AsyncClient,
     db: Database,
     settings: Settings,
-    tablets: list[Tablet],  # noqa: F811
+    tablets: list[Tablet],
 ) -> None:
     live = await make_session(
         db, settings, stand_in_may_vote=True, quorum_numerator=1, quorum_denominator=2
     )
     deputy_seat = await add_deputy(db, settings, live, live.seats["member"])
-    chair = await _tablet(client, settings, live, "chair", tablets)
-    member = await _tablet(client, settings, live, "member", tablets)
-    deputy = await _tablet(client, settings, live, "deputy", tablets)
+    chair = await seat_tablet(client, settings, live, "chair", tablets)
+    member = await seat_tablet(client, settings, live, "member", tablets)
+    deputy = await seat_tablet(client, settings, live, "deputy", tablets)
     meeting, covered, other = live.meeting_id, live.items[1], live.items[2]
     plan = f"/api/meetings/{meeting}/attendance-plans/me"
     deputy_id = await seat_id(db, deputy_seat)
@@ -48,23 +56,23 @@ async def test_a_stand_in_votes_only_on_the_items_the_mandate_names(
     assert answered.status_code == 200, answered.text
     assert answered.json()["standInItems"] == [covered]
 
-    await _post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
+    await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     assert (await chair.check_in(meeting)).status_code == 200
     assert (await deputy.check_in(meeting)).status_code == 200
 
     # The covered item: the deputy counts for the member and votes.
-    state = await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": covered})
+    state = await post(chair, f"/api/meetings/{meeting}/session/next", {"item": covered})
     assert state["quorum"]["present"] == 2
-    poll = await _post(chair, f"/api/items/{covered}/polls")
+    poll = await post(chair, f"/api/items/{covered}/polls")
     assert (await deputy.vote(poll, "for")).status_code == 201
-    await _post(chair, f"/api/polls/{poll['id']}/close")
+    await post(chair, f"/api/polls/{poll['id']}/close")
 
     # Another item: the member's seat is absent, and the deputy's ballot is refused.
-    state = await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": other})
+    state = await post(chair, f"/api/meetings/{meeting}/session/next", {"item": other})
     assert state["quorum"]["present"] == 1
     line = next(a for a in state["attendance"] if a["stand_in"] == "Thứ trưởng")
     assert line["present"] is False
-    poll = await _post(chair, f"/api/items/{other}/polls")
+    poll = await post(chair, f"/api/items/{other}/polls")
     refused = await deputy.options(poll, "for")
     assert refused.status_code == 403
     assert refused.json()["detail"] == (
@@ -72,7 +80,7 @@ async def test_a_stand_in_votes_only_on_the_items_the_mandate_names(
         "the member's seat is counted absent on it."
     )
     assert "refused.ballot" in await audit_kinds(db, "refused.")
-    await _post(chair, f"/api/polls/{poll['id']}/close")
+    await post(chair, f"/api/polls/{poll['id']}/close")
 
     async with db.read() as session:
         record = await collect(session, settings, meeting)

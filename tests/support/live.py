@@ -262,9 +262,9 @@ def live_settings(database_url: str, tmp_path: Path, port: int, heartbeat: int =
 async def role_tablet(
     client: httpx.AsyncClient, settings: Settings, live: Session, role: str, made: list[Tablet]
 ) -> Tablet:
-    one = await tablet(client._transport, str(client.base_url), settings, live.seats[role])
+    """A seat's tablet that also posts forms (with the CSRF header)."""
+    one = await seat_tablet(client, settings, live, role, made)
     one.client.headers.update(await csrf_header(one.client))
-    made.append(one)
     return one
 
 
@@ -309,3 +309,16 @@ async def mark_triaged(db: Database, meeting_id: int) -> None:
         assert meeting is not None
         meeting.triaged_at = utcnow()
         tx.session.add(meeting)
+
+
+async def seat_tablet(
+    client: httpx.AsyncClient, settings: Settings, live: Session, role: str, made: list[Tablet]
+) -> Tablet:
+    """The tablet of the seat ``role``, in process beside ``client``, kept in ``made``."""
+    one = await tablet(client._transport, str(client.base_url), settings, live.seats[role])
+    made.append(one)
+    return one
+
+
+# Opened before anyone checks in: the chair confirms the warning about the quorum.
+OPEN_ANYWAY = {"confirm": True}
