@@ -404,6 +404,7 @@ def _conclusions(record: MinutesRecord, _: Words) -> list[Flowable]:
 
 def _evidence(record: MinutesRecord, evidence: EvidenceSummary, _: Words) -> list[Flowable]:
     head = record.audit_head
+    annulled = sum(len(v.ballots) for v in record.votes if v.annulled and not v.secret)
     return [
         para(
             _(
@@ -413,6 +414,19 @@ def _evidence(record: MinutesRecord, evidence: EvidenceSummary, _: Words) -> lis
                 file=FILE_NAME,
                 n=evidence.ballots,
             )
+        ),
+        *(
+            [
+                para(
+                    _(
+                        "%(n)s of them were cast in annulled votes: they are verified and "
+                        "not counted.",
+                        n=annulled,
+                    )
+                )
+            ]
+            if annulled
+            else []
         ),
         para(_("SHA-256 of the evidence file: %(hash)s", hash=evidence.sha256), "mono"),
         para(

@@ -266,3 +266,20 @@ async def test_a_secret_option_vote_is_recounted_from_its_receipts(
         "Vote 1 (secret ballot): the receipts' choices recount to opt1 0, opt2 0, opt3 3, "
         "abstain 1, but the minutes record opt1 1, opt2 0, opt3 3, abstain 0."
     ]
+
+
+async def test_a_rerun_of_an_annulled_option_vote_offers_the_same_options(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    live, (chair, member, *_) = await voting(client, db, settings, tablets)
+    poll = await open_options_vote(chair, live.items[1])
+    assert (await member.vote(poll, "opt2")).status_code == 201
+    annulled = await chair.client.post(
+        f"/api/polls/{poll['id']}/annul", json={"reason": "Nhầm phương án"}
+    )
+    assert annulled.status_code == 200, annulled.text
+    again = await _post(chair, f"/api/polls/{poll['id']}/rerun")
+    assert again["rerun_of"] == poll["id"]
+    assert again["options"] == poll["options"]
+    assert again["question_options"] == poll["question_options"]
+    assert (await member.vote(again, "opt3")).status_code == 201
