@@ -278,7 +278,7 @@ async def test_a_rerun_of_an_annulled_option_vote_offers_the_same_options(
         f"/api/polls/{poll['id']}/annul", json={"reason": "Nhầm phương án"}
     )
     assert annulled.status_code == 200, annulled.text
-    again = await _post(chair, f"/api/polls/{poll['id']}/rerun")
+    again = await post(chair, f"/api/polls/{poll['id']}/rerun")
     assert again["rerun_of"] == poll["id"]
     assert again["options"] == poll["options"]
     assert again["question_options"] == poll["question_options"]
