@@ -81,7 +81,7 @@ async def prepare(
     from ecabinet.actions.bodies import add_member, create_body
     from ecabinet.actions.documents import add_version, create_document
     from ecabinet.actions.meetings import create_meeting, publish_meeting
-    from ecabinet.auth.sessions import start_session
+    from ecabinet.auth.logins import start_login
     from ecabinet.db import Database
     from ecabinet.documents.checks import PdfLimits, check_upload
     from ecabinet.documents.storage import DirectoryStore, store_for
@@ -145,7 +145,7 @@ async def prepare(
             )
             person = await tx.session.get(Person, seat.person_id)
             assert person is not None
-            token = await start_session(tx.session, person, credential_id=None)
+            token = await start_login(tx.session, person, credential_id=None)
             cookies.append(f"ecab_session={token}")
     for sha in digests:
         if not files.path_of(sha).exists():

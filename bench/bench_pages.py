@@ -92,7 +92,7 @@ async def prepare(workdir: Path, database_url: str) -> tuple[int, dict[str, str]
     """The demo Government; signed-in sessions for a member and the secretariat."""
     from sqlmodel import select
 
-    from ecabinet.auth.sessions import start_session
+    from ecabinet.auth.logins import start_login
     from ecabinet.db import Database
     from ecabinet.demo.seed import prepare_demo
     from ecabinet.models import Meeting, Membership, Person
@@ -116,7 +116,7 @@ async def prepare(workdir: Path, database_url: str) -> tuple[int, dict[str, str]
             assert seat is not None
             person = await tx.session.get(Person, seat.person_id)
             assert person is not None
-            tokens[role.value] = await start_session(tx.session, person, credential_id=None)
+            tokens[role.value] = await start_login(tx.session, person, credential_id=None)
     await db.dispose()
     assert meeting.id is not None
     return meeting.id, tokens

@@ -184,7 +184,7 @@ async def run(args: argparse.Namespace) -> None:
     from sqlmodel import select
 
     from ecabinet.app import create_app
-    from ecabinet.auth.sessions import start_session
+    from ecabinet.auth.logins import start_login
     from ecabinet.db import Database
     from ecabinet.demo.seed import seed_government
     from ecabinet.documents import rendering, textlayer
@@ -215,7 +215,7 @@ async def run(args: argparse.Namespace) -> None:
                     select(Person).where(Person.full_name == "Lưu Thị Thanh Hương")
                 )
             ).one()
-            token = await start_session(tx.session, minister, credential_id=None, fresh_minutes=600)
+            token = await start_login(tx.session, minister, credential_id=None, fresh_minutes=600)
         started = time.perf_counter()
         await add_documents(db, settings, body, max(1, args.documents // 100), args.documents, rng)
         generated = time.perf_counter() - started

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from ecabinet.auth.sessions import start_session
+from ecabinet.auth.logins import start_login
 from ecabinet.db import Database
 from ecabinet.migrate import upgrade
 from ecabinet.models import (
@@ -125,7 +125,7 @@ async def _fill(
         tx.session.add_all(rows)
         result: list[Member] = []
         for n, person in enumerate(people):
-            token = await start_session(tx.session, person, credential_id=None)
+            token = await start_login(tx.session, person, credential_id=None)
             device = None
             if n < voters:
                 device, credential = _passkey(person, origin, rp_id)

@@ -34,9 +34,9 @@ class Audience(StrEnum):
     PEOPLE = "people"
     # A notice for those of the body who may view the matrix of written positions.
     POSITIONS = "positions"
-    # Sign-in sessions that ended (a revoked or cloned passkey): every process closes
-    # their connections; nobody is shown anything.
-    SESSIONS = "sessions"
+    # Logins (sign-in sessions) that ended (a revoked or cloned passkey): every process
+    # closes their connections; nobody is shown anything.
+    LOGINS = "logins"
 
 
 class EventKind(StrEnum):
@@ -72,7 +72,7 @@ class EventKind(StrEnum):
     COMMENT_REPLIED = "comment.replied"
     COMMENT_RESOLVED = "comment.resolved"
     POSITION_CHANGED = "position.changed"
-    SESSIONS_ENDED = "sessions.ended"
+    LOGINS_ENDED = "logins.ended"
 
 
 # --- payloads: what each kind carries to the tablets --------------------------------------
@@ -152,7 +152,7 @@ class PositionChanged(Payload):
 
 
 @dataclass(frozen=True)
-class SessionsEnded(Payload):
+class LoginsEnded(Payload):
     logins: tuple[int, ...]
     reason: str
 
@@ -201,7 +201,7 @@ KINDS: dict[EventKind, Spec] = {
     EventKind.COMMENT_REPLIED: _COMMENT,
     EventKind.COMMENT_RESOLVED: _COMMENT,
     EventKind.POSITION_CHANGED: Spec(Audience.POSITIONS, PositionChanged),
-    EventKind.SESSIONS_ENDED: Spec(Audience.SESSIONS, SessionsEnded),
+    EventKind.LOGINS_ENDED: Spec(Audience.LOGINS, LoginsEnded),
 }
 
 

@@ -8,7 +8,7 @@ from sqlmodel import select
 from .. import audit
 from ..auth.actor import Actor
 from ..auth.permissions import Permission, ensure
-from ..auth.quarantine import Action, ensure_session_may
+from ..auth.quarantine import Action, ensure_login_may
 from ..db import Tx
 from ..errors import NotFound, ValidationFailed
 from ..models import Membership
@@ -22,7 +22,7 @@ async def assign(tx: Tx, actor: Actor, *, assistant_id: int, member_id: int | No
     if assistant is None:
         raise NotFound("There is no seat with the number %(id)s.", id=assistant_id)
     ensure(actor, Permission.MANAGE_MEMBERS, assistant.body_id)
-    await ensure_session_may(tx, actor, Action.MANAGE_PEOPLE)
+    await ensure_login_may(tx, actor, Action.MANAGE_PEOPLE)
     if member_id is not None:
         member = await tx.session.get(Membership, member_id)
         if member is None or member.body_id != assistant.body_id:

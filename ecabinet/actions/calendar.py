@@ -13,9 +13,9 @@ from sqlmodel import col, select
 
 from .. import audit
 from ..auth.actor import Actor
+from ..auth.logins import hash_token
 from ..auth.passkeys import refuse
 from ..auth.permissions import ensure_signed_in
-from ..auth.sessions import hash_token
 from ..db import Tx
 from ..errors import NotFound
 from ..i18n import gettext_for

@@ -9,9 +9,9 @@ from sqlmodel import col, select
 from .. import audit
 from ..auth import passkeys
 from ..auth.actor import Actor
+from ..auth.login_ends import end_logins_of_credential
 from ..auth.permissions import Permission, can, ensure_signed_in
-from ..auth.quarantine import Action, ensure_session_may
-from ..auth.session_ends import end_sessions_of_credential
+from ..auth.quarantine import Action, ensure_login_may
 from ..db import Tx
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..i18n import N_
@@ -45,7 +45,7 @@ async def _ensure_may_change(tx: Tx, actor: Actor, row: PasskeyCredential) -> No
     """A passkey in quarantine may retire itself, never the person's other devices: a
     thief who revoked them would leave nobody to reject the thief's passkey."""
     if actor.login is None or actor.login.credential_id != row.id:
-        await ensure_session_may(tx, actor, Action.CHANGE_DEVICES)
+        await ensure_login_may(tx, actor, Action.CHANGE_DEVICES)
 
 
 async def rename_passkey(tx: Tx, actor: Actor, passkey_id: int, name: str) -> PasskeyCredential:
@@ -100,7 +100,7 @@ async def revoke_for_person(
 ) -> PasskeyCredential:
     """The secretariat revokes a lost or stolen device."""
     await ensure_manages(tx, actor, person_id)
-    await ensure_session_may(tx, actor, Action.MANAGE_PEOPLE)
+    await ensure_login_may(tx, actor, Action.MANAGE_PEOPLE)
     row = await tx.session.get(PasskeyCredential, passkey_id)
     if row is None or row.person_id != person_id:
         raise NotFound("This person has no passkey with the number %(id)s.", id=passkey_id)
@@ -117,7 +117,7 @@ async def revoke_row(
     tx.session.add(row)
     assert row.id is not None
     # Whoever holds the lost device must not stay signed in through it.
-    await end_sessions_of_credential(tx, row.id, reason="revoked")
+    await end_logins_of_credential(tx, row.id, reason="revoked")
     await audit.record(
         tx.session,
         "passkey.revoked",
@@ -133,7 +133,7 @@ async def add_device_options(
     tx: Tx, settings: Settings, actor: Actor, *, client: passkeys.Client
 ) -> dict[str, Any]:
     ensure_fresh(actor)
-    await ensure_session_may(tx, actor, Action.ADD_DEVICE)
+    await ensure_login_may(tx, actor, Action.ADD_DEVICE)
     assert actor.person is not None
     return await passkeys.registration_options(
         tx, settings, actor.person, client=client, purpose=ADD_DEVICE
@@ -144,7 +144,7 @@ async def add_device(
     tx: Tx, settings: Settings, actor: Actor, credential: dict[str, Any], device_name: str
 ) -> PasskeyCredential:
     ensure_fresh(actor)
-    await ensure_session_may(tx, actor, Action.ADD_DEVICE)
+    await ensure_login_may(tx, actor, Action.ADD_DEVICE)
     assert actor.person is not None
     row = await passkeys.register_credential(
         tx,

@@ -18,8 +18,8 @@ from sqlmodel import col, func, select
 from .. import audit
 from ..auth import passkeys
 from ..auth.actor import Actor
-from ..auth.quarantine import Action, ensure_session_may
-from ..auth.sessions import hash_token
+from ..auth.logins import hash_token
+from ..auth.quarantine import Action, ensure_login_may
 from ..db import Tx
 from ..errors import Forbidden, NotFound
 from ..models import (
@@ -125,7 +125,7 @@ async def issue_first_enrollment(
     """The secretariat's first-enrollment link: only for a person whose every seat is in
     a body where the caller is secretariat (a system administrator: only for a person
     without a seat)."""
-    await ensure_session_may(tx, actor, Action.MANAGE_PEOPLE)
+    await ensure_login_may(tx, actor, Action.MANAGE_PEOPLE)
     person = await _person(tx, person_id)
     bodies = await seat_bodies(tx, person_id)
     subject = f"person:{person_id}"

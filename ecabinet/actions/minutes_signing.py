@@ -24,7 +24,7 @@ from .. import audit
 from ..auth import passkeys
 from ..auth.actor import Actor
 from ..auth.permissions import Permission, can, ensure, ensure_signed_in
-from ..auth.quarantine import Action, ensure_session_may
+from ..auth.quarantine import Action, ensure_login_may
 from ..ballots.evidence import canonical_json
 from ..db import Tx
 from ..documents.storage import store_for
@@ -246,7 +246,7 @@ async def _ready_to_sign(
         raise NotFound("There is no signer %(role)s.", role=role)
     meeting, minutes = await _drafted(tx, meeting_id)
     _ensure_signer(actor, meeting, role)
-    await ensure_session_may(tx, actor, Action.SIGN_MINUTES)
+    await ensure_login_may(tx, actor, Action.SIGN_MINUTES)
     _ensure_turn(minutes, role)
     return meeting, minutes
 

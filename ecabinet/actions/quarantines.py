@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from .. import audit
 from ..auth.actor import Actor
 from ..auth.permissions import ensure_signed_in
-from ..auth.quarantine import Action, active_quarantine, ensure_session_may
+from ..auth.quarantine import Action, active_quarantine, ensure_login_may
 from ..db import Tx
 from ..errors import Conflict, NotFound
 from ..models import PasskeyCredential, PasskeyQuarantine, utcnow
@@ -41,7 +41,7 @@ async def _target(
     if row is None or row.person_id != actor.person_id:
         raise NotFound("You have no passkey with the number %(id)s.", id=passkey_id)
     # The session's own passkey must be one of the earlier, trusted devices.
-    await ensure_session_may(tx, actor, Action.END_QUARANTINE)
+    await ensure_login_may(tx, actor, Action.END_QUARANTINE)
     quarantine = await active_quarantine(tx.session, row.id)
     if quarantine is None or row.revoked_at is not None:
         raise Conflict("This passkey is not in quarantine.")

@@ -8,8 +8,8 @@ from typing import Any
 from .. import audit
 from ..auth import passkeys
 from ..auth.actor import Actor
+from ..auth.logins import end_login, start_login
 from ..auth.permissions import ensure_signed_in
-from ..auth.sessions import end_session, start_session
 from ..db import Tx
 from ..errors import Forbidden
 from ..models import utcnow
@@ -35,7 +35,7 @@ async def finish_signin(
 ) -> str:
     """Verify the assertion and open a session; returns the cookie's token."""
     assertion = await passkeys.verify_assertion(tx, settings, credential, purpose=SIGNIN)
-    token = await start_session(
+    token = await start_login(
         tx.session,
         assertion.person,
         credential_id=assertion.credential.id,
@@ -60,7 +60,7 @@ async def open_session_after_enrollment(
 
     person = await tx.session.get(Person, person_id)
     assert person is not None
-    token = await start_session(
+    token = await start_login(
         tx.session,
         person,
         credential_id=credential_id,
@@ -80,7 +80,7 @@ async def open_session_after_enrollment(
 
 
 async def sign_out(tx: Tx, actor: Actor, token: str | None) -> None:
-    login = await end_session(tx.session, token)
+    login = await end_login(tx.session, token)
     if login is not None:
         await audit.record(
             tx.session,

@@ -56,7 +56,7 @@ from ..models import (
 )
 from ..settings import Settings
 from . import attestation, quarantine
-from .session_ends import end_sessions_of_credential
+from .login_ends import end_logins_of_credential
 
 SUPPORTED_ALGORITHMS = [
     COSEAlgorithmIdentifier.EDDSA,
@@ -588,7 +588,7 @@ async def verify_assertion(
         assert row.id is not None
         # Either copy may be the thief's: every session the key opened ends, and its
         # websockets close, in every server process.
-        ended = await end_sessions_of_credential(tx, row.id, reason="cloned")
+        ended = await end_logins_of_credential(tx, row.id, reason="cloned")
         await audit.record(
             tx.session,
             "passkey.blocked",

@@ -5,7 +5,7 @@ Every path that acts for a person calls :func:`ensure_not_quarantined`, with the
 that proved the person: the assertion's credential for ballots, check-in, approvals and
 recovery approvals (through :func:`ecabinet.auth.passkeys.verify_assertion`), and the
 credential the session was opened with for signing minutes, adding devices and managing
-people (through :func:`ensure_session_may`).
+people (through :func:`ensure_login_may`).
 """
 
 from __future__ import annotations
@@ -159,8 +159,8 @@ async def refuse_if_active(
     )
 
 
-async def ensure_session_may(tx: Tx, actor: Actor, action: Action) -> None:
-    """The check for actions taken on the strength of the session: the passkey it was
+async def ensure_login_may(tx: Tx, actor: Actor, action: Action) -> None:
+    """The check for actions taken on the strength of the login: the passkey it was
     opened with must not be in quarantine."""
     ensure_signed_in(actor)
     assert actor.login is not None

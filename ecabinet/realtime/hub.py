@@ -22,8 +22,8 @@ from typing import Any
 from ..actions import displays, seat_view
 from ..actions.live_state import snapshot
 from ..actions.seat_view import SeatView
+from ..auth.login_ends import LOGINS_ENDED
 from ..auth.permissions import Permission, can
-from ..auth.session_ends import SESSIONS_ENDED
 from ..db import Database
 from ..events import Audience, Event
 from ..models import Meeting
@@ -61,7 +61,7 @@ ROUTES: dict[Audience, Route | None] = {
     Audience.BODY: seated,
     Audience.PEOPLE: named,
     Audience.POSITIONS: matrix_viewers,
-    Audience.SESSIONS: None,  # closes connections (deliver_one), shows nothing
+    Audience.LOGINS: None,  # closes connections (deliver_one), shows nothing
 }
 
 
@@ -160,8 +160,8 @@ class Hub:
             self.deliver_one(event)
 
     def deliver_one(self, event: Event) -> None:
-        if event.kind == SESSIONS_ENDED:
-            self._close_sessions(set(event.data.get("logins") or ()))
+        if event.kind == LOGINS_ENDED:
+            self._close_logins(set(event.data.get("logins") or ()))
             return
         if event.meeting_id is not None and self.watchers.get(event.meeting_id):
             self._channel(event.meeting_id).push(event)
@@ -170,8 +170,8 @@ class Hub:
         if route is not None and not event.trimmed:
             self._notify(event, route)
 
-    def _close_sessions(self, logins: set[int]) -> None:
-        """Sessions ended elsewhere (a revoked or cloned passkey): their sockets close now."""
+    def _close_logins(self, logins: set[int]) -> None:
+        """Logins ended elsewhere (a revoked or cloned passkey): their sockets close now."""
         for connection in list(self.connections):
             if connection.login_id in logins:
                 task = asyncio.get_running_loop().create_task(connection.close(4401, "signed out"))

@@ -11,18 +11,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import devices, enrollment, quarantines, security_notices, signin
+from ..auth.logins import LOGIN_COOKIE
 from ..auth.permissions import ensure_signed_in
-from ..auth.sessions import SESSION_COOKIE
 from ..models import Body, Membership, PasskeyCredential, PasskeyQuarantine, Person
 from . import bodies, guesses
 from .bodies import FAKE_CREDENTIAL, CamelBody, Credential, example, parsed, takes
 from .common import (
     actor_of,
-    clear_session_cookie,
+    clear_login_cookie,
     client_of,
     db_of,
     int_param,
-    set_session_cookie,
+    set_login_cookie,
     settings_of,
 )
 from .routing import api
@@ -110,7 +110,7 @@ async def enroll(request: Request) -> Response:
     response = JSONResponse(
         {"person": person_json(person), "passkey": passkey_json(row)}, status_code=201
     )
-    set_session_cookie(response, token, settings)
+    set_login_cookie(response, token, settings)
     return response
 
 
@@ -122,7 +122,7 @@ async def session_options(request: Request) -> Response:
 
 
 @takes(PasskeyAnswer)
-async def start_session(request: Request) -> Response:
+async def start_login(request: Request) -> Response:
     """Sign in with a passkey assertion; sets the HttpOnly session cookie."""
     body = await parsed(request, PasskeyAnswer)
     settings = settings_of(request)
@@ -131,16 +131,16 @@ async def start_session(request: Request) -> Response:
             tx, settings, body.credential.model_dump(), client=client_of(request)
         )
     response = JSONResponse({"status": "signed-in"})
-    set_session_cookie(response, token, settings)
+    set_login_cookie(response, token, settings)
     return response
 
 
-async def end_session(request: Request) -> Response:
+async def end_login(request: Request) -> Response:
     """Sign out: the session ends on the server and the cookie is cleared."""
     async with db_of(request).transaction() as tx:
-        await signin.sign_out(tx, actor_of(request), request.cookies.get(SESSION_COOKIE))
+        await signin.sign_out(tx, actor_of(request), request.cookies.get(LOGIN_COOKIE))
     response = Response(status_code=204)
-    clear_session_cookie(response, settings_of(request))
+    clear_login_cookie(response, settings_of(request))
     return response
 
 
@@ -293,8 +293,8 @@ def routes() -> list[BaseRoute]:
         api("/api/enrollments/{token}/options", enrollment_options, methods=["POST"], public=True),
         api("/api/enrollments/{token}", enroll, methods=["POST"], public=True),
         api("/api/session/options", session_options, methods=["POST"], public=True),
-        api("/api/session", start_session, methods=["POST"], public=True),
-        api("/api/session", end_session, methods=["DELETE"], public=True),
+        api("/api/session", start_login, methods=["POST"], public=True),
+        api("/api/session", end_login, methods=["DELETE"], public=True),
         api("/api/session/fresh/options", fresh_options, methods=["POST"]),
         api("/api/session/fresh", confirm_fresh, methods=["POST"]),
         api("/api/me", me),

@@ -6,8 +6,8 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from ..auth.actor import ANONYMOUS, Actor
+from ..auth.logins import LOGIN_COOKIE
 from ..auth.passkeys import Client
-from ..auth.sessions import SESSION_COOKIE
 from ..db import Database
 from ..errors import NotFound
 from ..settings import Settings
@@ -41,9 +41,9 @@ def int_param(request: Request, name: str) -> int:
     return value
 
 
-def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+def set_login_cookie(response: Response, token: str, settings: Settings) -> None:
     response.set_cookie(
-        SESSION_COOKIE,
+        LOGIN_COOKIE,
         token,
         max_age=settings.session_absolute_hours * 3600,
         httponly=True,
@@ -53,7 +53,7 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
     )
 
 
-def clear_session_cookie(response: Response, settings: Settings) -> None:
+def clear_login_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(
-        SESSION_COOKIE, httponly=True, samesite="strict", secure=settings.secure_cookies, path="/"
+        LOGIN_COOKIE, httponly=True, samesite="strict", secure=settings.secure_cookies, path="/"
     )

@@ -22,7 +22,7 @@ from .. import audit
 from ..actions import displays
 from ..actions.access import load_meeting, meeting_access
 from ..auth.actor import Actor
-from ..auth.sessions import SESSION_COOKIE, actor_for_token
+from ..auth.logins import LOGIN_COOKIE, actor_for_token
 from ..errors import CsrfRefused, EcabinetError, TooManyRequests, Unauthenticated
 from ..i18n import gettext_for
 from ..models import DisplaySeat
@@ -76,7 +76,7 @@ async def live_socket(websocket: WebSocket) -> None:
         )
         return
     async with db_of(websocket).read() as session:
-        actor = await actor_for_token(session, websocket.cookies.get(SESSION_COOKIE), settings)
+        actor = await actor_for_token(session, websocket.cookies.get(LOGIN_COOKIE), settings)
         screen = (
             None
             if actor.signed_in

@@ -14,14 +14,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import devices, enrollment, quarantines, recovery, roster, security_notices, signin
+from ..auth.logins import LOGIN_COOKIE
 from ..auth.permissions import ensure_signed_in
-from ..auth.sessions import SESSION_COOKIE
 from ..errors import ValidationFailed
 from ..i18n import N_
 from ..minutes.register import key_fingerprint
 from ..models import PasskeyCredential, PasskeyQuarantine
 from . import guesses
-from .common import actor_of, clear_session_cookie, db_of, int_param, settings_of
+from .common import actor_of, clear_login_cookie, db_of, int_param, settings_of
 from .qr import qr_data_uri
 from .routing import page
 from .templating import locale_of, render
@@ -123,9 +123,9 @@ async def signin_page(request: Request) -> Response:
 
 async def signout(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
-        await signin.sign_out(tx, actor_of(request), request.cookies.get(SESSION_COOKIE))
+        await signin.sign_out(tx, actor_of(request), request.cookies.get(LOGIN_COOKIE))
     response = see_other("/")
-    clear_session_cookie(response, settings_of(request))
+    clear_login_cookie(response, settings_of(request))
     return response
 
 
@@ -186,7 +186,7 @@ async def revoke_device(request: Request) -> Response:
     if actor.login is not None and actor.login.credential_id == row.id:
         # Revoking the device in hand ends this very session: say so by signing out.
         response = see_other("/signin")
-        clear_session_cookie(response, settings_of(request))
+        clear_login_cookie(response, settings_of(request))
         return response
     return see_other("/me/devices")
 

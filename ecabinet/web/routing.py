@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..auth.sessions import SESSION_COOKIE, actor_and_unread
+from ..auth.logins import LOGIN_COOKIE, actor_and_unread
 from ..errors import CsrfRefused, Unauthenticated, UnsupportedMediaType
 from . import csrf
 
@@ -29,7 +29,7 @@ async def load_actor(request: Request, *, count_unread: bool = False) -> None:
         # Pages show the unread count in the top bar's badge (live.js keeps it current).
         actor, unread = await actor_and_unread(
             session,
-            request.cookies.get(SESSION_COOKIE),
+            request.cookies.get(LOGIN_COOKIE),
             request.app.state.settings,
             count_unread=count_unread,
         )

@@ -179,10 +179,10 @@ async def test_notices_reach_only_their_recipients() -> None:
 
 def test_every_audience_has_a_route_and_only_those_shown_otherwise_have_none() -> None:
     assert set(ROUTES) == set(Audience)
-    # The meeting's stream shows its events as state; SESSIONS closes connections.
+    # The meeting's stream shows its events as state; LOGINS closes connections.
     assert {a for a, route in ROUTES.items() if route is None} == {
         Audience.MEETING,
-        Audience.SESSIONS,
+        Audience.LOGINS,
     }
 
 

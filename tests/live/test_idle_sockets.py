@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from ecabinet.auth.sessions import start_session
+from ecabinet.auth.logins import start_login
 from ecabinet.db import Database
 from ecabinet.models import LoginSession, Meeting, Person, utcnow
 from ecabinet.realtime import presence
@@ -31,7 +31,7 @@ async def _login(db: Database, person_id: int, idle_for: timedelta) -> int:
     async with db.transaction() as tx:
         person = await tx.session.get(Person, person_id)
         assert person is not None
-        await start_session(tx.session, person, credential_id=None)
+        await start_login(tx.session, person, credential_id=None)
         login = (
             await tx.session.exec(
                 select(LoginSession)

@@ -1,8 +1,9 @@
-"""Ending every sign-in session opened with one passkey, and closing their websockets.
+"""Ending every login (sign-in session) opened with one passkey, and closing their
+websockets.
 
-The sessions end in the database (the cookie is only a key to a row); the event, published
+The logins end in the database (the cookie is only a key to a row); the event, published
 after commit, reaches every server process (in-process bus on SQLite, LISTEN/NOTIFY on
-PostgreSQL), and each hub closes the live connections of those sessions at once instead of
+PostgreSQL), and each hub closes the live connections of those logins at once instead of
 at its next heartbeat.
 """
 
@@ -11,14 +12,14 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from ..db import Tx
-from ..events import Event, EventKind, SessionsEnded
+from ..events import Event, EventKind, LoginsEnded
 from ..models import LoginSession, utcnow
 
-SESSIONS_ENDED = EventKind.SESSIONS_ENDED
+LOGINS_ENDED = EventKind.LOGINS_ENDED
 
 
-async def end_sessions_of_credential(tx: Tx, credential_id: int, *, reason: str) -> list[int]:
-    """End the open sessions signed in with this passkey; returns their ids."""
+async def end_logins_of_credential(tx: Tx, credential_id: int, *, reason: str) -> list[int]:
+    """End the open logins made with this passkey; returns their ids."""
     rows = list(
         (
             await tx.session.exec(
@@ -36,5 +37,5 @@ async def end_sessions_of_credential(tx: Tx, credential_id: int, *, reason: str)
     await tx.session.flush()
     ids = [login.id for login in rows if login.id is not None]
     if ids:
-        tx.emit(Event.of(SESSIONS_ENDED, SessionsEnded(tuple(ids), reason)))
+        tx.emit(Event.of(LOGINS_ENDED, LoginsEnded(tuple(ids), reason)))
     return ids

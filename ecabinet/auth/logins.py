@@ -1,7 +1,8 @@
-"""Signed-in sessions: a random token in an HttpOnly cookie, its hash in the database.
+"""Logins (sign-in sessions): a random token in an HttpOnly cookie, its hash in the
+database.
 
-The server can end a session at once (sign-out, a revoked passkey, a timeout) because
-the cookie is only a key to a row, not the session itself.
+The server can end a login at once (sign-out, a revoked passkey, a timeout) because the
+cookie is only a key to a row, not the login itself. ``db`` is the database session.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from ..models import LoginSession, Membership, Notification, Person, utcnow
 from ..settings import Settings
 from .actor import ANONYMOUS, Actor
 
-SESSION_COOKIE = "ecab_session"
+# The name browsers already hold: renaming the cookie would sign everyone out.
+LOGIN_COOKIE = "ecab_session"
 # Writing last_seen on every request would make every page a write; a minute is fine
 # for an idle timeout counted in tens of minutes.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -29,8 +31,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def start_session(
-    session: AsyncSession,
+async def start_login(
+    db: AsyncSession,
     person: Person,
     *,
     credential_id: int | None,
@@ -40,7 +42,7 @@ async def start_session(
     token = secrets.token_urlsafe(32)
     now = utcnow()
     assert person.id is not None
-    session.add(
+    db.add(
         LoginSession(
             token_hash=hash_token(token),
             person_id=person.id,
@@ -51,7 +53,7 @@ async def start_session(
             user_agent=user_agent[:255],
         )
     )
-    await session.flush()
+    await db.flush()
     return token
 
 
@@ -64,18 +66,18 @@ def is_expired(login: LoginSession, settings: Settings) -> bool:
     )
 
 
-async def actor_for_token(session: AsyncSession, token: str | None, settings: Settings) -> Actor:
-    actor, _ = await actor_and_unread(session, token, settings, count_unread=False)
+async def actor_for_token(db: AsyncSession, token: str | None, settings: Settings) -> Actor:
+    actor, _ = await actor_and_unread(db, token, settings, count_unread=False)
     return actor
 
 
 async def actor_and_unread(
-    session: AsyncSession, token: str | None, settings: Settings, *, count_unread: bool
+    db: AsyncSession, token: str | None, settings: Settings, *, count_unread: bool
 ) -> tuple[Actor, int]:
     """The actor, and for a page the number behind the notification badge."""
     if not token:
         return ANONYMOUS, 0
-    # Every request comes through here: the session, its person, their active seats (and
+    # Every request comes through here: the login, its person, their active seats (and
     # the unread count) in one round trip: one row per seat, or one row with no seat.
     unread = (
         select(func.count())
@@ -89,7 +91,7 @@ async def actor_and_unread(
         else literal(0)
     )
     rows = (
-        await session.exec(
+        await db.exec(
             select(LoginSession, Person, Membership, unread)
             .join(Person, col(Person.id) == LoginSession.person_id)
             .outerjoin(
@@ -106,34 +108,34 @@ async def actor_and_unread(
         return ANONYMOUS, 0
     seats = [seat for _, _, seat, _ in rows if seat is not None]
     if utcnow() - login.last_seen_at > TOUCH_INTERVAL:
-        await _touch(session, login)
+        await _touch(db, login)
     return Actor(person=person, login=login, memberships={m.body_id: m for m in seats}), count
 
 
-async def _touch(session: AsyncSession, login: LoginSession) -> None:
+async def _touch(db: AsyncSession, login: LoginSession) -> None:
     """Record activity for the idle timeout. It is bookkeeping: when SQLite refuses to turn
     this read into a write because another writer holds the lock ("database is locked"),
     the touch waits for a later request instead of failing this one."""
-    session.expunge_all()  # what was read stays intact whatever happens to the write
+    db.expunge_all()  # what was read stays intact whatever happens to the write
     login.last_seen_at = utcnow()
     try:
-        await session.exec(
+        await db.exec(
             update(LoginSession)
             .where(col(LoginSession.id) == login.id)
             .values(last_seen_at=login.last_seen_at)
         )
-        await session.commit()
+        await db.commit()
     except OperationalError:
-        await session.rollback()
+        await db.rollback()
 
 
-async def end_session(session: AsyncSession, token: str | None) -> LoginSession | None:
+async def end_login(db: AsyncSession, token: str | None) -> LoginSession | None:
     if not token:
         return None
     login = (
-        await session.exec(select(LoginSession).where(LoginSession.token_hash == hash_token(token)))
+        await db.exec(select(LoginSession).where(LoginSession.token_hash == hash_token(token)))
     ).first()
     if login is not None and login.ended_at is None:
         login.ended_at = utcnow()
-        session.add(login)
+        db.add(login)
     return login
