@@ -5,14 +5,17 @@ and the option adopted."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Dialog, expect
 
-from ..support.browser import Devices, LiveServer, bound, enroll
+from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll
 from ..support.live import make_session
 
 pytestmark = pytest.mark.browser
 
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-display-options.png"
 OPTIONS = ["Phương án 1: Đông Anh", "Phương án 2: Gia Lâm", "Phương án 3: Hoài Đức"]
 
 
@@ -21,7 +24,8 @@ def test_members_choose_between_three_options_and_every_screen_shows_the_one_ado
 ) -> None:
     live = live_server.call(make_session(live_server.db, live_server.settings, extra_members=1))
     meeting = live.meeting_id
-    chair, member, room = (devices.new() for _ in range(3))
+    chair, member = devices.new(), devices.new()
+    room = devices.new(viewport={"width": 1920, "height": 1080})
     phone = devices.new(viewport={"width": 390, "height": 844})
     for device, role in (
         (chair, "chair"),
@@ -67,6 +71,7 @@ def test_members_choose_between_three_options_and_every_screen_shows_the_one_ado
     expect(choices).to_have_text([*OPTIONS, "Không biểu quyết"])
     box = choices.first.bounding_box()
     assert box is not None and box["width"] <= 390 and box["height"] >= 64
+    assert_accessible(phone_page)
     for page, label in (
         (chair_page, OPTIONS[1]),
         (member_page, OPTIONS[1]),
@@ -96,3 +101,5 @@ def test_members_choose_between_three_options_and_every_screen_shows_the_one_ado
     expect(bars).to_have_attribute(
         "aria-label", "Phương án 1: 1, Phương án 2: 2, Phương án 3: 0, Không biểu quyết: 0"
     )
+    assert_accessible(display)
+    display.screenshot(path=str(SCREENSHOT))
