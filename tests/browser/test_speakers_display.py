@@ -2,22 +2,34 @@
 Chromium: the secretariat enrolls the projector (1920×1080, nobody signed in on it); a
 member declares a conflict of interest before the session; the chair and three members
 (one on a 390×844 phone) check in; two members ask to speak and the chair gives each the
-floor with the countdown running on the tablets and the display. The display's
-screenshot is docs/screenshot-display-speakers.png."""
+floor with the countdown running on the tablets and the display. Then, on that item, a
+vote annulled with a reason and re-run (the recused member not asked), and on the next
+a three-option timed vote that the server closes at its deadline; the minutes list the
+speakers, the recusal, the options and the annulment. The display's screenshots are
+docs/screenshot-display-speakers.png and docs/screenshot-display.png (the result)."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from ecabinet import clock
+from ecabinet.minutes.collect import collect
+from ecabinet.minutes.render import EvidenceSummary, render_minutes
+
 from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll, idle
+from ..support.deliberation import pdf_text
 from ..support.live import make_session, mark_triaged
 
 pytestmark = pytest.mark.browser
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-display-speakers.png"
+RESULT_SCREENSHOT = SCREENSHOT.with_name("screenshot-display.png")
+REASON = "Việc đếm phiếu bị gián đoạn do mất kết nối"
+OPTIONS = ["Phương án 1: Đông Anh", "Phương án 2: Gia Lâm", "Phương án 3: Hoài Đức"]
 CHECK_IN = "Điểm danh: dự họp tại phòng họp"
 
 
@@ -113,3 +125,73 @@ def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
     idle(chair_page)
     chair_page.get_by_role("button", name="Kết thúc phần phát biểu").click()
     expect(bound(display, "speaker")).to_have_text("Chưa có ai đang phát biểu.")
+
+    # A vote annulled with a reason, then re-run; the recused member is not asked.
+    idle(chair_page)
+    chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Thông qua Tờ trình số 2?")
+    chair_page.get_by_role("button", name="Mở biểu quyết").click()
+    expect(bound(display, "question")).to_have_text("Thông qua Tờ trình số 2?")
+    first_page.get_by_role("button", name="Tán thành", exact=True).click()
+    expect(bound(first_page, "my-ballot")).to_contain_text("Mã biên nhận")
+    idle(chair_page)
+    chair_page.get_by_label("Lý do hủy kết quả biểu quyết").fill(REASON)
+    chair_page.get_by_role("button", name="Hủy kết quả biểu quyết", exact=True).click()
+    for screen in (display, phone_page):
+        expect(bound(screen, "annulled-reason")).to_have_text(
+            f"Kết quả biểu quyết đã bị hủy: {REASON}"
+        )
+    idle(chair_page)
+    chair_page.get_by_role("button", name="Biểu quyết lại").click()
+    expect(bound(display, "question")).to_have_text("Thông qua Tờ trình số 2?")
+    for tablet in (chair_page, first_page, phone_page):
+        expect(bound(tablet, "my-ballot")).to_have_text("Đồng chí chưa biểu quyết.")
+        tablet.get_by_role("button", name="Tán thành", exact=True).click()
+        expect(bound(tablet, "my-ballot")).to_contain_text("Mã biên nhận")
+    idle(chair_page)
+    chair_page.get_by_role("button", name="Kết thúc biểu quyết").click()
+    expect(bound(display, "current-status")).to_have_text("Thông qua")
+
+    # The next item: a three-option vote with a time limit, which closes itself.
+    idle(chair_page)
+    chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
+    expect(bound(display, "current")).to_have_text("3. Tờ trình số 3")
+    chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Chọn địa điểm xây dựng bệnh viện?")
+    chair_page.get_by_label("Các phương án để lựa chọn").fill("\n".join(OPTIONS))
+    chair_page.get_by_label("Thời hạn biểu quyết").fill("0.5")
+    chair_page.get_by_role("button", name="Mở biểu quyết").click()
+    for screen in (display, phone_page):
+        expect(screen.locator('[data-part="vote-options"] li')).to_have_text(OPTIONS)
+        expect(bound(screen, "vote-countdown")).to_have_text(
+            re.compile(r"Biểu quyết kết thúc sau 0:[0-3]\d")
+        )
+    for tablet, label in (
+        (chair_page, OPTIONS[1]),
+        (first_page, OPTIONS[1]),
+        (phone_page, OPTIONS[0]),
+        (second_page, OPTIONS[1]),
+    ):
+        tablet.get_by_role("button", name=label, exact=True).click()
+        expect(bound(tablet, "my-ballot")).to_contain_text(f"{label}. ")
+    with clock.moved(timedelta(seconds=31)):
+        # Nobody closes it: the server's timer does, at the deadline.
+        for screen in (display, phone_page):
+            expect(bound(screen, "sentence")).to_contain_text("Phương án 2: Gia Lâm")
+    expect(bound(display, "vote-countdown")).to_be_hidden()
+    assert_accessible(display)
+    assert_accessible(chair_page)
+    display.screenshot(path=str(RESULT_SCREENSHOT))
+
+    async def minutes_text() -> str:
+        async with live_server.db.read() as session:
+            record = await collect(session, live_server.settings, meeting)
+        rendered = render_minutes(record, EvidenceSummary("0" * 64, 0), locale="en")
+        return " ".join(pdf_text(rendered.data).split())
+
+    text = live_server.call(minutes_text())
+    assert "Speakers, in order:" in text
+    assert "1. Người member (speech" in text and "2. Bộ trưởng 1 (speech" in text
+    assert "Did not take part (conflict of interest): Bộ trưởng 2" in text
+    assert "ANNULLED" in text and f"Reason: {REASON}" in text
+    assert "This vote re-runs the annulled vote above." in text
+    assert "Option 2 (opt2): Phương án 2: Gia Lâm: 3 votes." in text
+    assert "and it closed itself." in text
