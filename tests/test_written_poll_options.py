@@ -74,7 +74,7 @@ async def test_members_choose_an_option_in_a_written_poll_decided_once_all_answe
             json={"question": adopt["id"], "choice": "opt1"},
         )
         assert wrong.status_code == 422
-        assert wrong.json()["detail"] == "opt1 không phải là một phương án của cuộc biểu quyết này."
+        assert wrong.json()["detail"] == "opt1 không phải là một lựa chọn của cuộc biểu quyết này."
 
         for member, choice in zip(members, ["opt2", "opt2", "opt2", "opt1"], strict=False):
             assert (await vote(member, poll["id"], choose["id"], choice)).status_code == 201
