@@ -8,8 +8,8 @@ and confirming gives that browser a cookie whose hash is stored here; the secret
 revoke it at once (audited), and its live connections close within a heartbeat.
 
 What a secretariat could do with one: watch the room display from elsewhere, which shows
-what the projector shows to the room and nothing more (no documents, no positions, no
-ballot of anyone's before the result, never a vote).
+what the projector shows to the room and nothing more (no documents but the page the
+chair presents, no positions, no secret ballot's choices, never a vote).
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ and the document files.
 - a display seat (a room's projector, actions/displays.py) of the meeting's body sees what
   the room sees on the screen once the meeting is published: the agenda's titles without
   the conclusions, who is present (not who is absent or lost the connection), the open
-  vote's count, results and the list of speakers;
+  vote's count (and an open vote's roll call, when the chair chose one), results, the
+  list of speakers, and the one page the chair presents (actions/presenting.py);
 - a person of another body, or with no seat and no invitation, sees nothing of it, not
   even its title; nor does a display of another body.
 """
