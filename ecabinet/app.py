@@ -37,6 +37,7 @@ from .web import (
     calendar_views,
     display_views,
     live_socket,
+    minutes_views,
     notices_views,
     offline,
     openapi,
@@ -53,7 +54,6 @@ from .web import (
     refusals,
     tasks_views,
 )
-from .web import minutes as minutes_web
 from .web.csrf import CsrfSeedMiddleware
 from .web.errors import (
     handle_ecabinet_error,
@@ -110,7 +110,7 @@ def routes() -> list[BaseRoute]:
         *pages_live.routes(),
         *display_views.routes(),
         *live_socket.routes(),
-        *minutes_web.routes(),
+        *minutes_views.routes(),
         *reader.routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     def limit_for(path: str) -> int:
         if path == VERIFY_PATH:
-            return settings.verify_max_bytes + minutes_web.FORM_OVERHEAD
+            return settings.verify_max_bytes + minutes_views.FORM_OVERHEAD
         if path.startswith(UPLOAD_PATH_PREFIXES):
             return settings.upload_limit_bytes
         return settings.max_body_bytes

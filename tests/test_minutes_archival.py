@@ -11,7 +11,7 @@ from typing import Any
 import pikepdf
 import pytest
 
-from ecabinet.actions.minutes import make_drafts
+from ecabinet.actions.minutes_drafts import make_drafts
 from ecabinet.db import Database
 from ecabinet.minutes.ca import DemoSigning, prepare_demo_signing
 from ecabinet.minutes.collect import collect

@@ -14,7 +14,7 @@ from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
-from ecabinet.actions.minutes import make_drafts
+from ecabinet.actions.minutes_drafts import make_drafts
 from ecabinet.db import Database
 from ecabinet.minutes.collect import collect
 from ecabinet.minutes.render import SECRETARY_FIELD

@@ -16,7 +16,7 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields
 
-from ecabinet.actions.minutes import make_drafts
+from ecabinet.actions.minutes_drafts import make_drafts
 from ecabinet.cli import main
 from ecabinet.db import Database
 from ecabinet.minutes import evidence, pdfdoc

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import col, select
 
 from ecabinet import audit
-from ecabinet.actions.minutes import make_drafts
+from ecabinet.actions.minutes_drafts import make_drafts
 from ecabinet.cli import main
 from ecabinet.db import Database
 from ecabinet.minutes.collect import collect

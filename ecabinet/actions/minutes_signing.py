@@ -45,7 +45,7 @@ from ..models import Meeting, Minutes, Person, WebAuthnChallenge, utcnow
 from ..settings import Settings
 from ..vocab import MinutesState
 from . import minutes_notices
-from .minutes import meeting_of, minutes_row, read_blob
+from .minutes_drafts import meeting_of, minutes_row, read_blob
 
 APPROVAL = "minutes-approval"
 SIGNATURE = "minutes-signature"

@@ -12,7 +12,7 @@ from ..db import Tx
 from ..models import AgendaItem, Meeting, Minutes
 from ..vocab import MeetingState, MinutesState
 from .access import meeting_access
-from .minutes import meeting_of
+from .minutes_drafts import meeting_of
 from .minutes_signing import approver_name, is_chair_of, may_read_drafts
 
 

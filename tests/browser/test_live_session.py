@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Dialog, expect
 
-from ecabinet.actions.minutes import make_drafts
+from ecabinet.actions.minutes_drafts import make_drafts
 from ecabinet.minutes.collect import collect
 
 from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll, idle

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlmodel import select
 
-from ecabinet.actions.minutes import make_drafts
+from ecabinet.actions.minutes_drafts import make_drafts
 from ecabinet.db import Database
 from ecabinet.i18n import gettext_for
 from ecabinet.minutes import evidence

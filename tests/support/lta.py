@@ -31,7 +31,7 @@ from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
 from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustManager
 
-from ecabinet.actions.minutes import make_drafts
+from ecabinet.actions.minutes_drafts import make_drafts
 from ecabinet.db import Database
 from ecabinet.minutes.collect import collect
 from ecabinet.minutes.render import CHAIR_FIELD, SECRETARY_FIELD

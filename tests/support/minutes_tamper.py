@@ -19,7 +19,7 @@ from pyhanko.pdf_utils import generic
 from sqlmodel import select
 
 from ecabinet.actions.key_register import export_register
-from ecabinet.actions.minutes import make_drafts
+from ecabinet.actions.minutes_drafts import make_drafts
 from ecabinet.ballots.evidence import ballot_challenge, canonical_json
 from ecabinet.db import Database, make_engine
 from ecabinet.migrate import upgrade

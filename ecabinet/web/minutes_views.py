@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from ..actions import key_register, minutes, minutes_signing, minutes_view
+from ..actions import key_register, minutes_drafts, minutes_signing, minutes_view
 from ..errors import TooManyRequests, UnsupportedMediaType, ValidationFailed
 from ..minutes import verify_job
 from ..minutes.findings import Report
@@ -92,7 +92,7 @@ async def minutes_page(request: Request) -> Response:
 async def edit_item_form(request: Request) -> Response:
     form = await request.form()
     async with db_of(request).transaction() as tx:
-        item = await minutes.edit_item_record(
+        item = await minutes_drafts.edit_item_record(
             tx,
             actor_of(request),
             item_id=int_param(request, "item"),
@@ -106,7 +106,7 @@ async def draft_form(request: Request) -> Response:
     form = await request.form()
     meeting_id = int_param(request, "meeting")
     async with db_of(request).transaction() as tx:
-        await minutes.render_draft(
+        await minutes_drafts.render_draft(
             tx,
             settings_of(request),
             actor_of(request),
@@ -274,7 +274,7 @@ async def api_edit_item(request: Request) -> Response:
     """Set an item's discussion notes and the chair's conclusion (secretariat)."""
     body = await parsed(request, ItemRecord)
     async with db_of(request).transaction() as tx:
-        item = await minutes.edit_item_record(
+        item = await minutes_drafts.edit_item_record(
             tx,
             actor_of(request),
             item_id=int_param(request, "item"),
@@ -295,7 +295,7 @@ async def api_draft(request: Request) -> Response:
     body = await parsed(request, DraftLanguage)
     meeting_id = int_param(request, "meeting")
     async with db_of(request).transaction() as tx:
-        await minutes.render_draft(
+        await minutes_drafts.render_draft(
             tx, settings_of(request), actor_of(request), meeting_id=meeting_id, locale=body.language
         )
         view = await minutes_view.workspace(tx, actor_of(request), meeting_id=meeting_id)

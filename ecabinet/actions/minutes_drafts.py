@@ -1,5 +1,6 @@
-"""Minutes after a session: the secretariat edits the discussion notes and conclusions and
-renders the draft (the minutes and the conclusion notice, with the ballot evidence inside).
+"""Drafting the minutes after a session: the secretariat edits the discussion notes and
+conclusions and renders the draft (the minutes and the conclusion notice, with the ballot
+evidence inside).
 
 Any change to what the minutes say withdraws an approval the chair may have given; once
 the secretary has signed, nothing can change.
