@@ -136,11 +136,13 @@ async def meeting_view(session: AsyncSession, actor: Actor, meeting: Meeting) ->
 async def _document_views(
     session: AsyncSession, actor: Actor, access: MeetingAccess, item_ids: list[int | None]
 ) -> dict[int, list[DocumentView]]:
-    # Each document with the version this reader last opened, in one statement.
+    # Each document with its versions and the version this reader last opened, in one
+    # statement: a row per version (a document without one yet: a row with none).
     person = actor.person_id if actor.person_id is not None else -1  # -1: nobody's
     rows = (
         await session.exec(
-            select(Document, DocumentReading.version_number)
+            select(Document, DocumentVersion, DocumentReading.version_number)
+            .outerjoin(DocumentVersion, col(DocumentVersion.document_id) == Document.id)
             .outerjoin(
                 DocumentReading,
                 and_(
@@ -149,23 +151,21 @@ async def _document_views(
                 ),
             )
             .where(col(Document.item_id).in_(item_ids))
-            .order_by(col(Document.ordinal))
+            .order_by(col(Document.ordinal), col(Document.id), col(DocumentVersion.number))
         )
     ).all()
-    documents = [document for document, _ in rows]
-    seen = {document.id: number for document, number in rows if number is not None}
-    ids = [document.id for document in documents]
+    documents: dict[int, Document] = {}
     versions: dict[int, list[DocumentVersion]] = defaultdict(list)
-    for version in (
-        await session.exec(
-            select(DocumentVersion)
-            .where(col(DocumentVersion.document_id).in_(ids))
-            .order_by(col(DocumentVersion.number))
-        )
-    ).all():
-        versions[version.document_id].append(version)
+    seen: dict[int, int] = {}
+    for document, version, number in rows:
+        assert document.id is not None
+        documents.setdefault(document.id, document)
+        if version is not None:
+            versions[document.id].append(version)
+        if number is not None:
+            seen[document.id] = number
     views: dict[int, list[DocumentView]] = defaultdict(list)
-    for document in documents:
+    for document in documents.values():
         assert document.id is not None and document.item_id is not None
         mine = versions[document.id]
         views[document.item_id].append(
