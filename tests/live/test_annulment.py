@@ -32,11 +32,16 @@ from ..support.live import Session, Tablet, audit_kinds, make_session, post, tab
 
 
 async def _voting(
-    client: httpx.AsyncClient, db: Database, settings: Settings, made: list[Tablet]
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    made: list[Tablet],
+    *,
+    secret: bool = False,
 ) -> tuple[Session, Tablet, Tablet, dict[str, Any]]:
     """A session on its first item for debate, with the chair and a member checked in and a
     vote open on it."""
-    live = await make_session(db, settings, extra_members=1)
+    live = await make_session(db, settings, extra_members=1, secret_ballot_allowed=secret)
     chair, member = [
         await tablet(client._transport, str(client.base_url), settings, live.seats[role])
         for role in ("chair", "member")
@@ -47,7 +52,8 @@ async def _voting(
         assert (await one.check_in(live.meeting_id)).status_code == 200
     await post(chair, f"/api/meetings/{live.meeting_id}/consent-block/adopt")
     await post(chair, f"/api/meetings/{live.meeting_id}/session/next")
-    poll = await post(chair, f"/api/items/{live.items[1]}/polls", {"question": "Thông qua?"})
+    asked = {"question": "Thông qua?", "secret": secret}
+    poll = await post(chair, f"/api/items/{live.items[1]}/polls", asked)
     return live, chair, member, poll
 
 
@@ -176,10 +182,15 @@ async def test_only_the_chair_annuls_with_a_reason_once_while_the_session_sits(
 
 
 async def _annulled_and_rerun(
-    client: httpx.AsyncClient, db: Database, settings: Settings, made: list[Tablet]
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    made: list[Tablet],
+    *,
+    secret: bool = False,
 ) -> tuple[Session, dict[str, Any], dict[str, Any], MinutesRecord]:
     """A closed session whose vote was closed, annulled and re-run; its minutes' record."""
-    live, chair, member, poll = await _voting(client, db, settings, made)
+    live, chair, member, poll = await _voting(client, db, settings, made, secret=secret)
     for one, choice in ((member, "for"), (chair, "for")):
         assert (await one.vote(poll, choice)).status_code == 201
     await post(chair, f"/api/polls/{poll['id']}/close")
@@ -303,3 +314,23 @@ async def test_the_recount_verifies_annulled_ballots_without_counting_them(
     assert any(
         f.startswith("Vote 1, ballot") and "the ballot was altered" in f for f in _recount(forged)
     )
+
+
+async def test_a_secret_annulled_vote_is_recounted_from_its_receipts_and_not_counted(
+    client: httpx.AsyncClient, db: Database, settings: Settings, tablets: list[Tablet]
+) -> None:
+    _, poll, again, record = await _annulled_and_rerun(client, db, settings, tablets, secret=True)
+    assert again["secret"] and again["rerun_of"] == poll["id"]
+    proof = evidence.evidence_of(record)
+    first, second = proof["votes"]
+    assert second["voted"] and second["rerunOf"] == poll["id"]
+    assert first["ballots"] == [] and len(first["secretBallots"]) == 2
+    found = _recount(proof)
+    assert any("Its 2 ballots verify and are not counted." in f for f in found), found
+    assert any(f.startswith("Vote 2 is a secret ballot") for f in found), found
+
+    lost = json.loads(json.dumps(proof))
+    del lost["votes"][0]["secretBallots"][0]
+    assert _recount(lost) == [
+        "Vote 1 (secret ballot, annulled): its receipts and the members who voted do not match."
+    ]
