@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 from ..actions import presenting
 from ..documents import rendering
 from . import inputs
-from .api_session import view
+from .api_session import meeting_step
 from .bodies import Body, Flag, Id, example, parsed, takes
 from .common import actor_of, db_of, int_param
 from .delivery_views import presented_page
@@ -35,26 +35,18 @@ async def present(request: Request) -> Response:
     """Show a page of a document of the item being taken on the room displays (and, with
     `follow`, on every tablet). Only the chair or the secretariat; a document classified
     above the body's `display_max_classification` is refused (403 `not-for-the-display`)."""
-    meeting_id = int_param(request, "meeting")
     body = await parsed(request, Presentation)
-    async with db_of(request).transaction() as tx:
-        await presenting.present(
-            tx,
-            actor_of(request),
-            meeting_id,
-            document_id=body.document,
-            page=body.page,
-            follow=body.follow,
-        )
-    return await view(request, meeting_id)
+    return await meeting_step(
+        request,
+        lambda tx, actor, meeting_id: presenting.present(
+            tx, actor, meeting_id, document_id=body.document, page=body.page, follow=body.follow
+        ),
+    )
 
 
 async def stop(request: Request) -> Response:
     """Take the presented page off the displays and the tablets."""
-    meeting_id = int_param(request, "meeting")
-    async with db_of(request).transaction() as tx:
-        await presenting.stop(tx, actor_of(request), meeting_id)
-    return await view(request, meeting_id)
+    return await meeting_step(request, presenting.stop)
 
 
 async def page(request: Request) -> Response:
