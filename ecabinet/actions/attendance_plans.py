@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from .. import audit
 from ..auth.actor import Actor
@@ -97,6 +97,16 @@ async def answer(
         stand_in_items=items,
     )
     return row
+
+
+async def items_of(tx: Tx, meeting: Meeting) -> list[AgendaItem]:
+    """The agenda a stand-in's mandate may be limited to."""
+    rows = await tx.session.exec(
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .order_by(col(AgendaItem.ordinal), col(AgendaItem.id))
+    )
+    return list(rows.all())
 
 
 async def _mandate(

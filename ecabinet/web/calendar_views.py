@@ -64,6 +64,7 @@ async def attendance_page(request: Request) -> Response:
     async with db_of(request).transaction() as tx:
         meeting = await load_meeting(tx.session, meeting_id)
         plan, deputies = await attendance_plans.mine(tx, actor_of(request), meeting)
+        items = await attendance_plans.items_of(tx, meeting) if deputies else []
     return render(
         request,
         "attendance_plan.html",
@@ -72,6 +73,7 @@ async def attendance_page(request: Request) -> Response:
             "meeting": meeting,
             "plan": plan,
             "deputies": deputies,
+            "items": items,
             "answer_labels": ANSWER_LABELS,
             "saved": request.query_params.get("saved") == "1",
         },
@@ -88,6 +90,11 @@ async def save_attendance(request: Request) -> Response:
             meeting_id,
             str(form.get("answer", "")),
             stand_in=positive_int(str(form.get("standIn") or "")),
+            stand_in_items=[
+                number
+                for value in form.getlist("standInItems")
+                if (number := positive_int(str(value))) is not None
+            ],
             note=str(form.get("note", "")),
         )
     return RedirectResponse(f"/meetings/{meeting_id}/attendance?saved=1", status_code=303)

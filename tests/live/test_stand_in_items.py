@@ -50,11 +50,23 @@ async def test_a_stand_in_votes_only_on_the_items_the_mandate_names(
         plan, json={"answer": "apologies", "standIn": deputy_id, "standInItems": [9999]}
     )
     assert foreign.status_code == 422 and "not 9999" in foreign.json()["detail"]
-    answered = await member.client.put(
-        plan, json={"answer": "apologies", "standIn": deputy_id, "standInItems": [covered]}
+    # The member's page names the items with a box each.
+    page = await member.client.get(f"/meetings/{meeting}/attendance")
+    assert f'name="standInItems" value="{covered}"' in page.text
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    sent = await member.client.post(
+        f"/meetings/{meeting}/attendance",
+        data={
+            "csrf_token": token,
+            "answer": "apologies",
+            "standIn": str(deputy_id),
+            "standInItems": [str(covered)],
+        },
     )
-    assert answered.status_code == 200, answered.text
-    assert answered.json()["standInItems"] == [covered]
+    assert sent.status_code == 303, sent.text
+    page = await member.client.get(f"/meetings/{meeting}/attendance")
+    assert f'name="standInItems" value="{covered}" checked' in page.text
+    assert f'name="standInItems" value="{other}" checked' not in page.text
 
     await post(chair, f"/api/meetings/{meeting}/session/open", OPEN_ANYWAY)
     assert (await chair.check_in(meeting)).status_code == 200
