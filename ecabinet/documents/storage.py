@@ -182,8 +182,13 @@ class DatabaseStore:
         if end <= start:
             return
         first, last = start // CHUNK_BYTES, (end - 1) // CHUNK_BYTES
-        async with reads() as session:
-            for seq in range(first, last + 1):
+        for seq in range(first, last + 1):
+            # A connection per chunk, given back before the chunk goes out: a tablet on a
+            # slow link must not hold one of the pool's few connections for its whole
+            # download (50 tablets fetching their packets held them all, and the next
+            # request's session lookup waited past the pool's timeout: a 503). A blob is
+            # immutable, named by its hash, so its chunks need no common snapshot.
+            async with reads() as session:
                 data = (
                     await session.exec(
                         select(BlobChunk.data).where(
@@ -191,10 +196,10 @@ class DatabaseStore:
                         )
                     )
                 ).first()
-                if data is None:
-                    raise _missing(sha256)
-                base = seq * CHUNK_BYTES
-                yield data[max(start - base, 0) : min(end - base, len(data))]
+            if data is None:
+                raise _missing(sha256)
+            base = seq * CHUNK_BYTES
+            yield data[max(start - base, 0) : min(end - base, len(data))]
 
     @asynccontextmanager
     async def local_copy(self, reads: Reads, sha256: str) -> AsyncIterator[Path]:
