@@ -4,6 +4,7 @@ the meeting over /ws, and the vote open."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +28,15 @@ class Underway:
     voters: list[Tablet]
     followers: list[Follower]
     poll: dict[str, Any]
+    spares: list[Process]
 
     async def close(self) -> None:
         for follower in self.followers:
             await follower.stop()
         for one in self.voters:
             await one.client.aclose()
+        for spare in self.spares:
+            spare.stop()
         self.server.stop()
 
 
@@ -44,12 +48,19 @@ async def post(one: Tablet, url: str, body: dict[str, Any] | None = None) -> dic
 
 
 async def vote_underway(
-    url: str, tmp_path: Path, *, extra_members: int, environment: dict[str, str] | None = None
+    url: str,
+    tmp_path: Path,
+    *,
+    extra_members: int,
+    environment: dict[str, str] | None = None,
+    spares: int = 0,
+    followers: int = 2,
 ) -> Underway:
-    """``environment``: more of the server's settings (e.g. a direct LISTEN URL)."""
-    engine = make_engine(url)
-    await upgrade(engine)
-    await engine.dispose()
+    """``environment``: more of the server's settings (e.g. a direct LISTEN URL).
+    ``spares``: more server processes on the same database, started with the first (their
+    start-up, mostly imports, overlaps the vote's set-up) but not waited for: call
+    ``wait_ready`` on each before use. ``followers``: tablets following the vote on the
+    first process."""
     settings = load_settings(
         environ={},
         database_url=url,
@@ -58,9 +69,6 @@ async def vote_underway(
         sweep_seconds=0,
         session_secret="faults-secret-" + "x" * 40,
     )
-    db = Database(url)
-    live = await make_session(db, settings, consent=0, extra_members=extra_members)
-    await db.dispose()
     environment = {
         **os.environ,
         "ECABINET_DATABASE_URL": url,
@@ -71,21 +79,50 @@ async def vote_underway(
         "ECABINET_PRESENCE_GRACE_SECONDS": "60",
         "ECABINET_SWEEP_SECONDS": "0",
         "ECABINET_LOG_LEVEL": "warning",
+        # No test here renders a page: one worker each, fewer interpreters starting at once.
+        "ECABINET_RENDER_WORKERS": "1",
         **(environment or {}),
     }
-    server = Process(free_port(), environment, tmp_path / "server.log")
-    server.start()
-    underway = Underway(settings, live, server, [], [], {})
+    # The processes start (imports, mostly: most of these tests' time on a busy machine)
+    # while the schema is made and the body seated; they are ready once it is current.
+    processes = [
+        Process(free_port(), environment, tmp_path / f"server-{n + 1}.log")
+        for n in range(1 + spares)
+    ]
+    for process in processes:
+        process.spawn()
     try:
-        underway.voters += [
-            await tablet(httpx.AsyncHTTPTransport(), server.url, settings, seat)
-            for seat in live.voters
-        ]
+        engine = make_engine(url)
+        await upgrade(engine)
+        await engine.dispose()
+        db = Database(url)
+        live = await make_session(db, settings, consent=0, extra_members=extra_members)
+        await db.dispose()
+    except BaseException:
+        for process in processes:
+            process.stop()
+        raise
+    server = processes[0]
+    underway = Underway(settings, live, server, [], [], {}, processes[1:])
+    try:
+        await asyncio.to_thread(server.wait_ready)
+        # Enrolled together: each waits on the server as much as on itself.
+        enrolled = await asyncio.gather(
+            *(
+                tablet(httpx.AsyncHTTPTransport(), server.url, settings, seat)
+                for seat in live.voters
+            ),
+            return_exceptions=True,
+        )
+        underway.voters += [one for one in enrolled if isinstance(one, Tablet)]
+        for one in enrolled:
+            if isinstance(one, BaseException):
+                raise one
         underway.followers += [
             Follower(
                 settings.origin, str(one.client.cookies["ecab_session"]), live.meeting_id, [server]
             )
-            for one in underway.voters[1:3]
+            for one in underway.voters[1 : 1 + followers]
         ]
         chair, meeting = underway.voters[0], live.meeting_id
         # Opened before anyone checked in: the chair confirms the warning.
