@@ -87,6 +87,10 @@ WORDS: dict[str, str] = {
         "secretariat if it happens again."
     ),
     "ballot_lost": N_("The answer did not arrive; checking whether your ballot was recorded."),
+    "ballot_not_known": N_(
+        "The answer did not arrive, so it is not known whether your ballot was recorded. "
+        "Your screen now shows it: a receipt if it was recorded. Vote again only if there is none."
+    ),
     "ballot_was_recorded": N_(
         "Your ballot had already been recorded: only the answer was "
         "lost on the way. It counts once."

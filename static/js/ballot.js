@@ -2,7 +2,7 @@
 // builds the ballot; the passkey signs its hash (the WebAuthn challenge); the server
 // verifies and stores the whole assertion. Buttons carry data-ballot, data-poll,
 // data-question and data-choice; the page gives the translated messages in data-msg-*.
-import { postJSON, postUntilAnswered } from "./api.js";
+import { answerLost, postJSON, postUntilAnswered } from "./api.js";
 import { assertion } from "./webauthn.js";
 
 const messages = document.querySelector(".ballot-messages");
@@ -22,9 +22,18 @@ async function castBallot(button) {
     if (named !== ((messages && messages.dataset.texts) || "")) throw new Error(say("msgTexts"));
     const credential = await assertion(issued.publicKey);
     // Sent again if the answer is lost: the server recognises the same signed ballot.
-    const cast = await postUntilAnswered(`/api/polls/${poll}/ballots`,
-      { payload: issued.payload, credential },
-      () => { if (status) status.textContent = say("msgLost"); });
+    let cast;
+    try {
+      cast = await postUntilAnswered(`/api/polls/${poll}/ballots`,
+        { payload: issued.payload, credential },
+        () => { if (status) status.textContent = say("msgLost"); });
+    } catch (error) {
+      // Still no answer after the retries: the ballot may have been recorded all the
+      // same, so the page never says it was not; a reload shows it if it was.
+      if (!answerLost(error)) throw error;
+      if (status) status.textContent = say("msgNotKnown");
+      return;
+    }
     if (status) status.textContent = `${say("msgDone")} ${cast.receipt}`;
     window.setTimeout(() => window.location.reload(), 800);
   } catch (error) {

@@ -499,9 +499,19 @@ function start() {
       stream.accept(await post(`/api/meetings/${meetingId}/checkin`, { credential }));
     } catch (error) {
       // A lost answer: the fresh state says whether the check-in was recorded.
-      if (answerLost(error)) { note(word("checkin_lost")); stream.resync(); }
-      throw error;
+      throw answerNotKnown(error, "checkin_lost");
     }
+  }
+
+  // An answer still lost after the retries: the request may or may not have been carried
+  // out, so the tablet never says it failed. It fetches a fresh state, which shows whether
+  // it was recorded, and says so in the alert (a refusal's words, not "try again").
+  function answerNotKnown(error, wordKey) {
+    if (!answerLost(error)) return error;
+    stream.resync();
+    const unknown = new Error(word(wordKey));
+    unknown.problem = { type: "answer-lost" };
+    return unknown;
   }
 
   async function vote(choice) {
@@ -519,9 +529,14 @@ function start() {
     // The answer may be lost after the ballot was stored (a dropped connection, a 502):
     // the same signed ballot goes again, and the server answers with the receipt it
     // already holds rather than counting it twice or calling it "already used".
-    const recorded = await postUntilAnswered(
-      `/api/polls/${poll.id}/ballots`, { payload: issued.payload, credential },
-      () => note(word("ballot_lost")));
+    let recorded;
+    try {
+      recorded = await postUntilAnswered(
+        `/api/polls/${poll.id}/ballots`, { payload: issued.payload, credential },
+        () => note(word("ballot_lost")));
+    } catch (error) {
+      throw answerNotKnown(error, "ballot_not_known");
+    }
     me = { ...me, ballot: { receipt: recorded.receipt, choice: poll.secret ? null : recorded.choice } };
     render();
     if (recorded.resent) note(word("ballot_was_recorded"));
