@@ -46,7 +46,10 @@ class Soak:
     def __init__(self, args: argparse.Namespace, seeded: Seeded, server: Server) -> None:
         self.args, self.seeded, self.server = args, seeded, server
         self.http = httpx.AsyncClient(
-            timeout=30, limits=httpx.Limits(max_connections=200, max_keepalive_connections=200)
+            # As long as nginx waits for a process (deploy/nginx.conf, proxy_read_timeout):
+            # a slow answer is latency, not a lost request.
+            timeout=120,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
         )
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.failures: dict[str, int] = defaultdict(int)
@@ -54,6 +57,7 @@ class Soak:
         self.memory: list[tuple[float, int]] = []
         self.items = iter(seeded.items)
         self.dropped: dict[str, int] = {}
+        self.rounds = 0
 
     async def request(
         self, kind: str, member: Member, method: str, path: str, body: dict[str, Any] | None = None
@@ -184,12 +188,18 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             asyncio.create_task(soak.readers(until)),
             asyncio.create_task(soak.sample_memory(until)),
         ]
+        # A round a minute until the time is up: a server that falls behind runs fewer
+        # rounds, not a longer soak.
         for number in range(rounds):
             started = time.monotonic()
+            if started >= until:
+                break
             dropped = _dropped(tablets)
             print(f"round {number + 1} of {rounds}; tablets dropped: {dropped or 0}", flush=True)
             await soak.round()
-            await asyncio.sleep(max(0.0, ROUND_SECONDS - (time.monotonic() - started)))
+            soak.rounds += 1
+            now = time.monotonic()
+            await asyncio.sleep(max(0.0, min(ROUND_SECONDS - (now - started), until - now)))
         await asyncio.gather(*background)
         await soak.http.aclose()
         soak.dropped = _dropped(tablets)
@@ -216,7 +226,8 @@ def _summary(args: argparse.Namespace, soak: Soak, url: str) -> dict[str, Any]:
     errors = sum(n for status, n in soak.statuses.items() if status >= 500)
     rss = [r for _, r in soak.memory] or [0]
     lines = [
-        f"soak: {args.minutes} min, {args.members} members and tablets, "
+        f"soak: {args.minutes} min, {soak.rounds} rounds (votes), "
+        f"{args.members} members and tablets, "
         f"{'SQLite' if url.startswith('sqlite') else 'PostgreSQL'}, "
         f"{platform.machine()}, Python {platform.python_version()}",
         f"5xx answers: {errors} (goal 0); lost connections: {sum(soak.failures.values())}",
@@ -237,6 +248,7 @@ def _summary(args: argparse.Namespace, soak: Soak, url: str) -> dict[str, Any]:
     return {
         "report": "\n".join(lines),
         "errors_5xx": errors,
+        "rounds": soak.rounds,
         "statuses": soak.statuses,
         "tablets_dropped": soak.dropped,
         "latency_ms": {
