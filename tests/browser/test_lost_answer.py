@@ -10,9 +10,8 @@ import re
 import pytest
 from playwright.sync_api import Dialog, Route, expect
 
+from ..support.browser import Devices, LiveServer, bound, enroll
 from ..support.live import make_session
-from .conftest import Devices, LiveServer
-from .test_live_session import bound, enroll
 
 pytestmark = pytest.mark.browser
 
