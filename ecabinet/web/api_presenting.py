@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from ..actions import presenting
+from ..actions import presenting, reading
 from ..documents import rendering
 from . import inputs
 from .api_session import meeting_step
@@ -57,6 +57,8 @@ async def page(request: Request) -> Response:
     version_id, number = int_param(request, "version"), int_param(request, "page")
     width = rendering.nearest_width(inputs.positive_int(request.query_params.get("w")))
     if actor_of(request).signed_in:
+        async with db_of(request).read() as session:
+            await reading.open_version(session, actor_of(request), version_id)  # or refused
         return RedirectResponse(f"/api/versions/{version_id}/pages/{number}.png?w={width}", 303)
     await viewable(request, meeting_id)  # a display seat of the meeting's body, or 401/403
     screen = await screen_of(request)

@@ -159,6 +159,8 @@ DOCUMENT_CHANNELS: dict[str, tuple[str, ...]] = {
         "/api/documents/{d}/comments/report.pdf",
     ),
     "annotations": ("/api/versions/{v}/annotations",),
+    # Nothing is presented: a display is refused every page; a person, as the file.
+    "presented page": ("/api/meetings/{{M}}/presented/{v}/1.png",),
 }
 PERSON_CHANNELS: dict[str, tuple[str, ...]] = {
     "meeting lists": (
