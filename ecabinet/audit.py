@@ -71,7 +71,7 @@ class _Pending:
 
 
 async def record(
-    session: AsyncSession,
+    db: AsyncSession,
     kind: str,
     *,
     actor_id: int | None = None,
@@ -90,26 +90,24 @@ async def record(
     """
     # JSON round trip so the hashed data is exactly what the database will give back.
     clean = json.loads(canonical(data))
-    session.info.setdefault(_PENDING, []).append(
+    db.info.setdefault(_PENDING, []).append(
         _Pending(utcnow(), actor_id, kind, body_id, subject, clean)
     )
 
 
-def has_pending(session: Session) -> bool:
-    return bool(session.info.get(_PENDING))
+def has_pending(db: Session) -> bool:
+    return bool(db.info.get(_PENDING))
 
 
-def _append_pending(session: Session) -> None:
+def _append_pending(db: Session) -> None:
     """Just before COMMIT: lock the head, chain the transaction's events in order."""
-    pending: list[_Pending] = session.info.pop(_PENDING, [])
+    pending: list[_Pending] = db.info.pop(_PENDING, [])
     if not pending:
         return
     # FOR UPDATE serialises appends across server processes on PostgreSQL; SQLite
     # write transactions are already serial (BEGIN IMMEDIATE).
     head = (
-        session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
-        .scalars()
-        .first()
+        db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalars().first()
     )
     if head is None:
         # The head row is made by the migrations (seams_01), never here: two first
@@ -128,7 +126,7 @@ def _append_pending(session: Session) -> None:
             subject=event.subject,
             data=event.data,
         )
-        session.add(
+        db.add(
             AuditEvent(
                 seq=seq,
                 at=event.at,
@@ -143,15 +141,15 @@ def _append_pending(session: Session) -> None:
         )
         prev = digest
     head.seq, head.hash = seq, prev
-    session.add(head)
-    session.flush()
+    db.add(head)
+    db.flush()
 
 
-def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+def _forget_pending(db: Session, transaction: SessionTransaction) -> None:
     # Only when the outermost transaction ends: a savepoint rolled back inside it (a
     # duplicate insert caught) leaves the events recorded around it in place.
     if transaction.parent is None:
-        session.info.pop(_PENDING, None)
+        db.info.pop(_PENDING, None)
 
 
 # Every commit, whoever makes it (a transaction scope, a refusal that keeps its changes),
@@ -161,7 +159,7 @@ sa_event.listen(Session, "after_transaction_end", _forget_pending)
 
 
 async def refusal(
-    session: AsyncSession,
+    db: AsyncSession,
     error: EcabinetError,
     *,
     actor_id: int | None = None,
@@ -170,7 +168,7 @@ async def refusal(
 ) -> None:
     """The one shape of a refusal on the record: ``refused.<kind>`` with its reason."""
     await record(
-        session,
+        db,
         f"refused.{error.kind}",
         actor_id=actor_id,
         subject=subject,
@@ -192,14 +190,14 @@ class ChainReport:
 
 
 async def _events(
-    session: AsyncSession, batch: int = 2000, upto: int | None = None
+    db: AsyncSession, batch: int = 2000, upto: int | None = None
 ) -> AsyncIterator[AuditEvent]:
     last = 0
     while True:
         query = select(AuditEvent).where(AuditEvent.seq > last)
         if upto is not None:
             query = query.where(AuditEvent.seq <= upto)
-        result = await session.exec(query.order_by(col(AuditEvent.seq)).limit(batch))
+        result = await db.exec(query.order_by(col(AuditEvent.seq)).limit(batch))
         rows = list(result.all())
         if not rows:
             return
@@ -208,7 +206,7 @@ async def _events(
         last = rows[-1].seq
 
 
-async def verify_chain(session: AsyncSession, *, upto: int | None = None) -> ChainReport:
+async def verify_chain(db: AsyncSession, *, upto: int | None = None) -> ChainReport:
     """Recompute every hash; report the first event whose link is broken.
 
     With ``upto``, only the chain up to that event: a past head (the one printed in signed
@@ -216,7 +214,7 @@ async def verify_chain(session: AsyncSession, *, upto: int | None = None) -> Cha
     prev = GENESIS
     expected_seq = 1
     checked = 0
-    async for row in _events(session, upto=upto):
+    async for row in _events(db, upto=upto):
         if row.seq != expected_seq:
             return ChainReport(
                 checked,
@@ -261,7 +259,7 @@ async def verify_chain(session: AsyncSession, *, upto: int | None = None) -> Cha
                 f"event #{upto} is not in the log (it ends at #{checked})",
             )
         return ChainReport(checked, prev)
-    head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).first()
+    head = (await db.exec(select(AuditHead).where(AuditHead.id == 1))).first()
     if head is not None and (head.seq, head.hash) != (checked, prev):
         return ChainReport(
             checked,
@@ -273,6 +271,6 @@ async def verify_chain(session: AsyncSession, *, upto: int | None = None) -> Cha
     return ChainReport(checked, prev)
 
 
-async def head_hash(session: AsyncSession) -> str:
-    head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).first()
+async def head_hash(db: AsyncSession) -> str:
+    head = (await db.exec(select(AuditHead).where(AuditHead.id == 1))).first()
     return GENESIS if head is None else head.hash

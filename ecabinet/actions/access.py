@@ -54,28 +54,28 @@ class MeetingAccess:
         )
 
 
-async def seat_facts(session: AsyncSession, actor: Actor, meeting: Meeting) -> SeatFacts:
+async def seat_facts(db: AsyncSession, actor: Actor, meeting: Meeting) -> SeatFacts:
     """What the database says about the actor and this meeting (see seat_view.decide)."""
     seat = actor.seat(meeting.body_id)
     facts = seat_view.seat_facts(seat)
     if facts.role is not None:
         return facts  # a guest invitation adds nothing to a seat in the body
-    return seat_view.seat_facts(None, frozenset(await guest_items(session, actor, meeting)))
+    return seat_view.seat_facts(None, frozenset(await guest_items(db, actor, meeting)))
 
 
-async def meeting_access(session: AsyncSession, actor: Actor, meeting: Meeting) -> MeetingAccess:
+async def meeting_access(db: AsyncSession, actor: Actor, meeting: Meeting) -> MeetingAccess:
     """What the actor's seat sees of the meeting; a Forbidden that says why if nothing."""
     ensure_signed_in(actor)
-    view = seat_view.decide(await seat_facts(session, actor, meeting), meeting.state)
+    view = seat_view.decide(await seat_facts(db, actor, meeting), meeting.state)
     if view.refusal is not None:
         raise Forbidden(view.refusal)
     return MeetingAccess(meeting, view)
 
 
-async def guest_items(session: AsyncSession, actor: Actor, meeting: Meeting) -> list[int]:
+async def guest_items(db: AsyncSession, actor: Actor, meeting: Meeting) -> list[int]:
     if actor.person_id is None:
         return []
-    rows = await session.exec(
+    rows = await db.exec(
         select(ItemGuest.item_id)
         .join(AgendaItem, col(AgendaItem.id) == ItemGuest.item_id)
         .where(AgendaItem.meeting_id == meeting.id, ItemGuest.person_id == actor.person_id)
@@ -90,50 +90,50 @@ def ensure_prepares(actor: Actor, body_id: int) -> None:
         raise Forbidden("Only the secretariat of this body prepares its meetings.")
 
 
-async def load_meeting(session: AsyncSession, meeting_id: int, *, lock: bool = False) -> Meeting:
+async def load_meeting(db: AsyncSession, meeting_id: int, *, lock: bool = False) -> Meeting:
     query = select(Meeting).where(Meeting.id == meeting_id)
     if lock:
         query = query.with_for_update()
-    meeting = (await session.exec(query)).first()
+    meeting = (await db.exec(query)).first()
     if meeting is None:
         raise NotFound("There is no meeting number %(id)s.", id=meeting_id)
     return meeting
 
 
-async def load_body(session: AsyncSession, body_id: int) -> Body:
-    body = await session.get(Body, body_id)
+async def load_body(db: AsyncSession, body_id: int) -> Body:
+    body = await db.get(Body, body_id)
     if body is None:
         raise NotFound("There is no body number %(id)s.", id=body_id)
     return body
 
 
-async def load_item(session: AsyncSession, item_id: int) -> AgendaItem:
-    item = await session.get(AgendaItem, item_id)
+async def load_item(db: AsyncSession, item_id: int) -> AgendaItem:
+    item = await db.get(AgendaItem, item_id)
     if item is None:
         raise NotFound("There is no agenda item number %(id)s.", id=item_id)
     return item
 
 
-async def load_document(session: AsyncSession, document_id: int) -> Document:
-    document = await session.get(Document, document_id)
+async def load_document(db: AsyncSession, document_id: int) -> Document:
+    document = await db.get(Document, document_id)
     if document is None:
         raise NotFound("There is no document number %(id)s.", id=document_id)
     return document
 
 
-async def document_access(session: AsyncSession, actor: Actor, document: Document) -> MeetingAccess:
+async def document_access(db: AsyncSession, actor: Actor, document: Document) -> MeetingAccess:
     """Refuse unless the actor may read this document now; say why otherwise."""
     if document.item_id is None:
         raise NotFound("There is no document number %(id)s.", id=document.id)
-    item = await load_item(session, document.item_id)
-    meeting = await load_meeting(session, item.meeting_id)
-    return await reader_access(session, actor, meeting, item, document)
+    item = await load_item(db, document.item_id)
+    meeting = await load_meeting(db, item.meeting_id)
+    return await reader_access(db, actor, meeting, item, document)
 
 
 async def reader_access(
-    session: AsyncSession, actor: Actor, meeting: Meeting, item: AgendaItem, document: Document
+    db: AsyncSession, actor: Actor, meeting: Meeting, item: AgendaItem, document: Document
 ) -> MeetingAccess:
-    access = await meeting_access(session, actor, meeting)
+    access = await meeting_access(db, actor, meeting)
     if not access.sees_item(item.id):
         raise Forbidden("You are invited to other items of this meeting, not to this one.")
     if not access.may_read(document):

@@ -298,17 +298,17 @@ def _rects(page: PageText, spots: list[tuple[int, int]]) -> list[list[float]]:
     return rects
 
 
-async def _item_for(session: AsyncSession, actor: Actor, item_id: int) -> None:
-    item = await load_item(session, item_id)
-    access = await meeting_access(session, actor, await load_meeting(session, item.meeting_id))
+async def _item_for(db: AsyncSession, actor: Actor, item_id: int) -> None:
+    item = await load_item(db, item_id)
+    access = await meeting_access(db, actor, await load_meeting(db, item.meeting_id))
     if not access.sees_item(item_id):
         raise NotFound("There is no agenda item number %(id)s.", id=item_id)
 
 
-async def item_note(session: AsyncSession, actor: Actor, item_id: int) -> str:
-    await _item_for(session, actor, item_id)
+async def item_note(db: AsyncSession, actor: Actor, item_id: int) -> str:
+    await _item_for(db, actor, item_id)
     note = (
-        await session.exec(
+        await db.exec(
             select(ItemNote).where(
                 ItemNote.person_id == actor.person_id, ItemNote.item_id == item_id
             )

@@ -75,9 +75,9 @@ class Quorum:
         }
 
 
-async def voting_seats(session: AsyncSession, body_id: int) -> list[tuple[Membership, Person]]:
+async def voting_seats(db: AsyncSession, body_id: int) -> list[tuple[Membership, Person]]:
     """Chair and members, active, not stand-ins: the "all members" of the rules."""
-    rows = await session.exec(
+    rows = await db.exec(
         select(Membership, Person)
         .join(Person, col(Person.id) == Membership.person_id)
         .where(
@@ -91,12 +91,12 @@ async def voting_seats(session: AsyncSession, body_id: int) -> list[tuple[Member
     return [(seat, person) for seat, person in rows.all()]
 
 
-async def seats_of(session: AsyncSession, meeting: Meeting) -> list[Seat]:
-    seats = await voting_seats(session, meeting.body_id)
+async def seats_of(db: AsyncSession, meeting: Meeting) -> list[Seat]:
+    seats = await voting_seats(db, meeting.body_id)
     attendance = {
         row.membership_id: row
         for row in (
-            await session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id))
+            await db.exec(select(Attendance).where(Attendance.meeting_id == meeting.id))
         ).all()
     }
     stand_in_ids = [
@@ -106,7 +106,7 @@ async def seats_of(session: AsyncSession, meeting: Meeting) -> list[Seat]:
     ]
     stand_ins: dict[int, Person] = {}
     if stand_in_ids:
-        rows = await session.exec(
+        rows = await db.exec(
             select(Membership.id, Person)
             .join(Person, col(Person.id) == Membership.person_id)
             .where(col(Membership.id).in_(stand_in_ids))
@@ -143,7 +143,7 @@ def quorum_of(
 
 
 async def live_voter(
-    session: AsyncSession, row: Attendance | None, voter_ids: list[int], seat: Membership
+    db: AsyncSession, row: Attendance | None, voter_ids: list[int], seat: Membership
 ) -> tuple[Membership | None, str]:
     """For a live vote: the seat a ballot counts for (the member's own, or for a stand-in
     the member's they stand in for), or why this person may not vote now. ``row`` is the
@@ -160,17 +160,17 @@ async def live_voter(
         if row.stand_in_membership_id is not None:
             return None, N_("A stand-in is recorded in your place; check in yourself to vote.")
         return seat, ""
-    body = await session.get(Body, seat.body_id)
+    body = await db.get(Body, seat.body_id)
     if body is None or not body.stand_in_may_vote:
         return None, N_("In this body a stand-in attends without a vote.")
     if row.stand_in_membership_id != seat.id:
         return None, N_("You are not recorded as the stand-in of this member at this session.")
     if row.stand_in_items:
         # A live vote is always on the item being taken (actions/live_votes.py).
-        meeting = await session.get(Meeting, row.meeting_id)
+        meeting = await db.get(Meeting, row.meeting_id)
         if meeting is None or meeting.current_item_id not in row.stand_in_items:
             return None, N_(
                 "Your mandate as a stand-in does not cover this item, so you do not vote "
                 "on it; the member's seat is counted absent on it."
             )
-    return await session.get(Membership, principal_id), ""
+    return await db.get(Membership, principal_id), ""

@@ -42,11 +42,11 @@ class Book:
 
 
 async def book_of(
-    session: AsyncSession, actor: Actor, meeting: Meeting, document_id: int | None
+    db: AsyncSession, actor: Actor, meeting: Meeting, document_id: int | None
 ) -> Book:
-    view = await meeting_view(session, actor, meeting)
-    commented = await _commented(session, actor, view)
-    given = await _positions_given(session, actor, view)
+    view = await meeting_view(db, actor, meeting)
+    commented = await _commented(db, actor, view)
+    given = await _positions_given(db, actor, view)
     items = [
         BookItem(
             item,
@@ -91,11 +91,11 @@ def _choose(
     return readable[0] if readable else (None, None)
 
 
-async def _commented(session: AsyncSession, actor: Actor, view: MeetingView) -> set[int]:
+async def _commented(db: AsyncSession, actor: Actor, view: MeetingView) -> set[int]:
     ids = [d.document.id for item in view.items for d in item.documents]
     if actor.person_id is None or not ids:
         return set()
-    rows = await session.exec(
+    rows = await db.exec(
         select(DocumentVersion.document_id)
         .join(Comment, col(Comment.version_id) == DocumentVersion.id)
         .where(col(DocumentVersion.document_id).in_(ids), Comment.author_id == actor.person_id)
@@ -103,11 +103,11 @@ async def _commented(session: AsyncSession, actor: Actor, view: MeetingView) -> 
     return set(rows.all())
 
 
-async def _positions_given(session: AsyncSession, actor: Actor, view: MeetingView) -> set[int]:
+async def _positions_given(db: AsyncSession, actor: Actor, view: MeetingView) -> set[int]:
     seat = actor.seat(view.meeting.body_id)
     if seat is None:
         return set()
-    rows = await session.exec(
+    rows = await db.exec(
         select(Position.item_id).where(
             Position.membership_id == seat.id,
             col(Position.submitted_at).is_not(None),

@@ -80,11 +80,9 @@ async def issue(
     return seat, f"{settings.origin}/display/enroll/{token}"
 
 
-async def pending(session: AsyncSession, token: str) -> tuple[DisplaySeat, Body]:
+async def pending(db: AsyncSession, token: str) -> tuple[DisplaySeat, Body]:
     """The display seat a link enrolls, or why it cannot."""
-    seat = (
-        await session.exec(select(DisplaySeat).where(DisplaySeat.link_hash == _hash(token)))
-    ).first()
+    seat = (await db.exec(select(DisplaySeat).where(DisplaySeat.link_hash == _hash(token)))).first()
     if seat is None or seat.revoked_at is not None:
         raise DisplayLinkUnusable(
             "This display link is not valid (it was used, revoked or "
@@ -94,7 +92,7 @@ async def pending(session: AsyncSession, token: str) -> tuple[DisplaySeat, Body]
         raise DisplayLinkUnusable(
             "This display link has expired. Ask the secretariat for a new one."
         )
-    body = await session.get(Body, seat.body_id)
+    body = await db.get(Body, seat.body_id)
     assert body is not None
     return seat, body
 
@@ -117,12 +115,12 @@ async def enroll(tx: Tx, token: str, *, client: str = "") -> tuple[DisplaySeat, 
     return seat, cookie
 
 
-async def display_for(session: AsyncSession, cookie: str | None) -> DisplaySeat | None:
+async def display_for(db: AsyncSession, cookie: str | None) -> DisplaySeat | None:
     """The enrolled, unrevoked display seat a cookie stands for."""
     if not cookie:
         return None
     seat = (
-        await session.exec(select(DisplaySeat).where(DisplaySeat.token_hash == _hash(cookie)))
+        await db.exec(select(DisplaySeat).where(DisplaySeat.token_hash == _hash(cookie)))
     ).first()
     if seat is None or seat.revoked_at is not None or seat.enrolled_at is None:
         return None
@@ -150,19 +148,19 @@ async def revoke(tx: Tx, actor: Actor, display_id: int) -> DisplaySeat:
     return seat
 
 
-async def of_body(session: AsyncSession, actor: Actor, body_id: int) -> list[DisplaySeat]:
+async def of_body(db: AsyncSession, actor: Actor, body_id: int) -> list[DisplaySeat]:
     ensure_prepares(actor, body_id)
-    rows = await session.exec(
+    rows = await db.exec(
         select(DisplaySeat).where(DisplaySeat.body_id == body_id).order_by(col(DisplaySeat.id))
     )
     return list(rows.all())
 
 
-async def revoked_among(session: AsyncSession, ids: set[int]) -> set[int]:
+async def revoked_among(db: AsyncSession, ids: set[int]) -> set[int]:
     """Which of these display seats are no longer valid (their sockets close)."""
     if not ids:
         return set()
-    rows = await session.exec(
+    rows = await db.exec(
         select(DisplaySeat.id).where(
             col(DisplaySeat.id).in_(ids), col(DisplaySeat.revoked_at).is_not(None)
         )
@@ -170,12 +168,12 @@ async def revoked_among(session: AsyncSession, ids: set[int]) -> set[int]:
     return {i for i in rows.all() if i is not None}
 
 
-async def meeting_shown(session: AsyncSession, seat: DisplaySeat) -> Meeting | None:
+async def meeting_shown(db: AsyncSession, seat: DisplaySeat) -> Meeting | None:
     """The meeting a display of the body shows now: the one in session, else the next
     published one, else the last closed."""
     meetings = list(
         (
-            await session.exec(
+            await db.exec(
                 select(Meeting)
                 .where(Meeting.body_id == seat.body_id, Meeting.state != MeetingState.DRAFT.value)
                 .order_by(col(Meeting.starts_at))

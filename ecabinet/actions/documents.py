@@ -186,15 +186,15 @@ async def add_version(
     return version
 
 
-async def _meeting_of(session: AsyncSession, item_id: int | None) -> tuple[AgendaItem, Meeting]:
+async def _meeting_of(db: AsyncSession, item_id: int | None) -> tuple[AgendaItem, Meeting]:
     assert item_id is not None
-    item = await load_item(session, item_id)
-    return item, await load_meeting(session, item.meeting_id)
+    item = await load_item(db, item_id)
+    return item, await load_meeting(db, item.meeting_id)
 
 
-async def check_attach(session: AsyncSession, actor: Actor, item_id: int) -> None:
+async def check_attach(db: AsyncSession, actor: Actor, item_id: int) -> None:
     """The refusals that need no file, made before the upload's bytes are received."""
-    _, meeting = await _meeting_of(session, item_id)
+    _, meeting = await _meeting_of(db, item_id)
     ensure_prepares(actor, meeting.body_id)
     ensure_allows(meeting, Change.ADD_DOCUMENT)
 
@@ -243,9 +243,9 @@ async def attach(
     return document, version
 
 
-async def check_revise(session: AsyncSession, actor: Actor, document_id: int) -> None:
-    document = await load_document(session, document_id)
-    _, meeting = await _meeting_of(session, document.item_id)
+async def check_revise(db: AsyncSession, actor: Actor, document_id: int) -> None:
+    document = await load_document(db, document_id)
+    _, meeting = await _meeting_of(db, document.item_id)
     ensure_prepares(actor, meeting.body_id)
     ensure_allows(meeting, Change.ADD_VERSION)
 

@@ -61,8 +61,8 @@ def sentences(outcome: Outcome, options: Sequence[dict[str, str]] = ()) -> dict[
     }
 
 
-async def live_polls(session: AsyncSession, meeting_id: int) -> list[tuple[Poll, PollQuestion]]:
-    rows = await session.exec(
+async def live_polls(db: AsyncSession, meeting_id: int) -> list[tuple[Poll, PollQuestion]]:
+    rows = await db.exec(
         select(Poll, PollQuestion)
         .join(PollQuestion, col(PollQuestion.poll_id) == Poll.id)
         .where(Poll.meeting_id == meeting_id, Poll.kind == PollKind.LIVE.value)
@@ -71,9 +71,9 @@ async def live_polls(session: AsyncSession, meeting_id: int) -> list[tuple[Poll,
     return [(poll, question) for poll, question in rows.all()]
 
 
-async def ballot_count(session: AsyncSession, question_id: int) -> int:
+async def ballot_count(db: AsyncSession, question_id: int) -> int:
     count = (
-        await session.exec(
+        await db.exec(
             select(func.count())
             .select_from(Ballot)
             .where(Ballot.question_id == question_id, col(Ballot.superseded_by_id).is_(None))
@@ -121,13 +121,13 @@ def _phase(meeting: Meeting, open_poll: Poll | None) -> Phase:
 
 
 async def _roll_call(
-    session: AsyncSession, poll: Poll, question: PollQuestion, seats: Sequence[Seat]
+    db: AsyncSession, poll: Poll, question: PollQuestion, seats: Sequence[Seat]
 ) -> list[dict[str, Any]] | None:
     """Who of the vote's electorate has voted, and how, in seat order: an open vote's
     roll-call view (never a secret one's)."""
     if not poll.roll_call or poll.secret:
         return None
-    rows = await session.exec(
+    rows = await db.exec(
         select(Ballot.membership_id, Ballot.choice).where(
             Ballot.question_id == question.id, col(Ballot.superseded_by_id).is_(None)
         )
@@ -146,7 +146,7 @@ async def _roll_call(
 
 
 async def _open_poll(
-    session: AsyncSession,
+    db: AsyncSession,
     poll: Poll,
     question: PollQuestion,
     quorum: Quorum,
@@ -154,7 +154,7 @@ async def _open_poll(
 ) -> dict[str, Any]:
     assert question.id is not None
     return {
-        "roll_call": await _roll_call(session, poll, question, seats),
+        "roll_call": await _roll_call(db, poll, question, seats),
         "id": poll.id,
         "question_id": question.id,
         "item": poll.item_id,
@@ -163,7 +163,7 @@ async def _open_poll(
         "options": poll.options,
         # A "choose one option" question's options with their labels (else empty).
         "question_options": question.options,
-        "cast": await ballot_count(session, question.id),
+        "cast": await ballot_count(db, question.id),
         "electorate": poll.electorate,
         "present": quorum.present,
         "opened_at": _at(poll.opened_at),
@@ -180,13 +180,13 @@ async def _open_poll(
 
 
 async def _result(
-    session: AsyncSession, poll: Poll, question: PollQuestion, seats: Sequence[Seat]
+    db: AsyncSession, poll: Poll, question: PollQuestion, seats: Sequence[Seat]
 ) -> dict[str, Any]:
     assert question.outcome is not None and question.id is not None
     outcome = outcome_from(question.outcome)
     by_choice: dict[str, list[str]] | None = None
     if not poll.secret:
-        rows = await session.exec(
+        rows = await db.exec(
             select(Ballot.membership_id, Ballot.choice).where(
                 Ballot.question_id == question.id, col(Ballot.superseded_by_id).is_(None)
             )
@@ -212,14 +212,14 @@ async def _result(
     }
 
 
-async def speakers(session: AsyncSession, item: AgendaItem | None) -> dict[str, Any] | None:
+async def speakers(db: AsyncSession, item: AgendaItem | None) -> dict[str, Any] | None:
     """The list of speakers of the item being taken: who has the floor (with the seconds
     already spoken when this state was read, so every screen counts down alike), who
     waits in order, and who spoke."""
     if item is None or item.id is None:
         return None
     rows = (
-        await session.exec(
+        await db.exec(
             select(SpeakerRequest, Person)
             .join(Membership, col(Membership.id) == SpeakerRequest.membership_id)
             .join(Person, col(Person.id) == Membership.person_id)
@@ -286,7 +286,7 @@ async def speakers(session: AsyncSession, item: AgendaItem | None) -> dict[str, 
 
 
 async def _annulled(
-    session: AsyncSession, polls: Sequence[tuple[Poll, PollQuestion]]
+    db: AsyncSession, polls: Sequence[tuple[Poll, PollQuestion]]
 ) -> list[dict[str, Any]]:
     """The votes the chair annulled, with the reason every screen shows, and the re-run
     that asked again (if any)."""
@@ -295,11 +295,7 @@ async def _annulled(
         return []
     people = {p.annulled_by_id for p, _ in annulled if p.annulled_by_id is not None}
     names = dict(
-        (
-            await session.exec(
-                select(Person.id, Person.full_name).where(col(Person.id).in_(people))
-            )
-        ).all()
+        (await db.exec(select(Person.id, Person.full_name).where(col(Person.id).in_(people)))).all()
     )
     reruns = {p.rerun_of_id: p.id for p, _ in polls if p.rerun_of_id is not None}
     return [
@@ -332,34 +328,34 @@ def _recusals(declared: Sequence[Recusal], seats: Sequence[Seat]) -> list[dict[s
 
 
 async def snapshot(
-    session: AsyncSession, meeting: Meeting, *, attendance: bool = True
+    db: AsyncSession, meeting: Meeting, *, attendance: bool = True
 ) -> dict[str, Any]:
     """The live state; without ``attendance`` the list of members is left out (the quorum
     counts stay), for a change that did not touch who is present."""
     assert meeting.id is not None
-    body = await session.get(Body, meeting.body_id)
+    body = await db.get(Body, meeting.body_id)
     assert body is not None
     items = list(
         (
-            await session.exec(
+            await db.exec(
                 select(AgendaItem)
                 .where(AgendaItem.meeting_id == meeting.id)
                 .order_by(col(AgendaItem.ordinal), col(AgendaItem.id))
             )
         ).all()
     )
-    seats = await seats_of(session, meeting)
+    seats = await seats_of(db, meeting)
     current = next((i for i in items if i.id == meeting.current_item_id), None)
     declared = (
-        [] if current is None or current.id is None else await recusals.of_item(session, current.id)
+        [] if current is None or current.id is None else await recusals.of_item(db, current.id)
     )
     # The quorum shown is the current item's: without those who declared a conflict of
     # interest on it, unless the body counts them.
     quorum = quorum_of(body, seats, [r.membership_id for r in declared], meeting.current_item_id)
-    polls = await live_polls(session, meeting.id)
+    polls = await live_polls(db, meeting.id)
     open_poll = next(((p, q) for p, q in polls if p.state == PollState.OPEN.value), None)
     results = [
-        await _result(session, p, q, seats)
+        await _result(db, p, q, seats)
         for p, q in polls
         if p.state == PollState.CLOSED.value and q.outcome is not None
     ]
@@ -380,13 +376,13 @@ async def snapshot(
         "agenda": [_item(item) for item in items],
         "quorum": quorum.as_dict(),
         "attendance": [_seat(seat, body, meeting.current_item_id) for seat in seats],
-        "poll": None if open_poll is None else await _open_poll(session, *open_poll, quorum, seats),
+        "poll": None if open_poll is None else await _open_poll(db, *open_poll, quorum, seats),
         "results": results,
-        "annulled": await _annulled(session, polls),
-        "speakers": await speakers(session, current),
+        "annulled": await _annulled(db, polls),
+        "speakers": await speakers(db, current),
         "recusals": _recusals(declared, seats),
         "presenting": presenting.as_state(
-            await presenting.shown(session, meeting), meeting.presented_follow
+            await presenting.shown(db, meeting), meeting.presented_follow
         ),
         "secret_ballot_allowed": body.secret_ballot_allowed,
         "options": body.vote_options,
@@ -397,7 +393,7 @@ async def snapshot(
 
 
 async def personal(
-    session: AsyncSession, meeting: Meeting, actor: Actor, state: dict[str, Any]
+    db: AsyncSession, meeting: Meeting, actor: Actor, state: dict[str, Any]
 ) -> dict[str, Any]:
     """What only the viewer sees: may they run the session, vote, and their own ballot."""
     seat = actor.seat(meeting.body_id)
@@ -418,7 +414,7 @@ async def personal(
     poll = state["poll"]
     if poll is not None and counted_seat is not None:
         ballot = (
-            await session.exec(
+            await db.exec(
                 select(Ballot).where(
                     Ballot.question_id == poll["question_id"],
                     Ballot.membership_id == counted_seat,
@@ -435,9 +431,9 @@ async def personal(
     return me
 
 
-async def view(session: AsyncSession, actor: Actor, meeting_id: int) -> dict[str, Any]:
+async def view(db: AsyncSession, actor: Actor, meeting_id: int) -> dict[str, Any]:
     """The snapshot a tablet fetches on opening, after a gap and after reconnecting."""
-    meeting = await load_meeting(session, meeting_id)
-    access = await meeting_access(session, actor, meeting)
-    state = seat_view.live_state_for(await snapshot(session, meeting), access.view)
-    return {**state, "me": await personal(session, meeting, actor, state)}
+    meeting = await load_meeting(db, meeting_id)
+    access = await meeting_access(db, actor, meeting)
+    state = seat_view.live_state_for(await snapshot(db, meeting), access.view)
+    return {**state, "me": await personal(db, meeting, actor, state)}

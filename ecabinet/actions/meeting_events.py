@@ -25,11 +25,11 @@ READER_ROLES = [
 
 
 async def audience(
-    session: AsyncSession, meeting: Meeting, *, level: int = 0, item_id: int | None = None
+    db: AsyncSession, meeting: Meeting, *, level: int = 0, item_id: int | None = None
 ) -> frozenset[int]:
     """Seated readers cleared for ``level``, and the invited guests when it is not
     classified (all of the meeting's guests, or those of ``item_id``)."""
-    seated = await session.exec(
+    seated = await db.exec(
         select(Membership.person_id).where(
             Membership.body_id == meeting.body_id,
             col(Membership.active),
@@ -46,7 +46,7 @@ async def audience(
         )
         if item_id is not None:
             guests = guests.where(ItemGuest.item_id == item_id)
-        people |= {person for person in (await session.exec(guests)).all() if person}
+        people |= {person for person in (await db.exec(guests)).all() if person}
     return frozenset(people)
 
 

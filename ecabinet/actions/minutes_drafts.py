@@ -217,10 +217,10 @@ async def render_draft(
 
 
 @asynccontextmanager
-async def _this_session(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    yield session
+async def _this_db(db: AsyncSession) -> AsyncIterator[AsyncSession]:
+    yield db
 
 
 async def read_blob(tx: Tx, store: BlobStore, sha256: str) -> bytes:
-    async with store.local_copy(lambda: _this_session(tx.session), sha256) as path:
+    async with store.local_copy(lambda: _this_db(tx.session), sha256) as path:
         return await anyio.Path(path).read_bytes()

@@ -48,11 +48,11 @@ class Contents:
 
 
 async def contents_of(
-    session: AsyncSession, actor: Actor, meeting: Meeting, *, max_pages: int, max_stamped_pages: int
+    db: AsyncSession, actor: Actor, meeting: Meeting, *, max_pages: int, max_stamped_pages: int
 ) -> Contents:
     """The items the reader sees, each with the documents they may open now (latest
     version); refused when the book would pass the page budgets."""
-    view = await meeting_view(session, actor, meeting)
+    view = await meeting_view(db, actor, meeting)
     chapters = []
     for item in view.items:
         entries = [

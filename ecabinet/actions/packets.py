@@ -72,7 +72,7 @@ class MeetingView:
     items: list[ItemView]
 
 
-async def visible_meetings(session: AsyncSession, actor: Actor) -> list[MeetingAccess]:
+async def visible_meetings(db: AsyncSession, actor: Actor) -> list[MeetingAccess]:
     """Meetings of the actor's bodies, and those they are invited to, soonest first."""
     if actor.person_id is None:
         return []
@@ -81,7 +81,7 @@ async def visible_meetings(session: AsyncSession, actor: Actor) -> list[MeetingA
         .join(ItemGuest, col(ItemGuest.item_id) == AgendaItem.id)
         .where(ItemGuest.person_id == actor.person_id)
     )
-    rows = await session.exec(
+    rows = await db.exec(
         select(Meeting)
         .where(
             or_(
@@ -94,19 +94,19 @@ async def visible_meetings(session: AsyncSession, actor: Actor) -> list[MeetingA
     visible = []
     for meeting in rows.all():
         try:
-            visible.append(await meeting_access(session, actor, meeting))
+            visible.append(await meeting_access(db, actor, meeting))
         except Forbidden:
             continue  # a draft, for a member: not a refusal, just not theirs yet
     return visible
 
 
-async def meeting_view(session: AsyncSession, actor: Actor, meeting: Meeting) -> MeetingView:
-    access = await meeting_access(session, actor, meeting)
-    body = await load_body(session, meeting.body_id)
+async def meeting_view(db: AsyncSession, actor: Actor, meeting: Meeting) -> MeetingView:
+    access = await meeting_access(db, actor, meeting)
+    body = await load_body(db, meeting.body_id)
     items = [
         item
         for item in (
-            await session.exec(
+            await db.exec(
                 select(AgendaItem)
                 .where(AgendaItem.meeting_id == meeting.id)
                 .order_by(col(AgendaItem.ordinal))
@@ -117,14 +117,14 @@ async def meeting_view(session: AsyncSession, actor: Actor, meeting: Meeting) ->
     item_ids = [item.id for item in items]
     guests: dict[int, list[ItemGuest]] = defaultdict(list)
     for guest in (
-        await session.exec(
+        await db.exec(
             select(ItemGuest)
             .where(col(ItemGuest.item_id).in_(item_ids))
             .order_by(col(ItemGuest.id))
         )
     ).all():
         guests[guest.item_id].append(guest)
-    documents = await _document_views(session, actor, access, item_ids)
+    documents = await _document_views(db, actor, access, item_ids)
     return MeetingView(
         meeting,
         body,
@@ -134,13 +134,13 @@ async def meeting_view(session: AsyncSession, actor: Actor, meeting: Meeting) ->
 
 
 async def _document_views(
-    session: AsyncSession, actor: Actor, access: MeetingAccess, item_ids: list[int | None]
+    db: AsyncSession, actor: Actor, access: MeetingAccess, item_ids: list[int | None]
 ) -> dict[int, list[DocumentView]]:
     # Each document with its versions and the version this reader last opened, in one
     # statement: a row per version (a document without one yet: a row with none).
     person = actor.person_id if actor.person_id is not None else -1  # -1: nobody's
     rows = (
-        await session.exec(
+        await db.exec(
             select(Document, DocumentVersion, DocumentReading.version_number)
             .outerjoin(DocumentVersion, col(DocumentVersion.document_id) == Document.id)
             .outerjoin(
@@ -181,11 +181,11 @@ async def _document_views(
 
 
 async def readings(
-    session: AsyncSession, person_id: int | None, document_ids: list[int | None]
+    db: AsyncSession, person_id: int | None, document_ids: list[int | None]
 ) -> dict[int, int]:
     if person_id is None:
         return {}
-    rows = await session.exec(
+    rows = await db.exec(
         select(DocumentReading).where(
             DocumentReading.person_id == person_id,
             col(DocumentReading.document_id).in_(document_ids),
@@ -198,17 +198,17 @@ OFFLINE_STATES = (MeetingState.PUBLISHED.value, MeetingState.IN_SESSION.value)
 
 
 async def offline_packet(
-    session: AsyncSession, actor: Actor
+    db: AsyncSession, actor: Actor
 ) -> list[tuple[MeetingView, list[DocumentView]]]:
     """What a tablet may keep offline: for each meeting still ahead or in session, the
     latest version of each document the reader may open, up to the body's offline level.
     Anything a tablet holds that is not in this list is dropped on its next connection:
     that is how documents are recalled when a meeting closes."""
     packet = []
-    for access in await visible_meetings(session, actor):
+    for access in await visible_meetings(db, actor):
         if access.meeting.state not in OFFLINE_STATES:
             continue
-        view = await meeting_view(session, actor, access.meeting)
+        view = await meeting_view(db, actor, access.meeting)
         kept = [
             document
             for item in view.items
@@ -222,10 +222,10 @@ async def offline_packet(
     return packet
 
 
-async def versions_of(session: AsyncSession, document_id: int | None) -> list[DocumentVersion]:
+async def versions_of(db: AsyncSession, document_id: int | None) -> list[DocumentVersion]:
     return list(
         (
-            await session.exec(
+            await db.exec(
                 select(DocumentVersion)
                 .where(DocumentVersion.document_id == document_id)
                 .order_by(col(DocumentVersion.number))

@@ -45,9 +45,9 @@ def _level(value: int) -> str:
     return Classification(value).name.lower()
 
 
-async def _latest(session: AsyncSession, document_id: int) -> DocumentVersion | None:
+async def _latest(db: AsyncSession, document_id: int) -> DocumentVersion | None:
     return (
-        await session.exec(
+        await db.exec(
             select(DocumentVersion)
             .where(DocumentVersion.document_id == document_id)
             .order_by(col(DocumentVersion.number).desc())
@@ -143,7 +143,7 @@ async def stop(tx: Tx, actor: Actor, meeting_id: int) -> Meeting:
     return meeting
 
 
-async def shown(session: AsyncSession, meeting: Meeting) -> Shown | None:
+async def shown(db: AsyncSession, meeting: Meeting) -> Shown | None:
     """What is presented now: only ever a page of a document of the item being taken
     (a presentation left over from an earlier item is shown nowhere)."""
     if (
@@ -154,7 +154,7 @@ async def shown(session: AsyncSession, meeting: Meeting) -> Shown | None:
     ):
         return None
     row = (
-        await session.exec(
+        await db.exec(
             select(DocumentVersion, Document)
             .join(Document, col(Document.id) == DocumentVersion.document_id)
             .where(DocumentVersion.id == meeting.presented_version_id)
@@ -184,11 +184,11 @@ NOT_PRESENTED = N_(
 
 
 async def page_for_display(
-    session: AsyncSession, seat: DisplaySeat, meeting_id: int, version_id: int, page: int
+    db: AsyncSession, seat: DisplaySeat, meeting_id: int, version_id: int, page: int
 ) -> Shown:
     """The page a display seat may draw: the one presented now, nothing else."""
-    meeting = await load_meeting(session, meeting_id)
-    presented = await shown(session, meeting)
+    meeting = await load_meeting(db, meeting_id)
+    presented = await shown(db, meeting)
     if (
         seat.body_id != meeting.body_id
         or presented is None
@@ -196,7 +196,7 @@ async def page_for_display(
         or presented.page != page
     ):
         raise Forbidden(NOT_PRESENTED)
-    body = await session.get(Body, meeting.body_id)
+    body = await db.get(Body, meeting.body_id)
     assert body is not None
     # Classified since it was presented, or the body's rule tightened: no longer shown.
     if presented.document.classification > body.display_max_classification:

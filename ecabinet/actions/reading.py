@@ -43,12 +43,12 @@ class Opened:
         return self.document.classification >= Classification.MAT
 
 
-async def open_version(session: AsyncSession, actor: Actor, version_id: int) -> Opened:
+async def open_version(db: AsyncSession, actor: Actor, version_id: int) -> Opened:
     """The version, if the actor may read it now; otherwise a refusal that says why."""
     # One query for the chain version -> document -> item -> meeting: every download
     # and every page goes through here.
     row = (
-        await session.exec(
+        await db.exec(
             select(DocumentVersion, Document, AgendaItem, Meeting)
             .join(Document, col(Document.id) == DocumentVersion.document_id)
             .join(AgendaItem, col(AgendaItem.id) == Document.item_id)
@@ -59,7 +59,7 @@ async def open_version(session: AsyncSession, actor: Actor, version_id: int) -> 
     if row is None:
         raise NotFound("There is no document version number %(id)s.", id=version_id)
     version, document, item, meeting = row
-    access = await reader_access(session, actor, meeting, item, document)
+    access = await reader_access(db, actor, meeting, item, document)
     return Opened(access, document, version)
 
 
@@ -114,13 +114,13 @@ async def mark_read(tx: Tx, person_id: int, document: Document, number: int) -> 
     )
 
 
-async def resolve_mark(session: AsyncSession, actor: Actor, code: str) -> AuditEvent:
+async def resolve_mark(db: AsyncSession, actor: Actor, code: str) -> AuditEvent:
     """The audit event behind a watermark code: for the secretariat of that body."""
     ensure_signed_in(actor)
     if not any(can(actor, Permission.PREPARE_MEETINGS, body) for body in actor.memberships):
         raise Forbidden("Only the secretariat of this body prepares its meetings.")
     event = (
-        await session.exec(
+        await db.exec(
             select(AuditEvent).where(
                 col(AuditEvent.kind).in_(MARKED_KINDS), AuditEvent.subject == f"mark:{code}"
             )

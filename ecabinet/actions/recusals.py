@@ -28,9 +28,9 @@ from .session import SETTLED, emit
 MAX_REASON = 2_000
 
 
-async def recused_seats(session: AsyncSession, item_id: int) -> set[int]:
+async def recused_seats(db: AsyncSession, item_id: int) -> set[int]:
     """The seats that declared a conflict of interest on the item (and did not withdraw)."""
-    rows = await session.exec(
+    rows = await db.exec(
         select(Recusal.membership_id).where(
             Recusal.item_id == item_id, col(Recusal.withdrawn_at).is_(None)
         )
@@ -38,8 +38,8 @@ async def recused_seats(session: AsyncSession, item_id: int) -> set[int]:
     return set(rows.all())
 
 
-async def of_item(session: AsyncSession, item_id: int) -> list[Recusal]:
-    rows = await session.exec(
+async def of_item(db: AsyncSession, item_id: int) -> list[Recusal]:
+    rows = await db.exec(
         select(Recusal)
         .where(Recusal.item_id == item_id, col(Recusal.withdrawn_at).is_(None))
         .order_by(col(Recusal.declared_at), col(Recusal.id))

@@ -25,7 +25,7 @@ class TextsFrozen(Conflict):
     audit = True
 
 
-async def _current(session: AsyncSession, documents: Sequence[Document]) -> list[dict[str, Any]]:
+async def _current(db: AsyncSession, documents: Sequence[Document]) -> list[dict[str, Any]]:
     ids = [d.id for d in documents if d.id is not None]
     if not ids:
         return []
@@ -36,7 +36,7 @@ async def _current(session: AsyncSession, documents: Sequence[Document]) -> list
         .subquery()
     )
     rows = (
-        await session.exec(
+        await db.exec(
             select(DocumentVersion).join(
                 latest,
                 (col(DocumentVersion.document_id) == latest.c.document_id)
@@ -57,46 +57,44 @@ async def _current(session: AsyncSession, documents: Sequence[Document]) -> list
     ]
 
 
-async def of_item(session: AsyncSession, item_id: int) -> list[dict[str, Any]]:
+async def of_item(db: AsyncSession, item_id: int) -> list[dict[str, Any]]:
     """The current version of each document of an agenda item, in the item's order."""
     documents = (
-        await session.exec(
+        await db.exec(
             select(Document)
             .where(Document.item_id == item_id)
             .order_by(col(Document.ordinal), col(Document.id))
         )
     ).all()
-    return await _current(session, documents)
+    return await _current(db, documents)
 
 
-async def of_attachments(session: AsyncSession, poll_id: int) -> list[dict[str, Any]]:
+async def of_attachments(db: AsyncSession, poll_id: int) -> list[dict[str, Any]]:
     """The current version of each document sent with a written poll."""
     documents = (
-        await session.exec(
+        await db.exec(
             select(Document)
             .join(PollAttachment, col(PollAttachment.document_id) == col(Document.id))
             .where(PollAttachment.poll_id == poll_id)
             .order_by(col(Document.id))
         )
     ).all()
-    return await _current(session, documents)
+    return await _current(db, documents)
 
 
-async def open_poll_on(
-    session: AsyncSession, *, item_id: int | None, document_id: int
-) -> Poll | None:
+async def open_poll_on(db: AsyncSession, *, item_id: int | None, document_id: int) -> Poll | None:
     """An open vote whose text includes this document: a live vote on its item, or a
     written poll it is attached to."""
     if item_id is not None:
         poll = (
-            await session.exec(
+            await db.exec(
                 select(Poll).where(Poll.state == PollState.OPEN.value, Poll.item_id == item_id)
             )
         ).first()
         if poll is not None:
             return poll
     return (
-        await session.exec(
+        await db.exec(
             select(Poll)
             .join(PollAttachment, col(PollAttachment.poll_id) == col(Poll.id))
             .where(Poll.state == PollState.OPEN.value, PollAttachment.document_id == document_id)

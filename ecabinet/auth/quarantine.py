@@ -95,12 +95,12 @@ class QuarantineRefused(Forbidden):
 
 
 async def active_quarantine(
-    session: AsyncSession, credential_id: int | None
+    db: AsyncSession, credential_id: int | None
 ) -> PasskeyQuarantine | None:
     if credential_id is None:
         return None
     row = (
-        await session.exec(
+        await db.exec(
             select(PasskeyQuarantine).where(
                 PasskeyQuarantine.credential_id == credential_id,
                 col(PasskeyQuarantine.ended_at).is_(None),

@@ -11,10 +11,10 @@ from ..vocab import Role
 VOTING_ROLES = (Role.CHAIR.value, Role.MEMBER.value)
 
 
-async def entitled_voters(session: AsyncSession, body_id: int) -> list[Membership]:
+async def entitled_voters(db: AsyncSession, body_id: int) -> list[Membership]:
     """The members who vote: chair and members, active, not stand-ins (a stand-in votes
     only where the body allows it, in the live session)."""
-    rows = await session.exec(
+    rows = await db.exec(
         select(Membership)
         .where(
             Membership.body_id == body_id,

@@ -40,10 +40,10 @@ def sha256_hex(data: bytes) -> str:
 
 
 class BlobStore(Protocol):
-    async def put_file(self, session: AsyncSession, path: Path, sha256: str) -> bool:
+    async def put_file(self, db: AsyncSession, path: Path, sha256: str) -> bool:
         """Store the file (which the store may move away); True when it was not held yet."""
 
-    async def put(self, session: AsyncSession, data: bytes) -> str:
+    async def put(self, db: AsyncSession, data: bytes) -> str:
         """Store small bytes (generated documents); returns their SHA-256."""
 
     async def size_of(self, reads: Reads, sha256: str) -> int: ...
@@ -69,7 +69,7 @@ class DirectoryStore:
     def path_of(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    async def put_file(self, session: AsyncSession, path: Path, sha256: str) -> bool:
+    async def put_file(self, db: AsyncSession, path: Path, sha256: str) -> bool:
         final = anyio.Path(self.path_of(sha256))
         if await final.exists():
             return False
@@ -77,14 +77,14 @@ class DirectoryStore:
         await anyio.to_thread.run_sync(_move_durably, path, Path(final))
         return True
 
-    async def put(self, session: AsyncSession, data: bytes) -> str:
+    async def put(self, db: AsyncSession, data: bytes) -> str:
         digest = sha256_hex(data)
         await anyio.Path(self.root).mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            await self.put_file(session, Path(temporary), digest)
+            await self.put_file(db, Path(temporary), digest)
         finally:
             await anyio.Path(temporary).unlink(missing_ok=True)
         return digest
@@ -137,43 +137,43 @@ class DatabaseStore:
     """Bytes in ``stored_blob`` and ``blob_chunk``, written inside the caller's transaction,
     so a refused or failed upload leaves nothing behind on any server."""
 
-    async def put_file(self, session: AsyncSession, path: Path, sha256: str) -> bool:
-        if await session.get(StoredBlob, sha256) is not None:
+    async def put_file(self, db: AsyncSession, path: Path, sha256: str) -> bool:
+        if await db.get(StoredBlob, sha256) is not None:
             return False
         try:
             # A savepoint: another server storing the same file at the same moment makes
             # this insert fail, and then the blob is simply already there.
-            async with session.begin_nested():
-                await self._insert(session, path, sha256)
+            async with db.begin_nested():
+                await self._insert(db, path, sha256)
         except IntegrityError:
             return False
         return True
 
-    async def _insert(self, session: AsyncSession, path: Path, sha256: str) -> None:
+    async def _insert(self, db: AsyncSession, path: Path, sha256: str) -> None:
         size = (await anyio.Path(path).stat()).st_size
-        session.add(StoredBlob(sha256=sha256, size=size, chunk_size=CHUNK_BYTES))
-        await session.flush()
+        db.add(StoredBlob(sha256=sha256, size=size, chunk_size=CHUNK_BYTES))
+        await db.flush()
         async with await anyio.open_file(path, "rb") as handle:
             seq = 0
             # A plain INSERT per chunk: nothing stays in the session, one chunk in memory.
             while piece := await handle.read(CHUNK_BYTES):
-                await session.exec(sa.insert(BlobChunk).values(sha256=sha256, seq=seq, data=piece))
+                await db.exec(sa.insert(BlobChunk).values(sha256=sha256, seq=seq, data=piece))
                 seq += 1
 
-    async def put(self, session: AsyncSession, data: bytes) -> str:
+    async def put(self, db: AsyncSession, data: bytes) -> str:
         digest = sha256_hex(data)
         fd, temporary = tempfile.mkstemp(prefix="ecabinet-blob-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            await self.put_file(session, Path(temporary), digest)
+            await self.put_file(db, Path(temporary), digest)
         finally:
             await anyio.Path(temporary).unlink(missing_ok=True)
         return digest
 
     async def size_of(self, reads: Reads, sha256: str) -> int:
-        async with reads() as session:
-            blob = await session.get(StoredBlob, sha256)
+        async with reads() as db:
+            blob = await db.get(StoredBlob, sha256)
         if blob is None:
             raise _missing(sha256)
         return blob.size
@@ -188,9 +188,9 @@ class DatabaseStore:
             # download (50 tablets fetching their packets held them all, and the next
             # request's session lookup waited past the pool's timeout: a 503). A blob is
             # immutable, named by its hash, so its chunks need no common snapshot.
-            async with reads() as session:
+            async with reads() as db:
                 data = (
-                    await session.exec(
+                    await db.exec(
                         select(BlobChunk.data).where(
                             BlobChunk.sha256 == sha256, col(BlobChunk.seq) == seq
                         )

@@ -68,28 +68,28 @@ CLOSED = "meeting.closed"  # the audit event of ecabinet.actions.meetings.close
 
 
 async def collect(
-    session: AsyncSession,
+    db: AsyncSession,
     settings: Settings,
     meeting_id: int,
     *,
     secretary_membership_id: int | None = None,
 ) -> MinutesRecord:
-    meeting = await session.get(Meeting, meeting_id)
+    meeting = await db.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound("There is no meeting with the number %(id)s.", id=meeting_id)
-    body = await session.get(Body, meeting.body_id)
+    body = await db.get(Body, meeting.body_id)
     assert body is not None and meeting.id is not None and body.id is not None
-    seats = await _seats(session, body.id)
-    voters = [seats[m.id] for m in await entitled_voters(session, body.id) if m.id]
+    seats = await _seats(db, body.id)
+    voters = [seats[m.id] for m in await entitled_voters(db, body.id) if m.id]
     attendance = list(
-        (await session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id))).all()
+        (await db.exec(select(Attendance).where(Attendance.meeting_id == meeting.id))).all()
     )
     rules = Rules.from_profile(rules_of(body))
     chair = _chair(meeting, seats)
-    context = _Context(session, seats, voters, attendance, chair, body)
+    context = _Context(db, seats, voters, attendance, chair, body)
     items = list(
         (
-            await session.exec(
+            await db.exec(
                 select(AgendaItem)
                 .where(AgendaItem.meeting_id == meeting.id)
                 .order_by(col(AgendaItem.ordinal))
@@ -97,7 +97,7 @@ async def collect(
         ).all()
     )
     records = [await _item(context, item, meeting) for item in items]
-    consent = await _consent_ids(session, meeting.id) | {
+    consent = await _consent_ids(db, meeting.id) | {
         r.id for r in records if r.status == ItemStatus.CONSENT.value
     }
     present_at_opening = _present(
@@ -143,15 +143,15 @@ async def collect(
         consent_items=tuple(r for r in records if r.id in consent),
         debated_items=tuple(r for r in records if r.id not in consent),
         written_votes=tuple(await _written_votes(context, meeting)),
-        audit_head=await _audit_head(session, meeting),
+        audit_head=await _audit_head(db, meeting),
         issuing_place=settings.minutes_place,
     )
 
 
-async def _consent_ids(session: AsyncSession, meeting_id: int) -> set[int]:
+async def _consent_ids(db: AsyncSession, meeting_id: int) -> set[int]:
     """The items the session adopted as its consent block (their status is then "adopted",
     so the session's audit event says which they were)."""
-    rows = await session.exec(
+    rows = await db.exec(
         select(AuditEvent.data).where(
             AuditEvent.kind == CONSENT_ADOPTED, AuditEvent.subject == f"meeting:{meeting_id}"
         )
@@ -168,14 +168,14 @@ class _Context:
 
     def __init__(
         self,
-        session: AsyncSession,
+        db: AsyncSession,
         seats: dict[int, Seat],
         voters: list[Seat],
         attendance: list[Attendance],
         chair: Seat | None,
         body: Body,
     ) -> None:
-        self.session = session
+        self.session = db
         self.seats = seats
         self.voters = voters
         self.attendance = attendance
@@ -183,8 +183,8 @@ class _Context:
         self.body = body
 
 
-async def _seats(session: AsyncSession, body_id: int) -> dict[int, Seat]:
-    rows = await session.exec(
+async def _seats(db: AsyncSession, body_id: int) -> dict[int, Seat]:
+    rows = await db.exec(
         select(Membership, Person)
         .join(Person, col(Person.id) == Membership.person_id)
         .where(Membership.body_id == body_id)
@@ -596,18 +596,18 @@ async def _written_votes(context: _Context, meeting: Meeting) -> list[VoteRecord
     return [vote for poll in polls for vote in await _votes(context, poll, None)]
 
 
-async def _audit_head(session: AsyncSession, meeting: Meeting) -> AuditHeadAt:
+async def _audit_head(db: AsyncSession, meeting: Meeting) -> AuditHeadAt:
     """The head of the audit chain when the session closed: the event that closed it (the
     current head, if it has not closed)."""
     if meeting.closed_at is None:
-        head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).first()
+        head = (await db.exec(select(AuditHead).where(AuditHead.id == 1))).first()
         return (
             AuditHeadAt(0, GENESIS, None)
             if head is None
             else AuditHeadAt(head.seq, head.hash, None)
         )
     event = (
-        await session.exec(
+        await db.exec(
             select(AuditEvent)
             .where(
                 AuditEvent.kind == CLOSED,
@@ -618,7 +618,7 @@ async def _audit_head(session: AsyncSession, meeting: Meeting) -> AuditHeadAt:
     ).first()
     if event is None:  # closed before closing events named their meeting: by time
         event = (
-            await session.exec(
+            await db.exec(
                 select(AuditEvent)
                 .where(col(AuditEvent.at) <= meeting.closed_at)
                 .order_by(col(AuditEvent.seq).desc())

@@ -112,14 +112,14 @@ def read_anchors(path: Path) -> list[Anchor]:
 
 
 async def anchor_head(
-    session: AsyncSession,
+    db: AsyncSession,
     path: Path,
     *,
     now: datetime | None = None,
     stamper: TimeStamper | None = None,
 ) -> Anchor | None:
     """Append the current head unless it is already the newest anchor; the new anchor."""
-    head = (await session.exec(select(AuditHead).where(AuditHead.id == 1))).first()
+    head = (await db.exec(select(AuditHead).where(AuditHead.id == 1))).first()
     if head is None or head.seq == 0:
         return None
     known = [a for a in read_anchors(path) if a.source == SCHEDULE]
@@ -136,13 +136,13 @@ async def anchor_head(
 
 
 async def anchor_minutes_heads(
-    session: AsyncSession, path: Path, *, stamper: TimeStamper | None = None
+    db: AsyncSession, path: Path, *, stamper: TimeStamper | None = None
 ) -> list[Anchor]:
     """Anchor the head printed in each signed minutes not yet anchored (the event that
     closed its session): the minutes are handed out, so this head is checkable twice."""
     done = {a.source for a in read_anchors(path)}
     rows = (
-        await session.exec(
+        await db.exec(
             select(Minutes).where(
                 Minutes.state == MinutesState.SIGNED.value, Minutes.audit_head != ""
             )
@@ -154,7 +154,7 @@ async def anchor_minutes_heads(
         if source in done:
             continue
         seq = (
-            await session.exec(select(AuditEvent.seq).where(AuditEvent.hash == minutes.audit_head))
+            await db.exec(select(AuditEvent.seq).where(AuditEvent.hash == minutes.audit_head))
         ).first()
         if seq is None:
             continue  # not in this chain: `audit verify` and the minutes' verifier say so
@@ -182,7 +182,7 @@ def _append_line(path: Path, line: str) -> None:
         os.close(fd)
 
 
-async def rollback_problem(session: AsyncSession, chain_length: int, anchors: list[Anchor]) -> str:
+async def rollback_problem(db: AsyncSession, chain_length: int, anchors: list[Anchor]) -> str:
     """Why the chain contradicts an anchor, in words; empty when it does not. The chain
     must reach the highest anchored event, and every anchored event must still have its
     anchored hash."""
@@ -200,7 +200,7 @@ async def rollback_problem(session: AsyncSession, chain_length: int, anchors: li
         found.update(
             (seq, hash_)
             for seq, hash_ in (
-                await session.exec(
+                await db.exec(
                     select(AuditEvent.seq, AuditEvent.hash).where(
                         col(AuditEvent.seq).in_(wanted[start : start + 500])
                     )

@@ -41,16 +41,16 @@ class StorageReport:
         return not self.problems
 
 
-async def referenced_files(session: AsyncSession) -> dict[str, str]:
+async def referenced_files(db: AsyncSession) -> dict[str, str]:
     """SHA-256 → what refers to it (the first referrer, for the report)."""
     wanted: dict[str, str] = {}
-    versions = await session.exec(select(DocumentVersion))
+    versions = await db.exec(select(DocumentVersion))
     for version in versions:
         wanted.setdefault(
             version.sha256,
             f"document {version.document_id} version {version.number} ({version.filename})",
         )
-    for minutes in await session.exec(select(Minutes)):
+    for minutes in await db.exec(select(Minutes)):
         for name in _MINUTES_FILES:
             digest = getattr(minutes, name)
             if digest:
@@ -62,8 +62,8 @@ async def referenced_files(session: AsyncSession) -> dict[str, str]:
 
 
 async def verify_storage(reads: Reads, store: BlobStore) -> StorageReport:
-    async with reads() as session:
-        wanted = await referenced_files(session)
+    async with reads() as db:
+        wanted = await referenced_files(db)
     report = StorageReport()
     for digest, referrer in sorted(wanted.items(), key=lambda pair: pair[1]):
         report.checked += 1

@@ -54,7 +54,7 @@ class StateCache:
         self.entries: dict[int, _Entry] = {}
         self.reads = 0  # database reads of a whole state (the benchmark counts them)
 
-    async def state(self, session: AsyncSession, meeting: Meeting) -> dict[str, Any]:
+    async def state(self, db: AsyncSession, meeting: Meeting) -> dict[str, Any]:
         """The meeting's whole live state (with its member list) as of ``meeting``."""
         assert meeting.id is not None
         entry = self._entry(meeting)
@@ -67,7 +67,7 @@ class StateCache:
         self.entries[meeting.id] = entry
         try:
             self.reads += 1
-            state = await snapshot(session, meeting)
+            state = await snapshot(db, meeting)
         except BaseException:
             # Failed or cancelled (its client went away): the waiters read for themselves.
             if self.entries.get(meeting.id) is entry:
@@ -88,11 +88,11 @@ class StateCache:
         return entry
 
     async def seat_state(
-        self, session: AsyncSession, meeting: Meeting, view: seat_view.SeatView
+        self, db: AsyncSession, meeting: Meeting, view: seat_view.SeatView
     ) -> tuple[dict[str, Any], str]:
         """The state as seats of this view see it, and its JSON text."""
         assert meeting.id is not None
-        state = await self.state(session, meeting)
+        state = await self.state(db, meeting)
         entry = self.entries.get(meeting.id)
         if entry is not None and entry.seq == meeting.event_seq and view in entry.texts:
             return entry.texts[view]
@@ -102,11 +102,11 @@ class StateCache:
             entry.texts[view] = made
         return made
 
-    async def view(self, session: AsyncSession, actor: Actor, meeting_id: int) -> str:
+    async def view(self, db: AsyncSession, actor: Actor, meeting_id: int) -> str:
         """The snapshot a tablet fetches (``live_state.view``), as JSON text: the shared
         state of its seat's view, and its own ``me``."""
-        meeting = await load_meeting(session, meeting_id)
-        access = await meeting_access(session, actor, meeting)
-        state, text = await self.seat_state(session, meeting, access.view)
-        me = await personal(session, meeting, actor, state)
+        meeting = await load_meeting(db, meeting_id)
+        access = await meeting_access(db, actor, meeting)
+        state, text = await self.seat_state(db, meeting, access.view)
+        me = await personal(db, meeting, actor, state)
         return f'{text[:-1]},"me":{_text(me)}}}'

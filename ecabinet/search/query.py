@@ -108,16 +108,14 @@ def _matches(dialect: str, words: list[str]) -> ColumnElement[bool] | TextClause
     return col(SearchEntry.id).in_(found)
 
 
-async def search(
-    session: AsyncSession, actor: Actor, query: str, *, limit: int = LIMIT
-) -> list[Hit]:
+async def search(db: AsyncSession, actor: Actor, query: str, *, limit: int = LIMIT) -> list[Hit]:
     words = words_of(query)
-    allowed = visible_to(actor, await invited_items(session, actor))
+    allowed = visible_to(actor, await invited_items(db, actor))
     if not words or allowed is None:
         return []
-    dialect = (await session.connection()).dialect.name
+    dialect = (await db.connection()).dialect.name
     rows = (
-        await session.exec(
+        await db.exec(
             select(SearchEntry, Meeting, AgendaItem, Document)
             .join(Meeting, col(Meeting.id) == SearchEntry.meeting_id)
             .join(AgendaItem, col(AgendaItem.id) == SearchEntry.item_id)
@@ -133,7 +131,7 @@ async def search(
             .limit(limit)
         )
     ).all()
-    numbers, latest = await _numbers(session, [row[0].version_id for row in rows])
+    numbers, latest = await _numbers(db, [row[0].version_id for row in rows])
     hits = []
     for entry, meeting, item, document in rows:
         number = numbers.get(entry.version_id or 0)
@@ -154,16 +152,16 @@ async def search(
 
 
 async def _numbers(
-    session: AsyncSession, version_ids: list[int | None]
+    db: AsyncSession, version_ids: list[int | None]
 ) -> tuple[dict[int, int], dict[int, int]]:
     """The number of each version, and the latest number of each of their documents."""
     if not version_ids:
         return {}, {}
     versions = (
-        await session.exec(select(DocumentVersion).where(col(DocumentVersion.id).in_(version_ids)))
+        await db.exec(select(DocumentVersion).where(col(DocumentVersion.id).in_(version_ids)))
     ).all()
     numbers = {version.id or 0: version.number for version in versions}
-    rows = await session.exec(
+    rows = await db.exec(
         select(DocumentVersion.document_id, sa.func.max(DocumentVersion.number))
         .where(col(DocumentVersion.document_id).in_({v.document_id for v in versions}))
         .group_by(col(DocumentVersion.document_id))
@@ -184,11 +182,11 @@ def snippet(text: str, words: list[str]) -> str:
     return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
 
 
-async def invited_items(session: AsyncSession, actor: Actor) -> frozenset[int]:
+async def invited_items(db: AsyncSession, actor: Actor) -> frozenset[int]:
     """Items the actor is a guest for, in bodies where they have no seat."""
     if actor.person_id is None:
         return frozenset()
-    rows = await session.exec(
+    rows = await db.exec(
         select(ItemGuest.item_id, AgendaItem.meeting_id, Meeting.body_id)
         .join(AgendaItem, col(AgendaItem.id) == ItemGuest.item_id)
         .join(Meeting, col(Meeting.id) == AgendaItem.meeting_id)
