@@ -18,7 +18,6 @@ from typing import Any
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .. import audit
 from ..actions import displays
 from ..actions.access import load_meeting, meeting_access
 from ..auth.actor import Actor
@@ -48,18 +47,28 @@ async def refuse(
     """Audit the refusal (counted when nobody signed in), then close the handshake (the
     browser sees a 403)."""
     websocket.app.state.metrics.ws_refused[error.kind] += 1
+    await _record(
+        websocket, error, actor_id=None if actor is None else actor.person_id, subject="/ws", **data
+    )
+    await websocket.close(code=1008)
+
+
+async def _record(
+    websocket: WebSocket, error: EcabinetError, *, actor_id: int | None, subject: str, **data: Any
+) -> None:
+    """Every refusal on the live connection is written the way the HTTP error handler
+    writes one (web/refusals.py): in full for a signed-in person, counted otherwise."""
     await refusals.record(
         db_of(websocket),
         websocket.app.state.refusals,
         source=websocket.client.host if websocket.client else "",
         kind=error.kind,
-        actor_id=None if actor is None else actor.person_id,
-        subject="/ws",
+        actor_id=actor_id,
+        subject=subject,
         method="WS",
         reason=error.detail,
         **data,
     )
-    await websocket.close(code=1008)
 
 
 async def live_socket(websocket: WebSocket) -> None:
@@ -189,25 +198,14 @@ async def _watch(websocket: WebSocket, hub: Hub, connection: Connection, meeting
                 view = (await meeting_access(session, connection.actor, meeting)).view
     except EcabinetError as error:
         if error.audit:
-            await _audit_watch_refusal(websocket, connection, error, meeting_id)
+            await _record(
+                websocket, error, actor_id=connection.person_id, subject=f"meeting:{meeting_id}"
+            )
         _ = gettext_for(locale_of(websocket))
         connection.offer(frames.error(_(error.message, **error.params)))
         return
     hub.watch(connection, meeting_id, view)
     connection.offer(frames.dump({"type": "watching", "meeting": meeting_id}))
-
-
-async def _audit_watch_refusal(
-    websocket: WebSocket, connection: Connection, error: EcabinetError, meeting_id: int
-) -> None:
-    async with db_of(websocket).transaction() as tx:
-        await audit.refusal(
-            tx.session,
-            error,
-            actor_id=connection.person_id,
-            subject=f"meeting:{meeting_id}",
-            method="WS",
-        )
 
 
 def routes() -> list[WebSocketRoute]:
