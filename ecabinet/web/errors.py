@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Scope
 
@@ -153,7 +153,16 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     return await render_error(request.scope, error)
 
 
+# nginx's code for a request whose client closed the connection before it was answered.
+CLIENT_GONE = 499
+
+
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ClientDisconnect):
+        # The client gave up before its request was even read (a tablet's timeout while
+        # the server queued it): nobody is left to answer, and nothing failed here.
+        log.info("client gone before %s was read", request.url.path)
+        return Response(status_code=CLIENT_GONE)
     if _is_overflow(exc):
         # Ids are checked where they are read; this catches a number that slipped past a
         # check and reached the database driver, so it still is a refusal, not a 500.
