@@ -22,8 +22,8 @@ from .support.database import ORIGIN, PG_URL, migrate, on_postgres, pg_admin, ru
 
 # Tests that need several server processes on one PostgreSQL database (LISTEN/NOTIFY)
 # and the fault tests (a replicated cluster, failover) are collected only in the PostgreSQL
-# run: not collected is not skipped.
-collect_ignore = [] if on_postgres() else ["postgres", "faults"]
+# run, and the test of the SQLite driver only in the SQLite run: not collected is not skipped.
+collect_ignore = ["test_sqlite_driver.py"] if on_postgres() else ["postgres", "faults"]
 
 # The kit's fixtures, there for every test module that names one.
 pytest_plugins = [

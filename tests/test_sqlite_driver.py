@@ -8,10 +8,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ecabinet.db import Database
 
-from .support.database import on_postgres
-
-pytestmark = pytest.mark.skipif(on_postgres(), reason="SQLite's driver and write lock")
-
 
 async def test_a_statement_answers_as_through_the_driver(db: Database) -> None:
     async with db.engine.begin() as connection:
