@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Dialog, expect
 
-from ..support.browser import Devices, LiveServer, bound, enroll
+from ..support.browser import Devices, LiveServer, bound, enroll, idle
 from ..support.live import make_session
 
 pytestmark = pytest.mark.browser
@@ -38,6 +38,7 @@ def test_the_chair_annuls_a_vote_with_a_reason_and_the_members_vote_again(
     for page in screens:
         expect(bound(page, "phase")).to_have_text("Đang họp")
     for page in (chair_page, member_page):
+        idle(page)  # the chair's opening may show before its answer is back
         page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
         expect(bound(page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (tại phòng họp).")
     chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()

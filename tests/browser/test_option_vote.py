@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Dialog, expect
 
-from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll
+from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll, idle
 from ..support.live import make_session
 
 pytestmark = pytest.mark.browser
@@ -49,6 +49,7 @@ def test_members_choose_between_three_options_and_every_screen_shows_the_one_ado
     for page in screens:
         expect(bound(page, "phase")).to_have_text("Đang họp")
     for page in tablets:
+        idle(page)  # the chair's opening may show before its answer is back
         page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
         expect(bound(page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (tại phòng họp).")
     chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()

@@ -12,7 +12,7 @@ from playwright.sync_api import Dialog, expect
 
 from ecabinet import clock, sweeper
 
-from ..support.browser import Devices, LiveServer, bound, enroll
+from ..support.browser import Devices, LiveServer, bound, enroll, idle
 from ..support.live import make_session
 
 pytestmark = pytest.mark.browser
@@ -41,6 +41,7 @@ def test_a_timed_vote_counts_down_refuses_a_late_ballot_and_closes_itself(
     for page in screens:
         expect(bound(page, "phase")).to_have_text("Đang họp")
     for page in (chair_page, member_page):
+        idle(page)  # the chair's opening may show before its answer is back
         page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
         expect(bound(page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (tại phòng họp).")
     chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
