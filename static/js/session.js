@@ -72,6 +72,7 @@ function start() {
       renderAgenda();
       renderChair();
     }
+    holdControls(); // controls drawn while a step is on its way wait for it too
     // Other scripts of the page (presenter.js) draw their parts from the same state.
     root.dispatchEvent(new CustomEvent("ecabinet:live-state", { detail: { state, me } }));
   }
@@ -474,10 +475,31 @@ function start() {
     return explainFailure(error, { network: word("network"), cancelled: word("cancelled"), failed: word("failed") });
   }
 
+  // While one step is on its way, the controls that start another are disabled (they look
+  // it, and say it to a screen reader), then enabled again however the step ends. Not a
+  // queue: a second tap on "Take the next item" would skip an item, and a tap made
+  // before a vote opened or closed would act on a page that has changed since.
+  const CONTROLS = [
+    "button[data-checkin]", "button[data-speak]", "button[data-withdraw]", "button[data-move]",
+    "button[data-speakers]", "button[data-choice]", "button[data-defer]", "button[data-step]",
+    "form[data-step] [type=submit]", "form[data-recuse] [type=submit]",
+  ].join(", ");
+
+  function holdControls() {
+    for (const control of root.querySelectorAll(CONTROLS)) control.disabled = busy;
+  }
+
+  function setBusy(on) {
+    busy = on;
+    if (on) root.setAttribute("aria-busy", "true");
+    else root.removeAttribute("aria-busy");
+    holdControls();
+  }
+
   async function perform(work) {
-    if (busy) return;
-    busy = true;
-    root.setAttribute("aria-busy", "true");
+    if (busy) return; // no control can start a step meanwhile: they are disabled
+    const used = document.activeElement;
+    setBusy(true);
     alertBox("");
     try {
       await work();
@@ -485,9 +507,13 @@ function start() {
       console.warn(error); // the page shows it to the person: a refusal, no script error
       alertBox(explain(error));
     } finally {
-      busy = false;
-      root.removeAttribute("aria-busy");
+      setBusy(false);
       note("");
+      // A disabled control loses the focus: a keyboard user gets it back where it was.
+      const lost = document.activeElement === null || document.activeElement === document.body;
+      if (lost && used instanceof HTMLElement && used.isConnected && used.getClientRects().length) {
+        used.focus({ preventScroll: true });
+      }
     }
   }
 
