@@ -10,12 +10,23 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Dialog, expect
+from playwright.sync_api import expect
 
 from ecabinet.actions.minutes_drafts import make_drafts
 from ecabinet.minutes.collect import collect
 
-from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll, idle
+from ..support.browser import (
+    IPAD_LANDSCAPE,
+    Devices,
+    LiveServer,
+    assert_accessible,
+    bound,
+    check_in,
+    convene,
+    join,
+    open_session,
+    take_next_item,
+)
 from ..support.live import make_session
 
 pytestmark = pytest.mark.browser
@@ -25,55 +36,29 @@ def test_a_session_with_two_members_voting_by_passkey_and_the_room_display(
     live_server: LiveServer, devices: Devices, tmp_path: Path
 ) -> None:
     live = live_server.call(make_session(live_server.db, live_server.settings, extra_members=1))
-    meeting = live.meeting_id
-    chair, first, second, room = (devices.new() for _ in range(4))
-    for device, role in (
-        (chair, "chair"),
-        (first, "member"),
-        (second, "member-1"),
-        (room, "secretariat"),
-    ):
-        enroll(device, live.seats[role].token)
-    tablets = [device.open(f"/meetings/{meeting}/live") for device in (chair, first, second)]
-    display = room.open(f"/meetings/{meeting}/display")
-    screens = [*tablets, display]
-    for page in screens:
-        page.evaluate("window.stayedOnPage = true")  # gone if anything reloads the page
-        expect(page.locator("[data-live-status]")).to_have_text("Đã kết nối")
-    chair_page, first_page, second_page = tablets
+    room = join(devices, live, ("chair", "member", "member-1"), display=IPAD_LANDSCAPE)
+    chair_page, first_page, second_page = room.tablets.values()
+    display = room.display
+    assert display is not None
+    screens = room.screens
 
     # Nobody has checked in yet: the chair is warned and confirms before the session opens.
-    warnings: list[str] = []
-
-    def confirm(dialog: Dialog) -> None:
-        warnings.append(dialog.message)
-        dialog.accept()
-
-    chair_page.once("dialog", confirm)
-    chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
-    for page in screens:
-        expect(bound(page, "phase")).to_have_text("Đang họp")
-    assert warnings == [
+    assert open_session(room) == [
         "Chưa đủ số lượng thành viên tối thiểu: mới có 0/3 thành viên điểm "
         "danh, cần 2. Chỉ khai mạc nếu các thành viên sẽ điểm danh trước khi "
         "biểu quyết (xác nhận để khai mạc)."
     ]
 
-    chair_page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
-    first_page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
-    second_page.get_by_role("button", name="Điểm danh: dự họp từ xa").click()
-    expect(bound(second_page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (từ xa).")
+    check_in(chair_page)
+    check_in(first_page)
+    check_in(second_page, "remote")
     for page in screens:
         expect(bound(page, "quorum")).to_have_text(
             "Đủ số lượng: 3 trên 3 thành viên có mặt (cần 2)."
         )
     expect(display.locator('[data-part="attendance"] li')).to_have_count(3)
 
-    chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
-    expect(first_page.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
-    chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
-    for page in screens:
-        expect(bound(page, "current")).to_have_text("2. Tờ trình số 2")
+    take_next_item(room, "2. Tờ trình số 2")
 
     chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Thông qua Tờ trình số 2?")
     chair_page.get_by_role("button", name="Mở biểu quyết").click()
@@ -150,37 +135,17 @@ def test_on_a_phone_the_vote_comes_to_the_first_screen_with_check_in_at_hand(
     live_server: LiveServer, devices: Devices
 ) -> None:
     live = live_server.call(make_session(live_server.db, live_server.settings, extra_members=1))
-    meeting = live.meeting_id
-    chair, first = devices.new(), devices.new()
-    phone = devices.new(viewport={"width": 390, "height": 844})
-    for device, role in ((chair, "chair"), (first, "member"), (phone, "member-1")):
-        enroll(device, live.seats[role].token)
-    chair_page, first_page, phone_page = (
-        device.open(f"/meetings/{meeting}/live") for device in (chair, first, phone)
-    )
+    room = join(devices, live, ("chair", "member", "member-1"), phones=("member-1",))
+    chair_page, _, phone_page = room.tablets.values()
     # The header is one line on a phone, not a quarter of the screen.
     header = phone_page.locator("header.topbar").bounding_box()
     assert header is not None and header["height"] <= 70, header
 
-    chair_page.once("dialog", lambda dialog: dialog.accept())
-    chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
-    for page in (chair_page, first_page, phone_page):
-        expect(bound(page, "phase")).to_have_text("Đang họp")
-    for page in (chair_page, first_page):
-        idle(page)
-        page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
-        expect(bound(page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (tại phòng họp).")
+    convene(room, present=("chair", "member"))
     expect(bound(chair_page, "quorum")).to_have_text(
         "Đủ số lượng: 2 trên 3 thành viên có mặt (cần 2)."
     )
-    idle(chair_page)
-    chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
-    expect(chair_page.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
-    idle(chair_page)
-    chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
-    expect(bound(phone_page, "current")).to_have_text("2. Tờ trình số 2")
     phone_page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # reading below
-    idle(chair_page)
     chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Thông qua Tờ trình số 2?")
     chair_page.get_by_role("button", name="Mở biểu quyết").click()
 

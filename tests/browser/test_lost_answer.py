@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Dialog, Route, expect
+from playwright.sync_api import Route, expect
 
-from ..support.browser import Devices, LiveServer, bound, enroll, idle
+from ..support.browser import Devices, LiveServer, bound, convene, join
 from ..support.live import make_session
 
 pytestmark = pytest.mark.browser
@@ -20,27 +20,8 @@ def test_a_ballot_recorded_whose_answers_were_all_lost_is_shown_as_recorded(
     live_server: LiveServer, devices: Devices
 ) -> None:
     live = live_server.call(make_session(live_server.db, live_server.settings))
-    meeting = live.meeting_id
-    chair, member = devices.new(), devices.new()
-    for device, role in ((chair, "chair"), (member, "member")):
-        enroll(device, live.seats[role].token)
-    chair_page, member_page = (d.open(f"/meetings/{meeting}/live") for d in (chair, member))
-    for page in (chair_page, member_page):
-        expect(page.locator("[data-live-status]")).to_have_text("Đã kết nối")
-
-    def confirm(dialog: Dialog) -> None:
-        dialog.accept()
-
-    chair_page.once("dialog", confirm)
-    chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
-    for page in (chair_page, member_page):
-        expect(bound(page, "phase")).to_have_text("Đang họp")
-        idle(page)  # the chair's opening may show on the stream before its answer is back
-        page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
-        expect(bound(page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (tại phòng họp).")
-    chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
-    expect(member_page.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
-    chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
+    room = convene(join(devices, live, ("chair", "member")))
+    chair_page, member_page = room.tablets.values()
     chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Thông qua Tờ trình số 2?")
     chair_page.get_by_role("button", name="Mở biểu quyết").click()
     expect(bound(member_page, "question")).to_have_text("Thông qua Tờ trình số 2?")

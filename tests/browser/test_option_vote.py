@@ -8,9 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Dialog, expect
+from playwright.sync_api import expect
 
-from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll, idle
+from ..support.browser import (
+    PROJECTOR,
+    Devices,
+    LiveServer,
+    assert_accessible,
+    bound,
+    convene,
+    join,
+)
 from ..support.live import make_session
 
 pytestmark = pytest.mark.browser
@@ -23,40 +31,13 @@ def test_members_choose_between_three_options_and_every_screen_shows_the_one_ado
     live_server: LiveServer, devices: Devices
 ) -> None:
     live = live_server.call(make_session(live_server.db, live_server.settings, extra_members=1))
-    meeting = live.meeting_id
-    chair, member = devices.new(), devices.new()
-    room = devices.new(viewport={"width": 1920, "height": 1080})
-    phone = devices.new(viewport={"width": 390, "height": 844})
-    for device, role in (
-        (chair, "chair"),
-        (member, "member"),
-        (phone, "member-1"),
-        (room, "secretariat"),
-    ):
-        enroll(device, live.seats[role].token)
-    tablets = [d.open(f"/meetings/{meeting}/live") for d in (chair, member, phone)]
+    roles = ("chair", "member", "member-1")
+    room = convene(join(devices, live, roles, phones=("member-1",), display=PROJECTOR))
+    tablets = list(room.tablets.values())
     chair_page, member_page, phone_page = tablets
-    display = room.open(f"/meetings/{meeting}/display")
-    screens = [*tablets, display]
-    for page in screens:
-        expect(page.locator("[data-live-status]")).to_have_text("Đã kết nối")
-
-    def confirm(dialog: Dialog) -> None:
-        dialog.accept()
-
-    chair_page.once("dialog", confirm)
-    chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
-    for page in screens:
-        expect(bound(page, "phase")).to_have_text("Đang họp")
-    for page in tablets:
-        idle(page)  # the chair's opening may show before its answer is back
-        page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
-        expect(bound(page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (tại phòng họp).")
-    chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
-    expect(member_page.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
-    chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
-    for page in screens:
-        expect(bound(page, "current")).to_have_text("2. Tờ trình số 2")
+    display = room.display
+    assert display is not None
+    screens = room.screens
 
     chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Chọn địa điểm xây dựng bệnh viện?")
     chair_page.get_by_label("Các phương án để lựa chọn").fill("\n".join(OPTIONS))

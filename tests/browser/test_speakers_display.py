@@ -21,7 +21,17 @@ from ecabinet import clock
 from ecabinet.minutes.collect import collect
 from ecabinet.minutes.render import EvidenceSummary, render_minutes
 
-from ..support.browser import Devices, LiveServer, assert_accessible, bound, enroll, idle
+from ..support.browser import (
+    Devices,
+    LiveServer,
+    assert_accessible,
+    bound,
+    convene,
+    display_seat,
+    enroll,
+    idle,
+    join,
+)
 from ..support.deliberation import pdf_text
 from ..support.live import make_session, mark_triaged
 
@@ -30,7 +40,6 @@ SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-display-
 RESULT_SCREENSHOT = SCREENSHOT.with_name("screenshot-display.png")
 REASON = "Việc đếm phiếu bị gián đoạn do mất kết nối"
 OPTIONS = ["Phương án 1: Đông Anh", "Phương án 2: Gia Lâm", "Phương án 3: Hoài Đức"]
-CHECK_IN = "Điểm danh: dự họp tại phòng họp"
 
 
 def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
@@ -41,32 +50,10 @@ def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
     live_server.call(mark_triaged(live_server.db, meeting))
     office = devices.new()
     enroll(office, live.seats["secretariat"].token)
-    page = office.open(f"/bodies/{live.body_id}/displays")
-    page.get_by_label("Tên màn hình mới (phòng họp và vị trí màn hình)").fill(
-        "Phòng họp số 1 – màn hình chính"
-    )
-    page.get_by_role("button", name="Cấp đường dẫn đăng ký").click()
-    link = page.locator("#display-url").input_value()
-    assert "/display/enroll/" in link
-
-    projector = devices.new(viewport={"width": 1920, "height": 1080})
-    display = projector.open(link.split(projector.origin, 1)[1])
-    display.get_by_role("button", name="Dùng màn hình này làm màn hình phòng họp").click()
-    display.wait_for_url(f"{projector.origin}/meetings/{meeting}/display")
-    expect(display.locator("[data-live-status]")).to_have_text("Đã kết nối")
-
-    chair, first, second = devices.new(), devices.new(), devices.new()
-    phone = devices.new(viewport={"width": 390, "height": 844})
-    for device, role in (
-        (chair, "chair"),
-        (first, "member"),
-        (phone, "member-1"),
-        (second, "member-2"),
-    ):
-        enroll(device, live.seats[role].token)
-    chair_page, first_page, phone_page, second_page = (
-        device.open(f"/meetings/{meeting}/live") for device in (chair, first, phone, second)
-    )
+    display = display_seat(devices, office, live, "Phòng họp số 1 – màn hình chính")
+    room = join(devices, live, ("chair", "member", "member-1", "member-2"), phones=("member-1",))
+    room.display = display
+    chair_page, first_page, phone_page, second_page = room.tablets.values()
 
     # Before the session, a member declares a conflict of interest on the second item.
     second_page.get_by_label("Nội dung", exact=True).select_option(str(item))
@@ -77,20 +64,7 @@ def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
     idle(second_page)
     expect(second_page.locator("#live-alert")).to_be_hidden()
 
-    chair_page.once("dialog", lambda dialog: dialog.accept())
-    chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
-    for tablet in (chair_page, first_page, phone_page, second_page):
-        expect(bound(tablet, "phase")).to_have_text("Đang họp")
-        idle(tablet)
-        tablet.get_by_role("button", name=CHECK_IN).first.click()
-        expect(bound(tablet, "me-checkin")).to_contain_text("Đồng chí đã điểm danh")
-    idle(chair_page)
-    chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
-    expect(chair_page.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
-    idle(chair_page)
-    chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
-    for screen in (display, chair_page, phone_page):
-        expect(bound(screen, "current")).to_have_text("2. Tờ trình số 2")
+    convene(room)
     # The room sees who does not take part; the tablets also see why.
     expect(display.locator('[data-part="recusals"]')).to_have_text(
         "Bộ trưởng 2 không tham gia nội dung này (xung đột lợi ích)."
@@ -103,7 +77,6 @@ def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
     expect(bound(phone_page, "my-place")).to_have_text("Bạn đứng thứ 2 trong danh sách phát biểu.")
     expect(display.locator('[data-part="queue"] li')).to_have_count(2)
 
-    idle(chair_page)
     chair_page.get_by_role("button", name="Mời người tiếp theo phát biểu").click()
     for screen in (display, first_page, phone_page):
         expect(bound(screen, "speaker")).to_have_text("Người member · Phát biểu")
@@ -111,7 +84,6 @@ def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
     # The countdown runs from the body's five minutes, on the display and the phone.
     expect(bound(display, "countdown")).to_have_text(re.compile(r"^4:5\d$"), timeout=15_000)
     expect(bound(phone_page, "countdown")).to_have_text(re.compile(r"^4:5\d$"))
-    idle(chair_page)
     chair_page.get_by_role("button", name="Mời người tiếp theo phát biểu").click()
     for screen in (display, phone_page):
         expect(bound(screen, "speaker")).to_have_text("Bộ trưởng 1 · Phát biểu")
@@ -122,37 +94,31 @@ def test_two_speakers_with_the_timer_a_recusal_and_a_display_seat(
     assert_accessible(display)
     assert_accessible(phone_page)
     display.screenshot(path=str(SCREENSHOT))
-    idle(chair_page)
     chair_page.get_by_role("button", name="Kết thúc phần phát biểu").click()
     expect(bound(display, "speaker")).to_have_text("Chưa có ai đang phát biểu.")
 
     # A vote annulled with a reason, then re-run; the recused member is not asked.
-    idle(chair_page)
     chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Thông qua Tờ trình số 2?")
     chair_page.get_by_role("button", name="Mở biểu quyết").click()
     expect(bound(display, "question")).to_have_text("Thông qua Tờ trình số 2?")
     first_page.get_by_role("button", name="Tán thành", exact=True).click()
     expect(bound(first_page, "my-ballot")).to_contain_text("Mã biên nhận")
-    idle(chair_page)
     chair_page.get_by_label("Lý do hủy kết quả biểu quyết").fill(REASON)
     chair_page.get_by_role("button", name="Hủy kết quả biểu quyết", exact=True).click()
     for screen in (display, phone_page):
         expect(bound(screen, "annulled-reason")).to_have_text(
             f"Kết quả biểu quyết đã bị hủy: {REASON}"
         )
-    idle(chair_page)
     chair_page.get_by_role("button", name="Biểu quyết lại").click()
     expect(bound(display, "question")).to_have_text("Thông qua Tờ trình số 2?")
     for tablet in (chair_page, first_page, phone_page):
         expect(bound(tablet, "my-ballot")).to_have_text("Đồng chí chưa biểu quyết.")
         tablet.get_by_role("button", name="Tán thành", exact=True).click()
         expect(bound(tablet, "my-ballot")).to_contain_text("Mã biên nhận")
-    idle(chair_page)
     chair_page.get_by_role("button", name="Kết thúc biểu quyết").click()
     expect(bound(display, "current-status")).to_have_text("Thông qua")
 
     # The next item: a three-option vote with a time limit, which closes itself.
-    idle(chair_page)
     chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
     expect(bound(display, "current")).to_have_text("3. Tờ trình số 3")
     chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Chọn địa điểm xây dựng bệnh viện?")

@@ -8,11 +8,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Dialog, expect
+from playwright.sync_api import expect
 
 from ecabinet import clock, sweeper
 
-from ..support.browser import Devices, LiveServer, bound, enroll, idle
+from ..support.browser import IPAD_LANDSCAPE, Devices, LiveServer, bound, convene, join
 from ..support.live import make_session
 
 pytestmark = pytest.mark.browser
@@ -22,33 +22,9 @@ def test_a_timed_vote_counts_down_refuses_a_late_ballot_and_closes_itself(
     live_server: LiveServer, devices: Devices
 ) -> None:
     live = live_server.call(make_session(live_server.db, live_server.settings))
-    meeting = live.meeting_id
-    chair, member, room = (devices.new() for _ in range(3))
-    for device, role in ((chair, "chair"), (member, "member"), (room, "secretariat")):
-        enroll(device, live.seats[role].token)
-    chair_page, member_page = (d.open(f"/meetings/{meeting}/live") for d in (chair, member))
-    display = room.open(f"/meetings/{meeting}/display")
-    screens = [chair_page, member_page, display]
-    for page in screens:
-        page.evaluate("window.stayedOnPage = true")
-        expect(page.locator("[data-live-status]")).to_have_text("Đã kết nối")
-
-    def confirm(dialog: Dialog) -> None:
-        dialog.accept()
-
-    chair_page.once("dialog", confirm)
-    chair_page.get_by_role("button", name="Khai mạc phiên họp").click()
-    for page in screens:
-        expect(bound(page, "phase")).to_have_text("Đang họp")
-    for page in (chair_page, member_page):
-        idle(page)  # the chair's opening may show before its answer is back
-        page.get_by_role("button", name="Điểm danh: dự họp tại phòng họp").click()
-        expect(bound(page, "me-checkin")).to_have_text("Đồng chí đã điểm danh (tại phòng họp).")
-    chair_page.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
-    expect(member_page.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
-    chair_page.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
-    for page in screens:
-        expect(bound(page, "current")).to_have_text("2. Tờ trình số 2")
+    room = convene(join(devices, live, ("chair", "member"), display=IPAD_LANDSCAPE))
+    chair_page, member_page = room.tablets.values()
+    screens = room.screens
 
     chair_page.get_by_label("Nội dung đưa ra biểu quyết").fill("Thông qua Tờ trình số 2?")
     chair_page.get_by_label("Thời hạn biểu quyết").fill("1")

@@ -1,12 +1,13 @@
 """The browser journeys' kit: the live server a journey drives, simulated devices (a
 Chromium context each, with its own platform authenticator), and the steps journeys share
-(enrolling a device, signing in, uploading, checking accessibility)."""
+(enrolling a device, signing in, uploading, checking accessibility, and a live session's
+opening: the seats' tablets, the room display, the check-ins and the first item)."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,10 @@ from playwright.sync_api import (
     BrowserContext,
     CDPSession,
     ConsoleMessage,
+    Dialog,
     Locator,
     Page,
+    ViewportSize,
     expect,
 )
 from reportlab.pdfgen.canvas import Canvas
@@ -27,11 +30,14 @@ from ecabinet.db import Database
 from ecabinet.settings import Settings
 
 from .factories import Seat, seat_people
+from .live import Session
 
 T = TypeVar("T")
 
 
-IPAD_LANDSCAPE = {"width": 1024, "height": 768}
+IPAD_LANDSCAPE: ViewportSize = {"width": 1024, "height": 768}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+PROJECTOR: ViewportSize = {"width": 1920, "height": 1080}
 
 
 BROWSER_NETWORK_ERRORS = ("Failed to load resource", "WebSocket connection to")
@@ -123,8 +129,8 @@ class Devices:
     # that causes one fails, even when what it checks on the page looks right.
     errors: list[str] = field(default_factory=list)
 
-    def new(self, viewport: dict[str, int] | None = None) -> Device:
-        context = self.browser.new_context(viewport=viewport or IPAD_LANDSCAPE)  # type: ignore[arg-type]
+    def new(self, viewport: ViewportSize | None = None) -> Device:
+        context = self.browser.new_context(viewport=viewport or IPAD_LANDSCAPE)
         context.set_default_timeout(10_000)
         self.opened.append(context)
         page = context.new_page()
@@ -221,5 +227,124 @@ def bound(page: Page, name: str) -> Locator:
 
 
 def idle(page: Page) -> None:
-    """A tablet ignores taps while its last step is still on its way (aria-busy)."""
+    """The live page's last step has ended (its controls are enabled again)."""
     expect(page.locator("#live")).not_to_have_attribute("aria-busy", "true")
+
+
+# --- a live session's opening -----------------------------------------------------------
+CHECK_IN = {"room": "Điểm danh: dự họp tại phòng họp", "remote": "Điểm danh: dự họp từ xa"}
+CHECKED_IN = {
+    "room": "Đồng chí đã điểm danh (tại phòng họp).",
+    "remote": "Đồng chí đã điểm danh (từ xa).",
+}
+
+
+@dataclass
+class Room:
+    """A live session's screens: each seat's tablet on the live page (by role, in the
+    order given) and the room display. Each page is marked ``window.stayedOnPage``, which
+    a reload would lose."""
+
+    tablets: dict[str, Page]
+    display: Page | None = None
+
+    @property
+    def chair(self) -> Page:
+        return self.tablets["chair"]
+
+    @property
+    def screens(self) -> list[Page]:
+        return [*self.tablets.values(), *([self.display] if self.display else [])]
+
+
+def join(
+    devices: Devices,
+    live: Session,
+    roles: Iterable[str],
+    *,
+    phones: Iterable[str] = (),
+    display: ViewportSize | None = None,
+) -> Room:
+    """Each seat of ``roles`` enrolls its own device (a 390×844 phone for ``phones``, an
+    iPad otherwise) and opens the live page; with ``display`` (its viewport) the
+    secretariat's device shows the room display. Every page is connected."""
+    on_phone = set(phones)
+    room = Room(tablets={})
+    for role in roles:
+        device = devices.new(PHONE if role in on_phone else None)
+        enroll(device, live.seats[role].token)
+        room.tablets[role] = device.open(f"/meetings/{live.meeting_id}/live")
+    if display is not None:
+        device = devices.new(display)
+        enroll(device, live.seats["secretariat"].token)
+        room.display = device.open(f"/meetings/{live.meeting_id}/display")
+    for page in room.screens:
+        page.evaluate("window.stayedOnPage = true")
+        expect(page.locator("[data-live-status]")).to_have_text("Đã kết nối")
+    return room
+
+
+def display_seat(devices: Devices, office: Device, live: Session, name: str) -> Page:
+    """The secretariat (``office``) enrolls a projector (1920×1080, nobody signed in on
+    it) as a display seat of the body; it shows the meeting's room display, connected."""
+    page = office.open(f"/bodies/{live.body_id}/displays")
+    page.get_by_label("Tên màn hình mới (phòng họp và vị trí màn hình)").fill(name)
+    page.get_by_role("button", name="Cấp đường dẫn đăng ký").click()
+    link = page.locator("#display-url").input_value()
+    assert "/display/enroll/" in link
+    projector = devices.new(PROJECTOR)
+    display = projector.open(link.split(projector.origin, 1)[1])
+    display.get_by_role("button", name="Dùng màn hình này làm màn hình phòng họp").click()
+    display.wait_for_url(f"{projector.origin}/meetings/{live.meeting_id}/display")
+    expect(display.locator("[data-live-status]")).to_have_text("Đã kết nối")
+    return display
+
+
+def open_session(room: Room) -> list[str]:
+    """The chair opens the session, confirming each warning (nobody has checked in yet);
+    every screen shows it open. Returns the warnings, in order."""
+    warnings: list[str] = []
+
+    def confirm(dialog: Dialog) -> None:
+        warnings.append(dialog.message)
+        dialog.accept()
+
+    room.chair.on("dialog", confirm)
+    room.chair.get_by_role("button", name="Khai mạc phiên họp").click()
+    for page in room.screens:
+        expect(bound(page, "phase")).to_have_text("Đang họp")
+    room.chair.remove_listener("dialog", confirm)
+    return warnings
+
+
+def check_in(page: Page, mode: str = "room") -> None:
+    page.get_by_role("button", name=CHECK_IN[mode]).first.click()
+    expect(bound(page, "me-checkin")).to_have_text(CHECKED_IN[mode])
+
+
+def take_next_item(room: Room, current: str, *, adopt_consent: bool = True) -> None:
+    """The chair adopts the consent block (unless told not to) and takes the next item,
+    ``current`` on every screen."""
+    if adopt_consent:
+        room.chair.get_by_role("button", name="Thông qua nhóm nội dung không thảo luận").click()
+        expect(room.chair.locator('[data-part="agenda"] li').first).to_contain_text("Thông qua")
+    room.chair.get_by_role("button", name="Chuyển sang nội dung tiếp theo").click()
+    for page in room.screens:
+        expect(bound(page, "current")).to_have_text(current)
+
+
+def convene(
+    room: Room,
+    *,
+    present: Iterable[str] | None = None,
+    current: str = "2. Tờ trình số 2",
+    adopt_consent: bool = True,
+) -> Room:
+    """A journey's usual opening: the chair opens the session, the seats ``present`` (all
+    the tablets unless told) check in in the room, and the chair takes the first item of
+    the live agenda (after the consent block, unless told not to adopt it)."""
+    open_session(room)
+    for role in room.tablets if present is None else present:
+        check_in(room.tablets[role])
+    take_next_item(room, current, adopt_consent=adopt_consent)
+    return room
