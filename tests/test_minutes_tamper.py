@@ -34,12 +34,44 @@ from .support.minutes_tamper import (
     redrafted,
     resign_ballot,
     rewrite_first_page,
+    server_signed,
     sign_both,
 )
 
 
 def has(found: list[str], *words: str) -> bool:
     return any(all(w in p for w in words) for p in found)
+
+
+def without_a_ballot(proof: dict[str, Any]) -> dict[str, Any]:
+    """The first vote's fourth ballot taken out, and its outcome recounted to match."""
+    vote = proof["votes"][0]
+    removed = vote["ballots"].pop(3)
+    vote["outcome"][removed["payload"]["choice"]] -= 1
+    return proof
+
+
+async def verify_command(genuine: Genuine, pdf: bytes, register: bytes, folder: Path) -> int:
+    """``ecabinet minutes verify`` (in English) on ``pdf`` with the key register
+    ``register`` and the genuine trust root: its exit code; its report is on stdout."""
+    path, register_path = folder / "bien-ban.pdf", folder / "register.pdf"
+    path.write_bytes(pdf)
+    register_path.write_bytes(register)
+    trust = str(genuine.signing.ca_certificate)
+    return await anyio.to_thread.run_sync(
+        main,
+        [
+            "minutes",
+            "verify",
+            str(path),
+            "--trust",
+            trust,
+            "--keys",
+            str(register_path),
+            "--lang",
+            "en",
+        ],
+    )
 
 
 async def test_genuine_minutes_verify_with_the_register(genuine: Genuine) -> None:
@@ -54,10 +86,7 @@ async def test_without_a_register_nothing_is_trusted(genuine: Genuine) -> None:
 async def test_a_ballot_removed_and_the_outcome_edited_in_a_new_draft_fails(
     genuine: Genuine,
 ) -> None:
-    proof = evidence_of(genuine)
-    vote = proof["votes"][0]
-    removed = vote["ballots"].pop(3)
-    vote["outcome"][removed["payload"]["choice"]] -= 1
+    proof = without_a_ballot(evidence_of(genuine))
     forged = await redrafted(genuine, proof)
     found = await problems(forged, genuine)
     assert has(
@@ -68,10 +97,7 @@ async def test_a_ballot_removed_and_the_outcome_edited_in_a_new_draft_fails(
 async def test_evidence_swapped_in_a_revision_before_the_secretary_signed_fails(
     genuine: Genuine,
 ) -> None:
-    proof = evidence_of(genuine)
-    vote = proof["votes"][0]
-    removed = vote["ballots"].pop(3)
-    vote["outcome"][removed["payload"]["choice"]] -= 1
+    proof = without_a_ballot(evidence_of(genuine))
 
     def swap(writer: Any) -> None:
         from pyhanko.pdf_utils import embed
@@ -82,12 +108,7 @@ async def test_evidence_swapped_in_a_revision_before_the_secretary_signed_fails(
         spec["/EF"]["/F"] = replacement.ef_stream_ref
         writer.update_container(spec)
 
-    forged = await sign_both(
-        incremental(genuine.draft, swap),
-        genuine.approval,
-        genuine.signing.secretary,
-        genuine.signing.chair,
-    )
+    forged = await server_signed(genuine, incremental(genuine.draft, swap), genuine.approval)
     found = await problems(forged, genuine)
     assert has(found, "The secretary did not sign the approved draft itself"), found
 
@@ -128,7 +149,7 @@ async def test_a_ballot_signed_over_other_versions_of_the_text_fails(genuine: Ge
 
 
 async def test_the_approval_left_out_fails(genuine: Genuine) -> None:
-    forged = await sign_both(genuine.draft, None, genuine.signing.secretary, genuine.signing.chair)
+    forged = await server_signed(genuine, genuine.draft, None)
     found = await problems(forged, genuine)
     assert has(found, "The minutes carry no approval of the chair"), found
 
@@ -136,9 +157,7 @@ async def test_the_approval_left_out_fails(genuine: Genuine) -> None:
 async def test_an_approval_forged_with_a_fresh_passkey_fails(genuine: Genuine) -> None:
     device = fresh_device()
     forged_approval = approve(genuine.draft, device, device_key(device), name="Trần Quốc Khải")
-    forged = await sign_both(
-        genuine.draft, forged_approval, genuine.signing.secretary, genuine.signing.chair
-    )
+    forged = await server_signed(genuine, genuine.draft, forged_approval)
     found = await problems(forged, genuine)
     assert has(
         found,
@@ -152,9 +171,7 @@ async def test_an_approval_by_another_members_real_passkey_fails(genuine: Genuin
     other = next(pid for pid in session.devices if pid != session.chair_person_id)
     device = session.devices[other]
     forged_approval = approve(genuine.draft, device, device_key(device), name="Trần Quốc Khải")
-    forged = await sign_both(
-        genuine.draft, forged_approval, genuine.signing.secretary, genuine.signing.chair
-    )
+    forged = await server_signed(genuine, genuine.draft, forged_approval)
     found = await problems(forged, genuine)
     assert has(
         found, "The approval's passkey is not the chair's registered key", "not for this member"
@@ -164,7 +181,7 @@ async def test_an_approval_by_another_members_real_passkey_fails(genuine: Genuin
 async def test_evidence_renamed_as_a_notice_fails(genuine: Genuine) -> None:
     proof = evidence_of(genuine)
     draft = draft_with(genuine.record, proof, name=NOTICE_FILE_NAME, kind=pdfdoc.NOTICE)
-    forged = await sign_both(draft, None, genuine.signing.secretary, genuine.signing.chair)
+    forged = await server_signed(genuine, draft, None)
     found = await problems(forged, genuine)
     assert has(
         found, "A conclusion notice must carry exactly one attached file, in the notice format"
@@ -175,9 +192,7 @@ async def test_evidence_renamed_in_minutes_is_still_checked(genuine: Genuine) ->
     proof = evidence_of(genuine)
     proof["votes"][0]["outcome"]["for"] += 5
     draft = draft_with(genuine.record, proof, name=NOTICE_FILE_NAME)
-    forged = await sign_both(
-        draft, genuine.approval, genuine.signing.secretary, genuine.signing.chair
-    )
+    forged = await server_signed(genuine, draft, genuine.approval)
     found = await problems(forged, genuine)
     assert has(found, "Vote 1: the recount from the evidence gives 20 for"), found
 
@@ -221,11 +236,8 @@ async def test_a_secret_receipts_choice_changed_fails(genuine: Genuine) -> None:
 async def test_page_text_changed_in_a_revision_before_the_secretary_signed_fails(
     genuine: Genuine,
 ) -> None:
-    forged = await sign_both(
-        incremental(genuine.draft, rewrite_first_page),
-        genuine.approval,
-        genuine.signing.secretary,
-        genuine.signing.chair,
+    forged = await server_signed(
+        genuine, incremental(genuine.draft, rewrite_first_page), genuine.approval
     )
     found = await problems(forged, genuine)
     assert has(found, "The secretary did not sign the approved draft itself"), found
@@ -284,23 +296,7 @@ async def test_a_byte_flipped_in_the_compressed_evidence_gives_a_report_not_a_tr
     offset = _evidence_stream_offset(genuine.pdf) + 200
     forged = bytearray(genuine.pdf)
     forged[offset] ^= 0xFF
-    path, register = tmp_path / "forged.pdf", tmp_path / "register.pdf"
-    path.write_bytes(bytes(forged))
-    register.write_bytes(genuine.register_pdf)
-    code = await anyio.to_thread.run_sync(
-        main,
-        [
-            "minutes",
-            "verify",
-            str(path),
-            "--trust",
-            str(genuine.signing.ca_certificate),
-            "--keys",
-            str(register),
-            "--lang",
-            "en",
-        ],
-    )
+    code = await verify_command(genuine, bytes(forged), genuine.register_pdf, tmp_path)
     out = capsys.readouterr().out
     assert code == 1, out
     assert "Traceback" not in out and "RESULT: NOT VERIFIED" in out
@@ -314,23 +310,7 @@ async def test_a_byte_flipped_in_the_compressed_evidence_gives_a_report_not_a_tr
 async def test_the_command_line_accepts_the_genuine_minutes_with_the_register(
     genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path, register = tmp_path / "bien-ban.pdf", tmp_path / "register.pdf"
-    path.write_bytes(genuine.pdf)
-    register.write_bytes(genuine.register_pdf)
-    code = await anyio.to_thread.run_sync(
-        main,
-        [
-            "minutes",
-            "verify",
-            str(path),
-            "--trust",
-            str(genuine.signing.ca_certificate),
-            "--keys",
-            str(register),
-            "--lang",
-            "en",
-        ],
-    )
+    code = await verify_command(genuine, genuine.pdf, genuine.register_pdf, tmp_path)
     out = capsys.readouterr().out
     assert code == 0, out
     assert "RESULT: VERIFIED" in out
@@ -340,22 +320,8 @@ async def test_the_command_line_accepts_the_genuine_minutes_with_the_register(
 async def test_a_register_changed_after_signing_is_refused(
     genuine: Genuine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path, register = tmp_path / "bien-ban.pdf", tmp_path / "register.pdf"
-    path.write_bytes(genuine.pdf)
-    register.write_bytes(genuine.register_pdf + b"\n% appended\n")
-    code = await anyio.to_thread.run_sync(
-        main,
-        [
-            "minutes",
-            "verify",
-            str(path),
-            "--trust",
-            str(genuine.signing.ca_certificate),
-            "--keys",
-            str(register),
-            "--lang",
-            "en",
-        ],
+    code = await verify_command(
+        genuine, genuine.pdf, genuine.register_pdf + b"\n% appended\n", tmp_path
     )
     out = capsys.readouterr().out
     assert code == 1 and "the register was changed after it was signed" in out, out
@@ -409,11 +375,8 @@ async def test_an_evidence_stream_that_inflates_past_the_bound_is_refused(genuin
         pdfdoc.embedded_files(reader, limit=1000)
     bomb = b"{" + b" " * (pdfdoc.MAX_EMBEDDED_FILE + 10) + b"}"
     draft = draft_with(genuine.record, evidence_of(genuine))
-    forged = await sign_both(
-        incremental(draft, lambda w: pdfdoc.attach(w, "x.json", bomb)),
-        None,
-        genuine.signing.secretary,
-        genuine.signing.chair,
+    forged = await server_signed(
+        genuine, incremental(draft, lambda w: pdfdoc.attach(w, "x.json", bomb)), None
     )
     found = await problems(forged, genuine)
     assert has(found, "An attached file cannot be read", "inflates to more than"), found

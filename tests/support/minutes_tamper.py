@@ -260,15 +260,16 @@ def texts(report: Report) -> list[str]:
     return [f.text(lambda m, **p: m % p if p else m) for f in report.problems]
 
 
+async def server_signed(genuine: Genuine, draft: bytes, approval: dict[str, Any] | None) -> bytes:
+    """``draft`` with ``approval`` (or none), signed with the server's two keys as the
+    genuine minutes were."""
+    return await sign_both(draft, approval, genuine.signing.secretary, genuine.signing.chair)
+
+
 async def redrafted(genuine: Genuine, proof: dict[str, Any]) -> bytes:
     """The minutes re-drafted around other evidence, approved and signed with the server's
     two keys as the genuine ones were."""
-    return await sign_both(
-        draft_with(genuine.record, proof),
-        genuine.approval,
-        genuine.signing.secretary,
-        genuine.signing.chair,
-    )
+    return await server_signed(genuine, draft_with(genuine.record, proof), genuine.approval)
 
 
 def resign_ballot(
