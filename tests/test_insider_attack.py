@@ -15,7 +15,6 @@ import httpx
 from sqlmodel import col, select
 
 from ecabinet.actions.bodies import add_member, create_body
-from ecabinet.actions.enrollment import issue_enrollment
 from ecabinet.db import Database
 from ecabinet.models import (
     AuditEvent,
@@ -32,7 +31,7 @@ from ecabinet.softauthn import SoftAuthenticator
 from ecabinet.sweeper import sweep_once
 from ecabinet.vocab import Classification, MeetingState, Role
 
-from .support.factories import authenticator, csrf_header, enroll, seat_people
+from .support.factories import add_seat, authenticator, csrf_header, enroll, seat_people
 from .support.live import make_session
 from .support.polls import open_poll
 
@@ -81,28 +80,12 @@ async def test_one_insider_cannot_vote_approve_or_sign_as_the_chair(
     async with db.transaction() as tx:
         body = await tx.session.get(Body, live.body_id)
         assert body is not None
-        second = await add_member(
-            tx,
-            actor_id=None,
-            body=body,
-            full_name="Thư ký thứ hai",
-            role=Role.SECRETARIAT,
-            email="sec2@example.gov",
-            clearance=Classification.MAT,
+        second = await add_seat(
+            tx, settings, body, "Thư ký thứ hai", "sec2@example.gov", Role.SECRETARIAT
         )
-        second_url = await issue_enrollment(tx, settings, actor_id=None, person_id=second.person_id)
         province = await create_body(tx, actor_id=None, slug="tinh", name="UBND tỉnh")
-        stranger = await add_member(
-            tx,
-            actor_id=None,
-            body=province,
-            full_name="Thư ký tỉnh",
-            role=Role.SECRETARIAT,
-            email="tinh@example.gov",
-            clearance=Classification.MAT,
-        )
-        stranger_url = await issue_enrollment(
-            tx, settings, actor_id=None, person_id=stranger.person_id
+        stranger = await add_seat(
+            tx, settings, province, "Thư ký tỉnh", "tinh@example.gov", Role.SECRETARIAT
         )
         earlier = Meeting(
             body_id=live.body_id,
@@ -121,8 +104,8 @@ async def test_one_insider_cannot_vote_approve_or_sign_as_the_chair(
     chair = await person(client, live.seats["chair"].token, chair_device)
     first_device, second_device = authenticator(settings), authenticator(settings)
     first = await person(client, live.seats["secretariat"].token, first_device)
-    other = await person(client, second_url.rsplit("/", 1)[1], second_device)
-    outsider = await person(client, stranger_url.rsplit("/", 1)[1], authenticator(settings))
+    other = await person(client, second.token, second_device)
+    outsider = await person(client, stranger.token, authenticator(settings))
 
     # The attack as reported: one official asks for a link for the chair.
     link = await first.post(f"/api/people/{chair_id}/enrollments", json={})
@@ -250,15 +233,7 @@ async def test_a_member_of_two_bodies_needs_two_officials_of_each(
     async with db.transaction() as tx:
         government = await create_body(tx, actor_id=None, slug="cp", name="Chính phủ")
         council = await create_body(tx, actor_id=None, slug="hd", name="Hội đồng")
-        minister = await add_member(
-            tx,
-            actor_id=None,
-            body=government,
-            full_name="Bộ trưởng",
-            role=Role.MEMBER,
-            email="bt@example.gov",
-            clearance=Classification.MAT,
-        )
+        minister = await add_seat(tx, settings, government, "Bộ trưởng", "bt@example.gov")
         again = await add_member(
             tx,
             actor_id=None,
@@ -275,19 +250,11 @@ async def test_a_member_of_two_bodies_needs_two_officials_of_each(
             ("c1", council),
             ("c2", council),
         ):
-            seat = await add_member(
-                tx,
-                actor_id=None,
-                body=body,
-                full_name=f"Thư ký {name}",
-                role=Role.SECRETARIAT,
-                email=f"{name}@example.gov",
-                clearance=Classification.MAT,
+            official = await add_seat(
+                tx, settings, body, f"Thư ký {name}", f"{name}@example.gov", Role.SECRETARIAT
             )
-            url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
-            tokens[name] = url.rsplit("/", 1)[1]
-        url = await issue_enrollment(tx, settings, actor_id=None, person_id=minister.person_id)
-        tokens["minister"] = url.rsplit("/", 1)[1]
+            tokens[name] = official.token
+        tokens["minister"] = minister.token
     minister_client = await person(client, tokens["minister"], authenticator(settings))
     officials = {}
     for name in ("g1", "g2", "c1", "c2"):

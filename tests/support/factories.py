@@ -10,8 +10,8 @@ import httpx
 
 from ecabinet.actions.bodies import add_member, create_body
 from ecabinet.actions.enrollment import issue_enrollment
-from ecabinet.db import Database
-from ecabinet.models import Person
+from ecabinet.db import Database, Tx
+from ecabinet.models import Body, Person
 from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator
 from ecabinet.vocab import Classification, Role
@@ -34,17 +34,9 @@ async def seat_people(db: Database, settings: Settings, slug: str = "chinh-phu")
         body = await create_body(tx, actor_id=None, slug=slug, name="Chính phủ")
         assert body.id is not None
         for role in ("chair", "member", "secretariat", "observer"):
-            seat = await add_member(
-                tx,
-                actor_id=None,
-                body=body,
-                full_name=f"Người {role}",
-                role=Role(role),
-                email=f"{role}@{slug}.example",
-                clearance=Classification.MAT,
+            seats[role] = await add_seat(
+                tx, settings, body, f"Người {role}", f"{role}@{slug}.example", Role(role)
             )
-            url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
-            seats[role] = Seat(role, seat.person_id, body.id, url.rsplit("/", 1)[1])
         admin = Person(full_name="Quản trị hệ thống", email=f"admin@{slug}.example", is_admin=True)
         tx.session.add(admin)
         await tx.session.flush()
@@ -52,6 +44,33 @@ async def seat_people(db: Database, settings: Settings, slug: str = "chinh-phu")
         url = await issue_enrollment(tx, settings, actor_id=None, person_id=admin.id)
         seats["admin"] = Seat("admin", admin.id, body.id, url.rsplit("/", 1)[1])
     return seats
+
+
+async def add_seat(
+    tx: Tx,
+    settings: Settings,
+    body: Body,
+    full_name: str,
+    email: str,
+    role: Role = Role.MEMBER,
+    *,
+    seat_order: int = 0,
+) -> Seat:
+    """A seat in ``body`` (cleared for MẬT) for a new person, or the one with that e-mail,
+    and a link to enroll a device."""
+    assert body.id is not None
+    seat = await add_member(
+        tx,
+        actor_id=None,
+        body=body,
+        full_name=full_name,
+        role=role,
+        email=email,
+        clearance=Classification.MAT,
+        seat_order=seat_order,
+    )
+    url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
+    return Seat(role.value, seat.person_id, body.id, url.rsplit("/", 1)[1])
 
 
 def authenticator(settings: Settings, alg: str = "ES256") -> SoftAuthenticator:

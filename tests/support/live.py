@@ -13,7 +13,6 @@ import httpx
 from sqlmodel import col, select
 from starlette.applications import Starlette
 
-from ecabinet.actions.bodies import add_member
 from ecabinet.actions.enrollment import issue_enrollment
 from ecabinet.auth.actor import Actor
 from ecabinet.db import Database
@@ -31,7 +30,7 @@ from ecabinet.settings import Settings, load_settings
 from ecabinet.softauthn import SoftAuthenticator
 from ecabinet.vocab import Classification, ItemStatus, MeetingState, Role
 
-from .factories import Seat, authenticator, csrf_header, enroll, seat_people
+from .factories import Seat, add_seat, authenticator, csrf_header, enroll, seat_people
 
 
 @dataclass
@@ -71,18 +70,9 @@ async def make_session(
             setattr(body, name, value)
         tx.session.add(body)
         for n in range(1, extra_members + 1):
-            seat = await add_member(
-                tx,
-                actor_id=None,
-                body=body,
-                full_name=f"Bộ trưởng {n}",
-                role=Role.MEMBER,
-                email=f"minister-{n}@example.gov",
-                clearance=Classification.MAT,
-                seat_order=10 + n,
+            seats[f"member-{n}"] = await add_seat(
+                tx, settings, body, f"Bộ trưởng {n}", f"minister-{n}@example.gov", seat_order=10 + n
             )
-            url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
-            seats[f"member-{n}"] = Seat("member", seat.person_id, body_id, url.rsplit("/", 1)[1])
         now = utcnow()
         meeting = Meeting(
             body_id=body_id,
