@@ -4,7 +4,8 @@ reaching the tablets as a numbered event after commit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import pytest
 from sqlmodel import select
@@ -12,7 +13,8 @@ from sqlmodel import select
 from ecabinet.actions import live_votes, session
 from ecabinet.actions.attendance import quorum_of, seats_of
 from ecabinet.actions.session import ALLOWED, Phase, Step, refusal
-from ecabinet.db import Database
+from ecabinet.auth.actor import Actor
+from ecabinet.db import Database, Tx
 from ecabinet.errors import Conflict, Forbidden, ValidationFailed
 from ecabinet.events import Event
 from ecabinet.models import (
@@ -39,6 +41,25 @@ from ..support.live import (
     meeting_row,
     seat_id,
 )
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+async def live(db: Database, settings: Settings) -> Session:
+    """A published meeting: its first item in the consent block, two for debate."""
+    return await make_session(db, settings)
+
+
+@pytest.fixture
+async def chair(db: Database, live: Session) -> Actor:
+    return await actor(db, live.seats["chair"].person_id)
+
+
+async def apply(db: Database, step: Callable[[Tx], Awaitable[T]]) -> T:
+    """One step of the session, in a transaction of its own (as a request runs it)."""
+    async with db.transaction() as tx:
+        return await step(tx)
 
 
 @pytest.fixture
@@ -109,35 +130,30 @@ async def _ballot(db: Database, live: Session, poll_id: int, who: str, choice: s
 
 
 async def test_a_session_from_opening_to_closing(
-    db: Database, settings: Settings, events: list[Event]
+    db: Database, live: Session, chair: Actor, events: list[Event]
 ) -> None:
-    live = await make_session(db, settings, items=3, consent=1)
     consent, first, second = live.items
-    chair = await actor(db, live.seats["chair"].person_id)
     await attend(db, live.meeting_id, live.seats["chair"], live.seats["member"])
 
-    async with db.transaction() as tx:  # with the quorum present: no warning
-        await session.open_session(tx, chair, live.meeting_id)
-    async with db.transaction() as tx:
-        adopted = await session.adopt_consent_block(tx, chair, live.meeting_id)
+    # With the quorum present: no warning.
+    await apply(db, lambda tx: session.open_session(tx, chair, live.meeting_id))
+    adopted = await apply(db, lambda tx: session.adopt_consent_block(tx, chair, live.meeting_id))
     assert [i.id for i in adopted] == [consent]
-    async with db.transaction() as tx:
-        taken = await session.take_item(tx, chair, live.meeting_id)
+    taken = await apply(db, lambda tx: session.take_item(tx, chair, live.meeting_id))
     assert taken.id == first  # the next item of the live agenda, in order
-    async with db.transaction() as tx:
-        poll = await live_votes.open_vote(tx, chair, first, question="Thông qua Tờ trình 2?")
+    poll = await apply(
+        db, lambda tx: live_votes.open_vote(tx, chair, first, question="Thông qua Tờ trình 2?")
+    )
     assert poll.id is not None and poll.electorate == 2 and poll.kind == "live"
     await _ballot(db, live, poll.id, "chair", "for")
     await _ballot(db, live, poll.id, "member", "for")
-    async with db.transaction() as tx:
-        closed = await live_votes.close_vote(tx, chair, poll.id)
+    closed = await apply(db, lambda tx: live_votes.close_vote(tx, chair, poll.id or 0))
     assert closed.outcome.passed and closed.outcome.rule == "majority_for"
-    async with db.transaction() as tx:
-        await session.conclude_item(tx, chair, first, text="Giao Bộ Tư pháp hoàn thiện.")
-    async with db.transaction() as tx:
-        await session.take_item(tx, chair, live.meeting_id)
-    async with db.transaction() as tx:
-        await session.close_session(tx, chair, live.meeting_id)
+    await apply(
+        db, lambda tx: session.conclude_item(tx, chair, first, text="Giao Bộ Tư pháp hoàn thiện.")
+    )
+    await apply(db, lambda tx: session.take_item(tx, chair, live.meeting_id))
+    await apply(db, lambda tx: session.close_session(tx, chair, live.meeting_id))
 
     assert await _items(db, live) == {consent: "adopted", first: "adopted", second: "deferred"}
     meeting = await meeting_row(db, live.meeting_id)
@@ -170,24 +186,22 @@ async def test_a_tie_is_broken_by_the_chairs_side(db: Database, settings: Settin
     await _ballot(db, live, poll.id, "member-1", "for")
     await _ballot(db, live, poll.id, "member", "against")
     await _ballot(db, live, poll.id, "member-2", "against")
-    async with db.transaction() as tx:
-        closed = await live_votes.close_vote(tx, chair, poll.id)
+    closed = await apply(db, lambda tx: live_votes.close_vote(tx, chair, poll.id or 0))
     # 2 for of 4 members is not more than half; the tie goes the chair's way.
     assert closed.outcome.passed and closed.outcome.rule == "tie_chair_for"
     assert closed.question.outcome is not None and closed.question.outcome["present"] == 4
 
 
-async def _refused(db: Database, error: type[Exception], message: str, step: object) -> None:
+async def _refused(
+    db: Database, error: type[Exception], message: str, step: Callable[[Tx], Awaitable[Any]]
+) -> None:
     with pytest.raises(error) as caught:
-        async with db.transaction() as tx:
-            await step(tx)  # type: ignore[operator]
+        await apply(db, step)
     assert message in str(caught.value)
 
 
-async def test_each_refusal_says_why(db: Database, settings: Settings) -> None:
-    live = await make_session(db, settings, items=3, consent=1)
+async def test_each_refusal_says_why(db: Database, live: Session, chair: Actor) -> None:
     consent, first, _second = live.items
-    chair = await actor(db, live.seats["chair"].person_id)
     member = await actor(db, live.seats["member"].person_id)
     meeting = live.meeting_id
 
@@ -211,8 +225,8 @@ async def test_each_refusal_says_why(db: Database, settings: Settings) -> None:
         "before any vote (confirm to open).",
         lambda tx: session.open_session(tx, chair, meeting),
     )
-    async with db.transaction() as tx:  # the chair confirmed the warning
-        await session.open_session(tx, chair, meeting, confirm=True)
+    # The chair confirmed the warning.
+    await apply(db, lambda tx: session.open_session(tx, chair, meeting, confirm=True))
     async with db.read() as read:
         opened = (
             await read.exec(
@@ -241,8 +255,7 @@ async def test_each_refusal_says_why(db: Database, settings: Settings) -> None:
         "This item is in the consent block",
         lambda tx: session.take_item(tx, chair, meeting, consent),
     )
-    async with db.transaction() as tx:
-        await session.take_item(tx, chair, meeting, first)
+    await apply(db, lambda tx: session.take_item(tx, chair, meeting, first))
     await _refused(
         db,
         Conflict,
@@ -262,8 +275,7 @@ async def test_each_refusal_says_why(db: Database, settings: Settings) -> None:
         lambda tx: session.take_item(tx, chair, meeting),
     )
     await attend(db, meeting, live.seats["chair"], live.seats["member"])
-    async with db.transaction() as tx:
-        poll = await live_votes.open_vote(tx, chair, first)
+    poll = await apply(db, lambda tx: live_votes.open_vote(tx, chair, first))
     assert poll.id is not None
     await _refused(
         db,
@@ -286,8 +298,7 @@ async def test_each_refusal_says_why(db: Database, settings: Settings) -> None:
     await _refused(
         db, Forbidden, "Only the chair", lambda tx: live_votes.close_vote(tx, member, poll.id or 0)
     )
-    async with db.transaction() as tx:
-        await live_votes.close_vote(tx, chair, poll.id)
+    await apply(db, lambda tx: live_votes.close_vote(tx, chair, poll.id or 0))
     await _refused(
         db,
         Conflict,
@@ -300,8 +311,7 @@ async def test_each_refusal_says_why(db: Database, settings: Settings) -> None:
         "This item was already decided",
         lambda tx: session.conclude_item(tx, chair, first, text="", defer=True),
     )
-    async with db.transaction() as tx:
-        await session.adopt_consent_block(tx, chair, meeting)
+    await apply(db, lambda tx: session.adopt_consent_block(tx, chair, meeting))
     await _refused(
         db,
         Conflict,
@@ -316,8 +326,7 @@ async def test_the_secretariat_runs_the_session_on_the_chairs_behalf(
 ) -> None:
     live = await make_session(db, settings, consent=0)
     secretariat = await actor(db, live.seats["secretariat"].person_id)
-    async with db.transaction() as tx:
-        await session.open_session(tx, secretariat, live.meeting_id, confirm=True)
+    await apply(db, lambda tx: session.open_session(tx, secretariat, live.meeting_id, confirm=True))
     assert (await meeting_row(db, live.meeting_id)).state == "in_session"
     await _refused(
         db,
@@ -328,9 +337,8 @@ async def test_the_secretariat_runs_the_session_on_the_chairs_behalf(
 
 
 async def test_a_stand_in_attends_without_counting_unless_the_body_allows_it(
-    db: Database, settings: Settings
+    db: Database, settings: Settings, live: Session
 ) -> None:
-    live = await make_session(db, settings)
     deputy = await add_deputy(db, settings, live, live.seats["member"])
     member_seat, deputy_seat = (await seat_id(db, live.seats["member"]), await seat_id(db, deputy))
     async with db.transaction() as tx:
