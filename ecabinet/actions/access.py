@@ -7,6 +7,7 @@ Every refusal is a Forbidden that says why; the error handler audits it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +21,13 @@ from . import seat_view
 from .seat_view import GUEST_CLEARANCE, SeatFacts, SeatView
 
 __all__ = ["GUEST_CLEARANCE", "MeetingAccess", "meeting_access"]
+
+
+class Classified(Protocol):
+    """A document as a model or as a row of the packet (actions/packet_rows.py)."""
+
+    @property
+    def classification(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -42,10 +50,10 @@ class MeetingAccess:
     def sees_item(self, item_id: int | None) -> bool:
         return self.view.sees_item(item_id)
 
-    def may_read(self, document: Document) -> bool:
+    def may_read(self, document: Classified) -> bool:
         return self.view.may_read(document.classification)
 
-    def recalled(self, document: Document) -> bool:
+    def recalled(self, document: Classified) -> bool:
         """Classified documents go back after the meeting; the secretariat keeps them."""
         return (
             not self.prepares

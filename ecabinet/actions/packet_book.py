@@ -13,17 +13,18 @@ from .. import audit
 from ..auth.actor import Actor
 from ..db import Tx
 from ..errors import TooCostly
-from ..models import Document, DocumentVersion, Meeting
+from ..models import Meeting
 from ..vocab import Classification
+from .packet_rows import DocumentRow, VersionRow
 from .packets import ItemView, MeetingView, meeting_view
 from .reading import Opened, record
 
 
 @dataclass(frozen=True)
 class Entry:
-    document: Document
+    document: DocumentRow
     # None: the reader may see it, but it has no pages to bind (not a PDF).
-    version: DocumentVersion | None
+    version: VersionRow | None
 
     @property
     def classified(self) -> bool:

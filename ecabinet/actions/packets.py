@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlmodel import and_, col, or_, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth.actor import Actor
@@ -14,14 +14,15 @@ from ..errors import Forbidden
 from ..models import (
     AgendaItem,
     Body,
-    Document,
     DocumentReading,
     DocumentVersion,
     ItemGuest,
     Meeting,
 )
 from ..vocab import MeetingState
+from . import packet_rows
 from .access import MeetingAccess, load_body, meeting_access
+from .packet_rows import DocumentRow, GuestRow, ItemRow, VersionRow
 
 
 @dataclass(frozen=True)
@@ -42,21 +43,21 @@ class ReadState:
 
 @dataclass
 class DocumentView:
-    document: Document
-    versions: list[DocumentVersion]
+    document: DocumentRow
+    versions: list[VersionRow]
     readable: bool
     recalled: bool
     state: ReadState
 
     @property
-    def latest(self) -> DocumentVersion | None:
+    def latest(self) -> VersionRow | None:
         return self.versions[-1] if self.versions else None
 
 
 @dataclass
 class ItemView:
-    item: AgendaItem
-    guests: list[ItemGuest]
+    item: ItemRow
+    guests: list[GuestRow]
     documents: list[DocumentView]
 
     @property
@@ -103,62 +104,31 @@ async def visible_meetings(db: AsyncSession, actor: Actor) -> list[MeetingAccess
 async def meeting_view(db: AsyncSession, actor: Actor, meeting: Meeting) -> MeetingView:
     access = await meeting_access(db, actor, meeting)
     body = await load_body(db, meeting.body_id)
-    items = [
-        item
-        for item in (
-            await db.exec(
-                select(AgendaItem)
-                .where(AgendaItem.meeting_id == meeting.id)
-                .order_by(col(AgendaItem.ordinal))
-            )
-        ).all()
-        if access.sees_item(item.id)
-    ]
-    item_ids = [item.id for item in items]
-    guests: dict[int, list[ItemGuest]] = defaultdict(list)
-    for guest in (
-        await db.exec(
-            select(ItemGuest)
-            .where(col(ItemGuest.item_id).in_(item_ids))
-            .order_by(col(ItemGuest.id))
-        )
-    ).all():
-        guests[guest.item_id].append(guest)
-    documents = await _document_views(db, actor, access, item_ids)
+    assert meeting.id is not None
+    items = [item for item in await packet_rows.items(db, meeting.id) if access.sees_item(item.id)]
+    shown = {item.id for item in items}
+    guests: dict[int, list[GuestRow]] = defaultdict(list)
+    for guest in await packet_rows.guests(db, meeting.id):
+        if guest.item_id in shown:
+            guests[guest.item_id].append(guest)
+    documents = await _document_views(db, actor, access, meeting.id, shown)
     return MeetingView(
         meeting,
         body,
         access,
-        [ItemView(item, guests[item.id or 0], documents[item.id or 0]) for item in items],
+        [ItemView(item, guests[item.id], documents[item.id]) for item in items],
     )
 
 
 async def _document_views(
-    db: AsyncSession, actor: Actor, access: MeetingAccess, item_ids: list[int | None]
+    db: AsyncSession, actor: Actor, access: MeetingAccess, meeting_id: int, shown: set[int]
 ) -> dict[int, list[DocumentView]]:
-    # Each document with its versions and the version this reader last opened, in one
-    # statement: a row per version (a document without one yet: a row with none).
-    person = actor.person_id if actor.person_id is not None else -1  # -1: nobody's
-    rows = (
-        await db.exec(
-            select(Document, DocumentVersion, DocumentReading.version_number)
-            .outerjoin(DocumentVersion, col(DocumentVersion.document_id) == Document.id)
-            .outerjoin(
-                DocumentReading,
-                and_(
-                    col(DocumentReading.document_id) == Document.id,
-                    col(DocumentReading.person_id) == person,
-                ),
-            )
-            .where(col(Document.item_id).in_(item_ids))
-            .order_by(col(Document.ordinal), col(Document.id), col(DocumentVersion.number))
-        )
-    ).all()
-    documents: dict[int, Document] = {}
-    versions: dict[int, list[DocumentVersion]] = defaultdict(list)
+    documents: dict[int, DocumentRow] = {}
+    versions: dict[int, list[VersionRow]] = defaultdict(list)
     seen: dict[int, int] = {}
-    for document, version, number in rows:
-        assert document.id is not None
+    for document, version, number in await packet_rows.documents(db, meeting_id, actor.person_id):
+        if document.item_id not in shown:
+            continue
         documents.setdefault(document.id, document)
         if version is not None:
             versions[document.id].append(version)
@@ -166,7 +136,6 @@ async def _document_views(
             seen[document.id] = number
     views: dict[int, list[DocumentView]] = defaultdict(list)
     for document in documents.values():
-        assert document.id is not None and document.item_id is not None
         mine = versions[document.id]
         views[document.item_id].append(
             DocumentView(

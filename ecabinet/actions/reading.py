@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..vocab import Classification
 from .access import MeetingAccess, ensure_prepares, reader_access
+from .packet_rows import DocumentRow, VersionRow
 
 MARKED_KINDS = ("document.downloaded", "document.page_viewed")
 
@@ -35,8 +36,8 @@ MARKED_KINDS = ("document.downloaded", "document.page_viewed")
 @dataclass(frozen=True)
 class Opened:
     access: MeetingAccess
-    document: Document
-    version: DocumentVersion
+    document: Document | DocumentRow  # a row when bound into the book of the meeting
+    version: DocumentVersion | VersionRow
 
     @property
     def classified(self) -> bool:
@@ -91,7 +92,7 @@ async def record(
         await mark_read(tx, actor.person_id, document, version.number)
 
 
-async def mark_read(tx: Tx, person_id: int, document: Document, number: int) -> None:
+async def mark_read(tx: Tx, person_id: int, document: Document | DocumentRow, number: int) -> None:
     """One statement: insert the reading, or move it forward. Opening an older version
     does not unsee a newer one; the same person opening it twice at once cannot collide."""
     assert document.id is not None

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 
 from ..actions import agenda, documents, meetings, packets
 from ..actions.access import load_meeting
+from ..actions.packet_rows import ItemRow
 from ..actions.packets import ItemView
 from ..i18n import gettext_for
 from ..vocab import ItemKind, MeetingForm, MeetingKind
@@ -189,7 +190,7 @@ async def add_item(request: Request) -> Response:
     )
     async with db_of(request).transaction() as tx:
         item = await agenda.add(tx, actor_of(request), int_param(request, "meeting_id"), text)
-    return JSONResponse(item_json(ItemView(item, [], [])), status_code=201)
+    return JSONResponse(item_json(ItemView(ItemRow.of(item), [], [])), status_code=201)
 
 
 @takes(ItemChanges)
@@ -198,7 +199,7 @@ async def edit_item(request: Request) -> Response:
     changes = (await parsed(request, ItemChanges)).changes()
     async with db_of(request).transaction() as tx:
         item = await agenda.edit(tx, actor_of(request), int_param(request, "item_id"), changes)
-    return JSONResponse(item_json(ItemView(item, [], [])))
+    return JSONResponse(item_json(ItemView(ItemRow.of(item), [], [])))
 
 
 async def remove_item(request: Request) -> Response:

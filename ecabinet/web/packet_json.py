@@ -8,6 +8,7 @@ from typing import Any
 
 from ..actions.meeting_states import allowed_changes
 from ..actions.meetings import PacketWarning
+from ..actions.packet_rows import DocumentRow, GuestRow, VersionRow
 from ..actions.packets import DocumentView, ItemView, MeetingView
 from ..labels import classification_code
 from ..models import Document, DocumentVersion, ItemGuest, Meeting
@@ -17,7 +18,9 @@ def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def version_json(version: DocumentVersion, document: Document) -> dict[str, Any]:
+def version_json(
+    version: DocumentVersion | VersionRow, document: Document | DocumentRow
+) -> dict[str, Any]:
     return {
         "id": version.id,
         "documentId": version.document_id,
@@ -37,7 +40,8 @@ def version_json(version: DocumentVersion, document: Document) -> dict[str, Any]
 
 
 def document_json(
-    document: Document, versions: list[DocumentVersion] | None = None
+    document: Document | DocumentRow,
+    versions: list[DocumentVersion] | list[VersionRow] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": document.id,
@@ -69,7 +73,7 @@ def document_view_json(view: DocumentView) -> dict[str, Any]:
     return body
 
 
-def guest_json(guest: ItemGuest) -> dict[str, Any]:
+def guest_json(guest: ItemGuest | GuestRow) -> dict[str, Any]:
     return {
         "id": guest.id,
         "name": guest.name,
