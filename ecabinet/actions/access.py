@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -98,14 +99,31 @@ def ensure_prepares(actor: Actor, body_id: int) -> None:
         raise Forbidden("Only the secretariat of this body prepares its meetings.")
 
 
+# Built once: most requests load a meeting, and building the statement cost as much as
+# SQLAlchemy's finding it compiled.
+MEETING = select(Meeting).where(Meeting.id == bindparam("meeting"))
+MEETING_LOCKED = MEETING.with_for_update()
+MEETING_AND_BODY = (
+    select(Meeting, Body)
+    .join(Body, col(Body.id) == Meeting.body_id)
+    .where(Meeting.id == bindparam("meeting"))
+)
+
+
 async def load_meeting(db: AsyncSession, meeting_id: int, *, lock: bool = False) -> Meeting:
-    query = select(Meeting).where(Meeting.id == meeting_id)
-    if lock:
-        query = query.with_for_update()
-    meeting = (await db.exec(query)).first()
+    query = MEETING_LOCKED if lock else MEETING
+    meeting = (await db.exec(query, params={"meeting": meeting_id})).first()
     if meeting is None:
         raise NotFound("There is no meeting number %(id)s.", id=meeting_id)
     return meeting
+
+
+async def load_meeting_and_body(db: AsyncSession, meeting_id: int) -> tuple[Meeting, Body]:
+    """The meeting with its body, in one statement."""
+    row = (await db.exec(MEETING_AND_BODY, params={"meeting": meeting_id})).first()
+    if row is None:
+        raise NotFound("There is no meeting number %(id)s.", id=meeting_id)
+    return row[0], row[1]
 
 
 async def load_body(db: AsyncSession, body_id: int) -> Body:

@@ -21,7 +21,7 @@ from ..models import (
 )
 from ..vocab import MeetingState
 from . import packet_rows
-from .access import MeetingAccess, load_body, meeting_access
+from .access import MeetingAccess, load_body, load_meeting_and_body, meeting_access
 from .packet_rows import DocumentRow, GuestRow, ItemRow, VersionRow
 
 
@@ -102,8 +102,17 @@ async def visible_meetings(db: AsyncSession, actor: Actor) -> list[MeetingAccess
 
 
 async def meeting_view(db: AsyncSession, actor: Actor, meeting: Meeting) -> MeetingView:
+    return await _view(db, actor, meeting, await load_body(db, meeting.body_id))
+
+
+async def agenda_view(db: AsyncSession, actor: Actor, meeting_id: int) -> MeetingView:
+    """meeting_view of a meeting not yet loaded: the meeting and its body in one read."""
+    meeting, body = await load_meeting_and_body(db, meeting_id)
+    return await _view(db, actor, meeting, body)
+
+
+async def _view(db: AsyncSession, actor: Actor, meeting: Meeting, body: Body) -> MeetingView:
     access = await meeting_access(db, actor, meeting)
-    body = await load_body(db, meeting.body_id)
     assert meeting.id is not None
     items = [item for item in await packet_rows.items(db, meeting.id) if access.sees_item(item.id)]
     shown = {item.id for item in items}

@@ -7,7 +7,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..actions import packets, reading
-from ..actions.access import load_meeting
 from ..auth.permissions import ensure_signed_in
 from ..vocab import MeetingState
 from .common import actor_of, db_of, int_param
@@ -39,8 +38,7 @@ async def my_meetings(request: Request) -> Response:
 async def meeting_page(request: Request) -> Response:
     actor = actor_of(request)
     async with db_of(request).read() as session:
-        meeting = await load_meeting(session, int_param(request, "meeting_id"))
-        view = await packets.meeting_view(session, actor, meeting)
+        view = await packets.agenda_view(session, actor, int_param(request, "meeting_id"))
     return render(request, "meeting.html", {**page_tools(request), "view": view})
 
 
