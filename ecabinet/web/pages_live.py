@@ -5,8 +5,11 @@ what the chair may do in each phase."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
@@ -19,7 +22,7 @@ from .display_views import viewable
 from .routing import page
 from .templating import locale_of, render
 
-# The words session.js shows, translated once per page.
+# The words session.js shows, translated once per language (live_data).
 WORDS: dict[str, str] = {
     "phase.draft": N_("Being prepared"),
     "phase.published": N_("Not opened yet"),
@@ -126,6 +129,16 @@ def words(locale: str) -> dict[str, str]:
     return {key: _(message) for key, message in WORDS.items()}
 
 
+@cache
+def live_data(locale: str) -> dict[str, Markup]:
+    """The words and the step table as the pages embed them (JSON safe inside HTML):
+    the same for every page in a language, so made once per process."""
+    return {
+        "words_json": htmlsafe_json_dumps(words(locale), sort_keys=True),
+        "steps_json": htmlsafe_json_dumps(steps_by_phase(), sort_keys=True),
+    }
+
+
 def steps_by_phase() -> dict[str, list[str]]:
     """ALLOWED turned around: for each phase, the chair's steps it allows."""
     phases: dict[str, list[str]] = {}
@@ -140,12 +153,7 @@ async def _page(request: Request, template: str) -> Response:
     async with db_of(request).read() as session:
         meeting = await load_meeting(session, meeting_id)
         await meeting_access(session, actor_of(request), meeting)
-    locale = locale_of(request)
-    context: dict[str, Any] = {
-        "meeting": meeting,
-        "words": words(locale),
-        "steps": steps_by_phase(),
-    }
+    context: dict[str, Any] = {"meeting": meeting, **live_data(locale_of(request))}
     return render(request, template, context)
 
 
@@ -157,11 +165,7 @@ async def display(request: Request) -> Response:
     """The room display: for anyone who may see the meeting, and for a display seat of its
     body (a projector enrolled by the secretariat, nobody signed in)."""
     meeting, _view = await viewable(request, int_param(request, "meeting"))
-    context: dict[str, Any] = {
-        "meeting": meeting,
-        "words": words(locale_of(request)),
-        "steps": steps_by_phase(),
-    }
+    context: dict[str, Any] = {"meeting": meeting, **live_data(locale_of(request))}
     return render(request, "live_display.html", context)
 
 
