@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import sweeper as sweep
+from .auth.actor_cache import cache_for
 from .db import Database
 from .errors import EcabinetError
 from .notices.push import ensure_vapid_key
@@ -126,7 +127,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         max_overflow=settings.db_max_overflow,
     )
     outbox.install(database)
-    hub = Hub(database, settings)
+    actors = cache_for(database, settings)
+    hub = Hub(database, settings, actors)
     tally = RefusalTally()
     render_pool = WorkerPool(
         size=settings.render_workers,
@@ -191,6 +193,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = database
     app.state.hub = hub
+    app.state.actors = actors
     app.state.render_pool = render_pool
     app.state.verify_pool = verify_pool
     app.state.refusals = tally

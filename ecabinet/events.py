@@ -34,8 +34,9 @@ class Audience(StrEnum):
     PEOPLE = "people"
     # A notice for those of the body who may view the matrix of written positions.
     POSITIONS = "positions"
-    # Logins (sign-in sessions) that ended (a revoked or cloned passkey): every process
-    # closes their connections; nobody is shown anything.
+    # Logins (sign-in sessions) that ended (a sign-out, a revoked or cloned passkey) or
+    # whose people changed (a seat, a fresh check): every process closes the ended ones'
+    # connections and reads those people's sign-ins afresh; nobody is shown anything.
     LOGINS = "logins"
 
 
@@ -73,6 +74,7 @@ class EventKind(StrEnum):
     COMMENT_RESOLVED = "comment.resolved"
     POSITION_CHANGED = "position.changed"
     LOGINS_ENDED = "logins.ended"
+    ACTORS_CHANGED = "actors.changed"
 
 
 # --- payloads: what each kind carries to the tablets --------------------------------------
@@ -158,6 +160,12 @@ class LoginsEnded(Payload):
 
 
 @dataclass(frozen=True)
+class PeopleChanged(Payload):
+    people: tuple[int, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class Spec:
     audience: Audience
     payload: type[Payload]
@@ -202,6 +210,7 @@ KINDS: dict[EventKind, Spec] = {
     EventKind.COMMENT_RESOLVED: _COMMENT,
     EventKind.POSITION_CHANGED: Spec(Audience.POSITIONS, PositionChanged),
     EventKind.LOGINS_ENDED: Spec(Audience.LOGINS, LoginsEnded),
+    EventKind.ACTORS_CHANGED: Spec(Audience.LOGINS, PeopleChanged),
 }
 
 

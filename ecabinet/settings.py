@@ -87,6 +87,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("upload_limit_bytes", 104_857_600, "Largest document upload, in bytes.", int),
     Setting("session_idle_minutes", 30, "Sign-out after this long without a request.", int),
     Setting("session_absolute_hours", 12, "Sign-out after this long whatever the activity.", int),
+    Setting(
+        "session_cache_seconds",
+        5.0,
+        "How long a server process reuses a sign-in it looked up (its person and seats) "
+        "before reading it again. Sign-outs, revocations, seat changes and quarantines "
+        "reach every process at once; this bounds a change whose notice was lost. "
+        "0: read every request.",
+        float,
+    ),
     Setting("enrollment_valid_hours", 72, "How long a passkey enrollment link stays valid.", int),
     Setting(
         "recovery_link_valid_minutes",
@@ -445,6 +454,7 @@ class Settings:
     upload_limit_bytes: int
     session_idle_minutes: int
     session_absolute_hours: int
+    session_cache_seconds: float
     enrollment_valid_hours: int
     recovery_link_valid_minutes: int
     quarantine_hours: int

@@ -11,6 +11,7 @@ from sqlalchemy import text, update
 from sqlmodel import col, select
 
 from ecabinet.app import create_app
+from ecabinet.auth.actor_cache import cache_for
 from ecabinet.db import Database
 from ecabinet.models import AuditEvent, Enrollment, PasskeyCredential, utcnow
 from ecabinet.settings import Settings
@@ -299,6 +300,8 @@ async def test_second_device_needs_a_fresh_check_and_then_signs_in(
     assert added.status_code == 201, added.text
     async with db.engine.begin() as connection:
         await connection.execute(text("UPDATE login_session SET fresh_until = NULL"))
+    # Written by hand behind the server's back, so its cached sign-in is dropped by hand.
+    cache_for(db, settings).clear()
     stale = await client.post("/api/me/passkeys/options", json={})
     assert stale.status_code == 403
     assert stale.json()["type"] == "urn:ecabinet:problem:fresh-auth-required"

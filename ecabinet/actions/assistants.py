@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from .. import audit
 from ..auth.actor import Actor
+from ..auth.actor_cache import actors_changed
 from ..auth.permissions import Permission, ensure
 from ..auth.quarantine import Action, ensure_login_may
 from ..db import Tx
@@ -35,6 +36,7 @@ async def assign(tx: Tx, actor: Actor, *, assistant_id: int, member_id: int | No
     assistant.assists_id = member_id
     tx.session.add(assistant)
     await tx.session.flush()
+    actors_changed(tx, [assistant.person_id], "assists")
     await audit.record(
         tx.session,
         "membership.assists",

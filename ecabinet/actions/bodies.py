@@ -7,6 +7,7 @@ import re
 from sqlmodel import select
 
 from .. import audit
+from ..auth.actor_cache import actors_changed
 from ..db import Tx
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Body, Membership, Person
@@ -102,6 +103,7 @@ async def add_member(
     )
     tx.session.add(seat)
     await tx.session.flush()
+    actors_changed(tx, [person.id], "seated")
     await audit.record(
         tx.session,
         "membership.added",

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from .. import audit
 from ..auth.actor import Actor
+from ..auth.actor_cache import actors_changed
 from ..auth.permissions import ensure_signed_in
 from ..auth.quarantine import Action, active_quarantine, ensure_login_may
 from ..db import Tx
@@ -65,6 +66,7 @@ async def _end(
     quarantine.ended_by_credential_id = None if by is None else by.id
     tx.session.add(quarantine)
     await tx.session.flush()
+    actors_changed(tx, [row.person_id], f"quarantine {outcome}")
     await audit.record(
         tx.session,
         f"quarantine.{outcome}",
@@ -112,6 +114,7 @@ async def end_expired(tx: Tx) -> int:
         assert row is not None
         quarantine.ended_at, quarantine.outcome = utcnow(), "expired"
         tx.session.add(quarantine)
+        actors_changed(tx, [row.person_id], "quarantine expired")
         await audit.record(
             tx.session, "quarantine.expired", subject=f"person:{row.person_id}", credential=row.id
         )

@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
+from sqlmodel import col
+
 from .. import audit
 from ..auth import passkeys
 from ..auth.actor import Actor
+from ..auth.actor_cache import actors_changed
+from ..auth.login_ends import LOGINS_ENDED
 from ..auth.logins import end_login, start_login
 from ..auth.permissions import ensure_signed_in
 from ..db import Tx
-from ..errors import Forbidden
-from ..models import utcnow
+from ..errors import Forbidden, Unauthenticated
+from ..events import Event, LoginsEnded
+from ..models import LoginSession, utcnow
 from ..settings import Settings
 
 SIGNIN = "signin"
@@ -82,6 +88,9 @@ async def open_session_after_enrollment(
 async def sign_out(tx: Tx, actor: Actor, token: str | None) -> None:
     login = await end_login(tx.session, token)
     if login is not None:
+        # Every process closes its websockets and forgets it (auth/actor_cache.py).
+        assert login.id is not None
+        tx.emit(Event.of(LOGINS_ENDED, LoginsEnded((login.id,), "signed out")))
         await audit.record(
             tx.session,
             "session.ended",
@@ -105,9 +114,17 @@ async def confirm_fresh(
     ensure_signed_in(actor)
     assert actor.login is not None
     await passkeys.verify_assertion(tx, settings, credential, purpose=FRESH)
-    login = await tx.session.merge(actor.login)
-    login.fresh_until = utcnow() + timedelta(minutes=settings.fresh_auth_minutes)
-    tx.session.add(login)
+    # Only this column, and only on a login still open: the actor's copy of the login may
+    # come from the process's cache, and must never write its other columns back.
+    confirmed = await tx.session.exec(
+        update(LoginSession)
+        .where(col(LoginSession.id) == actor.login.id, col(LoginSession.ended_at).is_(None))
+        .values(fresh_until=utcnow() + timedelta(minutes=settings.fresh_auth_minutes))
+    )
+    if confirmed.rowcount != 1:
+        raise Unauthenticated("Sign in with your passkey to continue.")
+    assert actor.person_id is not None
+    actors_changed(tx, [actor.person_id], "confirmed")
     await audit.record(
         tx.session,
         "session.confirmed",

@@ -22,6 +22,7 @@ from typing import Any
 from ..actions import displays, seat_view
 from ..actions.live_state import snapshot
 from ..actions.seat_view import SeatView
+from ..auth.actor_cache import ActorCache
 from ..auth.login_ends import LOGINS_ENDED
 from ..auth.permissions import Permission, can
 from ..db import Database
@@ -75,15 +76,21 @@ RESYNC_SPREAD_MS = (1000, 10_000)
 MISSED_PINGS = 3
 
 
+def _deaf() -> bool:
+    return False
+
+
 def resync_spread_ms(tablets: int) -> int:
     low, high = RESYNC_SPREAD_MS
     return max(low, min(high, tablets * RESYNC_MS_PER_TABLET))
 
 
 class Hub:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, actors: ActorCache | None = None) -> None:
         self.db = db
         self.settings = settings
+        # This process's cached sign-ins: told of other processes' changes here.
+        self.actors = actors
         self.process = f"{socket.gethostname()}:{os.getpid()}"[:80]
         self.connections: set[Connection] = set()
         self.watchers: dict[int, set[Connection]] = {}
@@ -106,9 +113,11 @@ class Hub:
             # LISTEN needs a session of its own: a direct URL when the pool goes through
             # PgBouncer in transaction pooling.
             self.listener = PgListener(
-                self.settings.listen_database_url or self.db.url, self.deliver_one, self.lost_events
+                self.settings.listen_database_url or self.db.url, self.heard, self.lost_events
             )
             await self.listener.start()
+            if self.actors is not None:
+                self.actors.hears_everything = self.listener.listening
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._heartbeats()))
 
@@ -116,6 +125,9 @@ class Hub:
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self.listener is not None:
+            if self.actors is not None:
+                self.actors.hears_everything = _deaf
+                self.actors.clear()
             await self.listener.stop()
         tasks = [*self._tasks, *([self._presence] if self._presence is not None else [])]
         for task in tasks:
@@ -159,6 +171,12 @@ class Hub:
         for event in events:
             self.deliver_one(event)
 
+    def heard(self, event: Event) -> None:
+        """An event committed by any process, this one included (PostgreSQL)."""
+        if self.actors is not None:
+            self.actors.hear(event)
+        self.deliver_one(event)
+
     def deliver_one(self, event: Event) -> None:
         if event.kind == LOGINS_ENDED:
             self._close_logins(set(event.data.get("logins") or ()))
@@ -180,7 +198,10 @@ class Hub:
 
     def lost_events(self) -> None:
         """The bus between processes was interrupted: everyone resyncs, spread over a few
-        seconds (the more tablets, the longer) rather than all at the same instant."""
+        seconds (the more tablets, the longer) rather than all at the same instant.
+        Whatever this process cached of sign-ins may have missed a change: forgotten."""
+        if self.actors is not None:
+            self.actors.clear()
         for channel in self.channels.values():
             channel.reset()
         frame = frames.resync(resync_spread_ms(len(self.connections)))

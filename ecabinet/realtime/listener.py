@@ -51,6 +51,14 @@ class PgListener:
         await self._connect()
         self.task = asyncio.get_running_loop().create_task(self._keep())
 
+    def listening(self) -> bool:
+        """Connected now: every commit from here on reaches this process."""
+        return (
+            not self.lost.is_set()
+            and self.connection is not None
+            and not self.connection.is_closed()
+        )
+
     async def stop(self) -> None:
         if self.task is not None:
             self.task.cancel()

@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..auth.logins import LOGIN_COOKIE, actor_and_unread
+from ..auth.actor_cache import ActorCache
+from ..auth.logins import LOGIN_COOKIE, actor_and_unread, hash_token, is_expired
 from ..errors import CsrfRefused, Unauthenticated, UnsupportedMediaType
 from . import csrf
 
@@ -24,15 +25,24 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 async def load_actor(request: Request, *, count_unread: bool = False) -> None:
-    db = request.app.state.db
-    async with db.read() as session:
-        # Pages show the unread count in the top bar's badge (live.js keeps it current).
-        actor, unread = await actor_and_unread(
-            session,
-            request.cookies.get(LOGIN_COOKIE),
-            request.app.state.settings,
-            count_unread=count_unread,
-        )
+    token = request.cookies.get(LOGIN_COOKIE)
+    settings = request.app.state.settings
+    actors: ActorCache = request.app.state.actors
+    key = hash_token(token) if token else ""
+    # A page reads the database each time: its badge shows the unread count (live.js keeps
+    # it current); a tablet's API requests use this process's cache (auth/actor_cache.py).
+    actor = None if count_unread or not key else actors.get(key)
+    unread = 0
+    if actor is not None and (actor.login is None or is_expired(actor.login, settings)):
+        actor = None
+    if actor is None:
+        epoch = actors.epoch
+        async with request.app.state.db.read() as session:
+            actor, unread = await actor_and_unread(
+                session, token, settings, count_unread=count_unread
+            )
+        if key:
+            actors.put(key, actor, epoch)
     state = request.scope.setdefault("state", {})
     state["actor"], state["unread_notifications"] = actor, unread
 

@@ -324,7 +324,7 @@ async def test_a_lost_bus_asks_every_tablet_to_resync_spread_over_time() -> None
     from ecabinet.realtime.hub import resync_spread_ms
 
     hub = Hub.__new__(Hub)
-    hub.watchers, hub.channels = {}, {}
+    hub.watchers, hub.channels, hub.actors = {}, {}, None
     pairs = [_connection(n) for n in range(1, 4)]
     hub.connections = {c for c, _ in pairs}
     hub.lost_events()

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from ecabinet.actions import meetings
 from ecabinet.auth.actor import Actor
+from ecabinet.auth.actor_cache import actors_changed
 from ecabinet.db import Database
 from ecabinet.models import Membership, Person, StoredBlob, utcnow
 from ecabinet.settings import Settings
@@ -73,6 +74,7 @@ async def set_clearance(db: Database, person_id: int, level: int) -> None:
         await tx.session.exec(
             update(Membership).where(col(Membership.person_id) == person_id).values(clearance=level)
         )
+        actors_changed(tx, [person_id], "clearance")
 
 
 def make_pdf(
