@@ -14,15 +14,13 @@ import httpx
 from sqlalchemy import text
 from sqlmodel import select
 
-from ecabinet.actions.bodies import add_member
-from ecabinet.actions.enrollment import issue_enrollment
 from ecabinet.db import Database
 from ecabinet.models import AgendaItem, AuditEvent, Body, Document, DocumentVersion, Meeting, utcnow
 from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator
 from ecabinet.vocab import Classification, MeetingState, Role
 
-from .factories import Seat, authenticator, enroll
+from .factories import Seat, add_seat, authenticator, enroll
 
 
 async def make_meeting(
@@ -80,18 +78,10 @@ async def add_members(
         body = await tx.session.get(Body, body_id)
         assert body is not None
         for n in range(first, first + count):
-            seat = await add_member(
-                tx,
-                actor_id=None,
-                body=body,
-                full_name=f"Bộ trưởng {n}",
-                role=role,
-                email=f"bo-truong-{n}@chinh-phu.example",
-                clearance=Classification.MAT,
-                seat_order=n + 10,
+            email = f"bo-truong-{n}@chinh-phu.example"
+            seats.append(
+                await add_seat(tx, settings, body, f"Bộ trưởng {n}", email, role, seat_order=n + 10)
             )
-            url = await issue_enrollment(tx, settings, actor_id=None, person_id=seat.person_id)
-            seats.append(Seat(role.value, seat.person_id, body_id, url.rsplit("/", 1)[1]))
     return seats
 
 
