@@ -6,8 +6,9 @@ from __future__ import annotations
 import httpx
 from sqlmodel import select
 
+from ecabinet.ballots.electorate import entitled_voters
 from ecabinet.db import Database
-from ecabinet.models import Membership, Position, PositionRevision
+from ecabinet.models import Membership, Person, Position, PositionRevision
 from ecabinet.settings import Settings
 
 from .support.deliberation import add_members, last_event, make_meeting, pass_deadline, signed_in
@@ -224,6 +225,35 @@ async def test_the_matrix_is_for_the_secretariat_and_the_chair(
     assert counts[items[1]]["discuss"] == 1 and counts[items[1]]["missing"] == 3
     assert view["responseRate"]["answered"] == 3 and view["responseRate"]["total"] == 8
     assert [p["answered"] for p in view["responseRate"]["over_time"]] == [1, 2, 3]
+
+
+async def test_the_matrix_has_a_row_for_each_voter_and_no_one_else(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    """The matrix reads its rows itself: they are the seats that vote in a ballot (chair
+    and members, active, not stand-ins), in seat order, each with the person's name."""
+    seats = await seat_people(db, settings)
+    body_id = seats["member"].body_id
+    retired, deputy = await add_members(db, settings, body_id, 2)
+    meeting, _items = await make_meeting(db, body_id)
+    async with db.transaction() as tx:
+        rows = {
+            s.person_id: s
+            for s in (
+                await tx.session.exec(select(Membership).where(Membership.body_id == body_id))
+            ).all()
+        }
+        rows[retired.person_id].active = False
+        rows[deputy.person_id].stand_in_for_id = rows[seats["member"].person_id].id
+        tx.session.add_all([rows[retired.person_id], rows[deputy.person_id]])
+    async with signed_in(client, settings, [seats["secretariat"]]) as (office,):
+        view = (await office.client.get(f"/api/meetings/{meeting}/positions")).json()
+    async with db.read() as session:
+        voters = await entitled_voters(session, body_id)
+        names = {p.id: p.full_name for p in (await session.exec(select(Person))).all()}
+    assert [m["membership"] for m in view["members"]] == [v.id for v in voters]
+    assert [m["name"] for m in view["members"]] == [names[v.person_id] for v in voters]
+    assert {retired.person_id, deputy.person_id}.isdisjoint(m["person"] for m in view["members"])
 
 
 async def test_the_secretariat_records_who_assists_whom(

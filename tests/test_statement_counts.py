@@ -120,8 +120,9 @@ async def test_pages(people: People, db: Database) -> None:
     assert len(agenda.statements) == 5, agenda.statements
     # The live page draws itself from the live feed: the meeting only.
     assert len(live.statements) == 2, live.statements
-    # The matrix: meeting, electorate, names, items, positions (read once).
-    assert len(matrix.statements) == 6, matrix.statements
+    # The matrix: meeting, the electorate with names, items, and the submitted positions
+    # with when each was first submitted.
+    assert len(matrix.statements) == 5, matrix.statements
     # A GET writes nothing: no write transaction, no commit.
     for sent in (agenda, live, matrix):
         assert sent.commits == 0 and not any(

@@ -88,7 +88,8 @@ def _columns(table: sa.Table, row: type) -> list[sa.Column[Any]]:
     return [table.c[f.name] for f in fields(row)]
 
 
-_ITEM = AgendaItem.__table__  # type: ignore[attr-defined]
+ITEM_TABLE: sa.Table = AgendaItem.__table__  # type: ignore[attr-defined]
+_ITEM = ITEM_TABLE
 _GUEST = ItemGuest.__table__  # type: ignore[attr-defined]
 _DOCUMENT = Document.__table__  # type: ignore[attr-defined]
 _VERSION = DocumentVersion.__table__  # type: ignore[attr-defined]
@@ -99,7 +100,7 @@ _VERSION_WIDTH = len(fields(VersionRow))
 ITEMS = (
     sa.select(*_columns(_ITEM, ItemRow))
     .where(_ITEM.c.meeting_id == sa.bindparam("meeting"))
-    .order_by(_ITEM.c.ordinal)
+    .order_by(_ITEM.c.ordinal, _ITEM.c.id)
 )
 GUESTS = (
     sa.select(*_columns(_GUEST, GuestRow))

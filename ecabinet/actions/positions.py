@@ -22,6 +22,7 @@ from ..events import Event, EventKind, PositionChanged
 from ..i18n import N_
 from ..models import AgendaItem, Meeting, Membership, Position, PositionRevision, utcnow
 from ..vocab import ItemStatus, MeetingState, Role, Stance
+from .access import MEETING, MEETING_LOCKED
 from .ballots import VOTING_ROLES, entitled_voters
 
 MAX_TEXT = 20_000
@@ -85,8 +86,8 @@ async def meeting_for(
 ) -> Meeting:
     """The meeting, if the actor holds ``permission`` in its body and may see it (members
     see a meeting only once it is published)."""
-    query = select(Meeting).where(Meeting.id == meeting_id)
-    meeting = (await tx.session.exec(query.with_for_update() if lock else query)).first()
+    query = MEETING_LOCKED if lock else MEETING
+    meeting = (await tx.session.exec(query, params={"meeting": meeting_id})).first()
     if meeting is None:
         raise NotFound("There is no meeting with the number %(id)s.", id=meeting_id)
     ensure(actor, permission, meeting.body_id)

@@ -11,8 +11,10 @@ such human decisions are kept when the triage runs again.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import col, select
 
@@ -113,15 +115,34 @@ async def count_positions(
 ) -> dict[int, ItemCounts]:
     """Per item, the submitted stances of the entitled members and how many are missing
     (``rows``: the items' positions, when the caller has them already)."""
-    ids = {v.id for v in voters}
     if rows is None:
         rows = await positions.positions_in(tx, [i.id for i in items if i.id is not None])
-    counts = {i.id: ItemCounts() for i in items if i.id is not None}
+    return tally([i.id for i in items if i.id is not None], {v.id for v in voters}, rows)
+
+
+class Stance(Protocol):
+    """A position as a model or as a row (the matrix's cells)."""
+
+    @property
+    def item_id(self) -> int: ...
+    @property
+    def membership_id(self) -> int: ...
+    @property
+    def stance(self) -> str: ...
+    @property
+    def submitted_at(self) -> datetime | None: ...
+
+
+def tally(
+    item_ids: Iterable[int], voter_ids: set[int | None], rows: Iterable[Stance]
+) -> dict[int, ItemCounts]:
+    """Per item, the submitted stances of the voters, and how many voters gave none."""
+    counts = {item_id: ItemCounts() for item_id in item_ids}
     for row in rows:
-        if row.submitted_at is not None and row.membership_id in ids:
+        if row.submitted_at is not None and row.membership_id in voter_ids:
             counts[row.item_id].stances[row.stance] += 1
     for entry in counts.values():
-        entry.missing = len(ids) - sum(entry.stances.values())
+        entry.missing = len(voter_ids) - sum(entry.stances.values())
     return counts
 
 

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from ..actions import matrix, positions, reminders, triage
+from ..actions.packet_rows import ItemRow
 from ..auth.permissions import Permission, can
 from ..errors import Conflict, ValidationFailed
 from ..i18n import gettext_for
@@ -35,7 +36,7 @@ def _filters(request: Request) -> dict[str, str]:
     }
 
 
-def _shown_items(view: matrix.Matrix, filters: dict[str, str]) -> list[AgendaItem]:
+def _shown_items(view: matrix.Matrix, filters: dict[str, str]) -> list[ItemRow]:
     items = view.items
     if filters["status"]:
         items = [i for i in items if i.status == filters["status"]]
