@@ -3,9 +3,10 @@
 A vote open on the item being taken, or just closed on it (the chair has not moved on),
 can be annulled while the session sits and before its minutes are approved. Its ballots
 stay stored, as evidence, but count for nothing: the stored outcome is kept as what was
-announced, marked annulled, and the item's decision reverts so that the item is open
-again. A re-run is a new vote with the same question, options, texts voted on and time
-limit, pointing at the annulled one; members vote again with their passkeys.
+announced, marked annulled, and the item's decision reverts: the item is open again, in
+the status it had when the vote opened (pending, or contested after the triage). A re-run
+is a new vote with the same question, options, texts voted on and time limit, pointing at
+the annulled one; members vote again with their passkeys.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from . import live_votes, session
 from .access import load_meeting
 
 MAX_REASON = 2_000
-# What an annulled vote's item goes back to: on the live agenda, to be decided.
+# What an annulled vote's item goes back to when the vote did not record the item's
+# status (opened before it was recorded): on the live agenda, to be decided.
 REOPENED = ItemStatus.CONTESTED
 
 
@@ -108,7 +110,7 @@ async def annul_vote(tx: Tx, actor: Actor, poll_id: int, *, reason: str) -> Annu
     question = await live_votes.question_of(tx, poll)
     item = None if poll.item_id is None else await tx.session.get(AgendaItem, poll.item_id)
     if item is not None and item.status in (ItemStatus.ADOPTED.value, ItemStatus.REJECTED.value):
-        item.status = REOPENED.value
+        item.status = poll.item_status_before or REOPENED.value
         tx.session.add(item)
     assert question.id is not None
     ballots = await live_votes.current_ballots(tx, question.id)

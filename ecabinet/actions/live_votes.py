@@ -193,6 +193,7 @@ async def open_vote(
         else list(rerun_of.texts),
         rerun_of_id=None if rerun_of is None else rerun_of.id,
         roll_call=roll_call,
+        item_status_before=item.status,
     )
     tx.session.add(poll)
     await tx.session.flush()

@@ -48,6 +48,9 @@ class Poll(SQLModel, table=True):
     annulled_by_id: int | None = Field(default=None, foreign_key="person.id")
     annul_reason: str = text_field()
     rerun_of_id: int | None = Field(default=None, foreign_key="poll.id")
+    # A live vote's item's status when the vote opened (pending or contested): annulling
+    # the vote returns the item to it. Empty for votes opened before it was recorded.
+    item_status_before: str = Field(default="", max_length=16)
     # An open live vote whose chair's page and room display show who voted how, live.
     roll_call: bool = False
 

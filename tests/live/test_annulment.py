@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from ecabinet.actions.minutes_drafts import make_drafts
@@ -26,7 +27,7 @@ from ecabinet.minutes.sign import sign_pdf
 from ecabinet.minutes.verify import load_trust_roots, verify_pdf
 from ecabinet.models import AuditEvent, Ballot, Minutes
 from ecabinet.settings import Settings
-from ecabinet.vocab import MinutesState
+from ecabinet.vocab import ItemStatus, MinutesState
 
 from ..support.live import Session, Tablet, audit_kinds, make_session, post, tablet
 
@@ -38,10 +39,13 @@ async def _voting(
     made: list[Tablet],
     *,
     secret: bool = False,
+    debated: ItemStatus = ItemStatus.CONTESTED,
 ) -> tuple[Session, Tablet, Tablet, dict[str, Any]]:
-    """A session on its first item for debate, with the chair and a member checked in and a
-    vote open on it."""
-    live = await make_session(db, settings, extra_members=1, secret_ballot_allowed=secret)
+    """A session on its first item for debate (``debated``), with the chair and a member
+    checked in and a vote open on it."""
+    live = await make_session(
+        db, settings, extra_members=1, secret_ballot_allowed=secret, debated=debated
+    )
     chair, member = [
         await tablet(client._transport, str(client.base_url), settings, live.seats[role])
         for role in ("chair", "member")
@@ -132,6 +136,24 @@ async def test_an_annulled_vote_stops_counting_its_item_reopens_and_a_rerun_asks
             await reading.exec(select(AuditEvent).where(AuditEvent.kind == "vote.opened"))
         ).all()
     assert opened[-1].data["rerun_of"] == poll["id"]
+
+
+@pytest.mark.parametrize("before", [ItemStatus.PENDING, ItemStatus.CONTESTED])
+async def test_an_annulled_vote_returns_its_item_to_the_status_it_had_before_the_vote(
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    tablets: list[Tablet],
+    before: ItemStatus,
+) -> None:
+    """An item never triaged (pending) goes back to pending, not to "contested"."""
+    live, chair, member, poll = await _voting(client, db, settings, tablets, debated=before)
+    for one in (member, chair):
+        assert (await one.vote(poll, "for")).status_code == 201
+    await post(chair, f"/api/polls/{poll['id']}/close")
+    assert (await member.snapshot(live.meeting_id))["agenda"][1]["status"] == "adopted"
+    assert (await _annul(chair, poll)).status_code == 200
+    assert (await member.snapshot(live.meeting_id))["agenda"][1]["status"] == before.value
 
 
 async def test_only_the_chair_annuls_with_a_reason_once_while_the_session_sits(

@@ -59,6 +59,7 @@ async def make_session(
     extra_members: int = 0,
     items: int = 3,
     consent: int = 1,
+    debated: ItemStatus = ItemStatus.CONTESTED,
     **rules: Any,
 ) -> Session:
     seats = await seat_people(db, settings)
@@ -91,7 +92,7 @@ async def make_session(
                 ordinal=n,
                 title=f"Tờ trình số {n}",
                 title_en=f"Submission {n}",
-                status=(ItemStatus.CONSENT if n <= consent else ItemStatus.CONTESTED).value,
+                status=(ItemStatus.CONSENT if n <= consent else debated).value,
             )
             for n in range(1, items + 1)
         ]
