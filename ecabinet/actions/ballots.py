@@ -13,7 +13,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, false
+from sqlalchemy import and_, exists, false, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from .. import audit, vote_options
@@ -314,39 +315,59 @@ async def cast_ballot(
         )
     await _lock_open_poll(tx, actor, target.poll)
     earlier = await _ensure_may_vote_again(tx, actor, target)
-    return await _record(tx, target, payload, assertion, earlier), target.poll
+    return await _record(tx, actor, target, payload, assertion, earlier), target.poll
 
 
 async def _lock_open_poll(tx: Tx, actor: Actor, poll: Poll) -> None:
-    """The poll's row lock, taken late and briefly: once the ballot is verified, just
-    before the earlier ballot is read and the new one written; held until the commit.
+    """The poll's row lock, taken late: once the ballot is verified, just before the
+    earlier ballot is read and the new one written; held until the commit.
 
-    What it protects. (1) The poll closing, being cancelled or swept past its deadline
-    while the ballot is cast: those take the same lock, so the ballot either commits
-    before the close counts the ballots, or finds the poll closed here and is refused.
-    (2) Replacing an earlier ballot: two ballots for the same seat and question are
-    serialized; the second reads the first (the read below is a statement run after the
-    lock is granted, so PostgreSQL's READ COMMITTED shows it the committed first ballot)
-    and supersedes it. The partial unique index stays the last word on one current ballot.
-    What was read before the lock stays true: an open poll's voter list, texts, options and
-    rules are frozen when it opens and it never reopens, and no recusal is declared once a
-    vote on the item opened; so the state and deadline, re-read here, are all that can have
-    changed. On SQLite the write transaction began with BEGIN IMMEDIATE: the whole cast
-    already holds the database's one write lock and the poll read first is current, so no
-    statement is needed."""
+    A live vote's ballots SHARE it (``FOR SHARE``): they do not wait for each other, so a
+    vote is not served one ballot at a time, and no ballot holds a pooled connection
+    while it waits behind another. What it protects is the poll closing, being cancelled,
+    annulled or swept past its deadline while the ballot is cast: those take it FOR
+    UPDATE, which waits for every ballot holding it and goes before the ballots that ask
+    after it; so a ballot either commits before the close counts the ballots, or finds
+    the poll closed here (PostgreSQL's READ COMMITTED gives the locking read the closed
+    row) and is refused. Two ballots of one seat on one question are not serialized by
+    it: the partial unique index arbitrates them (``_insert``).
+
+    A written poll's ballot takes it FOR UPDATE: the ballot may settle the poll
+    (actions/poll_results.py), which it can only judge having seen every ballot
+    committed before it. Written polls are answered over days, not in a burst.
+
+    What was read before the lock stays true: an open poll's voter list, texts, options
+    and rules are frozen when it opens and it never reopens, and no recusal is declared
+    once a vote on the item opened; so the state and deadline, re-read here, are all that
+    can have changed. On SQLite the write transaction began with BEGIN IMMEDIATE: the
+    whole cast already holds the database's one write lock and the poll read first is
+    current, so no statement is needed."""
     if (await tx.session.connection()).dialect.name == "sqlite":
         return
+    written = poll.kind == PollKind.WRITTEN.value
     await tx.session.exec(
         select(Poll)
         .where(Poll.id == poll.id)
-        .with_for_update()
+        .with_for_update(read=not written)
         .execution_options(populate_existing=True)
     )
     await _ensure_open(tx, actor, poll)
 
 
+# A ballot that finds another ballot of its seat made current meanwhile reads it and
+# tries again; each retry means another ballot of the same seat committed in between.
+ATTEMPTS = 3
+
+
+class BallotCrossed(Conflict):
+    title = "Ballots crossed"
+    kind = "ballot-crossed"
+    audit = True
+
+
 async def _record(
     tx: Tx,
+    actor: Actor,
     target: BallotTarget,
     payload: dict[str, Any],
     assertion: passkeys.Assertion,
@@ -366,19 +387,39 @@ async def _record(
         client_data_json=assertion.client_data_json,
         signature=assertion.signature,
         public_key_spki_pem=assertion.credential.public_key_spki_pem,
+        cast_at=utcnow(),
     )
-    if earlier is not None:
+    retired: list[int] = []
+    for _ in range(ATTEMPTS):
         # The earlier ballot stops being current before the new one is written (the
         # database allows one current ballot per seat and question); it points at itself
         # until the new ballot has a number to point at.
-        earlier.superseded_by_id = earlier.id
-        tx.session.add(earlier)
-        await tx.session.flush()
-    tx.session.add(ballot)
-    await tx.session.flush()
-    if earlier is not None:
-        earlier.superseded_by_id = ballot.id
-        tx.session.add(earlier)
+        earlier_id = None if earlier is None else earlier.id
+        if earlier_id is not None:
+            if not await _retire(tx, earlier_id):
+                # Another ballot of this seat replaced it meanwhile: that one is current.
+                earlier = await _ensure_may_vote_again(tx, actor, target)
+                continue
+            retired.append(earlier_id)
+        ballot.id = await _insert(tx, ballot)
+        if ballot.id is not None:
+            break
+        # Another ballot of this seat (the member's other tablet, or their stand-in)
+        # became current after the earlier one was read: it is the earlier one now.
+        earlier = await _ensure_may_vote_again(tx, actor, target)
+    else:
+        await tx.refuse(
+            BallotCrossed(
+                "Other ballots of your seat on this question were being recorded at the same "
+                "moment; this one was not recorded. Check your vote, then vote again if needed."
+            ),
+            actor_id=actor.person_id,
+            subject=f"poll:{target.poll.id}",
+        )
+    if retired:
+        await tx.session.exec(
+            update(Ballot).where(col(Ballot.id).in_(retired)).values(superseded_by_id=ballot.id)
+        )
     # A secret ballot's audit entry proves that the member voted, not how.
     choice = None if target.poll.secret else ballot.choice
     signer = target.signer or target.seat.person_id
@@ -393,7 +434,6 @@ async def _record(
         choice=choice,
         replaces=None if earlier is None else earlier.receipt,
     )
-    assert target.poll.id is not None and target.question.id is not None
     tx.emit(
         Event.of(
             EventKind.BALLOT_CAST,
@@ -403,6 +443,37 @@ async def _record(
         )
     )
     return ballot
+
+
+async def _retire(tx: Tx, ballot_id: int) -> bool:
+    """Make a current ballot not current; False if it no longer was (on PostgreSQL the
+    UPDATE waits for a concurrent replacement and then re-reads the row it changed)."""
+    result = await tx.session.exec(
+        update(Ballot)
+        .where(col(Ballot.id) == ballot_id, col(Ballot.superseded_by_id).is_(None))
+        .values(superseded_by_id=ballot_id)
+    )
+    return bool(result.rowcount)
+
+
+async def _insert(tx: Tx, ballot: Ballot) -> int | None:
+    """Insert the ballot as the seat's current one, or nothing (None) when the seat has
+    a current ballot on the question: the partial unique index decides, after waiting
+    for a concurrent insert of the same seat to commit or roll back."""
+    connection = await tx.session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    values = ballot.model_dump(exclude={"id", "superseded_by_id"})
+    statement = (
+        insert(Ballot)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=[col(Ballot.question_id), col(Ballot.membership_id)],
+            index_where=col(Ballot.superseded_by_id).is_(None),
+        )
+        .returning(col(Ballot.id))
+    )
+    inserted = (await connection.execute(statement)).scalar_one_or_none()
+    return None if inserted is None else int(inserted)
 
 
 async def current_ballots(tx: Tx, poll_id: int) -> list[Ballot]:

@@ -3,7 +3,9 @@
 Just before commit, every event about a meeting takes the meeting's next sequence number
 (an atomic increment of ``meeting.event_seq``, so concurrent transactions in several
 processes never share a number), a ballot event takes the running count of its question
-(counted under the poll's lock, so it is exact), and on PostgreSQL each event is handed to
+(counted after that increment, whose row lock the meeting's next writer waits for: the
+ballots of a vote are counted one after another, in the order they commit, so each count
+is exact although they share the poll's lock), and on PostgreSQL each event is handed to
 ``pg_notify``, which PostgreSQL delivers to every listening process only if the
 transaction commits. A process killed right after the commit loses nothing.
 """
@@ -63,6 +65,8 @@ async def number_events(tx: Tx) -> None:
 
 
 async def count_ballots(tx: Tx) -> None:
+    # After number_events: this transaction holds the meeting's row until it commits, and
+    # the count, a statement of its own, sees every ballot committed before it took it.
     for index, event in enumerate(tx.events):
         if event.kind != EventKind.BALLOT_CAST or event.meeting_id is None:
             continue
