@@ -17,9 +17,9 @@ PIN = re.compile(
 )
 
 
-def _pins() -> dict[str, tuple[str, int]]:
+def _pins(lock: str = "requirements.lock") -> dict[str, tuple[str, int]]:
     """Each locked package: its version and how many hashes it carries."""
-    text = (ROOT / "requirements.lock").read_text()
+    text = (ROOT / lock).read_text()
     return {
         canonicalize_name(name): (version, hashes.count("--hash="))
         for name, version, hashes in PIN.findall(text)
@@ -50,3 +50,13 @@ def test_every_pin_carries_hashes() -> None:
     pins = _pins()
     assert len(pins) >= len(_wanted())
     assert [name for name, (_, hashes) in pins.items() if hashes == 0] == []
+
+
+def test_the_build_tools_are_pinned_with_hashes_at_a_version_the_build_accepts() -> None:
+    pins = _pins("requirements-build.lock")
+    assert set(pins) == {"pip", "setuptools"}
+    assert all(hashes > 0 for _, hashes in pins.values()), pins
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]
+    [backend] = [Requirement(r) for r in build["requires"]]
+    assert backend.name == "setuptools"
+    assert backend.specifier.contains(pins["setuptools"][0]), (backend, pins["setuptools"])
