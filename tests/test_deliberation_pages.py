@@ -78,6 +78,32 @@ async def test_a_member_gives_positions_on_the_tablet_page(
         assert "now frozen" in frozen.text and 'name="stance"' not in frozen.text
 
 
+async def test_a_matrix_cell_shows_the_stance_and_the_text_escaped(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    seats = await seat_people(db, settings)
+    body_id = seats["member"].body_id
+    meeting, items = await make_meeting(db, body_id, items=2)
+    async with signed_in(client, settings, [seats["member"], seats["secretariat"]]) as people:
+        member, office = people
+        await member.client.put(
+            f"/api/items/{items[0]}/positions/me",
+            json={"stance": "disagree", "text": '<b>Trái luật</b> & "sai"'},
+        )
+        office.client.cookies.set("ecab_lang", "en")
+        page = (await office.client.get(f"/meetings/{meeting}/matrix")).text
+        filtered = (await office.client.get(f"/meetings/{meeting}/matrix?stance=disagree")).text
+    assert (
+        '<td class="cell stance-disagree" title="Disagree: '
+        '&lt;b&gt;Trái luật&lt;/b&gt; &amp; &#34;sai&#34;">'
+    ) in page
+    assert "<b>Trái" not in page
+    assert page.count('<td class="cell stance-missing" title="No position">') == 2 * 2 - 1
+    # Filtered on a stance, the item with it is shown, the other cells in its column dimmed.
+    assert filtered.count('<td class="cell stance-disagree" title') == 1
+    assert filtered.count('<td class="cell stance-missing dim" title="No position">') == 1
+
+
 async def test_the_secretariat_sees_the_matrix_chart_and_csv_and_moves_an_item(
     client: httpx.AsyncClient, db: Database, settings: Settings
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
@@ -79,19 +80,58 @@ async def matrix_page(request: Request) -> Response:
             "reminded": request.query_params.get("reminded"),
             "prepares": can(actor, Permission.PREPARE_MEETINGS, meeting.body_id),
             "deadline": positions.deadline_of(meeting),
-            **_cell_words(gettext_for(locale_of(request))),
+            "grid": _grid(view, items, members, filters["stance"], gettext_for(locale_of(request))),
         },
     )
 
 
-def _cell_words(gettext: Callable[..., str]) -> dict[str, dict[str, str]]:
-    """Each cell's label and symbol by stance code ("missing" for no position), worded
-    once per page rather than once per cell (a matrix has hundreds)."""
+# A cell of the matrix. Drawn here, not in matrix.html: a matrix has hundreds of cells,
+# and a template pays for each value it escapes; a page has only a few distinct cells
+# (one per stance, dimmed or not, and those with a text), each escaped once.
+CELL = Markup(
+    '      <td class="cell stance-{code}{dim}" title="{label}{note}">\n'
+    '        <span class="symbol" aria-hidden="true">{symbol}</span>\n'
+    '        <span class="visually-hidden">{label}</span>\n'
+    "      </td>\n"
+)
+
+
+def _grid(
+    view: matrix.Matrix,
+    items: list[ItemRow],
+    members: list[matrix.Member],
+    stance: str,
+    gettext: Callable[..., str],
+) -> list[tuple[matrix.Member, Markup]]:
+    """Each member with their row of cells. Labels are worded once per page."""
     labels = {code: gettext(label) for code, label in positions.STANCE_LABELS.items()}
     symbols = dict(positions.STANCE_SYMBOLS)
     labels[triage.MISSING] = gettext("No position")
     symbols[triage.MISSING] = positions.MISSING_SYMBOL
-    return {"cell_labels": labels, "cell_symbols": symbols}
+    drawn: dict[tuple[str, str, bool], str] = {}
+
+    def draw(code: str, text: str) -> str:
+        dim = bool(stance) and stance != code
+        key = (code, text, dim)
+        if key not in drawn:
+            drawn[key] = CELL.format(
+                code=code,
+                dim=" dim" if dim else "",
+                label=labels[code],
+                note=f": {text}" if text else "",
+                symbol=symbols[code],
+            )
+        return drawn[key]
+
+    rows = []
+    for member in members:
+        cells = []
+        for item in items:
+            cell = view.cells.get((item.id, member.seat.id))
+            cells.append(draw(cell.stance, cell.text) if cell else draw(triage.MISSING, ""))
+        # Every piece is Markup from CELL.format: joined as text, not escaped piece by piece.
+        rows.append((member, Markup("".join(cells))))  # noqa: S704
+    return rows
 
 
 async def matrix_csv(request: Request) -> Response:
