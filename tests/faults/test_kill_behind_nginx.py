@@ -56,14 +56,22 @@ async def _until_answered(one: Tablet, url: str, signed: dict[str, Any]) -> http
     raise AssertionError(f"the ballot was never answered: {last!r}")
 
 
+# A ballot request is headers (cookie, forwarded-for) and a signed body: more than a
+# kilobyte. The smallest thing a tablet's websocket sends is a pong of some 20 bytes.
+REQUEST_BYTES = 200
+
+
 def _unread_requests(port: int) -> int:
-    """Connections to this loopback port holding bytes its process has not read: with the
-    process frozen, the requests nginx passed to it."""
+    """Connections to this loopback port holding a request its process has not read: with
+    the process frozen, the requests nginx passed to it. A websocket to it (a tablet
+    following through nginx) may hold a pong to the frozen process's last ping, not a
+    request: the size tells them apart."""
     unread = 0
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         _slot, local, _remote, state, queues, *_rest = line.split()
         established = state == "01"
-        if established and int(local.split(":")[1], 16) == port and int(queues[9:], 16) > 0:
+        waiting = int(queues[9:], 16)
+        if established and int(local.split(":")[1], 16) == port and waiting > REQUEST_BYTES:
             unread += 1
     return unread
 
@@ -115,6 +123,7 @@ async def test_voters_of_a_process_killed_mid_burst_learn_the_truth(tmp_path: Pa
                     lambda: all(f.cast == 0 for f in followers),
                     within=20,
                     what="the tablets following through nginx",
+                    followers=followers,
                 )
 
                 cast = f"/api/polls/{poll['id']}/ballots"
@@ -157,6 +166,7 @@ async def test_voters_of_a_process_killed_mid_burst_learn_the_truth(tmp_path: Pa
                     lambda: all(f.cast == len(voters) for f in followers),
                     within=20,
                     what="every tablet on the final count",
+                    followers=followers,
                 )
                 db = Database(url)
                 try:

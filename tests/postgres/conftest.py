@@ -5,7 +5,6 @@ over /ws and move to another process when theirs dies."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -13,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import WebSocketException
 from websockets.typing import Origin
 
 from ecabinet.settings import Settings
@@ -142,7 +141,10 @@ def processes(database_url: str, settings: Settings, tmp_path: Path) -> Iterator
 class Follower:
     """A tablet's live view of one meeting, as static/js/live.js keeps it: numbered
     messages, a snapshot on (re)connection or on a gap, and another server when its own
-    goes away."""
+    goes away. Like the tablet it never gives up: a snapshot that fails (a 5xx, a request
+    cut or timed out) is asked again after a pause, a refused or lost connection is made
+    again, and what went wrong is kept in ``errors`` for the test's message. Like a
+    browser it sends no websocket pings of its own (it answers the server's)."""
 
     origin: str
     token: str
@@ -153,6 +155,7 @@ class Follower:
     state: dict[str, Any] = field(default_factory=dict)
     connected_to: Process | None = None
     reconnections: int = 0
+    errors: list[str] = field(default_factory=list)
     _socket: ClientConnection | None = None
     _task: asyncio.Task[None] | None = None
 
@@ -164,13 +167,22 @@ class Follower:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
+    def __str__(self) -> str:
+        at = None if self.connected_to is None else self.connected_to.port
+        return (
+            f"follower at seq {self.last}, cast {self.cast}, on {at}, "
+            f"{self.reconnections} reconnections, last errors {self.errors[-3:]}"
+        )
+
     async def _run(self) -> None:
         attempt = 0
         while True:
             server = self.servers[attempt % len(self.servers)]
             attempt += 1
-            with contextlib.suppress(OSError, ConnectionClosed, TimeoutError):
+            try:
                 await self._follow(server)
+            except (OSError, TimeoutError, WebSocketException, httpx.HTTPError) as error:
+                self.errors.append(f"{server.port}: {error!r}"[:300])
             self.connected_to = None
             self.reconnections += 1
             await asyncio.sleep(0.2)
@@ -183,6 +195,7 @@ class Follower:
             additional_headers={"Cookie": f"ecab_session={self.token}"},
             compression=None,
             open_timeout=3,
+            ping_interval=None,
         ) as ws:
             self.connected_to = server
             await ws.send(json.dumps({"type": "watch", "meeting": self.meeting}))
@@ -199,18 +212,32 @@ class Follower:
             await self._snapshot(server)
         elif kind == "state" and message["seq"] > self.last:
             self._apply(message["state"], message["seq"])
-        elif kind == "tally" and message["seq"] > self.last:
+        elif kind in ("tally", "presence") and message["seq"] > self.last:
             if message["prev"] > self.last:
                 await self._snapshot(server)
-            else:
-                self.last, self.cast = message["seq"], message["cast"]
+                return
+            self.last = message["seq"]
+            if kind == "tally":
+                self.cast = message["cast"]
+            elif message["poll"] is not None:  # a presence change moves the vote's counts
+                self.cast = message["poll"]["cast"]
 
     async def _snapshot(self, server: Process) -> None:
+        """As live.js does: asked again until answered (after Retry-After, else 1 s)."""
         async with httpx.AsyncClient(
-            base_url=server.url, cookies={"ecab_session": self.token}
+            base_url=server.url, cookies={"ecab_session": self.token}, timeout=10
         ) as http:
-            answer = await http.get(f"/api/meetings/{self.meeting}/session")
-        answer.raise_for_status()
+            while True:
+                pause = 1.0
+                try:
+                    answer = await http.get(f"/api/meetings/{self.meeting}/session")
+                    if answer.status_code == 200:
+                        break
+                    self.errors.append(f"snapshot {answer.status_code}: {answer.text[:200]}")
+                    pause = float(answer.headers.get("Retry-After", pause))
+                except httpx.TransportError as error:
+                    self.errors.append(f"snapshot: {error!r}"[:300])
+                await asyncio.sleep(pause)
         snapshot = answer.json()
         if snapshot["seq"] >= self.last:
             self._apply(snapshot, snapshot["seq"])
@@ -220,8 +247,13 @@ class Follower:
         self.cast = None if state["poll"] is None else state["poll"]["cast"]
 
 
-async def eventually(test: Any, within: float = 10.0, what: str = "") -> None:
+async def eventually(
+    test: Any, within: float = 10.0, what: str = "", followers: Sequence[Follower] = ()
+) -> None:
+    """``followers``: described in the message if the wait times out."""
     deadline = time.monotonic() + within
     while not test():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        if time.monotonic() >= deadline:
+            seen = "".join(f"\n  {one}" for one in followers)
+            raise AssertionError(f"timed out waiting for {what}{seen}")
         await asyncio.sleep(0.05)
