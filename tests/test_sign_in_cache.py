@@ -6,6 +6,8 @@ tests/test_insider_attack.py.)"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from sqlalchemy import text
@@ -25,10 +27,14 @@ from .support.packets import People, attach, make_pdf, new_item, new_meeting
 
 
 @pytest.fixture(autouse=True)
-def long_cache(app: Starlette) -> None:
-    """Kept far longer than any test runs: only the change itself can end it."""
+async def long_cache(app: Starlette) -> AsyncIterator[None]:
+    """Kept far longer than any test runs: only the change itself can end it. The hub
+    listens, as in a served process (on PostgreSQL the cache is used only then)."""
     cache: ActorCache = app.state.actors
     cache.seconds = 3600
+    await app.state.hub.start()
+    yield
+    await app.state.hub.stop()
 
 
 async def _signed_in(client: httpx.AsyncClient, token: str, settings: Settings) -> httpx.Response:
