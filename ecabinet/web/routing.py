@@ -10,18 +10,31 @@ otherwise. Finer permissions are checked by the actions (auth.permissions.ensure
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ..auth.actor_cache import ActorCache
-from ..auth.logins import LOGIN_COOKIE, actor_and_unread, hash_token, is_expired
+from ..auth.logins import (
+    LOGIN_COOKIE,
+    actor_and_unread,
+    hash_token,
+    is_expired,
+    needs_touch,
+    touch,
+)
+from ..db import Database
 from ..errors import CsrfRefused, Unauthenticated, UnsupportedMediaType
+from ..models import utcnow
 from . import csrf
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+log = logging.getLogger(__name__)
 
 
 async def load_actor(request: Request, *, count_unread: bool = False) -> None:
@@ -37,14 +50,38 @@ async def load_actor(request: Request, *, count_unread: bool = False) -> None:
         actor = None
     if actor is None:
         epoch = actors.epoch
-        async with request.app.state.db.read() as session:
+        db = request.app.state.db
+        async with db.read() as session:
             actor, unread = await actor_and_unread(
                 session, token, settings, count_unread=count_unread
             )
+        if actor.login is not None and needs_touch(actor.login):
+            _in_background(_touch(db, actor.login.id))
+            actor.login.last_seen_at = utcnow()  # read here, not yet shared
         if key:
             actors.put(key, actor, epoch)
     state = request.scope.setdefault("state", {})
     state["actor"], state["unread_notifications"] = actor, unread
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def _in_background(work: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.get_running_loop().create_task(work)
+    _background.add(task)  # referenced until done
+    task.add_done_callback(_background.discard)
+
+
+async def _touch(db: Database, login_id: int | None) -> None:
+    if login_id is None:
+        return
+    try:
+        async with db.transaction() as tx:
+            await touch(tx, login_id)
+    except Exception:
+        # Bookkeeping for the idle timeout: a later request touches it again.
+        log.warning("could not record the activity of login %s", login_id, exc_info=True)
 
 
 async def _check_page_csrf(request: Request) -> None:
