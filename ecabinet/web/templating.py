@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse
 
@@ -39,8 +42,17 @@ def make_environment() -> jinja2.Environment:
         auto_reload=False,
         cache_size=-1,
     )
-    environment.globals["notice_texts"] = NOTICES
+    environment.globals["notice_words"] = notice_words
     return environment
+
+
+@cache
+def notice_words(locale: str) -> Markup:
+    """The live notices' texts for static/js/notices.js, as JSON safe inside HTML: the
+    same on every page in a language, so made once per process."""
+    _ = gettext_for(locale)
+    kinds = {kind.value: {"text": _(text), "link": link} for kind, (text, link) in NOTICES.items()}
+    return htmlsafe_json_dumps({"kinds": kinds, "dismiss": _("Dismiss")}, sort_keys=True)
 
 
 def locale_of(connection: HTTPConnection) -> str:
