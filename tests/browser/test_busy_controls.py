@@ -32,12 +32,14 @@ def test_the_check_in_waits_for_the_chairs_opening_and_comes_back_after_a_refusa
         answer = route.fetch()
         if answer.ok:
             held.append((route, answer))
+            page.evaluate("window.openingHeld = true")  # for the test to wait on
         else:
             route.fulfill(response=answer)  # the warning about the quorum, confirmed
 
     page.route("**/session/open", hold_the_answer)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Khai mạc phiên họp").click()
+    page.wait_for_function("() => window.openingHeld === true")
     expect(bound(page, "phase")).to_have_text("Đang họp")
     check_in = page.get_by_role("button", name=CHECK_IN)
     expect(check_in).to_be_visible()
