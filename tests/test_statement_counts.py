@@ -115,9 +115,9 @@ async def test_pages(people: People, db: Database) -> None:
     live = await _page_statements(db, people["member"], f"/meetings/{meeting_id}/live")
     matrix = await _page_statements(db, people["secretariat"], f"/meetings/{meeting_id}/matrix")
     # Each: the session with its seats and the unread count (one query), then its reads.
-    # The agenda: the meeting with its body, items, guests, and the documents with their
-    # versions and this reader's readings (one statement, outer joins).
-    assert len(agenda.statements) == 5, agenda.statements
+    # The agenda: the meeting with its body; the items with their documents, versions and
+    # this reader's readings (one statement, outer joins); the guests.
+    assert len(agenda.statements) == 4, agenda.statements
     # The live page draws itself from the live feed: the meeting only.
     assert len(live.statements) == 2, live.statements
     # The matrix: meeting, the electorate with names, items, and the submitted positions

@@ -94,6 +94,7 @@ _GUEST = ItemGuest.__table__  # type: ignore[attr-defined]
 _DOCUMENT = Document.__table__  # type: ignore[attr-defined]
 _VERSION = DocumentVersion.__table__  # type: ignore[attr-defined]
 _READING = DocumentReading.__table__  # type: ignore[attr-defined]
+_ITEM_WIDTH = len(fields(ItemRow))
 _DOCUMENT_WIDTH = len(fields(DocumentRow))
 _VERSION_WIDTH = len(fields(VersionRow))
 
@@ -108,15 +109,17 @@ GUESTS = (
     .where(_ITEM.c.meeting_id == sa.bindparam("meeting"))
     .order_by(_GUEST.c.id)
 )
-# Each document of the meeting with its versions and the version this reader last opened:
-# a row per version (a document without one yet: a row with none).
-DOCUMENTS = (
+# Each item of the meeting with its documents, their versions and the version this reader
+# last opened: a row per version (an item without documents, or a document without a
+# version yet: a row with none of them).
+PACKET = (
     sa.select(
+        *_columns(_ITEM, ItemRow),
         *_columns(_DOCUMENT, DocumentRow),
         *_columns(_VERSION, VersionRow),
         _READING.c.version_number,
     )
-    .join(_ITEM, _ITEM.c.id == _DOCUMENT.c.item_id)
+    .outerjoin(_DOCUMENT, _DOCUMENT.c.item_id == _ITEM.c.id)
     .outerjoin(_VERSION, _VERSION.c.document_id == _DOCUMENT.c.id)
     .outerjoin(
         _READING,
@@ -126,7 +129,7 @@ DOCUMENTS = (
         ),
     )
     .where(_ITEM.c.meeting_id == sa.bindparam("meeting"))
-    .order_by(_DOCUMENT.c.ordinal, _DOCUMENT.c.id, _VERSION.c.number)
+    .order_by(_ITEM.c.ordinal, _ITEM.c.id, _DOCUMENT.c.ordinal, _DOCUMENT.c.id, _VERSION.c.number)
 )
 
 
@@ -142,20 +145,29 @@ async def guests(db: AsyncSession, meeting_id: int) -> list[GuestRow]:
     return [GuestRow(*row) for row in rows]
 
 
-async def documents(
-    db: AsyncSession, meeting_id: int, person_id: int | None
-) -> list[tuple[DocumentRow, VersionRow | None, int | None]]:
-    """(document, version or None, the version number the reader last opened or None),
-    ordered by document then version."""
+PacketRow = tuple[ItemRow, DocumentRow | None, VersionRow | None, int | None]
+
+
+async def packet(db: AsyncSession, meeting_id: int, person_id: int | None) -> list[PacketRow]:
+    """(item, document, version, the version number the reader last opened), in agenda
+    order, then by document and version; None where there is none."""
     connection = await db.connection()
     person = person_id if person_id is not None else -1  # -1: nobody's readings
-    rows = await connection.execute(DOCUMENTS, {"meeting": meeting_id, "person": person})
-    out: list[tuple[DocumentRow, VersionRow | None, int | None]] = []
-    split = _DOCUMENT_WIDTH + _VERSION_WIDTH
+    rows = await connection.execute(PACKET, {"meeting": meeting_id, "person": person})
+    out: list[PacketRow] = []
+    at_document = _ITEM_WIDTH
+    at_version = at_document + _DOCUMENT_WIDTH
+    at_reading = at_version + _VERSION_WIDTH
+    item: ItemRow | None = None
     document: DocumentRow | None = None
     for row in rows:
-        if document is None or document.id != row[0]:
-            document = DocumentRow(*row[:_DOCUMENT_WIDTH])
-        version = VersionRow(*row[_DOCUMENT_WIDTH:split]) if row[_DOCUMENT_WIDTH] else None
-        out.append((document, version, row[split]))
+        # A row per version: the same item and document are made once, not once a row.
+        if item is None or item.id != row[0]:
+            item = ItemRow(*row[:at_document])
+        if row[at_document] is None:
+            document = None
+        elif document is None or document.id != row[at_document]:
+            document = DocumentRow(*row[at_document:at_version])
+        version = VersionRow(*row[at_version:at_reading]) if row[at_version] else None
+        out.append((item, document, version, row[at_reading]))
     return out

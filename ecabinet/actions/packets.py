@@ -114,35 +114,27 @@ async def agenda_view(db: AsyncSession, actor: Actor, meeting_id: int) -> Meetin
 async def _view(db: AsyncSession, actor: Actor, meeting: Meeting, body: Body) -> MeetingView:
     access = await meeting_access(db, actor, meeting)
     assert meeting.id is not None
-    items = [item for item in await packet_rows.items(db, meeting.id) if access.sees_item(item.id)]
-    shown = {item.id for item in items}
-    guests: dict[int, list[GuestRow]] = defaultdict(list)
-    for guest in await packet_rows.guests(db, meeting.id):
-        if guest.item_id in shown:
-            guests[guest.item_id].append(guest)
-    documents = await _document_views(db, actor, access, meeting.id, shown)
-    return MeetingView(
-        meeting,
-        body,
-        access,
-        [ItemView(item, guests[item.id], documents[item.id]) for item in items],
-    )
-
-
-async def _document_views(
-    db: AsyncSession, actor: Actor, access: MeetingAccess, meeting_id: int, shown: set[int]
-) -> dict[int, list[DocumentView]]:
+    items: dict[int, ItemRow] = {}
     documents: dict[int, DocumentRow] = {}
     versions: dict[int, list[VersionRow]] = defaultdict(list)
     seen: dict[int, int] = {}
-    for document, version, number in await packet_rows.documents(db, meeting_id, actor.person_id):
-        if document.item_id not in shown:
+    for item, document, version, number in await packet_rows.packet(
+        db, meeting.id, actor.person_id
+    ):
+        if not access.sees_item(item.id):
+            continue
+        items.setdefault(item.id, item)
+        if document is None:
             continue
         documents.setdefault(document.id, document)
         if version is not None:
             versions[document.id].append(version)
         if number is not None:
             seen[document.id] = number
+    guests: dict[int, list[GuestRow]] = defaultdict(list)
+    for guest in await packet_rows.guests(db, meeting.id):
+        if guest.item_id in items:
+            guests[guest.item_id].append(guest)
     views: dict[int, list[DocumentView]] = defaultdict(list)
     for document in documents.values():
         mine = versions[document.id]
@@ -155,7 +147,12 @@ async def _document_views(
                 ReadState(seen.get(document.id), mine[-1].number if mine else 0),
             )
         )
-    return views
+    return MeetingView(
+        meeting,
+        body,
+        access,
+        [ItemView(item, guests[item.id], views[item.id]) for item in items.values()],
+    )
 
 
 async def readings(
