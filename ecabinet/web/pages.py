@@ -67,4 +67,15 @@ async def readyz(request: Request) -> Response:
         raise ServiceUnavailable("The database cannot be reached.") from exc
     if not request.app.state.schema_current:
         raise ServiceUnavailable("The database schema is not current: run `ecabinet db upgrade`.")
+    # Live events reach this process's tablets only through its LISTEN connection: until
+    # it is back (it is asked to try at once), a ballot would not reach them until their
+    # next resync.
+    listener = request.app.state.hub.listener
+    if listener is not None:
+        try:
+            await listener.until_listening(READY_SECONDS)
+        except TimeoutError as exc:
+            raise ServiceUnavailable(
+                "This process cannot hear live events from the database yet."
+            ) from exc
     return JSONResponse({"status": "ready"})

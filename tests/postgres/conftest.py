@@ -156,6 +156,8 @@ class Follower:
     connected_to: Process | None = None
     reconnections: int = 0
     errors: list[str] = field(default_factory=list)
+    # When each numbered frame was pushed to it (monotonic time, seq), applied or not.
+    pushed: list[tuple[float, int]] = field(default_factory=list)
     _socket: ClientConnection | None = None
     _task: asyncio.Task[None] | None = None
 
@@ -206,6 +208,8 @@ class Follower:
         self, ws: ClientConnection, server: Process, message: dict[str, Any]
     ) -> None:
         kind = message["type"]
+        if kind in ("state", "tally", "presence"):
+            self.pushed.append((time.monotonic(), message["seq"]))
         if kind == "ping":
             await ws.send('{"type":"pong"}')
         elif kind in ("watching", "resync"):
