@@ -186,12 +186,12 @@ async def test_a_ballot(client: httpx.AsyncClient, db: Database, settings: Setti
     assert len(options.statements) == 6, options.statements
     assert (options.transactions, options.commits) == (2, 1)
     # Cast: the session from this process's cache (the options read it a moment ago);
-    # the same ballot sent before?; the poll with the question, the
-    # attendance with the recusal; the challenge used (one UPDATE … RETURNING); the
-    # credential with its person and its quarantines (one SELECT), its sign count; an
-    # earlier ballot; the ballot; the live event's number and the tally; the audit event
-    # (head read and moved, the event). On PostgreSQL two more: the poll's row lock, taken
-    # late (after verification, before the earlier ballot is read; SQLite's BEGIN IMMEDIATE
-    # already holds the write lock), and the NOTIFY that tells the other server processes.
-    assert len(cast.statements) == 13 + 2 * on_postgres(), cast.statements
+    # the challenge used (one UPDATE … RETURNING; a ballot sent again is looked for only
+    # when it finds the challenge used); the poll with the question (on PostgreSQL with the
+    # poll's row lock, shared among the vote's ballots); the attendance with the recusal;
+    # the credential with its person and its quarantines (one SELECT), its sign count; the
+    # ballot (an earlier one is read only when the insert finds the seat has one); the live
+    # event's number and the tally; the audit event (head read and moved, the event). On
+    # PostgreSQL one more: the NOTIFY that tells the other server processes.
+    assert len(cast.statements) == 11 + on_postgres(), cast.statements
     assert (cast.transactions, cast.commits) == (1, 1)

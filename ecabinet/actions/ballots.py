@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, false, update
+from sqlalchemy import and_, bindparam, exists, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -27,7 +27,16 @@ from ..ballots.evidence import ballot_challenge, canonical_json
 from ..db import Tx
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..events import BallotCast, Event, EventKind
-from ..models import Attendance, Ballot, Membership, Poll, PollQuestion, Recusal, utcnow
+from ..models import (
+    Attendance,
+    Ballot,
+    Membership,
+    Poll,
+    PollQuestion,
+    Recusal,
+    WebAuthnChallenge,
+    utcnow,
+)
 from ..settings import Settings
 from ..vocab import PollKind, PollState, RevotePolicy
 from .attendance import live_voter
@@ -68,17 +77,24 @@ class BallotTarget:
     signer: int | None = None  # whose passkey signs: the seat's holder, or their stand-in
 
 
-async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int) -> BallotTarget:
-    # One statement: the poll with the question (if it is this poll's).
-    query = (
-        select(Poll, PollQuestion)
-        .outerjoin(
-            PollQuestion,
-            and_(col(PollQuestion.id) == question_id, col(PollQuestion.poll_id) == Poll.id),
-        )
-        .where(Poll.id == poll_id)
+# Built once (every ballot runs them): the poll with the question, if it is this poll's;
+# for a cast, with the poll's row locked (see cast_ballot).
+_POLL_AND_QUESTION = (
+    select(Poll, PollQuestion)
+    .outerjoin(
+        PollQuestion,
+        and_(col(PollQuestion.id) == bindparam("question"), col(PollQuestion.poll_id) == Poll.id),
     )
-    found = (await tx.session.exec(query)).first()
+    .where(Poll.id == bindparam("poll"))
+)
+_POLL_SHARED = _POLL_AND_QUESTION.with_for_update(read=True, of=Poll)
+_POLL_LOCKED = _POLL_AND_QUESTION.with_for_update(of=Poll)
+
+
+async def _target(
+    tx: Tx, actor: Actor, poll_id: int, question_id: int, *, lock: Any = _POLL_AND_QUESTION
+) -> BallotTarget:
+    found = (await tx.session.exec(lock, params={"poll": poll_id, "question": question_id})).first()
     poll, question = found if found is not None else (None, None)
     if poll is None:
         raise NotFound("There is no poll with the number %(id)s.", id=poll_id)
@@ -104,6 +120,19 @@ async def _target(tx: Tx, actor: Actor, poll_id: int, question_id: int) -> Ballo
     return BallotTarget(poll, question, seat, actor.person_id)
 
 
+# Built once: the seat's attendance and whether it declared a conflict on the item.
+_ATTENDANCE_AND_RECUSAL = select(
+    Attendance,
+    exists().where(
+        col(Recusal.item_id) == bindparam("item"),
+        col(Recusal.membership_id) == bindparam("seat"),
+        col(Recusal.withdrawn_at).is_(None),
+    ),
+).where(
+    Attendance.meeting_id == bindparam("meeting"), Attendance.membership_id == bindparam("seat")
+)
+
+
 async def _live_seat(tx: Tx, actor: Actor, poll: Poll, seat: Membership) -> Membership:
     """In the session only checked-in members vote, and a stand-in only where the body
     allows it, on the seat of the member they stand in for; never one who declared a
@@ -113,20 +142,10 @@ async def _live_seat(tx: Tx, actor: Actor, poll: Poll, seat: Membership) -> Memb
     assert principal is not None
     # One statement: the principal's attendance and whether they declared a conflict on
     # the item. Not checked in: refused below in any case, the recusals are read apart.
-    recused_here = (
-        exists().where(
-            col(Recusal.item_id) == poll.item_id,
-            col(Recusal.membership_id) == principal,
-            col(Recusal.withdrawn_at).is_(None),
-        )
-        if poll.item_id is not None
-        else false()
-    )
     found = (
         await tx.session.exec(
-            select(Attendance, recused_here).where(
-                Attendance.meeting_id == poll.meeting_id, Attendance.membership_id == principal
-            )
+            _ATTENDANCE_AND_RECUSAL,
+            params={"meeting": poll.meeting_id, "seat": principal, "item": poll.item_id or 0},
         )
     ).first()
     row, recused = found if found is not None else (None, None)
@@ -174,19 +193,33 @@ async def _ensure_open(tx: Tx, actor: Actor, poll: Poll) -> None:
         )
 
 
-async def current_ballot(tx: Tx, question_id: int, membership_id: int) -> Ballot | None:
-    return (
-        await tx.session.exec(
-            select(Ballot).where(
-                Ballot.question_id == question_id,
-                Ballot.membership_id == membership_id,
-                col(Ballot.superseded_by_id).is_(None),
-            )
-        )
+@dataclass(frozen=True)
+class Current:
+    """The seat's current ballot on a question, as much of it as replacing it needs."""
+
+    id: int
+    receipt: str
+
+
+_CURRENT = select(Ballot.id, Ballot.receipt).where(
+    Ballot.question_id == bindparam("question"),
+    Ballot.membership_id == bindparam("seat"),
+    col(Ballot.superseded_by_id).is_(None),
+)
+
+
+async def current_ballot(tx: Tx, question_id: int, membership_id: int) -> Current | None:
+    found = (
+        await tx.session.exec(_CURRENT, params={"question": question_id, "seat": membership_id})
     ).first()
+    if found is None:
+        return None
+    ballot_id, receipt = found
+    assert ballot_id is not None
+    return Current(ballot_id, receipt)
 
 
-async def _ensure_may_vote_again(tx: Tx, actor: Actor, target: BallotTarget) -> Ballot | None:
+async def _ensure_may_vote_again(tx: Tx, actor: Actor, target: BallotTarget) -> Current | None:
     assert target.seat.id is not None and target.question.id is not None
     earlier = await current_ballot(tx, target.question.id, target.seat.id)
     if earlier is not None and target.poll.rules.get("revote_policy") == RevotePolicy.ONCE.value:
@@ -273,15 +306,46 @@ async def cast_ballot(
     poll_id: int,
     payload: dict[str, Any],
     credential: dict[str, Any],
+    challenge: WebAuthnChallenge | None = None,
 ) -> tuple[Ballot, Poll]:
     """Verify the signed ballot and record it; refusals are precise and audited. The poll
-    comes back too, as loaded (and locked, late) here: the caller need not read it again."""
+    comes back too, as loaded (and locked) here: the caller need not read it again.
+    ``challenge``: the caller took the ballot's challenge already (actions/voting.py).
+
+    The poll's row is locked by the first statement and held until the commit. A live
+    vote's ballots SHARE it (``FOR SHARE``): they do not wait for each other, so a vote is
+    not served one ballot at a time, and no ballot holds a pooled connection while it
+    waits behind another. It protects the poll closing, being cancelled, annulled or swept
+    past its deadline while the ballot is cast: those take it FOR UPDATE, which waits for
+    every ballot holding it; a ballot that asks after the close committed reads the closed
+    poll (PostgreSQL's READ COMMITTED gives a locking read the newest row) and is refused.
+    So a ballot either commits before the close counts the ballots, or is refused. Two
+    ballots of one seat on one question are not serialized by it: the partial unique
+    index arbitrates them (``_record``).
+
+    A written poll's ballot takes it FOR UPDATE: it may settle the poll
+    (actions/poll_results.py), which it can only judge having seen every ballot committed
+    before it; written polls are answered over days, not in a burst. Which lock to take
+    is read from the payload, before the poll is: a payload that names another kind than
+    the poll's is refused at once, never upgraded from a shared lock (two ballots doing
+    that would deadlock). On SQLite the write transaction began with BEGIN IMMEDIATE: the
+    cast already holds the database's one write lock, and no lock is written."""
     if not isinstance(payload.get("question"), int):
         raise ValidationFailed("The ballot's payload names no question.")
-    target = await _target(tx, actor, poll_id, payload["question"])
-    await _ensure_open(tx, actor, target.poll)
-    assertion = await passkeys.verify_assertion(tx, settings, credential, purpose=PURPOSE)
+    written = payload.get("pollKind") == PollKind.WRITTEN.value
+    lock = _POLL_LOCKED if written else _POLL_SHARED
+    target = await _target(tx, actor, poll_id, payload["question"], lock=lock)
     subject = f"poll:{poll_id}"
+    if payload.get("pollKind") != target.poll.kind:
+        await tx.refuse(
+            BallotRefused("This ballot was issued for another member or another poll."),
+            actor_id=actor.person_id,
+            subject=subject,
+        )
+    await _ensure_open(tx, actor, target.poll)
+    assertion = await passkeys.verify_assertion(
+        tx, settings, credential, purpose=PURPOSE, challenge=challenge
+    )
     if assertion.person.id != actor.person_id:
         await tx.refuse(
             BallotRefused("This ballot was signed with another member's passkey."),
@@ -313,49 +377,11 @@ async def cast_ballot(
             actor_id=actor.person_id,
             subject=subject,
         )
-    await _lock_open_poll(tx, actor, target.poll)
-    earlier = await _ensure_may_vote_again(tx, actor, target)
-    return await _record(tx, actor, target, payload, assertion, earlier), target.poll
+    return await _record(tx, actor, target, payload, assertion), target.poll
 
 
-async def _lock_open_poll(tx: Tx, actor: Actor, poll: Poll) -> None:
-    """The poll's row lock, taken late: once the ballot is verified, just before the
-    earlier ballot is read and the new one written; held until the commit.
-
-    A live vote's ballots SHARE it (``FOR SHARE``): they do not wait for each other, so a
-    vote is not served one ballot at a time, and no ballot holds a pooled connection
-    while it waits behind another. What it protects is the poll closing, being cancelled,
-    annulled or swept past its deadline while the ballot is cast: those take it FOR
-    UPDATE, which waits for every ballot holding it and goes before the ballots that ask
-    after it; so a ballot either commits before the close counts the ballots, or finds
-    the poll closed here (PostgreSQL's READ COMMITTED gives the locking read the closed
-    row) and is refused. Two ballots of one seat on one question are not serialized by
-    it: the partial unique index arbitrates them (``_insert``).
-
-    A written poll's ballot takes it FOR UPDATE: the ballot may settle the poll
-    (actions/poll_results.py), which it can only judge having seen every ballot
-    committed before it. Written polls are answered over days, not in a burst.
-
-    What was read before the lock stays true: an open poll's voter list, texts, options
-    and rules are frozen when it opens and it never reopens, and no recusal is declared
-    once a vote on the item opened; so the state and deadline, re-read here, are all that
-    can have changed. On SQLite the write transaction began with BEGIN IMMEDIATE: the
-    whole cast already holds the database's one write lock and the poll read first is
-    current, so no statement is needed."""
-    if (await tx.session.connection()).dialect.name == "sqlite":
-        return
-    written = poll.kind == PollKind.WRITTEN.value
-    await tx.session.exec(
-        select(Poll)
-        .where(Poll.id == poll.id)
-        .with_for_update(read=not written)
-        .execution_options(populate_existing=True)
-    )
-    await _ensure_open(tx, actor, poll)
-
-
-# A ballot that finds another ballot of its seat made current meanwhile reads it and
-# tries again; each retry means another ballot of the same seat committed in between.
+# A ballot that finds another ballot of its seat current reads it and tries again; a
+# second try means another ballot of the same seat committed in between.
 ATTEMPTS = 3
 
 
@@ -371,8 +397,12 @@ async def _record(
     target: BallotTarget,
     payload: dict[str, Any],
     assertion: passkeys.Assertion,
-    earlier: Ballot | None,
 ) -> Ballot:
+    """Insert the ballot as the seat's current one. When the seat has one already (an
+    earlier ballot, or one its other device or its stand-in cast a moment ago), that one
+    is read and, if the body lets a member change their vote, replaced: it stops being
+    current (pointing at itself) before the new ballot is written, since the database
+    allows one current ballot per seat and question, then points at the new one."""
     assert target.question.id is not None and target.seat.id is not None
     assert target.poll.id is not None and assertion.credential.id is not None
     ballot = Ballot(
@@ -389,24 +419,14 @@ async def _record(
         public_key_spki_pem=assertion.credential.public_key_spki_pem,
         cast_at=utcnow(),
     )
-    retired: list[int] = []
+    replaced: list[Current] = []
     for _ in range(ATTEMPTS):
-        # The earlier ballot stops being current before the new one is written (the
-        # database allows one current ballot per seat and question); it points at itself
-        # until the new ballot has a number to point at.
-        earlier_id = None if earlier is None else earlier.id
-        if earlier_id is not None:
-            if not await _retire(tx, earlier_id):
-                # Another ballot of this seat replaced it meanwhile: that one is current.
-                earlier = await _ensure_may_vote_again(tx, actor, target)
-                continue
-            retired.append(earlier_id)
         ballot.id = await _insert(tx, ballot)
         if ballot.id is not None:
             break
-        # Another ballot of this seat (the member's other tablet, or their stand-in)
-        # became current after the earlier one was read: it is the earlier one now.
         earlier = await _ensure_may_vote_again(tx, actor, target)
+        if earlier is not None and await _retire(tx, earlier.id):
+            replaced.append(earlier)
     else:
         await tx.refuse(
             BallotCrossed(
@@ -416,9 +436,11 @@ async def _record(
             actor_id=actor.person_id,
             subject=f"poll:{target.poll.id}",
         )
-    if retired:
+    if replaced:
         await tx.session.exec(
-            update(Ballot).where(col(Ballot.id).in_(retired)).values(superseded_by_id=ballot.id)
+            update(Ballot)
+            .where(col(Ballot.id).in_([r.id for r in replaced]))
+            .values(superseded_by_id=ballot.id)
         )
     # A secret ballot's audit entry proves that the member voted, not how.
     choice = None if target.poll.secret else ballot.choice
@@ -432,7 +454,7 @@ async def _record(
         question=target.question.id,
         receipt=ballot.receipt,
         choice=choice,
-        replaces=None if earlier is None else earlier.receipt,
+        replaces=replaced[-1].receipt if replaced else None,
     )
     tx.emit(
         Event.of(

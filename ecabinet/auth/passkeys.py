@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import and_, update
+from sqlalchemy import and_, bindparam, update
 from sqlmodel import col, func, select
 from webauthn import (
     generate_authentication_options,
@@ -183,7 +183,30 @@ async def check_rate(
 
 
 async def consume_challenge(tx: Tx, challenge: bytes, *, purpose: str) -> WebAuthnChallenge:
-    """Mark the challenge used, or refuse: unknown, for another purpose, used, or expired.
+    """Mark the challenge used, or refuse: unknown, for another purpose, used, or expired."""
+    row = await take_challenge(tx, challenge, purpose=purpose)
+    if row is None:
+        await refuse_challenge(tx, challenge, purpose=purpose)
+    return row
+
+
+# Built once: every passkey answer takes its challenge with it.
+_TAKE_CHALLENGE = (
+    update(WebAuthnChallenge)
+    .where(
+        col(WebAuthnChallenge.challenge) == bindparam("encoded"),
+        col(WebAuthnChallenge.purpose) == bindparam("for_purpose"),
+        col(WebAuthnChallenge.used_at).is_(None),
+    )
+    .values(used_at=bindparam("used_now"))
+    .returning(WebAuthnChallenge)
+)
+
+
+async def take_challenge(tx: Tx, challenge: bytes, *, purpose: str) -> WebAuthnChallenge | None:
+    """Mark the challenge used; None when there is no unused one of this purpose (the
+    caller refuses with refuse_challenge, unless it has a better answer: a ballot sent
+    again). An expired challenge is refused here.
 
     One UPDATE … RETURNING on the way that succeeds; it locks the row, so of two answers
     racing with the same challenge the second finds it used. Why a refusal is a refusal
@@ -193,22 +216,14 @@ async def consume_challenge(tx: Tx, challenge: bytes, *, purpose: str) -> WebAut
     row: WebAuthnChallenge | None = (
         (
             await tx.session.exec(
-                update(WebAuthnChallenge)
-                .where(
-                    col(WebAuthnChallenge.challenge) == encoded,
-                    col(WebAuthnChallenge.purpose) == purpose,
-                    col(WebAuthnChallenge.used_at).is_(None),
-                )
-                .values(used_at=now)
-                .returning(WebAuthnChallenge)
+                _TAKE_CHALLENGE,
+                params={"encoded": encoded, "for_purpose": purpose, "used_now": now},
             )
         )
         .scalars()
         .first()
     )
-    if row is None:
-        await _refuse_challenge(tx, encoded, purpose)
-    if row.expires_at < now:
+    if row is not None and row.expires_at < now:
         await refuse(
             tx,
             ChallengeRefused("The request expired before the passkey answered. Try again."),
@@ -216,6 +231,10 @@ async def consume_challenge(tx: Tx, challenge: bytes, *, purpose: str) -> WebAut
             purpose=purpose,
         )
     return row
+
+
+async def refuse_challenge(tx: Tx, challenge: bytes, *, purpose: str) -> NoReturn:
+    await _refuse_challenge(tx, bytes_to_base64url(challenge), purpose)
 
 
 async def _refuse_challenge(tx: Tx, encoded: str, purpose: str) -> NoReturn:
@@ -476,6 +495,23 @@ async def authentication_options(
     return result
 
 
+# Built once: the credential (locked: its sign count is checked and moved), its person,
+# and its quarantines not ended.
+_CREDENTIAL = (
+    select(PasskeyCredential, Person, PasskeyQuarantine)
+    .outerjoin(Person, col(Person.id) == PasskeyCredential.person_id)
+    .outerjoin(
+        PasskeyQuarantine,
+        and_(
+            col(PasskeyQuarantine.credential_id) == PasskeyCredential.id,
+            col(PasskeyQuarantine.ended_at).is_(None),
+        ),
+    )
+    .where(PasskeyCredential.credential_id == bindparam("credential_id"))
+    .with_for_update(of=PasskeyCredential)
+)
+
+
 @dataclass(frozen=True)
 class Assertion:
     person: Person
@@ -492,27 +528,16 @@ async def verify_assertion(
     credential: dict[str, Any],
     *,
     purpose: str,
+    challenge: WebAuthnChallenge | None = None,
 ) -> Assertion:
-    """Verify an assertion against its single-use challenge and the stored credential."""
-    challenge = await consume_challenge(tx, challenge_of(credential), purpose=purpose)
+    """Verify an assertion against its single-use challenge and the stored credential;
+    ``challenge``: the caller took it already (take_challenge)."""
+    if challenge is None:
+        challenge = await consume_challenge(tx, challenge_of(credential), purpose=purpose)
     credential_id = str(credential.get("id", ""))
     # One statement: the credential (locked: its sign count is checked and moved below),
     # its person, and its quarantines not ended (read here, refused after the sign count).
-    found = (
-        await tx.session.exec(
-            select(PasskeyCredential, Person, PasskeyQuarantine)
-            .outerjoin(Person, col(Person.id) == PasskeyCredential.person_id)
-            .outerjoin(
-                PasskeyQuarantine,
-                and_(
-                    col(PasskeyQuarantine.credential_id) == PasskeyCredential.id,
-                    col(PasskeyQuarantine.ended_at).is_(None),
-                ),
-            )
-            .where(PasskeyCredential.credential_id == credential_id)
-            .with_for_update(of=PasskeyCredential)
-        )
-    ).all()
+    found = (await tx.session.exec(_CREDENTIAL, params={"credential_id": credential_id})).all()
     row = found[0][0] if found else None
     if row is None:
         await refuse(
