@@ -10,7 +10,11 @@ of each kind of request, and the server's memory at the start, the highest and a
 end (drift). Only 127.0.0.1 is used; every wait has a limit; the run stops by itself.
 
     python bench/bench_soak.py [--minutes 30] [--members 500] [--reads-per-second 20]
-                               [--database postgresql+asyncpg://...]
+                               [--database postgresql+asyncpg://...] [--processes 4]
+
+With --processes N (PostgreSQL), N server processes share the database as behind nginx
+(deploy/nginx.conf): requests go to them in turn, the tablets' websockets are spread
+evenly, and the memory reported is the sum of theirs (each one's is in the JSON).
 """
 
 from __future__ import annotations
@@ -43,8 +47,9 @@ CAST_WINDOW = 30.0
 
 
 class Soak:
-    def __init__(self, args: argparse.Namespace, seeded: Seeded, server: Server) -> None:
-        self.args, self.seeded, self.server = args, seeded, server
+    def __init__(self, args: argparse.Namespace, seeded: Seeded, servers: list[Server]) -> None:
+        self.args, self.seeded, self.servers = args, seeded, servers
+        self.turn = 0
         self.http = httpx.AsyncClient(
             # As long as nginx waits for a process (deploy/nginx.conf, proxy_read_timeout):
             # a slow answer is latency, not a lost request.
@@ -55,6 +60,7 @@ class Soak:
         self.failures: dict[str, int] = defaultdict(int)
         self.statuses: dict[int, int] = defaultdict(int)
         self.memory: list[tuple[float, int]] = []
+        self.memory_each: list[tuple[float, list[int]]] = []
         self.items = iter(seeded.items)
         self.dropped: dict[str, int] = {}
         self.rounds = 0
@@ -63,10 +69,12 @@ class Soak:
         self, kind: str, member: Member, method: str, path: str, body: dict[str, Any] | None = None
     ) -> httpx.Response | None:
         started = time.perf_counter()
+        server = self.servers[self.turn % len(self.servers)]  # in turn, as nginx does
+        self.turn += 1
         try:
             answer = await self.http.request(
                 method,
-                self.server.url + path,
+                server.url + path,
                 json=body,
                 headers={"Cookie": f"ecab_session={member.token}"},
             )
@@ -139,7 +147,9 @@ class Soak:
     async def sample_memory(self, until: float) -> None:
         start = time.monotonic()
         while time.monotonic() < until:
-            self.memory.append((time.monotonic() - start, self.server.rss_bytes()))
+            each = [server.rss_bytes() for server in self.servers]
+            self.memory.append((time.monotonic() - start, sum(each)))
+            self.memory_each.append((time.monotonic() - start, each))
             await asyncio.sleep(10)
 
 
@@ -167,12 +177,21 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "ECABINET_SWEEP_SECONDS": "0",
         "PYTHONPATH": str(ROOT),
     }
-    server = Server("ecabinet.app:create_app", environment, workdir / "ecabinet.log")
-    server.start()
+    servers = [
+        Server(
+            "ecabinet.app:create_app",
+            environment,
+            workdir / ("ecabinet.log" if n == 0 else f"ecabinet-{n + 1}.log"),
+        )
+        for n in range(args.processes)
+    ]
+    for server in servers:
+        server.start()
     tablets: list[Tablet] = []
     try:
-        soak = Soak(args, seeded, server)
-        await wait_until_up(server.url + "/readyz")
+        soak = Soak(args, seeded, servers)
+        for server in servers:
+            await wait_until_up(server.url + "/readyz")
         opened = await soak.request(
             "session step",
             seeded.members[0],
@@ -182,7 +201,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         )
         assert opened is not None and opened.is_success, opened and opened.text
         tablets = [Tablet(m.token, seeded.meeting_id) for m in seeded.members]
-        await open_all(tablets, server.url.replace("http", "ws") + "/ws", ORIGIN)
+        for n, server in enumerate(servers):  # evenly, as nginx's least_conn does
+            await open_all(
+                tablets[n :: len(servers)], server.url.replace("http", "ws") + "/ws", ORIGIN
+            )
         until = time.monotonic() + args.minutes * 60
         background = [
             asyncio.create_task(soak.readers(until)),
@@ -204,12 +226,14 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         await soak.http.aclose()
         soak.dropped = _dropped(tablets)
     except BaseException:
-        print("\n".join(server.log.read_text().splitlines()[-40:]), file=sys.stderr)
+        for server in servers:
+            print("\n".join(server.log.read_text().splitlines()[-40:]), file=sys.stderr)
         raise
     finally:
         for tablet in tablets:
             await tablet.close()
-        server.stop()
+        for server in servers:
+            server.stop()
     return _summary(args, soak, url)
 
 
@@ -227,7 +251,7 @@ def _summary(args: argparse.Namespace, soak: Soak, url: str) -> dict[str, Any]:
     rss = [r for _, r in soak.memory] or [0]
     lines = [
         f"soak: {args.minutes} min, {soak.rounds} rounds (votes), "
-        f"{args.members} members and tablets, "
+        f"{args.members} members and tablets, {args.processes} server process(es), "
         f"{'SQLite' if url.startswith('sqlite') else 'PostgreSQL'}, "
         f"{platform.machine()}, Python {platform.python_version()}",
         f"5xx answers: {errors} (goal 0); lost connections: {sum(soak.failures.values())}",
@@ -256,6 +280,7 @@ def _summary(args: argparse.Namespace, soak: Soak, url: str) -> dict[str, Any]:
             for k, v in soak.latency.items()
         },
         "rss_bytes": soak.memory,
+        "rss_bytes_each": soak.memory_each,
     }
 
 
@@ -265,6 +290,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--reads-per-second", type=float, default=20)
     parser.add_argument("--database", default="", help="default: a SQLite file in a temp dir")
+    parser.add_argument("--processes", type=int, default=1, help="server processes (PostgreSQL)")
     parser.add_argument("--workdir", default="", help="keep the database and log here")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "soak.json"))
     return parser.parse_args()
@@ -272,6 +298,8 @@ def parse() -> argparse.Namespace:
 
 def main() -> None:
     args = parse()
+    if args.processes > 1 and not args.database.startswith("postgresql"):
+        sys.exit("--processes needs --database postgresql+asyncpg://... (SQLite is one process)")
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     timeout = args.minutes * 60 + 600
