@@ -97,11 +97,12 @@ async def test_agenda_is_built_and_reordered(people: People, db: Database) -> No
     ids = [await new_item(people, meeting_id, f"Mục {n}") for n in (1, 2, 3)]
     secretariat = people["secretariat"]
     order = f"/api/meetings/{meeting_id}/agenda/order"
-    response = await secretariat.post(order, json={"itemIds": [ids[2], ids[0], ids[1]]})
+    moved = [ids[2], ids[0], ids[1]]
+    response = await secretariat.post(order, json={"itemIds": moved, "basedOn": ids})
     assert response.status_code == 200, response.text
     agenda = (await secretariat.get(f"/api/meetings/{meeting_id}")).json()["items"]
     assert [(i["id"], i["ordinal"]) for i in agenda] == [(ids[2], 1), (ids[0], 2), (ids[1], 3)]
-    incomplete = await secretariat.post(order, json={"itemIds": [ids[0], ids[1]]})
+    incomplete = await secretariat.post(order, json={"itemIds": [ids[0], ids[1]], "basedOn": moved})
     assert incomplete.status_code == 422
     assert _detail(incomplete) == "Send every item of this agenda exactly once, in the new order."
     edited = await secretariat.patch(
@@ -115,6 +116,42 @@ async def test_agenda_is_built_and_reordered(people: People, db: Database) -> No
     assert [(i["id"], i["ordinal"]) for i in agenda] == [(ids[0], 1), (ids[1], 2)]
     kinds = await _kinds(db)
     assert {"agenda.reordered", "agenda.item_edited", "agenda.item_removed"} <= set(kinds)
+
+
+async def test_a_reorder_made_from_an_order_changed_since_is_refused(
+    people: People, db: Database
+) -> None:
+    meeting_id = (await new_meeting(people))["id"]
+    ids = [await new_item(people, meeting_id, f"Mục {n}") for n in (1, 2, 3)]
+    secretariat = people["secretariat"]
+    order = f"/api/meetings/{meeting_id}/agenda/order"
+    first = [ids[1], ids[0], ids[2]]
+    saved = await secretariat.post(order, json={"itemIds": first, "basedOn": ids})
+    assert saved.status_code == 200, saved.text
+    # A second tablet still shows the agenda as it was first, and moves the last item up.
+    stale = await secretariat.post(
+        order, json={"itemIds": [ids[0], ids[2], ids[1]], "basedOn": ids}
+    )
+    assert stale.status_code == 409
+    assert _detail(stale) == (
+        "The agenda was changed elsewhere (on another tablet) after you last saw it, "
+        "so your order was not saved."
+    )
+    secretariat.cookies.set("ecab_lang", "vi")
+    in_vietnamese = await secretariat.post(order, json={"itemIds": ids, "basedOn": ids})
+    secretariat.cookies.set("ecab_lang", "en")
+    assert _detail(in_vietnamese).startswith("Chương trình họp đã được thay đổi ở nơi khác")
+    agenda = (await secretariat.get(f"/api/meetings/{meeting_id}")).json()["items"]
+    assert [i["id"] for i in agenda] == first
+    kinds = await _kinds(db)
+    # A stale order is no security matter: nothing but the one saved order is audited.
+    assert kinds.count("agenda.reordered") == 1
+    assert [kind for kind in kinds if kind.startswith("refused.")] == []
+    # Made from the order saved now, the same move is saved.
+    again = await secretariat.post(
+        order, json={"itemIds": [ids[1], ids[2], ids[0]], "basedOn": first}
+    )
+    assert again.status_code == 200, again.text
 
 
 async def test_member_sees_no_draft_and_gets_the_packet_when_published(

@@ -10,7 +10,7 @@ from sqlmodel import col, delete, func, select
 from .. import audit
 from ..auth.actor import Actor
 from ..db import Tx
-from ..errors import NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..events import EventKind
 from ..models import (
     AgendaItem,
@@ -204,12 +204,23 @@ async def _renumber(tx: Tx, items: list[AgendaItem]) -> None:
     await tx.session.flush()
 
 
-async def reorder(tx: Tx, actor: Actor, meeting_id: int, item_ids: list[int]) -> list[AgendaItem]:
-    """Put the items in the given order; the list must name every item exactly once."""
+async def reorder(
+    tx: Tx, actor: Actor, meeting_id: int, item_ids: list[int], *, expected_order: list[int]
+) -> list[AgendaItem]:
+    """Put the items in the given order; the list must name every item exactly once.
+
+    ``expected_order`` is the order the change was made from: when the agenda is no longer
+    in it (another tablet saved first), the change is refused rather than put over theirs.
+    """
     meeting = await load_meeting(tx.session, meeting_id, lock=True)
     ensure_prepares(actor, meeting.body_id)
     ensure_allows(meeting, Change.REORDER)
     items = {item.id or 0: item for item in await items_of(tx, meeting.id)}
+    if list(items) != expected_order:
+        raise Conflict(
+            "The agenda was changed elsewhere (on another tablet) after you last saw it, "
+            "so your order was not saved."
+        )
     if sorted(item_ids) != sorted(items) or len(set(item_ids)) != len(item_ids):
         raise ValidationFailed("Send every item of this agenda exactly once, in the new order.")
     ordered = [items[item_id] for item_id in item_ids]

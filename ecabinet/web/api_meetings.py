@@ -91,10 +91,12 @@ class NewItem(ItemChanges):
 
 
 class AgendaOrder(CamelBody):
-    """Every item of the agenda exactly once, in the new order."""
+    """Every item of the agenda exactly once, in the new order, and the order it was made
+    from (the agenda as last seen): a change made from an older order is refused."""
 
-    model_config = example({"itemIds": [1]})
+    model_config = example({"itemIds": [2, 1], "basedOn": [1, 2]})
     item_ids: list[Id]
+    based_on: list[Id]
 
 
 class Guest(Body):
@@ -211,11 +213,16 @@ async def remove_item(request: Request) -> Response:
 
 @takes(AgendaOrder)
 async def order_agenda(request: Request) -> Response:
-    """Put the agenda in a new order. JSON: itemIds, every item exactly once."""
+    """Put the agenda in a new order. JSON: itemIds, every item exactly once; basedOn, the
+    order the change was made from (409 when the agenda is no longer in it)."""
     body = await parsed(request, AgendaOrder)
     async with db_of(request).transaction() as tx:
         items = await agenda.reorder(
-            tx, actor_of(request), int_param(request, "meeting_id"), body.item_ids
+            tx,
+            actor_of(request),
+            int_param(request, "meeting_id"),
+            body.item_ids,
+            expected_order=body.based_on,
         )
     return JSONResponse({"itemIds": [item.id for item in items]})
 
