@@ -1,16 +1,27 @@
 // Reordering the agenda: drag an item by its handle (mouse, pen or finger), or focus the
 // handle and press the up and down arrow keys, or use the up and down buttons. Each move
-// is saved at once; if the server refuses, the previous order comes back with the reason.
-import { postJSON } from "./api.js";
+// is saved at once, one save at a time: moves made while a save is on its way go together
+// in the next one, with the latest order. Each save names the order it was made from, so
+// the server refuses it when another tablet changed the agenda meanwhile; after any refusal
+// or lost answer the page shows the order the server has, and says what happened.
+import { answerLost, postJSON, requestJSON } from "./api.js";
 
 function start() {
   const list = document.querySelector("[data-reorder-url]");
   if (!list) return;
   const status = document.querySelector("[data-reorder-status]");
   const errorBox = document.querySelector("[data-reorder-error]");
+  const meetingUrl = list.dataset.reorderUrl.replace(/\/agenda\/order$/, "");
 
   const items = () => Array.from(list.querySelectorAll(":scope > [data-item-id]"));
   const order = () => items().map((li) => Number(li.dataset.itemId));
+  const same = (a, b) => a.join() === b.join();
+
+  // The order the server has, as far as this page knows; every save is made from it.
+  let saved = order();
+  let saving = false;
+  let dragging = null;
+  let lastMoved = null;
 
   function renumber() {
     items().forEach((li, index) => {
@@ -20,7 +31,7 @@ function start() {
   }
 
   function announce(li) {
-    if (!status) return;
+    if (!status || !li.isConnected) return;
     const all = items();
     status.textContent = (list.dataset.movedTemplate || "")
       .replace("{title}", li.dataset.title || "")
@@ -28,37 +39,78 @@ function start() {
       .replace("{total}", String(all.length));
   }
 
-  function restore(previous) {
-    const byId = new Map(items().map((li) => [Number(li.dataset.itemId), li]));
-    previous.forEach((id) => list.appendChild(byId.get(id)));
-    renumber();
+  function tell(...sentences) {
+    if (!errorBox) return;
+    errorBox.textContent = sentences.filter(Boolean).join(" ");
+    errorBox.hidden = false;
   }
 
-  async function save(previous, moved) {
-    const now = order();
-    if (now.join() === previous.join()) return;
-    renumber();
-    if (errorBox) errorBox.hidden = true;
+  function endDrag() {
+    if (!dragging) return;
+    dragging.li.classList.remove("is-dragging");
+    dragging = null;
+  }
+
+  // Shows the order stored on the server; false when it cannot (no answer, or items were
+  // added or removed elsewhere, which only a reload shows).
+  async function showStored() {
+    let stored;
     try {
-      await postJSON(list.dataset.reorderUrl, { itemIds: now });
-      if (moved) announce(moved);
-    } catch (error) {
-      restore(previous);
-      if (errorBox) {
-        errorBox.textContent = error.message;
-        errorBox.hidden = false;
+      const meeting = await requestJSON(meetingUrl, { method: "GET" });
+      stored = meeting.items.map((item) => item.id);
+    } catch {
+      return false;
+    }
+    const byId = new Map(items().map((li) => [Number(li.dataset.itemId), li]));
+    if (stored.length !== byId.size || !stored.every((id) => byId.has(id))) return false;
+    endDrag();
+    stored.forEach((id) => list.appendChild(byId.get(id)));
+    renumber();
+    saved = stored;
+    return true;
+  }
+
+  async function refused(error) {
+    const reason = answerLost(error) ? errorBox && errorBox.dataset.answerLost : error.message;
+    const shown = await showStored();
+    const after = errorBox && (shown ? errorBox.dataset.savedShown : errorBox.dataset.notShown);
+    tell(reason, after);
+  }
+
+  // Sends the latest order until the server has it; a save already on its way picks up
+  // the moves made meanwhile when it is answered.
+  async function save(moved) {
+    renumber();
+    lastMoved = moved;
+    if (saving) return;
+    saving = true;
+    list.setAttribute("aria-busy", "true");
+    try {
+      while (!dragging && !same(order(), saved)) {
+        if (errorBox) errorBox.hidden = true;
+        const wanted = order();
+        try {
+          const answer = await postJSON(list.dataset.reorderUrl, { itemIds: wanted, basedOn: saved });
+          saved = answer.itemIds;
+        } catch (error) {
+          await refused(error);
+          return;
+        }
       }
+      if (lastMoved && same(order(), saved)) announce(lastMoved);
+    } finally {
+      saving = false;
+      list.removeAttribute("aria-busy");
     }
   }
 
   function step(li, direction) {
-    const previous = order();
     if (direction < 0 && li.previousElementSibling) {
       list.insertBefore(li, li.previousElementSibling);
     } else if (direction > 0 && li.nextElementSibling) {
       list.insertBefore(li.nextElementSibling, li);
     }
-    return save(previous, li);
+    return save(li);
   }
 
   list.addEventListener("click", (event) => {
@@ -77,14 +129,12 @@ function start() {
   });
 
   // Dragging with pointer events works alike for a mouse and a finger on an iPad.
-  let dragging = null;
-
   list.addEventListener("pointerdown", (event) => {
     const handle = event.target instanceof Element ? event.target.closest("[data-drag-handle]") : null;
     if (!handle) return;
     event.preventDefault();
     const li = handle.closest("[data-item-id]");
-    dragging = { li, handle, previous: order(), pointer: event.pointerId };
+    dragging = { li, handle, pointer: event.pointerId };
     handle.setPointerCapture(event.pointerId);
     li.classList.add("is-dragging");
   });
@@ -105,11 +155,10 @@ function start() {
 
   function drop(event) {
     if (!dragging || event.pointerId !== dragging.pointer) return;
-    const { li, handle, previous } = dragging;
-    dragging = null;
-    li.classList.remove("is-dragging");
+    const { li, handle } = dragging;
+    endDrag();
     if (handle.hasPointerCapture(event.pointerId)) handle.releasePointerCapture(event.pointerId);
-    save(previous, li);
+    save(li);
   }
 
   list.addEventListener("pointerup", drop);
