@@ -478,23 +478,29 @@ async def _retire(tx: Tx, ballot_id: int) -> bool:
     return bool(result.rowcount)
 
 
-async def _insert(tx: Tx, ballot: Ballot) -> int | None:
-    """Insert the ballot as the seat's current one, or nothing (None) when the seat has
-    a current ballot on the question: the partial unique index decides, after waiting
-    for a concurrent insert of the same seat to commit or roll back."""
-    connection = await tx.session.connection()
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    values = ballot.model_dump(exclude={"id", "superseded_by_id"})
-    statement = (
+def _insert_ballot(insert: Any) -> Any:
+    return (
         insert(Ballot)
-        .values(**values)
         .on_conflict_do_nothing(
             index_elements=[col(Ballot.question_id), col(Ballot.membership_id)],
             index_where=col(Ballot.superseded_by_id).is_(None),
         )
         .returning(col(Ballot.id))
     )
-    inserted = (await connection.execute(statement)).scalar_one_or_none()
+
+
+# Built once per dialect; the values come with each execution.
+_INSERT = {"postgresql": _insert_ballot(postgresql.insert), "sqlite": _insert_ballot(sqlite.insert)}
+
+
+async def _insert(tx: Tx, ballot: Ballot) -> int | None:
+    """Insert the ballot as the seat's current one, or nothing (None) when the seat has
+    a current ballot on the question: the partial unique index decides, after waiting
+    for a concurrent insert of the same seat to commit or roll back."""
+    connection = await tx.session.connection()
+    values = ballot.model_dump(exclude={"id", "superseded_by_id"})
+    result = await connection.execute(_INSERT[connection.dialect.name], values)
+    inserted = result.scalar_one_or_none()
     return None if inserted is None else int(inserted)
 
 
