@@ -21,9 +21,12 @@ from ecabinet.settings import Settings, load_settings
 from .support.database import ORIGIN, PG_URL, migrate, on_postgres, pg_admin, run_blocking
 
 # Tests that need several server processes on one PostgreSQL database (LISTEN/NOTIFY)
-# and the fault tests (a replicated cluster, failover) are collected only in the PostgreSQL
-# run, and the test of the SQLite driver only in the SQLite run: not collected is not skipped.
-collect_ignore = ["test_sqlite_driver.py"] if on_postgres() else ["postgres", "faults"]
+# and the fault tests (a replicated cluster, failover, backups) are collected only in the
+# PostgreSQL run, and the SQLite driver's test and SQLite's backups only in the SQLite run:
+# not collected is not skipped.
+collect_ignore = (
+    ["test_sqlite_driver.py", "test_backups.py"] if on_postgres() else ["postgres", "faults"]
+)
 
 # The kit's fixtures, there for every test module that names one.
 pytest_plugins = [

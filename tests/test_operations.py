@@ -10,12 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ecabinet import audit
 from ecabinet.db import Database
-from ecabinet.demo.seed import seed_government
 from ecabinet.documents.storage import store_for
 from ecabinet.errors import ConfigurationError
-from ecabinet.operations.anchors import anchor_head, anchor_path, read_anchors
 from ecabinet.operations.backup import backup, restore, sqlite_file
 from ecabinet.operations.commands import chain_and_anchor_report
 from ecabinet.operations.connections import ConnectionBudget
@@ -23,60 +20,13 @@ from ecabinet.operations.manifest import MANIFEST
 from ecabinet.operations.storage_check import verify_storage
 from ecabinet.settings import Settings
 
-
-async def _seeded(db: Database, settings: Settings) -> None:
-    async with db.transaction() as tx:
-        await seed_government(tx, settings)
-
-
-async def _more_events(db: Database, count: int) -> None:
-    async with db.transaction() as tx:
-        for n in range(count):
-            await audit.record(tx.session, "test.after_backup", subject=f"event {n}")
-
-
-async def test_backup_then_restore_gives_back_an_intact_chain_and_every_file(
-    db: Database, settings: Settings, tmp_path: Path
-) -> None:
-    await _seeded(db, settings)
-    manifest = await backup(settings, tmp_path / "backup")
-    assert manifest.audit_seq > 0
-    assert (tmp_path / "backup" / MANIFEST).is_file()
-    await _more_events(db, 3)
-    await db.dispose()
-
-    restore(settings, tmp_path / "backup", force=True)
-    report, rollback = await chain_and_anchor_report(settings)
-    assert report.ok and report.checked == manifest.audit_seq
-    assert rollback == ""  # nothing was anchored after the backup
-    storage = await verify_storage(db.read, store_for(settings.database_url, settings.data_dir))
-    assert storage.ok, storage.problems
-    assert storage.checked >= 6
-
-
-async def test_restoring_an_older_backup_is_reported_as_a_rollback(
-    db: Database, settings: Settings, tmp_path: Path
-) -> None:
-    await _seeded(db, settings)
-    older = await backup(settings, tmp_path / "older")
-    await _more_events(db, 5)
-    async with db.read() as session:
-        anchor = await anchor_head(session, anchor_path(settings))
-    assert anchor is not None and anchor.seq == older.audit_seq + 5
-    await db.dispose()
-
-    restore(settings, tmp_path / "older", force=True)
-    report, rollback = await chain_and_anchor_report(settings)
-    assert report.ok, "the older chain is intact in itself"
-    assert f"anchored at #{anchor.seq}" in rollback
-    assert "rolled back" in rollback
-    assert read_anchors(anchor_path(settings))[-1] == anchor, "a restore keeps the anchors"
+from .support.operations import more_events, seeded
 
 
 async def test_a_damaged_backup_is_refused_before_anything_is_replaced(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
-    await _seeded(db, settings)
+    await seeded(db, settings)
     manifest = await backup(settings, tmp_path / "backup")
     blob = (
         next(
@@ -89,7 +39,7 @@ async def test_a_damaged_backup_is_refused_before_anything_is_replaced(
     )
     damaged = tmp_path / "backup" / blob
     damaged.write_bytes(damaged.read_bytes()[:-1] + b"!")
-    await _more_events(db, 2)
+    await more_events(db, 2)
     with pytest.raises(ConfigurationError, match="damaged") as refused:
         restore(settings, tmp_path / "backup", force=True)
     assert blob in refused.value.detail
@@ -100,7 +50,7 @@ async def test_a_damaged_backup_is_refused_before_anything_is_replaced(
 async def test_restore_refuses_to_replace_a_database_without_force(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
-    await _seeded(db, settings)
+    await seeded(db, settings)
     await backup(settings, tmp_path / "backup")
     if settings.is_sqlite:
         with pytest.raises(ConfigurationError, match="--force"):
@@ -112,7 +62,7 @@ async def test_restore_refuses_to_replace_a_database_without_force(
 async def test_storage_verify_names_a_missing_and_a_damaged_file(
     db: Database, settings: Settings
 ) -> None:
-    await _seeded(db, settings)
+    await seeded(db, settings)
     store = store_for(settings.database_url, settings.data_dir)
     async with db.read() as session:
         from ecabinet.operations.storage_check import referenced_files
@@ -153,7 +103,7 @@ async def test_sqlite_backup_holds_writes_still_in_the_wal(
 ) -> None:
     if not settings.is_sqlite:
         return  # PostgreSQL's dump is a snapshot by design; this is SQLite's pitfall.
-    await _seeded(db, settings)
+    await seeded(db, settings)
     database = sqlite_file(settings)
     assert database is not None
     writer = sqlite3.connect(database)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..postgres.conftest import PROJECT, Process, free_port
+from ..support.processes import PROJECT, Process, free_port
 
 BINARY = shutil.which("nginx") or "/usr/sbin/nginx"
 DEPLOYED = PROJECT / "deploy" / "nginx.conf"

@@ -17,8 +17,8 @@ from sqlmodel import col, select
 from ecabinet.db import Database
 from ecabinet.models import Ballot
 
-from ..postgres.conftest import eventually
 from ..support.live import Tablet
+from ..support.processes import eventually
 from .cluster import replicated_cluster
 from .underway import vote_underway
 

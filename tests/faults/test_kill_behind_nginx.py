@@ -23,8 +23,8 @@ from sqlmodel import col, select
 from ecabinet.db import Database
 from ecabinet.models import Ballot
 
-from ..postgres.conftest import Follower, Process, eventually
 from ..support.live import Tablet
+from ..support.processes import Follower, Process, eventually
 from .cluster import single_node
 from .nginx import nginx_in_front
 from .underway import vote_underway

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from ..postgres.conftest import eventually
+from ..support.processes import eventually
 from .cluster import _psql, single_node
 from .pgbouncer import pgbouncer
 from .underway import vote_underway

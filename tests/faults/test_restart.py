@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from ..postgres.conftest import eventually
+from ..support.processes import eventually
 from .cluster import single_node
 from .underway import vote_underway
 

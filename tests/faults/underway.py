@@ -16,8 +16,8 @@ from ecabinet.db import Database, make_engine
 from ecabinet.migrate import upgrade
 from ecabinet.settings import Settings, load_settings
 
-from ..postgres.conftest import Follower, Process, eventually, free_port
 from ..support.live import Session, Tablet, make_session, tablet
+from ..support.processes import Follower, Process, eventually, free_port
 
 
 @dataclass

@@ -21,7 +21,7 @@ from ecabinet.models import AuditEvent, Ballot
 from ecabinet.settings import Settings
 
 from ..support.live import Tablet, make_session, tablet
-from .conftest import Process, free_port
+from ..support.processes import Process, free_port
 
 PROCESSES = 4
 
