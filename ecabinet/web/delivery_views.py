@@ -84,7 +84,7 @@ async def version_file(request: Request) -> Response:
     response = delivery.blob_response(
         request,
         _store(settings),
-        db_of(request).read,
+        db_of(request).read_one,
         sha256=version.sha256,
         size=version.size,
         media_type=version.media_type,
@@ -188,7 +188,9 @@ async def _stamped_copy(request: Request, opened: Opened, headers: dict[str, str
             limit=settings.watermark_max_pages,
         )
     stamp = stamp_for(actor_of(request), settings)
-    async with _store(settings).local_copy(db_of(request).read, opened.version.sha256) as source:
+    async with _store(settings).local_copy(
+        db_of(request).read_one, opened.version.sha256
+    ) as source:
         handle = await _stamped_file(request, source, stamp)
     try:
         await _record(
@@ -318,7 +320,7 @@ async def _rendered(request: Request, sha256: str, number: int, width: int) -> b
     _rendering[key] = future
     try:
         settings = settings_of(request)
-        async with _store(settings).local_copy(db_of(request).read, sha256) as path:
+        async with _store(settings).local_copy(db_of(request).read_one, sha256) as path:
             png = await _render_job(
                 request, key, rendering.page_png, path, number, width, settings.render_max_pixels
             )
@@ -365,7 +367,7 @@ async def _stamped_page(request: Request, opened: Opened, number: int, width: in
     key = (opened.version.sha256, number, width)
     _check_not_refused(key)
     stamp = stamp_for(actor_of(request), settings)
-    async with _store(settings).local_copy(db_of(request).read, opened.version.sha256) as path:
+    async with _store(settings).local_copy(db_of(request).read_one, opened.version.sha256) as path:
         png = await _render_job(
             request,
             key,
@@ -399,7 +401,7 @@ async def presented_page(
     settings = settings_of(request)
     local = utcnow().astimezone(ZoneInfo(settings.time_zone))
     stamp = watermark.Stamp(screen, f"{local:%d/%m/%Y %H:%M}", watermark.new_code())
-    async with _store(settings).local_copy(db_of(request).read, version.sha256) as path:
+    async with _store(settings).local_copy(db_of(request).read_one, version.sha256) as path:
         png = await _render_job(
             request,
             (version.sha256, number, width),

@@ -8,8 +8,11 @@ import asyncio
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ecabinet.db import Database
+from ecabinet.models import Body
 from ecabinet.settings import Settings
 
 from ..support.database import pg_admin
@@ -53,3 +56,31 @@ async def test_a_connection_the_database_closed_is_replaced_at_checkout(settings
         assert second != first
     finally:
         await db.dispose()
+
+
+async def test_a_connection_lent_without_a_transaction_comes_back_with_them(
+    settings: Settings,
+) -> None:
+    """read_one runs its statement without BEGIN; the same pooled connection then rolls a
+    failed unit of work back whole, as every other one."""
+    db = Database(settings.database_url, pool_size=1, max_overflow=0)
+    try:
+        async with db.read_one() as session:
+            lent = (await session.exec(text("SELECT pg_backend_pid()"))).scalar_one()  # type: ignore[call-overload]
+        try:
+            async with db.transaction() as tx:
+                assert await _backend_of(tx.session) == lent
+                tx.session.add(Body(slug="tam-thoi", name="Tạm thời"))
+                await tx.session.flush()
+                raise RuntimeError("the unit of work fails")
+        except RuntimeError:
+            pass
+        async with db.read() as session:
+            assert (await session.exec(select(Body).where(Body.slug == "tam-thoi"))).all() == []
+    finally:
+        await db.dispose()
+
+
+async def _backend_of(session: AsyncSession) -> int:
+    result = await session.exec(text("SELECT pg_backend_pid()"))  # type: ignore[call-overload]
+    return int(result.scalar_one())
