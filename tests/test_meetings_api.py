@@ -3,6 +3,7 @@ refuses, each refusal with its exact message."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -152,6 +153,23 @@ async def test_a_reorder_made_from_an_order_changed_since_is_refused(
         order, json={"itemIds": [ids[1], ids[2], ids[0]], "basedOn": first}
     )
     assert again.status_code == 200, again.text
+
+
+async def test_two_tablets_saving_an_order_at_once_do_not_overwrite_each_other(
+    people: People, db: Database
+) -> None:
+    meeting_id = (await new_meeting(people))["id"]
+    ids = [await new_item(people, meeting_id, f"Mục {n}") for n in (1, 2, 3)]
+    order = f"/api/meetings/{meeting_id}/agenda/order"
+    orders = ([ids[2], ids[0], ids[1]], [ids[0], ids[2], ids[1]])
+    answers = await asyncio.gather(
+        *(people["secretariat"].post(order, json={"itemIds": o, "basedOn": ids}) for o in orders)
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 409]
+    [kept] = [o for o, answer in zip(orders, answers, strict=True) if answer.status_code == 200]
+    agenda = (await people["secretariat"].get(f"/api/meetings/{meeting_id}")).json()["items"]
+    assert [i["id"] for i in agenda] == kept
+    assert (await _kinds(db)).count("agenda.reordered") == 1
 
 
 async def test_member_sees_no_draft_and_gets_the_packet_when_published(
