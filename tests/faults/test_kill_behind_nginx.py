@@ -151,7 +151,7 @@ async def test_voters_of_a_process_killed_mid_burst_learn_the_truth(tmp_path: Pa
                     assert again.status_code in (200, 201), again.text
                     told.append(again.json()["receipt"])
                 # The frozen process held its share of the burst when it died.
-                assert in_flight >= 1 and lost == in_flight
+                assert in_flight >= 1 and lost == in_flight, (in_flight, lost, answers)
 
                 # Every voter's screen shows the receipt it was told, and a tablet unsure
                 # of its answer that sends its ballot again gets that same receipt.
