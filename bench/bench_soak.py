@@ -59,6 +59,9 @@ class Soak:
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.failures: dict[str, int] = defaultdict(int)
         self.statuses: dict[int, int] = defaultdict(int)
+        # Each 4xx by request kind, status and the problem's type (or the answer's start),
+        # so that a run says which refusals it met, not only how many.
+        self.refusals: dict[str, int] = defaultdict(int)
         self.memory: list[tuple[float, int]] = []
         self.memory_each: list[tuple[float, list[int]]] = []
         self.items = iter(seeded.items)
@@ -85,6 +88,8 @@ class Soak:
             self.http.cookies.clear()
         self.latency[kind].append((time.perf_counter() - started) * 1000)
         self.statuses[answer.status_code] += 1
+        if 400 <= answer.status_code < 500:
+            self.refusals[f"{kind} {answer.status_code} {_problem(answer)}"] += 1
         return answer
 
     async def round(self) -> None:
@@ -237,6 +242,16 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return _summary(args, soak, url)
 
 
+def _problem(answer: httpx.Response) -> str:
+    try:
+        problem = answer.json()
+    except ValueError:
+        return answer.text[:120]
+    if not isinstance(problem, dict):
+        return answer.text[:120]
+    return f"{problem.get('type', '')}: {str(problem.get('detail', ''))[:120]}"
+
+
 def _dropped(tablets: list[Tablet]) -> dict[str, int]:
     """The tablets whose connection the server closed (or lost) during the run, by code."""
     codes: dict[str, int] = defaultdict(int)
@@ -256,6 +271,7 @@ def _summary(args: argparse.Namespace, soak: Soak, url: str) -> dict[str, Any]:
         f"{platform.machine()}, Python {platform.python_version()}",
         f"5xx answers: {errors} (goal 0); lost connections: {sum(soak.failures.values())}",
         f"statuses: {dict(sorted(soak.statuses.items()))}",
+        *(f"refused: {n} x {what}" for what, n in sorted(soak.refusals.items())),
         f"tablets dropped by the server: {sum(soak.dropped.values())} {soak.dropped or ''}",
         "| request | count | p50 ms | p99 ms |",
         "|---|---|---|---|",
@@ -274,6 +290,7 @@ def _summary(args: argparse.Namespace, soak: Soak, url: str) -> dict[str, Any]:
         "errors_5xx": errors,
         "rounds": soak.rounds,
         "statuses": soak.statuses,
+        "refusals": soak.refusals,
         "tablets_dropped": soak.dropped,
         "latency_ms": {
             k: {"p50": percentile(v, 0.5), "p99": percentile(v, 0.99), "count": len(v)}
