@@ -103,7 +103,7 @@ class ActorCache:
 
 # SQLite has one server process; in it, every app on the same database file shares one
 # cache (tests run several), so that a change made through any of them is heard.
-_SQLITE: dict[str, ActorCache] = {}
+_SQLITE: weakref.WeakValueDictionary[str, ActorCache] = weakref.WeakValueDictionary()
 _BY_DATABASE: weakref.WeakKeyDictionary[Database, ActorCache] = weakref.WeakKeyDictionary()
 
 
@@ -113,7 +113,9 @@ def cache_for(db: Database, settings: Settings) -> ActorCache:
     if cache is not None:
         return cache
     if db.is_sqlite:
-        cache = _SQLITE.setdefault(db.url, ActorCache(settings.session_cache_seconds))
+        cache = _SQLITE.get(db.url)
+        if cache is None:
+            cache = _SQLITE[db.url] = ActorCache(settings.session_cache_seconds)
     else:
         cache = ActorCache(settings.session_cache_seconds)
         # Until the hub listens, no other process's change would be heard.
