@@ -11,9 +11,10 @@ from sqlmodel import select
 
 from ecabinet.ballots.evidence import BallotEvidence, verify_ballot_evidence
 from ecabinet.db import Database
-from ecabinet.models import AuditEvent, Ballot
+from ecabinet.models import AuditEvent, Ballot, Body
 from ecabinet.settings import Settings
 from ecabinet.softauthn import SoftAuthenticator
+from ecabinet.vocab import RevotePolicy
 
 from .support.factories import authenticator, enroll, seat_people
 from .support.polls import open_poll
@@ -153,6 +154,69 @@ async def test_a_payload_that_differs_from_the_signed_one_is_refused(
     assert (await last_event(db)).kind == "refused.ballot"
     async with db.read() as session:
         assert (await session.exec(select(Ballot))).all() == []
+
+
+async def test_a_payload_naming_another_kind_of_poll_is_refused(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    """The kind of poll chooses the lock a cast takes before the poll is read
+    (actions/ballots.py): a payload that names another kind is refused at once."""
+    seats = await seat_people(db, settings)
+    device = authenticator(settings)
+    await enroll(client, seats["member"].token, device)
+    poll, question = await open_poll(db, seats["member"].body_id)
+    issued = (
+        await client.post(
+            f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": "for"}
+        )
+    ).json()
+    forged = {**issued["payload"], "pollKind": "live"}
+    client.cookies.set("ecab_lang", "en")
+    response = await client.post(
+        f"/api/polls/{poll}/ballots",
+        json={"payload": forged, "credential": device.assert_(issued["publicKey"])},
+    )
+    assert response.status_code == 403
+    assert "issued for another member or another poll" in response.json()["detail"]
+    assert (await last_event(db)).kind == "refused.ballot"
+    async with db.read() as session:
+        assert (await session.exec(select(Ballot))).all() == []
+
+
+async def test_a_second_ballot_signed_before_the_first_counted_is_refused_where_one_vote_is_allowed(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    """Both ballots asked for before either was cast: the second finds the seat's ballot
+    when it is written, and is refused as a change of vote."""
+    seats = await seat_people(db, settings)
+    async with db.transaction() as tx:
+        body = await tx.session.get(Body, seats["member"].body_id)
+        assert body is not None
+        body.revote_policy = RevotePolicy.ONCE.value
+        tx.session.add(body)
+    device = authenticator(settings)
+    await enroll(client, seats["member"].token, device)
+    poll, question = await open_poll(db, seats["member"].body_id)
+    signed = []
+    for choice in ("for", "against"):
+        issued = (
+            await client.post(
+                f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": choice}
+            )
+        ).json()
+        signed.append(
+            {"payload": issued["payload"], "credential": device.assert_(issued["publicKey"])}
+        )
+    first = await client.post(f"/api/polls/{poll}/ballots", json=signed[0])
+    assert first.status_code == 201, first.text
+    client.cookies.set("ecab_lang", "en")
+    second = await client.post(f"/api/polls/{poll}/ballots", json=signed[1])
+    assert second.status_code == 403
+    assert "does not allow changing a vote" in second.json()["detail"]
+    assert (await last_event(db)).kind == "refused.ballot"
+    async with db.read() as session:
+        rows = (await session.exec(select(Ballot))).all()
+    assert [(r.choice, r.superseded_by_id) for r in rows] == [("for", None)]
 
 
 async def test_a_ballot_for_another_member_is_refused(

@@ -284,7 +284,9 @@ async def ballot_options(
     target = await _target(tx, actor, poll_id, question_id)
     await _ensure_open(tx, actor, target.poll)
     _ensure_choice(target, choice)
-    await _ensure_may_vote_again(tx, actor, target)
+    if target.poll.rules.get("revote_policy") == RevotePolicy.ONCE.value:
+        # Told now rather than after signing; where a vote may be changed, nothing to read.
+        await _ensure_may_vote_again(tx, actor, target)
     payload = build_payload(target, choice, origin=settings.origin)
     options = await passkeys.authentication_options(
         tx,

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import and_, bindparam, update
+from sqlalchemy import and_, bindparam, insert, update
 from sqlmodel import col, func, select
 from webauthn import (
     generate_authentication_options,
@@ -141,17 +141,25 @@ async def issue_challenge(
     **context: Any,
 ) -> bytes:
     value = challenge if challenge is not None else secrets.token_bytes(32)
-    tx.session.add(
-        WebAuthnChallenge(
-            challenge=bytes_to_base64url(value),
-            purpose=purpose,
-            person_id=person_id,
-            context={"client": client.address, **context},
-            expires_at=utcnow() + timedelta(seconds=settings.challenge_valid_seconds),
-        )
+    now = utcnow()
+    connection = await tx.session.connection()
+    await connection.execute(
+        _INSERT_CHALLENGE,
+        {
+            "challenge": bytes_to_base64url(value),
+            "purpose": purpose,
+            "person_id": person_id,
+            "context": {"client": client.address, **context},
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=settings.challenge_valid_seconds),
+            "used_at": None,
+        },
     )
-    await tx.session.flush()
     return value
+
+
+# Built once: every passkey request stores its challenge (the values come with it).
+_INSERT_CHALLENGE = insert(WebAuthnChallenge)
 
 
 async def check_rate(
@@ -452,6 +460,13 @@ def _clean_device_name(name: str) -> str:
 # --- assertions -----------------------------------------------------------------------
 
 
+# Built once: the passkeys a person may answer with.
+_ALLOWED = select(PasskeyCredential.credential_id).where(
+    PasskeyCredential.person_id == bindparam("person"),
+    col(PasskeyCredential.revoked_at).is_(None),
+)
+
+
 async def authentication_options(
     tx: Tx,
     settings: Settings,
@@ -466,14 +481,7 @@ async def authentication_options(
     offers the discoverable passkeys it holds: nobody types a name."""
     allow: list[PublicKeyCredentialDescriptor] = []
     if person_id is not None:
-        rows = (
-            await tx.session.exec(
-                select(PasskeyCredential.credential_id).where(
-                    PasskeyCredential.person_id == person_id,
-                    col(PasskeyCredential.revoked_at).is_(None),
-                )
-            )
-        ).all()
+        rows = (await tx.session.exec(_ALLOWED, params={"person": person_id})).all()
         allow = [PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in rows]
     value = await issue_challenge(
         tx,
