@@ -292,7 +292,8 @@ SETTINGS: tuple[Setting, ...] = (
         "db_pool_size",
         5,
         "Database connections each server process keeps open "
-        "(PostgreSQL). See docs/operations.md for the arithmetic.",
+        "(PostgreSQL), and how many ballots it works on at once (the others wait their "
+        "turn holding no connection). See docs/operations.md for the arithmetic.",
         int,
     ),
     Setting(
