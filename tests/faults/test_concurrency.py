@@ -1,5 +1,6 @@
 """Different write paths at once on PostgreSQL, through four server processes: late
-check-ins, ballots and changed ballots, the presence sweep, and the chair's steps. Each
+check-ins, ballots and changed ballots, the presence sweep, the chair's steps, and the
+same body's written poll and written positions on its next meeting. Each
 takes its locks in the one order (the rows it needs, the meeting's event counter, the
 audit head last), so none deadlocks: every request gets its real answer, never a 5xx."""
 
@@ -13,14 +14,17 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
+from ecabinet import audit
 from ecabinet.db import Database
 from ecabinet.events import EventKind
-from ecabinet.models import AuditEvent, Ballot
+from ecabinet.models import AuditEvent, Ballot, Position
 from ecabinet.settings import Settings
 
+from ..support.deliberation import make_meeting
 from ..support.live import Tablet, make_session, tablet
+from ..support.polls import open_poll
 from ..support.processes import Process, free_port
 
 PROCESSES = 4
@@ -59,10 +63,28 @@ async def _vote_and_change(
     return answers
 
 
+async def _in_turn(
+    *steps: Awaitable[httpx.Response | list[httpx.Response]],
+) -> list[httpx.Response]:
+    """A member's passkey uses one after another, as their tablet makes them: its signature
+    counter only goes up, and a server seeing it go back would rightly refuse."""
+    answers: list[httpx.Response] = []
+    for step in steps:
+        done = await step
+        answers += done if isinstance(done, list) else [done]
+    return answers
+
+
 async def test_check_ins_ballots_and_steps_at_once_never_answer_5xx(
     four: list[Process], db: Database, settings: Settings
 ) -> None:
     live = await make_session(db, settings, consent=0, items=4, extra_members=14)
+    # Between sessions the body also answers a written poll and gives written positions
+    # on its next meeting's items: other locks (the poll's row FOR UPDATE, a position's
+    # row) taken while the live session runs.
+    written_id, question_id = await open_poll(db, live.body_id)
+    written = {"id": written_id, "question_id": question_id}
+    _next, next_items = await make_meeting(db, live.body_id, items=2)
     voters: list[Tablet] = []
     try:
         for process in four:
@@ -82,19 +104,35 @@ async def test_check_ins_ballots_and_steps_at_once_never_answer_5xx(
             await _post(chair, f"/api/meetings/{meeting}/session/open", {"confirm": True})
         )
         early, late = voters[:12], voters[12:]
+        answering, positioned = voters[10:], voters[6:]
+        choices, stances = ["for", "against", "for"], ["agree", "disagree", "disagree"]
         answers += await asyncio.gather(*(one.check_in(meeting) for one in early))
-        for item in live.items[:3]:
+        for round_, item in enumerate(live.items[:3]):
             taken = await _post(chair, f"/api/meetings/{meeting}/session/next", {"item": item})
             assert taken.status_code == 200, taken.text
             opened = await _post(chair, f"/api/items/{item}/polls")
             assert opened.status_code == 201, opened.text
             poll = opened.json()
             # Ballots, changed ballots, late check-ins and snapshots, all at once.
+            # Some also answer the written poll (then change their answer), after their
+            # live ballot or check-in: one device signs one thing at a time.
             work: list[Awaitable[Any]] = [
-                _vote_and_change(one, poll, change=n < 6) for n, one in enumerate(early)
+                _in_turn(
+                    _vote_and_change(one, poll, change=n < 6),
+                    *([one.vote(written, choices[round_])] if n >= 10 else []),
+                )
+                for n, one in enumerate(early)
             ]
-            work += [one.check_in(meeting) for one in late]
+            work += [
+                _in_turn(one.check_in(meeting), one.vote(written, choices[round_])) for one in late
+            ]
             work += [one.client.get(f"/api/meetings/{meeting}/session") for one in late]
+            # Positions need no passkey: a first one, one on the other item, then a change.
+            stance = {"stance": stances[round_], "text": "Cần làm rõ nguồn kinh phí."}
+            work += [
+                one.client.put(f"/api/items/{next_items[round_ % 2]}/positions/me", json=stance)
+                for one in positioned
+            ]
             for done in await asyncio.gather(*work):
                 answers += done if isinstance(done, list) else [done]
             closed = await _post(chair, f"/api/polls/{poll['id']}/close")
@@ -108,9 +146,30 @@ async def test_check_ins_ballots_and_steps_at_once_never_answer_5xx(
         ]
         assert failed == []
         ballots = [a for a in answers if a.request.url.path.endswith("/ballots")]
-        assert len(ballots) == 3 * 18 and all(a.status_code == 201 for a in ballots), [
-            a.text for a in ballots if a.status_code != 201
-        ][:3]
+        assert len(ballots) == 3 * (18 + len(answering)) and all(
+            a.status_code == 201 for a in ballots
+        ), [a.text for a in ballots if a.status_code != 201][:3]
+        positions = [a for a in answers if a.request.url.path.endswith("/positions/me")]
+        assert len(positions) == 3 * len(positioned) and all(
+            a.status_code == 200 for a in positions
+        ), [a.text for a in positions if a.status_code != 200][:3]
+        async with db.read() as session:
+            current = (
+                await session.exec(
+                    select(Ballot.choice).where(
+                        Ballot.poll_id == written_id, col(Ballot.superseded_by_id).is_(None)
+                    )
+                )
+            ).all()
+            given = (
+                await session.exec(
+                    select(Position.stance).where(col(Position.item_id).in_(next_items))
+                )
+            ).all()
+            assert (await audit.verify_chain(session)).ok
+        # Each member's last written answer is the one that counts; each position is kept.
+        assert sorted(current) == ["for"] * len(answering)
+        assert sorted(given) == ["disagree"] * 2 * len(positioned)
     finally:
         for one in voters:
             await one.client.aclose()
