@@ -7,7 +7,6 @@ audit head last), so none deadlocks: every request gets its real answer, never a
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
@@ -25,24 +24,19 @@ from ecabinet.settings import Settings
 from ..support.deliberation import make_meeting
 from ..support.live import Tablet, make_session, tablet
 from ..support.polls import open_poll
-from ..support.processes import Process, free_port
+from ..support.processes import Process, free_port, server_environment
 
 PROCESSES = 4
 
 
 @pytest.fixture
 def four(database_url: str, settings: Settings, tmp_path: Path) -> list[Process]:
-    environment = {
-        **os.environ,
-        "ECABINET_DATABASE_URL": database_url,
-        "ECABINET_DATA_DIR": str(tmp_path / "data"),
-        "ECABINET_ORIGIN": settings.origin,
-        "ECABINET_SESSION_SECRET": settings.session_secret,
-        "ECABINET_WS_HEARTBEAT_SECONDS": "1",
-        "ECABINET_PRESENCE_GRACE_SECONDS": "30",
-        "ECABINET_SWEEP_SECONDS": "0",
-        "ECABINET_LOG_LEVEL": "warning",
-    }
+    environment = server_environment(
+        database_url,
+        tmp_path / "data",
+        origin=settings.origin,
+        session_secret=settings.session_secret,
+    )
     made = [
         Process(free_port(), environment, tmp_path / f"server-{n}.log") for n in range(PROCESSES)
     ]

@@ -5,7 +5,6 @@ the meeting over /ws, and the vote open."""
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from ecabinet.migrate import upgrade
 from ecabinet.settings import Settings, load_settings
 
 from ..support.live import Session, Tablet, make_session, tablet
-from ..support.processes import Follower, Process, eventually, free_port
+from ..support.processes import Follower, Process, eventually, free_port, server_environment
 
 
 @dataclass
@@ -69,20 +68,16 @@ async def vote_underway(
         sweep_seconds=0,
         session_secret="faults-secret-" + "x" * 40,
     )
-    environment = {
-        **os.environ,
-        "ECABINET_DATABASE_URL": url,
-        "ECABINET_DATA_DIR": str(tmp_path / "data"),
-        "ECABINET_ORIGIN": settings.origin,
-        "ECABINET_SESSION_SECRET": settings.session_secret,
-        "ECABINET_WS_HEARTBEAT_SECONDS": "1",
-        "ECABINET_PRESENCE_GRACE_SECONDS": "60",
-        "ECABINET_SWEEP_SECONDS": "0",
-        "ECABINET_LOG_LEVEL": "warning",
+    environment = server_environment(
+        url,
+        tmp_path / "data",
+        origin=settings.origin,
+        session_secret=settings.session_secret,
+        ECABINET_PRESENCE_GRACE_SECONDS="60",
         # No test here renders a page: one worker each, fewer interpreters starting at once.
-        "ECABINET_RENDER_WORKERS": "1",
+        ECABINET_RENDER_WORKERS="1",
         **(environment or {}),
-    }
+    )
     # The processes start (imports, mostly: most of these tests' time on a busy machine)
     # while the schema is made and the body seated; they are ready once it is current.
     processes = [

@@ -6,7 +6,6 @@ acknowledged ballot, and every ballot it shuts out is told so."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from ecabinet.settings import Settings
 
 from ..support.factories import authenticator
 from ..support.live import Session, Tablet, make_session, tablet
-from .conftest import Process, free_port
+from ..support.processes import Process, free_port, server_environment
 
 MEMBERS = 30  # the chair, the member and 28 more
 TWICE = 10  # members whose tablet and phone send a ballot each at the same moment
@@ -34,19 +33,14 @@ TWICE = 10  # members whose tablet and phone send a ballot each at the same mome
 @pytest.fixture
 def two(database_url: str, settings: Settings, tmp_path: Path) -> Iterator[list[Process]]:
     """Two server processes with a small pool each: 2 connections and 1 more at most."""
-    environment = {
-        **os.environ,
-        "ECABINET_DATABASE_URL": database_url,
-        "ECABINET_DATA_DIR": str(tmp_path / "data"),
-        "ECABINET_ORIGIN": settings.origin,
-        "ECABINET_SESSION_SECRET": settings.session_secret,
-        "ECABINET_WS_HEARTBEAT_SECONDS": "1",
-        "ECABINET_PRESENCE_GRACE_SECONDS": "30",
-        "ECABINET_SWEEP_SECONDS": "0",
-        "ECABINET_LOG_LEVEL": "warning",
-        "ECABINET_DB_POOL_SIZE": "2",
-        "ECABINET_DB_MAX_OVERFLOW": "1",
-    }
+    environment = server_environment(
+        database_url,
+        tmp_path / "data",
+        origin=settings.origin,
+        session_secret=settings.session_secret,
+        ECABINET_DB_POOL_SIZE="2",
+        ECABINET_DB_MAX_OVERFLOW="1",
+    )
     made = [Process(free_port(), environment, tmp_path / f"server-{n}.log") for n in (1, 2)]
     try:
         for process in made:

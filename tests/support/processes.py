@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -23,6 +24,26 @@ from websockets.exceptions import WebSocketException
 from websockets.typing import Origin
 
 PROJECT = Path(__file__).resolve().parents[2]
+
+
+def server_environment(
+    database_url: str, data_dir: Path, *, origin: str, session_secret: str, **more: str
+) -> dict[str, str]:
+    """The environment of a test's server process: this one's, with the shared database,
+    files, origin and secret, a quick heartbeat, no sweeper (the tests drive time), quiet
+    logs; ``more`` sets or overrides settings by their variable name."""
+    return {
+        **os.environ,
+        "ECABINET_DATABASE_URL": database_url,
+        "ECABINET_DATA_DIR": str(data_dir),
+        "ECABINET_ORIGIN": origin,
+        "ECABINET_SESSION_SECRET": session_secret,
+        "ECABINET_WS_HEARTBEAT_SECONDS": "1",
+        "ECABINET_PRESENCE_GRACE_SECONDS": "30",
+        "ECABINET_SWEEP_SECONDS": "0",
+        "ECABINET_LOG_LEVEL": "warning",
+        **more,
+    }
 
 
 def free_port() -> int:
