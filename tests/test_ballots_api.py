@@ -4,6 +4,7 @@ refusal precise and audited."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -20,14 +21,22 @@ from .support.factories import authenticator, enroll, seat_people
 from .support.polls import open_poll
 
 
-async def vote(
-    client: httpx.AsyncClient, device: SoftAuthenticator, poll: int, question: int, choice: str
-) -> tuple[dict, httpx.Response]:  # type: ignore[type-arg]
+async def options(
+    client: httpx.AsyncClient, poll: int, question: int, choice: str
+) -> dict[str, Any]:
+    """The ballot to sign and its passkey request, as the tablet asks for them."""
     issued = await client.post(
         f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": choice}
     )
     assert issued.status_code == 200, issued.text
-    body = issued.json()
+    answer: dict[str, Any] = issued.json()
+    return answer
+
+
+async def vote(
+    client: httpx.AsyncClient, device: SoftAuthenticator, poll: int, question: int, choice: str
+) -> tuple[dict, httpx.Response]:  # type: ignore[type-arg]
+    body = await options(client, poll, question, choice)
     assertion = device.assert_(body["publicKey"])
     cast = await client.post(
         f"/api/polls/{poll}/ballots", json={"payload": body["payload"], "credential": assertion}
@@ -140,11 +149,7 @@ async def test_a_payload_that_differs_from_the_signed_one_is_refused(
     device = authenticator(settings)
     await enroll(client, seats["member"].token, device)
     poll, question = await open_poll(db, seats["member"].body_id)
-    issued = (
-        await client.post(
-            f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": "for"}
-        )
-    ).json()
+    issued = await options(client, poll, question, "for")
     assertion = device.assert_(issued["publicKey"])
     forged = {**issued["payload"], "choice": "against"}
     response = await client.post(
@@ -165,11 +170,7 @@ async def test_a_payload_naming_another_kind_of_poll_is_refused(
     device = authenticator(settings)
     await enroll(client, seats["member"].token, device)
     poll, question = await open_poll(db, seats["member"].body_id)
-    issued = (
-        await client.post(
-            f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": "for"}
-        )
-    ).json()
+    issued = await options(client, poll, question, "for")
     forged = {**issued["payload"], "pollKind": "live"}
     client.cookies.set("ecab_lang", "en")
     response = await client.post(
@@ -199,11 +200,7 @@ async def test_a_second_ballot_signed_before_the_first_counted_is_refused_where_
     poll, question = await open_poll(db, seats["member"].body_id)
     signed = []
     for choice in ("for", "against"):
-        issued = (
-            await client.post(
-                f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": choice}
-            )
-        ).json()
+        issued = await options(client, poll, question, choice)
         signed.append(
             {"payload": issued["payload"], "credential": device.assert_(issued["publicKey"])}
         )
@@ -228,11 +225,7 @@ async def test_a_ballot_for_another_member_is_refused(
     await enroll(chair, seats["chair"].token, chair_device)
     await enroll(client, seats["member"].token, member_device)
     poll, question = await open_poll(db, seats["member"].body_id)
-    chair_issued = (
-        await chair.post(
-            f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": "against"}
-        )
-    ).json()
+    chair_issued = await options(chair, poll, question, "against")
     # The member's session submits the chair's ballot, signed with the member's passkey.
     assertion = member_device.assert_challenge(
         __import__("base64").urlsafe_b64decode(chair_issued["publicKey"]["challenge"] + "==")
@@ -253,11 +246,7 @@ async def test_a_ballot_on_a_closed_poll_is_refused(
     device = authenticator(settings)
     await enroll(client, seats["member"].token, device)
     poll, question = await open_poll(db, seats["member"].body_id)
-    issued = (
-        await client.post(
-            f"/api/polls/{poll}/ballots/options", json={"question": question, "choice": "for"}
-        )
-    ).json()
+    issued = await options(client, poll, question, "for")
     async with db.engine.begin() as connection:
         await connection.execute(text("UPDATE poll SET state = 'closed'"))
     response = await client.post(
