@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from pydantic import ConfigDict, Field
@@ -60,32 +56,11 @@ class CastBallot(Body):
     credential: Credential
 
 
-# One per event loop (tests run several): an asyncio semaphore belongs to one loop.
-_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-@asynccontextmanager
-async def _turn(request: Request) -> AsyncIterator[None]:
-    """A process works on at most as many ballots (options and casts) at once as its pool
-    keeps connections; the others wait here, in the order they came, holding none. A burst
-    of ballots then leaves the pool's overflow to everything else (snapshots, pages, the
-    chair's steps), and no ballot waits its 10 s for a pooled connection and answers 503
-    while earlier ballots wait for the CPU with theirs."""
-    loop = asyncio.get_running_loop()
-    gate = _GATES.get(loop)
-    if gate is None:
-        gate = _GATES[loop] = asyncio.Semaphore(max(1, settings_of(request).db_pool_size))
-    async with gate:
-        yield
-
-
 @takes(BallotRequest)
 async def ballot_options(request: Request) -> Response:
     """The ballot payload to sign and WebAuthn request options whose challenge is its SHA-256."""
     body = await parsed(request, BallotRequest)
-    async with _turn(request), db_of(request).transaction() as tx:
+    async with db_of(request).pool_turn(), db_of(request).transaction() as tx:
         result = await ballots.ballot_options(
             tx,
             settings_of(request),
@@ -105,7 +80,7 @@ async def cast_ballot(request: Request) -> Response:
     Answers 201 with the ballot's receipt (the SHA-256 of its canonical payload); the same
     signed ballot sent again (its answer was lost) gets 200 and the same receipt."""
     body = await parsed(request, CastBallot)
-    async with _turn(request), db_of(request).transaction() as tx:
+    async with db_of(request).pool_turn(), db_of(request).transaction() as tx:
         cast = await voting.cast(
             tx,
             settings_of(request),
